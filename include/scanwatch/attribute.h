@@ -1,0 +1,18 @@
+/* attribute.h — names the scanning tool from what its probes give away. */
+#ifndef SCANWATCH_ATTRIBUTE_H
+#define SCANWATCH_ATTRIBUTE_H
+
+#include <stddef.h>
+
+#include "scanwatch/classify.h"
+
+struct track_entry;
+
+/* Folds one probe's tell-tales into e->attr[]. */
+void attribute_note(struct track_entry *e, const struct sw_event *ev);
+/* Writes the verdict ("nmap", "masscan", "zmap", "hping3", "unknown") and appends its
+ * reasons ("; tool nmap: ...") to evidence. */
+void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
+		       size_t evlen);
+
+#endif

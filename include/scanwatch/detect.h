@@ -1,0 +1,95 @@
+/* detect.h — detector plugins (one file each, listed in detect.c's registry) and the engine. */
+#ifndef SCANWATCH_DETECT_H
+#define SCANWATCH_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanwatch/classify.h"
+#include "scanwatch/detection.h"
+#include "scanwatch/hash.h"
+#include "scanwatch/rules.h"
+
+struct track_entry; /* track.h */
+
+/*
+ * A detector is a const table of callbacks with designated initialisers (as
+ * zmap's probe modules). Contract of each member:
+ *
+ *  name           the value of `detector:` in a rule.
+ *  classes        bit (1u << enum probe_class) for each probe class whose
+ *                 events it wants; the engine dispatches nothing else to it.
+ *  default_group  the group_by a rule gets when it does not say.
+ *  param_names    the names a rule may set under `params:`, with defaults in
+ *                 param_defaults; both nparams long. rules.c validates them.
+ *  on_event       folds one event into the rule's tracking entry for the
+ *                 event's group key, before the engine's generic
+ *                 bookkeeping. It updates e->score (what the rule's
+ *                 threshold is compared with) and may use e->aux[] and
+ *                 e->llr. Returns true when the event belongs to this
+ *                 detector: the engine then counts the probe (targets,
+ *                 ports, samples) or the outcome; false leaves the entry
+ *                 as if the event had not happened.
+ *  crossed        optional: whether the entry has crossed the rule's
+ *                 threshold; NULL means e->score >= r->threshold.
+ *  kind           the kind to report for an entry whose threshold is crossed.
+ *  describe       optional: appends detector-specific evidence to buf.
+ */
+struct detector {
+	const char *name;
+	const char *summary;
+	uint32_t classes;
+	enum rule_group default_group;
+	uint8_t nparams;
+	const char *const *param_names;
+	const double *param_defaults;
+	bool (*on_event)(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev);
+	bool (*crossed)(const struct sw_rule *r, const struct track_entry *e);
+	enum sw_kind (*kind)(const struct sw_rule *r, const struct track_entry *e);
+	void (*describe)(const struct sw_rule *r, const struct track_entry *e, char *buf, size_t len);
+};
+
+/* The registry: NULL when no detector has that name. */
+const struct detector *detect_lookup(const char *name);
+/* Registry walk for listings (`scanwatch --list-detectors`): NULL past the end. */
+const struct detector *detect_at(size_t i);
+
+/* --- The engine: events in, detection records out. --- */
+
+struct detect_engine;
+
+/* Receives each OPEN/UPDATE/CLOSE record, synchronously; the record is valid during the call. */
+typedef void (*detect_emit_fn)(void *ctx, const struct sw_detection *d);
+
+struct detect_stats {
+	uint64_t events;
+	uint64_t opened, updated, closed;
+	uint64_t shadowed;   /* thresholds crossed while another rule already reported the scan */
+	uint64_t suppressed; /* thresholds crossed by allow-listed or suppressed sources */
+	uint64_t evicted_open; /* open detections closed early because their entry was evicted */
+	struct htab_stats entries;
+};
+
+/*
+ * Builds an engine over the rule set (borrowed: it must outlive the engine or
+ * be replaced with detect_set_rules). max_entries bounds the tracking table.
+ * NULL on failure.
+ */
+struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entries,
+				    const uint8_t key[16], detect_emit_fn emit, void *ctx);
+void detect_destroy(struct detect_engine *d);
+size_t detect_entry_size(void);
+void detect_event(struct detect_engine *d, const struct sw_event *ev);
+/* Moves packet time to now: detections idle for their rule's idle time close. */
+void detect_advance(struct detect_engine *d, uint64_t now);
+/* End of input at end_ts: closes every open detection. */
+void detect_finish(struct detect_engine *d, uint64_t end_ts);
+/*
+ * Replaces the rule set (SIGHUP): open detections are closed at now, all
+ * tracking state is dropped, the old set may be freed after the call.
+ */
+int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint64_t now);
+void detect_get_stats(const struct detect_engine *d, struct detect_stats *out);
+
+#endif

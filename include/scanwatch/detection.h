@@ -1,0 +1,104 @@
+/* detection.h — the neutral detection record that every sink renders, and its vocabularies. */
+#ifndef SCANWATCH_DETECTION_H
+#define SCANWATCH_DETECTION_H
+
+#include <stdint.h>
+
+#include "scanwatch/addr.h"
+
+/* The kind vocabulary shared by every module, sink and issue. */
+#define DETECTION_KINDS(X)                                                                         \
+	X(SYN_SCAN, "syn_scan")                                                                    \
+	X(CONNECT_SCAN, "connect_scan")                                                            \
+	X(FIN_SCAN, "fin_scan")                                                                    \
+	X(NULL_SCAN, "null_scan")                                                                  \
+	X(XMAS_SCAN, "xmas_scan")                                                                  \
+	X(MAIMON_SCAN, "maimon_scan")                                                              \
+	X(ACK_SCAN, "ack_scan")                                                                    \
+	X(WINDOW_SCAN, "window_scan")                                                              \
+	X(UDP_SCAN, "udp_scan")                                                                    \
+	X(IP_PROTO_SCAN, "ip_proto_scan")                                                          \
+	X(ICMP_SWEEP, "icmp_sweep")                                                                \
+	X(TCP_SWEEP, "tcp_sweep")                                                                  \
+	X(ARP_SWEEP, "arp_sweep")                                                                  \
+	X(RST_FLOOD, "rst_flood")                                                                  \
+	X(SYN_FLOOD, "syn_flood")                                                                  \
+	X(DECOY_SCAN, "decoy_scan")                                                                \
+	X(DISTRIBUTED_SCAN, "distributed_scan")                                                    \
+	X(OS_FINGERPRINT, "os_fingerprint")
+
+enum sw_kind {
+#define X(sym, name) KIND_##sym,
+	DETECTION_KINDS(X)
+#undef X
+		KIND__COUNT
+};
+
+enum sw_severity {
+	SEV_LOW = 1,
+	SEV_MEDIUM = 2,
+	SEV_HIGH = 3,
+	SEV_CRITICAL = 4,
+};
+
+/* Where a record is in its lifecycle: one scan is one row, opened, updated, closed. */
+enum det_phase {
+	DET_OPEN = 0,
+	DET_UPDATE = 1,
+	DET_CLOSE = 2,
+};
+
+#define DET_SAMPLE_PORTS 16
+#define DET_SAMPLE_TARGETS 8
+#define DET_SAMPLE_SOURCES 8
+#define DET_RULE_ID_MAX 48
+#define DET_RULE_NAME_MAX 96
+#define DET_TAGS_MAX 96
+#define DET_TOOL_MAX 16
+#define DET_CAMPAIGN_MAX 24
+#define DET_EVIDENCE_MAX 512
+
+/*
+ * One detection as it stands at one moment of its life. It is a value: the
+ * detector copies everything a sink needs (rule id and name included) so a
+ * record stays valid after a rule reload frees the rule it came from.
+ * Times are microseconds since the epoch, in packet time.
+ */
+struct sw_detection {
+	uint64_t seq;      /* unique within a run; ties open/update/close of one detection */
+	uint8_t phase;     /* enum det_phase */
+	uint8_t kind;      /* enum sw_kind */
+	uint8_t severity;  /* enum sw_severity */
+	uint8_t proto;     /* IP protocol of the probes (6, 17, 1, 58; 0 for ARP or mixed) */
+	uint8_t src_any;   /* 1: many (spoofed) sources, src is not meaningful ("*") */
+	uint8_t has_target;/* 1: all probes went to one target, in target */
+	uint8_t n_sample_ports, n_sample_targets, n_sample_sources;
+	char rule_id[DET_RULE_ID_MAX];
+	char rule_name[DET_RULE_NAME_MAX];
+	char tags[DET_TAGS_MAX]; /* comma-separated ATT&CK ids, e.g. "T1046,T1595.001" */
+	struct sw_addr src;
+	struct sw_addr target;
+	uint64_t first_seen; /* first probe of the scan */
+	uint64_t opened_at;  /* when the threshold was crossed */
+	uint64_t last_seen;  /* last probe so far */
+	uint64_t closed_at;  /* 0 while open */
+	uint64_t probes;     /* probe packets seen from the source(s) so far */
+	uint64_t probes_at_open;
+	uint64_t distinct_targets;
+	uint64_t distinct_ports;
+	uint16_t sample_ports[DET_SAMPLE_PORTS];
+	struct sw_addr sample_targets[DET_SAMPLE_TARGETS];
+	struct sw_addr sample_sources[DET_SAMPLE_SOURCES]; /* decoy/distributed/flood sources */
+	char tool[DET_TOOL_MAX];         /* nmap, masscan, zmap, hping3, unknown */
+	char campaign[DET_CAMPAIGN_MAX]; /* empty when not grouped */
+	char evidence[DET_EVIDENCE_MAX]; /* human-readable reasons, "; "-separated */
+};
+
+const char *detection_kind_name(enum sw_kind k);
+/* 0 and *out on success, -1 for a name outside the vocabulary. */
+int detection_kind_parse(const char *name, enum sw_kind *out);
+const char *detection_severity_name(enum sw_severity s);
+int detection_severity_parse(const char *name, enum sw_severity *out);
+const char *detection_phase_name(enum det_phase p);
+
+#endif

@@ -1,0 +1,52 @@
+/* emit.h — bounded queue from the packet path to the writer thread that feeds the sinks. */
+#ifndef SCANWATCH_EMIT_H
+#define SCANWATCH_EMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanwatch/detection.h"
+#include "scanwatch/output.h"
+#include "scanwatch/store.h"
+
+struct emit;
+
+struct emit_sink {
+	const struct output_ops *ops;
+	void *state;
+};
+
+struct emit_stats {
+	uint64_t pushed;      /* records accepted into the queue */
+	uint64_t dropped;     /* records refused because the queue was full (live mode only) */
+	uint64_t stored;      /* records committed to SQLite */
+	uint64_t store_errors;/* batches the store refused */
+	uint64_t sink_errors; /* output writes that failed */
+	uint32_t depth;       /* records waiting now */
+	uint32_t depth_max;
+};
+
+/*
+ * Starts the writer thread. store may be NULL (no database). sinks are
+ * borrowed until emit_stop. capacity bounds the queue; with block_when_full
+ * (replay) emit_push waits for room instead of dropping, so forensics loses
+ * nothing. Returns NULL on failure.
+ */
+struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *sinks, size_t nsinks,
+			size_t capacity, bool block_when_full);
+/* Copies d into the queue; 0, or -1 when dropped (counted). Never blocks in live mode. */
+int emit_push(struct emit *e, const struct sw_detection *d);
+/* Asks the writer to reopen its sinks (SIGHUP); returns at once. */
+void emit_reopen(struct emit *e);
+/*
+ * Waits until every record pushed before the call has been written to the
+ * store and the sinks, so emit_get_stats then gives final counts (e.g. for
+ * store_run_finish before emit_stop).
+ */
+void emit_flush(struct emit *e);
+void emit_get_stats(struct emit *e, struct emit_stats *out);
+/* Drains the queue, joins the thread, frees e. Sinks are not closed. */
+void emit_stop(struct emit *e);
+
+#endif

@@ -1,0 +1,104 @@
+/* packet.h — the fixed-size decoded view of one packet; decode fills it, classify reads it. */
+#ifndef SCANWATCH_PACKET_H
+#define SCANWATCH_PACKET_H
+
+#include <stdint.h>
+
+#include "scanwatch/addr.h"
+
+/* Network layer found in the frame. */
+enum pkt_l3 {
+	PKT_L3_NONE = 0, /* not IP/ARP (or a frame we skip) */
+	PKT_L3_IPV4,
+	PKT_L3_IPV6,
+	PKT_L3_ARP,
+};
+
+/* TCP flag bits as on the wire (RFC 9293 section 3.1, plus ECE/CWR of RFC 3168). */
+enum {
+	TCP_FIN = 0x01,
+	TCP_SYN = 0x02,
+	TCP_RST = 0x04,
+	TCP_PSH = 0x08,
+	TCP_ACK = 0x10,
+	TCP_URG = 0x20,
+	TCP_ECE = 0x40,
+	TCP_CWR = 0x80,
+};
+
+/* pkt.flags */
+enum {
+	PKT_F_FRAG = 0x0001,        /* IP fragment (first or later) */
+	PKT_F_FRAG_LATER = 0x0002,  /* a non-first fragment: no L4 header */
+	PKT_F_HAS_L4 = 0x0004,      /* ports / TCP / ICMP fields are valid */
+	PKT_F_QUOTED = 0x0008,      /* ICMP error with a usable quoted header */
+	PKT_F_HAS_MAC = 0x0010,     /* src_mac is valid */
+	PKT_F_IP_DF = 0x0020,       /* IPv4 don't-fragment bit */
+	PKT_F_IP_OPTIONS = 0x0040,  /* IPv4 carried options */
+	PKT_F_V6_EXTHDR = 0x0080,   /* IPv6 carried extension headers */
+	PKT_F_L4_TRUNCATED = 0x0100 /* L4 header complete but payload cut by snaplen */
+};
+
+/*
+ * TCP option summary. kinds[] keeps the layout (order of option kinds, at most
+ * PKT_TCP_OPT_MAX, as p0f does) since scanners and OS stacks differ mostly in
+ * layout; the values that fingerprint them are kept beside it.
+ */
+#define PKT_TCP_OPT_MAX 12
+struct pkt_tcp_opts {
+	uint8_t count;                  /* entries used in kinds[] */
+	uint8_t kinds[PKT_TCP_OPT_MAX]; /* option kinds in order (1 = NOP, 2 = MSS ...) */
+	uint8_t wscale;                 /* valid if has_wscale */
+	uint8_t has_mss : 1, has_wscale : 1, has_sack_perm : 1, has_ts : 1, eol_seen : 1, malformed : 1;
+	uint16_t mss;
+	uint32_t ts_val, ts_ecr;
+};
+
+/* The L4 header quoted inside an ICMP/ICMPv6 error (RFC 792, RFC 4443 section 3). */
+struct pkt_quoted {
+	struct sw_addr src, dst; /* the original packet's addresses: src is the prober */
+	uint16_t sport, dport;   /* valid for TCP/UDP, 0 otherwise */
+	uint8_t proto;           /* the original packet's protocol */
+	uint8_t has_ports;       /* sport/dport were inside the quote */
+	uint16_t ip_id;
+};
+
+struct sw_packet {
+	uint64_t ts_us;      /* capture time, microseconds since the epoch */
+	uint32_t wire_len;   /* original length on the wire */
+	uint32_t cap_len;    /* bytes captured */
+	uint16_t flags;      /* PKT_F_* */
+	uint8_t l3;          /* enum pkt_l3 */
+	uint8_t proto;       /* upper-layer protocol (after IPv6 extension headers) */
+	uint16_t vlan;       /* outermost 802.1Q VLAN id, 0 if none */
+	uint8_t src_mac[6];  /* Ethernet/SLL source, when PKT_F_HAS_MAC */
+	struct sw_addr src;  /* network source (ARP: sender protocol address) */
+	struct sw_addr dst;  /* network destination (ARP: target protocol address) */
+	uint8_t ttl;         /* IPv4 TTL or IPv6 hop limit */
+	uint8_t tos;         /* IPv4 TOS / IPv6 traffic class */
+	uint16_t ip_id;      /* IPv4 identification (0 for IPv6 unless a fragment header) */
+	uint16_t ip_len;     /* IP total length from the header (IPv6: 40 + payload length) */
+	uint16_t frag_off;   /* fragment offset in bytes */
+	uint32_t flow_label; /* IPv6 */
+	uint16_t sport, dport;
+	uint16_t payload_len; /* L4 payload length as the headers state it (clamped to the IP length) */
+
+	/* TCP, valid when proto == 6 and PKT_F_HAS_L4 */
+	uint8_t tcp_flags;
+	uint8_t tcp_hlen; /* header length in bytes */
+	uint16_t tcp_window;
+	uint32_t tcp_seq, tcp_ack;
+	uint16_t tcp_urp;
+	struct pkt_tcp_opts tcp_opts;
+
+	/* ICMP / ICMPv6, valid when proto is 1 or 58 and PKT_F_HAS_L4 */
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id, icmp_seq; /* echo and timestamp messages */
+	struct pkt_quoted quoted;   /* valid when PKT_F_QUOTED */
+
+	/* ARP (RFC 826), valid when l3 == PKT_L3_ARP; addresses are in src/dst */
+	uint16_t arp_op; /* 1 request, 2 reply */
+	uint8_t arp_sha[6], arp_tha[6];
+};
+
+#endif

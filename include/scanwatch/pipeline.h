@@ -1,0 +1,42 @@
+/* pipeline.h — one packet's way through decode, classify and detect, with its counters. */
+#ifndef SCANWATCH_PIPELINE_H
+#define SCANWATCH_PIPELINE_H
+
+#include <stdint.h>
+
+#include "scanwatch/capture.h"
+#include "scanwatch/classify.h"
+#include "scanwatch/decode.h"
+#include "scanwatch/detect.h"
+#include "scanwatch/rules.h"
+
+struct pipeline_config {
+	const struct sw_ruleset *rules; /* borrowed */
+	uint64_t memory_cap;            /* bytes for all tracking tables together */
+	uint64_t seed;                  /* 0: random hash key; else a fixed key (tests) */
+	detect_emit_fn emit;            /* receives every detection record */
+	void *emit_ctx;
+};
+
+struct pipeline_stats {
+	uint64_t packets, bytes;
+	uint64_t first_ts, last_ts;
+	struct decode_stats decode;
+	struct classify_stats classify;
+	struct detect_stats detect;
+	uint64_t max_flows, max_entries; /* table sizes the cap allowed */
+};
+
+struct pipeline;
+
+/* NULL with a message in err when the cap is too small or memory runs out. */
+struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, size_t errlen);
+void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp);
+/* Packet time advances without a packet (live clock tick). */
+void pipeline_tick(struct pipeline *pl, uint64_t now_us);
+/* End of input: every open detection is closed. */
+void pipeline_finish(struct pipeline *pl);
+void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out);
+void pipeline_destroy(struct pipeline *pl);
+
+#endif

@@ -1,0 +1,46 @@
+/* store.h — the SQLite store: schema migrations, runs, detections, batched writes. */
+#ifndef SCANWATCH_STORE_H
+#define SCANWATCH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanwatch/detection.h"
+
+struct store;
+
+/* What a run did, written to the runs table when it ends. */
+struct store_run_end {
+	uint64_t ended_us;   /* wall clock */
+	uint64_t first_ts_us, last_ts_us; /* packet time span */
+	uint64_t packets, bytes;
+	uint64_t detections;
+	const char *anomalies_json; /* {"ipv4_truncated":3,...}: by kind, non-zero only */
+	const char *evictions_json; /* {"flows":0,"sources":12,...} */
+	int status;                 /* 0 clean, non-zero: the input ended on an error */
+	const char *error;          /* NULL or the message */
+};
+
+/*
+ * Opens (creating if needed) the database at path, sets WAL and a busy
+ * timeout, and applies the numbered migrations compiled in from schema/ that
+ * PRAGMA user_version says are missing, each in its own transaction. Returns
+ * NULL with a message in err on failure. The caller owns the handle.
+ */
+struct store *store_open(const char *path, char *err, size_t errlen);
+/* Starts a run; returns its id (> 0) or -1. input: the file list or interface. */
+int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,
+			uint64_t started_us);
+/*
+ * Writes n records in one transaction: an OPEN inserts the row, UPDATE and
+ * CLOSE update the row with the same (run, seq). 0 or -1 (nothing of the
+ * batch is kept then; the message is in store_error()).
+ */
+int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n);
+int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end *end);
+const char *store_error(const struct store *s);
+void store_close(struct store *s);
+/* The schema version this binary writes (the highest migration number). */
+int store_schema_version(void);
+
+#endif

@@ -1,0 +1,75 @@
+/* track.h — per-rule, per-group-key tracking state: bounded tables of struct track_entry. */
+#ifndef SCANWATCH_TRACK_H
+#define SCANWATCH_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scanwatch/addr.h"
+#include "scanwatch/classify.h"
+#include "scanwatch/detection.h"
+#include "scanwatch/hash.h"
+
+/* (rule, group key): a is the source or the target per the rule's group_by, b the target
+ * for src_dst grouping, zero otherwise. */
+struct track_key {
+	uint32_t rule;
+	uint32_t zero;
+	struct sw_addr a, b;
+};
+
+/* Bitmap sizes for the linear-counting distinct estimates (Whang et al. 1990). */
+#define TRACK_TGT_BITS 512
+#define TRACK_PORT_BITS 1024
+#define TRACK_PAIR_BITS 512
+#define TRACK_SAMPLE_PORTS 16
+#define TRACK_SAMPLE_ADDRS 8
+
+/*
+ * The state of one rule for one group key. The engine owns the generic
+ * fields; a detector may use score, llr and aux[] as it documents.
+ */
+struct track_entry {
+	struct htab_node node;
+	struct track_key key;
+	uint64_t first_ts;  /* first probe in the current window (or of the open detection) */
+	uint64_t last_ts;   /* last probe */
+	uint64_t win_start; /* start of the current window */
+	uint64_t probes;    /* probe events since first_ts */
+	uint32_t score;     /* the detector's count, compared with the rule's threshold */
+	uint32_t aux[6];    /* detector-specific */
+	double llr;         /* detector-specific (TRW's log-likelihood ratio) */
+	uint32_t outcomes[OUT__COUNT]; /* outcomes seen, by kind */
+	uint32_t pclass_seen;          /* bit per probe class */
+	uint32_t crafted;              /* probes whose shape no ordinary stack makes */
+	/* detection state */
+	uint64_t det_seq; /* 0: none open */
+	uint64_t opened_at, probes_at_open;
+	uint64_t emit_ts, emit_probes; /* last OPEN/UPDATE sent */
+	uint8_t kind, proto, multi_target, shadowed;
+	uint8_t n_ports, n_targets, n_sources, mixed_proto;
+	struct sw_addr target; /* the first target; valid while !multi_target */
+	uint64_t tgt_bits[TRACK_TGT_BITS / 64];
+	uint64_t port_bits[TRACK_PORT_BITS / 64];
+	uint64_t pair_bits[TRACK_PAIR_BITS / 64]; /* detector's distinct (target, port) set */
+	uint16_t tgt_set, port_set, pair_set;     /* bits set */
+	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
+	struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
+	struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
+	uint32_t attr[8]; /* attribute.c's per-entry evidence counters */
+};
+
+/* Keys the bitmap hashes (so nobody can pick targets that collide in them). Once per process. */
+void track_set_key(const uint8_t key[16]);
+/* Linear-counting estimate of a distinct count from set bits out of m. */
+uint64_t track_estimate(uint32_t set, uint32_t m);
+/* Marks (target, port) in the pair bitmap; true when it was not there (new pair). */
+bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
+/* Folds a probe into the generic fields: targets, ports, samples, counters. */
+void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst);
+/* Starts a new window at ts: counters and bitmaps cleared, detection state kept. */
+void track_reset_window(struct track_entry *e, uint64_t ts);
+uint64_t track_distinct_targets(const struct track_entry *e);
+uint64_t track_distinct_ports(const struct track_entry *e);
+
+#endif

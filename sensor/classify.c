@@ -1,0 +1,580 @@
+/* classify.c — turns decoded packets into probe and outcome events with a bounded flow table. */
+#include "scanwatch/classify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwatch/defaults.h"
+
+/* Flow key in canonical order (lower endpoint first) so both directions find one entry. */
+struct flow_key {
+	uint8_t kind; /* FK_IP or FK_ARP */
+	uint8_t proto;
+	uint16_t port_lo, port_hi;
+	uint16_t zero;
+	struct sw_addr lo, hi;
+};
+
+enum { FK_IP = 1, FK_ARP = 2 };
+
+enum flow_state {
+	FS_SYN_SENT = 1, /* SYN seen, no answer yet */
+	FS_SYNACK,       /* SYN-ACK seen */
+	FS_ESTABLISHED,  /* handshake done (or picked up mid-stream) */
+	FS_PROBE,        /* a non-TCP-SYN probe awaiting its answer (stealth, UDP, echo, ARP, proto) */
+	FS_ANSWERED,     /* the probe was answered; the flow goes on */
+	FS_CLOSED,       /* RST/FIN seen; lingering to absorb trailing packets */
+};
+
+/* LRU lists, one per timeout. */
+enum { L_PENDING = 0, L_ACTIVE = 1, L_CLOSED = 2, L_COUNT };
+
+struct flow {
+	struct htab_node node;
+	struct flow_key key;
+	uint8_t state;
+	uint8_t pclass;
+	uint8_t crafted;
+	uint8_t init_lo; /* the initiator (prober) is key.lo */
+	uint8_t data;    /* payload seen on an established flow */
+	uint8_t fin;     /* FIN seen */
+	uint16_t port;   /* the probed port (event port) */
+	uint32_t fp;
+};
+
+struct classify {
+	struct htab *flows;
+	classify_sink sink;
+	void *ctx;
+	uint64_t now;
+	struct classify_stats st;
+};
+
+size_t classify_flow_size(void) { return sizeof(struct flow); }
+
+static void flow_evicted(void *ctx, void *entry)
+{
+	/* A flow pushed out by memory pressure has no known outcome: it is dropped
+	 * silently here and counted by the table (evict_full / evict_chain). */
+	(void)ctx;
+	(void)entry;
+}
+
+struct classify *classify_create(size_t max_flows, const uint8_t key[16], classify_sink sink,
+				 void *ctx)
+{
+	struct classify *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->flows = htab_create(sizeof(struct flow), offsetof(struct flow, key), sizeof(struct flow_key),
+			       max_flows, L_COUNT, key, flow_evicted, c);
+	if (!c->flows) {
+		free(c);
+		return NULL;
+	}
+	c->sink = sink;
+	c->ctx = ctx;
+	return c;
+}
+
+void classify_destroy(struct classify *c)
+{
+	if (!c)
+		return;
+	htab_destroy(c->flows);
+	free(c);
+}
+
+void classify_get_stats(const struct classify *c, struct classify_stats *out)
+{
+	*out = c->st;
+	htab_get_stats(c->flows, &out->flows);
+}
+
+/* Builds the canonical key; returns whether (a, pa) is the lower endpoint. */
+static bool make_key(struct flow_key *k, uint8_t kind, uint8_t proto, const struct sw_addr *a,
+		     uint16_t pa, const struct sw_addr *b, uint16_t pb)
+{
+	memset(k, 0, sizeof *k);
+	k->kind = kind;
+	k->proto = proto;
+	int cmp = addr_cmp(a, b);
+	bool a_lo = cmp < 0 || (cmp == 0 && pa <= pb);
+	if (a_lo) {
+		k->lo = *a;
+		k->hi = *b;
+		k->port_lo = pa;
+		k->port_hi = pb;
+	} else {
+		k->lo = *b;
+		k->hi = *a;
+		k->port_lo = pb;
+		k->port_hi = pa;
+	}
+	return a_lo;
+}
+
+/* Is the packet's sender the flow's initiator? */
+static inline bool from_initiator(const struct flow *f, bool sender_lo) { return f->init_lo == sender_lo; }
+
+static void emit(struct classify *c, uint8_t type, uint8_t pclass, uint8_t outcome, bool crafted,
+		 bool repeat, uint8_t proto, uint16_t port, const struct sw_addr *src,
+		 const struct sw_addr *dst, uint32_t fp, const struct sw_packet *pkt)
+{
+	struct sw_event ev = {
+		.type = type,
+		.pclass = pclass,
+		.outcome = outcome,
+		.crafted = crafted,
+		.repeat = repeat,
+		.proto = proto,
+		.port = port,
+		.ts_us = c->now,
+		.src = *src,
+		.dst = *dst,
+		.fp = fp,
+		.pkt = pkt,
+	};
+	if (type == EV_PROBE)
+		c->st.probes++;
+	else
+		c->st.outcomes++;
+	c->sink(c->ctx, &ev);
+}
+
+/* The prober and the target of a flow, from its key. */
+static void flow_ends(const struct flow *f, struct sw_addr *prober, struct sw_addr *target)
+{
+	*prober = f->init_lo ? f->key.lo : f->key.hi;
+	*target = f->init_lo ? f->key.hi : f->key.lo;
+}
+
+static void emit_outcome(struct classify *c, const struct flow *f, uint8_t outcome,
+			 const struct sw_packet *pkt)
+{
+	struct sw_addr prober, target;
+	flow_ends(f, &prober, &target);
+	emit(c, EV_OUTCOME, f->pclass, outcome, f->crafted, false, f->key.kind == FK_ARP ? 0 : f->key.proto,
+	     f->port, &prober, &target, f->fp, pkt);
+}
+
+static struct flow *new_probe_flow(struct classify *c, const struct flow_key *k, uint64_t h, bool init_lo,
+				   uint8_t state, uint8_t pclass, bool crafted, uint16_t port)
+{
+	struct flow *f = htab_insert(c->flows, k, h, L_PENDING, c->now);
+	f->state = state;
+	f->pclass = pclass;
+	f->crafted = crafted;
+	f->init_lo = init_lo;
+	f->port = port;
+	return f;
+}
+
+static void set_state(struct classify *c, struct flow *f, uint8_t state)
+{
+	unsigned list = L_ACTIVE;
+	if (state == FS_SYN_SENT || state == FS_PROBE || state == FS_SYNACK)
+		list = L_PENDING;
+	else if (state == FS_CLOSED)
+		list = L_CLOSED;
+	f->state = state;
+	htab_touch(c->flows, f, list, c->now);
+}
+
+bool classify_syn_crafted(const struct sw_packet *pkt)
+{
+	/*
+	 * Every mainstream stack (Linux, Windows, macOS/iOS, the BSDs, Android)
+	 * has offered window scaling and SACK in its SYNs since the early 2000s
+	 * (RFC 7323, RFC 2018). A SYN with neither is built by hand: nmap (MSS
+	 * only), masscan and hping3 (no options), zmap (MSS only). Payload on a
+	 * SYN without a TFO cookie (kind 34) is also not what a stack sends.
+	 */
+	const struct pkt_tcp_opts *o = &pkt->tcp_opts;
+	if (!o->has_sack_perm && !o->has_wscale)
+		return true;
+	if (pkt->payload_len > 0) {
+		for (unsigned i = 0; i < o->count; i++)
+			if (o->kinds[i] == 34)
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/* A bare ACK or FIN/ACK that a scanner built: no options at all (Linux, macOS and the BSDs
+ * put timestamps on every segment) and no payload. */
+static bool stealth_crafted(const struct sw_packet *pkt)
+{
+	return pkt->tcp_opts.count == 0 && pkt->payload_len == 0;
+}
+
+static bool is_multicast_or_broadcast(const struct sw_addr *a)
+{
+	if (addr_is_v4(a))
+		return a->a[12] >= 224 || (a->a[12] == 255) ||
+		       (a->a[12] == 0 && a->a[13] == 0 && a->a[14] == 0 && a->a[15] == 0);
+	return a->a[0] == 0xff;
+}
+
+static uint8_t stealth_class(uint8_t flags)
+{
+	switch (flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG)) {
+	case 0:
+		return PC_TCP_NULL;
+	case TCP_FIN:
+		return PC_TCP_FIN;
+	case TCP_FIN | TCP_PSH | TCP_URG:
+		return PC_TCP_XMAS;
+	case TCP_FIN | TCP_ACK:
+		return PC_TCP_MAIMON;
+	case TCP_ACK:
+		return PC_TCP_ACK;
+	default:
+		return PC_TCP_ODD;
+	}
+}
+
+static void classify_tcp(struct classify *c, const struct sw_packet *p)
+{
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_IP, 6, &p->src, p->sport, &p->dst, p->dport);
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	uint8_t fl = p->tcp_flags;
+	bool syn = fl & TCP_SYN, ack = fl & TCP_ACK, rst = fl & TCP_RST, fin = fl & TCP_FIN;
+
+	if (syn && !ack && !rst) {
+		bool crafted = classify_syn_crafted(p);
+		if (f && from_initiator(f, sender_lo) && (f->state == FS_SYN_SENT || f->state == FS_SYNACK)) {
+			/* retransmission: a probe packet, not a new target */
+			emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport, &p->src, &p->dst,
+			     0, p);
+			return;
+		}
+		if (f) /* port reuse after the old flow ended, or a simultaneous open */
+			htab_remove(c->flows, f);
+		f = new_probe_flow(c, &k, h, sender_lo, FS_SYN_SENT, PC_TCP_SYN, crafted, p->dport);
+		emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, 0, p);
+		return;
+	}
+	if (f) {
+		bool init = from_initiator(f, sender_lo);
+		if (rst) {
+			switch (f->state) {
+			case FS_SYN_SENT:
+			case FS_PROBE:
+				if (!init)
+					emit_outcome(c, f, OUT_REFUSED, p);
+				break;
+			case FS_SYNACK:
+				emit_outcome(c, f, init ? OUT_HALFOPEN : OUT_REFUSED, p);
+				break;
+			case FS_ESTABLISHED:
+				if (!f->data)
+					emit_outcome(c, f, OUT_EMPTY, p);
+				break;
+			default:
+				break;
+			}
+			set_state(c, f, FS_CLOSED);
+			return;
+		}
+		switch (f->state) {
+		case FS_SYN_SENT:
+			if (syn && ack && !init)
+				set_state(c, f, FS_SYNACK);
+			return;
+		case FS_SYNACK:
+			if (init && ack && !syn) {
+				set_state(c, f, FS_ESTABLISHED);
+				goto established;
+			}
+			return;
+		case FS_PROBE:
+			/* a stealth "probe" answered by something other than RST: it was
+			 * the middle of a real connection that began before we saw it */
+			if (!init) {
+				emit_outcome(c, f, OUT_SUCCESS, p);
+				f->data = 1;
+				set_state(c, f, FS_ESTABLISHED);
+			}
+			return;
+		case FS_ESTABLISHED:
+		established:
+			if (p->payload_len > 0 && !f->data) {
+				f->data = 1;
+				emit_outcome(c, f, OUT_SUCCESS, p);
+			}
+			if (fin) {
+				if (!f->data && !f->fin)
+					emit_outcome(c, f, OUT_EMPTY, p);
+				f->fin = 1;
+				set_state(c, f, FS_CLOSED);
+				return;
+			}
+			htab_touch(c->flows, f, L_ACTIVE, c->now);
+			return;
+		case FS_CLOSED:
+		default:
+			htab_touch(c->flows, f, L_CLOSED, c->now);
+			return;
+		}
+	}
+	/* No flow. */
+	if (rst) {
+		/* answers nothing we saw: RST flood, or backscatter of spoofed traffic */
+		emit(c, EV_PROBE, PC_TCP_RST, OUT_NONE, true, false, 6, p->dport, &p->src, &p->dst, 0, p);
+		return;
+	}
+	if (syn) /* SYN-ACK with no SYN: backscatter or a capture that began mid-handshake */
+		return;
+	if (p->payload_len > 0) {
+		/* data: a connection that began before the capture; remember it quietly */
+		f = htab_insert(c->flows, &k, h, L_ACTIVE, c->now);
+		f->state = FS_ESTABLISHED;
+		f->data = 1;
+		f->init_lo = sender_lo;
+		f->pclass = PC_TCP_ACK;
+		f->port = p->dport;
+		return;
+	}
+	uint8_t pc = stealth_class(fl);
+	bool crafted = (pc == PC_TCP_ACK || pc == PC_TCP_MAIMON) ? stealth_crafted(p) : true;
+	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pc, crafted, p->dport);
+	emit(c, EV_PROBE, pc, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, 0, p);
+}
+
+static void classify_udp(struct classify *c, const struct sw_packet *p)
+{
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_IP, 17, &p->src, p->sport, &p->dst, p->dport);
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	if (f) {
+		bool init = from_initiator(f, sender_lo);
+		if (f->state == FS_PROBE) {
+			if (init) {
+				emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0, true, 17, p->dport,
+				     &p->src, &p->dst, 0, p);
+			} else {
+				emit_outcome(c, f, OUT_SUCCESS, p);
+				set_state(c, f, FS_ANSWERED);
+			}
+			return;
+		}
+		htab_touch(c->flows, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
+		return;
+	}
+	if (is_multicast_or_broadcast(&p->dst))
+		return;
+	/* An empty datagram is what nmap -sU and most UDP scanners send to ports
+	 * without a protocol-specific payload; clients always say something. */
+	bool crafted = p->payload_len == 0;
+	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_UDP, crafted, p->dport);
+	emit(c, EV_PROBE, PC_UDP, OUT_NONE, crafted, false, 17, p->dport, &p->src, &p->dst, 0, p);
+}
+
+/* An ICMP/ICMPv6 error: the outcome of the probe it quotes (RFC 792, RFC 4443 section 3). */
+static void classify_icmp_error(struct classify *c, const struct sw_packet *p, uint8_t outcome)
+{
+	if (!(p->flags & PKT_F_QUOTED))
+		return;
+	const struct pkt_quoted *q = &p->quoted;
+	struct flow_key k;
+	if (q->proto == 6 || q->proto == 17) {
+		if (!q->has_ports)
+			return;
+		make_key(&k, FK_IP, q->proto, &q->src, q->sport, &q->dst, q->dport);
+	} else if (q->proto == 1 || q->proto == 58) {
+		return; /* errors about our own echo traffic: the echo's timeout decides */
+	} else {
+		make_key(&k, FK_IP, q->proto, &q->src, 0, &q->dst, 0);
+	}
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	if (!f || (f->state != FS_PROBE && f->state != FS_SYN_SENT))
+		return;
+	emit_outcome(c, f, outcome, p);
+	set_state(c, f, FS_CLOSED);
+}
+
+static void classify_icmp(struct classify *c, const struct sw_packet *p)
+{
+	bool v6 = p->proto == 58;
+	uint8_t t = p->icmp_type, code = p->icmp_code;
+	bool request, reply;
+	uint8_t pclass = PC_ICMP_ECHO;
+
+	if (!v6) {
+		if (t == 3) { /* destination unreachable: port (3) and protocol (2) mean closed */
+			classify_icmp_error(c, p, (code == 3 || code == 2) ? OUT_REFUSED : OUT_UNREACH);
+			return;
+		}
+		request = t == 8 || t == 13 || t == 15 || t == 17;
+		reply = t == 0 || t == 14 || t == 16 || t == 18;
+		if (t != 8 && t != 0)
+			pclass = PC_ICMP_OTHER;
+	} else {
+		if (t == 1) { /* RFC 4443 3.1: code 4 is port unreachable */
+			classify_icmp_error(c, p, code == 4 ? OUT_REFUSED : OUT_UNREACH);
+			return;
+		}
+		if (t == 4 && code == 1) { /* unrecognised next header: protocol closed */
+			classify_icmp_error(c, p, OUT_REFUSED);
+			return;
+		}
+		request = t == 128;
+		reply = t == 129;
+	}
+	if (!request && !reply)
+		return; /* redirects, time exceeded, neighbour discovery, MLD: not probes */
+	/* Requests key as (src, id) -> (dst, 0), replies as (src, 0) -> (dst, id): one flow. */
+	struct flow_key k;
+	uint8_t kt = request ? t : (uint8_t)(v6 ? 128 : (t == 0 ? 8 : t - 1));
+	bool sender_lo = request ? make_key(&k, FK_IP, p->proto, &p->src, p->icmp_id, &p->dst, 0)
+				 : make_key(&k, FK_IP, p->proto, &p->src, 0, &p->dst, p->icmp_id);
+	k.zero = kt; /* echo and timestamp flows of the same id stay apart */
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	if (request) {
+		if (is_multicast_or_broadcast(&p->dst))
+			return;
+		/* nmap, hping3 and masscan send echo requests without data; ping(8)
+		 * sends 56 bytes and Windows 32. Non-echo requests are obsolete
+		 * (RFC 6918) and only scanners send them. */
+		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
+		if (f) {
+			if (f->state == FS_PROBE)
+				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt, &p->src, &p->dst,
+				     0, p);
+			else
+				htab_touch(c->flows, f, L_ACTIVE, c->now);
+			return;
+		}
+		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
+		emit(c, EV_PROBE, pclass, OUT_NONE, crafted, false, p->proto, kt, &p->src, &p->dst, 0, p);
+		return;
+	}
+	if (f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
+		emit_outcome(c, f, OUT_SUCCESS, p);
+		set_state(c, f, FS_ANSWERED);
+	} else if (f) {
+		htab_touch(c->flows, f, L_ACTIVE, c->now);
+	}
+}
+
+static void classify_arp(struct classify *c, const struct sw_packet *p)
+{
+	static const struct sw_addr zero4 = {.a = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}};
+	/* RFC 5227 probes (sender 0.0.0.0) and gratuitous ARP (sender == target) ask nobody */
+	if (addr_eq(&p->src, &p->dst) || addr_eq(&p->src, &zero4))
+		return;
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_ARP, 0, &p->src, 0, &p->dst, 0);
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	if (p->arp_op == 1) {
+		if (f) {
+			if (f->state == FS_PROBE && from_initiator(f, sender_lo))
+				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src, &p->dst, 0, p);
+			else
+				htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE, c->now);
+			return;
+		}
+		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
+		emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 0, 0, &p->src, &p->dst, 0, p);
+	} else if (p->arp_op == 2 && f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
+		emit_outcome(c, f, OUT_SUCCESS, p);
+		set_state(c, f, FS_ANSWERED);
+	}
+}
+
+static void classify_other_proto(struct classify *c, const struct sw_packet *p)
+{
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_IP, p->proto, &p->src, 0, &p->dst, 0);
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	if (f) {
+		if (f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
+			emit_outcome(c, f, OUT_SUCCESS, p);
+			set_state(c, f, FS_ANSWERED);
+		} else {
+			htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE, c->now);
+		}
+		return;
+	}
+	if (is_multicast_or_broadcast(&p->dst))
+		return; /* OSPF, VRRP, PIM, IGMP talk to groups */
+	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->payload_len < 8, p->proto);
+	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->payload_len < 8, false, p->proto, p->proto, &p->src,
+	     &p->dst, 0, p);
+}
+
+void classify_packet(struct classify *c, const struct sw_packet *p)
+{
+	if (p->ts_us > c->now)
+		c->now = p->ts_us; /* time never runs backwards inside the tables */
+	if (p->l3 == PKT_L3_ARP) {
+		classify_arp(c, p);
+		return;
+	}
+	if (p->l3 != PKT_L3_IPV4 && p->l3 != PKT_L3_IPV6)
+		return;
+	if (p->flags & PKT_F_FRAG_LATER) {
+		c->st.ignored++;
+		return;
+	}
+	if (!(p->flags & PKT_F_HAS_L4)) {
+		if (p->proto == 6 || p->proto == 17 || p->proto == 1 || p->proto == 58) {
+			c->st.ignored++; /* a first fragment too short for its L4 header */
+			return;
+		}
+		classify_other_proto(c, p);
+		return;
+	}
+	switch (p->proto) {
+	case 6:
+		classify_tcp(c, p);
+		break;
+	case 17:
+		classify_udp(c, p);
+		break;
+	case 1:
+	case 58:
+		classify_icmp(c, p);
+		break;
+	default:
+		classify_other_proto(c, p);
+		break;
+	}
+}
+
+void classify_advance(struct classify *c, uint64_t now)
+{
+	if (now > c->now)
+		c->now = now;
+	struct flow *f;
+	while ((f = htab_oldest(c->flows, L_PENDING)) && f->node.ts + SW_PROBE_TIMEOUT_US <= c->now) {
+		if (f->state == FS_SYNACK) {
+			/* SYN-ACK but the handshake never finished: a half-open probe
+			 * whose scanner sent no RST (masscan/zmap drop the answer) */
+			emit_outcome(c, f, OUT_HALFOPEN, NULL);
+		} else {
+			emit_outcome(c, f, OUT_TIMEOUT, NULL);
+		}
+		htab_count_expired(c->flows);
+		htab_remove(c->flows, f);
+	}
+	while ((f = htab_oldest(c->flows, L_CLOSED)) && f->node.ts + SW_FLOW_LINGER_US <= c->now) {
+		htab_count_expired(c->flows);
+		htab_remove(c->flows, f);
+	}
+	while ((f = htab_oldest(c->flows, L_ACTIVE)) && f->node.ts + SW_FLOW_IDLE_US <= c->now) {
+		if (f->state == FS_ESTABLISHED && !f->data && !f->fin)
+			emit_outcome(c, f, OUT_EMPTY, NULL);
+		htab_count_expired(c->flows);
+		htab_remove(c->flows, f);
+	}
+}

@@ -1,0 +1,161 @@
+/* decode_ipv4.c — IPv4 header (RFC 791): lengths, options, fragments, L4 hand-off. */
+#include "scanwatch/decode.h"
+
+#include <stddef.h>
+
+#define IPV4_HDR_MIN   20    /* IHL 5 */
+#define IPV4_DGRAM_MAX 65535 /* RFC 791: total length is 16 bits; no fragment may pass it */
+
+enum {
+	IPV4_OPT_EOL = 0, /* end of option list */
+	IPV4_OPT_NOP = 1, /* single-byte padding */
+};
+
+enum {
+	IPV4_F_RESERVED = 0x8000, /* must be zero; ignored (no stack rejects on it) */
+	IPV4_F_DF = 0x4000,
+	IPV4_F_MF = 0x2000,
+	IPV4_OFF_MASK = 0x1fff, /* offset in 8-byte units */
+};
+
+enum {
+	IPPROTO_NUM_ICMP = 1,
+	IPPROTO_NUM_TCP = 6,
+	IPPROTO_NUM_UDP = 17,
+};
+
+/*
+ * Bytes that were on the wire from the cursor on: the captured ones plus what
+ * the snap length cut. A record whose wire length is below its capture length
+ * is inconsistent, so only the capture bound is trusted then.
+ */
+static size_t ipv4_wire_left(const struct cursor *c, const struct sw_packet *pkt)
+{
+	if (pkt->wire_len < pkt->cap_len)
+		return SIZE_MAX;
+	return cursor_left(c) + (pkt->wire_len - pkt->cap_len);
+}
+
+/*
+ * Walks the options area (RFC 791 section 3.1): type-length-value except the
+ * one-byte EOL and NOP. 0 if every option fits, -1 otherwise.
+ */
+static int ipv4_options(struct cursor *o)
+{
+	uint8_t type, len;
+
+	while (cursor_u8(o, &type)) {
+		if (type == IPV4_OPT_EOL)
+			return 0; /* the rest is padding */
+		if (type == IPV4_OPT_NOP)
+			continue;
+		/* The length octet counts the type and length octets themselves. */
+		if (!cursor_u8(o, &len) || len < 2 || !cursor_skip(o, (size_t)len - 2))
+			return -1;
+	}
+	return 0;
+}
+
+enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
+{
+	size_t wire_left = ipv4_wire_left(c, pkt);
+	uint8_t vihl, tos, ttl, proto;
+	uint16_t totlen, id, fragw;
+	uint8_t src[4], dst[4];
+	struct cursor opts;
+	size_t hlen, plen, off;
+
+	if (!cursor_has(c, IPV4_HDR_MIN)) {
+		st->anomalies[ANOM_IPV4_TRUNCATED]++;
+		return DECODE_BAD;
+	}
+	(void)cursor_u8(c, &vihl);
+	if (vihl >> 4 != 4) {
+		st->anomalies[ANOM_IPV4_BAD_VERSION]++;
+		return DECODE_BAD;
+	}
+	hlen = (size_t)(vihl & 0x0f) * 4;
+	if (hlen < IPV4_HDR_MIN) {
+		st->anomalies[ANOM_IPV4_IHL_TOO_SMALL]++;
+		return DECODE_BAD;
+	}
+	(void)cursor_u8(c, &tos);
+	(void)cursor_be16(c, &totlen);
+	(void)cursor_be16(c, &id);
+	(void)cursor_be16(c, &fragw);
+	(void)cursor_u8(c, &ttl);
+	(void)cursor_u8(c, &proto);
+	(void)cursor_skip(c, 2); /* checksum: the sensor sees what hosts see, valid or not */
+	(void)cursor_bytes(c, src, 4);
+	(void)cursor_bytes(c, dst, 4);
+
+	/*
+	 * Total length may exceed what was captured (snap length) but not the
+	 * header, and not what was on the wire: then the length is a lie.
+	 */
+	if (totlen < hlen || totlen > wire_left) {
+		st->anomalies[ANOM_IPV4_TOTLEN_BAD]++;
+		return DECODE_BAD;
+	}
+	if (!cursor_sub(c, hlen - IPV4_HDR_MIN, &opts)) {
+		st->anomalies[ANOM_IPV4_TRUNCATED]++;
+		return DECODE_BAD;
+	}
+	if (hlen > IPV4_HDR_MIN) {
+		if (ipv4_options(&opts) < 0) {
+			st->anomalies[ANOM_IPV4_OPT_BAD]++;
+			return DECODE_BAD;
+		}
+		pkt->flags |= PKT_F_IP_OPTIONS;
+	}
+
+	plen = totlen - hlen;
+	off = (size_t)(fragw & IPV4_OFF_MASK) * 8;
+	/*
+	 * No fragment may reach past the largest datagram RFC 791 allows (ping
+	 * of death); hosts drop those at reassembly. A non-last fragment whose
+	 * data is not a multiple of 8 is not flagged: Linux trims and accepts it
+	 * (ip_frag_queue), so a scanner could hide behind such a check.
+	 */
+	if (off + totlen > IPV4_DGRAM_MAX) {
+		st->anomalies[ANOM_IPV4_FRAG_BAD]++;
+		return DECODE_BAD;
+	}
+
+	pkt->l3 = PKT_L3_IPV4;
+	pkt->proto = proto;
+	pkt->tos = tos;
+	pkt->ttl = ttl;
+	pkt->ip_id = id;
+	pkt->ip_len = totlen;
+	pkt->frag_off = (uint16_t)off;
+	addr_from_v4(&pkt->src, src);
+	addr_from_v4(&pkt->dst, dst);
+	if (fragw & IPV4_F_DF)
+		pkt->flags |= PKT_F_IP_DF;
+	/* The L4 decoders read the stated IP payload length here and replace it with their own. */
+	pkt->payload_len = (uint16_t)plen;
+	cursor_limit(c, plen); /* drop Ethernet padding past the stated length */
+
+	if ((fragw & IPV4_F_MF) || off != 0)
+		pkt->flags |= PKT_F_FRAG;
+	if (off != 0) {
+		/* Later fragments carry no L4 header; reassembly is not the sensor's job. */
+		pkt->flags |= PKT_F_FRAG_LATER;
+		st->frag_later++;
+		return DECODE_OK;
+	}
+
+	switch (proto) {
+	case IPPROTO_NUM_TCP:
+		return decode_tcp(c, pkt, st);
+	case IPPROTO_NUM_UDP:
+		return decode_udp(c, pkt, st);
+	case IPPROTO_NUM_ICMP:
+		return decode_icmp(c, pkt, st);
+	default:
+		/* Kept (no L4) for the protocol-scan detector. */
+		st->unknown_proto++;
+		return DECODE_OK;
+	}
+}

@@ -1,0 +1,418 @@
+/* detect.c — the detector registry and the engine: events to rules, detection lifecycles. */
+#include "scanwatch/detect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwatch/attribute.h"
+#include "scanwatch/defaults.h"
+#include "scanwatch/track.h"
+
+/* The registry: a new detector is one file plus one line here. */
+#define DETECTORS(X)                                                                               \
+	X(detect_halfopen)                                                                         \
+	X(detect_connect)                                                                          \
+	X(detect_icmp_sweep)                                                                       \
+	X(detect_rst_flood)                                                                        \
+	X(detect_trw)
+
+#define X(sym) extern const struct detector sym;
+DETECTORS(X)
+#undef X
+
+static const struct detector *const registry[] = {
+#define X(sym) &sym,
+	DETECTORS(X)
+#undef X
+};
+
+const struct detector *detect_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+const struct detector *detect_at(size_t i)
+{
+	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
+}
+
+/* Rules are LRU lists of the tracking table, one per rule. */
+#define DETECT_MAX_RULES 255
+
+struct detect_engine {
+	const struct sw_ruleset *rs;
+	struct htab *tab;
+	size_t max_entries;
+	uint8_t key[16];
+	detect_emit_fn emit;
+	void *ctx;
+	uint16_t by_class[PC__COUNT][DETECT_MAX_RULES];
+	uint16_t nby_class[PC__COUNT];
+	uint64_t seq;
+	uint64_t now;
+	struct detect_stats st;
+	struct sw_detection rec;
+};
+
+size_t detect_entry_size(void) { return sizeof(struct track_entry); }
+
+static void fill_record(struct detect_engine *d, const struct sw_rule *r, const struct track_entry *e,
+			enum det_phase phase, uint64_t closed_at);
+
+static void entry_evicted(void *ctx, void *entry)
+{
+	struct detect_engine *d = ctx;
+	struct track_entry *e = entry;
+	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules)
+		return;
+	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
+	d->st.evicted_open++;
+	d->st.closed++;
+	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
+	size_t n = strlen(d->rec.evidence);
+	snprintf(d->rec.evidence + n, sizeof d->rec.evidence - n, "%sclosed early: tracking table full",
+		 n ? "; " : "");
+	d->emit(d->ctx, &d->rec);
+	e->det_seq = 0;
+}
+
+static int build(struct detect_engine *d, const struct sw_ruleset *rs)
+{
+	if (rs->nrules > DETECT_MAX_RULES)
+		return -1;
+	unsigned nlists = rs->nrules ? (unsigned)rs->nrules : 1;
+	struct htab *tab = htab_create(sizeof(struct track_entry), offsetof(struct track_entry, key),
+				       sizeof(struct track_key), d->max_entries, nlists, d->key,
+				       entry_evicted, d);
+	if (!tab)
+		return -1;
+	memset(d->nby_class, 0, sizeof d->nby_class);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct sw_rule *r = &rs->rules[i];
+		if (!r->enabled || !r->detector)
+			continue;
+		for (unsigned c = 0; c < PC__COUNT; c++)
+			if (r->detector->classes & (1u << c))
+				d->by_class[c][d->nby_class[c]++] = (uint16_t)i;
+	}
+	d->tab = tab;
+	d->rs = rs;
+	return 0;
+}
+
+struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entries,
+				    const uint8_t key[16], detect_emit_fn emit, void *ctx)
+{
+	struct detect_engine *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	memcpy(d->key, key, 16);
+	track_set_key(key);
+	d->max_entries = max_entries;
+	d->emit = emit;
+	d->ctx = ctx;
+	if (build(d, rs) < 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void detect_destroy(struct detect_engine *d)
+{
+	if (!d)
+		return;
+	htab_destroy(d->tab);
+	free(d);
+}
+
+void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
+{
+	*out = d->st;
+	htab_get_stats(d->tab, &out->entries);
+}
+
+static void make_key(struct track_key *k, const struct sw_rule *r, const struct sw_addr *src,
+		     const struct sw_addr *dst)
+{
+	memset(k, 0, sizeof *k);
+	k->rule = r->index;
+	switch (r->group_by) {
+	case GROUP_SRC:
+		k->a = *src;
+		break;
+	case GROUP_DST:
+		k->a = *dst;
+		break;
+	case GROUP_SRC_DST:
+		k->a = *src;
+		k->b = *dst;
+		break;
+	}
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static const char *orientation(const struct track_entry *e, uint64_t targets, uint64_t ports)
+{
+	(void)e;
+	if (targets <= 1)
+		return ports > 1 ? "vertical" : "single target";
+	if (ports <= 2)
+		return "horizontal";
+	return "block (many ports on many hosts)";
+}
+
+static void fill_record(struct detect_engine *d, const struct sw_rule *r, const struct track_entry *e,
+			enum det_phase phase, uint64_t closed_at)
+{
+	struct sw_detection *rec = &d->rec;
+	memset(rec, 0, sizeof *rec);
+	rec->seq = e->det_seq;
+	rec->phase = (uint8_t)phase;
+	rec->kind = e->kind;
+	rec->severity = (uint8_t)r->severity;
+	rec->proto = e->mixed_proto ? 0 : e->proto;
+	snprintf(rec->rule_id, sizeof rec->rule_id, "%s", r->id);
+	snprintf(rec->rule_name, sizeof rec->rule_name, "%s", r->name);
+	snprintf(rec->tags, sizeof rec->tags, "%s", r->tags_joined ? r->tags_joined : "");
+	switch (r->group_by) {
+	case GROUP_SRC:
+		rec->src = e->key.a;
+		rec->has_target = !e->multi_target;
+		rec->target = e->target;
+		break;
+	case GROUP_DST:
+		rec->target = e->key.a;
+		rec->has_target = 1;
+		if (e->n_sources == 1)
+			rec->src = e->sample_sources[0];
+		else
+			rec->src_any = 1;
+		break;
+	case GROUP_SRC_DST:
+		rec->src = e->key.a;
+		rec->target = e->key.b;
+		rec->has_target = 1;
+		break;
+	}
+	rec->first_seen = e->first_ts;
+	rec->opened_at = e->opened_at;
+	rec->last_seen = e->last_ts;
+	rec->closed_at = closed_at;
+	rec->probes = e->probes;
+	rec->probes_at_open = e->probes_at_open;
+	rec->distinct_targets = track_distinct_targets(e);
+	rec->distinct_ports = track_distinct_ports(e);
+	rec->n_sample_ports = e->n_ports;
+	memcpy(rec->sample_ports, e->sample_ports, e->n_ports * sizeof(uint16_t));
+	qsort(rec->sample_ports, rec->n_sample_ports, sizeof(uint16_t), cmp_u16);
+	rec->n_sample_targets = e->n_targets;
+	memcpy(rec->sample_targets, e->sample_targets, e->n_targets * sizeof(struct sw_addr));
+	rec->n_sample_sources = e->n_sources;
+	memcpy(rec->sample_sources, e->sample_sources, e->n_sources * sizeof(struct sw_addr));
+
+	char *ev = rec->evidence;
+	size_t cap = sizeof rec->evidence, n = 0;
+	n += (size_t)snprintf(ev + n, cap - n, "%s: %llu probes to %llu port(s) on %llu host(s)",
+			      orientation(e, rec->distinct_targets, rec->distinct_ports),
+			      (unsigned long long)e->probes, (unsigned long long)rec->distinct_ports,
+			      (unsigned long long)rec->distinct_targets);
+	static const char *const oname[OUT__COUNT] = {
+		[OUT_SUCCESS] = "answered", [OUT_EMPTY] = "opened-and-closed unused",
+		[OUT_HALFOPEN] = "half-open", [OUT_REFUSED] = "refused",
+		[OUT_UNREACH] = "unreachable", [OUT_TIMEOUT] = "unanswered",
+	};
+	for (unsigned o = 1; o < OUT__COUNT && n < cap; o++)
+		if (e->outcomes[o])
+			n += (size_t)snprintf(ev + n, cap - n, "; %s %u", oname[o], e->outcomes[o]);
+	if (e->crafted && n < cap)
+		n += (size_t)snprintf(ev + n, cap - n, "; %u hand-built probe(s)", e->crafted);
+	if (r->detector->describe && n + 2 < cap) {
+		n += (size_t)snprintf(ev + n, cap - n, "; ");
+		if (n < cap)
+			r->detector->describe(r, e, ev + n, cap - n);
+	}
+	n = strlen(ev);
+	if (n < cap)
+		attribute_verdict(e, rec->tool, sizeof rec->tool, ev + n, cap - n);
+}
+
+/* Another rule already reports this scan (same group key and kind): one scan, one record. */
+static bool already_reported(struct detect_engine *d, const struct sw_rule *r,
+			     const struct track_entry *e, uint8_t kind)
+{
+	for (size_t i = 0; i < d->rs->nrules; i++) {
+		const struct sw_rule *o = &d->rs->rules[i];
+		if (o == r || !o->enabled || o->group_by != r->group_by)
+			continue;
+		struct track_key k = e->key;
+		k.rule = o->index;
+		struct track_entry *x = htab_find(d->tab, &k, htab_hash(d->tab, &k));
+		if (x && x->det_seq && x->kind == kind)
+			return true;
+	}
+	return false;
+}
+
+static bool suppressed(const struct sw_ruleset *rs, const struct sw_rule *r,
+		       const struct track_entry *e)
+{
+	if (r->group_by == GROUP_DST)
+		return false; /* the sources of a flood are many (and forged) */
+	const struct sw_addr *src = &e->key.a;
+	return addr_cidr_list_contains(rs->allow, rs->nallow, src) ||
+	       addr_cidr_list_contains(r->suppress, r->nsuppress, src);
+}
+
+static void try_open(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
+		     uint64_t ts)
+{
+	if (suppressed(d->rs, r, e)) {
+		e->shadowed = 1;
+		d->st.suppressed++;
+		return;
+	}
+	uint8_t kind = (uint8_t)r->detector->kind(r, e);
+	if (already_reported(d, r, e, kind)) {
+		e->shadowed = 1;
+		d->st.shadowed++;
+		return;
+	}
+	e->kind = kind;
+	e->det_seq = ++d->seq;
+	e->opened_at = ts;
+	e->probes_at_open = e->probes;
+	e->emit_ts = ts;
+	e->emit_probes = e->probes;
+	d->st.opened++;
+	fill_record(d, r, e, DET_OPEN, 0);
+	d->emit(d->ctx, &d->rec);
+}
+
+static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
+			 uint64_t ts)
+{
+	if (e->probes == e->emit_probes || ts < e->emit_ts + SW_UPDATE_INTERVAL_US)
+		return;
+	e->emit_ts = ts;
+	e->emit_probes = e->probes;
+	d->st.updated++;
+	fill_record(d, r, e, DET_UPDATE, 0);
+	d->emit(d->ctx, &d->rec);
+}
+
+void detect_event(struct detect_engine *d, const struct sw_event *ev)
+{
+	const struct sw_ruleset *rs = d->rs;
+	d->st.events++;
+	if (ev->ts_us > d->now)
+		d->now = ev->ts_us;
+	if (rs->nhome && !addr_cidr_list_contains(rs->home_net, rs->nhome, &ev->dst))
+		return;
+	uint16_t n = d->nby_class[ev->pclass];
+	for (uint16_t i = 0; i < n; i++) {
+		const struct sw_rule *r = &rs->rules[d->by_class[ev->pclass][i]];
+		struct track_key k;
+		make_key(&k, r, &ev->src, &ev->dst);
+		uint64_t h = htab_hash(d->tab, &k);
+		struct track_entry *e = htab_find(d->tab, &k, h);
+		if (!e) {
+			if (ev->type != EV_PROBE)
+				continue; /* an outcome of a probe this rule no longer tracks */
+			e = htab_insert(d->tab, &k, h, r->index, ev->ts_us);
+			e->win_start = ev->ts_us;
+		} else if (ev->type == EV_PROBE && !e->det_seq &&
+			   ev->ts_us > e->win_start + r->window_us) {
+			track_reset_window(e, ev->ts_us);
+			e->shadowed = 0;
+		}
+		if (!r->detector->on_event(r, e, ev))
+			continue;
+		if (ev->type == EV_PROBE) {
+			track_note_probe(e, ev, r->group_by == GROUP_DST);
+			attribute_note(e, ev);
+			htab_touch(d->tab, e, r->index, ev->ts_us);
+		} else {
+			e->outcomes[ev->outcome]++;
+		}
+		if (e->det_seq) {
+			maybe_update(d, r, e, ev->ts_us);
+		} else if (!e->shadowed) {
+			bool crossed = r->detector->crossed ? r->detector->crossed(r, e)
+							    : e->score >= r->threshold;
+			if (crossed)
+				try_open(d, r, e, ev->ts_us);
+		}
+	}
+}
+
+static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
+			uint64_t closed_at)
+{
+	d->st.closed++;
+	fill_record(d, r, e, DET_CLOSE, closed_at);
+	d->emit(d->ctx, &d->rec);
+	e->det_seq = 0;
+}
+
+void detect_advance(struct detect_engine *d, uint64_t now)
+{
+	if (now > d->now)
+		d->now = now;
+	const struct sw_ruleset *rs = d->rs;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct sw_rule *r = &rs->rules[i];
+		uint64_t keep = r->window_us > r->idle_us ? r->window_us : r->idle_us;
+		struct track_entry *e;
+		while ((e = htab_oldest(d->tab, (unsigned)i))) {
+			uint64_t due = e->node.ts + (e->det_seq ? r->idle_us : keep);
+			if (due > d->now)
+				break;
+			if (e->det_seq)
+				close_entry(d, r, e, e->last_ts + r->idle_us);
+			htab_count_expired(d->tab);
+			htab_remove(d->tab, e);
+		}
+	}
+}
+
+void detect_finish(struct detect_engine *d, uint64_t end_ts)
+{
+	if (end_ts > d->now)
+		d->now = end_ts;
+	uint32_t cur = 0;
+	struct track_entry *e;
+	/* Close in detection order so output is the same on every run. */
+	for (;;) {
+		struct track_entry *first = NULL;
+		cur = 0;
+		while ((e = htab_next(d->tab, &cur)))
+			if (e->det_seq && (!first || e->det_seq < first->det_seq))
+				first = e;
+		if (!first)
+			break;
+		const struct sw_rule *r = &d->rs->rules[first->key.rule];
+		uint64_t at = first->last_ts + r->idle_us;
+		close_entry(d, r, first, at < d->now ? at : d->now);
+	}
+}
+
+int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint64_t now)
+{
+	if (rs->nrules > DETECT_MAX_RULES)
+		return -1;
+	detect_finish(d, now);
+	struct htab *old = d->tab;
+	if (build(d, rs) < 0)
+		return -1; /* build changed nothing: the old rules and table stay */
+	htab_destroy(old);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* detect_connect.c — connect() scans: ordinary SYNs whose connections fail or carry nothing. */
+#include "scanwatch/detect.h"
+#include "scanwatch/track.h"
+
+/*
+ * A connect scan uses the kernel's own SYN, so its shape proves nothing; its
+ * outcomes do. Score: distinct (target, port) pairs refused (RST or ICMP
+ * unreachable) or unanswered. Connections torn down without a byte of data
+ * (the open ports of the scan) are evidence for the kind but do not score, so
+ * a health checker that opens and closes a few ports stays quiet.
+ */
+static bool connect_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+{
+	(void)r;
+	if (ev->crafted)
+		return false; /* hand-built SYNs are the half-open detector's */
+	if (ev->type == EV_PROBE)
+		return true;
+	switch (ev->outcome) {
+	case OUT_REFUSED:
+	case OUT_UNREACH:
+	case OUT_TIMEOUT:
+		if (track_pair_add(e, &ev->dst, ev->port))
+			e->score++;
+		return true;
+	case OUT_EMPTY:
+		e->aux[0]++;
+		return true;
+	default:
+		return true;
+	}
+}
+
+static enum sw_kind connect_kind(const struct sw_rule *r, const struct track_entry *e)
+{
+	(void)r;
+	(void)e;
+	return KIND_CONNECT_SCAN;
+}
+
+const struct detector detect_connect = {
+	.name = "connect",
+	.summary = "TCP connect() scans: kernel SYNs refused, unanswered or closed unused",
+	.classes = 1u << PC_TCP_SYN,
+	.default_group = GROUP_SRC,
+	.on_event = connect_event,
+	.kind = connect_kind,
+};

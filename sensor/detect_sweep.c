@@ -1,0 +1,47 @@
+/* detect_sweep.c — ICMP/ICMPv6 ping sweeps: echo (and timestamp) requests across many hosts. */
+#include "scanwatch/detect.h"
+#include "scanwatch/track.h"
+
+/*
+ * Score: distinct targets that were either pinged with a scanner-built
+ * request (no payload, or an obsolete request type) or did not answer. A
+ * poller pinging the same few hosts, which answer, never scores; a sweep of
+ * live hosts with ordinary pings still opens once it reaches four times the
+ * threshold in distinct targets.
+ */
+static bool sweep_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+{
+	(void)r;
+	if (ev->type == EV_PROBE) {
+		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, 0))
+			e->score++;
+		return true;
+	}
+	if (ev->outcome == OUT_TIMEOUT || ev->outcome == OUT_UNREACH) {
+		if (track_pair_add(e, &ev->dst, 0))
+			e->score++;
+	}
+	return true;
+}
+
+static bool sweep_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	return e->score >= r->threshold || track_distinct_targets(e) >= 4ULL * r->threshold;
+}
+
+static enum sw_kind sweep_kind(const struct sw_rule *r, const struct track_entry *e)
+{
+	(void)r;
+	(void)e;
+	return KIND_ICMP_SWEEP;
+}
+
+const struct detector detect_icmp_sweep = {
+	.name = "icmp_sweep",
+	.summary = "ICMP and ICMPv6 echo / timestamp sweeps",
+	.classes = 1u << PC_ICMP_ECHO | 1u << PC_ICMP_OTHER,
+	.default_group = GROUP_SRC,
+	.on_event = sweep_event,
+	.crossed = sweep_crossed,
+	.kind = sweep_kind,
+};

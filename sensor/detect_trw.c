@@ -1,0 +1,100 @@
+/* detect_trw.c — Threshold Random Walk: sequential hypothesis test over first-contact outcomes. */
+#include <math.h>
+#include <stdio.h>
+
+#include "scanwatch/detect.h"
+#include "scanwatch/track.h"
+
+/*
+ * Jung, Paxson, Berger, Balakrishnan, "Fast Portscan Detection Using
+ * Sequential Hypothesis Testing", IEEE S&P 2004. Each first contact of a
+ * source with a (target, port) ends in success (handshake used, echo or
+ * datagram answered) or failure (refused, unreachable, unanswered). Under H0
+ * (benign) success has probability theta0, under H1 (scanner) theta1. The
+ * walk adds ln(theta1/theta0) per success and ln((1-theta1)/(1-theta0)) per
+ * failure; crossing ln(beta/alpha) accepts H1 (score 1, the rule's threshold
+ * is 1), crossing ln((1-beta)/(1-alpha)) accepts H0 and restarts the walk.
+ * With the paper's defaults four failures in a row decide.
+ */
+enum { P_THETA0, P_THETA1, P_ALPHA, P_BETA };
+static const char *const trw_param_names[] = {"theta0", "theta1", "alpha", "beta"};
+static const double trw_param_defaults[] = {0.8, 0.2, 0.01, 0.99};
+
+/* aux[] use: failures by probe family, for the kind */
+enum { A_SYN_CRAFTED, A_SYN_KERNEL, A_UDP, A_ECHO, A_DECIDED };
+
+static bool is_failure(uint8_t o)
+{
+	return o == OUT_REFUSED || o == OUT_UNREACH || o == OUT_TIMEOUT || o == OUT_HALFOPEN;
+}
+
+static bool trw_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+{
+	if (ev->type == EV_PROBE)
+		return true;
+	bool fail = is_failure(ev->outcome);
+	if (!fail && ev->outcome != OUT_SUCCESS && ev->outcome != OUT_EMPTY)
+		return true;
+	/* only the first outcome per (target, port) steps the walk */
+	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
+		return true;
+	double t0 = r->params[P_THETA0], t1 = r->params[P_THETA1];
+	double up = log((1.0 - t1) / (1.0 - t0));
+	double down = log(t1 / t0);
+	double eta1 = log(r->params[P_BETA] / r->params[P_ALPHA]);
+	double eta0 = log((1.0 - r->params[P_BETA]) / (1.0 - r->params[P_ALPHA]));
+	if (fail) {
+		e->llr += up;
+		if (ev->pclass == PC_TCP_SYN)
+			e->aux[ev->crafted ? A_SYN_CRAFTED : A_SYN_KERNEL]++;
+		else if (ev->pclass == PC_UDP)
+			e->aux[A_UDP]++;
+		else if (ev->pclass == PC_ICMP_ECHO)
+			e->aux[A_ECHO]++;
+	} else {
+		e->llr += down;
+	}
+	if (e->llr >= eta1)
+		e->score = 1;
+	else if (e->llr <= eta0 && !e->det_seq)
+		e->llr = 0; /* accepted benign: start a fresh walk */
+	return true;
+}
+
+static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *e)
+{
+	(void)r;
+	uint32_t best = A_SYN_KERNEL;
+	for (uint32_t i = A_SYN_CRAFTED; i <= A_ECHO; i++)
+		if (e->aux[i] > e->aux[best])
+			best = i;
+	switch (best) {
+	case A_SYN_CRAFTED:
+		return KIND_SYN_SCAN;
+	case A_UDP:
+		return KIND_UDP_SCAN;
+	case A_ECHO:
+		return KIND_ICMP_SWEEP;
+	default:
+		return KIND_CONNECT_SCAN;
+	}
+}
+
+static void trw_describe(const struct sw_rule *r, const struct track_entry *e, char *buf, size_t len)
+{
+	(void)r;
+	snprintf(buf, len, "sequential test: log-likelihood ratio %.2f", e->llr);
+}
+
+const struct detector detect_trw = {
+	.name = "trw",
+	.summary = "Threshold Random Walk sequential test over first-contact outcomes (Jung et al. 2004)",
+	.classes = 1u << PC_TCP_SYN | 1u << PC_UDP | 1u << PC_ICMP_ECHO,
+	.default_group = GROUP_SRC,
+	.nparams = 4,
+	.param_names = trw_param_names,
+	.param_defaults = trw_param_defaults,
+	.on_event = trw_event,
+	.kind = trw_kind,
+	.describe = trw_describe,
+};

@@ -1,0 +1,76 @@
+/* detection.c — names of the detection vocabularies (kind, severity, phase) and their parsers. */
+#include "scanwatch/detection.h"
+
+#include <string.h>
+
+/* Generated from the X-macro so the table can never drift from enum sw_kind. */
+static const char *const kind_names[KIND__COUNT] = {
+#define X(sym, name) [KIND_##sym] = name,
+    DETECTION_KINDS(X)
+#undef X
+};
+
+static const char *const severity_names[] = {
+    [SEV_LOW] = "low",
+    [SEV_MEDIUM] = "medium",
+    [SEV_HIGH] = "high",
+    [SEV_CRITICAL] = "critical",
+};
+
+static const char *const phase_names[] = {
+    [DET_OPEN] = "open",
+    [DET_UPDATE] = "update",
+    [DET_CLOSE] = "close",
+};
+
+/*
+ * The name functions take values that may come from a corrupt or future
+ * record; out-of-range values map to "unknown" rather than to NULL so a sink
+ * can print them without a check (and the store's CHECK rejects them).
+ */
+const char *detection_kind_name(enum sw_kind k)
+{
+	if ((unsigned)k >= KIND__COUNT)
+		return "unknown";
+	return kind_names[k];
+}
+
+int detection_kind_parse(const char *name, enum sw_kind *out)
+{
+	if (name == NULL)
+		return -1;
+	for (unsigned i = 0; i < KIND__COUNT; i++) {
+		if (strcmp(name, kind_names[i]) == 0) {
+			*out = (enum sw_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *detection_severity_name(enum sw_severity s)
+{
+	if ((unsigned)s < SEV_LOW || (unsigned)s > SEV_CRITICAL)
+		return "unknown";
+	return severity_names[s];
+}
+
+int detection_severity_parse(const char *name, enum sw_severity *out)
+{
+	if (name == NULL)
+		return -1;
+	for (unsigned i = SEV_LOW; i <= SEV_CRITICAL; i++) {
+		if (strcmp(name, severity_names[i]) == 0) {
+			*out = (enum sw_severity)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *detection_phase_name(enum det_phase p)
+{
+	if ((unsigned)p > DET_CLOSE)
+		return "unknown";
+	return phase_names[p];
+}

@@ -1,0 +1,379 @@
+/* hash.c — SipHash and bounded keyed tables with LRU lists, chain caps and eviction counters. */
+#include "scanwatch/hash.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8); /* memcpy: no alignment assumption; the compiler makes it one load */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+#define SIPROUND                                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = ROTL(v1, 13);                                                                 \
+		v1 ^= v0;                                                                          \
+		v0 = ROTL(v0, 32);                                                                 \
+		v2 += v3;                                                                          \
+		v3 = ROTL(v3, 16);                                                                 \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = ROTL(v3, 21);                                                                 \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = ROTL(v1, 17);                                                                 \
+		v1 ^= v2;                                                                          \
+		v2 = ROTL(v2, 32);                                                                 \
+	} while (0)
+
+/* SipHash with c compression and d finalisation rounds (the paper's SipHash-c-d). */
+static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c,
+				  int d)
+{
+	const uint8_t *in = data;
+	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
+	uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
+	uint64_t v3 = 0x7465646279746573ULL ^ k1;
+	size_t full = len & ~(size_t)7;
+
+	for (size_t i = 0; i < full; i += 8) {
+		uint64_t m = load_le64(in + i);
+		v3 ^= m;
+		for (int r = 0; r < c; r++)
+			SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t b = (uint64_t)len << 56;
+	for (size_t i = 0; i < (len & 7); i++)
+		b |= (uint64_t)in[full + i] << (8 * i);
+	v3 ^= b;
+	for (int r = 0; r < c; r++)
+		SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int r = 0; r < d; r++)
+		SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t hash_siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 1, 3);
+}
+
+uint64_t hash_siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 2, 4);
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void hash_make_key(uint8_t key[16], uint64_t seed)
+{
+	if (seed == 0) {
+		size_t got = 0;
+		while (got < 16) {
+			ssize_t n = getrandom(key + got, 16 - got, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got == 16)
+			return;
+		/* No entropy source: fall back to a fixed seed rather than an unkeyed table. */
+		seed = 0x5eed5eed5eed5eedULL;
+	}
+	uint64_t s = seed;
+	uint64_t a = splitmix64(&s), b = splitmix64(&s);
+	memcpy(key, &a, 8);
+	memcpy(key + 8, &b, 8);
+}
+
+struct htab_list {
+	uint32_t head, tail;
+};
+
+struct htab {
+	uint8_t *pool;
+	size_t entry_size, key_off, key_len;
+	uint32_t capacity; /* usable entries: indices 1..capacity */
+	uint32_t *buckets;
+	uint64_t mask;
+	uint32_t free_head;
+	uint32_t next_fresh; /* first never-used index */
+	unsigned nlists;
+	struct htab_list *lists;
+	uint8_t key[16];
+	htab_evict_fn evict;
+	void *ctx;
+	struct htab_stats st;
+};
+
+static inline struct htab_node *node_at(const struct htab *t, uint32_t i)
+{
+	return (struct htab_node *)(t->pool + (size_t)i * t->entry_size);
+}
+
+static inline uint32_t index_of(const struct htab *t, const void *e)
+{
+	return (uint32_t)(((const uint8_t *)e - t->pool) / t->entry_size);
+}
+
+static size_t bucket_count(size_t max_entries)
+{
+	size_t n = 16;
+	while (n < max_entries)
+		n <<= 1;
+	return n;
+}
+
+size_t htab_footprint(size_t entry_size, size_t max_entries)
+{
+	return sizeof(struct htab) + entry_size * (max_entries + 1) +
+	       bucket_count(max_entries) * sizeof(uint32_t);
+}
+
+struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
+			 unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx)
+{
+	if (max_entries < 1 || max_entries >= UINT32_MAX - 1 || nlists < 1 || nlists > 255 ||
+	    entry_size < sizeof(struct htab_node) || key_off + key_len > entry_size)
+		return NULL;
+	struct htab *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	size_t nb = bucket_count(max_entries);
+	/* calloc, not malloc+memset: pages the table never reaches are never touched, so RSS
+	 * grows with use while the cap stays a hard upper bound. */
+	t->pool = calloc(max_entries + 1, entry_size);
+	t->buckets = calloc(nb, sizeof(uint32_t));
+	t->lists = calloc(nlists, sizeof *t->lists);
+	if (!t->pool || !t->buckets || !t->lists)
+		goto fail;
+	t->entry_size = entry_size;
+	t->key_off = key_off;
+	t->key_len = key_len;
+	t->capacity = (uint32_t)max_entries;
+	t->mask = nb - 1;
+	t->next_fresh = 1;
+	t->nlists = nlists;
+	memcpy(t->key, sipkey, 16);
+	t->evict = evict;
+	t->ctx = ctx;
+	t->st.capacity = t->capacity;
+	return t;
+fail:
+	htab_destroy(t);
+	return NULL;
+}
+
+void htab_destroy(struct htab *t)
+{
+	if (!t)
+		return;
+	free(t->pool);
+	free(t->buckets);
+	free(t->lists);
+	free(t);
+}
+
+uint64_t htab_hash(const struct htab *t, const void *key)
+{
+	return hash_siphash13(t->key, key, t->key_len);
+}
+
+static inline bool key_match(const struct htab *t, const struct htab_node *n, const void *key)
+{
+	return memcmp((const uint8_t *)n + t->key_off, key, t->key_len) == 0;
+}
+
+void *htab_find(struct htab *t, const void *key, uint64_t h)
+{
+	uint32_t i = t->buckets[h & t->mask];
+	while (i != HTAB_NONE) {
+		struct htab_node *n = node_at(t, i);
+		if (n->hash == h && key_match(t, n, key))
+			return n;
+		i = n->chain;
+	}
+	return NULL;
+}
+
+static void list_unlink(struct htab *t, struct htab_node *n, uint32_t i)
+{
+	struct htab_list *l = &t->lists[n->list];
+	if (n->prev)
+		node_at(t, n->prev)->next = n->next;
+	else
+		l->head = n->next;
+	if (n->next)
+		node_at(t, n->next)->prev = n->prev;
+	else
+		l->tail = n->prev;
+	n->prev = n->next = HTAB_NONE;
+	(void)i;
+}
+
+static void list_append(struct htab *t, struct htab_node *n, uint32_t i, unsigned list)
+{
+	struct htab_list *l = &t->lists[list];
+	n->list = (uint8_t)list;
+	n->next = HTAB_NONE;
+	n->prev = l->tail;
+	if (l->tail)
+		node_at(t, l->tail)->next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+static void chain_unlink(struct htab *t, struct htab_node *n, uint32_t i)
+{
+	uint32_t *pp = &t->buckets[n->hash & t->mask];
+	while (*pp != HTAB_NONE) {
+		if (*pp == i) {
+			*pp = n->chain;
+			return;
+		}
+		pp = &node_at(t, *pp)->chain;
+	}
+}
+
+static void release(struct htab *t, struct htab_node *n, uint32_t i)
+{
+	chain_unlink(t, n, i);
+	list_unlink(t, n, i);
+	n->used = 0;
+	n->chain = t->free_head;
+	t->free_head = i;
+	t->st.used--;
+}
+
+void htab_remove(struct htab *t, void *entry)
+{
+	struct htab_node *n = entry;
+	if (n->used)
+		release(t, n, index_of(t, n));
+}
+
+static void evict_entry(struct htab *t, struct htab_node *n)
+{
+	if (t->evict)
+		t->evict(t->ctx, n);
+	/* The callback must not remove the entry itself; it may read it. */
+	if (n->used)
+		release(t, n, index_of(t, n));
+}
+
+static struct htab_node *oldest_overall(struct htab *t)
+{
+	struct htab_node *best = NULL;
+	for (unsigned l = 0; l < t->nlists; l++) {
+		uint32_t h = t->lists[l].head;
+		if (h == HTAB_NONE)
+			continue;
+		struct htab_node *n = node_at(t, h);
+		if (!best || n->ts < best->ts)
+			best = n;
+	}
+	return best;
+}
+
+void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts)
+{
+	uint32_t *bucket = &t->buckets[h & t->mask];
+	unsigned len = 0;
+	struct htab_node *oldest = NULL;
+	for (uint32_t i = *bucket; i != HTAB_NONE; i = node_at(t, i)->chain) {
+		struct htab_node *n = node_at(t, i);
+		if (!oldest || n->ts < oldest->ts)
+			oldest = n;
+		len++;
+	}
+	if (len >= HTAB_CHAIN_MAX && oldest) {
+		/* Someone found colliding keys (or the table is badly overfull): keep
+		 * the per-packet walk bounded by recycling the chain's oldest entry. */
+		t->st.evict_chain++;
+		evict_entry(t, oldest);
+	}
+	uint32_t i;
+	if (t->free_head != HTAB_NONE) {
+		i = t->free_head;
+		t->free_head = node_at(t, i)->chain;
+	} else if (t->next_fresh <= t->capacity) {
+		i = t->next_fresh++;
+	} else {
+		struct htab_node *victim = oldest_overall(t);
+		t->st.evict_full++;
+		evict_entry(t, victim);
+		i = t->free_head;
+		t->free_head = node_at(t, i)->chain;
+	}
+	struct htab_node *n = node_at(t, i);
+	memset(n, 0, t->entry_size);
+	memcpy((uint8_t *)n + t->key_off, key, t->key_len);
+	n->hash = h;
+	n->used = 1;
+	n->ts = ts;
+	bucket = &t->buckets[h & t->mask]; /* eviction above may have changed the chain head */
+	n->chain = *bucket;
+	*bucket = i;
+	list_append(t, n, i, list);
+	t->st.inserts++;
+	t->st.used++;
+	return n;
+}
+
+void htab_touch(struct htab *t, void *entry, unsigned list, uint64_t ts)
+{
+	struct htab_node *n = entry;
+	uint32_t i = index_of(t, n);
+	n->ts = ts;
+	if (n->list == list && t->lists[list].tail == i)
+		return;
+	list_unlink(t, n, i);
+	list_append(t, n, i, list);
+}
+
+void *htab_oldest(struct htab *t, unsigned list)
+{
+	uint32_t h = t->lists[list].head;
+	return h == HTAB_NONE ? NULL : node_at(t, h);
+}
+
+void *htab_next(struct htab *t, uint32_t *cursor)
+{
+	for (uint32_t i = *cursor + 1; i < t->next_fresh; i++) {
+		struct htab_node *n = node_at(t, i);
+		if (n->used) {
+			*cursor = i;
+			return n;
+		}
+	}
+	*cursor = t->next_fresh;
+	return NULL;
+}
+
+void htab_get_stats(const struct htab *t, struct htab_stats *out) { *out = t->st; }
+
+void htab_count_expired(struct htab *t) { t->st.expired++; }

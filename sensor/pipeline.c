@@ -1,0 +1,105 @@
+/* pipeline.c — drives one packet through decode, classify and detect; sizes the tables from the cap. */
+#include "scanwatch/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwatch/defaults.h"
+#include "scanwatch/hash.h"
+
+struct pipeline {
+	struct classify *cl;
+	struct detect_engine *de;
+	struct sw_packet pkt;
+	struct pipeline_stats st;
+};
+
+static void to_detect(void *ctx, const struct sw_event *ev)
+{
+	struct pipeline *pl = ctx;
+	detect_event(pl->de, ev);
+}
+
+/* Entries of entry_size that fit in budget bytes, counting the bucket array (one
+ * uint32_t per entry, rounded up to a power of two: at most two per entry). */
+static size_t entries_for(uint64_t budget, size_t entry_size)
+{
+	return (size_t)(budget / (entry_size + 2 * sizeof(uint32_t)));
+}
+
+struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, size_t errlen)
+{
+	struct pipeline *pl = calloc(1, sizeof *pl);
+	if (!pl) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	uint8_t key[16];
+	hash_make_key(key, cfg->seed);
+	uint64_t flow_budget = cfg->memory_cap / 100 * SW_FLOW_SHARE_PERCENT;
+	uint64_t track_budget = cfg->memory_cap - flow_budget;
+	size_t nflows = entries_for(flow_budget, classify_flow_size());
+	size_t nentries = entries_for(track_budget, detect_entry_size());
+	if (nflows < 1024 || nentries < 256) {
+		snprintf(err, errlen, "memory cap of %llu bytes is too small (at least 1M is needed)",
+			 (unsigned long long)cfg->memory_cap);
+		goto fail;
+	}
+	pl->cl = classify_create(nflows, key, to_detect, pl);
+	pl->de = detect_create(cfg->rules, nentries, key, cfg->emit, cfg->emit_ctx);
+	if (!pl->cl || !pl->de) {
+		snprintf(err, errlen, "cannot allocate tracking tables (%zu flows, %zu entries)", nflows,
+			 nentries);
+		goto fail;
+	}
+	pl->st.max_flows = nflows;
+	pl->st.max_entries = nentries;
+	return pl;
+fail:
+	pipeline_destroy(pl);
+	return NULL;
+}
+
+void pipeline_destroy(struct pipeline *pl)
+{
+	if (!pl)
+		return;
+	classify_destroy(pl->cl);
+	detect_destroy(pl->de);
+	free(pl);
+}
+
+void pipeline_tick(struct pipeline *pl, uint64_t now_us)
+{
+	/* Timeouts first: they are events that happened before anything at now. */
+	classify_advance(pl->cl, now_us);
+	detect_advance(pl->de, now_us);
+}
+
+void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
+{
+	struct pipeline_stats *st = &pl->st;
+	if (st->packets == 0)
+		st->first_ts = cp->ts_us;
+	st->packets++;
+	st->bytes += cp->wirelen;
+	if (cp->ts_us > st->last_ts)
+		st->last_ts = cp->ts_us;
+	pipeline_tick(pl, cp->ts_us);
+	if (decode_packet(cp->dlt, cp->data, cp->caplen, cp->wirelen, cp->ts_us, &pl->pkt,
+			  &st->decode) == DECODE_OK)
+		classify_packet(pl->cl, &pl->pkt);
+}
+
+void pipeline_finish(struct pipeline *pl)
+{
+	detect_finish(pl->de, pl->st.last_ts);
+}
+
+void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out)
+{
+	*out = pl->st;
+	classify_get_stats(pl->cl, &out->classify);
+	detect_get_stats(pl->de, &out->detect);
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# dev.sh — set up a Debian 12 host, then build and demo scanwatch (`run`) or run every check CI runs (`test`).
+#
+#   bash tests/dev.sh run    install build deps, release build in build/, replay
+#                            tests/captures/sample.pcapng into ./scanwatch.db, show it
+#   bash tests/dev.sh test   install build and test deps, check formatting, build
+#                            build-test/ (-Werror) and build-asan/ (ASan+UBSan) and
+#                            run the whole ctest suite in each
+#
+# Run as root (apt-get; the network-namespace tests need root too). When every
+# package is already installed apt-get is not called at all, so repeated runs
+# are fast and work offline. Exits non-zero if any step fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# What building needs; `run` also needs the sqlite3 CLI to show the database.
+build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev)
+run_pkgs=(sqlite3)
+# What the test suite needs: formatting and the second compiler, the scanners
+# and capture tools the namespace tests drive, rsyslog for the syslog sink
+# tests, valgrind, and the small tools lib.sh uses (ping, ethtool, ip, setcap).
+test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2
+	libcap2-bin python3 valgrind iputils-ping ethtool)
+
+# Parallel ctest jobs for tests that share nothing (unit, captures). The
+# namespace tests always run one at a time: they send real traffic and their
+# timing should not depend on what else the two cores are doing.
+jobs=2
+
+log() { printf '\n==> %s\n' "$*"; }
+die() {
+	printf 'dev.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+usage() {
+	echo "usage: bash tests/dev.sh run|test" >&2
+	exit 2
+}
+
+# install PKG... — apt-get installs what is missing; does nothing (and needs
+# neither root nor network) when everything is already there.
+install() {
+	local missing=() p
+	for p in "$@"; do
+		if [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) != installed ]]; then
+			missing+=("$p")
+		fi
+	done
+	((${#missing[@]} > 0)) || return 0
+	((EUID == 0)) || die "missing packages (${missing[*]}); run as root to install them"
+	log "apt-get install ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark's wireshark-common asks whether to install dumpcap setuid; the
+	# answer must be preseeded or a non-interactive install would pick for us.
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+}
+
+uniq_pkgs() { printf '%s\n' "$@" | sort -u; }
+
+# configure_build DIR CMAKE-ARGS... — configure (once) and build with Ninja.
+configure_build() {
+	local dir=$1
+	shift
+	log "configure and build $dir ($*)"
+	# Chained with &&: the caller tests this function, which turns off set -e.
+	cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null && cmake --build "$dir"
+}
+
+cmd_run() {
+	mapfile -t pkgs < <(uniq_pkgs "${build_pkgs[@]}" "${run_pkgs[@]}")
+	install "${pkgs[@]}"
+	log "release build in build/"
+	cmake -S "$root" -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build --target scanwatch
+	log "build/scanwatch -r tests/captures/sample.pcapng --db scanwatch.db"
+	build/scanwatch -r tests/captures/sample.pcapng --db scanwatch.db
+	log "scanwatch.db: detections of the latest run"
+	sqlite3 -header -column scanwatch.db \
+		"SELECT seq, kind, severity, src_ip, target_ip, probes, distinct_targets, distinct_ports, tool
+		 FROM detections WHERE run_id = (SELECT max(run_id) FROM detections) ORDER BY seq LIMIT 10"
+	sqlite3 scanwatch.db "SELECT count(*) || ' run(s) and ' || (SELECT count(*) FROM detections)
+		|| ' detection(s) in $root/scanwatch.db' FROM runs"
+}
+
+failures=()
+fail() {
+	failures+=("$1")
+	printf '\n!!! FAILED: %s\n' "$1" >&2
+}
+
+# run_ctest DIR — the whole suite of one build tree: unit and capture tests in
+# parallel, namespace tests one at a time, anything unlabelled last.
+run_ctest() {
+	local dir=$1
+	ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j "$jobs" -L '^(unit|captures)$' ||
+		fail "$dir: unit/capture tests"
+	ctest --test-dir "$dir" --output-on-failure --no-tests=error -j 1 -L '^netns$' ||
+		fail "$dir: netns tests"
+	ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j 1 -LE '^(unit|captures|netns)$' ||
+		fail "$dir: unlabelled tests"
+}
+
+cmd_test() {
+	((EUID == 0)) || die "the test suite needs root (network namespaces, raw sockets)"
+	mapfile -t pkgs < <(uniq_pkgs "${build_pkgs[@]}" "${test_pkgs[@]}")
+	install "${pkgs[@]}"
+	local start=$SECONDS
+
+	log "clang-format --dry-run -Werror on every *.c and *.h"
+	local sources=()
+	mapfile -d '' -t sources < <(find sensor include tests -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+	if ((${#sources[@]} == 0)); then
+		fail "formatting: no C sources found"
+	elif clang-format --dry-run -Werror "${sources[@]}"; then
+		echo "${#sources[@]} files formatted correctly"
+	else
+		fail "formatting (fix with: clang-format -i FILE)"
+	fi
+
+	if configure_build build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON; then
+		log "ctest in build-test/"
+		run_ctest build-test
+	else
+		fail "build-test: build"
+	fi
+
+	if configure_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON \
+		-DSCANWATCH_SANITIZE=ON; then
+		log "ctest in build-asan/ under AddressSanitizer and UndefinedBehaviorSanitizer"
+		# Set for the duration of run_ctest and exported to everything it runs.
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			run_ctest build-asan
+	else
+		fail "build-asan: build"
+	fi
+
+	log "done in $((SECONDS - start)) s"
+	if ((${#failures[@]} > 0)); then
+		printf 'FAILED: %s\n' "${failures[@]}" >&2
+		exit 1
+	fi
+	echo "all checks passed"
+}
+
+(($# == 1)) || usage
+case $1 in
+run) cmd_run ;;
+test) cmd_test ;;
+*) usage ;;
+esac
