@@ -1,4 +1,5 @@
-/* attribute.c — tool fingerprints: nmap, masscan, zmap and hping3 each build probes their own way. */
+/* attribute.c — tool fingerprints: nmap, masscan, zmap and hping3 each build probes their own way.
+ */
 #include "scanwatch/attribute.h"
 
 #include <stdio.h>
@@ -32,7 +33,10 @@ enum {
 	V_LASTSEQ, /* previous TCP sequence number */
 };
 
-static bool nmap_window(uint16_t w) { return w == 1024 || w == 2048 || w == 3072 || w == 4096; }
+static bool nmap_window(uint16_t w)
+{
+	return w == 1024 || w == 2048 || w == 3072 || w == 4096;
+}
 
 void attribute_note(struct track_entry *e, const struct sw_event *ev)
 {
@@ -49,8 +53,8 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 		bool mss_only = o->count == 1 && o->has_mss;
 		bool syn = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 		bool ttl255 = v4 ? p->ttl > 192 : p->ttl > 192;
-		if (nmap_window(p->tcp_window) && (syn ? mss_only && o->mss == 1460 : o->count == 0) &&
-		    !ttl255)
+		if (nmap_window(p->tcp_window) &&
+		    (syn ? mss_only && o->mss == 1460 : o->count == 0) && !ttl255)
 			a[V_NMAP]++;
 		else if (p->tcp_window == 1024 && o->count == 0 && ttl255)
 			a[V_MASSCAN]++;
@@ -65,7 +69,8 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 		 * its pid and its sequence counts up */
 		if (p->payload_len == 0 && p->ttl < 64 && p->ttl >= 37)
 			a[V_NMAP]++;
-		else if (p->payload_len == 0 && p->ttl == 64 && p->icmp_seq == (uint16_t)(a[V_LASTSP] + 256))
+		else if (p->payload_len == 0 && p->ttl == 64 &&
+		         p->icmp_seq == (uint16_t)(a[V_LASTSP] + 256))
 			a[V_HPING3]++;
 		a[V_LASTSP] = p->icmp_seq;
 	} else if (p->proto == 17 && (p->flags & PKT_F_HAS_L4)) {
@@ -78,14 +83,14 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 }
 
 void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
-		       size_t evlen)
+                       size_t evlen)
 {
 	static const char *const names[] = {"nmap", "masscan", "zmap", "hping3"};
 	static const char *const why[] = {
-		"window 1024-4096, MSS-only SYN options, randomised TTL",
-		"window 1024 without options, TTL 255",
-		"IP identification 54321 on every probe",
-		"window 512 without options, source port counting up",
+	    "window 1024-4096, MSS-only SYN options, randomised TTL",
+	    "window 1024 without options, TTL 255",
+	    "IP identification 54321 on every probe",
+	    "window 512 without options, source port counting up",
 	};
 	const uint32_t *a = e->attr;
 	uint32_t total = a[V_TOTAL];
@@ -104,5 +109,5 @@ void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, 
 	snprintf(tool, toollen, "%s", names[best]);
 	if (evlen > 0)
 		snprintf(evidence, evlen, "; tool %s: %s (%u of %u probes)", names[best], why[best],
-			 votes[best] > total ? total : votes[best], total);
+		         votes[best] > total ? total : votes[best], total);
 }

@@ -69,8 +69,8 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 			goto fail;
 		}
 		ebuf[0] = 0;
-		s->p = pcap_open_offline_with_tstamp_precision(paths[i], PCAP_TSTAMP_PRECISION_MICRO,
-							       ebuf);
+		s->p = pcap_open_offline_with_tstamp_precision(paths[i],
+		                                               PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 		if (!s->p) {
 			snprintf(err, errlen, "%s: %s", paths[i], ebuf[0] ? ebuf : "cannot open");
 			goto fail;
@@ -78,10 +78,11 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 		s->dlt = pcap_datalink(s->p);
 		if (!decode_dlt_supported(s->dlt)) {
 			const char *name = pcap_datalink_val_to_name(s->dlt);
-			snprintf(err, errlen,
-				 "%s: link type %d (%s) is not supported (Ethernet, Linux SLL/SLL2, raw "
-				 "IPv4/IPv6, NULL/LOOP are)",
-				 paths[i], s->dlt, name ? name : "unknown");
+			snprintf(
+			    err, errlen,
+			    "%s: link type %d (%s) is not supported (Ethernet, Linux SLL/SLL2, raw "
+			    "IPv4/IPv6, NULL/LOOP are)",
+			    paths[i], s->dlt, name ? name : "unknown");
 			goto fail;
 		}
 		struct stat st;
@@ -115,10 +116,10 @@ static int load(struct source *s, char *err, size_t errlen)
 	long off = f ? ftell(f) : -1;
 	if (off >= 0)
 		snprintf(err, errlen, "%s: broken after packet %llu (byte %ld): %s", s->path,
-			 (unsigned long long)s->count, off, pcap_geterr(s->p));
+		         (unsigned long long)s->count, off, pcap_geterr(s->p));
 	else
 		snprintf(err, errlen, "%s: broken after packet %llu: %s", s->path,
-			 (unsigned long long)s->count, pcap_geterr(s->p));
+		         (unsigned long long)s->count, pcap_geterr(s->p));
 	return -1;
 }
 

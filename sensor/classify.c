@@ -21,9 +21,9 @@ enum flow_state {
 	FS_SYN_SENT = 1, /* SYN seen, no answer yet */
 	FS_SYNACK,       /* SYN-ACK seen */
 	FS_ESTABLISHED,  /* handshake done (or picked up mid-stream) */
-	FS_PROBE,        /* a non-TCP-SYN probe awaiting its answer (stealth, UDP, echo, ARP, proto) */
-	FS_ANSWERED,     /* the probe was answered; the flow goes on */
-	FS_CLOSED,       /* RST/FIN seen; lingering to absorb trailing packets */
+	FS_PROBE,    /* a non-TCP-SYN probe awaiting its answer (stealth, UDP, echo, ARP, proto) */
+	FS_ANSWERED, /* the probe was answered; the flow goes on */
+	FS_CLOSED,   /* RST/FIN seen; lingering to absorb trailing packets */
 };
 
 /* LRU lists, one per timeout. */
@@ -50,7 +50,10 @@ struct classify {
 	struct classify_stats st;
 };
 
-size_t classify_flow_size(void) { return sizeof(struct flow); }
+size_t classify_flow_size(void)
+{
+	return sizeof(struct flow);
+}
 
 static void flow_evicted(void *ctx, void *entry)
 {
@@ -61,13 +64,13 @@ static void flow_evicted(void *ctx, void *entry)
 }
 
 struct classify *classify_create(size_t max_flows, const uint8_t key[16], classify_sink sink,
-				 void *ctx)
+                                 void *ctx)
 {
 	struct classify *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	c->flows = htab_create(sizeof(struct flow), offsetof(struct flow, key), sizeof(struct flow_key),
-			       max_flows, L_COUNT, key, flow_evicted, c);
+	c->flows = htab_create(sizeof(struct flow), offsetof(struct flow, key),
+	                       sizeof(struct flow_key), max_flows, L_COUNT, key, flow_evicted, c);
 	if (!c->flows) {
 		free(c);
 		return NULL;
@@ -93,7 +96,7 @@ void classify_get_stats(const struct classify *c, struct classify_stats *out)
 
 /* Builds the canonical key; returns whether (a, pa) is the lower endpoint. */
 static bool make_key(struct flow_key *k, uint8_t kind, uint8_t proto, const struct sw_addr *a,
-		     uint16_t pa, const struct sw_addr *b, uint16_t pb)
+                     uint16_t pa, const struct sw_addr *b, uint16_t pb)
 {
 	memset(k, 0, sizeof *k);
 	k->kind = kind;
@@ -115,25 +118,28 @@ static bool make_key(struct flow_key *k, uint8_t kind, uint8_t proto, const stru
 }
 
 /* Is the packet's sender the flow's initiator? */
-static inline bool from_initiator(const struct flow *f, bool sender_lo) { return f->init_lo == sender_lo; }
+static inline bool from_initiator(const struct flow *f, bool sender_lo)
+{
+	return f->init_lo == sender_lo;
+}
 
 static void emit(struct classify *c, uint8_t type, uint8_t pclass, uint8_t outcome, bool crafted,
-		 bool repeat, uint8_t proto, uint16_t port, const struct sw_addr *src,
-		 const struct sw_addr *dst, uint32_t fp, const struct sw_packet *pkt)
+                 bool repeat, uint8_t proto, uint16_t port, const struct sw_addr *src,
+                 const struct sw_addr *dst, uint32_t fp, const struct sw_packet *pkt)
 {
 	struct sw_event ev = {
-		.type = type,
-		.pclass = pclass,
-		.outcome = outcome,
-		.crafted = crafted,
-		.repeat = repeat,
-		.proto = proto,
-		.port = port,
-		.ts_us = c->now,
-		.src = *src,
-		.dst = *dst,
-		.fp = fp,
-		.pkt = pkt,
+	    .type = type,
+	    .pclass = pclass,
+	    .outcome = outcome,
+	    .crafted = crafted,
+	    .repeat = repeat,
+	    .proto = proto,
+	    .port = port,
+	    .ts_us = c->now,
+	    .src = *src,
+	    .dst = *dst,
+	    .fp = fp,
+	    .pkt = pkt,
 	};
 	if (type == EV_PROBE)
 		c->st.probes++;
@@ -150,16 +156,17 @@ static void flow_ends(const struct flow *f, struct sw_addr *prober, struct sw_ad
 }
 
 static void emit_outcome(struct classify *c, const struct flow *f, uint8_t outcome,
-			 const struct sw_packet *pkt)
+                         const struct sw_packet *pkt)
 {
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
-	emit(c, EV_OUTCOME, f->pclass, outcome, f->crafted, false, f->key.kind == FK_ARP ? 0 : f->key.proto,
-	     f->port, &prober, &target, f->fp, pkt);
+	emit(c, EV_OUTCOME, f->pclass, outcome, f->crafted, false,
+	     f->key.kind == FK_ARP ? 0 : f->key.proto, f->port, &prober, &target, f->fp, pkt);
 }
 
-static struct flow *new_probe_flow(struct classify *c, const struct flow_key *k, uint64_t h, bool init_lo,
-				   uint8_t state, uint8_t pclass, bool crafted, uint16_t port)
+static struct flow *new_probe_flow(struct classify *c, const struct flow_key *k, uint64_t h,
+                                   bool init_lo, uint8_t state, uint8_t pclass, bool crafted,
+                                   uint16_t port)
 {
 	struct flow *f = htab_insert(c->flows, k, h, L_PENDING, c->now);
 	f->state = state;
@@ -202,11 +209,19 @@ bool classify_syn_crafted(const struct sw_packet *pkt)
 	return false;
 }
 
-/* A bare ACK or FIN/ACK that a scanner built: no options at all (Linux, macOS and the BSDs
- * put timestamps on every segment) and no payload. */
+/*
+ * A bare ACK or FIN/ACK that a scanner built: no options (Linux, macOS and the
+ * BSDs put timestamps on every segment), no payload, and a window that only
+ * packet builders use (nmap 1024-4096, masscan 1024, hping3 64 and 512).
+ * Windows sends option-less ACKs too, but with windows in the tens of
+ * thousands; those wait for their outcome instead.
+ */
 static bool stealth_crafted(const struct sw_packet *pkt)
 {
-	return pkt->tcp_opts.count == 0 && pkt->payload_len == 0;
+	uint16_t w = pkt->tcp_window;
+	bool builder_window =
+	    w == 1024 || w == 2048 || w == 3072 || w == 4096 || w == 512 || w == 64 || w == 0;
+	return pkt->tcp_opts.count == 0 && pkt->payload_len == 0 && builder_window;
 }
 
 static bool is_multicast_or_broadcast(const struct sw_addr *a)
@@ -246,16 +261,18 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 
 	if (syn && !ack && !rst) {
 		bool crafted = classify_syn_crafted(p);
-		if (f && from_initiator(f, sender_lo) && (f->state == FS_SYN_SENT || f->state == FS_SYNACK)) {
+		if (f && from_initiator(f, sender_lo) &&
+		    (f->state == FS_SYN_SENT || f->state == FS_SYNACK)) {
 			/* retransmission: a probe packet, not a new target */
-			emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport, &p->src, &p->dst,
-			     0, p);
+			emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport, &p->src,
+			     &p->dst, 0, p);
 			return;
 		}
 		if (f) /* port reuse after the old flow ended, or a simultaneous open */
 			htab_remove(c->flows, f);
 		f = new_probe_flow(c, &k, h, sender_lo, FS_SYN_SENT, PC_TCP_SYN, crafted, p->dport);
-		emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, 0, p);
+		emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, false, 6, p->dport, &p->src,
+		     &p->dst, 0, p);
 		return;
 	}
 	if (f) {
@@ -324,7 +341,8 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	/* No flow. */
 	if (rst) {
 		/* answers nothing we saw: RST flood, or backscatter of spoofed traffic */
-		emit(c, EV_PROBE, PC_TCP_RST, OUT_NONE, true, false, 6, p->dport, &p->src, &p->dst, 0, p);
+		emit(c, EV_PROBE, PC_TCP_RST, OUT_NONE, true, false, 6, p->dport, &p->src, &p->dst,
+		     0, p);
 		return;
 	}
 	if (syn) /* SYN-ACK with no SYN: backscatter or a capture that began mid-handshake */
@@ -355,8 +373,8 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		bool init = from_initiator(f, sender_lo);
 		if (f->state == FS_PROBE) {
 			if (init) {
-				emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0, true, 17, p->dport,
-				     &p->src, &p->dst, 0, p);
+				emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0, true, 17,
+				     p->dport, &p->src, &p->dst, 0, p);
 			} else {
 				emit_outcome(c, f, OUT_SUCCESS, p);
 				set_state(c, f, FS_ANSWERED);
@@ -368,6 +386,12 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	}
 	if (is_multicast_or_broadcast(&p->dst))
 		return;
+	if (p->sport < 1024 && p->dport >= 1024 && p->payload_len > 0) {
+		/* a service answering a client whose request we did not see (asymmetric
+		 * capture, or a flow we forgot): DNS, NTP, SNMP replies are not probes */
+		c->st.ignored++;
+		return;
+	}
 	/* An empty datagram is what nmap -sU and most UDP scanners send to ports
 	 * without a protocol-specific payload; clients always say something. */
 	bool crafted = p->payload_len == 0;
@@ -408,7 +432,8 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 
 	if (!v6) {
 		if (t == 3) { /* destination unreachable: port (3) and protocol (2) mean closed */
-			classify_icmp_error(c, p, (code == 3 || code == 2) ? OUT_REFUSED : OUT_UNREACH);
+			classify_icmp_error(c, p,
+			                    (code == 3 || code == 2) ? OUT_REFUSED : OUT_UNREACH);
 			return;
 		}
 		request = t == 8 || t == 13 || t == 15 || t == 17;
@@ -433,7 +458,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 	struct flow_key k;
 	uint8_t kt = request ? t : (uint8_t)(v6 ? 128 : (t == 0 ? 8 : t - 1));
 	bool sender_lo = request ? make_key(&k, FK_IP, p->proto, &p->src, p->icmp_id, &p->dst, 0)
-				 : make_key(&k, FK_IP, p->proto, &p->src, 0, &p->dst, p->icmp_id);
+	                         : make_key(&k, FK_IP, p->proto, &p->src, 0, &p->dst, p->icmp_id);
 	k.zero = kt; /* echo and timestamp flows of the same id stay apart */
 	uint64_t h = htab_hash(c->flows, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
@@ -446,14 +471,15 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
 		if (f) {
 			if (f->state == FS_PROBE)
-				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt, &p->src, &p->dst,
-				     0, p);
+				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt,
+				     &p->src, &p->dst, 0, p);
 			else
 				htab_touch(c->flows, f, L_ACTIVE, c->now);
 			return;
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
-		emit(c, EV_PROBE, pclass, OUT_NONE, crafted, false, p->proto, kt, &p->src, &p->dst, 0, p);
+		emit(c, EV_PROBE, pclass, OUT_NONE, crafted, false, p->proto, kt, &p->src, &p->dst,
+		     0, p);
 		return;
 	}
 	if (f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
@@ -466,7 +492,8 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 
 static void classify_arp(struct classify *c, const struct sw_packet *p)
 {
-	static const struct sw_addr zero4 = {.a = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}};
+	static const struct sw_addr zero4 = {
+	    .a = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}};
 	/* RFC 5227 probes (sender 0.0.0.0) and gratuitous ARP (sender == target) ask nobody */
 	if (addr_eq(&p->src, &p->dst) || addr_eq(&p->src, &zero4))
 		return;
@@ -477,9 +504,11 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 	if (p->arp_op == 1) {
 		if (f) {
 			if (f->state == FS_PROBE && from_initiator(f, sender_lo))
-				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src, &p->dst, 0, p);
+				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src,
+				     &p->dst, 0, p);
 			else
-				htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE, c->now);
+				htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
+				           c->now);
 			return;
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
@@ -501,15 +530,16 @@ static void classify_other_proto(struct classify *c, const struct sw_packet *p)
 			emit_outcome(c, f, OUT_SUCCESS, p);
 			set_state(c, f, FS_ANSWERED);
 		} else {
-			htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE, c->now);
+			htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
+			           c->now);
 		}
 		return;
 	}
 	if (is_multicast_or_broadcast(&p->dst))
 		return; /* OSPF, VRRP, PIM, IGMP talk to groups */
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->payload_len < 8, p->proto);
-	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->payload_len < 8, false, p->proto, p->proto, &p->src,
-	     &p->dst, 0, p);
+	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->payload_len < 8, false, p->proto, p->proto,
+	     &p->src, &p->dst, 0, p);
 }
 
 void classify_packet(struct classify *c, const struct sw_packet *p)
@@ -556,7 +586,8 @@ void classify_advance(struct classify *c, uint64_t now)
 	if (now > c->now)
 		c->now = now;
 	struct flow *f;
-	while ((f = htab_oldest(c->flows, L_PENDING)) && f->node.ts + SW_PROBE_TIMEOUT_US <= c->now) {
+	while ((f = htab_oldest(c->flows, L_PENDING)) &&
+	       f->node.ts + SW_PROBE_TIMEOUT_US <= c->now) {
 		if (f->state == FS_SYNACK) {
 			/* SYN-ACK but the handshake never finished: a half-open probe
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */

@@ -10,11 +10,18 @@
 #include "scanwatch/track.h"
 
 /* The registry: a new detector is one file plus one line here. */
-#define DETECTORS(X)                                                                               \
-	X(detect_halfopen)                                                                         \
-	X(detect_connect)                                                                          \
-	X(detect_icmp_sweep)                                                                       \
-	X(detect_rst_flood)                                                                        \
+#define DETECTORS(X)          \
+	X(detect_halfopen)    \
+	X(detect_connect)     \
+	X(detect_icmp_sweep)  \
+	X(detect_rst_flood)   \
+	X(detect_syn_flood)   \
+	X(detect_stealth)     \
+	X(detect_udp)         \
+	X(detect_ipproto)     \
+	X(detect_arp)         \
+	X(detect_multisource) \
+	X(detect_osfp)        \
 	X(detect_trw)
 
 #define X(sym) extern const struct detector sym;
@@ -23,7 +30,7 @@ DETECTORS(X)
 
 static const struct detector *const registry[] = {
 #define X(sym) &sym,
-	DETECTORS(X)
+    DETECTORS(X)
 #undef X
 };
 
@@ -58,10 +65,13 @@ struct detect_engine {
 	struct sw_detection rec;
 };
 
-size_t detect_entry_size(void) { return sizeof(struct track_entry); }
+size_t detect_entry_size(void)
+{
+	return sizeof(struct track_entry);
+}
 
-static void fill_record(struct detect_engine *d, const struct sw_rule *r, const struct track_entry *e,
-			enum det_phase phase, uint64_t closed_at);
+static void fill_record(struct detect_engine *d, const struct sw_rule *r,
+                        const struct track_entry *e, enum det_phase phase, uint64_t closed_at);
 
 static void entry_evicted(void *ctx, void *entry)
 {
@@ -74,8 +84,8 @@ static void entry_evicted(void *ctx, void *entry)
 	d->st.closed++;
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
 	size_t n = strlen(d->rec.evidence);
-	snprintf(d->rec.evidence + n, sizeof d->rec.evidence - n, "%sclosed early: tracking table full",
-		 n ? "; " : "");
+	snprintf(d->rec.evidence + n, sizeof d->rec.evidence - n,
+	         "%sclosed early: tracking table full", n ? "; " : "");
 	d->emit(d->ctx, &d->rec);
 	e->det_seq = 0;
 }
@@ -85,9 +95,9 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 	if (rs->nrules > DETECT_MAX_RULES)
 		return -1;
 	unsigned nlists = rs->nrules ? (unsigned)rs->nrules : 1;
-	struct htab *tab = htab_create(sizeof(struct track_entry), offsetof(struct track_entry, key),
-				       sizeof(struct track_key), d->max_entries, nlists, d->key,
-				       entry_evicted, d);
+	struct htab *tab =
+	    htab_create(sizeof(struct track_entry), offsetof(struct track_entry, key),
+	                sizeof(struct track_key), d->max_entries, nlists, d->key, entry_evicted, d);
 	if (!tab)
 		return -1;
 	memset(d->nby_class, 0, sizeof d->nby_class);
@@ -105,7 +115,7 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 }
 
 struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entries,
-				    const uint8_t key[16], detect_emit_fn emit, void *ctx)
+                                    const uint8_t key[16], detect_emit_fn emit, void *ctx)
 {
 	struct detect_engine *d = calloc(1, sizeof *d);
 	if (!d)
@@ -137,7 +147,7 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 }
 
 static void make_key(struct track_key *k, const struct sw_rule *r, const struct sw_addr *src,
-		     const struct sw_addr *dst)
+                     const struct sw_addr *dst)
 {
 	memset(k, 0, sizeof *k);
 	k->rule = r->index;
@@ -170,8 +180,8 @@ static const char *orientation(const struct track_entry *e, uint64_t targets, ui
 	return "block (many ports on many hosts)";
 }
 
-static void fill_record(struct detect_engine *d, const struct sw_rule *r, const struct track_entry *e,
-			enum det_phase phase, uint64_t closed_at)
+static void fill_record(struct detect_engine *d, const struct sw_rule *r,
+                        const struct track_entry *e, enum det_phase phase, uint64_t closed_at)
 {
 	struct sw_detection *rec = &d->rec;
 	memset(rec, 0, sizeof *rec);
@@ -203,13 +213,13 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r, const 
 		rec->has_target = 1;
 		break;
 	}
+	rec->distinct_targets = r->group_by == GROUP_DST ? 1 : track_distinct_targets(e);
 	rec->first_seen = e->first_ts;
 	rec->opened_at = e->opened_at;
 	rec->last_seen = e->last_ts;
 	rec->closed_at = closed_at;
 	rec->probes = e->probes;
 	rec->probes_at_open = e->probes_at_open;
-	rec->distinct_targets = track_distinct_targets(e);
 	rec->distinct_ports = track_distinct_ports(e);
 	rec->n_sample_ports = e->n_ports;
 	memcpy(rec->sample_ports, e->sample_ports, e->n_ports * sizeof(uint16_t));
@@ -221,14 +231,21 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r, const 
 
 	char *ev = rec->evidence;
 	size_t cap = sizeof rec->evidence, n = 0;
-	n += (size_t)snprintf(ev + n, cap - n, "%s: %llu probes to %llu port(s) on %llu host(s)",
-			      orientation(e, rec->distinct_targets, rec->distinct_ports),
-			      (unsigned long long)e->probes, (unsigned long long)rec->distinct_ports,
-			      (unsigned long long)rec->distinct_targets);
+	if (r->group_by == GROUP_DST)
+		n += (size_t)snprintf(
+		    ev + n, cap - n, "%llu probes to %llu port(s) from %llu source(s)",
+		    (unsigned long long)e->probes, (unsigned long long)rec->distinct_ports,
+		    (unsigned long long)track_distinct_sources(e));
+	else
+		n += (size_t)snprintf(
+		    ev + n, cap - n, "%s: %llu probes to %llu port(s) on %llu host(s)",
+		    orientation(e, rec->distinct_targets, rec->distinct_ports),
+		    (unsigned long long)e->probes, (unsigned long long)rec->distinct_ports,
+		    (unsigned long long)rec->distinct_targets);
 	static const char *const oname[OUT__COUNT] = {
-		[OUT_SUCCESS] = "answered", [OUT_EMPTY] = "opened-and-closed unused",
-		[OUT_HALFOPEN] = "half-open", [OUT_REFUSED] = "refused",
-		[OUT_UNREACH] = "unreachable", [OUT_TIMEOUT] = "unanswered",
+	    [OUT_SUCCESS] = "answered",    [OUT_EMPTY] = "opened-and-closed unused",
+	    [OUT_HALFOPEN] = "half-open",  [OUT_REFUSED] = "refused",
+	    [OUT_UNREACH] = "unreachable", [OUT_TIMEOUT] = "unanswered",
 	};
 	for (unsigned o = 1; o < OUT__COUNT && n < cap; o++)
 		if (e->outcomes[o])
@@ -247,7 +264,7 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r, const 
 
 /* Another rule already reports this scan (same group key and kind): one scan, one record. */
 static bool already_reported(struct detect_engine *d, const struct sw_rule *r,
-			     const struct track_entry *e, uint8_t kind)
+                             const struct track_entry *e, uint8_t kind)
 {
 	for (size_t i = 0; i < d->rs->nrules; i++) {
 		const struct sw_rule *o = &d->rs->rules[i];
@@ -262,8 +279,26 @@ static bool already_reported(struct detect_engine *d, const struct sw_rule *r,
 	return false;
 }
 
+/* A source-grouped scan of one target whose source is part of an open decoy or
+ * distributed detection of that target is already reported there. */
+static bool absorbed(struct detect_engine *d, const struct sw_rule *r, const struct track_entry *e)
+{
+	if (r->group_by != GROUP_SRC || e->multi_target)
+		return false;
+	for (size_t i = 0; i < d->rs->nrules; i++) {
+		const struct sw_rule *o = &d->rs->rules[i];
+		if (!o->enabled || !o->detector->absorbs || o->group_by != GROUP_DST)
+			continue;
+		struct track_key k = {.rule = o->index, .a = e->target};
+		struct track_entry *x = htab_find(d->tab, &k, htab_hash(d->tab, &k));
+		if (x && x->det_seq && track_has_source(x, &e->key.a))
+			return true;
+	}
+	return false;
+}
+
 static bool suppressed(const struct sw_ruleset *rs, const struct sw_rule *r,
-		       const struct track_entry *e)
+                       const struct track_entry *e)
 {
 	if (r->group_by == GROUP_DST)
 		return false; /* the sources of a flood are many (and forged) */
@@ -273,7 +308,7 @@ static bool suppressed(const struct sw_ruleset *rs, const struct sw_rule *r,
 }
 
 static void try_open(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
-		     uint64_t ts)
+                     uint64_t ts)
 {
 	if (suppressed(d->rs, r, e)) {
 		e->shadowed = 1;
@@ -281,7 +316,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 		return;
 	}
 	uint8_t kind = (uint8_t)r->detector->kind(r, e);
-	if (already_reported(d, r, e, kind)) {
+	if (already_reported(d, r, e, kind) || absorbed(d, r, e)) {
 		e->shadowed = 1;
 		d->st.shadowed++;
 		return;
@@ -298,7 +333,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 }
 
 static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
-			 uint64_t ts)
+                         uint64_t ts)
 {
 	if (e->probes == e->emit_probes || ts < e->emit_ts + SW_UPDATE_INTERVAL_US)
 		return;
@@ -318,8 +353,15 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	if (rs->nhome && !addr_cidr_list_contains(rs->home_net, rs->nhome, &ev->dst))
 		return;
 	uint16_t n = d->nby_class[ev->pclass];
+	/* Target-grouped rules never see allow-listed sources: their records name no one
+	 * source to suppress later. Source-grouped ones check at opening time. */
+	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sw_rule *r = &rs->rules[d->by_class[ev->pclass][i]];
+		if (r->group_by == GROUP_DST &&
+		    (allowed || (r->nsuppress &&
+		                 addr_cidr_list_contains(r->suppress, r->nsuppress, &ev->src))))
+			continue;
 		struct track_key k;
 		make_key(&k, r, &ev->src, &ev->dst);
 		uint64_t h = htab_hash(d->tab, &k);
@@ -330,7 +372,7 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 			e = htab_insert(d->tab, &k, h, r->index, ev->ts_us);
 			e->win_start = ev->ts_us;
 		} else if (ev->type == EV_PROBE && !e->det_seq &&
-			   ev->ts_us > e->win_start + r->window_us) {
+		           ev->ts_us > e->win_start + r->window_us) {
 			track_reset_window(e, ev->ts_us);
 			e->shadowed = 0;
 		}
@@ -347,7 +389,7 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 			maybe_update(d, r, e, ev->ts_us);
 		} else if (!e->shadowed) {
 			bool crossed = r->detector->crossed ? r->detector->crossed(r, e)
-							    : e->score >= r->threshold;
+			                                    : e->score >= r->threshold;
 			if (crossed)
 				try_open(d, r, e, ev->ts_us);
 		}
@@ -355,7 +397,7 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 }
 
 static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
-			uint64_t closed_at)
+                        uint64_t closed_at)
 {
 	d->st.closed++;
 	fill_record(d, r, e, DET_CLOSE, closed_at);

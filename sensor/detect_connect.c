@@ -39,10 +39,10 @@ static enum sw_kind connect_kind(const struct sw_rule *r, const struct track_ent
 }
 
 const struct detector detect_connect = {
-	.name = "connect",
-	.summary = "TCP connect() scans: kernel SYNs refused, unanswered or closed unused",
-	.classes = 1u << PC_TCP_SYN,
-	.default_group = GROUP_SRC,
-	.on_event = connect_event,
-	.kind = connect_kind,
+    .name = "connect",
+    .summary = "TCP connect() scans: kernel SYNs refused, unanswered or closed unused",
+    .classes = 1u << PC_TCP_SYN,
+    .default_group = GROUP_SRC,
+    .on_event = connect_event,
+    .kind = connect_kind,
 };

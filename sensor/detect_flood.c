@@ -3,6 +3,8 @@
 #include "scanwatch/track.h"
 
 /*
+ * Grouped by target by default, so a flood from forged sources is one
+ * detection; the source is named when there is only one.
  * Score: unsolicited RST packets in the window. Not distinct pairs: a flood
  * is about volume, and hping3 --rst hits one port as readily as many. A
  * handful of stray resets (connections that began before the capture, late
@@ -25,10 +27,10 @@ static enum sw_kind rst_kind(const struct sw_rule *r, const struct track_entry *
 }
 
 const struct detector detect_rst_flood = {
-	.name = "rst_flood",
-	.summary = "floods of TCP resets that answer nothing",
-	.classes = 1u << PC_TCP_RST,
-	.default_group = GROUP_SRC,
-	.on_event = rst_event,
-	.kind = rst_kind,
+    .name = "rst_flood",
+    .summary = "floods of TCP resets that answer nothing",
+    .classes = 1u << PC_TCP_RST,
+    .default_group = GROUP_DST,
+    .on_event = rst_event,
+    .kind = rst_kind,
 };

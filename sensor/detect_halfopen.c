@@ -10,7 +10,8 @@
  * outcomes, is what lets a detection open after about as many probes as the
  * threshold even when the scanner keeps many probes in flight.
  */
-static bool halfopen_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+static bool halfopen_event(const struct sw_rule *r, struct track_entry *e,
+                           const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
@@ -43,10 +44,10 @@ static enum sw_kind halfopen_kind(const struct sw_rule *r, const struct track_en
 }
 
 const struct detector detect_halfopen = {
-	.name = "halfopen",
-	.summary = "half-open TCP SYN scans, vertical and horizontal",
-	.classes = 1u << PC_TCP_SYN,
-	.default_group = GROUP_SRC,
-	.on_event = halfopen_event,
-	.kind = halfopen_kind,
+    .name = "halfopen",
+    .summary = "half-open TCP SYN scans, vertical and horizontal",
+    .classes = 1u << PC_TCP_SYN,
+    .default_group = GROUP_SRC,
+    .on_event = halfopen_event,
+    .kind = halfopen_kind,
 };

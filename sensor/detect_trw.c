@@ -80,21 +80,23 @@ static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *
 	}
 }
 
-static void trw_describe(const struct sw_rule *r, const struct track_entry *e, char *buf, size_t len)
+static void trw_describe(const struct sw_rule *r, const struct track_entry *e, char *buf,
+                         size_t len)
 {
 	(void)r;
 	snprintf(buf, len, "sequential test: log-likelihood ratio %.2f", e->llr);
 }
 
 const struct detector detect_trw = {
-	.name = "trw",
-	.summary = "Threshold Random Walk sequential test over first-contact outcomes (Jung et al. 2004)",
-	.classes = 1u << PC_TCP_SYN | 1u << PC_UDP | 1u << PC_ICMP_ECHO,
-	.default_group = GROUP_SRC,
-	.nparams = 4,
-	.param_names = trw_param_names,
-	.param_defaults = trw_param_defaults,
-	.on_event = trw_event,
-	.kind = trw_kind,
-	.describe = trw_describe,
+    .name = "trw",
+    .summary =
+        "Threshold Random Walk sequential test over first-contact outcomes (Jung et al. 2004)",
+    .classes = 1u << PC_TCP_SYN | 1u << PC_UDP | 1u << PC_ICMP_ECHO,
+    .default_group = GROUP_SRC,
+    .nparams = 4,
+    .param_names = trw_param_names,
+    .param_defaults = trw_param_defaults,
+    .on_event = trw_event,
+    .kind = trw_kind,
+    .describe = trw_describe,
 };

@@ -18,27 +18,26 @@ static inline uint64_t load_le64(const uint8_t *p)
 	return v;
 }
 
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
+#define SIPROUND                   \
+	do {                       \
+		v0 += v1;          \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0;          \
+		v0 = ROTL(v0, 32); \
+		v2 += v3;          \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2;          \
+		v0 += v3;          \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0;          \
+		v2 += v1;          \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2;          \
+		v2 = ROTL(v2, 32); \
 	} while (0)
 
 /* SipHash with c compression and d finalisation rounds (the paper's SipHash-c-d). */
-static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c,
-				  int d)
+static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -154,7 +153,7 @@ size_t htab_footprint(size_t entry_size, size_t max_entries)
 }
 
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
-			 unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx)
+                         unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx)
 {
 	if (max_entries < 1 || max_entries >= UINT32_MAX - 1 || nlists < 1 || nlists > 255 ||
 	    entry_size < sizeof(struct htab_node) || key_off + key_len > entry_size)
@@ -374,6 +373,12 @@ void *htab_next(struct htab *t, uint32_t *cursor)
 	return NULL;
 }
 
-void htab_get_stats(const struct htab *t, struct htab_stats *out) { *out = t->st; }
+void htab_get_stats(const struct htab *t, struct htab_stats *out)
+{
+	*out = t->st;
+}
 
-void htab_count_expired(struct htab *t) { t->st.expired++; }
+void htab_count_expired(struct htab *t)
+{
+	t->st.expired++;
+}

@@ -11,7 +11,9 @@
 
 #include "scanwatch/capture.h"
 #include "scanwatch/defaults.h"
+#include "scanwatch/detect.h"
 #include "scanwatch/emit.h"
+#include "scanwatch/eval.h"
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
 #include "scanwatch/rules.h"
@@ -20,7 +22,7 @@
 #define EXIT_INPUT 1
 #define EXIT_USAGE 2
 
-#define MAX_INPUTS 256
+#define MAX_INPUTS     256
 #define MAX_RULE_PATHS 64
 
 struct options {
@@ -33,6 +35,7 @@ struct options {
 	bool json;
 	bool quiet;
 	bool test_config;
+	bool verbose;
 	uint64_t memory_cap;
 	uint64_t seed;
 };
@@ -40,55 +43,61 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: scanwatch -r FILE [-r FILE ...] [options]\n"
-		"       scanwatch -T [--rules PATH ...]\n"
-		"\n"
-		"Replays pcap/pcapng captures (\"-\" is standard input, several are merged in\n"
-		"time order), detects network scans and stores each detection in SQLite.\n"
-		"\n"
-		"  -r, --read FILE        capture file to replay (repeatable)\n"
-		"      --db PATH          SQLite database (default %s)\n"
-		"      --no-db            do not store detections\n"
-		"      --rules PATH       rule file or directory (repeatable; default: built-in rules)\n"
-		"      --json             print detections as JSON lines instead of text\n"
-		"  -q, --quiet            print no detections (summary only)\n"
-		"      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
-		"      --seed N           fixed hash key (reproducible table layout, for tests)\n"
-		"  -T, --test-config      check configuration and rules, then exit\n"
-		"  -V, --version          print the version\n"
-		"  -h, --help             this text\n"
-		"\n"
-		"Exit status: 0 success, 1 input error (detections found before it are stored),\n"
-		"2 usage error, 78 configuration error.\n",
-		SW_DEFAULT_DB, (unsigned long long)(SW_DEFAULT_MEMORY_CAP >> 20));
+	        "usage: scanwatch -r FILE [-r FILE ...] [options]\n"
+	        "       scanwatch -T [--rules PATH ...]\n"
+	        "       scanwatch eval LABELS [--rules PATH ...] [-v]\n"
+	        "       scanwatch --list-detectors\n"
+	        "\n"
+	        "Replays pcap/pcapng captures (\"-\" is standard input, several are merged in\n"
+	        "time order), detects network scans and stores each detection in SQLite.\n"
+	        "\n"
+	        "  -r, --read FILE        capture file to replay (repeatable)\n"
+	        "      --db PATH          SQLite database (default %s)\n"
+	        "      --no-db            do not store detections\n"
+	        "      --rules PATH       rule file or directory (repeatable; default: built-in "
+	        "rules)\n"
+	        "      --json             print detections as JSON lines instead of text\n"
+	        "  -q, --quiet            print no detections (summary only)\n"
+	        "      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
+	        "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
+	        "  -T, --test-config      check configuration and rules, then exit\n"
+	        "  -V, --version          print the version\n"
+	        "  -h, --help             this text\n"
+	        "\n"
+	        "Exit status: 0 success, 1 input error (detections found before it are stored),\n"
+	        "2 usage error, 78 configuration error.\n",
+	        SW_DEFAULT_DB, (unsigned long long)(SW_DEFAULT_MEMORY_CAP >> 20));
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 {
-	enum { O_DB = 256, O_NODB, O_RULES, O_JSON, O_CAP, O_SEED };
+	enum { O_DB = 256, O_NODB, O_RULES, O_JSON, O_CAP, O_SEED, O_LIST };
 	static const struct option longopts[] = {
-		{"read", required_argument, NULL, 'r'},
-		{"db", required_argument, NULL, O_DB},
-		{"no-db", no_argument, NULL, O_NODB},
-		{"rules", required_argument, NULL, O_RULES},
-		{"json", no_argument, NULL, O_JSON},
-		{"quiet", no_argument, NULL, 'q'},
-		{"memory-cap", required_argument, NULL, O_CAP},
-		{"seed", required_argument, NULL, O_SEED},
-		{"test-config", no_argument, NULL, 'T'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"read", required_argument, NULL, 'r'},
+	    {"db", required_argument, NULL, O_DB},
+	    {"no-db", no_argument, NULL, O_NODB},
+	    {"rules", required_argument, NULL, O_RULES},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"memory-cap", required_argument, NULL, O_CAP},
+	    {"seed", required_argument, NULL, O_SEED},
+	    {"test-config", no_argument, NULL, 'T'},
+	    {"list-detectors", no_argument, NULL, O_LIST},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->db = SW_DEFAULT_DB;
 	o->memory_cap = SW_DEFAULT_MEMORY_CAP;
 	int c;
-	while ((c = getopt_long(argc, argv, "r:qTVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:qTvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->ninputs == MAX_INPUTS) {
-				fprintf(stderr, "scanwatch: at most %d capture files\n", MAX_INPUTS);
+				fprintf(stderr, "scanwatch: at most %d capture files\n",
+				        MAX_INPUTS);
 				return -1;
 			}
 			o->inputs[o->ninputs++] = optarg;
@@ -101,7 +110,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_RULES:
 			if (o->nrule_paths == MAX_RULE_PATHS) {
-				fprintf(stderr, "scanwatch: at most %d rule paths\n", MAX_RULE_PATHS);
+				fprintf(stderr, "scanwatch: at most %d rule paths\n",
+				        MAX_RULE_PATHS);
 				return -1;
 			}
 			o->rule_paths[o->nrule_paths++] = optarg;
@@ -114,8 +124,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_CAP:
 			if (rules_parse_size(optarg, &o->memory_cap) < 0 || o->memory_cap == 0) {
-				fprintf(stderr, "scanwatch: --memory-cap: '%s' is not a size (e.g. 64M)\n",
-					optarg);
+				fprintf(stderr,
+				        "scanwatch: --memory-cap: '%s' is not a size (e.g. 64M)\n",
+				        optarg);
 				return -1;
 			}
 			break;
@@ -124,7 +135,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			errno = 0;
 			unsigned long long v = strtoull(optarg, &end, 0);
 			if (errno || *end || end == optarg) {
-				fprintf(stderr, "scanwatch: --seed: '%s' is not a number\n", optarg);
+				fprintf(stderr, "scanwatch: --seed: '%s' is not a number\n",
+				        optarg);
 				return -1;
 			}
 			o->seed = v;
@@ -133,6 +145,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'T':
 			o->test_config = true;
 			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case O_LIST:
+			for (size_t i = 0; detect_at(i); i++)
+				printf("%-16s %s\n", detect_at(i)->name, detect_at(i)->summary);
+			exit(0);
 		case 'V':
 			printf("scanwatch %s\n", SCANWATCH_VERSION);
 			exit(0);
@@ -144,9 +163,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
+	if (eval_mode && optind + 1 != argc) {
+		fprintf(stderr, "scanwatch eval: give exactly one labels file\n");
+		return -1;
+	}
+	if (eval_mode)
+		return 0;
 	if (optind < argc) {
-		fprintf(stderr, "scanwatch: unexpected argument '%s' (captures are given with -r)\n",
-			argv[optind]);
+		fprintf(stderr,
+		        "scanwatch: unexpected argument '%s' (captures are given with -r)\n",
+		        argv[optind]);
 		return -1;
 	}
 	if (!o->test_config && o->ninputs == 0) {
@@ -202,7 +228,7 @@ static void anomalies_json(const struct decode_stats *d, char *buf, size_t len)
 		if (!d->anomalies[a])
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s\"%s\":%" PRIu64, first ? "" : ",",
-				      decode_anomaly_name((enum decode_anomaly)a), d->anomalies[a]);
+		                      decode_anomaly_name((enum decode_anomaly)a), d->anomalies[a]);
 		first = false;
 	}
 	if (n < len)
@@ -212,10 +238,11 @@ static void anomalies_json(const struct decode_stats *d, char *buf, size_t len)
 static void evictions_json(const struct pipeline_stats *s, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "{\"flows_full\":%" PRIu64 ",\"flows_chain\":%" PRIu64 ",\"sources_full\":%" PRIu64
-		 ",\"sources_chain\":%" PRIu64 ",\"open_detections\":%" PRIu64 "}",
-		 s->classify.flows.evict_full, s->classify.flows.evict_chain, s->detect.entries.evict_full,
-		 s->detect.entries.evict_chain, s->detect.evicted_open);
+	         "{\"flows_full\":%" PRIu64 ",\"flows_chain\":%" PRIu64 ",\"sources_full\":%" PRIu64
+	         ",\"sources_chain\":%" PRIu64 ",\"open_detections\":%" PRIu64 "}",
+	         s->classify.flows.evict_full, s->classify.flows.evict_chain,
+	         s->detect.entries.evict_full, s->detect.entries.evict_chain,
+	         s->detect.evicted_open);
 }
 
 static void progress(const struct capture *cap, uint64_t packets, double t0)
@@ -227,41 +254,43 @@ static void progress(const struct capture *cap, uint64_t packets, double t0)
 	if (total > 0 && done > 0 && done <= total) {
 		double left = el * (double)(total - done) / (double)done;
 		fprintf(stderr, "\r%6.1f%%  %.1f of %.1f MB  %.0f packets/s  %.0f s left   ",
-			100.0 * (double)done / (double)total, (double)done / 1e6, (double)total / 1e6,
-			pps, left);
+		        100.0 * (double)done / (double)total, (double)done / 1e6,
+		        (double)total / 1e6, pps, left);
 	} else {
 		fprintf(stderr, "\r%" PRIu64 " packets  %.0f packets/s   ", packets, pps);
 	}
 }
 
 static void summary(const struct pipeline_stats *s, uint64_t detections, double secs,
-		    const struct emit_stats *es)
+                    const struct emit_stats *es)
 {
 	uint64_t anomalies = 0;
 	for (int a = 0; a < ANOM__COUNT; a++)
 		anomalies += s->decode.anomalies[a];
 	uint64_t evictions = s->classify.flows.evict_full + s->classify.flows.evict_chain +
-			     s->detect.entries.evict_full + s->detect.entries.evict_chain;
+	                     s->detect.entries.evict_full + s->detect.entries.evict_chain;
 	fprintf(stderr,
-		"scanwatch: %" PRIu64 " packets, %.1f MB in %.2f s (%.0f packets/s); %" PRIu64
-		" detection(s); %" PRIu64 " anomalies; %" PRIu64 " evictions",
-		s->packets, (double)s->bytes / 1e6, secs, secs > 0 ? (double)s->packets / secs : 0.0,
-		detections, anomalies, evictions);
+	        "scanwatch: %" PRIu64 " packets, %.1f MB in %.2f s (%.0f packets/s); %" PRIu64
+	        " detection(s); %" PRIu64 " anomalies; %" PRIu64 " evictions",
+	        s->packets, (double)s->bytes / 1e6, secs,
+	        secs > 0 ? (double)s->packets / secs : 0.0, detections, anomalies, evictions);
 	if (es->store_errors || es->dropped)
 		fprintf(stderr, "; %" PRIu64 " store errors, %" PRIu64 " records dropped",
-			es->store_errors, es->dropped);
+		        es->store_errors, es->dropped);
 	fputc('\n', stderr);
 	for (int a = 0; a < ANOM__COUNT; a++)
 		if (s->decode.anomalies[a])
 			fprintf(stderr, "  anomaly %-32s %" PRIu64 "\n",
-				decode_anomaly_name((enum decode_anomaly)a), s->decode.anomalies[a]);
+			        decode_anomaly_name((enum decode_anomaly)a),
+			        s->decode.anomalies[a]);
 }
 
 static int load_rules(const struct options *o, struct sw_ruleset **rs)
 {
 	char err[1024];
-	int r = o->nrule_paths ? rules_load_paths(o->rule_paths, o->nrule_paths, rs, err, sizeof err)
-			       : rules_load_builtin(rs, err, sizeof err);
+	int r = o->nrule_paths
+	            ? rules_load_paths(o->rule_paths, o->nrule_paths, rs, err, sizeof err)
+	            : rules_load_builtin(rs, err, sizeof err);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
@@ -272,12 +301,29 @@ static int load_rules(const struct options *o, struct sw_ruleset **rs)
 int main(int argc, char **argv)
 {
 	struct options o;
-	if (parse_args(argc, argv, &o) < 0)
+	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
+	if (eval_mode) {
+		argv++;
+		argc--;
+	}
+	if (parse_args(argc, argv, &o, eval_mode) < 0)
 		return EXIT_USAGE;
 
 	struct sw_ruleset *rs = NULL;
 	if (load_rules(&o, &rs) < 0)
 		return RULES_EXIT_CONFIG;
+	if (eval_mode) {
+		struct eval_options eo = {
+		    .labels = argv[optind],
+		    .rules = rs,
+		    .memory_cap = o.memory_cap,
+		    .seed = o.seed,
+		    .verbose = o.verbose,
+		};
+		int st = eval_run(&eo);
+		rules_free(rs);
+		return st;
+	}
 	if (o.test_config) {
 		size_t enabled = 0;
 		for (size_t i = 0; i < rs->nrules; i++)
@@ -324,7 +370,8 @@ int main(int argc, char **argv)
 		sink.ops = output_lookup(o.json ? "console-json" : "console");
 		sink.state = sink.ops ? sink.ops->open("-", err, sizeof err) : NULL;
 		if (!sink.state) {
-			fprintf(stderr, "scanwatch: console output: %s\n", sink.ops ? err : "missing");
+			fprintf(stderr, "scanwatch: console output: %s\n",
+			        sink.ops ? err : "missing");
 			status = EXIT_INPUT;
 			goto out;
 		}
@@ -338,11 +385,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	struct pipeline_config pc = {
-		.rules = rs,
-		.memory_cap = o.memory_cap,
-		.seed = o.seed,
-		.emit = on_detection,
-		.emit_ctx = &run,
+	    .rules = rs,
+	    .memory_cap = o.memory_cap,
+	    .seed = o.seed,
+	    .emit = on_detection,
+	    .emit_ctx = &run,
 	};
 	pl = pipeline_create(&pc, err, sizeof err);
 	if (!pl) {
@@ -383,16 +430,16 @@ int main(int argc, char **argv)
 		anomalies_json(&ps.decode, anom, sizeof anom);
 		evictions_json(&ps, evict, sizeof evict);
 		struct store_run_end end = {
-			.ended_us = wall_us(),
-			.first_ts_us = ps.first_ts,
-			.last_ts_us = ps.last_ts,
-			.packets = ps.packets,
-			.bytes = ps.bytes,
-			.detections = run.detections,
-			.anomalies_json = anom,
-			.evictions_json = evict,
-			.status = status,
-			.error = status ? err : NULL,
+		    .ended_us = wall_us(),
+		    .first_ts_us = ps.first_ts,
+		    .last_ts_us = ps.last_ts,
+		    .packets = ps.packets,
+		    .bytes = ps.bytes,
+		    .detections = run.detections,
+		    .anomalies_json = anom,
+		    .evictions_json = evict,
+		    .status = status,
+		    .error = status ? err : NULL,
 		};
 		if (store_run_finish(store, run_id, &end) < 0) {
 			fprintf(stderr, "scanwatch: %s: %s\n", o.db, store_error(store));

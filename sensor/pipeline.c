@@ -1,4 +1,5 @@
-/* pipeline.c — drives one packet through decode, classify and detect; sizes the tables from the cap. */
+/* pipeline.c — drives one packet through decode, classify and detect; sizes the tables from the
+ * cap. */
 #include "scanwatch/pipeline.h"
 
 #include <stdio.h>
@@ -42,15 +43,16 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	size_t nflows = entries_for(flow_budget, classify_flow_size());
 	size_t nentries = entries_for(track_budget, detect_entry_size());
 	if (nflows < 1024 || nentries < 256) {
-		snprintf(err, errlen, "memory cap of %llu bytes is too small (at least 1M is needed)",
-			 (unsigned long long)cfg->memory_cap);
+		snprintf(err, errlen,
+		         "memory cap of %llu bytes is too small (at least 1M is needed)",
+		         (unsigned long long)cfg->memory_cap);
 		goto fail;
 	}
 	pl->cl = classify_create(nflows, key, to_detect, pl);
 	pl->de = detect_create(cfg->rules, nentries, key, cfg->emit, cfg->emit_ctx);
 	if (!pl->cl || !pl->de) {
-		snprintf(err, errlen, "cannot allocate tracking tables (%zu flows, %zu entries)", nflows,
-			 nentries);
+		snprintf(err, errlen, "cannot allocate tracking tables (%zu flows, %zu entries)",
+		         nflows, nentries);
 		goto fail;
 	}
 	pl->st.max_flows = nflows;
@@ -88,7 +90,7 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 		st->last_ts = cp->ts_us;
 	pipeline_tick(pl, cp->ts_us);
 	if (decode_packet(cp->dlt, cp->data, cp->caplen, cp->wirelen, cp->ts_us, &pl->pkt,
-			  &st->decode) == DECODE_OK)
+	                  &st->decode) == DECODE_OK)
 		classify_packet(pl->cl, &pl->pkt);
 }
 

@@ -74,6 +74,17 @@ uint64_t track_distinct_ports(const struct track_entry *e)
 	return track_estimate(e->port_set, TRACK_PORT_BITS);
 }
 
+uint64_t track_distinct_sources(const struct track_entry *e)
+{
+	return track_estimate(e->tgt_set, TRACK_TGT_BITS);
+}
+
+bool track_has_source(const struct track_entry *e, const struct sw_addr *src)
+{
+	uint32_t i = (uint32_t)(mix(src, 0x7a11) & (TRACK_TGT_BITS - 1));
+	return (e->tgt_bits[i >> 6] >> (i & 63)) & 1;
+}
+
 static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_addr *a)
 {
 	for (unsigned i = 0; i < *n; i++)
@@ -101,7 +112,8 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 		e->multi_target = 1;
 	if (ev->repeat)
 		return;
-	if (bit_add(e->tgt_bits, TRACK_TGT_BITS, mix(&ev->dst, 0x7a11)))
+	/* grouped by target, the target is the key: the bitmap counts sources */
+	if (bit_add(e->tgt_bits, TRACK_TGT_BITS, mix(group_by_dst ? &ev->src : &ev->dst, 0x7a11)))
 		e->tgt_set++;
 	/* a secret rotation, not identity, so chosen ports cannot collide on purpose either */
 	uint32_t pb = (uint32_t)((ev->port * (bits_k0 | 1)) >> 7);

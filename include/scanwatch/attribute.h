@@ -13,6 +13,6 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev);
 /* Writes the verdict ("nmap", "masscan", "zmap", "hping3", "unknown") and appends its
  * reasons ("; tool nmap: ...") to evidence. */
 void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
-		       size_t evlen);
+                       size_t evlen);
 
 #endif

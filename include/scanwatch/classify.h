@@ -10,19 +10,19 @@
 
 /* What a probe looked like. */
 enum probe_class {
-	PC_TCP_SYN = 0,  /* SYN opening a connection */
-	PC_TCP_FIN,      /* FIN alone, no connection (stealth) */
-	PC_TCP_NULL,     /* no flags */
-	PC_TCP_XMAS,     /* FIN+PSH+URG */
-	PC_TCP_MAIMON,   /* FIN+ACK, no connection */
-	PC_TCP_ACK,      /* ACK alone, no connection */
-	PC_TCP_ODD,      /* other flag sets that no stack sends to open a flow */
-	PC_TCP_RST,      /* RST that answers nothing */
-	PC_UDP,          /* UDP to a port with no flow */
-	PC_ICMP_ECHO,    /* ICMP / ICMPv6 echo request */
-	PC_ICMP_OTHER,   /* ICMP timestamp, address-mask, information requests */
-	PC_ARP,          /* ARP who-has */
-	PC_IPPROTO,      /* IP packet of a protocol without ports (protocol scan) */
+	PC_TCP_SYN = 0, /* SYN opening a connection */
+	PC_TCP_FIN,     /* FIN alone, no connection (stealth) */
+	PC_TCP_NULL,    /* no flags */
+	PC_TCP_XMAS,    /* FIN+PSH+URG */
+	PC_TCP_MAIMON,  /* FIN+ACK, no connection */
+	PC_TCP_ACK,     /* ACK alone, no connection */
+	PC_TCP_ODD,     /* other flag sets that no stack sends to open a flow */
+	PC_TCP_RST,     /* RST that answers nothing */
+	PC_UDP,         /* UDP to a port with no flow */
+	PC_ICMP_ECHO,   /* ICMP / ICMPv6 echo request */
+	PC_ICMP_OTHER,  /* ICMP timestamp, address-mask, information requests */
+	PC_ARP,         /* ARP who-has */
+	PC_IPPROTO,     /* IP packet of a protocol without ports (protocol scan) */
 	PC__COUNT
 };
 
@@ -33,12 +33,12 @@ enum ev_type {
 
 enum ev_outcome {
 	OUT_NONE = 0,
-	OUT_SUCCESS,    /* handshake completed and used, echo answered, UDP answered, ARP answered */
-	OUT_EMPTY,      /* handshake completed, then torn down with no data (connect-scan shape) */
-	OUT_HALFOPEN,   /* SYN-ACK answered by the prober's RST (half-open scan on an open port) */
-	OUT_REFUSED,    /* RST, or ICMP port/protocol unreachable */
-	OUT_UNREACH,    /* other ICMP destination unreachable (filtered) */
-	OUT_TIMEOUT,    /* no answer within the probe timeout */
+	OUT_SUCCESS,  /* handshake completed and used, echo answered, UDP answered, ARP answered */
+	OUT_EMPTY,    /* handshake completed, then torn down with no data (connect-scan shape) */
+	OUT_HALFOPEN, /* SYN-ACK answered by the prober's RST (half-open scan on an open port) */
+	OUT_REFUSED,  /* RST, or ICMP port/protocol unreachable */
+	OUT_UNREACH,  /* other ICMP destination unreachable (filtered) */
+	OUT_TIMEOUT,  /* no answer within the probe timeout */
 	OUT__COUNT
 };
 
@@ -50,12 +50,12 @@ enum ev_outcome {
  * during the callback.
  */
 struct sw_event {
-	uint8_t type;     /* enum ev_type */
-	uint8_t pclass;   /* enum probe_class of the probe (for outcomes: of the original probe) */
-	uint8_t outcome;  /* enum ev_outcome, OUT_NONE for probes */
-	uint8_t crafted;  /* the probe's shape is not an ordinary stack's (see classify.c) */
-	uint8_t repeat;   /* a retransmission of a probe already seen on this flow */
-	uint8_t proto;    /* IP protocol of the probe (0 for ARP) */
+	uint8_t type;    /* enum ev_type */
+	uint8_t pclass;  /* enum probe_class of the probe (for outcomes: of the original probe) */
+	uint8_t outcome; /* enum ev_outcome, OUT_NONE for probes */
+	uint8_t crafted; /* the probe's shape is not an ordinary stack's (see classify.c) */
+	uint8_t repeat;  /* a retransmission of a probe already seen on this flow */
+	uint8_t proto;   /* IP protocol of the probe (0 for ARP) */
 	uint16_t port;
 	uint64_t ts_us;
 	struct sw_addr src, dst;
@@ -65,7 +65,6 @@ struct sw_event {
 
 struct classify;
 typedef void (*classify_sink)(void *ctx, const struct sw_event *ev);
-
 
 #include <stddef.h>
 
@@ -83,7 +82,7 @@ struct classify_stats {
  * NULL on allocation failure.
  */
 struct classify *classify_create(size_t max_flows, const uint8_t key[16], classify_sink sink,
-				 void *ctx);
+                                 void *ctx);
 void classify_destroy(struct classify *c);
 /* Bytes one flow entry takes (for dividing the memory cap). */
 size_t classify_flow_size(void);

@@ -24,9 +24,15 @@ static inline void cursor_init(struct cursor *c, const uint8_t *data, size_t len
 	c->end = data + len;
 }
 
-static inline size_t cursor_left(const struct cursor *c) { return (size_t)(c->end - c->p); }
+static inline size_t cursor_left(const struct cursor *c)
+{
+	return (size_t)(c->end - c->p);
+}
 
-static inline bool cursor_has(const struct cursor *c, size_t n) { return cursor_left(c) >= n; }
+static inline bool cursor_has(const struct cursor *c, size_t n)
+{
+	return cursor_left(c) >= n;
+}
 
 static inline bool cursor_skip(struct cursor *c, size_t n)
 {

@@ -12,38 +12,38 @@
  * up and decoding of that packet stops (STYLE.md item 3). X-macro so the enum
  * and the names (used in the runs table and the summary) cannot drift apart.
  */
-#define DECODE_ANOMALIES(X)                                                                        \
-	X(LINK_TRUNCATED, "link_truncated")                                                        \
-	X(VLAN_TOO_DEEP, "vlan_too_deep")                                                          \
-	X(SLL_BAD, "sll_bad")                                                                      \
-	X(NULL_BAD_FAMILY, "null_bad_family")                                                      \
-	X(IPV4_TRUNCATED, "ipv4_truncated")                                                        \
-	X(IPV4_BAD_VERSION, "ipv4_bad_version")                                                    \
-	X(IPV4_IHL_TOO_SMALL, "ipv4_ihl_too_small")                                                \
-	X(IPV4_TOTLEN_BAD, "ipv4_total_length_bad")                                                \
-	X(IPV4_OPT_BAD, "ipv4_option_bad")                                                         \
-	X(IPV4_FRAG_BAD, "ipv4_fragment_bad")                                                      \
-	X(IPV6_TRUNCATED, "ipv6_truncated")                                                        \
-	X(IPV6_BAD_VERSION, "ipv6_bad_version")                                                    \
-	X(IPV6_PAYLEN_BAD, "ipv6_payload_length_bad")                                              \
-	X(IPV6_EXT_TRUNCATED, "ipv6_exthdr_truncated")                                             \
-	X(IPV6_EXT_TOO_MANY, "ipv6_exthdr_chain_too_long")                                         \
-	X(TCP_TRUNCATED, "tcp_truncated")                                                          \
-	X(TCP_HLEN_TOO_SMALL, "tcp_header_length_too_small")                                       \
-	X(TCP_OPT_BAD, "tcp_option_bad")                                                           \
-	X(UDP_TRUNCATED, "udp_truncated")                                                          \
-	X(UDP_LEN_BAD, "udp_length_bad")                                                           \
-	X(ICMP_TRUNCATED, "icmp_truncated")                                                        \
-	X(ICMP_QUOTE_TRUNCATED, "icmp_quoted_header_truncated")                                    \
-	X(ICMPV6_TRUNCATED, "icmpv6_truncated")                                                    \
-	X(ARP_TRUNCATED, "arp_truncated")                                                          \
+#define DECODE_ANOMALIES(X)                                     \
+	X(LINK_TRUNCATED, "link_truncated")                     \
+	X(VLAN_TOO_DEEP, "vlan_too_deep")                       \
+	X(SLL_BAD, "sll_bad")                                   \
+	X(NULL_BAD_FAMILY, "null_bad_family")                   \
+	X(IPV4_TRUNCATED, "ipv4_truncated")                     \
+	X(IPV4_BAD_VERSION, "ipv4_bad_version")                 \
+	X(IPV4_IHL_TOO_SMALL, "ipv4_ihl_too_small")             \
+	X(IPV4_TOTLEN_BAD, "ipv4_total_length_bad")             \
+	X(IPV4_OPT_BAD, "ipv4_option_bad")                      \
+	X(IPV4_FRAG_BAD, "ipv4_fragment_bad")                   \
+	X(IPV6_TRUNCATED, "ipv6_truncated")                     \
+	X(IPV6_BAD_VERSION, "ipv6_bad_version")                 \
+	X(IPV6_PAYLEN_BAD, "ipv6_payload_length_bad")           \
+	X(IPV6_EXT_TRUNCATED, "ipv6_exthdr_truncated")          \
+	X(IPV6_EXT_TOO_MANY, "ipv6_exthdr_chain_too_long")      \
+	X(TCP_TRUNCATED, "tcp_truncated")                       \
+	X(TCP_HLEN_TOO_SMALL, "tcp_header_length_too_small")    \
+	X(TCP_OPT_BAD, "tcp_option_bad")                        \
+	X(UDP_TRUNCATED, "udp_truncated")                       \
+	X(UDP_LEN_BAD, "udp_length_bad")                        \
+	X(ICMP_TRUNCATED, "icmp_truncated")                     \
+	X(ICMP_QUOTE_TRUNCATED, "icmp_quoted_header_truncated") \
+	X(ICMPV6_TRUNCATED, "icmpv6_truncated")                 \
+	X(ARP_TRUNCATED, "arp_truncated")                       \
 	X(ARP_BAD_FORMAT, "arp_bad_format")
 
 enum decode_anomaly {
 #define X(sym, name) ANOM_##sym,
 	DECODE_ANOMALIES(X)
 #undef X
-		ANOM__COUNT
+	    ANOM__COUNT
 };
 
 /*
@@ -70,7 +70,7 @@ enum decode_result {
  * bytes, wirelen the original length. Never reads outside [data, data+caplen).
  */
 enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-				 uint64_t ts_us, struct sw_packet *pkt, struct decode_stats *st);
+                                 uint64_t ts_us, struct sw_packet *pkt, struct decode_stats *st);
 
 /* 1 if decode_packet handles this link type, 0 otherwise. */
 int decode_dlt_supported(int dlt);
@@ -89,7 +89,7 @@ enum decode_result decode_null(struct cursor *c, struct sw_packet *pkt, struct d
 enum decode_result decode_loop(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_raw(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_ethertype(uint16_t type, struct cursor *c, struct sw_packet *pkt,
-				    struct decode_stats *st);
+                                    struct decode_stats *st);
 enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_tcp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);

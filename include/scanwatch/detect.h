@@ -35,11 +35,15 @@ struct track_entry; /* track.h */
  *                 threshold; NULL means e->score >= r->threshold.
  *  kind           the kind to report for an entry whose threshold is crossed.
  *  describe       optional: appends detector-specific evidence to buf.
+ *  absorbs        a target-grouped detector whose open detection speaks for
+ *                 its sources: their per-source detections on that target
+ *                 are not opened (decoys are one scan, not N).
  */
 struct detector {
 	const char *name;
 	const char *summary;
 	uint32_t classes;
+	bool absorbs;
 	enum rule_group default_group;
 	uint8_t nparams;
 	const char *const *param_names;
@@ -47,7 +51,8 @@ struct detector {
 	bool (*on_event)(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev);
 	bool (*crossed)(const struct sw_rule *r, const struct track_entry *e);
 	enum sw_kind (*kind)(const struct sw_rule *r, const struct track_entry *e);
-	void (*describe)(const struct sw_rule *r, const struct track_entry *e, char *buf, size_t len);
+	void (*describe)(const struct sw_rule *r, const struct track_entry *e, char *buf,
+	                 size_t len);
 };
 
 /* The registry: NULL when no detector has that name. */
@@ -65,8 +70,8 @@ typedef void (*detect_emit_fn)(void *ctx, const struct sw_detection *d);
 struct detect_stats {
 	uint64_t events;
 	uint64_t opened, updated, closed;
-	uint64_t shadowed;   /* thresholds crossed while another rule already reported the scan */
-	uint64_t suppressed; /* thresholds crossed by allow-listed or suppressed sources */
+	uint64_t shadowed;     /* thresholds crossed while another rule already reported the scan */
+	uint64_t suppressed;   /* thresholds crossed by allow-listed or suppressed sources */
 	uint64_t evicted_open; /* open detections closed early because their entry was evicted */
 	struct htab_stats entries;
 };
@@ -77,7 +82,7 @@ struct detect_stats {
  * NULL on failure.
  */
 struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entries,
-				    const uint8_t key[16], detect_emit_fn emit, void *ctx);
+                                    const uint8_t key[16], detect_emit_fn emit, void *ctx);
 void detect_destroy(struct detect_engine *d);
 size_t detect_entry_size(void);
 void detect_event(struct detect_engine *d, const struct sw_event *ev);

@@ -7,31 +7,31 @@
 #include "scanwatch/addr.h"
 
 /* The kind vocabulary shared by every module, sink and issue. */
-#define DETECTION_KINDS(X)                                                                         \
-	X(SYN_SCAN, "syn_scan")                                                                    \
-	X(CONNECT_SCAN, "connect_scan")                                                            \
-	X(FIN_SCAN, "fin_scan")                                                                    \
-	X(NULL_SCAN, "null_scan")                                                                  \
-	X(XMAS_SCAN, "xmas_scan")                                                                  \
-	X(MAIMON_SCAN, "maimon_scan")                                                              \
-	X(ACK_SCAN, "ack_scan")                                                                    \
-	X(WINDOW_SCAN, "window_scan")                                                              \
-	X(UDP_SCAN, "udp_scan")                                                                    \
-	X(IP_PROTO_SCAN, "ip_proto_scan")                                                          \
-	X(ICMP_SWEEP, "icmp_sweep")                                                                \
-	X(TCP_SWEEP, "tcp_sweep")                                                                  \
-	X(ARP_SWEEP, "arp_sweep")                                                                  \
-	X(RST_FLOOD, "rst_flood")                                                                  \
-	X(SYN_FLOOD, "syn_flood")                                                                  \
-	X(DECOY_SCAN, "decoy_scan")                                                                \
-	X(DISTRIBUTED_SCAN, "distributed_scan")                                                    \
+#define DETECTION_KINDS(X)                      \
+	X(SYN_SCAN, "syn_scan")                 \
+	X(CONNECT_SCAN, "connect_scan")         \
+	X(FIN_SCAN, "fin_scan")                 \
+	X(NULL_SCAN, "null_scan")               \
+	X(XMAS_SCAN, "xmas_scan")               \
+	X(MAIMON_SCAN, "maimon_scan")           \
+	X(ACK_SCAN, "ack_scan")                 \
+	X(WINDOW_SCAN, "window_scan")           \
+	X(UDP_SCAN, "udp_scan")                 \
+	X(IP_PROTO_SCAN, "ip_proto_scan")       \
+	X(ICMP_SWEEP, "icmp_sweep")             \
+	X(TCP_SWEEP, "tcp_sweep")               \
+	X(ARP_SWEEP, "arp_sweep")               \
+	X(RST_FLOOD, "rst_flood")               \
+	X(SYN_FLOOD, "syn_flood")               \
+	X(DECOY_SCAN, "decoy_scan")             \
+	X(DISTRIBUTED_SCAN, "distributed_scan") \
 	X(OS_FINGERPRINT, "os_fingerprint")
 
 enum sw_kind {
 #define X(sym, name) KIND_##sym,
 	DETECTION_KINDS(X)
 #undef X
-		KIND__COUNT
+	    KIND__COUNT
 };
 
 enum sw_severity {
@@ -48,15 +48,15 @@ enum det_phase {
 	DET_CLOSE = 2,
 };
 
-#define DET_SAMPLE_PORTS 16
+#define DET_SAMPLE_PORTS   16
 #define DET_SAMPLE_TARGETS 8
 #define DET_SAMPLE_SOURCES 8
-#define DET_RULE_ID_MAX 48
-#define DET_RULE_NAME_MAX 96
-#define DET_TAGS_MAX 96
-#define DET_TOOL_MAX 16
-#define DET_CAMPAIGN_MAX 24
-#define DET_EVIDENCE_MAX 512
+#define DET_RULE_ID_MAX    48
+#define DET_RULE_NAME_MAX  96
+#define DET_TAGS_MAX       96
+#define DET_TOOL_MAX       16
+#define DET_CAMPAIGN_MAX   24
+#define DET_EVIDENCE_MAX   512
 
 /*
  * One detection as it stands at one moment of its life. It is a value: the
@@ -65,13 +65,13 @@ enum det_phase {
  * Times are microseconds since the epoch, in packet time.
  */
 struct sw_detection {
-	uint64_t seq;      /* unique within a run; ties open/update/close of one detection */
-	uint8_t phase;     /* enum det_phase */
-	uint8_t kind;      /* enum sw_kind */
-	uint8_t severity;  /* enum sw_severity */
-	uint8_t proto;     /* IP protocol of the probes (6, 17, 1, 58; 0 for ARP or mixed) */
-	uint8_t src_any;   /* 1: many (spoofed) sources, src is not meaningful ("*") */
-	uint8_t has_target;/* 1: all probes went to one target, in target */
+	uint64_t seq;       /* unique within a run; ties open/update/close of one detection */
+	uint8_t phase;      /* enum det_phase */
+	uint8_t kind;       /* enum sw_kind */
+	uint8_t severity;   /* enum sw_severity */
+	uint8_t proto;      /* IP protocol of the probes (6, 17, 1, 58; 0 for ARP or mixed) */
+	uint8_t src_any;    /* 1: many (spoofed) sources, src is not meaningful ("*") */
+	uint8_t has_target; /* 1: all probes went to one target, in target */
 	uint8_t n_sample_ports, n_sample_targets, n_sample_sources;
 	char rule_id[DET_RULE_ID_MAX];
 	char rule_name[DET_RULE_NAME_MAX];

@@ -27,9 +27,9 @@ void hash_make_key(uint8_t key[16], uint64_t seed);
  */
 #define HTAB_NONE 0u
 struct htab_node {
-	uint32_t chain; /* next entry in the bucket chain */
+	uint32_t chain;      /* next entry in the bucket chain */
 	uint32_t prev, next; /* LRU list links */
-	uint8_t list;   /* which LRU list */
+	uint8_t list;        /* which LRU list */
 	uint8_t used;
 	uint16_t pad;
 	uint64_t hash;
@@ -55,7 +55,7 @@ struct htab_stats {
  * Memory is allocated once here. NULL on failure.
  */
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
-			 unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx);
+                         unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx);
 void htab_destroy(struct htab *t);
 /* Bytes a table of these dimensions allocates (for sizing against the memory cap). */
 size_t htab_footprint(size_t entry_size, size_t max_entries);

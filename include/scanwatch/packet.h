@@ -49,7 +49,8 @@ struct pkt_tcp_opts {
 	uint8_t count;                  /* entries used in kinds[] */
 	uint8_t kinds[PKT_TCP_OPT_MAX]; /* option kinds in order (1 = NOP, 2 = MSS ...) */
 	uint8_t wscale;                 /* valid if has_wscale */
-	uint8_t has_mss : 1, has_wscale : 1, has_sack_perm : 1, has_ts : 1, eol_seen : 1, malformed : 1;
+	uint8_t has_mss : 1, has_wscale : 1, has_sack_perm : 1, has_ts : 1, eol_seen : 1,
+	    malformed : 1;
 	uint16_t mss;
 	uint32_t ts_val, ts_ecr;
 };
@@ -81,7 +82,8 @@ struct sw_packet {
 	uint16_t frag_off;   /* fragment offset in bytes */
 	uint32_t flow_label; /* IPv6 */
 	uint16_t sport, dport;
-	uint16_t payload_len; /* L4 payload length as the headers state it (clamped to the IP length) */
+	uint16_t
+	    payload_len; /* L4 payload length as the headers state it (clamped to the IP length) */
 
 	/* TCP, valid when proto == 6 and PKT_F_HAS_L4 */
 	uint8_t tcp_flags;

@@ -287,8 +287,13 @@ struct probe_plan {
 	uint64_t max_packets;
 	double flood_duration; /* seconds, 0 = unbounded by time (then --count bounds it) */
 	unsigned retries;      /* live: resends of unanswered probes */
-	double wait;           /* live: seconds to wait for late replies */
+	double wait;           /* live: seconds to wait for late replies (and -sT's timeout) */
+	unsigned parallel;     /* live -sT: connects in flight at once */
 };
+
+/* Target and probe spec of plan index idx for scanner env (floods cycle over the hosts). */
+int probe_plan_make(const struct probe_plan *plan, const struct probe_env *env, uint64_t idx,
+		    struct probe_target *t, struct build_spec *s);
 
 struct probe_results {
 	uint8_t *state;    /* n entries, enum probe_state, index = host * nports + port */
@@ -307,6 +312,10 @@ void results_set(struct probe_results *r, uint64_t idx, enum probe_state s);
 /* Index of (host, port) in the plan, or -1 when the pair is not in it. */
 int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
 		      const struct sw_addr *host, uint16_t port);
+/* Feeds one received packet to the prober's logic: finds the probe it answers (scanner env),
+ * classifies it and records the state. True when it was an answer to one of our probes. */
+bool results_observe(struct probe_results *r, const struct probe_plan *plan,
+		     const struct probe_env *env, const struct parse_view *v);
 /* Prints the readable table (json = false) or a JSON document to f. */
 void results_print(FILE *f, const struct probe_plan *plan, const struct probe_results *r,
 		   bool json);
@@ -397,6 +406,9 @@ void background_free(struct background *b);
 /* ------------------------------------------------------------------------------------------ */
 /* send_raw.c — the live engine: raw sockets out, AF_PACKET in; connect() for -sT.             */
 
+/* The local address the kernel would use toward dst (a connected UDP socket sends nothing).
+ * Call only after the safety check. 0 or -1. */
+int send_raw_route_source(const struct sw_addr *dst, struct sw_addr *src);
 /* Runs plan live. Must only be called after the safety check. 0, or -1 with a message. */
 int send_raw_run(const struct probe_plan *plan, struct probe_results *results);
 

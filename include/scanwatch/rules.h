@@ -66,12 +66,12 @@ struct sw_ruleset {
  * *out and frees it with rules_free().
  */
 int rules_load_paths(const char *const *paths, size_t npaths, struct sw_ruleset **out, char *err,
-		     size_t errlen);
+                     size_t errlen);
 /* Loads the rules compiled into the binary (a copy of rules/default.yaml). */
 int rules_load_builtin(struct sw_ruleset **out, char *err, size_t errlen);
 /* Loads from a YAML text held in memory; name is used in messages. */
 int rules_load_string(const char *name, const char *text, size_t len, struct sw_ruleset **out,
-		      char *err, size_t errlen);
+                      char *err, size_t errlen);
 void rules_free(struct sw_ruleset *rs);
 /* Parses "90s", "5m", "1h", "250ms", "2d", plain seconds; 0 or -1. */
 int rules_parse_duration(const char *text, uint64_t *out_us);

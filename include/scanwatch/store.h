@@ -11,7 +11,7 @@ struct store;
 
 /* What a run did, written to the runs table when it ends. */
 struct store_run_end {
-	uint64_t ended_us;   /* wall clock */
+	uint64_t ended_us;                /* wall clock */
 	uint64_t first_ts_us, last_ts_us; /* packet time span */
 	uint64_t packets, bytes;
 	uint64_t detections;
@@ -30,7 +30,7 @@ struct store_run_end {
 struct store *store_open(const char *path, char *err, size_t errlen);
 /* Starts a run; returns its id (> 0) or -1. input: the file list or interface. */
 int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,
-			uint64_t started_us);
+                        uint64_t started_us);
 /*
  * Writes n records in one transaction: an OPEN inserts the row, UPDATE and
  * CLOSE update the row with the same (run, seq). 0 or -1 (nothing of the

@@ -19,9 +19,9 @@ struct track_key {
 };
 
 /* Bitmap sizes for the linear-counting distinct estimates (Whang et al. 1990). */
-#define TRACK_TGT_BITS 512
-#define TRACK_PORT_BITS 1024
-#define TRACK_PAIR_BITS 512
+#define TRACK_TGT_BITS     512
+#define TRACK_PORT_BITS    1024
+#define TRACK_PAIR_BITS    512
 #define TRACK_SAMPLE_PORTS 16
 #define TRACK_SAMPLE_ADDRS 8
 
@@ -71,5 +71,8 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 void track_reset_window(struct track_entry *e, uint64_t ts);
 uint64_t track_distinct_targets(const struct track_entry *e);
 uint64_t track_distinct_ports(const struct track_entry *e);
+/* For target-grouped entries the target bitmap holds the sources instead. */
+uint64_t track_distinct_sources(const struct track_entry *e);
+bool track_has_source(const struct track_entry *e, const struct sw_addr *src);
 
 #endif

@@ -1,0 +1,39 @@
+/* detect_arp.c — ARP sweeps: one sender asking for many addresses that do not answer. */
+#include "scanwatch/detect.h"
+#include "scanwatch/track.h"
+
+/*
+ * Score: targets asked for and not (yet) answered. Each new target counts
+ * when asked; an answer takes it back. A host resolving its gateway and a
+ * few peers before talking to them gets answers within milliseconds and
+ * never holds more than one or two outstanding; a sweep of a subnet asks for
+ * dozens of addresses, most of them empty, within a second.
+ */
+static bool arp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+{
+	(void)r;
+	if (ev->type == EV_PROBE) {
+		if (!ev->repeat && track_pair_add(e, &ev->dst, 0))
+			e->score++;
+		return true;
+	}
+	if (ev->outcome == OUT_SUCCESS && e->score > 0 && !e->det_seq)
+		e->score--;
+	return true;
+}
+
+static enum sw_kind arp_kind(const struct sw_rule *r, const struct track_entry *e)
+{
+	(void)r;
+	(void)e;
+	return KIND_ARP_SWEEP;
+}
+
+const struct detector detect_arp = {
+    .name = "arp_sweep",
+    .summary = "ARP who-has sweeps of a LAN",
+    .classes = 1u << PC_ARP,
+    .default_group = GROUP_SRC,
+    .on_event = arp_event,
+    .kind = arp_kind,
+};

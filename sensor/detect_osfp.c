@@ -1,0 +1,105 @@
+/* detect_osfp.c — OS fingerprinting: the probe set of nmap -O, which no other traffic resembles. */
+#include "scanwatch/detect.h"
+#include "scanwatch/track.h"
+
+/*
+ * nmap's second-generation OS detection (nmap.org/book/osdetect-methods.html)
+ * sends a fixed battery: six SYNs with windows 1, 63, 4, 4, 16, 512 and
+ * unusual option orders (SEQ/OPS/WIN), an ECN SYN with CWR|ECE and window 3,
+ * T2..T7 with odd flags and windows 128, 256, 1024, 31337, 32768, 65535, two
+ * ICMP echoes (one with code 9), and a 300-byte UDP datagram with IP id
+ * 0x1042. Each distinct tell-tale sets one bit; the score is how many are
+ * set, so three different ones from a source open a detection.
+ */
+enum {
+	S_SEQ_W1 = 1u << 0,
+	S_SEQ_W63 = 1u << 1,
+	S_SEQ_W4 = 1u << 2,
+	S_SEQ_W16 = 1u << 3,
+	S_SEQ_W512 = 1u << 4,
+	S_ECN = 1u << 5,
+	S_T2 = 1u << 6,
+	S_T3 = 1u << 7,
+	S_T5 = 1u << 8,
+	S_T6 = 1u << 9,
+	S_T7 = 1u << 10,
+	S_IE_CODE9 = 1u << 11,
+	S_U1 = 1u << 12,
+};
+
+static uint32_t signature(const struct sw_packet *p)
+{
+	if (p->proto == 6 && (p->flags & PKT_F_HAS_L4)) {
+		uint8_t f = p->tcp_flags & 0x3f;
+		uint16_t w = p->tcp_window;
+		bool ts = p->tcp_opts.has_ts;
+		if ((p->tcp_flags & (TCP_SYN | TCP_ECE | TCP_CWR)) ==
+		        (TCP_SYN | TCP_ECE | TCP_CWR) &&
+		    w == 3)
+			return S_ECN;
+		if (f == TCP_SYN && ts) {
+			switch (w) {
+			case 1:
+				return S_SEQ_W1;
+			case 63:
+				return S_SEQ_W63;
+			case 4:
+				return S_SEQ_W4;
+			case 16:
+				return S_SEQ_W16;
+			case 512:
+				return S_SEQ_W512;
+			case 31337:
+				return S_T5;
+			default:
+				return 0;
+			}
+		}
+		if (f == 0 && w == 128 && ts)
+			return S_T2;
+		if (f == (TCP_SYN | TCP_FIN | TCP_URG | TCP_PSH) && w == 256)
+			return S_T3;
+		if (f == TCP_ACK && w == 32768 && ts)
+			return S_T6;
+		if (f == (TCP_FIN | TCP_PSH | TCP_URG) && w == 65535 && ts)
+			return S_T7;
+		return 0;
+	}
+	if (p->proto == 1 && (p->flags & PKT_F_HAS_L4) && p->icmp_type == 8 && p->icmp_code == 9)
+		return S_IE_CODE9;
+	if (p->proto == 17 && p->l3 == PKT_L3_IPV4 && p->ip_id == 0x1042 && p->payload_len == 300)
+		return S_U1;
+	return 0;
+}
+
+static bool osfp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+{
+	(void)r;
+	if (ev->type != EV_PROBE || !ev->pkt)
+		return false;
+	uint32_t s = signature(ev->pkt);
+	if (!s)
+		return false;
+	if (!(e->aux[0] & s)) {
+		e->aux[0] |= s;
+		e->score++;
+	}
+	return true;
+}
+
+static enum sw_kind osfp_kind(const struct sw_rule *r, const struct track_entry *e)
+{
+	(void)r;
+	(void)e;
+	return KIND_OS_FINGERPRINT;
+}
+
+const struct detector detect_osfp = {
+    .name = "os_fingerprint",
+    .summary = "nmap -O operating-system fingerprinting probes",
+    .classes = 1u << PC_TCP_SYN | 1u << PC_TCP_NULL | 1u << PC_TCP_ODD | 1u << PC_TCP_ACK |
+               1u << PC_TCP_XMAS | 1u << PC_ICMP_ECHO | 1u << PC_UDP,
+    .default_group = GROUP_SRC,
+    .on_event = osfp_event,
+    .kind = osfp_kind,
+};

@@ -1,0 +1,337 @@
+/* test_detect.c — classifier and engine on synthetic traffic: each kind opens, benign stays quiet.
+ */
+#include <stdlib.h>
+
+#include "check.h"
+#include "scanwatch/classify.h"
+#include "scanwatch/detect.h"
+#include "scanwatch/hash.h"
+#include "scanwatch/rules.h"
+
+#define MAXREC 256
+static struct sw_detection recs[MAXREC];
+static int nrec;
+
+static void collect(void *ctx, const struct sw_detection *d)
+{
+	(void)ctx;
+	if (nrec < MAXREC)
+		recs[nrec++] = *d;
+}
+
+struct harness {
+	struct sw_ruleset *rs;
+	struct classify *cl;
+	struct detect_engine *de;
+	uint64_t now;
+};
+
+static void to_detect(void *ctx, const struct sw_event *ev)
+{
+	struct harness *h = ctx;
+	detect_event(h->de, ev);
+}
+
+static void setup(struct harness *h, const char *yaml)
+{
+	char err[512];
+	uint8_t key[16];
+	nrec = 0;
+	memset(h, 0, sizeof *h);
+	int r = yaml ? rules_load_string("test.yaml", yaml, strlen(yaml), &h->rs, err, sizeof err)
+	             : rules_load_builtin(&h->rs, err, sizeof err);
+	if (r < 0) {
+		fprintf(stderr, "rules: %s\n", err);
+		exit(1);
+	}
+	hash_make_key(key, 1);
+	h->cl = classify_create(4096, key, to_detect, h);
+	h->de = detect_create(h->rs, 4096, key, collect, NULL);
+	CHECK(h->cl && h->de);
+	h->now = 1700000000ULL * 1000000;
+}
+
+static void teardown(struct harness *h)
+{
+	detect_finish(h->de, h->now);
+	classify_destroy(h->cl);
+	detect_destroy(h->de);
+	rules_free(h->rs);
+}
+
+static void feed(struct harness *h, struct sw_packet *p, uint64_t dt_us)
+{
+	h->now += dt_us;
+	p->ts_us = h->now;
+	classify_advance(h->cl, h->now);
+	detect_advance(h->de, h->now);
+	classify_packet(h->cl, p);
+}
+
+static struct sw_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	uint8_t x[4] = {a, b, c, d};
+	struct sw_addr r;
+	addr_from_v4(&r, x);
+	return r;
+}
+
+static struct sw_packet tcp(struct sw_addr src, struct sw_addr dst, uint16_t sp, uint16_t dp,
+                            uint8_t flags, bool kernel_syn, uint16_t payload)
+{
+	struct sw_packet p = {0};
+	p.l3 = PKT_L3_IPV4;
+	p.proto = 6;
+	p.flags = PKT_F_HAS_L4;
+	p.src = src;
+	p.dst = dst;
+	p.sport = sp;
+	p.dport = dp;
+	p.tcp_flags = flags;
+	p.ttl = 64;
+	p.payload_len = payload;
+	if (kernel_syn) { /* Linux: MSS, SACK_PERM, TS, NOP, WS */
+		static const uint8_t k[] = {2, 4, 8, 1, 3};
+		p.tcp_window = 64240;
+		p.tcp_opts.count = 5;
+		memcpy(p.tcp_opts.kinds, k, 5);
+		p.tcp_opts.has_mss = p.tcp_opts.has_sack_perm = p.tcp_opts.has_ts =
+		    p.tcp_opts.has_wscale = 1;
+		p.tcp_opts.mss = 1460;
+	} else { /* nmap -sS */
+		p.tcp_window = 1024;
+		p.tcp_opts.count = (flags & TCP_SYN) ? 1 : 0;
+		p.tcp_opts.kinds[0] = 2;
+		p.tcp_opts.has_mss = (flags & TCP_SYN) != 0;
+		p.tcp_opts.mss = 1460;
+		p.ttl = 47;
+	}
+	return p;
+}
+
+static int count_phase(int phase)
+{
+	int n = 0;
+	for (int i = 0; i < nrec; i++)
+		n += recs[i].phase == phase;
+	return n;
+}
+
+static const struct sw_detection *first_open(void)
+{
+	for (int i = 0; i < nrec; i++)
+		if (recs[i].phase == DET_OPEN)
+			return &recs[i];
+	return NULL;
+}
+
+static void test_syn_scan(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2);
+	for (uint16_t port = 1; port <= 100; port++) {
+		struct sw_packet p = tcp(s, t, 40000, port, TCP_SYN, false, 0);
+		feed(&h, &p, 100);
+		if (port == 22 || port == 80) {
+			struct sw_packet sa = tcp(t, s, port, 40000, TCP_SYN | TCP_ACK, true, 0);
+			feed(&h, &sa, 50);
+			struct sw_packet r = tcp(s, t, 40000, port, TCP_RST, false, 0);
+			feed(&h, &r, 10);
+		} else {
+			struct sw_packet r = tcp(t, s, port, 40000, TCP_RST | TCP_ACK, true, 0);
+			feed(&h, &r, 50);
+		}
+	}
+	/* a minute of silence from elsewhere closes it */
+	struct sw_packet other = tcp(v4(198, 18, 9, 9), t, 1, 2, TCP_ACK, true, 10);
+	feed(&h, &other, 60ULL * 1000000);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+	CHECK_EQ_U(count_phase(DET_CLOSE), 1);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_SYN_SCAN);
+	CHECK(o && o->probes_at_open <= 5);
+	CHECK(o && addr_eq(&o->src, &s));
+	CHECK(o && o->has_target && addr_eq(&o->target, &t));
+	CHECK_STR(o ? o->tool : NULL, "nmap");
+	const struct sw_detection *c = &recs[nrec - 1];
+	CHECK_EQ_U(c->phase, DET_CLOSE);
+	CHECK_EQ_U(c->probes, 100);
+	CHECK(c->distinct_ports >= 95 && c->distinct_ports <= 105);
+	CHECK_EQ_U(c->distinct_targets, 1);
+	/* closes one idle time after the last probe: 30 s for the threshold rules, 60 s for TRW */
+	uint64_t idle = strcmp(c->rule_id, "SW-TRW-001") == 0 ? 60 : 30;
+	CHECK_EQ_U(c->closed_at, c->last_seen + idle * 1000000);
+	CHECK(strstr(c->evidence, "half-open 2") != NULL);
+	CHECK(strstr(c->evidence, "refused 98") != NULL);
+	teardown(&h);
+}
+
+static void test_benign_clients(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr cli = v4(198, 18, 0, 10);
+	/* 200 connections to 5 services, every one used and closed */
+	for (int i = 0; i < 200; i++) {
+		struct sw_addr srv = v4(198, 18, 1, (uint8_t)(1 + i % 5));
+		uint16_t sp = (uint16_t)(30000 + i), dp = (uint16_t)(i % 2 ? 80 : 443);
+		struct sw_packet pk[] = {
+		    tcp(cli, srv, sp, dp, TCP_SYN, true, 0),
+		    tcp(srv, cli, dp, sp, TCP_SYN | TCP_ACK, true, 0),
+		    tcp(cli, srv, sp, dp, TCP_ACK, true, 0),
+		    tcp(cli, srv, sp, dp, TCP_ACK | TCP_PSH, true, 100),
+		    tcp(srv, cli, dp, sp, TCP_ACK | TCP_PSH, true, 1000),
+		    tcp(cli, srv, sp, dp, TCP_ACK | TCP_FIN, true, 0),
+		    tcp(srv, cli, dp, sp, TCP_ACK | TCP_FIN, true, 0),
+		    tcp(cli, srv, sp, dp, TCP_ACK, true, 0),
+		};
+		for (size_t j = 0; j < sizeof pk / sizeof pk[0]; j++)
+			feed(&h, &pk[j], 1000);
+		h.now += 200000;
+	}
+	/* three refused connections (a service restarting) */
+	for (int i = 0; i < 3; i++) {
+		struct sw_packet s =
+		    tcp(cli, v4(198, 18, 1, 1), (uint16_t)(50000 + i), 8080, TCP_SYN, true, 0);
+		struct sw_packet r = tcp(v4(198, 18, 1, 1), cli, 8080, (uint16_t)(50000 + i),
+		                         TCP_RST | TCP_ACK, true, 0);
+		feed(&h, &s, 1000);
+		feed(&h, &r, 1000);
+	}
+	teardown(&h);
+	for (int i = 0; i < nrec; i++)
+		fprintf(stderr, "unexpected: %s %s %s\n", recs[i].rule_id,
+		        detection_kind_name((enum sw_kind)recs[i].kind), recs[i].evidence);
+	CHECK_EQ_U(nrec, 0);
+}
+
+static void test_connect_scan(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2);
+	for (uint16_t port = 1; port <= 50; port++) {
+		struct sw_packet p = tcp(s, t, (uint16_t)(40000 + port), port, TCP_SYN, true, 0);
+		struct sw_packet r =
+		    tcp(t, s, port, (uint16_t)(40000 + port), TCP_RST | TCP_ACK, true, 0);
+		feed(&h, &p, 100);
+		feed(&h, &r, 50);
+	}
+	teardown(&h);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_CONNECT_SCAN);
+	CHECK(o && o->probes_at_open <= 6);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+}
+
+static struct sw_packet icmp(struct sw_addr src, struct sw_addr dst, uint8_t type, uint16_t id,
+                             uint16_t payload)
+{
+	struct sw_packet p = {0};
+	p.l3 = PKT_L3_IPV4;
+	p.proto = 1;
+	p.flags = PKT_F_HAS_L4;
+	p.src = src;
+	p.dst = dst;
+	p.icmp_type = type;
+	p.icmp_id = id;
+	p.payload_len = payload;
+	p.ttl = 50;
+	return p;
+}
+
+static void test_icmp(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr s = v4(198, 18, 0, 1);
+	/* a poller: ping(8) to one host, answered, every few seconds */
+	for (int i = 0; i < 20; i++) {
+		struct sw_packet q = icmp(s, v4(198, 18, 1, 1), 8, 77, 56);
+		struct sw_packet a = icmp(v4(198, 18, 1, 1), s, 0, 77, 56);
+		feed(&h, &q, 3000000);
+		feed(&h, &a, 300);
+	}
+	CHECK_EQ_U(nrec, 0);
+	/* a sweep: empty echo requests to 64 hosts, 8 answer */
+	struct sw_addr sc = v4(198, 18, 0, 66);
+	for (int i = 0; i < 64; i++) {
+		struct sw_packet q = icmp(sc, v4(198, 18, 2, (uint8_t)i), 8, 1234, 0);
+		feed(&h, &q, 1000);
+		if (i % 8 == 0) {
+			struct sw_packet a = icmp(v4(198, 18, 2, (uint8_t)i), sc, 0, 1234, 0);
+			feed(&h, &a, 100);
+		}
+	}
+	teardown(&h);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_ICMP_SWEEP);
+	CHECK(o && addr_eq(&o->src, &sc));
+	CHECK(o && o->probes_at_open <= 5);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+}
+
+static void test_rst_flood_and_allow(void)
+{
+	struct harness h;
+	setup(&h,
+	      "version: 1\nallow: [\"198.18.7.0/24\"]\nrules:\n"
+	      "  - {id: F, name: f, detector: rst_flood, threshold: 50, window: 10s, idle: 5s}\n");
+	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2), allowed = v4(198, 18, 7, 1);
+	for (int i = 0; i < 300; i++) {
+		struct sw_packet r = tcp(s, t, (uint16_t)(1000 + i), 80, TCP_RST, false, 0);
+		struct sw_packet r2 = tcp(allowed, t, (uint16_t)(1000 + i), 80, TCP_RST, false, 0);
+		feed(&h, &r, 1000);
+		feed(&h, &r2, 1000);
+	}
+	/* a few stray resets from a third host stay quiet */
+	for (int i = 0; i < 5; i++) {
+		struct sw_packet r = tcp(v4(198, 18, 0, 3), t, 5555, 443, TCP_RST, true, 0);
+		feed(&h, &r, 100000);
+	}
+	teardown(&h);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_RST_FLOOD && addr_eq(&o->src, &s));
+	CHECK(o && o->probes_at_open == 50);
+	CHECK_STR(o ? o->rule_id : NULL, "F");
+}
+
+static void test_window_reset(void)
+{
+	struct harness h;
+	setup(&h,
+	      "version: 1\nrules:\n"
+	      "  - {id: S, name: s, detector: halfopen, threshold: 5, window: 10s, idle: 5s}\n");
+	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2);
+	/* one crafted SYN every 4 s: at most 3 in any 10 s window */
+	for (uint16_t port = 1; port <= 12; port++) {
+		struct sw_packet p = tcp(s, t, 40000, port, TCP_SYN, false, 0);
+		feed(&h, &p, 4000000);
+	}
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+	/* the same twelve within 10 s open one */
+	setup(&h,
+	      "version: 1\nrules:\n"
+	      "  - {id: S, name: s, detector: halfopen, threshold: 5, window: 10s, idle: 5s}\n");
+	for (uint16_t port = 1; port <= 12; port++) {
+		struct sw_packet p = tcp(s, t, 40000, port, TCP_SYN, false, 0);
+		feed(&h, &p, 500000);
+	}
+	teardown(&h);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+	CHECK_EQ_U(count_phase(DET_CLOSE), 1);
+}
+
+int main(void)
+{
+	test_syn_scan();
+	test_benign_clients();
+	test_connect_scan();
+	test_icmp();
+	test_rst_flood_and_allow();
+	test_window_reset();
+	CHECK_DONE();
+}
