@@ -24,7 +24,10 @@ void addr_from_v4(struct sw_addr *out, const uint8_t v4[4])
 	memcpy(out->a + 12, v4, 4);
 }
 
-void addr_from_v6(struct sw_addr *out, const uint8_t v6[16]) { memcpy(out->a, v6, 16); }
+void addr_from_v6(struct sw_addr *out, const uint8_t v6[16])
+{
+	memcpy(out->a, v6, 16);
+}
 
 bool addr_is_v4(const struct sw_addr *a)
 {

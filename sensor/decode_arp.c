@@ -25,7 +25,8 @@ enum decode_result decode_arp(struct cursor *c, struct sw_packet *pkt, struct de
 	(void)cursor_u8(c, &hlen);
 	(void)cursor_u8(c, &plen);
 	(void)cursor_be16(c, &op);
-	/* Only the Ethernet/IPv4 form says anything about IP scanning; other forms are hostile here. */
+	/* Only the Ethernet/IPv4 form says anything about IP scanning; other forms are hostile
+	 * here. */
 	if (htype != ARP_HTYPE_ETHER || ptype != ARP_PTYPE_IPV4 || hlen != ARP_HLEN_ETHER ||
 	    plen != ARP_PLEN_IPV4) {
 		st->anomalies[ANOM_ARP_BAD_FORMAT]++;

@@ -14,7 +14,7 @@
 enum {
 	ETHERTYPE_IPV4 = 0x0800,
 	ETHERTYPE_ARP = 0x0806,
-	ETHERTYPE_VLAN = 0x8100,    /* 802.1Q C-tag */
+	ETHERTYPE_VLAN = 0x8100, /* 802.1Q C-tag */
 	ETHERTYPE_IPV6 = 0x86DD,
 	ETHERTYPE_QINQ = 0x88A8,    /* 802.1ad S-tag */
 	ETHERTYPE_QINQ_OLD = 0x9100 /* pre-standard QinQ still emitted by some switches */
@@ -42,7 +42,7 @@ enum decode_result decode_eth(struct cursor *c, struct sw_packet *pkt, struct de
 }
 
 enum decode_result decode_ethertype(uint16_t type, struct cursor *c, struct sw_packet *pkt,
-				    struct decode_stats *st)
+                                    struct decode_stats *st)
 {
 	/* Tags are peeled in a bounded loop, never by recursion. */
 	for (int depth = 0; eth_is_vlan(type); depth++) {

@@ -160,8 +160,8 @@ static int quote_v6(struct cursor *q, struct pkt_quoted *out)
  * Returns DECODE_OK; a bad quote only costs PKT_F_QUOTED and one counter.
  */
 static enum decode_result icmp_finish(struct cursor *c, struct sw_packet *pkt,
-				      struct decode_stats *st, size_t stated, bool echo_like,
-				      int quote_family)
+                                      struct decode_stats *st, size_t stated, bool echo_like,
+                                      int quote_family)
 {
 	uint16_t id, seq;
 	struct pkt_quoted q = {0};
@@ -198,7 +198,7 @@ static enum decode_result icmp_finish(struct cursor *c, struct sw_packet *pkt,
  * length cut (then type and code, if there, are kept without PKT_F_HAS_L4).
  */
 static enum decode_result icmp_short(struct cursor *c, struct sw_packet *pkt,
-				     struct decode_stats *st, size_t stated, enum decode_anomaly a)
+                                     struct decode_stats *st, size_t stated, enum decode_anomaly a)
 {
 	if ((pkt->flags & PKT_F_FRAG) && stated < ICMP_HDR_LEN) {
 		if (cursor_u8(c, &pkt->icmp_type))

@@ -61,8 +61,7 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	size_t wire_left = ipv4_wire_left(c, pkt);
 	uint8_t vihl, tos, ttl, proto;
 	uint16_t totlen, id, fragw;
-	uint8_t src[4], dst[4];
-	struct cursor opts;
+	struct cursor src, dst, opts;
 	size_t hlen, plen, off;
 
 	if (!cursor_has(c, IPV4_HDR_MIN)) {
@@ -86,8 +85,9 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	(void)cursor_u8(c, &ttl);
 	(void)cursor_u8(c, &proto);
 	(void)cursor_skip(c, 2); /* checksum: the sensor sees what hosts see, valid or not */
-	(void)cursor_bytes(c, src, 4);
-	(void)cursor_bytes(c, dst, 4);
+	/* Checked windows over the addresses, copied once into the view below. */
+	(void)cursor_sub(c, 4, &src);
+	(void)cursor_sub(c, 4, &dst);
 
 	/*
 	 * Total length may exceed what was captured (snap length) but not the
@@ -129,8 +129,8 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	pkt->ip_id = id;
 	pkt->ip_len = totlen;
 	pkt->frag_off = (uint16_t)off;
-	addr_from_v4(&pkt->src, src);
-	addr_from_v4(&pkt->dst, dst);
+	addr_from_v4(&pkt->src, src.p);
+	addr_from_v4(&pkt->dst, dst.p);
 	if (fragw & IPV4_F_DF)
 		pkt->flags |= PKT_F_IP_DF;
 	/* The L4 decoders read the stated IP payload length here and replace it with their own. */

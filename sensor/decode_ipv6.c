@@ -64,7 +64,7 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 	uint32_t vtcfl;
 	uint16_t paylen;
 	uint8_t nh, hlim;
-	uint8_t src[16], dst[16];
+	struct cursor src, dst;
 	size_t plen;
 
 	if (!cursor_has(c, IPV6_HDR_LEN)) {
@@ -79,8 +79,9 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 	(void)cursor_be16(c, &paylen);
 	(void)cursor_u8(c, &nh);
 	(void)cursor_u8(c, &hlim);
-	(void)cursor_bytes(c, src, 16);
-	(void)cursor_bytes(c, dst, 16);
+	/* Checked windows over the addresses, copied once into the view below. */
+	(void)cursor_sub(c, 16, &src);
+	(void)cursor_sub(c, 16, &dst);
 
 	/*
 	 * The payload may be cut by the snap length but not claim more than was
@@ -96,10 +97,13 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 	pkt->tos = (uint8_t)(vtcfl >> 20);
 	pkt->flow_label = vtcfl & 0xfffff;
 	pkt->ttl = hlim;
-	/* 40 + 65535 does not fit the 16-bit field; such a packet cannot be captured anyway. */
-	pkt->ip_len = paylen > UINT16_MAX - IPV6_HDR_LEN ? UINT16_MAX : (uint16_t)(paylen + IPV6_HDR_LEN);
-	addr_from_v6(&pkt->src, src);
-	addr_from_v6(&pkt->dst, dst);
+	/* 40 + 65535 does not fit the 16-bit field: saturate (no link we read carries it). */
+	if (paylen > UINT16_MAX - IPV6_HDR_LEN)
+		pkt->ip_len = UINT16_MAX;
+	else
+		pkt->ip_len = (uint16_t)(paylen + IPV6_HDR_LEN);
+	addr_from_v6(&pkt->src, src.p);
+	addr_from_v6(&pkt->dst, dst.p);
 	cursor_limit(c, paylen);
 	plen = paylen;
 
@@ -122,7 +126,7 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 			elen = ((size_t)len8 + 2) * 4;
 		else
 			elen = ((size_t)len8 + 1) * 8; /* 8-octet units, not counting the first 8 */
-		/* The window ends at the stated payload length or the capture, whichever is first. */
+		/* The window ends at the stated payload length or the capture end. */
 		if (!cursor_has(c, elen - 2)) {
 			st->anomalies[ANOM_IPV6_EXT_TRUNCATED]++;
 			return DECODE_BAD;
@@ -135,7 +139,8 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 			(void)cursor_be16(c, &offm);
 			(void)cursor_be32(c, &id);
 			pkt->ip_id = (uint16_t)id; /* low half of the 32-bit identification */
-			pkt->frag_off = offm & 0xfff8; /* 13-bit offset in 8-byte units, pre-shifted */
+			/* 13-bit offset in 8-byte units, already shifted left by 3: bytes. */
+			pkt->frag_off = offm & 0xfff8;
 			/* An atomic fragment (offset 0, M 0; RFC 6946) is a whole packet. */
 			if (pkt->frag_off != 0 || (offm & 1))
 				pkt->flags |= PKT_F_FRAG;
@@ -164,7 +169,7 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 	case IPV6_NH_ICMPV6:
 		return decode_icmpv6(c, pkt, st);
 	default:
-		/* Includes No Next Header (59) and ESP (50); kept for the protocol-scan detector. */
+		/* No Next Header (59), ESP (50) ...: kept for the protocol-scan detector. */
 		st->unknown_proto++;
 		return DECODE_OK;
 	}

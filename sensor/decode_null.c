@@ -19,7 +19,7 @@ enum {
 #define NULL_FAMILY_MAX 0xFFFFu
 
 static enum decode_result null_dispatch(uint32_t family, struct cursor *c, struct sw_packet *pkt,
-					struct decode_stats *st)
+                                        struct decode_stats *st)
 {
 	switch (family) {
 	case NULL_AF_INET:
@@ -53,7 +53,7 @@ enum decode_result decode_null(struct cursor *c, struct sw_packet *pkt, struct d
 	}
 	if (family > NULL_FAMILY_MAX)
 		family = (family >> 24) | ((family >> 8) & 0xff00u) | ((family << 8) & 0xff0000u) |
-			 (family << 24);
+		         (family << 24);
 	return null_dispatch(family, c, pkt, st);
 }
 
@@ -85,7 +85,8 @@ enum decode_result decode_raw(struct cursor *c, struct sw_packet *pkt, struct de
 	case 6:
 		return decode_ipv6(c, pkt, st);
 	default:
-		/* Neither version: counted as a bad IPv4 version, the family raw links mostly carry. */
+		/* Neither version: counted as a bad IPv4 version, the family raw links mostly
+		 * carry. */
 		st->anomalies[ANOM_IPV4_BAD_VERSION]++;
 		return DECODE_BAD;
 	}

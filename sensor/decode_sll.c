@@ -20,9 +20,9 @@ enum {
 
 /* The part both versions share once their fields are read. */
 static enum decode_result sll_finish(unsigned pkttype, uint16_t hatype, unsigned halen,
-				     const uint8_t addr[SLL_ADDR_LEN], uint16_t proto,
-				     struct cursor *c, struct sw_packet *pkt,
-				     struct decode_stats *st)
+                                     const uint8_t addr[SLL_ADDR_LEN], uint16_t proto,
+                                     struct cursor *c, struct sw_packet *pkt,
+                                     struct decode_stats *st)
 {
 	if (pkttype > SLL_PKTTYPE_MAX || (hatype == SLL_ARPHRD_ETHER && halen != 6)) {
 		st->anomalies[ANOM_SLL_BAD]++;
@@ -37,7 +37,8 @@ static enum decode_result sll_finish(unsigned pkttype, uint16_t hatype, unsigned
 		st->non_ip++;
 		return DECODE_SKIP;
 	}
-	/* libpcap re-inserts an offloaded VLAN tag before the protocol field, so tags may follow. */
+	/* libpcap re-inserts an offloaded VLAN tag before the protocol field, so tags may follow.
+	 */
 	return decode_ethertype(proto, c, pkt, st);
 }
 

@@ -121,7 +121,6 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	if (!d)
 		return NULL;
 	memcpy(d->key, key, 16);
-	track_set_key(key);
 	d->max_entries = max_entries;
 	d->emit = emit;
 	d->ctx = ctx;

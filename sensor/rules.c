@@ -59,9 +59,9 @@ struct field {
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail_at(struct loader *ld, yaml_mark_t m, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -170,7 +170,7 @@ static int want_scalar(struct loader *ld, const yaml_node_t *n, const char *what
 
 	if (n->type != YAML_SCALAR_NODE)
 		return fail_at(ld, n->start_mark, "expected a scalar for %s, found %s", what,
-			       kind_name(n->type));
+		               kind_name(n->type));
 	v = (const char *)n->data.scalar.value;
 	/* A double-quoted "\0" puts a NUL inside the value; C strings would cut it. */
 	if (strlen(v) != n->data.scalar.length)
@@ -184,7 +184,7 @@ static int want_kind(struct loader *ld, const yaml_node_t *n, yaml_node_type_t t
 	if (n->type == t)
 		return 0;
 	return fail_at(ld, n->start_mark, "expected %s for %s, found %s", kind_name(t), what,
-		       kind_name(n->type));
+	               kind_name(n->type));
 }
 
 static yaml_node_t *node_get(struct loader *ld, int idx)
@@ -197,7 +197,7 @@ static yaml_node_t *node_get(struct loader *ld, int idx)
  * scalar from the list and appear once. Values are left for the caller.
  */
 static int collect(struct loader *ld, yaml_node_t *map, struct field *f, size_t nf,
-		   const char *where)
+                   const char *where)
 {
 	yaml_node_pair_t *p;
 
@@ -220,13 +220,15 @@ static int collect(struct loader *ld, yaml_node_t *map, struct field *f, size_t 
 			list[0] = '\0';
 			for (j = 0; j < nf && o < sizeof list; j++)
 				o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
-						      j ? ", " : "", f[j].key);
-			return fail_at(ld, k->start_mark, "unknown key '%s' %s (expected one of: %s)",
-				       show(key, vb), where, list);
+				                      j ? ", " : "", f[j].key);
+			return fail_at(ld, k->start_mark,
+			               "unknown key '%s' %s (expected one of: %s)", show(key, vb),
+			               where, list);
 		}
 		if (f[i].keynode)
-			return fail_at(ld, k->start_mark, "duplicate key '%s' %s (first at line %zu)",
-				       key, where, f[i].keynode->start_mark.line + 1);
+			return fail_at(ld, k->start_mark,
+			               "duplicate key '%s' %s (first at line %zu)", key, where,
+			               f[i].keynode->start_mark.line + 1);
 		f[i].keynode = k;
 		f[i].val = v;
 	}
@@ -311,8 +313,8 @@ static const char *duration_parse(const char *s, uint64_t *out_us)
 		const char *unit;
 		uint64_t us;
 	} units[] = {
-		{"ms", 1000ull},         {"s", 1000000ull},        {"m", 60000000ull},
-		{"h", 3600000000ull},    {"d", 86400000000ull},    {"", 1000000ull}, /* seconds */
+	    {"ms", 1000ull},      {"s", 1000000ull},     {"m", 60000000ull},
+	    {"h", 3600000000ull}, {"d", 86400000000ull}, {"", 1000000ull}, /* seconds */
 	};
 	uint64_t n = 0;
 	size_t i;
@@ -407,7 +409,7 @@ static int get_duration(struct loader *ld, yaml_node_t *n, const char *key, uint
 	why = duration_parse(v, out);
 	if (why)
 		return fail_at(ld, n->start_mark, "bad duration '%s' for %s: %s", show(v, vb), key,
-			       why);
+		               why);
 	return 0;
 }
 
@@ -426,13 +428,13 @@ static int get_bool(struct loader *ld, yaml_node_t *n, const char *key, bool *ou
 		*out = false;
 	else
 		return fail_at(ld, n->start_mark, "%s must be true or false, got '%s'", key,
-			       show(v, vb));
+		               show(v, vb));
 	return 0;
 }
 
 /* Appends the CIDR blocks of a list node to *list. */
 static int get_cidrs(struct loader *ld, yaml_node_t *seq, const char *key, struct sw_cidr **list,
-		     size_t *n, size_t *cap)
+                     size_t *n, size_t *cap)
 {
 	yaml_node_item_t *it;
 	char what[32];
@@ -528,17 +530,18 @@ static int get_tags(struct loader *ld, yaml_node_t *seq, struct sw_rule *r)
 			return -1;
 		if (!tag_ok(v))
 			return fail_at(ld, e->start_mark,
-				       "bad tag '%s' (expected a MITRE ATT&CK id such as T1046 or "
-				       "T1595.001)",
-				       show(v, vb));
+			               "bad tag '%s' (expected a MITRE ATT&CK id such as T1046 or "
+			               "T1595.001)",
+			               show(v, vb));
 		for (i = 0; i < r->ntags; i++)
 			if (strcmp(r->tags[i], v) == 0)
 				return fail_at(ld, e->start_mark, "duplicate tag '%s'", v);
 		joined += strlen(v) + (r->ntags ? 1 : 0);
 		/* Detections carry the joined list in a fixed field (DET_TAGS_MAX). */
 		if (joined >= DET_TAGS_MAX)
-			return fail_at(ld, e->start_mark, "too many tags (joined they exceed %d bytes)",
-				       DET_TAGS_MAX - 1);
+			return fail_at(ld, e->start_mark,
+			               "too many tags (joined they exceed %d bytes)",
+			               DET_TAGS_MAX - 1);
 		if (dup_str(ld, v, &r->tags[r->ntags]) < 0)
 			return -1;
 		r->ntags++;
@@ -581,27 +584,27 @@ static int get_params(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 
 			if (d->nparams == 0)
 				return fail_at(ld, k->start_mark,
-					       "unknown param '%s' (detector '%s' takes no params)",
-					       show(key, vb), d->name);
+				               "unknown param '%s' (detector '%s' takes no params)",
+				               show(key, vb), d->name);
 			list[0] = '\0';
 			for (j = 0; j < d->nparams && o < sizeof list; j++)
 				o += (size_t)snprintf(list + o, sizeof list - o, "%s%s",
-						      j ? ", " : "", d->param_names[j]);
+				                      j ? ", " : "", d->param_names[j]);
 			return fail_at(ld, k->start_mark,
-				       "unknown param '%s' for detector '%s' (expected one of: %s)",
-				       show(key, vb), d->name, list);
+			               "unknown param '%s' for detector '%s' (expected one of: %s)",
+			               show(key, vb), d->name, list);
 		}
 		if (seen[i])
 			return fail_at(ld, k->start_mark,
-				       "duplicate key '%s' in params (first at line %zu)", key,
-				       seen[i]->start_mark.line + 1);
+			               "duplicate key '%s' in params (first at line %zu)", key,
+			               seen[i]->start_mark.line + 1);
 		seen[i] = k;
 		snprintf(what, sizeof what, "param '%s'", key);
 		if (want_scalar(ld, v, what, &val) < 0)
 			return -1;
 		if (parse_real(val, &r->params[i]) < 0)
-			return fail_at(ld, v->start_mark, "param '%s' must be a number, got '%s'", key,
-				       show(val, vb));
+			return fail_at(ld, v->start_mark, "param '%s' must be a number, got '%s'",
+			               key, show(val, vb));
 	}
 	return 0;
 }
@@ -625,19 +628,19 @@ enum {
 };
 
 static const char *const rule_keys[RK__COUNT] = {
-	[RK_ID] = "id",
-	[RK_NAME] = "name",
-	[RK_DESCRIPTION] = "description",
-	[RK_ENABLED] = "enabled",
-	[RK_SEVERITY] = "severity",
-	[RK_TAGS] = "tags",
-	[RK_DETECTOR] = "detector",
-	[RK_THRESHOLD] = "threshold",
-	[RK_WINDOW] = "window",
-	[RK_IDLE] = "idle",
-	[RK_GROUP_BY] = "group_by",
-	[RK_SUPPRESS] = "suppress",
-	[RK_PARAMS] = "params",
+    [RK_ID] = "id",
+    [RK_NAME] = "name",
+    [RK_DESCRIPTION] = "description",
+    [RK_ENABLED] = "enabled",
+    [RK_SEVERITY] = "severity",
+    [RK_TAGS] = "tags",
+    [RK_DETECTOR] = "detector",
+    [RK_THRESHOLD] = "threshold",
+    [RK_WINDOW] = "window",
+    [RK_IDLE] = "idle",
+    [RK_GROUP_BY] = "group_by",
+    [RK_SUPPRESS] = "suppress",
+    [RK_PARAMS] = "params",
 };
 
 static int need(struct loader *ld, const yaml_node_t *map, const struct field *f)
@@ -670,13 +673,13 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 		return -1;
 	if (!id_ok(v))
 		return fail_at(ld, f[RK_ID].val->start_mark,
-			       "bad rule id '%s' (1 to %d characters from A-Z a-z 0-9 _ . -)",
-			       show(v, vb), DET_RULE_ID_MAX - 1);
+		               "bad rule id '%s' (1 to %d characters from A-Z a-z 0-9 _ . -)",
+		               show(v, vb), DET_RULE_ID_MAX - 1);
 	for (i = 0; i < r->index; i++)
 		if (strcmp(ld->rs->rules[i].id, v) == 0)
 			return fail_at(ld, f[RK_ID].val->start_mark,
-				       "duplicate rule id '%s' (first defined at %s:%d)", v,
-				       ld->rs->rules[i].file, ld->rs->rules[i].line);
+			               "duplicate rule id '%s' (first defined at %s:%d)", v,
+			               ld->rs->rules[i].file, ld->rs->rules[i].line);
 	if (dup_str(ld, v, &r->id) < 0)
 		return -1;
 
@@ -686,11 +689,11 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 		return fail_at(ld, f[RK_NAME].val->start_mark, "rule name must not be empty");
 	if (strlen(v) >= DET_RULE_NAME_MAX)
 		return fail_at(ld, f[RK_NAME].val->start_mark,
-			       "rule name is %zu bytes long (at most %d)", strlen(v),
-			       DET_RULE_NAME_MAX - 1);
+		               "rule name is %zu bytes long (at most %d)", strlen(v),
+		               DET_RULE_NAME_MAX - 1);
 	if (has_control(v, ""))
 		return fail_at(ld, f[RK_NAME].val->start_mark,
-			       "rule name contains a control character");
+		               "rule name contains a control character");
 	if (dup_str(ld, v, &r->name) < 0)
 		return -1;
 
@@ -701,7 +704,7 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 		/* Folded and literal blocks legitimately carry newlines and tabs. */
 		if (has_control(v, "\n\t"))
 			return fail_at(ld, f[RK_DESCRIPTION].val->start_mark,
-				       "description contains a control character");
+			               "description contains a control character");
 	}
 	if (dup_str(ld, v, &r->description) < 0)
 		return -1;
@@ -716,9 +719,9 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 			return -1;
 		if (detection_severity_parse(v, &r->severity) < 0)
 			return fail_at(ld, f[RK_SEVERITY].val->start_mark,
-				       "unknown severity '%s' (expected low, medium, high or "
-				       "critical)",
-				       show(v, vb));
+			               "unknown severity '%s' (expected low, medium, high or "
+			               "critical)",
+			               show(v, vb));
 	}
 
 	if (f[RK_TAGS].val) {
@@ -734,23 +737,23 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 	r->detector = detect_lookup(v);
 	if (!r->detector)
 		return fail_at(ld, f[RK_DETECTOR].val->start_mark, "unknown detector '%s'",
-			       show(v, vb));
+		               show(v, vb));
 	/* A registry entry that breaks the contract is a programming error; say so. */
 	if (r->detector->nparams > RULE_MAX_PARAMS)
 		return fail_at(ld, f[RK_DETECTOR].val->start_mark,
-			       "detector '%s' declares %u params, more than %d", v,
-			       r->detector->nparams, RULE_MAX_PARAMS);
+		               "detector '%s' declares %u params, more than %d", v,
+		               r->detector->nparams, RULE_MAX_PARAMS);
 
 	if (need(ld, map, &f[RK_THRESHOLD]) < 0 ||
 	    want_scalar(ld, f[RK_THRESHOLD].val, "'threshold'", &v) < 0)
 		return -1;
 	if (parse_int(v, &thr) < 0)
 		return fail_at(ld, f[RK_THRESHOLD].val->start_mark,
-			       "threshold must be an integer, got '%s'", show(v, vb));
+		               "threshold must be an integer, got '%s'", show(v, vb));
 	if (thr < 1 || thr > RULES_THRESHOLD_MAX)
 		return fail_at(ld, f[RK_THRESHOLD].val->start_mark,
-			       "threshold must be between 1 and %d, got '%s'", RULES_THRESHOLD_MAX,
-			       show(v, vb));
+		               "threshold must be between 1 and %d, got '%s'", RULES_THRESHOLD_MAX,
+		               show(v, vb));
 	r->threshold = (uint32_t)thr;
 
 	if (need(ld, map, &f[RK_WINDOW]) < 0 ||
@@ -772,12 +775,12 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 			r->group_by = GROUP_SRC_DST;
 		else
 			return fail_at(ld, f[RK_GROUP_BY].val->start_mark,
-				       "unknown group_by '%s' (expected src, dst or src_dst)",
-				       show(v, vb));
+			               "unknown group_by '%s' (expected src, dst or src_dst)",
+			               show(v, vb));
 	}
 
 	if (f[RK_SUPPRESS].val && get_cidrs(ld, f[RK_SUPPRESS].val, "suppress", &r->suppress,
-					    &r->nsuppress, &cap_sup) < 0)
+	                                    &r->nsuppress, &cap_sup) < 0)
 		return -1;
 
 	for (i = 0; i < r->detector->nparams; i++)
@@ -802,8 +805,8 @@ static int parse_document(struct loader *ld, yaml_node_t *root)
 
 	if (root->type != YAML_MAPPING_NODE)
 		return fail_at(ld, root->start_mark,
-			       "expected a mapping at top level (version, rules...), found %s",
-			       kind_name(root->type));
+		               "expected a mapping at top level (version, rules...), found %s",
+		               kind_name(root->type));
 	for (i = 0; i < 4; i++)
 		f[i] = (struct field){.key = top_keys[i]};
 	if (collect(ld, root, f, 4, "at top level") < 0)
@@ -811,13 +814,14 @@ static int parse_document(struct loader *ld, yaml_node_t *root)
 
 	n = field_val(f, 4, "version");
 	if (!n)
-		return fail_at(ld, root->start_mark, "missing required key 'version' (use: version: %d)",
-			       RULES_FORMAT_VERSION);
+		return fail_at(ld, root->start_mark,
+		               "missing required key 'version' (use: version: %d)",
+		               RULES_FORMAT_VERSION);
 	if (want_scalar(ld, n, "'version'", &v) < 0)
 		return -1;
 	if (parse_int(v, &ver) < 0 || ver != RULES_FORMAT_VERSION)
 		return fail_at(ld, n->start_mark, "unsupported version '%s' (this build reads %d)",
-			       show(v, vb), RULES_FORMAT_VERSION);
+		               show(v, vb), RULES_FORMAT_VERSION);
 
 	n = field_val(f, 4, "home_net");
 	if (n && get_cidrs(ld, n, "home_net", &rs->home_net, &rs->nhome, &ld->cap_home) < 0)
@@ -834,7 +838,7 @@ static int parse_document(struct loader *ld, yaml_node_t *root)
 		return -1;
 	if (n->data.sequence.items.top == n->data.sequence.items.start)
 		return fail_at(ld, n->start_mark,
-			       "empty rules list (define at least one rule, or leave 'rules' out)");
+		               "empty rules list (define at least one rule, or leave 'rules' out)");
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = node_get(ld, *it);
 		struct sw_rule *r;
@@ -876,15 +880,15 @@ static int fail_yaml(struct loader *ld, const yaml_parser_t *p, const char *text
 			}
 		}
 		set_err(ld->err, ld->errlen, "%s:%zu:%zu: invalid input: %s", ld->file, line, col,
-			p->problem ? p->problem : "unreadable");
+		        p->problem ? p->problem : "unreadable");
 		return -1;
 	default:
 		if (p->context)
 			return fail_at(ld, p->problem_mark, "YAML syntax error: %s (%s at %zu:%zu)",
-				       p->problem ? p->problem : "?", p->context,
-				       p->context_mark.line + 1, p->context_mark.column + 1);
+			               p->problem ? p->problem : "?", p->context,
+			               p->context_mark.line + 1, p->context_mark.column + 1);
 		return fail_at(ld, p->problem_mark, "YAML syntax error: %s",
-			       p->problem ? p->problem : "?");
+		               p->problem ? p->problem : "?");
 	}
 }
 
@@ -913,7 +917,7 @@ static int load_text(struct loader *ld, const char *name, const char *text, size
 	}
 	if (yaml_document_get_root_node(&extra)) {
 		fail_at(ld, yaml_document_get_root_node(&extra)->start_mark,
-			"more than one YAML document in the file");
+		        "more than one YAML document in the file");
 		yaml_document_delete(&extra);
 		goto fail;
 	}
@@ -923,7 +927,7 @@ static int load_text(struct loader *ld, const char *name, const char *text, size
 	root = yaml_document_get_root_node(&doc);
 	if (!root) {
 		set_err(ld->err, ld->errlen,
-			"%s:1:1: empty file (expected a mapping with 'version' and 'rules')", name);
+		        "%s:1:1: empty file (expected a mapping with 'version' and 'rules')", name);
 		goto fail;
 	}
 	rc = parse_document(ld, root);
@@ -975,8 +979,9 @@ static int read_file(struct loader *ld, const char *path, char **out, size_t *ou
 			if (cap > RULES_FILE_MAX + 1)
 				cap = RULES_FILE_MAX + 1;
 			if (len == cap) {
-				set_err(ld->err, ld->errlen, "%s: larger than %u bytes, not a rule file",
-					path, RULES_FILE_MAX);
+				set_err(ld->err, ld->errlen,
+				        "%s: larger than %u bytes, not a rule file", path,
+				        RULES_FILE_MAX);
 				goto fail;
 			}
 			nb = realloc(buf, cap);
@@ -1071,7 +1076,8 @@ static int load_dir(struct loader *ld, const char *dir)
 		goto fail;
 	}
 	if (n == 0) {
-		set_err(ld->err, ld->errlen, "%s: directory holds no *.yaml or *.yml rule files", dir);
+		set_err(ld->err, ld->errlen, "%s: directory holds no *.yaml or *.yml rule files",
+		        dir);
 		goto fail;
 	}
 	qsort(names, n, sizeof *names, cmp_str);
@@ -1121,7 +1127,7 @@ static int finish(struct loader *ld, const char *origin)
 		return fail_oom(ld);
 	if (ld->rs->nrules == 0) {
 		set_err(ld->err, ld->errlen, "%s: no rules defined (a rule set needs at least one)",
-			ld->rs->origin[0] ? ld->rs->origin : "rules");
+		        ld->rs->origin[0] ? ld->rs->origin : "rules");
 		return -1;
 	}
 	return 0;
@@ -1154,7 +1160,7 @@ static int loader_done(struct loader *ld, int rc, struct sw_ruleset **out)
 }
 
 int rules_load_paths(const char *const *paths, size_t npaths, struct sw_ruleset **out, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct loader ld;
 	struct stat st;
@@ -1181,7 +1187,7 @@ done:
 }
 
 int rules_load_string(const char *name, const char *text, size_t len, struct sw_ruleset **out,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	struct loader ld;
 	int rc = -1;
@@ -1201,7 +1207,7 @@ int rules_load_builtin(struct sw_ruleset **out, char *err, size_t errlen)
 	if (loader_init(&ld, err, errlen) < 0)
 		return -1;
 	if (load_text(&ld, "built-in rules/default.yaml", embedded_default_rules,
-		      embedded_default_rules_len) == 0)
+	              embedded_default_rules_len) == 0)
 		rc = finish(&ld, "built-in defaults");
 	return loader_done(&ld, rc, out);
 }

@@ -4,41 +4,85 @@
 #include <math.h>
 #include <string.h>
 
-static uint64_t bits_k0 = 0x243f6a8885a308d3ULL, bits_k1 = 0x13198a2e03707344ULL;
-
-void track_set_key(const uint8_t key[16])
-{
-	memcpy(&bits_k0, key, 8);
-	memcpy(&bits_k1, key + 8, 8);
-	bits_k0 |= 1; /* odd multiplier */
-}
-
-/*
- * A keyed multiply-xorshift mix: far cheaper than SipHash on the per-probe
- * path, and with the key secret an attacker cannot line addresses up on the
- * same bit to hide how many targets they probe.
- */
-static inline uint64_t mix(const struct sw_addr *a, uint64_t extra)
+/* A fixed 64-to-32-bit mix of an address (and a salt): murmur3's finaliser over both halves. */
+static inline uint32_t mix(const struct sw_addr *a, uint64_t salt)
 {
 	uint64_t x, y;
 	memcpy(&x, a->a, 8);
 	memcpy(&y, a->a + 8, 8);
-	uint64_t h = (x ^ bits_k1) * bits_k0;
-	h ^= (y + extra) ^ (h >> 29);
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	h *= bits_k0;
-	return h ^ (h >> 31);
+	uint64_t h = x * 0x9e3779b97f4a7c15ULL ^ (y + salt);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
-static inline bool bit_add(uint64_t *bits, uint32_t nbits, uint64_t h)
+static inline uint32_t mix32(uint32_t v)
 {
-	uint32_t i = (uint32_t)(h & (nbits - 1));
+	v ^= v >> 16;
+	v *= 0x85ebca6bU;
+	v ^= v >> 13;
+	v *= 0xc2b2ae35U;
+	v ^= v >> 16;
+	return v;
+}
+
+static bool bit_add(struct dset *s, uint32_t v)
+{
+	uint32_t i = mix32(v) & (DSET_BITS - 1);
 	uint64_t m = 1ULL << (i & 63);
-	if (bits[i >> 6] & m)
+	if (s->u.bits[i >> 6] & m)
 		return false;
-	bits[i >> 6] |= m;
+	s->u.bits[i >> 6] |= m;
+	s->n++;
 	return true;
+}
+
+bool dset_has(const struct dset *s, uint32_t v)
+{
+	if (s->bitmap) {
+		uint32_t i = mix32(v) & (DSET_BITS - 1);
+		return (s->u.bits[i >> 6] >> (i & 63)) & 1;
+	}
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->is_port ? s->u.port[i] == (uint16_t)v : s->u.h[i] == v)
+			return true;
+	return false;
+}
+
+bool dset_add(struct dset *s, uint32_t v)
+{
+	if (s->bitmap)
+		return bit_add(s, v);
+	if (dset_has(s, v))
+		return false;
+	unsigned cap = s->is_port ? DSET_EXACT_PORTS : DSET_EXACT;
+	if (s->n < cap) {
+		if (s->is_port)
+			s->u.port[s->n++] = (uint16_t)v;
+		else
+			s->u.h[s->n++] = v;
+		return true;
+	}
+	/* full: rehash the members into a bitmap over the same bytes */
+	uint32_t old[DSET_EXACT_PORTS];
+	unsigned n = s->n;
+	for (unsigned i = 0; i < n; i++)
+		old[i] = s->is_port ? s->u.port[i] : s->u.h[i];
+	memset(&s->u, 0, sizeof s->u);
+	s->bitmap = 1;
+	s->n = 0;
+	for (unsigned i = 0; i < n; i++)
+		bit_add(s, old[i]);
+	bit_add(s, v);
+	return true; /* v was not among the exact members */
+}
+
+uint64_t dset_count(const struct dset *s)
+{
+	return s->bitmap ? track_estimate(s->n, DSET_BITS) : s->n;
 }
 
 uint64_t track_estimate(uint32_t set, uint32_t m)
@@ -55,34 +99,33 @@ uint64_t track_estimate(uint32_t set, uint32_t m)
 
 bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
 {
-	if (bit_add(e->pair_bits, TRACK_PAIR_BITS, mix(target, (uint64_t)port << 17 | 0x5a5a))) {
-		e->pair_set++;
-		return true;
-	}
-	return false;
+	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x5a5a));
+}
+
+/* Estimates never exceed what was observed. */
+static uint64_t bounded(uint64_t est, uint64_t bound)
+{
+	return est < bound ? est : bound;
 }
 
 uint64_t track_distinct_targets(const struct track_entry *e)
 {
-	return track_estimate(e->tgt_set, TRACK_TGT_BITS);
+	return bounded(dset_count(&e->targets), e->first_contacts);
 }
 
 uint64_t track_distinct_ports(const struct track_entry *e)
 {
-	/* ports hash into the bitmap directly (keyed by a rotation): exact below 1024 distinct
-	 * ports when no two share a bit; estimated above */
-	return track_estimate(e->port_set, TRACK_PORT_BITS);
+	return bounded(bounded(dset_count(&e->ports), e->first_contacts), 65536);
 }
 
 uint64_t track_distinct_sources(const struct track_entry *e)
 {
-	return track_estimate(e->tgt_set, TRACK_TGT_BITS);
+	return track_distinct_targets(e);
 }
 
 bool track_has_source(const struct track_entry *e, const struct sw_addr *src)
 {
-	uint32_t i = (uint32_t)(mix(src, 0x7a11) & (TRACK_TGT_BITS - 1));
-	return (e->tgt_bits[i >> 6] >> (i & 63)) & 1;
+	return dset_has(&e->targets, mix(src, 0x7a11));
 }
 
 static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_addr *a)
@@ -97,6 +140,7 @@ static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_add
 void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst)
 {
 	if (e->probes == 0) {
+		e->ports.is_port = 1;
 		e->first_ts = ev->ts_us;
 		e->target = ev->dst;
 		e->proto = ev->proto;
@@ -112,13 +156,10 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 		e->multi_target = 1;
 	if (ev->repeat)
 		return;
-	/* grouped by target, the target is the key: the bitmap counts sources */
-	if (bit_add(e->tgt_bits, TRACK_TGT_BITS, mix(group_by_dst ? &ev->src : &ev->dst, 0x7a11)))
-		e->tgt_set++;
-	/* a secret rotation, not identity, so chosen ports cannot collide on purpose either */
-	uint32_t pb = (uint32_t)((ev->port * (bits_k0 | 1)) >> 7);
-	if (bit_add(e->port_bits, TRACK_PORT_BITS, pb))
-		e->port_set++;
+	e->first_contacts++;
+	/* grouped by target, the target is the key: the set counts sources */
+	dset_add(&e->targets, mix(group_by_dst ? &ev->src : &ev->dst, 0x7a11));
+	dset_add(&e->ports, ev->port);
 	bool have_port = false;
 	for (unsigned i = 0; i < e->n_ports; i++)
 		if (e->sample_ports[i] == ev->port) {
@@ -146,9 +187,10 @@ void track_reset_window(struct track_entry *e, uint64_t ts)
 	e->multi_target = 0;
 	e->mixed_proto = 0;
 	e->n_ports = e->n_targets = e->n_sources = 0;
-	memset(e->tgt_bits, 0, sizeof e->tgt_bits);
-	memset(e->port_bits, 0, sizeof e->port_bits);
-	memset(e->pair_bits, 0, sizeof e->pair_bits);
-	e->tgt_set = e->port_set = e->pair_set = 0;
+	e->first_contacts = 0;
+	memset(&e->targets, 0, sizeof e->targets);
+	memset(&e->pairs, 0, sizeof e->pairs);
+	memset(&e->ports, 0, sizeof e->ports);
+	e->ports.is_port = 1;
 	memset(e->attr, 0, sizeof e->attr);
 }

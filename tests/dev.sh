@@ -112,14 +112,20 @@ cmd_test() {
 	local start=$SECONDS
 
 	log "clang-format --dry-run -Werror on every *.c and *.h"
-	local sources=()
+	local sources=() unformatted=() f
 	mapfile -d '' -t sources < <(find sensor include tests -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+	# One file at a time so the report names the files, not thousands of
+	# diagnostics; `clang-format --dry-run FILE` shows one file's.
+	for f in "${sources[@]}"; do
+		clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
+	done
 	if ((${#sources[@]} == 0)); then
 		fail "formatting: no C sources found"
-	elif clang-format --dry-run -Werror "${sources[@]}"; then
-		echo "${#sources[@]} files formatted correctly"
+	elif ((${#unformatted[@]} > 0)); then
+		printf '  not formatted: %s\n' "${unformatted[@]}" >&2
+		fail "formatting of ${#unformatted[@]} of ${#sources[@]} files (fix with: clang-format -i FILE)"
 	else
-		fail "formatting (fix with: clang-format -i FILE)"
+		echo "${#sources[@]} files formatted correctly"
 	fi
 
 	if configure_build build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON; then

@@ -111,8 +111,10 @@ static inline bool cursor_bytes(struct cursor *c, void *out, size_t n)
 /* Splits off the next n bytes as a sub-cursor and advances past them. */
 static inline bool cursor_sub(struct cursor *c, size_t n, struct cursor *sub)
 {
-	if (!cursor_has(c, n))
+	if (!cursor_has(c, n)) {
+		sub->p = sub->end = c->end; /* an empty window, never an unset one */
 		return false;
+	}
 	sub->p = c->p;
 	sub->end = c->p + n;
 	c->p += n;

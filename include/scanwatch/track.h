@@ -18,10 +18,30 @@ struct track_key {
 	struct sw_addr a, b;
 };
 
-/* Bitmap sizes for the linear-counting distinct estimates (Whang et al. 1990). */
-#define TRACK_TGT_BITS     512
-#define TRACK_PORT_BITS    1024
-#define TRACK_PAIR_BITS    512
+/*
+ * A distinct counter in 128 bytes: an exact set of up to DSET_EXACT 32-bit
+ * hashes (16-bit ports: DSET_EXACT_PORTS values), turned into a 1024-bit
+ * linear-counting bitmap (Whang et al. 1990) in the same memory when it
+ * overflows. Thresholds (a handful of probes) are therefore decided on exact
+ * counts, and large counts are estimates that are the same on every run:
+ * the hash is fixed, not keyed, since a collision can only lower counts that
+ * are already past any threshold.
+ */
+#define DSET_BYTES       128
+#define DSET_EXACT       (DSET_BYTES / 4)
+#define DSET_EXACT_PORTS (DSET_BYTES / 2)
+#define DSET_BITS        (DSET_BYTES * 8)
+struct dset {
+	union {
+		uint32_t h[DSET_EXACT];
+		uint16_t port[DSET_EXACT_PORTS];
+		uint64_t bits[DSET_BITS / 64];
+	} u;
+	uint16_t n;      /* members (exact) or bits set (bitmap) */
+	uint8_t bitmap;  /* 1 once converted */
+	uint8_t is_port; /* holds 16-bit ports */
+};
+
 #define TRACK_SAMPLE_PORTS 16
 #define TRACK_SAMPLE_ADDRS 8
 
@@ -49,18 +69,21 @@ struct track_entry {
 	uint8_t kind, proto, multi_target, shadowed;
 	uint8_t n_ports, n_targets, n_sources, mixed_proto;
 	struct sw_addr target; /* the first target; valid while !multi_target */
-	uint64_t tgt_bits[TRACK_TGT_BITS / 64];
-	uint64_t port_bits[TRACK_PORT_BITS / 64];
-	uint64_t pair_bits[TRACK_PAIR_BITS / 64]; /* detector's distinct (target, port) set */
-	uint16_t tgt_set, port_set, pair_set;     /* bits set */
+	uint64_t
+	    first_contacts;  /* probes that were not retransmissions: bounds every distinct count */
+	struct dset targets; /* targets (sources, for target-grouped entries) */
+	struct dset ports;
+	struct dset pairs; /* the detector's distinct (target, port) set */
 	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
 	struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
 	struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
 	uint32_t attr[8]; /* attribute.c's per-entry evidence counters */
 };
 
-/* Keys the bitmap hashes (so nobody can pick targets that collide in them). Once per process. */
-void track_set_key(const uint8_t key[16]);
+/* Adds a value (a 32-bit hash, or a port); true when it was not in the set. */
+bool dset_add(struct dset *s, uint32_t v);
+uint64_t dset_count(const struct dset *s);
+bool dset_has(const struct dset *s, uint32_t v);
 /* Linear-counting estimate of a distinct count from set bits out of m. */
 uint64_t track_estimate(uint32_t set, uint32_t m);
 /* Marks (target, port) in the pair bitmap; true when it was not there (new pair). */

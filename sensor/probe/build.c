@@ -157,8 +157,10 @@ int build_packet(const struct build_spec *s, struct build_pkt *out)
 		l4h = UDP_HLEN;
 		break;
 	case IPPROTO_ICMP:
+		l4h = v6 ? 0 : ICMP_HLEN; /* ICMPv4 inside IPv6 (-sO) is just a protocol number */
+		break;
 	case IPPROTO_ICMPV6:
-		l4h = ICMP_HLEN;
+		l4h = v6 ? ICMP_HLEN : 0;
 		break;
 	default:
 		l4h = 0; /* other protocols (-sO): the payload is the whole L4 part */
@@ -216,6 +218,8 @@ int build_packet(const struct build_spec *s, struct build_pkt *out)
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
+		if (!l4h)
+			break;
 		l4[0] = s->icmp_type;
 		l4[1] = s->icmp_code;
 		put16(l4 + 4, s->icmp_id);

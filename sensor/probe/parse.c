@@ -45,6 +45,8 @@ static int ip_header(struct cursor *c, uint8_t *v6, uint8_t *proto, uint8_t *ttl
 		/* RFC 8200 4.1: walk at most a few extension headers, then give up. */
 		for (int i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60 || nh == 44); i++) {
 			uint8_t next, hlen;
+			if (cursor_left(c) == 0)
+				break; /* an empty extension header: -sO probes are built that way */
 			if (!cursor_u8(c, &next) || !cursor_u8(c, &hlen))
 				return -1;
 			if (nh == 44) {
@@ -102,6 +104,8 @@ static int l4(struct cursor *c, struct parse_view *v)
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
 		uint16_t ck;
+		if ((v->proto == IPPROTO_ICMPV6) != (v->v6 != 0))
+			break; /* ICMP of the other family: just a protocol number (-sO) */
 		if (!cursor_u8(c, &v->icmp_type) || !cursor_u8(c, &v->icmp_code) ||
 		    !cursor_be16(c, &ck) || !cursor_be16(c, &v->icmp_id) ||
 		    !cursor_be16(c, &v->icmp_seq))

@@ -100,3 +100,18 @@ bool probe_reply_key(const struct probe_module *m, const struct probe_env *env,
 	}
 	return false;
 }
+
+int probe_plan_make(const struct probe_plan *plan, const struct probe_env *env, uint64_t idx,
+		    struct probe_target *t, struct build_spec *s)
+{
+	size_t np = plan->ports.n;
+	if (plan->mod->flood) {
+		targets_get(&plan->hosts, idx % plan->hosts.total, &t->dst);
+		t->port = 0;
+	} else {
+		targets_get(&plan->hosts, idx / np, &t->dst);
+		t->port = plan->ports.v[idx % np];
+	}
+	t->index = idx;
+	return plan->mod->make(env, t, s);
+}

@@ -72,6 +72,29 @@ int64_t results_index(const struct probe_results *r, const struct probe_plan *pl
 	return -1;
 }
 
+bool results_observe(struct probe_results *r, const struct probe_plan *plan,
+		     const struct probe_env *env, const struct parse_view *v)
+{
+	struct sw_addr host;
+	uint16_t port;
+	if (plan->mod->flood || !probe_reply_key(plan->mod, env, v, &host, &port))
+		return false;
+	int64_t idx = results_index(r, plan, &host, port);
+	if (idx < 0)
+		return false;
+	/* Rebuild the probe this would answer and let the module check the cookie. */
+	struct probe_target t;
+	struct build_spec spec;
+	if (probe_plan_make(plan, env, (uint64_t)idx, &t, &spec) != 0)
+		return false;
+	enum probe_state st = plan->mod->classify(&spec, v);
+	if (st == PS_NONE)
+		return false;
+	r->received++;
+	results_set(r, (uint64_t)idx, st);
+	return true;
+}
+
 static enum probe_state state_at(const struct probe_plan *plan, const struct probe_results *r,
 				 uint64_t i)
 {

@@ -408,12 +408,22 @@ int target_sim_answer(const struct target_sim *s, const struct probe_module *m,
 		enum port_state st = port_state(s, true, pv->dport);
 		d = delay(s, r);
 		if (st == P_OPEN) {
-			/* A service answers; port 53 with a DNS header echoing the query's id. */
+			/* A service answers in its own protocol where we know one (DNS: RFC 1035
+			 * header, "not implemented" to a status query; NTP: an RFC 5905 server
+			 * packet), otherwise it echoes the datagram (RFC 862). */
 			static const uint8_t dns_reply[12] = {0, 0, 0x90, 0x04};
-			static const uint8_t generic[4] = {'p', 'o', 'n', 'g'};
+			static const uint8_t ntp_reply[48] = {0x24, 2, 6, 0xe9}; /* v4, mode 4 */
 			struct build_spec a = reply_base(s, pv, r, IPPROTO_UDP);
-			a.payload = pv->dport == 53 ? dns_reply : generic;
-			a.paylen = pv->dport == 53 ? sizeof dns_reply : sizeof generic;
+			if (pv->dport == 53) {
+				a.payload = dns_reply;
+				a.paylen = sizeof dns_reply;
+			} else if (pv->dport == 123) {
+				a.payload = ntp_reply;
+				a.paylen = sizeof ntp_reply;
+			} else {
+				a.payload = pv->payload;
+				a.paylen = pv->paylen;
+			}
 			return add(out, &n, d, &a) == 0 ? n : -1;
 		}
 		if (st == P_FILTERED)

@@ -324,10 +324,10 @@ int targets_ports(const char *text, unsigned min, unsigned max, struct ports *p,
 				v[n++] = (uint16_t)x;
 			}
 		}
-		if (*s == ',')
+		if (*s == ',' && s[1])
 			s++;
 		else if (*s)
-			goto bad;
+			goto bad; /* junk, or a trailing comma */
 	}
 	free(seen);
 	p->v = v;

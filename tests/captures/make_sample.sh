@@ -23,6 +23,7 @@ if [[ -z ${SW_WORK_DIR:-} ]]; then
 	tmp=$(mktemp -d /tmp/sw-sample.XXXXXX)
 	SW_WORK_DIR=$tmp
 fi
+# shellcheck source=tests/netns/lib.sh
 . "$here/../netns/lib.sh"
 
 sw_init sample

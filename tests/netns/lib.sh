@@ -76,9 +76,10 @@ sw_fail() {
 	exit 1
 }
 
-# Microseconds since the epoch, from bash's own clock (no fork).
+# Microseconds since the epoch, from bash's own clock (no fork). The
+# separator follows LC_NUMERIC, so accept a comma too.
 sw_now_us() {
-	local t=$EPOCHREALTIME
+	local t=${EPOCHREALTIME/,/.}
 	echo $((${t%.*} * 1000000 + 10#${t#*.}))
 }
 
@@ -96,6 +97,14 @@ sw_poll() {
 	done
 }
 
+# sw_require TOOL... — fail clearly when a tool a test needs is missing.
+sw_require() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || sw_fail "missing tool '$t' (bash tests/dev.sh test installs it)"
+	done
+}
+
 # sw_init SHORT — checks privileges and tools, prepares the work directory and
 # installs the teardown trap. SHORT names the namespaces: swt-SHORT-PID-scan.
 sw_init() {
@@ -105,10 +114,7 @@ sw_init() {
 		# Not a skip: CI runs as root and these tests must run there.
 		sw_fail "must run as root (network namespaces, raw sockets); run the suite with sudo or as root"
 	fi
-	local t
-	for t in ip ethtool tcpdump sqlite3 timeout "$SW_PYTHON"; do
-		command -v "$t" >/dev/null || sw_fail "missing tool '$t' (bash tests/dev.sh test installs it)"
-	done
+	sw_require ip ethtool tcpdump sqlite3 timeout "$SW_PYTHON"
 	[[ -n $SW_WORK_DIR && -n $SW_TEST ]] || sw_fail "SW_WORK_DIR is empty"
 	SW_DIR=$SW_WORK_DIR/$SW_TEST
 	# This directory belongs to this test alone; start it afresh.
@@ -122,29 +128,21 @@ sw_init() {
 	sw_log "work directory $SW_DIR"
 }
 
-# sw_require TOOL... — fail clearly when a tool a test needs is missing.
-sw_require() {
-	local t
-	for t in "$@"; do
-		command -v "$t" >/dev/null || sw_fail "missing tool '$t' (bash tests/dev.sh test installs it)"
-	done
-}
-
 # sw_stop_ns NS — ends every process inside namespace NS: SIGTERM, up to 5 s
 # to exit, then SIGKILL. Only processes this test started can be in a
 # namespace it created, so this never touches anything else, and selecting by
 # namespace (not by a remembered pid) cannot hit a recycled pid.
 sw_stop_ns() {
-	local ns=$1 pids i
-	pids=$(ip netns pids "$ns" 2>/dev/null)
-	[[ -n $pids ]] || return 0
-	kill -TERM $pids 2>/dev/null
+	local ns=$1 i pids=()
+	mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+	((${#pids[@]} > 0)) || return 0
+	kill -TERM "${pids[@]}" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do
-		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[[ -n $pids ]] || return 0
+		mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+		((${#pids[@]} > 0)) || return 0
 		sleep "$SW_POLL_INTERVAL"
 	done
-	kill -KILL $pids 2>/dev/null
+	kill -KILL "${pids[@]}" 2>/dev/null
 	return 0
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_benign.sh — ordinary client traffic (200 successful TCP sessions to 4 services, a few pings), captured and replayed: expects no detection at all.
 set -euo pipefail
+# shellcheck source=tests/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sw_init benign

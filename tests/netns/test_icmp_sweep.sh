@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_icmp_sweep.sh — nmap -sn -PE ping sweep of a /26 where a /28 is up, captured and replayed: expects icmp_sweep from the scanner.
 set -euo pipefail
+# shellcheck source=tests/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sw_init sweep

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_rst_flood.sh — hping3 --rst flood of 300 packets at one port, captured and replayed: expects rst_flood from the sender.
 set -euo pipefail
+# shellcheck source=tests/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sw_init rst

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_syn_scan6.sh — nmap -6 -sS (half-open SYN scan over IPv6) of 1024 ports, captured and replayed: expects syn_scan from the scanner.
 set -euo pipefail
+# shellcheck source=tests/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sw_init syn6

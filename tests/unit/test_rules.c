@@ -70,11 +70,11 @@ static void test_builtin(void)
 		const char *id, *detector, *tags;
 		enum sw_severity sev;
 	} want[] = {
-		{"SW-TCP-SYN-001", "halfopen", "T1046,T1595.001", SEV_MEDIUM},
-		{"SW-TCP-CONNECT-001", "connect", "T1046,T1595.001", SEV_MEDIUM},
-		{"SW-ICMP-SWEEP-001", "icmp_sweep", "T1018,T1595.001", SEV_LOW},
-		{"SW-TCP-RSTFLOOD-001", "rst_flood", "T1498,T1499", SEV_HIGH},
-		{"SW-TRW-001", "trw", "T1046", SEV_MEDIUM},
+	    {"SW-TCP-SYN-001", "halfopen", "T1046,T1595.001", SEV_MEDIUM},
+	    {"SW-TCP-CONNECT-001", "connect", "T1046,T1595.001", SEV_MEDIUM},
+	    {"SW-ICMP-SWEEP-001", "icmp_sweep", "T1018,T1595.001", SEV_LOW},
+	    {"SW-TCP-RSTFLOOD-001", "rst_flood", "T1498,T1499", SEV_HIGH},
+	    {"SW-TRW-001", "trw", "T1046", SEV_MEDIUM},
 	};
 	struct sw_ruleset *rs = NULL, *fs = NULL;
 	char err[512] = "", path[4200];
@@ -227,7 +227,7 @@ static void test_merge(void)
 		return;
 	}
 	snprintf(origin, sizeof origin, "%s/10-base.yaml, %s/15-allow-only.yaml, %s/20-extra.yml",
-		 dir, dir, dir);
+	         dir, dir, dir);
 	CHECK_STR(rs->origin, origin);
 	CHECK_EQ_U(rs->nrules, 3);
 	if (rs->nrules == 3) {
@@ -269,61 +269,60 @@ static void test_merge(void)
 static const struct {
 	const char *file, *msg;
 } bad[] = {
-	{"syntax.yaml",
-	 "5:1: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar "
-	 "at 4:11)"},
-	{"indent.yaml", "4:10: YAML syntax error: mapping values are not allowed in this context"},
-	{"unknown_top.yaml",
-	 "2:1: unknown key 'rulez' at top level (expected one of: version, home_net, allow, rules)"},
-	{"unknown_rule_key.yaml",
-	 "8:5: unknown key 'treshold' in rule (expected one of: id, name, description, enabled, "
-	 "severity, tags, detector, threshold, window, idle, group_by, suppress, params)"},
-	{"wrong_type.yaml", "7:16: expected a scalar for 'threshold', found a mapping"},
-	{"list_for_scalar.yaml", "7:15: expected a scalar for 'detector', found a list"},
-	{"scalar_for_list.yaml", "8:11: expected a list for 'tags', found a scalar"},
-	{"dup_key.yaml", "8:5: duplicate key 'window' in rule (first at line 7)"},
-	{"dup_top_key.yaml", "3:1: duplicate key 'allow' at top level (first at line 2)"},
-	{"dup_id.yaml", NULL}, /* names the file twice: built in test_bad() */
-	{"missing_detector.yaml", "3:5: rule is missing required key 'detector'"},
-	{"missing_id.yaml", "3:5: rule is missing required key 'id'"},
-	{"missing_version.yaml", "1:1: missing required key 'version' (use: version: 1)"},
-	{"version_2.yaml", "1:10: unsupported version '2' (this build reads 1)"},
-	{"threshold_zero.yaml", "7:16: threshold must be between 1 and 1000000, got '0'"},
-	{"threshold_negative.yaml", "7:16: threshold must be between 1 and 1000000, got '-3'"},
-	{"threshold_word.yaml", "7:16: threshold must be an integer, got 'five'"},
-	{"threshold_real.yaml", "7:16: threshold must be an integer, got '5.5'"},
-	{"threshold_big.yaml", "7:16: threshold must be between 1 and 1000000, got '1000001'"},
-	{"threshold_huge.yaml",
-	 "7:16: threshold must be between 1 and 1000000, got '99999999999999999999999'"},
-	{"duration_unit.yaml",
-	 "7:13: bad duration '5x' for window: unknown unit (use ms, s, m, h or d)"},
-	{"duration_zero.yaml", "7:13: bad duration '0s' for window: must be greater than zero"},
-	{"duration_negative.yaml", "8:11: bad duration '-1s' for idle: must be positive"},
-	{"duration_30d.yaml", "7:13: bad duration '30d' for window: must be below 30 days"},
-	{"allow_cidr.yaml", "2:27: bad CIDR '198.18.0.0/33' in allow"},
-	{"home_cidr.yaml", "2:28: bad CIDR '2001:2::g/48' in home_net"},
-	{"suppress_cidr.yaml", "9:9: bad CIDR '198.18.0.300/32' in suppress"},
-	{"unknown_detector.yaml", "7:15: unknown detector 'halfopn'"},
-	{"unknown_param.yaml", "8:28: unknown param 'gamma' for detector 'trw' (expected one of: "
-			       "theta0, theta1, alpha, beta)"},
-	{"param_no_params.yaml", "8:15: unknown param 'theta0' (detector 'halfopen' takes no params)"},
-	{"param_not_number.yaml", "9:14: param 'alpha' must be a number, got 'lots'"},
-	{"param_dup.yaml", "10:7: duplicate key 'alpha' in params (first at line 9)"},
-	{"unknown_severity.yaml",
-	 "8:15: unknown severity 'severe' (expected low, medium, high or critical)"},
-	{"bad_tag.yaml",
-	 "8:20: bad tag 'T104' (expected a MITRE ATT&CK id such as T1046 or T1595.001)"},
-	{"dup_tag.yaml", "8:20: duplicate tag 'T1046'"},
-	{"bad_id.yaml", "3:9: bad rule id 'SW T 001' (1 to 47 characters from A-Z a-z 0-9 _ . -)"},
-	{"long_name.yaml", "7:11: rule name is 96 bytes long (at most 95)"},
-	{"bad_bool.yaml", "8:14: enabled must be true or false, got 'yes'"},
-	{"bad_group.yaml", "8:15: unknown group_by 'source' (expected src, dst or src_dst)"},
-	{"empty_rules.yaml",
-	 "2:8: empty rules list (define at least one rule, or leave 'rules' out)"},
-	{"rule_not_mapping.yaml", "3:5: expected a mapping for a rule, found a scalar"},
-	{"top_list.yaml", "1:1: expected a mapping at top level (version, rules...), found a list"},
-	{"empty_file.yaml", "1:1: empty file (expected a mapping with 'version' and 'rules')"},
-	{"two_docs.yaml", "9:1: more than one YAML document in the file"},
+    {"syntax.yaml",
+     "5:1: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar "
+     "at 4:11)"},
+    {"indent.yaml", "4:10: YAML syntax error: mapping values are not allowed in this context"},
+    {"unknown_top.yaml",
+     "2:1: unknown key 'rulez' at top level (expected one of: version, home_net, allow, rules)"},
+    {"unknown_rule_key.yaml",
+     "8:5: unknown key 'treshold' in rule (expected one of: id, name, description, enabled, "
+     "severity, tags, detector, threshold, window, idle, group_by, suppress, params)"},
+    {"wrong_type.yaml", "7:16: expected a scalar for 'threshold', found a mapping"},
+    {"list_for_scalar.yaml", "7:15: expected a scalar for 'detector', found a list"},
+    {"scalar_for_list.yaml", "8:11: expected a list for 'tags', found a scalar"},
+    {"dup_key.yaml", "8:5: duplicate key 'window' in rule (first at line 7)"},
+    {"dup_top_key.yaml", "3:1: duplicate key 'allow' at top level (first at line 2)"},
+    {"dup_id.yaml", NULL}, /* names the file twice: built in test_bad() */
+    {"missing_detector.yaml", "3:5: rule is missing required key 'detector'"},
+    {"missing_id.yaml", "3:5: rule is missing required key 'id'"},
+    {"missing_version.yaml", "1:1: missing required key 'version' (use: version: 1)"},
+    {"version_2.yaml", "1:10: unsupported version '2' (this build reads 1)"},
+    {"threshold_zero.yaml", "7:16: threshold must be between 1 and 1000000, got '0'"},
+    {"threshold_negative.yaml", "7:16: threshold must be between 1 and 1000000, got '-3'"},
+    {"threshold_word.yaml", "7:16: threshold must be an integer, got 'five'"},
+    {"threshold_real.yaml", "7:16: threshold must be an integer, got '5.5'"},
+    {"threshold_big.yaml", "7:16: threshold must be between 1 and 1000000, got '1000001'"},
+    {"threshold_huge.yaml",
+     "7:16: threshold must be between 1 and 1000000, got '99999999999999999999999'"},
+    {"duration_unit.yaml",
+     "7:13: bad duration '5x' for window: unknown unit (use ms, s, m, h or d)"},
+    {"duration_zero.yaml", "7:13: bad duration '0s' for window: must be greater than zero"},
+    {"duration_negative.yaml", "8:11: bad duration '-1s' for idle: must be positive"},
+    {"duration_30d.yaml", "7:13: bad duration '30d' for window: must be below 30 days"},
+    {"allow_cidr.yaml", "2:27: bad CIDR '198.18.0.0/33' in allow"},
+    {"home_cidr.yaml", "2:28: bad CIDR '2001:2::g/48' in home_net"},
+    {"suppress_cidr.yaml", "9:9: bad CIDR '198.18.0.300/32' in suppress"},
+    {"unknown_detector.yaml", "7:15: unknown detector 'halfopn'"},
+    {"unknown_param.yaml", "8:28: unknown param 'gamma' for detector 'trw' (expected one of: "
+                           "theta0, theta1, alpha, beta)"},
+    {"param_no_params.yaml", "8:15: unknown param 'theta0' (detector 'halfopen' takes no params)"},
+    {"param_not_number.yaml", "9:14: param 'alpha' must be a number, got 'lots'"},
+    {"param_dup.yaml", "10:7: duplicate key 'alpha' in params (first at line 9)"},
+    {"unknown_severity.yaml",
+     "8:15: unknown severity 'severe' (expected low, medium, high or critical)"},
+    {"bad_tag.yaml",
+     "8:20: bad tag 'T104' (expected a MITRE ATT&CK id such as T1046 or T1595.001)"},
+    {"dup_tag.yaml", "8:20: duplicate tag 'T1046'"},
+    {"bad_id.yaml", "3:9: bad rule id 'SW T 001' (1 to 47 characters from A-Z a-z 0-9 _ . -)"},
+    {"long_name.yaml", "7:11: rule name is 96 bytes long (at most 95)"},
+    {"bad_bool.yaml", "8:14: enabled must be true or false, got 'yes'"},
+    {"bad_group.yaml", "8:15: unknown group_by 'source' (expected src, dst or src_dst)"},
+    {"empty_rules.yaml", "2:8: empty rules list (define at least one rule, or leave 'rules' out)"},
+    {"rule_not_mapping.yaml", "3:5: expected a mapping for a rule, found a scalar"},
+    {"top_list.yaml", "1:1: expected a mapping at top level (version, rules...), found a list"},
+    {"empty_file.yaml", "1:1: empty file (expected a mapping with 'version' and 'rules')"},
+    {"two_docs.yaml", "9:1: more than one YAML document in the file"},
 };
 
 static void test_bad(void)
@@ -344,8 +343,8 @@ static void test_bad(void)
 			snprintf(want, sizeof want, "%s:%s", path, bad[i].msg);
 		else
 			snprintf(want, sizeof want,
-				 "%s:8:9: duplicate rule id 'SW-T-001' (first defined at %s:3)",
-				 path, path);
+			         "%s:8:9: duplicate rule id 'SW-T-001' (first defined at %s:3)",
+			         path, path);
 		CHECK(load1(path, &rs, err, sizeof err) == -1);
 		CHECK(rs == sentinel); /* *out untouched on error */
 		CHECK_STR(err, want);
@@ -410,8 +409,8 @@ static void test_paths(void)
 		/* The same id in two files is a duplicate across the set. */
 		paths[1] = good;
 		snprintf(want, sizeof want,
-			 "%s:7:9: duplicate rule id 'SW-TEST-FULL.1_a' (first defined at %s:7)", good,
-			 good);
+		         "%s:7:9: duplicate rule id 'SW-TEST-FULL.1_a' (first defined at %s:7)",
+		         good, good);
 		CHECK(rules_load_paths(paths, 2, &rs, err, sizeof err) == -1);
 		CHECK_STR(err, want);
 	}
@@ -438,19 +437,21 @@ static void test_strings(void)
 	static const char ok[] = "version: 1\nrules:\n  - id: A\n    " RULE_BODY;
 	static const char nul[] = "version: 1\nrules:\n  - id: \"A\\0B\"\n    " RULE_BODY;
 	static const char utf8[] = "version: 1\nrules:\n  - id: A\n    name: \"\xff\"\n";
-	static const char alias[] = "version: 1\nrules:\n  - &r\n    id: A\n    " RULE_BODY
-				    "  - *r\n";
+	static const char alias[] =
+	    "version: 1\nrules:\n  - &r\n    id: A\n    " RULE_BODY "  - *r\n";
 	static const char ctl[] = "version: 1\nrules:\n  - id: A\n    name: \"a\\x01b\"\n";
 	static const char longv[] =
-		"version: 1\nrules:\n  - id: A\n    " RULE_BODY
-		"    severity: \"\\x01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaa\"\n";
-	static const char dupdet[] = "version: 1\nrules:\n  - id: A\n    " RULE_BODY
-				       "    detector: trw\n";
-	static const char inf[] = "version: 1\nrules:\n  - id: A\n    name: n\n    detector: trw\n"
-				  "    threshold: 5\n    window: 1m\n    params: { alpha: 1e999 }\n";
+	    "version: 1\nrules:\n  - id: A\n    " RULE_BODY
+	    "    severity: "
+	    "\"\\x01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaa\"\n";
+	static const char dupdet[] =
+	    "version: 1\nrules:\n  - id: A\n    " RULE_BODY "    detector: trw\n";
+	static const char inf[] =
+	    "version: 1\nrules:\n  - id: A\n    name: n\n    detector: trw\n"
+	    "    threshold: 5\n    window: 1m\n    params: { alpha: 1e999 }\n";
 	static const char hex[] = "version: 1\nrules:\n  - id: A\n    name: n\n    detector: trw\n"
-				  "    threshold: 5\n    window: 1m\n    params: { alpha: 0x10 }\n";
+	                          "    threshold: 5\n    window: 1m\n    params: { alpha: 0x10 }\n";
 	static const char key[] = "version: 1\n[a]: 1\n";
 	char err[1024] = "", tiny[8];
 
@@ -473,8 +474,9 @@ static void test_strings(void)
 
 	/* Quoted values are escaped and cut in messages. */
 	CHECK(load_str(longv, sizeof longv - 1, err, sizeof err) == -1);
-	CHECK_STR(err, "mem.yaml:8:15: unknown severity '\\x01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (expected low, medium, high or critical)");
+	CHECK_STR(err,
+	          "mem.yaml:8:15: unknown severity '\\x01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' (expected low, medium, high or critical)");
 
 	CHECK(load_str(dupdet, sizeof dupdet - 1, err, sizeof err) == -1);
 	CHECK_STR(err, "mem.yaml:8:5: duplicate key 'detector' in rule (first at line 5)");
@@ -504,23 +506,44 @@ static void test_durations(void)
 		const char *text;
 		uint64_t us;
 	} good[] = {
-		{"250ms", 250000ull},
-		{"1ms", 1000ull},
-		{"90s", 90000000ull},
-		{"5m", 300000000ull},
-		{"1h", 3600000000ull},
-		{"2d", 172800000000ull},
-		{"90", 90000000ull},
-		{"29d", 29ull * 86400 * 1000000},
-		{"719h", 719ull * 3600 * 1000000},
-		{"2591999s", 2591999ull * 1000000},
-		{"2591999999ms", 2591999999ull * 1000},
-		{"007s", 7000000ull},
+	    {"250ms", 250000ull},
+	    {"1ms", 1000ull},
+	    {"90s", 90000000ull},
+	    {"5m", 300000000ull},
+	    {"1h", 3600000000ull},
+	    {"2d", 172800000000ull},
+	    {"90", 90000000ull},
+	    {"29d", 29ull * 86400 * 1000000},
+	    {"719h", 719ull * 3600 * 1000000},
+	    {"2591999s", 2591999ull * 1000000},
+	    {"2591999999ms", 2591999999ull * 1000},
+	    {"007s", 7000000ull},
 	};
 	static const char *const badv[] = {
-		"", "s", "0", "0s", "0ms", "-1s", "+5s", "5x", "5S", "1.5s", " 5s", "5s ", "5 s",
-		"1m30s", "30d", "720h", "2592000s", "2592000", "2592000000ms",
-		"18446744073709551617s", "99999999999999999999999999999ms", "5sec", "5mss", "0x10",
+	    "",
+	    "s",
+	    "0",
+	    "0s",
+	    "0ms",
+	    "-1s",
+	    "+5s",
+	    "5x",
+	    "5S",
+	    "1.5s",
+	    " 5s",
+	    "5s ",
+	    "5 s",
+	    "1m30s",
+	    "30d",
+	    "720h",
+	    "2592000s",
+	    "2592000",
+	    "2592000000ms",
+	    "18446744073709551617s",
+	    "99999999999999999999999999999ms",
+	    "5sec",
+	    "5mss",
+	    "0x10",
 	};
 	size_t i;
 
@@ -547,22 +570,35 @@ static void test_sizes(void)
 		const char *text;
 		uint64_t bytes;
 	} good[] = {
-		{"512", 512ull},
-		{"0", 0ull},
-		{"64k", 65536ull},
-		{"64K", 65536ull},
-		{"64M", 64ull << 20},
-		{"64m", 64ull << 20},
-		{"1G", 1ull << 30},
-		{"2T", 2ull << 40},
-		{"18446744073709551615", UINT64_MAX},
-		{"16777215T", 16777215ull << 40},
-		{"17179869183G", 17179869183ull << 30},
+	    {"512", 512ull},
+	    {"0", 0ull},
+	    {"64k", 65536ull},
+	    {"64K", 65536ull},
+	    {"64M", 64ull << 20},
+	    {"64m", 64ull << 20},
+	    {"1G", 1ull << 30},
+	    {"2T", 2ull << 40},
+	    {"18446744073709551615", UINT64_MAX},
+	    {"16777215T", 16777215ull << 40},
+	    {"17179869183G", 17179869183ull << 30},
 	};
 	static const char *const badv[] = {
-		"", "k", "-1", "+1", "1.5M", "64KB", "64 M", " 64M", "64M ", "64X", "0x10",
-		"18446744073709551616", "99999999999999999999999", "16777216T", "17179869184G",
-		"1P",
+	    "",
+	    "k",
+	    "-1",
+	    "+1",
+	    "1.5M",
+	    "64KB",
+	    "64 M",
+	    " 64M",
+	    "64M ",
+	    "64X",
+	    "0x10",
+	    "18446744073709551616",
+	    "99999999999999999999999",
+	    "16777216T",
+	    "17179869184G",
+	    "1P",
 	};
 	size_t i;
 
