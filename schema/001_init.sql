@@ -41,7 +41,8 @@ CREATE TABLE detections (
                      'maimon_scan', 'ack_scan', 'window_scan', 'udp_scan', 'ip_proto_scan',
                      'icmp_sweep', 'tcp_sweep', 'arp_sweep', 'rst_flood', 'syn_flood',
                      'decoy_scan', 'distributed_scan', 'os_fingerprint')),
-  severity         TEXT    NOT NULL CONSTRAINT severity_in_vocabulary CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+  severity         TEXT    NOT NULL CONSTRAINT severity_in_vocabulary
+                     CHECK (severity IN ('low', 'medium', 'high', 'critical')),
   src_ip           TEXT    NOT NULL,     -- canonical text; '*' for many (spoofed) sources
   target_ip        TEXT,                 -- NULL unless all probes went to one target
   proto            INTEGER,              -- IP protocol; 0 for ARP or mixed
@@ -55,7 +56,7 @@ CREATE TABLE detections (
   distinct_ports   INTEGER NOT NULL,
   sample_ports     TEXT,                 -- JSON array of numbers
   sample_targets   TEXT,                 -- JSON array of address strings
-  sample_sources   TEXT,                 -- JSON array of address strings (decoy, distributed, flood)
+  sample_sources   TEXT,                 -- JSON array of addresses (decoy, distributed, flood)
   tags             TEXT,                 -- JSON array of MITRE ATT&CK technique ids
   tool             TEXT,                 -- attributed scanner, NULL when unknown
   campaign         TEXT,                 -- NULL when not grouped

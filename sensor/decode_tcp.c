@@ -40,62 +40,60 @@ static bool tcp_fixed(struct cursor *c, struct sw_packet *pkt, uint8_t *doff)
  * the walk and marks the summary malformed, nothing more: scanners send odd
  * options on purpose and the rest of the header is still good.
  */
-static void tcp_options(struct cursor *o, struct pkt_tcp_opts *out)
+static void tcp_options(struct cursor *o, struct pkt_tcp_opts *t)
 {
-	/* Built in a local so the walk stays in registers; stored once at the end. */
-	struct pkt_tcp_opts t = {0};
+	/* t arrives zeroed; the count lives in a register and is stored once at the end. */
 	unsigned n = 0;
 	uint8_t kind, len;
 	struct cursor v;
 
 	while (cursor_u8(o, &kind)) {
 		if (n < PKT_TCP_OPT_MAX)
-			t.kinds[n++] = kind;
+			t->kinds[n++] = kind;
 		if (kind == TCP_OPT_EOL) {
-			t.eol_seen = 1; /* what follows is padding */
+			t->eol_seen = 1; /* what follows is padding */
 			break;
 		}
 		if (kind == TCP_OPT_NOP)
 			continue;
 		/* The length octet counts kind and length; it must fit the options area. */
 		if (!cursor_u8(o, &len) || len < 2 || !cursor_sub(o, (size_t)len - 2, &v)) {
-			t.malformed = 1;
+			t->malformed = 1;
 			break;
 		}
 		switch (kind) {
 		case TCP_OPT_MSS:
-			if (len == TCP_OPTLEN_MSS && cursor_be16(&v, &t.mss))
-				t.has_mss = 1;
+			if (len == TCP_OPTLEN_MSS && cursor_be16(&v, &t->mss))
+				t->has_mss = 1;
 			else
-				t.malformed = 1;
+				t->malformed = 1;
 			break;
 		case TCP_OPT_WS:
 			/* Kept raw: a shift above 14 (RFC 7323 limit) is itself a fingerprint. */
-			if (len == TCP_OPTLEN_WS && cursor_u8(&v, &t.wscale))
-				t.has_wscale = 1;
+			if (len == TCP_OPTLEN_WS && cursor_u8(&v, &t->wscale))
+				t->has_wscale = 1;
 			else
-				t.malformed = 1;
+				t->malformed = 1;
 			break;
 		case TCP_OPT_SACK_PERM:
 			if (len == TCP_OPTLEN_SACK_PERM)
-				t.has_sack_perm = 1;
+				t->has_sack_perm = 1;
 			else
-				t.malformed = 1;
+				t->malformed = 1;
 			break;
 		case TCP_OPT_TS:
-			if (len == TCP_OPTLEN_TS && cursor_be32(&v, &t.ts_val) &&
-			    cursor_be32(&v, &t.ts_ecr))
-				t.has_ts = 1;
+			if (len == TCP_OPTLEN_TS && cursor_be32(&v, &t->ts_val) &&
+			    cursor_be32(&v, &t->ts_ecr))
+				t->has_ts = 1;
 			else
-				t.malformed = 1;
+				t->malformed = 1;
 			break;
 		default:
 			/* SACK blocks, MD5, TFO, experimental: the kind in the layout is enough. */
 			break;
 		}
 	}
-	t.count = (uint8_t)n;
-	*out = t;
+	t->count = (uint8_t)n;
 }
 
 enum decode_result decode_tcp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)

@@ -57,7 +57,7 @@ static void write_batch(struct emit *e, size_t n)
 			 * counters tell the operator what the database lost. */
 			if (!e->store_failing)
 				fprintf(stderr, "scanwatch: store: %s (batch of %zu not stored)\n",
-					store_error(e->store), n);
+				        store_error(e->store), n);
 			e->store_failing = true;
 		}
 	}
@@ -87,8 +87,9 @@ static void reopen_sinks(struct emit *e)
 		if (e->sinks[k].ops->reopen == NULL)
 			continue;
 		if (e->sinks[k].ops->reopen(e->sinks[k].state) < 0) {
-			fprintf(stderr, "scanwatch: output %s: reopen failed, keeping the old one\n",
-				e->sinks[k].ops->name);
+			fprintf(stderr,
+			        "scanwatch: output %s: reopen failed, keeping the old one\n",
+			        e->sinks[k].ops->name);
 			errors++;
 		}
 	}
@@ -111,7 +112,7 @@ static void *writer_main(void *arg)
 		reopen = e->reopen_pending;
 		e->reopen_pending = false;
 		n = e->count < e->batch_cap ? e->count : e->batch_cap;
-		/* Copy out in at most two pieces: up to the end of the ring, then from its start. */
+		/* Copy out in two pieces at most: to the ring's end, then from its start. */
 		first = e->cap - e->head < n ? e->cap - e->head : n;
 		memcpy(e->batch, &e->ring[e->head], first * sizeof(*e->batch));
 		memcpy(e->batch + first, e->ring, (n - first) * sizeof(*e->batch));
@@ -137,7 +138,7 @@ static void *writer_main(void *arg)
 }
 
 struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *sinks, size_t nsinks,
-			size_t capacity, bool block_when_full)
+                        size_t capacity, bool block_when_full)
 {
 	struct emit *e;
 	sigset_t all, old;

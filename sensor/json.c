@@ -1,4 +1,5 @@
-/* json.c — streaming JSON writer (RFC 8259) with strict UTF-8 repair, bounded by the caller's buffer. */
+/* json.c — streaming JSON writer (RFC 8259) with strict UTF-8 repair, bounded by the caller's
+ * buffer. */
 #include "scanwatch/json.h"
 
 #include <limits.h>
@@ -173,7 +174,8 @@ static void put_escaped(struct json_writer *w, const char *str, size_t n)
 		size_t run = i;
 
 		/* Copy the longest run of bytes that need nothing, in one put. */
-		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
+		       s[run] != '\\')
 			run++;
 		if (run > i) {
 			put(w, str + i, run - i);
@@ -289,7 +291,8 @@ void json_double(struct json_writer *w, double v)
 		return;
 	n = snprintf(d, sizeof(d), "%.15g", v);
 	if (n > 0 && strtod(d, NULL) != v)
-		n = snprintf(d, sizeof(d), "%.17g", v); /* 17 significant digits always round-trip */
+		n = snprintf(d, sizeof(d), "%.17g",
+		             v); /* 17 significant digits always round-trip */
 	if (n <= 0 || (size_t)n >= sizeof(d)) {
 		fail(w, JSON_ERR_OVERFLOW);
 		return;

@@ -419,10 +419,10 @@ int main(int argc, char **argv)
 	pipeline_finish(pl);
 	double secs = mono_s() - t0;
 
+	/* Everything pushed is written before the run row records the totals. */
 	struct emit_stats es;
+	emit_flush(run.emit);
 	emit_get_stats(run.emit, &es);
-	emit_stop(run.emit);
-	run.emit = NULL;
 	struct pipeline_stats ps;
 	pipeline_get_stats(pl, &ps);
 	if (store) {
@@ -447,6 +447,8 @@ int main(int argc, char **argv)
 				status = EXIT_INPUT;
 		}
 	}
+	emit_stop(run.emit);
+	run.emit = NULL;
 	summary(&ps, run.detections, secs, &es);
 out:
 	if (run.emit)

@@ -38,7 +38,7 @@ static const char *fmt_time(char *buf, size_t len, uint64_t us)
 		return buf;
 	}
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
 	return buf;
 }
 
@@ -59,7 +59,7 @@ static void json_kv_field(struct json_writer *w, const char *key, const char *s,
 }
 
 static void json_addrs(struct json_writer *w, const char *key, const struct sw_addr *a, unsigned n,
-		       unsigned max)
+                       unsigned max)
 {
 	char text[ADDR_TEXT_MAX];
 
@@ -107,10 +107,10 @@ int output_json_render(const struct sw_detection *d, char *buf, size_t len)
 		json_uint(&w, d->sample_ports[i]);
 	json_array_end(&w);
 	json_addrs(&w, "sample_targets", d->sample_targets, d->n_sample_targets,
-		   DET_SAMPLE_TARGETS);
+	           DET_SAMPLE_TARGETS);
 	if (d->n_sample_sources > 0)
 		json_addrs(&w, "sample_sources", d->sample_sources, d->n_sample_sources,
-			   DET_SAMPLE_SOURCES);
+		           DET_SAMPLE_SOURCES);
 	/* "T1046, T1595.001" -> ["T1046","T1595.001"]: blanks trimmed, empty items skipped. */
 	json_key(&w, "tags");
 	json_array_begin(&w);
@@ -150,12 +150,13 @@ static void mask_controls(char *s, size_t n)
 
 static int render_text(const struct sw_detection *d, char *buf, size_t len)
 {
-	char when[TIME_TEXT_MAX], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX + 24], tool[DET_TOOL_MAX + 8];
+	char when[TIME_TEXT_MAX], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX + 24],
+	    tool[DET_TOOL_MAX + 8];
 	bool close = d->phase == DET_CLOSE;
 	int n;
 
 	fmt_time(when, sizeof(when),
-		 close ? (d->closed_at != 0 ? d->closed_at : d->last_seen) : d->opened_at);
+	         close ? (d->closed_at != 0 ? d->closed_at : d->last_seen) : d->opened_at);
 	if (d->src_any)
 		snprintf(src, sizeof(src), "*");
 	else
@@ -172,19 +173,19 @@ static int render_text(const struct sw_detection *d, char *buf, size_t len)
 		uint64_t us = d->closed_at > d->opened_at ? d->closed_at - d->opened_at : 0;
 
 		n = snprintf(buf, len,
-			     "%s CLOSE %-13s %s -> %s ports=%" PRIu64 " targets=%" PRIu64
-			     " probes=%" PRIu64 " duration=%.1fs%s rule=%.*s\n",
-			     when, detection_kind_name((enum sw_kind)d->kind), src, dst,
-			     d->distinct_ports, d->distinct_targets, d->probes, (double)us / 1e6,
-			     tool, (int)(sizeof(d->rule_id) - 1), d->rule_id);
+		             "%s CLOSE %-13s %s -> %s ports=%" PRIu64 " targets=%" PRIu64
+		             " probes=%" PRIu64 " duration=%.1fs%s rule=%.*s\n",
+		             when, detection_kind_name((enum sw_kind)d->kind), src, dst,
+		             d->distinct_ports, d->distinct_targets, d->probes, (double)us / 1e6,
+		             tool, (int)(sizeof(d->rule_id) - 1), d->rule_id);
 	} else {
 		n = snprintf(buf, len,
-			     "%s OPEN  %-13s %s -> %s ports=%" PRIu64 " targets=%" PRIu64
-			     " probes=%" PRIu64 "%s rule=%.*s severity=%s\n",
-			     when, detection_kind_name((enum sw_kind)d->kind), src, dst,
-			     d->distinct_ports, d->distinct_targets, d->probes, tool,
-			     (int)(sizeof(d->rule_id) - 1), d->rule_id,
-			     detection_severity_name((enum sw_severity)d->severity));
+		             "%s OPEN  %-13s %s -> %s ports=%" PRIu64 " targets=%" PRIu64
+		             " probes=%" PRIu64 "%s rule=%.*s severity=%s\n",
+		             when, detection_kind_name((enum sw_kind)d->kind), src, dst,
+		             d->distinct_ports, d->distinct_targets, d->probes, tool,
+		             (int)(sizeof(d->rule_id) - 1), d->rule_id,
+		             detection_severity_name((enum sw_severity)d->severity));
 	}
 	if (n < 0 || (size_t)n >= len)
 		return -1;
@@ -196,7 +197,8 @@ static int render_text(const struct sw_detection *d, char *buf, size_t len)
  * when logrotate's copytruncate or another writer shares the file. */
 static FILE *open_append(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, CONSOLE_FILE_MODE);
+	int fd =
+	    open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, CONSOLE_FILE_MODE);
 	FILE *fp;
 
 	if (fd < 0) {

@@ -33,6 +33,17 @@
 #define RULES_THRESHOLD_MAX 1000000
 /* Idle time that closes a detection when a rule does not say. */
 #define RULES_IDLE_DEFAULT_US (30ull * 1000000ull)
+/* Deepest collection nesting accepted; a rule file needs 4 (top mapping,
+ * rules list, rule, tags or params). libyaml 0.2's scanner does work
+ * proportional to the flow nesting depth for every token, so a few megabytes
+ * of "[[[[" would take hours; the depth is checked on the event stream, which
+ * stops before the scanner gets deep. */
+#define RULES_DEPTH_MAX 16
+/* Address blocks across allow, home_net and every suppress list. An alias
+ * (suppress: *big) reuses one list in every rule; without a cap a 4 MiB file
+ * could expand to tens of gigabytes. Lists are also scanned linearly per
+ * detection, so real sets stay far below this. */
+#define RULES_CIDRS_MAX (1u << 20)
 /* The only format version this build reads. */
 #define RULES_FORMAT_VERSION 1
 /* Longest user value (bytes) quoted back in an error message. */
@@ -43,7 +54,8 @@
 struct loader {
 	struct sw_ruleset *rs;
 	size_t cap_rules, cap_allow, cap_home;
-	char **files; /* names read, for rs->origin */
+	size_t ncidrs; /* address blocks so far, against RULES_CIDRS_MAX */
+	char **files;  /* names read, for rs->origin */
 	size_t nfiles, cap_files;
 	const char *file; /* name of the document being read, for messages */
 	yaml_document_t *doc;
@@ -298,8 +310,7 @@ static int parse_real(const char *s, double *out)
 	}
 	if (*p != '\0')
 		return -1;
-	/* The grammar above excludes strtod's hex, inf and nan forms. */
-	errno = 0;
+	/* The grammar above excludes strtod's hex, inf and nan forms; overflow gives inf. */
 	*out = strtod(s, &end);
 	if (*end != '\0' || !isfinite(*out))
 		return -1;
@@ -451,6 +462,10 @@ static int get_cidrs(struct loader *ld, yaml_node_t *seq, const char *key, struc
 			return fail_at(ld, seq->start_mark, "malformed list");
 		if (want_scalar(ld, e, "a CIDR", &v) < 0)
 			return -1;
+		if (++ld->ncidrs > RULES_CIDRS_MAX)
+			return fail_at(ld, e->start_mark,
+			               "more than %u address blocks in the rule set",
+			               RULES_CIDRS_MAX);
 		if (grow((void **)list, cap, *n + 1, sizeof **list) < 0)
 			return fail_oom(ld);
 		if (addr_cidr_parse(v, &(*list)[*n]) < 0)
@@ -892,6 +907,42 @@ static int fail_yaml(struct loader *ld, const yaml_parser_t *p, const char *text
 	}
 }
 
+/* First pass over the event stream: syntax, and nesting within RULES_DEPTH_MAX. */
+static int check_depth(struct loader *ld, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, rc = -1;
+	bool end = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail_oom(ld);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!end) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			fail_yaml(ld, &parser, text, len);
+			goto fail;
+		}
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > RULES_DEPTH_MAX) {
+				fail_at(ld, ev.start_mark, "nested deeper than %d levels",
+				        RULES_DEPTH_MAX);
+				yaml_event_delete(&ev);
+				goto fail;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+		           ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	rc = 0;
+fail:
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 /* Parses one named YAML text into the set being built. */
 static int load_text(struct loader *ld, const char *name, const char *text, size_t len)
 {
@@ -902,6 +953,8 @@ static int load_text(struct loader *ld, const char *name, const char *text, size
 	int rc = -1;
 
 	ld->file = name;
+	if (check_depth(ld, text, len) < 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		return fail_oom(ld);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -131,9 +131,9 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		return -1;
 	if (have > want) {
 		set_err(err, errlen,
-			"database schema version %d is newer than this scanwatch (%d); "
-			"use a newer scanwatch or another database file",
-			have, want);
+		        "database schema version %d is newer than this scanwatch (%d); "
+		        "use a newer scanwatch or another database file",
+		        have, want);
 		return -1;
 	}
 	for (size_t i = 0; embedded_migrations[i].sql != NULL; i++) {
@@ -180,7 +180,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		set_err(err, errlen, "%s: %s", path,
-			s->db ? sqlite3_errmsg(s->db) : "cannot allocate a database handle");
+		        s->db ? sqlite3_errmsg(s->db) : "cannot allocate a database handle");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -198,9 +198,9 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (mode == NULL ||
 	    (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0 /* ":memory:" tests */)) {
 		set_err(err, errlen,
-			"%s: cannot use write-ahead logging (journal mode stays \"%s\"); "
-			"put the database on a local filesystem",
-			path, mode ? mode : "?");
+		        "%s: cannot use write-ahead logging (journal mode stays \"%s\"); "
+		        "put the database on a local filesystem",
+		        path, mode ? mode : "?");
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -220,11 +220,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (sqlite3_prepare_v3(s->db, sql_upsert, -1, SQLITE_PREPARE_PERSISTENT, &s->upsert,
-			       NULL) != SQLITE_OK ||
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_run_begin, -1, SQLITE_PREPARE_PERSISTENT, &s->run_begin,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, sql_run_finish, -1, SQLITE_PREPARE_PERSISTENT,
-			       &s->run_finish, NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_run_finish, -1, SQLITE_PREPARE_PERSISTENT, &s->run_finish,
+	                       NULL) != SQLITE_OK)
 		goto fail_db;
 	return s;
 fail_db:
@@ -325,13 +325,13 @@ static int write_one(struct store *s, int64_t run_id, const struct sw_detection 
 
 	if (ports_json(ports, sizeof(ports), d) < 0 ||
 	    addrs_json(targets, sizeof(targets), d->sample_targets, d->n_sample_targets,
-		       DET_SAMPLE_TARGETS) < 0 ||
+	               DET_SAMPLE_TARGETS) < 0 ||
 	    addrs_json(sources, sizeof(sources), d->sample_sources, d->n_sample_sources,
-		       DET_SAMPLE_SOURCES) < 0 ||
+	               DET_SAMPLE_SOURCES) < 0 ||
 	    tags_json(tags, sizeof(tags), d->tags, sizeof(d->tags)) < 0) {
 		/* Cannot happen with the sizes above; refuse rather than store a cut array. */
 		set_err(s->err, sizeof(s->err), "detection %llu: sample arrays do not fit",
-			 (unsigned long long)d->seq);
+		        (unsigned long long)d->seq);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, run_id);
@@ -340,7 +340,7 @@ static int write_one(struct store *s, int64_t run_id, const struct sw_detection 
 	bind_field(st, 4, d->rule_name, sizeof(d->rule_name), false);
 	sqlite3_bind_text(st, 5, detection_kind_name((enum sw_kind)d->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, detection_severity_name((enum sw_severity)d->severity), -1,
-			  SQLITE_STATIC);
+	                  SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, d->src_any ? "*" : addr_format(&d->src, src), -1, SQLITE_STATIC);
 	if (d->has_target)
 		sqlite3_bind_text(st, 8, addr_format(&d->target, dst), -1, SQLITE_STATIC);
@@ -368,7 +368,7 @@ static int write_one(struct store *s, int64_t run_id, const struct sw_detection 
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		set_err(s->err, sizeof(s->err), "detection %llu: %s", (unsigned long long)d->seq,
-			 sqlite3_errmsg(s->db));
+		        sqlite3_errmsg(s->db));
 	/* The buffers bound with SQLITE_STATIC die with this frame: unbind before returning. */
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -406,7 +406,7 @@ fail:
 }
 
 int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,
-			uint64_t started_us)
+                        uint64_t started_us)
 {
 	sqlite3_stmt *st = s->run_begin;
 	int64_t id = -1;
@@ -441,10 +441,10 @@ int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end
 	bind_text_or_null(st, 11, end->error);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		set_err(s->err, sizeof(s->err), "finishing run %lld: %s", (long long)run_id,
-			 sqlite3_errmsg(s->db));
+		        sqlite3_errmsg(s->db));
 	else if (sqlite3_changes(s->db) != 1)
 		set_err(s->err, sizeof(s->err), "finishing run %lld: no such run",
-			 (long long)run_id);
+		        (long long)run_id);
 	else
 		ret = 0;
 	sqlite3_reset(st);

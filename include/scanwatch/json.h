@@ -31,7 +31,7 @@ struct json_writer {
 	size_t len;
 	enum json_err err;
 	uint8_t depth;
-	bool after_key;                  /* a key was written; the next value needs no comma */
+	bool after_key;                     /* a key was written; the next value needs no comma */
 	bool has_items[JSON_DEPTH_MAX + 1]; /* per level: a member/element was written */
 	bool is_object[JSON_DEPTH_MAX + 1];
 };

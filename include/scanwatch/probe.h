@@ -24,8 +24,6 @@
 #define PROBE_DEFAULT_MAX_DURATION 300.0
 /* Most hosts one run may expand to, so a typo like /8 cannot make a 16M-host plan silently. */
 #define TARGETS_MAX_HOSTS (1u << 24)
-/* Most ports (or IP protocol numbers) in one list. */
-#define TARGETS_MAX_PORTS 65536
 
 /* ------------------------------------------------------------------------------------------ */
 /* build.c — packet templates and the Internet checksum.                                       */
@@ -33,14 +31,14 @@
 /* One packet description; build_packet() turns it into wire bytes. src and dst share a family. */
 struct build_spec {
 	struct sw_addr src, dst;
-	uint8_t proto;   /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 or any number (-sO) */
-	uint8_t ttl;     /* TTL / hop limit */
-	uint16_t ip_id;  /* IPv4 identification (ignored for IPv6) */
-	bool df;         /* IPv4 don't-fragment */
-	uint32_t flow;   /* IPv6 flow label (20 bits) */
+	uint8_t proto;  /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 or any number (-sO) */
+	uint8_t ttl;    /* TTL / hop limit */
+	uint16_t ip_id; /* IPv4 identification (ignored for IPv6) */
+	bool df;        /* IPv4 don't-fragment */
+	uint32_t flow;  /* IPv6 flow label (20 bits) */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
-	uint8_t flags;   /* TCP flags (packet.h TCP_*) */
+	uint8_t flags; /* TCP flags (packet.h TCP_*) */
 	uint16_t win;
 	const uint8_t *opts; /* TCP options, length a multiple of 4, at most 40 */
 	uint8_t optlen;
@@ -73,7 +71,7 @@ uint16_t build_fold(uint32_t sum);
 uint16_t build_cksum(const void *data, size_t len);
 /* Sum of the pseudo-header: RFC 9293 3.1 / RFC 768 for IPv4, RFC 8200 8.1 for IPv6. */
 uint32_t build_pseudo_sum(const struct sw_addr *src, const struct sw_addr *dst, uint8_t proto,
-			  uint32_t l4len);
+                          uint32_t l4len);
 /* RFC 1624 equation 3: checksum after one 16-bit word changes from old_w to new_w. */
 uint16_t build_cksum_update16(uint16_t cksum, uint16_t old_w, uint16_t new_w);
 /* Builds s into out; 0, or -1 when it does not fit BUILD_MAX or the families differ. */
@@ -87,10 +85,10 @@ void build_patch_dst(struct build_pkt *p, const struct sw_addr *dst);
 void build_finish(struct build_pkt *p);
 /* Builds an Ethernet ARP frame (RFC 826): op 1 request, 2 reply. Returns its length (42). */
 size_t build_arp(uint8_t *out, uint16_t op, const uint8_t sha[6], const uint8_t spa[4],
-		 const uint8_t tha[6], const uint8_t tpa[4]);
+                 const uint8_t tha[6], const uint8_t tpa[4]);
 /* Wraps an L3 packet in an Ethernet II header; returns the frame length or 0 if cap is short. */
 size_t build_ether(uint8_t *out, size_t cap, const uint8_t dst[6], const uint8_t src[6],
-		   const struct build_pkt *p);
+                   const struct build_pkt *p);
 /* Deterministic locally administered MAC for an address (so captures are reproducible). */
 void build_mac_for(const struct sw_addr *a, uint8_t mac[6]);
 
@@ -180,15 +178,15 @@ void targets_addr_add(struct sw_addr *a, uint64_t k);
 /* Parses "22,80,1000-1010", "-" (1-65535) or "T:"-less nmap lists; max is 65535 for ports and
  * 255 for IP protocols, min 0 or 1. Caller frees p->v. */
 int targets_ports(const char *text, unsigned min, unsigned max, struct ports *p, char *err,
-		  size_t errlen);
+                  size_t errlen);
 /* nmap's n most common TCP (udp = false) or UDP ports, most common first. */
 int targets_top_ports(unsigned n, bool udp, struct ports *p, char *err, size_t errlen);
 /* The ranges scanprobe allows without --allow (loopback, benchmarking, documentation). */
 extern const char *const targets_default_allowed[];
 /* True when every address of every range lies in one allowed block (the defaults plus the
  * extra blocks). On refusal, err names the first refused range. */
-bool targets_allowed(const struct targets *t, const struct sw_cidr *extra, size_t nextra,
-		     char *err, size_t errlen);
+bool targets_allowed(const struct targets *t, const struct sw_cidr *extra, size_t nextra, char *err,
+                     size_t errlen);
 /* Same check for one address (a -S source). */
 bool targets_addr_allowed(const struct sw_addr *a, const struct sw_cidr *extra, size_t nextra);
 
@@ -197,14 +195,14 @@ bool targets_addr_allowed(const struct sw_addr *a, const struct sw_cidr *extra, 
 
 /* What one (host, port) turned out to be. Values order the table columns. */
 enum probe_state {
-	PS_NONE = 0,       /* no answer yet */
-	PS_OPEN,           /* SYN-ACK, a UDP answer, a protocol's answer */
-	PS_CLOSED,         /* RST, ICMP port/protocol unreachable */
-	PS_FILTERED,       /* other ICMP unreachable, or silence for SYN/connect */
-	PS_OPEN_FILTERED,  /* silence for UDP / FIN / NULL / Xmas / Maimon / -sO */
-	PS_UNFILTERED,     /* ACK scan: a RST */
-	PS_UP,             /* host discovery: an answer */
-	PS_DOWN,           /* host discovery: silence */
+	PS_NONE = 0,      /* no answer yet */
+	PS_OPEN,          /* SYN-ACK, a UDP answer, a protocol's answer */
+	PS_CLOSED,        /* RST, ICMP port/protocol unreachable */
+	PS_FILTERED,      /* other ICMP unreachable, or silence for SYN/connect */
+	PS_OPEN_FILTERED, /* silence for UDP / FIN / NULL / Xmas / Maimon / -sO */
+	PS_UNFILTERED,    /* ACK scan: a RST */
+	PS_UP,            /* host discovery: an answer */
+	PS_DOWN,          /* host discovery: silence */
 };
 const char *probe_state_name(enum probe_state s);
 
@@ -217,12 +215,12 @@ enum probe_axis {
 
 /* Per-run constants every module sees. */
 struct probe_env {
-	struct sw_addr src; /* scanner address (-S, route or the dry-run default) */
-	uint16_t sport;     /* scanner's source port for this run (-g or seeded) */
-	uint64_t key;       /* cookie key derived from --seed */
-	uint16_t ping_port; /* -PS/-PA port */
+	struct sw_addr src;  /* scanner address (-S, route or the dry-run default) */
+	uint16_t sport;      /* scanner's source port for this run (-g or seeded) */
+	uint64_t key;        /* cookie key derived from --seed */
+	uint16_t ping_port;  /* -PS/-PA port */
 	uint16_t flood_port; /* --flood target port */
-	bool spoof;         /* floods: random sources from the benchmarking range */
+	bool spoof;          /* floods: random sources from the benchmarking range */
 };
 
 /* One probe target: a host and a port (or a protocol number). */
@@ -233,28 +231,27 @@ struct probe_target {
 };
 
 struct probe_module {
-	const char *name;      /* "syn", used in JSON and errors */
-	const char *flag;      /* nmap flag, "-sS" */
-	const char *kind;      /* label vocabulary: "syn_scan" */
-	const char *kind_alt;  /* another acceptable kind, or NULL ("ack_scan" for -sW) */
+	const char *name;     /* "syn", used in JSON and errors */
+	const char *flag;     /* nmap flag, "-sS" */
+	const char *kind;     /* label vocabulary: "syn_scan" */
+	const char *kind_alt; /* another acceptable kind, or NULL ("ack_scan" for -sW) */
 	enum probe_axis axis;
-	bool raw;              /* needs CAP_NET_RAW when live */
-	bool udp_ports;        /* --top-ports draws from the UDP list */
-	bool flood;            /* one target port, spoofable sources, no results */
-	bool arp;              /* Ethernet-only probe (no L3 packet) */
+	bool raw;                 /* needs CAP_NET_RAW when live */
+	bool udp_ports;           /* --top-ports draws from the UDP list */
+	bool flood;               /* one target port, spoofable sources, no results */
+	bool arp;                 /* Ethernet-only probe (no L3 packet) */
 	enum probe_state silence; /* state when nothing answers */
 	/* Fills s with the probe for t (src, sport, cookies from env). Returns 0 or -1. Pure: the
 	 * same env and target give the same spec, so replies can be checked against it. */
 	int (*make)(const struct probe_env *env, const struct probe_target *t,
-		    struct build_spec *s);
+	            struct build_spec *s);
 	/* Decides what reply r (already matched to probe s) says. PS_NONE = not an answer. */
 	enum probe_state (*classify)(const struct build_spec *s, const struct parse_view *r);
 };
 
 extern const struct probe_module probe_syn, probe_connect, probe_fin, probe_null, probe_xmas,
-	probe_maimon, probe_ack, probe_window, probe_udp, probe_ipproto, probe_ping_echo,
-	probe_ping_ts, probe_ping_syn, probe_ping_ack, probe_ping_arp, probe_flood_syn,
-	probe_flood_rst;
+    probe_maimon, probe_ack, probe_window, probe_udp, probe_ipproto, probe_ping_echo, probe_ping_ts,
+    probe_ping_syn, probe_ping_ack, probe_ping_arp, probe_flood_syn, probe_flood_rst;
 /* NULL-terminated registry of every module. */
 extern const struct probe_module *const probe_modules[];
 const struct probe_module *probe_find(const char *name);
@@ -263,13 +260,13 @@ const struct probe_module *probe_find(const char *name);
 /* nmap-like SYN options: MSS 1460 only. */
 extern const uint8_t probe_syn_opts[4];
 void probe_tcp_base(const struct probe_env *env, const struct probe_target *t, uint8_t flags,
-		    struct build_spec *s);
+                    struct build_spec *s);
 /* True when TCP reply r acknowledges TCP probe s (RFC 9293 3.10.7.1 reset generation). */
 bool probe_tcp_matches(const struct build_spec *s, const struct parse_view *r);
 /* The target's (address, port) a reply r to probe kind m speaks about; false when r is not one
  * of ours (wrong scanner port, not a reply kind). */
 bool probe_reply_key(const struct probe_module *m, const struct probe_env *env,
-		     const struct parse_view *r, struct sw_addr *host, uint16_t *port);
+                     const struct parse_view *r, struct sw_addr *host, uint16_t *port);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The scan plan and its results, shared by the dry-run and live engines.                      */
@@ -293,10 +290,10 @@ struct probe_plan {
 
 /* Target and probe spec of plan index idx for scanner env (floods cycle over the hosts). */
 int probe_plan_make(const struct probe_plan *plan, const struct probe_env *env, uint64_t idx,
-		    struct probe_target *t, struct build_spec *s);
+                    struct probe_target *t, struct build_spec *s);
 
 struct probe_results {
-	uint8_t *state;    /* n entries, enum probe_state, index = host * nports + port */
+	uint8_t *state; /* n entries, enum probe_state, index = host * nports + port */
 	uint64_t n;
 	int32_t *port_pos; /* 65536 entries: position of a port in plan->ports, or -1 */
 	uint64_t sent, received, written;
@@ -311,14 +308,14 @@ void results_free(struct probe_results *r);
 void results_set(struct probe_results *r, uint64_t idx, enum probe_state s);
 /* Index of (host, port) in the plan, or -1 when the pair is not in it. */
 int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
-		      const struct sw_addr *host, uint16_t port);
+                      const struct sw_addr *host, uint16_t port);
 /* Feeds one received packet to the prober's logic: finds the probe it answers (scanner env),
  * classifies it and records the state. True when it was an answer to one of our probes. */
 bool results_observe(struct probe_results *r, const struct probe_plan *plan,
-		     const struct probe_env *env, const struct parse_view *v);
+                     const struct probe_env *env, const struct parse_view *v);
 /* Prints the readable table (json = false) or a JSON document to f. */
 void results_print(FILE *f, const struct probe_plan *plan, const struct probe_results *r,
-		   bool json);
+                   bool json);
 
 /* ------------------------------------------------------------------------------------------ */
 /* target_sim.c — the simulated target of dry runs, answering like a Linux stack.              */
@@ -328,7 +325,7 @@ struct target_sim {
 	size_t nup;
 	bool open_tcp[65536], closed_tcp[65536];
 	bool open_udp[65536], closed_udp[65536];
-	bool proto_ok[256];  /* IP protocols the stack speaks (-sO) */
+	bool proto_ok[256];    /* IP protocols the stack speaks (-sO) */
 	bool default_filtered; /* ports in neither list: filtered (true) or closed (false) */
 	uint8_t ttl;
 	double rtt, jitter; /* seconds */
@@ -341,7 +338,7 @@ void target_sim_defaults(struct target_sim *s);
 int target_sim_load(struct target_sim *s, const char *path, char *err, size_t errlen);
 /* Sets one profile key from text (the --sim-* options): "up", "tcp_open", "ttl", "rtt_ms" ... */
 int target_sim_set(struct target_sim *s, const char *key, const char *val, char *err,
-		   size_t errlen);
+                   size_t errlen);
 void target_sim_free(struct target_sim *s);
 bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a);
 
@@ -359,8 +356,8 @@ struct sim_out {
  * follow-ups (the RST after a SYN-ACK of a half-open scan; the ACK and RST of a connect scan).
  * Fills at most SIM_MAX_OUT packets and returns how many. r draws the jitter. */
 int target_sim_answer(const struct target_sim *s, const struct probe_module *m,
-		      const struct parse_view *pv, const struct build_spec *probe, struct rng *r,
-		      struct sim_out out[SIM_MAX_OUT]);
+                      const struct parse_view *pv, const struct build_spec *probe, struct rng *r,
+                      struct sim_out out[SIM_MAX_OUT]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* write_pcap.c — buffered pcap writer (Ethernet framing, microsecond timestamps).             */
@@ -377,18 +374,18 @@ int write_pcap_close(struct write_pcap *w);
 /* dryrun.c — the --write engine: plan, simulated replies, background, extra scanners, labels. */
 
 struct dryrun_opts {
-	const char *path;        /* capture path */
-	const char *labels;      /* labels path (NULL = derived) */
-	unsigned scanners;       /* scanner addresses (>= 1 when there is a scan) */
-	unsigned background;     /* benign flows */
+	const char *path;    /* capture path */
+	const char *labels;  /* labels path (NULL = derived) */
+	unsigned scanners;   /* scanner addresses (>= 1 when there is a scan) */
+	unsigned background; /* benign flows */
 	const struct target_sim *sim;
-	bool has_scan;           /* false: a benign-only capture */
+	bool has_scan; /* false: a benign-only capture */
 };
 
 /* Writes the capture and the labels. results gets the scanner-side view of the first
  * scanner. 0 or -1 (message printed). */
 int dryrun_run(const struct probe_plan *plan, const struct dryrun_opts *o,
-	       struct probe_results *results);
+               struct probe_results *results);
 /* Default labels path: FILE.pcap -> FILE.labels.tsv (malloc'ed, caller frees). */
 char *dryrun_labels_path(const char *pcap_path);
 
@@ -398,7 +395,7 @@ struct background;
 struct background *background_new(unsigned n, double span, bool v6, uint64_t seed);
 /* Emits, through emit(), every packet of the flows that start at or before t seconds. */
 int background_until(struct background *b, double t,
-		     int (*emit)(void *ctx, double t, const struct build_pkt *p), void *ctx);
+                     int (*emit)(void *ctx, double t, const struct build_pkt *p), void *ctx);
 /* Benign client and server addresses (never scanners), for the labels and the docs. */
 void background_addrs(bool v6, struct sw_addr *client_base, struct sw_addr *server_base);
 void background_free(struct background *b);

@@ -26,7 +26,10 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 /*
  * RFC 1071 section 4.1: add 16-bit big-endian words into a 32-bit accumulator. Callers fold.
@@ -52,10 +55,13 @@ uint16_t build_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-uint16_t build_cksum(const void *data, size_t len) { return build_fold(build_sum(data, len, 0)); }
+uint16_t build_cksum(const void *data, size_t len)
+{
+	return build_fold(build_sum(data, len, 0));
+}
 
 uint32_t build_pseudo_sum(const struct sw_addr *src, const struct sw_addr *dst, uint8_t proto,
-			  uint32_t l4len)
+                          uint32_t l4len)
 {
 	uint32_t sum = 0;
 	if (addr_is_v4(src)) {
@@ -267,7 +273,7 @@ void build_patch_dst(struct build_pkt *p, const struct sw_addr *dst)
 }
 
 size_t build_arp(uint8_t *out, uint16_t op, const uint8_t sha[6], const uint8_t spa[4],
-		 const uint8_t tha[6], const uint8_t tpa[4])
+                 const uint8_t tha[6], const uint8_t tpa[4])
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	/* Ethernet: a request is broadcast, a reply unicast to the asker (RFC 826). */
@@ -275,7 +281,7 @@ size_t build_arp(uint8_t *out, uint16_t op, const uint8_t sha[6], const uint8_t 
 	memcpy(out + 6, sha, 6);
 	put16(out + 12, 0x0806);
 	uint8_t *a = out + ETH_HLEN;
-	put16(a, 1);      /* hardware: Ethernet */
+	put16(a, 1);          /* hardware: Ethernet */
 	put16(a + 2, 0x0800); /* protocol: IPv4 */
 	a[4] = 6;
 	a[5] = 4;
@@ -288,7 +294,7 @@ size_t build_arp(uint8_t *out, uint16_t op, const uint8_t sha[6], const uint8_t 
 }
 
 size_t build_ether(uint8_t *out, size_t cap, const uint8_t dst[6], const uint8_t src[6],
-		   const struct build_pkt *p)
+                   const struct build_pkt *p)
 {
 	if (cap < (size_t)ETH_HLEN + p->len)
 		return 0;

@@ -186,7 +186,7 @@ static int write_labels(const struct probe_plan *plan, const struct dryrun_opts 
 	int rc = -1;
 	if (!f) {
 		fprintf(stderr, "scanprobe: %s: cannot write labels: %s\n", lp ? lp : "?",
-			strerror(errno));
+		        strerror(errno));
 		goto fail;
 	}
 	/* Format read by `scanwatch eval`: capture, scanner or *, kind[,acceptable kind]. */
@@ -199,9 +199,9 @@ static int write_labels(const struct probe_plan *plan, const struct dryrun_opts 
 			char a[ADDR_TEXT_MAX];
 			struct sw_addr addr;
 			scanner_addr(plan, s, &addr);
-			fprintf(f, "%s\t%s\t%s%s%s\n", o->path, addr_format(&addr, a), plan->mod->kind,
-				plan->mod->kind_alt ? "," : "",
-				plan->mod->kind_alt ? plan->mod->kind_alt : "");
+			fprintf(f, "%s\t%s\t%s%s%s\n", o->path, addr_format(&addr, a),
+			        plan->mod->kind, plan->mod->kind_alt ? "," : "",
+			        plan->mod->kind_alt ? plan->mod->kind_alt : "");
 		}
 	}
 	rc = fclose(f) == 0 ? 0 : -1;
@@ -216,8 +216,8 @@ fail:
 }
 
 static int one_probe(struct dry *d, const struct probe_plan *plan, const struct dryrun_opts *o,
-		     const struct probe_env *env, uint64_t idx, double t, struct rng *r,
-		     struct probe_results *res)
+                     const struct probe_env *env, uint64_t idx, double t, struct rng *r,
+                     struct probe_results *res)
 {
 	struct probe_target tgt;
 	struct build_spec spec;
@@ -227,7 +227,7 @@ static int one_probe(struct dry *d, const struct probe_plan *plan, const struct 
 	uint8_t frame[64];
 	if (probe_plan_make(plan, env, idx, &tgt, &spec) != 0) {
 		fprintf(stderr, "scanprobe: %s cannot probe %s targets\n", plan->mod->flag,
-			addr_is_v4(&tgt.dst) ? "IPv4" : "IPv6");
+		        addr_is_v4(&tgt.dst) ? "IPv4" : "IPv6");
 		return -1;
 	}
 	if (plan->mod->arp) {
@@ -266,7 +266,7 @@ static int one_probe(struct dry *d, const struct probe_plan *plan, const struct 
 }
 
 int dryrun_run(const struct probe_plan *plan, const struct dryrun_opts *o,
-	       struct probe_results *res)
+               struct probe_results *res)
 {
 	struct dry d = {.max = plan->max_packets};
 	struct background *bg = NULL;
@@ -302,7 +302,7 @@ int dryrun_run(const struct probe_plan *plan, const struct dryrun_opts *o,
 	double span = (double)nprobes * plan->gap;
 	if (o->background) {
 		bool v6 = plan->hosts.total ? !addr_is_v4(&plan->hosts.r[0].first)
-					    : !addr_is_v4(&plan->env.src);
+		                            : !addr_is_v4(&plan->env.src);
 		/* Benign flows spread over the scan, at least over one second. */
 		bg = background_new(o->background, span > 1.0 ? span : 1.0, v6, plan->seed);
 		if (!bg) {
@@ -316,7 +316,7 @@ int dryrun_run(const struct probe_plan *plan, const struct dryrun_opts *o,
 			/* Probes sent every gap, scanners interleaved, with a little scheduling
 			 * noise (below a quarter gap, so probe times stay increasing). */
 			double t = (double)i * plan->gap + plan->gap * s / ns +
-				   plan->gap / 4 * (double)rng_below(&r, 1000) / 1000.0;
+			           plan->gap / 4 * (double)rng_below(&r, 1000) / 1000.0;
 			if (plan->max_duration > 0 && t > plan->max_duration)
 				goto done;
 			if ((bg && background_until(bg, t, bg_emit, &d) != 0) ||
@@ -346,12 +346,13 @@ done:
 	}
 	d.w = NULL;
 	if (d.written >= d.max)
-		fprintf(stderr, "scanprobe: stopped at the packet cap (%" PRIu64 " packets)\n", d.max);
+		fprintf(stderr, "scanprobe: stopped at the packet cap (%" PRIu64 " packets)\n",
+		        d.max);
 	rc = write_labels(plan, o);
 	goto fail;
 io:
 	fprintf(stderr, "scanprobe: %s: cannot build or write a packet: %s\n", o->path,
-		errno ? strerror(errno) : "internal error");
+	        errno ? strerror(errno) : "internal error");
 fail:
 	if (d.w)
 		write_pcap_close(d.w);

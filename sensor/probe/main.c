@@ -22,12 +22,12 @@ static const struct {
 	double wait;       /* seconds to wait for late answers */
 	unsigned retries;  /* resends of unanswered raw probes */
 } timing[6] = {
-	{300.0, 1, 5.0, 1},    /* T0 paranoid: 5 minutes */
-	{15.0, 1, 3.0, 1},     /* T1 sneaky */
-	{0.4, 1, 1.5, 1},      /* T2 polite */
-	{0.001, 32, 1.0, 1},   /* T3 normal: 1000 probes/s */
-	{0.0002, 64, 0.5, 1},  /* T4 aggressive: 5000 probes/s */
-	{0.00005, 128, 0.3, 0}, /* T5 insane: 20000 probes/s */
+    {300.0, 1, 5.0, 1},     /* T0 paranoid: 5 minutes */
+    {15.0, 1, 3.0, 1},      /* T1 sneaky */
+    {0.4, 1, 1.5, 1},       /* T2 polite */
+    {0.001, 32, 1.0, 1},    /* T3 normal: 1000 probes/s */
+    {0.0002, 64, 0.5, 1},   /* T4 aggressive: 5000 probes/s */
+    {0.00005, 128, 0.3, 0}, /* T5 insane: 20000 probes/s */
 };
 
 /* Dry-run scanner addresses when -S is absent: inside 198.18.0.0/15 / 2001:2::/48, apart from
@@ -39,71 +39,104 @@ static const char *const default_src_v6 = "2001:2:0:fe::10";
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: scanprobe [scan] [options] TARGETS...\n"
-		"scans: -sS -sT -sF -sN -sX -sA -sM -sW -sU -sO, -sn with -PE|-PP|-PS[port]|-PA[port]|-PR,\n"
-		"       --flood syn|rst (with --count N and/or --duration S)\n"
-		"targets: 198.18.1.1 198.18.0.0/24 198.18.1.1-20 2001:2::1 (with -6)\n"
-		"  -p LIST          ports: 22,80,1000-1010 or - (all); -sO: protocol numbers\n"
-		"  --top-ports N    nmap's N most common ports (default: 1000 TCP, 20 UDP)\n"
-		"  -T0..-T5         timing template; --scan-delay TIME (500ms, 2s); --max-rate PPS\n"
-		"  --seed N         deterministic run; --no-randomize: targets in order\n"
-		"  -g PORT          source port; -S ADDR source address; -6 IPv6\n"
-		"  --json           JSON results\n"
-		"  --allow CIDR     also allow targets in CIDR (repeatable)\n"
-		"  --max-packets N  packet bound; --max-duration S time bound (live default 300)\n"
-		"  --max-retries N  resends of unanswered probes (live); --wait TIME for late replies\n"
-		"dry run (nothing is sent):\n"
-		"  --write F.pcap   write probes and simulated replies; --labels FILE (default F.labels.tsv)\n"
-		"  --profile YAML   simulated target; or --sim-up CIDRS --sim-open PORTS --sim-closed PORTS\n"
-		"                   --sim-udp-open PORTS --sim-udp-closed PORTS --sim-default closed|filtered\n"
-		"                   --sim-ttl N --sim-rtt TIME --sim-jitter TIME\n"
-		"                   (default: every target up, TCP 22,80,443 and UDP 53,123 open, rest closed)\n"
-		"  --background N   N benign flows (HTTP, DNS, ping) from benign clients\n"
-		"  --scanners N     N scanner addresses (-S, -S+1, ...) each running the scan\n"
-		"targets outside 127.0.0.0/8, ::1, 198.18.0.0/15, 2001:2::/48, 192.0.2.0/24,\n"
-		"198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32 are refused unless --allow names them\n");
+	fprintf(
+	    f,
+	    "usage: scanprobe [scan] [options] TARGETS...\n"
+	    "scans: -sS -sT -sF -sN -sX -sA -sM -sW -sU -sO, -sn with "
+	    "-PE|-PP|-PS[port]|-PA[port]|-PR,\n"
+	    "       --flood syn|rst (with --count N and/or --duration S)\n"
+	    "targets: 198.18.1.1 198.18.0.0/24 198.18.1.1-20 2001:2::1 (with -6)\n"
+	    "  -p LIST          ports: 22,80,1000-1010 or - (all); -sO: protocol numbers\n"
+	    "  --top-ports N    nmap's N most common ports (default: 1000 TCP, 20 UDP)\n"
+	    "  -T0..-T5         timing template; --scan-delay TIME (500ms, 2s); --max-rate PPS\n"
+	    "  --seed N         deterministic run; --no-randomize: targets in order\n"
+	    "  -g PORT          source port (raw kinds); -S ADDR source address; -6 IPv6\n"
+	    "  --json           JSON results\n"
+	    "  --allow CIDR     also allow targets in CIDR (repeatable)\n"
+	    "  --max-packets N  packet bound; --max-duration S time bound (live default 300)\n"
+	    "  --max-retries N  resends of unanswered probes (live); --wait TIME for late replies\n"
+	    "dry run (nothing is sent):\n"
+	    "  --write F.pcap   write probes and simulated replies; --labels FILE (default "
+	    "F.labels.tsv)\n"
+	    "  --profile YAML   simulated target; or --sim-up CIDRS --sim-open PORTS --sim-closed "
+	    "PORTS\n"
+	    "                   --sim-udp-open PORTS --sim-udp-closed PORTS --sim-default "
+	    "closed|filtered\n"
+	    "                   --sim-ttl N --sim-rtt TIME --sim-jitter TIME\n"
+	    "                   (default: every target up, TCP 22,80,443 and UDP 53,123 open, rest "
+	    "closed)\n"
+	    "  --background N   N benign flows (HTTP, DNS, ping) from benign clients\n"
+	    "  --scanners N     N scanner addresses (-S, -S+1, ...) each running the scan\n"
+	    "targets outside 127.0.0.0/8, ::1, 198.18.0.0/15, 2001:2::/48, 192.0.2.0/24,\n"
+	    "198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32 are refused unless --allow names "
+	    "them\n");
 }
 
 enum {
-	O_TOP = 256, O_DELAY, O_RATE, O_SEED, O_NORAND, O_FLOOD, O_COUNT, O_DURATION, O_JSON,
-	O_WRITE, O_LABELS, O_PROFILE, O_SIM_UP, O_SIM_OPEN, O_SIM_CLOSED, O_SIM_UOPEN,
-	O_SIM_UCLOSED, O_SIM_DEFAULT, O_SIM_TTL, O_SIM_RTT, O_SIM_JITTER, O_BACKGROUND,
-	O_SCANNERS, O_ALLOW, O_MAXPKT, O_MAXDUR, O_RETRIES, O_WAIT, O_HELP, O_VERSION,
+	O_TOP = 256,
+	O_DELAY,
+	O_RATE,
+	O_SEED,
+	O_NORAND,
+	O_FLOOD,
+	O_COUNT,
+	O_DURATION,
+	O_JSON,
+	O_WRITE,
+	O_LABELS,
+	O_PROFILE,
+	O_SIM_UP,
+	O_SIM_OPEN,
+	O_SIM_CLOSED,
+	O_SIM_UOPEN,
+	O_SIM_UCLOSED,
+	O_SIM_DEFAULT,
+	O_SIM_TTL,
+	O_SIM_RTT,
+	O_SIM_JITTER,
+	O_BACKGROUND,
+	O_SCANNERS,
+	O_ALLOW,
+	O_MAXPKT,
+	O_MAXDUR,
+	O_RETRIES,
+	O_WAIT,
+	O_HELP,
+	O_VERSION,
 };
 
 static const struct option longopts[] = {
-	{"top-ports", required_argument, NULL, O_TOP},
-	{"scan-delay", required_argument, NULL, O_DELAY},
-	{"max-rate", required_argument, NULL, O_RATE},
-	{"seed", required_argument, NULL, O_SEED},
-	{"no-randomize", no_argument, NULL, O_NORAND},
-	{"flood", required_argument, NULL, O_FLOOD},
-	{"count", required_argument, NULL, O_COUNT},
-	{"duration", required_argument, NULL, O_DURATION},
-	{"json", no_argument, NULL, O_JSON},
-	{"write", required_argument, NULL, O_WRITE},
-	{"labels", required_argument, NULL, O_LABELS},
-	{"profile", required_argument, NULL, O_PROFILE},
-	{"sim-up", required_argument, NULL, O_SIM_UP},
-	{"sim-open", required_argument, NULL, O_SIM_OPEN},
-	{"sim-closed", required_argument, NULL, O_SIM_CLOSED},
-	{"sim-udp-open", required_argument, NULL, O_SIM_UOPEN},
-	{"sim-udp-closed", required_argument, NULL, O_SIM_UCLOSED},
-	{"sim-default", required_argument, NULL, O_SIM_DEFAULT},
-	{"sim-ttl", required_argument, NULL, O_SIM_TTL},
-	{"sim-rtt", required_argument, NULL, O_SIM_RTT},
-	{"sim-jitter", required_argument, NULL, O_SIM_JITTER},
-	{"background", required_argument, NULL, O_BACKGROUND},
-	{"scanners", required_argument, NULL, O_SCANNERS},
-	{"allow", required_argument, NULL, O_ALLOW},
-	{"max-packets", required_argument, NULL, O_MAXPKT},
-	{"max-duration", required_argument, NULL, O_MAXDUR},
-	{"max-retries", required_argument, NULL, O_RETRIES},
-	{"wait", required_argument, NULL, O_WAIT},
-	{"help", no_argument, NULL, O_HELP},
-	{"version", no_argument, NULL, O_VERSION},
-	{NULL, 0, NULL, 0},
+    {"top-ports", required_argument, NULL, O_TOP},
+    {"scan-delay", required_argument, NULL, O_DELAY},
+    {"max-rate", required_argument, NULL, O_RATE},
+    {"seed", required_argument, NULL, O_SEED},
+    {"no-randomize", no_argument, NULL, O_NORAND},
+    {"flood", required_argument, NULL, O_FLOOD},
+    {"count", required_argument, NULL, O_COUNT},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"json", no_argument, NULL, O_JSON},
+    {"write", required_argument, NULL, O_WRITE},
+    {"labels", required_argument, NULL, O_LABELS},
+    {"profile", required_argument, NULL, O_PROFILE},
+    {"sim-up", required_argument, NULL, O_SIM_UP},
+    {"sim-open", required_argument, NULL, O_SIM_OPEN},
+    {"sim-closed", required_argument, NULL, O_SIM_CLOSED},
+    {"sim-udp-open", required_argument, NULL, O_SIM_UOPEN},
+    {"sim-udp-closed", required_argument, NULL, O_SIM_UCLOSED},
+    {"sim-default", required_argument, NULL, O_SIM_DEFAULT},
+    {"sim-ttl", required_argument, NULL, O_SIM_TTL},
+    {"sim-rtt", required_argument, NULL, O_SIM_RTT},
+    {"sim-jitter", required_argument, NULL, O_SIM_JITTER},
+    {"background", required_argument, NULL, O_BACKGROUND},
+    {"scanners", required_argument, NULL, O_SCANNERS},
+    {"allow", required_argument, NULL, O_ALLOW},
+    {"max-packets", required_argument, NULL, O_MAXPKT},
+    {"max-duration", required_argument, NULL, O_MAXDUR},
+    {"max-retries", required_argument, NULL, O_RETRIES},
+    {"wait", required_argument, NULL, O_WAIT},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 /* nmap time syntax: a number with an optional unit ms, s, m, h (default seconds). */
@@ -181,9 +214,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		switch (c) {
 		case 's': {
 			static const char *const map[][2] = {
-				{"S", "syn"}, {"T", "connect"}, {"F", "fin"},   {"N", "null"},
-				{"X", "xmas"}, {"A", "ack"},    {"M", "maimon"}, {"W", "window"},
-				{"U", "udp"}, {"O", "ipproto"},
+			    {"S", "syn"},  {"T", "connect"}, {"F", "fin"},    {"N", "null"},
+			    {"X", "xmas"}, {"A", "ack"},     {"M", "maimon"}, {"W", "window"},
+			    {"U", "udp"},  {"O", "ipproto"},
 			};
 			if (strcmp(optarg, "n") == 0) {
 				a->sn = true;
@@ -202,7 +235,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'P':
 			if (!strchr("EPSAR", optarg[0]) || !optarg[0] ||
 			    (optarg[1] && optarg[0] != 'S' && optarg[0] != 'A'))
-				return fail_usage("unknown ping type (-PE -PP -PS -PA -PR)", optarg);
+				return fail_usage("unknown ping type (-PE -PP -PS -PA -PR)",
+				                  optarg);
 			if (a->ping && a->ping != optarg[0])
 				return fail_usage("one ping type per run", optarg);
 			a->ping = optarg[0];
@@ -291,9 +325,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_SIM_TTL:
 		case O_SIM_RTT:
 		case O_SIM_JITTER: {
-			static const char *const keys[] = {"up",         "tcp_open", "tcp_closed",
-							   "udp_open",   "udp_closed", "default",
-							   "ttl",        "rtt_ms",   "jitter_ms"};
+			static const char *const keys[] = {"up",       "tcp_open",   "tcp_closed",
+			                                   "udp_open", "udp_closed", "default",
+			                                   "ttl",      "rtt_ms",     "jitter_ms"};
 			if (a->nsim == sizeof a->sim_key / sizeof a->sim_key[0])
 				return fail_usage("too many --sim options", optarg);
 			a->sim_key[a->nsim] = keys[c - O_SIM_UP];
@@ -387,7 +421,8 @@ static int build_ports(const struct args *a, struct probe_plan *plan)
 			plan->env.ping_port = plan->env.flood_port = one.v[0];
 			free(one.v);
 		} else {
-			plan->env.ping_port = plan->env.flood_port = 80; /* nmap's -PS/-PA default */
+			plan->env.ping_port = plan->env.flood_port =
+			    80; /* nmap's -PS/-PA default */
 		}
 		plan->ports.v = calloc(1, sizeof *plan->ports.v);
 		if (!plan->ports.v)
@@ -399,13 +434,14 @@ static int build_ports(const struct args *a, struct probe_plan *plan)
 		return fail_usage("-p and --top-ports exclude each other", NULL);
 	int rc;
 	if (m->axis == PA_PROTOS)
-		rc = targets_ports(a->ports ? a->ports : "0-255", 0, 255, &plan->ports, err, sizeof err);
+		rc = targets_ports(a->ports ? a->ports : "0-255", 0, 255, &plan->ports, err,
+		                   sizeof err);
 	else if (a->ports)
 		rc = targets_ports(strcmp(a->ports, "-") == 0 ? "1-65535" : a->ports, 0, 65535,
-				   &plan->ports, err, sizeof err);
+		                   &plan->ports, err, sizeof err);
 	else
 		rc = targets_top_ports(a->top ? (unsigned)a->top : (m->udp_ports ? 20 : 1000),
-				       m->udp_ports, &plan->ports, err, sizeof err);
+		                       m->udp_ports, &plan->ports, err, sizeof err);
 	return rc == 0 ? 0 : fail_usage(err, NULL);
 }
 
@@ -426,13 +462,13 @@ int main(int argc, char **argv)
 	if (!has_scan && !(dry && a.background && optind == argc)) {
 		usage(stderr);
 		return fail_usage("name a scan type (e.g. -sS), or --write F --background N for "
-				  "benign-only traffic",
-				  NULL);
+		                  "benign-only traffic",
+		                  NULL);
 	}
 	if (!dry && (a.labels || a.profile || a.nsim || a.background || a.scanners > 1))
 		return fail_usage("--labels, --profile, --sim-*, --background and --scanners need "
-				  "--write",
-				  NULL);
+		                  "--write",
+		                  NULL);
 	if (has_scan && a.mod->flood && !a.have_count && a.duration <= 0)
 		return fail_usage("a flood needs a bound: --count N and/or --duration S", NULL);
 	if (has_scan && optind == argc)
@@ -449,8 +485,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < plan.hosts.n; i++) {
 		if (!addr_is_v4(&plan.hosts.r[i].first) != a.v6) {
 			rc = fail_usage(a.v6 ? "-6 given but an IPv4 target named"
-					     : "IPv6 targets need -6",
-					NULL);
+			                     : "IPv6 targets need -6",
+			                NULL);
 			goto out;
 		}
 	}
@@ -461,8 +497,8 @@ int main(int argc, char **argv)
 	}
 	if (a.src) {
 		if (addr_parse(a.src, &plan.env.src) != 0 || !addr_is_v4(&plan.env.src) == !a.v6) {
-			rc = fail_usage(a.v6 ? "-S needs an IPv6 address with -6" : "bad -S address",
-					a.src);
+			rc = fail_usage(
+			    a.v6 ? "-S needs an IPv6 address with -6" : "bad -S address", a.src);
 			goto out;
 		}
 	} else if (dry || plan.hosts.total == 0) {
@@ -490,8 +526,10 @@ int main(int argc, char **argv)
 	plan.parallel = a.delay > 0 ? 1 : timing[a.tmpl].parallel;
 	plan.wait = a.wait >= 0 ? a.wait : timing[a.tmpl].wait;
 	plan.retries = a.have_retries ? (unsigned)a.retries
-				      : timing[a.tmpl].retries + (plan.mod == &probe_udp ? 1 : 0);
-	plan.max_duration = a.max_duration > 0 ? a.max_duration : dry ? -1 : PROBE_DEFAULT_MAX_DURATION;
+	                              : timing[a.tmpl].retries + (plan.mod == &probe_udp ? 1 : 0);
+	plan.max_duration = a.max_duration > 0 ? a.max_duration
+	                    : dry              ? -1
+	                                       : PROBE_DEFAULT_MAX_DURATION;
 	uint64_t cap = dry ? PROBE_HARD_MAX_PACKETS : PROBE_LIVE_MAX_PACKETS;
 	plan.max_packets = a.max_packets && a.max_packets < cap ? a.max_packets : cap;
 	struct rng r;
@@ -523,9 +561,10 @@ int main(int argc, char **argv)
 	/* A live plan that cannot finish inside the bound is refused up front; a dry run is
 	 * cut at the cap (benchmarks ask for "N packets of this scan"). */
 	if (!dry && plan.nprobes > plan.max_packets) {
-		fprintf(stderr, "scanprobe: %" PRIu64 " probes exceed the packet bound %" PRIu64
-				"; narrow the targets or raise --max-packets\n",
-			plan.nprobes, plan.max_packets);
+		fprintf(stderr,
+		        "scanprobe: %" PRIu64 " probes exceed the packet bound %" PRIu64
+		        "; narrow the targets or raise --max-packets\n",
+		        plan.nprobes, plan.max_packets);
 		rc = 2;
 		goto out;
 	}
@@ -533,7 +572,8 @@ int main(int argc, char **argv)
 		struct sw_addr first;
 		targets_get(&plan.hosts, 0, &first);
 		if (send_raw_route_source(&first, &plan.env.src) != 0) {
-			fprintf(stderr, "scanprobe: no route to %s's network; use -S\n", argv[optind]);
+			fprintf(stderr, "scanprobe: no route to %s's network; use -S\n",
+			        argv[optind]);
 			rc = 1;
 			goto out;
 		}
@@ -567,7 +607,7 @@ int main(int argc, char **argv)
 				}
 				/* A bare number means milliseconds for these two. */
 				snprintf(ms, sizeof ms, "%.6f",
-					 strpbrk(val, "smh") ? v * 1000 : strtod(val, NULL));
+				         strpbrk(val, "smh") ? v * 1000 : strtod(val, NULL));
 				val = ms;
 			}
 			if (target_sim_set(sim, a.sim_key[i], val, err, sizeof err) != 0) {
@@ -576,12 +616,12 @@ int main(int argc, char **argv)
 			}
 		}
 		struct dryrun_opts o = {
-			.path = a.write,
-			.labels = a.labels,
-			.scanners = (unsigned)a.scanners,
-			.background = (unsigned)a.background,
-			.sim = sim,
-			.has_scan = has_scan,
+		    .path = a.write,
+		    .labels = a.labels,
+		    .scanners = (unsigned)a.scanners,
+		    .background = (unsigned)a.background,
+		    .sim = sim,
+		    .has_scan = has_scan,
 		};
 		if (dryrun_run(&plan, &o, &res) != 0) {
 			rc = 1;

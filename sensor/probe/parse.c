@@ -1,4 +1,5 @@
-/* parse.c — bounds-checked extraction of the reply fields scanprobe needs (not the sensor's decoder). */
+/* parse.c — bounds-checked extraction of the reply fields scanprobe needs (not the sensor's
+ * decoder). */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 /* Reads an IP header (either version) and positions c at its payload; fills addresses, proto,
  * ttl. Skips IPv6 extension headers we can walk (hop-by-hop, routing, destination options). */
 static int ip_header(struct cursor *c, uint8_t *v6, uint8_t *proto, uint8_t *ttl,
-		     struct sw_addr *src, struct sw_addr *dst, bool *later_frag)
+                     struct sw_addr *src, struct sw_addr *dst, bool *later_frag)
 {
 	uint8_t vhl;
 	if (!cursor_has(c, 1))
@@ -46,7 +47,8 @@ static int ip_header(struct cursor *c, uint8_t *v6, uint8_t *proto, uint8_t *ttl
 		for (int i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60 || nh == 44); i++) {
 			uint8_t next, hlen;
 			if (cursor_left(c) == 0)
-				break; /* an empty extension header: -sO probes are built that way */
+				break; /* an empty extension header: -sO probes are built that way
+				        */
 			if (!cursor_u8(c, &next) || !cursor_u8(c, &hlen))
 				return -1;
 			if (nh == 44) {
@@ -111,8 +113,8 @@ static int l4(struct cursor *c, struct parse_view *v)
 		    !cursor_be16(c, &v->icmp_seq))
 			return -1;
 		bool err = v->proto == IPPROTO_ICMP
-				   ? (v->icmp_type == 3 || v->icmp_type == 11 || v->icmp_type == 12)
-				   : v->icmp_type < 128;
+		               ? (v->icmp_type == 3 || v->icmp_type == 11 || v->icmp_type == 12)
+		               : v->icmp_type < 128;
 		if (err) {
 			struct cursor q = *c;
 			quoted(&q, v);

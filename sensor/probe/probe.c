@@ -6,10 +6,12 @@
 
 /* Every probe kind, one line each (zmap probe_modules style). */
 const struct probe_module *const probe_modules[] = {
-	&probe_syn,      &probe_connect,  &probe_fin,       &probe_null,      &probe_xmas,
-	&probe_maimon,   &probe_ack,      &probe_window,    &probe_udp,       &probe_ipproto,
-	&probe_ping_echo, &probe_ping_ts, &probe_ping_syn,  &probe_ping_ack,  &probe_ping_arp,
-	&probe_flood_syn, &probe_flood_rst, NULL,
+    &probe_syn,       &probe_connect,   &probe_fin,
+    &probe_null,      &probe_xmas,      &probe_maimon,
+    &probe_ack,       &probe_window,    &probe_udp,
+    &probe_ipproto,   &probe_ping_echo, &probe_ping_ts,
+    &probe_ping_syn,  &probe_ping_ack,  &probe_ping_arp,
+    &probe_flood_syn, &probe_flood_rst, NULL,
 };
 
 const struct probe_module *probe_find(const char *name)
@@ -54,7 +56,7 @@ static bool is_icmp_error(const struct parse_view *r)
 }
 
 bool probe_reply_key(const struct probe_module *m, const struct probe_env *env,
-		     const struct parse_view *r, struct sw_addr *host, uint16_t *port)
+                     const struct parse_view *r, struct sw_addr *host, uint16_t *port)
 {
 	if (m->arp) {
 		if (r->proto != 0 || r->arp_op != 2)
@@ -102,7 +104,7 @@ bool probe_reply_key(const struct probe_module *m, const struct probe_env *env,
 }
 
 int probe_plan_make(const struct probe_plan *plan, const struct probe_env *env, uint64_t idx,
-		    struct probe_target *t, struct build_spec *s)
+                    struct probe_target *t, struct build_spec *s)
 {
 	size_t np = plan->ports.n;
 	if (plan->mod->flood) {

@@ -7,10 +7,10 @@
 /* Linux's own SYN options (MSS, SACK permitted, timestamps, window scale 7), since the kernel,
  * not scanprobe, builds a connect scan's SYN; the timestamp values are filled per probe. */
 static const uint8_t linux_syn_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
-					   0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
+                                           0, 0, 0,    0,    0, 0, 1, 3,  3, 7};
 
 static int connect_make(const struct probe_env *env, const struct probe_target *t,
-			struct build_spec *s)
+                        struct build_spec *s)
 {
 	probe_tcp_base(env, t, TCP_SYN, s);
 	/* A kernel SYN: TTL 64, window 64240, DF, its own options; ephemeral port = env->sport. */
@@ -33,12 +33,12 @@ static enum probe_state connect_classify(const struct build_spec *s, const struc
 }
 
 const struct probe_module probe_connect = {
-	.name = "connect",
-	.flag = "-sT",
-	.kind = "connect_scan",
-	.axis = PA_PORTS,
-	.raw = false,
-	.silence = PS_FILTERED,
-	.make = connect_make,
-	.classify = connect_classify,
+    .name = "connect",
+    .flag = "-sT",
+    .kind = "connect_scan",
+    .axis = PA_PORTS,
+    .raw = false,
+    .silence = PS_FILTERED,
+    .make = connect_make,
+    .classify = connect_classify,
 };

@@ -1,4 +1,5 @@
-/* probe_flood.c — --flood syn|rst: many TCP segments at one port, optionally from spoofed sources. */
+/* probe_flood.c — --flood syn|rst: many TCP segments at one port, optionally from spoofed sources.
+ */
 #include <netinet/in.h>
 
 #include "scanwatch/packet.h"
@@ -15,7 +16,7 @@ static void spoofed(const struct probe_env *env, uint64_t i, bool v6, struct sw_
 			out->a[6 + k] = (uint8_t)(h >> (k * 6));
 	} else {
 		uint8_t v4[4] = {198, (uint8_t)(18 + ((h >> 16) & 1)), (uint8_t)(h >> 8),
-				 (uint8_t)h};
+		                 (uint8_t)h};
 		if (v4[3] == 0 || v4[3] == 255)
 			v4[3] = 1; /* neither network nor broadcast-looking */
 		addr_from_v4(out, v4);
@@ -23,7 +24,7 @@ static void spoofed(const struct probe_env *env, uint64_t i, bool v6, struct sw_
 }
 
 static void flood_base(const struct probe_env *env, const struct probe_target *t, uint8_t flags,
-		       struct build_spec *s)
+                       struct build_spec *s)
 {
 	struct probe_target tt = *t;
 	tt.port = env->flood_port;
@@ -61,25 +62,25 @@ static enum probe_state flood_classify(const struct build_spec *s, const struct 
 }
 
 const struct probe_module probe_flood_syn = {
-	.name = "flood-syn",
-	.flag = "--flood syn",
-	.kind = "syn_flood",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.flood = true,
-	.silence = PS_NONE,
-	.make = syn_make,
-	.classify = flood_classify,
+    .name = "flood-syn",
+    .flag = "--flood syn",
+    .kind = "syn_flood",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .flood = true,
+    .silence = PS_NONE,
+    .make = syn_make,
+    .classify = flood_classify,
 };
 
 const struct probe_module probe_flood_rst = {
-	.name = "flood-rst",
-	.flag = "--flood rst",
-	.kind = "rst_flood",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.flood = true,
-	.silence = PS_NONE,
-	.make = rst_make,
-	.classify = flood_classify,
+    .name = "flood-rst",
+    .flag = "--flood rst",
+    .kind = "rst_flood",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .flood = true,
+    .silence = PS_NONE,
+    .make = rst_make,
+    .classify = flood_classify,
 };

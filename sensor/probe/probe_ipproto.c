@@ -9,7 +9,7 @@
 #define IPPROTO_UDP_PROBE_PORT 40125
 
 static int ipproto_make(const struct probe_env *env, const struct probe_target *t,
-			struct build_spec *s)
+                        struct build_spec *s)
 {
 	uint8_t proto = (uint8_t)t->port;
 	bool v6 = !addr_is_v4(&t->dst);
@@ -22,11 +22,11 @@ static int ipproto_make(const struct probe_env *env, const struct probe_target *
 	}
 	uint64_t h = rng_mix(env->key, t->index, proto);
 	*s = (struct build_spec){
-		.src = env->src,
-		.dst = t->dst,
-		.proto = proto,
-		.ttl = (uint8_t)(37 + env->key % 27),
-		.ip_id = (uint16_t)h,
+	    .src = env->src,
+	    .dst = t->dst,
+	    .proto = proto,
+	    .ttl = (uint8_t)(37 + env->key % 27),
+	    .ip_id = (uint16_t)h,
 	};
 	if (proto == IPPROTO_UDP) {
 		s->sport = env->sport;
@@ -42,7 +42,7 @@ static int ipproto_make(const struct probe_env *env, const struct probe_target *
 static enum probe_state ipproto_classify(const struct build_spec *s, const struct parse_view *r)
 {
 	bool icmp_err = (r->proto == IPPROTO_ICMP && r->icmp_type == 3) ||
-			(r->proto == IPPROTO_ICMPV6 && (r->icmp_type == 1 || r->icmp_type == 4));
+	                (r->proto == IPPROTO_ICMPV6 && (r->icmp_type == 1 || r->icmp_type == 4));
 	if (icmp_err) {
 		if (!r->has_quote || r->q_proto != s->proto)
 			return PS_NONE;
@@ -61,12 +61,12 @@ static enum probe_state ipproto_classify(const struct build_spec *s, const struc
 }
 
 const struct probe_module probe_ipproto = {
-	.name = "ipproto",
-	.flag = "-sO",
-	.kind = "ip_proto_scan",
-	.axis = PA_PROTOS,
-	.raw = true,
-	.silence = PS_OPEN_FILTERED,
-	.make = ipproto_make,
-	.classify = ipproto_classify,
+    .name = "ipproto",
+    .flag = "-sO",
+    .kind = "ip_proto_scan",
+    .axis = PA_PROTOS,
+    .raw = true,
+    .silence = PS_OPEN_FILTERED,
+    .make = ipproto_make,
+    .classify = ipproto_classify,
 };

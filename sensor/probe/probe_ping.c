@@ -1,4 +1,5 @@
-/* probe_ping.c — -sn host discovery: ICMP echo (-PE), timestamp (-PP), TCP SYN/ACK (-PS/-PA), ARP (-PR). */
+/* probe_ping.c — -sn host discovery: ICMP echo (-PE), timestamp (-PP), TCP SYN/ACK (-PS/-PA), ARP
+ * (-PR). */
 #include <netinet/in.h>
 
 #include "scanwatch/packet.h"
@@ -8,18 +9,18 @@
 #define ICMP_TS_LEN 12
 
 static int echo_make(const struct probe_env *env, const struct probe_target *t,
-		     struct build_spec *s)
+                     struct build_spec *s)
 {
 	bool v6 = !addr_is_v4(&t->dst);
 	*s = (struct build_spec){
-		.src = env->src,
-		.dst = t->dst,
-		.proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP,
-		.ttl = (uint8_t)(37 + env->key % 27),
-		.ip_id = (uint16_t)rng_mix(env->key, t->index, 1),
-		.icmp_type = v6 ? 128 : 8, /* RFC 4443 4.1 / RFC 792 echo request */
-		.icmp_id = env->sport,     /* replies echo it back: our match key */
-		.icmp_seq = (uint16_t)t->index,
+	    .src = env->src,
+	    .dst = t->dst,
+	    .proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP,
+	    .ttl = (uint8_t)(37 + env->key % 27),
+	    .ip_id = (uint16_t)rng_mix(env->key, t->index, 1),
+	    .icmp_type = v6 ? 128 : 8, /* RFC 4443 4.1 / RFC 792 echo request */
+	    .icmp_id = env->sport,     /* replies echo it back: our match key */
+	    .icmp_seq = (uint16_t)t->index,
 	};
 	return 0;
 }
@@ -53,7 +54,7 @@ static enum probe_state ts_classify(const struct build_spec *s, const struct par
 }
 
 static int tcp_ping(const struct probe_env *env, const struct probe_target *t, uint8_t flags,
-		    struct build_spec *s)
+                    struct build_spec *s)
 {
 	struct probe_target tt = *t;
 	tt.port = env->ping_port;
@@ -92,57 +93,57 @@ static enum probe_state arp_classify(const struct build_spec *s, const struct pa
 }
 
 const struct probe_module probe_ping_echo = {
-	.name = "ping-echo",
-	.flag = "-PE",
-	.kind = "icmp_sweep",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.silence = PS_DOWN,
-	.make = echo_make,
-	.classify = echo_classify,
+    .name = "ping-echo",
+    .flag = "-PE",
+    .kind = "icmp_sweep",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .silence = PS_DOWN,
+    .make = echo_make,
+    .classify = echo_classify,
 };
 
 const struct probe_module probe_ping_ts = {
-	.name = "ping-timestamp",
-	.flag = "-PP",
-	.kind = "icmp_sweep",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.silence = PS_DOWN,
-	.make = ts_make,
-	.classify = ts_classify,
+    .name = "ping-timestamp",
+    .flag = "-PP",
+    .kind = "icmp_sweep",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .silence = PS_DOWN,
+    .make = ts_make,
+    .classify = ts_classify,
 };
 
 const struct probe_module probe_ping_syn = {
-	.name = "ping-syn",
-	.flag = "-PS",
-	.kind = "tcp_sweep",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.silence = PS_DOWN,
-	.make = syn_make,
-	.classify = tcp_classify,
+    .name = "ping-syn",
+    .flag = "-PS",
+    .kind = "tcp_sweep",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .silence = PS_DOWN,
+    .make = syn_make,
+    .classify = tcp_classify,
 };
 
 const struct probe_module probe_ping_ack = {
-	.name = "ping-ack",
-	.flag = "-PA",
-	.kind = "tcp_sweep",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.silence = PS_DOWN,
-	.make = ack_make,
-	.classify = tcp_classify,
+    .name = "ping-ack",
+    .flag = "-PA",
+    .kind = "tcp_sweep",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .silence = PS_DOWN,
+    .make = ack_make,
+    .classify = tcp_classify,
 };
 
 const struct probe_module probe_ping_arp = {
-	.name = "ping-arp",
-	.flag = "-PR",
-	.kind = "arp_sweep",
-	.axis = PA_HOSTS,
-	.raw = true,
-	.arp = true,
-	.silence = PS_DOWN,
-	.make = arp_make,
-	.classify = arp_classify,
+    .name = "ping-arp",
+    .flag = "-PR",
+    .kind = "arp_sweep",
+    .axis = PA_HOSTS,
+    .raw = true,
+    .arp = true,
+    .silence = PS_DOWN,
+    .make = arp_make,
+    .classify = arp_classify,
 };

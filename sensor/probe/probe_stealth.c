@@ -1,4 +1,5 @@
-/* probe_stealth.c — TCP scans without a SYN: -sF -sN -sX -sM (RFC 9293 3.10.7.1 probing), -sA -sW. */
+/* probe_stealth.c — TCP scans without a SYN: -sF -sN -sX -sM (RFC 9293 3.10.7.1 probing), -sA -sW.
+ */
 #include <netinet/in.h>
 
 #include "scanwatch/packet.h"
@@ -17,21 +18,21 @@ static int fin_make(const struct probe_env *env, const struct probe_target *t, s
 }
 
 static int null_make(const struct probe_env *env, const struct probe_target *t,
-		     struct build_spec *s)
+                     struct build_spec *s)
 {
 	probe_tcp_base(env, t, 0, s);
 	return 0;
 }
 
 static int xmas_make(const struct probe_env *env, const struct probe_target *t,
-		     struct build_spec *s)
+                     struct build_spec *s)
 {
 	probe_tcp_base(env, t, TCP_FIN | TCP_PSH | TCP_URG, s);
 	return 0;
 }
 
 static int maimon_make(const struct probe_env *env, const struct probe_target *t,
-		       struct build_spec *s)
+                       struct build_spec *s)
 {
 	probe_tcp_base(env, t, TCP_FIN | TCP_ACK, s);
 	return 0;
@@ -78,70 +79,70 @@ static enum probe_state window_classify(const struct build_spec *s, const struct
 }
 
 const struct probe_module probe_fin = {
-	.name = "fin",
-	.flag = "-sF",
-	.kind = "fin_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_OPEN_FILTERED,
-	.make = fin_make,
-	.classify = noack_classify,
+    .name = "fin",
+    .flag = "-sF",
+    .kind = "fin_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_OPEN_FILTERED,
+    .make = fin_make,
+    .classify = noack_classify,
 };
 
 const struct probe_module probe_null = {
-	.name = "null",
-	.flag = "-sN",
-	.kind = "null_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_OPEN_FILTERED,
-	.make = null_make,
-	.classify = noack_classify,
+    .name = "null",
+    .flag = "-sN",
+    .kind = "null_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_OPEN_FILTERED,
+    .make = null_make,
+    .classify = noack_classify,
 };
 
 const struct probe_module probe_xmas = {
-	.name = "xmas",
-	.flag = "-sX",
-	.kind = "xmas_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_OPEN_FILTERED,
-	.make = xmas_make,
-	.classify = noack_classify,
+    .name = "xmas",
+    .flag = "-sX",
+    .kind = "xmas_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_OPEN_FILTERED,
+    .make = xmas_make,
+    .classify = noack_classify,
 };
 
 /* Maimon (FIN/ACK): BSD stacks drop it on open ports; Linux resets it like any stray ACK. */
 const struct probe_module probe_maimon = {
-	.name = "maimon",
-	.flag = "-sM",
-	.kind = "maimon_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_OPEN_FILTERED,
-	.make = maimon_make,
-	.classify = noack_classify,
+    .name = "maimon",
+    .flag = "-sM",
+    .kind = "maimon_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_OPEN_FILTERED,
+    .make = maimon_make,
+    .classify = noack_classify,
 };
 
 const struct probe_module probe_ack = {
-	.name = "ack",
-	.flag = "-sA",
-	.kind = "ack_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_FILTERED,
-	.make = ack_make,
-	.classify = ack_classify,
+    .name = "ack",
+    .flag = "-sA",
+    .kind = "ack_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_FILTERED,
+    .make = ack_make,
+    .classify = ack_classify,
 };
 
 /* On the wire a window scan is an ACK scan, so a sensor may fairly call it either. */
 const struct probe_module probe_window = {
-	.name = "window",
-	.flag = "-sW",
-	.kind = "window_scan",
-	.kind_alt = "ack_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_FILTERED,
-	.make = ack_make,
-	.classify = window_classify,
+    .name = "window",
+    .flag = "-sW",
+    .kind = "window_scan",
+    .kind_alt = "ack_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_FILTERED,
+    .make = ack_make,
+    .classify = window_classify,
 };

@@ -16,22 +16,22 @@ static uint64_t addr_key(const struct sw_addr *a)
 }
 
 void probe_tcp_base(const struct probe_env *env, const struct probe_target *t, uint8_t flags,
-		    struct build_spec *s)
+                    struct build_spec *s)
 {
 	uint64_t h = rng_mix(env->key, addr_key(&t->dst), t->port);
 	*s = (struct build_spec){
-		.src = env->src,
-		.dst = t->dst,
-		.proto = IPPROTO_TCP,
-		/* A raw-packet scanner picks one TTL per run, as nmap does (37..63 here). */
-		.ttl = (uint8_t)(37 + env->key % 27),
-		.ip_id = (uint16_t)(h >> 48),
-		.sport = env->sport,
-		.dport = t->port,
-		.seq = (uint32_t)h, /* the cookie replies must acknowledge (zmap validation) */
-		.ack = (flags & TCP_ACK) ? (uint32_t)(h >> 32) : 0,
-		.flags = flags,
-		.win = 1024, /* nmap's raw TCP probes advertise 1024 */
+	    .src = env->src,
+	    .dst = t->dst,
+	    .proto = IPPROTO_TCP,
+	    /* A raw-packet scanner picks one TTL per run, as nmap does (37..63 here). */
+	    .ttl = (uint8_t)(37 + env->key % 27),
+	    .ip_id = (uint16_t)(h >> 48),
+	    .sport = env->sport,
+	    .dport = t->port,
+	    .seq = (uint32_t)h, /* the cookie replies must acknowledge (zmap validation) */
+	    .ack = (flags & TCP_ACK) ? (uint32_t)(h >> 32) : 0,
+	    .flags = flags,
+	    .win = 1024, /* nmap's raw TCP probes advertise 1024 */
 	};
 	if (flags & TCP_SYN) {
 		s->opts = probe_syn_opts;
@@ -56,8 +56,7 @@ bool probe_tcp_matches(const struct build_spec *s, const struct parse_view *r)
 	return false;
 }
 
-static int syn_make(const struct probe_env *env, const struct probe_target *t,
-		    struct build_spec *s)
+static int syn_make(const struct probe_env *env, const struct probe_target *t, struct build_spec *s)
 {
 	probe_tcp_base(env, t, TCP_SYN, s);
 	return 0;
@@ -80,12 +79,12 @@ static enum probe_state syn_classify(const struct build_spec *s, const struct pa
 }
 
 const struct probe_module probe_syn = {
-	.name = "syn",
-	.flag = "-sS",
-	.kind = "syn_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.silence = PS_FILTERED,
-	.make = syn_make,
-	.classify = syn_classify,
+    .name = "syn",
+    .flag = "-sS",
+    .kind = "syn_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .silence = PS_FILTERED,
+    .make = syn_make,
+    .classify = syn_classify,
 };

@@ -6,19 +6,19 @@
 /* nmap's UDP payload for 53: a DNS server status request (RFC 1035 header, opcode 2, no
  * questions), so a real server answers and the port reads open. */
 static const uint8_t dns_status[12] = {0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
-				       0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+                                       0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
 
 static int udp_make(const struct probe_env *env, const struct probe_target *t, struct build_spec *s)
 {
 	uint64_t h = rng_mix(env->key, t->index, t->port);
 	*s = (struct build_spec){
-		.src = env->src,
-		.dst = t->dst,
-		.proto = IPPROTO_UDP,
-		.ttl = (uint8_t)(37 + env->key % 27),
-		.ip_id = (uint16_t)h,
-		.sport = env->sport,
-		.dport = t->port,
+	    .src = env->src,
+	    .dst = t->dst,
+	    .proto = IPPROTO_UDP,
+	    .ttl = (uint8_t)(37 + env->key % 27),
+	    .ip_id = (uint16_t)h,
+	    .sport = env->sport,
+	    .dport = t->port,
 	};
 	if (t->port == 53) {
 		s->payload = dns_status;
@@ -40,13 +40,13 @@ static enum probe_state udp_classify(const struct build_spec *s, const struct pa
 }
 
 const struct probe_module probe_udp = {
-	.name = "udp",
-	.flag = "-sU",
-	.kind = "udp_scan",
-	.axis = PA_PORTS,
-	.raw = true,
-	.udp_ports = true,
-	.silence = PS_OPEN_FILTERED,
-	.make = udp_make,
-	.classify = udp_classify,
+    .name = "udp",
+    .flag = "-sU",
+    .kind = "udp_scan",
+    .axis = PA_PORTS,
+    .raw = true,
+    .udp_ports = true,
+    .silence = PS_OPEN_FILTERED,
+    .make = udp_make,
+    .classify = udp_classify,
 };

@@ -49,7 +49,7 @@ void results_set(struct probe_results *r, uint64_t idx, enum probe_state s)
 }
 
 int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
-		      const struct sw_addr *host, uint16_t port)
+                      const struct sw_addr *host, uint16_t port)
 {
 	int32_t pp = r->port_pos[port];
 	if (pp < 0)
@@ -73,7 +73,7 @@ int64_t results_index(const struct probe_results *r, const struct probe_plan *pl
 }
 
 bool results_observe(struct probe_results *r, const struct probe_plan *plan,
-		     const struct probe_env *env, const struct parse_view *v)
+                     const struct probe_env *env, const struct parse_view *v)
 {
 	struct sw_addr host;
 	uint16_t port;
@@ -96,7 +96,7 @@ bool results_observe(struct probe_results *r, const struct probe_plan *plan,
 }
 
 static enum probe_state state_at(const struct probe_plan *plan, const struct probe_results *r,
-				 uint64_t i)
+                                 uint64_t i)
 {
 	enum probe_state s = (enum probe_state)r->state[i];
 	return s == PS_NONE ? plan->mod->silence : s;
@@ -110,20 +110,20 @@ static const char *proto_of(const struct probe_plan *plan)
 }
 
 static void print_summary_json(FILE *f, const struct probe_plan *plan,
-			       const struct probe_results *r)
+                               const struct probe_results *r)
 {
 	fprintf(f,
-		"\"summary\":{\"probes\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"received\":%" PRIu64
-		",\"written\":%" PRIu64 ",\"elapsed\":%.6f}",
-		plan->nprobes, r->sent, r->received, r->written, r->elapsed);
+	        "\"summary\":{\"probes\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"received\":%" PRIu64
+	        ",\"written\":%" PRIu64 ",\"elapsed\":%.6f}",
+	        plan->nprobes, r->sent, r->received, r->written, r->elapsed);
 }
 
 static void print_json(FILE *f, const struct probe_plan *plan, const struct probe_results *r)
 {
 	char a[ADDR_TEXT_MAX];
 	bool all = r->n <= RESULTS_JSON_ALL_MAX;
-	fprintf(f, "{\"scan\":\"%s\",\"flag\":\"%s\",\"kind\":\"%s\",\"dry_run\":%s,", plan->mod->name,
-		plan->mod->flag, plan->mod->kind, r->dry ? "true" : "false");
+	fprintf(f, "{\"scan\":\"%s\",\"flag\":\"%s\",\"kind\":\"%s\",\"dry_run\":%s,",
+	        plan->mod->name, plan->mod->flag, plan->mod->kind, r->dry ? "true" : "false");
 	fprintf(f, "\"source\":\"%s\",", addr_format(&plan->env.src, a));
 	if (plan->mod->flood) {
 		fprintf(f, "\"hosts\":[],");
@@ -145,7 +145,8 @@ static void print_json(FILE *f, const struct probe_plan *plan, const struct prob
 		fprintf(f, "%s{\"addr\":\"%s\"", first_host ? "" : ",", addr_format(&addr, a));
 		first_host = false;
 		if (plan->mod->axis == PA_HOSTS) {
-			fprintf(f, ",\"state\":\"%s\"}", probe_state_name(state_at(plan, r, h * np)));
+			fprintf(f, ",\"state\":\"%s\"}",
+			        probe_state_name(state_at(plan, r, h * np)));
 			continue;
 		}
 		fprintf(f, ",\"ports\":[");
@@ -155,8 +156,8 @@ static void print_json(FILE *f, const struct probe_plan *plan, const struct prob
 			if (!all && r->state[i] == PS_NONE)
 				continue;
 			fprintf(f, "%s{\"port\":%u,\"proto\":\"%s\",\"state\":\"%s\"}",
-				first_port ? "" : ",", plan->ports.v[p], proto_of(plan),
-				probe_state_name(state_at(plan, r, i)));
+			        first_port ? "" : ",", plan->ports.v[p], proto_of(plan),
+			        probe_state_name(state_at(plan, r, i)));
 			first_port = false;
 		}
 		fprintf(f, "]}");
@@ -170,11 +171,12 @@ static void print_table(FILE *f, const struct probe_plan *plan, const struct pro
 {
 	char a[ADDR_TEXT_MAX];
 	size_t np = plan->ports.n;
-	fprintf(f, "scanprobe %s (%s) from %s%s: %" PRIu64 " probes, %" PRIu64 " sent, %" PRIu64
-		   " replies, %.3f s\n",
-		plan->mod->name, plan->mod->flag, addr_format(&plan->env.src, a),
-		r->dry ? " (dry run, simulated target)" : "", plan->nprobes, r->sent, r->received,
-		r->elapsed);
+	fprintf(f,
+	        "scanprobe %s (%s) from %s%s: %" PRIu64 " probes, %" PRIu64 " sent, %" PRIu64
+	        " replies, %.3f s\n",
+	        plan->mod->name, plan->mod->flag, addr_format(&plan->env.src, a),
+	        r->dry ? " (dry run, simulated target)" : "", plan->nprobes, r->sent, r->received,
+	        r->elapsed);
 	if (r->dry)
 		fprintf(f, "%" PRIu64 " packets written\n", r->written);
 	if (plan->mod->flood)
@@ -210,10 +212,12 @@ static void print_table(FILE *f, const struct probe_plan *plan, const struct pro
 		fprintf(f, "\nHost %s\n", addr_format(&addr, a));
 		if (np > 1 && count[common] * 2 > np)
 			fprintf(f, "Not shown: %" PRIu64 " %s %s\n", count[common],
-				probe_state_name(common), plan->mod->axis == PA_PROTOS ? "protocols" : "ports");
+			        probe_state_name(common),
+			        plan->mod->axis == PA_PROTOS ? "protocols" : "ports");
 		else
 			common = PS_NONE;
-		fprintf(f, "%-10s %s\n", plan->mod->axis == PA_PROTOS ? "PROTOCOL" : "PORT", "STATE");
+		fprintf(f, "%-10s %s\n", plan->mod->axis == PA_PROTOS ? "PROTOCOL" : "PORT",
+		        "STATE");
 		for (size_t p = 0; p < np; p++) {
 			enum probe_state s = state_at(plan, r, h * np + p);
 			if (s == common)
@@ -225,8 +229,7 @@ static void print_table(FILE *f, const struct probe_plan *plan, const struct pro
 	}
 }
 
-void results_print(FILE *f, const struct probe_plan *plan, const struct probe_results *r,
-		   bool json)
+void results_print(FILE *f, const struct probe_plan *plan, const struct probe_results *r, bool json)
 {
 	if (json)
 		print_json(f, plan, r);

@@ -17,7 +17,10 @@ void rng_seed(struct rng *r, uint64_t seed)
 		r->s[i] = splitmix(&x);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
 
 /* xoshiro256** (Blackman, Vigna): fast, and its output is fixed by the seed on every platform. */
 uint64_t rng_next(struct rng *r)

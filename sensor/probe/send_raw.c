@@ -1,4 +1,5 @@
-/* send_raw.c — scanprobe's live engine: raw IP sockets out, an AF_PACKET socket in, connect() for -sT. */
+/* send_raw.c — scanprobe's live engine: raw IP sockets out, an AF_PACKET socket in, connect() for
+ * -sT. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ static double now(void)
 }
 
 static void to_sockaddr(const struct sw_addr *a, uint16_t port, struct sockaddr_storage *ss,
-			socklen_t *len)
+                        socklen_t *len)
 {
 	memset(ss, 0, sizeof *ss);
 	if (addr_is_v4(a)) {
@@ -76,10 +77,10 @@ static int no_raw(const struct probe_plan *plan, int err)
 {
 	if (err == EPERM || err == EACCES)
 		fprintf(stderr,
-			"scanprobe: %s needs raw sockets (CAP_NET_RAW): run it as root or with "
-			"cap_net_raw, or use -sT (works unprivileged), or --write FILE.pcap for a "
-			"dry run\n",
-			plan->mod->flag);
+		        "scanprobe: %s needs raw sockets (CAP_NET_RAW): run it as root or with "
+		        "cap_net_raw, or use -sT (works unprivileged), or --write FILE.pcap for a "
+		        "dry run\n",
+		        plan->mod->flag);
 	else
 		fprintf(stderr, "scanprobe: cannot open a raw socket: %s\n", strerror(err));
 	return -1;
@@ -92,7 +93,8 @@ static void drain_rx(int rx, const struct probe_plan *plan, struct probe_results
 	for (;;) {
 		struct sockaddr_ll sll;
 		socklen_t sl = sizeof sll;
-		ssize_t n = recvfrom(rx, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&sll, &sl);
+		ssize_t n =
+		    recvfrom(rx, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&sll, &sl);
 		if (n < 0)
 			return;
 		if (sll.sll_pkttype == PACKET_OUTGOING)
@@ -108,8 +110,7 @@ static void drain_rx(int rx, const struct probe_plan *plan, struct probe_results
 }
 
 /* Waits for replies until time t (monotonic seconds). */
-static void wait_until(int rx, double t, const struct probe_plan *plan,
-		       struct probe_results *res)
+static void wait_until(int rx, double t, const struct probe_plan *plan, struct probe_results *res)
 {
 	for (;;) {
 		drain_rx(rx, plan, res);
@@ -158,7 +159,7 @@ static int run_raw(const struct probe_plan *plan, struct probe_results *res)
 				continue;
 			if (res->sent >= plan->max_packets || now() > deadline) {
 				fprintf(stderr, "scanprobe: stopped at the %s bound\n",
-					res->sent >= plan->max_packets ? "packet" : "time");
+				        res->sent >= plan->max_packets ? "packet" : "time");
 				stopped = true;
 				break;
 			}
@@ -168,7 +169,7 @@ static int run_raw(const struct probe_plan *plan, struct probe_results *res)
 			if (probe_plan_make(plan, &plan->env, idx, &t, &spec) != 0 ||
 			    build_packet(&spec, &pkt) != 0) {
 				fprintf(stderr, "scanprobe: %s cannot probe this target\n",
-					plan->mod->flag);
+				        plan->mod->flag);
 				goto fail;
 			}
 			wait_until(rx, next, plan, res);
@@ -177,7 +178,8 @@ static int run_raw(const struct probe_plan *plan, struct probe_results *res)
 			to_sockaddr(&t.dst, 0, &ss, &len);
 			if (sendto(tx, pkt.b, pkt.len, 0, (struct sockaddr *)&ss, len) < 0) {
 				if (errno == ENOBUFS || errno == EAGAIN) {
-					next = now() + 0.001; /* queue full: back off, resend later */
+					next =
+					    now() + 0.001; /* queue full: back off, resend later */
 					continue;
 				}
 				fprintf(stderr, "scanprobe: sendto: %s\n", strerror(errno));
@@ -264,9 +266,22 @@ static int run_connect(const struct probe_plan *plan, struct probe_results *res)
 			struct sockaddr_storage ss;
 			socklen_t len;
 			to_sockaddr(&t.dst, t.port, &ss, &len);
-			int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			int fd =
+			    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			if (fd < 0) {
 				fprintf(stderr, "scanprobe: socket: %s\n", strerror(errno));
+				goto fail;
+			}
+			/* From the plan's source (-S, or the route's own choice): port 0, since
+			 * many connections cannot share one port (-g does not apply to -sT). */
+			struct sockaddr_storage from;
+			socklen_t fromlen;
+			to_sockaddr(&plan->env.src, 0, &from, &fromlen);
+			if (bind(fd, (struct sockaddr *)&from, fromlen) != 0) {
+				char a[ADDR_TEXT_MAX];
+				fprintf(stderr, "scanprobe: cannot use source %s: %s\n",
+				        addr_format(&plan->env.src, a), strerror(errno));
+				close(fd);
 				goto fail;
 			}
 			res->sent++;
@@ -291,7 +306,7 @@ static int run_connect(const struct probe_plan *plan, struct probe_results *res)
 		if (live == 0 && (!more || bounded)) {
 			if (more)
 				fprintf(stderr, "scanprobe: stopped at the %s bound\n",
-					res->sent >= plan->max_packets ? "packet" : "time");
+				        res->sent >= plan->max_packets ? "packet" : "time");
 			break;
 		}
 		double wake = more ? next : tnow + 0.05;

@@ -1,4 +1,5 @@
-/* target_sim.c — the dry run's simulated target: which hosts and ports answer, and how Linux answers. */
+/* target_sim.c — the dry run's simulated target: which hosts and ports answer, and how Linux
+ * answers. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,7 @@ static int node_list(yaml_document_t *d, yaml_node_t *n, char *buf, size_t len)
 }
 
 static int set_ports(const char *text, unsigned min, unsigned max, bool *arr, size_t arrlen,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	struct ports p = {0};
 	if (targets_ports(text, min, max, &p, err, errlen) != 0)
@@ -201,7 +202,7 @@ int target_sim_load(struct target_sim *s, const char *path, char *err, size_t er
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
 		snprintf(err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "YAML error");
+		         parser.problem ? parser.problem : "YAML error");
 		goto fail;
 	}
 	have_doc = true;
@@ -225,7 +226,7 @@ int target_sim_load(struct target_sim *s, const char *path, char *err, size_t er
 		const char *key = (const char *)k->data.scalar.value;
 		if (node_list(&doc, v, val, sizeof val) != 0) {
 			snprintf(err, errlen, "%s:%zu: %s: a value or a list of values", path,
-				 k->start_mark.line + 1, key);
+			         k->start_mark.line + 1, key);
 			goto fail;
 		}
 		if (apply(s, key, val, msg, sizeof msg) != 0) {
@@ -266,17 +267,17 @@ static double delay(const struct target_sim *s, struct rng *r)
 
 /* A reply from the probed host back to the prober. */
 static struct build_spec reply_base(const struct target_sim *s, const struct parse_view *pv,
-				    struct rng *r, uint8_t proto)
+                                    struct rng *r, uint8_t proto)
 {
 	return (struct build_spec){
-		.src = pv->dst,
-		.dst = pv->src,
-		.proto = proto,
-		.ttl = s->ttl,
-		.ip_id = (uint16_t)rng_next(r),
-		.df = proto == IPPROTO_TCP, /* Linux sets DF on TCP (path MTU discovery) */
-		.sport = pv->dport,
-		.dport = pv->sport,
+	    .src = pv->dst,
+	    .dst = pv->src,
+	    .proto = proto,
+	    .ttl = s->ttl,
+	    .ip_id = (uint16_t)rng_next(r),
+	    .df = proto == IPPROTO_TCP, /* Linux sets DF on TCP (path MTU discovery) */
+	    .sport = pv->dport,
+	    .dport = pv->sport,
 	};
 }
 
@@ -294,8 +295,8 @@ static int add(struct sim_out *out, int *n, double d, const struct build_spec *s
 
 /* ICMP error quoting the probe (RFC 792 / RFC 4443). */
 static int icmp_error(const struct target_sim *s, const struct parse_view *pv,
-		      const struct build_spec *probe, struct rng *r, uint8_t type, uint8_t code,
-		      uint32_t pointer, struct sim_out *out, int *n, double d)
+                      const struct build_spec *probe, struct rng *r, uint8_t type, uint8_t code,
+                      uint32_t pointer, struct sim_out *out, int *n, double d)
 {
 	struct build_pkt q;
 	if (build_packet(probe, &q) != 0)
@@ -312,7 +313,7 @@ static int icmp_error(const struct target_sim *s, const struct parse_view *pv,
 }
 
 static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
-		      const struct parse_view *pv, struct rng *r, struct sim_out *out, int *n)
+                      const struct parse_view *pv, struct rng *r, struct sim_out *out, int *n)
 {
 	double d = delay(s, r);
 	enum port_state st = port_state(s, false, pv->dport);
@@ -334,14 +335,14 @@ static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
 			return 0; /* spoofed or not, a flooder does not answer */
 		/* The prober's side: back from the host's point of view. */
 		struct build_spec b = {
-			.src = pv->src,
-			.dst = pv->dst,
-			.proto = IPPROTO_TCP,
-			.ttl = 64, /* the prober's kernel, not its raw socket, sends these */
-			.ip_id = (uint16_t)rng_next(r),
-			.sport = pv->sport,
-			.dport = pv->dport,
-			.seq = pv->seq + 1,
+		    .src = pv->src,
+		    .dst = pv->dst,
+		    .proto = IPPROTO_TCP,
+		    .ttl = 64, /* the prober's kernel, not its raw socket, sends these */
+		    .ip_id = (uint16_t)rng_next(r),
+		    .sport = pv->sport,
+		    .dport = pv->dport,
+		    .seq = pv->seq + 1,
 		};
 		if (m == &probe_connect) {
 			/* connect() completes the handshake, then closes with a RST (linger 0). */
@@ -373,13 +374,13 @@ static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
 	a.flags = TCP_RST | TCP_ACK;
 	a.seq = 0;
 	a.ack = pv->seq + ((pv->flags & TCP_SYN) ? 1 : 0) + ((pv->flags & TCP_FIN) ? 1 : 0) +
-		pv->paylen;
+	        pv->paylen;
 	return add(out, n, d, &a);
 }
 
 int target_sim_answer(const struct target_sim *s, const struct probe_module *m,
-		      const struct parse_view *pv, const struct build_spec *probe, struct rng *r,
-		      struct sim_out out[SIM_MAX_OUT])
+                      const struct parse_view *pv, const struct build_spec *probe, struct rng *r,
+                      struct sim_out out[SIM_MAX_OUT])
 {
 	int n = 0;
 	if (m->arp) {
@@ -391,7 +392,7 @@ int target_sim_answer(const struct target_sim *s, const struct probe_module *m,
 		out[0].delay = delay(s, r);
 		out[0].arp = true;
 		out[0].rawlen = (uint16_t)build_arp(out[0].raw, 2, sha, pv->arp_tpa.a + 12, tha,
-						    pv->arp_spa.a + 12);
+		                                    pv->arp_spa.a + 12);
 		return 1;
 	}
 	if (!target_sim_host_up(s, &pv->dst))
@@ -473,13 +474,12 @@ int target_sim_answer(const struct target_sim *s, const struct probe_module *m,
 	 * unrecognized next header, pointing at the IPv6 header's next-header octet. */
 	d = delay(s, r);
 	if (icmp_error(s, pv, probe, r, pv->v6 ? 4 : 3, pv->v6 ? 1 : 2, pv->v6 ? 6 : 0, out, &n,
-		       d) != 0)
+	               d) != 0)
 		return -1;
 	return n;
 }
 
-int target_sim_set(struct target_sim *s, const char *key, const char *val, char *err,
-		   size_t errlen)
+int target_sim_set(struct target_sim *s, const char *key, const char *val, char *err, size_t errlen)
 {
 	char buf[8192];
 	if (strlen(val) >= sizeof buf) {

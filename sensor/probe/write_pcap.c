@@ -1,4 +1,5 @@
-/* write_pcap.c — scanprobe's buffered pcap writer (classic libpcap format, Ethernet, microseconds). */
+/* write_pcap.c — scanprobe's buffered pcap writer (classic libpcap format, Ethernet, microseconds).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #define WRITE_PCAP_BUF (4u << 20)
 /* Snapshot length written into the header; frames are never longer than BUILD_MAX + 14. */
 #define WRITE_PCAP_SNAPLEN 65535
-#define DLT_EN10MB_VALUE 1
+#define DLT_EN10MB_VALUE   1
 
 struct write_pcap {
 	FILE *f;
@@ -64,7 +65,7 @@ struct write_pcap *write_pcap_open(const char *path)
 	le32(h + 20, DLT_EN10MB_VALUE);
 	w->used = 24;
 	return w;
-fail: {
+fail : {
 	int e = errno;
 	free(w->buf);
 	free(w);

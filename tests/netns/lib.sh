@@ -251,6 +251,28 @@ sw_route_sweep_net() {
 	sw_check_no_default_route "$SW_NS_TGT"
 }
 
+# sw_route_sweep_net6 NET UP — the IPv6 counterpart of sw_route_sweep_net:
+# NET (a prefix inside 2001:2:0:1::/64) is routed from the scanner through
+# the target's link address; the addresses in UP answer (AnyIP on lo), the
+# rest of NET are blackholed and look down. No forwarding anywhere.
+sw_route_sweep_net6() {
+	local net=$1 up=$2
+	[[ $net == 2001:2:0:1:* && $up == 2001:2:0:1:* ]] || sw_fail "IPv6 sweep networks must be inside 2001:2:0:1::/64"
+	ip -n "$SW_NS_TGT" -6 route add local "$up" dev lo
+	ip -n "$SW_NS_TGT" -6 route add blackhole "$net"
+	ip -n "$SW_NS_SCAN" -6 route add "$net" via "$SW_TGT6" dev "$SW_IF_SCAN"
+	sw_check_no_default_route "$SW_NS_SCAN"
+	sw_check_no_default_route "$SW_NS_TGT"
+}
+
+# sw_mac NS IFACE — prints the link-layer address of IFACE in namespace NS.
+sw_mac() {
+	local mac
+	mac=$(ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p')
+	[[ -n $mac ]] || sw_fail "cannot read the MAC address of $2 in $1"
+	echo "$mac"
+}
+
 # sw_bg NS NAME COMMAND... — starts COMMAND in namespace NS in the background,
 # stdout/stderr in $SW_DIR/NAME.out/.err; its pid is left in SW_LAST_PID
 # (`ip netns exec` execs the command, so the pid is the command's own).
@@ -284,19 +306,23 @@ sw_services_ready() {
 	sw_file_has "$SW_DIR/services.ready" READY
 }
 
-# sw_capture_start [NAME] — tcpdump on the target's veth (sees both directions
-# of everything on the link), full snaplen, every packet flushed. Returns once
-# tcpdump reports it is listening, so no early packet is missed. Files are
-# named *.pcap so Debian's AppArmor profile for tcpdump allows them anywhere.
+# sw_capture_start [NAME [IFACE [TCPDUMP-OPTION...]]] — tcpdump on the
+# target's veth (sees both directions of everything on the link), full
+# snaplen, every packet flushed. Returns once tcpdump reports it is listening,
+# so no early packet is missed. Files are named *.pcap so Debian's AppArmor
+# profile for tcpdump allows them anywhere. IFACE (default the target's veth)
+# and extra options let a test pick another link type, e.g.
+# `sw_capture_start NAME any -y LINUX_SLL2` for Linux cooked v2 headers.
 sw_capture_start() {
-	local name=${1:-capture}
+	local name=${1:-capture} iface=${2:-$SW_IF_TGT}
+	shift $(($# > 2 ? 2 : $#))
 	SW_CAP_NAME=$name
 	SW_CAP_RAW=$SW_DIR/$name.raw.pcap
 	SW_CAP=$SW_DIR/$name.pcap
 	# -Z root: Debian's tcpdump otherwise drops to user tcpdump before it
 	# opens the output file, and could not write into a root-owned directory.
-	sw_bg "$SW_NS_TGT" "$name.tcpdump" tcpdump -n -i "$SW_IF_TGT" -U -w "$SW_CAP_RAW" \
-		-s 262144 --immediate-mode -Z root
+	sw_bg "$SW_NS_TGT" "$name.tcpdump" tcpdump -n -i "$iface" -U -w "$SW_CAP_RAW" \
+		-s 262144 --immediate-mode -Z root "$@"
 	SW_CAP_PID=$SW_LAST_PID
 	sw_poll "$SW_POLL_DEADLINE" "tcpdump to start listening" sw_capture_listening
 }

@@ -85,10 +85,11 @@ static void test_utf8(void)
 	/* Well-formed sequences pass through unchanged, including the extremes. */
 	CHECK_ESC("caf\xc3\xa9", "\"caf\xc3\xa9\"");
 	CHECK_ESC("\xe2\x82\xac", "\"\xe2\x82\xac\"");
-	CHECK_ESC("\xf0\x9d\x84\x9e", "\"\xf0\x9d\x84\x9e\"");         /* U+1D11E */
-	CHECK_ESC("\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\"");         /* U+0080, U+07FF */
+	CHECK_ESC("\xf0\x9d\x84\x9e", "\"\xf0\x9d\x84\x9e\"");                 /* U+1D11E */
+	CHECK_ESC("\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\"");                 /* U+0080, U+07FF */
 	CHECK_ESC("\xe0\xa0\x80\xef\xbf\xbf", "\"\xe0\xa0\x80\xef\xbf\xbf\""); /* U+0800, U+FFFF */
-	CHECK_ESC("\xed\x9f\xbf\xee\x80\x80", "\"\xed\x9f\xbf\xee\x80\x80\""); /* around surrogates */
+	CHECK_ESC("\xed\x9f\xbf\xee\x80\x80",
+	          "\"\xed\x9f\xbf\xee\x80\x80\""); /* around surrogates */
 	CHECK_ESC("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
 	CHECK_ESC("\xef\xbf\xbd", "\"\xef\xbf\xbd\"");
 	/* Line and paragraph separators are escaped for JavaScript consumers. */
@@ -138,7 +139,8 @@ static void test_utf8_random(void)
 			x ^= x >> 7;
 			x ^= x << 17;
 			/* Bias toward the bytes that make multibyte trouble. */
-			in[i] = (x & 3) ? (unsigned char)(0x80 | (x >> 8)) : (unsigned char)(x >> 16);
+			in[i] =
+			    (x & 3) ? (unsigned char)(0x80 | (x >> 8)) : (unsigned char)(x >> 16);
 		}
 		out = str_value((const char *)in, n);
 		if (out == NULL || !valid_utf8((const unsigned char *)out, strlen(out))) {
@@ -213,7 +215,8 @@ static void test_structure(void)
 	json_double(&w, 1.5);
 	json_object_end(&w);
 	CHECK(json_finish(&w) > 0);
-	CHECK_STR(buf, "{\"a\":\"x\",\"b\":2,\"c\":-3,\"d\":[true,false,null,{},[]],\"k\\\"ey\":1.5}");
+	CHECK_STR(buf,
+	          "{\"a\":\"x\",\"b\":2,\"c\":-3,\"d\":[true,false,null,{},[]],\"k\\\"ey\":1.5}");
 	CHECK_EQ_U(json_finish(&w), strlen(buf));
 
 	/* Misuse is reported, not rendered. */
@@ -265,7 +268,8 @@ static void sample_doc(struct json_writer *w)
 	json_object_begin(w);
 	json_kv_string(w, "phase", "open");
 	json_kv_uint(w, "seq", 18446744073709551615ull);
-	json_kv_string(w, "evidence", "ctl\x01 quote\" bs\\ bad\xff utf8 \xe2\x82\xac sep\xe2\x80\xa8");
+	json_kv_string(w, "evidence",
+	               "ctl\x01 quote\" bs\\ bad\xff utf8 \xe2\x82\xac sep\xe2\x80\xa8");
 	json_key(w, "ports");
 	json_array_begin(w);
 	for (int i = 0; i < 5; i++)

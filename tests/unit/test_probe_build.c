@@ -1,4 +1,5 @@
-/* test_probe_build.c — scanprobe's checksums, packet templates, RFC 1624 patching, targets, ports, safety. */
+/* test_probe_build.c — scanprobe's checksums, packet templates, RFC 1624 patching, targets, ports,
+ * safety. */
 #include <netinet/in.h>
 #include <stdlib.h>
 
@@ -72,11 +73,11 @@ static void test_known_vectors(void)
 	CHECK_EQ_U(build_fold(build_sum(rfc1071, 8, 0)), (uint16_t)~0xddf2);
 	/* A classic IPv4 header (192.168.0.1 -> 192.168.0.199, UDP) whose checksum is 0xb861. */
 	uint8_t ip[20] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-			  0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+	                  0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
 	CHECK_EQ_U(build_cksum(ip, 20), 0xb861);
 	/* Odd length: the last byte is padded with zero. */
 	static const uint8_t odd[3] = {0x12, 0x34, 0x56};
-	CHECK_EQ_U(build_cksum(odd, 3), (uint16_t)~(0x1234 + 0x5600));
+	CHECK_EQ_U(build_cksum(odd, 3), (uint16_t) ~(0x1234 + 0x5600));
 	/* All-zero data sums to zero: checksum 0xffff. */
 	static const uint8_t zero[6];
 	CHECK_EQ_U(build_cksum(zero, 6), 0xffff);
@@ -85,9 +86,15 @@ static void test_known_vectors(void)
 
 	/* A SYN whose checksum was computed by hand (and agrees with tcpdump):
 	 * 198.18.0.1:40000 -> 198.18.0.2:80, seq 1, win 1024, no options. */
-	struct build_spec s = {.src = v4("198.18.0.1"), .dst = v4("198.18.0.2"),
-			       .proto = IPPROTO_TCP, .ttl = 64, .sport = 40000, .dport = 80,
-			       .seq = 1, .flags = 0x02, .win = 1024};
+	struct build_spec s = {.src = v4("198.18.0.1"),
+	                       .dst = v4("198.18.0.2"),
+	                       .proto = IPPROTO_TCP,
+	                       .ttl = 64,
+	                       .sport = 40000,
+	                       .dport = 80,
+	                       .seq = 1,
+	                       .flags = 0x02,
+	                       .win = 1024};
 	struct build_pkt p;
 	CHECK(build_packet(&s, &p) == 0);
 	/* pseudo: c612+0001+c612+0002+0006+0014 = 0x18c41; tcp: 9c40+0050+0000+0001+0000+0000
@@ -97,7 +104,7 @@ static void test_known_vectors(void)
 }
 
 static void random_spec(struct rng *r, struct build_spec *s, uint8_t *payload, uint8_t *opts,
-			bool v6, uint8_t proto)
+                        bool v6, uint8_t proto)
 {
 	memset(s, 0, sizeof *s);
 	uint8_t a[16], b[16];
@@ -147,9 +154,8 @@ static void test_every_type(void)
 		uint8_t proto;
 		bool pseudo;
 	} types[] = {
-		{false, IPPROTO_TCP, true},     {false, IPPROTO_UDP, true},
-		{false, IPPROTO_ICMP, false},   {true, IPPROTO_TCP, true},
-		{true, IPPROTO_UDP, true},      {true, IPPROTO_ICMPV6, true},
+	    {false, IPPROTO_TCP, true}, {false, IPPROTO_UDP, true}, {false, IPPROTO_ICMP, false},
+	    {true, IPPROTO_TCP, true},  {true, IPPROTO_UDP, true},  {true, IPPROTO_ICMPV6, true},
 	};
 	struct rng r;
 	rng_seed(&r, 1);
@@ -168,11 +174,12 @@ static void test_every_type(void)
 			if (ref_verify(&p, types[t].proto, types[t].pseudo) != 0)
 				bad++;
 			/* RFC 768: UDP never transmits a zero checksum it computed. */
-			if (types[t].proto == IPPROTO_UDP && p.b[p.l4_ck] == 0 && p.b[p.l4_ck + 1] == 0)
+			if (types[t].proto == IPPROTO_UDP && p.b[p.l4_ck] == 0 &&
+			    p.b[p.l4_ck + 1] == 0)
 				bad++;
 			if (parse_l3(p.b, p.len, &v) != 0 || v.proto != s.proto ||
-			    !addr_eq(&v.src, &s.src) || !addr_eq(&v.dst, &s.dst) || v.ttl != s.ttl ||
-			    v.paylen != s.paylen) {
+			    !addr_eq(&v.src, &s.src) || !addr_eq(&v.dst, &s.dst) ||
+			    v.ttl != s.ttl || v.paylen != s.paylen) {
 				badparse++;
 				continue;
 			}
@@ -215,7 +222,7 @@ static void test_pseudo(void)
 	struct sw_addr s4 = v4("198.18.0.1"), d4 = v4("198.19.255.254");
 	uint8_t ph4[12] = {198, 18, 0, 1, 198, 19, 255, 254, 0, 17, 0x01, 0x23};
 	CHECK_EQ_U(build_fold(build_pseudo_sum(&s4, &d4, 17, 0x123)),
-		   (uint16_t)~ref_fold_sum(ph4, 12));
+	           (uint16_t)~ref_fold_sum(ph4, 12));
 	struct sw_addr s6, d6;
 	addr_parse("2001:2::1", &s6);
 	addr_parse("2001:2:0:ffff::fe", &d6);
@@ -224,7 +231,7 @@ static void test_pseudo(void)
 	memcpy(ph6 + 16, d6.a, 16);
 	ph6[33] = 0x01, ph6[34] = 0x02, ph6[35] = 0x03, ph6[39] = 6; /* 32-bit length 0x10203 */
 	CHECK_EQ_U(build_fold(build_pseudo_sum(&s6, &d6, 6, 0x10203)),
-		   (uint16_t)~ref_fold_sum(ph6, 40));
+	           (uint16_t)~ref_fold_sum(ph6, 40));
 }
 
 /* RFC 1624: patching fields with incremental updates equals recomputing from scratch. */
@@ -257,9 +264,11 @@ static void test_incremental(void)
 				break;
 			}
 			case 1: /* ports (TCP, UDP) or identifier and sequence (ICMP), not the
-				 * checksum field itself */
-				build_patch(&p, p.l4 + (proto == IPPROTO_TCP || proto == IPPROTO_UDP ? 0 : 4),
-					    nb, 4, BUILD_CK_L4);
+			         * checksum field itself */
+				build_patch(
+				    &p,
+				    p.l4 + (proto == IPPROTO_TCP || proto == IPPROTO_UDP ? 0 : 4),
+				    nb, 4, BUILD_CK_L4);
 				break;
 			case 2: /* IPv4 identification (or IPv6 payload-free flow bits) */
 				if (!v6)
@@ -282,8 +291,12 @@ static void test_incremental(void)
 
 	/* RFC 768 corner: a UDP datagram whose computed checksum is 0 carries 0xffff; patching
 	 * must keep the substitution consistent both ways. */
-	struct build_spec s = {.src = v4("198.18.0.1"), .dst = v4("198.18.0.2"),
-			       .proto = IPPROTO_UDP, .ttl = 64, .sport = 1, .dport = 2};
+	struct build_spec s = {.src = v4("198.18.0.1"),
+	                       .dst = v4("198.18.0.2"),
+	                       .proto = IPPROTO_UDP,
+	                       .ttl = 64,
+	                       .sport = 1,
+	                       .dport = 2};
 	uint8_t pay[2] = {0, 0};
 	s.payload = pay;
 	s.paylen = 2;
@@ -323,13 +336,22 @@ static void test_arp_ether(void)
 /* ICMP errors quote the probe; the parser finds the quoted ports. */
 static void test_quote(void)
 {
-	struct build_spec probe = {.src = v4("198.18.0.1"), .dst = v4("198.18.0.2"),
-				   .proto = IPPROTO_UDP, .ttl = 50, .sport = 4444, .dport = 161};
+	struct build_spec probe = {.src = v4("198.18.0.1"),
+	                           .dst = v4("198.18.0.2"),
+	                           .proto = IPPROTO_UDP,
+	                           .ttl = 50,
+	                           .sport = 4444,
+	                           .dport = 161};
 	struct build_pkt q, e;
 	CHECK(build_packet(&probe, &q) == 0);
-	struct build_spec err = {.src = probe.dst, .dst = probe.src, .proto = IPPROTO_ICMP,
-				 .ttl = 64, .icmp_type = 3, .icmp_code = 3, .payload = q.b,
-				 .paylen = q.len};
+	struct build_spec err = {.src = probe.dst,
+	                         .dst = probe.src,
+	                         .proto = IPPROTO_ICMP,
+	                         .ttl = 64,
+	                         .icmp_type = 3,
+	                         .icmp_code = 3,
+	                         .payload = q.b,
+	                         .paylen = q.len};
 	CHECK(build_packet(&err, &e) == 0);
 	struct parse_view v;
 	CHECK(parse_l3(e.b, e.len, &v) == 0);
@@ -410,8 +432,8 @@ static void test_ports(void)
 	CHECK(targets_ports("0-255", 0, 255, &p, err, sizeof err) == 0);
 	CHECK_EQ_U(p.n, 256);
 	free(p.v);
-	static const char *const bad[] = {"", "70000", "22,", ",22", "a", "0", "30-20", "1-2-3",
-					  "22;80", "256x"};
+	static const char *const bad[] = {"",  "70000", "22,",   ",22",   "a",
+	                                  "0", "30-20", "1-2-3", "22;80", "256x"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(targets_ports(bad[i], 1, 65535, &p, err, sizeof err) != 0);
 	CHECK(targets_ports("256", 0, 255, &p, err, sizeof err) != 0);
@@ -449,17 +471,31 @@ static bool allowed(const char *target, const struct sw_cidr *extra, size_t n)
 static void test_safety(void)
 {
 	static const char *const ok[] = {
-		"127.0.0.1",        "127.255.255.255", "::1",           "198.18.0.0",
-		"198.19.255.255",   "198.18.0.0/15",   "2001:2::1",     "2001:2:0:ffff::ffff",
-		"192.0.2.0",        "192.0.2.255",     "198.51.100.7",  "203.0.113.255",
-		"2001:db8::1",      "2001:db8:ffff:ffff::1", "198.18.255.250-198.19.0.5",
+	    "127.0.0.1",   "127.255.255.255",       "::1",
+	    "198.18.0.0",  "198.19.255.255",        "198.18.0.0/15",
+	    "2001:2::1",   "2001:2:0:ffff::ffff",   "192.0.2.0",
+	    "192.0.2.255", "198.51.100.7",          "203.0.113.255",
+	    "2001:db8::1", "2001:db8:ffff:ffff::1", "198.18.255.250-198.19.0.5",
 	};
 	static const char *const refused[] = {
-		"8.8.8.8",          "10.0.0.1",        "198.17.255.255", "198.20.0.0",
-		"126.255.255.255",  "128.0.0.0",       "::2",            "::",
-		"2001:3::1",        "2001:1:ffff:ffff:ffff:ffff:ffff:ffff", "192.0.3.0",
-		"192.0.1.255",      "203.0.114.0",     "2001:db9::1",    "198.16.0.0/14",
-		"198.19.255.250-198.20.0.5", "192.0.2.0/23", "::ffff:8.8.8.8",
+	    "8.8.8.8",
+	    "10.0.0.1",
+	    "198.17.255.255",
+	    "198.20.0.0",
+	    "126.255.255.255",
+	    "128.0.0.0",
+	    "::2",
+	    "::",
+	    "2001:3::1",
+	    "2001:1:ffff:ffff:ffff:ffff:ffff:ffff",
+	    "192.0.3.0",
+	    "192.0.1.255",
+	    "203.0.114.0",
+	    "2001:db9::1",
+	    "198.16.0.0/14",
+	    "198.19.255.250-198.20.0.5",
+	    "192.0.2.0/23",
+	    "::ffff:8.8.8.8",
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		bool r = allowed(ok[i], NULL, 0);

@@ -441,8 +441,7 @@ static void test_strings(void)
 	    "version: 1\nrules:\n  - &r\n    id: A\n    " RULE_BODY "  - *r\n";
 	static const char ctl[] = "version: 1\nrules:\n  - id: A\n    name: \"a\\x01b\"\n";
 	static const char longv[] =
-	    "version: 1\nrules:\n  - id: A\n    " RULE_BODY
-	    "    severity: "
+	    "version: 1\nrules:\n  - id: A\n    " RULE_BODY "    severity: "
 	    "\"\\x01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaa\"\n";
 	static const char dupdet[] =
@@ -498,6 +497,46 @@ static void test_strings(void)
 	/* Empty input. */
 	CHECK(load_str("", 0, err, sizeof err) == -1);
 	CHECK_STR(err, "mem.yaml:1:1: empty file (expected a mapping with 'version' and 'rules')");
+}
+
+/* Limits that keep a hostile file from costing unbounded time or memory. */
+static void test_limits(void)
+{
+	static const char head[] = "version: 1\nrules: ";
+	const size_t deep = 1u << 20, blocks = 4000, nrules = 300;
+	char err[1024] = "", *buf, *p;
+	size_t i, cap = (size_t)3 << 20;
+
+	buf = malloc(cap);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+
+	/* A megabyte of "[": libyaml's scanner is quadratic in flow depth, the pre-pass stops it
+	 * at the 17th level (top mapping, then 16 lists). */
+	memcpy(buf, head, sizeof head - 1);
+	memset(buf + sizeof head - 1, '[', deep);
+	CHECK(load_str(buf, sizeof head - 1 + deep, err, sizeof err) == -1);
+	CHECK_STR(err, "mem.yaml:2:23: nested deeper than 16 levels");
+
+	/* One list of 4000 blocks aliased into 300 rules: 1.2 million blocks, over the cap. */
+	p = buf;
+	p += sprintf(p, "version: 1\nallow: &big\n");
+	for (i = 0; i < blocks; i++)
+		p += sprintf(p, "  - 198.18.%zu.%zu\n", i / 256, i % 256);
+	p += sprintf(p, "rules:\n");
+	for (i = 0; i < nrules; i++)
+		p +=
+		    sprintf(p,
+		            "  - {id: R%zu, name: n, detector: halfopen, threshold: 5, window: 1m, "
+		            "suppress: *big}\n",
+		            i);
+	CHECK((size_t)(p - buf) < cap);
+	CHECK(load_str(buf, (size_t)(p - buf), err, sizeof err) == -1);
+	/* allow and 261 rules hold 262 * 4000 = 1048000 blocks; the cap is passed at item 577 of
+	 * the anchored list (line 2 + 577) as rule 262 reuses it through the alias. */
+	CHECK_STR(err, "mem.yaml:579:5: more than 1048576 address blocks in the rule set");
+	free(buf);
 }
 
 static void test_durations(void)
@@ -628,6 +667,7 @@ int main(int argc, char **argv)
 	test_bad();
 	test_paths();
 	test_strings();
+	test_limits();
 	test_durations();
 	test_sizes();
 	rules_free(NULL);

@@ -96,17 +96,22 @@ struct expect {
 	const char *src_ip, *target_ip, *ports, *targets, *sources, *tags, *tool, *campaign;
 };
 
-static const struct expect exp_a = {"198.18.0.2", "198.18.1.2", "[22,80,65535]",
-				    "[\"198.18.1.2\"]", "[]", "[\"T1046\",\"T1595.001\"]",
-				    "nmap", NULL};
+static const struct expect exp_a = {"198.18.0.2",
+                                    "198.18.1.2",
+                                    "[22,80,65535]",
+                                    "[\"198.18.1.2\"]",
+                                    "[]",
+                                    "[\"T1046\",\"T1595.001\"]",
+                                    "nmap",
+                                    NULL};
 static const struct expect exp_b = {"*",
-				    NULL,
-				    "[443]",
-				    "[\"2001:2::1\",\"2001:2::2\"]",
-				    "[\"2001:2:0:1::7\",\"198.18.9.9\"]",
-				    "[\"T1498\"]",
-				    NULL,
-				    "c-0001"};
+                                    NULL,
+                                    "[443]",
+                                    "[\"2001:2::1\",\"2001:2::2\"]",
+                                    "[\"2001:2:0:1::7\",\"198.18.9.9\"]",
+                                    "[\"T1498\"]",
+                                    NULL,
+                                    "c-0001"};
 
 static void check_text(sqlite3_stmt *st, int col, const char *want, int line)
 {
@@ -129,18 +134,19 @@ static void check_int(sqlite3_stmt *st, int col, uint64_t want)
 
 /* Reads the row (run, d->seq) with a separate connection and compares every column. */
 static void check_row(sqlite3 *db, int64_t run, const struct sw_detection *d,
-		      const struct expect *x, int line)
+                      const struct expect *x, int line)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db,
-				"SELECT run_id, seq, rule_id, rule_name, kind, severity, src_ip,"
-				" target_ip, proto, first_seen, opened_at, last_seen, closed_at,"
-				" probes, probes_at_open, distinct_targets, distinct_ports,"
-				" sample_ports, sample_targets, sample_sources, tags, tool, campaign,"
-				" evidence, id FROM detections WHERE run_id = ? AND seq = ?",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    db,
+	    "SELECT run_id, seq, rule_id, rule_name, kind, severity, src_ip,"
+	    " target_ip, proto, first_seen, opened_at, last_seen, closed_at,"
+	    " probes, probes_at_open, distinct_targets, distinct_ports,"
+	    " sample_ports, sample_targets, sample_sources, tags, tool, campaign,"
+	    " evidence, id FROM detections WHERE run_id = ? AND seq = ?",
+	    -1, &st, NULL);
 	CHECK(rc == SQLITE_OK);
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)d->seq);
@@ -148,7 +154,7 @@ static void check_row(sqlite3 *db, int64_t run, const struct sw_detection *d,
 	CHECK(rc == SQLITE_ROW);
 	if (rc != SQLITE_ROW) {
 		fprintf(stderr, "  (line %d: no row for seq %llu)\n", line,
-			(unsigned long long)d->seq);
+		        (unsigned long long)d->seq);
 		sqlite3_finalize(st);
 		return;
 	}
@@ -188,7 +194,8 @@ static int64_t query_int(sqlite3 *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -317,7 +324,7 @@ int main(void)
 	}
 	CHECK(store_write(s, run, batch, KIND__COUNT) == 0);
 	CHECK_EQ_U(query_int(ro, "SELECT count(DISTINCT kind) FROM detections WHERE seq >= 1000"),
-		   KIND__COUNT);
+	           KIND__COUNT);
 
 	/* A bad record fails the whole batch, nothing of it is kept, and the store recovers. */
 	make_a(&batch[0], DET_OPEN);
@@ -357,11 +364,12 @@ int main(void)
 
 		CHECK(store_run_finish(s, run, &end) == 0);
 		CHECK(store_run_finish(s, run + 100, &end) == -1);
-		CHECK(sqlite3_prepare_v2(ro,
-					 "SELECT input, config, started_at, ended_at, first_ts, last_ts,"
-					 " packets, bytes, detections, anomalies, evictions, status,"
-					 " error FROM runs WHERE id = ?",
-					 -1, &st, NULL) == SQLITE_OK);
+		CHECK(sqlite3_prepare_v2(
+		          ro,
+		          "SELECT input, config, started_at, ended_at, first_ts, last_ts,"
+		          " packets, bytes, detections, anomalies, evictions, status,"
+		          " error FROM runs WHERE id = ?",
+		          -1, &st, NULL) == SQLITE_OK);
 		sqlite3_bind_int64(st, 1, run);
 		CHECK(sqlite3_step(st) == SQLITE_ROW);
 		check_text(st, 0, "tests/captures/syn.pcap", __LINE__);
