@@ -22,6 +22,13 @@ static bool arp_event(const struct sw_rule *r, struct track_entry *e, const stru
 	return true;
 }
 
+/* Or many targets asked for at all: a sweep of a LAN whose hosts are all up is answered
+ * every time, and still asks for more addresses in seconds than a host resolves in hours. */
+static bool arp_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	return e->score >= r->threshold || track_distinct_targets(e) >= 3ULL * r->threshold;
+}
+
 static enum sw_kind arp_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
@@ -35,5 +42,6 @@ const struct detector detect_arp = {
     .classes = 1u << PC_ARP,
     .default_group = GROUP_SRC,
     .on_event = arp_event,
+    .crossed = arp_crossed,
     .kind = arp_kind,
 };

@@ -6,24 +6,52 @@
 /*
  * Grouped by target, counting only hand-built probes (no client builds
  * them, so many clients of one busy service never count). Two shapes:
- *  decoy        nmap -D: every port is probed from every decoy address and
- *               the real one, in lockstep, so probes run at about sources x
- *               distinct ports;
- *  distributed  the sources split the ports between them: probes run at
- *               about one per distinct port, while the ports add up.
- * Score: distinct ports probed. A decoy scan opens at three ports (before
- * any single source reaches its own rule's threshold, so the decoys are not
- * reported one by one); a distributed one at the rule's threshold. Open
- * detections absorb the per-source ones of their sources (detect.c).
+ *  decoy        nmap -D sends each probe from every decoy address and the
+ *               real one back to back: runs of consecutive probes of one
+ *               port from different sources. Three such runs of three or
+ *               more sources open it, before any single source reaches its
+ *               own rule's threshold, so the decoys are not reported one by
+ *               one. Independent scanners of one target interleave at
+ *               random and almost never line up.
+ *  distributed  many sources split the ports between them, each too quiet
+ *               to be reported alone: at least four sources, the rule's
+ *               threshold in distinct ports, about one probe per port and
+ *               at most three probes per source on average.
+ * Score: distinct ports probed. Open detections absorb the per-source ones
+ * of their sources (detect.c).
  */
-#define MIN_SOURCES     3
-#define DECOY_MIN_PORTS 3
+#define MIN_SOURCES      3
+#define DIST_MIN_SOURCES 4
+#define LOCKSTEP_RUN     3 /* sources probing one port back to back */
+#define LOCKSTEP_PORTS   3 /* such runs before a decoy scan opens */
+
+enum { A_PORT, A_RUN, A_LOCKSTEP, A_LASTSRC };
+
+static uint32_t src_tag(const struct sw_addr *a)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: only tells one source from the previous one */
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	return h | 1;
+}
 
 static bool multi_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type != EV_PROBE || !ev->crafted)
 		return false;
+	uint32_t tag = src_tag(&ev->src);
+	if (ev->port == e->aux[A_PORT] && e->aux[A_RUN] > 0) {
+		if (tag != e->aux[A_LASTSRC]) {
+			e->aux[A_RUN]++;
+			if (e->aux[A_RUN] == LOCKSTEP_RUN)
+				e->aux[A_LOCKSTEP]++;
+		}
+	} else {
+		e->aux[A_PORT] = ev->port;
+		e->aux[A_RUN] = 1;
+	}
+	e->aux[A_LASTSRC] = tag;
 	if (!ev->repeat && track_pair_add(e, &ev->dst, ev->port))
 		e->score++;
 	return true;
@@ -31,17 +59,16 @@ static bool multi_event(const struct sw_rule *r, struct track_entry *e, const st
 
 static bool is_decoy(const struct track_entry *e)
 {
-	uint64_t sources = track_distinct_sources(e);
-	return sources >= MIN_SOURCES && e->score >= DECOY_MIN_PORTS &&
-	       e->probes * 10 >= (uint64_t)e->score * 25; /* >= 2.5 probes per port */
+	return e->aux[A_LOCKSTEP] >= LOCKSTEP_PORTS && track_distinct_sources(e) >= MIN_SOURCES;
 }
 
 static bool multi_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	if (is_decoy(e))
 		return true;
-	return track_distinct_sources(e) >= MIN_SOURCES && e->score >= r->threshold &&
-	       e->probes * 10 <= (uint64_t)e->score * 15;
+	uint64_t sources = track_distinct_sources(e);
+	return sources >= DIST_MIN_SOURCES && e->score >= r->threshold &&
+	       e->probes * 10 <= (uint64_t)e->score * 15 && e->probes <= 3 * sources;
 }
 
 static enum sw_kind multi_kind(const struct sw_rule *r, const struct track_entry *e)

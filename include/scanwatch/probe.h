@@ -20,7 +20,8 @@
 #define PROBE_HARD_MAX_PACKETS 100000000ULL
 /* Live runs are capped lower: a mistake on a real segment costs more than on a file. */
 #define PROBE_LIVE_MAX_PACKETS 2000000ULL
-/* Default --max-duration in seconds (live wall time; in dry runs, simulated time). */
+/* Default --max-duration in seconds of live wall time. Dry runs are bounded by packets; there
+ * --max-duration, when given, bounds simulated time. */
 #define PROBE_DEFAULT_MAX_DURATION 300.0
 /* Most hosts one run may expand to, so a typo like /8 cannot make a 16M-host plan silently. */
 #define TARGETS_MAX_HOSTS (1u << 24)
