@@ -27,6 +27,9 @@ struct source {
 struct capture {
 	struct source *src;
 	size_t n;
+	bool live;
+	struct pcap_stat kprev; /* pcap_stats counters are 32-bit: accumulate differences */
+	struct capture_kstats acc;
 	uint64_t total;
 	size_t last; /* source of the packet handed out last: advance it next */
 	bool started;
@@ -98,6 +101,111 @@ fail:
 	return NULL;
 }
 
+struct capture *capture_open_live(const struct capture_live_opts *o, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = calloc(1, sizeof *c);
+	if (c)
+		c->src = calloc(1, sizeof *c->src);
+	if (!c || !c->src) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	c->n = 1;
+	c->live = true;
+	struct source *s = &c->src[0];
+	s->path = o->iface;
+	s->p = pcap_create(o->iface, ebuf);
+	if (!s->p) {
+		snprintf(err, errlen, "%s: %s", o->iface, ebuf);
+		goto fail;
+	}
+	/*
+	 * Not immediate mode: with TPACKET_V3 the kernel hands over whole blocks,
+	 * far fewer wake-ups at high rates; the timeout bounds how long a packet
+	 * waits in a half-filled block (pcap_set_immediate_mode(3PCAP)).
+	 */
+	pcap_set_snaplen(s->p, o->snaplen > 0 ? o->snaplen : 262144);
+	pcap_set_promisc(s->p, o->promisc);
+	pcap_set_timeout(s->p, o->timeout_ms > 0 ? o->timeout_ms : 100);
+	pcap_set_immediate_mode(s->p, 0);
+	if (o->buffer_bytes)
+		pcap_set_buffer_size(s->p, o->buffer_bytes > INT32_MAX ? INT32_MAX
+		                                                       : (int)o->buffer_bytes);
+	pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_MICRO);
+	int r = pcap_activate(s->p);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s%s", o->iface, pcap_statustostr(r),
+		         r == PCAP_ERROR_PERM_DENIED ? " (capturing needs CAP_NET_RAW)"
+		         : r == PCAP_ERROR           ? ""
+		                                     : "");
+		if (r == PCAP_ERROR || r == PCAP_ERROR_NO_SUCH_DEVICE ||
+		    r == PCAP_ERROR_PERM_DENIED) {
+			const char *detail = pcap_geterr(s->p);
+			if (detail && *detail) {
+				size_t n = strlen(err);
+				snprintf(err + n, errlen - n, ": %s", detail);
+			}
+		}
+		goto fail;
+	}
+	if (r > 0) /* a warning, e.g. promiscuous mode not supported: say it, go on */
+		fprintf(stderr, "scanwatch: %s: %s\n", o->iface, pcap_statustostr(r));
+	s->dlt = pcap_datalink(s->p);
+	if (!decode_dlt_supported(s->dlt)) {
+		const char *name = pcap_datalink_val_to_name(s->dlt);
+		snprintf(err, errlen, "%s: link type %d (%s) is not supported", o->iface, s->dlt,
+		         name ? name : "unknown");
+		goto fail;
+	}
+	if (o->filter && capture_set_filter(c, o->filter, err, errlen) < 0)
+		goto fail;
+	return c;
+fail:
+	capture_close(c);
+	return NULL;
+}
+
+int capture_set_filter(struct capture *c, const char *expr, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct source *s = &c->src[i];
+		struct bpf_program prog;
+		if (pcap_compile(s->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(s->p));
+			return -1;
+		}
+		int r = pcap_setfilter(s->p, &prog);
+		pcap_freecode(&prog);
+		if (r < 0) {
+			snprintf(err, errlen, "%s: filter '%s': %s", s->path, expr,
+			         pcap_geterr(s->p));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool capture_is_live(const struct capture *c)
+{
+	return c->live;
+}
+
+int capture_kernel_stats(struct capture *c, struct capture_kstats *out)
+{
+	if (!c->live)
+		return -1;
+	struct pcap_stat ps;
+	if (pcap_stats(c->src[0].p, &ps) < 0)
+		return -1;
+	c->acc.received += (uint32_t)(ps.ps_recv - c->kprev.ps_recv);
+	c->acc.dropped += (uint32_t)(ps.ps_drop - c->kprev.ps_drop);
+	c->acc.if_dropped += (uint32_t)(ps.ps_ifdrop - c->kprev.ps_ifdrop);
+	c->kprev = ps;
+	*out = c->acc;
+	return 0;
+}
+
 /* Loads the next packet of s; 0 on success or end, -1 on a read error. */
 static int load(struct source *s, char *err, size_t errlen)
 {
@@ -123,8 +231,32 @@ static int load(struct source *s, char *err, size_t errlen)
 	return -1;
 }
 
+static int next_live(struct capture *c, struct capture_packet *out, char *err, size_t errlen)
+{
+	struct source *s = &c->src[0];
+	int r = pcap_next_ex(s->p, &s->hdr, &s->data);
+	if (r == 0)
+		return CAPTURE_IDLE;
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", s->path, pcap_geterr(s->p));
+		return -1;
+	}
+	s->count++;
+	out->data = s->data;
+	out->caplen = s->hdr->caplen;
+	out->wirelen = s->hdr->len;
+	out->ts_us = tv_us(&s->hdr->ts);
+	out->dlt = s->dlt;
+	out->source = 0;
+	return 1;
+}
+
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen)
 {
+	if (c->live)
+		return next_live(c, out, err, errlen);
 	if (!c->started) {
 		c->started = true;
 		for (size_t i = 0; i < c->n; i++)

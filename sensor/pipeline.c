@@ -105,3 +105,8 @@ void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out)
 	classify_get_stats(pl->cl, &out->classify);
 	detect_get_stats(pl->de, &out->detect);
 }
+
+int pipeline_set_rules(struct pipeline *pl, const struct sw_ruleset *rs, uint64_t now)
+{
+	return detect_set_rules(pl->de, rs, now);
+}

@@ -2,6 +2,7 @@
 #ifndef SCANWATCH_CAPTURE_H
 #define SCANWATCH_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,35 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
  * packet N (byte M): ...") — the packets before the fault were delivered.
  */
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen);
+/* Live capture settings (tcpdump's -i, -s, -p, -B, and the BPF expression). */
+struct capture_live_opts {
+	const char *iface;
+	const char *filter; /* NULL: everything */
+	int snaplen;        /* 0: 262144 */
+	bool promisc;
+	uint64_t buffer_bytes; /* kernel ring (TPACKET_V3 through libpcap); 0: the default */
+	int timeout_ms;        /* block retire timeout: bounds the delay to see a packet */
+};
+
+/*
+ * Opens and activates a live capture. Must run with CAP_NET_RAW; the caller
+ * drops privileges right after. NULL with "IFACE: what is wrong" in err.
+ */
+struct capture *capture_open_live(const struct capture_live_opts *o, char *err, size_t errlen);
+/* Applies a BPF expression to every input (live or files); 0 or -1 with err. */
+int capture_set_filter(struct capture *c, const char *expr, char *err, size_t errlen);
+
+/* Kernel counters of a live capture (pcap_stats); 0, or -1 for files. */
+struct capture_kstats {
+	uint64_t received, dropped, if_dropped;
+};
+int capture_kernel_stats(struct capture *c, struct capture_kstats *out);
+/* True for a live capture (capture_next may then return CAPTURE_IDLE). */
+bool capture_is_live(const struct capture *c);
+
+/* capture_next's result when a live capture's timeout passed without a packet. */
+#define CAPTURE_IDLE 2
+
 /* Bytes read so far and total size of the regular files (0 when unknown). */
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total);
 void capture_close(struct capture *c);

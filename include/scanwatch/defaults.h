@@ -25,6 +25,13 @@
  * its probe count grew, so a long scan is one row kept fresh, not a stream of alerts. */
 #define SW_UPDATE_INTERVAL_US (10ULL * 1000000)
 
+/* Live packet time trails the wall clock by this much when ticking without packets: more than
+ * the capture's block timeout (100 ms), so every packet still in the ring is newer. */
+#define SW_LIVE_TICK_LAG_US (1000ULL * 1000)
+
+/* Live capture: statistics are logged (and stored) this often by default. */
+#define SW_STATS_INTERVAL_US (60ULL * 1000000)
+
 /* Default memory cap for all tracking tables together (--memory-cap). */
 #define SW_DEFAULT_MEMORY_CAP (256ULL << 20)
 /* Share of the cap given to the flow (handshake) table; the rest tracks sources. */

@@ -36,6 +36,9 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp);
 void pipeline_tick(struct pipeline *pl, uint64_t now_us);
 /* End of input: every open detection is closed. */
 void pipeline_finish(struct pipeline *pl);
+/* Replaces the rule set (SIGHUP): open detections close at now and tracking starts afresh.
+ * The old set may be freed once this returns 0. */
+int pipeline_set_rules(struct pipeline *pl, const struct sw_ruleset *rs, uint64_t now);
 void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out);
 void pipeline_destroy(struct pipeline *pl);
 

@@ -1,0 +1,91 @@
+/* net.h — collector URLs and a non-blocking message sender with reconnect, backoff and a bounded backlog. */
+#ifndef SCANWATCH_NET_H
+#define SCANWATCH_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum net_proto {
+	NET_UDP = 0,
+	NET_TCP = 1,
+};
+
+#define NET_HOST_MAX  256
+#define NET_PORT_MAX  8
+#define NET_QUERY_MAX 256
+
+/*
+ * A parsed "udp://host:port?k=v&k=v" or "tcp://[2001:db8::1]:port". The port
+ * may be omitted (default_port of net_url_parse). The query holds the
+ * output's options (e.g. facility=local3), kept raw for net_url_param.
+ */
+struct net_url {
+	enum net_proto proto;
+	char host[NET_HOST_MAX];
+	char port[NET_PORT_MAX];
+	char query[NET_QUERY_MAX];
+};
+
+/* True when target starts with "udp://" or "tcp://" (then it is a URL, not a path). */
+bool net_is_url(const char *target);
+/* 0 and *out, or -1 with a message in err. */
+int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
+                  size_t errlen);
+/*
+ * Looks key up in the URL's query: 1 and the value in val (NUL-terminated),
+ * 0 when absent, -1 when the value does not fit in vlen.
+ */
+int net_url_param(const struct net_url *u, const char *key, char *val, size_t vlen);
+/*
+ * Checks that every query key is one of the NULL-terminated list allowed, so
+ * a misspelt option is an error at start-up rather than silently ignored.
+ * 0, or -1 with a message in err.
+ */
+int net_url_check_params(const struct net_url *u, const char *const *allowed, char *err,
+                         size_t errlen);
+
+/* Counters of a sender; readable from any thread (net_sender_get_stats). */
+struct net_sender_stats {
+	uint64_t sent;       /* messages wholly handed to the kernel */
+	uint64_t dropped;    /* messages discarded: backlog full, unsendable, or left at close */
+	uint64_t reconnects; /* connections established after the first one */
+	uint64_t failures;   /* connect attempts or sends that failed */
+	uint32_t backlog;    /* messages waiting now */
+	uint32_t backlog_max;
+	bool connected;
+};
+
+struct net_sender;
+
+/*
+ * Resolves the URL's host (once: reconnects never block on DNS) and starts
+ * connecting. It waits at most NET_CONNECT_TIMEOUT_MS for the first
+ * connection so a replay starts delivering at once; a collector that is not
+ * up yet is not an error (messages wait in the backlog). backlog_max bounds
+ * the messages kept while the collector is unreachable. Returns NULL with a
+ * message in err when the URL cannot be resolved or memory is short. The
+ * caller owns the sender; label names it in diagnostics.
+ */
+struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, const char *label,
+                                   char *err, size_t errlen);
+/*
+ * Queues one message (copied; over TCP framed as RFC 6587 octet counting)
+ * and sends what the socket takes now. Never blocks. When the backlog is
+ * full the oldest message not yet partly sent is dropped and counted.
+ * Returns 0, or -1 when a message was dropped.
+ */
+int net_sender_send(struct net_sender *s, const char *msg, size_t len);
+/* Retries a connection whose backoff expired and sends what waits; never blocks. */
+void net_sender_poll(struct net_sender *s);
+/*
+ * Tries for at most timeout_ms to deliver the backlog (at exit: one
+ * immediate reconnect attempt, then waits for the socket). What is still
+ * left is counted as dropped. Returns the number of messages dropped.
+ */
+size_t net_sender_drain(struct net_sender *s, int timeout_ms);
+void net_sender_get_stats(const struct net_sender *s, struct net_sender_stats *out);
+/* Closes the socket and frees the sender and any message still queued (not counted). */
+void net_sender_close(struct net_sender *s);
+
+#endif

@@ -1,0 +1,625 @@
+/* net.c — collector URLs and the non-blocking sender (reconnect, backoff, bounded backlog) for network outputs. */
+#include "scanwatch/net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * A connection attempt that has not completed after this long is abandoned
+ * and retried with backoff. A collector on the same LAN or host answers a
+ * SYN in well under a millisecond; one second also covers a WAN round trip
+ * with a lost SYN... barely, which is what the retry is for. It is also the
+ * longest open() waits for the first connection.
+ */
+#define NET_CONNECT_TIMEOUT_MS 1000
+/* Backoff between connection attempts: starts small so a restarted collector is found
+ * quickly, doubles on each failure, and caps so an outage of hours costs two attempts a
+ * minute. */
+#define NET_BACKOFF_MIN_US (500ULL * 1000)
+#define NET_BACKOFF_MAX_US (30ULL * 1000000)
+/*
+ * Data the collector has not acknowledged after this long fails the
+ * connection (TCP_USER_TIMEOUT, RFC 5482): a collector that vanished without
+ * a FIN or RST (host down, cable out) is noticed in seconds, not after the
+ * kernel's ~15 minutes of retransmissions, and its messages go back to
+ * waiting in the backlog instead of sitting in a dead socket.
+ */
+#define NET_USER_TIMEOUT_MS 10000
+/* Most addresses kept from the resolver; reconnects rotate through them. */
+#define NET_ADDRS_MAX 4
+
+struct net_msg {
+	char *buf;
+	size_t len;
+};
+
+struct net_sender {
+	enum net_proto proto;
+	char label[NET_HOST_MAX + 32];
+	struct sockaddr_storage addrs[NET_ADDRS_MAX];
+	socklen_t addrlens[NET_ADDRS_MAX];
+	int naddrs, next_addr;
+
+	int fd;          /* -1 when not connected or connecting */
+	bool connecting; /* TCP: connect() in progress */
+	bool ever_connected;
+	bool down_logged; /* an outage was reported; the next success is reported too */
+	uint64_t connect_started_us;
+	uint64_t retry_at_us; /* no attempt (TCP connect, UDP resend) before this */
+	uint64_t backoff_us;
+
+	/* Backlog: a ring of framed messages; the first may be partly sent (off bytes). */
+	struct net_msg *ring;
+	size_t cap, head, count, off;
+
+	atomic_uint_fast64_t sent, dropped, reconnects, failures;
+	atomic_uint_fast32_t depth, depth_max;
+	atomic_bool connected;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+bool net_is_url(const char *target)
+{
+	return target != NULL &&
+	       (strncmp(target, "udp://", 6) == 0 || strncmp(target, "tcp://", 6) == 0);
+}
+
+int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
+                  size_t errlen)
+{
+	const char *p, *host, *host_end, *port = NULL, *port_end = NULL, *q;
+	size_t hlen, plen;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(text, "udp://", 6) == 0) {
+		out->proto = NET_UDP;
+	} else if (strncmp(text, "tcp://", 6) == 0) {
+		out->proto = NET_TCP;
+	} else {
+		snprintf(err, errlen, "'%s': expected udp://HOST:PORT or tcp://HOST:PORT", text);
+		return -1;
+	}
+	p = text + 6;
+	q = strchr(p, '?');
+	if (q == NULL)
+		q = p + strlen(p);
+	if (*p == '[') { /* RFC 3986 section 3.2.2: an IPv6 literal is bracketed */
+		host = p + 1;
+		host_end = memchr(host, ']', (size_t)(q - host));
+		if (host_end == NULL) {
+			snprintf(err, errlen, "'%s': missing ']' after the IPv6 address", text);
+			return -1;
+		}
+		p = host_end + 1;
+		if (p < q && *p != ':') {
+			snprintf(err, errlen, "'%s': expected ':PORT' after ']'", text);
+			return -1;
+		}
+	} else {
+		host = p;
+		host_end = memchr(p, ':', (size_t)(q - p));
+		if (host_end == NULL)
+			host_end = q;
+		p = host_end;
+	}
+	if (p < q && *p == ':') {
+		port = p + 1;
+		port_end = q;
+	}
+	hlen = (size_t)(host_end - host);
+	if (hlen == 0 || hlen >= sizeof(out->host)) {
+		snprintf(err, errlen, "'%s': missing or too long host", text);
+		return -1;
+	}
+	memcpy(out->host, host, hlen);
+	if (port == NULL) {
+		snprintf(out->port, sizeof(out->port), "%s", default_port);
+	} else {
+		unsigned long v = 0;
+
+		plen = (size_t)(port_end - port);
+		if (plen == 0 || plen > 5) {
+			snprintf(err, errlen, "'%s': bad port", text);
+			return -1;
+		}
+		for (size_t i = 0; i < plen; i++) {
+			if (port[i] < '0' || port[i] > '9') {
+				snprintf(err, errlen, "'%s': bad port", text);
+				return -1;
+			}
+			v = v * 10 + (unsigned long)(port[i] - '0');
+		}
+		if (v == 0 || v > 65535) {
+			snprintf(err, errlen, "'%s': port out of range", text);
+			return -1;
+		}
+		snprintf(out->port, sizeof(out->port), "%lu", v);
+	}
+	if (*q == '?') {
+		if (strlen(q + 1) >= sizeof(out->query)) {
+			snprintf(err, errlen, "'%s': options too long", text);
+			return -1;
+		}
+		snprintf(out->query, sizeof(out->query), "%s", q + 1);
+	}
+	return 0;
+}
+
+/* Calls back for each "k=v" of the query; stops and returns non-zero when fn does. */
+static int each_param(const struct net_url *u,
+                      int (*fn)(const char *k, size_t kl, const char *v, size_t vl, void *arg),
+                      void *arg)
+{
+	const char *p = u->query;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, '&'), *eq;
+		size_t n;
+		int rc;
+
+		if (end == NULL)
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		eq = memchr(p, '=', n);
+		if (n > 0) {
+			if (eq == NULL)
+				rc = fn(p, n, end, 0, arg);
+			else
+				rc = fn(p, (size_t)(eq - p), eq + 1, (size_t)(end - eq - 1), arg);
+			if (rc != 0)
+				return rc;
+		}
+		p = *end == '&' ? end + 1 : end;
+	}
+	return 0;
+}
+
+struct param_find {
+	const char *key;
+	char *val;
+	size_t vlen;
+};
+
+static int find_cb(const char *k, size_t kl, const char *v, size_t vl, void *arg)
+{
+	struct param_find *f = arg;
+
+	if (strlen(f->key) != kl || memcmp(f->key, k, kl) != 0)
+		return 0;
+	if (vl >= f->vlen)
+		return -1;
+	memcpy(f->val, v, vl);
+	f->val[vl] = '\0';
+	return 1;
+}
+
+int net_url_param(const struct net_url *u, const char *key, char *val, size_t vlen)
+{
+	struct param_find f = {key, val, vlen};
+
+	return each_param(u, find_cb, &f);
+}
+
+struct param_check {
+	const char *const *allowed;
+	char *bad;
+	size_t badlen;
+};
+
+static int check_cb(const char *k, size_t kl, const char *v, size_t vl, void *arg)
+{
+	struct param_check *c = arg;
+
+	(void)v;
+	(void)vl;
+	for (const char *const *a = c->allowed; *a != NULL; a++)
+		if (strlen(*a) == kl && memcmp(*a, k, kl) == 0)
+			return 0;
+	snprintf(c->bad, c->badlen, "%.*s", (int)kl, k);
+	return 1;
+}
+
+int net_url_check_params(const struct net_url *u, const char *const *allowed, char *err,
+                         size_t errlen)
+{
+	char bad[NET_QUERY_MAX];
+	struct param_check c = {allowed, bad, sizeof(bad)};
+
+	if (each_param(u, check_cb, &c) == 0)
+		return 0;
+	snprintf(err, errlen, "unknown option '%s' in the URL", bad);
+	return -1;
+}
+
+/* --- the sender ------------------------------------------------------------------------- */
+
+static void set_depth(struct net_sender *s)
+{
+	atomic_store_explicit(&s->depth, (uint_fast32_t)s->count, memory_order_relaxed);
+	if (s->count > atomic_load_explicit(&s->depth_max, memory_order_relaxed))
+		atomic_store_explicit(&s->depth_max, (uint_fast32_t)s->count,
+		                      memory_order_relaxed);
+}
+
+static void count(atomic_uint_fast64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static void pop_head(struct net_sender *s)
+{
+	free(s->ring[s->head].buf);
+	s->ring[s->head].buf = NULL;
+	s->head = (s->head + 1) % s->cap;
+	s->count--;
+	s->off = 0;
+	set_depth(s);
+}
+
+static void disconnect(struct net_sender *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->connecting = false;
+	/* A message cut off by a dead connection is sent again whole on the next one:
+	 * the collector discards the partial frame with the connection. */
+	s->off = 0;
+	atomic_store_explicit(&s->connected, false, memory_order_relaxed);
+}
+
+/* Failure of an attempt or a connection: wait, doubling the wait each time. */
+static void backoff(struct net_sender *s, const char *what, int err)
+{
+	uint64_t now = now_us();
+
+	count(&s->failures);
+	disconnect(s);
+	if (!s->down_logged)
+		fprintf(stderr,
+		        "scanwatch: %s: %s: %s; keeping up to %zu messages, retrying with "
+		        "backoff\n",
+		        s->label, what, strerror(err), s->cap);
+	s->down_logged = true;
+	s->retry_at_us = now + s->backoff_us;
+	s->backoff_us = s->backoff_us * 2 > NET_BACKOFF_MAX_US ? NET_BACKOFF_MAX_US
+	                                                       : s->backoff_us * 2;
+	s->next_addr = (s->next_addr + 1) % s->naddrs;
+}
+
+static void up(struct net_sender *s)
+{
+	if (s->ever_connected)
+		count(&s->reconnects);
+	if (s->down_logged)
+		fprintf(stderr, "scanwatch: %s: connected again, %zu messages waiting\n", s->label,
+		        s->count);
+	s->ever_connected = true;
+	s->down_logged = false;
+	s->connecting = false;
+	s->backoff_us = NET_BACKOFF_MIN_US;
+	atomic_store_explicit(&s->connected, true, memory_order_relaxed);
+}
+
+static void start_connect(struct net_sender *s)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&s->addrs[s->next_addr];
+	int type = s->proto == NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+
+	s->fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		backoff(s, "socket", errno);
+		return;
+	}
+	if (s->proto == NET_TCP) {
+		unsigned int ut = NET_USER_TIMEOUT_MS;
+		int one = 1;
+
+		/* Best effort: without them the connection still works, only slower to fail. */
+		(void)setsockopt(s->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut));
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	}
+	/* A connected UDP socket has one peer, so the kernel reports its ICMP port
+	 * unreachable back to us as ECONNREFUSED (an unconnected one would not). */
+	if (connect(s->fd, sa, s->addrlens[s->next_addr]) == 0) {
+		up(s);
+		return;
+	}
+	if (errno == EINPROGRESS) {
+		s->connecting = true;
+		s->connect_started_us = now_us();
+		return;
+	}
+	backoff(s, "connect", errno);
+}
+
+/* A connect in progress: finished, failed or timed out? Never waits. */
+static void check_connect(struct net_sender *s)
+{
+	struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (poll(&p, 1, 0) <= 0) {
+		if (now_us() - s->connect_started_us > NET_CONNECT_TIMEOUT_MS * 1000ULL)
+			backoff(s, "connect", ETIMEDOUT);
+		return;
+	}
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		soerr = errno;
+	if (soerr != 0)
+		backoff(s, "connect", soerr);
+	else
+		up(s);
+}
+
+/*
+ * A collector never sends anything back over a syslog TCP connection, so a
+ * readable socket means it closed (FIN) or reset it. Checking before each
+ * send keeps messages from being written into a socket whose peer is gone,
+ * where the kernel would accept and then silently lose them.
+ */
+static bool peer_gone(struct net_sender *s)
+{
+	struct pollfd p = {.fd = s->fd, .events = POLLIN | POLLRDHUP};
+	char junk[256];
+
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return true;
+	/* Unexpected bytes from the collector: read and ignore them, keep the connection. */
+	return recv(s->fd, junk, sizeof(junk), MSG_DONTWAIT) == 0;
+}
+
+static void pump(struct net_sender *s)
+{
+	uint64_t now = now_us();
+
+	if (s->fd < 0) {
+		if (s->count == 0 && s->proto == NET_UDP)
+			return; /* nothing to send: no need for a socket */
+		if (now < s->retry_at_us)
+			return;
+		start_connect(s);
+		if (s->fd < 0)
+			return;
+	}
+	if (s->connecting) {
+		check_connect(s);
+		if (s->fd < 0 || s->connecting)
+			return;
+	}
+	if (s->proto == NET_UDP && now < s->retry_at_us)
+		return;
+	if (s->proto == NET_TCP && peer_gone(s)) {
+		backoff(s, "connection closed by the collector", ECONNRESET);
+		return;
+	}
+	while (s->count > 0) {
+		struct net_msg *m = &s->ring[s->head];
+		ssize_t n = send(s->fd, m->buf + s->off, m->len - s->off,
+		                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				return; /* the socket is full: the next send or tick goes on */
+			if (s->proto == NET_UDP && errno == EMSGSIZE) {
+				/* This datagram can never go out; the next ones can. */
+				count(&s->dropped);
+				pop_head(s);
+				continue;
+			}
+			/* UDP: ECONNREFUSED is the ICMP port unreachable of an earlier
+			 * datagram; this one was not sent and waits for the collector. */
+			backoff(s, "send", errno);
+			return;
+		}
+		s->off += (size_t)n;
+		if (s->off == m->len) {
+			count(&s->sent);
+			pop_head(s);
+			if (s->proto == NET_UDP && s->down_logged)
+				up(s);
+		}
+	}
+}
+
+struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, const char *label,
+                                   char *err, size_t errlen)
+{
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	struct net_sender *s;
+	int rc;
+
+	if (backlog_max == 0 || backlog_max > UINT32_MAX) {
+		snprintf(err, errlen, "backlog must be 1..%u messages", UINT32_MAX);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->fd = -1;
+	s->proto = u->proto;
+	s->backoff_us = NET_BACKOFF_MIN_US;
+	snprintf(s->label, sizeof(s->label), "%s", label);
+	s->cap = backlog_max;
+	s->ring = calloc(backlog_max, sizeof(*s->ring));
+	if (s->ring == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = u->proto == NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	rc = getaddrinfo(u->host, u->port, &hints, &res);
+	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME) {
+		/* AI_ADDRCONFIG hides 127.0.0.1 in a namespace whose only interface is lo. */
+		hints.ai_flags = AI_NUMERICSERV;
+		rc = getaddrinfo(u->host, u->port, &hints, &res);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", u->host, gai_strerror(rc));
+		goto fail;
+	}
+	for (ai = res; ai != NULL && s->naddrs < NET_ADDRS_MAX; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(s->addrs[0]))
+			continue;
+		memcpy(&s->addrs[s->naddrs], ai->ai_addr, ai->ai_addrlen);
+		s->addrlens[s->naddrs++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	if (s->naddrs == 0) {
+		snprintf(err, errlen, "%s: no usable address", u->host);
+		goto fail;
+	}
+	start_connect(s);
+	if (s->connecting) {
+		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+
+		/* At start-up only: a short wait lets a replay deliver from its first record. */
+		(void)poll(&p, 1, NET_CONNECT_TIMEOUT_MS);
+		check_connect(s);
+		if (s->connecting)
+			backoff(s, "connect", ETIMEDOUT);
+	}
+	return s;
+fail:
+	free(s->ring);
+	free(s);
+	return NULL;
+}
+
+int net_sender_send(struct net_sender *s, const char *msg, size_t len)
+{
+	struct net_msg m;
+	int rc = 0;
+	char prefix[24];
+	size_t plen = 0;
+
+	if (s->proto == NET_TCP) {
+		/* RFC 6587 section 3.4.1 octet counting: MSG-LEN SP SYSLOG-MSG. */
+		plen = (size_t)snprintf(prefix, sizeof(prefix), "%zu ", len);
+	}
+	m.len = plen + len;
+	m.buf = malloc(m.len);
+	if (m.buf == NULL) {
+		count(&s->dropped);
+		return -1;
+	}
+	memcpy(m.buf, prefix, plen);
+	memcpy(m.buf + plen, msg, len);
+	if (s->count == s->cap) {
+		/* Full: drop the oldest, but never one already partly on the wire (that would
+		 * corrupt the stream), so with off > 0 the second oldest goes. */
+		size_t victim = s->off > 0 && s->cap > 1 ? (s->head + 1) % s->cap : s->head;
+
+		if (victim == s->head) {
+			pop_head(s);
+		} else {
+			free(s->ring[victim].buf);
+			/* Close the gap: move the partly sent head forward into the victim's slot. */
+			s->ring[victim] = s->ring[s->head];
+			s->ring[s->head].buf = NULL;
+			s->head = victim;
+			s->count--;
+		}
+		count(&s->dropped);
+		rc = -1;
+	}
+	s->ring[(s->head + s->count) % s->cap] = m;
+	s->count++;
+	set_depth(s);
+	pump(s);
+	return rc;
+}
+
+void net_sender_poll(struct net_sender *s)
+{
+	if (s->count > 0 || s->proto == NET_TCP)
+		pump(s);
+}
+
+size_t net_sender_drain(struct net_sender *s, int timeout_ms)
+{
+	uint64_t deadline = now_us() + (uint64_t)timeout_ms * 1000u;
+	size_t left;
+
+	if (s->fd < 0)
+		s->retry_at_us = 0; /* one attempt now rather than after the backoff */
+	for (;;) {
+		uint64_t now;
+		struct pollfd p;
+
+		pump(s);
+		now = now_us();
+		if (s->count == 0 || now >= deadline)
+			break;
+		if (s->fd < 0) {
+			/* Down: wait for the next attempt if it comes before the deadline. */
+			uint64_t until = s->retry_at_us < deadline ? s->retry_at_us : deadline;
+
+			if (until > now) {
+				struct timespec ts = {(time_t)((until - now) / 1000000),
+				                      (long)((until - now) % 1000000) * 1000};
+				nanosleep(&ts, NULL);
+			}
+			if (s->retry_at_us >= deadline)
+				break;
+			continue;
+		}
+		p.fd = s->fd;
+		p.events = POLLOUT;
+		(void)poll(&p, 1, (int)((deadline - now) / 1000) + 1);
+	}
+	left = s->count;
+	while (s->count > 0) {
+		count(&s->dropped);
+		pop_head(s);
+	}
+	return left;
+}
+
+void net_sender_get_stats(const struct net_sender *s, struct net_sender_stats *out)
+{
+	out->sent = atomic_load_explicit(&s->sent, memory_order_relaxed);
+	out->dropped = atomic_load_explicit(&s->dropped, memory_order_relaxed);
+	out->reconnects = atomic_load_explicit(&s->reconnects, memory_order_relaxed);
+	out->failures = atomic_load_explicit(&s->failures, memory_order_relaxed);
+	out->backlog = (uint32_t)atomic_load_explicit(&s->depth, memory_order_relaxed);
+	out->backlog_max = (uint32_t)atomic_load_explicit(&s->depth_max, memory_order_relaxed);
+	out->connected = atomic_load_explicit(&s->connected, memory_order_relaxed);
+}
+
+void net_sender_close(struct net_sender *s)
+{
+	if (s == NULL)
+		return;
+	disconnect(s);
+	while (s->count > 0)
+		pop_head(s);
+	free(s->ring);
+	free(s);
+}

@@ -1,0 +1,457 @@
+/* sensor.c — brings inputs, store, sinks and pipeline up, runs the packet loop, handles signals. */
+#include "scanwatch/sensor.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scanwatch/capture.h"
+#include "scanwatch/defaults.h"
+#include "scanwatch/emit.h"
+#include "scanwatch/output.h"
+#include "scanwatch/pipeline.h"
+#include "scanwatch/store.h"
+
+#define EXIT_INPUT 1
+
+/* Signals only set flags; the loop acts on them between packets (no work in handlers). */
+static volatile sig_atomic_t sig_stop, sig_reload, sig_stats;
+
+static void on_signal(int sig)
+{
+	switch (sig) {
+	case SIGHUP:
+		sig_reload = 1;
+		break;
+	case SIGUSR1:
+		sig_stats = 1;
+		break;
+	default:
+		sig_stop = 1;
+		break;
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a signal wakes the capture's poll() at once */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Everything one run holds; torn down in reverse order by sensor_run. */
+struct sensor {
+	const struct sensor_opts *o;
+	struct sw_ruleset *rules;
+	struct capture *cap;
+	struct store *store;
+	int64_t run_id;
+	struct emit *emit;
+	struct emit_sink sinks[SENSOR_MAX_OUTPUTS];
+	size_t nsinks;
+	struct pipeline *pl;
+	uint64_t detections;
+	char input[4096];
+	char err[1024];
+};
+
+static void on_detection(void *ctx, const struct sw_detection *d)
+{
+	struct sensor *s = ctx;
+	if (d->phase == DET_OPEN)
+		s->detections++;
+	emit_push(s->emit, d);
+}
+
+static void describe_input(struct sensor *s)
+{
+	const struct sensor_opts *o = s->o;
+	size_t n = 0, cap = sizeof s->input;
+	s->input[0] = 0;
+	if (o->iface)
+		n += (size_t)snprintf(s->input, cap, "live:%s", o->iface);
+	for (size_t i = 0; i < o->ninputs && n < cap; i++)
+		n += (size_t)snprintf(s->input + n, cap - n, "%s%s", i ? " " : "", o->inputs[i]);
+	if (o->filter && n < cap)
+		snprintf(s->input + n, cap - n, " [%s]", o->filter);
+}
+
+/* {"name":count,...} of the non-zero anomaly counters; names are plain identifiers. */
+static void anomalies_json(const struct decode_stats *d, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "{");
+	bool first = true;
+	for (int a = 0; a < ANOM__COUNT && n < len; a++) {
+		if (!d->anomalies[a])
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s\"%s\":%" PRIu64, first ? "" : ",",
+		                      decode_anomaly_name((enum decode_anomaly)a), d->anomalies[a]);
+		first = false;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "}");
+}
+
+static void evictions_json(const struct pipeline_stats *s, char *buf, size_t len)
+{
+	snprintf(buf, len,
+	         "{\"flows_full\":%" PRIu64 ",\"flows_chain\":%" PRIu64 ",\"sources_full\":%" PRIu64
+	         ",\"sources_chain\":%" PRIu64 ",\"open_detections\":%" PRIu64 "}",
+	         s->classify.flows.evict_full, s->classify.flows.evict_chain,
+	         s->detect.entries.evict_full, s->detect.entries.evict_chain,
+	         s->detect.evicted_open);
+}
+
+static void progress(const struct capture *cap, uint64_t packets, uint64_t t0)
+{
+	uint64_t done, total;
+	capture_progress(cap, &done, &total);
+	double el = (double)(mono_us() - t0) / 1e6;
+	double pps = el > 0 ? (double)packets / el : 0;
+	if (total > 0 && done > 0 && done <= total) {
+		double left = el * (double)(total - done) / (double)done;
+		fprintf(stderr, "\r%6.1f%%  %.1f of %.1f MB  %.0f packets/s  %.0f s left   ",
+		        100.0 * (double)done / (double)total, (double)done / 1e6,
+		        (double)total / 1e6, pps, left);
+	} else {
+		fprintf(stderr, "\r%" PRIu64 " packets  %.0f packets/s   ", packets, pps);
+	}
+}
+
+/* A one-line account of the counters, for SIGUSR1, the stats interval and the end. */
+static void log_stats(struct sensor *s, const char *why)
+{
+	struct pipeline_stats ps;
+	struct emit_stats es;
+	struct capture_kstats ks = {0};
+	pipeline_get_stats(s->pl, &ps);
+	emit_get_stats(s->emit, &es);
+	bool live = capture_kernel_stats(s->cap, &ks) == 0;
+	uint64_t anomalies = 0;
+	for (int a = 0; a < ANOM__COUNT; a++)
+		anomalies += ps.decode.anomalies[a];
+	fprintf(stderr,
+	        "scanwatch: stats (%s): %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
+	        " anomalies, flows %u/%u, sources %u/%u, evictions %" PRIu64 ", detections %" PRIu64
+	        ", queue %u (max %u), records dropped %" PRIu64 ", store errors %" PRIu64,
+	        why, ps.packets, ps.bytes, anomalies, ps.classify.flows.used,
+	        ps.classify.flows.capacity, ps.detect.entries.used, ps.detect.entries.capacity,
+	        ps.classify.flows.evict_full + ps.classify.flows.evict_chain +
+	            ps.detect.entries.evict_full + ps.detect.entries.evict_chain,
+	        s->detections, es.depth, es.depth_max, es.dropped, es.store_errors);
+	if (live)
+		fprintf(stderr, ", kernel drops %" PRIu64 ", interface drops %" PRIu64, ks.dropped,
+		        ks.if_dropped);
+	fputc('\n', stderr);
+}
+
+static void summary(struct sensor *s, double secs)
+{
+	struct pipeline_stats ps;
+	struct emit_stats es;
+	pipeline_get_stats(s->pl, &ps);
+	emit_get_stats(s->emit, &es);
+	uint64_t anomalies = 0;
+	for (int a = 0; a < ANOM__COUNT; a++)
+		anomalies += ps.decode.anomalies[a];
+	uint64_t evictions = ps.classify.flows.evict_full + ps.classify.flows.evict_chain +
+	                     ps.detect.entries.evict_full + ps.detect.entries.evict_chain;
+	fprintf(stderr,
+	        "scanwatch: %" PRIu64 " packets, %.1f MB in %.2f s (%.0f packets/s); %" PRIu64
+	        " detection(s); %" PRIu64 " anomalies; %" PRIu64 " evictions",
+	        ps.packets, (double)ps.bytes / 1e6, secs,
+	        secs > 0 ? (double)ps.packets / secs : 0.0, s->detections, anomalies, evictions);
+	if (es.store_errors || es.dropped || es.sink_errors)
+		fprintf(stderr,
+		        "; %" PRIu64 " store errors, %" PRIu64 " output errors, %" PRIu64
+		        " records dropped",
+		        es.store_errors, es.sink_errors, es.dropped);
+	fputc('\n', stderr);
+	for (int a = 0; a < ANOM__COUNT; a++)
+		if (ps.decode.anomalies[a])
+			fprintf(stderr, "  anomaly %-32s %" PRIu64 "\n",
+			        decode_anomaly_name((enum decode_anomaly)a),
+			        ps.decode.anomalies[a]);
+}
+
+static int open_sinks(struct sensor *s)
+{
+	const struct sensor_opts *o = s->o;
+	for (size_t i = 0; i < o->noutputs; i++) {
+		const struct output_ops *ops = output_lookup(o->outputs[i].type);
+		if (!ops) {
+			snprintf(s->err, sizeof s->err, "unknown output type '%s'",
+			         o->outputs[i].type);
+			return -1;
+		}
+		char err[512] = "";
+		void *st = ops->open(o->outputs[i].target, err, sizeof err);
+		if (!st) {
+			snprintf(s->err, sizeof s->err, "%s output %s: %s", ops->name,
+			         o->outputs[i].target, err);
+			return -1;
+		}
+		s->sinks[s->nsinks].ops = ops;
+		s->sinks[s->nsinks].state = st;
+		s->nsinks++;
+	}
+	return 0;
+}
+
+static void reload(struct sensor *s, uint64_t packet_now)
+{
+	struct sw_ruleset *rs = NULL;
+	char err[1024];
+	if (s->o->load_rules(s->o->load_rules_ctx, &rs, err, sizeof err) < 0) {
+		/* the old rules stay in force */
+		fprintf(stderr, "%s\nscanwatch: reload failed; the previous rules stay in force\n",
+		        err);
+		emit_reopen(s->emit);
+		return;
+	}
+	if (pipeline_set_rules(s->pl, rs, packet_now) < 0) {
+		fprintf(stderr, "scanwatch: reload failed: the new rule set cannot be used\n");
+		rules_free(rs);
+		emit_reopen(s->emit);
+		return;
+	}
+	rules_free(s->rules);
+	s->rules = rs;
+	emit_reopen(s->emit);
+	size_t enabled = 0;
+	for (size_t i = 0; i < rs->nrules; i++)
+		enabled += rs->rules[i].enabled;
+	fprintf(stderr, "scanwatch: reloaded %zu rules (%zu enabled) from %s\n", rs->nrules,
+	        enabled, rs->origin ? rs->origin : "?");
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
+
+/* The packet loop. Returns 0, or EXIT_INPUT when the input broke (err says how). */
+static int loop(struct sensor *s)
+{
+	const struct sensor_opts *o = s->o;
+	bool live = capture_is_live(s->cap);
+	bool tty = !live && isatty(STDERR_FILENO);
+	uint64_t t0 = mono_us(), next_progress = t0 + 500000;
+	uint64_t next_stats = o->stats_interval_us ? t0 + o->stats_interval_us : UINT64_MAX;
+	uint64_t n = 0;
+	struct capture_packet cp;
+	int status = 0;
+
+	for (;;) {
+		int r = capture_next(s->cap, &cp, s->err, sizeof s->err);
+		if (r == 1) {
+			pipeline_packet(s->pl, &cp);
+			n++;
+			if (!live && tty && (n & 0xffff) == 0 && mono_us() >= next_progress) {
+				progress(s->cap, n, t0);
+				next_progress = mono_us() + 500000;
+			}
+			/* live: look at the clock and the signals every 256 packets and when idle
+			 */
+			if ((!live || (n & 255) != 0) && !sig_stop && !sig_reload && !sig_stats)
+				continue;
+		} else if (r == 0) {
+			break;
+		} else if (r < 0) {
+			status = EXIT_INPUT;
+			break;
+		}
+		if (sig_stop)
+			break;
+		if (!live)
+			continue;
+		/*
+		 * Packet time follows the wall clock while the wire is quiet, so
+		 * detections close when traffic stops. It trails the clock by
+		 * SW_LIVE_TICK_LAG_US so no packet still in the capture ring is
+		 * older than the tick: live closes exactly when a replay would.
+		 */
+		uint64_t wall = wall_us();
+		if (wall > SW_LIVE_TICK_LAG_US)
+			pipeline_tick(s->pl, wall - SW_LIVE_TICK_LAG_US);
+		if (sig_reload) {
+			sig_reload = 0;
+			reload(s, wall - SW_LIVE_TICK_LAG_US);
+		}
+		uint64_t now = mono_us();
+		if (sig_stats || now >= next_stats) {
+			log_stats(s, sig_stats ? "SIGUSR1" : "interval");
+			sig_stats = 0;
+			if (o->stats_interval_us)
+				next_stats = now + o->stats_interval_us;
+		}
+	}
+	if (tty && n > 0xffff)
+		fprintf(stderr, "\r%*s\r", 72, "");
+	if (status)
+		fprintf(stderr, "scanwatch: %s\n", s->err);
+	return status;
+}
+
+static int finish(struct sensor *s, int status)
+{
+	pipeline_finish(s->pl);
+	/* everything pushed is written before the run row records the totals */
+	emit_flush(s->emit);
+	if (s->store) {
+		struct pipeline_stats ps;
+		struct emit_stats es;
+		pipeline_get_stats(s->pl, &ps);
+		emit_get_stats(s->emit, &es);
+		char anom[2048], evict[512];
+		anomalies_json(&ps.decode, anom, sizeof anom);
+		evictions_json(&ps, evict, sizeof evict);
+		struct store_run_end end = {
+		    .ended_us = wall_us(),
+		    .first_ts_us = ps.first_ts,
+		    .last_ts_us = ps.last_ts,
+		    .packets = ps.packets,
+		    .bytes = ps.bytes,
+		    .detections = s->detections,
+		    .anomalies_json = anom,
+		    .evictions_json = evict,
+		    .status = status,
+		    .error = status ? s->err : NULL,
+		};
+		if (store_run_finish(s->store, s->run_id, &end) < 0) {
+			fprintf(stderr, "scanwatch: %s: %s\n", s->o->db, store_error(s->store));
+			if (!status)
+				status = EXIT_INPUT;
+		}
+	}
+	return status;
+}
+
+int sensor_run(const struct sensor_opts *o)
+{
+	struct sensor s;
+	memset(&s, 0, sizeof s);
+	s.o = o;
+	int status = EXIT_INPUT;
+
+	if (o->load_rules(o->load_rules_ctx, &s.rules, s.err, sizeof s.err) < 0) {
+		fprintf(stderr, "%s\n", s.err);
+		return RULES_EXIT_CONFIG;
+	}
+	describe_input(&s);
+	if (o->iface) {
+		struct capture_live_opts lo = {
+		    .iface = o->iface,
+		    .filter = o->filter,
+		    .snaplen = o->snaplen,
+		    .promisc = o->promisc,
+		    .buffer_bytes = o->buffer_bytes,
+		    .timeout_ms = 100,
+		};
+		s.cap = capture_open_live(&lo, s.err, sizeof s.err);
+		if (s.cap && !o->user && !o->allow_root && geteuid() == 0) {
+			snprintf(
+			    s.err, sizeof s.err,
+			    "refusing to capture as root: name an unprivileged user with -Z USER, "
+			    "or run with only CAP_NET_RAW (or pass --allow-root)");
+			goto fail;
+		}
+	} else {
+		s.cap = capture_open_files(o->inputs, o->ninputs, s.err, sizeof s.err);
+		if (s.cap && o->filter &&
+		    capture_set_filter(s.cap, o->filter, s.err, sizeof s.err) < 0)
+			goto fail;
+	}
+	if (!s.cap)
+		goto fail;
+	if (o->pidfile && write_pidfile(o->pidfile) < 0) {
+		snprintf(s.err, sizeof s.err, "%s: %s", o->pidfile, strerror(errno));
+		goto fail;
+	}
+	if (o->db) {
+		s.store = store_open(o->db, s.err, sizeof s.err);
+		if (!s.store)
+			goto fail;
+		s.run_id = store_run_begin(s.store, s.input, s.rules->origin, wall_us());
+		if (s.run_id < 0) {
+			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
+			goto fail;
+		}
+	}
+	if (open_sinks(&s) < 0)
+		goto fail;
+	/* Live: the packet path never waits on a sink (full queue: counted drops).
+	 * Replay: it waits instead, so forensics loses nothing. */
+	s.emit = emit_start(s.store, s.run_id, s.sinks, s.nsinks, SW_EMIT_QUEUE,
+	                    !capture_is_live(s.cap));
+	if (!s.emit) {
+		snprintf(s.err, sizeof s.err, "cannot start the writer thread");
+		goto fail;
+	}
+	struct pipeline_config pc = {
+	    .rules = s.rules,
+	    .memory_cap = o->memory_cap,
+	    .seed = o->seed,
+	    .emit = on_detection,
+	    .emit_ctx = &s,
+	};
+	s.pl = pipeline_create(&pc, s.err, sizeof s.err);
+	if (!s.pl)
+		goto fail;
+
+	install_signals();
+	if (o->iface)
+		fprintf(stderr, "scanwatch: listening on %s\n", o->iface);
+	uint64_t t0 = mono_us();
+	status = loop(&s);
+	status = finish(&s, status);
+	if (capture_is_live(s.cap))
+		log_stats(&s, "exit");
+	summary(&s, (double)(mono_us() - t0) / 1e6);
+	goto out;
+fail:
+	fprintf(stderr, "scanwatch: %s\n", s.err);
+	status = EXIT_INPUT;
+out:
+	if (s.emit)
+		emit_stop(s.emit);
+	for (size_t i = 0; i < s.nsinks; i++)
+		s.sinks[i].ops->close(s.sinks[i].state);
+	pipeline_destroy(s.pl);
+	capture_close(s.cap);
+	store_close(s.store);
+	rules_free(s.rules);
+	if (o->pidfile)
+		unlink(o->pidfile);
+	return status;
+}
