@@ -294,7 +294,13 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 			default:
 				break;
 			}
-			set_state(c, f, FS_CLOSED);
+			/* A probe that never became a connection leaves nothing to absorb
+			 * (no FIN exchange follows): forget it now, keeping the table small
+			 * under scans. A real connection lingers for its trailing packets. */
+			if (f->state == FS_ESTABLISHED || f->state == FS_ANSWERED)
+				set_state(c, f, FS_CLOSED);
+			else if (f->state != FS_CLOSED)
+				htab_remove(c->flows, f);
 			return;
 		}
 		switch (f->state) {
@@ -420,7 +426,7 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 	if (!f || (f->state != FS_PROBE && f->state != FS_SYN_SENT))
 		return;
 	emit_outcome(c, f, outcome, p);
-	set_state(c, f, FS_CLOSED);
+	htab_remove(c->flows, f);
 }
 
 static void classify_icmp(struct classify *c, const struct sw_packet *p)

@@ -47,8 +47,18 @@ const struct detector *detect_at(size_t i)
 	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
 }
 
-/* Rules are LRU lists of the tracking table, one per rule. */
-#define DETECT_MAX_RULES 255
+/*
+ * Each rule has two LRU lists in the tracking table, in last-probe order:
+ * entries still counting (kept for the longer of window and idle) and open
+ * detections (closed after idle). Two lists keep each list's head the first
+ * one due. The table allows 255 lists.
+ */
+#define DETECT_MAX_RULES 127
+
+static inline unsigned list_of(const struct sw_rule *r, const struct track_entry *e)
+{
+	return r->index * 2 + (e && e->det_seq ? 1 : 0);
+}
 
 struct detect_engine {
 	const struct sw_ruleset *rs;
@@ -61,6 +71,7 @@ struct detect_engine {
 	uint16_t nby_class[PC__COUNT];
 	uint64_t seq;
 	uint64_t now;
+	uint64_t next_due; /* nothing can close or expire before this (packet time) */
 	struct detect_stats st;
 	struct sw_detection rec;
 };
@@ -94,7 +105,7 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 {
 	if (rs->nrules > DETECT_MAX_RULES)
 		return -1;
-	unsigned nlists = rs->nrules ? (unsigned)rs->nrules : 1;
+	unsigned nlists = rs->nrules ? 2 * (unsigned)rs->nrules : 2;
 	struct htab *tab =
 	    htab_create(sizeof(struct track_entry), offsetof(struct track_entry, key),
 	                sizeof(struct track_key), d->max_entries, nlists, d->key, entry_evicted, d);
@@ -261,6 +272,73 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 		attribute_verdict(e, rec->tool, sizeof rec->tool, ev + n, cap - n);
 }
 
+/*
+ * One SipHash per group key and event, not per rule: each rule's bucket hash
+ * is derived from the keyed base hash by a fixed mix with the rule index, so
+ * the table stays keyed (nobody can aim at a bucket without the base key).
+ */
+static inline uint64_t rule_hash(uint64_t base, uint32_t rule)
+{
+	uint64_t h = base ^ ((uint64_t)(rule + 1) * 0x9e3779b97f4a7c15ULL);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t base_hash(struct detect_engine *d, enum rule_group g, const struct sw_event *ev)
+{
+	struct sw_addr two[2];
+	switch (g) {
+	case GROUP_SRC:
+		return hash_siphash13(d->key, &ev->src, sizeof ev->src);
+	case GROUP_DST:
+		return hash_siphash13(d->key, &ev->dst, sizeof ev->dst);
+	case GROUP_SRC_DST:
+	default:
+		two[0] = ev->src;
+		two[1] = ev->dst;
+		return hash_siphash13(d->key, two, sizeof two);
+	}
+}
+
+/* When the next entry could be due for closing or expiry: lets detect_advance do
+ * nothing on most packets. Lowered on every touch; recomputed when reached. */
+static inline void note_due(struct detect_engine *d, const struct sw_rule *r,
+                            const struct track_entry *e)
+{
+	uint64_t keep =
+	    e->det_seq ? r->idle_us : (r->window_us > r->idle_us ? r->window_us : r->idle_us);
+	uint64_t due = e->node.ts + keep;
+	if (due < d->next_due)
+		d->next_due = due;
+}
+
+/* The base hash of a tracking key, as base_hash computes it from an event. */
+static uint64_t key_base(struct detect_engine *d, const struct track_key *k)
+{
+	static const struct sw_addr zero;
+	if (memcmp(&k->b, &zero, sizeof zero) == 0)
+		return hash_siphash13(d->key, &k->a, sizeof k->a);
+	return hash_siphash13(d->key, &k->a, 2 * sizeof k->a);
+}
+
+/* Is src itself reported right now by a source-grouped rule? */
+static bool source_reported(struct detect_engine *d, const struct sw_addr *src)
+{
+	uint64_t base = hash_siphash13(d->key, src, sizeof *src);
+	for (size_t i = 0; i < d->rs->nrules; i++) {
+		const struct sw_rule *o = &d->rs->rules[i];
+		if (!o->enabled || o->group_by != GROUP_SRC)
+			continue;
+		struct track_key k = {.rule = o->index, .a = *src};
+		struct track_entry *x = htab_find(d->tab, &k, rule_hash(base, o->index));
+		if (x && x->det_seq)
+			return true;
+	}
+	return false;
+}
+
 /* Another rule already reports this scan (same group key and kind): one scan, one record. */
 static bool already_reported(struct detect_engine *d, const struct sw_rule *r,
                              const struct track_entry *e, uint8_t kind)
@@ -271,7 +349,7 @@ static bool already_reported(struct detect_engine *d, const struct sw_rule *r,
 			continue;
 		struct track_key k = e->key;
 		k.rule = o->index;
-		struct track_entry *x = htab_find(d->tab, &k, htab_hash(d->tab, &k));
+		struct track_entry *x = htab_find(d->tab, &k, rule_hash(key_base(d, &k), o->index));
 		if (x && x->det_seq && x->kind == kind)
 			return true;
 	}
@@ -289,7 +367,7 @@ static bool absorbed(struct detect_engine *d, const struct sw_rule *r, const str
 		if (!o->enabled || !o->detector->absorbs || o->group_by != GROUP_DST)
 			continue;
 		struct track_key k = {.rule = o->index, .a = e->target};
-		struct track_entry *x = htab_find(d->tab, &k, htab_hash(d->tab, &k));
+		struct track_entry *x = htab_find(d->tab, &k, rule_hash(key_base(d, &k), o->index));
 		if (x && x->det_seq && track_has_source(x, &e->key.a))
 			return true;
 	}
@@ -320,8 +398,20 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 		d->st.shadowed++;
 		return;
 	}
+	if (kind == KIND_DISTRIBUTED_SCAN) {
+		/* sources each loud enough to be reported alone are separate scans of
+		 * the same target, not one scan split between them */
+		for (unsigned i = 0; i < e->n_sources; i++)
+			if (source_reported(d, &e->sample_sources[i])) {
+				e->shadowed = 1;
+				d->st.shadowed++;
+				return;
+			}
+	}
 	e->kind = kind;
 	e->det_seq = ++d->seq;
+	htab_touch(d->tab, e, list_of(r, e), e->node.ts); /* onto the open list, same time */
+	note_due(d, r, e);
 	e->opened_at = ts;
 	e->probes_at_open = e->probes;
 	e->emit_ts = ts;
@@ -352,43 +442,52 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	if (rs->nhome && !addr_cidr_list_contains(rs->home_net, rs->nhome, &ev->dst))
 		return;
 	uint16_t n = d->nby_class[ev->pclass];
+	bool probe = ev->type == EV_PROBE;
 	/* Target-grouped rules never see allow-listed sources: their records name no one
 	 * source to suppress later. Source-grouped ones check at opening time. */
 	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
+	uint64_t base[3];
+	bool have_base[3] = {false, false, false};
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sw_rule *r = &rs->rules[d->by_class[ev->pclass][i]];
+		const struct detector *det = r->detector;
+		if (probe ? (det->wants && !det->wants(ev)) : !det->outcomes)
+			continue;
 		if (r->group_by == GROUP_DST &&
 		    (allowed || (r->nsuppress &&
 		                 addr_cidr_list_contains(r->suppress, r->nsuppress, &ev->src))))
 			continue;
+		if (!have_base[r->group_by]) {
+			base[r->group_by] = base_hash(d, r->group_by, ev);
+			have_base[r->group_by] = true;
+		}
 		struct track_key k;
 		make_key(&k, r, &ev->src, &ev->dst);
-		uint64_t h = htab_hash(d->tab, &k);
+		uint64_t h = rule_hash(base[r->group_by], r->index);
 		struct track_entry *e = htab_find(d->tab, &k, h);
 		if (!e) {
-			if (ev->type != EV_PROBE)
+			if (!probe)
 				continue; /* an outcome of a probe this rule no longer tracks */
-			e = htab_insert(d->tab, &k, h, r->index, ev->ts_us);
+			e = htab_insert(d->tab, &k, h, list_of(r, NULL), ev->ts_us);
 			e->win_start = ev->ts_us;
-		} else if (ev->type == EV_PROBE && !e->det_seq &&
-		           ev->ts_us > e->win_start + r->window_us) {
+		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
 			track_reset_window(e, ev->ts_us);
 			e->shadowed = 0;
 		}
-		if (!r->detector->on_event(r, e, ev))
+		if (!det->on_event(r, e, ev))
 			continue;
-		if (ev->type == EV_PROBE) {
+		if (probe) {
 			track_note_probe(e, ev, r->group_by == GROUP_DST);
 			attribute_note(e, ev);
-			htab_touch(d->tab, e, r->index, ev->ts_us);
+			htab_touch(d->tab, e, list_of(r, e), ev->ts_us);
+			note_due(d, r, e);
 		} else {
 			e->outcomes[ev->outcome]++;
 		}
 		if (e->det_seq) {
 			maybe_update(d, r, e, ev->ts_us);
 		} else if (!e->shadowed) {
-			bool crossed = r->detector->crossed ? r->detector->crossed(r, e)
-			                                    : e->score >= r->threshold;
+			bool crossed = det->crossed ? det->crossed(r, e) : e->score >= r->threshold;
 			if (crossed)
 				try_open(d, r, e, ev->ts_us);
 		}
@@ -408,21 +507,31 @@ void detect_advance(struct detect_engine *d, uint64_t now)
 {
 	if (now > d->now)
 		d->now = now;
+	if (d->now < d->next_due)
+		return;
 	const struct sw_ruleset *rs = d->rs;
+	uint64_t next = UINT64_MAX;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct sw_rule *r = &rs->rules[i];
 		uint64_t keep = r->window_us > r->idle_us ? r->window_us : r->idle_us;
-		struct track_entry *e;
-		while ((e = htab_oldest(d->tab, (unsigned)i))) {
-			uint64_t due = e->node.ts + (e->det_seq ? r->idle_us : keep);
-			if (due > d->now)
-				break;
-			if (e->det_seq)
-				close_entry(d, r, e, e->last_ts + r->idle_us);
-			htab_count_expired(d->tab);
-			htab_remove(d->tab, e);
+		for (unsigned open = 0; open < 2; open++) {
+			uint64_t wait = open ? r->idle_us : keep;
+			struct track_entry *e;
+			while ((e = htab_oldest(d->tab, (unsigned)i * 2 + open))) {
+				uint64_t due = e->node.ts + wait;
+				if (due > d->now) {
+					if (due < next)
+						next = due;
+					break;
+				}
+				if (e->det_seq)
+					close_entry(d, r, e, e->last_ts + r->idle_us);
+				htab_count_expired(d->tab);
+				htab_remove(d->tab, e);
+			}
 		}
 	}
+	d->next_due = next;
 }
 
 void detect_finish(struct detect_engine *d, uint64_t end_ts)

@@ -41,6 +41,7 @@ const struct detector detect_arp = {
     .summary = "ARP who-has sweeps of a LAN",
     .classes = 1u << PC_ARP,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .on_event = arp_event,
     .crossed = arp_crossed,
     .kind = arp_kind,

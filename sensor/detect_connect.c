@@ -31,6 +31,11 @@ static bool connect_event(const struct sw_rule *r, struct track_entry *e, const 
 	}
 }
 
+static bool connect_wants(const struct sw_event *ev)
+{
+	return !ev->crafted;
+}
+
 static enum sw_kind connect_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
@@ -43,6 +48,8 @@ const struct detector detect_connect = {
     .summary = "TCP connect() scans: kernel SYNs refused, unanswered or closed unused",
     .classes = 1u << PC_TCP_SYN,
     .default_group = GROUP_SRC,
+    .outcomes = true,
+    .wants = connect_wants,
     .on_event = connect_event,
     .kind = connect_kind,
 };

@@ -51,6 +51,7 @@ const struct detector detect_halfopen = {
     .summary = "half-open TCP SYN scans, vertical and horizontal",
     .classes = 1u << PC_TCP_SYN,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .on_event = halfopen_event,
     .kind = halfopen_kind,
 };

@@ -33,6 +33,7 @@ const struct detector detect_ipproto = {
     .summary = "IP protocol scans (nmap -sO)",
     .classes = 1u << PC_IPPROTO,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .on_event = ipproto_event,
     .kind = ipproto_kind,
 };

@@ -57,6 +57,11 @@ static bool multi_event(const struct sw_rule *r, struct track_entry *e, const st
 	return true;
 }
 
+static bool multi_wants(const struct sw_event *ev)
+{
+	return ev->crafted;
+}
+
 static bool is_decoy(const struct track_entry *e)
 {
 	return e->aux[A_LOCKSTEP] >= LOCKSTEP_PORTS && track_distinct_sources(e) >= MIN_SOURCES;
@@ -84,6 +89,7 @@ const struct detector detect_multisource = {
                1u << PC_TCP_MAIMON | 1u << PC_TCP_ACK | 1u << PC_UDP,
     .default_group = GROUP_DST,
     .absorbs = true,
+    .wants = multi_wants,
     .on_event = multi_event,
     .crossed = multi_crossed,
     .kind = multi_kind,

@@ -87,6 +87,11 @@ static bool osfp_event(const struct sw_rule *r, struct track_entry *e, const str
 	return true;
 }
 
+static bool osfp_wants(const struct sw_event *ev)
+{
+	return ev->pkt && signature(ev->pkt);
+}
+
 static enum sw_kind osfp_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
@@ -100,6 +105,7 @@ const struct detector detect_osfp = {
     .classes = 1u << PC_TCP_SYN | 1u << PC_TCP_NULL | 1u << PC_TCP_ODD | 1u << PC_TCP_ACK |
                1u << PC_TCP_XMAS | 1u << PC_ICMP_ECHO | 1u << PC_UDP,
     .default_group = GROUP_SRC,
+    .wants = osfp_wants,
     .on_event = osfp_event,
     .kind = osfp_kind,
 };

@@ -59,6 +59,7 @@ const struct detector detect_stealth = {
     .classes = 1u << PC_TCP_FIN | 1u << PC_TCP_NULL | 1u << PC_TCP_XMAS | 1u << PC_TCP_MAIMON |
                1u << PC_TCP_ACK | 1u << PC_TCP_ODD,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .on_event = stealth_event,
     .kind = stealth_kind,
 };

@@ -41,6 +41,7 @@ const struct detector detect_icmp_sweep = {
     .summary = "ICMP and ICMPv6 echo / timestamp sweeps",
     .classes = 1u << PC_ICMP_ECHO | 1u << PC_ICMP_OTHER,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .on_event = sweep_event,
     .crossed = sweep_crossed,
     .kind = sweep_kind,

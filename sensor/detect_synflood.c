@@ -5,9 +5,13 @@
 /*
  * Grouped by target: one detection per victim, however many forged sources.
  * Score: SYNs in the window minus handshakes that completed, i.e. the
- * backlog an attacker is trying to fill. A busy server's score stays near its
- * number of handshakes in flight; a flood's grows with every packet.
+ * backlog an attacker is trying to fill. A busy server's score stays near
+ * its number of handshakes in flight; a flood's grows with every packet. A
+ * flood hammers a few services: it crosses only while its SYNs outnumber the
+ * distinct ports by FLOOD_PER_PORT, which a port scan, however fast and
+ * however many scanners share the target, never does.
  */
+#define FLOOD_PER_PORT 20
 static bool synflood_event(const struct sw_rule *r, struct track_entry *e,
                            const struct sw_event *ev)
 {
@@ -19,6 +23,11 @@ static bool synflood_event(const struct sw_rule *r, struct track_entry *e,
 	if ((ev->outcome == OUT_SUCCESS || ev->outcome == OUT_EMPTY) && e->score > 0 && !e->det_seq)
 		e->score--;
 	return true;
+}
+
+static bool synflood_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	return e->score >= r->threshold && e->probes >= FLOOD_PER_PORT * track_distinct_ports(e);
 }
 
 static enum sw_kind synflood_kind(const struct sw_rule *r, const struct track_entry *e)
@@ -33,6 +42,8 @@ const struct detector detect_syn_flood = {
     .summary = "SYN floods, keyed by target (spoofed sources make one detection)",
     .classes = 1u << PC_TCP_SYN,
     .default_group = GROUP_DST,
+    .outcomes = true,
     .on_event = synflood_event,
+    .crossed = synflood_crossed,
     .kind = synflood_kind,
 };

@@ -93,6 +93,7 @@ const struct detector detect_trw = {
         "Threshold Random Walk sequential test over first-contact outcomes (Jung et al. 2004)",
     .classes = 1u << PC_TCP_SYN | 1u << PC_UDP | 1u << PC_ICMP_ECHO,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .nparams = 4,
     .param_names = trw_param_names,
     .param_defaults = trw_param_defaults,

@@ -37,6 +37,7 @@ const struct detector detect_udp = {
     .summary = "UDP port scans",
     .classes = 1u << PC_UDP,
     .default_group = GROUP_SRC,
+    .outcomes = true,
     .on_event = udp_event,
     .kind = udp_kind,
 };

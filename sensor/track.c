@@ -29,8 +29,28 @@ static inline uint32_t mix32(uint32_t v)
 	return v;
 }
 
+static void hll_add(struct dset *s, uint32_t v)
+{
+	uint32_t h = mix32(v * 0x9e3779b1u + 0x7f4a7c15u);
+	uint32_t idx = h >> 26;               /* 6 bits: 64 registers */
+	uint32_t rest = (h << 6) | (1u << 5); /* guard bit caps the rank at 27 */
+	uint8_t rank = (uint8_t)(__builtin_clz(rest) + 1);
+	if (rank > s->hll[idx])
+		s->hll[idx] = rank;
+}
+
+static uint64_t hll_estimate(const struct dset *s)
+{
+	double sum = 0;
+	for (unsigned i = 0; i < DSET_HLL; i++)
+		sum += ldexp(1.0, -(int)s->hll[i]);
+	double m = DSET_HLL;
+	return (uint64_t)(0.709 * m * m / sum + 0.5); /* alpha_64 = 0.709 */
+}
+
 static bool bit_add(struct dset *s, uint32_t v)
 {
+	hll_add(s, v);
 	uint32_t i = mix32(v) & (DSET_BITS - 1);
 	uint64_t m = 1ULL << (i & 63);
 	if (s->u.bits[i >> 6] & m)
@@ -72,6 +92,7 @@ bool dset_add(struct dset *s, uint32_t v)
 	for (unsigned i = 0; i < n; i++)
 		old[i] = s->is_port ? s->u.port[i] : s->u.h[i];
 	memset(&s->u, 0, sizeof s->u);
+	memset(s->hll, 0, sizeof s->hll);
 	s->bitmap = 1;
 	s->n = 0;
 	for (unsigned i = 0; i < n; i++)
@@ -82,7 +103,12 @@ bool dset_add(struct dset *s, uint32_t v)
 
 uint64_t dset_count(const struct dset *s)
 {
-	return s->bitmap ? track_estimate(s->n, DSET_BITS) : s->n;
+	if (!s->bitmap)
+		return s->n;
+	if (s->n * 10 < DSET_BITS * 7)
+		return track_estimate(s->n, DSET_BITS);
+	uint64_t lc = track_estimate(s->n, DSET_BITS), hll = hll_estimate(s);
+	return hll > lc ? hll : lc;
 }
 
 uint64_t track_estimate(uint32_t set, uint32_t m)

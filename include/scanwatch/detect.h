@@ -35,6 +35,11 @@ struct track_entry; /* track.h */
  *                 threshold; NULL means e->score >= r->threshold.
  *  kind           the kind to report for an entry whose threshold is crossed.
  *  describe       optional: appends detector-specific evidence to buf.
+ *  wants          optional pre-filter for probes, called before any table
+ *                 work: false means the probe is not this detector's and
+ *                 no state is looked up or created for it.
+ *  outcomes       false when the detector never looks at outcome events
+ *                 (they are then not dispatched to it at all).
  *  absorbs        a target-grouped detector whose open detection speaks for
  *                 its sources: their per-source detections on that target
  *                 are not opened (decoys are one scan, not N).
@@ -43,7 +48,9 @@ struct detector {
 	const char *name;
 	const char *summary;
 	uint32_t classes;
+	bool outcomes;
 	bool absorbs;
+	bool (*wants)(const struct sw_event *ev);
 	enum rule_group default_group;
 	uint8_t nparams;
 	const char *const *param_names;

@@ -31,6 +31,7 @@ struct track_key {
 #define DSET_EXACT       (DSET_BYTES / 4)
 #define DSET_EXACT_PORTS (DSET_BYTES / 2)
 #define DSET_BITS        (DSET_BYTES * 8)
+#define DSET_HLL         64
 struct dset {
 	union {
 		uint32_t h[DSET_EXACT];
@@ -40,6 +41,10 @@ struct dset {
 	uint16_t n;      /* members (exact) or bits set (bitmap) */
 	uint8_t bitmap;  /* 1 once converted */
 	uint8_t is_port; /* holds 16-bit ports */
+	/* HyperLogLog registers (Flajolet et al. 2007), filled from the bitmap's
+	 * conversion on: they take over the estimate once the bitmap is 70% full,
+	 * where linear counting would saturate (about 7000 for 1024 bits). */
+	uint8_t hll[DSET_HLL];
 };
 
 #define TRACK_SAMPLE_PORTS 16
