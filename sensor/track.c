@@ -41,9 +41,13 @@ static void hll_add(struct dset *s, uint32_t v)
 
 static uint64_t hll_estimate(const struct dset *s)
 {
+	static double inv_pow2[33];
+	if (inv_pow2[0] == 0)
+		for (int r = 0; r <= 32; r++)
+			inv_pow2[r] = ldexp(1.0, -r);
 	double sum = 0;
 	for (unsigned i = 0; i < DSET_HLL; i++)
-		sum += ldexp(1.0, -(int)s->hll[i]);
+		sum += inv_pow2[s->hll[i] & 31];
 	double m = DSET_HLL;
 	return (uint64_t)(0.709 * m * m / sum + 0.5); /* alpha_64 = 0.709 */
 }
@@ -51,6 +55,8 @@ static uint64_t hll_estimate(const struct dset *s)
 static bool bit_add(struct dset *s, uint32_t v)
 {
 	hll_add(s, v);
+	if (s->adds < UINT16_MAX)
+		s->adds++;
 	uint32_t i = mix32(v) & (DSET_BITS - 1);
 	uint64_t m = 1ULL << (i & 63);
 	if (s->u.bits[i >> 6] & m)
@@ -105,10 +111,18 @@ uint64_t dset_count(const struct dset *s)
 {
 	if (!s->bitmap)
 		return s->n;
-	if (s->n * 10 < DSET_BITS * 7)
-		return track_estimate(s->n, DSET_BITS);
-	uint64_t lc = track_estimate(s->n, DSET_BITS), hll = hll_estimate(s);
-	return hll > lc ? hll : lc;
+	/* estimates cost logarithms: recomputed only after DSET_RECOUNT additions */
+	struct dset *w = (struct dset *)s; /* the cache is not part of the value */
+	if (w->cached && w->adds < DSET_RECOUNT)
+		return w->cached;
+	uint64_t est = track_estimate(s->n, DSET_BITS);
+	if (s->n * 10 >= DSET_BITS * 7) {
+		uint64_t hll = hll_estimate(s);
+		est = hll > est ? hll : est;
+	}
+	w->cached = est > UINT32_MAX ? UINT32_MAX : (uint32_t)est;
+	w->adds = 0;
+	return w->cached;
 }
 
 uint64_t track_estimate(uint32_t set, uint32_t m)
@@ -156,6 +170,8 @@ bool track_has_source(const struct track_entry *e, const struct sw_addr *src)
 
 static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_addr *a)
 {
+	if (*n >= TRACK_SAMPLE_ADDRS) /* full: the samples are kept, nothing to compare */
+		return;
 	for (unsigned i = 0; i < *n; i++)
 		if (addr_eq(&arr[i], a))
 			return;
@@ -186,8 +202,8 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 	/* grouped by target, the target is the key: the set counts sources */
 	dset_add(&e->targets, mix(group_by_dst ? &ev->src : &ev->dst, 0x7a11));
 	dset_add(&e->ports, ev->port);
-	bool have_port = false;
-	for (unsigned i = 0; i < e->n_ports; i++)
+	bool have_port = e->n_ports >= TRACK_SAMPLE_PORTS;
+	for (unsigned i = 0; !have_port && i < e->n_ports; i++)
 		if (e->sample_ports[i] == ev->port) {
 			have_port = true;
 			break;

@@ -45,7 +45,13 @@ struct dset {
 	 * conversion on: they take over the estimate once the bitmap is 70% full,
 	 * where linear counting would saturate (about 7000 for 1024 bits). */
 	uint8_t hll[DSET_HLL];
+	uint32_t cached; /* last estimate (bitmap mode), 0: none */
+	uint16_t adds;   /* additions since */
 };
+
+/* Additions between two recomputations of a large estimate (a 1.5% drift at most once
+ * past the exact range of 32 or 64 members). */
+#define DSET_RECOUNT 16
 
 #define TRACK_SAMPLE_PORTS 16
 #define TRACK_SAMPLE_ADDRS 8
