@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * Most records the writer takes per store transaction. Large enough that a
@@ -14,6 +15,14 @@
  * records within one transaction's latency.
  */
 #define EMIT_BATCH_MAX 1024
+
+/*
+ * How often the writer calls the sinks' tick callbacks when records are
+ * scarce: a network sink retries its collector and sends its backlog then.
+ * A quarter of the smallest reconnect backoff (0.5 s, net.c), so a collector
+ * that comes back is found within a tick of its backoff expiring.
+ */
+#define EMIT_TICK_MS 250
 
 struct emit {
 	pthread_mutex_t mu;
@@ -37,6 +46,8 @@ struct emit {
 	struct sw_detection *batch;
 	size_t batch_cap;
 	bool store_failing; /* to report a store failure once, not once per batch */
+	bool has_tick;      /* some sink has a tick callback: wake at least every EMIT_TICK_MS */
+	struct timespec next_tick; /* CLOCK_MONOTONIC */
 	struct store *store;
 	int64_t run_id;
 	struct emit_sink *sinks;
@@ -98,6 +109,35 @@ static void reopen_sinks(struct emit *e)
 	pthread_mutex_unlock(&e->mu);
 }
 
+static void timespec_add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool tick_due(const struct emit *e)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > e->next_tick.tv_sec ||
+	       (now.tv_sec == e->next_tick.tv_sec && now.tv_nsec >= e->next_tick.tv_nsec);
+}
+
+/* Outside the mutex, like every sink call. */
+static void tick_sinks(struct emit *e)
+{
+	clock_gettime(CLOCK_MONOTONIC, &e->next_tick);
+	timespec_add_ms(&e->next_tick, EMIT_TICK_MS);
+	for (size_t k = 0; k < e->nsinks; k++)
+		if (e->sinks[k].ops->tick != NULL)
+			e->sinks[k].ops->tick(e->sinks[k].state);
+}
+
 static void *writer_main(void *arg)
 {
 	struct emit *e = arg;
@@ -107,8 +147,17 @@ static void *writer_main(void *arg)
 		size_t n, first;
 
 		pthread_mutex_lock(&e->mu);
-		while (e->count == 0 && !e->stopping && !e->reopen_pending)
-			pthread_cond_wait(&e->not_empty, &e->mu);
+		while (e->count == 0 && !e->stopping && !e->reopen_pending) {
+			if (!e->has_tick) {
+				pthread_cond_wait(&e->not_empty, &e->mu);
+				continue;
+			}
+			/* Sinks with a tick: sleep no longer than the next tick (the condition
+			 * variable runs on CLOCK_MONOTONIC, see emit_start). */
+			if (tick_due(e) ||
+			    pthread_cond_timedwait(&e->not_empty, &e->mu, &e->next_tick) != 0)
+				break;
+		}
 		reopen = e->reopen_pending;
 		e->reopen_pending = false;
 		n = e->count < e->batch_cap ? e->count : e->batch_cap;
@@ -131,6 +180,8 @@ static void *writer_main(void *arg)
 			reopen_sinks(e);
 		if (n > 0)
 			write_batch(e, n);
+		if (e->has_tick && tick_due(e))
+			tick_sinks(e);
 		if (done)
 			break;
 	}
@@ -142,6 +193,7 @@ struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *s
 {
 	struct emit *e;
 	sigset_t all, old;
+	pthread_condattr_t ca;
 	int rc;
 
 	if (capacity == 0 || capacity > UINT32_MAX || (nsinks > 0 && sinks == NULL))
@@ -164,9 +216,20 @@ struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *s
 	e->sinks = sinks;
 	e->nsinks = nsinks;
 	e->block_when_full = block_when_full;
+	for (size_t k = 0; k < nsinks; k++)
+		e->has_tick |= sinks[k].ops->tick != NULL;
+	clock_gettime(CLOCK_MONOTONIC, &e->next_tick);
+	timespec_add_ms(&e->next_tick, EMIT_TICK_MS);
 	if (pthread_mutex_init(&e->mu, NULL) != 0)
 		goto fail_mem;
-	if (pthread_cond_init(&e->not_empty, NULL) != 0)
+	/* The tick deadline is monotonic: a wall-clock step must not stall or rush it. */
+	if (pthread_condattr_init(&ca) != 0)
+		goto fail_mutex;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0
+	         ? pthread_cond_init(&e->not_empty, &ca)
+	         : -1;
+	pthread_condattr_destroy(&ca);
+	if (rc != 0)
 		goto fail_mutex;
 	if (pthread_cond_init(&e->not_full, NULL) != 0)
 		goto fail_cond;

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/config.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/eval.h"
+#include "scanwatch/query.h"
+#include "scanwatch/report.h"
 #include "scanwatch/rules.h"
 #include "scanwatch/sensor.h"
 
@@ -40,6 +43,9 @@ struct options {
 	const char *pidfile;
 	struct sensor_output outputs[SENSOR_MAX_OUTPUTS];
 	size_t noutputs;
+	const char *config_path; /* -c */
+	/* which settings the command line gave: they override the configuration file */
+	bool set_db, set_cap, set_stats, set_snaplen, set_buffer;
 };
 
 static void usage(FILE *f)
@@ -148,6 +154,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	};
 	static const struct option longopts[] = {
 	    {"read", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'c'},
 	    {"interface", required_argument, NULL, 'i'},
 	    {"snaplen", required_argument, NULL, 's'},
 	    {"no-promiscuous", no_argument, NULL, 'p'},
@@ -179,7 +186,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	o->stats_interval_us = SW_STATS_INTERVAL_US;
 	o->buffer_bytes = 32ULL << 20;
 	int c;
-	while ((c = getopt_long(argc, argv, "+r:i:s:pB:Z:qTvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:s:pB:Z:c:qTvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->ninputs == MAX_INPUTS) {
@@ -192,6 +199,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		case 'i':
 			o->iface = optarg;
 			break;
+		case 'c':
+			o->config_path = optarg;
+			break;
 		case 's': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -200,6 +210,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 				return -1;
 			}
 			o->snaplen = (int)v;
+			o->set_snaplen = true;
 			break;
 		}
 		case 'p':
@@ -208,6 +219,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		case 'B':
 			if (parse_size("-B", optarg, &o->buffer_bytes) < 0)
 				return -1;
+			o->set_buffer = true;
 			break;
 		case 'Z':
 			o->user = optarg;
@@ -217,6 +229,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			break;
 		case O_DB:
 			o->db = optarg;
+			o->set_db = true;
 			break;
 		case O_NODB:
 			o->no_db = true;
@@ -250,6 +263,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		case O_CAP:
 			if (parse_size("--memory-cap", optarg, &o->memory_cap) < 0)
 				return -1;
+			o->set_cap = true;
 			break;
 		case O_SEED: {
 			char *end;
@@ -306,26 +320,91 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	}
 	if (optind < argc && join_filter(o, argc, argv, optind) < 0)
 		return -1;
-	if (o->test_config)
-		return 0;
-	if (o->ninputs == 0 && !o->iface) {
-		fprintf(stderr, "scanwatch: nothing to read: give captures with -r FILE or an "
-		                "interface with -i IFACE\n");
-		usage(stderr);
-		return -1;
-	}
+	return 0;
+}
+
+/* After the configuration file: is there exactly one kind of input? */
+static int check_input(const struct options *o)
+{
 	if (o->ninputs && o->iface) {
 		fprintf(stderr, "scanwatch: -r and -i do not go together\n");
+		return -1;
+	}
+	if (o->ninputs == 0 && !o->iface) {
+		fprintf(stderr, "scanwatch: nothing to read: give captures with -r FILE or an "
+		                "interface with -i IFACE (or `interface:` in the configuration)\n");
+		usage(stderr);
 		return -1;
 	}
 	return 0;
 }
 
+/* Settings from the configuration file where the command line gave none. Strings stay
+ * owned by cfg, which lives as long as the options. */
+static void apply_config(struct options *o, const struct sw_config *cfg)
+{
+	if ((cfg->present & CONFIG_INTERFACE) && !o->iface && o->ninputs == 0)
+		o->iface = cfg->interface;
+	if ((cfg->present & CONFIG_FILTER) && !o->filter && cfg->filter)
+		o->filter = strdup(cfg->filter);
+	if ((cfg->present & CONFIG_SNAPLEN) && !o->set_snaplen)
+		o->snaplen = (int)cfg->snaplen;
+	if (cfg->present & CONFIG_PROMISCUOUS)
+		o->no_promisc = o->no_promisc || !cfg->promiscuous;
+	if ((cfg->present & CONFIG_BUFFER_SIZE) && !o->set_buffer)
+		o->buffer_bytes = cfg->buffer_size;
+	if ((cfg->present & CONFIG_USER) && !o->user)
+		o->user = cfg->user;
+	if ((cfg->present & CONFIG_DATABASE) && !o->set_db)
+		o->db = cfg->database;
+	if ((cfg->present & CONFIG_MEMORY_CAP) && !o->set_cap)
+		o->memory_cap = cfg->memory_cap;
+	if ((cfg->present & CONFIG_STATS_INTERVAL) && !o->set_stats)
+		o->stats_interval_us = cfg->stats_interval_us;
+	if (cfg->present & CONFIG_ALLOW_ROOT)
+		o->allow_root = o->allow_root || cfg->allow_root;
+	for (size_t i = 0; i < cfg->noutputs && o->noutputs < SENSOR_MAX_OUTPUTS; i++) {
+		o->outputs[o->noutputs].type = cfg->outputs[i].type;
+		o->outputs[o->noutputs].target = cfg->outputs[i].target;
+		o->noutputs++;
+	}
+}
+
+/*
+ * The rule set in force: --rules paths, else the configuration file's `rules`
+ * (the file is read again, so SIGHUP picks up its edits), else the built-in
+ * rules; the configuration's home_net is added to the rules' own.
+ */
 static int load_rules(void *ctx, struct sw_ruleset **out, char *err, size_t errlen)
 {
 	const struct options *o = ctx;
-	return o->nrule_paths ? rules_load_paths(o->rule_paths, o->nrule_paths, out, err, errlen)
-	                      : rules_load_builtin(out, err, errlen);
+	struct sw_config *cfg = NULL;
+	if (o->config_path && config_load(o->config_path, &cfg, err, errlen) < 0)
+		return -1;
+	int r;
+	if (o->nrule_paths)
+		r = rules_load_paths(o->rule_paths, o->nrule_paths, out, err, errlen);
+	else if (cfg && cfg->nrules)
+		r = rules_load_paths((const char *const *)cfg->rules, cfg->nrules, out, err,
+		                     errlen);
+	else
+		r = rules_load_builtin(out, err, errlen);
+	if (r == 0 && cfg && cfg->nhome) {
+		struct sw_ruleset *rs = *out;
+		struct sw_cidr *h = realloc(rs->home_net, (rs->nhome + cfg->nhome) * sizeof *h);
+		if (!h) {
+			snprintf(err, errlen, "out of memory");
+			rules_free(rs);
+			*out = NULL;
+			r = -1;
+		} else {
+			memcpy(h + rs->nhome, cfg->home_net, cfg->nhome * sizeof *h);
+			rs->home_net = h;
+			rs->nhome += cfg->nhome;
+		}
+	}
+	config_free(cfg);
+	return r;
 }
 
 static int test_config(struct options *o)
@@ -368,6 +447,10 @@ static int run_eval(struct options *o, const char *labels)
 int main(int argc, char **argv)
 {
 	struct options o;
+	if (argc > 1 && strcmp(argv[1], "query") == 0)
+		return query_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
 	if (eval_mode) {
 		argv++;
@@ -377,8 +460,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (eval_mode)
 		return run_eval(&o, argv[optind]);
-	if (o.test_config) {
-		int st = test_config(&o);
+	struct sw_config *cfg = NULL;
+	if (o.config_path) {
+		char err[1024];
+		if (config_load(o.config_path, &cfg, err, sizeof err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			free(o.filter);
+			return RULES_EXIT_CONFIG;
+		}
+		apply_config(&o, cfg);
+	}
+	if (o.test_config || check_input(&o) < 0) {
+		int st = o.test_config ? test_config(&o) : EXIT_USAGE;
+		config_free(cfg);
 		free(o.filter);
 		return st;
 	}
@@ -407,6 +501,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < o.noutputs && so.noutputs < SENSOR_MAX_OUTPUTS; i++)
 		so.outputs[so.noutputs++] = o.outputs[i];
 	int st = sensor_run(&so);
+	config_free(cfg);
 	free(o.filter);
 	return st;
 }

@@ -1,4 +1,5 @@
-/* net.c — collector URLs and the non-blocking sender (reconnect, backoff, bounded backlog) for network outputs. */
+/* net.c — collector URLs and the non-blocking sender (reconnect, backoff, bounded backlog) for
+ * network outputs. */
 #include "scanwatch/net.h"
 
 #include <errno.h>
@@ -255,8 +256,7 @@ static void set_depth(struct net_sender *s)
 {
 	atomic_store_explicit(&s->depth, (uint_fast32_t)s->count, memory_order_relaxed);
 	if (s->count > atomic_load_explicit(&s->depth_max, memory_order_relaxed))
-		atomic_store_explicit(&s->depth_max, (uint_fast32_t)s->count,
-		                      memory_order_relaxed);
+		atomic_store_explicit(&s->depth_max, (uint_fast32_t)s->count, memory_order_relaxed);
 }
 
 static void count(atomic_uint_fast64_t *c)
@@ -295,13 +295,13 @@ static void backoff(struct net_sender *s, const char *what, int err)
 	disconnect(s);
 	if (!s->down_logged)
 		fprintf(stderr,
-		        "scanwatch: %s: %s: %s; keeping up to %zu messages, retrying with "
+		        "scanwatch: %s: %s%s%s; keeping up to %zu messages, retrying with "
 		        "backoff\n",
-		        s->label, what, strerror(err), s->cap);
+		        s->label, what, err ? ": " : "", err ? strerror(err) : "", s->cap);
 	s->down_logged = true;
 	s->retry_at_us = now + s->backoff_us;
-	s->backoff_us = s->backoff_us * 2 > NET_BACKOFF_MAX_US ? NET_BACKOFF_MAX_US
-	                                                       : s->backoff_us * 2;
+	s->backoff_us =
+	    s->backoff_us * 2 > NET_BACKOFF_MAX_US ? NET_BACKOFF_MAX_US : s->backoff_us * 2;
 	s->next_addr = (s->next_addr + 1) % s->naddrs;
 }
 
@@ -411,13 +411,13 @@ static void pump(struct net_sender *s)
 	if (s->proto == NET_UDP && now < s->retry_at_us)
 		return;
 	if (s->proto == NET_TCP && peer_gone(s)) {
-		backoff(s, "connection closed by the collector", ECONNRESET);
+		backoff(s, "connection closed by the collector", 0);
 		return;
 	}
 	while (s->count > 0) {
 		struct net_msg *m = &s->ring[s->head];
-		ssize_t n = send(s->fd, m->buf + s->off, m->len - s->off,
-		                 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n =
+		    send(s->fd, m->buf + s->off, m->len - s->off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -540,7 +540,8 @@ int net_sender_send(struct net_sender *s, const char *msg, size_t len)
 			pop_head(s);
 		} else {
 			free(s->ring[victim].buf);
-			/* Close the gap: move the partly sent head forward into the victim's slot. */
+			/* Close the gap: move the partly sent head forward into the victim's slot.
+			 */
 			s->ring[victim] = s->ring[s->head];
 			s->ring[s->head].buf = NULL;
 			s->head = victim;

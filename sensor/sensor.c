@@ -13,8 +13,10 @@
 #include "scanwatch/capture.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/emit.h"
+#include "scanwatch/notify.h"
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
+#include "scanwatch/privs.h"
 #include "scanwatch/store.h"
 
 #define EXIT_INPUT 1
@@ -71,6 +73,7 @@ struct sensor {
 	struct sw_ruleset *rules;
 	struct capture *cap;
 	struct store *store;
+	struct store *stats_store; /* the main thread's own connection, for statistics */
 	int64_t run_id;
 	struct emit *emit;
 	struct emit_sink sinks[SENSOR_MAX_OUTPUTS];
@@ -169,6 +172,33 @@ static void log_stats(struct sensor *s, const char *why)
 		fprintf(stderr, ", kernel drops %" PRIu64 ", interface drops %" PRIu64, ks.dropped,
 		        ks.if_dropped);
 	fputc('\n', stderr);
+	notify_status("%" PRIu64 " packets, %" PRIu64 " detections, %" PRIu64 " kernel drops",
+	              ps.packets, s->detections, ks.dropped);
+	if (s->stats_store) {
+		char anom[2048], evict[512];
+		anomalies_json(&ps.decode, anom, sizeof anom);
+		evictions_json(&ps, evict, sizeof evict);
+		struct store_stats st = {
+		    .at_us = wall_us(),
+		    .packets = ps.packets,
+		    .bytes = ps.bytes,
+		    .kernel_drops = ks.dropped,
+		    .if_drops = ks.if_dropped,
+		    .anomalies_json = anom,
+		    .flows_used = ps.classify.flows.used,
+		    .flows_capacity = ps.classify.flows.capacity,
+		    .entries_used = ps.detect.entries.used,
+		    .entries_capacity = ps.detect.entries.capacity,
+		    .evictions_json = evict,
+		    .queue_depth = es.depth,
+		    .queue_max = es.depth_max,
+		    .records_dropped = es.dropped,
+		    .store_errors = es.store_errors,
+		};
+		if (store_write_stats(s->stats_store, s->run_id, &st) < 0)
+			fprintf(stderr, "scanwatch: statistics not stored: %s\n",
+			        store_error(s->stats_store));
+	}
 }
 
 static void summary(struct sensor *s, double secs)
@@ -228,6 +258,7 @@ static void reload(struct sensor *s, uint64_t packet_now)
 {
 	struct sw_ruleset *rs = NULL;
 	char err[1024];
+	notify_reloading();
 	if (s->o->load_rules(s->o->load_rules_ctx, &rs, err, sizeof err) < 0) {
 		/* the old rules stay in force */
 		fprintf(stderr, "%s\nscanwatch: reload failed; the previous rules stay in force\n",
@@ -239,6 +270,7 @@ static void reload(struct sensor *s, uint64_t packet_now)
 		fprintf(stderr, "scanwatch: reload failed: the new rule set cannot be used\n");
 		rules_free(rs);
 		emit_reopen(s->emit);
+		notify_ready("reload failed: previous rules in force");
 		return;
 	}
 	rules_free(s->rules);
@@ -379,6 +411,9 @@ int sensor_run(const struct sensor_opts *o)
 		    .timeout_ms = 100,
 		};
 		s.cap = capture_open_live(&lo, s.err, sizeof s.err);
+		/* the handle is active: nothing below needs privileges (tcpdump -Z) */
+		if (s.cap && o->user && privs_drop(o->user, s.err, sizeof s.err) < 0)
+			goto fail;
 		if (s.cap && !o->user && !o->allow_root && geteuid() == 0) {
 			snprintf(
 			    s.err, sizeof s.err,
@@ -407,6 +442,11 @@ int sensor_run(const struct sensor_opts *o)
 			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
 			goto fail;
 		}
+		if (capture_is_live(s.cap)) {
+			s.stats_store = store_open(o->db, s.err, sizeof s.err);
+			if (!s.stats_store)
+				goto fail;
+		}
 	}
 	if (open_sinks(&s) < 0)
 		goto fail;
@@ -430,10 +470,14 @@ int sensor_run(const struct sensor_opts *o)
 		goto fail;
 
 	install_signals();
-	if (o->iface)
+	if (o->iface) {
 		fprintf(stderr, "scanwatch: listening on %s\n", o->iface);
+		notify_ready("listening");
+	}
 	uint64_t t0 = mono_us();
 	status = loop(&s);
+	if (o->iface)
+		notify_stopping();
 	status = finish(&s, status);
 	if (capture_is_live(s.cap))
 		log_stats(&s, "exit");
@@ -449,6 +493,7 @@ out:
 		s.sinks[i].ops->close(s.sinks[i].state);
 	pipeline_destroy(s.pl);
 	capture_close(s.cap);
+	store_close(s.stats_store);
 	store_close(s.store);
 	rules_free(s.rules);
 	if (o->pidfile)

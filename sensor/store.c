@@ -26,6 +26,7 @@ struct store {
 	sqlite3_stmt *run_begin;
 	sqlite3_stmt *run_finish;
 	sqlite3_stmt *upsert;
+	sqlite3_stmt *stats;
 	char err[STORE_ERR_MAX];
 };
 
@@ -59,6 +60,12 @@ static const char sql_run_begin[] =
 static const char sql_run_finish[] =
     "UPDATE runs SET ended_at = ?2, first_ts = ?3, last_ts = ?4, packets = ?5, bytes = ?6,"
     " detections = ?7, anomalies = ?8, evictions = ?9, status = ?10, error = ?11 WHERE id = ?1";
+
+static const char sql_stats[] =
+    "INSERT INTO stats (run_id, at, packets, bytes, kernel_drops, if_drops, anomalies,"
+    " flows_used, flows_capacity, entries_used, entries_capacity, evictions, queue_depth,"
+    " queue_max, records_dropped, store_errors)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 static void set_err(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -224,7 +231,9 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v3(s->db, sql_run_begin, -1, SQLITE_PREPARE_PERSISTENT, &s->run_begin,
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_run_finish, -1, SQLITE_PREPARE_PERSISTENT, &s->run_finish,
-	                       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_stats, -1, SQLITE_PREPARE_PERSISTENT, &s->stats, NULL) !=
+	        SQLITE_OK)
 		goto fail_db;
 	return s;
 fail_db:
@@ -452,6 +461,38 @@ int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end
 	return ret;
 }
 
+int store_write_stats(struct store *s, int64_t run_id, const struct store_stats *v)
+{
+	sqlite3_stmt *st = s->stats;
+	int ret = -1;
+
+	/* One statement in autocommit: its own short transaction, under the busy timeout. */
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_u64(st, 2, v->at_us);
+	bind_u64(st, 3, v->packets);
+	bind_u64(st, 4, v->bytes);
+	bind_u64(st, 5, v->kernel_drops);
+	bind_u64(st, 6, v->if_drops);
+	bind_text_or_null(st, 7, v->anomalies_json);
+	bind_u64(st, 8, v->flows_used);
+	bind_u64(st, 9, v->flows_capacity);
+	bind_u64(st, 10, v->entries_used);
+	bind_u64(st, 11, v->entries_capacity);
+	bind_text_or_null(st, 12, v->evictions_json);
+	bind_u64(st, 13, v->queue_depth);
+	bind_u64(st, 14, v->queue_max);
+	bind_u64(st, 15, v->records_dropped);
+	bind_u64(st, 16, v->store_errors);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		ret = 0;
+	else
+		set_err(s->err, sizeof(s->err), "writing statistics for run %lld: %s",
+		        (long long)run_id, sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
 const char *store_error(const struct store *s)
 {
 	return s != NULL ? s->err : "no store";
@@ -464,6 +505,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->upsert);
 	sqlite3_finalize(s->run_begin);
 	sqlite3_finalize(s->run_finish);
+	sqlite3_finalize(s->stats);
 	/* The last connection to close checkpoints the WAL and removes it. */
 	sqlite3_close(s->db);
 	free(s);

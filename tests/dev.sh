@@ -22,7 +22,7 @@ run_pkgs=(sqlite3)
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
 # tests, valgrind, and the small tools lib.sh uses (ping, ethtool, ip, setcap).
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2
-	libcap2-bin python3 valgrind iputils-ping ethtool)
+	libcap2-bin python3 valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their

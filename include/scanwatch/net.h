@@ -1,4 +1,5 @@
-/* net.h — collector URLs and a non-blocking message sender with reconnect, backoff and a bounded backlog. */
+/* net.h — collector URLs and a non-blocking message sender with reconnect, backoff and a bounded
+ * backlog. */
 #ifndef SCANWATCH_NET_H
 #define SCANWATCH_NET_H
 

@@ -4,8 +4,23 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scanwatch/detection.h"
+
+/*
+ * Delivery counters of an output that sends over the network (syslog, CEF
+ * over syslog); outputs writing files have none.
+ */
+struct output_counters {
+	uint64_t sent;       /* messages handed to the kernel */
+	uint64_t dropped;    /* messages lost: backlog full, or still waiting at close */
+	uint64_t reconnects; /* connections to the collector re-established */
+	uint64_t failures;   /* connect attempts and sends that failed */
+	uint32_t backlog;    /* messages waiting for the collector now */
+	uint32_t backlog_max;
+	bool connected;
+};
 
 /*
  * Called only from the emit writer thread, never from the packet path.
@@ -15,6 +30,11 @@
  *  flush   pushes buffered output out (end of a batch).
  *  reopen  reopens files after SIGHUP (logrotate `create`); may be NULL.
  *  close   flushes and frees the state.
+ *  tick    optional: called by the writer thread at least every EMIT_TICK_MS
+ *          (see emit.c) even when no record arrives, so an output can retry
+ *          a lost connection and send its backlog; must not block.
+ *  counters optional: copies the delivery counters; unlike every other
+ *          callback it may be called from any thread (statistics).
  */
 struct output_ops {
 	const char *name;
@@ -23,10 +43,34 @@ struct output_ops {
 	void (*flush)(void *state);
 	int (*reopen)(void *state);
 	void (*close)(void *state);
+	void (*tick)(void *state);
+	void (*counters)(void *state, struct output_counters *out);
 };
 
 /* Registry lookup by name ("console", "console-json", "jsonl" ...); NULL if unknown. */
 const struct output_ops *output_lookup(const char *name);
+
+/* Counters of one opened output: 0, or -1 (out zeroed) when it keeps none. Any thread. */
+int output_get_counters(const struct output_ops *ops, void *state, struct output_counters *out);
+
+/*
+ * What the outputs report about the sensor itself (ECS observer.*, CEF
+ * deviceInboundInterface): the capture interface, or NULL for a replay. Call
+ * before the outputs are opened; the string is copied.
+ */
+void output_set_observer(const char *interface);
+/* The interface set above, or NULL. */
+const char *output_observer_interface(void);
+/*
+ * The host name the outputs report (gethostname, resolved once, "-" when it
+ * is empty or not printable ASCII as RFC 5424 section 6.2.4 requires).
+ */
+const char *output_hostname(void);
+
+/* ISO 8601 / RFC 3339 UTC with microseconds ("2026-11-26T04:28:29.123456Z"), NUL included. */
+#define OUTPUT_TIME_MAX 32
+/* Formats us (microseconds since the epoch) into buf; returns buf. */
+const char *output_format_time(char buf[OUTPUT_TIME_MAX], uint64_t us);
 
 /*
  * Renders d as one JSON object (no newline) into buf; returns the length, or

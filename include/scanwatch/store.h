@@ -43,4 +43,27 @@ void store_close(struct store *s);
 /* The schema version this binary writes (the highest migration number). */
 int store_schema_version(void);
 
+/* One statistics snapshot (a row of the stats table); counters are run totals. */
+struct store_stats {
+	uint64_t at_us; /* wall clock */
+	uint64_t packets, bytes;
+	uint64_t kernel_drops, if_drops; /* pcap_stats ps_drop, ps_ifdrop */
+	const char *anomalies_json;      /* {"ipv4_truncated":3,...}; NULL: none recorded */
+	uint64_t flows_used, flows_capacity;
+	uint64_t entries_used, entries_capacity;
+	const char *evictions_json; /* {"flows_full":0,...}; NULL: none recorded */
+	uint64_t queue_depth, queue_max;
+	uint64_t records_dropped, store_errors;
+};
+
+/*
+ * Inserts one stats row for run_id; 0 or -1 (message in store_error()).
+ * A store handle is not shared between threads: while the emit writer thread
+ * owns one, the main thread writes statistics through a second handle from
+ * store_open() on the same file. WAL mode lets the two connections
+ * interleave their short write transactions, each waiting for the other
+ * through the busy timeout.
+ */
+int store_write_stats(struct store *s, int64_t run_id, const struct store_stats *st);
+
 #endif

@@ -65,6 +65,7 @@ SW_POLL_INTERVAL=0.05
 SW_POLL_DEADLINE=20
 
 SW_NAMESPACES=() # namespaces this test created, deleted by exact name at exit
+SW_TMP_DIRS=()   # directories this test made with sw_tmpdir, removed at exit
 SW_CAP_PID=
 SW_CAP_RAW=
 SW_CAP=
@@ -158,6 +159,10 @@ sw_cleanup() {
 	wait 2>/dev/null # reap the background children just ended
 	for ns in "${SW_NAMESPACES[@]}"; do
 		ip netns del "$ns" || echo "[$SW_TEST] warning: could not delete namespace $ns" >&2
+	done
+	local d
+	for d in "${SW_TMP_DIRS[@]}"; do
+		rm -rf -- "$d"
 	done
 	if ((rc == 0)); then
 		sw_log "PASS"
@@ -416,13 +421,15 @@ sw_expect_distinct() {
 
 sw_sql() { sqlite3 -batch -bail "$@"; }
 
-# sw_replay CAP DB NAME — runs the sensor over CAP into a fresh DB; prints its
-# output (the evidence in ctest -V) and fails unless it exits 0.
+# sw_replay CAP DB NAME [OPTION...] — runs the sensor over CAP into a fresh DB
+# (extra options, e.g. --rules FILE, are passed on); prints its output (the
+# evidence in ctest -V) and fails unless it exits 0.
 sw_replay() {
 	local cap=$1 db=$2 name=$3 rc=0
+	shift 3
 	[[ -x $SCANWATCH ]] || sw_fail "sensor binary '$SCANWATCH' not found or not executable (build first)"
 	rm -f -- "$db" "$db-wal" "$db-shm" "$db-journal"
-	"$SCANWATCH" -r "$cap" --db "$db" >"$SW_DIR/$name.out" 2>"$SW_DIR/$name.err" || rc=$?
+	"$SCANWATCH" -r "$cap" --db "$db" "$@" >"$SW_DIR/$name.out" 2>"$SW_DIR/$name.err" || rc=$?
 	echo "----- $name: scanwatch -r $(basename "$cap") --db $(basename "$db") (exit $rc)"
 	echo "----- stdout (detections):"
 	cat "$SW_DIR/$name.out"
@@ -485,4 +492,160 @@ sw_replay_expect_none() {
 	((n == 0)) || sw_fail "benign traffic produced $n detection(s) on the second replay"
 	sw_compare_runs "$db1" "$db2"
 	sw_log "no detections on either replay"
+}
+
+# ---------------------------------------------------------------------------
+# Live sensor helpers (tests/netns/test_live_*.sh): the sensor captures on the
+# target's veth itself, instead of replaying a capture afterwards.
+
+# sw_tmpdir — makes SW_TMPDIR, a new directory under /tmp that every user can enter
+# (mode 755), removed at teardown. For what an unprivileged sensor must reach
+# when the build tree sits under a private home directory.
+sw_tmpdir() {
+	local d
+	d=$(mktemp -d /tmp/swt-"$SW_SHORT"-$$-XXXXXX) || sw_fail "mktemp failed"
+	chmod 755 "$d"
+	SW_TMP_DIRS+=("$d")
+	SW_TMPDIR=$d
+}
+
+# sw_rules_idle OUT IDLE — writes the shipped rules (rules/default.yaml) to OUT
+# with every rule's idle time set to IDLE, so a live test sees detections
+# close within seconds instead of waiting the default 30 s. Every rule in the
+# file has exactly one "window:" line; idle goes right after it.
+sw_rules_idle() {
+	local out=$1 idle=$2 src=$SW_SOURCE_DIR/rules/default.yaml n w
+	[[ -f $src ]] || sw_fail "missing $src"
+	sed -e '/^    idle: /d' -e "s/^\(    window: .*\)$/\1\n    idle: $idle/" "$src" >"$out"
+	n=$(grep -c '^  - id: ' "$out")
+	w=$(grep -c "^    idle: $idle\$" "$out")
+	((n > 0 && n == w)) || sw_fail "sw_rules_idle: $n rules but $w idle lines in $out"
+}
+
+# sw_syn_rules OUT THRESHOLD IDLE — a rule set of one rule: the half-open SYN
+# scan rule with the given threshold and idle time (tests of reloading).
+sw_syn_rules() {
+	cat >"$1.tmp" <<EOF
+version: 1
+rules:
+  - id: SW-TCP-SYN-001
+    name: "TCP SYN (half-open) port scan"
+    severity: medium
+    tags: [ T1046, T1595.001 ]
+    detector: halfopen
+    threshold: $2
+    window: 60s
+    idle: $3
+EOF
+	# Renamed into place: a reload never reads a half-written file.
+	mv -f -- "$1.tmp" "$1"
+}
+
+# sw_sensor_start NAME COMMAND... — starts the live sensor (COMMAND is the
+# whole command line, e.g. "$SCANWATCH" -i "$SW_IF_TGT" ... or setpriv ...
+# "$SCANWATCH" ...) in the target namespace, output in $SW_DIR/NAME.out/.err,
+# and returns once it reports "listening on" (it is capturing). The pid is
+# left in SW_SENSOR_PID (every wrapper used execs the sensor, keeping the pid).
+sw_sensor_start() {
+	local name=$1
+	shift
+	[[ -x $SCANWATCH ]] || sw_fail "sensor binary '$SCANWATCH' not found or not executable (build first)"
+	SW_SENSOR_NAME=$name
+	sw_bg "$SW_NS_TGT" "$name" "$@"
+	SW_SENSOR_PID=$SW_LAST_PID
+	sw_poll "$SW_POLL_DEADLINE" "the sensor to report 'listening on'" sw_sensor_listening
+	sw_log "sensor $name (pid $SW_SENSOR_PID) is capturing: $*"
+}
+
+sw_sensor_listening() {
+	sw_sensor_alive
+	sw_file_has "$SW_DIR/$SW_SENSOR_NAME.err" "scanwatch: listening on $SW_IF_TGT"
+}
+
+# sw_sensor_alive — fails when the sensor has exited.
+sw_sensor_alive() {
+	if ! kill -0 "$SW_SENSOR_PID" 2>/dev/null; then
+		local rc=0
+		wait "$SW_SENSOR_PID" 2>/dev/null || rc=$?
+		sw_fail "the sensor exited (status $rc) unexpectedly: $(cat "$SW_DIR/$SW_SENSOR_NAME.err")"
+	fi
+}
+
+# sw_sensor_stop [SIGNAL] — SIGTERM (or SIGNAL) to the sensor, up to 20 s to
+# exit; fails unless it exits 0. Prints its output (the evidence).
+sw_sensor_stop() {
+	local sig=${1:-TERM} rc=0 deadline
+	kill -"$sig" "$SW_SENSOR_PID" || sw_fail "cannot signal the sensor (pid $SW_SENSOR_PID)"
+	deadline=$(($(sw_now_us) + 20 * 1000000))
+	while kill -0 "$SW_SENSOR_PID" 2>/dev/null; do
+		(($(sw_now_us) < deadline)) || sw_fail "the sensor did not exit within 20 s of SIG$sig"
+		sleep "$SW_POLL_INTERVAL"
+	done
+	wait "$SW_SENSOR_PID" || rc=$?
+	echo "----- $SW_SENSOR_NAME: live sensor stopped by SIG$sig (exit $rc)"
+	echo "----- stdout (detections):"
+	cat "$SW_DIR/$SW_SENSOR_NAME.out"
+	echo "----- stderr:"
+	cat "$SW_DIR/$SW_SENSOR_NAME.err"
+	((rc == 0)) || sw_fail "the sensor exited with status $rc after SIG$sig"
+}
+
+# sw_db_count DB SQL — the integer SQL returns, or 0 while the database does
+# not exist yet or is momentarily locked (for polling a database being
+# written). SW_DB_AS may hold a command prefix (e.g. setpriv ...) to read as
+# the sensor's own user, so the reader never creates root-owned -shm files.
+sw_db_count() {
+	local n
+	[[ -f $1 ]] || { echo 0; return; }
+	n=$(${SW_DB_AS:-} sqlite3 -batch -cmd '.timeout 2000' "$1" "$2" 2>/dev/null) || n=0
+	echo "${n:-0}"
+}
+
+# sw_db_at_least DB MIN SQL — true once SQL returns at least MIN (for sw_poll);
+# fails at once if the sensor died meanwhile.
+sw_db_at_least() {
+	sw_sensor_alive
+	(($(sw_db_count "$1" "$3") >= $2))
+}
+
+# sw_compare_detections DB1 DB2 WHAT — the detections of two runs must be the
+# same: every column but the row id and run id, ordered by seq.
+sw_compare_detections() {
+	local db1=$1 db2=$2 what=$3 cols q
+	cols=$(sw_sql "$db1" "SELECT group_concat('\"' || name || '\"', ', ') FROM pragma_table_info('detections')
+		WHERE name NOT IN ('id', 'run_id')") || sw_fail "cannot read the detections schema"
+	[[ -n $cols ]] || sw_fail "table detections has no columns in $db1"
+	q="SELECT $cols FROM detections ORDER BY seq"
+	sw_sql -quote "$db1" "$q" >"$SW_DIR/compare1.rows" || sw_fail "query failed on $db1"
+	sw_sql -quote "$db2" "$q" >"$SW_DIR/compare2.rows" || sw_fail "query failed on $db2"
+	if ! diff -u "$SW_DIR/compare1.rows" "$SW_DIR/compare2.rows"; then
+		sw_fail "$what gave different detections (diff above)"
+	fi
+	sw_log "$what agree on $(wc -l <"$SW_DIR/compare1.rows") detection rows (all columns but id, run_id)"
+}
+
+# sw_shared_timestamps — keeps one socket with SO_TIMESTAMP open (in the
+# target namespace, until teardown) so the kernel stamps every packet once,
+# for every capture socket alike. Without any such socket the kernel leaves
+# skb->tstamp unset and each packet socket (tcpdump's, the sensor's) reads
+# the clock itself as the packet reaches it: the same packet then carries
+# times a microsecond apart in the two captures, and a live-versus-replay
+# comparison would differ in timestamps without either being wrong.
+sw_shared_timestamps() {
+	rm -f "$SW_DIR/tstamp.ready"
+	sw_bg "$SW_NS_TGT" tstamp "$SW_PYTHON" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# SO_TIMESTAMP is 29 in asm-generic/socket.h (x86, arm64); Python does not name it.
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
+open(sys.argv[1], "w").write("READY\n")
+time.sleep(900)  # bounded; teardown ends it long before
+' "$SW_DIR/tstamp.ready"
+	local pid=$SW_LAST_PID
+	sw_poll "$SW_POLL_DEADLINE" "the timestamping socket" sw_tstamp_ready "$pid"
+}
+
+sw_tstamp_ready() {
+	kill -0 "$1" 2>/dev/null || sw_fail "timestamping helper exited early: $(cat "$SW_DIR/tstamp.err")"
+	sw_file_has "$SW_DIR/tstamp.ready" READY
 }

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""make_seeds.py — builds the fuzz targets' seed corpora from test captures and rule files.
+
+Nothing it writes is committed: the corpora are derived at test time from
+tests/captures/*.pcap[ng], whatever captures earlier tests left in a work
+directory, a few small scanprobe dry runs (one per scan kind, so every
+classifier path has a seed), and the shipped and test rule files.
+
+  fuzz_decode/    one frame per file: byte 0 selects the link type as
+                  fuzz_decode.c reads it, then the frame. Ethernet frames
+                  carrying IP are also re-wrapped in every other link header
+                  the decoder supports (SLL, SLL2, NULL, LOOP, raw).
+  fuzz_pipeline/  small whole capture files: pcap and pcapng, several link types.
+  fuzz_rules/     YAML rule files.   fuzz_config/  YAML configuration files.
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+# fuzz_decode.c's link-type table, by index (byte 0, low nibble).
+IDX = {"eth": 0, "sll2": 1, "sll": 2, "raw": 3, "ipv4": 6, "ipv6": 7, "null": 8, "loop": 9}
+# Seeds per (link type, frame length): length is a cheap proxy for packet shape.
+PER_SHAPE = 3
+# Packets kept in each small pipeline seed file, and the largest seed file kept whole.
+PIPE_PACKETS = 120
+PIPE_MAX_WHOLE = 65536
+# scanprobe dry runs: (name, arguments). Small, so each becomes whole pipeline seeds.
+PROBES = [
+    ("syn", ["-sS", "-p", "20-40,80,443", "198.18.1.1-3"]),
+    ("syn6", ["-sS", "-6", "-p", "20-40", "2001:2::1"]),
+    ("connect", ["-sT", "-p", "20-40", "198.18.1.1"]),
+    ("fin", ["-sF", "-p", "20-40", "198.18.1.1"]),
+    ("null", ["-sN", "-p", "20-40", "198.18.1.1"]),
+    ("xmas", ["-sX", "-p", "20-40", "198.18.1.1"]),
+    ("ack", ["-sA", "-p", "20-40", "198.18.1.1"]),
+    ("maimon", ["-sM", "-p", "20-40", "198.18.1.1"]),
+    ("window", ["-sW", "-p", "20-40", "198.18.1.1"]),
+    ("udp", ["-sU", "-p", "50-70", "198.18.1.1"]),
+    ("udp6", ["-sU", "-6", "-p", "50-70", "2001:2::1"]),
+    ("ipproto", ["-sO", "-p", "0-40", "198.18.1.1"]),
+    ("ping", ["-sn", "-PE", "198.18.1.0/27"]),
+    ("ping6", ["-sn", "-PE", "-6", "2001:2::1-20"]),
+    ("tsping", ["-sn", "-PP", "198.18.1.0/28"]),
+    ("arp", ["-sn", "-PR", "198.18.1.0/28"]),
+    ("tcpping", ["-sn", "-PS80", "198.18.1.0/28"]),
+    ("synflood", ["--flood", "syn", "--count", "150", "-p", "80", "198.18.1.1"]),
+    ("rstflood", ["--flood", "rst", "--count", "150", "-p", "80", "198.18.1.1"]),
+    ("decoys", ["-sS", "--scanners", "4", "-p", "20-40", "198.18.1.1"]),
+    ("background", ["-sS", "--background", "30", "-p", "20-30", "198.18.1.1"]),
+]
+
+
+def read_pcap(buf):
+    magic = struct.unpack_from("<I", buf, 0)[0]
+    if magic in (0xA1B2C3D4, 0xA1B23C4D):
+        e = "<"
+    elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
+        e = ">"
+    else:
+        return None
+    dlt = struct.unpack_from(e + "I", buf, 20)[0] & 0xFFFF
+    off, pkts = 24, []
+    while off + 16 <= len(buf):
+        sec, frac, cap, wire = struct.unpack_from(e + "IIII", buf, off)
+        off += 16
+        if cap > len(buf) - off:
+            break
+        pkts.append((dlt, sec, frac, buf[off:off + cap], wire))
+        off += cap
+    return pkts
+
+
+def read_pcapng(buf):
+    pkts, dlts, e, off = [], [], "<", 0
+    while off + 12 <= len(buf):
+        btype = struct.unpack_from(e + "I", buf, off)[0]
+        if btype == 0x0A0D0D0A:
+            bom = struct.unpack_from("<I", buf, off + 8)[0]
+            e = "<" if bom == 0x1A2B3C4D else ">"
+            dlts = []
+        blen = struct.unpack_from(e + "I", buf, off + 4)[0]
+        if blen < 12 or off + blen > len(buf):
+            break
+        body = buf[off + 8:off + blen - 4]
+        if btype == 1 and len(body) >= 2:
+            dlts.append(struct.unpack_from(e + "H", body, 0)[0])
+        elif btype == 6 and len(body) >= 20:
+            ifc, hi, lo, cap, wire = struct.unpack_from(e + "IIIII", body, 0)
+            if ifc < len(dlts) and 20 + cap <= len(body):
+                ts = (hi << 32) | lo
+                pkts.append((dlts[ifc], ts // 1000000, ts % 1000000, body[20:20 + cap], wire))
+        off += blen
+    return pkts
+
+
+def read_capture(path):
+    try:
+        with open(path, "rb") as f:
+            buf = f.read()
+    except OSError:
+        return None
+    if len(buf) < 24:
+        return None
+    if struct.unpack_from("<I", buf, 0)[0] == 0x0A0D0D0A:
+        return read_pcapng(buf)
+    return read_pcap(buf)
+
+
+def ip_of_eth(frame):
+    """(ethertype, IP packet) of an untagged Ethernet frame carrying IPv4/IPv6, else None."""
+    if len(frame) < 14:
+        return None
+    et = struct.unpack_from(">H", frame, 12)[0]
+    if et not in (0x0800, 0x86DD):
+        return None
+    return et, frame[14:]
+
+
+def wraps(dlt, frame):
+    """(link name, frame) variants of one captured frame for fuzz_decode."""
+    out = []
+    names = {1: "eth", 113: "sll", 276: "sll2", 12: "raw", 101: "raw", 228: "ipv4",
+             229: "ipv6", 0: "null", 108: "loop"}
+    if dlt in names:
+        out.append((names[dlt], frame))
+    if dlt != 1:
+        return out
+    ip = ip_of_eth(frame)
+    if ip is None:
+        return out
+    et, pkt = ip
+    v6 = et == 0x86DD
+    out.append(("raw", pkt))
+    out.append(("ipv6" if v6 else "ipv4", pkt))
+    # DLT_NULL: family in host order (Linux AF_INET6 is 10; BSDs use 24, 28, 30).
+    out.append(("null", struct.pack("<I", 10 if v6 else 2) + pkt))
+    out.append(("loop", struct.pack(">I", 24 if v6 else 2) + pkt))
+    # SLL (16 bytes, protocol last) and SLL2 (20 bytes, protocol first).
+    out.append(("sll", struct.pack(">HHH8sH", 0, 1, 6, frame[6:12] + b"\0\0", et) + pkt))
+    out.append(("sll2", struct.pack(">HHIHBB8s", et, 0, 2, 1, 0, 6, frame[6:12] + b"\0\0") + pkt))
+    # 802.1Q and QinQ tags in front of the ethertype.
+    out.append(("eth", frame[:12] + b"\x81\x00\x00\x05" + frame[12:]))
+    out.append(("eth", frame[:12] + b"\x88\xa8\x00\x07\x81\x00\x00\x05" + frame[12:]))
+    return out
+
+
+def put(d, data):
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def write_pcap(path, dlt, pkts):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, dlt))
+        for _, sec, frac, data, wire in pkts:
+            f.write(struct.pack("<IIII", sec & 0xFFFFFFFF, frac, len(data), wire) + data)
+
+
+def write_pcapng(path, dlt, pkts):
+    def block(t, body):
+        body += b"\0" * (-len(body) % 4)
+        n = len(body) + 12
+        return struct.pack("<II", t, n) + body + struct.pack("<I", n)
+
+    with open(path, "wb") as f:
+        f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        f.write(block(1, struct.pack("<HHI", dlt, 0, 65535)))
+        for _, sec, frac, data, wire in pkts:
+            ts = sec * 1000000 + frac
+            f.write(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data), wire)
+                          + data))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--scanprobe")
+    ap.add_argument("--captures", nargs="*", default=[])
+    ap.add_argument("--rules", nargs="*", default=[])
+    a = ap.parse_args()
+
+    shutil.rmtree(a.out, ignore_errors=True)
+    dirs = {t: os.path.join(a.out, t) for t in
+            ("fuzz_decode", "fuzz_pipeline", "fuzz_rules", "fuzz_config")}
+    for d in dirs.values():
+        os.makedirs(d)
+
+    captures = []
+    for c in a.captures:
+        if os.path.isfile(c):
+            captures.append(c)
+        for root, _, files in os.walk(c):
+            captures += [os.path.join(root, f) for f in sorted(files)
+                         if f.endswith((".pcap", ".pcapng"))]
+    gen = tempfile.mkdtemp(prefix="sw-seeds-")
+    if a.scanprobe:
+        for name, args in PROBES:
+            out = os.path.join(gen, name + ".pcap")
+            r = subprocess.run([a.scanprobe, *args, "--seed", "7", "--write", out,
+                                "--labels", os.path.join(gen, name + ".tsv")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                sys.exit("make_seeds: scanprobe %s: %s" % (" ".join(args), r.stderr.strip()))
+            captures.append(out)
+
+    shapes, nfiles = {}, 0
+    for path in captures:
+        pkts = read_capture(path)
+        if not pkts:
+            continue
+        nfiles += 1
+        for dlt, sec, frac, frame, wire in pkts:
+            for link, data in wraps(dlt, frame):
+                k = (link, len(data))
+                if shapes.get(k, 0) >= PER_SHAPE:
+                    continue
+                shapes[k] = shapes.get(k, 0) + 1
+                put(dirs["fuzz_decode"], bytes([IDX[link]]) + data)
+        base = os.path.join(dirs["fuzz_pipeline"], hashlib.sha1(path.encode()).hexdigest()[:12])
+        if os.path.getsize(path) <= PIPE_MAX_WHOLE:
+            shutil.copyfile(path, base + "-whole")
+        head = pkts[:PIPE_PACKETS]
+        dlt = head[0][0]
+        write_pcap(base + ".pcap", dlt, head)
+        write_pcapng(base + ".pcapng", dlt, head)
+        if dlt == 1:
+            # The same packets as raw IP and as Linux cooked capture.
+            raw = [(d, s, f, ip_of_eth(fr)[1], w) for d, s, f, fr, w in head if ip_of_eth(fr)]
+            if raw:
+                write_pcap(base + "-raw.pcap", 101, raw)
+                sll = [(d, s, f, dict(wraps(1, fr))["sll"], w) for d, s, f, fr, w in head
+                       if ip_of_eth(fr)]
+                write_pcap(base + "-sll.pcap", 113, sll)
+    shutil.rmtree(gen, ignore_errors=True)
+
+    nyaml = 0
+    for r in a.rules:
+        for root, _, files in os.walk(r):
+            for f in sorted(files):
+                if f.endswith((".yaml", ".yml")):
+                    with open(os.path.join(root, f), "rb") as fh:
+                        data = fh.read()
+                    put(dirs["fuzz_rules"], data)
+                    put(dirs["fuzz_config"], data)
+                    nyaml += 1
+    counts = {t: len(os.listdir(d)) for t, d in dirs.items()}
+    print("make_seeds: %d capture files, %d YAML files -> %s" % (nfiles, nyaml, counts))
+    if counts["fuzz_decode"] == 0 or counts["fuzz_pipeline"] == 0 or counts["fuzz_rules"] == 0:
+        sys.exit("make_seeds: a corpus is empty")
+
+
+if __name__ == "__main__":
+    main()

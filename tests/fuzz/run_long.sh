@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# run_long.sh — long libFuzzer runs of the scanwatch fuzz targets, with a summary per target.
+#
+#   bash tests/fuzz/run_long.sh [-b BUILD_DIR] [-t SECONDS] [-w WORKERS] [TARGET ...]
+#
+#   -b BUILD_DIR  a tree configured with CC=clang -DSCANWATCH_FUZZ=ON (default build-fuzz;
+#                 configured and built here if it does not exist yet)
+#   -t SECONDS    fuzzing time per target (default 3600)
+#   -w WORKERS    parallel fuzzing processes per target (libFuzzer -fork; default 1)
+#   TARGET        fuzz_decode fuzz_pipeline fuzz_rules ... (default: every fuzz_* built)
+#
+# Corpora persist in BUILD_DIR/fuzz/long/TARGET/corpus, so runs resume where the last one
+# stopped; they start from the seed corpus (make_seeds.py) and the regression inputs. With
+# more than one worker a crash does not stop the run: every crashing input is kept as
+# BUILD_DIR/fuzz/long/TARGET/crash-* (or leak-, timeout-, oom-). To turn one into a
+# regression test: minimise it (FUZZER -minimize_crash=1 -runs=10000 INPUT), fix the bug,
+# and copy the input to tests/fuzz/regressions/TARGET/, which every smoke run replays.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=$root/build-fuzz secs=3600 workers=1
+while getopts b:t:w: opt; do
+	case $opt in
+	b) build=$(realpath -m "$OPTARG") ;;
+	t) secs=$OPTARG ;;
+	w) workers=$OPTARG ;;
+	*)
+		sed -n '2,18p' "$0" >&2
+		exit 2
+		;;
+	esac
+done
+shift $((OPTIND - 1))
+
+if [[ ! -f $build/build.ninja ]]; then
+	CC=clang cmake -S "$root" -B "$build" -G Ninja -DSCANWATCH_FUZZ=ON >/dev/null
+fi
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+	targets=(fuzz_decode fuzz_pipeline fuzz_rules)
+	[[ -f $root/tests/fuzz/fuzz_config.c && -f $root/include/scanwatch/config.h ]] &&
+		targets+=(fuzz_config)
+fi
+cmake --build "$build" --target scanprobe "${targets[@]}"
+
+seeds=$build/fuzz/seeds
+python3 "$root/tests/fuzz/make_seeds.py" --out "$seeds" --scanprobe "$build/scanprobe" \
+	--captures "$root/tests/captures" "$build/test-work" "$root/build-test/test-work" \
+	--rules "$root/rules" "$root/tests/unit/rules" "$root/tests/unit/config"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1
+summary=()
+for t in "${targets[@]}"; do
+	out=$build/fuzz/long/$t
+	mkdir -p "$out/corpus"
+	opts=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/"
+		-max_total_time="$secs")
+	case $t in
+	fuzz_pipeline) opts+=(-max_len=65536) ;;
+	fuzz_decode) opts+=(-max_len=2048) ;;
+	*) opts+=(-max_len=16384) ;;
+	esac
+	[[ -f $root/tests/fuzz/$t.dict ]] && opts+=(-dict="$root/tests/fuzz/$t.dict")
+	((workers > 1)) && opts+=(-fork="$workers" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+	dirs=("$out/corpus")
+	[[ -d $seeds/$t ]] && dirs+=("$seeds/$t")
+	[[ -d $root/tests/fuzz/regressions/$t ]] && dirs+=("$root/tests/fuzz/regressions/$t")
+	echo "== $t: $secs s, $workers worker(s), log $out/log"
+	rc=0
+	"$build/tests/$t" "${opts[@]}" "${dirs[@]}" >"$out/log" 2>&1 || rc=$?
+	# Executions: the final stats line, or in fork mode the last progress line.
+	execs=$(grep -oP '^stat::number_of_executed_units:\s*\K[0-9]+' "$out/log" | tail -n 1 || true)
+	[[ -n $execs ]] || execs=$(grep -oP '^#\K[0-9]+' "$out/log" | tail -n 1 || true)
+	found=$(cd "$out" && ls | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+	summary+=("$(printf '%-16s execs %-12s corpus %-6s findings %-3s exit %s' "$t" "${execs:-?}" \
+		"$(ls "$out/corpus" | wc -l)" "$found" "$rc")")
+done
+printf '%s\n' "${summary[@]}"
