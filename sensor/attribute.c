@@ -12,9 +12,11 @@
  * Debian packages: nmap 7.93, masscan 1.3.2, zmap 2.1.1, hping3 3.0.0-alpha-2;
  * the sources agree):
  *  nmap     TCP window 1024/2048/3072/4096; SYN options exactly MSS 1460;
- *           IPv4 TTL drawn from 37..59 per probe; one source port and one
- *           sequence number shared by the probes of a round; ICMP echo
- *           without payload.
+ *           IPv4 TTL drawn from 37..59 per probe (IPv6 hop limit 255); one
+ *           source port and one sequence number shared by the probes of a
+ *           round; ICMP echo without payload; -O probes with TSval
+ *           0xFFFFFFFF; -sT (kernel SYNs) resets open ports right after the
+ *           handshake.
  *  masscan  TCP window 1024, no options, TTL 255, one source port, a
  *           SYN-cookie sequence number per probe.
  *  zmap     IPv4 identification 54321 on every probe, TTL 255, window 65535.
@@ -27,59 +29,86 @@ enum {
 	V_MASSCAN,
 	V_ZMAP,
 	V_HPING3,
-	V_TOTAL,   /* probes looked at */
-	V_LASTSP,  /* previous source port */
-	V_SEQSP,   /* probes whose source port was the previous plus one */
-	V_LASTSEQ, /* previous TCP sequence number */
+	V_TOTAL,  /* probes looked at */
+	V_LASTSP, /* previous source port (ICMP: sequence) */
+	V_SEQSP,  /* option-less probes whose source port was the previous plus one */
+	V_LAST,   /* previous TTL (low byte) and SO_LINGER-0 closes (upper bytes) */
 };
+
+#define LINGER0_SHIFT 8
 
 static bool nmap_window(uint16_t w)
 {
 	return w == 1024 || w == 2048 || w == 3072 || w == 4096;
 }
 
+/* nmap draws the IPv4 TTL of each raw probe from 37..59 (tcpip.cc); a real host's is fixed. */
+static bool nmap_ttl(const struct sw_packet *p, uint32_t last_ttl)
+{
+	return p->l3 == PKT_L3_IPV4 && p->ttl >= 37 && p->ttl <= 59 && p->ttl != (last_ttl & 0xff);
+}
+
 void attribute_note(struct track_entry *e, const struct sw_event *ev)
 {
 	const struct sw_packet *p = ev->pkt;
+	uint32_t *a = e->attr;
+	if (ev->type == EV_OUTCOME) {
+		/* a connect() scan that resets each open port right after the handshake
+		 * (SO_LINGER 0): how nmap -sT closes, where ordinary clients send FIN */
+		if (ev->outcome == OUT_EMPTY && p && (p->tcp_flags & TCP_RST))
+			a[V_LAST] += 1u << LINGER0_SHIFT;
+		return;
+	}
 	if (!p || ev->repeat || p->l3 == PKT_L3_ARP)
 		return;
-	uint32_t *a = e->attr;
 	bool v4 = p->l3 == PKT_L3_IPV4;
+	bool l4 = (p->flags & PKT_F_HAS_L4) != 0;
+	bool ttl_var = nmap_ttl(p, a[V_LAST]);
 	a[V_TOTAL]++;
 	if (v4 && p->ip_id == 54321)
 		a[V_ZMAP]++;
-	if (p->proto == 6 && (p->flags & PKT_F_HAS_L4)) {
+	if (p->proto == 6 && l4) {
 		const struct pkt_tcp_opts *o = &p->tcp_opts;
 		bool mss_only = o->count == 1 && o->has_mss;
 		bool syn = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
-		bool ttl255 = v4 ? p->ttl > 192 : p->ttl > 192;
-		if (nmap_window(p->tcp_window) &&
-		    (syn ? mss_only && o->mss == 1460 : o->count == 0) && !ttl255)
+		/* masscan and zmap send TTL / hop limit 255; nmap's IPv4 TTL is 37..59 and
+		 * its IPv6 hop limit is 255 as well, so the window and options decide */
+		bool ttl255 = p->ttl > 192;
+		bool nmap_shape = nmap_window(p->tcp_window) &&
+		                  (syn ? mss_only && o->mss == 1460 : o->count == 0);
+		if (o->has_ts && o->ts_val == 0xffffffffu)
+			a[V_NMAP] += 2; /* nmap -O's probes all carry TSval 0xFFFFFFFF */
+		else if (nmap_shape && (v4 ? !ttl255 : true) &&
+		         !(p->tcp_window == 1024 && o->count == 0 && ttl255))
 			a[V_NMAP]++;
 		else if (p->tcp_window == 1024 && o->count == 0 && ttl255)
 			a[V_MASSCAN]++;
 		else if (p->tcp_window == 512 && o->count == 0 && p->ttl <= 64 && p->ttl > 32)
 			a[V_HPING3]++;
-		if (a[V_TOTAL] > 1 && p->sport == (uint16_t)(a[V_LASTSP] + 1))
+		if (o->count == 0 && a[V_TOTAL] > 1 && p->sport == (uint16_t)(a[V_LASTSP] + 1))
 			a[V_SEQSP]++;
 		a[V_LASTSP] = p->sport;
-		a[V_LASTSEQ] = p->tcp_seq;
-	} else if ((p->proto == 1 || p->proto == 58) && (p->flags & PKT_F_HAS_L4)) {
-		/* nmap's echo requests carry no data; hping3's neither, but its id is
-		 * its pid and its sequence counts up */
-		if (p->payload_len == 0 && p->ttl < 64 && p->ttl >= 37)
+	} else if ((p->proto == 1 || p->proto == 58) && l4) {
+		/* nmap's echo requests carry no data (IPv4 TTL 37..59, IPv6 hop limit
+		 * 255); hping3's neither, but its TTL is 64 and its sequence counts up */
+		if (p->payload_len == 0 && (v4 ? p->ttl >= 37 && p->ttl <= 59 : p->ttl == 255))
 			a[V_NMAP]++;
 		else if (p->payload_len == 0 && p->ttl == 64 &&
 		         p->icmp_seq == (uint16_t)(a[V_LASTSP] + 256))
 			a[V_HPING3]++;
 		a[V_LASTSP] = p->icmp_seq;
-	} else if (p->proto == 17 && (p->flags & PKT_F_HAS_L4)) {
-		if (p->ttl >= 37 && p->ttl <= 59)
+	} else if (p->proto == 17 && l4) {
+		if (ttl_var || (v4 && p->ttl >= 37 && p->ttl <= 59 && a[V_NMAP]))
 			a[V_NMAP]++;
 		if (a[V_TOTAL] > 1 && p->sport == (uint16_t)(a[V_LASTSP] + 1))
 			a[V_SEQSP]++;
 		a[V_LASTSP] = p->sport;
+	} else if (!l4 && ttl_var) {
+		a[V_NMAP]++; /* nmap -sO: bare protocol headers, TTL redrawn per probe */
+	} else if (!l4 && v4 && p->ttl >= 37 && p->ttl <= 59 && a[V_NMAP]) {
+		a[V_NMAP]++;
 	}
+	a[V_LAST] = (a[V_LAST] & ~0xffu) | p->ttl;
 }
 
 void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
@@ -102,6 +131,17 @@ void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, 
 	for (int i = 0; i < 4; i++)
 		if (votes[i] * 2 > total && (best < 0 || votes[i] > votes[best]))
 			best = i;
+	uint32_t linger0 = a[V_LAST] >> LINGER0_SHIFT;
+	if (best < 0 && linger0 > 0 && e->crafted == 0) {
+		snprintf(tool, toollen, "nmap");
+		if (evlen > 0)
+			snprintf(
+			    evidence, evlen,
+			    "; tool nmap: connect() scan resetting %u open port(s) right after the "
+			    "handshake, as nmap -sT does (its SYNs are the kernel's)",
+			    linger0);
+		return;
+	}
 	if (best < 0) {
 		snprintf(tool, toollen, "unknown");
 		return;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct capture {
 	struct source *src;
 	size_t n;
 	bool live;
+	int timeout_ms;         /* live: longest wait for a packet before CAPTURE_IDLE */
 	struct pcap_stat kprev; /* pcap_stats counters are 32-bit: accumulate differences */
 	struct capture_kstats acc;
 	uint64_t total;
@@ -160,6 +162,17 @@ struct capture *capture_open_live(const struct capture_live_opts *o, char *err, 
 	}
 	if (o->filter && capture_set_filter(c, o->filter, err, errlen) < 0)
 		goto fail;
+	/*
+	 * Non-blocking, and we poll() ourselves with the timeout: libpcap's own
+	 * wait on a TPACKET_V3 ring retries after EINTR and never times out on a
+	 * silent link, and the loop must see signals and tick the clock there.
+	 */
+	if (pcap_setnonblock(s->p, 1, ebuf) < 0 || pcap_get_selectable_fd(s->p) < 0) {
+		snprintf(err, errlen, "%s: cannot make the capture non-blocking: %s", o->iface,
+		         ebuf);
+		goto fail;
+	}
+	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 100;
 	return c;
 fail:
 	capture_close(c);
@@ -235,10 +248,14 @@ static int next_live(struct capture *c, struct capture_packet *out, char *err, s
 {
 	struct source *s = &c->src[0];
 	int r = pcap_next_ex(s->p, &s->hdr, &s->data);
-	if (r == 0)
+	if (r == 0) {
+		/* nothing buffered: wait for the ring, a signal (EINTR) or the timeout */
+		struct pollfd pfd = {.fd = pcap_get_selectable_fd(s->p), .events = POLLIN};
+		(void)poll(&pfd, 1, c->timeout_ms);
 		return CAPTURE_IDLE;
+	}
 	if (r == PCAP_ERROR_BREAK)
-		return 0;
+		return CAPTURE_IDLE;
 	if (r < 0) {
 		snprintf(err, errlen, "%s: %s", s->path, pcap_geterr(s->p));
 		return -1;

@@ -27,7 +27,7 @@ enum flow_state {
 };
 
 /* LRU lists, one per timeout. */
-enum { L_PENDING = 0, L_ACTIVE = 1, L_CLOSED = 2, L_COUNT };
+enum { L_PENDING = 0, L_ACTIVE = 1, L_CLOSED = 2, L_REFUSED = 3, L_COUNT };
 
 struct flow {
 	struct htab_node node;
@@ -42,7 +42,21 @@ struct flow {
 	uint32_t fp;
 };
 
+/*
+ * Who recently sent IPv4 to whom, so a host that answers a client it has not
+ * resolved yet (the server ARPs for each new client) is not taken for an ARP
+ * sweep. Direct-mapped and overwritten: a lost entry only means that one
+ * request is counted as a probe.
+ */
+#define HEARD_SLOTS     4096
+#define HEARD_WINDOW_US (5ULL * 1000000)
+struct heard {
+	uint64_t pair; /* source << 32 | destination */
+	uint64_t ts;
+};
+
 struct classify {
+	struct heard heard[HEARD_SLOTS];
 	struct htab *flows;
 	classify_sink sink;
 	void *ctx;
@@ -188,6 +202,12 @@ static void set_state(struct classify *c, struct flow *f, uint8_t state)
 	htab_touch(c->flows, f, list, c->now);
 }
 
+static void refused(struct classify *c, struct flow *f)
+{
+	f->state = FS_CLOSED;
+	htab_touch(c->flows, f, L_REFUSED, c->now);
+}
+
 bool classify_syn_crafted(const struct sw_packet *pkt)
 {
 	/*
@@ -294,13 +314,16 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 			default:
 				break;
 			}
-			/* A probe that never became a connection leaves nothing to absorb
-			 * (no FIN exchange follows): forget it now, keeping the table small
-			 * under scans. A real connection lingers for its trailing packets. */
+			/* A real connection lingers for its trailing packets. A probe that
+			 * never became one lingers only briefly, for the prober's own
+			 * reset of the answer (masscan sends one), keeping the table
+			 * small under scans. */
 			if (f->state == FS_ESTABLISHED || f->state == FS_ANSWERED)
 				set_state(c, f, FS_CLOSED);
 			else if (f->state != FS_CLOSED)
-				htab_remove(c->flows, f);
+				refused(c, f);
+			else
+				htab_touch(c->flows, f, f->node.list, c->now);
 			return;
 		}
 		switch (f->state) {
@@ -426,7 +449,7 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 	if (!f || (f->state != FS_PROBE && f->state != FS_SYN_SENT))
 		return;
 	emit_outcome(c, f, outcome, p);
-	htab_remove(c->flows, f);
+	refused(c, f);
 }
 
 static void classify_icmp(struct classify *c, const struct sw_packet *p)
@@ -496,6 +519,33 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 	}
 }
 
+static inline uint32_t v4_of(const struct sw_addr *a)
+{
+	return (uint32_t)a->a[12] << 24 | (uint32_t)a->a[13] << 16 | (uint32_t)a->a[14] << 8 |
+	       a->a[15];
+}
+
+static inline struct heard *heard_slot(struct classify *c, uint64_t pair)
+{
+	return &c->heard[(pair * 0x9e3779b97f4a7c15ULL) >> (64 - 12)];
+}
+
+static void note_heard(struct classify *c, const struct sw_packet *p)
+{
+	uint64_t pair = (uint64_t)v4_of(&p->src) << 32 | v4_of(&p->dst);
+	struct heard *h = heard_slot(c, pair);
+	h->pair = pair;
+	h->ts = p->ts_us;
+}
+
+/* Did `from` send IPv4 to `to` within the window? */
+static bool was_heard(struct classify *c, const struct sw_addr *from, const struct sw_addr *to)
+{
+	uint64_t pair = (uint64_t)v4_of(from) << 32 | v4_of(to);
+	const struct heard *h = heard_slot(c, pair);
+	return h->pair == pair && h->ts + HEARD_WINDOW_US >= c->now;
+}
+
 static void classify_arp(struct classify *c, const struct sw_packet *p)
 {
 	static const struct sw_addr zero4 = {
@@ -508,6 +558,9 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 	uint64_t h = htab_hash(c->flows, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (p->arp_op == 1) {
+		/* resolving a peer that just spoke to us, to answer it: not a probe */
+		if (!f && was_heard(c, &p->dst, &p->src))
+			return;
 		if (f) {
 			if (f->state == FS_PROBE && from_initiator(f, sender_lo))
 				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src,
@@ -558,6 +611,8 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 	if (p->l3 != PKT_L3_IPV4 && p->l3 != PKT_L3_IPV6)
 		return;
+	if (p->l3 == PKT_L3_IPV4)
+		note_heard(c, p);
 	if (p->flags & PKT_F_FRAG_LATER) {
 		c->st.ignored++;
 		return;
@@ -601,6 +656,11 @@ void classify_advance(struct classify *c, uint64_t now)
 		} else {
 			emit_outcome(c, f, OUT_TIMEOUT, NULL);
 		}
+		htab_count_expired(c->flows);
+		htab_remove(c->flows, f);
+	}
+	while ((f = htab_oldest(c->flows, L_REFUSED)) &&
+	       f->node.ts + SW_REFUSED_LINGER_US <= c->now) {
 		htab_count_expired(c->flows);
 		htab_remove(c->flows, f);
 	}

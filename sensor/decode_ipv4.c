@@ -137,8 +137,12 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	pkt->payload_len = (uint16_t)plen;
 	cursor_limit(c, plen); /* drop Ethernet padding past the stated length */
 
-	if ((fragw & IPV4_F_MF) || off != 0)
+	if ((fragw & IPV4_F_MF) || off != 0) {
 		pkt->flags |= PKT_F_FRAG;
+		pkt->frag_data = c->p;
+		pkt->frag_len = (uint16_t)cursor_left(c);
+		pkt->frag_more = (fragw & IPV4_F_MF) != 0;
+	}
 	if (off != 0) {
 		/* Later fragments carry no L4 header; reassembly is not the sensor's job. */
 		pkt->flags |= PKT_F_FRAG_LATER;

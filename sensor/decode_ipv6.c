@@ -142,13 +142,19 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 			/* 13-bit offset in 8-byte units, already shifted left by 3: bytes. */
 			pkt->frag_off = offm & 0xfff8;
 			/* An atomic fragment (offset 0, M 0; RFC 6946) is a whole packet. */
-			if (pkt->frag_off != 0 || (offm & 1))
+			if (pkt->frag_off != 0 || (offm & 1)) {
 				pkt->flags |= PKT_F_FRAG;
+				pkt->frag_more = offm & 1;
+			}
 		} else {
 			(void)cursor_skip(c, elen - 2);
 		}
 		plen -= elen; /* the window never exceeds paylen, so this cannot wrap */
 		nh = next;
+		if (pkt->flags & PKT_F_FRAG) {
+			pkt->frag_data = c->p;
+			pkt->frag_len = (uint16_t)cursor_left(c);
+		}
 		if (pkt->frag_off != 0) {
 			pkt->proto = nh;
 			pkt->payload_len = (uint16_t)plen;

@@ -42,6 +42,13 @@ const struct detector *detect_lookup(const char *name)
 	return NULL;
 }
 
+enum sw_kind detect_syn_kind(const struct track_entry *e)
+{
+	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3)
+		return KIND_TCP_SWEEP;
+	return KIND_SYN_SCAN;
+}
+
 const struct detector *detect_at(size_t i)
 {
 	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
@@ -483,6 +490,8 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 			note_due(d, r, e);
 		} else {
 			e->outcomes[ev->outcome]++;
+			if (ev->outcome == OUT_EMPTY)
+				attribute_note(e, ev);
 		}
 		if (e->det_seq) {
 			maybe_update(d, r, e, ev->ts_us);
@@ -549,9 +558,11 @@ void detect_finish(struct detect_engine *d, uint64_t end_ts)
 				first = e;
 		if (!first)
 			break;
+		/* The input ended: the source is idle from its last probe on, so the
+		 * detection closes when its idle time runs out, as it would live. The
+		 * same traffic gives the same rows whatever the capture's end. */
 		const struct sw_rule *r = &d->rs->rules[first->key.rule];
-		uint64_t at = first->last_ts + r->idle_us;
-		close_entry(d, r, first, at < d->now ? at : d->now);
+		close_entry(d, r, first, first->last_ts + r->idle_us);
 	}
 }
 

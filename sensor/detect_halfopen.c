@@ -36,14 +36,10 @@ static bool halfopen_event(const struct sw_rule *r, struct track_entry *e,
 	}
 }
 
-/* SYNs to one or two ports across many hosts are a TCP ping sweep (nmap -PS, and the
- * shape of a single-port zmap or masscan run), by the vocabulary's definition. */
 static enum sw_kind halfopen_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
-	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3)
-		return KIND_TCP_SWEEP;
-	return KIND_SYN_SCAN;
+	return detect_syn_kind(e);
 }
 
 const struct detector detect_halfopen = {

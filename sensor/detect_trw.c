@@ -70,7 +70,7 @@ static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *
 			best = i;
 	switch (best) {
 	case A_SYN_CRAFTED:
-		return KIND_SYN_SCAN;
+		return detect_syn_kind(e);
 	case A_UDP:
 		return KIND_UDP_SCAN;
 	case A_ECHO:

@@ -7,12 +7,15 @@
 #include <string.h>
 
 #include "scanwatch/defaults.h"
+#include "scanwatch/defrag.h"
 #include "scanwatch/hash.h"
 
 struct pipeline {
 	struct classify *cl;
 	struct detect_engine *de;
+	struct defrag *df;
 	struct sw_packet pkt;
+	struct sw_packet rebuilt;
 	struct pipeline_stats st;
 };
 
@@ -50,7 +53,8 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	}
 	pl->cl = classify_create(nflows, key, to_detect, pl);
 	pl->de = detect_create(cfg->rules, nentries, key, cfg->emit, cfg->emit_ctx);
-	if (!pl->cl || !pl->de) {
+	pl->df = defrag_create();
+	if (!pl->cl || !pl->de || !pl->df) {
 		snprintf(err, errlen, "cannot allocate tracking tables (%zu flows, %zu entries)",
 		         nflows, nentries);
 		goto fail;
@@ -69,6 +73,7 @@ void pipeline_destroy(struct pipeline *pl)
 		return;
 	classify_destroy(pl->cl);
 	detect_destroy(pl->de);
+	defrag_destroy(pl->df);
 	free(pl);
 }
 
@@ -90,8 +95,16 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 		st->last_ts = cp->ts_us;
 	pipeline_tick(pl, cp->ts_us);
 	if (decode_packet(cp->dlt, cp->data, cp->caplen, cp->wirelen, cp->ts_us, &pl->pkt,
-	                  &st->decode) == DECODE_OK)
-		classify_packet(pl->cl, &pl->pkt);
+	                  &st->decode) != DECODE_OK)
+		return;
+	/* a transport header cut across fragments is rebuilt and classified once */
+	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
+		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))
+			classify_packet(pl->cl, &pl->rebuilt);
+		if (pl->pkt.flags & PKT_F_FRAG_LATER)
+			return;
+	}
+	classify_packet(pl->cl, &pl->pkt);
 }
 
 void pipeline_finish(struct pipeline *pl)

@@ -5,7 +5,8 @@
 #                            tests/captures/sample.pcapng into ./scanwatch.db, show it
 #   bash tests/dev.sh test   install build and test deps, check formatting, build
 #                            build-test/ (-Werror) and build-asan/ (ASan+UBSan) and
-#                            run the whole ctest suite in each
+#                            run the whole ctest suite in each; then build-fuzz/
+#                            (clang, libFuzzer) and its short fuzz runs (ctest -L fuzz)
 #
 # Run as root (apt-get; the network-namespace tests need root too). When every
 # package is already installed apt-get is not called at all, so repeated runs
@@ -22,7 +23,7 @@ run_pkgs=(sqlite3)
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
 # tests, valgrind, and the small tools lib.sh uses (ping, ethtool, ip, setcap).
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2
-	libcap2-bin python3 valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate)
+	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their
@@ -144,6 +145,16 @@ cmd_test() {
 			run_ctest build-asan
 	else
 		fail "build-asan: build"
+	fi
+
+	# libFuzzer needs clang; each target replays its regression inputs, then fuzzes
+	# for 20 s from seeds made of the test captures and rule files (tests/fuzz/).
+	if CC=clang configure_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_FUZZ=ON; then
+		log "ctest -L fuzz in build-fuzz/ (libFuzzer smoke runs)"
+		ctest --test-dir build-fuzz --output-on-failure --no-tests=error -j "$jobs" -L '^fuzz$' ||
+			fail "build-fuzz: fuzz smoke runs"
+	else
+		fail "build-fuzz: build"
 	fi
 
 	log "done in $((SECONDS - start)) s"

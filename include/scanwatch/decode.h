@@ -56,6 +56,7 @@ struct decode_stats {
 	uint64_t non_ip;        /* frames with an ethertype / family we do not analyse */
 	uint64_t frag_later;    /* non-first IP fragments (they carry no ports) */
 	uint64_t unknown_proto; /* IP packets of a protocol without an L4 decoder */
+	uint64_t frag_rebuilt;  /* L4 headers rebuilt from fragments (defrag.c) */
 };
 
 enum decode_result {

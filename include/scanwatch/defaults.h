@@ -18,6 +18,11 @@
  * retransmissions are matched to it instead of looking like stealth probes (TIME_WAIT-like). */
 #define SW_FLOW_LINGER_US (30ULL * 1000000)
 
+/* A refused probe's flow is remembered this long: long enough for the prober's own reset of
+ * the answer (masscan resets every RST/ACK it gets), short enough that a fast scan's refused
+ * probes do not fill the table. */
+#define SW_REFUSED_LINGER_US (2ULL * 1000000)
+
 /* How often, in packet time, idle detections and expired probes are swept. */
 #define SW_SWEEP_INTERVAL_US (250ULL * 1000)
 

@@ -62,6 +62,14 @@ struct detector {
 	                 size_t len);
 };
 
+/*
+ * The kind for hand-built SYNs, shared by every detector that reports them:
+ * SYNs to one or two ports across many hosts are a TCP ping sweep (nmap -PS,
+ * and the shape of a single-port zmap or masscan run), by the vocabulary's
+ * definition; anything else is a SYN scan.
+ */
+enum sw_kind detect_syn_kind(const struct track_entry *e);
+
 /* The registry: NULL when no detector has that name. */
 const struct detector *detect_lookup(const char *name);
 /* Registry walk for listings (`scanwatch --list-detectors`): NULL past the end. */
@@ -95,7 +103,8 @@ size_t detect_entry_size(void);
 void detect_event(struct detect_engine *d, const struct sw_event *ev);
 /* Moves packet time to now: detections idle for their rule's idle time close. */
 void detect_advance(struct detect_engine *d, uint64_t now);
-/* End of input at end_ts: closes every open detection. */
+/* End of input at end_ts: every open detection closes, at its last probe plus its idle time
+ * (as it would live once the source fell silent). */
 void detect_finish(struct detect_engine *d, uint64_t end_ts);
 /*
  * Replaces the rule set (SIGHUP): open detections are closed at now, all

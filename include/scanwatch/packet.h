@@ -98,6 +98,17 @@ struct sw_packet {
 	uint16_t icmp_id, icmp_seq; /* echo and timestamp messages */
 	struct pkt_quoted quoted;   /* valid when PKT_F_QUOTED */
 
+	/*
+	 * Fragments (PKT_F_FRAG): the fragment's data as captured, from the end
+	 * of the IP header(s), and whether more fragments follow. Points into
+	 * the capture buffer: valid only while this packet is processed. The
+	 * defrag stage uses it to rebuild an L4 header split over fragments
+	 * (nmap -f).
+	 */
+	const uint8_t *frag_data;
+	uint16_t frag_len;
+	uint8_t frag_more;
+
 	/* ARP (RFC 826), valid when l3 == PKT_L3_ARP; addresses are in src/dst */
 	uint16_t arp_op; /* 1 request, 2 reply */
 	uint8_t arp_sha[6], arp_tha[6];

@@ -46,7 +46,7 @@ cmake --build "$build" --target scanprobe "${targets[@]}"
 seeds=$build/fuzz/seeds
 python3 "$root/tests/fuzz/make_seeds.py" --out "$seeds" --scanprobe "$build/scanprobe" \
 	--captures "$root/tests/captures" "$build/test-work" "$root/build-test/test-work" \
-	--rules "$root/rules" "$root/tests/unit/rules" "$root/tests/unit/config"
+	--rules "$root/rules" "$root/tests/unit/rules" "$root/tests/unit/config" "$root/packaging"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1

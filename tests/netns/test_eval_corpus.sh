@@ -17,7 +17,11 @@ SW_WORK_DIR=$SW_WORK_DIR SCANWATCH=$SCANWATCH bash "$SW_LIB_DIR/corpus.sh" "$cor
 	sw_fail "corpus.sh failed (its log above names the capture); the corpus is wrong, not the sensor"
 [[ -s $corpus/labels.tsv ]] || sw_fail "corpus.sh wrote no $corpus/labels.tsv"
 
+# The table (stdout) first, then -v's per-detection detail (stderr), so the
+# two do not interleave in the ctest log.
 rc=0
-"$SCANWATCH" eval "$corpus/labels.tsv" -v || rc=$?
+"$SCANWATCH" eval "$corpus/labels.tsv" -v 2>"$corpus/eval.detail" || rc=$?
+echo "----- detail (scanwatch eval -v, stderr):"
+cat "$corpus/eval.detail"
 ((rc == 0)) || sw_fail "scanwatch eval exited with status $rc: a scan was missed, mis-typed or mis-attributed, or a false positive was reported (table above)"
 sw_log "PASS: every capture in $corpus/labels.tsv scored right"

@@ -1,0 +1,140 @@
+/* defrag.c — just enough IP reassembly to read a transport header cut into tiny fragments. */
+#include "scanwatch/defrag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwatch/cursor.h"
+
+/*
+ * The sensor needs the transport header, not the data: RFC 1858's tiny
+ * fragment trick (nmap -f sends 8-byte fragments, so the first holds the
+ * ports but not the TCP flags) is defeated by collecting the first 64 bytes
+ * of each fragmented datagram. A direct-mapped table, keyed by source,
+ * destination, protocol and IP identification (RFC 791; RFC 8200 4.5):
+ * a slot is simply overwritten by a newer datagram, so memory is fixed and
+ * a flood of fragments costs nothing but slots.
+ */
+#define DEFRAG_SLOTS      1024
+#define DEFRAG_BYTES      64
+#define DEFRAG_TIMEOUT_US (30ULL * 1000000) /* RFC 791's reassembly timer is 15 s; Linux uses 30 \
+	                                     */
+
+struct slot {
+	struct sw_addr src, dst;
+	uint16_t id;
+	uint8_t proto;
+	uint8_t used, have_first, done;
+	uint64_t got; /* bit i: byte i of the transport header is here */
+	uint64_t ts;
+	uint32_t total; /* transport length once the last fragment was seen, 0 before */
+	uint8_t buf[DEFRAG_BYTES];
+	struct sw_packet first; /* the offset-0 fragment's view (addresses, TTL, id ...) */
+};
+
+struct defrag {
+	struct slot slots[DEFRAG_SLOTS];
+};
+
+struct defrag *defrag_create(void)
+{
+	return calloc(1, sizeof(struct defrag));
+}
+
+void defrag_destroy(struct defrag *d)
+{
+	free(d);
+}
+
+static unsigned slot_of(const struct sw_packet *p)
+{
+	uint32_t h =
+	    2166136261u; /* FNV-1a over the key: no secret needed, slots are only a cache */
+	const uint8_t *a = p->src.a, *b = p->dst.a;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i] ^ (uint32_t)b[i] << 8) * 16777619u;
+	h = (h ^ p->ip_id ^ (uint32_t)p->proto << 16) * 16777619u;
+	return h % DEFRAG_SLOTS;
+}
+
+/* Bytes of transport header needed before it can be decoded, or 0 when not known yet. */
+static unsigned needed(const struct slot *s)
+{
+	switch (s->proto) {
+	case 6:
+		if (!(s->got >> 12 & 1))
+			return 0;
+		unsigned hl = (unsigned)(s->buf[12] >> 4) * 4;
+		return hl < 20 ? 20 : (hl > DEFRAG_BYTES ? DEFRAG_BYTES : hl);
+	case 17:
+	case 1:
+	case 58:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+bool defrag_packet(struct defrag *d, const struct sw_packet *frag, struct sw_packet *out,
+                   struct decode_stats *st)
+{
+	if (!frag->frag_data ||
+	    (frag->proto != 6 && frag->proto != 17 && frag->proto != 1 && frag->proto != 58))
+		return false;
+	struct slot *s = &d->slots[slot_of(frag)];
+	if (!s->used || s->id != frag->ip_id || s->proto != frag->proto ||
+	    !addr_eq(&s->src, &frag->src) || !addr_eq(&s->dst, &frag->dst) ||
+	    frag->ts_us > s->ts + DEFRAG_TIMEOUT_US) {
+		memset(s, 0, offsetof(struct slot, first));
+		s->used = 1;
+		s->src = frag->src;
+		s->dst = frag->dst;
+		s->id = frag->ip_id;
+		s->proto = frag->proto;
+	}
+	s->ts = frag->ts_us;
+	if (s->done)
+		return false;
+	uint32_t off = frag->frag_off;
+	for (uint32_t i = 0; i < frag->frag_len && off + i < DEFRAG_BYTES; i++) {
+		s->buf[off + i] = frag->frag_data[i];
+		s->got |= 1ULL << (off + i);
+	}
+	if (!frag->frag_more)
+		s->total = off + frag->frag_len;
+	if (off == 0) {
+		s->first = *frag;
+		s->first.frag_data = NULL; /* points into a buffer that will be gone */
+		s->have_first = 1;
+	}
+	unsigned need = needed(s);
+	uint64_t mask = need >= 64 ? ~0ULL : (1ULL << need) - 1;
+	if (!s->have_first || !need || (s->got & mask) != mask)
+		return false;
+	s->done = 1;
+	*out = s->first;
+	out->flags &= (uint16_t)~PKT_F_FRAG_LATER;
+	/* the L4 decoders read the transport length here: the whole datagram's when known */
+	out->payload_len = (uint16_t)(s->total ? s->total : need);
+	struct cursor c;
+	cursor_init(&c, s->buf, s->total && s->total < need ? s->total : need);
+	enum decode_result r;
+	switch (s->proto) {
+	case 6:
+		r = decode_tcp(&c, out, st);
+		break;
+	case 17:
+		r = decode_udp(&c, out, st);
+		break;
+	case 1:
+		r = decode_icmp(&c, out, st);
+		break;
+	default:
+		r = decode_icmpv6(&c, out, st);
+		break;
+	}
+	if (r != DECODE_OK || !(out->flags & PKT_F_HAS_L4))
+		return false;
+	st->frag_rebuilt++;
+	return true;
+}
