@@ -15,10 +15,11 @@
  * a slot is simply overwritten by a newer datagram, so memory is fixed and
  * a flood of fragments costs nothing but slots.
  */
-#define DEFRAG_SLOTS      1024
-#define DEFRAG_BYTES      64
-#define DEFRAG_TIMEOUT_US (30ULL * 1000000) /* RFC 791's reassembly timer is 15 s; Linux uses 30 \
-	                                     */
+#define DEFRAG_SLOTS 1024
+#define DEFRAG_BYTES 64
+#define DEFRAG_TIMEOUT_US                                                      \
+	(30ULL * 1000000) /* RFC 791's reassembly timer is 15 s; Linux uses 30 \
+	                   */
 
 struct slot {
 	struct sw_addr src, dst;

@@ -171,6 +171,16 @@ static void log_stats(struct sensor *s, const char *why)
 	if (live)
 		fprintf(stderr, ", kernel drops %" PRIu64 ", interface drops %" PRIu64, ks.dropped,
 		        ks.if_dropped);
+	/* delivery to collectors: what waits for them and what was lost */
+	for (size_t i = 0; i < s->nsinks; i++) {
+		struct output_counters oc;
+		if (output_get_counters(s->sinks[i].ops, s->sinks[i].state, &oc) == 0)
+			fprintf(stderr,
+			        "; %s sent %" PRIu64 ", backlog %u (max %u), dropped %" PRIu64
+			        ", reconnects %" PRIu64 "%s",
+			        s->sinks[i].ops->name, oc.sent, oc.backlog, oc.backlog_max,
+			        oc.dropped, oc.reconnects, oc.connected ? "" : " (collector down)");
+	}
 	fputc('\n', stderr);
 	notify_status("%" PRIu64 " packets, %" PRIu64 " detections, %" PRIu64 " kernel drops",
 	              ps.packets, s->detections, ks.dropped);
@@ -233,6 +243,8 @@ static void summary(struct sensor *s, double secs)
 static int open_sinks(struct sensor *s)
 {
 	const struct sensor_opts *o = s->o;
+	output_set_observer(
+	    o->iface); /* ECS observer.ingress.interface, CEF deviceInboundInterface */
 	for (size_t i = 0; i < o->noutputs; i++) {
 		const struct output_ops *ops = output_lookup(o->outputs[i].type);
 		if (!ops) {

@@ -98,6 +98,6 @@ print(len({json.loads(l)["event"]["id"] for l in open(sys.argv[1])}))' "$jsonl")
 ((rows == seqs)) || sw_fail "SQLite has $rows detections, the feed $seqs"
 sw_rsyslog_stop
 
-printf '[%s] figure: outage %d s; %d scans; %d detections opened and %d records written during it; the %d records waiting were delivered %d.%01d s after rsyslog returned; %d records in all, %d reconnect(s), %d dropped, kernel drops 0\n' \
+printf '[%s] figure: outage %d s; %d scans; %d detections opened and %d records written during it; the collector had all %d records written so far %d.%01d s after it returned; %d records in all, %d reconnect(s), %d dropped, kernel drops 0\n' \
 	"$SW_TEST" "$OUTAGE_S" "$i" "$during" "$records_down" "$waiting" $((back / 1000000)) $((back % 1000000 / 100000)) "$total" \
 	"$reconnects" "$dropped" >&2
