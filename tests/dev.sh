@@ -140,8 +140,10 @@ cmd_test() {
 		-DSCANWATCH_SANITIZE=ON; then
 		log "ctest in build-asan/ under AddressSanitizer and UndefinedBehaviorSanitizer"
 		# Set for the duration of run_ctest and exported to everything it runs.
+		# The real-tool corpus captured by build-test is scored again here, not re-run.
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			SW_CORPUS_REUSE=$PWD/build-test/test-work/corpus \
 			run_ctest build-asan
 	else
 		fail "build-asan: build"
