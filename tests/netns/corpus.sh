@@ -145,7 +145,9 @@ run() {
 	shift
 	echo "+ $*" >>"$SW_DIR/$CUR.tool.log"
 	sw_in_scan timeout "$secs" "$@" >>"$SW_DIR/$CUR.tool.log" 2>&1 || rc=$?
-	((rc != 124)) || sw_fail "'$1' did not finish within ${secs}s (log: $SW_DIR/$CUR.tool.log)"
+	if ((rc == 124)) && [[ " ${ok[*]} " != *" 124 "* ]]; then
+		sw_fail "'$1' did not finish within ${secs}s (log: $SW_DIR/$CUR.tool.log)"
+	fi
 	for s in "${ok[@]}"; do
 		((rc != s)) || return 0
 	done
@@ -339,7 +341,10 @@ label nmap_T1.pcap "$SW_SCAN4" syn_scan nmap
 # with the target's MAC as the "router".
 
 begin masscan
-run 120 -- masscan "$SW_TGT4" -p "$PORTS" --rate 1000 --wait 2 -e "$SW_IF_SCAN" \
+# masscan 1.3.2 now and then never leaves its final wait loop after sending
+# everything ("100.00% done, waiting -117-secs"): a timeout after the scan is
+# accepted (status 124); syn_checks below still prove the capture holds it.
+run 30 124 -- masscan "$SW_TGT4" -p "$PORTS" --rate 1000 --wait 2 -e "$SW_IF_SCAN" \
 	--adapter-ip "$SW_SCAN4" --router-mac "$MAC_TGT"
 finish
 syn_checks
