@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/cli.h"
 #include "scanwatch/config.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
@@ -109,15 +110,6 @@ static int add_output(struct options *o, const char *type, const char *target)
 	return 0;
 }
 
-static int parse_size(const char *opt, const char *arg, uint64_t *out)
-{
-	if (rules_parse_size(arg, out) < 0 || *out == 0) {
-		fprintf(stderr, "scanwatch: %s: '%s' is not a size (e.g. 64M)\n", opt, arg);
-		return -1;
-	}
-	return 0;
-}
-
 /* Joins the words left after the options into one BPF expression, as tcpdump does. */
 static int join_filter(struct options *o, int argc, char **argv, int first)
 {
@@ -189,12 +181,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	while ((c = getopt_long(argc, argv, "+r:i:s:pB:Z:c:qTvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (o->ninputs == MAX_INPUTS) {
-				fprintf(stderr, "scanwatch: at most %d capture files\n",
-				        MAX_INPUTS);
+			if (cli_append("scanwatch", "capture files", o->inputs, &o->ninputs,
+			               MAX_INPUTS, optarg) < 0)
 				return -1;
-			}
-			o->inputs[o->ninputs++] = optarg;
 			break;
 		case 'i':
 			o->iface = optarg;
@@ -217,7 +206,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			o->no_promisc = true;
 			break;
 		case 'B':
-			if (parse_size("-B", optarg, &o->buffer_bytes) < 0)
+			if (cli_parse_size("scanwatch", "-B", optarg, &o->buffer_bytes) < 0)
 				return -1;
 			o->set_buffer = true;
 			break;
@@ -235,12 +224,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			o->no_db = true;
 			break;
 		case O_RULES:
-			if (o->nrule_paths == MAX_RULE_PATHS) {
-				fprintf(stderr, "scanwatch: at most %d rule paths\n",
-				        MAX_RULE_PATHS);
+			if (cli_append("scanwatch", "rule paths", o->rule_paths, &o->nrule_paths,
+			               MAX_RULE_PATHS, optarg) < 0)
 				return -1;
-			}
-			o->rule_paths[o->nrule_paths++] = optarg;
 			break;
 		case O_JSON:
 			o->json = true;
@@ -261,22 +247,14 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			o->quiet = true;
 			break;
 		case O_CAP:
-			if (parse_size("--memory-cap", optarg, &o->memory_cap) < 0)
+			if (cli_parse_size("scanwatch", "--memory-cap", optarg, &o->memory_cap) < 0)
 				return -1;
 			o->set_cap = true;
 			break;
-		case O_SEED: {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 0);
-			if (errno || *end || end == optarg) {
-				fprintf(stderr, "scanwatch: --seed: '%s' is not a number\n",
-				        optarg);
+		case O_SEED:
+			if (cli_parse_u64("scanwatch", "--seed", optarg, &o->seed) < 0)
 				return -1;
-			}
-			o->seed = v;
 			break;
-		}
 		case O_STATS:
 			if (strcmp(optarg, "0") == 0)
 				o->stats_interval_us = 0;

@@ -1,10 +1,14 @@
 /* output.c — the registry of output plugins, looked up by the name used in the configuration. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "scanwatch/json.h"
 #include "scanwatch/output.h"
 
 /* Each plugin file defines one (or more) of these; a new output adds one line here. */
@@ -23,6 +27,9 @@ static const struct output_ops *const outputs[] = {
 #define OUTPUT_IFACE_MAX 64
 /* RFC 5424 section 6.2.4: HOSTNAME is at most 255 PRINTUSASCII octets. */
 #define OUTPUT_HOST_MAX 256
+
+/* Created log files are readable by the owner and group (adm, a log shipper), not by all. */
+#define OUTPUT_FILE_MODE 0640
 
 /* Set once at start-up, before the writer thread starts; read-only afterwards. */
 static char observer_iface[OUTPUT_IFACE_MAX];
@@ -89,4 +96,153 @@ const char *output_format_time(char buf[OUTPUT_TIME_MAX], uint64_t us)
 	         (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
 	         (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u, (unsigned)(us % 1000000));
 	return buf;
+}
+
+uint64_t output_event_time(const struct sw_detection *d)
+{
+	if (d->phase == DET_OPEN)
+		return d->opened_at;
+	if (d->phase == DET_CLOSE && d->closed_at != 0)
+		return d->closed_at;
+	return d->last_seen;
+}
+
+/* O_APPEND keeps each line whole when logrotate's copytruncate or another writer shares
+ * the file. */
+int output_file_append(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, OUTPUT_FILE_MODE);
+
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+int output_file_open(struct output_file *f, const char *target, char *err, size_t errlen)
+{
+	f->fd = -1;
+	f->path = NULL;
+	if (target == NULL || strcmp(target, "-") == 0) {
+		f->fd = STDOUT_FILENO;
+		return 0;
+	}
+	f->path = strdup(target);
+	if (f->path == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	f->fd = output_file_append(target, err, errlen);
+	if (f->fd < 0)
+		goto fail;
+	return 0;
+fail:
+	free(f->path);
+	f->path = NULL;
+	return -1;
+}
+
+/* Retries short writes and EINTR. */
+int output_file_write(const struct output_file *f, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(f->fd, buf, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int output_file_reopen(struct output_file *f, const char *name)
+{
+	char err[256];
+	int fd;
+
+	if (f->path == NULL)
+		return 0;
+	fd = output_file_append(f->path, err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "scanwatch: %s output: %s\n", name, err);
+		return -1; /* keep writing to the old file rather than lose records */
+	}
+	close(f->fd);
+	f->fd = fd;
+	return 0;
+}
+
+void output_file_close(struct output_file *f)
+{
+	if (f->path != NULL && f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	f->path = NULL;
+	f->fd = -1;
+}
+
+void output_json_field(struct json_writer *w, const char *key, const char *s, size_t size)
+{
+	json_key(w, key);
+	json_string_n(w, s, strnlen(s, size)); /* fixed-size field: never read past it */
+}
+
+void output_json_addrs(struct json_writer *w, const char *key, const struct sw_addr *a, unsigned n,
+                       unsigned max)
+{
+	char text[ADDR_TEXT_MAX];
+
+	json_key(w, key);
+	json_array_begin(w);
+	for (unsigned i = 0; i < n && i < max; i++)
+		json_string(w, addr_format(&a[i], text));
+	json_array_end(w);
+}
+
+void output_json_time(struct json_writer *w, const char *key, uint64_t us)
+{
+	char t[OUTPUT_TIME_MAX];
+
+	json_kv_string(w, key, output_format_time(t, us));
+}
+
+size_t output_split_tags(const struct sw_detection *d, struct output_tag *out, size_t max)
+{
+	size_t ntags = strnlen(d->tags, sizeof(d->tags)), k = 0;
+
+	for (size_t i = 0; i < ntags && k < max;) {
+		size_t b = i, e;
+
+		while (i < ntags && d->tags[i] != ',')
+			i++;
+		e = i++;
+		while (b < e && (d->tags[b] == ' ' || d->tags[b] == '\t'))
+			b++;
+		while (e > b && (d->tags[e - 1] == ' ' || d->tags[e - 1] == '\t'))
+			e--;
+		if (e > b) {
+			out[k].p = d->tags + b;
+			out[k].n = e - b;
+			k++;
+		}
+	}
+	return k;
+}
+
+void output_json_counts(struct json_writer *w, const struct sw_detection *d)
+{
+	json_kv_uint(w, "probes", d->probes);
+	json_kv_uint(w, "probes_at_open", d->probes_at_open);
+	json_kv_uint(w, "distinct_targets", d->distinct_targets);
+	json_kv_uint(w, "distinct_ports", d->distinct_ports);
+	json_key(w, "sample_ports");
+	json_array_begin(w);
+	for (unsigned i = 0; i < d->n_sample_ports && i < DET_SAMPLE_PORTS; i++)
+		json_uint(w, d->sample_ports[i]);
+	json_array_end(w);
+	output_json_addrs(w, "sample_targets", d->sample_targets, d->n_sample_targets,
+	                  DET_SAMPLE_TARGETS);
 }

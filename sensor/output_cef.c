@@ -1,12 +1,9 @@
 /* output_cef.c — the "cef" output: ArcSight Common Event Format lines, to a file or inside syslog
  * messages. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "scanwatch/net.h"
 #include "scanwatch/output.h"
@@ -29,12 +26,9 @@
 /* One CEF line: the evidence (511 bytes) escaped at two bytes a byte plus ~1 KiB of
  * addresses and numbers; 8 KiB is ample. */
 #define CEF_LINE_MAX 8192
-/* Created files are readable by the owner and group (a log shipper), not by all. */
-#define CEF_FILE_MODE 0640
 
 struct cef {
-	int fd;     /* file or stdout; -1 when sending over syslog */
-	char *path; /* NULL for stdout or syslog */
+	struct output_file file; /* file or stdout; fd -1 when sending over syslog */
 	struct output_syslog_link *link;
 	char line[CEF_LINE_MAX];
 };
@@ -207,9 +201,7 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 	const char *iface = output_observer_interface(), *proto = proto_name(d->proto);
 	const char *phase = detection_phase_name((enum det_phase)d->phase);
 	const char *kind = detection_kind_name((enum sw_kind)d->kind);
-	uint64_t rt = d->phase == DET_OPEN                         ? d->opened_at
-	              : d->phase == DET_CLOSE && d->closed_at != 0 ? d->closed_at
-	                                                           : d->last_seen;
+	uint64_t rt = output_event_time(d);
 	size_t n;
 	bool first = true;
 
@@ -277,15 +269,6 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 	return b.ok ? (int)b.len : -1;
 }
 
-static int open_append(const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, CEF_FILE_MODE);
-
-	if (fd < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	return fd;
-}
-
 /* target: "-" (stdout), a file path, or a syslog URL (udp://, tcp://; see output_syslog.h). */
 static void *cef_open(const char *target, char *err, size_t errlen)
 {
@@ -295,47 +278,20 @@ static void *cef_open(const char *target, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->fd = -1;
+	c->file.fd = -1;
 	(void)output_hostname(); /* resolved here, before the writer thread reads it */
-	if (target == NULL || strcmp(target, "-") == 0) {
-		c->fd = STDOUT_FILENO;
-		return c;
-	}
 	if (net_is_url(target)) {
 		c->link = output_syslog_link_open(target, err, errlen);
 		if (c->link == NULL)
 			goto fail;
 		return c;
 	}
-	c->path = strdup(target);
-	if (c->path == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	c->fd = open_append(target, err, errlen);
-	if (c->fd < 0)
+	if (output_file_open(&c->file, target, err, errlen) < 0)
 		goto fail;
 	return c;
 fail:
-	free(c->path);
 	free(c);
 	return NULL;
-}
-
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int cef_write(void *state, const struct sw_detection *d)
@@ -347,17 +303,13 @@ static int cef_write(void *state, const struct sw_detection *d)
 		return -1;
 	if (c->link != NULL) {
 		/* A CEF line is never cut (a cut line is not CEF): it goes whole or is dropped. */
-		uint64_t ts = d->phase == DET_OPEN                         ? d->opened_at
-		              : d->phase == DET_CLOSE && d->closed_at != 0 ? d->closed_at
-		                                                           : d->last_seen;
-
-		return output_syslog_link_send(c->link, (enum sw_severity)d->severity, ts,
-		                               detection_kind_name((enum sw_kind)d->kind), NULL,
-		                               c->line, false);
+		return output_syslog_link_send(
+		    c->link, (enum sw_severity)d->severity, output_event_time(d),
+		    detection_kind_name((enum sw_kind)d->kind), NULL, c->line, false);
 	}
 	c->line[n++] = '\n';
 	/* One write(2) per line with O_APPEND: a tailing shipper never sees half a line. */
-	return write_all(c->fd, c->line, (size_t)n);
+	return output_file_write(&c->file, c->line, (size_t)n);
 }
 
 static void cef_flush(void *state)
@@ -371,19 +323,8 @@ static void cef_flush(void *state)
 static int cef_reopen(void *state)
 {
 	struct cef *c = state;
-	char err[256];
-	int fd;
 
-	if (c->path == NULL)
-		return 0;
-	fd = open_append(c->path, err, sizeof(err));
-	if (fd < 0) {
-		fprintf(stderr, "scanwatch: cef output: %s\n", err);
-		return -1; /* keep writing to the old file rather than lose records */
-	}
-	close(c->fd);
-	c->fd = fd;
-	return 0;
+	return output_file_reopen(&c->file, "cef");
 }
 
 static void cef_counters(void *state, struct output_counters *out)
@@ -403,9 +344,7 @@ static void cef_close(void *state)
 		return;
 	if (c->link != NULL)
 		output_syslog_link_close(c->link);
-	if (c->path != NULL && c->fd >= 0)
-		close(c->fd);
-	free(c->path);
+	output_file_close(&c->file);
 	free(c);
 }
 

@@ -1,11 +1,9 @@
 /* output_console.c — the "console" (one text line per open/close) and "console-json" outputs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "scanwatch/json.h"
@@ -17,8 +15,6 @@
  * well under 8 KiB; twice that leaves room for fields added later.
  */
 #define CONSOLE_LINE_MAX 16384
-/* Created log files are readable by the owner and group (adm, syslog), not by all. */
-#define CONSOLE_FILE_MODE 0640
 
 struct console {
 	FILE *fp;
@@ -27,111 +23,48 @@ struct console {
 	char line[CONSOLE_LINE_MAX];
 };
 
-/* ISO 8601 / RFC 3339 UTC with microseconds: 2026-11-26T04:28:29.123456Z. */
-static const char *fmt_time(char *buf, size_t len, uint64_t us)
-{
-	time_t sec = (time_t)(us / 1000000);
-	struct tm tm;
-
-	if (gmtime_r(&sec, &tm) == NULL) {
-		snprintf(buf, len, "%" PRIu64, us);
-		return buf;
-	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
-	return buf;
-}
-
-#define TIME_TEXT_MAX 48
-
-static void json_kv_time(struct json_writer *w, const char *key, uint64_t us)
-{
-	char t[TIME_TEXT_MAX];
-
-	json_key(w, key);
-	json_string(w, fmt_time(t, sizeof(t), us));
-}
-
-static void json_kv_field(struct json_writer *w, const char *key, const char *s, size_t size)
-{
-	json_key(w, key);
-	json_string_n(w, s, strnlen(s, size)); /* fixed-size field: never read past it */
-}
-
-static void json_addrs(struct json_writer *w, const char *key, const struct sw_addr *a, unsigned n,
-                       unsigned max)
-{
-	char text[ADDR_TEXT_MAX];
-
-	json_key(w, key);
-	json_array_begin(w);
-	for (unsigned i = 0; i < n && i < max; i++)
-		json_string(w, addr_format(&a[i], text));
-	json_array_end(w);
-}
-
 int output_json_render(const struct sw_detection *d, char *buf, size_t len)
 {
 	struct json_writer w;
 	char addr[ADDR_TEXT_MAX];
-	size_t ntags = strnlen(d->tags, sizeof(d->tags));
+	struct output_tag tags[OUTPUT_TAGS_MAX];
+	size_t ntags = output_split_tags(d, tags, OUTPUT_TAGS_MAX);
 
 	json_init(&w, buf, len);
 	json_object_begin(&w);
 	json_kv_string(&w, "phase", detection_phase_name((enum det_phase)d->phase));
 	json_kv_uint(&w, "seq", d->seq);
-	json_kv_field(&w, "rule_id", d->rule_id, sizeof(d->rule_id));
-	json_kv_field(&w, "rule_name", d->rule_name, sizeof(d->rule_name));
+	output_json_field(&w, "rule_id", d->rule_id, sizeof(d->rule_id));
+	output_json_field(&w, "rule_name", d->rule_name, sizeof(d->rule_name));
 	json_kv_string(&w, "kind", detection_kind_name((enum sw_kind)d->kind));
 	json_kv_string(&w, "severity", detection_severity_name((enum sw_severity)d->severity));
 	json_kv_string(&w, "src_ip", d->src_any ? "*" : addr_format(&d->src, addr));
 	if (d->has_target)
 		json_kv_string(&w, "target_ip", addr_format(&d->target, addr));
 	json_kv_uint(&w, "proto", d->proto);
-	json_kv_time(&w, "first_seen", d->first_seen);
-	json_kv_time(&w, "opened_at", d->opened_at);
-	json_kv_time(&w, "last_seen", d->last_seen);
+	output_json_time(&w, "first_seen", d->first_seen);
+	output_json_time(&w, "opened_at", d->opened_at);
+	output_json_time(&w, "last_seen", d->last_seen);
 	if (d->closed_at != 0) {
-		json_kv_time(&w, "closed_at", d->closed_at);
+		output_json_time(&w, "closed_at", d->closed_at);
 	} else {
 		json_key(&w, "closed_at");
 		json_null(&w);
 	}
-	json_kv_uint(&w, "probes", d->probes);
-	json_kv_uint(&w, "probes_at_open", d->probes_at_open);
-	json_kv_uint(&w, "distinct_targets", d->distinct_targets);
-	json_kv_uint(&w, "distinct_ports", d->distinct_ports);
-	json_key(&w, "sample_ports");
-	json_array_begin(&w);
-	for (unsigned i = 0; i < d->n_sample_ports && i < DET_SAMPLE_PORTS; i++)
-		json_uint(&w, d->sample_ports[i]);
-	json_array_end(&w);
-	json_addrs(&w, "sample_targets", d->sample_targets, d->n_sample_targets,
-	           DET_SAMPLE_TARGETS);
+	output_json_counts(&w, d);
 	if (d->n_sample_sources > 0)
-		json_addrs(&w, "sample_sources", d->sample_sources, d->n_sample_sources,
-		           DET_SAMPLE_SOURCES);
+		output_json_addrs(&w, "sample_sources", d->sample_sources, d->n_sample_sources,
+		                  DET_SAMPLE_SOURCES);
 	/* "T1046, T1595.001" -> ["T1046","T1595.001"]: blanks trimmed, empty items skipped. */
 	json_key(&w, "tags");
 	json_array_begin(&w);
-	for (size_t i = 0; i < ntags;) {
-		size_t b = i, e;
-
-		while (i < ntags && d->tags[i] != ',')
-			i++;
-		e = i++;
-		while (b < e && (d->tags[b] == ' ' || d->tags[b] == '\t'))
-			b++;
-		while (e > b && (d->tags[e - 1] == ' ' || d->tags[e - 1] == '\t'))
-			e--;
-		if (e > b)
-			json_string_n(&w, d->tags + b, e - b);
-	}
+	for (size_t i = 0; i < ntags; i++)
+		json_string_n(&w, tags[i].p, tags[i].n);
 	json_array_end(&w);
-	json_kv_field(&w, "tool", d->tool, sizeof(d->tool));
+	output_json_field(&w, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
-		json_kv_field(&w, "campaign", d->campaign, sizeof(d->campaign));
-	json_kv_field(&w, "evidence", d->evidence, sizeof(d->evidence));
+		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
+	output_json_field(&w, "evidence", d->evidence, sizeof(d->evidence));
 	json_object_end(&w);
 	return json_finish(&w);
 }
@@ -150,13 +83,13 @@ static void mask_controls(char *s, size_t n)
 
 static int render_text(const struct sw_detection *d, char *buf, size_t len)
 {
-	char when[TIME_TEXT_MAX], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX + 24],
+	char when[OUTPUT_TIME_MAX], src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX + 24],
 	    tool[DET_TOOL_MAX + 8];
 	bool close = d->phase == DET_CLOSE;
 	int n;
 
-	fmt_time(when, sizeof(when),
-	         close ? (d->closed_at != 0 ? d->closed_at : d->last_seen) : d->opened_at);
+	output_format_time(when, close ? (d->closed_at != 0 ? d->closed_at : d->last_seen)
+	                               : d->opened_at);
 	if (d->src_any)
 		snprintf(src, sizeof(src), "*");
 	else
@@ -193,18 +126,15 @@ static int render_text(const struct sw_detection *d, char *buf, size_t len)
 	return n;
 }
 
-/* Opens path for appending, creating it with CONSOLE_FILE_MODE; O_APPEND keeps lines whole
- * when logrotate's copytruncate or another writer shares the file. */
+/* Opens path for appending (output_file_append) as a buffered stream: the console flushes once
+ * a batch. */
 static FILE *open_append(const char *path, char *err, size_t errlen)
 {
-	int fd =
-	    open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, CONSOLE_FILE_MODE);
+	int fd = output_file_append(path, err, errlen);
 	FILE *fp;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
 	fp = fdopen(fd, "a");
 	if (fp == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

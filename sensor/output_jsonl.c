@@ -1,12 +1,9 @@
 /* output_jsonl.c — the "jsonl" output: one Elastic Common Schema (ECS 8.x) JSON object per
  * detection record. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "scanwatch/json.h"
 #include "scanwatch/output.h"
@@ -34,12 +31,9 @@
  * added later.
  */
 #define JSONL_LINE_MAX 32768
-/* Created files are readable by the owner and group (adm, a log shipper), not by all. */
-#define JSONL_FILE_MODE 0640
 
 struct jsonl {
-	int fd;
-	char *path; /* NULL for stdout */
+	struct output_file file;
 	char line[JSONL_LINE_MAX];
 	char msg[JSONL_LINE_MAX / 4];
 };
@@ -76,38 +70,6 @@ static const struct attack *attack_find(const char *id, size_t n)
 			return &attack_table[i];
 	return NULL;
 }
-
-/* Splits d->tags ("T1046, T1595.001") into at most max trimmed, non-empty items. */
-struct tag {
-	const char *p;
-	size_t n;
-};
-
-static size_t split_tags(const struct sw_detection *d, struct tag *out, size_t max)
-{
-	size_t ntags = strnlen(d->tags, sizeof(d->tags)), k = 0;
-
-	for (size_t i = 0; i < ntags && k < max;) {
-		size_t b = i, e;
-
-		while (i < ntags && d->tags[i] != ',')
-			i++;
-		e = i++;
-		while (b < e && (d->tags[b] == ' ' || d->tags[b] == '\t'))
-			b++;
-		while (e > b && (d->tags[e - 1] == ' ' || d->tags[e - 1] == '\t'))
-			e--;
-		if (e > b) {
-			out[k].p = d->tags + b;
-			out[k].n = e - b;
-			k++;
-		}
-	}
-	return k;
-}
-
-/* Tags fit DET_TAGS_MAX bytes, so at most half as many items ("a,b,..."). */
-#define TAGS_ITEMS_MAX (DET_TAGS_MAX / 2)
 
 /* Adds e to set (of n) unless present; returns the new n. */
 static size_t add_unique(const struct attack **set, size_t n, const struct attack *e)
@@ -155,10 +117,10 @@ static void attack_arrays(struct json_writer *w, const struct attack *const *set
 
 /* threat.*: techniques, their sub-techniques (ECS threat.technique.subtechnique.*) and
  * tactics, each a set of parallel arrays; nothing when no tag is known. */
-static void render_threat(struct json_writer *w, const struct tag *tags, size_t ntags)
+static void render_threat(struct json_writer *w, const struct output_tag *tags, size_t ntags)
 {
-	const struct attack *tech[TAGS_ITEMS_MAX * 2], *sub[TAGS_ITEMS_MAX],
-	    *tactic[TAGS_ITEMS_MAX * 2];
+	const struct attack *tech[OUTPUT_TAGS_MAX * 2], *sub[OUTPUT_TAGS_MAX],
+	    *tactic[OUTPUT_TAGS_MAX * 2];
 	size_t nt = 0, ns = 0, na = 0;
 
 	for (size_t i = 0; i < ntags; i++) {
@@ -202,31 +164,6 @@ static void render_threat(struct json_writer *w, const struct tag *tags, size_t 
 	}
 	json_object_end(w);
 	json_object_end(w);
-}
-
-static void kv_time(struct json_writer *w, const char *key, uint64_t us)
-{
-	char t[OUTPUT_TIME_MAX];
-
-	json_kv_string(w, key, output_format_time(t, us));
-}
-
-static void kv_field(struct json_writer *w, const char *key, const char *s, size_t size)
-{
-	json_key(w, key);
-	json_string_n(w, s, strnlen(s, size)); /* fixed-size field: never read past it */
-}
-
-static void kv_addrs(struct json_writer *w, const char *key, const struct sw_addr *a, unsigned n,
-                     unsigned max)
-{
-	char text[ADDR_TEXT_MAX];
-
-	json_key(w, key);
-	json_array_begin(w);
-	for (unsigned i = 0; i < n && i < max; i++)
-		json_string(w, addr_format(&a[i], text));
-	json_array_end(w);
 }
 
 /* IANA protocol keyword (ECS network.transport), or NULL for one ECS has no name for. */
@@ -296,22 +233,20 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 	static const char *const types[] = {
 	    [DET_OPEN] = "start", [DET_UPDATE] = "info", [DET_CLOSE] = "end"};
 	struct json_writer w;
-	struct tag tags[TAGS_ITEMS_MAX];
-	size_t ntags = split_tags(d, tags, TAGS_ITEMS_MAX);
+	struct output_tag tags[OUTPUT_TAGS_MAX];
+	size_t ntags = output_split_tags(d, tags, OUTPUT_TAGS_MAX);
 	char addr[ADDR_TEXT_MAX], id[24];
 	const char *transport = transport_name(d->proto), *iface = output_observer_interface();
 	const struct sw_addr *fam = family_addr(d);
 	bool closing = d->phase == DET_CLOSE && d->closed_at != 0;
-	uint64_t when;
 
 	if (d->phase > DET_CLOSE)
 		return -1;
-	when = d->phase == DET_OPEN ? d->opened_at : closing ? d->closed_at : d->last_seen;
 	if (output_syslog_render_msg(d, msg, msglen) < 0)
 		msg[0] = '\0';
 	json_init(&w, buf, len);
 	json_object_begin(&w);
-	kv_time(&w, "@timestamp", when);
+	output_json_time(&w, "@timestamp", output_event_time(d));
 	json_kv_string(&w, "message", msg);
 	json_key(&w, "ecs");
 	json_object_begin(&w);
@@ -338,9 +273,9 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 	snprintf(id, sizeof(id), "%" PRIu64, d->seq);
 	json_kv_string(&w, "id", id);
 	json_kv_uint(&w, "severity", d->severity);
-	kv_time(&w, "start", d->first_seen);
+	output_json_time(&w, "start", d->first_seen);
 	if (closing) {
-		kv_time(&w, "end", d->closed_at);
+		output_json_time(&w, "end", d->closed_at);
 		/* event.duration is in nanoseconds (ECS). */
 		json_kv_uint(&w, "duration",
 		             d->closed_at > d->first_seen ? (d->closed_at - d->first_seen) * 1000
@@ -350,8 +285,8 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 
 	json_key(&w, "rule");
 	json_object_begin(&w);
-	kv_field(&w, "id", d->rule_id, sizeof(d->rule_id));
-	kv_field(&w, "name", d->rule_name, sizeof(d->rule_name));
+	output_json_field(&w, "id", d->rule_id, sizeof(d->rule_id));
+	output_json_field(&w, "name", d->rule_name, sizeof(d->rule_name));
 	json_kv_string(&w, "ruleset", "scanwatch");
 	json_object_end(&w);
 
@@ -412,38 +347,20 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 	json_object_begin(&w);
 	json_kv_string(&w, "phase", detection_phase_name((enum det_phase)d->phase));
 	json_kv_string(&w, "severity", detection_severity_name((enum sw_severity)d->severity));
-	kv_time(&w, "first_seen", d->first_seen);
-	kv_time(&w, "opened_at", d->opened_at);
-	kv_time(&w, "last_seen", d->last_seen);
-	json_kv_uint(&w, "probes", d->probes);
-	json_kv_uint(&w, "probes_at_open", d->probes_at_open);
-	json_kv_uint(&w, "distinct_targets", d->distinct_targets);
-	json_kv_uint(&w, "distinct_ports", d->distinct_ports);
-	json_key(&w, "sample_ports");
-	json_array_begin(&w);
-	for (unsigned i = 0; i < d->n_sample_ports && i < DET_SAMPLE_PORTS; i++)
-		json_uint(&w, d->sample_ports[i]);
-	json_array_end(&w);
-	kv_addrs(&w, "sample_targets", d->sample_targets, d->n_sample_targets, DET_SAMPLE_TARGETS);
-	kv_addrs(&w, "sample_sources", d->sample_sources, d->n_sample_sources, DET_SAMPLE_SOURCES);
+	output_json_time(&w, "first_seen", d->first_seen);
+	output_json_time(&w, "opened_at", d->opened_at);
+	output_json_time(&w, "last_seen", d->last_seen);
+	output_json_counts(&w, d);
+	output_json_addrs(&w, "sample_sources", d->sample_sources, d->n_sample_sources,
+	                  DET_SAMPLE_SOURCES);
 	if (strnlen(d->tool, sizeof(d->tool)) > 0)
-		kv_field(&w, "tool", d->tool, sizeof(d->tool));
+		output_json_field(&w, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
-		kv_field(&w, "campaign", d->campaign, sizeof(d->campaign));
-	kv_field(&w, "evidence", d->evidence, sizeof(d->evidence));
+		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
+	output_json_field(&w, "evidence", d->evidence, sizeof(d->evidence));
 	json_object_end(&w);
 	json_object_end(&w);
 	return json_finish(&w);
-}
-
-/* O_APPEND keeps each line whole even if another writer shares the file. */
-static int open_append(const char *path, char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, JSONL_FILE_MODE);
-
-	if (fd < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	return fd;
 }
 
 static void *jsonl_open(const char *target, char *err, size_t errlen)
@@ -455,40 +372,11 @@ static void *jsonl_open(const char *target, char *err, size_t errlen)
 		return NULL;
 	}
 	(void)output_hostname(); /* resolved here, before the writer thread reads it */
-	if (target == NULL || strcmp(target, "-") == 0) {
-		j->fd = STDOUT_FILENO;
-		return j;
+	if (output_file_open(&j->file, target, err, errlen) < 0) {
+		free(j);
+		return NULL;
 	}
-	j->path = strdup(target);
-	if (j->path == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	j->fd = open_append(target, err, errlen);
-	if (j->fd < 0)
-		goto fail;
 	return j;
-fail:
-	free(j->path);
-	free(j);
-	return NULL;
-}
-
-/* Writes all of buf, retrying short writes and EINTR. */
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int jsonl_write(void *state, const struct sw_detection *d)
@@ -504,7 +392,7 @@ static int jsonl_write(void *state, const struct sw_detection *d)
 	 * and a shipper tailing the file never sees half a record. Detections
 	 * are rare enough (a few per second at most) that a syscall each is cheap.
 	 */
-	return write_all(j->fd, j->line, (size_t)n);
+	return output_file_write(&j->file, j->line, (size_t)n);
 }
 
 static void jsonl_flush(void *state)
@@ -512,24 +400,12 @@ static void jsonl_flush(void *state)
 	(void)state; /* every line is written as it comes */
 }
 
-/* logrotate `create`: the old file was renamed; open a new one at the path, keep the old on
- * failure so no record is lost. */
+/* logrotate `create`: the old file was renamed; open a new one at the path. */
 static int jsonl_reopen(void *state)
 {
 	struct jsonl *j = state;
-	char err[256];
-	int fd;
 
-	if (j->path == NULL)
-		return 0;
-	fd = open_append(j->path, err, sizeof(err));
-	if (fd < 0) {
-		fprintf(stderr, "scanwatch: jsonl output: %s\n", err);
-		return -1;
-	}
-	close(j->fd);
-	j->fd = fd;
-	return 0;
+	return output_file_reopen(&j->file, "jsonl");
 }
 
 static void jsonl_close(void *state)
@@ -538,9 +414,7 @@ static void jsonl_close(void *state)
 
 	if (j == NULL)
 		return;
-	if (j->path != NULL)
-		close(j->fd);
-	free(j->path);
+	output_file_close(&j->file);
 	free(j);
 }
 

@@ -525,16 +525,6 @@ static void *syslog_open(const char *target, char *err, size_t errlen)
 	return s;
 }
 
-/* The time a record is about: its opening, its latest probe, or its end. */
-static uint64_t event_time(const struct sw_detection *d)
-{
-	if (d->phase == DET_OPEN)
-		return d->opened_at;
-	if (d->phase == DET_CLOSE && d->closed_at != 0)
-		return d->closed_at;
-	return d->last_seen;
-}
-
 static int syslog_write(void *state, const struct sw_detection *d)
 {
 	struct syslog_out *s = state;
@@ -543,7 +533,7 @@ static int syslog_write(void *state, const struct sw_detection *d)
 	    output_syslog_render_msg(d, s->msg, sizeof(s->msg)) < 0)
 		return -1;
 	/* MSGID (section 6.2.7) names the type of message: the kind of scan. */
-	return output_syslog_link_send(s->link, (enum sw_severity)d->severity, event_time(d),
+	return output_syslog_link_send(s->link, (enum sw_severity)d->severity, output_event_time(d),
 	                               detection_kind_name((enum sw_kind)d->kind), s->sd, s->msg,
 	                               true);
 }

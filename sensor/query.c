@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "scanwatch/addr.h"
+#include "scanwatch/cli.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detection.h"
 #include "scanwatch/json.h"
@@ -424,10 +425,8 @@ static int parse_args(int argc, char **argv, struct query *q)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "scanwatch query: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_operands("scanwatch query", argc, argv, optind) < 0)
 		return -1;
-	}
 	if (q->open_only && q->closed_only) {
 		fprintf(stderr, "scanwatch query: --open and --closed exclude each other\n");
 		return -1;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "scanwatch/capture.h"
+#include "scanwatch/cli.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detection.h"
 #include "scanwatch/pipeline.h"
@@ -846,6 +847,14 @@ static double tick_step(double span)
 	return s;
 }
 
+/* A muted label (HTML already) and an escaped monospace value, then tail. */
+static void put_mono(FILE *f, const char *label, const char *value, const char *tail)
+{
+	fprintf(f, "<span class=\"muted\">%s</span> <span class=\"mono\">", label);
+	esc(f, value);
+	fprintf(f, "</span>%s", tail);
+}
+
 static void put_tick_label(FILE *f, double t_us, double step)
 {
 	if (t_us < 0 || t_us > (double)INT32_MAX * 1e9) {
@@ -1280,23 +1289,14 @@ static void put_details(FILE *f, const struct report *r)
 				fprintf(f, "%s%u", j ? ", " : "", d->ports[j]);
 			fputs("</span><br>", f);
 		}
-		if (d->targets) {
-			fputs("<span class=\"muted\">targets</span> <span class=\"mono\">", f);
-			esc(f, d->targets);
-			fputs("</span><br>", f);
-		}
-		if (d->sources) {
-			fputs("<span class=\"muted\">sources</span> <span class=\"mono\">", f);
-			esc(f, d->sources);
-			fputs("</span>", f);
-		}
+		if (d->targets)
+			put_mono(f, "targets", d->targets, "<br>");
+		if (d->sources)
+			put_mono(f, "sources", d->sources, "");
 		fputs("</td><td>", f);
 		put_evidence_list(f, d->evidence);
-		if (d->tags) {
-			fputs("<span class=\"muted\">ATT&amp;CK</span> <span class=\"mono\">", f);
-			esc(f, d->tags);
-			fputs("</span>", f);
-		}
+		if (d->tags)
+			put_mono(f, "ATT&amp;CK", d->tags, "");
 		if (d->campaign) {
 			fputs(" <span class=\"muted\">campaign</span> ", f);
 			esc(f, d->campaign);
@@ -1505,41 +1505,24 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			o->all = true;
 			break;
 		case 'r':
-			if (o->ninputs == REPORT_MAX_INPUTS) {
-				fprintf(stderr, "scanwatch report: at most %d capture files\n",
-				        REPORT_MAX_INPUTS);
+			if (cli_append("scanwatch report", "capture files", o->inputs, &o->ninputs,
+			               REPORT_MAX_INPUTS, optarg) < 0)
 				return -1;
-			}
-			o->inputs[o->ninputs++] = optarg;
 			break;
 		case O_RULES:
-			if (o->nrule_paths == REPORT_MAX_RULE_PATHS) {
-				fprintf(stderr, "scanwatch report: at most %d rule paths\n",
-				        REPORT_MAX_RULE_PATHS);
+			if (cli_append("scanwatch report", "rule paths", o->rule_paths,
+			               &o->nrule_paths, REPORT_MAX_RULE_PATHS, optarg) < 0)
 				return -1;
-			}
-			o->rule_paths[o->nrule_paths++] = optarg;
 			break;
 		case O_CAP:
-			if (rules_parse_size(optarg, &o->memory_cap) < 0 || o->memory_cap == 0) {
-				fprintf(stderr,
-				        "scanwatch report: --memory-cap: '%s' is not a size (e.g. "
-				        "64M)\n",
-				        optarg);
+			if (cli_parse_size("scanwatch report", "--memory-cap", optarg,
+			                   &o->memory_cap) < 0)
 				return -1;
-			}
 			break;
-		case O_SEED: {
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 0);
-			if (errno || *end || end == optarg) {
-				fprintf(stderr, "scanwatch report: --seed: '%s' is not a number\n",
-				        optarg);
+		case O_SEED:
+			if (cli_parse_u64("scanwatch report", "--seed", optarg, &o->seed) < 0)
 				return -1;
-			}
-			o->seed = v;
 			break;
-		}
 		case O_TITLE:
 			o->title = optarg;
 			break;
@@ -1551,10 +1534,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "scanwatch report: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_operands("scanwatch report", argc, argv, optind) < 0)
 		return -1;
-	}
 	if (!o->html) {
 		fprintf(stderr, "scanwatch report: say where the page goes with --html OUT.html\n");
 		return -1;

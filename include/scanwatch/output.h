@@ -73,6 +73,64 @@ const char *output_hostname(void);
 const char *output_format_time(char buf[OUTPUT_TIME_MAX], uint64_t us);
 
 /*
+ * The time a record is about: its opening (DET_OPEN), its end (DET_CLOSE with
+ * closed_at set), else its latest probe. Used as the syslog TIMESTAMP, the CEF
+ * rt and the ECS @timestamp.
+ */
+uint64_t output_event_time(const struct sw_detection *d);
+
+/*
+ * A file destination shared by the outputs that write lines to a file or stdout
+ * (jsonl, cef, console): opened for appending, reopened after logrotate.
+ */
+struct output_file {
+	int fd;     /* the file, STDOUT_FILENO, or -1 when not open */
+	char *path; /* owned copy of the path; NULL for stdout */
+};
+
+/*
+ * Opens path for appending (created 0640) and returns the descriptor, or -1
+ * with err set to "path: reason".
+ */
+int output_file_append(const char *path, char *err, size_t errlen);
+/* target "-" or NULL is stdout, anything else a path for output_file_append; 0 or -1 (err). */
+int output_file_open(struct output_file *f, const char *target, char *err, size_t errlen);
+/* Writes all of buf in one write(2) where the kernel takes it; 0, or -1. */
+int output_file_write(const struct output_file *f, const char *buf, size_t n);
+/*
+ * logrotate `create`: opens a fresh file at the path and closes the old one; on
+ * failure says so on stderr ("scanwatch: <name> output: ...") and keeps
+ * writing to the old file. 0 (also for stdout), or -1.
+ */
+int output_file_reopen(struct output_file *f, const char *name);
+/* Closes the file (never stdout) and frees the path; f is left closed. */
+void output_file_close(struct output_file *f);
+
+/* One item of d->tags ("T1046, T1595.001"), not NUL-terminated. */
+struct output_tag {
+	const char *p;
+	size_t n;
+};
+/* Tags fit DET_TAGS_MAX bytes, so at most half as many items ("a,b,..."). */
+#define OUTPUT_TAGS_MAX (DET_TAGS_MAX / 2)
+/* Splits d->tags at commas into at most max items, blanks trimmed, empty ones skipped. */
+size_t output_split_tags(const struct sw_detection *d, struct output_tag *out, size_t max);
+
+struct json_writer;
+/* "key":"s" for a fixed-size, maybe unterminated field: never reads past size bytes. */
+void output_json_field(struct json_writer *w, const char *key, const char *s, size_t size);
+/* "key":"time" in output_format_time's form. */
+void output_json_time(struct json_writer *w, const char *key, uint64_t us);
+/*
+ * The counters and samples both JSON forms share: probes, probes_at_open,
+ * distinct_targets, distinct_ports, sample_ports and sample_targets.
+ */
+void output_json_counts(struct json_writer *w, const struct sw_detection *d);
+/* "key":[addresses]: the first min(n, max) of a. */
+void output_json_addrs(struct json_writer *w, const char *key, const struct sw_addr *a, unsigned n,
+                       unsigned max);
+
+/*
  * Renders d as one JSON object (no newline) into buf; returns the length, or
  * -1 when buf is too small. Shared by the console --json mode and tests.
  */

@@ -13,53 +13,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/emit.h"
 #include "scanwatch/net.h"
 #include "scanwatch/output.h"
 #include "scanwatch/output_syslog.h"
 
 static char dir[] = "/tmp/sw-test-feeds-XXXXXX";
-
-static struct sw_addr ip(const char *text)
-{
-	struct sw_addr a;
-
-	if (addr_parse(text, &a) != 0)
-		abort();
-	return a;
-}
-
-/* A SYN scan at 2026-11-26T04:28:29.123456Z, as in test_output.c. */
-static void make_syn(struct sw_detection *d, enum det_phase phase)
-{
-	memset(d, 0, sizeof(*d));
-	d->seq = 7;
-	d->phase = phase;
-	d->kind = KIND_SYN_SCAN;
-	d->severity = SEV_MEDIUM;
-	d->proto = 6;
-	d->has_target = 1;
-	snprintf(d->rule_id, sizeof(d->rule_id), "SW-TCP-SYN-001");
-	snprintf(d->rule_name, sizeof(d->rule_name), "TCP SYN scan");
-	snprintf(d->tags, sizeof(d->tags), "T1046,T1595.001");
-	d->src = ip("198.18.0.2");
-	d->target = ip("198.18.1.2");
-	d->first_seen = 1795667309000001ull;
-	d->opened_at = 1795667309123456ull;
-	d->last_seen = phase == DET_OPEN ? d->opened_at : 1795667320500000ull;
-	d->closed_at = phase == DET_CLOSE ? 1795667321000000ull : 0;
-	d->probes = phase == DET_OPEN ? 5 : 1999;
-	d->probes_at_open = 5;
-	d->distinct_targets = 1;
-	d->distinct_ports = phase == DET_OPEN ? 5 : 1000;
-	d->n_sample_ports = 2;
-	d->sample_ports[0] = 22;
-	d->sample_ports[1] = 443;
-	d->n_sample_targets = 1;
-	d->sample_targets[0] = d->target;
-	snprintf(d->tool, sizeof(d->tool), "nmap");
-	snprintf(d->evidence, sizeof(d->evidence), "5 ports in 0.1s; \"window\" 1024");
-}
 
 /* A spoofed-source flood over IPv6: no source, no single target's family hint but samples. */
 static void make_flood6(struct sw_detection *d)
@@ -75,7 +35,7 @@ static void make_flood6(struct sw_detection *d)
 	snprintf(d->rule_id, sizeof(d->rule_id), "SW-SYNFLOOD");
 	snprintf(d->rule_name, sizeof(d->rule_name), "SYN flood");
 	snprintf(d->tags, sizeof(d->tags), "T1498, T1499.001, T9999");
-	d->target = ip("2001:2::2");
+	d->target = fixture_ip("2001:2::2");
 	d->first_seen = 1795667309000000ull;
 	d->opened_at = 1795667310000000ull;
 	d->last_seen = 1795667311000000ull;
@@ -89,23 +49,11 @@ static void make_flood6(struct sw_detection *d)
 	d->n_sample_targets = 1;
 	d->sample_targets[0] = d->target;
 	d->n_sample_sources = 2;
-	d->sample_sources[0] = ip("2001:2::99");
-	d->sample_sources[1] = ip("2001:2::2"); /* also the target: related.ip lists it once */
+	d->sample_sources[0] = fixture_ip("2001:2::99");
+	d->sample_sources[1] =
+	    fixture_ip("2001:2::2"); /* also the target: related.ip lists it once */
 	snprintf(d->campaign, sizeof(d->campaign), "c-1");
 	snprintf(d->evidence, sizeof(d->evidence), "50000 SYNs from 4000 sources");
-}
-
-static size_t read_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return n;
 }
 
 /* Replaces every "@HOST@" in tmpl with the reported host name. */
@@ -191,24 +139,24 @@ static void test_jsonl(void)
 	CHECK(st != NULL);
 	if (st == NULL)
 		return;
-	make_syn(&d, DET_OPEN);
+	fixture_syn(&d, DET_OPEN);
 	CHECK(ops->write(st, &d) == 0);
 	make_flood6(&d);
 	CHECK(ops->write(st, &d) == 0);
 	ops->flush(st);
 	with_host(jsonl_expect, expect, sizeof(expect));
-	read_file(path, got, sizeof(got));
+	fixture_read_file(path, got, sizeof(got));
 	CHECK_STR(got, expect);
 
 	/* logrotate `create`: rename, SIGHUP (reopen), the next line goes to a new file. */
 	snprintf(rotated, sizeof(rotated), "%s/alerts.jsonl.1", dir);
 	CHECK(rename(path, rotated) == 0);
 	CHECK(ops->reopen(st) == 0);
-	make_syn(&d, DET_UPDATE);
+	fixture_syn(&d, DET_UPDATE);
 	CHECK(ops->write(st, &d) == 0);
 	ops->close(st);
-	CHECK(read_file(rotated, got, sizeof(got)) == strlen(expect));
-	read_file(path, got, sizeof(got));
+	CHECK(fixture_read_file(rotated, got, sizeof(got)) == strlen(expect));
+	fixture_read_file(path, got, sizeof(got));
 	CHECK(strstr(got, "\"type\":[\"info\"]") != NULL);
 	CHECK(strstr(got, "\"@timestamp\":\"2026-11-26T04:28:40.500000Z\"") != NULL);
 	CHECK(strchr(got, '\n') == got + strlen(got) - 1); /* exactly one line */
@@ -225,11 +173,11 @@ static void test_jsonl(void)
 		snprintf(got, sizeof(got), "%s/moved", dir);
 		CHECK(rename(rotated, got) == 0); /* the directory is gone: the open must fail */
 		CHECK(ops->reopen(st) < 0);
-		make_syn(&d, DET_OPEN);
+		fixture_syn(&d, DET_OPEN);
 		CHECK(ops->write(st, &d) == 0);
 		ops->close(st);
 		snprintf(path, sizeof(path), "%s/moved/alerts.jsonl", dir);
-		CHECK(read_file(path, got, sizeof(got)) > 100);
+		CHECK(fixture_read_file(path, got, sizeof(got)) > 100);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/moved", dir);
 		rmdir(path);
@@ -373,7 +321,7 @@ static void test_cef(void)
 	CHECK(st != NULL);
 	if (st == NULL)
 		return;
-	make_syn(&d, DET_CLOSE);
+	fixture_syn(&d, DET_CLOSE);
 	d.closed_at = 1795667321000000ull;
 	d.last_seen = 1795667320500000ull;
 	CHECK(ops->write(st, &d) == 0);
@@ -386,7 +334,7 @@ static void test_cef(void)
 	CHECK(ops->write(st, &d) == 0);
 	ops->close(st);
 
-	read_file(path, got, sizeof(got));
+	fixture_read_file(path, got, sizeof(got));
 	nl = strchr(got, '\n');
 	CHECK(nl != NULL);
 	if (nl == NULL)
@@ -589,7 +537,7 @@ static void test_syslog_udp(void)
 	CHECK(st != NULL);
 	if (st == NULL)
 		return;
-	make_syn(&d, DET_OPEN);
+	fixture_syn(&d, DET_OPEN);
 	snprintf(d.rule_name, sizeof(d.rule_name), "q\"uote b\\ack ]br");
 	CHECK(ops->write(st, &d) == 0);
 	CHECK(readable(fd, 3000));
@@ -650,7 +598,7 @@ static void test_syslog_udp(void)
 
 static void make_seq(struct sw_detection *d, uint64_t seq)
 {
-	make_syn(d, DET_UPDATE);
+	fixture_syn(d, DET_UPDATE);
 	d->seq = seq;
 }
 

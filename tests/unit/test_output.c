@@ -5,50 +5,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/output.h"
 
 static char dir[] = "/tmp/sw-test-output-XXXXXX";
-
-static struct sw_addr ip(const char *text)
-{
-	struct sw_addr a;
-
-	if (addr_parse(text, &a) != 0)
-		abort();
-	return a;
-}
-
-/* The scan of the documentation examples: 2026-11-26T04:28:29.123456Z. */
-static void make_syn(struct sw_detection *d, enum det_phase phase)
-{
-	memset(d, 0, sizeof(*d));
-	d->seq = 7;
-	d->phase = phase;
-	d->kind = KIND_SYN_SCAN;
-	d->severity = SEV_MEDIUM;
-	d->proto = 6;
-	d->has_target = 1;
-	snprintf(d->rule_id, sizeof(d->rule_id), "SW-TCP-SYN-001");
-	snprintf(d->rule_name, sizeof(d->rule_name), "TCP SYN scan");
-	snprintf(d->tags, sizeof(d->tags), "T1046,T1595.001");
-	d->src = ip("198.18.0.2");
-	d->target = ip("198.18.1.2");
-	d->first_seen = 1795667309000001ull;
-	d->opened_at = 1795667309123456ull;
-	d->last_seen = phase == DET_OPEN ? d->opened_at : 1795667320500000ull;
-	d->closed_at = phase == DET_CLOSE ? 1795667321000000ull : 0;
-	d->probes = phase == DET_OPEN ? 5 : 1999;
-	d->probes_at_open = 5;
-	d->distinct_targets = 1;
-	d->distinct_ports = phase == DET_OPEN ? 5 : 1000;
-	d->n_sample_ports = 2;
-	d->sample_ports[0] = 22;
-	d->sample_ports[1] = 443;
-	d->n_sample_targets = 1;
-	d->sample_targets[0] = d->target;
-	snprintf(d->tool, sizeof(d->tool), "nmap");
-	snprintf(d->evidence, sizeof(d->evidence), "5 ports in 0.1s; \"window\" 1024");
-}
 
 static const char syn_open_json[] =
     "{\"phase\":\"open\",\"seq\":7,\"rule_id\":\"SW-TCP-SYN-001\",\"rule_name\":\"TCP SYN scan\","
@@ -83,7 +43,7 @@ static void test_render(void)
 	char buf[8192];
 	int len;
 
-	make_syn(&d, DET_OPEN);
+	fixture_syn(&d, DET_OPEN);
 	len = output_json_render(&d, buf, sizeof(buf));
 	CHECK_STR(buf, syn_open_json);
 	CHECK_EQ_U(len, strlen(syn_open_json));
@@ -98,7 +58,7 @@ static void test_render(void)
 		free(small);
 	}
 
-	make_syn(&d, DET_CLOSE);
+	fixture_syn(&d, DET_CLOSE);
 	len = output_json_render(&d, buf, sizeof(buf));
 	CHECK(len > 0);
 	CHECK(strstr(buf, "\"phase\":\"close\"") != NULL);
@@ -111,8 +71,8 @@ static void test_render(void)
 	d.severity = SEV_CRITICAL;
 	d.src_any = 1;
 	d.n_sample_sources = 2;
-	d.sample_sources[0] = ip("2001:2::7");
-	d.sample_sources[1] = ip("198.18.3.4");
+	d.sample_sources[0] = fixture_ip("2001:2::7");
+	d.sample_sources[1] = fixture_ip("198.18.3.4");
 	snprintf(d.campaign, sizeof(d.campaign), "c-42");
 	snprintf(d.tags, sizeof(d.tags), " T1498 ,, T1499.002,");
 	len = output_json_render(&d, buf, sizeof(buf));
@@ -143,20 +103,6 @@ static void test_render(void)
 	                  "65535,65535,65535,65535,65535,65535,65535,65535]") != NULL);
 }
 
-static size_t read_file(const char *path, char *buf, size_t len)
-{
-	FILE *fp = fopen(path, "r");
-	size_t n;
-
-	buf[0] = '\0';
-	if (fp == NULL)
-		return 0;
-	n = fread(buf, 1, len - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	return n;
-}
-
 static void test_console(void)
 {
 	const struct output_ops *ops = output_lookup("console");
@@ -171,14 +117,14 @@ static void test_console(void)
 	CHECK(st != NULL);
 	if (st == NULL)
 		return;
-	make_syn(&d, DET_OPEN);
+	fixture_syn(&d, DET_OPEN);
 	CHECK(ops->write(st, &d) == 0);
-	make_syn(&d, DET_UPDATE);
+	fixture_syn(&d, DET_UPDATE);
 	CHECK(ops->write(st, &d) == 0); /* not printed in text mode */
-	make_syn(&d, DET_CLOSE);
+	fixture_syn(&d, DET_CLOSE);
 	CHECK(ops->write(st, &d) == 0);
 	ops->flush(st);
-	read_file(path, got, sizeof(got));
+	fixture_read_file(path, got, sizeof(got));
 	snprintf(expect, sizeof(expect), "%s%s", syn_open_text, syn_close_text);
 	CHECK_STR(got, expect);
 
@@ -186,7 +132,7 @@ static void test_console(void)
 	CHECK(rename(path, rotated) == 0);
 	CHECK(ops->reopen(st) == 0);
 	/* Many targets, any source, a terminal escape in the rule id. */
-	make_syn(&d, DET_OPEN);
+	fixture_syn(&d, DET_OPEN);
 	d.has_target = 0;
 	d.distinct_targets = 254;
 	d.src_any = 1;
@@ -194,9 +140,9 @@ static void test_console(void)
 	snprintf(d.rule_id, sizeof(d.rule_id), "R\x1b[31m1");
 	CHECK(ops->write(st, &d) == 0);
 	ops->close(st);
-	read_file(rotated, got, sizeof(got));
+	fixture_read_file(rotated, got, sizeof(got));
 	CHECK_STR(got, expect);
-	read_file(path, got, sizeof(got));
+	fixture_read_file(path, got, sizeof(got));
 	CHECK_STR(got, "2026-11-26T04:28:29.123456Z OPEN  syn_scan      * -> 254 hosts ports=5 "
 	               "targets=254 probes=5 rule=R?[31m1 severity=medium\n");
 
@@ -211,14 +157,14 @@ static void test_console(void)
 	for (int p = DET_OPEN; p <= DET_CLOSE; p++) {
 		char line[4096];
 
-		make_syn(&d, (enum det_phase)p);
+		fixture_syn(&d, (enum det_phase)p);
 		CHECK(ops->write(st, &d) == 0);
 		CHECK(output_json_render(&d, line, sizeof(line)) > 0);
 		strcat(expect, line);
 		strcat(expect, "\n");
 	}
 	ops->close(st);
-	read_file(path, got, sizeof(got));
+	fixture_read_file(path, got, sizeof(got));
 	CHECK_STR(got, expect);
 
 	/* An unwritable target is an error with the path in the message. */

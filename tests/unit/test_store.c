@@ -9,52 +9,28 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/store.h"
 
 static char dir[] = "/tmp/sw-test-store-XXXXXX";
 static char dbpath[256];
 
-static struct sw_addr ip(const char *text)
-{
-	struct sw_addr a;
-
-	if (addr_parse(text, &a) != 0) {
-		fprintf(stderr, "bad test address %s\n", text);
-		abort();
-	}
-	return a;
-}
-
-/* A TCP SYN scan from one source at one target, as detect.c would report it. */
+/*
+ * A TCP SYN scan from one source at one target, as detect.c would report it: the
+ * outputs' fixture with the values this test's expected rows (exp_a) are written for.
+ */
 static void make_a(struct sw_detection *d, enum det_phase phase)
 {
-	memset(d, 0, sizeof(*d));
+	fixture_syn(d, phase);
 	d->seq = 1;
-	d->phase = phase;
-	d->kind = KIND_SYN_SCAN;
-	d->severity = SEV_MEDIUM;
-	d->proto = 6;
-	d->has_target = 1;
-	snprintf(d->rule_id, sizeof(d->rule_id), "SW-TCP-SYN-001");
 	snprintf(d->rule_name, sizeof(d->rule_name), "TCP SYN port scan");
 	snprintf(d->tags, sizeof(d->tags), "T1046, T1595.001");
-	d->src = ip("198.18.0.2");
-	d->target = ip("198.18.1.2");
 	d->first_seen = 1795667309000000ull;
-	d->opened_at = 1795667309123456ull;
 	d->last_seen = d->opened_at + (phase == DET_OPEN ? 0 : 5000000);
 	d->closed_at = phase == DET_CLOSE ? d->last_seen + 6000000 : 0;
-	d->probes = phase == DET_OPEN ? 5 : 1999;
-	d->probes_at_open = 5;
-	d->distinct_targets = 1;
-	d->distinct_ports = phase == DET_OPEN ? 5 : 1000;
 	d->n_sample_ports = 3;
-	d->sample_ports[0] = 22;
 	d->sample_ports[1] = 80;
 	d->sample_ports[2] = 65535;
-	d->n_sample_targets = 1;
-	d->sample_targets[0] = d->target;
-	snprintf(d->tool, sizeof(d->tool), "nmap");
 	snprintf(d->evidence, sizeof(d->evidence), "5 ports in 1s; window 1024; quote \" ok");
 }
 
@@ -82,11 +58,11 @@ static void make_b(struct sw_detection *d, enum det_phase phase)
 	d->n_sample_ports = 1;
 	d->sample_ports[0] = 443;
 	d->n_sample_targets = 2;
-	d->sample_targets[0] = ip("2001:2::1");
-	d->sample_targets[1] = ip("2001:2::2");
+	d->sample_targets[0] = fixture_ip("2001:2::1");
+	d->sample_targets[1] = fixture_ip("2001:2::2");
 	d->n_sample_sources = 2;
-	d->sample_sources[0] = ip("2001:2:0:1::7");
-	d->sample_sources[1] = ip("198.18.9.9");
+	d->sample_sources[0] = fixture_ip("2001:2:0:1::7");
+	d->sample_sources[1] = fixture_ip("198.18.9.9");
 	snprintf(d->campaign, sizeof(d->campaign), "c-0001");
 	snprintf(d->evidence, sizeof(d->evidence), "50000 SYN/s from 40000 sources");
 }
@@ -189,18 +165,6 @@ static void check_row(sqlite3 *db, int64_t run, const struct sw_detection *d,
 	sqlite3_finalize(st);
 }
 
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void query_text(sqlite3 *db, const char *sql, char *out, size_t len)
 {
 	sqlite3_stmt *st = NULL;
@@ -239,7 +203,7 @@ static void test_disk_full(struct store *s, sqlite3 *ro, int64_t run)
 		big[i].seq = 5000 + i;
 		memset(big[i].evidence, 'e', sizeof(big[i].evidence) - 1);
 	}
-	before = query_int(ro, "SELECT count(*) FROM detections");
+	before = fixture_query_int(ro, "SELECT count(*) FROM detections");
 	signal(SIGXFSZ, SIG_IGN);
 	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
 	lim = old;
@@ -249,10 +213,10 @@ static void test_disk_full(struct store *s, sqlite3 *ro, int64_t run)
 	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
 	printf("disk full: %s\n", store_error(s));
 	CHECK(strlen(store_error(s)) > 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM detections"), before);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM detections"), before);
 	/* Space is back: the same batch goes through. */
 	CHECK(store_write(s, run, big, 1000) == 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM detections"), before + 1000);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM detections"), before + 1000);
 	signal(SIGXFSZ, SIG_DFL);
 }
 
@@ -278,13 +242,14 @@ int main(void)
 		CHECK_DONE();
 	}
 	CHECK(sqlite3_open_v2(dbpath, &ro, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK_EQ_U(query_int(ro, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ_U(fixture_query_int(ro, "PRAGMA user_version"), store_schema_version());
 	query_text(ro, "PRAGMA journal_mode", text, sizeof(text));
 	CHECK_STR(text, "wal");
 
 	run = store_run_begin(s, "tests/captures/syn.pcap", "builtin", 1795667000000000ull);
 	CHECK(run > 0);
-	CHECK_EQ_U(query_int(ro, "SELECT started_at FROM runs WHERE id = 1"), 1795667000000000ull);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT started_at FROM runs WHERE id = 1"),
+	           1795667000000000ull);
 
 	/* Batch 1: both open. */
 	make_a(&batch[0], DET_OPEN);
@@ -307,7 +272,7 @@ int main(void)
 	make_b(&batch[1], DET_CLOSE);
 	CHECK(store_write(s, run, batch + 1, 1) == 0);
 	check_row(ro, run, &batch[1], &exp_b, __LINE__);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM detections"), 2);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM detections"), 2);
 	CHECK(store_write(s, run, batch, 0) == 0);
 
 	/* An UPDATE whose OPEN was lost still lands as a row. */
@@ -323,8 +288,9 @@ int main(void)
 		batch[k].kind = (uint8_t)k;
 	}
 	CHECK(store_write(s, run, batch, KIND__COUNT) == 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(DISTINCT kind) FROM detections WHERE seq >= 1000"),
-	           KIND__COUNT);
+	CHECK_EQ_U(
+	    fixture_query_int(ro, "SELECT count(DISTINCT kind) FROM detections WHERE seq >= 1000"),
+	    KIND__COUNT);
 
 	/* A bad record fails the whole batch, nothing of it is kept, and the store recovers. */
 	make_a(&batch[0], DET_OPEN);
@@ -335,14 +301,16 @@ int main(void)
 	CHECK(store_write(s, run, batch, 2) == -1);
 	printf("bad kind: %s\n", store_error(s));
 	CHECK(strstr(store_error(s), "kind_in_vocabulary") != NULL);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM detections WHERE seq IN (200, 201)"), 0);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM detections WHERE seq IN (200, 201)"),
+	           0);
 	batch[1].kind = KIND_UDP_SCAN;
 	batch[1].severity = 0; /* no such severity */
 	CHECK(store_write(s, run, batch, 2) == -1);
 	CHECK(store_write(s, 424242, batch, 1) == -1); /* no such run: foreign key */
 	batch[1].severity = SEV_LOW;
 	CHECK(store_write(s, run, batch, 2) == 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM detections WHERE seq IN (200, 201)"), 2);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM detections WHERE seq IN (200, 201)"),
+	           2);
 
 	test_disk_full(s, ro, run);
 
@@ -396,7 +364,7 @@ int main(void)
 		fprintf(stderr, "reopen: %s\n", err);
 		CHECK_DONE();
 	}
-	CHECK_EQ_U(query_int(ro, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ_U(fixture_query_int(ro, "PRAGMA user_version"), store_schema_version());
 	make_a(&batch[0], DET_CLOSE);
 	check_row(ro, run, &batch[0], &exp_a, __LINE__);
 	run2 = store_run_begin(s, "eth0", NULL, 1795668000000000ull);

@@ -8,24 +8,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/embedded.h"
 #include "scanwatch/store.h"
 
 static char dir[] = "/tmp/sw-test-stats-XXXXXX";
-
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		fprintf(stderr, "query failed: %s: %s\n", sql, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return v;
-}
 
 /* A database left by a build that knew only 001_init.sql. */
 static void make_v1(const char *path)
@@ -62,13 +49,13 @@ static void test_migration(void)
 	}
 	CHECK(sqlite3_open_v2(path, &ro, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
 	CHECK(store_schema_version() >= 2);
-	CHECK_EQ_U(query_int(ro, "PRAGMA user_version"), store_schema_version());
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM pragma_table_info('stats')"), 17);
+	CHECK_EQ_U(fixture_query_int(ro, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM pragma_table_info('stats')"), 17);
 	/* The old run is still there, and a stats row can refer to it. */
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM runs"), 1);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM runs"), 1);
 	struct store_stats st = {.at_us = 5, .packets = 1};
 	CHECK(store_write_stats(s, 1, &st) == 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM stats WHERE run_id = 1"), 1);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM stats WHERE run_id = 1"), 1);
 	sqlite3_close(ro);
 	store_close(s);
 }
@@ -181,8 +168,8 @@ static void test_rows(void)
 	st.anomalies_json = NULL;
 	st.evictions_json = NULL;
 	CHECK(store_write_stats(stats_store, run, &st) == 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM stats WHERE anomalies IS NULL AND "
-	                         "evictions IS NULL"),
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM stats WHERE anomalies IS NULL AND "
+	                                 "evictions IS NULL"),
 	           1);
 
 	/* A run that does not exist: the foreign key refuses it, with a message. */
@@ -205,10 +192,10 @@ static void test_rows(void)
 	pthread_join(th, NULL);
 	CHECK_EQ_U(failures, 0);
 	CHECK_EQ_U(w.failures, 0);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM stats"), 202);
-	CHECK_EQ_U(query_int(ro, "SELECT count(*) FROM detections"), 200 * 8);
-	CHECK_EQ_U(query_int(ro, "SELECT count(DISTINCT packets) FROM stats WHERE at > "
-	                         "1795667060000000"),
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM stats"), 202);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(*) FROM detections"), 200 * 8);
+	CHECK_EQ_U(fixture_query_int(ro, "SELECT count(DISTINCT packets) FROM stats WHERE at > "
+	                                 "1795667060000000"),
 	           200);
 	sqlite3_close(ro);
 	store_close(stats_store);

@@ -1,0 +1,97 @@
+/* fixtures.h — test data and helpers shared by the unit tests (each test is its own program). */
+#ifndef SCANWATCH_TEST_FIXTURES_H
+#define SCANWATCH_TEST_FIXTURES_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanwatch/detection.h"
+
+/*
+ * Every helper is static inline: a test includes the header and uses what it
+ * needs, and the unused ones draw no -Wunused-function warning.
+ */
+
+/* A test address; a typo in a test aborts at once rather than testing "::". */
+static inline struct sw_addr fixture_ip(const char *text)
+{
+	struct sw_addr a;
+
+	if (addr_parse(text, &a) != 0) {
+		fprintf(stderr, "bad test address %s\n", text);
+		abort();
+	}
+	return a;
+}
+
+/*
+ * The SYN scan of the documentation examples (opened 2026-11-26T04:28:29.123456Z),
+ * as the open, update or close record; the outputs' expected lines are written
+ * for exactly these values.
+ */
+static inline void fixture_syn(struct sw_detection *d, enum det_phase phase)
+{
+	memset(d, 0, sizeof(*d));
+	d->seq = 7;
+	d->phase = phase;
+	d->kind = KIND_SYN_SCAN;
+	d->severity = SEV_MEDIUM;
+	d->proto = 6;
+	d->has_target = 1;
+	snprintf(d->rule_id, sizeof(d->rule_id), "SW-TCP-SYN-001");
+	snprintf(d->rule_name, sizeof(d->rule_name), "TCP SYN scan");
+	snprintf(d->tags, sizeof(d->tags), "T1046,T1595.001");
+	d->src = fixture_ip("198.18.0.2");
+	d->target = fixture_ip("198.18.1.2");
+	d->first_seen = 1795667309000001ull;
+	d->opened_at = 1795667309123456ull;
+	d->last_seen = phase == DET_OPEN ? d->opened_at : 1795667320500000ull;
+	d->closed_at = phase == DET_CLOSE ? 1795667321000000ull : 0;
+	d->probes = phase == DET_OPEN ? 5 : 1999;
+	d->probes_at_open = 5;
+	d->distinct_targets = 1;
+	d->distinct_ports = phase == DET_OPEN ? 5 : 1000;
+	d->n_sample_ports = 2;
+	d->sample_ports[0] = 22;
+	d->sample_ports[1] = 443;
+	d->n_sample_targets = 1;
+	d->sample_targets[0] = d->target;
+	snprintf(d->tool, sizeof(d->tool), "nmap");
+	snprintf(d->evidence, sizeof(d->evidence), "5 ports in 0.1s; \"window\" 1024");
+}
+
+/* Reads up to cap - 1 bytes of path into buf, NUL-terminated (empty when it cannot be read). */
+static inline size_t fixture_read_file(const char *path, char *buf, size_t cap)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	buf[0] = '\0';
+	if (fp == NULL)
+		return 0;
+	n = fread(buf, 1, cap - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return n;
+}
+
+#ifdef SQLITE_VERSION /* only for the tests that include <sqlite3.h> first */
+/* The first column of the first row of sql as an integer; -1 (and a message) when it fails. */
+static inline int64_t fixture_query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		fprintf(stderr, "query failed: %s: %s\n", sql, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return v;
+}
+#endif
+
+#endif
