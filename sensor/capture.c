@@ -35,6 +35,7 @@ struct capture {
 	uint64_t total;
 	size_t last; /* source of the packet handed out last: advance it next */
 	bool started;
+	char failed[512]; /* the first file that broke: reported once the others are done */
 };
 
 static uint64_t tv_us(const struct timeval *tv)
@@ -270,19 +271,26 @@ static int next_live(struct capture *c, struct capture_packet *out, char *err, s
 	return 1;
 }
 
+/* Loads the next packet of s; a breakage ends s and is kept if it is the first. */
+static void load_or_note(struct capture *c, struct source *s)
+{
+	char msg[sizeof c->failed];
+	if (load(s, msg, sizeof msg) < 0 && !c->failed[0])
+		snprintf(c->failed, sizeof c->failed, "%s", msg);
+}
+
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen)
 {
 	if (c->live)
 		return next_live(c, out, err, errlen);
+	/* A file that breaks ends there; the other files are still delivered in full and
+	 * the first breakage is reported when everything else is done. */
 	if (!c->started) {
 		c->started = true;
 		for (size_t i = 0; i < c->n; i++)
-			if (load(&c->src[i], err, errlen) < 0)
-				return -1;
-	} else {
-		struct source *s = &c->src[c->last];
-		if (!s->ended && load(s, err, errlen) < 0)
-			return -1;
+			load_or_note(c, &c->src[i]);
+	} else if (!c->src[c->last].ended) {
+		load_or_note(c, &c->src[c->last]);
 	}
 	/* Few files: a linear scan for the earliest head beats a heap. */
 	size_t best = c->n;
@@ -292,8 +300,13 @@ int capture_next(struct capture *c, struct capture_packet *out, char *err, size_
 		if (best == c->n || c->src[i].ts_us < c->src[best].ts_us)
 			best = i;
 	}
-	if (best == c->n)
+	if (best == c->n) {
+		if (c->failed[0]) {
+			snprintf(err, errlen, "%s", c->failed);
+			return -1;
+		}
 		return 0;
+	}
 	struct source *s = &c->src[best];
 	c->last = best;
 	s->have = false;

@@ -389,6 +389,9 @@ static int finish(struct sensor *s, int status)
 		    .detections = s->detections,
 		    .anomalies_json = anom,
 		    .evictions_json = evict,
+		    .store_errors = es.store_errors,
+		    .records_dropped = es.dropped,
+		    .output_errors = es.sink_errors,
 		    .status = status,
 		    .error = status ? s->err : NULL,
 		};

@@ -59,7 +59,8 @@ static const char sql_run_begin[] =
 
 static const char sql_run_finish[] =
     "UPDATE runs SET ended_at = ?2, first_ts = ?3, last_ts = ?4, packets = ?5, bytes = ?6,"
-    " detections = ?7, anomalies = ?8, evictions = ?9, status = ?10, error = ?11 WHERE id = ?1";
+    " detections = ?7, anomalies = ?8, evictions = ?9, status = ?10, error = ?11,"
+    " store_errors = ?12, records_dropped = ?13, output_errors = ?14 WHERE id = ?1";
 
 static const char sql_stats[] =
     "INSERT INTO stats (run_id, at, packets, bytes, kernel_drops, if_drops, anomalies,"
@@ -448,6 +449,9 @@ int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end
 	bind_text_or_null(st, 9, end->evictions_json);
 	sqlite3_bind_int(st, 10, end->status);
 	bind_text_or_null(st, 11, end->error);
+	bind_u64(st, 12, end->store_errors);
+	bind_u64(st, 13, end->records_dropped);
+	bind_u64(st, 14, end->output_errors);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		set_err(s->err, sizeof(s->err), "finishing run %lld: %s", (long long)run_id,
 		        sqlite3_errmsg(s->db));

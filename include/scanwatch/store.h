@@ -17,6 +17,9 @@ struct store_run_end {
 	uint64_t detections;
 	const char *anomalies_json; /* {"ipv4_truncated":3,...}: by kind, non-zero only */
 	const char *evictions_json; /* {"flows":0,"sources":12,...} */
+	uint64_t store_errors;      /* batches the store refused during the run */
+	uint64_t records_dropped;   /* records the writer queue refused (live) */
+	uint64_t output_errors;     /* records an output failed to take */
 	int status;                 /* 0 clean, non-zero: the input ended on an error */
 	const char *error;          /* NULL or the message */
 };
