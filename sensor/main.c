@@ -178,7 +178,10 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	o->stats_interval_us = SW_STATS_INTERVAL_US;
 	o->buffer_bytes = 32ULL << 20;
 	int c;
-	while ((c = getopt_long(argc, argv, "+r:i:s:pB:Z:c:qTvVh", longopts, NULL)) != -1) {
+	/* a capture filter's words end the options ("+"); eval takes its options anywhere */
+	while (
+	    (c = getopt_long(argc, argv, eval_mode ? "r:i:s:pB:Z:c:qTvVh" : "+r:i:s:pB:Z:c:qTvVh",
+	                     longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (cli_append("scanwatch", "capture files", o->inputs, &o->ninputs,
