@@ -72,6 +72,8 @@ bool dset_has(const struct dset *s, uint32_t v)
 		uint32_t i = mix32(v) & (DSET_BITS - 1);
 		return (s->u.bits[i >> 6] >> (i & 63)) & 1;
 	}
+	if (!(s->filt >> (mix32(v) & 63) & 1))
+		return false; /* most additions during a scan are new: no scan of the members */
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->is_port ? s->u.port[i] == (uint16_t)v : s->u.h[i] == v)
 			return true;
@@ -90,6 +92,7 @@ bool dset_add(struct dset *s, uint32_t v)
 			s->u.port[s->n++] = (uint16_t)v;
 		else
 			s->u.h[s->n++] = v;
+		s->filt |= 1ULL << (mix32(v) & 63);
 		return true;
 	}
 	/* full: rehash the members into a bitmap over the same bytes */

@@ -47,6 +47,7 @@ struct dset {
 	uint8_t hll[DSET_HLL];
 	uint32_t cached; /* last estimate (bitmap mode), 0: none */
 	uint16_t adds;   /* additions since */
+	uint64_t filt;   /* exact mode: one bit per member's hash, so a new value skips the scan */
 };
 
 /* Additions between two recomputations of a large estimate (a 1.5% drift at most once
