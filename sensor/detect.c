@@ -543,27 +543,52 @@ void detect_advance(struct detect_engine *d, uint64_t now)
 	d->next_due = next;
 }
 
+static int by_seq(const void *a, const void *b)
+{
+	uint64_t x = (*(struct track_entry *const *)a)->det_seq;
+	uint64_t y = (*(struct track_entry *const *)b)->det_seq;
+	return x < y ? -1 : x > y;
+}
+
 void detect_finish(struct detect_engine *d, uint64_t end_ts)
 {
 	if (end_ts > d->now)
 		d->now = end_ts;
+	/* Close in detection order so output is the same on every run: gather the
+	 * open entries, sort them by sequence, close them. */
+	size_t n = 0, cap = 0;
+	struct track_entry **open = NULL, *e;
 	uint32_t cur = 0;
-	struct track_entry *e;
-	/* Close in detection order so output is the same on every run. */
-	for (;;) {
-		struct track_entry *first = NULL;
-		cur = 0;
-		while ((e = htab_next(d->tab, &cur)))
-			if (e->det_seq && (!first || e->det_seq < first->det_seq))
-				first = e;
-		if (!first)
-			break;
+	while ((e = htab_next(d->tab, &cur))) {
+		if (!e->det_seq)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct track_entry **p = realloc(open, nc * sizeof *p);
+			if (!p)
+				break; /* out of memory: what was gathered still closes below */
+			open = p;
+			cap = nc;
+		}
+		open[n++] = e;
+	}
+	if (n)
+		qsort(open, n, sizeof *open, by_seq);
+	for (size_t i = 0; i < n; i++) {
 		/* The input ended: the source is idle from its last probe on, so the
 		 * detection closes when its idle time runs out, as it would live. The
 		 * same traffic gives the same rows whatever the capture's end. */
-		const struct sw_rule *r = &d->rs->rules[first->key.rule];
-		close_entry(d, r, first, first->last_ts + r->idle_us);
+		const struct sw_rule *r = &d->rs->rules[open[i]->key.rule];
+		close_entry(d, r, open[i], open[i]->last_ts + r->idle_us);
 	}
+	free(open);
+	/* anything left open (allocation failed above) still closes, slowly but surely */
+	cur = 0;
+	while ((e = htab_next(d->tab, &cur)))
+		if (e->det_seq) {
+			const struct sw_rule *r = &d->rs->rules[e->key.rule];
+			close_entry(d, r, e, e->last_ts + r->idle_us);
+		}
 }
 
 int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint64_t now)
