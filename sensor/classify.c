@@ -452,6 +452,34 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 	refused(c, f);
 }
 
+/*
+ * A neighbour solicitation (RFC 4861 4.3) is IPv6's ARP who-has, and what
+ * nmap -6 -sn sends on a LAN instead of echo requests. It goes to the
+ * target's solicited-node multicast group (ff02::1:ffXX:XXXX, RFC 4291
+ * 2.7.1), whose low 24 bits stand for the target here. Solicitations from
+ * the unspecified address are duplicate address detection, and unicast ones
+ * check a neighbour already known: neither asks for anyone new.
+ */
+static void classify_nd_solicit(struct classify *c, const struct sw_packet *p)
+{
+	static const uint8_t snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+	static const struct sw_addr unspecified;
+	if (addr_eq(&p->src, &unspecified) || memcmp(p->dst.a, snm, sizeof snm) != 0)
+		return;
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_ARP, 58, &p->src, 0, &p->dst, 0);
+	uint64_t h = htab_hash(c->flows, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	if (f) {
+		if (f->state == FS_PROBE)
+			emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 58, 0, &p->src, &p->dst, 0,
+			     p);
+		return;
+	}
+	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
+	emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 58, 0, &p->src, &p->dst, 0, p);
+}
+
 static void classify_icmp(struct classify *c, const struct sw_packet *p)
 {
 	bool v6 = p->proto == 58;
@@ -476,6 +504,10 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		}
 		if (t == 4 && code == 1) { /* unrecognised next header: protocol closed */
 			classify_icmp_error(c, p, OUT_REFUSED);
+			return;
+		}
+		if (t == 135) {
+			classify_nd_solicit(c, p);
 			return;
 		}
 		request = t == 128;

@@ -13,7 +13,9 @@ static bool arp_event(const struct sw_rule *r, struct track_entry *e, const stru
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
-		if (!ev->repeat && track_pair_add(e, &ev->dst, 0))
+		/* IPv6 solicitations have no matching answers here (the advert names the
+		 * target, not the group asked): they count by distinct targets alone */
+		if (!ev->repeat && addr_is_v4(&ev->dst) && track_pair_add(e, &ev->dst, 0))
 			e->score++;
 		return true;
 	}
@@ -29,11 +31,12 @@ static bool arp_crossed(const struct sw_rule *r, const struct track_entry *e)
 	return e->score >= r->threshold || track_distinct_targets(e) >= 3ULL * r->threshold;
 }
 
+/* A sweep by neighbour solicitation is ICMPv6 on the wire (nmap -6 -sn on a LAN): reported as
+ * the ICMPv6 host sweep it is, the same kind as nmap -6 -sn beyond the LAN. */
 static enum sw_kind arp_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
-	(void)e;
-	return KIND_ARP_SWEEP;
+	return addr_is_v4(&e->target) ? KIND_ARP_SWEEP : KIND_ICMP_SWEEP;
 }
 
 const struct detector detect_arp = {

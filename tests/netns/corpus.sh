@@ -328,6 +328,17 @@ sw_expect_distinct "ICMPv6 echo replies from the live /124" 16 shost \
 	"ip6 and dst host $SW_SCAN6 and icmp6 and ip6[40] == 129"
 label nmap6_sn.pcap "$SW_SCAN6" icmp_sweep nmap
 
+# IPv6 ping sweep of the scanner's own /64, on-link: nmap discovers by
+# neighbour solicitation (ICMPv6, to solicited-node groups), not echo. 2001:2::
+# /120 of the link: only the target answers. No tool column: the solicitations
+# are the kernel's own shape.
+begin nmap6_sn_lan
+run 120 -- nmap -n -T4 -6 -sn --max-retries 1 2001:2::/120
+finish
+sw_expect_pkts "neighbour solicitations from the scanner" 200 \
+	"ip6 and src host $SW_SCAN6 and icmp6 and ip6[40] == 135"
+label nmap6_sn_lan.pcap "$SW_SCAN6" icmp_sweep
+
 # -T1: 15 s between probes, five ports: the slow-scan case (about 75 s).
 begin nmap_T1
 run 200 -- nmap -n -Pn -T1 --max-retries 1 -sS -p 21,22,23,80,443 "$SW_TGT4"
