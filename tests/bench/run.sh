@@ -1,0 +1,570 @@
+#!/usr/bin/env bash
+# run.sh — scanwatch's benchmark: replay rates against the libpcap floor, memory per source, SQLite rows/s, live drops.
+#
+# The one command (as root, from anywhere):
+#
+#   bash tests/bench/run.sh            # full: 5M-packet captures, 5 runs each, ~10 min on 2 cores
+#   bash tests/bench/run.sh --quick    # 1M-packet captures, for trying things out (~2-3 min)
+#
+# Options: --runs N (runs per measurement, default 5), --work DIR (default
+# build-bench/bench-work), --no-live (skip the namespace part), --cell-budget S
+# and --run-timeout S (see 3. below), --help.
+# Not a ctest test on purpose: timings belong in a report, not in pass/fail.
+#
+# What it does, in order:
+#
+# 1. Installs what it needs with apt-get when missing (build tools, libpcap,
+#    tcpdump, tcpreplay, GNU time, sqlite3, iproute2), configures and builds a
+#    Release tree in build-bench/ (never the developers' build trees), and
+#    compiles tests/bench/bare_loop.c and tests/bench/gen_sources.c with -O2.
+#
+# 2. Generates its captures into the work directory, once: each capture has a
+#    .cmd file holding the command that made it, and is regenerated only when
+#    that command changes (delete the work directory to force it).
+#      A  5M packets of SYN scans from 4 sources: scanprobe -sS -p- --scanners 4
+#         over 198.18.0.0/28 with the simulated target's replies, --max-packets 5M.
+#      B  5M packets from 1M distinct sources: gen_sources, a spoofed-source SYN
+#         flood, 5 SYNs per source in 5 rounds. 198.18.0.0/15 has only 131,072
+#         addresses, so sources are 198.18.1.0-198.19.255.255 (130,816 IPv4) and
+#         then 2001:2:0:1::/64 (869,184 IPv6), all benchmarking ranges (RFC 2544,
+#         RFC 5180); see gen_sources.c. This file is never sent anywhere.
+#      C  5M packets of scans mixed with benign background: scanprobe -sS
+#         -p 1-20000 --scanners 4 --background 370000 (HTTP, DNS, ping), about
+#         half and half.
+#      D  20,000 small port scans (4 SYNs and 4 RSTs each, one source each), for
+#         detections written to SQLite per second.
+#      M1, M2  50,000 and 250,000 sources sending one SYN each, for the memory
+#         cost of one tracked source.
+#    --quick divides the packet counts by 5 (B: 200,000 sources; D: 5,000 scans;
+#    M: 20,000 and 100,000 sources).
+#
+# 3. Reads every capture once (cat >/dev/null) so all runs read from the page
+#    cache, then runs on the same files, each N times, and reports the median
+#    wall time as packets/s (the capture's packet count / wall time of the whole
+#    process, measured the same way for every tool, so start-up is included for
+#    each): the floor (bare_loop: pcap_next_ex touching one byte a packet),
+#    `tcpdump -r F -w /dev/null`, `scanwatch -r F --no-db -q` and
+#    `scanwatch -r F --db D -q` (a fresh database each run). Peak RSS is GNU
+#    time's %M (median of the runs). A measurement stops early, after at least
+#    one run, once its runs have taken longer than --cell-budget seconds (default
+#    60), and a run is killed after --run-timeout seconds (default 180); the
+#    table shows how many runs a median is of, so a slow sensor still gives a
+#    complete table in bounded time.
+#
+# 4. Memory per tracked source, measured rather than computed from struct
+#    sizes: M1 and M2 differ only in their number of distinct sources, are
+#    replayed with --memory-cap 4G so nothing is evicted (checked: the
+#    summary's evictions must be 0), and the difference of peak RSS divided by
+#    the difference of sources is the marginal cost of one source: all of its
+#    state-table entries plus its one half-open flow, including the hash slots
+#    and allocator overhead it brings. The budget the sensor itself plans per
+#    entry is shown too: the live stats line at start reports the table
+#    capacities its --memory-cap allowed (flows N/M, sources N/M).
+#
+# 5. Detection rows per second: D is replayed with --db into a fresh database;
+#    rows/s = rows in the detections table / wall time of the whole run. The
+#    same replay with --no-db is timed too, so the store's own share shows.
+#
+# 6. Live (root only; skipped with --no-live): two network namespaces named
+#    swbench-PID-tx and swbench-PID-rx joined by one veth pair; no addresses,
+#    no routes, IPv6 disabled, so nothing on the link but what is injected and
+#    nothing can leave (the frames carry foreign MAC addresses and are dropped
+#    by the receiving kernel after capture). Only capture A is replayed, whose
+#    addresses are all in 198.18.0.0/15. `scanwatch -i swb-rx --allow-root
+#    --no-db -q --stats-interval 1s` runs in -rx with its default ring (32M);
+#    `tcpreplay -i swb-tx -K --loop N` (the first 500k packets of A preloaded
+#    into memory and sent in a loop, so reading the file is not what limits
+#    it) in -tx first at --topspeed, then at --pps rates
+#    stepping down from what topspeed reached, until one trial has zero losses:
+#    scanwatch's "kernel drops" (its last stats line, after SIGTERM) is 0 and it
+#    saw every packet tcpreplay sent (a packet the veth itself dropped never
+#    reaches the ring, so both are checked). The topspeed trial sends 2M packets
+#    (--quick: 500k), paced trials about 5 s of traffic: several times the
+#    ~250k of these small frames the 32M ring holds, so a ring that merely hides
+#    a slow reader for a moment does not pass. Namespaces are deleted by exact
+#    name on exit (trap), and only the processes this script started are
+#    signalled, by PID.
+#
+# 7. Prints one table and writes it to WORK/results.txt.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cmdline="$*"
+build=$root/build-bench
+work=
+quick=0
+runs=5
+live=1
+cell_budget=60
+run_timeout=180
+
+usage() {
+	sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while (($#)); do
+	case $1 in
+	--quick) quick=1 ;;
+	--runs)
+		runs=${2:?--runs needs a number}
+		shift
+		;;
+	--work)
+		work=${2:?--work needs a directory}
+		shift
+		;;
+	--cell-budget)
+		cell_budget=${2:?}
+		shift
+		;;
+	--run-timeout)
+		run_timeout=${2:?}
+		shift
+		;;
+	--no-live) live=0 ;;
+	-h | --help) usage ;;
+	*)
+		echo "run.sh: unknown argument '$1'" >&2
+		usage
+		;;
+	esac
+	shift
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || {
+	echo "run.sh: --runs must be a positive integer" >&2
+	exit 2
+}
+work=${work:-$build/bench-work}
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() {
+	printf 'run.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+# ---------------------------------------------------------------- sizes
+if ((quick)); then
+	mode=quick
+	pkts=1000000
+	b_sources=200000
+	c_ports=1-4000
+	c_background=74000
+	d_scans=5000
+	m1=20000
+	m2=100000
+	live_pkts=500000
+	live_file_pkts=250000
+else
+	mode=full
+	pkts=5000000
+	b_sources=1000000
+	c_ports=1-20000
+	c_background=370000
+	d_scans=20000
+	m1=50000
+	m2=250000
+	live_pkts=2000000
+	live_file_pkts=500000
+fi
+# The memory-curve runs need room for every source: 4G of cap holds ~1.7M
+# detector entries at the current entry size, several times M2's sources.
+m_cap=4G
+# Seconds of traffic each paced live trial sends (see 6. above).
+live_trial_secs=5
+# Fractions of the topspeed rate tried, highest first, until one is clean.
+live_fractions=(0.9 0.75 0.5 0.3 0.15 0.05)
+
+# ---------------------------------------------------------------- tools
+need_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
+	sqlite3 tcpdump time iproute2)
+((live)) && need_pkgs+=(tcpreplay)
+missing=()
+for p in "${need_pkgs[@]}"; do
+	[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	((EUID == 0)) || die "missing packages (${missing[*]}); run as root to install them"
+	log "apt-get install ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ((live && EUID != 0)); then
+	die "the live part needs root (network namespaces); run as root or pass --no-live"
+fi
+
+log "Release build in $build"
+mkdir -p "$build"
+{ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release &&
+	ninja -C "$build" scanwatch scanprobe; } >"$build/bench-build.log" 2>&1 || {
+	tail -30 "$build/bench-build.log" >&2
+	die "the Release build failed (log: $build/bench-build.log)"
+}
+# What was built (read now: the tree may move while the benchmark runs).
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git -C "$root" status --porcelain --untracked-files=no -- sensor include schema rules CMakeLists.txt 2>/dev/null) ]] &&
+	commit="$commit + uncommitted changes"
+scanwatch=$build/scanwatch
+scanprobe=$build/scanprobe
+mkdir -p "$work" "$build/bench-tools"
+bare=$build/bench-tools/bare_loop
+gen=$build/bench-tools/gen_sources
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$bare" "$root/tests/bench/bare_loop.c" -lpcap
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$gen" "$root/tests/bench/gen_sources.c"
+
+# ---------------------------------------------------------------- captures
+capdir=$work/$mode
+mkdir -p "$capdir"
+
+# make_capture NAME CMD... — runs CMD (which writes $capdir/NAME.pcap) unless
+# the capture exists and was made by the same command.
+make_capture() {
+	local name=$1
+	shift
+	local f=$capdir/$name.pcap stamp=$capdir/$name.cmd want
+	want=$(printf '%q ' "$@")
+	if [[ -s $f && -f $stamp && $(<"$stamp") == "$want" ]]; then
+		return 0
+	fi
+	log "generating $name: $*"
+	rm -f "$f" "$stamp"
+	"$@" >"$capdir/$name.gen.log" 2>&1 || {
+		cat "$capdir/$name.gen.log" >&2
+		die "generating $name failed"
+	}
+	[[ -s $f ]] || die "generating $name wrote no $f"
+	printf '%s' "$want" >"$stamp"
+}
+
+# Command lines use paths relative to $capdir so the stamps survive moving it.
+cd "$capdir"
+make_capture A "$scanprobe" -sS -p- --scanners 4 --seed 1 --max-packets "$pkts" \
+	--write A.pcap --labels A.labels.tsv 198.18.0.0/28
+make_capture B "$gen" --sources "$b_sources" --per-source $((pkts / b_sources)) --seed 2 -o B.pcap
+make_capture C "$scanprobe" -sS -p "$c_ports" --scanners 4 --background "$c_background" --seed 3 \
+	--max-packets "$pkts" --write C.pcap --labels C.labels.tsv 198.18.0.0/28
+make_capture D "$gen" --sources "$d_scans" --per-source 4 --ports 4 --replies --seed 4 -o D.pcap
+make_capture M1 "$gen" --sources "$m1" --per-source 1 --seed 5 -o M1.pcap
+make_capture M2 "$gen" --sources "$m2" --per-source 1 --seed 5 -o M2.pcap
+
+log "reading the captures into the page cache"
+cat A.pcap B.pcap C.pcap D.pcap M1.pcap M2.pcap >/dev/null
+
+# ---------------------------------------------------------------- measuring
+tmp=$(mktemp -d "$work/run.XXXXXX")
+ns_tx=
+ns_rx=
+live_pid=
+cleanup() {
+	local rc=$?
+	if [[ -n $live_pid ]] && kill -0 "$live_pid" 2>/dev/null; then
+		kill -TERM "$live_pid" 2>/dev/null || true
+		wait "$live_pid" 2>/dev/null || true
+	fi
+	[[ -n $ns_tx ]] && ip netns del "$ns_tx" 2>/dev/null
+	[[ -n $ns_rx ]] && ip netns del "$ns_rx" 2>/dev/null
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now_us() {
+	local t=${EPOCHREALTIME/,/.}
+	echo $((${t%.*} * 1000000 + 10#${t#*.}))
+}
+
+# median of the numbers on standard input
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+# measure KEY [--db] CMD... — runs CMD up to $runs times (fewer once
+# $cell_budget seconds have gone, never fewer than one) and sets, per KEY:
+# WALL[KEY] (median seconds), RSS[KEY] (median KB), N[KEY] (runs), OUT[KEY]
+# (standard error of the last run), FAIL[KEY] (non-empty when a run failed).
+# With --db, "@DB" in CMD is replaced by a fresh database path for each run.
+declare -A WALL RSS N OUT FAIL
+measure() {
+	local key=$1
+	shift
+	local use_db=0
+	if [[ $1 == --db ]]; then
+		use_db=1
+		shift
+	fi
+	local walls=() rsss=() i t0 t1 rc spent=0 db=$tmp/bench.db args a
+	FAIL[$key]=
+	for ((i = 0; i < runs; i++)); do
+		args=()
+		for a in "$@"; do
+			[[ $a == @DB ]] && a=$db
+			args+=("$a")
+		done
+		((use_db)) && rm -f "$db" "$db-wal" "$db-shm"
+		t0=$(now_us)
+		rc=0
+		timeout "$run_timeout" /usr/bin/time -f %M -o "$tmp/rss" "${args[@]}" \
+			>"$tmp/out" 2>"$tmp/err" || rc=$?
+		t1=$(now_us)
+		if ((rc == 124)); then
+			FAIL[$key]="timeout (>${run_timeout}s)"
+			break
+		elif ((rc != 0)); then
+			FAIL[$key]="exit $rc: $(grep -v '^Command exited' "$tmp/err" | tail -1)"
+			break
+		fi
+		walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", (b - a) / 1e6}')")
+		rsss+=("$(tail -1 "$tmp/rss")")
+		spent=$((spent + t1 - t0))
+		((spent < cell_budget * 1000000)) || {
+			i=$((i + 1))
+			break
+		}
+	done
+	N[$key]=${#walls[@]}
+	WALL[$key]=$(printf '%s\n' "${walls[@]}" | median)
+	RSS[$key]=$(printf '%s\n' "${rsss[@]}" | median)
+	OUT[$key]=$(cat "$tmp/err" "$tmp/out")
+	if ((use_db)) && [[ -z ${FAIL[$key]} && -f $db ]]; then
+		ROWS[$key]=$(sqlite3 "$db" 'SELECT count(*) FROM detections' 2>/dev/null || echo "")
+		EVJ[$key]=$(sqlite3 "$db" 'SELECT evictions FROM runs ORDER BY id DESC LIMIT 1' 2>/dev/null || echo "")
+	fi
+	log "$key: ${N[$key]} run(s), median ${WALL[$key]:-?} s, rss ${RSS[$key]:-?} KB${FAIL[$key]:+, ${FAIL[$key]}}"
+}
+declare -A ROWS PKTS EVJ
+
+# Field from scanwatch's summary line ("...; 4 detection(s); 0 anomalies; 12 evictions").
+sw_field() { # KEY WORD
+	{ grep -o "[0-9]* $2" <<<"${OUT[$1]:-}" || true; } | tail -1 | awk '{print $1}'
+}
+
+for c in A B C; do
+	log "capture $c"
+	measure "bare.$c" "$bare" "$c.pcap"
+	PKTS[$c]=$(awk '/^packets/ {print $2}' <<<"${OUT[bare.$c]}")
+	measure "tcpdump.$c" tcpdump -r "$c.pcap" -w /dev/null
+	measure "nodb.$c" "$scanwatch" -r "$c.pcap" --no-db -q
+	measure "db.$c" --db "$scanwatch" -r "$c.pcap" --db @DB -q
+done
+
+log "memory per source (M1, M2 with --memory-cap $m_cap)"
+measure "mem.M1" "$scanwatch" -r M1.pcap --no-db -q --memory-cap "$m_cap"
+measure "mem.M2" "$scanwatch" -r M2.pcap --no-db -q --memory-cap "$m_cap"
+
+log "detection rows into SQLite (D)"
+measure "db.D" --db "$scanwatch" -r D.pcap --db @DB -q
+if [[ ${FAIL[db.D]} == timeout* ]]; then
+	FAIL[nodb.D]="skipped: the --db run timed out"
+else
+	measure "nodb.D" "$scanwatch" -r D.pcap --no-db -q
+fi
+
+# ---------------------------------------------------------------- live
+declare -a LIVE_ROWS=()
+live_best=
+live_top=
+cap_line=
+if ((live)); then
+	ns_tx=swbench-$$-tx
+	ns_rx=swbench-$$-rx
+	log "live: namespaces $ns_tx, $ns_rx"
+	ip netns add "$ns_tx"
+	ip netns add "$ns_rx"
+	for ns in "$ns_tx" "$ns_rx"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add swb-tx netns "$ns_tx" type veth peer name swb-rx netns "$ns_rx"
+	# tcpreplay's -K preloads the whole file before sending (about 9 us a packet
+	# here), so it replays the first part of A in a loop rather than all of it.
+	tcpdump -r A.pcap -c "$live_file_pkts" -w "$tmp/live.pcap" 2>/dev/null
+	ip -n "$ns_tx" link set swb-tx up
+	ip -n "$ns_rx" link set swb-rx up
+
+	# last_stats LOG — scanwatch's most recent statistics line
+	last_stats() { grep 'stats (' "$1" | tail -1; }
+
+	# live_trial LABEL TCPREPLAY-RATE-ARGS... — one trial; appends a row to LIVE_ROWS and
+	# sets trial_clean=1 when nothing was lost, trial_pps to the rate tcpreplay reached.
+	live_trial() {
+		local label=$1
+		shift
+		local log_rx=$tmp/live-rx.log log_tx=$tmp/live-tx.log count=$1
+		shift
+		: >"$log_rx"
+		ip netns exec "$ns_rx" "$scanwatch" -i swb-rx --allow-root --no-db -q \
+			--stats-interval 1s 2>"$log_rx" &
+		live_pid=$!
+		local deadline=$(($(now_us) + 20000000))
+		until grep -q 'stats (interval)' "$log_rx"; do
+			kill -0 "$live_pid" 2>/dev/null || die "live scanwatch exited: $(cat "$log_rx")"
+			(($(now_us) < deadline)) || die "live scanwatch printed no statistics in 20 s"
+			sleep 0.1
+		done
+		[[ -n $cap_line ]] || cap_line=$(last_stats "$log_rx")
+		ip netns exec "$ns_tx" tcpreplay -i swb-tx -K --loop $(((count + live_file_pkts - 1) / live_file_pkts)) \
+			-L "$count" "$@" "$tmp/live.pcap" >"$log_tx" 2>&1 ||
+			die "tcpreplay failed: $(tail -3 "$log_tx")"
+		# Wait until scanwatch has read everything: two interval lines with the same count.
+		local prev=-1 cur deadline2=$(($(now_us) + 60000000))
+		while :; do
+			sleep 1.1
+			cur=$(last_stats "$log_rx" | awk '{print $4}')
+			[[ $cur == "$prev" ]] && break
+			prev=$cur
+			(($(now_us) < deadline2)) || break
+		done
+		kill -TERM "$live_pid"
+		wait "$live_pid" || true
+		live_pid=
+		local fin sent pps failed seen kdrops ifdrops lost
+		fin=$(last_stats "$log_rx")
+		sent=$(awk '/Successful packets:/ {print $3}' "$log_tx")
+		failed=$(awk '/Failed packets:/ {print $3}' "$log_tx")
+		pps=$(grep -o '[0-9.]* pps' "$log_tx" | head -1 | awk '{printf "%.0f", $1}')
+		seen=$(awk '{print $4}' <<<"$fin")
+		kdrops=$(grep -o 'kernel drops [0-9]*' <<<"$fin" | awk '{print $3}')
+		ifdrops=$(grep -o 'interface drops [0-9]*' <<<"$fin" | awk '{print $3}')
+		[[ $sent =~ ^[0-9]+$ && $failed =~ ^[0-9]+$ && $seen =~ ^[0-9]+$ && $kdrops =~ ^[0-9]+$ &&
+			$ifdrops =~ ^[0-9]+$ ]] ||
+			die "cannot read the live trial's counters: tcpreplay '$sent/$failed', scanwatch '$fin'"
+		lost=$((sent - seen - kdrops))
+		((lost < 0)) && lost=0
+		trial_pps=$pps
+		trial_clean=0
+		((kdrops == 0 && ifdrops == 0 && lost == 0 && failed == 0)) && trial_clean=1
+		LIVE_ROWS+=("$(printf '%-14s %10s %12s %10s %12s %12s %10s  %s' "$label" "$sent" "$pps" \
+			"$seen" "$kdrops" "$lost" "$failed" "$( ((trial_clean)) && echo clean || echo LOSS)")")
+		log "live $label: sent $sent at $pps pps, seen $seen, kernel drops $kdrops, lost $lost"
+	}
+
+	live_trial topspeed "$live_pkts" --topspeed
+	live_top=$trial_pps
+	if ((trial_clean)); then
+		live_best=$trial_pps
+	else
+		for f in "${live_fractions[@]}"; do
+			rate=$(awk -v t="$live_top" -v f="$f" 'BEGIN {printf "%d", t * f}')
+			((rate > 0)) || continue
+			n=$((rate * live_trial_secs))
+			((n > live_pkts)) && n=$live_pkts
+			live_trial "--pps $rate" "$n" --pps "$rate" --pps-multi 10
+			if ((trial_clean)); then
+				live_best=$trial_pps
+				break
+			fi
+		done
+	fi
+	ip netns del "$ns_tx" && ns_tx=
+	ip netns del "$ns_rx" && ns_rx=
+fi
+
+# ---------------------------------------------------------------- table
+fmt_rate() { # packets seconds
+	[[ -n $1 && -n $2 ]] || {
+		echo "-"
+		return
+	}
+	awk -v p="$1" -v s="$2" 'BEGIN { r = p / s; if (r >= 1e6) printf "%.2fM", r / 1e6; else printf "%.0fk", r / 1e3 }'
+}
+cell() { # KEY CAPTURE -> "rate (n=N)" or the failure
+	local k=$1 c=$2
+	if [[ -n ${FAIL[$k]:-} ]]; then
+		echo "${FAIL[$k]%% *}"
+	else
+		echo "$(fmt_rate "${PKTS[$c]:-}" "${WALL[$k]:-}") (${N[$k]:-})"
+	fi
+}
+ratio() { # KEY CAPTURE
+	local k=$1 c=$2
+	[[ -z ${FAIL[$k]:-} && -n ${WALL[$k]:-} && -n ${WALL[bare.$c]:-} ]] || {
+		echo "-"
+		return
+	}
+	awk -v a="${WALL[bare.$c]:-}" -v b="${WALL[$k]:-}" 'BEGIN {printf "%.3fx", a / b}'
+}
+mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}' || echo "-"; }
+
+{
+	echo "scanwatch benchmark ($mode) — $(date -u '+%Y-%m-%d %H:%M UTC') — tree $commit"
+	echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r)"
+	echo "command: bash tests/bench/run.sh $cmdline (runs $runs, cell budget ${cell_budget}s, run timeout ${run_timeout}s)"
+	echo
+	echo "captures (in $capdir)"
+	printf '  A %9s packets  SYN scans, 4 sources, 198.18.0.0/28 -p-, with replies\n' "${PKTS[A]:-}"
+	printf '  B %9s packets  %s distinct sources (IPv4 198.18/15 + IPv6 2001:2:0:1::/64), SYN flood\n' "${PKTS[B]:-}" "$b_sources"
+	printf '  C %9s packets  SYN scans (4 sources) + %s benign background flows\n' "${PKTS[C]:-}" "$c_background"
+	echo
+	echo "replay: packets/s of the whole process, median of (n) runs"
+	printf '  %-34s %14s %14s %14s\n' "" A B C
+	printf '  %-34s %14s %14s %14s\n' "bare pcap_next_ex loop (floor)" "$(cell bare.A A)" "$(cell bare.B B)" "$(cell bare.C C)"
+	printf '  %-34s %14s %14s %14s\n' "tcpdump -r F -w /dev/null" "$(cell tcpdump.A A)" "$(cell tcpdump.B B)" "$(cell tcpdump.C C)"
+	printf '  %-34s %14s %14s %14s\n' "scanwatch -r F --no-db -q" "$(cell nodb.A A)" "$(cell nodb.B B)" "$(cell nodb.C C)"
+	printf '  %-34s %14s %14s %14s\n' "scanwatch -r F --db D -q" "$(cell db.A A)" "$(cell db.B B)" "$(cell db.C C)"
+	printf '  %-34s %14s %14s %14s\n' "scanwatch --no-db / floor" "$(ratio nodb.A A)" "$(ratio nodb.B B)" "$(ratio nodb.C C)"
+	printf '  %-34s %14s %14s %14s\n' "scanwatch --db / floor" "$(ratio db.A A)" "$(ratio db.B B)" "$(ratio db.C C)"
+	printf '  %-34s %14s %14s %14s\n' "tcpdump / floor" "$(ratio tcpdump.A A)" "$(ratio tcpdump.B B)" "$(ratio tcpdump.C C)"
+	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: floor" "$(mb "${RSS[bare.A]:-}")" "$(mb "${RSS[bare.B]:-}")" "$(mb "${RSS[bare.C]:-}")"
+	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: scanwatch --no-db" "$(mb "${RSS[nodb.A]:-}")" "$(mb "${RSS[nodb.B]:-}")" "$(mb "${RSS[nodb.C]:-}")"
+	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: scanwatch --db" "$(mb "${RSS[db.A]:-}")" "$(mb "${RSS[db.B]:-}")" "$(mb "${RSS[db.C]:-}")"
+	printf '  %-34s %14s %14s %14s\n' "detections (scanwatch)" "$(sw_field nodb.A 'detection')" "$(sw_field nodb.B 'detection')" "$(sw_field nodb.C 'detection')"
+	printf '  %-34s %14s %14s %14s\n' "evictions (scanwatch, cap 256M)" "$(sw_field nodb.A evictions)" "$(sw_field nodb.B evictions)" "$(sw_field nodb.C evictions)"
+	[[ -n ${EVJ[db.B]:-} ]] && echo "  B's evictions by table (runs.evictions): ${EVJ[db.B]:-}"
+	echo
+	echo "memory per tracked source (M1 = $m1, M2 = $m2 sources, one SYN each, --memory-cap $m_cap)"
+	e1=$(sw_field mem.M1 evictions)
+	e2=$(sw_field mem.M2 evictions)
+	if [[ -n ${FAIL[mem.M1]:-}${FAIL[mem.M2]:-} ]]; then
+		echo "  not measured: ${FAIL[mem.M1]:-}${FAIL[mem.M2]:-}"
+	else
+		printf '  peak RSS M1 %s MB, M2 %s MB, evictions %s / %s\n' "$(mb "${RSS[mem.M1]:-}")" "$(mb "${RSS[mem.M2]:-}")" "$e1" "$e2"
+		if [[ -z $e1 || -z $e2 ]]; then
+			echo "  bytes per tracked source: not measured (no summary line from scanwatch)"
+		elif [[ $e1 == 0 && $e2 == 0 ]]; then
+			awk -v r1="${RSS[mem.M1]:-}" -v r2="${RSS[mem.M2]:-}" -v n1="$m1" -v n2="$m2" \
+				'BEGIN {printf "  bytes per tracked source (RSS delta / source delta): %.0f\n", (r2 - r1) * 1024 / (n2 - n1)}'
+		else
+			echo "  bytes per tracked source: not measured (entries were evicted even at $m_cap)"
+		fi
+	fi
+	if [[ -n $cap_line ]]; then
+		fl=$(grep -o 'flows [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
+		so=$(grep -o 'sources [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
+		echo "  capacity the default --memory-cap 256M plans (live stats line): $fl flows, $so source entries"
+		# The share of the cap given to flows is a tunable in defaults.h; read it, not assume it.
+		share=$(awk '$1 == "#define" && $2 == "SW_FLOW_SHARE_PERCENT" {print $3}' "$root/include/scanwatch/defaults.h")
+		if [[ $share =~ ^[0-9]+$ && $so =~ ^[0-9]+$ && $fl =~ ^[0-9]+$ ]]; then
+			awk -v s="$so" -v f="$fl" -v p="$share" 'BEGIN {
+				printf "  budget: %.0f bytes per flow, %.0f bytes per source entry (cap split %d%% flows)\n",
+				    256 * 1048576 * p / 100 / f, 256 * 1048576 * (100 - p) / 100 / s, p }'
+		fi
+	fi
+	echo
+	echo "detections into SQLite (D: $d_scans independent 4-port SYN scans with RST replies, $(wc -c <D.pcap | awk '{printf "%d", $1 / 1}') bytes)"
+	if [[ -n ${FAIL[db.D]:-} ]]; then
+		echo "  --db run: ${FAIL[db.D]:-}"
+	else
+		printf '  rows %s in %.2f s (median, n=%s): %s rows/s' "${ROWS[db.D]:-?}" "${WALL[db.D]:-}" "${N[db.D]:-}" \
+			"$(awk -v r="${ROWS[db.D]:-0}" -v s="${WALL[db.D]:-}" 'BEGIN {printf "%.0f", r / s}')"
+		if [[ -z ${FAIL[nodb.D]:-} ]]; then
+			printf '; same replay --no-db %.2f s, so the store adds %.2f s' "${WALL[nodb.D]:-}" \
+				"$(awk -v a="${WALL[db.D]:-}" -v b="${WALL[nodb.D]:-}" 'BEGIN {print a - b}')"
+		fi
+		echo
+	fi
+	echo
+	if ((live)); then
+		echo "live: tcpreplay -K (A's first $live_file_pkts packets, looped) into a veth pair, scanwatch -i on the far end (ring 32M default)"
+		printf '  %-14s %10s %12s %10s %12s %12s %10s  %s\n' trial sent "pps reached" seen "kernel drops" "lost on veth" "tx failed" verdict
+		for r in "${LIVE_ROWS[@]}"; do echo "  $r"; done
+		echo "  topspeed reached ${live_top:-?} pps; highest rate with zero drops: ${live_best:-none found} pps"
+	else
+		echo "live: skipped (--no-live)"
+	fi
+	echo
+	echo "targets (issue 8): A --no-db >= 0.5x floor: $(ratio nodb.A A); B --no-db >= 0.3x floor: $(ratio nodb.B B);" \
+		">= 50000 rows/s: $(awk -v r="${ROWS[db.D]:-0}" -v s="${WALL[db.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}');" \
+		"zero drops at topspeed: $( ((live)) && { [[ -n $live_best && $live_best == "$live_top" ]] && echo yes || echo no; } || echo skipped)"
+} >"$work/results.txt"
+echo
+cat "$work/results.txt"
