@@ -483,6 +483,15 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 		}
 		if (!det->on_event(r, e, ev))
 			continue;
+		if (e->shadowed && !e->det_seq) {
+			/* another rule reports this scan (or the source is allowed): this entry
+			 * will never be rendered, so it only keeps its place in time */
+			if (probe) {
+				htab_touch(d->tab, e, list_of(r, e), ev->ts_us);
+				note_due(d, r, e);
+			}
+			continue;
+		}
 		if (probe) {
 			track_note_probe(e, ev, r->group_by == GROUP_DST);
 			attribute_note(e, ev);
