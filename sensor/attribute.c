@@ -111,6 +111,12 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 	a[V_LAST] = (a[V_LAST] & ~0xffu) | p->ttl;
 }
 
+bool attribute_port_scanner(const struct track_entry *e)
+{
+	const uint32_t *a = e->attr;
+	return a[V_TOTAL] && (a[V_MASSCAN] * 2 > a[V_TOTAL] || a[V_ZMAP] * 2 > a[V_TOTAL]);
+}
+
 void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
                        size_t evlen)
 {

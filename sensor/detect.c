@@ -44,7 +44,10 @@ const struct detector *detect_lookup(const char *name)
 
 enum sw_kind detect_syn_kind(const struct track_entry *e)
 {
-	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3)
+	/* masscan and zmap are port scanners even when asked for one port: their
+	 * single-port runs across a network are SYN scans, not host discovery */
+	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3 &&
+	    !attribute_port_scanner(e))
 		return KIND_TCP_SWEEP;
 	return KIND_SYN_SCAN;
 }

@@ -65,8 +65,8 @@ struct detector {
 /*
  * The kind for hand-built SYNs, shared by every detector that reports them:
  * SYNs to one or two ports across many hosts are a TCP ping sweep (nmap -PS,
- * and the shape of a single-port zmap or masscan run), by the vocabulary's
- * definition; anything else is a SYN scan.
+ * hping3 --rand-dest), by the vocabulary's definition, unless masscan or zmap
+ * sent them (port scanners, even on one port); anything else is a SYN scan.
  */
 enum sw_kind detect_syn_kind(const struct track_entry *e);
 
