@@ -325,6 +325,84 @@ static void test_window_reset(void)
 	CHECK_EQ_U(count_phase(DET_CLOSE), 1);
 }
 
+static struct sw_packet arp_request(struct sw_addr sender, struct sw_addr target)
+{
+	struct sw_packet p = {0};
+	p.l3 = PKT_L3_ARP;
+	p.arp_op = 1;
+	p.src = sender;
+	p.dst = target;
+	return p;
+}
+
+/* A server resolving the clients that just queried it is not an ARP sweep; asking for
+ * addresses nobody spoke from is. */
+static void test_arp(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr srv = v4(198, 18, 0, 53);
+	for (int i = 0; i < 40; i++) {
+		struct sw_addr cli = v4(198, 18, 0, (uint8_t)(100 + i));
+		struct sw_packet q = {0};
+		q.l3 = PKT_L3_IPV4;
+		q.proto = 17;
+		q.flags = PKT_F_HAS_L4;
+		q.src = cli;
+		q.dst = srv;
+		q.sport = 40000;
+		q.dport = 53;
+		q.payload_len = 30;
+		feed(&h, &q, 1000);
+		struct sw_packet a = arp_request(srv, cli);
+		feed(&h, &a, 100);
+	}
+	CHECK_EQ_U(nrec, 0);
+	struct sw_addr scanner = v4(198, 18, 0, 9);
+	for (int i = 0; i < 40; i++) {
+		struct sw_packet a = arp_request(scanner, v4(198, 18, 0, (uint8_t)(150 + i)));
+		feed(&h, &a, 1000);
+	}
+	teardown(&h);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_ARP_SWEEP && addr_eq(&o->src, &scanner));
+	CHECK(o && o->probes_at_open == 5);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+}
+
+/* nmap -6 -sn on a LAN: neighbour solicitations to many solicited-node groups are an
+ * ICMPv6 sweep; duplicate address detection (from ::) is nobody's probe. */
+static void test_nd_sweep(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	uint8_t a6[16] = {0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	uint8_t unspec[16] = {0};
+	struct sw_addr scanner, none;
+	addr_from_v6(&scanner, a6);
+	addr_from_v6(&none, unspec);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < 40; i++) {
+			uint8_t g[16] = {0xff, 2, 0, 0, 0,    0, 0, 0,
+			                 0,    0, 0, 1, 0xff, 0, 0, (uint8_t)(i + 2)};
+			struct sw_packet p = {0};
+			p.l3 = PKT_L3_IPV6;
+			p.proto = 58;
+			p.flags = PKT_F_HAS_L4;
+			p.icmp_type = 135;
+			p.src = pass == 0 ? none : scanner;
+			addr_from_v6(&p.dst, g);
+			feed(&h, &p, 1000);
+		}
+		if (pass == 0)
+			CHECK_EQ_U(nrec, 0);
+	}
+	teardown(&h);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_ICMP_SWEEP && addr_eq(&o->src, &scanner));
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+}
+
 int main(void)
 {
 	test_syn_scan();
@@ -333,5 +411,7 @@ int main(void)
 	test_icmp();
 	test_rst_flood_and_allow();
 	test_window_reset();
+	test_arp();
+	test_nd_sweep();
 	CHECK_DONE();
 }
