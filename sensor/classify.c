@@ -39,7 +39,6 @@ struct flow {
 	uint8_t data;    /* payload seen on an established flow */
 	uint8_t fin;     /* FIN seen */
 	uint16_t port;   /* the probed port (event port) */
-	uint32_t fp;
 };
 
 /*
@@ -139,7 +138,7 @@ static inline bool from_initiator(const struct flow *f, bool sender_lo)
 
 static void emit(struct classify *c, uint8_t type, uint8_t pclass, uint8_t outcome, bool crafted,
                  bool repeat, uint8_t proto, uint16_t port, const struct sw_addr *src,
-                 const struct sw_addr *dst, uint32_t fp, const struct sw_packet *pkt)
+                 const struct sw_addr *dst, const struct sw_packet *pkt)
 {
 	struct sw_event ev = {
 	    .type = type,
@@ -152,7 +151,6 @@ static void emit(struct classify *c, uint8_t type, uint8_t pclass, uint8_t outco
 	    .ts_us = c->now,
 	    .src = *src,
 	    .dst = *dst,
-	    .fp = fp,
 	    .pkt = pkt,
 	};
 	if (type == EV_PROBE)
@@ -175,7 +173,7 @@ static void emit_outcome(struct classify *c, const struct flow *f, uint8_t outco
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
 	emit(c, EV_OUTCOME, f->pclass, outcome, f->crafted, false,
-	     f->key.kind == FK_ARP ? 0 : f->key.proto, f->port, &prober, &target, f->fp, pkt);
+	     f->key.kind == FK_ARP ? 0 : f->key.proto, f->port, &prober, &target, pkt);
 }
 
 static struct flow *new_probe_flow(struct classify *c, const struct flow_key *k, uint64_t h,
@@ -285,14 +283,14 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 		    (f->state == FS_SYN_SENT || f->state == FS_SYNACK)) {
 			/* retransmission: a probe packet, not a new target */
 			emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport, &p->src,
-			     &p->dst, 0, p);
+			     &p->dst, p);
 			return;
 		}
 		if (f) /* port reuse after the old flow ended, or a simultaneous open */
 			htab_remove(c->flows, f);
 		f = new_probe_flow(c, &k, h, sender_lo, FS_SYN_SENT, PC_TCP_SYN, crafted, p->dport);
 		emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, false, 6, p->dport, &p->src,
-		     &p->dst, 0, p);
+		     &p->dst, p);
 		return;
 	}
 	if (f) {
@@ -371,7 +369,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	if (rst) {
 		/* answers nothing we saw: RST flood, or backscatter of spoofed traffic */
 		emit(c, EV_PROBE, PC_TCP_RST, OUT_NONE, true, false, 6, p->dport, &p->src, &p->dst,
-		     0, p);
+		     p);
 		return;
 	}
 	if (syn) /* SYN-ACK with no SYN: backscatter or a capture that began mid-handshake */
@@ -389,7 +387,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	uint8_t pc = stealth_class(fl);
 	bool crafted = (pc == PC_TCP_ACK || pc == PC_TCP_MAIMON) ? stealth_crafted(p) : true;
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pc, crafted, p->dport);
-	emit(c, EV_PROBE, pc, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, 0, p);
+	emit(c, EV_PROBE, pc, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, p);
 }
 
 static void classify_udp(struct classify *c, const struct sw_packet *p)
@@ -403,7 +401,7 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		if (f->state == FS_PROBE) {
 			if (init) {
 				emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0, true, 17,
-				     p->dport, &p->src, &p->dst, 0, p);
+				     p->dport, &p->src, &p->dst, p);
 			} else {
 				emit_outcome(c, f, OUT_SUCCESS, p);
 				set_state(c, f, FS_ANSWERED);
@@ -425,7 +423,7 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	 * without a protocol-specific payload; clients always say something. */
 	bool crafted = p->payload_len == 0;
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_UDP, crafted, p->dport);
-	emit(c, EV_PROBE, PC_UDP, OUT_NONE, crafted, false, 17, p->dport, &p->src, &p->dst, 0, p);
+	emit(c, EV_PROBE, PC_UDP, OUT_NONE, crafted, false, 17, p->dport, &p->src, &p->dst, p);
 }
 
 /* An ICMP/ICMPv6 error: the outcome of the probe it quotes (RFC 792, RFC 4443 section 3). */
@@ -472,12 +470,12 @@ static void classify_nd_solicit(struct classify *c, const struct sw_packet *p)
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (f) {
 		if (f->state == FS_PROBE)
-			emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 58, 0, &p->src, &p->dst, 0,
+			emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 58, 0, &p->src, &p->dst,
 			     p);
 		return;
 	}
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
-	emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 58, 0, &p->src, &p->dst, 0, p);
+	emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 58, 0, &p->src, &p->dst, p);
 }
 
 static void classify_icmp(struct classify *c, const struct sw_packet *p)
@@ -533,14 +531,14 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		if (f) {
 			if (f->state == FS_PROBE)
 				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt,
-				     &p->src, &p->dst, 0, p);
+				     &p->src, &p->dst, p);
 			else
 				htab_touch(c->flows, f, L_ACTIVE, c->now);
 			return;
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
 		emit(c, EV_PROBE, pclass, OUT_NONE, crafted, false, p->proto, kt, &p->src, &p->dst,
-		     0, p);
+		     p);
 		return;
 	}
 	if (f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
@@ -596,14 +594,14 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 		if (f) {
 			if (f->state == FS_PROBE && from_initiator(f, sender_lo))
 				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src,
-				     &p->dst, 0, p);
+				     &p->dst, p);
 			else
 				htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
 				           c->now);
 			return;
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
-		emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 0, 0, &p->src, &p->dst, 0, p);
+		emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 0, 0, &p->src, &p->dst, p);
 	} else if (p->arp_op == 2 && f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
 		emit_outcome(c, f, OUT_SUCCESS, p);
 		set_state(c, f, FS_ANSWERED);
@@ -630,7 +628,7 @@ static void classify_other_proto(struct classify *c, const struct sw_packet *p)
 		return; /* OSPF, VRRP, PIM, IGMP talk to groups */
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->payload_len < 8, p->proto);
 	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->payload_len < 8, false, p->proto, p->proto,
-	     &p->src, &p->dst, 0, p);
+	     &p->src, &p->dst, p);
 }
 
 void classify_packet(struct classify *c, const struct sw_packet *p)

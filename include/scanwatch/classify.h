@@ -59,7 +59,6 @@ struct sw_event {
 	uint16_t port;
 	uint64_t ts_us;
 	struct sw_addr src, dst;
-	uint32_t fp; /* attribute.c fingerprint bits of the probe (see attribute.h) */
 	const struct sw_packet *pkt;
 };
 
