@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/track.h"
@@ -79,6 +80,13 @@ struct detect_engine {
 	void *ctx;
 	uint16_t by_class[PC__COUNT][DETECT_MAX_RULES];
 	uint16_t nby_class[PC__COUNT];
+	bool src_rules[PC__COUNT]; /* the class has source-grouped rules */
+	/* Sources held back from per-rule state (admit.h): NULL when a rule of the set
+	 * could cross on one service's events, so none may be held. */
+	struct admit *admit;
+	struct admit *admit_pool; /* allocated once, with the table's budget */
+	uint64_t admit_keep;      /* the longest a source-grouped rule keeps an entry */
+	struct admit_held held;   /* a released record, during its replay */
 	uint64_t seq;
 	uint64_t now;
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
@@ -122,14 +130,32 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 	if (!tab)
 		return -1;
 	memset(d->nby_class, 0, sizeof d->nby_class);
+	memset(d->src_rules, 0, sizeof d->src_rules);
+	bool can_hold = d->admit_pool != NULL;
+	uint64_t keep_max = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct sw_rule *r = &rs->rules[i];
 		if (!r->enabled || !r->detector)
 			continue;
 		for (unsigned c = 0; c < PC__COUNT; c++)
-			if (r->detector->classes & (1u << c))
+			if (r->detector->classes & (1u << c)) {
 				d->by_class[c][d->nby_class[c]++] = (uint16_t)i;
+				if (r->group_by != GROUP_DST)
+					d->src_rules[c] = true;
+			}
+		if (r->group_by == GROUP_DST)
+			continue;
+		/* holding a source back is exact only if no rule could open on what is held */
+		if (r->detector->one_service ? r->detector->one_service(r) : r->threshold <= 1)
+			can_hold = false;
+		uint64_t keep = r->window_us > r->idle_us ? r->window_us : r->idle_us;
+		if (keep > keep_max)
+			keep_max = keep;
 	}
+	if (d->admit_pool)
+		admit_clear(d->admit_pool);
+	d->admit = can_hold ? d->admit_pool : NULL;
+	d->admit_keep = keep_max;
 	d->tab = tab;
 	d->rs = rs;
 	return 0;
@@ -142,10 +168,15 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	if (!d)
 		return NULL;
 	memcpy(d->key, key, 16);
-	d->max_entries = max_entries;
+	/* A quarter of the budget holds sources back (admit.h): at about a third of a
+	 * tracking entry's size each, that is as many held sources as tracked ones. */
+	size_t held = max_entries / 4 * sizeof(struct track_entry) / admit_record_size();
+	d->max_entries = max_entries - max_entries / 4;
 	d->emit = emit;
 	d->ctx = ctx;
-	if (build(d, rs) < 0) {
+	d->admit_pool = admit_create(held, key);
+	if (!d->admit_pool || build(d, rs) < 0) {
+		admit_destroy(d->admit_pool);
 		free(d);
 		return NULL;
 	}
@@ -157,6 +188,7 @@ void detect_destroy(struct detect_engine *d)
 	if (!d)
 		return;
 	htab_destroy(d->tab);
+	admit_destroy(d->admit_pool);
 	free(d);
 }
 
@@ -164,6 +196,10 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 {
 	*out = d->st;
 	htab_get_stats(d->tab, &out->entries);
+	admit_get_stats(d->admit_pool, &out->held);
+	out->entries.evict_full += out->held.evict_full;
+	out->entries.evict_chain += out->held.evict_chain;
+	out->entries.expired += out->held.expired;
 }
 
 static void make_key(struct track_key *k, const struct sw_rule *r, const struct sw_addr *src,
@@ -443,24 +479,22 @@ static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struc
 	d->emit(d->ctx, &d->rec);
 }
 
-void detect_event(struct detect_engine *d, const struct sw_event *ev)
+/* Which rules a pass over an event runs. */
+enum { RUN_SRC = 1, RUN_DST = 2, RUN_ALL = 3 };
+
+static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsigned run,
+                      bool allowed)
 {
 	const struct sw_ruleset *rs = d->rs;
-	d->st.events++;
-	if (ev->ts_us > d->now)
-		d->now = ev->ts_us;
-	if (rs->nhome && !addr_cidr_list_contains(rs->home_net, rs->nhome, &ev->dst))
-		return;
 	uint16_t n = d->nby_class[ev->pclass];
 	bool probe = ev->type == EV_PROBE;
-	/* Target-grouped rules never see allow-listed sources: their records name no one
-	 * source to suppress later. Source-grouped ones check at opening time. */
-	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
 	uint64_t base[3];
 	bool have_base[3] = {false, false, false};
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sw_rule *r = &rs->rules[d->by_class[ev->pclass][i]];
 		const struct detector *det = r->detector;
+		if (!(run & (r->group_by == GROUP_DST ? RUN_DST : RUN_SRC)))
+			continue;
 		if (probe ? (det->wants && !det->wants(ev)) : !det->outcomes)
 			continue;
 		if (r->group_by == GROUP_DST &&
@@ -515,6 +549,119 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	}
 }
 
+static inline uint64_t rule_keep(const struct sw_rule *r)
+{
+	return r->window_us > r->idle_us ? r->window_us : r->idle_us;
+}
+
+/*
+ * The source-grouped entries ev's source has for ev's class (and target, for
+ * (source, target) grouping). With expire_at set, entries with nothing open
+ * that detect_advance would have removed by then are removed instead (used
+ * while replaying held events, whose entries are made after the fact).
+ */
+static bool has_src_entries(struct detect_engine *d, const struct sw_event *ev, uint64_t base,
+                            bool expire, uint64_t expire_at)
+{
+	bool found = false;
+	uint64_t pair = 0;
+	bool have_pair = false;
+	for (uint16_t i = 0; i < d->nby_class[ev->pclass]; i++) {
+		const struct sw_rule *r = &d->rs->rules[d->by_class[ev->pclass][i]];
+		if (r->group_by == GROUP_DST)
+			continue;
+		uint64_t b = base;
+		if (r->group_by == GROUP_SRC_DST) {
+			if (!have_pair) {
+				pair = base_hash(d, GROUP_SRC_DST, ev);
+				have_pair = true;
+			}
+			b = pair;
+		}
+		struct track_key k;
+		make_key(&k, r, &ev->src, &ev->dst);
+		struct track_entry *e = htab_find(d->tab, &k, rule_hash(b, r->index));
+		if (!e)
+			continue;
+		if (expire && !e->det_seq && e->node.ts + rule_keep(r) <= expire_at) {
+			htab_count_expired(d->tab);
+			htab_remove(d->tab, e);
+			continue;
+		}
+		found = true;
+		if (!expire)
+			break;
+	}
+	return found;
+}
+
+/* The held events of a released source, into its source-grouped rules, as they
+ * would have been processed when they arrived. */
+static void replay_held(struct detect_engine *d, uint64_t base, bool allowed)
+{
+	const struct admit_held *hd = &d->held;
+	struct sw_event rev;
+	struct sw_packet rpkt;
+	d->st.released++;
+	size_t n = admit_count(hd);
+	for (size_t i = 0; i < n; i++) {
+		admit_replay(hd, i, &rev, &rpkt);
+		if (i > 0)
+			has_src_entries(d, &rev, base, true, rev.ts_us);
+		run_rules(d, &rev, RUN_SRC, allowed);
+	}
+	/* and what detect_advance would have expired by now */
+	has_src_entries(d, &rev, base, true, d->now);
+}
+
+/*
+ * Holding sources back (admit.h): true when ev was held and the source-grouped
+ * rules must not see it now. A held source's other events release it first.
+ */
+static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool allowed)
+{
+	uint64_t base = hash_siphash13(d->key, &ev->src, sizeof ev->src);
+	uint64_t h = rule_hash(base, DETECT_MAX_RULES);
+	switch (admit_offer(d->admit, ev, h, &d->held)) {
+	case ADMIT_HELD:
+		if (ev->ts_us + d->admit_keep < d->next_due)
+			d->next_due = ev->ts_us + d->admit_keep;
+		return true;
+	case ADMIT_RELEASED:
+		replay_held(d, base, allowed);
+		return false;
+	case ADMIT_NONE:
+	default:
+		break;
+	}
+	/* only a first probe opens a record, and only for a source no rule of the class
+	 * tracks yet: a tracked source's events go to its entries as they come */
+	if (ev->type != EV_PROBE || has_src_entries(d, ev, base, false, 0))
+		return false;
+	if (!admit_hold(d->admit, ev, h))
+		return false;
+	if (ev->ts_us + d->admit_keep < d->next_due)
+		d->next_due = ev->ts_us + d->admit_keep;
+	return true;
+}
+
+void detect_event(struct detect_engine *d, const struct sw_event *ev)
+{
+	const struct sw_ruleset *rs = d->rs;
+	d->st.events++;
+	if (ev->ts_us > d->now)
+		d->now = ev->ts_us;
+	if (rs->nhome && !addr_cidr_list_contains(rs->home_net, rs->nhome, &ev->dst))
+		return;
+	/* Target-grouped rules never see allow-listed sources: their records name no one
+	 * source to suppress later. Source-grouped ones check at opening time. */
+	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
+	unsigned run = RUN_ALL;
+	if (d->admit && d->src_rules[ev->pclass] && hold_back(d, ev, allowed))
+		run = RUN_DST;
+	run_rules(d, ev, run, allowed);
+}
+
 static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
                         uint64_t closed_at)
 {
@@ -551,6 +698,11 @@ void detect_advance(struct detect_engine *d, uint64_t now)
 				htab_remove(d->tab, e);
 			}
 		}
+	}
+	if (d->admit) {
+		uint64_t due = admit_expire(d->admit, d->now, d->admit_keep);
+		if (due < next)
+			next = due;
 	}
 	d->next_due = next;
 }

@@ -37,6 +37,13 @@ static enum sw_kind synflood_kind(const struct sw_rule *r, const struct track_en
 	return KIND_SYN_FLOOD;
 }
 
+/* Every packet scores: a source hammering one service can cross alone. */
+static bool synflood_one_service(const struct sw_rule *r)
+{
+	(void)r;
+	return true;
+}
+
 const struct detector detect_syn_flood = {
     .name = "syn_flood",
     .summary = "SYN floods, keyed by target (spoofed sources make one detection)",
@@ -46,4 +53,5 @@ const struct detector detect_syn_flood = {
     .on_event = synflood_event,
     .crossed = synflood_crossed,
     .kind = synflood_kind,
+    .one_service = synflood_one_service,
 };

@@ -87,6 +87,14 @@ static void trw_describe(const struct sw_rule *r, const struct track_entry *e, c
 	snprintf(buf, len, "sequential test: log-likelihood ratio %.2f", e->llr);
 }
 
+/* One service is one (target, port) pair: one step of the walk, which crosses only
+ * when a single failure's step reaches ln(beta/alpha). */
+static bool trw_one_service(const struct sw_rule *r)
+{
+	double t0 = r->params[P_THETA0], t1 = r->params[P_THETA1];
+	return log((1.0 - t1) / (1.0 - t0)) >= log(r->params[P_BETA] / r->params[P_ALPHA]);
+}
+
 const struct detector detect_trw = {
     .name = "trw",
     .summary =
@@ -100,4 +108,5 @@ const struct detector detect_trw = {
     .on_event = trw_event,
     .kind = trw_kind,
     .describe = trw_describe,
+    .one_service = trw_one_service,
 };

@@ -43,6 +43,14 @@ struct track_entry; /* track.h */
  *  absorbs        a target-grouped detector whose open detection speaks for
  *                 its sources: their per-source detections on that target
  *                 are not opened (decoys are one scan, not N).
+ *  one_service    optional, for source-grouped rules: true when a source's
+ *                 events about one service (one target, port and probe
+ *                 class, one packet shape, at most 1 + ADMIT_LATER of them)
+ *                 could cross the rule's threshold. NULL means the score
+ *                 counts distinct targets or (target, port) pairs, so it
+ *                 stays at 1 or below and crossing needs threshold <= 1.
+ *                 When no rule of the set can, the engine holds such
+ *                 sources back from per-rule state (admit.h).
  */
 struct detector {
 	const char *name;
@@ -60,6 +68,7 @@ struct detector {
 	enum sw_kind (*kind)(const struct sw_rule *r, const struct track_entry *e);
 	void (*describe)(const struct sw_rule *r, const struct track_entry *e, char *buf,
 	                 size_t len);
+	bool (*one_service)(const struct sw_rule *r);
 };
 
 /*
@@ -88,7 +97,10 @@ struct detect_stats {
 	uint64_t shadowed;     /* thresholds crossed while another rule already reported the scan */
 	uint64_t suppressed;   /* thresholds crossed by allow-listed or suppressed sources */
 	uint64_t evicted_open; /* open detections closed early because their entry was evicted */
+	/* tracking entries; its eviction and expiry counts include the held sources' */
 	struct htab_stats entries;
+	struct htab_stats held; /* sources held back from per-rule state (admit.h) */
+	uint64_t released;      /* held sources whose events were replayed into the rules */
 };
 
 /*

@@ -1,0 +1,87 @@
+/* admit.h — the waiting room: sources held back from per-rule tracking until they could matter. */
+#ifndef SCANWATCH_ADMIT_H
+#define SCANWATCH_ADMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanwatch/classify.h"
+#include "scanwatch/hash.h"
+#include "scanwatch/packet.h"
+
+/*
+ * Most sources a sensor sees never probe a second service: a flood's forged
+ * addresses, a client reconnecting to the one server it uses. Giving each of
+ * them an entry in every source-grouped rule's table (about a kilobyte a rule)
+ * is what made a million-source flood cost gigabytes and cache misses. The
+ * detection engine instead holds a source's events here, one compact record
+ * per source, for as long as they are all about one service (one target, one
+ * port, one probe class) and one packet shape: no source-grouped rule can
+ * cross its threshold on such events (detect.c checks that of the rule set),
+ * so holding them changes no detection. The first event that is about
+ * anything else releases the record: the engine replays the held events, in
+ * order and with their own times and packets, into the rules, exactly as if
+ * they had been processed when they arrived, and then processes the new one.
+ *
+ * The record keeps the first probe's decoded packet whole, and for each later
+ * event only what differs between probes of one shape (times, source port,
+ * IP ID, TTL, sequence numbers, TCP timestamp, flow label), so a replayed
+ * packet is byte for byte the packet the rules would have seen.
+ */
+
+/* Events held after the first probe; one more releases the record (a source
+ * that keeps at one service that long is tracked like any other). */
+#define ADMIT_LATER 4
+
+struct admit_item {
+	uint64_t ts_us;     /* event time */
+	uint64_t pkt_ts_us; /* its packet's capture time */
+	uint32_t tcp_seq, tcp_ack, ts_val, flow_label;
+	uint16_t sport, ip_id;
+	uint8_t ttl;
+	uint8_t type, outcome; /* enum ev_type, enum ev_outcome */
+	uint8_t crafted : 1, repeat : 1, has_pkt : 1;
+};
+
+/* A released record: the held events, for replay. */
+struct admit_held {
+	struct sw_event first; /* the first probe; pkt not set (see admit_replay) */
+	struct sw_packet pkt;  /* its packet, with the per-probe fields (admit_item) zeroed */
+	uint8_t n;             /* items used: item[0] is the first probe */
+	struct admit_item item[1 + ADMIT_LATER];
+};
+
+struct admit;
+
+/* At most max_records held sources (oldest recycled first); NULL on allocation failure. */
+struct admit *admit_create(size_t max_records, const uint8_t key[16]);
+void admit_destroy(struct admit *a);
+/* Bytes one held source costs (record plus bucket share), for dividing a memory budget. */
+size_t admit_record_size(void);
+
+enum admit_verdict {
+	ADMIT_NONE = 0, /* no record for this source */
+	ADMIT_HELD,     /* the event joined the source's record: nothing else to do */
+	ADMIT_RELEASED, /* the record was taken into *out: replay it, then process the event */
+};
+
+/* Offers an event of a source (h: the source's keyed hash) to its record, if any. */
+enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint64_t h,
+                               struct admit_held *out);
+/* Opens a record with a first probe; false when the probe cannot be held (no packet
+ * copy is possible), in which case the caller processes it. */
+bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h);
+/* Event i of a released record (0: the first probe): fills *ev and, when the event
+ * had a packet, *pkt (ev->pkt then points at it). */
+size_t admit_count(const struct admit_held *hd);
+void admit_replay(const struct admit_held *hd, size_t i, struct sw_event *ev,
+                  struct sw_packet *pkt);
+/* Forgets records whose last event is older than now - keep_us (their events could
+ * no longer be in any rule's state). Returns when the next one is due (UINT64_MAX: none). */
+uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us);
+/* Drops every record (rules replaced). */
+void admit_clear(struct admit *a);
+void admit_get_stats(const struct admit *a, struct htab_stats *out);
+
+#endif
