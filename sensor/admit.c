@@ -6,18 +6,27 @@
 
 struct admit_rec {
 	struct htab_node node;
-	struct sw_addr src; /* the key */
+	struct sw_addr key; /* the source */
 	struct admit_held h;
 };
 
 struct admit {
 	struct htab *tab;
+	size_t held; /* records in the table: an empty table costs no lookup */
 };
 
 size_t admit_record_size(void)
 {
 	/* the bucket array holds one uint32_t per entry, rounded up to a power of two */
 	return sizeof(struct admit_rec) + 2 * sizeof(uint32_t);
+}
+
+/* A full table recycles its oldest record on insert. */
+static void on_evict(void *ctx, void *entry)
+{
+	(void)entry;
+	struct admit *a = ctx;
+	a->held--;
 }
 
 struct admit *admit_create(size_t max_records, const uint8_t key[16])
@@ -27,8 +36,8 @@ struct admit *admit_create(size_t max_records, const uint8_t key[16])
 		return NULL;
 	if (max_records < 16)
 		max_records = 16;
-	a->tab = htab_create(sizeof(struct admit_rec), offsetof(struct admit_rec, src),
-	                     sizeof(struct sw_addr), max_records, 1, key, NULL, NULL);
+	a->tab = htab_create(sizeof(struct admit_rec), offsetof(struct admit_rec, key),
+	                     sizeof(struct sw_addr), max_records, 1, key, on_evict, a);
 	if (!a->tab) {
 		free(a);
 		return NULL;
@@ -44,101 +53,123 @@ void admit_destroy(struct admit *a)
 	free(a);
 }
 
-/* The fields that differ between probes of one shape, taken out of the packet: what is
- * left is compared as the shape, and put back on replay. */
-static void take_item(struct admit_item *it, const struct sw_event *ev)
+_Static_assert(offsetof(struct sw_packet, quoted) < offsetof(struct sw_packet, frag_data) &&
+                   offsetof(struct sw_packet, frag_data) < offsetof(struct sw_packet, frag_len),
+               "admit.c stores a packet as the bytes around its quote and fragment pointer");
+
+enum {
+	B_LABEL = 0xfffff, /* IPv6 flow labels are 20 bits (RFC 8200) */
+	B_TYPE = 1u << 20,
+	B_OUTCOME_SHIFT = 21, /* 3 bits */
+	B_CRAFTED = 1u << 24,
+	B_REPEAT = 1u << 25,
+	B_PKT = 1u << 26,
+};
+
+/* The fields that differ between probes of one shape, taken out of an event: false when
+ * they do not fit an item (times too far apart), so the event cannot be held. */
+static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t ts0)
 {
 	memset(it, 0, sizeof *it);
-	it->ts_us = ev->ts_us;
-	it->type = ev->type;
-	it->outcome = ev->outcome;
-	it->crafted = ev->crafted ? 1 : 0;
-	it->repeat = ev->repeat ? 1 : 0;
+	if (ev->ts_us < ts0 || ev->ts_us - ts0 > UINT32_MAX || ev->outcome > 7 ||
+	    (ev->pkt && ev->pkt->flow_label > B_LABEL))
+		return false;
+	it->dts = (uint32_t)(ev->ts_us - ts0);
+	it->bits = (ev->type ? B_TYPE : 0) | (uint32_t)ev->outcome << B_OUTCOME_SHIFT |
+	           (ev->crafted ? B_CRAFTED : 0) | (ev->repeat ? B_REPEAT : 0);
 	const struct sw_packet *p = ev->pkt;
 	if (!p)
-		return;
-	it->has_pkt = 1;
-	it->pkt_ts_us = p->ts_us;
+		return true;
+	int64_t dpkt = (int64_t)p->ts_us - (int64_t)ev->ts_us;
+	if (dpkt < INT32_MIN || dpkt > INT32_MAX)
+		return false;
+	it->dpkt = (int32_t)dpkt;
+	it->bits |= B_PKT | p->flow_label;
 	it->tcp_seq = p->tcp_seq;
 	it->tcp_ack = p->tcp_ack;
 	it->ts_val = p->tcp_opts.ts_val;
-	it->flow_label = p->flow_label;
 	it->sport = p->sport;
 	it->ip_id = p->ip_id;
 	it->ttl = p->ttl;
+	return true;
 }
 
-static void normalise(struct sw_packet *p)
+/* The packet without its per-probe fields, quote and fragment pointer, as head and
+ * tail bytes; false when it carries a quote (an ICMP error is no probe to hold). */
+static bool shape_of(const struct sw_packet *in, uint8_t *head, uint8_t *tail)
 {
-	p->ts_us = 0;
-	p->tcp_seq = p->tcp_ack = 0;
-	p->tcp_opts.ts_val = 0;
-	p->flow_label = 0;
-	p->sport = 0;
-	p->ip_id = 0;
-	p->ttl = 0;
-	p->frag_data = NULL; /* points into the capture buffer; no detector reads it */
-}
-
-static void restore(struct sw_packet *p, const struct admit_item *it)
-{
-	p->ts_us = it->pkt_ts_us;
-	p->tcp_seq = it->tcp_seq;
-	p->tcp_ack = it->tcp_ack;
-	p->tcp_opts.ts_val = it->ts_val;
-	p->flow_label = it->flow_label;
-	p->sport = it->sport;
-	p->ip_id = it->ip_id;
-	p->ttl = it->ttl;
+	if (in->flags & PKT_F_QUOTED)
+		return false;
+	struct sw_packet p = *in;
+	p.ts_us = 0;
+	p.tcp_seq = p.tcp_ack = 0;
+	p.tcp_opts.ts_val = 0;
+	p.flow_label = 0;
+	p.sport = 0;
+	p.ip_id = 0;
+	p.ttl = 0;
+	memcpy(head, &p, offsetof(struct sw_packet, quoted));
+	memcpy(tail, (const uint8_t *)&p + offsetof(struct sw_packet, frag_len),
+	       sizeof p - offsetof(struct sw_packet, frag_len));
+	return true;
 }
 
 /* Same service: the fields every detector keys on. */
-static bool same_service(const struct sw_event *a, const struct sw_event *b)
+static bool same_service(const struct admit_held *h, const struct sw_event *ev)
 {
-	return a->pclass == b->pclass && a->proto == b->proto && a->port == b->port &&
-	       addr_eq(&a->dst, &b->dst);
+	return h->pclass == ev->pclass && h->proto == ev->proto && h->port == ev->port &&
+	       addr_eq(&h->dst, &ev->dst);
 }
 
 enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint64_t h,
                                struct admit_held *out)
 {
-	struct htab_stats st;
-	htab_get_stats(a->tab, &st);
-	if (st.used == 0)
+	if (a->held == 0)
 		return ADMIT_NONE;
 	struct admit_rec *r = htab_find(a->tab, &ev->src, h);
 	if (!r)
 		return ADMIT_NONE;
-	bool hold = r->h.n < 1 + ADMIT_LATER && same_service(&r->h.first, ev);
+	struct admit_held *hd = &r->h;
+	bool hold = hd->n < 1 + ADMIT_LATER && same_service(hd, ev);
 	if (hold && ev->type == EV_PROBE) {
 		/* one shape: the packet equals the first once the per-probe fields are out */
-		struct sw_packet p = *ev->pkt;
-		normalise(&p);
-		hold = memcmp(&p, &r->h.pkt, sizeof p) == 0;
+		uint8_t head[sizeof hd->head], tail[sizeof hd->tail];
+		hold = ev->pkt && shape_of(ev->pkt, head, tail) &&
+		       memcmp(head, hd->head, sizeof head) == 0 &&
+		       memcmp(tail, hd->tail, sizeof tail) == 0;
 	} else if (hold) {
 		hold = ev->pkt == NULL; /* a reply is a conversation: the rules must see it */
 	}
-	if (hold) {
-		take_item(&r->h.item[r->h.n++], ev);
+	if (hold && take_item(&hd->item[hd->n], ev, hd->ts0)) {
+		hd->n++;
 		htab_touch(a->tab, r, 0, ev->ts_us);
 		return ADMIT_HELD;
 	}
-	*out = r->h;
+	*out = *hd;
 	htab_remove(a->tab, r);
+	a->held--;
 	return ADMIT_RELEASED;
 }
 
 bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 {
-	if (ev->type != EV_PROBE || !ev->pkt)
+	struct admit_held hd;
+	if (ev->type != EV_PROBE || !ev->pkt || !shape_of(ev->pkt, hd.head, hd.tail) ||
+	    !take_item(&hd.item[0], ev, ev->ts_us))
 		return false;
 	struct admit_rec *r = htab_insert(a->tab, &ev->src, h, 0, ev->ts_us);
-	r->h.first = *ev;
-	r->h.first.pkt = NULL;
-	r->h.pkt = *ev->pkt;
-	normalise(&r->h.pkt);
-	take_item(&r->h.item[0], ev);
-	r->h.n = 1;
+	a->held++;
+	struct admit_held *d = &r->h;
+	d->src = ev->src;
+	d->dst = ev->dst;
+	d->ts0 = ev->ts_us;
+	d->port = ev->port;
+	d->pclass = ev->pclass;
+	d->proto = ev->proto;
+	memcpy(d->head, hd.head, sizeof d->head);
+	memcpy(d->tail, hd.tail, sizeof d->tail);
+	d->item[0] = hd.item[0];
+	d->n = 1;
 	return true;
 }
 
@@ -150,18 +181,32 @@ size_t admit_count(const struct admit_held *hd)
 void admit_replay(const struct admit_held *hd, size_t i, struct sw_event *ev, struct sw_packet *pkt)
 {
 	const struct admit_item *it = &hd->item[i];
-	*ev = hd->first;
-	ev->ts_us = it->ts_us;
-	ev->type = it->type;
-	ev->outcome = it->outcome;
-	ev->crafted = it->crafted;
-	ev->repeat = it->repeat;
+	memset(ev, 0, sizeof *ev);
+	ev->type = (it->bits & B_TYPE) ? EV_OUTCOME : EV_PROBE;
+	ev->pclass = hd->pclass;
+	ev->outcome = (uint8_t)((it->bits >> B_OUTCOME_SHIFT) & 7);
+	ev->crafted = (it->bits & B_CRAFTED) ? 1 : 0;
+	ev->repeat = (it->bits & B_REPEAT) ? 1 : 0;
+	ev->proto = hd->proto;
+	ev->port = hd->port;
+	ev->ts_us = hd->ts0 + it->dts;
+	ev->src = hd->src;
+	ev->dst = hd->dst;
 	ev->pkt = NULL;
-	if (it->has_pkt) {
-		*pkt = hd->pkt;
-		restore(pkt, it);
-		ev->pkt = pkt;
-	}
+	if (!(it->bits & B_PKT))
+		return;
+	memset(pkt, 0, sizeof *pkt);
+	memcpy(pkt, hd->head, sizeof hd->head);
+	memcpy((uint8_t *)pkt + offsetof(struct sw_packet, frag_len), hd->tail, sizeof hd->tail);
+	pkt->ts_us = (uint64_t)((int64_t)ev->ts_us + it->dpkt);
+	pkt->tcp_seq = it->tcp_seq;
+	pkt->tcp_ack = it->tcp_ack;
+	pkt->tcp_opts.ts_val = it->ts_val;
+	pkt->flow_label = it->bits & B_LABEL;
+	pkt->sport = it->sport;
+	pkt->ip_id = it->ip_id;
+	pkt->ttl = it->ttl;
+	ev->pkt = pkt;
 }
 
 uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us)
@@ -173,6 +218,7 @@ uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us)
 			return due;
 		htab_count_expired(a->tab);
 		htab_remove(a->tab, n);
+		a->held--;
 	}
 	return UINT64_MAX;
 }
@@ -182,6 +228,7 @@ void admit_clear(struct admit *a)
 	struct htab_node *n;
 	while ((n = htab_oldest(a->tab, 0)))
 		htab_remove(a->tab, n);
+	a->held = 0;
 }
 
 void admit_get_stats(const struct admit *a, struct htab_stats *out)

@@ -80,12 +80,15 @@ struct detect_engine {
 	void *ctx;
 	uint16_t by_class[PC__COUNT][DETECT_MAX_RULES];
 	uint16_t nby_class[PC__COUNT];
-	bool src_rules[PC__COUNT]; /* the class has source-grouped rules */
+	bool src_rules[PC__COUNT];     /* the class has source-grouped rules */
+	uint16_t first_src[PC__COUNT]; /* and the first of them */
 	/* Sources held back from per-rule state (admit.h): NULL when a rule of the set
 	 * could cross on one service's events, so none may be held. */
 	struct admit *admit;
 	struct admit *admit_pool; /* allocated once, with the table's budget */
 	uint64_t admit_keep;      /* the longest a source-grouped rule keeps an entry */
+	uint64_t evictions;       /* entries recycled so far: a pointer held across inserts
+	                           * is good only while this stays the same */
 	struct admit_held held;   /* a released record, during its replay */
 	uint64_t seq;
 	uint64_t now;
@@ -106,6 +109,7 @@ static void entry_evicted(void *ctx, void *entry)
 {
 	struct detect_engine *d = ctx;
 	struct track_entry *e = entry;
+	d->evictions++;
 	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules)
 		return;
 	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
@@ -140,8 +144,10 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 		for (unsigned c = 0; c < PC__COUNT; c++)
 			if (r->detector->classes & (1u << c)) {
 				d->by_class[c][d->nby_class[c]++] = (uint16_t)i;
-				if (r->group_by != GROUP_DST)
+				if (r->group_by != GROUP_DST && !d->src_rules[c]) {
 					d->src_rules[c] = true;
+					d->first_src[c] = (uint16_t)i;
+				}
 			}
 		if (r->group_by == GROUP_DST)
 			continue;
@@ -168,10 +174,12 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	if (!d)
 		return NULL;
 	memcpy(d->key, key, 16);
-	/* A quarter of the budget holds sources back (admit.h): at about a third of a
-	 * tracking entry's size each, that is as many held sources as tracked ones. */
-	size_t held = max_entries / 4 * sizeof(struct track_entry) / admit_record_size();
-	d->max_entries = max_entries - max_entries / 4;
+	/* Half the budget holds sources back (admit.h). Under a flood of forged
+	 * addresses nearly every source is one to hold, and a held source costs under
+	 * half a tracking entry; the other half still tracks as many sources as there
+	 * are scanners on any network. */
+	size_t held = max_entries / 2 * sizeof(struct track_entry) / admit_record_size();
+	d->max_entries = max_entries - max_entries / 2;
 	d->emit = emit;
 	d->ctx = ctx;
 	d->admit_pool = admit_create(held, key);
@@ -202,19 +210,23 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 	out->entries.expired += out->held.expired;
 }
 
-static void make_key(struct track_key *k, const struct sw_rule *r, const struct sw_addr *src,
-                     const struct sw_addr *dst)
+static inline void make_key(struct track_key *k, const struct sw_rule *r, const struct sw_addr *src,
+                            const struct sw_addr *dst)
 {
-	memset(k, 0, sizeof *k);
+	static const struct sw_addr none;
 	k->rule = r->index;
+	k->zero = 0;
 	switch (r->group_by) {
 	case GROUP_SRC:
 		k->a = *src;
+		k->b = none;
 		break;
 	case GROUP_DST:
 		k->a = *dst;
+		k->b = none;
 		break;
 	case GROUP_SRC_DST:
+	default:
 		k->a = *src;
 		k->b = *dst;
 		break;
@@ -482,14 +494,42 @@ static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struc
 /* Which rules a pass over an event runs. */
 enum { RUN_SRC = 1, RUN_DST = 2, RUN_ALL = 3 };
 
+/* The keyed base hashes of one event's group keys, each computed once (SipHash is the
+ * dearest thing per rule). */
+struct ev_hashes {
+	uint64_t v[3];
+	uint8_t have;
+};
+
+static inline uint64_t ev_base(struct detect_engine *d, struct ev_hashes *b, enum rule_group g,
+                               const struct sw_event *ev)
+{
+	if (!(b->have & (1u << g))) {
+		b->v[g] = base_hash(d, g, ev);
+		b->have |= (uint8_t)(1u << g);
+	}
+	return b->v[g];
+}
+
+static inline struct track_entry *find_entry(struct detect_engine *d, const struct sw_rule *r,
+                                             const struct sw_event *ev, struct ev_hashes *b,
+                                             struct track_key *k, uint64_t *h)
+{
+	make_key(k, r, &ev->src, &ev->dst);
+	*h = rule_hash(ev_base(d, b, r->group_by, ev), r->index);
+	return htab_find(d->tab, k, *h);
+}
+
+/* Runs ev through the rules of its class (those of the groups in run). known_e is
+ * known_r's entry for ev (NULL: none), when the caller looked it up already. */
 static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsigned run,
-                      bool allowed)
+                      bool allowed, struct ev_hashes *b, const struct sw_rule *known_r,
+                      struct track_entry *known_e)
 {
 	const struct sw_ruleset *rs = d->rs;
 	uint16_t n = d->nby_class[ev->pclass];
 	bool probe = ev->type == EV_PROBE;
-	uint64_t base[3];
-	bool have_base[3] = {false, false, false};
+	uint64_t known_at = d->evictions;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sw_rule *r = &rs->rules[d->by_class[ev->pclass][i]];
 		const struct detector *det = r->detector;
@@ -501,14 +541,16 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		    (allowed || (r->nsuppress &&
 		                 addr_cidr_list_contains(r->suppress, r->nsuppress, &ev->src))))
 			continue;
-		if (!have_base[r->group_by]) {
-			base[r->group_by] = base_hash(d, r->group_by, ev);
-			have_base[r->group_by] = true;
-		}
 		struct track_key k;
-		make_key(&k, r, &ev->src, &ev->dst);
-		uint64_t h = rule_hash(base[r->group_by], r->index);
-		struct track_entry *e = htab_find(d->tab, &k, h);
+		uint64_t h;
+		struct track_entry *e;
+		if (r == known_r && d->evictions == known_at) {
+			e = known_e;
+			make_key(&k, r, &ev->src, &ev->dst);
+			h = rule_hash(ev_base(d, b, r->group_by, ev), r->index);
+		} else {
+			e = find_entry(d, r, ev, b, &k, &h);
+		}
 		if (!e) {
 			if (!probe)
 				continue; /* an outcome of a probe this rule no longer tracks */
@@ -555,32 +597,24 @@ static inline uint64_t rule_keep(const struct sw_rule *r)
 }
 
 /*
- * The source-grouped entries ev's source has for ev's class (and target, for
- * (source, target) grouping). With expire_at set, entries with nothing open
- * that detect_advance would have removed by then are removed instead (used
- * while replaying held events, whose entries are made after the fact).
+ * Whether ev's source has source-grouped entries for ev's class (and target,
+ * for (source, target) grouping), skipping the rule `skip` (looked up
+ * already). With expire set, entries with nothing open that detect_advance
+ * would have removed by expire_at are removed instead, and every rule is
+ * looked at (used while replaying held events, whose entries are made after
+ * the fact).
  */
-static bool has_src_entries(struct detect_engine *d, const struct sw_event *ev, uint64_t base,
-                            bool expire, uint64_t expire_at)
+static bool has_src_entries(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b,
+                            const struct sw_rule *skip, bool expire, uint64_t expire_at)
 {
 	bool found = false;
-	uint64_t pair = 0;
-	bool have_pair = false;
 	for (uint16_t i = 0; i < d->nby_class[ev->pclass]; i++) {
 		const struct sw_rule *r = &d->rs->rules[d->by_class[ev->pclass][i]];
-		if (r->group_by == GROUP_DST)
+		if (r->group_by == GROUP_DST || r == skip)
 			continue;
-		uint64_t b = base;
-		if (r->group_by == GROUP_SRC_DST) {
-			if (!have_pair) {
-				pair = base_hash(d, GROUP_SRC_DST, ev);
-				have_pair = true;
-			}
-			b = pair;
-		}
 		struct track_key k;
-		make_key(&k, r, &ev->src, &ev->dst);
-		struct track_entry *e = htab_find(d->tab, &k, rule_hash(b, r->index));
+		uint64_t h;
+		struct track_entry *e = find_entry(d, r, ev, b, &k, &h);
 		if (!e)
 			continue;
 		if (expire && !e->det_seq && e->node.ts + rule_keep(r) <= expire_at) {
@@ -597,38 +631,42 @@ static bool has_src_entries(struct detect_engine *d, const struct sw_event *ev, 
 
 /* The held events of a released source, into its source-grouped rules, as they
  * would have been processed when they arrived. */
-static void replay_held(struct detect_engine *d, uint64_t base, bool allowed)
+static void replay_held(struct detect_engine *d, bool allowed)
 {
 	const struct admit_held *hd = &d->held;
 	struct sw_event rev;
 	struct sw_packet rpkt;
 	d->st.released++;
 	size_t n = admit_count(hd);
+	struct ev_hashes b = {.have = 0};
 	for (size_t i = 0; i < n; i++) {
 		admit_replay(hd, i, &rev, &rpkt);
 		if (i > 0)
-			has_src_entries(d, &rev, base, true, rev.ts_us);
-		run_rules(d, &rev, RUN_SRC, allowed);
+			has_src_entries(d, &rev, &b, NULL, true, rev.ts_us);
+		run_rules(d, &rev, RUN_SRC, allowed, &b, NULL, NULL);
 	}
 	/* and what detect_advance would have expired by now */
-	has_src_entries(d, &rev, base, true, d->now);
+	has_src_entries(d, &rev, &b, NULL, true, d->now);
 }
 
 /*
  * Holding sources back (admit.h): true when ev was held and the source-grouped
  * rules must not see it now. A held source's other events release it first.
+ * *known_r / *known_e return the entry of the class's first source-grouped
+ * rule when it was looked up, so run_rules need not look again.
  */
-static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool allowed)
+static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool allowed,
+                      struct ev_hashes *b, const struct sw_rule **known_r,
+                      struct track_entry **known_e)
 {
-	uint64_t base = hash_siphash13(d->key, &ev->src, sizeof ev->src);
-	uint64_t h = rule_hash(base, DETECT_MAX_RULES);
+	uint64_t h = rule_hash(ev_base(d, b, GROUP_SRC, ev), DETECT_MAX_RULES);
 	switch (admit_offer(d->admit, ev, h, &d->held)) {
 	case ADMIT_HELD:
 		if (ev->ts_us + d->admit_keep < d->next_due)
 			d->next_due = ev->ts_us + d->admit_keep;
 		return true;
 	case ADMIT_RELEASED:
-		replay_held(d, base, allowed);
+		replay_held(d, allowed);
 		return false;
 	case ADMIT_NONE:
 	default:
@@ -636,7 +674,15 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	}
 	/* only a first probe opens a record, and only for a source no rule of the class
 	 * tracks yet: a tracked source's events go to its entries as they come */
-	if (ev->type != EV_PROBE || has_src_entries(d, ev, base, false, 0))
+	if (ev->type != EV_PROBE)
+		return false;
+	const struct sw_rule *r0 = &d->rs->rules[d->first_src[ev->pclass]];
+	struct track_key k;
+	uint64_t h0;
+	struct track_entry *e0 = find_entry(d, r0, ev, b, &k, &h0);
+	*known_r = r0;
+	*known_e = e0;
+	if (e0 || has_src_entries(d, ev, b, r0, false, 0))
 		return false;
 	if (!admit_hold(d->admit, ev, h))
 		return false;
@@ -656,10 +702,14 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	/* Target-grouped rules never see allow-listed sources: their records name no one
 	 * source to suppress later. Source-grouped ones check at opening time. */
 	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
+	struct ev_hashes b = {.have = 0};
+	const struct sw_rule *known_r = NULL;
+	struct track_entry *known_e = NULL;
 	unsigned run = RUN_ALL;
-	if (d->admit && d->src_rules[ev->pclass] && hold_back(d, ev, allowed))
+	if (d->admit && d->src_rules[ev->pclass] &&
+	    hold_back(d, ev, allowed, &b, &known_r, &known_e))
 		run = RUN_DST;
-	run_rules(d, ev, run, allowed);
+	run_rules(d, ev, run, allowed, &b, known_r, known_e);
 }
 
 static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,

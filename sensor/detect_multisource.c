@@ -1,5 +1,7 @@
 /* detect_multisource.c — decoy and distributed scans: several sources working one target together.
  */
+#include <string.h>
+
 #include "scanwatch/detect.h"
 #include "scanwatch/track.h"
 
@@ -29,10 +31,12 @@ enum { A_PORT, A_RUN, A_LOCKSTEP, A_LASTSRC };
 
 static uint32_t src_tag(const struct sw_addr *a)
 {
-	uint32_t h = 2166136261u; /* FNV-1a: only tells one source from the previous one */
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->a[i]) * 16777619u;
-	return h | 1;
+	/* only tells one source from the previous one: a multiply-fold of the two halves */
+	uint64_t x, y;
+	memcpy(&x, a->a, 8);
+	memcpy(&y, a->a + 8, 8);
+	uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+	return (uint32_t)(h >> 32) | 1;
 }
 
 static bool multi_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)

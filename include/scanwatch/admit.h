@@ -34,21 +34,28 @@
  * that keeps at one service that long is tracked like any other). */
 #define ADMIT_LATER 4
 
+/* One held event, as what sets it apart from the first probe (32 bytes). */
 struct admit_item {
-	uint64_t ts_us;     /* event time */
-	uint64_t pkt_ts_us; /* its packet's capture time */
-	uint32_t tcp_seq, tcp_ack, ts_val, flow_label;
+	uint32_t dts; /* event time minus the first event's, microseconds */
+	int32_t dpkt; /* its packet's capture time minus the event time */
+	uint32_t tcp_seq, tcp_ack, ts_val;
+	uint32_t bits; /* flow label (20 bits), type, outcome, crafted, repeat, has_pkt */
 	uint16_t sport, ip_id;
 	uint8_t ttl;
-	uint8_t type, outcome; /* enum ev_type, enum ev_outcome */
-	uint8_t crafted : 1, repeat : 1, has_pkt : 1;
 };
 
 /* A released record: the held events, for replay. */
 struct admit_held {
-	struct sw_event first; /* the first probe; pkt not set (see admit_replay) */
-	struct sw_packet pkt;  /* its packet, with the per-probe fields (admit_item) zeroed */
-	uint8_t n;             /* items used: item[0] is the first probe */
+	struct sw_addr src, dst;
+	uint64_t ts0; /* the first event's time */
+	uint16_t port;
+	uint8_t pclass, proto;
+	uint8_t n; /* items used: item[0] is the first probe */
+	/* the first probe's packet with the per-probe fields zeroed, less its ICMP quote
+	 * and fragment pointer (a probe has neither): bytes up to the quote, and from the
+	 * fragment length on */
+	uint8_t head[offsetof(struct sw_packet, quoted)];
+	uint8_t tail[sizeof(struct sw_packet) - offsetof(struct sw_packet, frag_len)];
 	struct admit_item item[1 + ADMIT_LATER];
 };
 
