@@ -1,6 +1,7 @@
 /* detect_trw.c — Threshold Random Walk: sequential hypothesis test over first-contact outcomes. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "scanwatch/detect.h"
 #include "scanwatch/track.h"
@@ -28,6 +29,30 @@ static bool is_failure(uint8_t o)
 	return o == OUT_REFUSED || o == OUT_UNREACH || o == OUT_TIMEOUT || o == OUT_HALFOPEN;
 }
 
+/* The walk's steps and bounds: four logarithms, the same for every event of a rule.
+ * The last rule's are kept, checked against its parameters (a reloaded rule set may
+ * put other parameters at the same address); the engine is single-threaded. */
+struct walk {
+	const struct sw_rule *r;
+	double p[4];
+	double up, down, eta1, eta0;
+};
+
+static const struct walk *walk_of(const struct sw_rule *r)
+{
+	static struct walk w;
+	if (w.r == r && memcmp(w.p, r->params, sizeof w.p) == 0)
+		return &w;
+	double t0 = r->params[P_THETA0], t1 = r->params[P_THETA1];
+	w.r = r;
+	memcpy(w.p, r->params, sizeof w.p);
+	w.up = log((1.0 - t1) / (1.0 - t0));
+	w.down = log(t1 / t0);
+	w.eta1 = log(r->params[P_BETA] / r->params[P_ALPHA]);
+	w.eta0 = log((1.0 - r->params[P_BETA]) / (1.0 - r->params[P_ALPHA]));
+	return &w;
+}
+
 static bool trw_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	if (ev->type == EV_PROBE)
@@ -38,11 +63,8 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 	/* only the first outcome per (target, port) steps the walk */
 	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
 		return true;
-	double t0 = r->params[P_THETA0], t1 = r->params[P_THETA1];
-	double up = log((1.0 - t1) / (1.0 - t0));
-	double down = log(t1 / t0);
-	double eta1 = log(r->params[P_BETA] / r->params[P_ALPHA]);
-	double eta0 = log((1.0 - r->params[P_BETA]) / (1.0 - r->params[P_ALPHA]));
+	const struct walk *w = walk_of(r);
+	double up = w->up, down = w->down, eta1 = w->eta1, eta0 = w->eta0;
 	if (fail) {
 		e->llr += up;
 		if (ev->pclass == PC_TCP_SYN)

@@ -34,9 +34,12 @@
 #      D  20,000 small port scans (4 SYNs and 4 RSTs each, one source each), for
 #         detections written to SQLite per second.
 #      M1, M2  50,000 and 250,000 sources sending one SYN each, for the memory
-#         cost of one tracked source.
+#         cost of a source that probed one service (the sensor holds such a
+#         source in one compact record, see include/scanwatch/admit.h).
+#      M3, M4  10,000 and 40,000 sources sending a SYN to each of two ports, for
+#         the cost of a source the source-grouped rules track.
 #    --quick divides the packet counts by 5 (B: 200,000 sources; D: 5,000 scans;
-#    M: 20,000 and 100,000 sources).
+#    M: 20,000 / 100,000 and 4,000 / 16,000 sources).
 #
 # 3. Reads every capture once (cat >/dev/null) so all runs read from the page
 #    cache, then runs on the same files, each N times, and reports the median
@@ -51,13 +54,18 @@
 #    table shows how many runs a median is of, so a slow sensor still gives a
 #    complete table in bounded time.
 #
-# 4. Memory per tracked source, measured rather than computed from struct
-#    sizes: M1 and M2 differ only in their number of distinct sources, are
-#    replayed with --memory-cap 4G so nothing is evicted (checked: the
+# 4. Memory per source, measured rather than computed from struct sizes: M1
+#    and M2 (M3 and M4) differ only in their number of distinct sources, are
+#    replayed with --memory-cap 1G so nothing is evicted (checked: the
 #    summary's evictions must be 0), and the difference of peak RSS divided by
 #    the difference of sources is the marginal cost of one source: all of its
-#    state-table entries plus its one half-open flow, including the hash slots
-#    and allocator overhead it brings. The budget the sensor itself plans per
+#    state-table entries plus its half-open flows, including the hash slots
+#    and allocator overhead it brings. Why 1G and not more: the tables'
+#    bucket arrays are sized from the cap and touched at random, and RSS
+#    counts pages, so at a cap far above the contents each new source also
+#    faults in a page of an almost empty bucket array and the delta measures
+#    page faults rather than state; at 1G both runs of a pair touch every page
+#    of the bucket arrays, and the delta is the entries themselves. The budget the sensor itself plans per
 #    entry is shown too: the live stats line at start reports the table
 #    capacities its --memory-cap allowed (flows N/M, sources N/M).
 #
@@ -153,6 +161,8 @@ if ((quick)); then
 	d_scans=5000
 	m1=20000
 	m2=100000
+	m3=4000
+	m4=16000
 	live_pkts=500000
 	live_file_pkts=250000
 else
@@ -164,12 +174,15 @@ else
 	d_scans=20000
 	m1=50000
 	m2=250000
+	m3=10000
+	m4=40000
 	live_pkts=2000000
 	live_file_pkts=500000
 fi
-# The memory-curve runs need room for every source: 4G of cap holds ~1.7M
-# detector entries at the current entry size, several times M2's sources.
-m_cap=4G
+# The memory-curve runs need room for every source (held, M2: 250,000 of about
+# 640,000 at 1G; tracked, M4: 40,000 sources of about 3 entries each, of about
+# 210,000 entries) and a cap whose bucket arrays both runs fill (see 4. above).
+m_cap=1G
 # Seconds of traffic each paced live trial sends (see 6. above).
 live_trial_secs=5
 # Fractions of the topspeed rate tried, highest first, until one is clean.
@@ -247,9 +260,11 @@ make_capture C "$scanprobe" -sS -p "$c_ports" --scanners 4 --background "$c_back
 make_capture D "$gen" --sources "$d_scans" --per-source 4 --ports 4 --replies --seed 4 -o D.pcap
 make_capture M1 "$gen" --sources "$m1" --per-source 1 --seed 5 -o M1.pcap
 make_capture M2 "$gen" --sources "$m2" --per-source 1 --seed 5 -o M2.pcap
+make_capture M3 "$gen" --sources "$m3" --per-source 2 --ports 2 --seed 6 -o M3.pcap
+make_capture M4 "$gen" --sources "$m4" --per-source 2 --ports 2 --seed 6 -o M4.pcap
 
 log "reading the captures into the page cache"
-cat A.pcap B.pcap C.pcap D.pcap M1.pcap M2.pcap >/dev/null
+cat A.pcap B.pcap C.pcap D.pcap M1.pcap M2.pcap M3.pcap M4.pcap >/dev/null
 
 # ---------------------------------------------------------------- measuring
 tmp=$(mktemp -d "$work/run.XXXXXX")
@@ -350,6 +365,8 @@ done
 log "memory per source (M1, M2 with --memory-cap $m_cap)"
 measure "mem.M1" "$scanwatch" -r M1.pcap --no-db -q --memory-cap "$m_cap"
 measure "mem.M2" "$scanwatch" -r M2.pcap --no-db -q --memory-cap "$m_cap"
+measure "mem.M3" "$scanwatch" -r M3.pcap --no-db -q --memory-cap "$m_cap"
+measure "mem.M4" "$scanwatch" -r M4.pcap --no-db -q --memory-cap "$m_cap"
 
 log "detection rows into SQLite (D)"
 measure "db.D" --db "$scanwatch" -r D.pcap --db @DB -q
@@ -484,6 +501,27 @@ ratio() { # KEY CAPTURE
 	awk -v a="${WALL[bare.$c]:-}" -v b="${WALL[$k]:-}" 'BEGIN {printf "%.3fx", a / b}'
 }
 mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}' || echo "-"; }
+# One memory pair: LABEL X Y NX NY (the measurements mem.X and mem.Y, NX and NY sources).
+mem_pair() {
+	local label=$1 x=$2 y=$3 nx=$4 ny=$5 ex ey
+	ex=$(sw_field "mem.$x" evictions)
+	ey=$(sw_field "mem.$y" evictions)
+	echo "  $label"
+	if [[ -n ${FAIL[mem.$x]:-}${FAIL[mem.$y]:-} ]]; then
+		echo "    not measured: ${FAIL[mem.$x]:-}${FAIL[mem.$y]:-}"
+		return
+	fi
+	printf '    peak RSS %s %s MB, %s %s MB, evictions %s / %s\n' "$x" "$(mb "${RSS[mem.$x]:-}")" \
+		"$y" "$(mb "${RSS[mem.$y]:-}")" "$ex" "$ey"
+	if [[ -z $ex || -z $ey ]]; then
+		echo "    bytes per source: not measured (no summary line from scanwatch)"
+	elif [[ $ex == 0 && $ey == 0 ]]; then
+		awk -v r1="${RSS[mem.$x]:-}" -v r2="${RSS[mem.$y]:-}" -v n1="$nx" -v n2="$ny" \
+			'BEGIN {printf "    bytes per source: %.0f\n", (r2 - r1) * 1024 / (n2 - n1)}'
+	else
+		echo "    bytes per source: not measured (entries were evicted even at $m_cap)"
+	fi
+}
 
 {
 	echo "scanwatch benchmark ($mode) — $(date -u '+%Y-%m-%d %H:%M UTC') — tree $commit"
@@ -511,22 +549,9 @@ mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}' || echo "-
 	printf '  %-34s %14s %14s %14s\n' "evictions (scanwatch, cap 256M)" "$(sw_field nodb.A evictions)" "$(sw_field nodb.B evictions)" "$(sw_field nodb.C evictions)"
 	[[ -n ${EVJ[db.B]:-} ]] && echo "  B's evictions by table (runs.evictions): ${EVJ[db.B]:-}"
 	echo
-	echo "memory per tracked source (M1 = $m1, M2 = $m2 sources, one SYN each, --memory-cap $m_cap)"
-	e1=$(sw_field mem.M1 evictions)
-	e2=$(sw_field mem.M2 evictions)
-	if [[ -n ${FAIL[mem.M1]:-}${FAIL[mem.M2]:-} ]]; then
-		echo "  not measured: ${FAIL[mem.M1]:-}${FAIL[mem.M2]:-}"
-	else
-		printf '  peak RSS M1 %s MB, M2 %s MB, evictions %s / %s\n' "$(mb "${RSS[mem.M1]:-}")" "$(mb "${RSS[mem.M2]:-}")" "$e1" "$e2"
-		if [[ -z $e1 || -z $e2 ]]; then
-			echo "  bytes per tracked source: not measured (no summary line from scanwatch)"
-		elif [[ $e1 == 0 && $e2 == 0 ]]; then
-			awk -v r1="${RSS[mem.M1]:-}" -v r2="${RSS[mem.M2]:-}" -v n1="$m1" -v n2="$m2" \
-				'BEGIN {printf "  bytes per tracked source (RSS delta / source delta): %.0f\n", (r2 - r1) * 1024 / (n2 - n1)}'
-		else
-			echo "  bytes per tracked source: not measured (entries were evicted even at $m_cap)"
-		fi
-	fi
+	echo "memory per source (RSS delta / source delta, --memory-cap $m_cap)"
+	mem_pair "M1 = $m1, M2 = $m2 sources, one SYN each (held)" M1 M2 "$m1" "$m2"
+	mem_pair "M3 = $m3, M4 = $m4 sources, a SYN to each of two ports (tracked)" M3 M4 "$m3" "$m4"
 	if [[ -n $cap_line ]]; then
 		fl=$(grep -o 'flows [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
 		so=$(grep -o 'sources [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
