@@ -2,9 +2,9 @@
  */
 #include "scanwatch/attribute.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "scanwatch/strbuf.h"
 #include "scanwatch/track.h"
 
 /*
@@ -138,22 +138,29 @@ void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, 
 		if (votes[i] * 2 > total && (best < 0 || votes[i] > votes[best]))
 			best = i;
 	uint32_t linger0 = a[V_LAST] >> LINGER0_SHIFT;
+	struct strbuf t, ev;
+	strbuf_init(&t, tool, toollen);
+	strbuf_init(&ev, evidence, evlen);
 	if (best < 0 && linger0 > 0 && e->crafted == 0) {
-		snprintf(tool, toollen, "nmap");
-		if (evlen > 0)
-			snprintf(
-			    evidence, evlen,
-			    "; tool nmap: connect() scan resetting %u open port(s) right after the "
-			    "handshake, as nmap -sT does (its SYNs are the kernel's)",
-			    linger0);
+		strbuf_puts(&t, "nmap");
+		strbuf_puts(&ev, "; tool nmap: connect() scan resetting ");
+		strbuf_u64(&ev, linger0);
+		strbuf_puts(&ev, " open port(s) right after the handshake, as nmap -sT does (its "
+		                 "SYNs are the kernel's)");
 		return;
 	}
 	if (best < 0) {
-		snprintf(tool, toollen, "unknown");
+		strbuf_puts(&t, "unknown");
 		return;
 	}
-	snprintf(tool, toollen, "%s", names[best]);
-	if (evlen > 0)
-		snprintf(evidence, evlen, "; tool %s: %s (%u of %u probes)", names[best], why[best],
-		         votes[best] > total ? total : votes[best], total);
+	strbuf_puts(&t, names[best]);
+	strbuf_puts(&ev, "; tool ");
+	strbuf_puts(&ev, names[best]);
+	strbuf_puts(&ev, ": ");
+	strbuf_puts(&ev, why[best]);
+	strbuf_puts(&ev, " (");
+	strbuf_u64(&ev, votes[best] > total ? total : votes[best]);
+	strbuf_puts(&ev, " of ");
+	strbuf_u64(&ev, total);
+	strbuf_puts(&ev, " probes)");
 }

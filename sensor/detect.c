@@ -8,6 +8,7 @@
 #include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
 #include "scanwatch/defaults.h"
+#include "scanwatch/strbuf.h"
 #include "scanwatch/track.h"
 
 /* The registry: a new detector is one file plus one line here. */
@@ -233,11 +234,6 @@ static inline void make_key(struct track_key *k, const struct sw_rule *r, const 
 	}
 }
 
-static int cmp_u16(const void *a, const void *b)
-{
-	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
-
 static const char *orientation(const struct track_entry *e, uint64_t targets, uint64_t ports)
 {
 	(void)e;
@@ -258,9 +254,13 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	rec->kind = e->kind;
 	rec->severity = (uint8_t)r->severity;
 	rec->proto = e->mixed_proto ? 0 : e->proto;
-	snprintf(rec->rule_id, sizeof rec->rule_id, "%s", r->id);
-	snprintf(rec->rule_name, sizeof rec->rule_name, "%s", r->name);
-	snprintf(rec->tags, sizeof rec->tags, "%s", r->tags_joined ? r->tags_joined : "");
+	struct strbuf sb;
+	strbuf_init(&sb, rec->rule_id, sizeof rec->rule_id);
+	strbuf_puts(&sb, r->id);
+	strbuf_init(&sb, rec->rule_name, sizeof rec->rule_name);
+	strbuf_puts(&sb, r->name);
+	strbuf_init(&sb, rec->tags, sizeof rec->tags);
+	strbuf_puts(&sb, r->tags_joined ? r->tags_joined : "");
 	switch (r->group_by) {
 	case GROUP_SRC:
 		rec->src = e->key.a;
@@ -290,44 +290,62 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	rec->probes_at_open = e->probes_at_open;
 	rec->distinct_ports = track_distinct_ports(e);
 	rec->n_sample_ports = e->n_ports;
-	memcpy(rec->sample_ports, e->sample_ports, e->n_ports * sizeof(uint16_t));
-	qsort(rec->sample_ports, rec->n_sample_ports, sizeof(uint16_t), cmp_u16);
+	/* at most TRACK_SAMPLE_PORTS: an insertion sort */
+	for (unsigned i = 0; i < e->n_ports; i++) {
+		uint16_t v = e->sample_ports[i];
+		unsigned j = i;
+		for (; j > 0 && rec->sample_ports[j - 1] > v; j--)
+			rec->sample_ports[j] = rec->sample_ports[j - 1];
+		rec->sample_ports[j] = v;
+	}
 	rec->n_sample_targets = e->n_targets;
 	memcpy(rec->sample_targets, e->sample_targets, e->n_targets * sizeof(struct sw_addr));
 	rec->n_sample_sources = e->n_sources;
 	memcpy(rec->sample_sources, e->sample_sources, e->n_sources * sizeof(struct sw_addr));
 
 	char *ev = rec->evidence;
-	size_t cap = sizeof rec->evidence, n = 0;
-	if (r->group_by == GROUP_DST)
-		n += (size_t)snprintf(
-		    ev + n, cap - n, "%llu probes to %llu port(s) from %llu source(s)",
-		    (unsigned long long)e->probes, (unsigned long long)rec->distinct_ports,
-		    (unsigned long long)track_distinct_sources(e));
-	else
-		n += (size_t)snprintf(
-		    ev + n, cap - n, "%s: %llu probes to %llu port(s) on %llu host(s)",
-		    orientation(e, rec->distinct_targets, rec->distinct_ports),
-		    (unsigned long long)e->probes, (unsigned long long)rec->distinct_ports,
-		    (unsigned long long)rec->distinct_targets);
+	size_t cap = sizeof rec->evidence;
+	strbuf_init(&sb, ev, cap);
+	if (r->group_by == GROUP_DST) {
+		strbuf_u64(&sb, e->probes);
+		strbuf_puts(&sb, " probes to ");
+		strbuf_u64(&sb, rec->distinct_ports);
+		strbuf_puts(&sb, " port(s) from ");
+		strbuf_u64(&sb, track_distinct_sources(e));
+		strbuf_puts(&sb, " source(s)");
+	} else {
+		strbuf_puts(&sb, orientation(e, rec->distinct_targets, rec->distinct_ports));
+		strbuf_puts(&sb, ": ");
+		strbuf_u64(&sb, e->probes);
+		strbuf_puts(&sb, " probes to ");
+		strbuf_u64(&sb, rec->distinct_ports);
+		strbuf_puts(&sb, " port(s) on ");
+		strbuf_u64(&sb, rec->distinct_targets);
+		strbuf_puts(&sb, " host(s)");
+	}
 	static const char *const oname[OUT__COUNT] = {
 	    [OUT_SUCCESS] = "answered",    [OUT_EMPTY] = "opened-and-closed unused",
 	    [OUT_HALFOPEN] = "half-open",  [OUT_REFUSED] = "refused",
 	    [OUT_UNREACH] = "unreachable", [OUT_TIMEOUT] = "unanswered",
 	};
-	for (unsigned o = 1; o < OUT__COUNT && n < cap; o++)
-		if (e->outcomes[o])
-			n += (size_t)snprintf(ev + n, cap - n, "; %s %u", oname[o], e->outcomes[o]);
-	if (e->crafted && n < cap)
-		n += (size_t)snprintf(ev + n, cap - n, "; %u hand-built probe(s)", e->crafted);
-	if (r->detector->describe && n + 2 < cap) {
-		n += (size_t)snprintf(ev + n, cap - n, "; ");
-		if (n < cap)
-			r->detector->describe(r, e, ev + n, cap - n);
+	for (unsigned o = 1; o < OUT__COUNT; o++)
+		if (e->outcomes[o]) {
+			strbuf_puts(&sb, "; ");
+			strbuf_puts(&sb, oname[o]);
+			strbuf_puts(&sb, " ");
+			strbuf_u64(&sb, e->outcomes[o]);
+		}
+	if (e->crafted) {
+		strbuf_puts(&sb, "; ");
+		strbuf_u64(&sb, e->crafted);
+		strbuf_puts(&sb, " hand-built probe(s)");
 	}
-	n = strlen(ev);
-	if (n < cap)
-		attribute_verdict(e, rec->tool, sizeof rec->tool, ev + n, cap - n);
+	if (r->detector->describe && sb.n + 2 < cap) {
+		strbuf_puts(&sb, "; ");
+		r->detector->describe(r, e, ev + sb.n, cap - sb.n);
+	}
+	size_t n = strlen(ev);
+	attribute_verdict(e, rec->tool, sizeof rec->tool, ev + n, cap - n);
 }
 
 /*
