@@ -279,10 +279,41 @@ static void load_or_note(struct capture *c, struct source *s)
 		snprintf(c->failed, sizeof c->failed, "%s", msg);
 }
 
+/*
+ * One file, the usual replay: no merge. The same results as the general path
+ * below (which would pick the only source every time) without its scan and
+ * bookkeeping per packet.
+ */
+static int next_single(struct capture *c, struct capture_packet *out, char *err, size_t errlen)
+{
+	struct source *s = &c->src[0];
+
+	if (!s->ended) {
+		load_or_note(c, s);
+		if (s->have) {
+			s->have = false;
+			out->data = s->data;
+			out->caplen = s->hdr->caplen;
+			out->wirelen = s->hdr->len;
+			out->ts_us = s->ts_us;
+			out->dlt = s->dlt;
+			out->source = 0;
+			return 1;
+		}
+	}
+	if (c->failed[0]) {
+		snprintf(err, errlen, "%s", c->failed);
+		return -1;
+	}
+	return 0;
+}
+
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen)
 {
 	if (c->live)
 		return next_live(c, out, err, errlen);
+	if (c->n == 1)
+		return next_single(c, out, err, errlen);
 	/* A file that breaks ends there; the other files are still delivered in full and
 	 * the first breakage is reported when everything else is done. */
 	if (!c->started) {

@@ -60,8 +60,53 @@ struct classify {
 	classify_sink sink;
 	void *ctx;
 	uint64_t now;
+	/*
+	 * No flow of list l can expire before due[l]: at most "head touch time +
+	 * the list's timeout"; next_due is the least of them. classify_advance
+	 * runs on every packet, returns at once while now < next_due and walks
+	 * only the lists that are due. Every list is in touch order with times
+	 * from the monotonic `now`, so only an entry placed on a list can bring
+	 * its expiry closer, and flow_touch / flow_insert lower due[] for it.
+	 */
+	uint64_t due[L_COUNT];
+	uint64_t next_due;
+	uint8_t sipkey[16]; /* the flow table's key (flow_hash) */
 	struct classify_stats st;
 };
+
+/* How long a flow stays on each list untouched (defaults.h says why each is what it is). */
+static const uint64_t list_timeout[L_COUNT] = {
+    [L_PENDING] = SW_PROBE_TIMEOUT_US,
+    [L_ACTIVE] = SW_FLOW_IDLE_US,
+    [L_CLOSED] = SW_FLOW_LINGER_US,
+    [L_REFUSED] = SW_REFUSED_LINGER_US,
+};
+
+/* An entry put on `list` at ts is due at ts + timeout: bring next_due forward to it. A sum
+ * that wraps (absurd capture times) gives a small value, which only makes advance look. */
+static inline void due_note(struct classify *c, unsigned list, uint64_t ts)
+{
+	uint64_t due = ts + list_timeout[list];
+	if (due < c->due[list]) {
+		c->due[list] = due;
+		if (due < c->next_due)
+			c->next_due = due;
+	}
+}
+
+static inline void flow_touch(struct classify *c, void *f, unsigned list, uint64_t ts)
+{
+	htab_touch(c->flows, f, list, ts);
+	due_note(c, list, ts);
+}
+
+static inline void *flow_insert(struct classify *c, const void *key, uint64_t h, unsigned list,
+                                uint64_t ts)
+{
+	void *f = htab_insert(c->flows, key, h, list, ts);
+	due_note(c, list, ts);
+	return f;
+}
 
 size_t classify_flow_size(void)
 {
@@ -88,6 +133,7 @@ struct classify *classify_create(size_t max_flows, const uint8_t key[16], classi
 		free(c);
 		return NULL;
 	}
+	memcpy(c->sipkey, key, sizeof c->sipkey);
 	c->sink = sink;
 	c->ctx = ctx;
 	return c;
@@ -128,6 +174,37 @@ static bool make_key(struct flow_key *k, uint8_t kind, uint8_t proto, const stru
 		k->port_hi = pa;
 	}
 	return a_lo;
+}
+
+static inline bool is_v4_mapped(const struct sw_addr *a)
+{
+	uint64_t head;
+	memcpy(&head, a->a, 8);
+	return head == 0 && a->a[8] == 0 && a->a[9] == 0 && a->a[10] == 0xff && a->a[11] == 0xff;
+}
+
+/*
+ * The flow table's hash, computed once per packet and handed to both the
+ * lookup and the insert. A flow between two IPv4 ends hashes a 16-byte
+ * packing of its key (the 8 bytes of kind, protocol, ports and tag, then the
+ * two IPv4 addresses) instead of all 40 bytes, whose other 24 are the
+ * constant ::ffff: prefixes (RFC 4291 section 2.5.5.2): SipHash pays a round
+ * per 8-byte block. The packing is one-to-one on IPv4 keys, and every other
+ * key is hashed whole at 40 bytes; SipHash's last block carries the length,
+ * so distinct keys remain distinct inputs to the keyed PRF and an attacker
+ * without the key still cannot aim at a bucket (STYLE.md item 6).
+ */
+static uint64_t flow_hash(const struct classify *c, const struct flow_key *k)
+{
+	_Static_assert(offsetof(struct flow_key, lo) == 8, "the packing takes the first 8 bytes");
+	if (is_v4_mapped(&k->lo) && is_v4_mapped(&k->hi)) {
+		uint8_t packed[16];
+		memcpy(packed, k, 8);
+		memcpy(packed + 8, k->lo.a + 12, 4);
+		memcpy(packed + 12, k->hi.a + 12, 4);
+		return hash_siphash13(c->sipkey, packed, sizeof packed);
+	}
+	return hash_siphash13(c->sipkey, k, sizeof *k);
 }
 
 /* Is the packet's sender the flow's initiator? */
@@ -180,7 +257,7 @@ static struct flow *new_probe_flow(struct classify *c, const struct flow_key *k,
                                    bool init_lo, uint8_t state, uint8_t pclass, bool crafted,
                                    uint16_t port)
 {
-	struct flow *f = htab_insert(c->flows, k, h, L_PENDING, c->now);
+	struct flow *f = flow_insert(c, k, h, L_PENDING, c->now);
 	f->state = state;
 	f->pclass = pclass;
 	f->crafted = crafted;
@@ -197,13 +274,13 @@ static void set_state(struct classify *c, struct flow *f, uint8_t state)
 	else if (state == FS_CLOSED)
 		list = L_CLOSED;
 	f->state = state;
-	htab_touch(c->flows, f, list, c->now);
+	flow_touch(c, f, list, c->now);
 }
 
 static void refused(struct classify *c, struct flow *f)
 {
 	f->state = FS_CLOSED;
-	htab_touch(c->flows, f, L_REFUSED, c->now);
+	flow_touch(c, f, L_REFUSED, c->now);
 }
 
 bool classify_syn_crafted(const struct sw_packet *pkt)
@@ -272,7 +349,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 {
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_IP, 6, &p->src, p->sport, &p->dst, p->dport);
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	uint8_t fl = p->tcp_flags;
 	bool syn = fl & TCP_SYN, ack = fl & TCP_ACK, rst = fl & TCP_RST, fin = fl & TCP_FIN;
@@ -321,7 +398,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 			else if (f->state != FS_CLOSED)
 				refused(c, f);
 			else
-				htab_touch(c->flows, f, f->node.list, c->now);
+				flow_touch(c, f, f->node.list, c->now);
 			return;
 		}
 		switch (f->state) {
@@ -357,11 +434,11 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 				set_state(c, f, FS_CLOSED);
 				return;
 			}
-			htab_touch(c->flows, f, L_ACTIVE, c->now);
+			flow_touch(c, f, L_ACTIVE, c->now);
 			return;
 		case FS_CLOSED:
 		default:
-			htab_touch(c->flows, f, L_CLOSED, c->now);
+			flow_touch(c, f, L_CLOSED, c->now);
 			return;
 		}
 	}
@@ -376,7 +453,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 		return;
 	if (p->payload_len > 0) {
 		/* data: a connection that began before the capture; remember it quietly */
-		f = htab_insert(c->flows, &k, h, L_ACTIVE, c->now);
+		f = flow_insert(c, &k, h, L_ACTIVE, c->now);
 		f->state = FS_ESTABLISHED;
 		f->data = 1;
 		f->init_lo = sender_lo;
@@ -394,7 +471,7 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 {
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_IP, 17, &p->src, p->sport, &p->dst, p->dport);
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (f) {
 		bool init = from_initiator(f, sender_lo);
@@ -408,7 +485,7 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 			}
 			return;
 		}
-		htab_touch(c->flows, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
+		flow_touch(c, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
 		return;
 	}
 	if (is_multicast_or_broadcast(&p->dst))
@@ -442,7 +519,7 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 	} else {
 		make_key(&k, FK_IP, q->proto, &q->src, 0, &q->dst, 0);
 	}
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (!f || (f->state != FS_PROBE && f->state != FS_SYN_SENT))
 		return;
@@ -466,7 +543,7 @@ static void classify_nd_solicit(struct classify *c, const struct sw_packet *p)
 		return;
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_ARP, 58, &p->src, 0, &p->dst, 0);
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (f) {
 		if (f->state == FS_PROBE)
@@ -519,7 +596,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 	bool sender_lo = request ? make_key(&k, FK_IP, p->proto, &p->src, p->icmp_id, &p->dst, 0)
 	                         : make_key(&k, FK_IP, p->proto, &p->src, 0, &p->dst, p->icmp_id);
 	k.zero = kt; /* echo and timestamp flows of the same id stay apart */
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (request) {
 		if (is_multicast_or_broadcast(&p->dst))
@@ -533,7 +610,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt,
 				     &p->src, &p->dst, p);
 			else
-				htab_touch(c->flows, f, L_ACTIVE, c->now);
+				flow_touch(c, f, L_ACTIVE, c->now);
 			return;
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
@@ -545,7 +622,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		emit_outcome(c, f, OUT_SUCCESS, p);
 		set_state(c, f, FS_ANSWERED);
 	} else if (f) {
-		htab_touch(c->flows, f, L_ACTIVE, c->now);
+		flow_touch(c, f, L_ACTIVE, c->now);
 	}
 }
 
@@ -585,7 +662,7 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 		return;
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_ARP, 0, &p->src, 0, &p->dst, 0);
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (p->arp_op == 1) {
 		/* resolving a peer that just spoke to us, to answer it: not a probe */
@@ -596,7 +673,7 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src,
 				     &p->dst, p);
 			else
-				htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
+				flow_touch(c, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
 				           c->now);
 			return;
 		}
@@ -612,15 +689,14 @@ static void classify_other_proto(struct classify *c, const struct sw_packet *p)
 {
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_IP, p->proto, &p->src, 0, &p->dst, 0);
-	uint64_t h = htab_hash(c->flows, &k);
+	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (f) {
 		if (f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
 			emit_outcome(c, f, OUT_SUCCESS, p);
 			set_state(c, f, FS_ANSWERED);
 		} else {
-			htab_touch(c->flows, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
-			           c->now);
+			flow_touch(c, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE, c->now);
 		}
 		return;
 	}
@@ -672,36 +748,67 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 }
 
-void classify_advance(struct classify *c, uint64_t now)
+/*
+ * Expiry of one list: its head is its oldest entry (touch order, monotonic
+ * time). Returns the time the first entry left behind is due, UINT64_MAX when
+ * the list ran empty, so the caller learns the next expiry from the walk it
+ * makes anyway.
+ */
+static inline __attribute__((always_inline)) uint64_t expire_list(struct classify *c, unsigned list)
 {
-	if (now > c->now)
-		c->now = now;
+	uint64_t timeout = list_timeout[list];
 	struct flow *f;
-	while ((f = htab_oldest(c->flows, L_PENDING)) &&
-	       f->node.ts + SW_PROBE_TIMEOUT_US <= c->now) {
-		if (f->state == FS_SYNACK) {
+
+	while ((f = htab_oldest(c->flows, list))) {
+		if (f->node.ts + timeout > c->now)
+			return f->node.ts + timeout;
+		if (list == L_PENDING) {
 			/* SYN-ACK but the handshake never finished: a half-open probe
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */
-			emit_outcome(c, f, OUT_HALFOPEN, NULL);
-		} else {
-			emit_outcome(c, f, OUT_TIMEOUT, NULL);
+			emit_outcome(c, f, f->state == FS_SYNACK ? OUT_HALFOPEN : OUT_TIMEOUT,
+			             NULL);
+		} else if (list == L_ACTIVE && f->state == FS_ESTABLISHED && !f->data && !f->fin) {
+			emit_outcome(c, f, OUT_EMPTY, NULL);
 		}
 		htab_count_expired(c->flows);
 		htab_remove(c->flows, f);
 	}
-	while ((f = htab_oldest(c->flows, L_REFUSED)) &&
-	       f->node.ts + SW_REFUSED_LINGER_US <= c->now) {
-		htab_count_expired(c->flows);
-		htab_remove(c->flows, f);
-	}
-	while ((f = htab_oldest(c->flows, L_CLOSED)) && f->node.ts + SW_FLOW_LINGER_US <= c->now) {
-		htab_count_expired(c->flows);
-		htab_remove(c->flows, f);
-	}
-	while ((f = htab_oldest(c->flows, L_ACTIVE)) && f->node.ts + SW_FLOW_IDLE_US <= c->now) {
-		if (f->state == FS_ESTABLISHED && !f->data && !f->fin)
-			emit_outcome(c, f, OUT_EMPTY, NULL);
-		htab_count_expired(c->flows);
-		htab_remove(c->flows, f);
-	}
+	return UINT64_MAX;
+}
+
+/* The longest list timeout; past UINT64_MAX minus it, ts + timeout can wrap. */
+#define LIST_TIMEOUT_MAX SW_FLOW_IDLE_US
+_Static_assert(SW_FLOW_IDLE_US >= SW_PROBE_TIMEOUT_US && SW_FLOW_IDLE_US >= SW_FLOW_LINGER_US &&
+                   SW_FLOW_IDLE_US >= SW_REFUSED_LINGER_US,
+               "LIST_TIMEOUT_MAX must be the longest list timeout");
+
+void classify_advance(struct classify *c, uint64_t now)
+{
+	if (now > c->now)
+		c->now = now;
+	if (c->now < c->next_due)
+		return; /* nothing can have expired yet: the common case, once per packet */
+	/*
+	 * Past UINT64_MAX minus the longest timeout (only a hostile capture's
+	 * clock gets there) the sums wrap and the heads no longer bound their
+	 * lists: every list is walked and the gate stays open for good (c->now
+	 * never decreases).
+	 */
+	bool wrap = c->now > UINT64_MAX - LIST_TIMEOUT_MAX;
+	/* The order of the lists is the order the outcomes are reported in; a list with nothing
+	 * due yet would stop at its head, so it is not walked. Written out, so that each walk
+	 * is compiled for its own list (constant timeout, only its own outcome). */
+	if (wrap || c->due[L_PENDING] <= c->now)
+		c->due[L_PENDING] = expire_list(c, L_PENDING);
+	if (wrap || c->due[L_REFUSED] <= c->now)
+		c->due[L_REFUSED] = expire_list(c, L_REFUSED);
+	if (wrap || c->due[L_CLOSED] <= c->now)
+		c->due[L_CLOSED] = expire_list(c, L_CLOSED);
+	if (wrap || c->due[L_ACTIVE] <= c->now)
+		c->due[L_ACTIVE] = expire_list(c, L_ACTIVE);
+	uint64_t due = c->due[0];
+	for (unsigned l = 1; l < L_COUNT; l++)
+		if (c->due[l] < due)
+			due = c->due[l];
+	c->next_due = wrap ? 0 : due;
 }

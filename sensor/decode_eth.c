@@ -1,6 +1,8 @@
 /* decode_eth.c — Ethernet II, 802.1Q / 802.1ad (QinQ) tags and the ethertype hand-off. */
 #include "scanwatch/decode.h"
 
+#include <string.h>
+
 #define ETH_HDR_LEN  14 /* destination, source, ethertype (IEEE 802.3 clause 3) */
 #define VLAN_TAG_LEN 4  /* TCI + inner ethertype (IEEE 802.1Q clause 9) */
 
@@ -27,15 +29,16 @@ static int eth_is_vlan(uint16_t type)
 
 enum decode_result decode_eth(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
+	const uint8_t *h = cursor_take(c, ETH_HDR_LEN);
 	uint16_t type;
 
-	if (!cursor_has(c, ETH_HDR_LEN)) {
+	if (!h) {
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	(void)cursor_skip(c, 6); /* destination MAC: not used */
-	(void)cursor_bytes(c, pkt->src_mac, 6);
-	(void)cursor_be16(c, &type);
+	/* destination MAC (bytes 0-5) is not used */
+	memcpy(pkt->src_mac, h + 6, sizeof pkt->src_mac);
+	type = cursor_get_be16(h + 12);
 	pkt->flags |= PKT_F_HAS_MAC;
 	/* Values below 0x0600 are 802.3 lengths (LLC/SNAP frames): decode_ethertype skips them. */
 	return decode_ethertype(type, c, pkt, st);

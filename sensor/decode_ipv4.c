@@ -38,9 +38,10 @@ static size_t ipv4_wire_left(const struct cursor *c, const struct sw_packet *pkt
 
 /*
  * Walks the options area (RFC 791 section 3.1): type-length-value except the
- * one-byte EOL and NOP. 0 if every option fits, -1 otherwise.
+ * one-byte EOL and NOP. 0 if every option fits, -1 otherwise. Out of line:
+ * options are rare, and inlined they cost the common path registers.
  */
-static int ipv4_options(struct cursor *o)
+static __attribute__((noinline)) int ipv4_options(struct cursor *o)
 {
 	uint8_t type, len;
 
@@ -59,16 +60,18 @@ static int ipv4_options(struct cursor *o)
 enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
 	size_t wire_left = ipv4_wire_left(c, pkt);
-	uint8_t vihl, tos, ttl, proto;
-	uint16_t totlen, id, fragw;
-	struct cursor src, dst, opts;
+	/* The fixed header is checked once; fields are read at their RFC 791 offsets. */
+	const uint8_t *h = cursor_take(c, IPV4_HDR_MIN);
+	uint8_t vihl, proto;
+	uint16_t totlen, fragw;
+	struct cursor opts;
 	size_t hlen, plen, off;
 
-	if (!cursor_has(c, IPV4_HDR_MIN)) {
+	if (!h) {
 		st->anomalies[ANOM_IPV4_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	(void)cursor_u8(c, &vihl);
+	vihl = h[0];
 	if (vihl >> 4 != 4) {
 		st->anomalies[ANOM_IPV4_BAD_VERSION]++;
 		return DECODE_BAD;
@@ -78,16 +81,10 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 		st->anomalies[ANOM_IPV4_IHL_TOO_SMALL]++;
 		return DECODE_BAD;
 	}
-	(void)cursor_u8(c, &tos);
-	(void)cursor_be16(c, &totlen);
-	(void)cursor_be16(c, &id);
-	(void)cursor_be16(c, &fragw);
-	(void)cursor_u8(c, &ttl);
-	(void)cursor_u8(c, &proto);
-	(void)cursor_skip(c, 2); /* checksum: the sensor sees what hosts see, valid or not */
-	/* Checked windows over the addresses, copied once into the view below. */
-	(void)cursor_sub(c, 4, &src);
-	(void)cursor_sub(c, 4, &dst);
+	totlen = cursor_get_be16(h + 2);
+	fragw = cursor_get_be16(h + 6);
+	proto = h[9];
+	/* h + 10: checksum; the sensor sees what hosts see, valid or not */
 
 	/*
 	 * Total length may exceed what was captured (snap length) but not the
@@ -124,13 +121,13 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 
 	pkt->l3 = PKT_L3_IPV4;
 	pkt->proto = proto;
-	pkt->tos = tos;
-	pkt->ttl = ttl;
-	pkt->ip_id = id;
+	pkt->tos = h[1];
+	pkt->ttl = h[8];
+	pkt->ip_id = cursor_get_be16(h + 4);
 	pkt->ip_len = totlen;
 	pkt->frag_off = (uint16_t)off;
-	addr_from_v4(&pkt->src, src.p);
-	addr_from_v4(&pkt->dst, dst.p);
+	addr_set_v4(&pkt->src, h + 12);
+	addr_set_v4(&pkt->dst, h + 16);
 	if (fragw & IPV4_F_DF)
 		pkt->flags |= PKT_F_IP_DF;
 	/* The L4 decoders read the stated IP payload length here and replace it with their own. */

@@ -28,6 +28,20 @@ enum {
  */
 static bool tcp_fixed(struct cursor *c, struct sw_packet *pkt, uint8_t *doff)
 {
+	/* The whole header is there (every packet but a cut first fragment): one check. */
+	const uint8_t *h = cursor_take(c, TCP_HDR_MIN);
+	if (h) {
+		pkt->sport = cursor_get_be16(h);
+		pkt->dport = cursor_get_be16(h + 2);
+		pkt->tcp_seq = cursor_get_be32(h + 4);
+		pkt->tcp_ack = cursor_get_be32(h + 8);
+		*doff = h[12];
+		pkt->tcp_flags = h[13];
+		pkt->tcp_window = cursor_get_be16(h + 14);
+		/* h + 16: checksum */
+		pkt->tcp_urp = cursor_get_be16(h + 18);
+		return true;
+	}
 	return cursor_be16(c, &pkt->sport) && cursor_be16(c, &pkt->dport) &&
 	       cursor_be32(c, &pkt->tcp_seq) && cursor_be32(c, &pkt->tcp_ack) &&
 	       cursor_u8(c, doff) && cursor_u8(c, &pkt->tcp_flags) &&

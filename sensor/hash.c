@@ -36,8 +36,14 @@ static inline uint64_t load_le64(const uint8_t *p)
 		v2 = ROTL(v2, 32); \
 	} while (0)
 
-/* SipHash with c compression and d finalisation rounds (the paper's SipHash-c-d). */
-static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
+/*
+ * SipHash with c compression and d finalisation rounds (the paper's SipHash-c-d).
+ * Always inlined so that a call with a constant length (below) unrolls into
+ * straight-line code: no loop counters, no tail-byte loop when the length is a
+ * multiple of 8, which every table key is.
+ */
+static inline __attribute__((always_inline)) uint64_t
+siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
 {
 	const uint8_t *in = data;
 	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -67,9 +73,23 @@ static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/*
+ * The lengths the tables hash on every packet get their own straight-line
+ * instance (same function, same values; only the loop shape differs):
+ * 16 bytes is one address, 32 two addresses, 40 a flow or tracker key.
+ */
 uint64_t hash_siphash13(const uint8_t key[16], const void *data, size_t len)
 {
-	return siphash_cd(key, data, len, 1, 3);
+	switch (len) {
+	case 16:
+		return siphash_cd(key, data, 16, 1, 3);
+	case 32:
+		return siphash_cd(key, data, 32, 1, 3);
+	case 40:
+		return siphash_cd(key, data, 40, 1, 3);
+	default:
+		return siphash_cd(key, data, len, 1, 3);
+	}
 }
 
 uint64_t hash_siphash24(const uint8_t key[16], const void *data, size_t len)
@@ -112,9 +132,22 @@ struct htab_list {
 	uint32_t head, tail;
 };
 
+/* Lists a table may have (htab_create's limit) and the words of their "non-empty" bitmap. */
+#define HTAB_LISTS_MAX  255
+#define HTAB_LIST_WORDS ((HTAB_LISTS_MAX + 64) / 64)
+
 struct htab {
 	uint8_t *pool;
 	size_t entry_size, key_off, key_len;
+	/*
+	 * index_of() divides a byte offset by entry_size on every touch and
+	 * removal; a 64-bit divide costs tens of cycles. The offset is always an
+	 * exact multiple, so it is shifted by entry_size's power of two and
+	 * multiplied by the inverse of its odd part modulo 2^64 instead (exact
+	 * division, Hacker's Delight 10-16).
+	 */
+	unsigned size_shift;
+	uint64_t size_inv;
 	uint32_t capacity; /* usable entries: indices 1..capacity */
 	uint32_t *buckets;
 	uint64_t mask;
@@ -122,6 +155,8 @@ struct htab {
 	uint32_t next_fresh; /* first never-used index */
 	unsigned nlists;
 	struct htab_list *lists;
+	/* Bit l set while list l has entries: a full pool's eviction scans only those. */
+	uint64_t nonempty[HTAB_LIST_WORDS];
 	uint8_t key[16];
 	htab_evict_fn evict;
 	void *ctx;
@@ -135,7 +170,18 @@ static inline struct htab_node *node_at(const struct htab *t, uint32_t i)
 
 static inline uint32_t index_of(const struct htab *t, const void *e)
 {
-	return (uint32_t)(((const uint8_t *)e - t->pool) / t->entry_size);
+	uint64_t off = (uint64_t)((const uint8_t *)e - t->pool);
+	return (uint32_t)((off >> t->size_shift) * t->size_inv);
+}
+
+/* The inverse of an odd number modulo 2^64, by Newton's iteration (each step doubles the
+ * correct low bits; x = a is right to 3 bits since a*a = 1 mod 8). */
+static uint64_t inverse_odd(uint64_t a)
+{
+	uint64_t x = a;
+	for (int i = 0; i < 5; i++)
+		x *= 2 - a * x;
+	return x;
 }
 
 static size_t bucket_count(size_t max_entries)
@@ -155,8 +201,9 @@ size_t htab_footprint(size_t entry_size, size_t max_entries)
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
                          unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx)
 {
-	if (max_entries < 1 || max_entries >= UINT32_MAX - 1 || nlists < 1 || nlists > 255 ||
-	    entry_size < sizeof(struct htab_node) || key_off + key_len > entry_size)
+	if (max_entries < 1 || max_entries >= UINT32_MAX - 1 || nlists < 1 ||
+	    nlists > HTAB_LISTS_MAX || entry_size < sizeof(struct htab_node) ||
+	    key_off + key_len > entry_size)
 		return NULL;
 	struct htab *t = calloc(1, sizeof *t);
 	if (!t)
@@ -170,6 +217,8 @@ struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size
 	if (!t->pool || !t->buckets || !t->lists)
 		goto fail;
 	t->entry_size = entry_size;
+	t->size_shift = (unsigned)__builtin_ctzll(entry_size);
+	t->size_inv = inverse_odd(entry_size >> t->size_shift);
 	t->key_off = key_off;
 	t->key_len = key_len;
 	t->capacity = (uint32_t)max_entries;
@@ -201,21 +250,105 @@ uint64_t htab_hash(const struct htab *t, const void *key)
 	return hash_siphash13(t->key, key, t->key_len);
 }
 
-static inline bool key_match(const struct htab *t, const struct htab_node *n, const void *key)
+/*
+ * Key equality. len is a compile-time constant in the instances below: the
+ * common key sizes (multiples of 8) become a few word loads and XORs instead
+ * of a call to memcmp; len 0 means "t->key_len, through memcmp".
+ */
+static inline __attribute__((always_inline)) bool
+key_equal(const struct htab *t, const struct htab_node *n, const void *key, size_t len)
 {
-	return memcmp((const uint8_t *)n + t->key_off, key, t->key_len) == 0;
+	const uint8_t *a = (const uint8_t *)n + t->key_off, *b = key;
+	if (len == 0)
+		return memcmp(a, b, t->key_len) == 0;
+	uint64_t diff = 0;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	return diff == 0;
 }
 
-void *htab_find(struct htab *t, const void *key, uint64_t h)
+/* The full 64-bit hash is compared first, so the key itself is read only on a real hit. */
+static inline __attribute__((always_inline)) void *find_len(struct htab *t, const void *key,
+                                                            uint64_t h, size_t len)
 {
 	uint32_t i = t->buckets[h & t->mask];
 	while (i != HTAB_NONE) {
 		struct htab_node *n = node_at(t, i);
-		if (n->hash == h && key_match(t, n, key))
+		if (n->hash == h && key_equal(t, n, key, len))
 			return n;
 		i = n->chain;
 	}
 	return NULL;
+}
+
+/* One small function per key size, so htab_find's dispatch is a tail jump into a lookup with
+ * no more registers to save than it needs. */
+static __attribute__((noinline)) void *find_16(struct htab *t, const void *key, uint64_t h)
+{
+	return find_len(t, key, h, 16);
+}
+
+static __attribute__((noinline)) void *find_32(struct htab *t, const void *key, uint64_t h)
+{
+	return find_len(t, key, h, 32);
+}
+
+static __attribute__((noinline)) void *find_40(struct htab *t, const void *key, uint64_t h)
+{
+	return find_len(t, key, h, 40);
+}
+
+static __attribute__((noinline)) void *find_any(struct htab *t, const void *key, uint64_t h)
+{
+	return find_len(t, key, h, 0);
+}
+
+void *htab_find(struct htab *t, const void *key, uint64_t h)
+{
+	/* The sizes of the flow, tracker and per-address keys; anything else takes memcmp. */
+	switch (t->key_len) {
+	case 16:
+		return find_16(t, key, h);
+	case 32:
+		return find_32(t, key, h);
+	case 40:
+		return find_40(t, key, h);
+	default:
+		return find_any(t, key, h);
+	}
+}
+
+/* Copies a key into an entry; constant sizes become plain moves instead of a memcpy call. */
+static inline void key_copy(const struct htab *t, struct htab_node *n, const void *key)
+{
+	uint8_t *dst = (uint8_t *)n + t->key_off;
+	switch (t->key_len) {
+	case 16:
+		memcpy(dst, key, 16);
+		break;
+	case 32:
+		memcpy(dst, key, 32);
+		break;
+	case 40:
+		memcpy(dst, key, 40);
+		break;
+	default:
+		memcpy(dst, key, t->key_len);
+		break;
+	}
+}
+
+static inline void list_mark(struct htab *t, unsigned list, bool nonempty)
+{
+	uint64_t bit = 1ULL << (list & 63);
+	if (nonempty)
+		t->nonempty[list >> 6] |= bit;
+	else
+		t->nonempty[list >> 6] &= ~bit;
 }
 
 static void list_unlink(struct htab *t, struct htab_node *n, uint32_t i)
@@ -225,10 +358,13 @@ static void list_unlink(struct htab *t, struct htab_node *n, uint32_t i)
 		node_at(t, n->prev)->next = n->next;
 	else
 		l->head = n->next;
-	if (n->next)
+	if (n->next) {
 		node_at(t, n->next)->prev = n->prev;
-	else
+	} else {
 		l->tail = n->prev;
+		if (!n->prev) /* it was the only entry */
+			list_mark(t, n->list, false);
+	}
 	n->prev = n->next = HTAB_NONE;
 	(void)i;
 }
@@ -239,10 +375,12 @@ static void list_append(struct htab *t, struct htab_node *n, uint32_t i, unsigne
 	n->list = (uint8_t)list;
 	n->next = HTAB_NONE;
 	n->prev = l->tail;
-	if (l->tail)
+	if (l->tail) {
 		node_at(t, l->tail)->next = i;
-	else
+	} else {
 		l->head = i;
+		list_mark(t, list, true);
+	}
 	l->tail = i;
 }
 
@@ -284,16 +422,17 @@ static void evict_entry(struct htab *t, struct htab_node *n)
 		release(t, n, index_of(t, n));
 }
 
+/* The oldest list head; ties go to the lowest list number. Empty lists are skipped by bitmap. */
 static struct htab_node *oldest_overall(struct htab *t)
 {
 	struct htab_node *best = NULL;
-	for (unsigned l = 0; l < t->nlists; l++) {
-		uint32_t h = t->lists[l].head;
-		if (h == HTAB_NONE)
-			continue;
-		struct htab_node *n = node_at(t, h);
-		if (!best || n->ts < best->ts)
-			best = n;
+	for (unsigned w = 0; w < HTAB_LIST_WORDS; w++) {
+		for (uint64_t bits = t->nonempty[w]; bits; bits &= bits - 1) {
+			unsigned l = w * 64 + (unsigned)__builtin_ctzll(bits);
+			struct htab_node *n = node_at(t, t->lists[l].head);
+			if (!best || n->ts < best->ts)
+				best = n;
+		}
 	}
 	return best;
 }
@@ -303,24 +442,28 @@ void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, ui
 	uint32_t *bucket = &t->buckets[h & t->mask];
 	unsigned len = 0;
 	struct htab_node *oldest = NULL;
-	for (uint32_t i = *bucket; i != HTAB_NONE; i = node_at(t, i)->chain) {
-		struct htab_node *n = node_at(t, i);
-		if (!oldest || n->ts < oldest->ts)
-			oldest = n;
+	/* Counting is all most inserts need; the oldest is looked for only at the cap. */
+	for (uint32_t i = *bucket; i != HTAB_NONE && len < HTAB_CHAIN_MAX; i = node_at(t, i)->chain)
 		len++;
-	}
-	if (len >= HTAB_CHAIN_MAX && oldest) {
+	if (len >= HTAB_CHAIN_MAX) {
+		for (uint32_t i = *bucket; i != HTAB_NONE; i = node_at(t, i)->chain) {
+			struct htab_node *n = node_at(t, i);
+			if (!oldest || n->ts < oldest->ts)
+				oldest = n;
+		}
 		/* Someone found colliding keys (or the table is badly overfull): keep
 		 * the per-packet walk bounded by recycling the chain's oldest entry. */
 		t->st.evict_chain++;
 		evict_entry(t, oldest);
 	}
 	uint32_t i;
+	bool fresh = false;
 	if (t->free_head != HTAB_NONE) {
 		i = t->free_head;
 		t->free_head = node_at(t, i)->chain;
 	} else if (t->next_fresh <= t->capacity) {
 		i = t->next_fresh++;
+		fresh = true; /* calloc'd and never used: already zero */
 	} else {
 		struct htab_node *victim = oldest_overall(t);
 		t->st.evict_full++;
@@ -329,8 +472,9 @@ void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, ui
 		t->free_head = node_at(t, i)->chain;
 	}
 	struct htab_node *n = node_at(t, i);
-	memset(n, 0, t->entry_size);
-	memcpy((uint8_t *)n + t->key_off, key, t->key_len);
+	if (!fresh)
+		memset(n, 0, t->entry_size);
+	key_copy(t, n, key);
 	n->hash = h;
 	n->used = 1;
 	n->ts = ts;

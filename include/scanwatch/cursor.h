@@ -121,6 +121,35 @@ static inline bool cursor_sub(struct cursor *c, size_t n, struct cursor *sub)
 	return true;
 }
 
+/*
+ * Takes the next n bytes as one checked block and advances past them; NULL
+ * (nothing consumed) when they are not all there. A fixed-size header is
+ * checked once this way and its fields read with cursor_get_*() at constant
+ * offsets below n (tcpdump's ND_TCHECK_LEN followed by EXTRACT_*): one bounds
+ * check per header instead of one per field on the per-packet path.
+ */
+static inline const uint8_t *cursor_take(struct cursor *c, size_t n)
+{
+	const uint8_t *b;
+
+	if (!cursor_has(c, n))
+		return NULL;
+	b = c->p;
+	c->p += n;
+	return b;
+}
+
+/* Reads inside a block from cursor_take(), network byte order. */
+static inline uint16_t cursor_get_be16(const uint8_t *b)
+{
+	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
+}
+
+static inline uint32_t cursor_get_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 /* Shrinks the window to at most n bytes (a length field that says less than was captured). */
 static inline void cursor_limit(struct cursor *c, size_t n)
 {

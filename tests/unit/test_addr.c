@@ -230,8 +230,56 @@ static void test_cidr_round_trip(void)
 	}
 }
 
+/*
+ * addr_cmp/addr_eq compare 64-bit halves instead of calling memcmp: they must
+ * order and match exactly as memcmp does, including addresses that differ
+ * only in one byte of either half and in the high bit of a byte.
+ */
+static void test_compare_like_memcmp(void)
+{
+	uint64_t rng = 0x243f6a8885a308d3ULL;
+	int bad = 0;
+	for (int i = 0; i < 20000; i++) {
+		struct sw_addr a, b;
+		for (int j = 0; j < 16; j++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			a.a[j] = (uint8_t)(rng >> 56);
+		}
+		b = a;
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		switch ((rng >> 40) % 4) {
+		case 0: /* equal */
+			break;
+		case 1: /* one byte differs, sometimes only in its top bit */
+			b.a[(rng >> 20) % 16] ^=
+			    (rng >> 30) & 1 ? 0x80 : (uint8_t)(1 + (rng >> 8) % 255);
+			break;
+		default: /* unrelated */
+			for (int j = 0; j < 16; j++)
+				b.a[j] = (uint8_t)(rng >> (j % 8 * 8));
+			break;
+		}
+		int m = memcmp(a.a, b.a, 16);
+		m = (m > 0) - (m < 0);
+		if (addr_cmp(&a, &b) != m || addr_cmp(&b, &a) != -m || addr_eq(&a, &b) != (m == 0))
+			bad++;
+	}
+	CHECK_EQ_U(bad, 0);
+	/* the inline IPv4-mapped builder gives the RFC 4291 2.5.5.2 bytes */
+	static const uint8_t v4[4] = {198, 18, 0, 1};
+	static const uint8_t want[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 1};
+	struct sw_addr x, y;
+	memset(&x, 0x77, sizeof x);
+	addr_set_v4(&x, v4);
+	CHECK(memcmp(x.a, want, 16) == 0);
+	addr_from_v4(&y, v4);
+	CHECK(addr_eq(&x, &y));
+	CHECK(addr_is_v4(&x));
+}
+
 int main(void)
 {
+	test_compare_like_memcmp();
 	test_parse_format();
 	test_families();
 	test_cidr();

@@ -1,4 +1,5 @@
 /* test_hash.c — SipHash against the published vectors; bounded tables: LRU, eviction, chain cap. */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -177,11 +178,291 @@ static void test_churn(void)
 	htab_destroy(t);
 }
 
+/*
+ * A deliberately plain SipHash-c-d (byte at a time, as the paper describes
+ * it), to hold hash.c's fixed-length instances to: it is first checked
+ * against the published 2-4 vectors, then hash_siphash13 must equal its 1-3
+ * output at every length, in particular the specialised 16, 32 and 40.
+ */
+static uint64_t ref_rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static void ref_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ref_rotl(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ref_rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = ref_rotl(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ref_rotl(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ref_rotl(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ref_rotl(v[2], 32);
+}
+
+static uint64_t ref_siphash(const uint8_t key[16], const uint8_t *m, size_t len, int c, int d)
+{
+	uint64_t k0 = 0, k1 = 0;
+	for (int i = 7; i >= 0; i--) {
+		k0 = k0 << 8 | key[i];
+		k1 = k1 << 8 | key[8 + i];
+	}
+	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+	                 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
+	/* the message padded with zeros to a multiple of 8, length in the last byte */
+	size_t blocks = len / 8 + 1;
+	for (size_t b = 0; b < blocks; b++) {
+		uint64_t w = 0;
+		for (int i = 7; i >= 0; i--) {
+			size_t at = b * 8 + (size_t)i;
+			uint8_t byte = at < len ? m[at] : 0;
+			if (b == blocks - 1 && i == 7)
+				byte = (uint8_t)len;
+			w = w << 8 | byte;
+		}
+		v[3] ^= w;
+		for (int r = 0; r < c; r++)
+			ref_round(v);
+		v[0] ^= w;
+	}
+	v[2] ^= 0xff;
+	for (int r = 0; r < d; r++)
+		ref_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static void test_siphash_lengths(void)
+{
+	uint8_t key[16], msg[64];
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	/* the reference itself against the published vectors */
+	CHECK_EQ_U(ref_siphash(key, msg, 0, 2, 4), 0x726fdb47dd0e0e31ULL);
+	CHECK_EQ_U(ref_siphash(key, msg, 15, 2, 4), 0xa129ca6149be45e5ULL);
+	CHECK_EQ_U(ref_siphash(key, msg, 63, 2, 4), 0x958a324ceb064572ULL);
+	uint64_t rng = 0x9e3779b97f4a7c15ULL;
+	int bad = 0;
+	for (int round = 0; round < 50; round++) {
+		for (int i = 0; i < 16; i++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			key[i] = (uint8_t)(rng >> 56);
+		}
+		for (int i = 0; i < 64; i++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			msg[i] = (uint8_t)(rng >> 56);
+		}
+		/* unaligned starts too: the table keys sit at any offset in an entry */
+		for (size_t off = 0; off < 3; off++)
+			for (size_t len = 0; len + off <= 64; len++)
+				if (hash_siphash13(key, msg + off, len) !=
+				    ref_siphash(key, msg + off, len, 1, 3))
+					bad++;
+	}
+	CHECK_EQ_U(bad, 0);
+}
+
+/*
+ * Tables of many entry and key sizes (the lookups and copies have fixed-size
+ * instances for 16, 32 and 40-byte keys; index_of() divides by the entry size
+ * through a multiplicative inverse) against a plain model of what the table
+ * promises: lookups find exactly the live keys, inserted entries are zeroed
+ * even when recycled, lists keep touch order, and a full pool evicts the
+ * oldest list head (ties to the lowest list).
+ */
+#define MODEL_KEYS  300
+#define MODEL_CAP   64
+#define MODEL_LISTS 5
+
+struct model_ent {
+	bool live;
+	unsigned list;
+	uint64_t seq; /* touch order */
+	uint64_t ts;
+};
+
+static struct model_ent model[MODEL_KEYS];
+static int model_evicted;
+static size_t model_key_off, model_key_len;
+
+static void model_key(uint8_t *out, size_t len, unsigned k)
+{
+	/* distinct in the last byte as well as the first, so no prefix compare can pass */
+	memset(out, 0xa5, len);
+	out[0] = (uint8_t)k;
+	out[len - 1] = (uint8_t)(k >> 8 ^ 0x3c);
+	if (len > 9)
+		out[len / 2] = (uint8_t)(k * 7);
+}
+
+static unsigned model_key_of(const uint8_t *entry)
+{
+	const uint8_t *k = entry + model_key_off;
+	return k[0] | (unsigned)((k[model_key_len - 1] ^ 0x3c) << 8);
+}
+
+static void model_on_evict(void *ctx, void *e)
+{
+	(void)ctx;
+	model_evicted = (int)model_key_of(e);
+}
+
+/* The model's victim: the head (least seq) of each list, then the least ts among heads. */
+static int model_victim(void)
+{
+	int best = -1;
+	for (unsigned l = 0; l < MODEL_LISTS; l++) {
+		int head = -1;
+		for (int k = 0; k < MODEL_KEYS; k++)
+			if (model[k].live && model[k].list == l &&
+			    (head < 0 || model[k].seq < model[head].seq))
+				head = k;
+		if (head >= 0 && (best < 0 || model[head].ts < model[best].ts))
+			best = head;
+	}
+	return best;
+}
+
+static void test_table_model(size_t entry_size, size_t key_len)
+{
+	uint8_t sipkey[16];
+	hash_make_key(sipkey, entry_size * 131 + key_len);
+	model_key_off = sizeof(struct htab_node);
+	model_key_len = key_len;
+	memset(model, 0, sizeof model);
+	struct htab *t = htab_create(entry_size, model_key_off, key_len, MODEL_CAP, MODEL_LISTS,
+	                             sipkey, model_on_evict, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	uint64_t rng = entry_size * 1000 + key_len, seq = 0;
+	int bad_find = 0, bad_zero = 0, bad_victim = 0, bad_oldest = 0, live = 0;
+	uint8_t key[64];
+	for (int i = 0; i < 12000; i++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned k = (unsigned)(rng >> 33) % MODEL_KEYS;
+		unsigned list = (unsigned)(rng >> 20) % MODEL_LISTS;
+		/* times mostly rise but repeat and step back, so heads tie and lists interleave */
+		uint64_t ts = (uint64_t)i / 3 + ((rng >> 50) & 3);
+		model_key(key, key_len, k);
+		uint64_t h = htab_hash(t, key);
+		uint8_t *e = htab_find(t, key, h);
+		if ((e != NULL) != model[k].live || (e && model_key_of(e) != k))
+			bad_find++;
+		if (e) {
+			if ((rng >> 40) % 3 == 0) {
+				htab_remove(t, e);
+				model[k].live = false;
+				live--;
+			} else {
+				htab_touch(t, e, list, ts);
+				model[k].list = list;
+				model[k].seq = ++seq;
+				model[k].ts = ts;
+			}
+			continue;
+		}
+		int victim = live == MODEL_CAP ? model_victim() : -1;
+		model_evicted = -1;
+		e = htab_insert(t, key, h, list, ts);
+		if (model_evicted != victim)
+			bad_victim++;
+		if (victim >= 0) {
+			model[victim].live = false;
+			live--;
+		}
+		/* everything after the node and the key arrives zeroed, recycled or not */
+		for (size_t b = model_key_off + key_len; b < entry_size; b++)
+			if (e[b] != 0)
+				bad_zero++;
+		memset(e + model_key_off + key_len, 0xee, entry_size - model_key_off - key_len);
+		model[k] = (struct model_ent){.live = true, .list = list, .seq = ++seq, .ts = ts};
+		live++;
+		/* each list's oldest is the model's head of that list */
+		for (unsigned l = 0; l < MODEL_LISTS; l++) {
+			const uint8_t *o = htab_oldest(t, l);
+			int head = -1;
+			for (int m = 0; m < MODEL_KEYS; m++)
+				if (model[m].live && model[m].list == l &&
+				    (head < 0 || model[m].seq < model[head].seq))
+					head = m;
+			if ((o == NULL) != (head < 0) || (o && (int)model_key_of(o) != head))
+				bad_oldest++;
+		}
+	}
+	CHECK_EQ_U(bad_find, 0);
+	CHECK_EQ_U(bad_zero, 0);
+	CHECK_EQ_U(bad_victim, 0);
+	CHECK_EQ_U(bad_oldest, 0);
+	struct htab_stats st;
+	htab_get_stats(t, &st);
+	CHECK_EQ_U(st.used, (uint64_t)live);
+	CHECK(st.evict_full > 0); /* the pool did fill, so the victim checks meant something */
+	htab_destroy(t);
+}
+
+/*
+ * Lookups compare the stored 64-bit hash first, so the key compare decides
+ * only between keys whose hashes are equal. The caller supplies the hash, so
+ * equal hashes are forced here: every key one byte away from another (first,
+ * middle, last byte) must still be told apart, for every key size.
+ */
+static void test_same_hash(size_t key_len)
+{
+	uint8_t sipkey[16] = {0};
+	struct htab *t = htab_create(sizeof(struct htab_node) + 48, sizeof(struct htab_node),
+	                             key_len, 64, 1, sipkey, NULL, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	uint8_t keys[3][48];
+	size_t pos[3] = {0, key_len / 2, key_len - 1};
+	for (int i = 0; i < 3; i++) {
+		memset(keys[i], 0x5a, sizeof keys[i]);
+		keys[i][pos[i]] ^= 0x01;
+		htab_insert(t, keys[i], 42, 0, 0);
+	}
+	int bad = 0;
+	for (int i = 0; i < 3; i++) {
+		const uint8_t *e = htab_find(t, keys[i], 42);
+		if (!e || memcmp(e + sizeof(struct htab_node), keys[i], key_len) != 0)
+			bad++;
+	}
+	/* the unflipped key and one flipped elsewhere share the hash but are absent */
+	uint8_t absent[48];
+	memset(absent, 0x5a, sizeof absent);
+	if (htab_find(t, absent, 42) != NULL)
+		bad++;
+	absent[key_len - 1] ^= 0x80;
+	if (htab_find(t, absent, 42) != NULL)
+		bad++;
+	CHECK_EQ_U(bad, 0);
+	htab_destroy(t);
+}
+
 int main(void)
 {
 	test_siphash_vectors();
+	test_siphash_lengths();
 	test_table_basic();
 	test_chain_cap();
 	test_churn();
+	/* entry sizes with odd factors 5, 7, 9, 13, 33 and powers of two; key sizes with
+	 * fixed-size instances (16, 32, 40) and without (8, 24, 12) */
+	static const size_t sizes[][2] = {{80, 40}, {72, 40}, {88, 32},  {56, 16},  {104, 24},
+	                                  {64, 16}, {48, 8},  {264, 40}, {120, 12}, {96, 32}};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		test_table_model(sizes[i][0], sizes[i][1]);
+	static const size_t key_lens[] = {8, 12, 16, 24, 32, 40, 48};
+	for (size_t i = 0; i < sizeof key_lens / sizeof key_lens[0]; i++)
+		test_same_hash(key_lens[i]);
 	CHECK_DONE();
 }
