@@ -7,7 +7,8 @@
 #   bash tests/bench/run.sh --quick    # 1M-packet captures, for trying things out (~2-3 min)
 #
 # Options: --runs N (runs per measurement, default 5), --work DIR (default
-# build-bench/bench-work), --no-live (skip the namespace part), --cell-budget S
+# build-bench/bench-work), --no-live (skip the namespace part), --no-profile
+# (skip the callgrind profile, 7. below), --cell-budget S
 # and --run-timeout S (see 3. below), --help.
 # Not a ctest test on purpose: timings belong in a report, not in pass/fail.
 #
@@ -93,7 +94,15 @@
 #    name on exit (trap), and only the processes this script started are
 #    signalled, by PID.
 #
-# 7. Prints one table and writes it to WORK/results.txt.
+# 7. Profile (skipped with --no-profile): instructions per packet under
+#    valgrind's callgrind, on the first 300,000 packets of A and of B, for the
+#    floor and for scanwatch --no-db, and scanwatch's split by stage (the
+#    source file each instruction comes from: the build carries -g, which
+#    changes no code, so inlined code is still counted where it was written).
+#    Instruction counts are the same on every run where seconds are not, so
+#    this is what says where the time goes and what bounds the ratios.
+#
+# 8. Prints one table and writes it to WORK/results.txt.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -103,6 +112,8 @@ work=
 quick=0
 runs=5
 live=1
+profile=1
+prof_pkts=300000
 cell_budget=60
 run_timeout=180
 
@@ -131,6 +142,7 @@ while (($#)); do
 		shift
 		;;
 	--no-live) live=0 ;;
+	--no-profile) profile=0 ;;
 	-h | --help) usage ;;
 	*)
 		echo "run.sh: unknown argument '$1'" >&2
@@ -192,6 +204,7 @@ live_fractions=(0.9 0.75 0.5 0.3 0.15 0.05)
 need_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
 	sqlite3 tcpdump time iproute2)
 ((live)) && need_pkgs+=(tcpreplay)
+((profile)) && need_pkgs+=(valgrind)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
@@ -209,7 +222,7 @@ fi
 
 log "Release build in $build"
 mkdir -p "$build"
-{ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release &&
+{ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g &&
 	ninja -C "$build" scanwatch scanprobe; } >"$build/bench-build.log" 2>&1 || {
 	tail -30 "$build/bench-build.log" >&2
 	die "the Release build failed (log: $build/bench-build.log)"
@@ -374,6 +387,37 @@ if [[ ${FAIL[db.D]} == timeout* ]]; then
 	FAIL[nodb.D]="skipped: the --db run timed out"
 else
 	measure "nodb.D" "$scanwatch" -r D.pcap --no-db -q
+fi
+
+# ---------------------------------------------------------------- profile
+# PROF[who.C] = "total reading decode flows hash detect other" instructions.
+declare -A PROF=()
+# Sums callgrind_annotate's per-function self costs by the stage of their source file.
+prof_stages() { # CALLGRIND_OUT
+	callgrind_annotate --auto=no --threshold=100 "$1" 2>/dev/null | awk '
+		/PROGRAM TOTALS/ { v = $1; gsub(",", "", v); total = v; next }
+		$1 ~ /^[0-9][0-9,]*$/ && $2 ~ /^\(/ {
+			v = $1; gsub(",", "", v); f = $0
+			sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, "", f)
+			if (f ~ /libpcap|libio|fread|(^|\/)sensor\/capture\.c/) s = "reading"
+			else if (f ~ /(^|\/)sensor\/(decode[a-z0-9_]*|defrag|pipeline)\.c|cursor\.h|packet\.h/) s = "decode"
+			else if (f ~ /(^|\/)sensor\/classify\.c/) s = "flows"
+			else if (f ~ /(^|\/)sensor\/hash\.c/) s = "hash"
+			else if (f ~ /(^|\/)sensor\/(detect[a-z0-9_]*|track|attribute|admit)\.c|strbuf\.h/) s = "detect"
+			else s = "other"
+			sum[s] += v
+		}
+		END { printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", total, sum["reading"], sum["decode"], sum["flows"], sum["hash"], sum["detect"], sum["other"] }'
+}
+if ((profile)); then
+	for c in A B; do
+		log "callgrind profile, first $prof_pkts packets of $c"
+		tcpdump -r "$c.pcap" -c "$prof_pkts" -w "$tmp/$c.slice.pcap" 2>/dev/null
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.bare.$c" "$bare" "$tmp/$c.slice.pcap" >/dev/null 2>&1 &&
+			PROF[bare.$c]=$(prof_stages "$tmp/cg.bare.$c")
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.sw.$c" "$scanwatch" -r "$tmp/$c.slice.pcap" --no-db -q >/dev/null 2>&1 &&
+			PROF[sw.$c]=$(prof_stages "$tmp/cg.sw.$c")
+	done
 fi
 
 # ---------------------------------------------------------------- live
@@ -587,6 +631,24 @@ mem_pair() {
 		echo "live: skipped (--no-live)"
 	fi
 	echo
+	if ((profile)); then
+		echo "instructions per packet (callgrind, first $prof_pkts packets; the same on every run)"
+		printf '  %-44s %10s %10s\n' "" A B
+		per() { # WHO C FIELD
+			local v
+			v=$(awk -v f="$3" '{print $f}' <<<"${PROF[$1.$2]:-}")
+			[[ -n $v ]] && awk -v v="$v" -v n="$prof_pkts" 'BEGIN {printf "%.0f", v / n}' || echo -
+		}
+		printf '  %-44s %10s %10s\n' "floor (bare pcap_next_ex loop)" "$(per bare A 1)" "$(per bare B 1)"
+		printf '  %-44s %10s %10s\n' "scanwatch --no-db, all" "$(per sw A 1)" "$(per sw B 1)"
+		printf '  %-44s %10s %10s\n' "  reading (libpcap, stdio, capture.c)" "$(per sw A 2)" "$(per sw B 2)"
+		printf '  %-44s %10s %10s\n' "  decode (decode*.c, defrag, pipeline)" "$(per sw A 3)" "$(per sw B 3)"
+		printf '  %-44s %10s %10s\n' "  handshake tracking (classify.c)" "$(per sw A 4)" "$(per sw B 4)"
+		printf '  %-44s %10s %10s\n' "  hash tables (SipHash, lookups, LRU)" "$(per sw A 5)" "$(per sw B 5)"
+		printf '  %-44s %10s %10s\n' "  detection (detect*, track, attribute, admit)" "$(per sw A 6)" "$(per sw B 6)"
+		printf '  %-44s %10s %10s\n' "  other (libc memset/memcpy, addr, sensor.c)" "$(per sw A 7)" "$(per sw B 7)"
+		echo
+	fi
 	echo "targets (issue 8): A --no-db >= 0.5x floor: $(ratio nodb.A A); B --no-db >= 0.3x floor: $(ratio nodb.B B);" \
 		">= 50000 rows/s: $(awk -v r="${ROWS[db.D]:-0}" -v s="${WALL[db.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}');" \
 		"zero drops at topspeed: $( ((live)) && { [[ -n $live_best && $live_best == "$live_top" ]] && echo yes || echo no; } || echo skipped)"
