@@ -578,17 +578,19 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			track_reset_window(e, ev->ts_us);
 			e->shadowed = 0;
 		}
-		if (!det->on_event(r, e, ev))
-			continue;
 		if (e->shadowed && !e->det_seq) {
 			/* another rule reports this scan (or the source is allowed): this entry
-			 * will never be rendered, so it only keeps its place in time */
-			if (probe) {
+			 * will never be rendered and its counts are cleared before they count
+			 * again (window reset), so it only keeps its place in time, for the
+			 * probes its detector takes */
+			if (probe && (det->probes_belong || det->on_event(r, e, ev))) {
 				htab_touch(d->tab, e, list_of(r, e), ev->ts_us);
 				note_due(d, r, e);
 			}
 			continue;
 		}
+		if (!det->on_event(r, e, ev))
+			continue;
 		if (probe) {
 			track_note_probe(e, ev, r->group_by == GROUP_DST);
 			attribute_note(e, ev);

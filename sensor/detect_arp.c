@@ -41,6 +41,7 @@ static enum sw_kind arp_kind(const struct sw_rule *r, const struct track_entry *
 
 const struct detector detect_arp = {
     .name = "arp_sweep",
+    .probes_belong = true,
     .summary = "ARP who-has sweeps of a LAN",
     .classes = 1u << PC_ARP,
     .default_group = GROUP_SRC,

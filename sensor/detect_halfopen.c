@@ -44,6 +44,7 @@ static enum sw_kind halfopen_kind(const struct sw_rule *r, const struct track_en
 
 const struct detector detect_halfopen = {
     .name = "halfopen",
+    .probes_belong = true,
     .summary = "half-open TCP SYN scans, vertical and horizontal",
     .classes = 1u << PC_TCP_SYN,
     .default_group = GROUP_SRC,

@@ -30,6 +30,7 @@ static enum sw_kind ipproto_kind(const struct sw_rule *r, const struct track_ent
 
 const struct detector detect_ipproto = {
     .name = "ipproto",
+    .probes_belong = true,
     .summary = "IP protocol scans (nmap -sO)",
     .classes = 1u << PC_IPPROTO,
     .default_group = GROUP_SRC,

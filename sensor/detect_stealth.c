@@ -55,6 +55,7 @@ static enum sw_kind stealth_kind(const struct sw_rule *r, const struct track_ent
 
 const struct detector detect_stealth = {
     .name = "stealth",
+    .probes_belong = true,
     .summary = "FIN, NULL, Xmas, Maimon and ACK/window scans (probes outside any connection)",
     .classes = 1u << PC_TCP_FIN | 1u << PC_TCP_NULL | 1u << PC_TCP_XMAS | 1u << PC_TCP_MAIMON |
                1u << PC_TCP_ACK | 1u << PC_TCP_ODD,

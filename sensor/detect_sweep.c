@@ -38,6 +38,7 @@ static enum sw_kind sweep_kind(const struct sw_rule *r, const struct track_entry
 
 const struct detector detect_icmp_sweep = {
     .name = "icmp_sweep",
+    .probes_belong = true,
     .summary = "ICMP and ICMPv6 echo / timestamp sweeps",
     .classes = 1u << PC_ICMP_ECHO | 1u << PC_ICMP_OTHER,
     .default_group = GROUP_SRC,

@@ -46,6 +46,7 @@ static bool synflood_one_service(const struct sw_rule *r)
 
 const struct detector detect_syn_flood = {
     .name = "syn_flood",
+    .probes_belong = true,
     .summary = "SYN floods, keyed by target (spoofed sources make one detection)",
     .classes = 1u << PC_TCP_SYN,
     .default_group = GROUP_DST,

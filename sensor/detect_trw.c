@@ -119,6 +119,7 @@ static bool trw_one_service(const struct sw_rule *r)
 
 const struct detector detect_trw = {
     .name = "trw",
+    .probes_belong = true,
     .summary =
         "Threshold Random Walk sequential test over first-contact outcomes (Jung et al. 2004)",
     .classes = 1u << PC_TCP_SYN | 1u << PC_UDP | 1u << PC_ICMP_ECHO,

@@ -34,6 +34,7 @@ static enum sw_kind udp_kind(const struct sw_rule *r, const struct track_entry *
 
 const struct detector detect_udp = {
     .name = "udp",
+    .probes_belong = true,
     .summary = "UDP port scans",
     .classes = 1u << PC_UDP,
     .default_group = GROUP_SRC,

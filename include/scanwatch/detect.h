@@ -43,6 +43,10 @@ struct track_entry; /* track.h */
  *  absorbs        a target-grouped detector whose open detection speaks for
  *                 its sources: their per-source detections on that target
  *                 are not opened (decoys are one scan, not N).
+ *  probes_belong  on_event returns true for every probe given to it: the
+ *                 engine may then skip it for entries whose counts nobody
+ *                 reads any more (shadowed: another rule reports the scan;
+ *                 a window reset clears the counts before they count again).
  *  one_service    optional, for source-grouped rules: true when a source's
  *                 events about one service (one target, port and probe
  *                 class, one packet shape, at most 1 + ADMIT_LATER of them)
@@ -58,6 +62,7 @@ struct detector {
 	uint32_t classes;
 	bool outcomes;
 	bool absorbs;
+	bool probes_belong;
 	bool (*wants)(const struct sw_event *ev);
 	enum rule_group default_group;
 	uint8_t nparams;
