@@ -10,11 +10,28 @@
 
 /*
  * Most records the writer takes per store transaction. Large enough that a
- * burst of detections costs a handful of commits, small enough that one
- * batch (about 1.2 KiB a record) stays near a megabyte and the sinks see
- * records within one transaction's latency.
+ * burst of detections costs a handful of commits, small enough that the
+ * sinks see records within one transaction's latency.
  */
 #define EMIT_BATCH_MAX 1024
+
+/*
+ * Longest a record waits in the queue for company before the writer takes it
+ * (unless the writer is busy with an earlier batch). Waking the writer for
+ * every record cost a futex wake-up and a context switch per detection and
+ * a store transaction of one row; lingering this long lets a burst gather
+ * into one batch and one commit. 10 ms is far below what a live operator
+ * notices (tests/netns/test_live_detect allows 2 s) and below the ~100 ms
+ * budget for live rows.
+ */
+#define EMIT_LINGER_MS 10
+
+/*
+ * Records waiting at which a producer wakes a lingering writer at once: a
+ * half batch is enough to amortise the commit, and waking before the queue
+ * fills keeps producers from blocking (replay) or dropping (live).
+ */
+#define EMIT_WAKE_BATCH (EMIT_BATCH_MAX / 2)
 
 /*
  * How often the writer calls the sinks' tick callbacks when records are
@@ -24,27 +41,47 @@
  */
 #define EMIT_TICK_MS 250
 
+/* What the writer is doing, so a producer signals it only when that helps. */
+enum writer_state {
+	WRITER_AWAKE,  /* working, or about to look at the queue: no signal needed */
+	WRITER_IDLE,   /* asleep on an empty queue: the next record wakes it */
+	WRITER_LINGER, /* asleep with records waiting: wake it at wake_at records */
+};
+
+/*
+ * The ring holds cap records waiting plus up to batch_cap in flight: the
+ * writer hands the sinks and the store the records where they lie (no copy
+ * of ~1.2 KiB a record) and gives the slots back after the batch, while
+ * producers still find cap free places, exactly as with a separate batch
+ * buffer. Ring order: [out, out + inflight) in flight, then [head, head +
+ * count) waiting, head = out + inflight (mod ring_cap).
+ */
 struct emit {
 	pthread_mutex_t mu;
-	pthread_cond_t not_empty; /* writer waits: queue empty, no stop, no reopen */
+	pthread_cond_t not_empty; /* writer waits: nothing to take, no stop, reopen or flush */
 	pthread_cond_t not_full;  /* producers wait (replay mode): queue full */
 	pthread_cond_t idle;      /* emit_flush waits: queue empty, no batch in flight */
 	pthread_t thread;
 
 	/* Ring of preallocated records, guarded by mu. */
 	struct sw_detection *ring;
-	size_t cap, head, count;
+	size_t ring_cap;
+	size_t cap;      /* most records waiting (the queue's capacity) */
+	size_t head;     /* first waiting record */
+	size_t count;    /* records waiting */
+	size_t inflight; /* records the writer took and has not delivered yet */
 	size_t waiting_producers;
+	size_t flushers; /* emit_flush callers waiting: the writer must not linger */
+	size_t batch_cap;
+	size_t wake_at;           /* min(EMIT_WAKE_BATCH, batch_cap) */
+	struct timespec first_at; /* CLOCK_MONOTONIC: when the oldest waiting record came */
+	enum writer_state state;
 	bool block_when_full;
 	bool stopping;
 	bool reopen_pending;
-	bool busy; /* the writer holds records it has taken but not yet delivered */
 	struct emit_stats stats;
 
-	/* Writer-private: the batch is copied out of the ring so producers get the room back
-	 * while the (slow) store transaction runs. */
-	struct sw_detection *batch;
-	size_t batch_cap;
+	/* Writer-private. */
 	bool store_failing; /* to report a store failure once, not once per batch */
 	bool has_tick;      /* some sink has a tick callback: wake at least every EMIT_TICK_MS */
 	struct timespec next_tick; /* CLOCK_MONOTONIC */
@@ -54,12 +91,13 @@ struct emit {
 	size_t nsinks;
 };
 
-static void write_batch(struct emit *e, size_t n)
+/* Delivers the n records at ring[out...]: the store first, then every sink. */
+static void write_batch(struct emit *e, const struct sw_detection *batch, size_t n)
 {
 	uint64_t stored = 0, store_errors = 0, sink_errors = 0;
 
 	if (e->store != NULL) {
-		if (store_write(e->store, e->run_id, e->batch, n) == 0) {
+		if (store_write(e->store, e->run_id, batch, n) == 0) {
 			stored = n;
 			e->store_failing = false;
 		} else {
@@ -74,7 +112,7 @@ static void write_batch(struct emit *e, size_t n)
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < e->nsinks; k++)
-			if (e->sinks[k].ops->write(e->sinks[k].state, &e->batch[i]) < 0)
+			if (e->sinks[k].ops->write(e->sinks[k].state, &batch[i]) < 0)
 				sink_errors++;
 	for (size_t k = 0; k < e->nsinks; k++)
 		if (e->sinks[k].ops->flush != NULL)
@@ -84,7 +122,8 @@ static void write_batch(struct emit *e, size_t n)
 	e->stats.stored += stored;
 	e->stats.store_errors += store_errors;
 	e->stats.sink_errors += sink_errors;
-	e->busy = false;
+	/* The slots go back to the ring only now: the sinks read them above. */
+	e->inflight = 0;
 	if (e->count == 0)
 		pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->mu);
@@ -119,13 +158,17 @@ static void timespec_add_ms(struct timespec *t, long ms)
 	}
 }
 
+static bool time_reached(const struct timespec *now, const struct timespec *t)
+{
+	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
 static bool tick_due(const struct emit *e)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > e->next_tick.tv_sec ||
-	       (now.tv_sec == e->next_tick.tv_sec && now.tv_nsec >= e->next_tick.tv_nsec);
+	return time_reached(&now, &e->next_tick);
 }
 
 /* Outside the mutex, like every sink call. */
@@ -138,39 +181,76 @@ static void tick_sinks(struct emit *e)
 			e->sinks[k].ops->tick(e->sinks[k].state);
 }
 
+/*
+ * With mu held: sleeps until there is something to do, which is a batch of
+ * wake_at records, a record that has waited EMIT_LINGER_MS, a stop, a
+ * reopen, an emit_flush, or a sink tick that is due.
+ */
+static void writer_wait(struct emit *e)
+{
+	for (;;) {
+		struct timespec now, until;
+
+		if (e->stopping || e->reopen_pending || e->count >= e->wake_at ||
+		    (e->count > 0 && e->flushers > 0))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (e->has_tick && time_reached(&now, &e->next_tick))
+			break;
+		if (e->count > 0) {
+			until = e->first_at;
+			timespec_add_ms(&until, EMIT_LINGER_MS);
+			if (time_reached(&now, &until))
+				break;
+			if (e->has_tick && time_reached(&until, &e->next_tick))
+				until = e->next_tick;
+			e->state = WRITER_LINGER;
+		} else {
+			e->state = WRITER_IDLE;
+			if (!e->has_tick) {
+				pthread_cond_wait(&e->not_empty, &e->mu);
+				continue;
+			}
+			until = e->next_tick;
+		}
+		/* The condition variable runs on CLOCK_MONOTONIC, see emit_start. */
+		pthread_cond_timedwait(&e->not_empty, &e->mu, &until);
+	}
+	e->state = WRITER_AWAKE;
+}
+
 static void *writer_main(void *arg)
 {
 	struct emit *e = arg;
 
 	for (;;) {
 		bool reopen, done;
-		size_t n, first;
+		size_t n, out;
 
 		pthread_mutex_lock(&e->mu);
-		while (e->count == 0 && !e->stopping && !e->reopen_pending) {
-			if (!e->has_tick) {
-				pthread_cond_wait(&e->not_empty, &e->mu);
-				continue;
-			}
-			/* Sinks with a tick: sleep no longer than the next tick (the condition
-			 * variable runs on CLOCK_MONOTONIC, see emit_start). */
-			if (tick_due(e) ||
-			    pthread_cond_timedwait(&e->not_empty, &e->mu, &e->next_tick) != 0)
-				break;
-		}
+		writer_wait(e);
 		reopen = e->reopen_pending;
 		e->reopen_pending = false;
+		/* Contiguous records only (a batch may stop at the ring's end). */
 		n = e->count < e->batch_cap ? e->count : e->batch_cap;
-		/* Copy out in two pieces at most: to the ring's end, then from its start. */
-		first = e->cap - e->head < n ? e->cap - e->head : n;
-		memcpy(e->batch, &e->ring[e->head], first * sizeof(*e->batch));
-		memcpy(e->batch + first, e->ring, (n - first) * sizeof(*e->batch));
-		e->head = (e->head + n) % e->cap;
+		if (n > e->ring_cap - e->head)
+			n = e->ring_cap - e->head;
+		out = e->head;
+		e->head = (e->head + n) % e->ring_cap;
 		e->count -= n;
+		e->inflight = n;
 		e->stats.depth = (uint32_t)e->count;
-		e->busy = n > 0;
+		/* The queue has room again (the ring keeps batch_cap slots for records in flight).
+		 */
 		if (n > 0 && e->waiting_producers > 0)
 			pthread_cond_broadcast(&e->not_full);
+		/*
+		 * What is left came after the oldest record taken, so it has waited
+		 * less than EMIT_LINGER_MS; its linger restarts now, which bounds any
+		 * record's wait to twice EMIT_LINGER_MS plus the batch in flight.
+		 */
+		if (e->count > 0)
+			clock_gettime(CLOCK_MONOTONIC, &e->first_at);
 		/* Stop only once the queue is empty: emit_stop promises a full drain. */
 		done = e->stopping && e->count == 0;
 		pthread_mutex_unlock(&e->mu);
@@ -179,7 +259,7 @@ static void *writer_main(void *arg)
 		if (reopen)
 			reopen_sinks(e);
 		if (n > 0)
-			write_batch(e, n);
+			write_batch(e, &e->ring[out], n);
 		if (e->has_tick && tick_due(e))
 			tick_sinks(e);
 		if (done)
@@ -206,10 +286,11 @@ struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *s
 		return NULL;
 	e->cap = capacity;
 	e->batch_cap = capacity < EMIT_BATCH_MAX ? capacity : EMIT_BATCH_MAX;
+	e->wake_at = e->batch_cap < EMIT_WAKE_BATCH ? e->batch_cap : EMIT_WAKE_BATCH;
+	e->ring_cap = capacity + e->batch_cap;
 	/* Preallocated once: the packet path never allocates to report a detection. */
-	e->ring = calloc(capacity, sizeof(*e->ring));
-	e->batch = calloc(e->batch_cap, sizeof(*e->batch));
-	if (e->ring == NULL || e->batch == NULL)
+	e->ring = calloc(e->ring_cap, sizeof(*e->ring));
+	if (e->ring == NULL)
 		goto fail_mem;
 	e->store = store;
 	e->run_id = run_id;
@@ -255,7 +336,6 @@ fail_cond:
 fail_mutex:
 	pthread_mutex_destroy(&e->mu);
 fail_mem:
-	free(e->batch);
 	free(e->ring);
 	free(e);
 	return NULL;
@@ -276,15 +356,23 @@ int emit_push(struct emit *e, const struct sw_detection *d)
 			pthread_cond_wait(&e->not_full, &e->mu);
 		e->waiting_producers--;
 	}
-	e->ring[(e->head + e->count) % e->cap] = *d;
+	if (e->count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &e->first_at);
+	e->ring[(e->head + e->count) % e->ring_cap] = *d;
 	e->count++;
 	e->stats.pushed++;
 	e->stats.depth = (uint32_t)e->count;
 	if (e->stats.depth > e->stats.depth_max)
 		e->stats.depth_max = e->stats.depth;
-	/* The writer only sleeps on an empty queue, so only the first record needs a wake-up. */
-	if (e->count == 1)
+	/*
+	 * An idle writer learns of the first record (and starts its linger
+	 * clock); a lingering one only of a full half batch. One signal each:
+	 * the writer is marked awake until it sleeps again.
+	 */
+	if (e->state == WRITER_IDLE || (e->state == WRITER_LINGER && e->count >= e->wake_at)) {
+		e->state = WRITER_AWAKE;
 		pthread_cond_signal(&e->not_empty);
+	}
 	pthread_mutex_unlock(&e->mu);
 	return 0;
 }
@@ -304,8 +392,12 @@ void emit_reopen(struct emit *e)
 void emit_flush(struct emit *e)
 {
 	pthread_mutex_lock(&e->mu);
-	while (e->count > 0 || e->busy)
+	/* A lingering writer would get there on its own; a flush should not wait for it. */
+	e->flushers++;
+	pthread_cond_signal(&e->not_empty);
+	while (e->count > 0 || e->inflight > 0)
 		pthread_cond_wait(&e->idle, &e->mu);
+	e->flushers--;
 	pthread_mutex_unlock(&e->mu);
 }
 
@@ -329,7 +421,6 @@ void emit_stop(struct emit *e)
 	pthread_cond_destroy(&e->not_full);
 	pthread_cond_destroy(&e->not_empty);
 	pthread_mutex_destroy(&e->mu);
-	free(e->batch);
 	free(e->ring);
 	free(e);
 }

@@ -72,6 +72,7 @@ static int sink_write(void *state, const struct sw_detection *d)
 		t->out_of_order++;
 	t->next[p] = low + 1;
 	t->writes++;
+	pthread_cond_broadcast(&t->cv); /* sink_wait on writes */
 	if (t->fail_odd && (d->seq & 1))
 		ret = -1;
 	pthread_mutex_unlock(&t->mu);
@@ -359,6 +360,58 @@ static void test_reopen_and_errors(struct store *s, int64_t run)
 	sink_free(t2);
 }
 
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Live latency: the writer gathers records into batches for a few
+ * milliseconds, but a lone record must still reach the store and the sinks
+ * on its own, without emit_flush, and promptly (the bound is generous for a
+ * loaded test machine; the writer's linger is 10 ms). Then a burst: all of
+ * it arrives, in order, in fewer batches than records.
+ */
+static void test_lone_record(struct store *s, int64_t run)
+{
+	enum { BURST = 3000 };
+	struct test_sink *t = sink_new();
+	struct emit_sink sinks[1] = {{&test_ops, t}};
+	struct emit *e = emit_start(s, run, sinks, 1, 8192, false);
+	struct sw_detection d;
+	uint64_t base = 3ull << SEQ_PRODUCER_SHIFT; /* producer 3 */
+	int64_t rows_before = query_int("SELECT count(*) FROM detections");
+	double t0, waited;
+
+	CHECK(e != NULL);
+	if (e == NULL)
+		return;
+	make(&d, base | 1);
+	t0 = mono_s();
+	CHECK(emit_push(e, &d) == 0);
+	CHECK(sink_wait(t, NULL, &t->writes, 1) == 0);
+	waited = mono_s() - t0;
+	printf("lone record: delivered after %.1f ms\n", waited * 1e3);
+	CHECK(waited < 1.0);
+	CHECK_EQ_U(query_int("SELECT count(*) FROM detections"), rows_before + 1);
+	for (uint64_t i = 2; i <= BURST + 1; i++) {
+		make(&d, base | i);
+		CHECK(emit_push(e, &d) == 0);
+	}
+	CHECK(sink_wait(t, NULL, &t->writes, BURST + 1) == 0);
+	/* The writer flushes the sink after its last write: read the counts once it is joined. */
+	emit_stop(e);
+	CHECK_EQ_U(t->out_of_order, 0);
+	CHECK(t->flushes >= 2);
+	printf("burst of %d: %llu batches\n", BURST, (unsigned long long)t->flushes - 1);
+	CHECK(t->flushes - 1 < BURST);
+	CHECK_EQ_U(query_int("SELECT count(*) FROM detections"), rows_before + 1 + BURST);
+	sink_free(t);
+}
+
 int main(void)
 {
 	char err[256];
@@ -383,6 +436,7 @@ int main(void)
 	test_producers();
 	test_dropping(s, run);
 	test_reopen_and_errors(s, run);
+	test_lone_record(s, run);
 
 	store_close(s);
 	{
