@@ -161,10 +161,12 @@ static void log_stats(struct sensor *s, const char *why)
 		anomalies += ps.decode.anomalies[a];
 	fprintf(stderr,
 	        "scanwatch: stats (%s): %" PRIu64 " packets, %" PRIu64 " bytes, %" PRIu64
-	        " anomalies, flows %u/%u, sources %u/%u, evictions %" PRIu64 ", detections %" PRIu64
-	        ", queue %u (max %u), records dropped %" PRIu64 ", store errors %" PRIu64,
+	        " anomalies, flows %u/%u, sources %u/%u, held %u/%u, evictions %" PRIu64
+	        ", detections %" PRIu64 ", queue %u (max %u), records dropped %" PRIu64
+	        ", store errors %" PRIu64,
 	        why, ps.packets, ps.bytes, anomalies, ps.classify.flows.used,
 	        ps.classify.flows.capacity, ps.detect.entries.used, ps.detect.entries.capacity,
+	        ps.detect.held.used, ps.detect.held.capacity,
 	        ps.classify.flows.evict_full + ps.classify.flows.evict_chain +
 	            ps.detect.entries.evict_full + ps.detect.entries.evict_chain,
 	        s->detections, es.depth, es.depth_max, es.dropped, es.store_errors);

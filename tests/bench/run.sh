@@ -599,13 +599,16 @@ mem_pair() {
 	if [[ -n $cap_line ]]; then
 		fl=$(grep -o 'flows [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
 		so=$(grep -o 'sources [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
-		echo "  capacity the default --memory-cap 256M plans (live stats line): $fl flows, $so source entries"
+		ho=$(grep -o 'held [0-9]*/[0-9]*' <<<"$cap_line" | cut -d/ -f2)
+		echo "  capacity the default --memory-cap 256M plans (live stats line): $fl flows, $so tracking entries, ${ho:-?} held sources"
 		# The share of the cap given to flows is a tunable in defaults.h; read it, not assume it.
+		# The rest is halved between tracking entries and held sources (detect.c).
 		share=$(awk '$1 == "#define" && $2 == "SW_FLOW_SHARE_PERCENT" {print $3}' "$root/include/scanwatch/defaults.h")
-		if [[ $share =~ ^[0-9]+$ && $so =~ ^[0-9]+$ && $fl =~ ^[0-9]+$ ]]; then
-			awk -v s="$so" -v f="$fl" -v p="$share" 'BEGIN {
-				printf "  budget: %.0f bytes per flow, %.0f bytes per source entry (cap split %d%% flows)\n",
-				    256 * 1048576 * p / 100 / f, 256 * 1048576 * (100 - p) / 100 / s, p }'
+		if [[ $share =~ ^[0-9]+$ && $so =~ ^[0-9]+$ && $fl =~ ^[0-9]+$ && $ho =~ ^[0-9]+$ ]]; then
+			awk -v s="$so" -v f="$fl" -v h="$ho" -v p="$share" 'BEGIN {
+				printf "  budget: %.0f bytes per flow, %.0f per tracking entry, %.0f per held source (cap split %d%% flows)\n",
+				    256 * 1048576 * p / 100 / f, 256 * 1048576 * (100 - p) / 200 / s,
+				    256 * 1048576 * (100 - p) / 200 / h, p }'
 		fi
 	fi
 	echo
