@@ -150,7 +150,14 @@ struct htab {
 	uint64_t size_inv;
 	uint32_t capacity; /* usable entries: indices 1..capacity */
 	uint32_t *buckets;
-	uint64_t mask;
+	/*
+	 * Buckets in use: a prefix of the array, doubled (each chain split in two
+	 * by the next bit of its hashes) whenever the entries outnumber it, up to
+	 * max_mask. The array is sized for the cap, but a table that holds a few
+	 * thousand entries keeps its lookups in a few cache-resident kilobytes
+	 * instead of spreading them over megabytes of mostly empty buckets.
+	 */
+	uint64_t mask, max_mask;
 	uint32_t free_head;
 	uint32_t next_fresh; /* first never-used index */
 	unsigned nlists;
@@ -183,6 +190,9 @@ static uint64_t inverse_odd(uint64_t a)
 		x *= 2 - a * x;
 	return x;
 }
+
+/* Buckets a table starts with (16 KiB of them), before it grows with its entries. */
+#define HTAB_BUCKETS_MIN 4096
 
 static size_t bucket_count(size_t max_entries)
 {
@@ -222,7 +232,8 @@ struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size
 	t->key_off = key_off;
 	t->key_len = key_len;
 	t->capacity = (uint32_t)max_entries;
-	t->mask = nb - 1;
+	t->max_mask = nb - 1;
+	t->mask = (nb < HTAB_BUCKETS_MIN ? nb : HTAB_BUCKETS_MIN) - 1;
 	t->next_fresh = 1;
 	t->nlists = nlists;
 	memcpy(t->key, sipkey, 16);
@@ -437,6 +448,31 @@ static struct htab_node *oldest_overall(struct htab *t)
 	return best;
 }
 
+/* Doubles the buckets in use: chain i splits into i and i + n by the hash bit n. */
+static void grow(struct htab *t)
+{
+	uint64_t n = t->mask + 1;
+	for (uint64_t b = 0; b < n; b++) {
+		uint32_t lo = HTAB_NONE, hi = HTAB_NONE;
+		uint32_t i = t->buckets[b];
+		while (i != HTAB_NONE) {
+			struct htab_node *e = node_at(t, i);
+			uint32_t next = e->chain;
+			if (e->hash & n) {
+				e->chain = hi;
+				hi = i;
+			} else {
+				e->chain = lo;
+				lo = i;
+			}
+			i = next;
+		}
+		t->buckets[b] = lo;
+		t->buckets[b + n] = hi;
+	}
+	t->mask = 2 * n - 1;
+}
+
 void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts)
 {
 	uint32_t *bucket = &t->buckets[h & t->mask];
@@ -484,6 +520,8 @@ void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, ui
 	list_append(t, n, i, list);
 	t->st.inserts++;
 	t->st.used++;
+	if (t->st.used > t->mask + 1 && t->mask < t->max_mask)
+		grow(t);
 	return n;
 }
 

@@ -448,6 +448,64 @@ static void test_same_hash(size_t key_len)
 	htab_destroy(t);
 }
 
+/*
+ * A table starts with a few thousand buckets and doubles them as its entries
+ * outnumber them: every entry must stay findable across each split, removal
+ * and LRU order must keep working, and an idle chain must not outgrow the cap
+ * (the splits keep chains near one entry).
+ */
+static void test_growth(void)
+{
+	enum { N = 300000, CAP = 400000 };
+	uint8_t key[16];
+	hash_make_key(key, 7);
+	struct htab *t = htab_create(sizeof(struct ent), offsetof(struct ent, key),
+	                             sizeof(uint64_t), CAP, 2, key, NULL, NULL);
+	CHECK(t != NULL);
+	int missing = 0, wrong = 0, present = 0;
+	for (uint64_t k = 1; k <= N; k++) {
+		CHECK(htab_find(t, &k, htab_hash(t, &k)) == NULL || (wrong++, 0));
+		struct ent *e = htab_insert(t, &k, htab_hash(t, &k), (unsigned)(k & 1), k);
+		e->key = k;
+		/* earlier keys survive every doubling */
+		if ((k & (k - 1)) == 0)
+			for (uint64_t j = 1; j <= k; j++) {
+				struct ent *f = htab_find(t, &j, htab_hash(t, &j));
+				missing += f == NULL;
+				wrong += f && f->key != j;
+			}
+	}
+	CHECK_EQ_U(missing, 0);
+	CHECK_EQ_U(wrong, 0);
+	/* remove every third, then check all */
+	for (uint64_t k = 3; k <= N; k += 3) {
+		struct ent *f = htab_find(t, &k, htab_hash(t, &k));
+		CHECK(f != NULL);
+		if (f)
+			htab_remove(t, f);
+	}
+	for (uint64_t k = 1; k <= N; k++) {
+		struct ent *f = htab_find(t, &k, htab_hash(t, &k));
+		if (k % 3 == 0)
+			wrong += f != NULL;
+		else
+			present += f != NULL && f->key == k;
+	}
+	CHECK_EQ_U(wrong, 0);
+	CHECK_EQ_U(present, N - N / 3);
+	struct htab_stats st;
+	htab_get_stats(t, &st);
+	CHECK_EQ_U(st.used, N - N / 3);
+	CHECK_EQ_U(st.evict_chain, 0); /* no chain ever reached the cap */
+	/* list 1 holds the odd keys in insertion order: 1, then 5 (3 was removed) */
+	struct ent *o = htab_oldest(t, 1);
+	CHECK(o && o->key == 1);
+	htab_remove(t, o);
+	o = htab_oldest(t, 1);
+	CHECK(o && o->key == 5);
+	htab_destroy(t);
+}
+
 int main(void)
 {
 	test_siphash_vectors();
@@ -455,6 +513,7 @@ int main(void)
 	test_table_basic();
 	test_chain_cap();
 	test_churn();
+	test_growth();
 	/* entry sizes with odd factors 5, 7, 9, 13, 33 and powers of two; key sizes with
 	 * fixed-size instances (16, 32, 40) and without (8, 24, 12) */
 	static const size_t sizes[][2] = {{80, 40}, {72, 40}, {88, 32},  {56, 16},  {104, 24},
