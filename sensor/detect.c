@@ -54,6 +54,12 @@ enum sw_kind detect_syn_kind(const struct track_entry *e)
 	return KIND_SYN_SCAN;
 }
 
+bool detect_counts_packets(const struct sw_rule *r)
+{
+	(void)r;
+	return true;
+}
+
 const struct detector *detect_at(size_t i)
 {
 	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;
@@ -83,14 +89,15 @@ struct detect_engine {
 	uint16_t nby_class[PC__COUNT];
 	bool src_rules[PC__COUNT];     /* the class has source-grouped rules */
 	uint16_t first_src[PC__COUNT]; /* and the first of them */
-	/* Sources held back from per-rule state (admit.h): NULL when a rule of the set
-	 * could cross on one service's events, so none may be held. */
+	/* Sources held back from per-rule state (admit.h), allocated once with the
+	 * table's budget; holding is off when a rule of the set could cross on one
+	 * service's events. */
 	struct admit *admit;
-	struct admit *admit_pool; /* allocated once, with the table's budget */
-	uint64_t admit_keep;      /* the longest a source-grouped rule keeps an entry */
-	uint64_t evictions;       /* entries recycled so far: a pointer held across inserts
-	                           * is good only while this stays the same */
-	struct admit_held held;   /* a released record, during its replay */
+	bool holding;
+	uint64_t admit_keep;    /* the longest a source-grouped rule keeps an entry */
+	uint64_t evictions;     /* entries recycled so far: a pointer held across inserts
+	                         * is good only while this stays the same */
+	struct admit_held held; /* a released record, during its replay */
 	uint64_t seq;
 	uint64_t now;
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
@@ -105,6 +112,12 @@ size_t detect_entry_size(void)
 
 static void fill_record(struct detect_engine *d, const struct sw_rule *r,
                         const struct track_entry *e, enum det_phase phase, uint64_t closed_at);
+
+/* How long an entry with nothing open is kept after its last probe. */
+static inline uint64_t rule_keep(const struct sw_rule *r)
+{
+	return r->window_us > r->idle_us ? r->window_us : r->idle_us;
+}
 
 static void entry_evicted(void *ctx, void *entry)
 {
@@ -136,7 +149,7 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 		return -1;
 	memset(d->nby_class, 0, sizeof d->nby_class);
 	memset(d->src_rules, 0, sizeof d->src_rules);
-	bool can_hold = d->admit_pool != NULL;
+	bool can_hold = true;
 	uint64_t keep_max = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct sw_rule *r = &rs->rules[i];
@@ -155,13 +168,11 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 		/* holding a source back is exact only if no rule could open on what is held */
 		if (r->detector->one_service ? r->detector->one_service(r) : r->threshold <= 1)
 			can_hold = false;
-		uint64_t keep = r->window_us > r->idle_us ? r->window_us : r->idle_us;
-		if (keep > keep_max)
-			keep_max = keep;
+		if (rule_keep(r) > keep_max)
+			keep_max = rule_keep(r);
 	}
-	if (d->admit_pool)
-		admit_clear(d->admit_pool);
-	d->admit = can_hold ? d->admit_pool : NULL;
+	admit_clear(d->admit);
+	d->holding = can_hold;
 	d->admit_keep = keep_max;
 	d->tab = tab;
 	d->rs = rs;
@@ -183,9 +194,9 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	d->max_entries = max_entries - max_entries / 2;
 	d->emit = emit;
 	d->ctx = ctx;
-	d->admit_pool = admit_create(held, key);
-	if (!d->admit_pool || build(d, rs) < 0) {
-		admit_destroy(d->admit_pool);
+	d->admit = admit_create(held, key);
+	if (!d->admit || build(d, rs) < 0) {
+		admit_destroy(d->admit);
 		free(d);
 		return NULL;
 	}
@@ -197,7 +208,7 @@ void detect_destroy(struct detect_engine *d)
 	if (!d)
 		return;
 	htab_destroy(d->tab);
-	admit_destroy(d->admit_pool);
+	admit_destroy(d->admit);
 	free(d);
 }
 
@@ -205,7 +216,7 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 {
 	*out = d->st;
 	htab_get_stats(d->tab, &out->entries);
-	admit_get_stats(d->admit_pool, &out->held);
+	admit_get_stats(d->admit, &out->held);
 	out->entries.evict_full += out->held.evict_full;
 	out->entries.evict_chain += out->held.evict_chain;
 	out->entries.expired += out->held.expired;
@@ -380,14 +391,16 @@ static uint64_t base_hash(struct detect_engine *d, enum rule_group g, const stru
 
 /* When the next entry could be due for closing or expiry: lets detect_advance do
  * nothing on most packets. Lowered on every touch; recomputed when reached. */
+static inline void lower_due(struct detect_engine *d, uint64_t due)
+{
+	if (due < d->next_due)
+		d->next_due = due;
+}
+
 static inline void note_due(struct detect_engine *d, const struct sw_rule *r,
                             const struct track_entry *e)
 {
-	uint64_t keep =
-	    e->det_seq ? r->idle_us : (r->window_us > r->idle_us ? r->window_us : r->idle_us);
-	uint64_t due = e->node.ts + keep;
-	if (due < d->next_due)
-		d->next_due = due;
+	lower_due(d, e->node.ts + (e->det_seq ? r->idle_us : rule_keep(r)));
 }
 
 /* The base hash of a tracking key, as base_hash computes it from an event. */
@@ -529,13 +542,22 @@ static inline uint64_t ev_base(struct detect_engine *d, struct ev_hashes *b, enu
 	return b->v[g];
 }
 
-static inline struct track_entry *find_entry(struct detect_engine *d, const struct sw_rule *r,
-                                             const struct sw_event *ev, struct ev_hashes *b,
-                                             struct track_key *k, uint64_t *h)
+/* Rule r's key for ev and its bucket hash. */
+static inline void key_of(struct detect_engine *d, const struct sw_rule *r,
+                          const struct sw_event *ev, struct ev_hashes *b, struct track_key *k,
+                          uint64_t *h)
 {
 	make_key(k, r, &ev->src, &ev->dst);
 	*h = rule_hash(ev_base(d, b, r->group_by, ev), r->index);
-	return htab_find(d->tab, k, *h);
+}
+
+static inline struct track_entry *find_entry(struct detect_engine *d, const struct sw_rule *r,
+                                             const struct sw_event *ev, struct ev_hashes *b)
+{
+	struct track_key k;
+	uint64_t h;
+	key_of(d, r, ev, b, &k, &h);
+	return htab_find(d->tab, &k, h);
 }
 
 /* Runs ev through the rules of its class (those of the groups in run). known_e is
@@ -561,14 +583,9 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			continue;
 		struct track_key k;
 		uint64_t h;
-		struct track_entry *e;
-		if (r == known_r && d->evictions == known_at) {
-			e = known_e;
-			make_key(&k, r, &ev->src, &ev->dst);
-			h = rule_hash(ev_base(d, b, r->group_by, ev), r->index);
-		} else {
-			e = find_entry(d, r, ev, b, &k, &h);
-		}
+		key_of(d, r, ev, b, &k, &h);
+		struct track_entry *e =
+		    r == known_r && d->evictions == known_at ? known_e : htab_find(d->tab, &k, h);
 		if (!e) {
 			if (!probe)
 				continue; /* an outcome of a probe this rule no longer tracks */
@@ -611,42 +628,39 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 	}
 }
 
-static inline uint64_t rule_keep(const struct sw_rule *r)
+/*
+ * Whether ev's source has source-grouped entries for ev's class (and target,
+ * for (source, target) grouping), besides the rule `skip` (looked up already).
+ */
+static bool has_src_entries(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b,
+                            const struct sw_rule *skip)
 {
-	return r->window_us > r->idle_us ? r->window_us : r->idle_us;
+	for (uint16_t i = 0; i < d->nby_class[ev->pclass]; i++) {
+		const struct sw_rule *r = &d->rs->rules[d->by_class[ev->pclass][i]];
+		if (r->group_by != GROUP_DST && r != skip && find_entry(d, r, ev, b))
+			return true;
+	}
+	return false;
 }
 
 /*
- * Whether ev's source has source-grouped entries for ev's class (and target,
- * for (source, target) grouping), skipping the rule `skip` (looked up
- * already). With expire set, entries with nothing open that detect_advance
- * would have removed by expire_at are removed instead, and every rule is
- * looked at (used while replaying held events, whose entries are made after
- * the fact).
+ * Removes ev's source-grouped entries with nothing open that detect_advance
+ * would have removed by `at`: held events are replayed after the fact, so their
+ * entries' expiry is caught up with here.
  */
-static bool has_src_entries(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b,
-                            const struct sw_rule *skip, bool expire, uint64_t expire_at)
+static void expire_src_entries(struct detect_engine *d, const struct sw_event *ev,
+                               struct ev_hashes *b, uint64_t at)
 {
-	bool found = false;
 	for (uint16_t i = 0; i < d->nby_class[ev->pclass]; i++) {
 		const struct sw_rule *r = &d->rs->rules[d->by_class[ev->pclass][i]];
-		if (r->group_by == GROUP_DST || r == skip)
+		if (r->group_by == GROUP_DST)
 			continue;
-		struct track_key k;
-		uint64_t h;
-		struct track_entry *e = find_entry(d, r, ev, b, &k, &h);
-		if (!e)
-			continue;
-		if (expire && !e->det_seq && e->node.ts + rule_keep(r) <= expire_at) {
+		struct track_entry *e = find_entry(d, r, ev, b);
+		if (e && !e->det_seq && e->node.ts + rule_keep(r) <= at) {
 			htab_count_expired(d->tab);
 			htab_remove(d->tab, e);
-			continue;
 		}
-		found = true;
-		if (!expire)
-			break;
 	}
-	return found;
 }
 
 /* The held events of a released source, into its source-grouped rules, as they
@@ -662,11 +676,11 @@ static void replay_held(struct detect_engine *d, bool allowed)
 	for (size_t i = 0; i < n; i++) {
 		admit_replay(hd, i, &rev, &rpkt);
 		if (i > 0)
-			has_src_entries(d, &rev, &b, NULL, true, rev.ts_us);
+			expire_src_entries(d, &rev, &b, rev.ts_us);
 		run_rules(d, &rev, RUN_SRC, allowed, &b, NULL, NULL);
 	}
 	/* and what detect_advance would have expired by now */
-	has_src_entries(d, &rev, &b, NULL, true, d->now);
+	expire_src_entries(d, &rev, &b, d->now);
 }
 
 /*
@@ -682,8 +696,7 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	uint64_t h = rule_hash(ev_base(d, b, GROUP_SRC, ev), DETECT_MAX_RULES);
 	switch (admit_offer(d->admit, ev, h, &d->held)) {
 	case ADMIT_HELD:
-		if (ev->ts_us + d->admit_keep < d->next_due)
-			d->next_due = ev->ts_us + d->admit_keep;
+		lower_due(d, ev->ts_us + d->admit_keep);
 		return true;
 	case ADMIT_RELEASED:
 		replay_held(d, allowed);
@@ -697,17 +710,14 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	if (ev->type != EV_PROBE)
 		return false;
 	const struct sw_rule *r0 = &d->rs->rules[d->first_src[ev->pclass]];
-	struct track_key k;
-	uint64_t h0;
-	struct track_entry *e0 = find_entry(d, r0, ev, b, &k, &h0);
+	struct track_entry *e0 = find_entry(d, r0, ev, b);
 	*known_r = r0;
 	*known_e = e0;
-	if (e0 || has_src_entries(d, ev, b, r0, false, 0))
+	if (e0 || has_src_entries(d, ev, b, r0))
 		return false;
 	if (!admit_hold(d->admit, ev, h))
 		return false;
-	if (ev->ts_us + d->admit_keep < d->next_due)
-		d->next_due = ev->ts_us + d->admit_keep;
+	lower_due(d, ev->ts_us + d->admit_keep);
 	return true;
 }
 
@@ -726,7 +736,7 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	const struct sw_rule *known_r = NULL;
 	struct track_entry *known_e = NULL;
 	unsigned run = RUN_ALL;
-	if (d->admit && d->src_rules[ev->pclass] &&
+	if (d->holding && d->src_rules[ev->pclass] &&
 	    hold_back(d, ev, allowed, &b, &known_r, &known_e))
 		run = RUN_DST;
 	run_rules(d, ev, run, allowed, &b, known_r, known_e);
@@ -751,9 +761,8 @@ void detect_advance(struct detect_engine *d, uint64_t now)
 	uint64_t next = UINT64_MAX;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct sw_rule *r = &rs->rules[i];
-		uint64_t keep = r->window_us > r->idle_us ? r->window_us : r->idle_us;
 		for (unsigned open = 0; open < 2; open++) {
-			uint64_t wait = open ? r->idle_us : keep;
+			uint64_t wait = open ? r->idle_us : rule_keep(r);
 			struct track_entry *e;
 			while ((e = htab_oldest(d->tab, (unsigned)i * 2 + open))) {
 				uint64_t due = e->node.ts + wait;
@@ -769,7 +778,7 @@ void detect_advance(struct detect_engine *d, uint64_t now)
 			}
 		}
 	}
-	if (d->admit) {
+	if (d->holding) {
 		uint64_t due = admit_expire(d->admit, d->now, d->admit_keep);
 		if (due < next)
 			next = due;

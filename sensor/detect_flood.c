@@ -26,13 +26,6 @@ static enum sw_kind rst_kind(const struct sw_rule *r, const struct track_entry *
 	return KIND_RST_FLOOD;
 }
 
-/* Every packet scores: a source hammering one service can cross alone. */
-static bool rst_one_service(const struct sw_rule *r)
-{
-	(void)r;
-	return true;
-}
-
 const struct detector detect_rst_flood = {
     .name = "rst_flood",
     .summary = "floods of TCP resets that answer nothing",
@@ -40,5 +33,5 @@ const struct detector detect_rst_flood = {
     .default_group = GROUP_DST,
     .on_event = rst_event,
     .kind = rst_kind,
-    .one_service = rst_one_service,
+    .one_service = detect_counts_packets,
 };

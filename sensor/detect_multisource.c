@@ -86,14 +86,6 @@ static enum sw_kind multi_kind(const struct sw_rule *r, const struct track_entry
 	return is_decoy(e) ? KIND_DECOY_SCAN : KIND_DISTRIBUTED_SCAN;
 }
 
-/* Meant for target grouping; grouped by source its counts are of packets, so a
- * source at one service could cross alone. */
-static bool multi_one_service(const struct sw_rule *r)
-{
-	(void)r;
-	return true;
-}
-
 const struct detector detect_multisource = {
     .name = "multisource",
     .summary = "decoy (lockstep) and distributed (split ports) scans of one target",
@@ -105,5 +97,5 @@ const struct detector detect_multisource = {
     .on_event = multi_event,
     .crossed = multi_crossed,
     .kind = multi_kind,
-    .one_service = multi_one_service,
+    .one_service = detect_counts_packets,
 };

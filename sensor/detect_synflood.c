@@ -37,13 +37,6 @@ static enum sw_kind synflood_kind(const struct sw_rule *r, const struct track_en
 	return KIND_SYN_FLOOD;
 }
 
-/* Every packet scores: a source hammering one service can cross alone. */
-static bool synflood_one_service(const struct sw_rule *r)
-{
-	(void)r;
-	return true;
-}
-
 const struct detector detect_syn_flood = {
     .name = "syn_flood",
     .probes_belong = true,
@@ -54,5 +47,5 @@ const struct detector detect_syn_flood = {
     .on_event = synflood_event,
     .crossed = synflood_crossed,
     .kind = synflood_kind,
-    .one_service = synflood_one_service,
+    .one_service = detect_counts_packets,
 };

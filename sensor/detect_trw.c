@@ -113,8 +113,8 @@ static void trw_describe(const struct sw_rule *r, const struct track_entry *e, c
  * when a single failure's step reaches ln(beta/alpha). */
 static bool trw_one_service(const struct sw_rule *r)
 {
-	double t0 = r->params[P_THETA0], t1 = r->params[P_THETA1];
-	return log((1.0 - t1) / (1.0 - t0)) >= log(r->params[P_BETA] / r->params[P_ALPHA]);
+	const struct walk *w = walk_of(r);
+	return w->up >= w->eta1;
 }
 
 const struct detector detect_trw = {

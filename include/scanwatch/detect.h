@@ -84,6 +84,10 @@ struct detector {
  */
 enum sw_kind detect_syn_kind(const struct track_entry *e);
 
+/* A one_service hook for detectors whose score counts packets: a source hammering
+ * one service can cross on its own, whatever the rule says. */
+bool detect_counts_packets(const struct sw_rule *r);
+
 /* The registry: NULL when no detector has that name. */
 const struct detector *detect_lookup(const char *name);
 /* Registry walk for listings (`scanwatch --list-detectors`): NULL past the end. */
