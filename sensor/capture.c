@@ -279,6 +279,29 @@ static void load_or_note(struct capture *c, struct source *s)
 		snprintf(c->failed, sizeof c->failed, "%s", msg);
 }
 
+/* Hands out file `idx`'s loaded packet. */
+static int deliver(struct source *s, unsigned idx, struct capture_packet *out)
+{
+	s->have = false;
+	out->data = s->data;
+	out->caplen = s->hdr->caplen;
+	out->wirelen = s->hdr->len;
+	out->ts_us = s->ts_us;
+	out->dlt = s->dlt;
+	out->source = idx;
+	return 1;
+}
+
+/* Every file is done: 0, or -1 with the first breakage kept for the end. */
+static int ended(const struct capture *c, char *err, size_t errlen)
+{
+	if (c->failed[0]) {
+		snprintf(err, errlen, "%s", c->failed);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * One file, the usual replay: no merge. The same results as the general path
  * below (which would pick the only source every time) without its scan and
@@ -290,22 +313,10 @@ static int next_single(struct capture *c, struct capture_packet *out, char *err,
 
 	if (!s->ended) {
 		load_or_note(c, s);
-		if (s->have) {
-			s->have = false;
-			out->data = s->data;
-			out->caplen = s->hdr->caplen;
-			out->wirelen = s->hdr->len;
-			out->ts_us = s->ts_us;
-			out->dlt = s->dlt;
-			out->source = 0;
-			return 1;
-		}
+		if (s->have)
+			return deliver(s, 0, out);
 	}
-	if (c->failed[0]) {
-		snprintf(err, errlen, "%s", c->failed);
-		return -1;
-	}
-	return 0;
+	return ended(c, err, errlen);
 }
 
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen)
@@ -331,23 +342,10 @@ int capture_next(struct capture *c, struct capture_packet *out, char *err, size_
 		if (best == c->n || c->src[i].ts_us < c->src[best].ts_us)
 			best = i;
 	}
-	if (best == c->n) {
-		if (c->failed[0]) {
-			snprintf(err, errlen, "%s", c->failed);
-			return -1;
-		}
-		return 0;
-	}
-	struct source *s = &c->src[best];
+	if (best == c->n)
+		return ended(c, err, errlen);
 	c->last = best;
-	s->have = false;
-	out->data = s->data;
-	out->caplen = s->hdr->caplen;
-	out->wirelen = s->hdr->len;
-	out->ts_us = s->ts_us;
-	out->dlt = s->dlt;
-	out->source = (unsigned)best;
-	return 1;
+	return deliver(&c->src[best], (unsigned)best, out);
 }
 
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
