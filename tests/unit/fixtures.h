@@ -26,6 +26,16 @@ static inline struct sw_addr fixture_ip(const char *text)
 	return a;
 }
 
+/* An IPv4 test address from its four bytes. */
+static inline struct sw_addr fixture_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	uint8_t x[4] = {a, b, c, d};
+	struct sw_addr r;
+
+	addr_from_v4(&r, x);
+	return r;
+}
+
 /*
  * The SYN scan of the documentation examples (opened 2026-11-26T04:28:29.123456Z),
  * as the open, update or close record; the outputs' expected lines are written

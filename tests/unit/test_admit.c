@@ -3,20 +3,13 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/admit.h"
 #include "scanwatch/classify.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/embedded.h"
 #include "scanwatch/hash.h"
 #include "scanwatch/rules.h"
-
-static struct sw_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	uint8_t x[4] = {a, b, c, d};
-	struct sw_addr r;
-	addr_from_v4(&r, x);
-	return r;
-}
 
 /* A hping3-style SYN: one shape, with the per-probe fields given. */
 static struct sw_packet syn(struct sw_addr src, struct sw_addr dst, uint16_t sp, uint16_t dp,
@@ -67,7 +60,7 @@ static void test_replay_exact(void)
 	uint8_t key[16] = {9};
 	struct admit *a = admit_create(64, key);
 	CHECK(a != NULL);
-	struct sw_addr s = v4(198, 18, 7, 7), t = v4(198, 18, 0, 1);
+	struct sw_addr s = fixture_v4(198, 18, 7, 7), t = fixture_v4(198, 18, 0, 1);
 	uint64_t h = hash_of(&s);
 	struct sw_packet pk[1 + ADMIT_LATER];
 	struct sw_event ev[1 + ADMIT_LATER];
@@ -110,7 +103,7 @@ static void test_what_releases(void)
 {
 	uint8_t key[16] = {9};
 	struct admit *a = admit_create(64, key);
-	struct sw_addr s = v4(198, 18, 7, 8), t = v4(198, 18, 0, 1);
+	struct sw_addr s = fixture_v4(198, 18, 7, 8), t = fixture_v4(198, 18, 0, 1);
 	uint64_t h = hash_of(&s);
 	struct admit_held out;
 
@@ -172,9 +165,9 @@ static void test_bounded(void)
 {
 	uint8_t key[16] = {4};
 	struct admit *a = admit_create(100, key);
-	struct sw_addr t = v4(198, 18, 0, 1);
+	struct sw_addr t = fixture_v4(198, 18, 0, 1);
 	for (unsigned i = 0; i < 1000; i++) {
-		struct sw_addr s = v4(198, 19, (uint8_t)(i >> 8), (uint8_t)i);
+		struct sw_addr s = fixture_v4(198, 19, (uint8_t)(i >> 8), (uint8_t)i);
 		struct sw_packet p = syn(s, t, 1024, 80, 1000 + i, i, 64, 0);
 		struct sw_event e = probe_of(&p);
 		CHECK(admit_hold(a, &e, hash_of(&s)));
@@ -273,31 +266,31 @@ static void test_engine_same_records(void)
 	for (int i = 0; i < 30000; i++) {
 		ts += rnd(50) == 0 ? rnd(90) * 1000000ULL : rnd(3000);
 		unsigned who = rnd(40);
-		struct sw_addr s = v4(198, 18, 10, (uint8_t)who), t;
+		struct sw_addr s = fixture_v4(198, 18, 10, (uint8_t)who), t;
 		uint16_t dport;
 		switch (who % 4) {
 		case 0: /* flood sources: one service, new source ports, 4096 of them */
-			s = v4(198, 19, (uint8_t)rnd(16), (uint8_t)rnd(256));
-			t = v4(198, 18, 0, 1);
+			s = fixture_v4(198, 19, (uint8_t)rnd(16), (uint8_t)rnd(256));
+			t = fixture_v4(198, 18, 0, 1);
 			dport = 80;
 			break;
 		case 1: /* scanners: random ports on a few hosts, after a few probes of one
 		         * service (held, then released into the rules) */
-			s = v4(198, 18, 30, (uint8_t)rnd(64));
-			t = v4(198, 18, 0, (uint8_t)(1 + rnd(4)));
+			s = fixture_v4(198, 18, 30, (uint8_t)rnd(64));
+			t = fixture_v4(198, 18, 0, (uint8_t)(1 + rnd(4)));
 			dport = (uint16_t)(1 + rnd(1024));
 			if (rnd(3) == 0) {
-				t = v4(198, 18, 0, 1);
+				t = fixture_v4(198, 18, 0, 1);
 				dport = 8080;
 			}
 			break;
 		case 2: /* clients: mostly one service, sometimes another */
-			s = v4(198, 18, 20, (uint8_t)rnd(256));
-			t = v4(198, 18, 0, 2);
+			s = fixture_v4(198, 18, 20, (uint8_t)rnd(256));
+			t = fixture_v4(198, 18, 0, 2);
 			dport = rnd(10) == 0 ? 443 : 22;
 			break;
 		default: /* sweep of one port */
-			t = v4(198, 18, 0, (uint8_t)(1 + rnd(200)));
+			t = fixture_v4(198, 18, 0, (uint8_t)(1 + rnd(200)));
 			dport = 445;
 			break;
 		}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/classify.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/hash.h"
@@ -68,14 +69,6 @@ static void feed(struct harness *h, struct sw_packet *p, uint64_t dt_us)
 	classify_packet(h->cl, p);
 }
 
-static struct sw_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	uint8_t x[4] = {a, b, c, d};
-	struct sw_addr r;
-	addr_from_v4(&r, x);
-	return r;
-}
-
 static struct sw_packet tcp(struct sw_addr src, struct sw_addr dst, uint16_t sp, uint16_t dp,
                             uint8_t flags, bool kernel_syn, uint16_t payload)
 {
@@ -129,7 +122,7 @@ static void test_syn_scan(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2);
+	struct sw_addr s = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
 	for (uint16_t port = 1; port <= 100; port++) {
 		struct sw_packet p = tcp(s, t, 40000, port, TCP_SYN, false, 0);
 		feed(&h, &p, 100);
@@ -144,7 +137,7 @@ static void test_syn_scan(void)
 		}
 	}
 	/* a minute of silence from elsewhere closes it */
-	struct sw_packet other = tcp(v4(198, 18, 9, 9), t, 1, 2, TCP_ACK, true, 10);
+	struct sw_packet other = tcp(fixture_v4(198, 18, 9, 9), t, 1, 2, TCP_ACK, true, 10);
 	feed(&h, &other, 60ULL * 1000000);
 	CHECK_EQ_U(count_phase(DET_OPEN), 1);
 	CHECK_EQ_U(count_phase(DET_CLOSE), 1);
@@ -171,10 +164,10 @@ static void test_benign_clients(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr cli = v4(198, 18, 0, 10);
+	struct sw_addr cli = fixture_v4(198, 18, 0, 10);
 	/* 200 connections to 5 services, every one used and closed */
 	for (int i = 0; i < 200; i++) {
-		struct sw_addr srv = v4(198, 18, 1, (uint8_t)(1 + i % 5));
+		struct sw_addr srv = fixture_v4(198, 18, 1, (uint8_t)(1 + i % 5));
 		uint16_t sp = (uint16_t)(30000 + i), dp = (uint16_t)(i % 2 ? 80 : 443);
 		struct sw_packet pk[] = {
 		    tcp(cli, srv, sp, dp, TCP_SYN, true, 0),
@@ -192,10 +185,10 @@ static void test_benign_clients(void)
 	}
 	/* three refused connections (a service restarting) */
 	for (int i = 0; i < 3; i++) {
-		struct sw_packet s =
-		    tcp(cli, v4(198, 18, 1, 1), (uint16_t)(50000 + i), 8080, TCP_SYN, true, 0);
-		struct sw_packet r = tcp(v4(198, 18, 1, 1), cli, 8080, (uint16_t)(50000 + i),
-		                         TCP_RST | TCP_ACK, true, 0);
+		struct sw_packet s = tcp(cli, fixture_v4(198, 18, 1, 1), (uint16_t)(50000 + i),
+		                         8080, TCP_SYN, true, 0);
+		struct sw_packet r = tcp(fixture_v4(198, 18, 1, 1), cli, 8080,
+		                         (uint16_t)(50000 + i), TCP_RST | TCP_ACK, true, 0);
 		feed(&h, &s, 1000);
 		feed(&h, &r, 1000);
 	}
@@ -210,7 +203,7 @@ static void test_connect_scan(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2);
+	struct sw_addr s = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
 	for (uint16_t port = 1; port <= 50; port++) {
 		struct sw_packet p = tcp(s, t, (uint16_t)(40000 + port), port, TCP_SYN, true, 0);
 		struct sw_packet r =
@@ -245,22 +238,23 @@ static void test_icmp(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr s = v4(198, 18, 0, 1);
+	struct sw_addr s = fixture_v4(198, 18, 0, 1);
 	/* a poller: ping(8) to one host, answered, every few seconds */
 	for (int i = 0; i < 20; i++) {
-		struct sw_packet q = icmp(s, v4(198, 18, 1, 1), 8, 77, 56);
-		struct sw_packet a = icmp(v4(198, 18, 1, 1), s, 0, 77, 56);
+		struct sw_packet q = icmp(s, fixture_v4(198, 18, 1, 1), 8, 77, 56);
+		struct sw_packet a = icmp(fixture_v4(198, 18, 1, 1), s, 0, 77, 56);
 		feed(&h, &q, 3000000);
 		feed(&h, &a, 300);
 	}
 	CHECK_EQ_U(nrec, 0);
 	/* a sweep: empty echo requests to 64 hosts, 8 answer */
-	struct sw_addr sc = v4(198, 18, 0, 66);
+	struct sw_addr sc = fixture_v4(198, 18, 0, 66);
 	for (int i = 0; i < 64; i++) {
-		struct sw_packet q = icmp(sc, v4(198, 18, 2, (uint8_t)i), 8, 1234, 0);
+		struct sw_packet q = icmp(sc, fixture_v4(198, 18, 2, (uint8_t)i), 8, 1234, 0);
 		feed(&h, &q, 1000);
 		if (i % 8 == 0) {
-			struct sw_packet a = icmp(v4(198, 18, 2, (uint8_t)i), sc, 0, 1234, 0);
+			struct sw_packet a =
+			    icmp(fixture_v4(198, 18, 2, (uint8_t)i), sc, 0, 1234, 0);
 			feed(&h, &a, 100);
 		}
 	}
@@ -278,7 +272,8 @@ static void test_rst_flood_and_allow(void)
 	setup(&h,
 	      "version: 1\nallow: [\"198.18.7.0/24\"]\nrules:\n"
 	      "  - {id: F, name: f, detector: rst_flood, threshold: 50, window: 10s, idle: 5s}\n");
-	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2), allowed = v4(198, 18, 7, 1);
+	struct sw_addr s = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2),
+	               allowed = fixture_v4(198, 18, 7, 1);
 	for (int i = 0; i < 300; i++) {
 		struct sw_packet r = tcp(s, t, (uint16_t)(1000 + i), 80, TCP_RST, false, 0);
 		struct sw_packet r2 = tcp(allowed, t, (uint16_t)(1000 + i), 80, TCP_RST, false, 0);
@@ -287,7 +282,7 @@ static void test_rst_flood_and_allow(void)
 	}
 	/* a few stray resets from a third host stay quiet */
 	for (int i = 0; i < 5; i++) {
-		struct sw_packet r = tcp(v4(198, 18, 0, 3), t, 5555, 443, TCP_RST, true, 0);
+		struct sw_packet r = tcp(fixture_v4(198, 18, 0, 3), t, 5555, 443, TCP_RST, true, 0);
 		feed(&h, &r, 100000);
 	}
 	teardown(&h);
@@ -304,7 +299,7 @@ static void test_window_reset(void)
 	setup(&h,
 	      "version: 1\nrules:\n"
 	      "  - {id: S, name: s, detector: halfopen, threshold: 5, window: 10s, idle: 5s}\n");
-	struct sw_addr s = v4(198, 18, 0, 1), t = v4(198, 18, 0, 2);
+	struct sw_addr s = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
 	/* one crafted SYN every 4 s: at most 3 in any 10 s window */
 	for (uint16_t port = 1; port <= 12; port++) {
 		struct sw_packet p = tcp(s, t, 40000, port, TCP_SYN, false, 0);
@@ -341,9 +336,9 @@ static void test_arp(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr srv = v4(198, 18, 0, 53);
+	struct sw_addr srv = fixture_v4(198, 18, 0, 53);
 	for (int i = 0; i < 40; i++) {
-		struct sw_addr cli = v4(198, 18, 0, (uint8_t)(100 + i));
+		struct sw_addr cli = fixture_v4(198, 18, 0, (uint8_t)(100 + i));
 		struct sw_packet q = {0};
 		q.l3 = PKT_L3_IPV4;
 		q.proto = 17;
@@ -358,9 +353,10 @@ static void test_arp(void)
 		feed(&h, &a, 100);
 	}
 	CHECK_EQ_U(nrec, 0);
-	struct sw_addr scanner = v4(198, 18, 0, 9);
+	struct sw_addr scanner = fixture_v4(198, 18, 0, 9);
 	for (int i = 0; i < 40; i++) {
-		struct sw_packet a = arp_request(scanner, v4(198, 18, 0, (uint8_t)(150 + i)));
+		struct sw_packet a =
+		    arp_request(scanner, fixture_v4(198, 18, 0, (uint8_t)(150 + i)));
 		feed(&h, &a, 1000);
 	}
 	teardown(&h);
