@@ -24,10 +24,11 @@
  * order and with their own times and packets, into the rules, exactly as if
  * they had been processed when they arrived, and then processes the new one.
  *
- * The record keeps the first probe's decoded packet whole, and for each later
- * event only what differs between probes of one shape (times, source port,
- * IP ID, TTL, sequence numbers, TCP timestamp, flow label), so a replayed
- * packet is byte for byte the packet the rules would have seen.
+ * The record keeps the first probe's decoded packet (less the ICMP quote and
+ * fragment pointer, which a probe never carries), and for each event only what
+ * differs between probes of one shape (times, source port, IP ID, TTL,
+ * sequence numbers, TCP timestamp, flow label), so a replayed packet is the
+ * packet the rules would have seen.
  */
 
 /* Events held after the first probe; one more releases the record (a source
