@@ -10,23 +10,51 @@ struct admit_rec {
 	struct admit_held h;
 };
 
+/*
+ * Ghosts of recycled records (the A1out queue of Johnson and Shasha's 2Q): a
+ * full table recycles its oldest record, and under a flood of forged one-packet
+ * sources that is every record within microseconds, a real scanner's first
+ * probe included. Without a memory of it, the scanner's next probe would be
+ * held as a newcomer's and recycled in turn, and it would never reach the rules
+ * however many ports it tried. So the keyed hash of each recycled source is
+ * kept in a direct-mapped array of tags; a source that comes back while its
+ * ghost is there has shown it is no one-packet source and is tracked at once.
+ * A forged source never comes back, so ghosts cost the flood nothing; a
+ * collision only overwrites a ghost (the source is then held again, which is
+ * exact, only dearer). ADMIT_GHOSTS_PER_RECORD tags per record, 4 bytes each,
+ * so that a ghost outlives the flood packets between two probes of a scanner:
+ * with G ghosts, k recycled records overwrite it with probability about k/G.
+ */
+#define ADMIT_GHOSTS_PER_RECORD 4
+
 struct admit {
 	struct htab *tab;
 	size_t held; /* records in the table: an empty table costs no lookup */
+	uint32_t *ghost;
+	uint64_t ghost_mask;
+	uint64_t ghost_hits; /* sources tracked at once because they came back */
 };
 
 size_t admit_record_size(void)
 {
-	/* the bucket array holds one uint32_t per entry, rounded up to a power of two */
-	return sizeof(struct admit_rec) + 2 * sizeof(uint32_t);
+	/* the bucket array holds one uint32_t per entry, rounded up to a power of two;
+	 * the ghosts ADMIT_GHOSTS_PER_RECORD tags, rounded likewise */
+	return sizeof(struct admit_rec) + 2 * sizeof(uint32_t) +
+	       2 * ADMIT_GHOSTS_PER_RECORD * sizeof(uint32_t);
 }
 
-/* A full table recycles its oldest record on insert. */
+static inline uint32_t ghost_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 32) | 1; /* 0 is an empty slot */
+}
+
+/* A full table recycles its oldest record on insert: remember its source. */
 static void on_evict(void *ctx, void *entry)
 {
-	(void)entry;
 	struct admit *a = ctx;
+	const struct admit_rec *r = entry;
 	a->held--;
+	a->ghost[r->node.hash & a->ghost_mask] = ghost_tag(r->node.hash);
 }
 
 struct admit *admit_create(size_t max_records, const uint8_t key[16])
@@ -36,9 +64,16 @@ struct admit *admit_create(size_t max_records, const uint8_t key[16])
 		return NULL;
 	if (max_records < 16)
 		max_records = 16;
+	size_t ghosts = 64;
+	while (ghosts < ADMIT_GHOSTS_PER_RECORD * max_records)
+		ghosts *= 2;
+	a->ghost_mask = ghosts - 1;
+	a->ghost = calloc(ghosts, sizeof *a->ghost);
 	a->tab = htab_create(sizeof(struct admit_rec), offsetof(struct admit_rec, key),
 	                     sizeof(struct sw_addr), max_records, 1, key, on_evict, a);
-	if (!a->tab) {
+	if (!a->tab || !a->ghost) {
+		htab_destroy(a->tab);
+		free(a->ghost);
 		free(a);
 		return NULL;
 	}
@@ -50,6 +85,7 @@ void admit_destroy(struct admit *a)
 	if (!a)
 		return;
 	htab_destroy(a->tab);
+	free(a->ghost);
 	free(a);
 }
 
@@ -154,8 +190,16 @@ enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint6
 bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 {
 	struct admit_held hd;
-	if (ev->type != EV_PROBE || !ev->pkt || !shape_of(ev->pkt, hd.head, hd.tail) ||
-	    !take_item(&hd.item[0], ev, ev->ts_us))
+	if (ev->type != EV_PROBE || !ev->pkt)
+		return false;
+	uint32_t *ghost = &a->ghost[h & a->ghost_mask];
+	if (*ghost == ghost_tag(h)) {
+		/* it was held, recycled, and is back: not a one-packet source */
+		*ghost = 0;
+		a->ghost_hits++;
+		return false;
+	}
+	if (!shape_of(ev->pkt, hd.head, hd.tail) || !take_item(&hd.item[0], ev, ev->ts_us))
 		return false;
 	struct admit_rec *r = htab_insert(a->tab, &ev->src, h, 0, ev->ts_us);
 	a->held++;
@@ -229,6 +273,12 @@ void admit_clear(struct admit *a)
 	while ((n = htab_oldest(a->tab, 0)))
 		htab_remove(a->tab, n);
 	a->held = 0;
+	memset(a->ghost, 0, (a->ghost_mask + 1) * sizeof *a->ghost);
+}
+
+uint64_t admit_ghost_hits(const struct admit *a)
+{
+	return a->ghost_hits;
 }
 
 void admit_get_stats(const struct admit *a, struct htab_stats *out)

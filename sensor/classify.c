@@ -27,7 +27,7 @@ enum flow_state {
 };
 
 /* LRU lists, one per timeout. */
-enum { L_PENDING = 0, L_ACTIVE = 1, L_CLOSED = 2, L_REFUSED = 3, L_COUNT };
+enum { L_PENDING = 0, L_ACTIVE = 1, L_CLOSED = 2, L_REFUSED = 3, L_RETRY = 4, L_COUNT };
 
 struct flow {
 	struct htab_node node;
@@ -39,6 +39,9 @@ struct flow {
 	uint8_t data;    /* payload seen on an established flow */
 	uint8_t fin;     /* FIN seen */
 	uint16_t port;   /* the probed port (event port) */
+	uint8_t path;    /* a rung of a TTL ladder: neither it nor its outcome is an event */
+	uint8_t used;    /* ARP: the asker's traffic to the resolved address was seen */
+	uint32_t isn;    /* TCP: the SYN's sequence number (a retransmission repeats it) */
 };
 
 /*
@@ -54,8 +57,51 @@ struct heard {
 	uint64_t ts;
 };
 
+/*
+ * TTL ladders (path probes). traceroute, tcptraceroute and mtr send their
+ * probes with TTL 1, 2, 3 ... so that each router on the way answers with an
+ * ICMP time exceeded (RFC 792; RFC 4443 3.3): what they map is the path, not
+ * the target's services, and the few rungs that reach the target are the end
+ * of the ladder. Wherever the sensor sits on the path, the first rung it sees
+ * arrives with TTL 1 (the rungs before died on the way), so a probe is a rung
+ * when every TTL from 1 up to its own was seen between the same two hosts.
+ * Direct-mapped by the keyed hash of the pair; a lost ladder only means its
+ * later rungs are taken for ordinary probes.
+ */
+#define LADDER_SLOTS 4096
+struct ladder {
+	struct sw_addr src, dst;
+	uint64_t ts;
+	uint32_t ttls;   /* bit t - 1: TTL t seen */
+	uint32_t exempt; /* rungs taken out so far */
+};
+
+/*
+ * Recent UDP probes by (prober, its port, target): an answer can come from
+ * another port of the target (TFTP answers from a new port, RFC 1350 section
+ * 4), and without this the target's answer would look like a probe of its
+ * own, sent by the host that was probed.
+ */
+#define SENT_SLOTS 4096
+struct udp_sent {
+	struct sw_addr a, b; /* prober, target */
+	uint64_t ts;
+	uint16_t aport, bport;
+};
+
+/*
+ * IPv4 hosts seen sending anything, and when (seconds): an ARP request for one
+ * of them re-resolves a known neighbour. Direct-mapped and overwritten.
+ */
+#define ALIVE_SLOTS 16384
+
 struct classify {
 	struct heard heard[HEARD_SLOTS];
+	struct ladder ladder[LADDER_SLOTS];
+	struct udp_sent sent[SENT_SLOTS];
+	uint64_t alive[ALIVE_SLOTS]; /* address << 32 | seconds */
+	uint64_t arp_last;           /* time of the last ARP probe (0: none) */
+	uint64_t alive_salt;         /* from the table key: where an address lands is secret */
 	struct htab *flows;
 	classify_sink sink;
 	void *ctx;
@@ -76,10 +122,9 @@ struct classify {
 
 /* How long a flow stays on each list untouched (defaults.h says why each is what it is). */
 static const uint64_t list_timeout[L_COUNT] = {
-    [L_PENDING] = SW_PROBE_TIMEOUT_US,
-    [L_ACTIVE] = SW_FLOW_IDLE_US,
-    [L_CLOSED] = SW_FLOW_LINGER_US,
-    [L_REFUSED] = SW_REFUSED_LINGER_US,
+    [L_PENDING] = SW_PROBE_TIMEOUT_US, [L_ACTIVE] = SW_FLOW_IDLE_US,
+    [L_CLOSED] = SW_FLOW_LINGER_US,    [L_REFUSED] = SW_REFUSED_LINGER_US,
+    [L_RETRY] = SW_SYN_RETRY_US,
 };
 
 /* An entry put on `list` at ts is due at ts + timeout: bring next_due forward to it. A sum
@@ -134,6 +179,7 @@ struct classify *classify_create(size_t max_flows, const uint8_t key[16], classi
 		return NULL;
 	}
 	memcpy(c->sipkey, key, sizeof c->sipkey);
+	memcpy(&c->alive_salt, key + 8, sizeof c->alive_salt);
 	c->sink = sink;
 	c->ctx = ctx;
 	return c;
@@ -247,6 +293,8 @@ static void flow_ends(const struct flow *f, struct sw_addr *prober, struct sw_ad
 static void emit_outcome(struct classify *c, const struct flow *f, uint8_t outcome,
                          const struct sw_packet *pkt)
 {
+	if (f->path)
+		return; /* the ladder's answers map the path, not the target */
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
 	emit(c, EV_OUTCOME, f->pclass, outcome, f->crafted, false,
@@ -281,6 +329,33 @@ static void refused(struct classify *c, struct flow *f)
 {
 	f->state = FS_CLOSED;
 	flow_touch(c, f, L_REFUSED, c->now);
+}
+
+/* Is this probe a rung of a TTL ladder between its two hosts? (see struct ladder) */
+static bool path_rung(struct classify *c, const struct sw_packet *p)
+{
+	if (p->ttl == 0 || p->ttl > SW_PATH_MAX_TTL)
+		return false;
+	struct sw_addr pair[2] = {p->src, p->dst};
+	uint64_t h = hash_siphash13(c->sipkey, pair, sizeof pair);
+	struct ladder *l = &c->ladder[h & (LADDER_SLOTS - 1)];
+	if (!addr_eq(&l->src, &p->src) || !addr_eq(&l->dst, &p->dst) ||
+	    l->ts + SW_PATH_IDLE_US < c->now) {
+		l->src = p->src;
+		l->dst = p->dst;
+		l->ttls = 0;
+		l->exempt = 0;
+	}
+	l->ts = c->now;
+	l->ttls |= 1u << (p->ttl - 1);
+	uint32_t below = p->ttl == 32 ? UINT32_MAX : (1u << p->ttl) - 1;
+	if ((l->ttls & below) != below)
+		return false; /* a rung is missing below it: no ladder */
+	if (l->exempt >= SW_PATH_PER_TTL * (uint32_t)__builtin_popcount(l->ttls))
+		return false; /* more tries than a path probe makes */
+	l->exempt++;
+	c->st.path++;
+	return true;
 }
 
 bool classify_syn_crafted(const struct sw_packet *pkt)
@@ -357,15 +432,25 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	if (syn && !ack && !rst) {
 		bool crafted = classify_syn_crafted(p);
 		if (f && from_initiator(f, sender_lo) &&
-		    (f->state == FS_SYN_SENT || f->state == FS_SYNACK)) {
-			/* retransmission: a probe packet, not a new target */
-			emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport, &p->src,
-			     &p->dst, p);
+		    (f->state == FS_SYN_SENT || f->state == FS_SYNACK) &&
+		    (f->crafted || p->tcp_seq == f->isn)) {
+			/* retransmission: a probe packet, not a new target. A kernel's
+			 * (same 4-tuple, same ISN) is one connection attempt: it waits
+			 * for its answer across the RFC 6298 back-off, instead of timing
+			 * out between two of its own retransmissions. */
+			if (!f->crafted && f->state == FS_SYN_SENT)
+				flow_touch(c, f, L_RETRY, c->now);
+			if (!f->path)
+				emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport,
+				     &p->src, &p->dst, p);
 			return;
 		}
 		if (f) /* port reuse after the old flow ended, or a simultaneous open */
 			htab_remove(c->flows, f);
 		f = new_probe_flow(c, &k, h, sender_lo, FS_SYN_SENT, PC_TCP_SYN, crafted, p->dport);
+		f->isn = p->tcp_seq;
+		if ((f->path = path_rung(c, p)))
+			return;
 		emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, false, 6, p->dport, &p->src,
 		     &p->dst, p);
 		return;
@@ -463,8 +548,46 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	}
 	uint8_t pc = stealth_class(fl);
 	bool crafted = (pc == PC_TCP_ACK || pc == PC_TCP_MAIMON) ? stealth_crafted(p) : true;
-	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pc, crafted, p->dport);
+	f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pc, crafted, p->dport);
+	if ((f->path = path_rung(c, p)))
+		return;
 	emit(c, EV_PROBE, pc, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, p);
+}
+
+static inline struct udp_sent *sent_slot(struct classify *c, const struct sw_addr *a,
+                                         uint16_t aport, const struct sw_addr *b)
+{
+	struct {
+		struct sw_addr a, b;
+		uint16_t aport;
+	} k;
+	memset(&k, 0, sizeof k);
+	k.a = *a;
+	k.b = *b;
+	k.aport = aport;
+	return &c->sent[hash_siphash13(c->sipkey, &k, sizeof k) & (SENT_SLOTS - 1)];
+}
+
+/*
+ * A datagram from b to the port a probed b from, shortly after: b's answer,
+ * from another port of its own (TFTP). True when it was one (the probe's
+ * outcome is then reported).
+ */
+static bool udp_answer(struct classify *c, const struct sw_packet *p)
+{
+	const struct udp_sent *s = sent_slot(c, &p->dst, p->dport, &p->src);
+	if (s->ts + SW_PROBE_TIMEOUT_US < c->now || s->aport != p->dport ||
+	    !addr_eq(&s->a, &p->dst) || !addr_eq(&s->b, &p->src))
+		return false;
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_IP, 17, &p->dst, p->dport, &p->src, s->bport);
+	struct flow *f = htab_find(c->flows, &k, flow_hash(c, &k));
+	c->st.answers++;
+	if (f && f->state == FS_PROBE && from_initiator(f, sender_lo)) {
+		emit_outcome(c, f, OUT_SUCCESS, p);
+		set_state(c, f, FS_ANSWERED);
+	}
+	return true;
 }
 
 static void classify_udp(struct classify *c, const struct sw_packet *p)
@@ -477,8 +600,9 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		bool init = from_initiator(f, sender_lo);
 		if (f->state == FS_PROBE) {
 			if (init) {
-				emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0, true, 17,
-				     p->dport, &p->src, &p->dst, p);
+				if (!f->path)
+					emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0,
+					     true, 17, p->dport, &p->src, &p->dst, p);
 			} else {
 				emit_outcome(c, f, OUT_SUCCESS, p);
 				set_state(c, f, FS_ANSWERED);
@@ -490,6 +614,8 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	}
 	if (is_multicast_or_broadcast(&p->dst))
 		return;
+	if (udp_answer(c, p))
+		return;
 	if (p->sport < 1024 && p->dport >= 1024 && p->payload_len > 0) {
 		/* a service answering a client whose request we did not see (asymmetric
 		 * capture, or a flow we forgot): DNS, NTP, SNMP replies are not probes */
@@ -499,7 +625,15 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	/* An empty datagram is what nmap -sU and most UDP scanners send to ports
 	 * without a protocol-specific payload; clients always say something. */
 	bool crafted = p->payload_len == 0;
-	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_UDP, crafted, p->dport);
+	f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_UDP, crafted, p->dport);
+	struct udp_sent *s = sent_slot(c, &p->src, p->sport, &p->dst);
+	s->a = p->src;
+	s->b = p->dst;
+	s->aport = p->sport;
+	s->bport = p->dport;
+	s->ts = c->now;
+	if ((f->path = path_rung(c, p)))
+		return;
 	emit(c, EV_PROBE, PC_UDP, OUT_NONE, crafted, false, 17, p->dport, &p->src, &p->dst, p);
 }
 
@@ -523,7 +657,13 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (!f || (f->state != FS_PROBE && f->state != FS_SYN_SENT))
 		return;
-	emit_outcome(c, f, outcome, p);
+	if (outcome == OUT_NONE) {
+		/* time exceeded: the probe died on the way and says nothing of the target */
+		c->st.expired++;
+		f->path = 1;
+	} else {
+		emit_outcome(c, f, outcome, p);
+	}
 	refused(c, f);
 }
 
@@ -568,6 +708,10 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 			                    (code == 3 || code == 2) ? OUT_REFUSED : OUT_UNREACH);
 			return;
 		}
+		if (t == 11) { /* time exceeded (RFC 792): a path probe's rung, or a loop */
+			classify_icmp_error(c, p, OUT_NONE);
+			return;
+		}
 		request = t == 8 || t == 13 || t == 15 || t == 17;
 		reply = t == 0 || t == 14 || t == 16 || t == 18;
 		if (t != 8 && t != 0)
@@ -579,6 +723,10 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		}
 		if (t == 4 && code == 1) { /* unrecognised next header: protocol closed */
 			classify_icmp_error(c, p, OUT_REFUSED);
+			return;
+		}
+		if (t == 3) { /* time exceeded (RFC 4443 3.3) */
+			classify_icmp_error(c, p, OUT_NONE);
 			return;
 		}
 		if (t == 135) {
@@ -606,14 +754,16 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		 * (RFC 6918) and only scanners send them. */
 		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
 		if (f) {
-			if (f->state == FS_PROBE)
+			if (f->state == FS_PROBE && !f->path)
 				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt,
 				     &p->src, &p->dst, p);
-			else
+			else if (f->state != FS_PROBE)
 				flow_touch(c, f, L_ACTIVE, c->now);
 			return;
 		}
-		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
+		f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
+		if ((f->path = path_rung(c, p)))
+			return;
 		emit(c, EV_PROBE, pclass, OUT_NONE, crafted, false, p->proto, kt, &p->src, &p->dst,
 		     p);
 		return;
@@ -645,6 +795,28 @@ static void note_heard(struct classify *c, const struct sw_packet *p)
 	h->ts = p->ts_us;
 }
 
+static inline uint64_t *alive_slot(struct classify *c, uint32_t v4)
+{
+	uint64_t x = ((uint64_t)v4 ^ c->alive_salt) * 0x9e3779b97f4a7c15ULL;
+	return &c->alive[x >> (64 - 14)];
+}
+
+static inline void note_alive(struct classify *c, const struct sw_addr *a)
+{
+	uint32_t v4 = v4_of(a);
+	if (v4)
+		*alive_slot(c, v4) = (uint64_t)v4 << 32 | (uint32_t)(c->now / 1000000);
+}
+
+/* Was `a` seen sending anything within SW_NEIGH_KNOWN_US? */
+static bool known_alive(struct classify *c, const struct sw_addr *a)
+{
+	uint32_t v4 = v4_of(a);
+	uint64_t slot = *alive_slot(c, v4);
+	uint64_t secs = c->now / 1000000;
+	return (slot >> 32) == v4 && (uint32_t)slot + SW_NEIGH_KNOWN_US / 1000000 >= secs;
+}
+
 /* Did `from` send IPv4 to `to` within the window? */
 static bool was_heard(struct classify *c, const struct sw_addr *from, const struct sw_addr *to)
 {
@@ -665,9 +837,15 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (p->arp_op == 1) {
-		/* resolving a peer that just spoke to us, to answer it: not a probe */
-		if (!f && was_heard(c, &p->dst, &p->src))
+		/* resolving a peer that just spoke to us, to answer it, or re-resolving a
+		 * neighbour known to be there (Linux re-probes stale entries, a gateway
+		 * re-ARPs hosts that have left): asks for no one new */
+		if (!f && (was_heard(c, &p->dst, &p->src) || known_alive(c, &p->dst))) {
+			c->st.neigh++;
+			note_alive(c, &p->src);
 			return;
+		}
+		note_alive(c, &p->src);
 		if (f) {
 			if (f->state == FS_PROBE && from_initiator(f, sender_lo))
 				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src,
@@ -678,11 +856,46 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 			return;
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
+		c->arp_last = c->now;
 		emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 0, 0, &p->src, &p->dst, p);
-	} else if (p->arp_op == 2 && f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
+		return;
+	}
+	if (p->arp_op == 2)
+		note_alive(c, &p->src);
+	if (p->arp_op == 2 && f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
 		emit_outcome(c, f, OUT_SUCCESS, p);
 		set_state(c, f, FS_ANSWERED);
 	}
+}
+
+/* How long after the last ARP probe IPv4 packets are matched against ARP flows: a
+ * kernel sends what it queued the moment the answer arrives. */
+#define ARP_USE_WINDOW_US (30ULL * 1000000)
+
+/*
+ * The asker's first packet to an address it resolved (a SYN, a datagram, an
+ * echo request): the ARP request was the kernel resolving a neighbour to talk
+ * to it, not a sweep. Reported once per request as OUT_USED.
+ */
+static void arp_used(struct classify *c, const struct sw_packet *p)
+{
+	if (!(p->flags & PKT_F_HAS_L4))
+		return;
+	bool opener = (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) ||
+	              p->proto == 17 || (p->proto == 1 && p->icmp_type == 8);
+	if (!opener)
+		return;
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_ARP, 0, &p->src, 0, &p->dst, 0);
+	struct flow *f = htab_find(c->flows, &k, flow_hash(c, &k));
+	if (!f || f->used || !from_initiator(f, sender_lo))
+		return;
+	f->used = 1;
+	if (f->state == FS_PROBE) {
+		emit_outcome(c, f, OUT_SUCCESS, NULL); /* its answer was not captured */
+		set_state(c, f, FS_ANSWERED);
+	}
+	emit_outcome(c, f, OUT_USED, p);
 }
 
 static void classify_other_proto(struct classify *c, const struct sw_packet *p)
@@ -717,8 +930,12 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 	if (p->l3 != PKT_L3_IPV4 && p->l3 != PKT_L3_IPV6)
 		return;
-	if (p->l3 == PKT_L3_IPV4)
+	if (p->l3 == PKT_L3_IPV4) {
 		note_heard(c, p);
+		note_alive(c, &p->src);
+		if (c->arp_last && c->now < c->arp_last + ARP_USE_WINDOW_US)
+			arp_used(c, p);
+	}
 	if (p->flags & PKT_F_FRAG_LATER) {
 		c->st.ignored++;
 		return;
@@ -762,7 +979,7 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 	while ((f = htab_oldest(c->flows, list))) {
 		if (f->node.ts + timeout > c->now)
 			return f->node.ts + timeout;
-		if (list == L_PENDING) {
+		if (list == L_PENDING || list == L_RETRY) {
 			/* SYN-ACK but the handshake never finished: a half-open probe
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */
 			emit_outcome(c, f, f->state == FS_SYNACK ? OUT_HALFOPEN : OUT_TIMEOUT,
@@ -779,7 +996,7 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 /* The longest list timeout; past UINT64_MAX minus it, ts + timeout can wrap. */
 #define LIST_TIMEOUT_MAX SW_FLOW_IDLE_US
 _Static_assert(SW_FLOW_IDLE_US >= SW_PROBE_TIMEOUT_US && SW_FLOW_IDLE_US >= SW_FLOW_LINGER_US &&
-                   SW_FLOW_IDLE_US >= SW_REFUSED_LINGER_US,
+                   SW_FLOW_IDLE_US >= SW_REFUSED_LINGER_US && SW_FLOW_IDLE_US >= SW_SYN_RETRY_US,
                "LIST_TIMEOUT_MAX must be the longest list timeout");
 
 void classify_advance(struct classify *c, uint64_t now)
@@ -800,6 +1017,8 @@ void classify_advance(struct classify *c, uint64_t now)
 	 * is compiled for its own list (constant timeout, only its own outcome). */
 	if (wrap || c->due[L_PENDING] <= c->now)
 		c->due[L_PENDING] = expire_list(c, L_PENDING);
+	if (wrap || c->due[L_RETRY] <= c->now)
+		c->due[L_RETRY] = expire_list(c, L_RETRY);
 	if (wrap || c->due[L_REFUSED] <= c->now)
 		c->due[L_REFUSED] = expire_list(c, L_REFUSED);
 	if (wrap || c->due[L_CLOSED] <= c->now)

@@ -112,6 +112,7 @@ size_t detect_entry_size(void)
 
 static void fill_record(struct detect_engine *d, const struct sw_rule *r,
                         const struct track_entry *e, enum det_phase phase, uint64_t closed_at);
+static void revise_kind(const struct sw_rule *r, struct track_entry *e);
 
 /* How long an entry with nothing open is kept after its last probe. */
 static inline uint64_t rule_keep(const struct sw_rule *r)
@@ -129,6 +130,7 @@ static void entry_evicted(void *ctx, void *entry)
 	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
 	d->st.evicted_open++;
 	d->st.closed++;
+	revise_kind(&d->rs->rules[e->key.rule], e);
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
 	size_t n = strlen(d->rec.evidence);
 	snprintf(d->rec.evidence + n, sizeof d->rec.evidence - n,
@@ -217,6 +219,7 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 	*out = d->st;
 	htab_get_stats(d->tab, &out->entries);
 	admit_get_stats(d->admit, &out->held);
+	out->returned = admit_ghost_hits(d->admit);
 	out->entries.evict_full += out->held.evict_full;
 	out->entries.evict_chain += out->held.evict_chain;
 	out->entries.expired += out->held.expired;
@@ -335,9 +338,10 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 		strbuf_puts(&sb, " host(s)");
 	}
 	static const char *const oname[OUT__COUNT] = {
-	    [OUT_SUCCESS] = "answered",    [OUT_EMPTY] = "opened-and-closed unused",
-	    [OUT_HALFOPEN] = "half-open",  [OUT_REFUSED] = "refused",
-	    [OUT_UNREACH] = "unreachable", [OUT_TIMEOUT] = "unanswered",
+	    [OUT_SUCCESS] = "answered",        [OUT_EMPTY] = "opened-and-closed unused",
+	    [OUT_HALFOPEN] = "half-open",      [OUT_REFUSED] = "refused",
+	    [OUT_UNREACH] = "unreachable",     [OUT_TIMEOUT] = "unanswered",
+	    [OUT_USED] = "resolved then used",
 	};
 	for (unsigned o = 1; o < OUT__COUNT; o++)
 		if (e->outcomes[o]) {
@@ -350,6 +354,10 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 		strbuf_puts(&sb, "; ");
 		strbuf_u64(&sb, e->crafted);
 		strbuf_puts(&sb, " hand-built probe(s)");
+	}
+	if (e->kind_revised && e->opened_kind != e->kind) {
+		strbuf_puts(&sb, "; opened as ");
+		strbuf_puts(&sb, detection_kind_name((enum sw_kind)e->opened_kind));
 	}
 	if (r->detector->describe && sb.n + 2 < cap) {
 		strbuf_puts(&sb, "; ");
@@ -445,8 +453,15 @@ static bool already_reported(struct detect_engine *d, const struct sw_rule *r,
 	return false;
 }
 
-/* A source-grouped scan of one target whose source is part of an open decoy or
- * distributed detection of that target is already reported there. */
+/*
+ * A source-grouped scan of one target whose source is part of an open decoy or
+ * distributed detection of that target is already reported there, as long as
+ * the source is one of a crowd that works together: a detection with more
+ * sources than a decoy list holds (a spoofed flood's millions) speaks for
+ * nobody in particular, and a source that sent far more than its share of the
+ * probes stands out on its own (a real scanner under a flood of forged
+ * one-packet sources) and is reported under its own address.
+ */
 static bool absorbed(struct detect_engine *d, const struct sw_rule *r, const struct track_entry *e)
 {
 	if (r->group_by != GROUP_SRC || e->multi_target)
@@ -457,8 +472,14 @@ static bool absorbed(struct detect_engine *d, const struct sw_rule *r, const str
 			continue;
 		struct track_key k = {.rule = o->index, .a = e->target};
 		struct track_entry *x = htab_find(d->tab, &k, rule_hash(key_base(d, &k), o->index));
-		if (x && x->det_seq && track_has_source(x, &e->key.a))
-			return true;
+		if (!x || !x->det_seq || !track_has_source(x, &e->key.a))
+			continue;
+		uint64_t sources = track_distinct_sources(x);
+		if (sources == 0 || sources > DETECT_CROWD_MAX)
+			continue;
+		if (e->probes > 2 * (x->probes / sources) + 2)
+			continue; /* it stands out: more than twice its share */
+		return true;
 	}
 	return false;
 }
@@ -498,6 +519,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 			}
 	}
 	e->kind = kind;
+	e->kind_revised = 0;
 	e->det_seq = ++d->seq;
 	htab_touch(d->tab, e, list_of(r, e), e->node.ts); /* onto the open list, same time */
 	note_due(d, r, e);
@@ -510,6 +532,26 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 	d->emit(d->ctx, &d->rec);
 }
 
+/*
+ * The kind follows the evidence: a scan's first probes can look like another
+ * kind (nmap -sA probes one port on every host first, a tcp_sweep by shape)
+ * and its later ones settle it. Every UPDATE and the CLOSE carry the kind the
+ * whole evidence supports; the row (one per detection) is rewritten with it,
+ * and the evidence says which kind the detection opened as, so every sink
+ * shows the change the same way.
+ */
+static void revise_kind(const struct sw_rule *r, struct track_entry *e)
+{
+	uint8_t kind = (uint8_t)r->detector->kind(r, e);
+	if (kind == e->kind)
+		return;
+	if (!e->kind_revised) {
+		e->kind_revised = 1;
+		e->opened_kind = e->kind;
+	}
+	e->kind = kind;
+}
+
 static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
                          uint64_t ts)
 {
@@ -518,6 +560,7 @@ static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struc
 	e->emit_ts = ts;
 	e->emit_probes = e->probes;
 	d->st.updated++;
+	revise_kind(r, e);
 	fill_record(d, r, e, DET_UPDATE, 0);
 	d->emit(d->ctx, &d->rec);
 }
@@ -746,6 +789,7 @@ static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct
                         uint64_t closed_at)
 {
 	d->st.closed++;
+	revise_kind(r, e);
 	fill_record(d, r, e, DET_CLOSE, closed_at);
 	d->emit(d->ctx, &d->rec);
 	e->det_seq = 0;

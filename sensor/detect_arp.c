@@ -8,7 +8,11 @@
  * few peers before talking to them gets answers within milliseconds and
  * never holds more than one or two outstanding; a sweep of a subnet asks for
  * dozens of addresses, most of them empty, within a second.
+ * aux[A_USED]: targets the asker then sent ordinary traffic to (OUT_USED):
+ * the kernel resolving a server before connecting to it, not a sweep.
  */
+enum { A_USED };
+
 static bool arp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
@@ -21,14 +25,19 @@ static bool arp_event(const struct sw_rule *r, struct track_entry *e, const stru
 	}
 	if (ev->outcome == OUT_SUCCESS && e->score > 0 && !e->det_seq)
 		e->score--;
+	if (ev->outcome == OUT_USED)
+		e->aux[A_USED]++;
 	return true;
 }
 
-/* Or many targets asked for at all: a sweep of a LAN whose hosts are all up is answered
- * every time, and still asks for more addresses in seconds than a host resolves in hours. */
+/* Or many targets asked for and not then talked to: a sweep of a LAN whose hosts are all
+ * up is answered every time, and still asks for more addresses in seconds than a host
+ * resolves in hours; a client that fans out to forty servers talks to each it resolved. */
 static bool arp_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
-	return e->score >= r->threshold || track_distinct_targets(e) >= 3ULL * r->threshold;
+	uint64_t asked = track_distinct_targets(e);
+	uint64_t used = e->aux[A_USED] < asked ? e->aux[A_USED] : asked;
+	return e->score >= r->threshold || asked - used >= 3ULL * r->threshold;
 }
 
 /* A sweep by neighbour solicitation is ICMPv6 on the wire (nmap -6 -sn on a LAN): reported as

@@ -8,7 +8,14 @@
  * unreachable) or unanswered. Connections torn down without a byte of data
  * (the open ports of the scan) are evidence for the kind but do not score, so
  * a health checker that opens and closes a few ports stays quiet.
+ * The failures must also outnumber the distinct services that answered two
+ * to one (aux[A_ANSWERED]): a scanner moves on to new ports and hosts, most of
+ * them closed; a health checker's backends, a peer-to-peer client's peers, a
+ * browser's servers mostly answer, however many of them are down.
  */
+enum { A_EMPTY, A_ANSWERED };
+#define FAIL_PER_ANSWER 2
+
 static bool connect_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
@@ -24,11 +31,23 @@ static bool connect_event(const struct sw_rule *r, struct track_entry *e, const 
 			e->score++;
 		return true;
 	case OUT_EMPTY:
-		e->aux[0]++;
+		e->aux[A_EMPTY]++;
+		if (track_answered_add(e, &ev->dst, ev->port))
+			e->aux[A_ANSWERED]++;
+		return true;
+	case OUT_SUCCESS:
+		if (track_answered_add(e, &ev->dst, ev->port))
+			e->aux[A_ANSWERED]++;
 		return true;
 	default:
 		return true;
 	}
+}
+
+static bool connect_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	return e->score >= r->threshold &&
+	       e->score >= FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
 }
 
 static bool connect_wants(const struct sw_event *ev)
@@ -51,5 +70,6 @@ const struct detector detect_connect = {
     .outcomes = true,
     .wants = connect_wants,
     .on_event = connect_event,
+    .crossed = connect_crossed,
     .kind = connect_kind,
 };

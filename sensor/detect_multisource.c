@@ -10,24 +10,35 @@
  * them, so many clients of one busy service never count). Two shapes:
  *  decoy        nmap -D sends each probe from every decoy address and the
  *               real one back to back: runs of consecutive probes of one
- *               port from different sources. Three such runs of three or
- *               more sources open it, before any single source reaches its
- *               own rule's threshold, so the decoys are not reported one by
- *               one. Independent scanners of one target interleave at
- *               random and almost never line up.
- *  distributed  many sources split the ports between them, each too quiet
- *               to be reported alone: at least four sources, the rule's
- *               threshold in distinct ports, about one probe per port and
- *               at most three probes per source on average.
+ *               port from different sources. Such runs on three different
+ *               ports, from a decoy list's worth of sources (at most
+ *               DETECT_CROWD_MAX), open it before any single source
+ *               reaches its own rule's threshold, so the decoys are not
+ *               reported one by one. Independent scanners of one target
+ *               interleave at random and almost never line up; a spoofed
+ *               flood of one port lines up all the time, on one port, from
+ *               millions of sources, and is neither.
+ *  distributed  coordinated sources split the ports between them, each too
+ *               quiet to be reported alone: at least four sources, the
+ *               rule's threshold in distinct ports, about one probe per port
+ *               and at most three probes per source on average, and one
+ *               packet shape (the same tool: window, options layout, payload
+ *               length, zmap's IP id) on at least 80% of the probes.
+ *               Unrelated scanners that happen to hit one host are many
+ *               tools and many shapes.
  * Score: distinct ports probed. Open detections absorb the per-source ones
  * of their sources (detect.c).
  */
 #define MIN_SOURCES      3
 #define DIST_MIN_SOURCES 4
 #define LOCKSTEP_RUN     3 /* sources probing one port back to back */
-#define LOCKSTEP_PORTS   3 /* such runs before a decoy scan opens */
+#define LOCKSTEP_PORTS   3 /* such runs, on as many different ports, before a decoy scan opens */
 
-enum { A_PORT, A_RUN, A_LOCKSTEP, A_LASTSRC };
+/* aux[]: the current run's port (low 16 bits) and the port of the last lockstep
+ * run (high 16 bits); the run's length; lockstep runs on a port other than the
+ * previous one's; the last source's tag; the packet-shape majority vote
+ * (Boyer and Moore's: candidate and counter). */
+enum { A_PORTS, A_RUN, A_LOCKSTEP, A_LASTSRC, A_SHAPE, A_VOTE };
 
 static uint32_t src_tag(const struct sw_addr *a)
 {
@@ -39,25 +50,55 @@ static uint32_t src_tag(const struct sw_addr *a)
 	return (uint32_t)(h >> 32) | 1;
 }
 
+/* What one tool's probes share whatever host sends them: probe class, TCP window and
+ * option layout, payload length, zmap's IP id. Not the TTL (paths differ; nmap redraws
+ * it per probe) nor addresses and ports. */
+static uint32_t shape_of(const struct sw_event *ev)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL * (ev->pclass + 1u);
+	const struct sw_packet *p = ev->pkt;
+	if (p) {
+		h ^= (uint64_t)p->payload_len << 32 | (uint64_t)p->tcp_window << 16 |
+		     (uint64_t)(p->l3 == PKT_L3_IPV4 && p->ip_id == 54321) << 8 | p->tcp_opts.count;
+		h *= 0xff51afd7ed558ccdULL;
+		for (unsigned i = 0; i < p->tcp_opts.count && i < PKT_TCP_OPT_MAX; i++)
+			h = (h ^ p->tcp_opts.kinds[i]) * 0x100000001b3ULL;
+	}
+	return (uint32_t)(h >> 32) | 1;
+}
+
 static bool multi_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type != EV_PROBE || !ev->crafted)
 		return false;
 	uint32_t tag = src_tag(&ev->src);
-	if (ev->port == e->aux[A_PORT] && e->aux[A_RUN] > 0) {
+	uint32_t port = e->aux[A_PORTS] & 0xffff, lock_port = e->aux[A_PORTS] >> 16;
+	if (ev->port == port && e->aux[A_RUN] > 0) {
 		if (tag != e->aux[A_LASTSRC]) {
 			e->aux[A_RUN]++;
-			if (e->aux[A_RUN] == LOCKSTEP_RUN)
+			if (e->aux[A_RUN] == LOCKSTEP_RUN &&
+			    (ev->port != lock_port || !e->aux[A_LOCKSTEP])) {
 				e->aux[A_LOCKSTEP]++;
+				lock_port = ev->port;
+			}
 		}
 	} else {
-		e->aux[A_PORT] = ev->port;
 		e->aux[A_RUN] = 1;
 	}
+	e->aux[A_PORTS] = lock_port << 16 | ev->port;
 	e->aux[A_LASTSRC] = tag;
-	if (!ev->repeat && track_pair_add(e, &ev->dst, ev->port))
-		e->score++;
+	if (!ev->repeat) {
+		uint32_t shape = shape_of(ev);
+		if (e->aux[A_VOTE] == 0) {
+			e->aux[A_SHAPE] = shape;
+			e->aux[A_VOTE] = 1;
+		} else {
+			e->aux[A_VOTE] += shape == e->aux[A_SHAPE] ? 1 : (uint32_t)-1;
+		}
+		if (track_pair_add(e, &ev->dst, ev->port))
+			e->score++;
+	}
 	return true;
 }
 
@@ -68,7 +109,9 @@ static bool multi_wants(const struct sw_event *ev)
 
 static bool is_decoy(const struct track_entry *e)
 {
-	return e->aux[A_LOCKSTEP] >= LOCKSTEP_PORTS && track_distinct_sources(e) >= MIN_SOURCES;
+	uint64_t sources = track_distinct_sources(e);
+	return e->aux[A_LOCKSTEP] >= LOCKSTEP_PORTS && sources >= MIN_SOURCES &&
+	       sources <= DETECT_CROWD_MAX;
 }
 
 static bool multi_crossed(const struct sw_rule *r, const struct track_entry *e)
@@ -76,8 +119,12 @@ static bool multi_crossed(const struct sw_rule *r, const struct track_entry *e)
 	if (is_decoy(e))
 		return true;
 	uint64_t sources = track_distinct_sources(e);
-	return sources >= DIST_MIN_SOURCES && e->score >= r->threshold &&
-	       e->probes * 10 <= (uint64_t)e->score * 15 && e->probes <= 3 * sources;
+	/* the majority vote's counter is at least (2f - 1) n for a shape on a fraction f of
+	 * the n first probes: 60% of n means at least 80% of them share one shape */
+	uint64_t first = e->first_contacts ? e->first_contacts : e->probes;
+	return sources >= DIST_MIN_SOURCES && sources <= DETECT_CROWD_MAX &&
+	       e->score >= r->threshold && e->probes * 10 <= (uint64_t)e->score * 15 &&
+	       e->probes <= 3 * sources && (uint64_t)e->aux[A_VOTE] * 10 >= first * 6;
 }
 
 static enum sw_kind multi_kind(const struct sw_rule *r, const struct track_entry *e)

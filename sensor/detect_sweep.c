@@ -5,28 +5,45 @@
 /*
  * Score: distinct targets that were either pinged with a scanner-built
  * request (no payload, or an obsolete request type) or did not answer. A
- * poller pinging the same few hosts, which answer, never scores; a sweep of
- * live hosts with ordinary pings still opens once it reaches four times the
- * threshold in distinct targets.
+ * poller pinging the same few hosts, which answer, never scores; the hosts a
+ * monitor finds down count only while they outnumber the hosts that answered
+ * two to one (aux[A_ANSWERED]). A sweep of live hosts with ordinary pings
+ * (fping) still opens once it reaches SWEEP_LIVE_TARGETS distinct targets,
+ * more than a monitor of a few dozen hosts pings.
  */
+enum { A_CRAFTED, A_FAILED, A_ANSWERED };
+#define FAIL_PER_ANSWER    2
+#define SWEEP_LIVE_TARGETS 64
+
 static bool sweep_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
-		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, 0))
+		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, 0)) {
 			e->score++;
+			e->aux[A_CRAFTED]++;
+		}
 		return true;
 	}
 	if (ev->outcome == OUT_TIMEOUT || ev->outcome == OUT_UNREACH) {
-		if (track_pair_add(e, &ev->dst, 0))
+		if (track_pair_add(e, &ev->dst, 0)) {
 			e->score++;
+			e->aux[A_FAILED]++;
+		}
+	} else if (ev->outcome == OUT_SUCCESS) {
+		if (track_answered_add(e, &ev->dst, 0))
+			e->aux[A_ANSWERED]++;
 	}
 	return true;
 }
 
 static bool sweep_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
-	return e->score >= r->threshold || track_distinct_targets(e) >= 4ULL * r->threshold;
+	if (e->score >= r->threshold &&
+	    (e->aux[A_CRAFTED] >= r->threshold ||
+	     e->aux[A_FAILED] >= FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED]))
+		return true;
+	return track_distinct_targets(e) >= SWEEP_LIVE_TARGETS;
 }
 
 static enum sw_kind sweep_kind(const struct sw_rule *r, const struct track_entry *e)

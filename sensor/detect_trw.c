@@ -16,6 +16,13 @@
  * failure; crossing ln(beta/alpha) accepts H1 (score 1, the rule's threshold
  * is 1), crossing ln((1-beta)/(1-alpha)) accepts H0 and restarts the walk.
  * With the paper's defaults four failures in a row decide.
+ *
+ * Accepting H0 does not restart the walk at zero, as a fresh walk after each
+ * decision would: a peer-to-peer client or a resolver whose contacts mostly
+ * succeed would then be one unlucky run of four failures from an alarm, again
+ * and again. The walk is held at ln((1-beta)/(1-alpha)) instead, where a source
+ * that has shown itself benign must fail about twice as many net first
+ * contacts (seven with the defaults) before it is called a scanner.
  */
 enum { P_THETA0, P_THETA1, P_ALPHA, P_BETA };
 static const char *const trw_param_names[] = {"theta0", "theta1", "alpha", "beta"};
@@ -79,7 +86,7 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 	if (e->llr >= eta1)
 		e->score = 1;
 	else if (e->llr <= eta0 && !e->det_seq)
-		e->llr = 0; /* accepted benign: start a fresh walk */
+		e->llr = eta0; /* accepted benign: the walk stays there (see below) */
 	return true;
 }
 

@@ -7,22 +7,44 @@
  * which classify matches to the probe through the quoted header; open or
  * filtered ones stay silent. Score: distinct (target, port) pairs probed with
  * an empty datagram (no client sends one), refused, or left unanswered. A DNS
- * or NTP client talks to one or two servers: one or two pairs.
+ * or NTP client talks to one or two servers: one or two pairs. A resolver
+ * asking thirty servers, or an NTP client polling a pool, says something real
+ * to each and most of them answer: failures count only while they outnumber
+ * the answered pairs two to one (aux[A_ANSWERED]); empty datagrams always
+ * count.
  */
+enum { A_EMPTY, A_FAILED, A_ANSWERED };
+#define FAIL_PER_ANSWER 2
+
 static bool udp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
-		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, ev->port))
+		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, ev->port)) {
 			e->score++;
+			e->aux[A_EMPTY]++;
+		}
 		return true;
 	}
 	if (ev->outcome == OUT_REFUSED || ev->outcome == OUT_UNREACH ||
 	    ev->outcome == OUT_TIMEOUT) {
-		if (track_pair_add(e, &ev->dst, ev->port))
+		if (track_pair_add(e, &ev->dst, ev->port)) {
 			e->score++;
+			e->aux[A_FAILED]++;
+		}
+	} else if (ev->outcome == OUT_SUCCESS) {
+		if (track_answered_add(e, &ev->dst, ev->port))
+			e->aux[A_ANSWERED]++;
 	}
 	return true;
+}
+
+static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	if (e->score < r->threshold)
+		return false;
+	return e->aux[A_EMPTY] >= r->threshold ||
+	       e->aux[A_FAILED] >= FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
 }
 
 static enum sw_kind udp_kind(const struct sw_rule *r, const struct track_entry *e)
@@ -40,5 +62,6 @@ const struct detector detect_udp = {
     .default_group = GROUP_SRC,
     .outcomes = true,
     .on_event = udp_event,
+    .crossed = udp_crossed,
     .kind = udp_kind,
 };

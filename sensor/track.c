@@ -145,6 +145,12 @@ bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_
 	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x5a5a));
 }
 
+bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
+{
+	/* the same set as the failed pairs, under another salt: one set, two memberships */
+	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x3c3c));
+}
+
 /* Estimates never exceed what was observed. */
 static uint64_t bounded(uint64_t est, uint64_t bound)
 {

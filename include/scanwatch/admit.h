@@ -91,5 +91,7 @@ uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us);
 /* Drops every record (rules replaced). */
 void admit_clear(struct admit *a);
 void admit_get_stats(const struct admit *a, struct htab_stats *out);
+/* Sources tracked at once because they came back after their record was recycled. */
+uint64_t admit_ghost_hits(const struct admit *a);
 
 #endif

@@ -39,6 +39,7 @@ enum ev_outcome {
 	OUT_REFUSED,  /* RST, or ICMP port/protocol unreachable */
 	OUT_UNREACH,  /* other ICMP destination unreachable (filtered) */
 	OUT_TIMEOUT,  /* no answer within the probe timeout */
+	OUT_USED,     /* ARP: the asker then sent ordinary traffic to the address it resolved */
 	OUT__COUNT
 };
 
@@ -72,6 +73,10 @@ typedef void (*classify_sink)(void *ctx, const struct sw_event *ev);
 struct classify_stats {
 	uint64_t probes, outcomes;
 	uint64_t ignored; /* packets of flows that are neither probe nor outcome */
+	uint64_t path;    /* rungs of a TTL ladder (traceroute, mtr): path probes, not scans */
+	uint64_t expired; /* probes whose TTL ran out on the way (ICMP time exceeded) */
+	uint64_t answers; /* datagrams answering a probe from another port (TFTP) */
+	uint64_t neigh;   /* ARP requests re-resolving a neighbour known to be there */
 	struct htab_stats flows;
 };
 

@@ -18,6 +18,33 @@
  * retransmissions are matched to it instead of looking like stealth probes (TIME_WAIT-like). */
 #define SW_FLOW_LINGER_US (30ULL * 1000000)
 
+/*
+ * A kernel SYN retransmitted (same 4-tuple, same ISN) waits this long for its
+ * next retransmission or answer. RFC 6298 section 5 doubles the timeout after
+ * each one (Linux: 1, 2, 4, 8, 16 s), so a connection on a lossy link is one
+ * attempt across its retransmissions rather than a string of unanswered
+ * probes; 10 s bridges the gaps up to the fourth retransmission (15 s in).
+ */
+#define SW_SYN_RETRY_US (10ULL * 1000000)
+
+/*
+ * Path probes (traceroute, tcptraceroute, mtr) climb a TTL ladder from 1; a
+ * probe with a TTL above this is no rung of one (their default maximum is 30
+ * hops). Each rung may be tried SW_PATH_PER_TTL times (traceroute -q is at
+ * most 10, mtr --report sends 10 by default) before further probes of the same
+ * source and target count as ordinary probes again, so a scanner that cycles
+ * its TTL to pass as a traceroute hides at most that many probes per target.
+ */
+#define SW_PATH_MAX_TTL 32
+#define SW_PATH_PER_TTL 10
+/* A pair's ladder is forgotten after this long without a rung. */
+#define SW_PATH_IDLE_US (60ULL * 1000000)
+
+/* A host that sent anything is a known neighbour for this long: an ARP request for it
+ * re-resolves it (Linux re-probes stale neighbours, a gateway re-ARPs hosts that left)
+ * and asks for no one new. */
+#define SW_NEIGH_KNOWN_US (3600ULL * 1000000)
+
 /* A refused probe's flow is remembered this long: long enough for the prober's own reset of
  * the answer (masscan resets every RST/ACK it gets), short enough that a fast scan's refused
  * probes do not fill the table. */

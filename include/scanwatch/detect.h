@@ -84,6 +84,14 @@ struct detector {
  */
 enum sw_kind detect_syn_kind(const struct track_entry *e);
 
+/*
+ * The most sources a group working together (nmap -D decoys, a distributed
+ * scan's hosts) is taken to have: nmap accepts at most 128 decoys
+ * (MAX_DECOYS). More sources than this is a crowd of forged addresses, which
+ * neither is a decoy scan nor speaks for any one source in it.
+ */
+#define DETECT_CROWD_MAX 128
+
 /* A one_service hook for detectors whose score counts packets: a source hammering
  * one service can cross on its own, whatever the rule says. */
 bool detect_counts_packets(const struct sw_rule *r);
@@ -110,6 +118,7 @@ struct detect_stats {
 	struct htab_stats entries;
 	struct htab_stats held; /* sources held back from per-rule state (admit.h) */
 	uint64_t released;      /* held sources whose events were replayed into the rules */
+	uint64_t returned;      /* held sources recycled under pressure that came back: tracked */
 };
 
 /*

@@ -79,6 +79,7 @@ struct track_entry {
 	uint64_t opened_at, probes_at_open;
 	uint64_t emit_ts, emit_probes; /* last OPEN/UPDATE sent */
 	uint8_t kind, proto, multi_target, shadowed;
+	uint8_t opened_kind, kind_revised; /* the kind at OPEN, when the evidence changed it */
 	uint8_t n_ports, n_targets, n_sources, mixed_proto;
 	struct sw_addr target; /* the first target; valid while !multi_target */
 	uint64_t
@@ -100,6 +101,10 @@ bool dset_has(const struct dset *s, uint32_t v);
 uint64_t track_estimate(uint32_t set, uint32_t m);
 /* Marks (target, port) in the pair bitmap; true when it was not there (new pair). */
 bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
+/* Marks (target, port) as answered (a separate membership in the same set); true when new.
+ * Detectors that score failures weigh them against these: a client whose first contacts
+ * mostly succeed is no scanner (Jung et al. 2004). */
+bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
 /* Folds a probe into the generic fields: targets, ports, samples, counters. */
 void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst);
 /* Starts a new window at ts: counters and bitmaps cleared, detection state kept. */
