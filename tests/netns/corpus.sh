@@ -226,6 +226,16 @@ stealth nmap_sA -sA tcp-ack ack_scan,window_scan
 stealth nmap_sM -sM 'tcp-fin|tcp-ack' maimon_scan
 stealth nmap_sW -sW tcp-ack window_scan,ack_scan
 
+# -sA of three hosts: nmap probes each port on all three before the next, so
+# the first probes look like an ACK sweep of one port; the detection must end
+# with the kind its whole evidence supports (a block of ports on 3 hosts).
+begin nmap_sA3
+run 120 -- "${NMAP[@]}" -sA -p "$PORTS" "$SW_TGT4" 198.18.0.10 198.18.0.11
+finish
+sw_expect_distinct "ACK probes to three hosts" 3 dhost "src host $SW_SCAN4 and tcp[tcpflags] == tcp-ack"
+sw_expect_distinct "ACK probes to distinct ports" "$NPORTS" dport "src host $SW_SCAN4 and tcp[tcpflags] == tcp-ack"
+label nmap_sA3.pcap "$SW_SCAN4" ack_scan,window_scan nmap
+
 # UDP: the two UDP services plus 20 closed ports; --max-rate keeps it
 # honest even where the target's ICMP limit were in force.
 UDP_PORTS=53,123,1001-1020
