@@ -399,6 +399,109 @@ static void test_nd_sweep(void)
 	CHECK_EQ_U(count_phase(DET_OPEN), 1);
 }
 
+/* One kernel connection attempt from cli:sp to srv:dp and its fate: 0 answered and used
+ * (data both ways, then FIN), 1 refused (RST), 2 unanswered. */
+static void attempt(struct harness *h, struct sw_addr cli, struct sw_addr srv, uint16_t sp,
+                    uint16_t dp, int fate)
+{
+	struct sw_packet syn = tcp(cli, srv, sp, dp, TCP_SYN, true, 0);
+	feed(h, &syn, 1000);
+	if (fate == 1) {
+		struct sw_packet r = tcp(srv, cli, dp, sp, TCP_RST | TCP_ACK, true, 0);
+		feed(h, &r, 300);
+	} else if (fate == 0) {
+		struct sw_packet pk[] = {
+		    tcp(srv, cli, dp, sp, TCP_SYN | TCP_ACK, true, 0),
+		    tcp(cli, srv, sp, dp, TCP_ACK, true, 0),
+		    tcp(cli, srv, sp, dp, TCP_ACK | TCP_PSH, true, 60),
+		    tcp(srv, cli, dp, sp, TCP_ACK | TCP_PSH, true, 200),
+		    tcp(cli, srv, sp, dp, TCP_ACK | TCP_FIN, true, 0),
+		};
+		for (size_t j = 0; j < sizeof pk / sizeof pk[0]; j++)
+			feed(h, &pk[j], 300);
+	}
+}
+
+static void expect_none(const char *what)
+{
+	for (int i = 0; i < nrec; i++)
+		fprintf(stderr, "%s: unexpected %s %s %s\n", what, recs[i].rule_id,
+		        detection_kind_name((enum sw_kind)recs[i].kind), recs[i].evidence);
+	CHECK_EQ_U(nrec, 0);
+}
+
+/* A health checker: every 2 s for a minute, the same 20 backends; three refuse (down),
+ * three never answer (gone). It repeats one fixed set of services, most of which answer. */
+static void test_health_checker(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr lb = fixture_v4(198, 18, 0, 5);
+	uint16_t sp = 20000;
+	for (int round = 0; round < 30; round++) {
+		for (int b = 0; b < 20; b++)
+			attempt(&h, lb, fixture_v4(198, 18, 4, (uint8_t)(10 + b)), sp++, 8080,
+			        b == 3 || b == 11 || b == 17
+			            ? 1
+			            : (b == 7 || b == 15 || b == 19 ? 2 : 0));
+		h.now += 2000000 - 20 * 2500;
+	}
+	teardown(&h);
+	expect_none("health checker");
+}
+
+/* A peer-to-peer client: 40 peers over a minute, three in four accept; the refusals and
+ * silences fall where they fall (here two of the first five). */
+static void test_p2p_client(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr me = fixture_v4(198, 18, 0, 6);
+	static const int fate[40] = {0, 1, 0, 2, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0,
+	                             0, 2, 1, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	for (int i = 0; i < 40; i++) {
+		attempt(&h, me, fixture_v4(198, 18, 5, (uint8_t)(1 + i * 3)), (uint16_t)(30000 + i),
+		        (uint16_t)(6881 + i % 7), fate[i]);
+		h.now += 1500000;
+	}
+	teardown(&h);
+	expect_none("p2p client");
+}
+
+/* A real SYN scan inside a flood of forged one-packet SYNs to one port of the same target:
+ * the flood is a syn_flood (not a decoy scan) and the scanner is reported as itself. */
+static void test_scan_under_flood(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr scanner = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
+	uint16_t port = 1;
+	for (int i = 0; i < 10000; i++) {
+		struct sw_addr forged = fixture_v4(198, 19, (uint8_t)(i >> 8), (uint8_t)i);
+		struct sw_packet f = tcp(forged, t, (uint16_t)(1024 + i), 80, TCP_SYN, false, 0);
+		f.tcp_window = 512;
+		f.tcp_opts.count = 0;
+		f.tcp_opts.has_mss = 0;
+		feed(&h, &f, 5);
+		if (i % 50 == 0 && port <= 200) {
+			struct sw_packet p = tcp(scanner, t, 40000, port++, TCP_SYN, false, 0);
+			feed(&h, &p, 5);
+		}
+	}
+	teardown(&h);
+	bool scan = false, flood = false, decoy = false;
+	for (int i = 0; i < nrec; i++) {
+		if (recs[i].phase != DET_OPEN)
+			continue;
+		scan |= recs[i].kind == KIND_SYN_SCAN && addr_eq(&recs[i].src, &scanner);
+		flood |= recs[i].kind == KIND_SYN_FLOOD;
+		decoy |= recs[i].kind == KIND_DECOY_SCAN;
+	}
+	CHECK(scan);
+	CHECK(flood);
+	CHECK(!decoy);
+}
+
 int main(void)
 {
 	test_syn_scan();
@@ -409,5 +512,8 @@ int main(void)
 	test_window_reset();
 	test_arp();
 	test_nd_sweep();
+	test_health_checker();
+	test_p2p_client();
+	test_scan_under_flood();
 	CHECK_DONE();
 }
