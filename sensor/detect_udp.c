@@ -13,25 +13,40 @@
  * the answered pairs two to one (aux[A_ANSWERED]); empty datagrams always
  * count.
  */
-enum { A_EMPTY, A_FAILED, A_ANSWERED };
+/*
+ * A client opens a socket per conversation, or talks one protocol from its
+ * service port (NTP from 123, mDNS from 5353); nmap -sU sends its payloads for
+ * DNS, NTP, SNMP, ISAKMP, TFTP ... all from one source port. A datagram to a
+ * new (target, port) from the source port of the previous one, to another
+ * destination port, scores when sent, like an empty one; crossing on such
+ * datagrams still needs the failures to outnumber the answers two to one (a
+ * DHT node's one socket talks to many peers' ports, and most answer).
+ */
+enum { A_EMPTY, A_FAILED, A_ANSWERED, A_SPORT, A_DPORT, A_REUSED };
 #define FAIL_PER_ANSWER 2
 
 static bool udp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
-		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, ev->port)) {
+		if (ev->repeat)
+			return true;
+		uint32_t sport = ev->pkt ? ev->pkt->sport + 1u : 0; /* 0: none */
+		bool reused = sport && sport == e->aux[A_SPORT] && ev->port != e->aux[A_DPORT];
+		e->aux[A_SPORT] = sport;
+		e->aux[A_DPORT] = ev->port;
+		if ((ev->crafted || reused) && track_pair_add(e, &ev->dst, ev->port)) {
 			e->score++;
-			e->aux[A_EMPTY]++;
+			e->aux[ev->crafted ? A_EMPTY : A_REUSED]++;
 		}
 		return true;
 	}
 	if (ev->outcome == OUT_REFUSED || ev->outcome == OUT_UNREACH ||
 	    ev->outcome == OUT_TIMEOUT) {
-		if (track_pair_add(e, &ev->dst, ev->port)) {
+		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
+		if (track_failed_add(e, &ev->dst, ev->port))
 			e->aux[A_FAILED]++;
-		}
 	} else if (ev->outcome == OUT_SUCCESS) {
 		if (track_answered_add(e, &ev->dst, ev->port))
 			e->aux[A_ANSWERED]++;

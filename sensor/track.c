@@ -145,6 +145,11 @@ bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_
 	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x5a5a));
 }
 
+bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
+{
+	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x6b6b));
+}
+
 bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
 {
 	/* the same set as the failed pairs, under another salt: one set, two memberships */

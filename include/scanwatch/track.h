@@ -105,6 +105,8 @@ bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_
  * Detectors that score failures weigh them against these: a client whose first contacts
  * mostly succeed is no scanner (Jung et al. 2004). */
 bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
+/* Marks (target, port) as failed, for detectors that also score pairs when probed. */
+bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
 /* Folds a probe into the generic fields: targets, ports, samples, counters. */
 void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst);
 /* Starts a new window at ts: counters and bitmaps cleared, detection state kept. */
