@@ -46,6 +46,8 @@
 #   198.18.7.0/24  P2P peers on 6881: .1-.30 accept, .31-.35 refuse, .36-.40 silent
 #   198.18.8.0/24  pinged hosts: .1-.17 up, .18-.20 down
 #   198.18.9.0/24  a dead mail server (silent)
+#   198.18.10.0/24 a home LAN behind the client (NAT), namespace home
+#   198.18.11.0/24 a CDN pool: .0-.63 answer
 #   every 198.18.N.0/24 above: the answering addresses are AnyIP (`local`
 #   routes on lo), the rest blackholed, so silent means no answer at all
 #   HTTP on [::]:80, 443, 8000 (dual stack) answers on every local address
@@ -795,6 +797,52 @@ if want retry_dead; then
 	benign
 fi
 
+# A household behind NAT: six hosts on a home LAN (a namespace behind the
+# client, which masquerades them with nftables) each open a page whose parts
+# come from six web servers of a CDN pool; on the tapped link it is one
+# address with many source ports fanning out to some thirty servers.
+NS_HOME=swt-$SW_SHORT-$$-home
+sw_ns_add "$NS_HOME"
+link "$SW_NS_SCAN" sw-lan 198.18.10.1/24 "$NS_HOME" sw-home 198.18.10.2/24
+for i in 3 4 5 6 7; do ip -n "$NS_HOME" addr add "198.18.10.$i/24" dev sw-home; done
+ip -n "$NS_HOME" route add 198.18.0.0/15 via 198.18.10.1
+sw_check_no_default_route "$NS_HOME"
+pool 198.18.11.0/24 198.18.11.0/26
+if want nat_household; then
+	forwarding "$SW_NS_SCAN" 1
+	sw_in_scan nft -f - <<NFT || sw_fail "cannot install the masquerade rule"
+table ip benign_nat {
+	chain post {
+		type nat hook postrouting priority 100; policy accept;
+		oifname "$SW_IF_SCAN" ip saddr 198.18.10.0/24 masquerade
+	}
+}
+NFT
+	begin nat_household
+	home_pids=()
+	for h in 2 3 4 5 6 7; do
+		urls=()
+		for j in 0 1 2 3 4 5; do
+			srv=$((1 + (h * 5 + j * 7) % 40))
+			urls+=(-o /dev/null "http://198.18.11.$srv:$((j % 2 ? 443 : 80))/h$h/$j")
+		done
+		sw_bg "$NS_HOME" "nat_household.$h" timeout 30 curl -Z -s -f --interface "198.18.10.$h" "${urls[@]}"
+		home_pids+=("$SW_LAST_PID")
+	done
+	for p in "${home_pids[@]}"; do
+		wait "$p" || sw_fail "a home client's fetches failed (logs: $SW_DIR/nat_household.*.err)"
+	done
+	finish
+	sw_in_scan nft delete table ip benign_nat
+	forwarding "$SW_NS_SCAN" 0
+	nat="$from_client and dst net 198.18.11.0/24 and $syn"
+	sw_expect_pkts "connections from the NAT address" 36 "$nat"
+	sw_expect_distinct "servers" 25 dhost "$nat"
+	sw_expect_distinct "source ports" 30 sport "$nat"
+	sw_expect_none "home addresses on the tapped link" "net 198.18.10.0/24"
+	benign
+fi
+
 # Duplicate address detection of a host without DHCP bringing up addresses:
 # arping -D (IPv4 ACD, RFC 5227) for four addresses, one of them taken, and
 # the kernel's IPv6 DAD (RFC 4862) for four addresses.
@@ -883,7 +931,7 @@ launch() {
 # hour NAME — waits for the launched scanners, ends the capture, cuts it per
 # source, shifts part k to HOUR_OFFSETS[k] and merges them into NAME.pcap.
 hour() {
-	local name=$1 live k rc src first t0= part n shifted=()
+	local name=$1 live k rc src first t0= part n union= shifted=()
 	for k in "${!H_PID[@]}"; do
 		rc=0
 		wait "${H_PID[$k]}" || rc=$?
@@ -891,6 +939,7 @@ hour() {
 		# never leaves its final wait (see corpus.sh): the checks below count.
 		((rc == 0 || rc == 1 || rc == 124)) ||
 			sw_fail "scanner ${H_SRC[$k]} exited with status $rc (log: $SW_DIR/$CUR.${H_SRC[$k]}.err)"
+		union+="${union:+ or }host ${H_SRC[$k]}"
 	done
 	finish "$SW_DIR"
 	live=$SW_CAP
@@ -910,12 +959,16 @@ hour() {
 	done
 	mergecap -F pcap -w "$out/$name.pcap" "${shifted[@]}" || sw_fail "mergecap failed for $name"
 	rm -f -- "${shifted[@]}"
-	n=$(sw_count "$live" "")
+	# Every packet of a scanner or of the target's answers to it is in
+	# exactly one part; what the cut leaves out is the link's own chatter
+	# (e.g. an MLD report), no scanner's.
+	n=$(sw_count "$live" "$union or arp")
 	CUR=$name
 	SW_TEST=benign:$name
 	SW_CAP=$out/$name.pcap
 	# Every packet of the live capture is in exactly one part.
-	(($(sw_count "$SW_CAP" "") == n)) || sw_fail "capture sanity: $name.pcap has $(sw_count "$SW_CAP" "") packets, the live capture $n"
+	(($(sw_count "$SW_CAP" "") == n)) ||
+		sw_fail "capture sanity: $name.pcap has $(sw_count "$SW_CAP" "") packets, the live capture $n of the scanners"
 	sw_expect_distinct "scanner sources" 15 shost "dst host $SCAN_TGT and (tcp or udp)"
 	expect_span "the scanners" 3500 "dst host $SCAN_TGT and (tcp or udp)"
 	H_SRC=()
