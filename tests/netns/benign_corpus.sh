@@ -389,6 +389,7 @@ start_ready dns "$SW_PYTHON" "$SW_LIB_DIR/benign_responders.py" dns "${dns_addrs
 
 if want dns; then
 	begin dns
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run 60 -- bash -c '
 		for i in $(seq 1 30); do
 			dig +tries=2 +timeout=1 +noall +answer @198.18.4.$i www$i.example.test A mail$i.example.test A &
@@ -568,6 +569,7 @@ table inet benign_loss {
 }
 NFT
 	begin lossy
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run 180 -- bash -c '
 		ok=0
 		for i in $(seq 1 40); do
@@ -711,6 +713,7 @@ sw_poll "$SW_POLL_DEADLINE" "rsync --daemon to listen" rsyncd_listening
 
 if want backup; then
 	begin backup
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run 120 -- bash -c 'worker() {
 			for ((i = $1; i <= 240; i += 2)); do
 				rsync -q "rsync://'"$TGT"'/data/f$i" "'"$SW_DIR"'/rsync-dst/" || exit 1
@@ -903,35 +906,64 @@ HOUR_OFFSETS=(0 170 610 640 1020 1405 1430 1462 1980 2400 2655 3010 3058 3390 35
 SCAN_TGT=$TGT
 : >"$SW_DIR/zmap.blocklist"
 
-nmap_from() { echo nmap -n -Pn -T4 --max-retries 1 -S "$1" -e "$SW_IF_SCAN"; }
-masscan_from() { echo masscan "$SCAN_TGT" --rate 100 --wait 1 -e "$SW_IF_SCAN" --adapter-ip "$1" --router-mac "$MAC_TGT"; }
-zmap_from() {
-	echo zmap -i "$SW_IF_SCAN" -G "$MAC_TGT" -S "$1" -b "$SW_DIR/zmap.blocklist" -n 1 -r 10 -c 1 -q \
-		--disable-syslog -o /dev/null "$SCAN_TGT/32"
+# scanner_cmd SRC TOOL — sets CMD to the command line of TOOL sending from
+# SRC: nmap and hping3 with a source address, masscan and zmap with their
+# own stacks on the client's interface (the target's MAC as next hop).
+scanner_cmd() {
+	local src=$1
+	case $2 in
+	nmap) CMD=(nmap -n -Pn -T4 --max-retries 1 -S "$src" -e "$SW_IF_SCAN") ;;
+	hping3) CMD=(hping3 -a "$src") ;;
+	masscan) CMD=(masscan "$SCAN_TGT" --rate 100 --wait 1 -e "$SW_IF_SCAN" --adapter-ip "$src" --router-mac "$MAC_TGT") ;;
+	zmap) CMD=(zmap -i "$SW_IF_SCAN" -G "$MAC_TGT" -S "$src" -b "$SW_DIR/zmap.blocklist" -n 1 -r 10 -c 1 -q
+		--disable-syslog -o /dev/null "$SCAN_TGT/32") ;;
+	*) sw_fail "scanner_cmd: unknown tool $2" ;;
+	esac
 }
 
 H_SRC=()
 H_CHECK=()
 H_MIN=()
 H_PID=()
-# launch SRC CHECK-BPF MIN COMMAND... — starts one scanner from SRC (an
-# extra address on the client's link) in the background; once the capture
-# is cut, CHECK-BPF must match at least MIN of its probes.
+# launch SRC CHECK-BPF MIN TOOL ARG... — starts one scanner, TOOL (see
+# scanner_cmd) with ARGs, from SRC (an extra address on the client's link)
+# in the background; once the capture is cut, CHECK-BPF must match at least
+# MIN of its probes. TOOL zmap-ports runs zmap once per port in ARGs (zmap
+# 2.1 scans one port a run).
+#
+# zmap 2.1.1 now and then aborts at start-up on a one-address target
+# ("constraint_lookup_index: Assertion ... failed", before it sends
+# anything): a run that dies of SIGABRT (status 134) is started again, up to
+# three times.
 launch() {
-	local src=$1
+	local src=$1 tool=$4
 	H_SRC+=("$src")
 	H_CHECK+=("$2")
 	H_MIN+=("$3")
-	shift 3
+	shift 4
 	sw_add_scan_addr "$src"
-	sw_bg "$SW_NS_SCAN" "$CUR.$src" timeout 30 "$@"
+	if [[ $tool == zmap-ports ]]; then
+		scanner_cmd "$src" zmap
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		sw_bg "$SW_NS_SCAN" "$CUR.$src" timeout 30 bash -c 'n=$1; shift; cmd=("${@:1:n}"); shift "$n"
+			for p; do
+				for try in 1 2 3; do
+					rc=0; "${cmd[@]}" -p "$p" || rc=$?
+					((rc == 134)) || break
+				done
+				((rc == 0)) || exit "$rc"
+			done' zmap-ports "${#CMD[@]}" "${CMD[@]}" "$@"
+	else
+		scanner_cmd "$src" "$tool"
+		sw_bg "$SW_NS_SCAN" "$CUR.$src" timeout 30 "${CMD[@]}" "$@"
+	fi
 	H_PID+=("$SW_LAST_PID")
 }
 
 # hour NAME — waits for the launched scanners, ends the capture, cuts it per
 # source, shifts part k to HOUR_OFFSETS[k] and merges them into NAME.pcap.
 hour() {
-	local name=$1 live k rc src first t0= part n union= shifted=()
+	local name=$1 live k rc src first t0='' part n union='' shifted=()
 	for k in "${!H_PID[@]}"; do
 		rc=0
 		wait "${H_PID[$k]}" || rc=$?
@@ -946,7 +978,7 @@ hour() {
 	for k in "${!H_SRC[@]}"; do
 		src=${H_SRC[$k]}
 		part=$SW_DIR/$name.$src.pcap
-		tcpdump -r "$live" -w "$part" "host $src or (arp and (src host $src or dst host $src))" 2>/dev/null ||
+		tcpdump -r "$live" -w "$part" "host $src" 2>/dev/null ||
 			sw_fail "cannot cut $src out of $live"
 		SW_CAP=$part
 		sw_expect_pkts "probes from $src" "${H_MIN[$k]}" "src host $src and dst host $SCAN_TGT and (${H_CHECK[$k]})"
@@ -961,8 +993,8 @@ hour() {
 	rm -f -- "${shifted[@]}"
 	# Every packet of a scanner or of the target's answers to it is in
 	# exactly one part; what the cut leaves out is the link's own chatter
-	# (e.g. an MLD report), no scanner's.
-	n=$(sw_count "$live" "$union or arp")
+	# (an MLD report, the target re-resolving earlier scanners), no scanner's.
+	n=$(sw_count "$live" "$union")
 	CUR=$name
 	SW_TEST=benign:$name
 	SW_CAP=$out/$name.pcap
@@ -981,22 +1013,21 @@ synp="tcp[tcpflags] == tcp-syn"
 if want scanners_hour; then
 	begin scanners_hour.live
 	ports6=21,22,23,80,443,3389
-	launch 198.18.0.101 "$synp" 6 $(nmap_from 198.18.0.101) -sS -p "$ports6" "$SCAN_TGT"
-	launch 198.18.0.102 "$synp" 6 $(nmap_from 198.18.0.102) -sT -p 22,25,110,143,993,995 "$SCAN_TGT"
-	launch 198.18.0.103 "$synp" 6 $(masscan_from 198.18.0.103) -p 80,81,88,8000,8080,8443
-	launch 198.18.0.104 "$synp" 6 hping3 -S -a 198.18.0.104 -p ++20 -c 6 -i u200000 "$SCAN_TGT"
-	# zmap 2.1 scans one port a run: four runs, one after the other
-	launch 198.18.0.105 "$synp" 4 bash -c "for p in 22 80 443 8080; do $(zmap_from 198.18.0.105) -p \$p || exit 1; done"
-	launch 198.18.0.106 udp 6 $(nmap_from 198.18.0.106) -sU -p 53,69,123,161,500,1900 "$SCAN_TGT"
-	launch 198.18.0.107 "tcp[tcpflags] == tcp-fin" 6 $(nmap_from 198.18.0.107) -sF -p "$ports6" "$SCAN_TGT"
-	launch 198.18.0.108 "$synp" 8 $(nmap_from 198.18.0.108) -sS -p 1433,1521,3306,5432,6379,9200,11211,27017 "$SCAN_TGT"
-	launch 198.18.0.109 "$synp" 6 $(masscan_from 198.18.0.109) -p 23,2323,5555,7547,8291,37215
-	launch 198.18.0.110 udp 5 hping3 --udp -a 198.18.0.110 -p ++5060 -c 5 -i u200000 "$SCAN_TGT"
-	launch 198.18.0.111 "$synp" 6 $(nmap_from 198.18.0.111) -sS -p 80,443,8000,8008,8080,8888 "$SCAN_TGT"
-	launch 198.18.0.112 "tcp[tcpflags] == (tcp-fin|tcp-push|tcp-urg)" 6 $(nmap_from 198.18.0.112) -sX -p "$ports6" "$SCAN_TGT"
-	launch 198.18.0.113 "$synp" 5 hping3 -S -a 198.18.0.113 -p ++3389 -c 5 -i u200000 "$SCAN_TGT"
-	launch 198.18.0.114 "$synp" 6 $(nmap_from 198.18.0.114) -sT -p 80,443,8080,8443,9000,9090 "$SCAN_TGT"
-	launch 198.18.0.115 "$synp" 6 $(masscan_from 198.18.0.115) -p 22,222,2222,22222,10022,20022
+	launch 198.18.0.101 "$synp" 6 nmap -sS -p "$ports6" "$SCAN_TGT"
+	launch 198.18.0.102 "$synp" 6 nmap -sT -p 22,25,110,143,993,995 "$SCAN_TGT"
+	launch 198.18.0.103 "$synp" 6 masscan -p 80,81,88,8000,8080,8443
+	launch 198.18.0.104 "$synp" 6 hping3 -S -p ++20 -c 6 -i u200000 "$SCAN_TGT"
+	launch 198.18.0.105 "$synp" 4 zmap-ports 22 80 443 8080
+	launch 198.18.0.106 udp 6 nmap -sU -p 53,69,123,161,500,1900 "$SCAN_TGT"
+	launch 198.18.0.107 "tcp[tcpflags] == tcp-fin" 6 nmap -sF -p "$ports6" "$SCAN_TGT"
+	launch 198.18.0.108 "$synp" 8 nmap -sS -p 1433,1521,3306,5432,6379,9200,11211,27017 "$SCAN_TGT"
+	launch 198.18.0.109 "$synp" 6 masscan -p 23,2323,5555,7547,8291,37215
+	launch 198.18.0.110 udp 5 hping3 --udp -p ++5060 -c 5 -i u200000 "$SCAN_TGT"
+	launch 198.18.0.111 "$synp" 6 nmap -sS -p 80,443,8000,8008,8080,8888 "$SCAN_TGT"
+	launch 198.18.0.112 "tcp[tcpflags] == (tcp-fin|tcp-push|tcp-urg)" 6 nmap -sX -p "$ports6" "$SCAN_TGT"
+	launch 198.18.0.113 "$synp" 5 hping3 -S -p ++3389 -c 5 -i u200000 "$SCAN_TGT"
+	launch 198.18.0.114 "$synp" 6 nmap -sT -p 80,443,8080,8443,9000,9090 "$SCAN_TGT"
+	launch 198.18.0.115 "$synp" 6 masscan -p 22,222,2222,22222,10022,20022
 	hour scanners_hour
 	for i in 101 108 111; do label "$CUR.pcap" "198.18.0.$i" syn_scan nmap; done
 	for i in 103 109 115; do label "$CUR.pcap" "198.18.0.$i" syn_scan masscan; done
@@ -1016,21 +1047,21 @@ fi
 
 if want scanners_hour_quiet; then
 	begin scanners_hour_quiet.live
-	launch 198.18.0.121 "$synp" 1 $(nmap_from 198.18.0.121) -sS -p 22 "$SCAN_TGT"
-	launch 198.18.0.122 "$synp" 1 $(nmap_from 198.18.0.122) -sT -p 3389 "$SCAN_TGT"
-	launch 198.18.0.123 "$synp" 1 $(masscan_from 198.18.0.123) -p 445
-	launch 198.18.0.124 "$synp" 1 hping3 -S -a 198.18.0.124 -p 23 -c 1 "$SCAN_TGT"
-	launch 198.18.0.125 "$synp" 1 $(zmap_from 198.18.0.125) -p 80
-	launch 198.18.0.126 udp 1 $(nmap_from 198.18.0.126) -sU -p 161 "$SCAN_TGT"
-	launch 198.18.0.127 "$synp" 2 $(nmap_from 198.18.0.127) -sS -p 80,443 "$SCAN_TGT"
-	launch 198.18.0.128 "$synp" 2 $(masscan_from 198.18.0.128) -p 8080,8443
-	launch 198.18.0.129 udp 1 hping3 --udp -a 198.18.0.129 -p 5060 -c 1 "$SCAN_TGT"
-	launch 198.18.0.130 "$synp" 1 $(nmap_from 198.18.0.130) -sS -p 6379 "$SCAN_TGT"
-	launch 198.18.0.131 "$synp" 1 $(zmap_from 198.18.0.131) -p 443
-	launch 198.18.0.132 "$synp" 2 hping3 -S -a 198.18.0.132 -p ++3306 -c 2 "$SCAN_TGT"
-	launch 198.18.0.133 "$synp" 1 $(nmap_from 198.18.0.133) -sT -p 22 "$SCAN_TGT"
-	launch 198.18.0.134 "$synp" 1 $(masscan_from 198.18.0.134) -p 23
-	launch 198.18.0.135 udp 1 $(nmap_from 198.18.0.135) -sU -p 53 "$SCAN_TGT"
+	launch 198.18.0.121 "$synp" 1 nmap -sS -p 22 "$SCAN_TGT"
+	launch 198.18.0.122 "$synp" 1 nmap -sT -p 3389 "$SCAN_TGT"
+	launch 198.18.0.123 "$synp" 1 masscan -p 445
+	launch 198.18.0.124 "$synp" 1 hping3 -S -p 23 -c 1 "$SCAN_TGT"
+	launch 198.18.0.125 "$synp" 1 zmap-ports 80
+	launch 198.18.0.126 udp 1 nmap -sU -p 161 "$SCAN_TGT"
+	launch 198.18.0.127 "$synp" 2 nmap -sS -p 80,443 "$SCAN_TGT"
+	launch 198.18.0.128 "$synp" 2 masscan -p 8080,8443
+	launch 198.18.0.129 udp 1 hping3 --udp -p 5060 -c 1 "$SCAN_TGT"
+	launch 198.18.0.130 "$synp" 1 nmap -sS -p 6379 "$SCAN_TGT"
+	launch 198.18.0.131 "$synp" 1 zmap-ports 443
+	launch 198.18.0.132 "$synp" 2 hping3 -S -p ++3306 -c 2 "$SCAN_TGT"
+	launch 198.18.0.133 "$synp" 1 nmap -sT -p 22 "$SCAN_TGT"
+	launch 198.18.0.134 "$synp" 1 masscan -p 23
+	launch 198.18.0.135 udp 1 nmap -sU -p 53 "$SCAN_TGT"
 	hour scanners_hour_quiet
 	benign
 fi
