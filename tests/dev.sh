@@ -21,9 +21,13 @@ build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev
 run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
-# tests, valgrind, and the small tools lib.sh uses (ping, ethtool, ip, setcap).
+# tests, valgrind, the small tools lib.sh uses (ping, ethtool, ip, setcap),
+# and the everyday programs of the benign corpus (benign_corpus.sh). The
+# daemons among them (chronyd, in.tftpd, rsync) run only inside the tests'
+# namespaces, started by the tests.
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2
-	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate)
+	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
+	traceroute tcptraceroute mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their
@@ -58,7 +62,19 @@ install() {
 	# answer must be preseeded or a non-interactive install would pick for us.
 	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+	# Packages such as chrony and tftpd-hpa would start their daemons on the
+	# host (chronyd then polls the Internet's NTP pool): the tests run them
+	# only in their namespaces. A policy-rc.d that denies every start, for
+	# the duration of the install, unless the host already has one.
+	local policy=/usr/sbin/policy-rc.d own_policy=0 rc=0
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\n# dev.sh: no service starts during its apt-get install\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		own_policy=1
+	fi
+	apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null || rc=$?
+	((own_policy == 0)) || rm -f "$policy"
+	return "$rc"
 }
 
 uniq_pkgs() { printf '%s\n' "$@" | sort -u; }
@@ -140,10 +156,12 @@ cmd_test() {
 		-DSCANWATCH_SANITIZE=ON; then
 		log "ctest in build-asan/ under AddressSanitizer and UndefinedBehaviorSanitizer"
 		# Set for the duration of run_ctest and exported to everything it runs.
-		# The real-tool corpus captured by build-test is scored again here, not re-run.
+		# The real-tool and benign corpora captured by build-test are scored
+		# again here, not re-run.
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			SW_CORPUS_REUSE=$PWD/build-test/test-work/corpus \
+			SW_BENIGN_REUSE=$PWD/build-test/test-work/benign-corpus \
 			run_ctest build-asan
 	else
 		fail "build-asan: build"

@@ -1,0 +1,1071 @@
+#!/usr/bin/env bash
+# benign_corpus.sh — captures everyday traffic made by real programs (traceroute, mtr, dig, ntpdate, chronyd, curl, rsync, fping, ...) run as scan-like as it honestly gets, and writes the labels file `scanwatch eval` scores it against: nothing in it may be reported.
+#
+# Usage: bash tests/netns/benign_corpus.sh OUTPUT-DIR   (as root)
+#        SW_BENIGN_ONLY="tr_udp dns" bash tests/netns/benign_corpus.sh OUT
+#                                   (only the named captures, for debugging)
+#
+# Writes OUTPUT-DIR/*.pcap and OUTPUT-DIR/labels.tsv, one line per capture, in
+# corpus.sh's format:
+#   capture<TAB>scanner-address-or-*<TAB>acceptable-kinds<TAB>expected-tool
+# Every benign capture is `*` with an empty kind: eval counts any detection in
+# it as a false positive. Two captures are mixed on purpose: tftp_nmap_sU (a
+# real nmap UDP scan of a host whose TFTP server answers: the server must
+# never be called the scanner) and scanners_hour (15 unrelated scanners over
+# an hour: each one is a scan, together they are no distributed scan); see
+# their comments. Each tool's own output and each tcpdump's log are kept in
+# OUTPUT-DIR/logs/. labels.tsv is written last, so a failed run never leaves a
+# labels file that looks complete.
+#
+# Every capture is checked after it is taken (packet counts by BPF filter):
+# a failure names the capture and means the corpus is wrong, not the sensor.
+# Every packet in it is made by the kernel or by a Debian program doing its
+# ordinary job (the DNS, mDNS/SSDP responders and the P2P client are small
+# Python programs over ordinary sockets: no hand-made packet anywhere).
+#
+# Network safety, as in lib.sh: namespaces this script creates, joined by
+# veth pairs, no default route anywhere, addresses only from 198.18.0.0/15
+# and 2001:2::/48, every program bounded by counts and `timeout`; the
+# namespaces are deleted by exact name on exit. The only multicast is to
+# link-local groups (224.0.0.251, 239.255.255.250, ff02::) on the veth.
+#
+# Layout (the sensor's tap is the target's veth, sw-tgt, as in corpus.sh):
+#
+#   client 198.18.0.1, 2001:2::1 (sw-scan)  <->  tgt 198.18.0.2, 2001:2::2 (sw-tgt)
+#       route 198.18.0.0/15 via tgt                |  sw-r1r2 198.18.2.1/30
+#                                                  r2 (198.18.2.2, .5)
+#                                                  r3 (198.18.2.6, .9)
+#                                                  far 198.18.2.10; hosts 198.18.3.0/28 (HTTP on 80)
+#   tgt is the first router of that path (forwarding on only for the path
+#   captures) and the server side of everything else:
+#   198.18.0.20-35, .40-79, .180-195 on-link hosts (addresses on sw-tgt)
+#   2001:2::20-2b                    on-link IPv6 hosts
+#   198.18.4.0/24  DNS: .1-.26 answer (one socket each), .27-.30 silent
+#   198.18.5.0/24  NTP (chronyd -x serving): .1-.16 answer, .33-.35 silent
+#   198.18.6.0/24  health-checked backends on 8080: .1-.14 up, .15-.17 refuse, .40-.42 gone
+#   198.18.7.0/24  P2P peers on 6881: .1-.30 accept, .31-.35 refuse, .36-.40 silent
+#   198.18.8.0/24  pinged hosts: .1-.17 up, .18-.20 down
+#   198.18.9.0/24  a dead mail server (silent)
+#   198.18.10.0/24 a home LAN behind the client (NAT), namespace home
+#   198.18.11.0/24 a CDN pool: .0-.63 answer
+#   every 198.18.N.0/24 above: the answering addresses are AnyIP (`local`
+#   routes on lo), the rest blackholed, so silent means no answer at all
+#   HTTP on [::]:80, 443, 8000 (dual stack) answers on every local address
+set -euo pipefail
+
+out=${1:-}
+[[ -n $out ]] || {
+	echo "usage: benign_corpus.sh OUTPUT-DIR" >&2
+	exit 2
+}
+mkdir -p -- "$out"
+out=$(cd "$out" && pwd)
+
+# shellcheck source=tests/netns/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# lib.sh keeps a test's logs in $SW_WORK_DIR/<script name>; here they belong
+# in OUTPUT-DIR/logs.
+# shellcheck disable=SC2034 # read by sw_init
+SW_WORK_DIR=$out
+sw_init benign
+rm -rf -- "$out/logs"
+mv -- "$SW_DIR" "$out/logs"
+SW_DIR=$out/logs
+sw_log "logs in $SW_DIR"
+sw_require traceroute tcptraceroute mtr dig ntpdate chronyd curl rsync fping arping nft nmap masscan \
+	zmap hping3 editcap mergecap in.tftpd ping
+rm -f -- "$out"/*.pcap "$out/labels.tsv" "$out/labels.tsv.new"
+LABELS_NEW=$out/labels.tsv.new
+: >"$LABELS_NEW"
+T_START=$(sw_now_us)
+ONLY=" ${SW_BENIGN_ONLY:-} "
+want() { [[ $ONLY == "  " || $ONLY == *" $1 "* ]]; }
+
+sw_netns_setup
+MAC_SCAN=$(sw_mac "$SW_NS_SCAN" "$SW_IF_SCAN")
+MAC_TGT=$(sw_mac "$SW_NS_TGT" "$SW_IF_TGT")
+CLIENT=$SW_SCAN4
+TGT=$SW_TGT4
+
+# no_icmp_limit NS — lifts the namespace's ICMP error rate limits (1 per
+# second per destination by default), which would otherwise thin out the
+# routers' time-exceeded and the hosts' unreachable replies; the host's own
+# settings are untouched.
+no_icmp_limit() {
+	ip netns exec "$1" sh -c 'echo 0 >/proc/sys/net/ipv4/icmp_ratelimit &&
+		echo 100000 >/proc/sys/net/ipv4/icmp_msgs_per_sec &&
+		echo 0 >/proc/sys/net/ipv6/icmp/ratelimit' || sw_fail "cannot lift the ICMP rate limit in $1"
+}
+no_icmp_limit "$SW_NS_TGT"
+
+# forwarding NS 0|1 — IPv4 forwarding in one namespace.
+forwarding() {
+	ip netns exec "$1" sh -c "echo $2 >/proc/sys/net/ipv4/ip_forward" || sw_fail "cannot set ip_forward in $1"
+}
+
+# link NS1 IF1 ADDR1 NS2 IF2 ADDR2 — a veth pair between two namespaces
+# (created in NS1, the peer put straight into NS2: never in the host's), with
+# sender-side checksums and segmentation as on a real wire (see lib.sh).
+link() {
+	local ns1=$1 if1=$2 a1=$3 ns2=$4 if2=$5 a2=$6
+	ip -n "$ns1" link add "$if1" type veth peer name "$if2" netns "$ns2" || sw_fail "cannot create veth $if1"
+	ip netns exec "$ns1" ethtool -K "$if1" tx off tso off gso off gro off >/dev/null 2>&1 || sw_fail "ethtool -K $if1"
+	ip netns exec "$ns2" ethtool -K "$if2" tx off tso off gso off gro off >/dev/null 2>&1 || sw_fail "ethtool -K $if2"
+	ip -n "$ns1" addr add "$a1" dev "$if1"
+	ip -n "$ns2" addr add "$a2" dev "$if2"
+	ip -n "$ns1" link set "$if1" up
+	ip -n "$ns2" link set "$if2" up
+}
+
+# The routed path: tgt (r1) -> r2 -> r3 -> far.
+NS_R2=swt-$SW_SHORT-$$-r2
+NS_R3=swt-$SW_SHORT-$$-r3
+NS_FAR=swt-$SW_SHORT-$$-far
+for ns in "$NS_R2" "$NS_R3" "$NS_FAR"; do
+	sw_ns_add "$ns"
+done
+link "$SW_NS_TGT" sw-r1r2 198.18.2.1/30 "$NS_R2" sw-r2r1 198.18.2.2/30
+link "$NS_R2" sw-r2r3 198.18.2.5/30 "$NS_R3" sw-r3r2 198.18.2.6/30
+link "$NS_R3" sw-r3far 198.18.2.9/30 "$NS_FAR" sw-farr3 198.18.2.10/30
+FAR_HOSTS=198.18.3.0/28
+ip -n "$SW_NS_SCAN" route add 198.18.0.0/15 via "$TGT" dev "$SW_IF_SCAN"
+for net in 198.18.2.4/30 198.18.2.8/30 198.18.3.0/24; do
+	ip -n "$SW_NS_TGT" route add "$net" via 198.18.2.2
+done
+ip -n "$NS_R2" route add 198.18.0.0/15 via 198.18.2.1
+ip -n "$NS_R2" route add 198.18.2.8/30 via 198.18.2.6
+ip -n "$NS_R2" route add 198.18.3.0/24 via 198.18.2.6
+ip -n "$NS_R3" route add 198.18.0.0/15 via 198.18.2.5
+ip -n "$NS_R3" route add 198.18.3.0/24 via 198.18.2.10
+ip -n "$NS_FAR" route add 198.18.0.0/15 via 198.18.2.9
+ip -n "$NS_FAR" route add local "$FAR_HOSTS" dev lo
+for ns in "$NS_R2" "$NS_R3"; do
+	forwarding "$ns" 1
+done
+for ns in "$NS_R2" "$NS_R3" "$NS_FAR"; do
+	no_icmp_limit "$ns"
+done
+for ns in "$SW_NS_SCAN" "$SW_NS_TGT" "$NS_R2" "$NS_R3" "$NS_FAR"; do
+	sw_check_no_default_route "$ns"
+done
+
+# pool TGT-NET UP... — TGT-NET (a /24) answers on the UP prefixes (AnyIP on
+# tgt's lo) and is blackholed elsewhere: silent, no ICMP error.
+pool() {
+	local net=$1 up
+	shift
+	[[ $net == 198.18.* ]] || sw_fail "pool $net outside 198.18.0.0/15"
+	for up in "$@"; do
+		ip -n "$SW_NS_TGT" route add local "$up" dev lo
+	done
+	ip -n "$SW_NS_TGT" route add blackhole "$net"
+}
+pool 198.18.4.0/24 198.18.4.0/28 198.18.4.16/29 198.18.4.24/31 # DNS .1-.25 answer (+.0)
+ip -n "$SW_NS_TGT" route add local 198.18.4.26/32 dev lo       # and .26
+pool 198.18.5.0/24 198.18.5.0/28 198.18.5.16/32                # NTP .1-.16
+pool 198.18.6.0/24 198.18.6.0/27                               # backends .1-.17 (3 refuse)
+pool 198.18.7.0/24 198.18.7.0/27 198.18.7.32/30                # peers .1-.35 (5 refuse)
+pool 198.18.8.0/24 198.18.8.0/28 198.18.8.16/31                # pinged .1-.17
+ip -n "$SW_NS_TGT" route add blackhole 198.18.9.0/24           # dead mail server
+sw_check_no_default_route "$SW_NS_TGT"
+
+# On-link hosts: extra addresses on the target's veth.
+for i in $(seq 20 35) $(seq 40 79) $(seq 180 195); do
+	ip -n "$SW_NS_TGT" addr add "198.18.0.$i/24" dev "$SW_IF_TGT"
+done
+for i in $(seq 32 43); do # 2001:2::20 - 2001:2::2b
+	ip -n "$SW_NS_TGT" -6 addr add "2001:2::$(printf %x "$i")/64" dev "$SW_IF_TGT" nodad
+done
+
+# ready_file PID FILE WHAT — for sw_poll: the service wrote READY to FILE.
+ready_file() {
+	kill -0 "$1" 2>/dev/null || sw_fail "$3 exited early: $(cat "$SW_DIR/$3.err" 2>/dev/null)"
+	sw_file_has "$2" READY
+}
+
+# start_ready NAME COMMAND... — starts a service in tgt that writes READY to
+# $SW_DIR/NAME.ready (the command is given that path as its last argument)
+# and waits for it.
+start_ready() {
+	local name=$1
+	shift
+	rm -f "$SW_DIR/$name.ready"
+	sw_bg "$SW_NS_TGT" "$name" "$@" "$SW_DIR/$name.ready"
+	sw_poll "$SW_POLL_DEADLINE" "$name to be ready" ready_file "$SW_LAST_PID" "$SW_DIR/$name.ready" "$name"
+}
+
+# Web servers: dual stack on every local address of tgt, and on the far hosts.
+start_ready web "$SW_PYTHON" "$SW_LIB_DIR/services.py" --bind :: --http 80 --http 443 --http 8000 --ready
+rm -f "$SW_DIR/farweb.ready"
+sw_bg "$NS_FAR" farweb "$SW_PYTHON" "$SW_LIB_DIR/services.py" --bind 0.0.0.0 --http 80 --ready "$SW_DIR/farweb.ready"
+sw_poll "$SW_POLL_DEADLINE" "the far web server" ready_file "$SW_LAST_PID" "$SW_DIR/farweb.ready" farweb
+
+# ---------------------------------------------------------------------------
+# Helpers, as in corpus.sh.
+
+CUR=
+# begin NAME [IFACE [TCPDUMP-OPTION...]] — starts capture NAME.
+begin() {
+	CUR=$1
+	SW_TEST=benign:$CUR
+	sw_log "---- capture $CUR"
+	sw_capture_start "$@"
+}
+
+# finish [DIR] — ends the capture and moves it to DIR/NAME.pcap (default
+# OUTPUT-DIR); the sanity checks that follow read it there.
+finish() {
+	local dir=${1:-$out}
+	sw_capture_stop
+	if [[ $SW_CAP != "$dir/$CUR.pcap" ]]; then
+		mv -- "$SW_CAP" "$dir/$CUR.pcap"
+		SW_CAP=$dir/$CUR.pcap
+	fi
+}
+
+# label FILE SCANNER KINDS [TOOL] — one line of the labels file.
+label() {
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$LABELS_NEW"
+}
+benign() { label "$CUR.pcap" '*' ''; }
+
+# run SECS [OK-STATUS...] -- COMMAND... — runs COMMAND in the client
+# namespace under `timeout SECS`, output in logs/CAPTURE.tool.log. Exit
+# status 0 and any OK-STATUS count as success; a timeout or any other status
+# fails, naming the capture.
+run() {
+	local secs=$1 ok=(0) rc=0 s
+	shift
+	while [[ $1 != -- ]]; do
+		ok+=("$1")
+		shift
+	done
+	shift
+	echo "+ $*" >>"$SW_DIR/$CUR.tool.log"
+	sw_in_scan timeout "$secs" "$@" >>"$SW_DIR/$CUR.tool.log" 2>&1 || rc=$?
+	if ((rc == 124)) && [[ " ${ok[*]} " != *" 124 "* ]]; then
+		sw_fail "'$1' did not finish within ${secs}s (log: $SW_DIR/$CUR.tool.log)"
+	fi
+	for s in "${ok[@]}"; do
+		((rc != s)) || return 0
+	done
+	sw_fail "'$*' exited with status $rc (log: $SW_DIR/$CUR.tool.log)"
+}
+
+# span FILTER — seconds between the first and the last packet matching FILTER.
+span() {
+	tcpdump -nn -tt -r "$SW_CAP" "$1" 2>/dev/null |
+		awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d\n", (NR ? l - f : 0) }'
+}
+
+expect_span() {
+	local desc=$1 min=$2 filter=$3 s
+	s=$(span "$filter")
+	((s >= min)) || sw_fail "capture sanity: $desc: spans ${s}s, expected >= ${min}s (the capture is wrong, not the sensor)"
+	sw_log "capture spans ${s}s: $desc"
+}
+
+# expect_at_most DESCRIPTION MAX BPF
+expect_at_most() {
+	local desc=$1 max=$2 filter=$3 n
+	n=$(sw_count "$SW_CAP" "$filter")
+	((n <= max)) || sw_fail "capture sanity: $desc: $n packets match '$filter', expected <= $max"
+	sw_log "capture has $n (<= $max) packets: $desc"
+}
+
+# flush_neigh — empty neighbour caches on both sides of the tapped link, so
+# the next contacts start with the kernel's own ARP / ND resolution.
+flush_neigh() {
+	ip -n "$SW_NS_SCAN" neigh flush all
+	ip -n "$SW_NS_TGT" neigh flush all
+	ip -n "$SW_NS_SCAN" -6 neigh flush all
+	ip -n "$SW_NS_TGT" -6 neigh flush all
+}
+
+from_client="src host $CLIENT"
+to_client="dst host $CLIENT"
+syn="tcp[tcpflags] == tcp-syn"
+synack="tcp[tcpflags] == (tcp-syn|tcp-ack)"
+rst="tcp[tcpflags] & tcp-rst != 0"
+arp_req="arp and arp[6:2] == 1"
+arp_rep="arp and arp[6:2] == 2"
+timxceed="icmp[icmptype] == icmp-timxceed"
+port_unreach="icmp[icmptype] == icmp-unreach and icmp[icmpcode] == 3"
+
+# retransmitted_syns FILTER — how many connection attempts (same addresses,
+# ports and initial sequence number) were sent more than once.
+retransmitted_syns() {
+	tcpdump -nnt -S -r "$SW_CAP" "$1 and $syn" 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "seq") k = $2 " " $4 " " $(i + 1); n[k]++ }
+			END { r = 0; for (k in n) if (n[k] > 1) r++; print r }'
+}
+
+# expect_ttls DESCRIPTION MAX BPF — probes with every TTL from 1 to MAX.
+expect_ttls() {
+	local desc=$1 max=$2 filter=$3 t n
+	for ((t = 1; t <= max; t++)); do
+		n=$(sw_count "$SW_CAP" "$filter and ip[8] == $t")
+		((n >= 1)) || sw_fail "capture sanity: $desc: no probe with TTL $t in '$filter'"
+	done
+	sw_log "capture has probes with TTL 1..$max: $desc"
+}
+
+# ---------------------------------------------------------------------------
+# Path probes over four routed hops (tgt, r2, r3, far). Everyday
+# troubleshooting: each tool's defaults, which send many probes at once
+# (traceroute keeps 16 in flight) with the TTL counting up.
+
+forwarding "$SW_NS_TGT" 1
+FAR1=198.18.3.1
+FAR2=198.18.3.2
+FAR3=198.18.3.3
+FAR_TCP=(198.18.3.1 198.18.3.2 198.18.3.3 198.18.3.4 198.18.3.5)
+routers_filter="$to_client and $timxceed"
+
+if want tr_udp; then
+	begin tr_udp
+	run 60 -- traceroute -n "$FAR1"
+	run 60 -- traceroute -n "$FAR2"
+	finish
+	tr_probe="udp and $from_client and dst net $FAR_HOSTS and dst portrange 33434-33534"
+	expect_ttls "UDP probes to 33434+" 4 "$tr_probe"
+	sw_expect_distinct "distinct probe ports" 12 dport "$tr_probe"
+	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	sw_expect_pkts "port unreachable from the far hosts" 6 "$to_client and src net $FAR_HOSTS and $port_unreach"
+	benign
+fi
+
+if want tr_tcp; then
+	begin tr_tcp
+	for h in "${FAR_TCP[@]}"; do
+		run 60 -- traceroute -n -T "$h"
+		run 60 -- tcptraceroute -n -q 3 "$h" 80
+	done
+	finish
+	tr_syn="$from_client and dst net $FAR_HOSTS and dst port 80 and $syn"
+	expect_ttls "TCP SYNs to port 80" 4 "$tr_syn"
+	sw_expect_distinct "SYN probes to five hosts" 5 dhost "$tr_syn"
+	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	sw_expect_pkts "SYN/ACKs from the far hosts" 6 "$to_client and src net $FAR_HOSTS and $synack"
+	benign
+fi
+
+if want tr_icmp; then
+	begin tr_icmp
+	run 60 -- traceroute -n -I "$FAR1"
+	finish
+	tr_echo="$from_client and dst host $FAR1 and icmp[icmptype] == icmp-echo"
+	expect_ttls "ICMP echo probes" 4 "$tr_echo"
+	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	sw_expect_pkts "echo replies from the far host" 3 "$to_client and src host $FAR1 and icmp[icmptype] == icmp-echoreply"
+	benign
+fi
+
+# mtr's report mode, five rounds each, ICMP, UDP and TCP (-i 0.5: root may
+# go below the 1 s default; a person waiting for the report does).
+if want mtr; then
+	begin mtr
+	run 60 -- mtr -n --report -c 5 -i 0.5 "$FAR1"
+	run 60 -- mtr -n --report -c 5 -i 0.5 --udp "$FAR2"
+	run 60 -- mtr -n --report -c 5 -i 0.5 --tcp -P 80 "$FAR3"
+	finish
+	expect_ttls "mtr's ICMP probes" 4 "$from_client and dst host $FAR1 and icmp[icmptype] == icmp-echo"
+	expect_ttls "mtr's UDP probes" 4 "$from_client and dst host $FAR2 and udp"
+	expect_ttls "mtr's TCP probes" 4 "$from_client and dst host $FAR3 and $syn"
+	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	benign
+fi
+forwarding "$SW_NS_TGT" 0
+
+# ---------------------------------------------------------------------------
+# DNS: a resolver's shape. 30 servers (.1-.26 answer, .27-.30 silent), two
+# names asked of each, the queries spread 50 ms apart and outstanding
+# together as a busy resolver's are; dig's own retry (2 tries, 1 s) for the
+# silent ones.
+dns_addrs=()
+for i in $(seq 1 26); do dns_addrs+=(--addr "198.18.4.$i"); done
+start_ready dns "$SW_PYTHON" "$SW_LIB_DIR/benign_responders.py" dns "${dns_addrs[@]}" --ready
+
+if want dns; then
+	begin dns
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run 60 -- bash -c '
+		for i in $(seq 1 30); do
+			dig +tries=2 +timeout=1 +noall +answer @198.18.4.$i www$i.example.test A mail$i.example.test A &
+			sleep 0.05
+		done
+		wait' # dig exits 9 for the silent servers; the checks below count
+	finish
+	q="udp and $from_client and dst net 198.18.4.0/24 and dst port 53"
+	sw_expect_distinct "servers queried" 30 dhost "$q"
+	sw_expect_distinct "servers answering" 26 shost "udp and $to_client and src port 53"
+	sw_expect_pkts "retried queries to the silent servers" 12 "$q and (dst host 198.18.4.27 or dst net 198.18.4.28/30)"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# NTP: chronyd serves (clock control off, -x) on every local address of the
+# NTP pool; clients poll 16 answering and 3 silent servers.
+cat >"$SW_DIR/chronyd-server.conf" <<EOF
+# chronyd as a stratum-8 server for the benign corpus; never touches the clock (-x)
+local stratum 8
+allow 198.18.0.0/15
+cmdport 0
+pidfile $SW_DIR/chronyd-server.pid
+EOF
+sw_bg "$SW_NS_TGT" chronyd-server chronyd -d -x -u root -f "$SW_DIR/chronyd-server.conf"
+CHRONY_PID=$SW_LAST_PID
+chrony_listening() {
+	kill -0 "$CHRONY_PID" 2>/dev/null || sw_fail "chronyd exited early: $(cat "$SW_DIR/chronyd-server.err")"
+	sw_in_tgt ss -uln 'sport = :123' | grep -q ':123'
+}
+sw_poll "$SW_POLL_DEADLINE" "chronyd to listen on udp/123" chrony_listening
+NTP_SERVERS=()
+for i in $(seq 1 16) 33 34 35; do NTP_SERVERS+=("198.18.5.$i"); done
+
+if want ntpdate; then
+	begin ntpdate
+	# ntpdate -q (ntpsec's shim over ntpdig): one query to each server.
+	run 60 1 -- ntpdate -q -t 2 "${NTP_SERVERS[@]}"
+	finish
+	sw_expect_distinct "servers queried" 19 dhost "udp and $from_client and dst port 123"
+	sw_expect_distinct "servers answering" 16 shost "udp and $to_client and src port 123"
+	benign
+fi
+
+if want chrony; then
+	begin chrony
+	# chronyd -Q: a client's start-up burst (iburst) against the same pool,
+	# offset printed, clock untouched, exit after one measurement each.
+	chrony_args=()
+	for s in "${NTP_SERVERS[@]}"; do chrony_args+=("server $s iburst maxsamples 4"); done
+	run 60 -- chronyd -Q -t 12 -u root -f /dev/null "pidfile $SW_DIR/chronyd-client.pid" "${chrony_args[@]}"
+	finish
+	sw_expect_distinct "servers polled" 19 dhost "udp and $from_client and dst port 123"
+	sw_expect_distinct "servers answering" 16 shost "udp and $to_client and src port 123"
+	sw_expect_pkts "polls (iburst: several per server)" 40 "udp and $from_client and dst port 123"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# A health checker: every 2 s for 60 s (the period is the traffic's shape),
+# curl checks the same 20 backends in parallel, as HAProxy or a load
+# balancer does: 14 up, 3 refusing (nothing listens: the kernel's RST), 3
+# gone (blackholed: no answer), each with a 1 s connect timeout.
+backend_binds=()
+for i in $(seq 1 14); do backend_binds+=(--bind "198.18.6.$i"); done
+start_ready backends "$SW_PYTHON" "$SW_LIB_DIR/services.py" "${backend_binds[@]}" --http 8080 --ready
+
+if want healthcheck; then
+	begin healthcheck
+	cat >"$SW_DIR/healthcheck.py" <<'PY'
+import subprocess, time
+backends = ["198.18.6.%d" % i for i in list(range(1, 18)) + [40, 41, 42]]
+args = ["curl", "-Z", "--parallel-max", "20", "-s", "--connect-timeout", "1", "-m", "1.5"]
+for b in backends:
+    args += ["-o", "/dev/null", "http://%s:8080/health" % b]
+t0 = time.monotonic()
+for rnd in range(30):
+    subprocess.run(args)
+    time.sleep(max(0.0, t0 + 2.0 * (rnd + 1) - time.monotonic()))
+print("30 rounds")
+PY
+	run 90 -- "$SW_PYTHON" "$SW_DIR/healthcheck.py"
+	finish
+	hc="$from_client and dst net 198.18.6.0/24 and dst port 8080 and $syn"
+	sw_expect_distinct "backends checked" 20 dhost "$hc"
+	sw_expect_pkts "checks (30 rounds of 20)" 600 "$hc"
+	sw_expect_pkts "answered checks" 400 "$to_client and src net 198.18.6.0/24 and $synack"
+	sw_expect_pkts "refused checks" 85 "$to_client and src net 198.18.6.0/24 and $rst"
+	expect_span "the checks" 55 "$hc"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# On-link first contacts: the kernel's own ARP resolution.
+
+# A browser loading a page whose resources come from 16 servers on the LAN:
+# curl fetches them in parallel.
+if want arp_browser16; then
+	flush_neigh
+	urls=()
+	for i in $(seq 20 35); do urls+=(-o /dev/null "http://198.18.0.$i/asset$i.js"); done
+	begin arp_browser16
+	run 30 -- curl -Z -s -f --connect-timeout 3 "${urls[@]}"
+	finish
+	sw_expect_pkts "ARP requests from the client" 16 "$arp_req and ether src $MAC_SCAN"
+	sw_expect_pkts "ARP replies" 16 "$arp_rep and ether dst $MAC_SCAN"
+	sw_expect_distinct "servers answering" 16 shost "$to_client and $synack"
+	benign
+fi
+
+# A client fanning out to 40 web servers on the LAN, ten at a time.
+if want arp_fanout40; then
+	flush_neigh
+	urls=()
+	for i in $(seq 40 79); do urls+=(-o /dev/null "http://198.18.0.$i:8000/status"); done
+	begin arp_fanout40
+	run 30 -- curl -Z --parallel-max 10 -s -f --connect-timeout 3 "${urls[@]}"
+	finish
+	sw_expect_pkts "ARP requests from the client" 40 "$arp_req and ether src $MAC_SCAN"
+	sw_expect_distinct "servers answering" 40 shost "$to_client and $synack"
+	benign
+fi
+
+# A gateway still sending to hosts that have left the LAN. It pings 16
+# neighbours every 0.5 s for 12 s; once it has resolved all of them, ten
+# leave at once (their addresses removed: the office empties, laptops go). The gateway's kernel then re-resolves
+# them on its own (unicast probes, then broadcast requests, RFC 1122
+# 2.3.2.1); nothing but the kernel sends ARP. The gateway's neighbour timers
+# are shortened (reachable 2 s, first probe after 1 s) so that this fits in
+# seconds instead of the default minute; the state machine is the kernel's.
+if want arp_gateway; then
+	flush_neigh
+	reach=$(sw_in_scan cat "/proc/sys/net/ipv4/neigh/$SW_IF_SCAN/base_reachable_time_ms")
+	delay=$(sw_in_scan cat "/proc/sys/net/ipv4/neigh/$SW_IF_SCAN/delay_first_probe_time")
+	ip netns exec "$SW_NS_SCAN" sh -c "echo 2000 >/proc/sys/net/ipv4/neigh/$SW_IF_SCAN/base_reachable_time_ms &&
+		echo 1 >/proc/sys/net/ipv4/neigh/$SW_IF_SCAN/delay_first_probe_time" || sw_fail "cannot set neighbour timers"
+	begin arp_gateway
+	gw_pids=()
+	for i in $(seq 180 195); do
+		sw_bg "$SW_NS_SCAN" "arp_gateway.ping$i" timeout 20 ping -n -q -i 0.5 -c 24 -W 1 "198.18.0.$i"
+		gw_pids+=("$SW_LAST_PID")
+	done
+	all_resolved() {
+		(($(ip -n "$SW_NS_SCAN" neigh show dev "$SW_IF_SCAN" | grep -c '^198\.18\.0\.1[89][0-9] .*lladdr') == 16))
+	}
+	sw_poll 10 "the gateway to resolve its 16 neighbours" all_resolved
+	for i in $(seq 186 195); do
+		ip -n "$SW_NS_TGT" addr del "198.18.0.$i/24" dev "$SW_IF_TGT"
+	done
+	for p in "${gw_pids[@]}"; do
+		wait "$p" || true # ping exits 1 when replies were missing: the departed hosts
+	done
+	finish
+	ip netns exec "$SW_NS_SCAN" sh -c "echo $reach >/proc/sys/net/ipv4/neigh/$SW_IF_SCAN/base_reachable_time_ms &&
+		echo $delay >/proc/sys/net/ipv4/neigh/$SW_IF_SCAN/delay_first_probe_time"
+	# 198.18.0.186-195 is c61200ba-c61200c3 (target protocol address, offset 24)
+	sw_expect_pkts "ARP requests for the departed hosts" 30 \
+		"$arp_req and ether src $MAC_SCAN and arp[24:4] >= 0xc61200ba and arp[24:4] <= 0xc61200c3"
+	sw_expect_pkts "unicast re-probes (ARP to the known MAC)" 10 "$arp_req and ether src $MAC_SCAN and ether dst $MAC_TGT"
+	sw_expect_pkts "echo replies from the hosts that stayed" 120 "$to_client and icmp[icmptype] == icmp-echoreply"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# A browser on a lossy link: 30% of the client's packets are lost on the way
+# in (a random nftables drop in tgt's input path, after the tap, so the
+# capture shows each lost packet and its retransmission). 40 fetches from
+# two web servers on 80 and 443; the retransmitted SYNs are the kernel's own
+# (same ISN, RFC 6298 back-off 1 s, 2 s, ...).
+if want lossy; then
+	sw_in_tgt nft -f - <<'NFT' || sw_fail "cannot install the random drop rule"
+table inet benign_loss {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip saddr 198.18.0.1 ip daddr { 198.18.0.22, 198.18.0.23 } numgen random mod 100 < 30 drop
+	}
+}
+NFT
+	begin lossy
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run 180 -- bash -c '
+		ok=0
+		for i in $(seq 1 40); do
+			case $((i % 4)) in
+			0) u=http://198.18.0.22:80 ;; 1) u=http://198.18.0.22:443 ;;
+			2) u=http://198.18.0.23:80 ;; 3) u=http://198.18.0.23:443 ;;
+			esac
+			curl -s -f -o /dev/null --connect-timeout 15 -m 30 "$u/page$i" && ok=$((ok + 1))
+		done
+		echo "$ok of 40 fetched"; ((ok >= 36))'
+	finish
+	sw_in_tgt nft delete table inet benign_loss
+	n=$(retransmitted_syns "$from_client")
+	((n >= 3)) || sw_fail "capture sanity: $n retransmitted SYNs (same 4-tuple and ISN), expected >= 3"
+	sw_log "capture has $n retransmitted SYNs (same 4-tuple and ISN)"
+	sw_expect_distinct "the two servers" 2 dhost "$from_client and $syn"
+	sw_expect_distinct "ports 80 and 443" 2 dport "$from_client and $syn"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# A P2P client: over a minute (one new peer every 1.5 s) it connects to 40
+# peers on 6881, sends a handshake and keeps the answering connections; 30
+# accept, 5 refuse (RST), 5 never answer (3 s connect timeout).
+peer_binds=()
+for i in $(seq 1 30); do peer_binds+=(--bind "198.18.7.$i"); done
+start_ready peers "$SW_PYTHON" "$SW_LIB_DIR/services.py" "${peer_binds[@]}" --tcp-echo 6881 --ready
+
+if want p2p; then
+	begin p2p
+	run 120 -- "$SW_PYTHON" - <<'PY'
+import random, socket, time
+peers = ["198.18.7.%d" % i for i in range(1, 41)]
+random.shuffle(peers)
+hello = b"\x13BitTorrent protocol" + bytes(8) + bytes(range(20)) + b"-BN0001-" + bytes(12)
+kept, refused, silent = [], 0, 0
+t0 = time.monotonic()
+for n, p in enumerate(peers):
+    s = socket.socket()
+    s.settimeout(3)
+    try:
+        s.connect((p, 6881))
+        s.sendall(hello)
+        assert s.recv(100)[:20] == hello[:20]
+        kept.append(s)
+    except ConnectionRefusedError:
+        refused += 1
+    except socket.timeout:
+        silent += 1
+    time.sleep(max(0.0, t0 + 1.5 * (n + 1) - time.monotonic()))
+print(len(kept), "accepted", refused, "refused", silent, "silent")
+assert (len(kept), refused, silent) == (30, 5, 5)
+PY
+	finish
+	pp="$from_client and dst net 198.18.7.0/24 and dst port 6881 and $syn"
+	sw_expect_distinct "peers tried" 40 dhost "$pp"
+	sw_expect_distinct "peers accepting" 30 shost "$to_client and $synack"
+	sw_expect_distinct "peers refusing" 5 shost "$to_client and src net 198.18.7.0/24 and $rst"
+	expect_span "the connection attempts" 55 "$pp"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# mDNS and SSDP discovery on the LAN: the client asks three service types by
+# mDNS (legacy unicast, RFC 6762 6.7) and sends SSDP M-SEARCHes, three times
+# each, 1 s apart; six devices answer every query unicast.
+lan_addrs=()
+for i in 2 20 21 24 25 26; do lan_addrs+=(--addr "198.18.0.$i"); done
+start_ready lan "$SW_PYTHON" "$SW_LIB_DIR/benign_responders.py" lan --link "$TGT" "${lan_addrs[@]}" --ready
+
+if want mdns_ssdp; then
+	begin mdns_ssdp
+	run 30 -- "$SW_PYTHON" - "$CLIENT" <<'PY'
+import socket, struct, sys, time
+me = sys.argv[1]
+def query(qid, name):
+    q = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
+    q += b"".join(bytes([len(l)]) + l for l in name.split(b".")) + b"\0"
+    return q + struct.pack("!HH", 12, 1)
+m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+m.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(me))
+m.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+m.bind((me, 0))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(me))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 2)
+s.bind((me, 0))
+search = (b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"
+          b'MAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n')
+seen_m, seen_s = set(), set()
+for rnd in range(3):
+    for i, svc in enumerate([b"_services._dns-sd._udp.local", b"_http._tcp.local", b"_ipp._tcp.local"]):
+        m.sendto(query(rnd * 3 + i + 1, svc), ("224.0.0.251", 5353))
+    s.sendto(search, ("239.255.255.250", 1900))
+    end = time.monotonic() + 1.0
+    for sock, seen in ((m, seen_m), (s, seen_s)):
+        sock.setblocking(False)
+    while time.monotonic() < end:
+        for sock, seen in ((m, seen_m), (s, seen_s)):
+            try:
+                _, peer = sock.recvfrom(2048)
+                seen.add(peer[0])
+            except BlockingIOError:
+                pass
+        time.sleep(0.01)
+print("mDNS answers from", sorted(seen_m), "SSDP answers from", sorted(seen_s))
+assert len(seen_m) == 6 and len(seen_s) == 6
+PY
+	finish
+	sw_expect_pkts "mDNS queries" 9 "udp and $from_client and dst host 224.0.0.251 and dst port 5353"
+	sw_expect_pkts "SSDP M-SEARCHes" 3 "udp and $from_client and dst host 239.255.255.250 and dst port 1900"
+	sw_expect_distinct "devices answering mDNS" 6 shost "udp and $to_client and src port 5353"
+	sw_expect_distinct "devices answering SSDP" 6 shost "udp and $to_client and src port 1900"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# A backup job: rsync pulls 240 files one connection each from an rsync
+# daemon (port 873) on the file server, two transfers at a time.
+mkdir -p "$SW_DIR/rsync-src" "$SW_DIR/rsync-dst"
+for i in $(seq 1 240); do
+	printf 'backup file %d\n' "$i" >"$SW_DIR/rsync-src/f$i"
+done
+cat >"$SW_DIR/rsyncd.conf" <<EOF
+# rsync daemon of the benign corpus: one read-only module
+use chroot = no
+uid = root
+gid = root
+pid file = $SW_DIR/rsyncd.pid
+[data]
+	path = $SW_DIR/rsync-src
+	read only = yes
+EOF
+sw_bg "$SW_NS_TGT" rsyncd rsync --daemon --no-detach --config="$SW_DIR/rsyncd.conf" --address "$TGT" --port 873
+RSYNCD_PID=$SW_LAST_PID
+rsyncd_listening() {
+	kill -0 "$RSYNCD_PID" 2>/dev/null || sw_fail "rsync daemon exited early: $(cat "$SW_DIR/rsyncd.err")"
+	sw_in_tgt ss -tln 'sport = :873' | grep -q ':873'
+}
+sw_poll "$SW_POLL_DEADLINE" "rsync --daemon to listen" rsyncd_listening
+
+if want backup; then
+	begin backup
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run 120 -- bash -c 'worker() {
+			for ((i = $1; i <= 240; i += 2)); do
+				rsync -q "rsync://'"$TGT"'/data/f$i" "'"$SW_DIR"'/rsync-dst/" || exit 1
+			done
+		}
+		worker 1 & a=$!; worker 2 & b=$!; wait $a && wait $b'
+	finish
+	sw_expect_pkts "rsync connections" 240 "$from_client and dst host $TGT and dst port 873 and $syn"
+	sw_expect_pkts "accepted" 240 "$to_client and src port 873 and $synack"
+	sw_expect_none "refusals" "$rst and src port 873"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# Ping monitoring (as Smokeping or a NOC's fping loop): the same 20 hosts
+# every 3 s, eight rounds; three of them are down.
+if want ping_monitor; then
+	hosts=()
+	for i in $(seq 1 20); do hosts+=("198.18.8.$i"); done
+	begin ping_monitor
+	run 60 1 -- fping -q -c 8 -p 3000 -t 1000 "${hosts[@]}"
+	finish
+	pm="$from_client and dst net 198.18.8.0/24 and icmp[icmptype] == icmp-echo"
+	sw_expect_distinct "hosts pinged" 20 dhost "$pm"
+	sw_expect_pkts "rounds (8 x 20)" 160 "$pm"
+	sw_expect_distinct "hosts answering" 17 shost "$to_client and icmp[icmptype] == icmp-echoreply"
+	expect_span "the monitoring" 20 "$pm"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# A real nmap UDP scan of a host running tftpd-hpa: the TFTP server answers
+# nmap's read request with an ERROR packet ("File not found", RFC 1350 5)
+# from a new port of its own. The scanner is nmap's address; the server,
+# which only ever answers, must never be reported as a scanner.
+mkdir -p "$SW_DIR/tftp"
+sw_bg "$SW_NS_TGT" tftpd in.tftpd -L -v -u root -s "$SW_DIR/tftp" --address "$TGT:69"
+TFTPD_PID=$SW_LAST_PID
+tftpd_listening() {
+	kill -0 "$TFTPD_PID" 2>/dev/null || sw_fail "in.tftpd exited early: $(cat "$SW_DIR/tftpd.err")"
+	sw_in_tgt ss -uln 'sport = :69' | grep -q ':69'
+}
+sw_poll "$SW_POLL_DEADLINE" "in.tftpd to listen" tftpd_listening
+
+if want tftp_nmap_sU; then
+	begin tftp_nmap_sU
+	run 120 -- nmap -n -Pn -T4 --max-retries 1 -sU -p 53,67,68,69,123,137,161,500,514,1001-1020 "$TGT"
+	finish
+	sw_expect_distinct "UDP probes to distinct ports" 29 dport "udp and $from_client and dst host $TGT"
+	sw_expect_pkts "TFTP ERROR packets from the server (opcode 5)" 1 "udp and src host $TGT and $to_client and udp[8:2] == 5"
+	sw_expect_pkts "port unreachable for the closed ports" 20 "$to_client and $port_unreach"
+	label "$CUR.pcap" "$CLIENT" udp_scan nmap
+fi
+
+# ---------------------------------------------------------------------------
+# Everyday odds and ends.
+
+# IPv6 fan-out on the LAN: curl -6 to 12 on-link hosts; the kernel's
+# neighbour solicitations resolve each.
+if want ipv6_fanout; then
+	flush_neigh
+	urls=()
+	for i in $(seq 32 43); do urls+=(-o /dev/null "http://[2001:2::$(printf %x "$i")]/"); done
+	begin ipv6_fanout
+	run 30 -- curl -6 -Z --parallel-max 4 -s -f --connect-timeout 3 "${urls[@]}"
+	finish
+	sw_expect_pkts "neighbour solicitations from the client" 12 "icmp6 and ip6[40] == 135 and ether src $MAC_SCAN"
+	sw_expect_distinct "hosts answering" 12 shost "ip6 and dst host $SW_SCAN6 and ip6[6] == 6 and ip6[53] == 0x12"
+	benign
+fi
+
+# Clients retrying a dead server: curl with its own retries against a web
+# service that is down (refused, the kernel's RST) and an SMTP server that
+# is gone (no answer: the kernel's SYN retransmissions until curl gives up).
+if want retry_dead; then
+	begin retry_dead
+	run 60 -- bash -c '
+		curl -s --retry 4 --retry-connrefused --retry-delay 1 -o /dev/null http://'"$TGT"':8081/ &
+		curl -s --retry 2 --retry-delay 1 --connect-timeout 4 smtp://198.18.9.25/ &
+		wait; exit 0'
+	finish
+	sw_expect_pkts "refused attempts" 5 "$to_client and $rst and src port 8081"
+	sw_expect_pkts "SYNs to the dead mail server" 6 "$from_client and dst host 198.18.9.25 and dst port 25 and $syn"
+	benign
+fi
+
+# A household behind NAT: six hosts on a home LAN (a namespace behind the
+# client, which masquerades them with nftables) each open a page whose parts
+# come from six web servers of a CDN pool; on the tapped link it is one
+# address with many source ports fanning out to some thirty servers.
+NS_HOME=swt-$SW_SHORT-$$-home
+sw_ns_add "$NS_HOME"
+link "$SW_NS_SCAN" sw-lan 198.18.10.1/24 "$NS_HOME" sw-home 198.18.10.2/24
+for i in 3 4 5 6 7; do ip -n "$NS_HOME" addr add "198.18.10.$i/24" dev sw-home; done
+ip -n "$NS_HOME" route add 198.18.0.0/15 via 198.18.10.1
+sw_check_no_default_route "$NS_HOME"
+pool 198.18.11.0/24 198.18.11.0/26
+if want nat_household; then
+	forwarding "$SW_NS_SCAN" 1
+	sw_in_scan nft -f - <<NFT || sw_fail "cannot install the masquerade rule"
+table ip benign_nat {
+	chain post {
+		type nat hook postrouting priority 100; policy accept;
+		oifname "$SW_IF_SCAN" ip saddr 198.18.10.0/24 masquerade
+	}
+}
+NFT
+	begin nat_household
+	home_pids=()
+	for h in 2 3 4 5 6 7; do
+		urls=()
+		for j in 0 1 2 3 4 5; do
+			srv=$((1 + (h * 5 + j * 7) % 40))
+			urls+=(-o /dev/null "http://198.18.11.$srv:$((j % 2 ? 443 : 80))/h$h/$j")
+		done
+		sw_bg "$NS_HOME" "nat_household.$h" timeout 30 curl -Z -s -f --interface "198.18.10.$h" "${urls[@]}"
+		home_pids+=("$SW_LAST_PID")
+	done
+	for p in "${home_pids[@]}"; do
+		wait "$p" || sw_fail "a home client's fetches failed (logs: $SW_DIR/nat_household.*.err)"
+	done
+	finish
+	sw_in_scan nft delete table ip benign_nat
+	forwarding "$SW_NS_SCAN" 0
+	nat="$from_client and dst net 198.18.11.0/24 and $syn"
+	sw_expect_pkts "connections from the NAT address" 36 "$nat"
+	sw_expect_distinct "servers" 25 dhost "$nat"
+	sw_expect_distinct "source ports" 30 sport "$nat"
+	sw_expect_none "home addresses on the tapped link" "net 198.18.10.0/24"
+	benign
+fi
+
+# Duplicate address detection of a host without DHCP bringing up addresses:
+# arping -D (IPv4 ACD, RFC 5227) for four addresses, one of them taken, and
+# the kernel's IPv6 DAD (RFC 4862) for four addresses.
+if want dad; then
+	begin dad
+	for a in 198.18.0.150 198.18.0.151 198.18.0.152; do
+		run 10 -- arping -q -D -c 2 -w 3 -I "$SW_IF_SCAN" "$a"
+	done
+	run 10 1 -- arping -q -D -c 2 -w 3 -I "$SW_IF_SCAN" 198.18.0.20 # taken: exit 1
+	sw_in_scan sh -c "echo 1 >/proc/sys/net/ipv6/conf/$SW_IF_SCAN/accept_dad"
+	for i in 1 2 3 4; do
+		ip -n "$SW_NS_SCAN" -6 addr add "2001:2::1:$i/64" dev "$SW_IF_SCAN"
+	done
+	dad_done() { [[ -z $(ip -n "$SW_NS_SCAN" -6 addr show dev "$SW_IF_SCAN" tentative) ]]; }
+	sw_poll 10 "IPv6 DAD to finish" dad_done
+	finish
+	sw_in_scan sh -c "echo 0 >/proc/sys/net/ipv6/conf/$SW_IF_SCAN/accept_dad"
+	for i in 1 2 3 4; do
+		ip -n "$SW_NS_SCAN" -6 addr del "2001:2::1:$i/64" dev "$SW_IF_SCAN"
+	done
+	sw_expect_pkts "ARP probes (sender 0.0.0.0)" 7 "$arp_req and arp[14:4] == 0"
+	sw_expect_pkts "the taken address defended" 1 "$arp_rep and ether dst $MAC_SCAN"
+	sw_expect_pkts "DAD neighbour solicitations from ::" 4 "ip6 and src host :: and icmp6 and ip6[40] == 135"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# About 15 unrelated scanners hitting one cloud host over an hour.
+#
+# What is honest here: each of these IS a scan, made by a real tool from its
+# own address, and the sensor should report each loud one on its own with
+# its kind and tool. What it must not do is glue them into one
+# distributed_scan: they are unrelated (different tools and shapes, each
+# after its own services, no split of one port list). All fifteen run at
+# once in one capture (only to save time: each has its own source address,
+# and nothing in a tool's packets depends on the others); the capture is
+# then cut per source, each part shifted with `editcap -t` to its arrival
+# time within the hour, and the parts merged with `mergecap`. The shift is
+# the one thing not recorded live; every packet is the tool's or the target
+# kernel's.
+#
+# Arrival times: fixed, spread over the hour, with the near-coincidences
+# random arrivals have (for 15 arrivals uniform over 60 minutes, the chance
+# that no two fall within a minute of each other is (1 - 14/60)^15, under
+# 2%): three pairs and one triple start within a minute of each other.
+#
+# scanners_hour: 15 scanners probing 4-8 ports each, labelled per source
+# (several label lines for one capture). eval counts a distributed_scan that
+# names a labelled scanner among its sources as that scanner's, so this
+# capture cannot show the grouping as a false positive; it checks that each
+# scanner is still found alone.
+# scanners_hour_quiet: the same tools from 15 other addresses, each probing
+# only one or two ports: far too few to call any one of them a scan (the
+# background noise every public host sees). Labelled benign: the only thing
+# a sensor could report here is a grouping of unrelated sources, so any
+# detection is a false positive.
+HOUR_OFFSETS=(0 170 610 640 1020 1405 1430 1462 1980 2400 2655 3010 3058 3390 3540)
+SCAN_TGT=$TGT
+: >"$SW_DIR/zmap.blocklist"
+
+# scanner_cmd SRC TOOL — sets CMD to the command line of TOOL sending from
+# SRC: nmap and hping3 with a source address, masscan and zmap with their
+# own stacks on the client's interface (the target's MAC as next hop).
+scanner_cmd() {
+	local src=$1
+	case $2 in
+	nmap) CMD=(nmap -n -Pn -T4 --max-retries 1 -S "$src" -e "$SW_IF_SCAN") ;;
+	hping3) CMD=(hping3 -a "$src") ;;
+	masscan) CMD=(masscan "$SCAN_TGT" --rate 100 --wait 1 -e "$SW_IF_SCAN" --adapter-ip "$src" --router-mac "$MAC_TGT") ;;
+	zmap) CMD=(zmap -i "$SW_IF_SCAN" -G "$MAC_TGT" -S "$src" -b "$SW_DIR/zmap.blocklist" -n 1 -r 10 -c 1 -q
+		--disable-syslog -o /dev/null "$SCAN_TGT/32") ;;
+	*) sw_fail "scanner_cmd: unknown tool $2" ;;
+	esac
+}
+
+H_SRC=()
+H_CHECK=()
+H_MIN=()
+H_PID=()
+# launch SRC CHECK-BPF MIN TOOL ARG... — starts one scanner, TOOL (see
+# scanner_cmd) with ARGs, from SRC (an extra address on the client's link)
+# in the background; once the capture is cut, CHECK-BPF must match at least
+# MIN of its probes. TOOL zmap-ports runs zmap once per port in ARGs (zmap
+# 2.1 scans one port a run).
+#
+# zmap 2.1.1 now and then aborts at start-up on a one-address target
+# ("constraint_lookup_index: Assertion ... failed", before it sends
+# anything): a run that dies of SIGABRT (status 134) is started again, up to
+# three times.
+launch() {
+	local src=$1 tool=$4
+	H_SRC+=("$src")
+	H_CHECK+=("$2")
+	H_MIN+=("$3")
+	shift 4
+	sw_add_scan_addr "$src"
+	if [[ $tool == zmap-ports ]]; then
+		scanner_cmd "$src" zmap
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		sw_bg "$SW_NS_SCAN" "$CUR.$src" timeout 30 bash -c 'n=$1; shift; cmd=("${@:1:n}"); shift "$n"
+			for p; do
+				for try in 1 2 3; do
+					rc=0; "${cmd[@]}" -p "$p" || rc=$?
+					((rc == 134)) || break
+				done
+				((rc == 0)) || exit "$rc"
+			done' zmap-ports "${#CMD[@]}" "${CMD[@]}" "$@"
+	else
+		scanner_cmd "$src" "$tool"
+		sw_bg "$SW_NS_SCAN" "$CUR.$src" timeout 30 "${CMD[@]}" "$@"
+	fi
+	H_PID+=("$SW_LAST_PID")
+}
+
+# hour NAME — waits for the launched scanners, ends the capture, cuts it per
+# source, shifts part k to HOUR_OFFSETS[k] and merges them into NAME.pcap.
+hour() {
+	local name=$1 live k rc src first t0='' part n union='' shifted=()
+	for k in "${!H_PID[@]}"; do
+		rc=0
+		wait "${H_PID[$k]}" || rc=$?
+		# hping3 exits 1 when a probe went unanswered; masscan 1.3.2 sometimes
+		# never leaves its final wait (see corpus.sh): the checks below count.
+		((rc == 0 || rc == 1 || rc == 124)) ||
+			sw_fail "scanner ${H_SRC[$k]} exited with status $rc (log: $SW_DIR/$CUR.${H_SRC[$k]}.err)"
+		union+="${union:+ or }host ${H_SRC[$k]}"
+	done
+	finish "$SW_DIR"
+	live=$SW_CAP
+	for k in "${!H_SRC[@]}"; do
+		src=${H_SRC[$k]}
+		part=$SW_DIR/$name.$src.pcap
+		tcpdump -r "$live" -w "$part" "host $src" 2>/dev/null ||
+			sw_fail "cannot cut $src out of $live"
+		SW_CAP=$part
+		sw_expect_pkts "probes from $src" "${H_MIN[$k]}" "src host $src and dst host $SCAN_TGT and (${H_CHECK[$k]})"
+		first=$(tcpdump -nn -tt -c 1 -r "$part" 2>/dev/null | awk '{ print $1 }')
+		t0=${t0:-$first}
+		editcap -F pcap -t "$(awk -v a="$t0" -v b="$first" -v o="${HOUR_OFFSETS[$k]}" \
+			'BEGIN { printf "%.6f", a + o - b }')" "$part" "$part.shifted" || sw_fail "editcap -t failed on $part"
+		shifted+=("$part.shifted")
+		ip -n "$SW_NS_SCAN" addr del "$src/24" dev "$SW_IF_SCAN"
+	done
+	mergecap -F pcap -w "$out/$name.pcap" "${shifted[@]}" || sw_fail "mergecap failed for $name"
+	rm -f -- "${shifted[@]}"
+	# Every packet of a scanner or of the target's answers to it is in
+	# exactly one part; what the cut leaves out is the link's own chatter
+	# (an MLD report, the target re-resolving earlier scanners), no scanner's.
+	n=$(sw_count "$live" "$union")
+	CUR=$name
+	SW_TEST=benign:$name
+	SW_CAP=$out/$name.pcap
+	# Every packet of the live capture is in exactly one part.
+	(($(sw_count "$SW_CAP" "") == n)) ||
+		sw_fail "capture sanity: $name.pcap has $(sw_count "$SW_CAP" "") packets, the live capture $n of the scanners"
+	sw_expect_distinct "scanner sources" 15 shost "dst host $SCAN_TGT and (tcp or udp)"
+	expect_span "the scanners" 3500 "dst host $SCAN_TGT and (tcp or udp)"
+	H_SRC=()
+	H_CHECK=()
+	H_MIN=()
+	H_PID=()
+}
+
+synp="tcp[tcpflags] == tcp-syn"
+if want scanners_hour; then
+	begin scanners_hour.live
+	ports6=21,22,23,80,443,3389
+	launch 198.18.0.101 "$synp" 6 nmap -sS -p "$ports6" "$SCAN_TGT"
+	launch 198.18.0.102 "$synp" 6 nmap -sT -p 22,25,110,143,993,995 "$SCAN_TGT"
+	launch 198.18.0.103 "$synp" 6 masscan -p 80,81,88,8000,8080,8443
+	launch 198.18.0.104 "$synp" 6 hping3 -S -p ++20 -c 6 -i u200000 "$SCAN_TGT"
+	launch 198.18.0.105 "$synp" 4 zmap-ports 22 80 443 8080
+	launch 198.18.0.106 udp 6 nmap -sU -p 53,69,123,161,500,1900 "$SCAN_TGT"
+	launch 198.18.0.107 "tcp[tcpflags] == tcp-fin" 6 nmap -sF -p "$ports6" "$SCAN_TGT"
+	launch 198.18.0.108 "$synp" 8 nmap -sS -p 1433,1521,3306,5432,6379,9200,11211,27017 "$SCAN_TGT"
+	launch 198.18.0.109 "$synp" 6 masscan -p 23,2323,5555,7547,8291,37215
+	launch 198.18.0.110 udp 5 hping3 --udp -p ++5060 -c 5 -i u200000 "$SCAN_TGT"
+	launch 198.18.0.111 "$synp" 6 nmap -sS -p 80,443,8000,8008,8080,8888 "$SCAN_TGT"
+	launch 198.18.0.112 "tcp[tcpflags] == (tcp-fin|tcp-push|tcp-urg)" 6 nmap -sX -p "$ports6" "$SCAN_TGT"
+	launch 198.18.0.113 "$synp" 5 hping3 -S -p ++3389 -c 5 -i u200000 "$SCAN_TGT"
+	launch 198.18.0.114 "$synp" 6 nmap -sT -p 80,443,8080,8443,9000,9090 "$SCAN_TGT"
+	launch 198.18.0.115 "$synp" 6 masscan -p 22,222,2222,22222,10022,20022
+	hour scanners_hour
+	for i in 101 108 111; do label "$CUR.pcap" "198.18.0.$i" syn_scan nmap; done
+	for i in 103 109 115; do label "$CUR.pcap" "198.18.0.$i" syn_scan masscan; done
+	label "$CUR.pcap" 198.18.0.104 syn_scan hping3
+	label "$CUR.pcap" 198.18.0.113 syn_scan hping3
+	label "$CUR.pcap" 198.18.0.105 syn_scan zmap
+	# No tool for .102: a connect() scan of closed ports only is the kernel's
+	# SYNs and nothing else; only resetting an open port right after the
+	# handshake (.114) shows nmap.
+	label "$CUR.pcap" 198.18.0.102 connect_scan
+	label "$CUR.pcap" 198.18.0.114 connect_scan nmap
+	label "$CUR.pcap" 198.18.0.106 udp_scan nmap
+	label "$CUR.pcap" 198.18.0.110 udp_scan hping3
+	label "$CUR.pcap" 198.18.0.107 fin_scan nmap
+	label "$CUR.pcap" 198.18.0.112 xmas_scan nmap
+fi
+
+if want scanners_hour_quiet; then
+	begin scanners_hour_quiet.live
+	launch 198.18.0.121 "$synp" 1 nmap -sS -p 22 "$SCAN_TGT"
+	launch 198.18.0.122 "$synp" 1 nmap -sT -p 3389 "$SCAN_TGT"
+	launch 198.18.0.123 "$synp" 1 masscan -p 445
+	launch 198.18.0.124 "$synp" 1 hping3 -S -p 23 -c 1 "$SCAN_TGT"
+	launch 198.18.0.125 "$synp" 1 zmap-ports 80
+	launch 198.18.0.126 udp 1 nmap -sU -p 161 "$SCAN_TGT"
+	launch 198.18.0.127 "$synp" 2 nmap -sS -p 80,443 "$SCAN_TGT"
+	launch 198.18.0.128 "$synp" 2 masscan -p 8080,8443
+	launch 198.18.0.129 udp 1 hping3 --udp -p 5060 -c 1 "$SCAN_TGT"
+	launch 198.18.0.130 "$synp" 1 nmap -sS -p 6379 "$SCAN_TGT"
+	launch 198.18.0.131 "$synp" 1 zmap-ports 443
+	launch 198.18.0.132 "$synp" 2 hping3 -S -p ++3306 -c 2 "$SCAN_TGT"
+	launch 198.18.0.133 "$synp" 1 nmap -sT -p 22 "$SCAN_TGT"
+	launch 198.18.0.134 "$synp" 1 masscan -p 23
+	launch 198.18.0.135 udp 1 nmap -sU -p 53 "$SCAN_TGT"
+	hour scanners_hour_quiet
+	benign
+fi
+
+mv -- "$LABELS_NEW" "$out/labels.tsv"
+SW_TEST=benign
+sw_log "$(cut -f1 "$out/labels.tsv" | sort -u | wc -l) captures in $out, labels in $out/labels.tsv ($((($(sw_now_us) - T_START) / 1000000)) s)"
