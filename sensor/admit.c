@@ -116,10 +116,15 @@ static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t
 	const struct sw_packet *p = ev->pkt;
 	if (!p)
 		return true;
-	int64_t dpkt = (int64_t)p->ts_us - (int64_t)ev->ts_us;
-	if (dpkt < INT32_MIN || dpkt > INT32_MAX)
+	/* Times are unsigned and may lie anywhere in their range (a broken file's timestamps
+	 * wrap, and the event time never runs backwards while packet times may), so the gap is
+	 * taken unsigned in the direction that cannot wrap: a signed difference of the two,
+	 * one each side of 2^63, overflows. */
+	bool later = p->ts_us >= ev->ts_us;
+	uint64_t gap = later ? p->ts_us - ev->ts_us : ev->ts_us - p->ts_us;
+	if (gap > (later ? (uint64_t)INT32_MAX : (uint64_t)INT32_MAX + 1))
 		return false;
-	it->dpkt = (int32_t)dpkt;
+	it->dpkt = later ? (int32_t)gap : (int32_t)(-(int64_t)gap);
 	it->bits |= B_PKT | p->flow_label;
 	it->tcp_seq = p->tcp_seq;
 	it->tcp_ack = p->tcp_ack;
@@ -242,7 +247,8 @@ void admit_replay(const struct admit_held *hd, size_t i, struct sw_event *ev, st
 	memset(pkt, 0, sizeof *pkt);
 	memcpy(pkt, hd->head, sizeof hd->head);
 	memcpy((uint8_t *)pkt + offsetof(struct sw_packet, frag_len), hd->tail, sizeof hd->tail);
-	pkt->ts_us = (uint64_t)((int64_t)ev->ts_us + it->dpkt);
+	/* Modulo 2^64 like the times themselves: a signed sum overflows just past 2^63. */
+	pkt->ts_us = ev->ts_us + (uint64_t)(int64_t)it->dpkt;
 	pkt->tcp_seq = it->tcp_seq;
 	pkt->tcp_ack = it->tcp_ack;
 	pkt->tcp_opts.ts_val = it->ts_val;

@@ -3,8 +3,12 @@
  *
  * The input is written to a memfd and opened by its /proc path, so libpcap
  * parses it exactly as it parses a file on disk (pcap or pcapng, any link
- * type). The built-in rules are used: they cover every detector. The memory
- * cap is the smallest the pipeline accepts, so eviction runs constantly.
+ * type). An input may also hold up to FUZZ_MAX_FILES capture files separated
+ * by FUZZ_SEP, replayed together as `scanwatch -r a -r b` does: that is the
+ * merged reader's path, and the only way link types meet in one pipeline
+ * (real captures come in many). The built-in rules are used: they cover every
+ * detector. The memory cap is the smallest the pipeline accepts, so eviction
+ * runs constantly.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MEMORY_CAP (1ULL << 20)
 /* Inputs per in-memory database before it is reopened, so a long run's rows do not pile up. */
 #define FUZZ_STORE_REUSE 256
+/* Separates the capture files of one input (also in fuzz_pipeline.dict); no capture format
+ * gives it a meaning, and an input without it is one file. */
+#define FUZZ_SEP       "@@SW-NEXT-FILE@@"
+#define FUZZ_MAX_FILES 4
 
 static struct sw_ruleset *fuzz_rules;
 static struct store *fuzz_store;
@@ -75,32 +83,67 @@ static struct store *fuzz_get_store(void)
 	return fuzz_store;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Writes len bytes to a new memfd; its /proc path goes to path. -1 when out of descriptors. */
+static int fuzz_memfd(const uint8_t *data, size_t len, char *path, size_t pathlen)
 {
-	char path[64], err[1024];
-	struct capture *cap = NULL;
-	struct pipeline *pl = NULL;
-	struct fuzz_run run = {0};
 	int fd = memfd_create("fuzz_pipeline", MFD_CLOEXEC);
 	if (fd < 0)
-		abort();
-	for (size_t off = 0; off < size;) {
-		ssize_t w = write(fd, data + off, size - off);
+		return -1;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, data + off, len - off);
 		if (w <= 0)
 			abort();
 		off += (size_t)w;
 	}
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	const char *paths[1] = {path};
-	cap = capture_open_files(paths, 1, err, sizeof err);
+	snprintf(path, pathlen, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/* An error must say which file it is about. */
+static int fuzz_names_a_file(const char *err, char paths[][64], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(err, paths[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char paths[FUZZ_MAX_FILES][64], err[1024];
+	const char *names[FUZZ_MAX_FILES];
+	int fds[FUZZ_MAX_FILES];
+	size_t nfiles = 0;
+	struct capture *cap = NULL;
+	struct pipeline *pl = NULL;
+	struct fuzz_run run = {0};
+	const size_t seplen = sizeof FUZZ_SEP - 1;
+
+	/* Split at the separators; the last file takes the rest, separators and all. */
+	for (size_t off = 0; nfiles < FUZZ_MAX_FILES; nfiles++) {
+		const uint8_t *sep = nfiles + 1 < FUZZ_MAX_FILES
+		                         ? memmem(data + off, size - off, FUZZ_SEP, seplen)
+		                         : NULL;
+		size_t len = sep ? (size_t)(sep - (data + off)) : size - off;
+		fds[nfiles] = fuzz_memfd(data + off, len, paths[nfiles], sizeof paths[nfiles]);
+		if (fds[nfiles] < 0)
+			abort();
+		names[nfiles] = paths[nfiles];
+		if (!sep) {
+			nfiles++;
+			break;
+		}
+		off += len + seplen;
+	}
+	cap = capture_open_files(names, nfiles, err, sizeof err);
 	if (!cap) {
 		/* Refusing a file is fine; refusing it without saying which is not. */
-		if (strstr(err, path) == NULL)
+		if (!fuzz_names_a_file(err, paths, nfiles))
 			abort();
 		goto out;
 	}
 	struct store *st = fuzz_get_store();
-	run.run_id = store_run_begin(st, path, fuzz_rules->origin, 1);
+	run.run_id = store_run_begin(st, paths[0], fuzz_rules->origin, 1);
 	if (run.run_id < 0)
 		abort();
 	struct pipeline_config pc = {
@@ -117,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 	while ((r = capture_next(cap, &cp, err, sizeof err)) == 1)
 		pipeline_packet(pl, &cp);
-	if (r < 0 && strstr(err, path) == NULL)
+	if (r < 0 && !fuzz_names_a_file(err, paths, nfiles))
 		abort();
 	pipeline_finish(pl);
 	struct pipeline_stats ps;
@@ -141,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
 	pipeline_destroy(pl);
 	capture_close(cap);
-	close(fd);
+	for (size_t i = 0; i < nfiles; i++)
+		close(fds[i]);
 	return 0;
 }

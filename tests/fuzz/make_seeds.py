@@ -10,7 +10,9 @@ classifier path has a seed), and the shipped and test rule files.
                   fuzz_decode.c reads it, then the frame. Ethernet frames
                   carrying IP are also re-wrapped in every other link header
                   the decoder supports (SLL, SLL2, NULL, LOOP, raw).
-  fuzz_pipeline/  small whole capture files: pcap and pcapng, several link types.
+  fuzz_pipeline/  small whole capture files: pcap and pcapng, several link types; and
+                  pairs of them of different link types in one input, joined by
+                  fuzz_pipeline.c's separator (replayed merged, as -r a -r b).
   fuzz_rules/     YAML rule files.   fuzz_config/  YAML configuration files.
 """
 import argparse
@@ -29,6 +31,8 @@ PER_SHAPE = 3
 # Packets kept in each small pipeline seed file, and the largest seed file kept whole.
 PIPE_PACKETS = 120
 PIPE_MAX_WHOLE = 65536
+# fuzz_pipeline.c's FUZZ_SEP: the capture files of one input are joined by it.
+PIPE_SEP = b"@@SW-NEXT-FILE@@"
 # scanprobe dry runs: (name, arguments). Small, so each becomes whole pipeline seeds.
 PROBES = [
     ("syn", ["-sS", "-p", "20-40,80,443", "198.18.1.1-3"]),
@@ -209,7 +213,7 @@ def main():
                 sys.exit("make_seeds: scanprobe %s: %s" % (" ".join(args), r.stderr.strip()))
             captures.append(out)
 
-    shapes, nfiles = {}, 0
+    shapes, nfiles, small = {}, 0, []
     for path in captures:
         pkts = read_capture(path)
         if not pkts:
@@ -229,6 +233,7 @@ def main():
         dlt = head[0][0]
         write_pcap(base + ".pcap", dlt, head)
         write_pcapng(base + ".pcapng", dlt, head)
+        small.append((dlt, base + ".pcap"))
         if dlt == 1:
             # The same packets as raw IP and as Linux cooked capture.
             raw = [(d, s, f, ip_of_eth(fr)[1], w) for d, s, f, fr, w in head if ip_of_eth(fr)]
@@ -237,7 +242,18 @@ def main():
                 sll = [(d, s, f, dict(wraps(1, fr))["sll"], w) for d, s, f, fr, w in head
                        if ip_of_eth(fr)]
                 write_pcap(base + "-sll.pcap", 113, sll)
+                small.append((101, base + "-raw.pcap"))
+                small.append((113, base + "-sll.pcap"))
     shutil.rmtree(gen, ignore_errors=True)
+    # Merged replays: each small file with the next one of another link type.
+    for i, (dlt, path) in enumerate(small):
+        other = next((p for d, p in small[i + 1:] if d != dlt), None)
+        if other is None:
+            continue
+        with open(path, "rb") as f1, open(other, "rb") as f2:
+            both = f1.read() + PIPE_SEP + f2.read()
+        if len(both) <= PIPE_MAX_WHOLE:
+            put(dirs["fuzz_pipeline"], both)
 
     nyaml = 0
     for r in a.rules:

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # run_long.sh — long libFuzzer runs of the scanwatch fuzz targets, with a summary per target.
 #
-#   bash tests/fuzz/run_long.sh [-b BUILD_DIR] [-t SECONDS] [-w WORKERS] [TARGET ...]
+#   bash tests/fuzz/run_long.sh [-b BUILD_DIR] [-t SECONDS] [-w WORKERS] [-s SEED_DIR ...] [TARGET ...]
 #
 #   -b BUILD_DIR  a tree configured with CC=clang -DSCANWATCH_FUZZ=ON (default build-fuzz;
 #                 configured and built here if it does not exist yet)
 #   -t SECONDS    fuzzing time per target (default 3600)
 #   -w WORKERS    parallel fuzzing processes per target (libFuzzer -fork; default 1)
+#   -s SEED_DIR   more seeds, read but never written (repeatable): a directory holding one
+#                 subdirectory per target (SEED_DIR/fuzz_pipeline/, SEED_DIR/fuzz_decode/ ...),
+#                 such as seeds converted from public captures kept outside the repository
+#                 (README.md, "Long runs seeded with public captures")
 #   TARGET        fuzz_decode fuzz_pipeline fuzz_rules ... (default: every fuzz_* built)
 #
 # Corpora persist in BUILD_DIR/fuzz/long/TARGET/corpus, so runs resume where the last one
@@ -18,14 +22,18 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=$root/build-fuzz secs=3600 workers=1
-while getopts b:t:w: opt; do
+build=$root/build-fuzz secs=3600 workers=1 extra=()
+while getopts b:t:w:s: opt; do
 	case $opt in
 	b) build=$(realpath -m "$OPTARG") ;;
 	t) secs=$OPTARG ;;
 	w) workers=$OPTARG ;;
+	s)
+		[[ -d $OPTARG ]] || { echo "run_long.sh: -s $OPTARG: not a directory" >&2; exit 2; }
+		extra+=("$(realpath "$OPTARG")")
+		;;
 	*)
-		sed -n '2,18p' "$0" >&2
+		sed -n '2,22p' "$0" >&2
 		exit 2
 		;;
 	esac
@@ -66,6 +74,9 @@ for t in "${targets[@]}"; do
 	dirs=("$out/corpus")
 	[[ -d $seeds/$t ]] && dirs+=("$seeds/$t")
 	[[ -d $root/tests/fuzz/regressions/$t ]] && dirs+=("$root/tests/fuzz/regressions/$t")
+	for x in "${extra[@]}"; do
+		[[ -d $x/$t ]] && dirs+=("$x/$t")
+	done
 	echo "== $t: $secs s, $workers worker(s), log $out/log"
 	rc=0
 	"$build/tests/$t" "${opts[@]}" "${dirs[@]}" >"$out/log" 2>&1 || rc=$?

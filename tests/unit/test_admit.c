@@ -179,6 +179,59 @@ static void test_bounded(void)
 	admit_destroy(a);
 }
 
+/* Packet times may lie anywhere in 64 bits (pcapng states them so; a broken file's wrap),
+ * and an event's time is packet time that never ran backwards, so a probe's own time can
+ * be behind its event's, even across 2^63. The held gap is kept exactly up to the int32
+ * limits and refused past them, with no signed overflow either way (UBSan checks). */
+static void test_times_across_2_63(void)
+{
+	uint8_t key[16] = {5};
+	struct admit *a = admit_create(64, key);
+	struct sw_addr s = fixture_v4(198, 18, 7, 9), t = fixture_v4(198, 18, 0, 1);
+	uint64_t h = hash_of(&s), t63 = 1ULL << 63;
+	struct admit_held out;
+	struct sw_event r;
+	struct sw_packet rp;
+
+	/* 5 ms behind its event, either side of 2^63: held, and replayed with its own time */
+	struct sw_packet p0 = syn(s, t, 4000, 80, t63 - 4000, 1, 64, 1);
+	struct sw_event e0 = probe_of(&p0);
+	e0.ts_us = t63 + 1000;
+	CHECK(admit_hold(a, &e0, h));
+	struct sw_packet p1 = syn(s, t, 4001, 81, t63 + 2000, 2, 64, 2);
+	struct sw_event e1 = probe_of(&p1);
+	CHECK_EQ_U(admit_offer(a, &e1, h, &out), ADMIT_RELEASED);
+	admit_replay(&out, 0, &r, &rp);
+	CHECK_EQ_U(r.ts_us, t63 + 1000);
+	CHECK_EQ_U(rp.ts_us, t63 - 4000);
+
+	/* the widest gaps an item keeps, INT32_MIN and INT32_MAX microseconds, across 2^63 */
+	const uint64_t edge[2][2] = {
+	    {t63 + 1000, t63 + 1000 - ((uint64_t)INT32_MAX + 1)},
+	    {t63 - 1000, t63 - 1000 + (uint64_t)INT32_MAX},
+	};
+	for (int i = 0; i < 2; i++) {
+		e0.ts_us = edge[i][0];
+		p0.ts_us = edge[i][1];
+		CHECK(admit_hold(a, &e0, h));
+		CHECK_EQ_U(admit_offer(a, &e1, h, &out), ADMIT_RELEASED);
+		admit_replay(&out, 0, &r, &rp);
+		CHECK_EQ_U(r.ts_us, edge[i][0]);
+		CHECK_EQ_U(rp.ts_us, edge[i][1]);
+	}
+	/* one microsecond more, and times almost 2^63 apart: not held, the rules take it */
+	p0.ts_us = t63 + 1000 - ((uint64_t)INT32_MAX + 2);
+	e0.ts_us = t63 + 1000;
+	CHECK(!admit_hold(a, &e0, h));
+	p0.ts_us = t63 - 1000 + (uint64_t)INT32_MAX + 1;
+	e0.ts_us = t63 - 1000;
+	CHECK(!admit_hold(a, &e0, h));
+	p0.ts_us = 2000000;
+	e0.ts_us = t63 + 1000000;
+	CHECK(!admit_hold(a, &e0, h));
+	admit_destroy(a);
+}
+
 /* --- The engine: holding changes nothing it reports. --- */
 
 #define MAXREC 40000
@@ -355,6 +408,7 @@ int main(void)
 	test_replay_exact();
 	test_what_releases();
 	test_bounded();
+	test_times_across_2_63();
 	test_engine_same_records();
 	CHECK_DONE();
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""make_regressions.py — writes the hand-built regression inputs of tests/fuzz/regressions/.
+
+Every input is built here from the formats' specifications (pcapng: IETF
+draft-ietf-opsawg-pcapng; IPv4: RFC 791; TCP: RFC 9293), never copied from a
+capture, so each one holds only what its bug needs. The files are committed;
+run this again (python3 tests/fuzz/make_regressions.py) after changing one.
+"""
+import os
+import struct
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regressions")
+
+
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def tcp_syn(src, dst, sport, dport, seq):
+    """Ethernet II + IPv4 + a bare 20-byte TCP SYN (the shape hping3 sends)."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 1024, 0, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
+                     bytes(src), bytes(dst))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    eth = bytes.fromhex("020000000001" "020000000002") + struct.pack("!H", 0x0800)
+    return eth + ip + tcp
+
+
+def pcapng(frames):
+    """One section, one Ethernet interface at the default microsecond resolution, then an
+    Enhanced Packet Block per (timestamp in microseconds, frame)."""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = len(body) + 12
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += block(1, struct.pack("<HHI", 1, 0, 65535))
+    for ts, f in frames:
+        out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(f), len(f)) + f)
+    return out
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# Packet times are microseconds in 64 bits; pcapng can state any of them. The first frame
+# (another host) moves packet time past 2^63; the scanner's SYN comes after it in the
+# file but is stamped earlier, so its event time (packet time never runs backwards) and
+# its own time lie either side of 2^63.
+T63 = 1 << 63
+OTHER, SCANNER, TARGET = (198, 18, 9, 9), (198, 18, 0, 5), (198, 18, 1, 1)
+
+# The two times are almost 2^63 apart: the held record cannot keep the gap (it is not
+# held), but admit.c took the gap as a signed 64-bit difference, which overflowed.
+write("fuzz_pipeline", "admit-time-gap-signed-overflow", pcapng([
+    (T63 + 1000000, tcp_syn(OTHER, TARGET, 50000, 443, 1)),
+    (2000000, tcp_syn(SCANNER, TARGET, 40000, 80, 2)),
+]))
+
+# The two times are 5 ms apart across 2^63: held (one service, one shape), then released
+# by a SYN to another port, which replays the first one; admit.c rebuilt its packet time
+# as a signed sum that overflowed.
+write("fuzz_pipeline", "admit-replay-time-signed-overflow", pcapng([
+    (T63 + 1000, tcp_syn(OTHER, TARGET, 50000, 443, 1)),
+    (T63 - 4000, tcp_syn(SCANNER, TARGET, 40000, 80, 2)),
+    (T63 + 2000, tcp_syn(SCANNER, TARGET, 40001, 81, 3)),
+]))
