@@ -69,4 +69,28 @@ struct store_stats {
  */
 int store_write_stats(struct store *s, int64_t run_id, const struct store_stats *st);
 
+/*
+ * The columns of a detections row that are text rather than numbers, as the store writes them
+ * (the one codec of these columns, store_row.c): src_ip ("*" for many sources), target_ip
+ * (NULL when there is no single target), and the JSON arrays sample_ports ([22,80]),
+ * sample_targets and sample_sources (["198.18.0.2"]) and tags (["T1046","T1595.001"]).
+ */
+/* Longest JSON column: 8 addresses of ADDR_TEXT_MAX plus quotes and commas, or tags
+ * (DET_TAGS_MAX bytes, each possibly escaped to 6) as strings. */
+#define STORE_JSON_MAX (DET_TAGS_MAX * 6 + 16)
+struct store_row_text {
+	char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
+	char ports[DET_SAMPLE_PORTS * 6 + 4];
+	char targets[STORE_JSON_MAX], sources[STORE_JSON_MAX], tags[STORE_JSON_MAX];
+	const char *src_text; /* src, or "*" for many sources */
+	int src_len, dst_len; /* dst_len < 0: no single target (NULL) */
+	int ports_len, targets_len, sources_len, tags_len;
+};
+/*
+ * Renders d's text columns into t (t->src_text may point at a literal). 0, or -1 when an array
+ * does not fit (cannot happen with these sizes). Used by the writer, and by readers that show
+ * the table's own form (query --format csv).
+ */
+int store_row_render(const struct sw_detection *d, struct store_row_text *t);
+
 #endif
