@@ -78,4 +78,16 @@ int store_write_prepare(struct store *s, char *err, size_t errlen);
 /* Finalizes what store_write_prepare made and frees the batch index. */
 void store_write_release(struct store *s);
 
+/* --- store_row.c: the text columns, read back --------------------------------------------- */
+
+/*
+ * Each parses one JSON array column as store_row_render writes it (NULL, SQL's NULL, is an
+ * empty list) into the record: 0, or -1 when the text is not such an array. Items past what
+ * the record holds are dropped; the sensor never writes more.
+ */
+int store_row_parse_ports(const char *json, struct sw_detection *d);
+int store_row_parse_addrs(const char *json, struct sw_addr *out, uint8_t *n, unsigned max);
+/* Tags come back joined with commas, as the record holds them ("T1046,T1595.001"). */
+int store_row_parse_tags(const char *json, char *tags, size_t size);
+
 #endif
