@@ -288,12 +288,8 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		case 'V':
 			printf("scanwatch %s\n", SCANWATCH_VERSION);
 			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			return cli_help_or_usage_error(c, usage);
 		}
 	}
 	if (eval_mode) {

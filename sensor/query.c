@@ -26,7 +26,7 @@
 struct query {
 	const char *db_path;
 	struct store_filter filter; /* what --since ... --limit select */
-	bool open_only, closed_only, follow;
+	bool follow;
 	struct store_reader *reader;
 	int64_t last_id;  /* the largest row id printed: --follow's cursor */
 	uint64_t skipped; /* rows the store could not read, already reported */
@@ -281,10 +281,14 @@ static int parse_args(int argc, char **argv, struct query *q)
 			break;
 		}
 		case O_OPEN:
-			q->open_only = true;
-			break;
 		case O_CLOSED:
-			q->closed_only = true;
+			if (q->filter.state != STORE_STATE_ANY) {
+				fprintf(
+				    stderr,
+				    "scanwatch query: --open and --closed exclude each other\n");
+				return -1;
+			}
+			q->filter.state = c == O_OPEN ? STORE_STATE_OPEN : STORE_STATE_CLOSED;
 			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "table") == 0) {
@@ -318,26 +322,13 @@ static int parse_args(int argc, char **argv, struct query *q)
 		case O_FOLLOW:
 			q->follow = true;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			return cli_help_or_usage_error(c, usage);
 		}
 	}
-	if (cli_no_operands("scanwatch query", argc, argv, optind) < 0)
-		return -1;
-	if (q->open_only && q->closed_only) {
-		fprintf(stderr, "scanwatch query: --open and --closed exclude each other\n");
-		return -1;
-	}
-	q->filter.state = q->open_only     ? STORE_STATE_OPEN
-	                  : q->closed_only ? STORE_STATE_CLOSED
-	                                   : STORE_STATE_ANY;
 	/* --limit N: the N most recent, read newest first (collect turns them around). */
 	q->filter.order = q->filter.limit > 0 ? STORE_ORDER_ID_DESC : STORE_ORDER_ID;
-	return 0;
+	return cli_no_operands("scanwatch query", argc, argv, optind);
 }
 
 /* --- running ---------------------------------------------------------------------------- */

@@ -41,22 +41,6 @@ struct report_opts {
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* A copy of at most REPORT_FIELD_MAX bytes of s (NULL stays NULL); sets r->oom on failure. */
-static char *sdup(struct report *r, const char *s)
-{
-	if (!s)
-		return NULL;
-	size_t n = strnlen(s, REPORT_FIELD_MAX);
-	char *p = malloc(n + 1);
-	if (!p) {
-		r->oom = true;
-		return NULL;
-	}
-	memcpy(p, s, n);
-	p[n] = 0;
-	return p;
-}
-
 static void rdet_free(struct rdet *d)
 {
 	char *const s[] = {d->rule_id,  d->rule_name, d->kind,    d->severity,
@@ -161,10 +145,12 @@ static int from_record(struct report *r, int64_t run_id, const struct sw_detecti
 	d->rule_id = field_dup(r, s->rule_id, sizeof s->rule_id);
 	d->rule_name = field_dup(r, s->rule_name, sizeof s->rule_name);
 	d->kind_idx = s->kind < KIND__COUNT ? s->kind : -1;
-	d->kind = sdup(r, detection_kind_name((enum sw_kind)s->kind));
-	d->severity = sdup(r, detection_severity_name((enum sw_severity)s->severity));
-	d->src = sdup(r, s->src_any ? "*" : addr_format(&s->src, text));
-	d->target = s->has_target ? sdup(r, addr_format(&s->target, text)) : NULL;
+	d->kind = field_dup(r, detection_kind_name((enum sw_kind)s->kind), REPORT_FIELD_MAX);
+	d->severity =
+	    field_dup(r, detection_severity_name((enum sw_severity)s->severity), REPORT_FIELD_MAX);
+	d->src = field_dup(r, s->src_any ? "*" : addr_format(&s->src, text), REPORT_FIELD_MAX);
+	d->target =
+	    s->has_target ? field_dup(r, addr_format(&s->target, text), REPORT_FIELD_MAX) : NULL;
 	d->proto = s->proto;
 	d->first_seen = s->first_seen;
 	d->opened_at = s->opened_at;
@@ -426,16 +412,16 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { O_HTML = 256, O_DB, O_RUN, O_ALL, O_TITLE, O_RULES, O_CAP, O_SEED };
 	static const struct option longopts[] = {
-	    {"html", required_argument, NULL, O_HTML},
-	    {"db", required_argument, NULL, O_DB},
-	    {"run", required_argument, NULL, O_RUN},
-	    {"all", no_argument, NULL, O_ALL},
-	    {"read", required_argument, NULL, 'r'},
-	    {"rules", required_argument, NULL, O_RULES},
-	    {"memory-cap", required_argument, NULL, O_CAP},
-	    {"seed", required_argument, NULL, O_SEED},
-	    {"title", required_argument, NULL, O_TITLE},
-	    {"help", no_argument, NULL, 'h'},
+	    {.name = "html", .has_arg = required_argument, .val = O_HTML},
+	    {.name = "db", .has_arg = required_argument, .val = O_DB},
+	    {.name = "run", .has_arg = required_argument, .val = O_RUN},
+	    {.name = "all", .has_arg = no_argument, .val = O_ALL},
+	    {.name = "read", .has_arg = required_argument, .val = 'r'},
+	    {.name = "rules", .has_arg = required_argument, .val = O_RULES},
+	    {.name = "memory-cap", .has_arg = required_argument, .val = O_CAP},
+	    {.name = "seed", .has_arg = required_argument, .val = O_SEED},
+	    {.name = "title", .has_arg = required_argument, .val = O_TITLE},
+	    {.name = "help", .has_arg = no_argument, .val = 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	bool db_given = false;
@@ -451,6 +437,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		switch (c) {
 		case O_HTML:
 			o->html = optarg;
+			break;
+		case O_TITLE:
+			o->title = optarg;
 			break;
 		case O_DB:
 			o->db = optarg;
@@ -489,15 +478,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			if (cli_parse_u64("scanwatch report", "--seed", optarg, &o->seed) < 0)
 				return -1;
 			break;
-		case O_TITLE:
-			o->title = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			return cli_help_or_usage_error(c, usage);
 		}
 	}
 	if (cli_no_operands("scanwatch report", argc, argv, optind) < 0)

@@ -368,86 +368,79 @@ static int store_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
+/*
+ * Runs st, a one-row INSERT or UPDATE, then resets it and clears its bindings (the caller's
+ * texts were bound SQLITE_STATIC). 0, or -1 with "what: reason" in s->err; an UPDATE that
+ * matched no row (need_row) is an error too.
+ */
+static int step_one(struct store *s, sqlite3_stmt *st, bool need_row, const char *what)
+{
+	int ret = -1;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		store_set_err(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(s->db));
+	else if (need_row && sqlite3_changes(s->db) != 1)
+		store_set_err(s->err, sizeof(s->err), "%s: no such run", what);
+	else
+		ret = 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
 int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,
                         uint64_t started_us)
 {
 	sqlite3_stmt *st = s->run_begin;
-	int64_t id = -1;
 
 	sqlite3_bind_text(st, 1, input ? input : "", -1, SQLITE_STATIC);
 	store_bind_text_or_null(st, 2, config_origin);
 	store_bind_u64(st, 3, started_us);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(s->db);
-	else
-		store_set_err(s->err, sizeof(s->err), "starting run: %s", sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return id;
+	if (step_one(s, st, false, "starting run") < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
 }
 
 int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end *end)
 {
+	const uint64_t nums[] = {end->ended_us, end->first_ts_us, end->last_ts_us,
+	                         end->packets,  end->bytes,       end->detections}; /* ?2-?7 */
+	const uint64_t counts[] = {end->store_errors, end->records_dropped,
+	                           end->output_errors}; /* ?12-?14 */
 	sqlite3_stmt *st = s->run_finish;
-	int ret = -1;
+	char what[64];
 
 	sqlite3_bind_int64(st, 1, run_id);
-	store_bind_u64(st, 2, end->ended_us);
-	store_bind_u64(st, 3, end->first_ts_us);
-	store_bind_u64(st, 4, end->last_ts_us);
-	store_bind_u64(st, 5, end->packets);
-	store_bind_u64(st, 6, end->bytes);
-	store_bind_u64(st, 7, end->detections);
+	for (int i = 0; i < 6; i++)
+		store_bind_u64(st, 2 + i, nums[i]);
 	store_bind_text_or_null(st, 8, end->anomalies_json);
 	store_bind_text_or_null(st, 9, end->evictions_json);
 	sqlite3_bind_int(st, 10, end->status);
 	store_bind_text_or_null(st, 11, end->error);
-	store_bind_u64(st, 12, end->store_errors);
-	store_bind_u64(st, 13, end->records_dropped);
-	store_bind_u64(st, 14, end->output_errors);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		store_set_err(s->err, sizeof(s->err), "finishing run %lld: %s", (long long)run_id,
-		              sqlite3_errmsg(s->db));
-	else if (sqlite3_changes(s->db) != 1)
-		store_set_err(s->err, sizeof(s->err), "finishing run %lld: no such run",
-		              (long long)run_id);
-	else
-		ret = 0;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return ret;
+	for (int i = 0; i < 3; i++)
+		store_bind_u64(st, 12 + i, counts[i]);
+	snprintf(what, sizeof(what), "finishing run %lld", (long long)run_id);
+	return step_one(s, st, true, what);
 }
 
 int store_write_stats(struct store *s, int64_t run_id, const struct store_stats *v)
 {
+	/* ?2-?16 in order; 0 stands where the two JSON texts go (?7, ?12). */
+	const uint64_t nums[] = {
+	    v->at_us, v->packets,     v->bytes,          v->kernel_drops,    v->if_drops,
+	    0,        v->flows_used,  v->flows_capacity, v->entries_used,    v->entries_capacity,
+	    0,        v->queue_depth, v->queue_max,      v->records_dropped, v->store_errors};
 	sqlite3_stmt *st = s->stats;
-	int ret = -1;
+	char what[64];
 
 	/* One statement in autocommit: its own short transaction, under the busy timeout. */
 	sqlite3_bind_int64(st, 1, run_id);
-	store_bind_u64(st, 2, v->at_us);
-	store_bind_u64(st, 3, v->packets);
-	store_bind_u64(st, 4, v->bytes);
-	store_bind_u64(st, 5, v->kernel_drops);
-	store_bind_u64(st, 6, v->if_drops);
+	for (int i = 0; i < (int)(sizeof(nums) / sizeof(nums[0])); i++)
+		store_bind_u64(st, 2 + i, nums[i]);
 	store_bind_text_or_null(st, 7, v->anomalies_json);
-	store_bind_u64(st, 8, v->flows_used);
-	store_bind_u64(st, 9, v->flows_capacity);
-	store_bind_u64(st, 10, v->entries_used);
-	store_bind_u64(st, 11, v->entries_capacity);
 	store_bind_text_or_null(st, 12, v->evictions_json);
-	store_bind_u64(st, 13, v->queue_depth);
-	store_bind_u64(st, 14, v->queue_max);
-	store_bind_u64(st, 15, v->records_dropped);
-	store_bind_u64(st, 16, v->store_errors);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		ret = 0;
-	else
-		store_set_err(s->err, sizeof(s->err), "writing statistics for run %lld: %s",
-		              (long long)run_id, sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return ret;
+	snprintf(what, sizeof(what), "writing statistics for run %lld", (long long)run_id);
+	return step_one(s, st, false, what);
 }
 
 const char *store_error(const struct store *s)

@@ -190,23 +190,22 @@ static void bind_record(sqlite3_stmt *st, int64_t run_id, const struct sw_detect
 	sqlite3_bind_text(st, 5, detection_kind_name((enum sw_kind)d->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, detection_severity_name((enum sw_severity)d->severity), -1,
 	                  SQLITE_STATIC);
+	const uint64_t nums[] = {d->first_seen,       d->opened_at,     d->last_seen,
+	                         d->closed_at,        d->probes,        d->probes_at_open,
+	                         d->distinct_targets, d->distinct_ports}; /* ?10-?17 */
+
 	sqlite3_bind_text(st, 7, t->src_text, t->src_len, SQLITE_STATIC);
 	if (t->dst_len >= 0)
 		sqlite3_bind_text(st, 8, t->dst, t->dst_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 8);
 	sqlite3_bind_int(st, 9, d->proto);
-	store_bind_u64(st, 10, d->first_seen);
-	store_bind_u64(st, 11, d->opened_at);
-	store_bind_u64(st, 12, d->last_seen);
-	if (d->closed_at != 0)
-		store_bind_u64(st, 13, d->closed_at);
-	else
-		sqlite3_bind_null(st, 13);
-	store_bind_u64(st, 14, d->probes);
-	store_bind_u64(st, 15, d->probes_at_open);
-	store_bind_u64(st, 16, d->distinct_targets);
-	store_bind_u64(st, 17, d->distinct_ports);
+	for (int i = 0; i < (int)(sizeof(nums) / sizeof(nums[0])); i++) {
+		if (i == 3 && d->closed_at == 0)
+			sqlite3_bind_null(st, 13); /* closed_at: NULL while open */
+		else
+			store_bind_u64(st, 10 + i, nums[i]);
+	}
 	sqlite3_bind_text(st, 18, t->ports, t->ports_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 19, t->targets, t->targets_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 20, t->sources, t->sources_len, SQLITE_STATIC);
