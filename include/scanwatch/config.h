@@ -30,10 +30,11 @@ enum config_key {
 	CONFIG_ALLOW_ROOT = 1u << 12,
 };
 
-/* One output: type is one of jsonl, syslog, cef, console, console-json (output_lookup names). */
+/* One output: type is a name of the output registry (output_lookup), target checked by
+ * output_check_target. */
 struct sw_config_output {
 	char *type;
-	/* "-" (standard output), a file path, or udp://HOST:PORT / tcp://HOST:PORT. */
+	/* "-" (standard output), a file path, or a URL: udp://HOST[:PORT][?OPTIONS], tcp://... */
 	char *target;
 	int line; /* where it was defined, for messages when opening it fails */
 };

@@ -30,7 +30,11 @@ struct net_url {
 
 /* True when target starts with "udp://" or "tcp://" (then it is a URL, not a path). */
 bool net_is_url(const char *target);
-/* 0 and *out, or -1 with a message in err. */
+/*
+ * The one parser of collector URLs (the command line's --syslog and --cef and the configuration
+ * file's targets reach it alike). 0 and *out, or -1 with what is wrong in err; the message does
+ * not repeat the text, the caller names the target.
+ */
 int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
                   size_t errlen);
 /*

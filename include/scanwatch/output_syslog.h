@@ -18,7 +18,13 @@
  */
 struct output_syslog_link;
 
+/* Opens a link to url; NULL with what is wrong in err. */
 struct output_syslog_link *output_syslog_link_open(const char *url, char *err, size_t errlen);
+/*
+ * Checks url (and its options) exactly as output_syslog_link_open reads it, without opening
+ * anything: the check of the syslog and CEF outputs' network targets. 0, or -1 with err.
+ */
+int output_syslog_check(const char *url, char *err, size_t errlen);
 /*
  * Sends one RFC 5424 message: PRI from the link's facility and sev, the
  * TIMESTAMP ts_us, MSGID msgid, STRUCTURED-DATA sd ("-" when NULL or empty)
