@@ -231,13 +231,40 @@ struct probe_target {
 	uint64_t index; /* position in the plan, for results */
 };
 
+/* How a module's probes go out in a live run (send_raw.c). */
+enum probe_live {
+	PROBE_LIVE_RAW = 0,     /* built packets through a raw socket: needs CAP_NET_RAW */
+	PROBE_LIVE_CONNECT = 1, /* the kernel's connect() sends them (-sT): no privilege */
+	PROBE_LIVE_DRY_ONLY = 2 /* no live form (ARP needs a link-layer socket): --write only */
+};
+
+/* What the scanning host does after a target answers a SYN with a SYN-ACK (the simulated
+ * scanner side of dry runs, target_sim.c). */
+enum probe_synack {
+	PROBE_SYNACK_RST = 0,     /* its kernel knows no such connection and resets it (raw SYN) */
+	PROBE_SYNACK_CONNECT = 1, /* connect() completes the handshake, then closes with a RST */
+	PROBE_SYNACK_SILENT = 2,  /* nothing: a flood's (often forged) sources never answer */
+};
+
+/*
+ * One probe kind: everything the framework (main.c, probe.c, results.c, dryrun.c, send_raw.c,
+ * target_sim.c) needs to know about it, so a new kind is one file defining one of these and one
+ * line in probe.c's registry (sensor/probe/probe_template.c is the file to copy). Zero is the
+ * default of every member that has one.
+ */
 struct probe_module {
-	const char *name;     /* "syn", used in JSON and errors */
-	const char *flag;     /* nmap flag, "-sS" */
+	const char *name; /* "syn", used in JSON and errors */
+	/* The command-line flag that selects it: "-s" + letter, "-P" + letter (host discovery),
+	 * or "--flood " + word; main.c finds the module by it. */
+	const char *flag;
+	bool flag_port;       /* the -P flag may carry one port (-PS443): env->ping_port */
 	const char *kind;     /* label vocabulary: "syn_scan" */
 	const char *kind_alt; /* another acceptable kind, or NULL ("ack_scan" for -sW) */
 	enum probe_axis axis;
-	bool raw;                 /* needs CAP_NET_RAW when live */
+	enum probe_live live;     /* how it goes out live */
+	enum probe_synack synack; /* the scanner side's move after a SYN-ACK (dry runs) */
+	unsigned extra_retries;   /* resends on top of the timing template's (-sU: silence is
+	                             ambiguous, so nmap asks once more) */
 	bool udp_ports;           /* --top-ports draws from the UDP list */
 	bool flood;               /* one target port, spoofable sources, no results */
 	bool arp;                 /* Ethernet-only probe (no L3 packet) */
@@ -255,7 +282,10 @@ extern const struct probe_module probe_syn, probe_connect, probe_fin, probe_null
     probe_ping_syn, probe_ping_ack, probe_ping_arp, probe_flood_syn, probe_flood_rst;
 /* NULL-terminated registry of every module. */
 extern const struct probe_module *const probe_modules[];
+/* The module named name, or selected by the command-line flag flag ("-sS", "-PE",
+ * "--flood syn"); NULL when none is. */
 const struct probe_module *probe_find(const char *name);
+const struct probe_module *probe_find_flag(const char *flag);
 
 /* Shared helpers for the TCP modules (probe_syn.c). */
 /* nmap-like SYN options: MSS 1460 only. */

@@ -23,6 +23,15 @@ const struct probe_module *probe_find(const char *name)
 	return NULL;
 }
 
+const struct probe_module *probe_find_flag(const char *flag)
+{
+	for (size_t i = 0; probe_modules[i]; i++) {
+		if (strcmp(probe_modules[i]->flag, flag) == 0)
+			return probe_modules[i];
+	}
+	return NULL;
+}
+
 const char *probe_state_name(enum probe_state s)
 {
 	switch (s) {

@@ -83,7 +83,6 @@ const struct probe_module probe_syn = {
     .flag = "-sS",
     .kind = "syn_scan",
     .axis = PA_PORTS,
-    .raw = true,
     .silence = PS_FILTERED,
     .make = syn_make,
     .classify = syn_classify,

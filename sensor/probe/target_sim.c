@@ -331,7 +331,7 @@ static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
 		a.optlen = sizeof synack_opts;
 		if (add(out, n, d, &a) != 0)
 			return -1;
-		if (m->flood)
+		if (m->synack == PROBE_SYNACK_SILENT)
 			return 0; /* spoofed or not, a flooder does not answer */
 		/* The prober's side: back from the host's point of view. */
 		struct build_spec b = {
@@ -344,7 +344,7 @@ static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
 		    .dport = pv->dport,
 		    .seq = pv->seq + 1,
 		};
-		if (m == &probe_connect) {
+		if (m->synack == PROBE_SYNACK_CONNECT) {
 			/* connect() completes the handshake, then closes with a RST (linger 0). */
 			b.df = true;
 			b.flags = TCP_ACK;
