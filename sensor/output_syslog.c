@@ -214,7 +214,11 @@ static void sd_addrs(struct sbuf *b, const char *name, const struct sw_addr *a, 
 	sd_param(b, name, list, l.len);
 }
 
-int output_syslog_render_sd(const struct sw_detection *d, char *buf, size_t len)
+/*
+ * The detection as one SD-ELEMENT "[scanwatch@32473 kind=\"syn_scan\" ...]",
+ * PARAM-VALUEs escaped per RFC 5424 section 6.3.3. Returns the length or -1.
+ */
+static int output_syslog_render_sd(const struct sw_detection *d, char *buf, size_t len)
 {
 	char t[ADDR_TEXT_MAX], ports[DET_SAMPLE_PORTS * 6 + 1];
 	struct sbuf b, p;

@@ -57,8 +57,6 @@ struct htab_stats {
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
                          unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx);
 void htab_destroy(struct htab *t);
-/* Bytes a table of these dimensions allocates (for sizing against the memory cap). */
-size_t htab_footprint(size_t entry_size, size_t max_entries);
 
 uint64_t htab_hash(const struct htab *t, const void *key);
 /* The entry with this key, or NULL. */

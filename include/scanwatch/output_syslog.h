@@ -51,11 +51,6 @@ int output_syslog_severity(enum sw_severity sev);
 int output_syslog_format(char *buf, size_t len, size_t limit, int pri, uint64_t ts_us,
                          const char *hostname, long pid, const char *msgid, const char *sd,
                          const char *msg, bool may_truncate);
-/*
- * The detection as one SD-ELEMENT "[scanwatch@32473 kind=\"syn_scan\" ...]",
- * PARAM-VALUEs escaped per RFC 5424 section 6.3.3. Returns the length or -1.
- */
-int output_syslog_render_sd(const struct sw_detection *d, char *buf, size_t len);
 /* The readable MSG part: one line, control bytes masked. Returns the length or -1. */
 int output_syslog_render_msg(const struct sw_detection *d, char *buf, size_t len);
 

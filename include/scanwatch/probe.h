@@ -182,8 +182,6 @@ int targets_ports(const char *text, unsigned min, unsigned max, struct ports *p,
                   size_t errlen);
 /* nmap's n most common TCP (udp = false) or UDP ports, most common first. */
 int targets_top_ports(unsigned n, bool udp, struct ports *p, char *err, size_t errlen);
-/* The ranges scanprobe allows without --allow (loopback, benchmarking, documentation). */
-extern const char *const targets_default_allowed[];
 /* True when every address of every range lies in one allowed block (the defaults plus the
  * extra blocks). On refusal, err names the first refused range. */
 bool targets_allowed(const struct targets *t, const struct sw_cidr *extra, size_t nextra, char *err,
@@ -280,16 +278,11 @@ struct probe_module {
 extern const struct probe_module probe_syn, probe_connect, probe_fin, probe_null, probe_xmas,
     probe_maimon, probe_ack, probe_window, probe_udp, probe_ipproto, probe_ping_echo, probe_ping_ts,
     probe_ping_syn, probe_ping_ack, probe_ping_arp, probe_flood_syn, probe_flood_rst;
-/* NULL-terminated registry of every module. */
-extern const struct probe_module *const probe_modules[];
-/* The module named name, or selected by the command-line flag flag ("-sS", "-PE",
+/* The module of the registry (probe.c) selected by the command-line flag ("-sS", "-PE",
  * "--flood syn"); NULL when none is. */
-const struct probe_module *probe_find(const char *name);
 const struct probe_module *probe_find_flag(const char *flag);
 
 /* Shared helpers for the TCP modules (probe_syn.c). */
-/* nmap-like SYN options: MSS 1460 only. */
-extern const uint8_t probe_syn_opts[4];
 void probe_tcp_base(const struct probe_env *env, const struct probe_target *t, uint8_t flags,
                     struct build_spec *s);
 /* True when TCP reply r acknowledges TCP probe s (RFC 9293 3.10.7.1 reset generation). */
@@ -337,9 +330,6 @@ int results_init(struct probe_results *r, const struct probe_plan *plan);
 void results_free(struct probe_results *r);
 /* Records a state for probe idx; a definite answer overrides silence, never the reverse. */
 void results_set(struct probe_results *r, uint64_t idx, enum probe_state s);
-/* Index of (host, port) in the plan, or -1 when the pair is not in it. */
-int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
-                      const struct sw_addr *host, uint16_t port);
 /* Feeds one received packet to the prober's logic: finds the probe it answers (scanner env),
  * classifies it and records the state. True when it was an answer to one of our probes. */
 bool results_observe(struct probe_results *r, const struct probe_plan *plan,
@@ -371,7 +361,6 @@ int target_sim_load(struct target_sim *s, const char *path, char *err, size_t er
 int target_sim_set(struct target_sim *s, const char *key, const char *val, char *err,
                    size_t errlen);
 void target_sim_free(struct target_sim *s);
-bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a);
 
 /* A packet the simulator or scanner side emits: when (seconds after the probe) and the bytes. */
 #define SIM_MAX_OUT 3
@@ -417,8 +406,6 @@ struct dryrun_opts {
  * scanner. 0 or -1 (message printed). */
 int dryrun_run(const struct probe_plan *plan, const struct dryrun_opts *o,
                struct probe_results *results);
-/* Default labels path: FILE.pcap -> FILE.labels.tsv (malloc'ed, caller frees). */
-char *dryrun_labels_path(const char *pcap_path);
 
 /* background.c — benign flows for dry runs. */
 struct background;
@@ -427,8 +414,6 @@ struct background *background_new(unsigned n, double span, bool v6, uint64_t see
 /* Emits, through emit(), every packet of the flows that start at or before t seconds. */
 int background_until(struct background *b, double t,
                      int (*emit)(void *ctx, double t, const struct build_pkt *p), void *ctx);
-/* Benign client and server addresses (never scanners), for the labels and the docs. */
-void background_addrs(bool v6, struct sw_addr *client_base, struct sw_addr *server_base);
 void background_free(struct background *b);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -75,8 +75,6 @@ int yamlcfg_load(struct yamlcfg *y, const char *text, size_t len, int depth_max,
                  yaml_document_t *doc);
 void yamlcfg_unload(struct yamlcfg *y);
 
-/* Node idx of the loaded document, or NULL. */
-yaml_node_t *yamlcfg_node(struct yamlcfg *y, int idx);
 /* The element at it of list seq; "malformed list" when the document lacks it. */
 int yamlcfg_item(struct yamlcfg *y, const yaml_node_t *seq, const yaml_node_item_t *it,
                  yaml_node_t **out);

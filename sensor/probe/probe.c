@@ -4,8 +4,8 @@
 
 #include "scanwatch/probe.h"
 
-/* Every probe kind, one line each (zmap probe_modules style). */
-const struct probe_module *const probe_modules[] = {
+/* Every probe kind, one line each (zmap probe_modules style); NULL-terminated. */
+static const struct probe_module *const probe_modules[] = {
     &probe_syn,       &probe_connect,   &probe_fin,
     &probe_null,      &probe_xmas,      &probe_maimon,
     &probe_ack,       &probe_window,    &probe_udp,
@@ -13,15 +13,6 @@ const struct probe_module *const probe_modules[] = {
     &probe_ping_syn,  &probe_ping_ack,  &probe_ping_arp,
     &probe_flood_syn, &probe_flood_rst, NULL,
 };
-
-const struct probe_module *probe_find(const char *name)
-{
-	for (size_t i = 0; probe_modules[i]; i++) {
-		if (strcmp(probe_modules[i]->name, name) == 0)
-			return probe_modules[i];
-	}
-	return NULL;
-}
 
 const struct probe_module *probe_find_flag(const char *flag)
 {

@@ -43,7 +43,8 @@ void target_sim_free(struct target_sim *s)
 	s->nup = 0;
 }
 
-bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a)
+/* Whether a is one of the hosts that answer (every target host when none is listed). */
+static bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a)
 {
 	return s->nup == 0 || addr_cidr_list_contains(s->up, s->nup, a);
 }
