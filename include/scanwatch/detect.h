@@ -130,6 +130,13 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
                                     const uint8_t key[16], detect_emit_fn emit, void *ctx);
 void detect_destroy(struct detect_engine *d);
 size_t detect_entry_size(void);
+/*
+ * One event (borrowed for the call) to the rules that take its probe class: tracking entries
+ * are found or made (evicting under the cap), thresholds checked, and OPEN/UPDATE records
+ * handed to emit synchronously before it returns. ev->ts_us advances the engine's clock (never
+ * backwards). Events to a target outside home_net (when set) are dropped; allow-listed sources
+ * are tracked but never reported. Never fails.
+ */
 void detect_event(struct detect_engine *d, const struct sw_event *ev);
 /* Moves packet time to now: detections idle for their rule's idle time close. */
 void detect_advance(struct detect_engine *d, uint64_t now);

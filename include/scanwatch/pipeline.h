@@ -31,6 +31,15 @@ struct pipeline;
 
 /* NULL with a message in err when the cap is too small or memory runs out. */
 struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, size_t errlen);
+/*
+ * The packet path's entry: one captured packet through decode, defragmentation and classify,
+ * whose events reach the detectors and whose records reach cfg->emit, synchronously, before it
+ * returns. cp (and its data) is borrowed for the call only. Packet time is cp->ts_us: it first
+ * advances the detectors' clock (pipeline_tick), and an older timestamp never moves it back.
+ * Never fails: a malformed packet is counted under its anomaly in the decode stats and dropped;
+ * memory is bounded by the cap given to pipeline_create (tables evict, never grow). One
+ * thread at a time per pipeline.
+ */
 void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp);
 /* Packet time advances without a packet (live clock tick). */
 void pipeline_tick(struct pipeline *pl, uint64_t now_us);

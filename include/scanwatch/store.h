@@ -41,8 +41,17 @@ int64_t store_run_begin(struct store *s, const char *input, const char *config_o
  * batch is kept then; the message is in store_error()).
  */
 int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n);
+/*
+ * Records how run run_id ended (end and its strings are borrowed for the call): the runs row
+ * gets ended_at and the counters, so a reader can tell a finished run from one still running
+ * or crashed (ended_at NULL). Called once, after the last store_write of the run. 0, or -1
+ * (message in store_error()) when the write fails or no run run_id exists.
+ */
 int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end *end);
+/* The last error of s ("no store" for NULL); owned by s, valid until its next call. */
 const char *store_error(const struct store *s);
+/* Finishes the statements, stops the checkpointer, closes (and checkpoints) the file; NULL is
+ * a no-op. */
 void store_close(struct store *s);
 /* The schema version this binary writes (the highest migration number). */
 int store_schema_version(void);
