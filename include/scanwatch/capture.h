@@ -69,6 +69,7 @@ bool capture_is_live(const struct capture *c);
 
 /* Bytes read so far and total size of the regular files (0 when unknown). */
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total);
+/* Closes every input and frees c; NULL is a no-op. */
 void capture_close(struct capture *c);
 
 #endif

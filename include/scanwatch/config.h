@@ -76,6 +76,7 @@ struct sw_config {
  * The caller owns *out and frees it with config_free().
  */
 int config_load(const char *path, struct sw_config **out, char *err, size_t errlen);
+/* Frees cfg and every string and array it owns; NULL is a no-op. */
 void config_free(struct sw_config *cfg);
 
 #endif

@@ -75,6 +75,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen, 
 
 /* 1 if decode_packet handles this link type, 0 otherwise. */
 int decode_dlt_supported(int dlt);
+/* The anomaly's name in the runs table and the summary ("ipv4_truncated"); static. */
 const char *decode_anomaly_name(enum decode_anomaly a);
 
 /*

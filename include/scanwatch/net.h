@@ -89,6 +89,7 @@ void net_sender_poll(struct net_sender *s);
  * left is counted as dropped. Returns the number of messages dropped.
  */
 size_t net_sender_drain(struct net_sender *s, int timeout_ms);
+/* Copies the counters into *out; any thread (they are atomics). */
 void net_sender_get_stats(const struct net_sender *s, struct net_sender_stats *out);
 /* Closes the socket and frees the sender and any message still queued (not counted). */
 void net_sender_close(struct net_sender *s);

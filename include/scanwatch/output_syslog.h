@@ -34,7 +34,9 @@ int output_syslog_check(const char *url, char *err, size_t errlen);
  */
 int output_syslog_link_send(struct output_syslog_link *l, enum sw_severity sev, uint64_t ts_us,
                             const char *msgid, const char *sd, const char *msg, bool may_truncate);
+/* Retries a lost connection and sends what waits; never blocks (the outputs' tick). */
 void output_syslog_link_tick(struct output_syslog_link *l);
+/* The link's delivery counters; any thread. */
 void output_syslog_link_counters(struct output_syslog_link *l, struct output_counters *out);
 /* Delivers what waits (bounded wait), reports what was lost, frees l. */
 void output_syslog_link_close(struct output_syslog_link *l);

@@ -48,7 +48,10 @@ void pipeline_finish(struct pipeline *pl);
 /* Replaces the rule set (SIGHUP): open detections close at now and tracking starts afresh.
  * The old set may be freed once this returns 0. */
 int pipeline_set_rules(struct pipeline *pl, const struct sw_ruleset *rs, uint64_t now);
+/* Copies every stage's counters so far into *out. */
 void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out);
+/* Frees the pipeline; open detections are not closed (pipeline_finish does that); NULL is a
+ * no-op. */
 void pipeline_destroy(struct pipeline *pl);
 
 #endif

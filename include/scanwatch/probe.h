@@ -130,7 +130,9 @@ int parse_ether(const uint8_t *data, size_t len, struct parse_view *v);
 struct rng {
 	uint64_t s[4];
 };
+/* Seeds r (xoshiro256**) from seed; the same seed gives the same sequence. */
 void rng_seed(struct rng *r, uint64_t seed);
+/* The next 64 random bits. */
 uint64_t rng_next(struct rng *r);
 /* Uniform in [0, n) (n > 0). */
 uint64_t rng_below(struct rng *r, uint64_t n);
@@ -144,6 +146,7 @@ struct rng_perm {
 	unsigned half; /* Feistel half width in bits */
 	bool identity;
 };
+/* Starts a permutation of [0, n) keyed from r (identity: in order). */
 void rng_perm_init(struct rng_perm *p, uint64_t n, struct rng *r, bool identity);
 /* Next index; false when all n were returned. */
 bool rng_perm_next(struct rng_perm *p, uint64_t *out);
@@ -171,6 +174,7 @@ struct ports {
 /* Appends one comma-separated target expression ("198.18.1.1", "198.18.0.0/24",
  * "198.18.1.1-20", "198.18.1.1-198.18.2.5", "2001:2::1-2001:2::ff"). err gets a message. */
 int targets_add(struct targets *t, const char *text, char *err, size_t errlen);
+/* Frees the ranges; t is left empty and reusable. */
 void targets_free(struct targets *t);
 /* The idx-th host (0 <= idx < total). */
 void targets_get(const struct targets *t, uint64_t idx, struct sw_addr *out);
@@ -203,6 +207,7 @@ enum probe_state {
 	PS_UP,            /* host discovery: an answer */
 	PS_DOWN,          /* host discovery: silence */
 };
+/* "open", "closed", "open|filtered" ... as nmap prints them; static strings. */
 const char *probe_state_name(enum probe_state s);
 
 /* What a module's target list is made of. */
@@ -327,6 +332,7 @@ struct probe_results {
 
 /* Sizes the results for plan (n = plan->nprobes, none for floods). 0 or -1 (no memory). */
 int results_init(struct probe_results *r, const struct probe_plan *plan);
+/* Frees what results_init allocated. */
 void results_free(struct probe_results *r);
 /* Records a state for probe idx; a definite answer overrides silence, never the reverse. */
 void results_set(struct probe_results *r, uint64_t idx, enum probe_state s);
@@ -360,6 +366,7 @@ int target_sim_load(struct target_sim *s, const char *path, char *err, size_t er
 /* Sets one profile key from text (the --sim-* options): "up", "tcp_open", "ttl", "rtt_ms" ... */
 int target_sim_set(struct target_sim *s, const char *key, const char *val, char *err,
                    size_t errlen);
+/* Frees the host list the profile loaded. */
 void target_sim_free(struct target_sim *s);
 
 /* A packet the simulator or scanner side emits: when (seconds after the probe) and the bytes. */
@@ -414,6 +421,7 @@ struct background *background_new(unsigned n, double span, bool v6, uint64_t see
 /* Emits, through emit(), every packet of the flows that start at or before t seconds. */
 int background_until(struct background *b, double t,
                      int (*emit)(void *ctx, double t, const struct build_pkt *p), void *ctx);
+/* Frees the planned flows; NULL is a no-op. */
 void background_free(struct background *b);
 
 /* ------------------------------------------------------------------------------------------ */

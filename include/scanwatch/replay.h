@@ -40,6 +40,7 @@ struct replay_detections {
  */
 int replay_files(const char *const *paths, size_t n, const struct replay_options *o, size_t max,
                  struct replay_detections *out, char *err, size_t errlen);
+/* Frees the detections; rd is left zeroed. */
 void replay_detections_free(struct replay_detections *rd);
 
 #endif

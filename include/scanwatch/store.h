@@ -119,6 +119,7 @@ struct store_reader;
  * reader and closes it with store_read_close.
  */
 struct store_reader *store_read_open(const char *path, char *err, size_t errlen);
+/* Closes the file and frees r; NULL is a no-op. */
 void store_read_close(struct store_reader *r);
 /* The file's schema version (PRAGMA user_version when it was opened). */
 int store_read_version(const struct store_reader *r);
