@@ -39,7 +39,7 @@ static const char *ids(struct store_reader *r, const struct store_filter *f, cha
 
 	buf[0] = '\0';
 	if (store_read_detections(r, f, collect, &g, err, sizeof(err)) < 0) {
-		snprintf(buf, len, "error: %s", err);
+		snprintf(buf, len, "error: %.200s", err);
 		return buf;
 	}
 	for (size_t i = 0; i < g.n; i++)
