@@ -55,7 +55,7 @@ struct rsrc {
 struct report {
 	struct rdet *d;
 	size_t n, cap;
-	bool truncated; /* more detections existed than REPORT_MAX_DETECTIONS */
+	bool truncated;   /* more detections existed than REPORT_MAX_DETECTIONS */
 	uint64_t skipped; /* database rows that are no detection this build can read */
 	bool oom;
 	size_t *order; /* detections by (source, first_seen) */
