@@ -51,32 +51,21 @@ const char *report_html_kind_color(int idx)
  */
 void report_html_esc(FILE *f, const char *s)
 {
+	static const char *const entity[128] = {
+	    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+	};
+
 	if (!s)
 		return;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-				fputs("\xef\xbf\xbd", f);
-			else
-				fputc(c, f);
-		}
+
+		if (c < 128 && entity[c])
+			fputs(entity[c], f);
+		else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			fputs("\xef\xbf\xbd", f);
+		else
+			fputc(c, f);
 	}
 }
 

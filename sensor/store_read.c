@@ -31,13 +31,13 @@ static const char sql_detections[] =
     " first_seen, opened_at, last_seen, closed_at, probes, probes_at_open, distinct_targets,"
     " distinct_ports, sample_ports, sample_targets, sample_sources, tags, tool, campaign,"
     " evidence FROM detections WHERE id > ?6"
-    " AND (?1 IS NULL OR last_seen >= ?1)"
+    " AND (?7 IS NULL OR last_seen >= ?7)"
     " AND (?2 IS NULL OR first_seen <= ?2)"
     " AND (?3 IS NULL OR kind = ?3)"
     " AND (?4 IS NULL OR rule_id = ?4)"
     " AND (?5 IS NULL OR (CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2"
     " WHEN 'high' THEN 3 WHEN 'critical' THEN 4 ELSE 0 END) >= ?5)"
-    " AND (?7 = 0 OR run_id = ?7)";
+    " AND (?1 = 0 OR run_id = ?1)";
 
 struct store_reader *store_read_open(const char *path, char *err, size_t errlen)
 {
@@ -181,26 +181,34 @@ static bool row_matches(const struct store_filter *f, const struct sw_detection 
 	return !f->has_src || (!d->src_any && addr_cidr_contains(&f->src, &d->src));
 }
 
-/* Prepares sql for this reader; -1 with SQLite's message in err. */
-static int prepare(struct store_reader *r, const char *sql, sqlite3_stmt **st, char *err,
-                   size_t errlen)
+/* Prepares sql for this reader with ?1 bound to run_id (0: every run); -1 with SQLite's
+ * message in err. */
+static int prepare(struct store_reader *r, const char *sql, int64_t run_id, sqlite3_stmt **st,
+                   char *err, size_t errlen)
 {
-	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) == SQLITE_OK)
-		return 0;
-	store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
-	return -1;
+	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	sqlite3_bind_int64(*st, 1, run_id);
+	return 0;
 }
 
-/* After the last sqlite3_step: 0 when it ended normally, else -1 with the message. */
-static int walk_end(struct store_reader *r, sqlite3_stmt *st, int rc, char *err, size_t errlen)
+/*
+ * Ends a walk: finalizes st, which ends the read transaction (the writer may checkpoint).
+ * rc is the last sqlite3_step's result, stop what the caller's fn returned last (non-zero: it
+ * ended the walk early, which is no error). Returns stop, or -1 with the message in err.
+ */
+static int walk_end(struct store_reader *r, sqlite3_stmt *st, int rc, int stop, char *err,
+                    size_t errlen)
 {
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (stop == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
 		sqlite3_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st); /* ends the read transaction: the writer may checkpoint */
-	return 0;
+	sqlite3_finalize(st);
+	return stop;
 }
 
 int store_read_detections(struct store_reader *r, const struct store_filter *f,
@@ -223,11 +231,11 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 	         : f->state == STORE_STATE_CLOSED ? " AND closed_at IS NOT NULL"
 	                                          : "",
 	         orders[f->order]);
-	if (prepare(r, sql, &st, err, errlen) < 0)
+	if (prepare(r, sql, f->run_id, &st, err, errlen) < 0)
 		return -1;
 	/* Every value is a bound parameter, never spliced into the SQL. */
 	if (f->has_since)
-		sqlite3_bind_int64(st, 1, f->since);
+		sqlite3_bind_int64(st, 7, f->since);
 	if (f->has_until)
 		sqlite3_bind_int64(st, 2, f->until);
 	if (f->has_kind)
@@ -238,7 +246,6 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 		sqlite3_bind_int(st, 5, f->min_severity);
 	/* id > ?6 keeps --follow's poll an indexed range scan of the rowid. */
 	sqlite3_bind_int64(st, 6, f->after_id != 0 ? f->after_id : INT64_MIN);
-	sqlite3_bind_int64(st, 7, f->run_id);
 	while (stop == 0 && (f->limit == 0 || given < f->limit) &&
 	       (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char why[STORE_ERR_MAX];
@@ -253,11 +260,9 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 		given++;
 		stop = fn(ctx, &row);
 	}
-	if (stop != 0 || (f->limit != 0 && given == f->limit))
+	if (f->limit != 0 && given == f->limit)
 		rc = SQLITE_DONE;
-	if (walk_end(r, st, rc, err, errlen) < 0)
-		return -1;
-	return stop;
+	return walk_end(r, st, rc, stop, err, errlen);
 }
 
 int store_read_runs(struct store_reader *r, int64_t run_id, bool newest_first, uint64_t limit,
@@ -275,9 +280,8 @@ int store_read_runs(struct store_reader *r, int64_t run_id, bool newest_first, u
 	         r->version >= STORE_V_RUN_DELIVERY ? "store_errors, records_dropped, output_errors"
 	                                            : "NULL, NULL, NULL",
 	         newest_first ? " DESC" : "");
-	if (prepare(r, sql, &st, err, errlen) < 0)
+	if (prepare(r, sql, run_id, &st, err, errlen) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int64(st, 2, limit > 0 && limit < INT64_MAX ? (int64_t)limit : -1);
 	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_run run = {
@@ -308,11 +312,7 @@ int store_read_runs(struct store_reader *r, int64_t run_id, bool newest_first, u
 			};
 		stop = fn(ctx, &run);
 	}
-	if (stop != 0)
-		rc = SQLITE_DONE;
-	if (walk_end(r, st, rc, err, errlen) < 0)
-		return -1;
-	return stop;
+	return walk_end(r, st, rc, stop, err, errlen);
 }
 
 int store_read_stats(struct store_reader *r, int64_t run_id,
@@ -329,9 +329,8 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 
 	if (r->version < STORE_V_STATS)
 		return 0;
-	if (prepare(r, sql, &st, err, errlen) < 0)
+	if (prepare(r, sql, run_id, &st, err, errlen) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, run_id);
 	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_stats v = {
 		    .at_us = col_u64(st, 1),
@@ -353,9 +352,5 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 
 		stop = fn(ctx, sqlite3_column_int64(st, 0), &v);
 	}
-	if (stop != 0)
-		rc = SQLITE_DONE;
-	if (walk_end(r, st, rc, err, errlen) < 0)
-		return -1;
-	return stop;
+	return walk_end(r, st, rc, stop, err, errlen);
 }
