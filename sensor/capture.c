@@ -1,4 +1,5 @@
-/* capture.c — offline input: pcap and pcapng files through libpcap, merged in timestamp order. */
+/* capture.c — packet input through libpcap: pcap and pcapng files merged in timestamp order,
+ * or a live interface (TPACKET_V3 ring, BPF). */
 #include "scanwatch/capture.h"
 
 #include <errno.h>

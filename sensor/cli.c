@@ -49,3 +49,13 @@ int cli_no_operands(const char *prog, int argc, char **argv, int first)
 	}
 	return 0;
 }
+
+int cli_help_or_usage_error(int c, void (*usage)(FILE *f))
+{
+	if (c == 'h') {
+		usage(stdout);
+		exit(0);
+	}
+	usage(stderr);
+	return -1;
+}

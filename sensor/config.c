@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "scanwatch/output.h"
 #include "scanwatch/yamlcfg.h"
 
 /*
@@ -276,64 +277,16 @@ static int key_rules(struct cfgload *ld, yaml_node_t *n)
 	return 0;
 }
 
-/* Output types and where each may write. */
-enum target_kind { T_STDOUT = 1, T_FILE = 2, T_NET = 4 };
-
-static const struct {
-	const char *type;
-	unsigned allowed;   /* enum target_kind bits */
-	const char *expect; /* what the message asks for when the target does not fit */
-} output_types[] = {
-    {"jsonl", T_STDOUT | T_FILE, "a file path or '-'"},
-    {"syslog", T_NET, "udp://HOST:PORT or tcp://HOST:PORT"},
-    {"cef", T_STDOUT | T_FILE | T_NET, "a file path, '-', udp://HOST:PORT or tcp://HOST:PORT"},
-    {"console", T_STDOUT, "'-' (standard output)"},
-    {"console-json", T_STDOUT, "'-' (standard output)"},
-};
-#define N_OUTPUT_TYPES (sizeof(output_types) / sizeof(output_types[0]))
-
-/*
- * Checks udp://HOST:PORT or tcp://HOST:PORT (HOST may be [IPv6]). NULL when
- * it is well formed, else why not. The host is resolved when the output opens.
- */
-static const char *check_endpoint(const char *v)
-{
-	const char *host = v + 6, *colon;
-	uint64_t port;
-
-	if (host[0] == '[') {
-		const char *close = strchr(host, ']');
-
-		if (close == NULL || close == host + 1)
-			return "an IPv6 host needs brackets around a non-empty address";
-		colon = close + 1;
-		if (*colon != ':')
-			return "a port is required (HOST:PORT)";
-	} else {
-		colon = strrchr(host, ':');
-		if (colon == NULL)
-			return "a port is required (HOST:PORT)";
-		if (colon == host)
-			return "the host is empty";
-		if (memchr(host, ':', (size_t)(colon - host)) != NULL)
-			return "an IPv6 host must be written in brackets, e.g. [2001:2::1]:514";
-	}
-	if (memchr(host, '/', (size_t)(colon - host)) != NULL)
-		return "the host must not contain '/'";
-	if (yamlcfg_parse_uint(colon + 1, &port) < 0 || port < 1 || port > 65535)
-		return "the port must be a number from 1 to 65535";
-	return NULL;
-}
-
 static const char *const output_keys[] = {"type", "target"};
 
 static int parse_output(struct cfgload *ld, yaml_node_t *map, struct sw_config_output *o)
 {
 	const struct yamlcfg_vocab vocab = {output_keys, sizeof(output_keys[0]), 2};
 	yaml_node_t *keyn[2] = {NULL, NULL}, *valn[2] = {NULL, NULL}, *type, *target;
-	const char *t, *v = "-", *why;
-	char vb[YAMLCFG_SHOW_BUF], tb[YAMLCFG_SHOW_BUF];
-	unsigned kind;
+	const struct output_ops *ops;
+	const char *t, *v = "-";
+	char vb[YAMLCFG_SHOW_BUF], why[512];
+	int kind;
 	size_t i;
 
 	if (map->type != YAML_MAPPING_NODE)
@@ -366,40 +319,36 @@ static int parse_output(struct cfgload *ld, yaml_node_t *map, struct sw_config_o
 		                       "output is missing required key 'type'");
 	if (want_text(ld, type, "type", &t) < 0)
 		return -1;
-	for (i = 0; i < N_OUTPUT_TYPES && strcmp(output_types[i].type, t) != 0; i++)
-		;
-	if (i == N_OUTPUT_TYPES)
-		return yamlcfg_fail_at(
-		    &ld->y, type->start_mark,
-		    "unknown output type '%s' (expected one of: jsonl, syslog, cef, "
-		    "console, console-json)",
-		    yamlcfg_show(t, vb));
+	/* The output registry (output.c) is the one list of types and of where each writes. */
+	ops = output_lookup(t);
+	if (ops == NULL) {
+		char names[256];
+		size_t n = 0;
+
+		names[0] = '\0';
+		for (i = 0; output_at(i) != NULL && n < sizeof(names); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+			                      output_at(i)->name);
+		return yamlcfg_fail_at(&ld->y, type->start_mark,
+		                       "unknown output type '%s' (expected one of: %s)",
+		                       yamlcfg_show(t, vb), names);
+	}
 	if (target) {
 		if (want_text(ld, target, "target", &v) < 0)
 			return -1;
-	} else if (!(output_types[i].allowed & T_STDOUT)) {
+	} else if (!(ops->targets & OUTPUT_TARGET_STDOUT)) {
 		return yamlcfg_fail_at(&ld->y, map->start_mark,
 		                       "%s output is missing required key 'target'", t);
 	}
-	if (strcmp(v, "-") == 0)
-		kind = T_STDOUT;
-	else if (strncmp(v, "udp://", 6) == 0 || strncmp(v, "tcp://", 6) == 0)
-		kind = T_NET;
-	else if (strstr(v, "://") != NULL)
-		return yamlcfg_fail_at(&ld->y, target->start_mark,
-		                       "unsupported scheme in target '%s' (use udp:// or tcp://)",
-		                       yamlcfg_show(v, vb));
-	else
-		kind = T_FILE;
-	if (!(output_types[i].allowed & kind))
-		return yamlcfg_fail_at(&ld->y, target->start_mark, "%s target '%s' must be %s", t,
-		                       yamlcfg_show(v, vb), output_types[i].expect);
-	if (kind == T_NET && (why = check_endpoint(v)) != NULL)
-		return yamlcfg_fail_at(&ld->y, target->start_mark, "bad %s target '%s': %s", t,
-		                       yamlcfg_show(v, tb), why);
+	/* The same check the command line's --syslog, --cef and --jsonl get (main.c). */
+	kind = output_check_target(ops, v, yamlcfg_show(v, vb), why, sizeof(why));
+	if (kind < 0)
+		return yamlcfg_fail_at(&ld->y, target ? target->start_mark : map->start_mark, "%s",
+		                       why);
 	if (yamlcfg_strdup(&ld->y, t, &o->type) < 0)
 		return -1;
-	return kind == T_FILE ? dup_path(ld, v, &o->target) : yamlcfg_strdup(&ld->y, v, &o->target);
+	return kind == OUTPUT_TARGET_FILE ? dup_path(ld, v, &o->target)
+	                                  : yamlcfg_strdup(&ld->y, v, &o->target);
 }
 
 static int key_outputs(struct cfgload *ld, yaml_node_t *n)

@@ -1,4 +1,4 @@
-/* eval.c — replays labelled captures through a fresh pipeline each and scores the detections. */
+/* eval.c — replays labelled captures (replay.c) and scores the detections against them. */
 #include "scanwatch/eval.h"
 
 #include <errno.h>
@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scanwatch/capture.h"
-#include "scanwatch/pipeline.h"
+#include "scanwatch/replay.h"
 
 #define EVAL_MAX_LINES 4096
 #define EVAL_MAX_KINDS 8
@@ -23,37 +22,6 @@ struct label {
 	char tool[16];
 	int line;
 };
-
-/* What one replay produced: the OPEN records, then completed by their CLOSE. */
-struct found {
-	struct sw_detection *d;
-	size_t n, cap;
-	bool oom;
-};
-
-static void collect(void *ctx, const struct sw_detection *d)
-{
-	struct found *f = ctx;
-	if (d->phase != DET_OPEN) {
-		for (size_t i = 0; i < f->n; i++)
-			if (f->d[i].seq == d->seq) {
-				f->d[i] = *d;
-				return;
-			}
-		return;
-	}
-	if (f->n == f->cap) {
-		size_t nc = f->cap ? f->cap * 2 : 16;
-		void *p = realloc(f->d, nc * sizeof *f->d);
-		if (!p) {
-			f->oom = true;
-			return;
-		}
-		f->d = p;
-		f->cap = nc;
-	}
-	f->d[f->n++] = *d;
-}
 
 static char *trim(char *s)
 {
@@ -147,40 +115,21 @@ static bool matches(const struct label *l, const struct sw_detection *d)
 	return false;
 }
 
-static int replay(const struct eval_options *o, const char *path, struct found *f)
+/* The detections of one capture; -1 (message printed) when it cannot be replayed. */
+static int replay(const struct eval_options *o, const char *path, struct replay_detections *f)
 {
-	char err[1024];
-	const char *paths[1] = {path};
-	struct capture *cap = capture_open_files(paths, 1, err, sizeof err);
-	if (!cap) {
-		fprintf(stderr, "scanwatch eval: %s\n", err);
-		return -1;
-	}
-	struct pipeline_config pc = {
+	const struct replay_options ro = {
 	    .rules = o->rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
-	    .emit = collect,
-	    .emit_ctx = f,
 	};
-	struct pipeline *pl = pipeline_create(&pc, err, sizeof err);
-	if (!pl) {
-		capture_close(cap);
+	char err[1024];
+
+	if (replay_files(&path, 1, &ro, 0, f, err, sizeof err) < 0) {
 		fprintf(stderr, "scanwatch eval: %s\n", err);
 		return -1;
 	}
-	struct capture_packet cp;
-	int r;
-	while ((r = capture_next(cap, &cp, err, sizeof err)) == 1)
-		pipeline_packet(pl, &cp);
-	pipeline_finish(pl);
-	pipeline_destroy(pl);
-	capture_close(cap);
-	if (r < 0) {
-		fprintf(stderr, "scanwatch eval: %s\n", err);
-		return -1;
-	}
-	return f->oom ? -1 : 0;
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -255,9 +204,9 @@ int eval_run(const struct eval_options *o)
 				first = false;
 		if (!first)
 			continue;
-		struct found f = {0};
+		struct replay_detections f = {0};
 		if (replay(o, labels[i].capture, &f) < 0) {
-			free(f.d);
+			replay_detections_free(&f);
 			status = 2;
 			break;
 		}
@@ -341,7 +290,7 @@ int eval_run(const struct eval_options *o)
 			       best ? best->tool : "-", fpcol,
 			       best && !kok ? "  (wrong kind)" : (!tok ? "  (wrong tool)" : ""));
 		}
-		free(f.d);
+		replay_detections_free(&f);
 	}
 	if (fps)
 		status = status ? status : 1;

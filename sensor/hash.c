@@ -202,12 +202,6 @@ static size_t bucket_count(size_t max_entries)
 	return n;
 }
 
-size_t htab_footprint(size_t entry_size, size_t max_entries)
-{
-	return sizeof(struct htab) + entry_size * (max_entries + 1) +
-	       bucket_count(max_entries) * sizeof(uint32_t);
-}
-
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
                          unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx)
 {

@@ -11,6 +11,7 @@
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/eval.h"
+#include "scanwatch/output.h"
 #include "scanwatch/query.h"
 #include "scanwatch/report.h"
 #include "scanwatch/rules.h"
@@ -79,8 +80,8 @@ static void usage(FILE *f)
 	    "      --json             print detections as JSON lines instead of text\n"
 	    "  -q, --quiet            print no detections\n"
 	    "      --jsonl PATH|-     also write ECS JSON lines\n"
-	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST:PORT or "
-	    "tcp://HOST:PORT\n"
+	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST[:PORT][?OPTIONS] or "
+	    "tcp://...\n"
 	    "      --cef PATH|-|URL   also write CEF\n"
 	    "detection\n"
 	    "      --rules PATH       rule file or directory (repeatable; default: built-in "
@@ -104,6 +105,14 @@ static void usage(FILE *f)
 
 static int add_output(struct options *o, const char *type, const char *target)
 {
+	char err[512];
+
+	/* The configuration file's outputs get the same check (config.c), so a target works in
+	 * either place or in neither. */
+	if (output_check_target(output_lookup(type), target, target, err, sizeof err) < 0) {
+		fprintf(stderr, "scanwatch: --%s: %s\n", type, err);
+		return -1;
+	}
 	if (o->noutputs == SENSOR_MAX_OUTPUTS) {
 		fprintf(stderr, "scanwatch: at most %d outputs\n", SENSOR_MAX_OUTPUTS);
 		return -1;
@@ -288,12 +297,8 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		case 'V':
 			printf("scanwatch %s\n", SCANWATCH_VERSION);
 			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			return cli_help_or_usage_error(c, usage);
 		}
 	}
 	if (eval_mode) {

@@ -95,7 +95,7 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 	} else if (strncmp(text, "tcp://", 6) == 0) {
 		out->proto = NET_TCP;
 	} else {
-		snprintf(err, errlen, "'%s': expected udp://HOST:PORT or tcp://HOST:PORT", text);
+		snprintf(err, errlen, "expected udp://HOST[:PORT] or tcp://HOST[:PORT]");
 		return -1;
 	}
 	p = text + 6;
@@ -106,12 +106,12 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 		host = p + 1;
 		host_end = memchr(host, ']', (size_t)(q - host));
 		if (host_end == NULL) {
-			snprintf(err, errlen, "'%s': missing ']' after the IPv6 address", text);
+			snprintf(err, errlen, "missing ']' after the IPv6 address");
 			return -1;
 		}
 		p = host_end + 1;
 		if (p < q && *p != ':') {
-			snprintf(err, errlen, "'%s': expected ':PORT' after ']'", text);
+			snprintf(err, errlen, "expected ':PORT' after ']'");
 			return -1;
 		}
 	} else {
@@ -119,6 +119,11 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 		host_end = memchr(p, ':', (size_t)(q - p));
 		if (host_end == NULL)
 			host_end = q;
+		else if (memchr(host_end + 1, ':', (size_t)(q - host_end - 1)) != NULL) {
+			snprintf(err, errlen,
+			         "an IPv6 host must be written in brackets, e.g. [2001:2::1]:514");
+			return -1;
+		}
 		p = host_end;
 	}
 	if (p < q && *p == ':') {
@@ -127,7 +132,11 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 	}
 	hlen = (size_t)(host_end - host);
 	if (hlen == 0 || hlen >= sizeof(out->host)) {
-		snprintf(err, errlen, "'%s': missing or too long host", text);
+		snprintf(err, errlen, "the host is empty or too long");
+		return -1;
+	}
+	if (memchr(host, '/', hlen) != NULL) {
+		snprintf(err, errlen, "the host must not contain '/' (a URL here has no path)");
 		return -1;
 	}
 	memcpy(out->host, host, hlen);
@@ -137,26 +146,22 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 		unsigned long v = 0;
 
 		plen = (size_t)(port_end - port);
-		if (plen == 0 || plen > 5) {
-			snprintf(err, errlen, "'%s': bad port", text);
-			return -1;
-		}
-		for (size_t i = 0; i < plen; i++) {
+		for (size_t i = 0; i < plen && i < 6; i++) {
 			if (port[i] < '0' || port[i] > '9') {
-				snprintf(err, errlen, "'%s': bad port", text);
-				return -1;
+				v = 0;
+				break;
 			}
 			v = v * 10 + (unsigned long)(port[i] - '0');
 		}
-		if (v == 0 || v > 65535) {
-			snprintf(err, errlen, "'%s': port out of range", text);
+		if (plen == 0 || plen > 5 || v == 0 || v > 65535) {
+			snprintf(err, errlen, "the port must be a number from 1 to 65535");
 			return -1;
 		}
 		snprintf(out->port, sizeof(out->port), "%lu", v);
 	}
 	if (*q == '?') {
 		if (strlen(q + 1) >= sizeof(out->query)) {
-			snprintf(err, errlen, "'%s': options too long", text);
+			snprintf(err, errlen, "the options are too long");
 			return -1;
 		}
 		snprintf(out->query, sizeof(out->query), "%s", q + 1);

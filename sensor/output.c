@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "scanwatch/json.h"
+#include "scanwatch/net.h"
 #include "scanwatch/output.h"
 
 /* Each plugin file defines one (or more) of these; a new output adds one line here. */
@@ -19,8 +20,8 @@ extern const struct output_ops output_syslog_ops;
 extern const struct output_ops output_cef_ops;
 
 static const struct output_ops *const outputs[] = {
-    &output_console_ops, &output_console_json_ops, &output_jsonl_ops,
-    &output_syslog_ops,  &output_cef_ops,
+    &output_jsonl_ops,   &output_syslog_ops,       &output_cef_ops,
+    &output_console_ops, &output_console_json_ops,
 };
 
 /* Linux IFNAMSIZ is 16; room for longer names elsewhere (and for "any"). */
@@ -43,6 +44,63 @@ const struct output_ops *output_lookup(const char *name)
 		if (strcmp(outputs[i]->name, name) == 0)
 			return outputs[i];
 	return NULL;
+}
+
+const struct output_ops *output_at(size_t i)
+{
+	return i < sizeof(outputs) / sizeof(outputs[0]) ? outputs[i] : NULL;
+}
+
+/* What ops->targets allows, in words: "a file path or '-'", "udp://HOST:PORT or ...". */
+static void targets_text(unsigned targets, char *buf, size_t len)
+{
+	const char *items[3];
+	size_t n = 0;
+
+	if (targets == OUTPUT_TARGET_STDOUT) {
+		snprintf(buf, len, "'-' (standard output)");
+		return;
+	}
+	if (targets & OUTPUT_TARGET_FILE)
+		items[n++] = "a file path";
+	if (targets & OUTPUT_TARGET_STDOUT)
+		items[n++] = "'-'";
+	if (targets & OUTPUT_TARGET_NET)
+		items[n++] = "udp://HOST:PORT or tcp://HOST:PORT";
+	snprintf(buf, len, "%s%s%s%s%s", n > 0 ? items[0] : "?",
+	         n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? items[1] : "", n > 2 ? ", " : "",
+	         n > 2 ? items[2] : "");
+}
+
+int output_check_target(const struct output_ops *ops, const char *target, const char *shown,
+                        char *err, size_t errlen)
+{
+	char why[256];
+	int kind;
+
+	if (strcmp(target, "-") == 0) {
+		kind = OUTPUT_TARGET_STDOUT;
+	} else if (net_is_url(target)) {
+		kind = OUTPUT_TARGET_NET;
+	} else if (strstr(target, "://") != NULL) {
+		snprintf(err, errlen, "unsupported scheme in target '%s' (use udp:// or tcp://)",
+		         shown);
+		return -1;
+	} else {
+		kind = OUTPUT_TARGET_FILE;
+	}
+	if (!(ops->targets & (unsigned)kind)) {
+		targets_text(ops->targets, why, sizeof(why));
+		snprintf(err, errlen, "%s target '%s' must be %s", ops->name, shown, why);
+		return -1;
+	}
+	if (kind == OUTPUT_TARGET_NET &&
+	    (ops->check_url == NULL || ops->check_url(target, why, sizeof(why)) < 0)) {
+		snprintf(err, errlen, "bad %s target '%s': %s", ops->name, shown,
+		         ops->check_url ? why : "the output has no URL parser");
+		return -1;
+	}
+	return kind;
 }
 
 int output_get_counters(const struct output_ops *ops, void *state, struct output_counters *out)

@@ -350,6 +350,8 @@ static void cef_close(void *state)
 
 const struct output_ops output_cef_ops = {
     .name = "cef",
+    .targets = OUTPUT_TARGET_STDOUT | OUTPUT_TARGET_FILE | OUTPUT_TARGET_NET,
+    .check_url = output_syslog_check,
     .open = cef_open,
     .write = cef_write,
     .flush = cef_flush,

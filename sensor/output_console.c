@@ -245,6 +245,7 @@ static void console_close(void *state)
 
 const struct output_ops output_console_ops = {
     .name = "console",
+    .targets = OUTPUT_TARGET_STDOUT,
     .open = console_text_open,
     .write = console_write,
     .flush = console_flush,
@@ -254,6 +255,7 @@ const struct output_ops output_console_ops = {
 
 const struct output_ops output_console_json_ops = {
     .name = "console-json",
+    .targets = OUTPUT_TARGET_STDOUT,
     .open = console_json_open,
     .write = console_write,
     .flush = console_flush,

@@ -420,6 +420,7 @@ static void jsonl_close(void *state)
 
 const struct output_ops output_jsonl_ops = {
     .name = "jsonl",
+    .targets = OUTPUT_TARGET_STDOUT | OUTPUT_TARGET_FILE,
     .open = jsonl_open,
     .write = jsonl_write,
     .flush = jsonl_flush,

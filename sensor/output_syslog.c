@@ -214,7 +214,11 @@ static void sd_addrs(struct sbuf *b, const char *name, const struct sw_addr *a, 
 	sd_param(b, name, list, l.len);
 }
 
-int output_syslog_render_sd(const struct sw_detection *d, char *buf, size_t len)
+/*
+ * The detection as one SD-ELEMENT "[scanwatch@32473 kind=\"syn_scan\" ...]",
+ * PARAM-VALUEs escaped per RFC 5424 section 6.3.3. Returns the length or -1.
+ */
+static int output_syslog_render_sd(const struct sw_detection *d, char *buf, size_t len)
 {
 	char t[ADDR_TEXT_MAX], ports[DET_SAMPLE_PORTS * 6 + 1];
 	struct sbuf b, p;
@@ -395,52 +399,73 @@ static int parse_facility(const char *s)
 	return -1;
 }
 
-struct output_syslog_link *output_syslog_link_open(const char *url, char *err, size_t errlen)
+/* What a link's URL says: the collector, the facility and the backlog. */
+struct link_conf {
+	struct net_url u;
+	int facility;
+	unsigned long backlog;
+};
+
+/* Parses url and its options; 0, or -1 with what is wrong in err. */
+static int link_parse(const char *url, struct link_conf *c, char *err, size_t errlen)
 {
 	static const char *const options[] = {"facility", "backlog", NULL};
-	struct output_syslog_link *l;
-	struct net_url u;
 	char v[64];
-	unsigned long backlog = SYSLOG_BACKLOG_DEFAULT;
-	int facility = SYSLOG_FACILITY_DEFAULT, rc;
+	int rc;
 
+	c->facility = SYSLOG_FACILITY_DEFAULT;
+	c->backlog = SYSLOG_BACKLOG_DEFAULT;
 	/* 514: RFC 5426 section 3.3 for UDP; TCP collectors conventionally listen there too. */
-	if (net_url_parse(url, "514", &u, err, errlen) < 0 ||
-	    net_url_check_params(&u, options, err, errlen) < 0)
-		return NULL;
-	rc = net_url_param(&u, "facility", v, sizeof(v));
-	if (rc != 0 && (rc < 0 || (facility = parse_facility(v)) < 0)) {
+	if (net_url_parse(url, "514", &c->u, err, errlen) < 0 ||
+	    net_url_check_params(&c->u, options, err, errlen) < 0)
+		return -1;
+	rc = net_url_param(&c->u, "facility", v, sizeof(v));
+	if (rc != 0 && (rc < 0 || (c->facility = parse_facility(v)) < 0)) {
 		snprintf(err, errlen,
-		         "'%s': facility must be local0..local7, a name of RFC 5424 "
-		         "Table 1 or 0..23",
-		         url);
-		return NULL;
+		         "facility must be local0..local7, a name of RFC 5424 Table 1 or 0..23");
+		return -1;
 	}
-	rc = net_url_param(&u, "backlog", v, sizeof(v));
+	rc = net_url_param(&c->u, "backlog", v, sizeof(v));
 	if (rc != 0) {
 		char *end;
 
-		backlog = rc > 0 ? strtoul(v, &end, 10) : 0;
-		if (rc < 0 || end == v || *end != '\0' || backlog == 0 ||
-		    backlog > SYSLOG_BACKLOG_MAX) {
-			snprintf(err, errlen, "'%s': backlog must be 1..%d messages", url,
-			         SYSLOG_BACKLOG_MAX);
-			return NULL;
+		c->backlog = rc > 0 ? strtoul(v, &end, 10) : 0;
+		if (rc < 0 || end == v || *end != '\0' || c->backlog == 0 ||
+		    c->backlog > SYSLOG_BACKLOG_MAX) {
+			snprintf(err, errlen, "backlog must be 1..%d messages", SYSLOG_BACKLOG_MAX);
+			return -1;
 		}
 	}
+	return 0;
+}
+
+int output_syslog_check(const char *url, char *err, size_t errlen)
+{
+	struct link_conf c;
+
+	return link_parse(url, &c, err, errlen);
+}
+
+struct output_syslog_link *output_syslog_link_open(const char *url, char *err, size_t errlen)
+{
+	struct output_syslog_link *l;
+	struct link_conf c;
+
+	if (link_parse(url, &c, err, errlen) < 0)
+		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (l == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	l->facility = facility;
-	l->limit = u.proto == NET_UDP ? SYSLOG_UDP_LIMIT : SYSLOG_TCP_LIMIT;
+	l->facility = c.facility;
+	l->limit = c.u.proto == NET_UDP ? SYSLOG_UDP_LIMIT : SYSLOG_TCP_LIMIT;
 	/* The label shows no query: it is for humans reading stderr. */
 	snprintf(l->url, sizeof(l->url), "syslog %s://%s%s%s:%s",
-	         u.proto == NET_UDP ? "udp" : "tcp", strchr(u.host, ':') ? "[" : "", u.host,
-	         strchr(u.host, ':') ? "]" : "", u.port);
+	         c.u.proto == NET_UDP ? "udp" : "tcp", strchr(c.u.host, ':') ? "[" : "", c.u.host,
+	         strchr(c.u.host, ':') ? "]" : "", c.u.port);
 	(void)output_hostname(); /* resolved now, before the writer thread reads it */
-	l->tx = net_sender_open(&u, backlog, l->url, err, errlen);
+	l->tx = net_sender_open(&c.u, c.backlog, l->url, err, errlen);
 	if (l->tx == NULL) {
 		free(l);
 		return NULL;
@@ -564,6 +589,8 @@ static void syslog_close(void *state)
 
 const struct output_ops output_syslog_ops = {
     .name = "syslog",
+    .targets = OUTPUT_TARGET_NET,
+    .check_url = output_syslog_check,
     .open = syslog_open,
     .write = syslog_write,
     .flush = syslog_tick, /* end of a batch: push out whatever the socket takes now */

@@ -280,7 +280,8 @@ void yamlcfg_unload(struct yamlcfg *y)
 	y->doc = NULL;
 }
 
-yaml_node_t *yamlcfg_node(struct yamlcfg *y, int idx)
+/* Node idx of the loaded document, or NULL. */
+static yaml_node_t *yamlcfg_node(struct yamlcfg *y, int idx)
 {
 	return yaml_document_get_node(y->doc, idx);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dev.sh — set up a Debian 12 host, then build and demo scanwatch (`run`) or run every check CI runs (`test`).
 #
-#   bash tests/dev.sh run    install build deps, release build in build/, replay
+#   bash tests/dev.sh run    install build deps, release build of scanwatch and scanprobe
+#                            in build/, replay
 #                            tests/captures/sample.pcapng into ./scanwatch.db, show it
 #   bash tests/dev.sh test   install build and test deps, check formatting, build
 #                            build-test/ (-Werror) and build-asan/ (ASan+UBSan) and
@@ -93,7 +94,8 @@ cmd_run() {
 	install "${pkgs[@]}"
 	log "release build in build/"
 	cmake -S "$root" -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build build --target scanwatch
+	# Both programs: the README's Quick start uses build/scanprobe too (tests/captures/test_readme.sh).
+	cmake --build build --target scanwatch scanprobe
 	log "build/scanwatch -r tests/captures/sample.pcapng --db scanwatch.db"
 	build/scanwatch -r tests/captures/sample.pcapng --db scanwatch.db
 	log "scanwatch.db: detections of the latest run"

@@ -1,4 +1,4 @@
-/* capture.h — packet input: capture files merged in time order (and, later, live interfaces). */
+/* capture.h — packet input: capture files merged in time order, or a live interface. */
 #ifndef SCANWATCH_CAPTURE_H
 #define SCANWATCH_CAPTURE_H
 
@@ -26,9 +26,13 @@ struct capture_packet {
  */
 struct capture *capture_open_files(const char *const *paths, size_t n, char *err, size_t errlen);
 /*
- * The next packet across all files in timestamp order (ties: file order).
- * 1: a packet; 0: every file ended; -1: a file broke ("FILE: truncated after
- * packet N (byte M): ...") — the packets before the fault were delivered.
+ * The next packet: across all files in timestamp order (ties: file order), or
+ * from the live interface. 1: a packet, in *out, valid until the next call;
+ * 0: every file ended (never for live); -1: an input broke ("FILE: truncated
+ * after packet N (byte M): ...", or the interface's error) — the packets
+ * before the fault were delivered; CAPTURE_IDLE (live only): no packet
+ * within the timeout, or pcap_breakloop ran (a signal): the caller's turn to
+ * tick the clock and check its flags, then call again.
  */
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen);
 /* Live capture settings (tcpdump's -i, -s, -p, -B, and the BPF expression). */
@@ -57,11 +61,15 @@ int capture_kernel_stats(struct capture *c, struct capture_kstats *out);
 /* True for a live capture (capture_next may then return CAPTURE_IDLE). */
 bool capture_is_live(const struct capture *c);
 
-/* capture_next's result when a live capture's timeout passed without a packet. */
+/*
+ * capture_next's result, for a live capture only, when its timeout_ms passed
+ * without a packet or a signal broke the wait: not an error and not the end.
+ */
 #define CAPTURE_IDLE 2
 
 /* Bytes read so far and total size of the regular files (0 when unknown). */
 void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total);
+/* Closes every input and frees c; NULL is a no-op. */
 void capture_close(struct capture *c);
 
 #endif

@@ -87,13 +87,21 @@ struct classify_stats {
  */
 struct classify *classify_create(size_t max_flows, const uint8_t key[16], classify_sink sink,
                                  void *ctx);
+/* Frees the classifier and its flow table (no events are emitted); NULL is a no-op. */
 void classify_destroy(struct classify *c);
 /* Bytes one flow entry takes (for dividing the memory cap). */
 size_t classify_flow_size(void);
+/*
+ * One decoded packet (pkt borrowed for the call) into the flow table: it may call the sink,
+ * synchronously, with probe and outcome events, zero or more. pkt->ts_us is the table's clock;
+ * it never runs backwards. Packets that are neither probe nor outcome are counted (ignored,
+ * path, answers...) and leave no event. Never fails: a full table evicts (counted in flows).
+ */
 void classify_packet(struct classify *c, const struct sw_packet *pkt);
 /* Moves packet time to now: unanswered probes older than the probe timeout become
  * OUT_TIMEOUT events; finished and idle flows are forgotten. */
 void classify_advance(struct classify *c, uint64_t now);
+/* Copies the counters so far into *out. */
 void classify_get_stats(const struct classify *c, struct classify_stats *out);
 /* The SYN shape test: true when no ordinary OS stack would send this SYN. */
 bool classify_syn_crafted(const struct sw_packet *pkt);

@@ -30,10 +30,11 @@ enum config_key {
 	CONFIG_ALLOW_ROOT = 1u << 12,
 };
 
-/* One output: type is one of jsonl, syslog, cef, console, console-json (output_lookup names). */
+/* One output: type is a name of the output registry (output_lookup), target checked by
+ * output_check_target. */
 struct sw_config_output {
 	char *type;
-	/* "-" (standard output), a file path, or udp://HOST:PORT / tcp://HOST:PORT. */
+	/* "-" (standard output), a file path, or a URL: udp://HOST[:PORT][?OPTIONS], tcp://... */
 	char *target;
 	int line; /* where it was defined, for messages when opening it fails */
 };
@@ -75,6 +76,7 @@ struct sw_config {
  * The caller owns *out and frees it with config_free().
  */
 int config_load(const char *path, struct sw_config **out, char *err, size_t errlen);
+/* Frees cfg and every string and array it owns; NULL is a no-op. */
 void config_free(struct sw_config *cfg);
 
 #endif

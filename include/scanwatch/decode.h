@@ -75,13 +75,18 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen, 
 
 /* 1 if decode_packet handles this link type, 0 otherwise. */
 int decode_dlt_supported(int dlt);
+/* The anomaly's name in the runs table and the summary ("ipv4_truncated"); static. */
 const char *decode_anomaly_name(enum decode_anomaly a);
 
 /*
  * Layer entry points, one per file (decode_eth.c, decode_ipv4.c ...). Each
  * reads from the cursor positioned at its header and hands off to the next
- * layer. They are shared between modules only so the ICMP decoder can reuse
- * the IP decoders on a quoted header; other callers use decode_packet().
+ * layer. They are declared here because every layer is its own file and the
+ * hand-offs cross files: decode.c's link-type table calls the link decoders,
+ * those call decode_ethertype or the IP decoders, and the IP decoders call
+ * TCP, UDP and ICMP. (ICMP reads a quoted header with its own bounded code,
+ * never re-entering the IP decoders.) Outside the decoder, only
+ * decode_packet() is called.
  */
 enum decode_result decode_eth(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_sll(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);

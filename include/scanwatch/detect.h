@@ -128,8 +128,18 @@ struct detect_stats {
  */
 struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entries,
                                     const uint8_t key[16], detect_emit_fn emit, void *ctx);
+/* Frees the engine without closing its open detections (see detect_finish); NULL is a
+ * no-op. */
 void detect_destroy(struct detect_engine *d);
+/* Bytes one tracking entry takes (for dividing the memory cap). */
 size_t detect_entry_size(void);
+/*
+ * One event (borrowed for the call) to the rules that take its probe class: tracking entries
+ * are found or made (evicting under the cap), thresholds checked, and OPEN/UPDATE records
+ * handed to emit synchronously before it returns. ev->ts_us advances the engine's clock (never
+ * backwards). Events to a target outside home_net (when set) are dropped; allow-listed sources
+ * are tracked but never reported. Never fails.
+ */
 void detect_event(struct detect_engine *d, const struct sw_event *ev);
 /* Moves packet time to now: detections idle for their rule's idle time close. */
 void detect_advance(struct detect_engine *d, uint64_t now);
@@ -141,6 +151,7 @@ void detect_finish(struct detect_engine *d, uint64_t end_ts);
  * tracking state is dropped, the old set may be freed after the call.
  */
 int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint64_t now);
+/* Copies the counters so far into *out. */
 void detect_get_stats(const struct detect_engine *d, struct detect_stats *out);
 
 #endif

@@ -94,6 +94,8 @@ struct sw_detection {
 	char evidence[DET_EVIDENCE_MAX]; /* human-readable reasons, "; "-separated */
 };
 
+/* The vocabulary's names ("syn_scan", "high", "open"), static strings; a value outside the
+ * vocabulary reads "unknown". */
 const char *detection_kind_name(enum sw_kind k);
 /* 0 and *out on success, -1 for a name outside the vocabulary. */
 int detection_kind_parse(const char *name, enum sw_kind *out);

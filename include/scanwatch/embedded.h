@@ -15,6 +15,5 @@ struct embedded_migration {
 	const char *sql;
 };
 extern const struct embedded_migration embedded_migrations[];
-extern const size_t embedded_migration_count;
 
 #endif

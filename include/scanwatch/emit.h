@@ -45,6 +45,7 @@ void emit_reopen(struct emit *e);
  * store_run_finish before emit_stop).
  */
 void emit_flush(struct emit *e);
+/* Copies the writer's counters so far into *out; any thread. */
 void emit_get_stats(struct emit *e, struct emit_stats *out);
 /* Drains the queue, joins the thread, frees e. Sinks are not closed. */
 void emit_stop(struct emit *e);

@@ -57,9 +57,9 @@ struct htab_stats {
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
                          unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx);
 void htab_destroy(struct htab *t);
-/* Bytes a table of these dimensions allocates (for sizing against the memory cap). */
-size_t htab_footprint(size_t entry_size, size_t max_entries);
 
+/* The keyed hash (SipHash-1-3 with the table's random key) of key, for htab_find and
+ * htab_insert. */
 uint64_t htab_hash(const struct htab *t, const void *key);
 /* The entry with this key, or NULL. */
 void *htab_find(struct htab *t, const void *key, uint64_t h);
@@ -77,7 +77,9 @@ void htab_remove(struct htab *t, void *entry);
 void *htab_oldest(struct htab *t, unsigned list);
 /* Iterates all used entries in pool order: start with *cursor = 0; NULL at the end. */
 void *htab_next(struct htab *t, uint32_t *cursor);
+/* Copies the counters so far into *out. */
 void htab_get_stats(const struct htab *t, struct htab_stats *out);
+/* Counts one entry its owner removed because it expired (the table cannot tell). */
 void htab_count_expired(struct htab *t);
 
 /* Longest chain walked before the oldest entry of the chain is recycled (scanlogd's cap). */

@@ -30,7 +30,11 @@ struct net_url {
 
 /* True when target starts with "udp://" or "tcp://" (then it is a URL, not a path). */
 bool net_is_url(const char *target);
-/* 0 and *out, or -1 with a message in err. */
+/*
+ * The one parser of collector URLs (the command line's --syslog and --cef and the configuration
+ * file's targets reach it alike). 0 and *out, or -1 with what is wrong in err; the message does
+ * not repeat the text, the caller names the target.
+ */
 int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
                   size_t errlen);
 /*
@@ -85,6 +89,7 @@ void net_sender_poll(struct net_sender *s);
  * left is counted as dropped. Returns the number of messages dropped.
  */
 size_t net_sender_drain(struct net_sender *s, int timeout_ms);
+/* Copies the counters into *out; any thread (they are atomics). */
 void net_sender_get_stats(const struct net_sender *s, struct net_sender_stats *out);
 /* Closes the socket and frees the sender and any message still queued (not counted). */
 void net_sender_close(struct net_sender *s);

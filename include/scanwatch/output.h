@@ -36,8 +36,26 @@ struct output_counters {
  *  counters optional: copies the delivery counters; unlike every other
  *          callback it may be called from any thread (statistics).
  */
+/* Where an output may write: the kinds of target its open takes. */
+enum output_target {
+	OUTPUT_TARGET_STDOUT = 1, /* "-" */
+	OUTPUT_TARGET_FILE = 2,   /* a path, appended to */
+	OUTPUT_TARGET_NET = 4,    /* udp://HOST[:PORT][?OPTIONS] or tcp://... */
+};
+
+/*
+ * The registry's entry of one output; a new output is one file defining one of these and one
+ * line in output.c's table (sensor/output_template.c is the file to copy).
+ *  name    the type the configuration and the registry use ("jsonl")
+ *  targets where it may write: enum output_target bits; the configuration file and the
+ *          command line refuse other targets before open is called
+ *  check_url  required when targets has OUTPUT_TARGET_NET: checks a URL exactly as open will
+ *          read it, opening nothing; 0, or -1 with what is wrong in err
+ */
 struct output_ops {
 	const char *name;
+	unsigned targets;
+	int (*check_url)(const char *url, char *err, size_t errlen);
 	void *(*open)(const char *target, char *err, size_t errlen);
 	int (*write)(void *state, const struct sw_detection *d);
 	void (*flush)(void *state);
@@ -49,6 +67,16 @@ struct output_ops {
 
 /* Registry lookup by name ("console", "console-json", "jsonl" ...); NULL if unknown. */
 const struct output_ops *output_lookup(const char *name);
+/* The i-th output of the registry, NULL past the last: to list them. */
+const struct output_ops *output_at(size_t i);
+/*
+ * Checks that target is one ops may write to: "-", a URL (checked by ops->check_url, so the
+ * configuration file and the command line accept exactly what open will), or a file path.
+ * Returns its enum output_target kind, or -1 with a message in err that shows the target as
+ * shown (the caller's rendering of it, for example cut and escaped from a file).
+ */
+int output_check_target(const struct output_ops *ops, const char *target, const char *shown,
+                        char *err, size_t errlen);
 
 /* Counters of one opened output: 0, or -1 (out zeroed) when it keeps none. Any thread. */
 int output_get_counters(const struct output_ops *ops, void *state, struct output_counters *out);

@@ -18,7 +18,13 @@
  */
 struct output_syslog_link;
 
+/* Opens a link to url; NULL with what is wrong in err. */
 struct output_syslog_link *output_syslog_link_open(const char *url, char *err, size_t errlen);
+/*
+ * Checks url (and its options) exactly as output_syslog_link_open reads it, without opening
+ * anything: the check of the syslog and CEF outputs' network targets. 0, or -1 with err.
+ */
+int output_syslog_check(const char *url, char *err, size_t errlen);
 /*
  * Sends one RFC 5424 message: PRI from the link's facility and sev, the
  * TIMESTAMP ts_us, MSGID msgid, STRUCTURED-DATA sd ("-" when NULL or empty)
@@ -28,7 +34,9 @@ struct output_syslog_link *output_syslog_link_open(const char *url, char *err, s
  */
 int output_syslog_link_send(struct output_syslog_link *l, enum sw_severity sev, uint64_t ts_us,
                             const char *msgid, const char *sd, const char *msg, bool may_truncate);
+/* Retries a lost connection and sends what waits; never blocks (the outputs' tick). */
 void output_syslog_link_tick(struct output_syslog_link *l);
+/* The link's delivery counters; any thread. */
 void output_syslog_link_counters(struct output_syslog_link *l, struct output_counters *out);
 /* Delivers what waits (bounded wait), reports what was lost, frees l. */
 void output_syslog_link_close(struct output_syslog_link *l);
@@ -45,11 +53,6 @@ int output_syslog_severity(enum sw_severity sev);
 int output_syslog_format(char *buf, size_t len, size_t limit, int pri, uint64_t ts_us,
                          const char *hostname, long pid, const char *msgid, const char *sd,
                          const char *msg, bool may_truncate);
-/*
- * The detection as one SD-ELEMENT "[scanwatch@32473 kind=\"syn_scan\" ...]",
- * PARAM-VALUEs escaped per RFC 5424 section 6.3.3. Returns the length or -1.
- */
-int output_syslog_render_sd(const struct sw_detection *d, char *buf, size_t len);
 /* The readable MSG part: one line, control bytes masked. Returns the length or -1. */
 int output_syslog_render_msg(const struct sw_detection *d, char *buf, size_t len);
 

@@ -31,6 +31,15 @@ struct pipeline;
 
 /* NULL with a message in err when the cap is too small or memory runs out. */
 struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, size_t errlen);
+/*
+ * The packet path's entry: one captured packet through decode, defragmentation and classify,
+ * whose events reach the detectors and whose records reach cfg->emit, synchronously, before it
+ * returns. cp (and its data) is borrowed for the call only. Packet time is cp->ts_us: it first
+ * advances the detectors' clock (pipeline_tick), and an older timestamp never moves it back.
+ * Never fails: a malformed packet is counted under its anomaly in the decode stats and dropped;
+ * memory is bounded by the cap given to pipeline_create (tables evict, never grow). One
+ * thread at a time per pipeline.
+ */
 void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp);
 /* Packet time advances without a packet (live clock tick). */
 void pipeline_tick(struct pipeline *pl, uint64_t now_us);
@@ -39,7 +48,10 @@ void pipeline_finish(struct pipeline *pl);
 /* Replaces the rule set (SIGHUP): open detections close at now and tracking starts afresh.
  * The old set may be freed once this returns 0. */
 int pipeline_set_rules(struct pipeline *pl, const struct sw_ruleset *rs, uint64_t now);
+/* Copies every stage's counters so far into *out. */
 void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out);
+/* Frees the pipeline; open detections are not closed (pipeline_finish does that); NULL is a
+ * no-op. */
 void pipeline_destroy(struct pipeline *pl);
 
 #endif

@@ -130,7 +130,9 @@ int parse_ether(const uint8_t *data, size_t len, struct parse_view *v);
 struct rng {
 	uint64_t s[4];
 };
+/* Seeds r (xoshiro256**) from seed; the same seed gives the same sequence. */
 void rng_seed(struct rng *r, uint64_t seed);
+/* The next 64 random bits. */
 uint64_t rng_next(struct rng *r);
 /* Uniform in [0, n) (n > 0). */
 uint64_t rng_below(struct rng *r, uint64_t n);
@@ -144,6 +146,7 @@ struct rng_perm {
 	unsigned half; /* Feistel half width in bits */
 	bool identity;
 };
+/* Starts a permutation of [0, n) keyed from r (identity: in order). */
 void rng_perm_init(struct rng_perm *p, uint64_t n, struct rng *r, bool identity);
 /* Next index; false when all n were returned. */
 bool rng_perm_next(struct rng_perm *p, uint64_t *out);
@@ -171,6 +174,7 @@ struct ports {
 /* Appends one comma-separated target expression ("198.18.1.1", "198.18.0.0/24",
  * "198.18.1.1-20", "198.18.1.1-198.18.2.5", "2001:2::1-2001:2::ff"). err gets a message. */
 int targets_add(struct targets *t, const char *text, char *err, size_t errlen);
+/* Frees the ranges; t is left empty and reusable. */
 void targets_free(struct targets *t);
 /* The idx-th host (0 <= idx < total). */
 void targets_get(const struct targets *t, uint64_t idx, struct sw_addr *out);
@@ -182,8 +186,6 @@ int targets_ports(const char *text, unsigned min, unsigned max, struct ports *p,
                   size_t errlen);
 /* nmap's n most common TCP (udp = false) or UDP ports, most common first. */
 int targets_top_ports(unsigned n, bool udp, struct ports *p, char *err, size_t errlen);
-/* The ranges scanprobe allows without --allow (loopback, benchmarking, documentation). */
-extern const char *const targets_default_allowed[];
 /* True when every address of every range lies in one allowed block (the defaults plus the
  * extra blocks). On refusal, err names the first refused range. */
 bool targets_allowed(const struct targets *t, const struct sw_cidr *extra, size_t nextra, char *err,
@@ -205,6 +207,7 @@ enum probe_state {
 	PS_UP,            /* host discovery: an answer */
 	PS_DOWN,          /* host discovery: silence */
 };
+/* "open", "closed", "open|filtered" ... as nmap prints them; static strings. */
 const char *probe_state_name(enum probe_state s);
 
 /* What a module's target list is made of. */
@@ -231,13 +234,40 @@ struct probe_target {
 	uint64_t index; /* position in the plan, for results */
 };
 
+/* How a module's probes go out in a live run (send_raw.c). */
+enum probe_live {
+	PROBE_LIVE_RAW = 0,     /* built packets through a raw socket: needs CAP_NET_RAW */
+	PROBE_LIVE_CONNECT = 1, /* the kernel's connect() sends them (-sT): no privilege */
+	PROBE_LIVE_DRY_ONLY = 2 /* no live form (ARP needs a link-layer socket): --write only */
+};
+
+/* What the scanning host does after a target answers a SYN with a SYN-ACK (the simulated
+ * scanner side of dry runs, target_sim.c). */
+enum probe_synack {
+	PROBE_SYNACK_RST = 0,     /* its kernel knows no such connection and resets it (raw SYN) */
+	PROBE_SYNACK_CONNECT = 1, /* connect() completes the handshake, then closes with a RST */
+	PROBE_SYNACK_SILENT = 2,  /* nothing: a flood's (often forged) sources never answer */
+};
+
+/*
+ * One probe kind: everything the framework (main.c, probe.c, results.c, dryrun.c, send_raw.c,
+ * target_sim.c) needs to know about it, so a new kind is one file defining one of these and one
+ * line in probe.c's registry (sensor/probe/probe_template.c is the file to copy). Zero is the
+ * default of every member that has one.
+ */
 struct probe_module {
-	const char *name;     /* "syn", used in JSON and errors */
-	const char *flag;     /* nmap flag, "-sS" */
+	const char *name; /* "syn", used in JSON and errors */
+	/* The command-line flag that selects it: "-s" + letter, "-P" + letter (host discovery),
+	 * or "--flood " + word; main.c finds the module by it. */
+	const char *flag;
+	bool flag_port;       /* the -P flag may carry one port (-PS443): env->ping_port */
 	const char *kind;     /* label vocabulary: "syn_scan" */
 	const char *kind_alt; /* another acceptable kind, or NULL ("ack_scan" for -sW) */
 	enum probe_axis axis;
-	bool raw;                 /* needs CAP_NET_RAW when live */
+	enum probe_live live;     /* how it goes out live */
+	enum probe_synack synack; /* the scanner side's move after a SYN-ACK (dry runs) */
+	unsigned extra_retries;   /* resends on top of the timing template's (-sU: silence is
+	                             ambiguous, so nmap asks once more) */
 	bool udp_ports;           /* --top-ports draws from the UDP list */
 	bool flood;               /* one target port, spoofable sources, no results */
 	bool arp;                 /* Ethernet-only probe (no L3 packet) */
@@ -253,13 +283,11 @@ struct probe_module {
 extern const struct probe_module probe_syn, probe_connect, probe_fin, probe_null, probe_xmas,
     probe_maimon, probe_ack, probe_window, probe_udp, probe_ipproto, probe_ping_echo, probe_ping_ts,
     probe_ping_syn, probe_ping_ack, probe_ping_arp, probe_flood_syn, probe_flood_rst;
-/* NULL-terminated registry of every module. */
-extern const struct probe_module *const probe_modules[];
-const struct probe_module *probe_find(const char *name);
+/* The module of the registry (probe.c) selected by the command-line flag ("-sS", "-PE",
+ * "--flood syn"); NULL when none is. */
+const struct probe_module *probe_find_flag(const char *flag);
 
 /* Shared helpers for the TCP modules (probe_syn.c). */
-/* nmap-like SYN options: MSS 1460 only. */
-extern const uint8_t probe_syn_opts[4];
 void probe_tcp_base(const struct probe_env *env, const struct probe_target *t, uint8_t flags,
                     struct build_spec *s);
 /* True when TCP reply r acknowledges TCP probe s (RFC 9293 3.10.7.1 reset generation). */
@@ -304,12 +332,10 @@ struct probe_results {
 
 /* Sizes the results for plan (n = plan->nprobes, none for floods). 0 or -1 (no memory). */
 int results_init(struct probe_results *r, const struct probe_plan *plan);
+/* Frees what results_init allocated. */
 void results_free(struct probe_results *r);
 /* Records a state for probe idx; a definite answer overrides silence, never the reverse. */
 void results_set(struct probe_results *r, uint64_t idx, enum probe_state s);
-/* Index of (host, port) in the plan, or -1 when the pair is not in it. */
-int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
-                      const struct sw_addr *host, uint16_t port);
 /* Feeds one received packet to the prober's logic: finds the probe it answers (scanner env),
  * classifies it and records the state. True when it was an answer to one of our probes. */
 bool results_observe(struct probe_results *r, const struct probe_plan *plan,
@@ -340,8 +366,8 @@ int target_sim_load(struct target_sim *s, const char *path, char *err, size_t er
 /* Sets one profile key from text (the --sim-* options): "up", "tcp_open", "ttl", "rtt_ms" ... */
 int target_sim_set(struct target_sim *s, const char *key, const char *val, char *err,
                    size_t errlen);
+/* Frees the host list the profile loaded. */
 void target_sim_free(struct target_sim *s);
-bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a);
 
 /* A packet the simulator or scanner side emits: when (seconds after the probe) and the bytes. */
 #define SIM_MAX_OUT 3
@@ -387,8 +413,6 @@ struct dryrun_opts {
  * scanner. 0 or -1 (message printed). */
 int dryrun_run(const struct probe_plan *plan, const struct dryrun_opts *o,
                struct probe_results *results);
-/* Default labels path: FILE.pcap -> FILE.labels.tsv (malloc'ed, caller frees). */
-char *dryrun_labels_path(const char *pcap_path);
 
 /* background.c — benign flows for dry runs. */
 struct background;
@@ -397,8 +421,7 @@ struct background *background_new(unsigned n, double span, bool v6, uint64_t see
 /* Emits, through emit(), every packet of the flows that start at or before t seconds. */
 int background_until(struct background *b, double t,
                      int (*emit)(void *ctx, double t, const struct build_pkt *p), void *ctx);
-/* Benign client and server addresses (never scanners), for the labels and the docs. */
-void background_addrs(bool v6, struct sw_addr *client_base, struct sw_addr *server_base);
+/* Frees the planned flows; NULL is a no-op. */
 void background_free(struct background *b);
 
 /* ------------------------------------------------------------------------------------------ */

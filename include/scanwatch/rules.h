@@ -72,6 +72,7 @@ int rules_load_builtin(struct sw_ruleset **out, char *err, size_t errlen);
 /* Loads from a YAML text held in memory; name is used in messages. */
 int rules_load_string(const char *name, const char *text, size_t len, struct sw_ruleset **out,
                       char *err, size_t errlen);
+/* Frees a rule set and everything it owns; NULL is a no-op. */
 void rules_free(struct sw_ruleset *rs);
 /* Parses "90s", "5m", "1h", "250ms", "2d", plain seconds; 0 or -1. */
 int rules_parse_duration(const char *text, uint64_t *out_us);

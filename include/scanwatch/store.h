@@ -2,6 +2,7 @@
 #ifndef SCANWATCH_STORE_H
 #define SCANWATCH_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,8 +41,17 @@ int64_t store_run_begin(struct store *s, const char *input, const char *config_o
  * batch is kept then; the message is in store_error()).
  */
 int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n);
+/*
+ * Records how run run_id ended (end and its strings are borrowed for the call): the runs row
+ * gets ended_at and the counters, so a reader can tell a finished run from one still running
+ * or crashed (ended_at NULL). Called once, after the last store_write of the run. 0, or -1
+ * (message in store_error()) when the write fails or no run run_id exists.
+ */
 int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end *end);
+/* The last error of s ("no store" for NULL); owned by s, valid until its next call. */
 const char *store_error(const struct store *s);
+/* Finishes the statements, stops the checkpointer, closes (and checkpoints) the file; NULL is
+ * a no-op. */
 void store_close(struct store *s);
 /* The schema version this binary writes (the highest migration number). */
 int store_schema_version(void);
@@ -68,5 +78,142 @@ struct store_stats {
  * through the busy timeout.
  */
 int store_write_stats(struct store *s, int64_t run_id, const struct store_stats *st);
+
+/*
+ * The columns of a detections row that are text rather than numbers, as the store writes them
+ * (the one codec of these columns, store_row.c): src_ip ("*" for many sources), target_ip
+ * (NULL when there is no single target), and the JSON arrays sample_ports ([22,80]),
+ * sample_targets and sample_sources (["198.18.0.2"]) and tags (["T1046","T1595.001"]).
+ */
+/* Longest JSON column: 8 addresses of ADDR_TEXT_MAX plus quotes and commas, or tags
+ * (DET_TAGS_MAX bytes, each possibly escaped to 6) as strings. */
+#define STORE_JSON_MAX (DET_TAGS_MAX * 6 + 16)
+struct store_row_text {
+	char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
+	char ports[DET_SAMPLE_PORTS * 6 + 4];
+	char targets[STORE_JSON_MAX], sources[STORE_JSON_MAX], tags[STORE_JSON_MAX];
+	const char *src_text; /* src, or "*" for many sources */
+	int src_len, dst_len; /* dst_len < 0: no single target (NULL) */
+	int ports_len, targets_len, sources_len, tags_len;
+};
+/*
+ * Renders d's text columns into t (t->src_text may point at a literal). 0, or -1 when an array
+ * does not fit (cannot happen with these sizes). Used by the writer, and by readers that show
+ * the table's own form (query --format csv).
+ */
+int store_row_render(const struct sw_detection *d, struct store_row_text *t);
+
+/* --- Reading: the same format, back ------------------------------------------------------------
+ *
+ * `query` and `report` read a database only through these; nothing else parses its columns.
+ */
+
+struct store_reader;
+
+/*
+ * Opens path read-only (never creating it; a sensor may be writing it meanwhile: WAL readers
+ * see whole transactions). A database whose PRAGMA user_version is newer than
+ * store_schema_version() is refused with both versions in the message; an older one is read
+ * as it is (columns a later migration added read as absent), never migrated: migrating is the
+ * writer's job, in store_open. NULL with a message in err on failure; the caller owns the
+ * reader and closes it with store_read_close.
+ */
+struct store_reader *store_read_open(const char *path, char *err, size_t errlen);
+/* Closes the file and frees r; NULL is a no-op. */
+void store_read_close(struct store_reader *r);
+/* The file's schema version (PRAGMA user_version when it was opened). */
+int store_read_version(const struct store_reader *r);
+
+/* One stored detection: its row, and the record as the sensor last wrote it. */
+struct store_row {
+	int64_t id;     /* row id: rows are numbered in the order they were first written */
+	int64_t run_id; /* the runs row it belongs to */
+	/*
+	 * The detection. phase is DET_CLOSE when closed_at is set, else DET_UPDATE (the latest
+	 * state of an open one): the row keeps the last record, not its history. Texts longer
+	 * than the record's fields (only written by other tools) are cut.
+	 */
+	struct sw_detection d;
+};
+
+enum store_order {
+	STORE_ORDER_ID,         /* oldest row first */
+	STORE_ORDER_ID_DESC,    /* newest row first */
+	STORE_ORDER_FIRST_SEEN, /* by first probe, then run, then seq: a timeline */
+};
+
+enum store_state {
+	STORE_STATE_ANY,
+	STORE_STATE_OPEN,   /* closed_at not set */
+	STORE_STATE_CLOSED, /* closed_at set */
+};
+
+/* Which rows store_read_detections gives; a zeroed filter gives every row by id. */
+struct store_filter {
+	bool has_since, has_until;
+	int64_t since; /* rows active at or after: last_seen >= since (µs) */
+	int64_t until; /* rows begun at or before: first_seen <= until (µs) */
+	bool has_kind;
+	enum sw_kind kind;
+	const char *rule_id; /* NULL: any */
+	bool has_src;
+	struct sw_cidr src;   /* the source inside; "*" (many sources) is in no block */
+	uint8_t min_severity; /* enum sw_severity; 0: any */
+	enum store_state state;
+	int64_t run_id; /* 0: every run */
+	/*
+	 * The follow cursor: only rows with an id above it. A caller that keeps the largest id
+	 * it was given and reads again with it gets the rows written since, each once.
+	 */
+	int64_t after_id;
+	uint64_t limit; /* 0: no limit; else at most the first limit rows in this order */
+	enum store_order order;
+};
+
+/*
+ * Calls fn for each detection f selects, in f's order, with a row borrowed for the call. fn
+ * returns 0 to go on, anything else to stop. Each call is one read transaction, ended before
+ * it returns (so a writer can checkpoint while the caller works). Returns 0 when every row was
+ * given, fn's value when fn stopped the walk, or -1 with a message in err on a database error.
+ * Rows that cannot be read as a record (an unknown kind, an address or array that does not
+ * parse: the work of another tool) are skipped and counted, see store_read_skipped.
+ */
+int store_read_detections(struct store_reader *r, const struct store_filter *f,
+                          int (*fn)(void *ctx, const struct store_row *row), void *ctx, char *err,
+                          size_t errlen);
+/* Rows skipped so far, and why the first one was (NULL when none was). */
+uint64_t store_read_skipped(const struct store_reader *r, const char **first_reason);
+
+/* One runs row: what store_run_begin and store_run_finish wrote. */
+struct store_run {
+	int64_t id;
+	const char *input;  /* the file list or interface */
+	const char *config; /* where the rules came from; NULL when not recorded */
+	uint64_t started_us;
+	/*
+	 * false: the run has not finished (still running, or it crashed), and end is all zero.
+	 * Counters a later schema added (store_errors, records_dropped, output_errors) read 0
+	 * from an older database.
+	 */
+	bool ended;
+	struct store_run_end end;
+};
+
+/*
+ * Calls fn for run run_id (0: every run), newest first when newest_first, at most limit runs
+ * (0: all). Strings in the row are borrowed for the call. Returns as store_read_detections.
+ */
+int store_read_runs(struct store_reader *r, int64_t run_id, bool newest_first, uint64_t limit,
+                    int (*fn)(void *ctx, const struct store_run *run), void *ctx, char *err,
+                    size_t errlen);
+
+/*
+ * Calls fn for each statistics row of run run_id (0: every run), by run then time, with the
+ * row borrowed for the call. A database from before the stats table (schema 1) has none.
+ * Returns as store_read_detections.
+ */
+int store_read_stats(struct store_reader *r, int64_t run_id,
+                     int (*fn)(void *ctx, int64_t run_id, const struct store_stats *st), void *ctx,
+                     char *err, size_t errlen);
 
 #endif

@@ -37,6 +37,7 @@ struct yamlcfg_vocab {
 	size_t n;
 };
 
+/* printf into err (nothing when err is NULL or errlen 0). */
 void yamlcfg_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "FILE:LINE:COL: message" at a libyaml mark (0-based there, 1-based here); returns -1. */
@@ -73,10 +74,9 @@ int yamlcfg_read_file(struct yamlcfg *y, const char *path, unsigned max, const c
  */
 int yamlcfg_load(struct yamlcfg *y, const char *text, size_t len, int depth_max,
                  yaml_document_t *doc);
+/* Frees the document yamlcfg_load built; y can load again. */
 void yamlcfg_unload(struct yamlcfg *y);
 
-/* Node idx of the loaded document, or NULL. */
-yaml_node_t *yamlcfg_node(struct yamlcfg *y, int idx);
 /* The element at it of list seq; "malformed list" when the document lacks it. */
 int yamlcfg_item(struct yamlcfg *y, const yaml_node_t *seq, const yaml_node_item_t *it,
                  yaml_node_t **out);

@@ -32,7 +32,8 @@ struct background {
 	bool v6;
 };
 
-void background_addrs(bool v6, struct sw_addr *client_base, struct sw_addr *server_base)
+/* Benign client and server addresses (never scanners), for the labels and the docs. */
+static void background_addrs(bool v6, struct sw_addr *client_base, struct sw_addr *server_base)
 {
 	if (v6) {
 		uint8_t c[16] = {0x20, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0xfd};

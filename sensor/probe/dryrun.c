@@ -156,7 +156,8 @@ static int bg_emit(void *ctx, double t, const struct build_pkt *p)
 	return push_l3(ctx, t, p);
 }
 
-char *dryrun_labels_path(const char *pcap_path)
+/* Default labels path: FILE.pcap -> FILE.labels.tsv (malloc'ed, caller frees). */
+static char *dryrun_labels_path(const char *pcap_path)
 {
 	size_t n = strlen(pcap_path);
 	const char *ext = ".pcap";

@@ -174,7 +174,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 struct args {
 	const struct probe_module *mod;
-	char ping; /* E P S A R after -sn */
+	const struct probe_module *ping; /* the -P kind (host discovery) */
 	const char *ping_ports;
 	const char *ports;
 	uint64_t top;
@@ -196,11 +196,18 @@ static int fail_usage(const char *msg, const char *arg)
 	return 2;
 }
 
-static int set_scan(struct args *a, const char *name)
+/* Selects the module whose flag is prefix + word (from the registry, probe.c). */
+static int set_scan(struct args *a, const char *prefix, const char *word)
 {
-	const struct probe_module *m = probe_find(name);
+	char flag[64];
+	const struct probe_module *m;
+
+	snprintf(flag, sizeof flag, "%s%s", prefix, word);
+	m = probe_find_flag(flag);
+	if (!m)
+		return fail_usage("unknown scan type", flag);
 	if (a->mod && a->mod != m)
-		return -1; /* one scan kind per run */
+		return fail_usage("one scan type per run", flag);
 	a->mod = m;
 	return 0;
 }
@@ -212,36 +219,30 @@ static int parse_args(int argc, char **argv, struct args *a)
 	while ((c = getopt_long(argc, argv, "s:P:p:T:g:S:6h", longopts, NULL)) != -1) {
 		char err[256];
 		switch (c) {
-		case 's': {
-			static const char *const map[][2] = {
-			    {"S", "syn"},  {"T", "connect"}, {"F", "fin"},    {"N", "null"},
-			    {"X", "xmas"}, {"A", "ack"},     {"M", "maimon"}, {"W", "window"},
-			    {"U", "udp"},  {"O", "ipproto"},
-			};
+		case 's':
 			if (strcmp(optarg, "n") == 0) {
 				a->sn = true;
 				break;
 			}
-			size_t i;
-			for (i = 0; i < sizeof map / sizeof map[0]; i++)
-				if (strcmp(optarg, map[i][0]) == 0)
-					break;
-			if (i == sizeof map / sizeof map[0])
-				return fail_usage("unknown scan type", optarg);
-			if (set_scan(a, map[i][1]) != 0)
-				return fail_usage("one scan type per run", optarg);
+			if (set_scan(a, "-s", optarg) != 0)
+				return 2;
 			break;
-		}
-		case 'P':
-			if (!strchr("EPSAR", optarg[0]) || !optarg[0] ||
-			    (optarg[1] && optarg[0] != 'S' && optarg[0] != 'A'))
+		case 'P': {
+			/* -PE, -PP, -PR; -PS and -PA may name their port (-PS443). */
+			char kind[2] = {optarg[0], '\0'}, flag[4] = "-P";
+			const struct probe_module *m;
+
+			strcat(flag, kind);
+			m = probe_find_flag(flag);
+			if (!m || (optarg[0] && optarg[1] && !m->flag_port))
 				return fail_usage("unknown ping type (-PE -PP -PS -PA -PR)",
 				                  optarg);
-			if (a->ping && a->ping != optarg[0])
+			if (a->ping && a->ping != m)
 				return fail_usage("one ping type per run", optarg);
-			a->ping = optarg[0];
-			a->ping_ports = optarg[1] ? optarg + 1 : NULL;
+			a->ping = m;
+			a->ping_ports = optarg[0] && optarg[1] ? optarg + 1 : NULL;
 			break;
+		}
 		case 'p':
 			a->ports = optarg;
 			break;
@@ -290,10 +291,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->no_randomize = true;
 			break;
 		case O_FLOOD:
-			if (strcmp(optarg, "syn") != 0 && strcmp(optarg, "rst") != 0)
-				return fail_usage("--flood syn or --flood rst", optarg);
-			if (set_scan(a, optarg[0] == 's' ? "flood-syn" : "flood-rst") != 0)
-				return fail_usage("one scan type per run", optarg);
+			if (set_scan(a, "--flood ", optarg) != 0)
+				return 2;
 			break;
 		case O_COUNT:
 			if (parse_u64(optarg, PROBE_HARD_MAX_PACKETS, &a->count) != 0 || !a->count)
@@ -382,23 +381,7 @@ static int pick_module(struct args *a)
 	if (a->sn || a->ping) {
 		if (a->mod)
 			return fail_usage("-sn (host discovery) excludes port scans", a->mod->flag);
-		switch (a->ping ? a->ping : 'E') {
-		case 'E':
-			a->mod = &probe_ping_echo;
-			break;
-		case 'P':
-			a->mod = &probe_ping_ts;
-			break;
-		case 'S':
-			a->mod = &probe_ping_syn;
-			break;
-		case 'A':
-			a->mod = &probe_ping_ack;
-			break;
-		default:
-			a->mod = &probe_ping_arp;
-			break;
-		}
+		a->mod = a->ping ? a->ping : probe_find_flag("-PE"); /* -sn alone: echo, as nmap */
 	}
 	return 0;
 }
@@ -525,8 +508,8 @@ int main(int argc, char **argv)
 		plan.gap = 1.0 / a.rate;
 	plan.parallel = a.delay > 0 ? 1 : timing[a.tmpl].parallel;
 	plan.wait = a.wait >= 0 ? a.wait : timing[a.tmpl].wait;
-	plan.retries = a.have_retries ? (unsigned)a.retries
-	                              : timing[a.tmpl].retries + (plan.mod == &probe_udp ? 1 : 0);
+	plan.retries =
+	    a.have_retries ? (unsigned)a.retries : timing[a.tmpl].retries + plan.mod->extra_retries;
 	plan.max_duration = a.max_duration > 0 ? a.max_duration
 	                    : dry              ? -1
 	                                       : PROBE_DEFAULT_MAX_DURATION;

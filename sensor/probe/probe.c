@@ -4,8 +4,8 @@
 
 #include "scanwatch/probe.h"
 
-/* Every probe kind, one line each (zmap probe_modules style). */
-const struct probe_module *const probe_modules[] = {
+/* Every probe kind, one line each (zmap probe_modules style); NULL-terminated. */
+static const struct probe_module *const probe_modules[] = {
     &probe_syn,       &probe_connect,   &probe_fin,
     &probe_null,      &probe_xmas,      &probe_maimon,
     &probe_ack,       &probe_window,    &probe_udp,
@@ -14,10 +14,10 @@ const struct probe_module *const probe_modules[] = {
     &probe_flood_syn, &probe_flood_rst, NULL,
 };
 
-const struct probe_module *probe_find(const char *name)
+const struct probe_module *probe_find_flag(const char *flag)
 {
 	for (size_t i = 0; probe_modules[i]; i++) {
-		if (strcmp(probe_modules[i]->name, name) == 0)
+		if (strcmp(probe_modules[i]->flag, flag) == 0)
 			return probe_modules[i];
 	}
 	return NULL;

@@ -65,7 +65,6 @@ const struct probe_module probe_ipproto = {
     .flag = "-sO",
     .kind = "ip_proto_scan",
     .axis = PA_PROTOS,
-    .raw = true,
     .silence = PS_OPEN_FILTERED,
     .make = ipproto_make,
     .classify = ipproto_classify,

@@ -5,7 +5,7 @@
 #include "scanwatch/probe.h"
 
 /* nmap's SYN scan sends a single MSS option (kind 2, length 4, 1460). */
-const uint8_t probe_syn_opts[4] = {2, 4, 0x05, 0xb4};
+static const uint8_t probe_syn_opts[4] = {2, 4, 0x05, 0xb4};
 
 static uint64_t addr_key(const struct sw_addr *a)
 {
@@ -83,7 +83,6 @@ const struct probe_module probe_syn = {
     .flag = "-sS",
     .kind = "syn_scan",
     .axis = PA_PORTS,
-    .raw = true,
     .silence = PS_FILTERED,
     .make = syn_make,
     .classify = syn_classify,

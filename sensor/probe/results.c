@@ -48,8 +48,9 @@ void results_set(struct probe_results *r, uint64_t idx, enum probe_state s)
 	r->state[idx] = (uint8_t)s;
 }
 
-int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
-                      const struct sw_addr *host, uint16_t port)
+/* Index of (host, port) in the plan, or -1 when the pair is not in it. */
+static int64_t results_index(const struct probe_results *r, const struct probe_plan *plan,
+                             const struct sw_addr *host, uint16_t port)
 {
 	int32_t pp = r->port_pos[port];
 	if (pp < 0)

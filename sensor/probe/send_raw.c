@@ -354,11 +354,15 @@ fail:
 
 int send_raw_run(const struct probe_plan *plan, struct probe_results *res)
 {
-	if (plan->mod == &probe_connect)
+	switch (plan->mod->live) {
+	case PROBE_LIVE_CONNECT:
 		return run_connect(plan, res);
-	if (plan->mod->arp) {
-		fprintf(stderr, "scanprobe: -PR (ARP) is available in dry runs (--write) only\n");
+	case PROBE_LIVE_DRY_ONLY:
+		fprintf(stderr, "scanprobe: %s is available in dry runs (--write) only\n",
+		        plan->mod->flag);
 		return -1;
+	case PROBE_LIVE_RAW:
+		break;
 	}
 	return run_raw(plan, res);
 }

@@ -43,7 +43,8 @@ void target_sim_free(struct target_sim *s)
 	s->nup = 0;
 }
 
-bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a)
+/* Whether a is one of the hosts that answer (every target host when none is listed). */
+static bool target_sim_host_up(const struct target_sim *s, const struct sw_addr *a)
 {
 	return s->nup == 0 || addr_cidr_list_contains(s->up, s->nup, a);
 }
@@ -331,7 +332,7 @@ static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
 		a.optlen = sizeof synack_opts;
 		if (add(out, n, d, &a) != 0)
 			return -1;
-		if (m->flood)
+		if (m->synack == PROBE_SYNACK_SILENT)
 			return 0; /* spoofed or not, a flooder does not answer */
 		/* The prober's side: back from the host's point of view. */
 		struct build_spec b = {
@@ -344,7 +345,7 @@ static int answer_tcp(const struct target_sim *s, const struct probe_module *m,
 		    .dport = pv->dport,
 		    .seq = pv->seq + 1,
 		};
-		if (m == &probe_connect) {
+		if (m->synack == PROBE_SYNACK_CONNECT) {
 			/* connect() completes the handshake, then closes with a RST (linger 0). */
 			b.df = true;
 			b.flags = TCP_ACK;

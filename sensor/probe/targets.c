@@ -104,7 +104,8 @@ static const uint16_t top_udp[] = {
  * documentation ranges (RFC 5737 / RFC 3849). Nothing here is routed on the Internet, so a
  * mistyped target cannot hit a stranger.
  */
-const char *const targets_default_allowed[] = {
+/* The ranges scanprobe allows without --allow (loopback, benchmarking, documentation). */
+static const char *const targets_default_allowed[] = {
     "127.0.0.0/8",     "::1/128",        "198.18.0.0/15", "2001:2::/48", "192.0.2.0/24",
     "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", NULL,
 };

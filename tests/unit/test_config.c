@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "scanwatch/config.h"
+#include "scanwatch/output.h"
 
 static char src_dir[4096];
 
@@ -209,8 +210,9 @@ static const struct {
                     "quoted scalar at 2:9)"},
     {"syslog_file.yaml",
      "2:28: syslog target '/var/log/x' must be udp://HOST:PORT or tcp://HOST:PORT"},
-    {"syslog_noport.yaml",
-     "2:28: bad syslog target 'tcp://198.18.0.1': a port is required (HOST:PORT)"},
+    {"syslog_option.yaml", "2:28: bad syslog target 'udp://198.18.0.1?facility=local9': "
+                           "facility must be local0..local7, a name of RFC 5424 Table 1 or "
+                           "0..23"},
     {"syslog_port.yaml", "2:28: bad syslog target 'udp://198.18.0.1:65536': the port must be a "
                          "number from 1 to 65535"},
     {"syslog_scheme.yaml",
@@ -297,6 +299,85 @@ static void test_unreadable(void)
 	rmdir(tmp);
 }
 
+/*
+ * One parser for output targets: each string is accepted by the configuration file (config_load)
+ * exactly when the command line's path accepts it (main.c's check, then the output's open, as
+ * sensor.c calls it), with the same reason when refused.
+ */
+static void test_targets_both_paths(void)
+{
+	static const struct {
+		const char *type, *target;
+		bool ok;
+	} cases[] = {
+	    {"syslog", "udp://127.0.0.1?facility=local1", true}, /* issue 15 */
+	    {"syslog", "udp://127.0.0.1:9", true},
+	    {"syslog", "udp://127.0.0.1", true}, /* port 514 by default, both ways */
+	    {"syslog", "tcp://127.0.0.1:9?backlog=5&facility=user", true},
+	    {"syslog", "udp://[::1]:9?facility=23", true},
+	    {"cef", "udp://127.0.0.1?facility=local2", true},
+	    {"cef", "-", true},
+	    {"jsonl", "-", true},
+	    {"syslog", "udp://127.0.0.1:0", false},
+	    {"syslog", "udp://127.0.0.1:65536", false},
+	    {"syslog", "udp://::1:9", false},
+	    {"syslog", "udp://127.0.0.1?facility=local9", false},
+	    {"syslog", "udp://127.0.0.1?bogus=1", false},
+	    {"syslog", "udp://127.0.0.1?backlog=0", false},
+	    {"syslog", "tcp://127.0.0.1/path", false},
+	    {"syslog", "udp://:9", false},
+	    {"syslog", "tcp://[::1", false},
+	    {"syslog", "/var/log/x", false},
+	    {"syslog", "-", false},
+	    {"cef", "http://127.0.0.1:80", false},
+	    {"cef", "udp://127.0.0.1:99999", false},
+	    {"jsonl", "udp://127.0.0.1:514", false},
+	    {"console", "udp://127.0.0.1:514", false},
+	};
+	char tmp[] = "/tmp/sw-test-targets-XXXXXX", path[128];
+
+	CHECK(mkdtemp(tmp) != NULL);
+	snprintf(path, sizeof path, "%s/t.yaml", tmp);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct output_ops *ops = output_lookup(cases[i].type);
+		char cli_err[512] = "", cfg_err[1024] = "";
+		struct sw_config *c = NULL;
+		bool cli_ok = false, cfg_ok;
+		FILE *f = fopen(path, "w");
+
+		CHECK(ops != NULL && f != NULL);
+		if (ops == NULL || f == NULL)
+			continue;
+		fprintf(f, "outputs:\n  - {type: %s, target: \"%s\"}\n", cases[i].type,
+		        cases[i].target);
+		fclose(f);
+		cfg_ok = config_load(path, &c, cfg_err, sizeof cfg_err) == 0;
+		config_free(c);
+		if (output_check_target(ops, cases[i].target, cases[i].target, cli_err,
+		                        sizeof cli_err) >= 0) {
+			void *st = ops->open(cases[i].target, cli_err, sizeof cli_err);
+
+			cli_ok = st != NULL;
+			if (st != NULL)
+				ops->close(st);
+		}
+		if (cli_ok != cases[i].ok || cfg_ok != cases[i].ok)
+			fprintf(stderr, "%s %s: command line %s (%s), configuration %s (%s)\n",
+			        cases[i].type, cases[i].target, cli_ok ? "accepts" : "refuses",
+			        cli_err, cfg_ok ? "accepts" : "refuses", cfg_err);
+		CHECK(cli_ok == cases[i].ok);
+		CHECK(cfg_ok == cases[i].ok);
+		/* Refused for the same reason: the configuration's message ends with the CLI's. */
+		if (!cases[i].ok) {
+			size_t a = strlen(cfg_err), b = strlen(cli_err);
+
+			CHECK(b > 0 && a >= b && strcmp(cfg_err + a - b, cli_err) == 0);
+		}
+	}
+	unlink(path);
+	rmdir(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	find_source_dir(argc, argv);
@@ -305,5 +386,6 @@ int main(int argc, char **argv)
 	test_bare_name();
 	test_bad();
 	test_unreadable();
+	test_targets_both_paths();
 	CHECK_DONE();
 }

@@ -1,0 +1,93 @@
+/* store_private.h — what the store's own files share; not a contract between modules (that is
+ * include/scanwatch/store.h). */
+#ifndef SCANWATCH_STORE_PRIVATE_H
+#define SCANWATCH_STORE_PRIVATE_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scanwatch/store.h"
+
+/* Room for a store error: SQLite messages plus our context fit comfortably. */
+#define STORE_ERR_MAX 256
+
+/* One seq of the batch: where it first and last appears. */
+struct seq_slot {
+	uint64_t seq;
+	uint32_t first, last;
+	bool used;
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *run_begin;
+	sqlite3_stmt *run_finish;
+	sqlite3_stmt *upsert;
+	sqlite3_stmt *update;
+	sqlite3_stmt *stats;
+	/*
+	 * true: this connection runs with PRAGMA ignore_check_constraints and
+	 * write_one enforces the detections table's two CHECKs itself (see
+	 * vocabulary_probe); false: SQLite evaluates them as the schema says.
+	 */
+	bool checks_in_c;
+	struct seq_slot *slots;
+	size_t nslots;
+	/*
+	 * The checkpointer: a thread with its own connection that copies the
+	 * WAL into the database when a commit finds the WAL long (see
+	 * on_wal_commit). Started on first need; ckpt_mu guards the flags.
+	 */
+	char *path;
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	bool ckpt_started, ckpt_failed, ckpt_wanted, ckpt_stop;
+	char err[STORE_ERR_MAX];
+};
+
+/* --- store.c ------------------------------------------------------------------------------ */
+
+/* snprintf into buf (nothing when buf is NULL or len 0). */
+void store_set_err(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Runs sql (one or more statements) on db; 0, or -1 with SQLite's message in err. */
+int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+/*
+ * Reads db's PRAGMA user_version into *have and refuses (-1, err names both versions and what
+ * to do) a schema newer than the migrations compiled into this binary: its tables may mean
+ * something this build does not know. Shared by the writer (before migrating) and the reader.
+ */
+int store_schema_check(sqlite3 *db, int *have, char *err, size_t errlen);
+
+static inline void store_bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+{
+	/* SQLite integers are signed 64-bit; microsecond times and counters stay far below. */
+	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+}
+
+/* --- store_write.c ------------------------------------------------------------------------ */
+
+/*
+ * The detection writer's part of store_open: decides whether the CHECKs run in C (see
+ * store_write.c) and prepares the upsert and update statements. 0, or -1 with err set.
+ */
+int store_write_prepare(struct store *s, char *err, size_t errlen);
+/* Finalizes what store_write_prepare made and frees the batch index. */
+void store_write_release(struct store *s);
+
+/* --- store_row.c: the text columns, read back --------------------------------------------- */
+
+/*
+ * Each parses one JSON array column as store_row_render writes it (NULL, SQL's NULL, is an
+ * empty list) into the record: 0, or -1 when the text is not such an array. Items past what
+ * the record holds are dropped; the sensor never writes more.
+ */
+int store_row_parse_ports(const char *json, struct sw_detection *d);
+int store_row_parse_addrs(const char *json, struct sw_addr *out, uint8_t *n, unsigned max);
+/* Tags come back joined with commas, as the record holds them ("T1046,T1595.001"). */
+int store_row_parse_tags(const char *json, char *tags, size_t size);
+
+#endif
