@@ -9,11 +9,18 @@
 #define ETH_LEN_MAX  1500 /* type values up to this are 802.3 lengths (IEEE 802.3 3.2.6) */
 
 /*
- * Hilscher netANALYZER pseudo-header (LINKTYPE_NETANALYZER), then the frame;
- * the transparent variant keeps the 7-byte preamble and the SFD as well.
+ * Hilscher netANALYZER pseudo-header (LINKTYPE_NETANALYZER, _TRANSPARENT):
+ * 32 bits, little-endian: error flags (bits 0-7), GPIO event (8),
+ * transparent mode (9), header version (10-13), port (14-15), frame length
+ * (16-27), and in version 2 the payload type (28-31, 0 Ethernet). The
+ * transparent variant keeps the 7-byte preamble and the SFD before the frame.
  */
 #define NETANALYZER_HDR_LEN    4
-#define NETANALYZER_TR_HDR_LEN (4 + 7 + 1)
+#define NETANALYZER_PREAMBLE   (7 + 1)
+#define NETANALYZER_ERRORS     0x000000FFu
+#define NETANALYZER_GPIO       0x00000100u
+#define NETANALYZER_VERSION(h) (((h) >> 10) & 0xF)
+#define NETANALYZER_PAYLOAD(h) ((h) >> 28)
 
 /*
  * Most tags we accept before calling the frame hostile. QinQ is two; three
@@ -132,24 +139,38 @@ enum decode_result decode_ethertype(uint16_t type, struct cursor *c, struct sw_p
 	}
 }
 
-enum decode_result decode_netanalyzer(struct cursor *c, struct sw_packet *pkt,
+/* The pseudo-header, then the frame (after its preamble when transparent). */
+static enum decode_result netanalyzer(struct cursor *c, size_t preamble, struct sw_packet *pkt,
                                       struct decode_stats *st)
 {
-	/* The pseudo-header holds capture status bits; the frame keeps its FCS, which the IP
-	 * length fields leave out of every layer we read. */
-	if (!cursor_skip(c, NETANALYZER_HDR_LEN)) {
+	uint32_t h;
+
+	if (!cursor_le32(c, &h) || !cursor_skip(c, preamble)) {
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
+	if ((h & NETANALYZER_GPIO) || NETANALYZER_VERSION(h) < 1 || NETANALYZER_VERSION(h) > 2 ||
+	    (NETANALYZER_VERSION(h) == 2 && NETANALYZER_PAYLOAD(h) != 0)) {
+		st->non_ip++; /* a GPIO event, PROFIBUS, or a header version we do not know */
+		return DECODE_SKIP;
+	}
+	if (h & NETANALYZER_ERRORS) {
+		st->notes[NOTE_LINK_ERROR]++; /* FCS, alignment, preamble errors: bytes not trusted
+		                               */
+		return DECODE_SKIP;
+	}
+	/* The frame keeps its FCS, which the IP length fields leave out of every layer read. */
 	return decode_eth(c, pkt, st);
+}
+
+enum decode_result decode_netanalyzer(struct cursor *c, struct sw_packet *pkt,
+                                      struct decode_stats *st)
+{
+	return netanalyzer(c, 0, pkt, st);
 }
 
 enum decode_result decode_netanalyzer_transparent(struct cursor *c, struct sw_packet *pkt,
                                                   struct decode_stats *st)
 {
-	if (!cursor_skip(c, NETANALYZER_TR_HDR_LEN)) {
-		st->anomalies[ANOM_LINK_TRUNCATED]++;
-		return DECODE_BAD;
-	}
-	return decode_eth(c, pkt, st);
+	return netanalyzer(c, NETANALYZER_PREAMBLE, pkt, st);
 }

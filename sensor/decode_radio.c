@@ -92,7 +92,7 @@ enum decode_result decode_radiotap(struct cursor *c, struct sw_packet *pkt, stru
 		return DECODE_BAD;
 	}
 	if (flags & RADIOTAP_F_BADFCS) {
-		st->notes[NOTE_WIFI_BAD_FCS]++; /* corrupted on the air: its addresses are noise */
+		st->notes[NOTE_LINK_ERROR]++; /* corrupted on the air: its addresses are noise */
 		return DECODE_SKIP;
 	}
 	if (flags & RADIOTAP_F_FCS)

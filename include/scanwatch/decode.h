@@ -66,7 +66,9 @@ enum decode_anomaly {
  *   tunnel_inner_analysed        a GRE, ERSPAN, VXLAN or GENEVE packet whose
  *                                inner packet was analysed instead of it
  *   ieee80211_protected_skipped  802.11 data frames that are encrypted
- *   ieee80211_bad_fcs_skipped    802.11 frames radiotap marks as failing FCS
+ *   link_frame_error_skipped     frames the capture device marks as received
+ *                                in error (radiotap's bad FCS, netANALYZER's
+ *                                error flags): their bytes cannot be trusted
  *   ieee80211_amsdu_first_only   802.11 A-MSDUs: only the first subframe is
  *                                analysed (one view per frame)
  *   link_fragment_skipped        link-layer fragments after the first (802.11,
@@ -76,7 +78,7 @@ enum decode_anomaly {
 	X(IPV4_TSO_LENGTH, "ipv4_total_length_zero_tso") \
 	X(TUNNEL_INNER, "tunnel_inner_analysed")         \
 	X(WIFI_PROTECTED, "ieee80211_protected_skipped") \
-	X(WIFI_BAD_FCS, "ieee80211_bad_fcs_skipped")     \
+	X(LINK_ERROR, "link_frame_error_skipped")        \
 	X(WIFI_AMSDU, "ieee80211_amsdu_first_only")      \
 	X(LINK_FRAGMENT, "link_fragment_skipped")
 

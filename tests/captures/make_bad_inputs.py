@@ -266,8 +266,8 @@ for dlt, name, hdr4, hdr6, minlen in [
         (285, "edsa", MAC_B + MAC_A + bytes.fromhex("dada0000200801230800"), None, 22),
         (219, "mpls", b"\x00\x00\x01\x40", b"\x00\x00\x21\x40", 4),
         (117, "pflog", bytes([61, 2]) + b"\0" * 62, bytes([61, 24]) + b"\0" * 62, 64),
-        (240, "netanalyzer", b"\x01\0\0\0" + MAC_B + MAC_A + b"\x08\x00",
-         b"\x01\0\0\0" + MAC_B + MAC_A + b"\x86\xdd", 18)]:
+        (240, "netanalyzer", b"\x00\x04\x00\x00" + MAC_B + MAC_A + b"\x08\x00",
+         b"\x00\x04\x00\x00" + MAC_B + MAC_A + b"\x86\xdd", 18)]:
     good = [hdr4 + IP4] if hdr4 is not None else [hdr6 + IP6]
     if hdr6 is not None and hdr4 is not None:
         good.append(hdr6 + IP6)

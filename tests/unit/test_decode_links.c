@@ -500,14 +500,14 @@ static void b_enc(struct tframe *f)
 
 static void b_netanalyzer(struct tframe *f)
 {
-	hex(f, ANOM_LINK_TRUNCATED, "01000000");
+	hex(f, ANOM_LINK_TRUNCATED, "00044200"); /* version 1, frame length 66 */
 	eth(f, 0x0800);
 	probe4(f);
 }
 
 static void b_netanalyzer_tr(struct tframe *f)
 {
-	hex(f, ANOM_LINK_TRUNCATED, "01000000 55555555555555 d5");
+	hex(f, ANOM_LINK_TRUNCATED, "00064200 55555555555555 d5"); /* version 1, transparent */
 	eth(f, 0x0800);
 	probe4(f);
 }
@@ -911,7 +911,13 @@ static void test_malformed_and_skipped(void)
 	expect_anom("radiotap-fcs", 2, "0400", ANOM_RADIO_HDR_BAD);
 	expect_anom("radiotap-fcs", 2, "0900", ANOM_RADIO_HDR_BAD);         /* Flags past the end */
 	expect_anom("radiotap-datapad", 8, "000000ff", ANOM_RADIO_HDR_BAD); /* a 3rd word */
-	expect_skip("radiotap-fcs", 16, "50", NOTE_WIFI_BAD_FCS);
+	expect_skip("radiotap-fcs", 16, "50", NOTE_LINK_ERROR);
+	expect_skip("netanalyzer", 0, "04", NOTE_LINK_ERROR);    /* FCS error */
+	expect_skip("netanalyzer", 1, "05", -1);                 /* a GPIO event */
+	expect_skip("netanalyzer", 1, "084210", -1);             /* version 2, PROFIBUS payload */
+	expect_skip("netanalyzer", 1, "0c", -1);                 /* version 3: layout unknown */
+	o = run_named("netanalyzer-transparent", 3, "10", &pkt); /* reserved bits of version 1 */
+	CHECK(o.r == DECODE_OK && pkt.dport == 80);
 	expect_anom("avs", 4, "00000004", ANOM_RADIO_HDR_BAD);
 	expect_anom("ppi-802-11", 2, "0400", ANOM_RADIO_HDR_BAD);
 	expect_skip("ppi-802-11", 4, "93000000", -1); /* wraps a link type not read */
