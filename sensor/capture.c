@@ -64,10 +64,18 @@ void capture_close(struct capture *c)
 /* Adds one file's failure to those reported at the end (the first ones, if there are many). */
 static void note_failure(struct capture *c, const char *msg)
 {
-	size_t n = strlen(c->failed);
+	static const char sep[] = "; ";
+	size_t n = strlen(c->failed), cap = sizeof c->failed - 1, k;
 
-	if (n + 1 < sizeof c->failed)
-		snprintf(c->failed + n, sizeof c->failed - n, "%s%s", n ? "; " : "", msg);
+	if (n && n + sizeof sep - 1 < cap) {
+		memcpy(c->failed + n, sep, sizeof sep - 1);
+		n += sizeof sep - 1;
+	}
+	k = strlen(msg);
+	if (k > cap - n)
+		k = cap - n; /* the first failures are kept whole, the last one may be cut */
+	memcpy(c->failed + n, msg, k);
+	c->failed[n + k] = '\0';
 }
 
 /* "link type 147 (USER0, User 0)": what a person can look up in pcap-linktype(7). */

@@ -25,6 +25,13 @@ for tool in tshark gzip zstd editcap sqlite3; do
 	}
 done
 
+# opened_scan OUT SRC: OUT (JSON lines) opens a syn_scan from SRC. One awk, no pipeline:
+# under pipefail, `grep | grep -q` fails at random when -q exits before its writer is done.
+opened_scan() {
+	awk -v src="$2" 'index($0, "\"phase\":\"open\"") && index($0, "\"kind\":\"syn_scan\"") &&
+		index($0, "\"src_ip\":\"" src "\"") { found = 1 } END { exit !found }' "$1"
+}
+
 fails=0
 bad() {
 	printf 'FAIL %s\n' "$*" >&2
@@ -51,8 +58,7 @@ while IFS=$'\t' read -r name linktype src kind; do
 		bad "$name (LINKTYPE $linktype): exit $rc: $(head -n 3 "$name.err")"
 		continue
 	fi
-	grep -F '"phase":"open"' "$name.out" | grep -F '"kind":"syn_scan"' |
-		grep -qF "\"src_ip\":\"$src\"" ||
+	opened_scan "$name.out" "$src" ||
 		bad "$name (LINKTYPE $linktype, $kind): no syn_scan from $src: $(head -c 300 "$name.out")"
 	grep -q ' anomaly ' "$name.err" && bad "$name: anomalies counted: $(grep anomaly "$name.err")"
 	# the independent reading: tshark's source address (innermost for tunnels) and last port
@@ -73,8 +79,7 @@ rc=0
 "$SCANWATCH" "${all[@]}" --no-db --json >all.out 2>all.err || rc=$?
 ((rc == 0)) || bad "the merged replay of every link type exited $rc: $(tail -n 3 all.err)"
 while IFS=$'\t' read -r name linktype src kind; do
-	grep -F '"phase":"open"' all.out | grep -F '"kind":"syn_scan"' |
-		grep -qF "\"src_ip\":\"$src\"" || bad "merged replay: no syn_scan from $src ($name)"
+	opened_scan all.out "$src" || bad "merged replay: no syn_scan from $src ($name)"
 done <"$manifest"
 
 # ---------------------------------------------------------------- a link type not read
@@ -92,8 +97,8 @@ for src in "$eth_src" "$ppp_src"; do
 	[[ $(sqlite3 mixed.db "SELECT count(*) FROM detections WHERE kind = 'syn_scan'
 		AND src_ip = '$src'") == 1 ]] || bad "the other files' scan from $src was not stored"
 done
-sqlite3 mixed.db "SELECT status, error FROM runs" | grep -q '^[1-9].*link type 189' ||
-	bad "the runs row does not carry the error: $(sqlite3 mixed.db 'SELECT status, error FROM runs')"
+row=$(sqlite3 mixed.db "SELECT status, error FROM runs")
+[[ $row =~ ^[1-9].*link\ type\ 189 ]] || bad "the runs row does not carry the error: $row"
 # alone, it is an error before anything is read
 rc=0
 "$SCANWATCH" -r caps/unsupported_usb.pcap --no-db >alone.out 2>alone.err || rc=$?

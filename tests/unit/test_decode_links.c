@@ -47,7 +47,7 @@ enum {
 /* ---- frames built layer by layer ---- */
 
 #define TF_MAX     1024
-#define LAYERS_MAX 24
+#define LAYERS_MAX 64
 
 /* What decoding must give when the capture ends inside a layer. */
 enum { CUT_OK = -1, CUT_SKIP = -2 };
@@ -59,6 +59,17 @@ struct tframe {
 	int cut[LAYERS_MAX]; /* an anomaly, CUT_OK or CUT_SKIP */
 	int nl;
 };
+
+/* Ends a layer of the bytes appended since the last one. */
+static void layer(struct tframe *f, int cut)
+{
+	if (f->nl == LAYERS_MAX) {
+		fprintf(stderr, "a test frame has more than %d layers\n", LAYERS_MAX);
+		exit(2);
+	}
+	f->end[f->nl] = f->n;
+	f->cut[f->nl++] = cut;
+}
 
 /* Appends the bytes given as hex (spaces ignored) as one layer. */
 static void hex(struct tframe *f, int cut, const char *h)
@@ -77,24 +88,21 @@ static void hex(struct tframe *f, int cut, const char *h)
 		f->b[f->n++] = (uint8_t)v;
 		h += 2;
 	}
-	f->end[f->nl] = f->n;
-	f->cut[f->nl++] = cut;
+	layer(f, cut);
 }
 
 static void bytes(struct tframe *f, int cut, const uint8_t *p, size_t len)
 {
 	memcpy(f->b + f->n, p, len);
 	f->n += len;
-	f->end[f->nl] = f->n;
-	f->cut[f->nl++] = cut;
+	layer(f, cut);
 }
 
 static void zeros(struct tframe *f, int cut, size_t len)
 {
 	memset(f->b + f->n, 0, len);
 	f->n += len;
-	f->end[f->nl] = f->n;
-	f->cut[f->nl++] = cut;
+	layer(f, cut);
 }
 
 static void patch16(struct tframe *f, size_t at, size_t v)
