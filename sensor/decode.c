@@ -21,19 +21,24 @@ enum {
 	DECODE_DLT_RAW = 12,               /* raw IP on Linux and most systems */
 	DECODE_DLT_RAW_OPENBSD = 14,       /* raw IP as OpenBSD numbers DLT_RAW */
 	DECODE_DLT_ATM_CLIP = 19,          /* Linux classical IP over ATM: LLC/SNAP */
+	DECODE_DLT_SYMANTEC = 99,          /* Symantec Enterprise Firewall */
 	DECODE_DLT_PPP_SERIAL = 50,        /* PPP in HDLC-like framing (RFC 1662) or Cisco HDLC */
 	DECODE_DLT_PPP_ETHER = 51,         /* PPPoE header without Ethernet (RFC 2516) */
 	DECODE_LINKTYPE_RAW = 101,         /* LINKTYPE_RAW as stored in files */
 	DECODE_DLT_C_HDLC = 104,           /* Cisco HDLC */
 	DECODE_DLT_IEEE802_11 = 105,       /* 802.11 MAC frames */
+	DECODE_DLT_FRELAY = 107,           /* Frame Relay (RFC 2427, or Cisco's ethertype form) */
 	DECODE_DLT_LOOP = 108,             /* OpenBSD loopback, family in network order */
 	DECODE_DLT_ENC = 109,              /* OpenBSD IPsec enc(4) */
 	DECODE_DLT_HDLC = 112,             /* NetBSD HDLC: Cisco HDLC framing */
 	DECODE_DLT_LINUX_SLL = 113,        /* Linux cooked capture v1 ("any" device) */
 	DECODE_DLT_PFLOG = 117,            /* OpenBSD/FreeBSD pf log */
 	DECODE_DLT_PRISM = 119,            /* 802.11 with a Prism (or AVS) header */
+	DECODE_DLT_IP_OVER_FC = 122,       /* IP over Fibre Channel (RFC 2625) */
+	DECODE_DLT_SUNATM = 123,           /* SunATM pseudo-header, then LLC or LANE */
 	DECODE_DLT_RADIOTAP = 127,         /* 802.11 with a radiotap header */
 	DECODE_DLT_ARCNET_LINUX = 129,     /* ARCNET, Linux header */
+	DECODE_DLT_AP1394 = 138,           /* Apple's IP over IEEE 1394 (FireWire) */
 	DECODE_DLT_AVS = 163,              /* 802.11 with an AVS header */
 	DECODE_DLT_PPP_PPPD = 166,         /* PPP with pppd's direction in the address byte */
 	DECODE_DLT_PPI = 192,              /* Per-Packet Information header, then any DLT */
@@ -104,6 +109,11 @@ static const struct {
     {DECODE_DLT_ATM_CLIP, decode_llc},
     {DECODE_DLT_ARCNET, decode_arcnet},
     {DECODE_DLT_ARCNET_LINUX, decode_arcnet_linux},
+    {DECODE_DLT_FRELAY, decode_frelay},
+    {DECODE_DLT_SUNATM, decode_sunatm},
+    {DECODE_DLT_IP_OVER_FC, decode_ipfc},
+    {DECODE_DLT_AP1394, decode_firewire},
+    {DECODE_DLT_SYMANTEC, decode_symantec},
 };
 
 static const char *const decode_anomaly_names[ANOM__COUNT] = {

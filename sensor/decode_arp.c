@@ -15,9 +15,12 @@ enum {
 /*
  * Hardware types (IANA "Hardware Types") with the address length each uses:
  * Ethernet (also FDDI, RFC 1390, and 802.11), IEEE 802 (token ring, RFC 1042),
- * ARCNET (RFC 1201, 1-byte station ids) and InfiniBand (RFC 4391, queue pair
- * and GID). Another pairing is not an ARP any host would answer.
+ * ARCNET (RFC 1201, 1-byte station ids), IEEE 1394 (RFC 2734: the sender's
+ * 16-byte address and no target hardware address at all) and InfiniBand
+ * (RFC 4391, queue pair and GID). Another pairing is not an ARP any host
+ * would answer.
  */
+#define ARP_HTYPE_1394 24
 static bool arp_hw_known(uint16_t htype, uint8_t hlen)
 {
 	switch (htype) {
@@ -26,6 +29,8 @@ static bool arp_hw_known(uint16_t htype, uint8_t hlen)
 		return hlen == ARP_HLEN_MAC;
 	case 7:
 		return hlen == 1;
+	case ARP_HTYPE_1394:
+		return hlen == 16;
 	case 32:
 		return hlen == 20;
 	default:
@@ -39,6 +44,7 @@ enum decode_result decode_arp(struct cursor *c, struct sw_packet *pkt, struct de
 	const uint8_t *a;
 	uint16_t htype, ptype;
 	uint8_t hlen, plen;
+	size_t tlen;
 
 	if (!h) {
 		st->anomalies[ANOM_ARP_TRUNCATED]++;
@@ -53,8 +59,9 @@ enum decode_result decode_arp(struct cursor *c, struct sw_packet *pkt, struct de
 		st->anomalies[ANOM_ARP_BAD_FORMAT]++;
 		return DECODE_BAD;
 	}
-	/* Sender hardware and protocol address, then the target's. */
-	a = cursor_take(c, 2 * ((size_t)hlen + ARP_PLEN_IPV4));
+	/* Sender hardware and protocol address, then the target's (1394: no hardware one). */
+	tlen = htype == ARP_HTYPE_1394 ? 0 : hlen;
+	a = cursor_take(c, (size_t)hlen + ARP_PLEN_IPV4 + tlen + ARP_PLEN_IPV4);
 	if (!a) {
 		st->anomalies[ANOM_ARP_TRUNCATED]++;
 		return DECODE_BAD;
@@ -66,6 +73,6 @@ enum decode_result decode_arp(struct cursor *c, struct sw_packet *pkt, struct de
 		memcpy(pkt->arp_tha, a + hlen + ARP_PLEN_IPV4, ARP_HLEN_MAC);
 	}
 	addr_from_v4(&pkt->src, a + hlen);
-	addr_from_v4(&pkt->dst, a + 2 * (size_t)hlen + ARP_PLEN_IPV4);
+	addr_from_v4(&pkt->dst, a + hlen + ARP_PLEN_IPV4 + tlen);
 	return DECODE_OK;
 }

@@ -47,9 +47,6 @@ static enum decode_result llc_bridged(uint16_t pid, struct cursor *c, struct sw_
 enum decode_result decode_llc(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
 	const uint8_t *h = cursor_take(c, LLC_UI_LEN);
-	const uint8_t *snap;
-	uint32_t oui;
-	uint16_t pid;
 
 	if (!h) {
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
@@ -66,7 +63,15 @@ enum decode_result decode_llc(struct cursor *c, struct sw_packet *pkt, struct de
 		st->non_ip++; /* NetBIOS, STP, IPX, OSI ... */
 		return DECODE_SKIP;
 	}
-	snap = cursor_take(c, SNAP_LEN);
+	return decode_snap(c, pkt, st);
+}
+
+enum decode_result decode_snap(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
+{
+	const uint8_t *snap = cursor_take(c, SNAP_LEN);
+	uint32_t oui;
+	uint16_t pid;
+
 	if (!snap) {
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;

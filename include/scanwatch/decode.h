@@ -172,6 +172,15 @@ enum decode_result decode_arp(struct cursor *c, struct sw_packet *pkt, struct de
 
 /* Link types beyond Ethernet and cooked capture, one file each (decode_<layer>.c). */
 enum decode_result decode_llc(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+/* A SNAP header without its LLC part (organisation code, protocol id), as Frame Relay has it. */
+enum decode_result decode_snap(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_frelay(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_sunatm(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_ipfc(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_firewire(struct cursor *c, struct sw_packet *pkt,
+                                   struct decode_stats *st);
+enum decode_result decode_symantec(struct cursor *c, struct sw_packet *pkt,
+                                   struct decode_stats *st);
 enum decode_result decode_ppp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_ppp_serial(struct cursor *c, struct sw_packet *pkt,
                                      struct decode_stats *st);

@@ -266,6 +266,12 @@ for dlt, name, hdr4, hdr6, minlen in [
         (285, "edsa", MAC_B + MAC_A + bytes.fromhex("dada0000200801230800"), None, 22),
         (219, "mpls", b"\x00\x00\x01\x40", b"\x00\x00\x21\x40", 4),
         (117, "pflog", bytes([61, 2]) + b"\0" * 62, bytes([61, 24]) + b"\0" * 62, 64),
+        (107, "frelay", b"\x0c\x21\x03\xcc", b"\x0c\x21\x03\x8e", 4),
+        (123, "sunatm", b"\x82\x00\x00\x20" + SNAP4, b"\x82\x00\x00\x20" + SNAP6, 12),
+        (122, "ip_over_fc", b"\x10\0" + MAC_B + b"\x10\0" + MAC_A + SNAP4,
+         b"\x10\0" + MAC_B + b"\x10\0" + MAC_A + SNAP6, 24),
+        (138, "ap1394", b"\0" * 16 + b"\x08\x00", b"\0" * 16 + b"\x86\xdd", 18),
+        (99, "symantec", b"\0" * 6 + b"\x08\x00" + b"\0" * 36, b"\0" * 6 + b"\x86\xdd" + b"\0" * 36, 44),
         (240, "netanalyzer", b"\x00\x04\x00\x00" + MAC_B + MAC_A + b"\x08\x00",
          b"\x00\x04\x00\x00" + MAC_B + MAC_A + b"\x86\xdd", 18)]:
     good = [hdr4 + IP4] if hdr4 is not None else [hdr6 + IP6]

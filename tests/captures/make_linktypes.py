@@ -216,6 +216,18 @@ LINKS = {
     "pflog": (117, pflog, False, None),
     "enc": (109, lambda p, v6: struct.pack("<I", 24 if v6 else 2) + b"\0\0\x10\0\0\0\x04\0" + p,
             False, None),
+    "frame_relay": (107, lambda p, v6: b"\x0c\x21\x03" + (b"\x8e" if v6 else b"\xcc") + p, False,
+                    None),
+    # RFC 2427 section 3: address, UI, pad, NLPID SNAP, OUI 00-00-00, ethertype
+    "frame_relay_snap": (107, lambda p, v6: bytes.fromhex("0c210300800000 00") +
+                         struct.pack(">H", et(v6)) + p, True, None),
+    "sunatm": (123, lambda p, v6: b"\x82\x00\x00\x20" + snap(p, v6), False, None),
+    "ip_over_fc": (122, lambda p, v6: b"\x10\x00" + MAC_TGT + b"\x10\x00" + MAC_SCAN + snap(p, v6),
+                   False, None),
+    "ap1394": (138, lambda p, v6: bytes(range(8)) + bytes(range(8, 16)) + struct.pack(">H", et(v6))
+               + p, False, None),
+    "symantec": (99, lambda p, v6: b"\0" * 6 + struct.pack(">H", et(v6)) + b"\0" * 36 + p, False,
+                 None),
     "netanalyzer": (240, lambda p, v6: netanalyzer(eth(p, et(v6)) + b"\0\0\0\0"), False, None),
     "netanalyzer_transparent": (241, lambda p, v6: netanalyzer(eth(p, et(v6)) + b"\0\0\0\0", True),
                                 False, None),

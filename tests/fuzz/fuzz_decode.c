@@ -68,6 +68,11 @@ static const int fuzz_dlts_more[] = {
     109, /* ENC */
     240, /* NETANALYZER */
     241, /* NETANALYZER_TRANSPARENT */
+    107, /* FRELAY */
+    123, /* SUNATM */
+    122, /* IP_OVER_FC */
+    138, /* APPLE_IP_OVER_IEEE1394 */
+    99,  /* SYMANTEC_FIREWALL */
     189, /* USB_LINUX: unsupported, must be skipped */
 };
 #define FUZZ_NMORE (sizeof fuzz_dlts_more / sizeof fuzz_dlts_more[0])

@@ -17,6 +17,11 @@ enum {
 	T_FDDI = 10,
 	T_ATM_RFC1483 = 11,
 	T_ATM_CLIP = 19,
+	T_SYMANTEC = 99,
+	T_FRELAY = 107,
+	T_IP_OVER_FC = 122,
+	T_SUNATM = 123,
+	T_AP1394 = 138,
 	T_PPP_SERIAL = 50,
 	T_PPP_ETHER = 51,
 	T_C_HDLC = 104,
@@ -623,6 +628,59 @@ static void b_pptp(struct tframe *f)
 	ipv4_end(f, ip);
 }
 
+static void b_frelay(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "0c21 03 cc"); /* 2-byte Q.922 address, UI, NLPID IPv4 */
+	probe4(f);
+}
+
+static void b_frelay_snap(struct tframe *f)
+{
+	/* 3-byte address, UI, pad, NLPID SNAP, then OUI and ethertype */
+	hex(f, ANOM_LINK_TRUNCATED, "0c2001 03 00 80 000000 86dd");
+	probe6(f);
+}
+
+static void b_frelay_cisco(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "0c21 0800"); /* Cisco: the ethertype after the address */
+	probe4(f);
+}
+
+static void b_sunatm_llc(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "82 00 0020"); /* transmit, LLC, VPI 0, VCI 32 */
+	snap(f, 0x0800);
+	probe4(f);
+}
+
+static void b_sunatm_lane(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "01 00 0021 0001"); /* LANE, LE client 1 */
+	eth(f, 0x86dd);
+	probe6(f);
+}
+
+static void b_ipfc(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "1000ffffffffffff 100002005e102030");
+	snap(f, 0x0800);
+	probe4(f);
+}
+
+static void b_firewire(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "ffffffffffffffff 0011223344556677 0800");
+	probe4(f);
+}
+
+static void b_symantec(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "000000000000 86dd");
+	zeros(f, ANOM_LINK_TRUNCATED, 36);
+	probe6(f);
+}
+
 /* ---- the cases ---- */
 
 struct lcase {
@@ -689,6 +747,14 @@ static const struct lcase cases[] = {
     {"erspan-2", T_EN10MB, b_erspan2, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"erspan-3", T_EN10MB, b_erspan3, true, true, 0, 1, NOTE_TUNNEL_INNER},
     {"pptp-gre-ppp", T_EN10MB, b_pptp, false, false, 0, 1, NOTE_TUNNEL_INNER},
+    {"frame-relay", T_FRELAY, b_frelay, false, false, 0, 0, -1},
+    {"frame-relay-snap", T_FRELAY, b_frelay_snap, true, false, 0, 0, -1},
+    {"frame-relay-cisco", T_FRELAY, b_frelay_cisco, false, false, 0, 0, -1},
+    {"sunatm-llc", T_SUNATM, b_sunatm_llc, false, false, 0, 0, -1},
+    {"sunatm-lane", T_SUNATM, b_sunatm_lane, true, true, 0, 0, -1},
+    {"ip-over-fc", T_IP_OVER_FC, b_ipfc, false, true, 0, 0, -1},
+    {"ap1394", T_AP1394, b_firewire, false, false, 0, 0, -1},
+    {"symantec", T_SYMANTEC, b_symantec, true, false, 0, 0, -1},
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -884,6 +950,11 @@ static void test_malformed_and_skipped(void)
 	expect_skip("ppp", 2, "002d", -1);     /* Van Jacobson compressed TCP */
 	expect_skip("c-hdlc", 2, "8035", -1);  /* SLARP */
 	expect_skip("ipnet", 1, "1c", -1);
+	expect_skip("frame-relay", 0, "0d", -1);       /* a 1-byte address: not Q.922 */
+	expect_skip("frame-relay", 0, "0c200040", -1); /* no last byte in 4: not Q.922 */
+	expect_skip("frame-relay", 3, "08", -1);       /* Q.933 signalling */
+	expect_skip("sunatm-llc", 0, "80", -1);        /* traffic type unknown (signalling, OAM) */
+	expect_skip("symantec", 6, "0040", -1);        /* an 802.3 length: no protocol */
 	expect_skip("ppp-serial", 0, "42", -1);
 
 	/* 802.11: version, management and no-data frames, protection, fragments, A-MSDU */
@@ -1112,6 +1183,15 @@ static void test_arp_hardware(void)
 	o = run_tf(T_ARCNET, &f, &pkt);
 	CHECK(o.r == DECODE_OK && pkt.l3 == PKT_L3_ARP && pkt.arp_op == 1);
 	CHECK(addr_eq(&pkt.src, &spa) && addr_eq(&pkt.dst, &tpa));
+	/* IEEE 1394 (RFC 2734): hardware type 24, the sender's 16 bytes, no target hardware */
+	memset(&f, 0, sizeof f);
+	hex(&f, 0, "ffffffffffffffff 0011223344556677 0806");
+	hex(&f, 0, "0018 0800 10 04 0001 00112233445566770a0200000000000c c6120001 c6120002");
+	o = run_tf(T_AP1394, &f, &pkt);
+	CHECK(o.r == DECODE_OK && pkt.l3 == PKT_L3_ARP && pkt.arp_op == 1);
+	CHECK(addr_eq(&pkt.src, &spa) && addr_eq(&pkt.dst, &tpa));
+	o = run(T_AP1394, f.b, f.n - 1, f.n, &pkt);
+	CHECK_EQ_U(o.anom, ANOM_ARP_TRUNCATED);
 	/* InfiniBand (RFC 4391): hardware type 32, 20-byte addresses */
 	memset(&f, 0, sizeof f);
 	zeros(&f, 0, 40);
