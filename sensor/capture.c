@@ -1,5 +1,5 @@
-/* capture.c — packet input through libpcap: pcap and pcapng files merged in timestamp order,
- * or a live interface (TPACKET_V3 ring, BPF). */
+/* capture.c — input: live interfaces, and pcap/pcapng files (gzip or zstd compressed too)
+ * through libpcap, merged in timestamp order. */
 #include "scanwatch/capture.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scanwatch/capture_zip.h"
 #include "scanwatch/decode.h"
 
 struct source {
@@ -22,8 +23,9 @@ struct source {
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	uint64_t ts_us;
-	uint64_t count; /* packets read from this file */
-	uint64_t size;  /* file size (0: a pipe) */
+	uint64_t count;          /* packets read from this file */
+	uint64_t size;           /* file size (0: a pipe) */
+	struct capture_zip *zip; /* the decompressing stream under p, NULL for a plain file */
 };
 
 struct capture {
@@ -36,7 +38,9 @@ struct capture {
 	uint64_t total;
 	size_t last; /* source of the packet handed out last: advance it next */
 	bool started;
-	char failed[512]; /* the first file that broke: reported once the others are done */
+	/* Files that broke or could not be read, "; "-separated: reported once the others are
+	 * done. */
+	char failed[1024];
 };
 
 static uint64_t tv_us(const struct timeval *tv)
@@ -57,10 +61,69 @@ void capture_close(struct capture *c)
 	free(c);
 }
 
+/* Adds one file's failure to those reported at the end (the first ones, if there are many). */
+static void note_failure(struct capture *c, const char *msg)
+{
+	static const char sep[] = "; ";
+	size_t n = strlen(c->failed), cap = sizeof c->failed - 1, k;
+
+	if (n && n + sizeof sep - 1 < cap) {
+		memcpy(c->failed + n, sep, sizeof sep - 1);
+		n += sizeof sep - 1;
+	}
+	k = strlen(msg);
+	if (k > cap - n)
+		k = cap - n; /* the first failures are kept whole, the last one may be cut */
+	memcpy(c->failed + n, msg, k);
+	c->failed[n + k] = '\0';
+}
+
+/* "link type 147 (USER0, User 0)": what a person can look up in pcap-linktype(7). */
+static void link_type_text(int dlt, char *buf, size_t len)
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+	const char *desc = pcap_datalink_val_to_description(dlt);
+
+	if (name && desc)
+		snprintf(buf, len, "link type %d (%s, %s)", dlt, name, desc);
+	else
+		snprintf(buf, len, "link type %d (%s)", dlt, name ? name : "unknown");
+}
+
+/* Opens one file into s: decompressing when it is compressed. 0, or -1 with err. */
+static int open_file(struct source *s, const char *path, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	FILE *f = capture_zip_open(path, &s->zip, err, errlen);
+
+	if (!f)
+		return -1;
+	s->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!s->p) {
+		if (s->zip && capture_zip_error(s->zip))
+			snprintf(err, errlen, "%s: %s", path, capture_zip_error(s->zip));
+		else
+			snprintf(err, errlen, "%s: %s%s%s", path,
+			         s->zip && capture_zip_kind(s->zip) != CAPTURE_ZIP_NONE
+			             ? capture_zip_name(s->zip)
+			             : "",
+			         s->zip && capture_zip_kind(s->zip) != CAPTURE_ZIP_NONE
+			             ? " data is not a capture: "
+			             : "",
+			         ebuf[0] ? ebuf : "cannot open");
+		/* libpcap leaves the stream to us when it fails; stdin is never closed */
+		if (f != stdin)
+			fclose(f);
+		s->zip = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 struct capture *capture_open_files(const char *const *paths, size_t n, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
 	struct capture *c = calloc(1, sizeof *c);
+	size_t readable = 0;
 	if (!c || n == 0)
 		goto fail_alloc;
 	c->src = calloc(n, sizeof *c->src);
@@ -75,27 +138,37 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 			snprintf(err, errlen, "-: standard input named more than once");
 			goto fail;
 		}
-		ebuf[0] = 0;
-		s->p = pcap_open_offline_with_tstamp_precision(paths[i],
-		                                               PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-		if (!s->p) {
-			snprintf(err, errlen, "%s: %s", paths[i], ebuf[0] ? ebuf : "cannot open");
+		if (open_file(s, paths[i], err, errlen) < 0)
 			goto fail;
-		}
 		s->dlt = pcap_datalink(s->p);
 		if (!decode_dlt_supported(s->dlt)) {
-			const char *name = pcap_datalink_val_to_name(s->dlt);
+			/*
+			 * A capture of a link type the decoder cannot read: said
+			 * in one line naming the type, and the other files of a
+			 * multi-file replay are still read (it ends, empty).
+			 */
+			char lt[256], msg[512];
+			link_type_text(s->dlt, lt, sizeof lt);
 			snprintf(
-			    err, errlen,
-			    "%s: link type %d (%s) is not supported (Ethernet, Linux SLL/SLL2, raw "
-			    "IPv4/IPv6, NULL/LOOP are)",
-			    paths[i], s->dlt, name ? name : "unknown");
-			goto fail;
+			    msg, sizeof msg,
+			    "%s: %s is not a link type scanwatch reads (scanwatch(8) lists them)",
+			    paths[i], lt);
+			note_failure(c, msg);
+			pcap_close(s->p);
+			s->p = NULL;
+			s->zip = NULL;
+			s->ended = true;
+			continue;
 		}
+		readable++;
 		struct stat st;
 		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
 			s->size = (uint64_t)st.st_size;
 		c->total += s->size;
+	}
+	if (readable == 0) {
+		snprintf(err, errlen, "%s", c->failed);
+		goto fail;
 	}
 	return c;
 fail_alloc:
@@ -157,9 +230,11 @@ struct capture *capture_open_live(const struct capture_live_opts *o, char *err, 
 		fprintf(stderr, "scanwatch: %s: %s\n", o->iface, pcap_statustostr(r));
 	s->dlt = pcap_datalink(s->p);
 	if (!decode_dlt_supported(s->dlt)) {
-		const char *name = pcap_datalink_val_to_name(s->dlt);
-		snprintf(err, errlen, "%s: link type %d (%s) is not supported", o->iface, s->dlt,
-		         name ? name : "unknown");
+		char lt[256];
+		link_type_text(s->dlt, lt, sizeof lt);
+		snprintf(err, errlen,
+		         "%s: %s is not a link type scanwatch reads (scanwatch(8) lists them)",
+		         o->iface, lt);
 		goto fail;
 	}
 	if (o->filter && capture_set_filter(c, o->filter, err, errlen) < 0)
@@ -186,6 +261,8 @@ int capture_set_filter(struct capture *c, const char *expr, char *err, size_t er
 	for (size_t i = 0; i < c->n; i++) {
 		struct source *s = &c->src[i];
 		struct bpf_program prog;
+		if (!s->p)
+			continue; /* a file of a link type not read: nothing to filter */
 		if (pcap_compile(s->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 			snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(s->p));
 			return -1;
@@ -237,12 +314,18 @@ static int load(struct source *s, char *err, size_t errlen)
 		return 0;
 	FILE *f = pcap_file(s->p);
 	long off = f ? ftell(f) : -1;
+	/* A compressed file's offset is in the decompressed data, and its decompressor may say
+	 * more than libpcap's short read does. */
+	const char *zerr = s->zip ? capture_zip_error(s->zip) : NULL;
+	const char *unit = s->zip && capture_zip_kind(s->zip) != CAPTURE_ZIP_NONE
+	                       ? " of the decompressed data"
+	                       : "";
 	if (off >= 0)
-		snprintf(err, errlen, "%s: broken after packet %llu (byte %ld): %s", s->path,
-		         (unsigned long long)s->count, off, pcap_geterr(s->p));
+		snprintf(err, errlen, "%s: broken after packet %llu (byte %ld%s): %s", s->path,
+		         (unsigned long long)s->count, off, unit, zerr ? zerr : pcap_geterr(s->p));
 	else
 		snprintf(err, errlen, "%s: broken after packet %llu: %s", s->path,
-		         (unsigned long long)s->count, pcap_geterr(s->p));
+		         (unsigned long long)s->count, zerr ? zerr : pcap_geterr(s->p));
 	return -1;
 }
 
@@ -276,8 +359,8 @@ static int next_live(struct capture *c, struct capture_packet *out, char *err, s
 static void load_or_note(struct capture *c, struct source *s)
 {
 	char msg[sizeof c->failed];
-	if (load(s, msg, sizeof msg) < 0 && !c->failed[0])
-		snprintf(c->failed, sizeof c->failed, "%s", msg);
+	if (load(s, msg, sizeof msg) < 0)
+		note_failure(c, msg);
 }
 
 /* Hands out file `idx`'s loaded packet. */
@@ -331,7 +414,8 @@ int capture_next(struct capture *c, struct capture_packet *out, char *err, size_
 	if (!c->started) {
 		c->started = true;
 		for (size_t i = 0; i < c->n; i++)
-			load_or_note(c, &c->src[i]);
+			if (!c->src[i].ended)
+				load_or_note(c, &c->src[i]);
 	} else if (!c->src[c->last].ended) {
 		load_or_note(c, &c->src[c->last]);
 	}
@@ -356,6 +440,9 @@ void capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 		const struct source *s = &c->src[i];
 		if (s->ended) {
 			d += s->size;
+		} else if (s->zip && s->size) {
+			d +=
+			    capture_zip_consumed(s->zip); /* compressed bytes, as the size counts */
 		} else if (s->p && s->size) {
 			FILE *f = pcap_file(s->p);
 			long off = f ? ftell(f) : -1;

@@ -1,6 +1,7 @@
 /* decode_ipv4.c — IPv4 header (RFC 791): lengths, options, fragments, L4 hand-off. */
 #include "scanwatch/decode.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define IPV4_HDR_MIN   20    /* IHL 5 */
@@ -22,6 +23,7 @@ enum {
 	IPPROTO_NUM_ICMP = 1,
 	IPPROTO_NUM_TCP = 6,
 	IPPROTO_NUM_UDP = 17,
+	IPPROTO_NUM_GRE = 47,
 };
 
 /*
@@ -63,9 +65,10 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	/* The fixed header is checked once; fields are read at their RFC 791 offsets. */
 	const uint8_t *h = cursor_take(c, IPV4_HDR_MIN);
 	uint8_t vihl, proto;
-	uint16_t totlen, fragw;
+	uint16_t fragw;
 	struct cursor opts;
-	size_t hlen, plen, off;
+	size_t hlen, totlen, plen, off;
+	bool tso = false;
 
 	if (!h) {
 		st->anomalies[ANOM_IPV4_TRUNCATED]++;
@@ -86,6 +89,17 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	proto = h[9];
 	/* h + 10: checksum; the sensor sees what hosts see, valid or not */
 
+	/*
+	 * Total length 0 is what TCP segmentation offload leaves in the
+	 * segments a host hands its NIC (and IPv4 BIG TCP in those over 64K),
+	 * so a capture on the sending host is full of them. As Wireshark does
+	 * (ip.tso_support), the length is then what was on the wire; a
+	 * fragment is never such a segment, so there it stays a bad length.
+	 */
+	if (totlen == 0 && (fragw & (IPV4_F_MF | IPV4_OFF_MASK)) == 0) {
+		totlen = wire_left == SIZE_MAX ? cursor_left(c) + IPV4_HDR_MIN : wire_left;
+		tso = true;
+	}
 	/*
 	 * Total length may exceed what was captured (snap length) but not the
 	 * header, and not what was on the wire: then the length is a lie.
@@ -114,24 +128,27 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	 * data is not a multiple of 8 is not flagged: Linux trims and accepts it
 	 * (ip_frag_queue), so a scanner could hide behind such a check.
 	 */
-	if (off + totlen > IPV4_DGRAM_MAX) {
+	if (!tso && off + totlen > IPV4_DGRAM_MAX) {
 		st->anomalies[ANOM_IPV4_FRAG_BAD]++;
 		return DECODE_BAD;
 	}
+	if (tso)
+		st->notes[NOTE_IPV4_TSO_LENGTH]++;
 
 	pkt->l3 = PKT_L3_IPV4;
 	pkt->proto = proto;
 	pkt->tos = h[1];
 	pkt->ttl = h[8];
 	pkt->ip_id = cursor_get_be16(h + 4);
-	pkt->ip_len = totlen;
+	/* A BIG TCP segment's length does not fit the 16-bit fields: saturate. */
+	pkt->ip_len = (uint16_t)(totlen > UINT16_MAX ? UINT16_MAX : totlen);
 	pkt->frag_off = (uint16_t)off;
 	addr_set_v4(&pkt->src, h + 12);
 	addr_set_v4(&pkt->dst, h + 16);
 	if (fragw & IPV4_F_DF)
 		pkt->flags |= PKT_F_IP_DF;
 	/* The L4 decoders read the stated IP payload length here and replace it with their own. */
-	pkt->payload_len = (uint16_t)plen;
+	pkt->payload_len = (uint16_t)(plen > UINT16_MAX ? UINT16_MAX : plen);
 	cursor_limit(c, plen); /* drop Ethernet padding past the stated length */
 
 	if ((fragw & IPV4_F_MF) || off != 0) {
@@ -154,6 +171,13 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 		return decode_udp(c, pkt, st);
 	case IPPROTO_NUM_ICMP:
 		return decode_icmp(c, pkt, st);
+	case IPPROTO_NUM_GRE:
+		/* A tunnel: its inner packet is analysed instead (decode_gre.c). A first
+		 * fragment holds only part of it and is left as it is. */
+		if (!(pkt->flags & PKT_F_FRAG) && decode_gre_match(c))
+			return decode_gre(c, pkt, st);
+		st->unknown_proto++;
+		return DECODE_OK;
 	default:
 		/* Kept (no L4) for the protocol-scan detector. */
 		st->unknown_proto++;

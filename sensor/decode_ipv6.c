@@ -20,6 +20,7 @@ enum {
 	IPV6_NH_UDP = 17,
 	IPV6_NH_ROUTING = 43,
 	IPV6_NH_FRAGMENT = 44,
+	IPV6_NH_GRE = 47,
 	IPV6_NH_AH = 51, /* RFC 4302: length in 4-byte units minus 2 */
 	IPV6_NH_ICMPV6 = 58,
 	IPV6_NH_DSTOPTS = 60,
@@ -174,6 +175,12 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 		return decode_udp(c, pkt, st);
 	case IPV6_NH_ICMPV6:
 		return decode_icmpv6(c, pkt, st);
+	case IPV6_NH_GRE:
+		/* A tunnel: its inner packet is analysed instead (decode_gre.c). */
+		if (!(pkt->flags & PKT_F_FRAG) && decode_gre_match(c))
+			return decode_gre(c, pkt, st);
+		st->unknown_proto++;
+		return DECODE_OK;
 	default:
 		/* No Next Header (59), ESP (50) ...: kept for the protocol-scan detector. */
 		st->unknown_proto++;

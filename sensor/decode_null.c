@@ -1,4 +1,5 @@
-/* decode_null.c — headerless and loopback link types: DLT_NULL, DLT_LOOP, raw IP. */
+/* decode_null.c — headerless and loopback link types (DLT_NULL, DLT_LOOP, raw IP) and the BSD
+ * address families pflog and enc share with them. */
 #include "scanwatch/decode.h"
 
 #define NULL_HDR_LEN 4 /* one 32-bit address family */
@@ -18,8 +19,8 @@ enum {
 /* Family numbers are small; a value with bits above 16 set in both byte orders is garbage. */
 #define NULL_FAMILY_MAX 0xFFFFu
 
-static enum decode_result null_dispatch(uint32_t family, struct cursor *c, struct sw_packet *pkt,
-                                        struct decode_stats *st)
+enum decode_result decode_bsd_family(uint32_t family, struct cursor *c, struct sw_packet *pkt,
+                                     struct decode_stats *st)
 {
 	switch (family) {
 	case NULL_AF_INET:
@@ -38,23 +39,50 @@ static enum decode_result null_dispatch(uint32_t family, struct cursor *c, struc
 	}
 }
 
+/*
+ * Reads a 32-bit family stored in the byte order of the host that captured,
+ * which a replaying host cannot know; as tcpdump does, swap when the upper
+ * 16 bits are set since no family is that large. 0, or -1 truncated.
+ */
+static int null_host_family(struct cursor *c, uint32_t *family)
+{
+	uint32_t f;
+
+	if (!cursor_le32(c, &f))
+		return -1;
+	if (f > NULL_FAMILY_MAX)
+		f = (f >> 24) | ((f >> 8) & 0xff00u) | ((f << 8) & 0xff0000u) | (f << 24);
+	*family = f;
+	return 0;
+}
+
 enum decode_result decode_null(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
 	uint32_t family;
 
-	/*
-	 * DLT_NULL stores the family in the byte order of the host that
-	 * captured, which a replaying host cannot know; as tcpdump does, swap
-	 * when the upper 16 bits are set since no family is that large.
-	 */
-	if (!cursor_le32(c, &family)) {
+	if (null_host_family(c, &family) < 0) {
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	if (family > NULL_FAMILY_MAX)
-		family = (family >> 24) | ((family >> 8) & 0xff00u) | ((family << 8) & 0xff0000u) |
-		         (family << 24);
-	return null_dispatch(family, c, pkt, st);
+	return decode_bsd_family(family, c, pkt, st);
+}
+
+/*
+ * OpenBSD enc(4), IPsec traffic before encryption / after decryption
+ * (LINKTYPE_ENC): family in the capturing host's order as DLT_NULL has it,
+ * then the SPI and flags (4 bytes each).
+ */
+#define ENC_REST_LEN 8
+
+enum decode_result decode_enc(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
+{
+	uint32_t family;
+
+	if (null_host_family(c, &family) < 0 || !cursor_skip(c, ENC_REST_LEN)) {
+		st->anomalies[ANOM_LINK_TRUNCATED]++;
+		return DECODE_BAD;
+	}
+	return decode_bsd_family(family, c, pkt, st);
 }
 
 enum decode_result decode_loop(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
@@ -66,7 +94,7 @@ enum decode_result decode_loop(struct cursor *c, struct sw_packet *pkt, struct d
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	return null_dispatch(family, c, pkt, st);
+	return decode_bsd_family(family, c, pkt, st);
 }
 
 enum decode_result decode_raw(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)

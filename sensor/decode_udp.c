@@ -5,6 +5,29 @@
 
 #define UDP_HDR_LEN 8
 
+/*
+ * IANA ports of the UDP tunnels whose inner packets are analysed (RFC 7348
+ * section 5, RFC 8926 section 3.3). Matched on the destination port only: the
+ * source port is a flow hash. Linux's pre-IANA VXLAN port 8472 is not
+ * decoded; configure the tunnel on 4789 to have its inner packets analysed.
+ */
+#define UDP_PORT_VXLAN  4789
+#define UDP_PORT_GENEVE 6081
+
+/* A datagram to a tunnel port: the tunnel's inner packet if its header is one, else itself. */
+static enum decode_result udp_tunnel(struct cursor *c, struct sw_packet *pkt,
+                                     struct decode_stats *st)
+{
+	struct cursor payload = *c;
+
+	cursor_limit(&payload, pkt->payload_len);
+	if (pkt->dport == UDP_PORT_VXLAN && decode_vxlan_match(&payload))
+		return decode_vxlan(&payload, pkt, st);
+	if (pkt->dport == UDP_PORT_GENEVE && decode_geneve_match(&payload))
+		return decode_geneve(&payload, pkt, st);
+	return DECODE_OK;
+}
+
 enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
 	/* decode_ipv4/ipv6 left the stated IP payload length here. */
@@ -41,5 +64,7 @@ enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct de
 	if (cursor_left(c) < pkt->payload_len)
 		pkt->flags |= PKT_F_L4_TRUNCATED;
 	pkt->flags |= PKT_F_HAS_L4;
+	if (!first_frag && (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE))
+		return udp_tunnel(c, pkt, st);
 	return DECODE_OK;
 }

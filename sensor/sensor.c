@@ -240,6 +240,11 @@ static void summary(struct sensor *s, double secs)
 			fprintf(stderr, "  anomaly %-32s %" PRIu64 "\n",
 			        decode_anomaly_name((enum decode_anomaly)a),
 			        ps.decode.anomalies[a]);
+	/* Not anomalies: how the decoder read well-formed input (TSO lengths, tunnels ...). */
+	for (int n = 0; n < NOTE__COUNT; n++)
+		if (ps.decode.notes[n])
+			fprintf(stderr, "  note    %-32s %" PRIu64 "\n",
+			        decode_note_name((enum decode_note)n), ps.decode.notes[n]);
 }
 
 static int open_sinks(struct sensor *s)

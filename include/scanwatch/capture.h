@@ -20,19 +20,25 @@ struct capture_packet {
 
 /*
  * Opens every file ("-" is standard input, at most once) as pcap or pcapng
- * with microsecond timestamps. Fails, with "FILE: what is wrong" in err, on a
- * file that cannot be opened, is not a capture, or has a link type the
- * decoder does not handle. The caller owns the result.
+ * with microsecond timestamps, decompressing gzip and zstd files (known by
+ * their first bytes, capture_zip.h). Fails, with "FILE: what is wrong" in
+ * err, on a file that cannot be opened or is not a capture, and when no file
+ * has a link type the decoder handles. A file of a link type it does not
+ * handle among others is left out: the others are read, and capture_next()
+ * reports it at the end ("FILE: link type N (NAME, description) is not a
+ * link type scanwatch reads ..."). The caller owns the result.
  */
 struct capture *capture_open_files(const char *const *paths, size_t n, char *err, size_t errlen);
 /*
  * The next packet: across all files in timestamp order (ties: file order), or
  * from the live interface. 1: a packet, in *out, valid until the next call;
- * 0: every file ended (never for live); -1: an input broke ("FILE: truncated
- * after packet N (byte M): ...", or the interface's error) — the packets
- * before the fault were delivered; CAPTURE_IDLE (live only): no packet
- * within the timeout, or pcap_breakloop ran (a signal): the caller's turn to
- * tick the clock and check its flags, then call again.
+ * 0: every file ended (never for live); -1: every file ended but some broke
+ * ("FILE: broken after packet N (byte M): ...") or could not be read (the
+ * link type, see capture_open_files), all of them named, "; "-separated — the
+ * packets before a fault, and every other file's, were delivered — or the
+ * interface failed; CAPTURE_IDLE (live only): no packet within the timeout,
+ * or pcap_breakloop ran (a signal): the caller's turn to tick the clock and
+ * check its flags, then call again.
  */
 int capture_next(struct capture *c, struct capture_packet *out, char *err, size_t errlen);
 /* Live capture settings (tcpdump's -i, -s, -p, -B, and the BPF expression). */

@@ -108,6 +108,12 @@ struct sw_packet {
 	const uint8_t *frag_data;
 	uint16_t frag_len;
 	uint8_t frag_more;
+	/*
+	 * Encapsulations decoded to reach this view (decode_enter): 0 for a
+	 * plain frame, 1 for a VXLAN inner packet ... Kept here, in what was
+	 * padding, so the struct does not grow.
+	 */
+	uint8_t encap;
 
 	/* ARP (RFC 826), valid when l3 == PKT_L3_ARP; addresses are in src/dst */
 	uint16_t arp_op; /* 1 request, 2 reply */

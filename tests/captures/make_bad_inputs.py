@@ -10,13 +10,14 @@ what scanwatch must do with it:
   ok               exit 0 (well-formed at the boundary, or a malformation the
                    decoder tolerates by design)
   anomaly:NAME     exit 0 and runs.anomalies counts NAME (decode.h's names)
+  note:NAME        exit 0, the summary counts note NAME and no anomaly at all
   error|ok         either, e.g. a file cut exactly between two records
 
 Files: truncations at many offsets, wrong magic, pcapng unknown / oversized /
 malformed blocks, zero and huge snaplen, caplen > len and > snaplen, time
 going backwards, unknown link types, and one frame per header length field
 at its boundary values (Ethernet/VLAN, ARP, IPv4, IPv6 and its extension
-chains, TCP, UDP, ICMP, ICMPv6, and the other link headers).
+chains, TCP, UDP, ICMP, ICMPv6, the other link headers and the tunnels).
 """
 import os
 import struct
@@ -226,6 +227,12 @@ frame_case("arp_plen_16", "anomaly:arp_bad_format", eth(ARP[:4] + b"\x06\x10" + 
 
 IP4 = ipv4(tcp())
 IP6 = ipv6(tcp())
+SNAP4 = bytes.fromhex("aaaa030000000800")
+SNAP6 = bytes.fromhex("aaaa0300000086dd")
+# 802.11 data frame to the distribution system; radiotap with only the Flags field; AVS
+WLAN = bytes.fromhex("08010000") + MAC_B + MAC_A + MAC_B + b"\x10\x00"
+RADIOTAP = bytes.fromhex("0000090002000000") + b"\x00"
+AVS = bytes.fromhex("8021100100000040") + b"\0" * 56
 for dlt, name, hdr4, hdr6, minlen in [
         (113, "sll", struct.pack(">HHH8sH", 0, 1, 6, MAC_A + b"\0\0", 0x0800),
          struct.pack(">HHH8sH", 0, 1, 6, MAC_A + b"\0\0", 0x86DD), 16),
@@ -234,7 +241,39 @@ for dlt, name, hdr4, hdr6, minlen in [
         (0, "null", struct.pack("<I", 2), struct.pack("<I", 24), 4),
         (108, "loop", struct.pack(">I", 2), struct.pack(">I", 24), 4),
         (101, "raw", b"", b"", 0), (12, "dltraw", b"", b"", 0),
-        (228, "ipv4", b"", None, 0), (229, "ipv6", None, b"", 0)]:
+        (228, "ipv4", b"", None, 0), (229, "ipv6", None, b"", 0),
+        # the link types beyond those (decode_*.c), each header with IPv4 and IPv6 after it
+        (9, "ppp", b"\xff\x03\x00\x21", b"\xff\x03\x00\x57", 4),
+        (50, "ppp_serial", b"\xff\x03\x00\x21", b"\xff\x03\x00\x57", 4),
+        (51, "ppp_ether", bytes.fromhex("11000001ffff0021"), bytes.fromhex("11000001ffff0057"), 8),
+        (104, "c_hdlc", b"\x0f\x00\x08\x00", b"\x0f\x00\x86\xdd", 4),
+        (226, "ipnet", bytes([1, 2]) + b"\0" * 22, bytes([1, 26]) + b"\0" * 22, 24),
+        (10, "fddi", b"\x50" + MAC_B + MAC_A + SNAP4, b"\x50" + MAC_B + MAC_A + SNAP6, 21),
+        (6, "token_ring", b"\x10\x40" + MAC_B + MAC_A + SNAP4,
+         b"\x10\x40" + MAC_B + MAC_A + SNAP6, 22),
+        (105, "ieee802_11", WLAN + SNAP4, WLAN + SNAP6, 32),
+        (127, "radiotap", RADIOTAP + WLAN + SNAP4, RADIOTAP + WLAN + SNAP6, 41),
+        (119, "prism", b"\0" * 144 + WLAN + SNAP4, None, 176),
+        (163, "avs", AVS + WLAN + SNAP4, AVS + WLAN + SNAP6, 96),
+        (11, "atm_rfc1483", SNAP4, SNAP6, 8),
+        (7, "arcnet", b"\x01\x02\xd4\x00\x00\x01", b"\x01\x02\xc4\x00\x00\x01", 6),
+        (129, "arcnet_linux", bytes.fromhex("01020000d4000001"), bytes.fromhex("01020000c4000001"),
+         8),
+        (242, "ipoib", b"\0" * 40 + b"\x08\x00\0\0", b"\0" * 40 + b"\x86\xdd\0\0", 44),
+        (281, "dsa_brcm", MAC_B + MAC_A + b"\x20\0\0\x01\x08\x00",
+         MAC_B + MAC_A + b"\x20\0\0\x01\x86\xdd", 18),
+        (284, "dsa", MAC_B + MAC_A + b"\x20\x08\x01\x23\x08\x00", None, 18),
+        (285, "edsa", MAC_B + MAC_A + bytes.fromhex("dada0000200801230800"), None, 22),
+        (219, "mpls", b"\x00\x00\x01\x40", b"\x00\x00\x21\x40", 4),
+        (117, "pflog", bytes([61, 2]) + b"\0" * 62, bytes([61, 24]) + b"\0" * 62, 64),
+        (107, "frelay", b"\x0c\x21\x03\xcc", b"\x0c\x21\x03\x8e", 4),
+        (123, "sunatm", b"\x82\x00\x00\x20" + SNAP4, b"\x82\x00\x00\x20" + SNAP6, 12),
+        (122, "ip_over_fc", b"\x10\0" + MAC_B + b"\x10\0" + MAC_A + SNAP4,
+         b"\x10\0" + MAC_B + b"\x10\0" + MAC_A + SNAP6, 24),
+        (138, "ap1394", b"\0" * 16 + b"\x08\x00", b"\0" * 16 + b"\x86\xdd", 18),
+        (99, "symantec", b"\0" * 6 + b"\x08\x00" + b"\0" * 36, b"\0" * 6 + b"\x86\xdd" + b"\0" * 36, 44),
+        (240, "netanalyzer", b"\x00\x04\x00\x00" + MAC_B + MAC_A + b"\x08\x00",
+         b"\x00\x04\x00\x00" + MAC_B + MAC_A + b"\x86\xdd", 18)]:
     good = [hdr4 + IP4] if hdr4 is not None else [hdr6 + IP6]
     if hdr6 is not None and hdr4 is not None:
         good.append(hdr6 + IP6)
@@ -251,6 +290,50 @@ case("link_null_bad_family.pcap", "anomaly:null_bad_family",
 case("link_null_other_family.pcap", "ok", pcap([struct.pack("<I", 7) + IP4], dlt=0))
 case("link_sll_bad.pcap", "anomaly:sll_bad",
      pcap([struct.pack(">HHH8sH", 0, 1, 200, MAC_A + b"\0\0", 0x0800) + IP4], dlt=113))
+# the named malformations of the other link layers and tunnels
+case("link_pppoe_bad.pcap", "anomaly:pppoe_bad",
+     pcap([bytes.fromhex("12000001ffff0021") + IP4], dlt=51))
+frame_case("pppoe_session_discovery_code", "anomaly:pppoe_bad",
+           eth(bytes.fromhex("11090001ffff0021") + IP4, 0x8864))
+case("link_radiotap_bad.pcap", "anomaly:radio_header_bad",
+     pcap([bytes.fromhex("0100090002000000") + b"\0" + WLAN + SNAP4 + IP4], dlt=127))
+case("link_radiotap_len_4.pcap", "anomaly:radio_header_bad",
+     pcap([bytes.fromhex("0000040002000000") + b"\0" + WLAN + SNAP4 + IP4], dlt=127))
+case("link_ieee802_11_version.pcap", "anomaly:ieee80211_version_bad",
+     pcap([b"\x09" + WLAN[1:] + SNAP4 + IP4], dlt=105))
+case("link_ieee802_11_protected.pcap", "note:ieee80211_protected_skipped",
+     pcap([WLAN[:1] + b"\x41" + WLAN[2:] + SNAP4 + IP4], dlt=105))
+case("link_token_ring_route_bad.pcap", "anomaly:token_ring_route_bad",
+     pcap([b"\x10\x40" + MAC_B + b"\x82" + MAC_A[1:] + b"\x07\x30" + SNAP4 + IP4], dlt=6))
+case("link_nflog_bad.pcap", "anomaly:nflog_bad",
+     pcap([b"\x02\x01\x00\x00" + struct.pack("<HH", 4 + len(IP4), 9) + IP4], dlt=239))
+case("link_nflog_tlv_short.pcap", "anomaly:nflog_bad",
+     pcap([b"\x02\x00\x00\x00" + struct.pack("<HH", 2, 9) + IP4], dlt=239))
+case("link_nflog_ok.pcap", "ok",
+     pcap([b"\x02\x00\x00\x00" + struct.pack("<HH", 4 + len(IP4), 9) + IP4], dlt=239))
+case("link_pflog_bad.pcap", "anomaly:pflog_header_length_bad",
+     pcap([bytes([20, 2]) + b"\0" * 18 + IP4], dlt=117))
+case("link_mpls_too_deep.pcap", "anomaly:mpls_label_stack_too_deep",
+     pcap([b"\x00\x01\x00\x40" * 40 + b"\x00\x00\x01\x40" + IP4], dlt=219))
+frame_case("gre_erspan2_version", "anomaly:erspan_version_bad",
+           eth(ipv4(bytes.fromhex("100088be00000001") + bytes.fromhex("2064000100000000") +
+                    GOOD_SYN, proto=47)))
+frame_case("gre_ipv4_ok", "note:tunnel_inner_analysed",
+           eth(ipv4(bytes.fromhex("00000800") + IP4, proto=47)))
+VXLAN = bytes.fromhex("0800000000000100")
+
+
+def vxlan_nest(levels):
+    """IP4 inside `levels` VXLAN tunnels: the outermost IPv4 packet."""
+    pkt = IP4
+    for _ in range(levels):
+        inner = VXLAN + MAC_B + MAC_A + b"\x08\x00" + pkt
+        pkt = ipv4(struct.pack(">HHHH", 40000, 4789, 8 + len(inner), 0) + inner, proto=17)
+    return pkt
+
+
+frame_case("vxlan_4_deep", "note:tunnel_inner_analysed", eth(vxlan_nest(4)))
+frame_case("vxlan_5_deep", "anomaly:encapsulation_too_deep", eth(vxlan_nest(5)))
 
 # ---- IPv4 ---------------------------------------------------------------------
 frame_case("ipv4_truncated_19", "anomaly:ipv4_truncated", eth(IP4[:19]))
@@ -264,8 +347,12 @@ frame_case("ipv4_ihl_15_eol", "ok", eth(ipv4(tcp(), ihl=15, opts=b"\x00" * 40)))
 # IHL 15 but the frame ends after 30 bytes of header: the total length is a lie first
 frame_case("ipv4_ihl_15_short", "anomaly:ipv4_total_length_bad",
            eth(ipv4(b"", ihl=15, totlen=60, opts=b"\x01" * 10)))
-for tl in (0, 1, 19):
+for tl in (1, 19):
     frame_case("ipv4_totlen_%d" % tl, "anomaly:ipv4_total_length_bad", eth(ipv4(tcp(), totlen=tl)))
+# total length 0: a TCP segmentation offload segment, its length taken from the capture
+frame_case("ipv4_totlen_0", "note:ipv4_total_length_zero_tso", eth(ipv4(tcp(), totlen=0)))
+frame_case("ipv4_totlen_0_fragment", "anomaly:ipv4_total_length_bad",
+           eth(ipv4(tcp(), totlen=0, frag=0x2000)))
 frame_case("ipv4_totlen_20_tcp", "anomaly:tcp_truncated", eth(ipv4(tcp(), totlen=20)))
 frame_case("ipv4_totlen_20_other", "ok", eth(ipv4(b"", proto=200, totlen=20)))
 frame_case("ipv4_totlen_65535", "anomaly:ipv4_total_length_bad", eth(ipv4(tcp(), totlen=65535)))

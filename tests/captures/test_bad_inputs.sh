@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_bad_inputs.sh — hostile and broken capture files (make_bad_inputs.py): every one ends
 # in a clear error naming the file (exit 1) or a clean run whose anomalies are counted in the
-# runs table, never a crash, a sanitizer report or a hang.
+# runs table (or whose notes are in the summary), never a crash, a sanitizer report or a hang.
 #
 # Each case of manifest.tsv states what it expects (see make_bad_inputs.py); /dev/null, a
 # directory and a missing file are added here. Every run is under `timeout`, with its own
@@ -81,6 +81,16 @@ while IFS=$'\t' read -r name expect; do
 		((count > 0)) || bad "$name" "runs.anomalies lacks $want: $row"
 		# The summary on stderr reports the same counter.
 		grep -qE "anomaly $want +$count\$" "$dir/err" || bad "$name" "summary lacks anomaly $want"
+		;;
+	note:*)
+		# well-formed input read a particular way: a clean run, the note in the summary
+		want=${expect#note:}
+		if [[ $got != ok ]]; then
+			bad "$name" "got $got, want a run with note $want"
+			continue
+		fi
+		grep -qE "note +$want +[1-9][0-9]*\$" "$dir/err" || bad "$name" "summary lacks note $want"
+		grep -q 'anomaly ' "$dir/err" && bad "$name" "a note is not an anomaly, yet one was counted"
 		;;
 	*)
 		bad "$name" "unknown expectation '$expect' in the manifest"

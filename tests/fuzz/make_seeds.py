@@ -6,16 +6,20 @@ tests/captures/*.pcap[ng], whatever captures earlier tests left in a work
 directory, a few small scanprobe dry runs (one per scan kind, so every
 classifier path has a seed), and the shipped and test rule files.
 
-  fuzz_decode/    one frame per file: byte 0 selects the link type as
+  fuzz_decode/    one frame per file: byte 0 (and 1) select the link type as
                   fuzz_decode.c reads it, then the frame. Ethernet frames
                   carrying IP are also re-wrapped in every other link header
-                  the decoder supports (SLL, SLL2, NULL, LOOP, raw).
-  fuzz_pipeline/  small whole capture files: pcap and pcapng, several link types; and
-                  pairs of them of different link types in one input, joined by
-                  fuzz_pipeline.c's separator (replayed merged, as -r a -r b).
+                  the decoder supports (SLL, SLL2, NULL, LOOP, raw, and the
+                  link types and tunnels of tests/captures/make_linktypes.py).
+  fuzz_pipeline/  small whole capture files: pcap and pcapng, several link types,
+                  one probe run in every make_linktypes.py link type, gzip and
+                  zstd compressed files; and pairs of them of different link types
+                  in one input, joined by fuzz_pipeline.c's separator (replayed
+                  merged, as -r a -r b).
   fuzz_rules/     YAML rule files.   fuzz_config/  YAML configuration files.
 """
 import argparse
+import gzip
 import hashlib
 import os
 import shutil
@@ -24,8 +28,28 @@ import subprocess
 import sys
 import tempfile
 
+# The frame wrappers of the link-type capture test: one source of truth for those encodings.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures"))
+import make_linktypes  # noqa: E402
+
 # fuzz_decode.c's link-type table, by index (byte 0, low nibble).
 IDX = {"eth": 0, "sll2": 1, "sll": 2, "raw": 3, "ipv4": 6, "ipv6": 7, "null": 8, "loop": 9}
+# fuzz_decode.c's fuzz_dlts_more, in its order: byte 0's low nibble 15, byte 1 the index.
+MORE = [9, 50, 51, 166, 204, 104, 205, 112, 226, 10, 6, 105, 127, 119, 163, 192, 11, 19, 7, 129,
+        242, 281, 282, 284, 285, 219, 239, 117, 109, 240, 241, 107, 123, 122, 138, 99, 189]
+# LINKTYPE_ numbers of files that libpcap hands over as another DLT_ (pcap-common.c).
+LINKTYPE_TO_DLT = {100: 11}
+
+
+def seed_prefix(link):
+    """fuzz_decode's selector bytes for a link name of IDX or a make_linktypes LINKS entry."""
+    if link in IDX:
+        return bytes([IDX[link]])
+    dlt = make_linktypes.LINKS[link][0]
+    dlt = LINKTYPE_TO_DLT.get(dlt, dlt)
+    if dlt == 1:
+        return bytes([IDX["eth"]])  # tunnels, MPLS, PPPoE ... on Ethernet
+    return bytes([15, MORE.index(dlt)])
 # Seeds per (link type, frame length): length is a cheap proxy for packet shape.
 PER_SHAPE = 3
 # Packets kept in each small pipeline seed file, and the largest seed file kept whole.
@@ -125,8 +149,9 @@ def ip_of_eth(frame):
     return et, frame[14:]
 
 
-def wraps(dlt, frame):
-    """(link name, frame) variants of one captured frame for fuzz_decode."""
+def wraps(dlt, frame, more=True):
+    """(link name, frame) variants of one captured frame for fuzz_decode; with more, also in
+    every make_linktypes link type and tunnel."""
     out = []
     names = {1: "eth", 113: "sll", 276: "sll2", 12: "raw", 101: "raw", 228: "ipv4",
              229: "ipv6", 0: "null", 108: "loop"}
@@ -150,6 +175,10 @@ def wraps(dlt, frame):
     # 802.1Q and QinQ tags in front of the ethertype.
     out.append(("eth", frame[:12] + b"\x81\x00\x00\x05" + frame[12:]))
     out.append(("eth", frame[:12] + b"\x88\xa8\x00\x07\x81\x00\x00\x05" + frame[12:]))
+    # Every other link header and tunnel the capture test builds.
+    for name, (_, wrap, _, _) in make_linktypes.LINKS.items():
+        if more and name != "ethernet":
+            out.append((name, wrap(pkt, v6)))
     return out
 
 
@@ -181,6 +210,34 @@ def write_pcapng(path, dlt, pkts):
                           + data))
 
 
+def linktype_seeds(captures, out):
+    """One probe run re-wrapped in every make_linktypes link type, and compressed captures."""
+    for path in captures:
+        pkts = read_capture(path)
+        ips = [(s, f, ip_of_eth(fr), w) for d, s, f, fr, w in (pkts or [])[:PIPE_PACKETS]
+               if d == 1 and ip_of_eth(fr)]
+        if ips:
+            break
+    else:
+        return
+    for name, (lt, wrap, _, _) in make_linktypes.LINKS.items():
+        frames = []
+        for sec, frac, (et, pkt), wire in ips:
+            fr = wrap(pkt, et == 0x86DD)
+            frames.append((lt, sec, frac, fr, len(fr)))
+        write_pcap(os.path.join(out, "linktype-%s.pcap" % name), lt, frames)
+    # The same packets compressed, as scanwatch reads .pcap.gz and .pcapng.zst directly.
+    with open(os.path.join(out, "linktype-ethernet.pcap"), "rb") as f:
+        plain = f.read()
+    with open(os.path.join(out, "compressed.pcap.gz"), "wb") as f:
+        f.write(gzip.compress(plain))
+    zstd = shutil.which("zstd")
+    if zstd:
+        with open(os.path.join(out, "compressed.pcap.zst"), "wb") as f:
+            f.write(subprocess.run([zstd, "-q", "-c"], input=plain, stdout=subprocess.PIPE,
+                                   check=True).stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -200,8 +257,10 @@ def main():
         if os.path.isfile(c):
             captures.append(c)
         for root, _, files in os.walk(c):
+            # regular files only: a test may leave a FIFO named *.pcap (memory_cap's flood)
             captures += [os.path.join(root, f) for f in sorted(files)
-                         if f.endswith((".pcap", ".pcapng"))]
+                         if f.endswith((".pcap", ".pcapng"))
+                         and os.path.isfile(os.path.join(root, f))]
     gen = tempfile.mkdtemp(prefix="sw-seeds-")
     if a.scanprobe:
         for name, args in PROBES:
@@ -220,12 +279,16 @@ def main():
             continue
         nfiles += 1
         for dlt, sec, frac, frame, wire in pkts:
-            for link, data in wraps(dlt, frame):
+            # Wrapping every frame of a large capture in 40-odd headers would take minutes:
+            # the other link types get the first frames of each original shape only.
+            k = ("original", dlt, len(frame))
+            shapes[k] = shapes.get(k, 0) + 1
+            for link, data in wraps(dlt, frame, shapes[k] <= PER_SHAPE):
                 k = (link, len(data))
                 if shapes.get(k, 0) >= PER_SHAPE:
                     continue
                 shapes[k] = shapes.get(k, 0) + 1
-                put(dirs["fuzz_decode"], bytes([IDX[link]]) + data)
+                put(dirs["fuzz_decode"], seed_prefix(link) + data)
         base = os.path.join(dirs["fuzz_pipeline"], hashlib.sha1(path.encode()).hexdigest()[:12])
         if os.path.getsize(path) <= PIPE_MAX_WHOLE:
             shutil.copyfile(path, base + "-whole")
@@ -244,6 +307,7 @@ def main():
                 write_pcap(base + "-sll.pcap", 113, sll)
                 small.append((101, base + "-raw.pcap"))
                 small.append((113, base + "-sll.pcap"))
+    linktype_seeds(captures, dirs["fuzz_pipeline"])
     shutil.rmtree(gen, ignore_errors=True)
     # Merged replays: each small file with the next one of another link type.
     for i, (dlt, path) in enumerate(small):
