@@ -12,6 +12,7 @@
 #   capture.pcapng   a copy of tests/captures/sample.pcapng
 #   a.pcap, b.pcap   scanprobe dry runs (-sS and -sU against 198.18.1.2)
 #   labels.tsv       the labels scanprobe wrote for a.pcap and b.pcap
+#   capture.pcapng.zst, wifi.pcap.gz   capture.pcapng and a.pcap compressed (zstd, gzip)
 # Commands are substituted only where running them as written needs root, an interface or a
 # live sensor:
 #   build/scanwatch -i ...    live capture: run with -T added (its options, outputs and rules
@@ -58,6 +59,8 @@ ln -s "$SW_SOURCE_DIR/rules" rules
 cp "$SW_SOURCE_DIR/tests/captures/sample.pcapng" capture.pcapng
 "$SCANPROBE" -sS -p 1-200 198.18.1.2 --write a.pcap --seed 1 --background 20 >/dev/null
 "$SCANPROBE" -sU -p 1-60 198.18.1.2 --write b.pcap --seed 2 --background 20 >/dev/null
+zstd -q -k capture.pcapng -o capture.pcapng.zst
+gzip -c a.pcap >wifi.pcap.gz
 cat a.labels.tsv b.labels.tsv >labels.tsv
 
 n=0 ran=0 skipped=0
