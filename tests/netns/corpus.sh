@@ -34,26 +34,11 @@
 #   2001:2:0:1::/122 IPv6 sweep net behind the target: 2001:2:0:1::/124 answers
 set -euo pipefail
 
-out=${1:-}
-[[ -n $out ]] || {
-	echo "usage: corpus.sh OUTPUT-DIR" >&2
-	exit 2
-}
-mkdir -p -- "$out"
-out=$(cd "$out" && pwd)
-
 # shellcheck source=tests/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-
-# lib.sh keeps a test's logs in $SW_WORK_DIR/<script name>; here they belong
-# in OUTPUT-DIR/logs.
-# shellcheck disable=SC2034 # read by sw_init
-SW_WORK_DIR=$out
-sw_init corpus
-rm -rf -- "$out/logs"
-mv -- "$SW_DIR" "$out/logs"
-SW_DIR=$out/logs
-sw_log "logs in $SW_DIR"
+# shellcheck source=tests/netns/corpus_helpers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/corpus_helpers.sh"
+corpus_init corpus.sh corpus "${1:-}"
 sw_require nmap masscan zmap hping3 editcap ping
 rm -f -- "$out"/*.pcap "$out"/*.pcapng "$out/labels.tsv" "$out/labels.tsv.new"
 LABELS_NEW=$out/labels.tsv.new
@@ -124,47 +109,6 @@ finish() {
 	sw_capture_stop
 	mv -- "$SW_CAP" "$out/$CUR.pcap"
 	SW_CAP=$out/$CUR.pcap
-}
-
-# label FILE SCANNER KINDS [TOOL] — one line of the labels file.
-label() {
-	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$LABELS_NEW"
-}
-
-# run SECS [OK-STATUS...] -- COMMAND... — runs COMMAND in the scanner
-# namespace under `timeout SECS`, output in logs/CAPTURE.tool.log. Exit
-# status 0 and any OK-STATUS count as success (hping3 exits 1 when nothing
-# answered); a timeout or any other status fails, naming the capture.
-run() {
-	local secs=$1 ok=(0) rc=0 s
-	shift
-	while [[ $1 != -- ]]; do
-		ok+=("$1")
-		shift
-	done
-	shift
-	echo "+ $*" >>"$SW_DIR/$CUR.tool.log"
-	sw_in_scan timeout "$secs" "$@" >>"$SW_DIR/$CUR.tool.log" 2>&1 || rc=$?
-	if ((rc == 124)) && [[ " ${ok[*]} " != *" 124 "* ]]; then
-		sw_fail "'$1' did not finish within ${secs}s (log: $SW_DIR/$CUR.tool.log)"
-	fi
-	for s in "${ok[@]}"; do
-		((rc != s)) || return 0
-	done
-	sw_fail "'$*' exited with status $rc (log: $SW_DIR/$CUR.tool.log)"
-}
-
-# span FILTER — seconds between the first and the last packet matching FILTER.
-span() {
-	tcpdump -nn -tt -r "$SW_CAP" "$1" 2>/dev/null |
-		awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%d\n", (NR ? l - f : 0) }'
-}
-
-expect_span() {
-	local desc=$1 min=$2 filter=$3 s
-	s=$(span "$filter")
-	((s >= min)) || sw_fail "capture sanity: $desc: spans ${s}s, expected >= ${min}s (the capture is wrong, not the sensor)"
-	sw_log "capture spans ${s}s: $desc"
 }
 
 # expect_linktype NAME — the capture's link type as tcpdump reports it.

@@ -649,3 +649,37 @@ sw_tstamp_ready() {
 	kill -0 "$1" 2>/dev/null || sw_fail "timestamping helper exited early: $(cat "$SW_DIR/tstamp.err")"
 	sw_file_has "$SW_DIR/tstamp.ready" READY
 }
+
+# ---------------------------------------------------------------------------
+# Ground-truth corpora (test_eval_corpus.sh, test_eval_benign.sh).
+
+# sw_eval_corpus SCRIPT DIR REUSE WHAT — records the corpus SCRIPT (corpus.sh,
+# benign_corpus.sh, which make and delete their own namespaces) into
+# SW_WORK_DIR/DIR, or scores the one captured in REUSE by another tree of the
+# same run (dev.sh passes it to the sanitizer tree) without running the
+# programs again; then `scanwatch eval` on its labels: the table on stdout,
+# -v's per-detection detail after it, and a failure on any miss, wrong kind
+# or tool, or false positive. WHAT names the corpus in messages.
+sw_eval_corpus() {
+	local script=$1 corpus=$SW_WORK_DIR/$2 reuse=$3 what=$4 rc=0 detail
+	((EUID == 0)) || sw_fail "must run as root ($script builds network namespaces)"
+	[[ -x $SCANWATCH ]] || sw_fail "sensor binary '$SCANWATCH' not found or not executable (build first)"
+	if [[ -n $reuse ]]; then
+		[[ -s $reuse/labels.tsv ]] ||
+			sw_fail "$reuse has no labels.tsv (the capturing tree's test failed?)"
+		corpus=$reuse
+		sw_log "scoring the $what captured in $corpus"
+	else
+		sw_log "capturing the $what into $corpus"
+		SW_WORK_DIR=$SW_WORK_DIR SCANWATCH=$SCANWATCH bash "$SW_LIB_DIR/$script" "$corpus" ||
+			sw_fail "$script failed (its log above names the capture); the corpus is wrong, not the sensor"
+	fi
+	[[ -s $corpus/labels.tsv ]] || sw_fail "$script wrote no $corpus/labels.tsv"
+	detail=$SW_WORK_DIR/$2.eval-detail
+	mkdir -p "$SW_WORK_DIR"
+	"$SCANWATCH" eval "$corpus/labels.tsv" -v 2>"$detail" || rc=$?
+	echo "----- detail (scanwatch eval -v, stderr):"
+	cat "$detail"
+	((rc == 0)) || sw_fail "scanwatch eval exited with status $rc: a scan missed, mis-typed or mis-attributed, or a false positive (table above)"
+	sw_log "PASS: every capture in $corpus/labels.tsv scored right"
+}
