@@ -181,8 +181,10 @@ int decode_enter(struct sw_packet *pkt, struct decode_stats *st)
 	return 0;
 }
 
-void decode_restart(struct sw_packet *pkt)
+int decode_tunnel(struct sw_packet *pkt, struct decode_stats *st)
 {
+	if (decode_enter(pkt, st) < 0)
+		return -1;
 	uint64_t ts = pkt->ts_us;
 	uint32_t wire = pkt->wire_len, cap = pkt->cap_len;
 	uint8_t encap = pkt->encap;
@@ -192,6 +194,8 @@ void decode_restart(struct sw_packet *pkt)
 	pkt->wire_len = wire;
 	pkt->cap_len = cap;
 	pkt->encap = encap;
+	st->notes[NOTE_TUNNEL_INNER]++;
+	return 0;
 }
 
 enum decode_result decode_link(int dlt, struct cursor *c, struct sw_packet *pkt,

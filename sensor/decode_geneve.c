@@ -40,11 +40,9 @@ enum decode_result decode_geneve(struct cursor *c, struct sw_packet *pkt, struct
 		return DECODE_BAD;
 	}
 	proto = cursor_get_be16(h + 2);
-	if (decode_enter(pkt, st) < 0)
-		return DECODE_BAD;
 	/* From here on the view is the inner packet's; the UDP datagram is not classified. */
-	decode_restart(pkt);
-	st->notes[NOTE_TUNNEL_INNER]++;
+	if (decode_tunnel(pkt, st) < 0)
+		return DECODE_BAD;
 	if (!cursor_skip(c, (size_t)(h[0] & GENEVE_OPT_LEN) * 4)) {
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;

@@ -163,11 +163,9 @@ enum decode_result decode_gre(struct cursor *c, struct sw_packet *pkt, struct de
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	if (decode_enter(pkt, st) < 0)
-		return DECODE_BAD;
 	/* From here on the view is the inner packet's; the tunnel packet is not classified. */
-	decode_restart(pkt);
-	st->notes[NOTE_TUNNEL_INNER]++;
+	if (decode_tunnel(pkt, st) < 0)
+		return DECODE_BAD;
 	switch (proto) {
 	case GRE_PROTO_TEB:
 		return decode_eth(c, pkt, st);

@@ -26,10 +26,8 @@ enum decode_result decode_vxlan(struct cursor *c, struct sw_packet *pkt, struct 
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	if (decode_enter(pkt, st) < 0)
-		return DECODE_BAD;
 	/* From here on the view is the inner frame's; the UDP datagram is not classified. */
-	decode_restart(pkt);
-	st->notes[NOTE_TUNNEL_INNER]++;
+	if (decode_tunnel(pkt, st) < 0)
+		return DECODE_BAD;
 	return decode_eth(c, pkt, st);
 }

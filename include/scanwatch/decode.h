@@ -135,14 +135,15 @@ const char *decode_note_name(enum decode_note n);
 /*
  * Shared by the layers that nest (decode.c). decode_enter() accounts one more
  * encapsulation: 0, or -1 with ANOM_ENCAP_TOO_DEEP counted past
- * DECODE_ENCAP_MAX. decode_restart() starts the view over for a tunnel's
- * inner packet: what the outer network and transport headers filled is
- * forgotten, so the outer packet is never classified (only the inner one
- * is); time, lengths and depth stay. decode_link() decodes a frame of link
+ * DECODE_ENCAP_MAX. decode_tunnel() enters a tunnel's inner packet: it
+ * accounts the depth as decode_enter() does (-1 past it), then starts the
+ * view over (what the outer network and transport headers filled is
+ * forgotten, so the outer packet is never classified, only the inner one;
+ * time, lengths and depth stay) and counts NOTE_TUNNEL_INNER. decode_link() decodes a frame of link
  * type dlt found inside another link header (PPI); an unknown dlt is skipped.
  */
 int decode_enter(struct sw_packet *pkt, struct decode_stats *st);
-void decode_restart(struct sw_packet *pkt);
+int decode_tunnel(struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_link(int dlt, struct cursor *c, struct sw_packet *pkt,
                                struct decode_stats *st);
 
@@ -239,7 +240,7 @@ enum decode_result decode_netanalyzer_transparent(struct cursor *c, struct sw_pa
  * consuming, at whether the bytes are a header of theirs worth decapsulating;
  * when not, the outer packet is analysed as it is (a UDP probe to port 4789
  * is still a UDP probe). decode_gre/vxlan/geneve then analyse the inner
- * packet instead of the outer one (see decode_restart).
+ * packet instead of the outer one (see decode_tunnel).
  */
 int decode_gre_match(const struct cursor *c);
 int decode_vxlan_match(const struct cursor *c);
