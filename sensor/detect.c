@@ -355,7 +355,7 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 		strbuf_u64(&sb, e->crafted);
 		strbuf_puts(&sb, " hand-built probe(s)");
 	}
-	if (e->kind_revised && e->opened_kind != e->kind) {
+	if (e->opened_kind != e->kind) {
 		strbuf_puts(&sb, "; opened as ");
 		strbuf_puts(&sb, detection_kind_name((enum sw_kind)e->opened_kind));
 	}
@@ -519,7 +519,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 			}
 	}
 	e->kind = kind;
-	e->kind_revised = 0;
+	e->opened_kind = kind;
 	e->det_seq = ++d->seq;
 	htab_touch(d->tab, e, list_of(r, e), e->node.ts); /* onto the open list, same time */
 	note_due(d, r, e);
@@ -542,14 +542,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
  */
 static void revise_kind(const struct sw_rule *r, struct track_entry *e)
 {
-	uint8_t kind = (uint8_t)r->detector->kind(r, e);
-	if (kind == e->kind)
-		return;
-	if (!e->kind_revised) {
-		e->kind_revised = 1;
-		e->opened_kind = e->kind;
-	}
-	e->kind = kind;
+	e->kind = (uint8_t)r->detector->kind(r, e);
 }
 
 static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,

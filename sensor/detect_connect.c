@@ -14,7 +14,6 @@
  * browser's servers mostly answer, however many of them are down.
  */
 enum { A_EMPTY, A_ANSWERED };
-#define FAIL_PER_ANSWER 2
 
 static bool connect_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
@@ -47,7 +46,7 @@ static bool connect_event(const struct sw_rule *r, struct track_entry *e, const 
 static bool connect_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	return e->score >= r->threshold &&
-	       e->score >= FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+	       e->score >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
 }
 
 static bool connect_wants(const struct sw_event *ev)

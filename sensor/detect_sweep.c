@@ -12,7 +12,6 @@
  * more than a monitor of a few dozen hosts pings.
  */
 enum { A_CRAFTED, A_FAILED, A_ANSWERED };
-#define FAIL_PER_ANSWER    2
 #define SWEEP_LIVE_TARGETS 64
 
 static bool sweep_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
@@ -41,7 +40,7 @@ static bool sweep_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	if (e->score >= r->threshold &&
 	    (e->aux[A_CRAFTED] >= r->threshold ||
-	     e->aux[A_FAILED] >= FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED]))
+	     e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED]))
 		return true;
 	return track_distinct_targets(e) >= SWEEP_LIVE_TARGETS;
 }

@@ -23,7 +23,6 @@
  * DHT node's one socket talks to many peers' ports, and most answer).
  */
 enum { A_EMPTY, A_FAILED, A_ANSWERED, A_SPORT, A_DPORT, A_REUSED };
-#define FAIL_PER_ANSWER 2
 
 static bool udp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
@@ -59,7 +58,7 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 	if (e->score < r->threshold)
 		return false;
 	return e->aux[A_EMPTY] >= r->threshold ||
-	       e->aux[A_FAILED] >= FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+	       e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
 }
 
 static enum sw_kind udp_kind(const struct sw_rule *r, const struct track_entry *e)

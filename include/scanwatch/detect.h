@@ -92,6 +92,15 @@ enum sw_kind detect_syn_kind(const struct track_entry *e);
  */
 #define DETECT_CROWD_MAX 128
 
+/*
+ * Detectors that score failures (refused, unreachable, unanswered) count them
+ * only while they outnumber the services that answered by this much: a
+ * scanner moves on to new ports and hosts, most of them closed; a resolver, a
+ * health checker or a peer-to-peer client mostly gets answers (Jung et al.
+ * take a benign host's first contacts to succeed 80% of the time).
+ */
+#define DETECT_FAIL_PER_ANSWER 2
+
 /* A one_service hook for detectors whose score counts packets: a source hammering
  * one service can cross on its own, whatever the rule says. */
 bool detect_counts_packets(const struct sw_rule *r);

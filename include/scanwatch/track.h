@@ -79,7 +79,7 @@ struct track_entry {
 	uint64_t opened_at, probes_at_open;
 	uint64_t emit_ts, emit_probes; /* last OPEN/UPDATE sent */
 	uint8_t kind, proto, multi_target, shadowed;
-	uint8_t opened_kind, kind_revised; /* the kind at OPEN, when the evidence changed it */
+	uint8_t opened_kind; /* the kind at OPEN (kind follows the evidence after it) */
 	uint8_t n_ports, n_targets, n_sources, mixed_proto;
 	struct sw_addr target; /* the first target; valid while !multi_target */
 	uint64_t
