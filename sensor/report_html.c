@@ -33,6 +33,10 @@ static const char *const kind_colors[KIND__COUNT] = {
     "#475569", /* decoy_scan */
     "#be123c", /* distributed_scan */
     "#78716c", /* os_fingerprint */
+    "#0e7490", /* sctp_scan */
+    "#4d7c0f", /* udp_sweep */
+    "#b91c1c", /* udp_flood */
+    "#7f1d1d", /* icmp_flood */
 };
 #define UNKNOWN_KIND_COLOR "#6b7280"
 

@@ -25,7 +25,11 @@
 	X(SYN_FLOOD, "syn_flood")               \
 	X(DECOY_SCAN, "decoy_scan")             \
 	X(DISTRIBUTED_SCAN, "distributed_scan") \
-	X(OS_FINGERPRINT, "os_fingerprint")
+	X(OS_FINGERPRINT, "os_fingerprint")     \
+	X(SCTP_SCAN, "sctp_scan")               \
+	X(UDP_SWEEP, "udp_sweep")               \
+	X(UDP_FLOOD, "udp_flood")               \
+	X(ICMP_FLOOD, "icmp_flood")
 
 enum sw_kind {
 #define X(sym, name) KIND_##sym,

@@ -259,7 +259,7 @@ static void test_narrower_schema_keeps_checks(void)
 {
 	char path[256], err[256] = "";
 	char *sql, *cut, *msg = NULL;
-	const char *needle = ", 'os_fingerprint'";
+	const char *needle = ", 'icmp_flood'";
 	struct sw_detection d[3];
 	static char got[DUMP_MAX];
 	sqlite3 *db = NULL;
@@ -305,7 +305,7 @@ static void test_narrower_schema_keeps_checks(void)
 	run = store_run_begin(s, "narrow", NULL, 1);
 	CHECK(run == 1);
 	rec(&d[0], 1, DET_OPEN);
-	d[0].kind = KIND_OS_FINGERPRINT;
+	d[0].kind = KIND_ICMP_FLOOD;
 	CHECK(store_write(s, run, d, 1) == -1);
 	printf("narrow schema: %s\n", store_error(s));
 	CHECK(strstr(store_error(s), "CHECK constraint failed: kind_in_vocabulary") != NULL);
