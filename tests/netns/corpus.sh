@@ -601,6 +601,16 @@ sw_expect_pkts "the fetches" 12 "dst host $SW_SCAN4 and tcp[tcpflags] == (tcp-sy
 label benign_arp.pcap '*' ''
 
 # ---------------------------------------------------------------------------
+# Further families, one file each (corpus_part_*.sh, sourced here in name
+# order): they run in these namespaces with the helpers above (begin, run,
+# finish, label, the sw_expect_* checks of lib.sh) and add their own labels.
+for part in "$SW_LIB_DIR"/corpus_part_*.sh; do
+	[[ -e $part ]] || continue
+	# shellcheck source=/dev/null
+	. "$part"
+done
+
+# ---------------------------------------------------------------------------
 # Other capture formats: the same kinds of scans as pcapng, as Linux cooked
 # v2 (SLL2, from `tcpdump -i any`) and as 802.1Q-tagged Ethernet.
 
