@@ -102,6 +102,7 @@ struct detect_engine {
 	uint64_t now;
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
 	struct detect_stats st;
+	struct track_budget exact; /* side sets for exact distinct counts (track.h) */
 	struct sw_detection rec;
 };
 
@@ -125,8 +126,10 @@ static void entry_evicted(void *ctx, void *entry)
 	struct detect_engine *d = ctx;
 	struct track_entry *e = entry;
 	d->evictions++;
-	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules)
+	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules) {
+		track_release(e, &d->exact);
 		return;
+	}
 	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
 	d->st.evicted_open++;
 	d->st.closed++;
@@ -137,6 +140,23 @@ static void entry_evicted(void *ctx, void *entry)
 	         "%sclosed early: tracking table full", n ? "; " : "");
 	d->emit(d->ctx, &d->rec);
 	e->det_seq = 0;
+	track_release(e, &d->exact);
+}
+
+/* Removes an entry from the table, giving its side sets back first. */
+static void remove_entry(struct detect_engine *d, struct track_entry *e)
+{
+	track_release(e, &d->exact);
+	htab_remove(d->tab, e);
+}
+
+/* Gives back every side set of a table that is about to be destroyed. */
+static void release_all(struct detect_engine *d, struct htab *tab)
+{
+	struct track_entry *e;
+	uint32_t cur = 0;
+	while ((e = htab_next(tab, &cur)))
+		track_release(e, &d->exact);
 }
 
 static int build(struct detect_engine *d, const struct sw_ruleset *rs)
@@ -194,6 +214,11 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	 * are scanners on any network. */
 	size_t held = max_entries / 2 * sizeof(struct track_entry) / admit_record_size();
 	d->max_entries = max_entries - max_entries / 2;
+	/* An eighth of the tracking half pays for exact distinct counts (track.h): a
+	 * port set is 8 KiB, a host 8 bytes, so the default cap counts exactly some
+	 * thousand open port scans or millions of swept hosts at once. */
+	d->exact.limit = d->max_entries / DETECT_EXACT_SHARE * sizeof(struct track_entry);
+	d->max_entries -= d->max_entries / DETECT_EXACT_SHARE;
 	d->emit = emit;
 	d->ctx = ctx;
 	d->admit = admit_create(held, key);
@@ -209,6 +234,7 @@ void detect_destroy(struct detect_engine *d)
 {
 	if (!d)
 		return;
+	release_all(d, d->tab);
 	htab_destroy(d->tab);
 	admit_destroy(d->admit);
 	free(d);
@@ -220,6 +246,10 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 	htab_get_stats(d->tab, &out->entries);
 	admit_get_stats(d->admit, &out->held);
 	out->returned = admit_ghost_hits(d->admit);
+	out->exact_sets = d->exact.sets;
+	out->exact_bytes = d->exact.used;
+	out->exact_limit = d->exact.limit;
+	out->exact_denied = d->exact.denied;
 	out->entries.evict_full += out->held.evict_full;
 	out->entries.evict_chain += out->held.evict_chain;
 	out->entries.expired += out->held.expired;
@@ -337,6 +367,9 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 		strbuf_u64(&sb, rec->distinct_targets);
 		strbuf_puts(&sb, " host(s)");
 	}
+	if (e->inexact)
+		strbuf_puts(&sb,
+		            " (distinct counts estimated: the memory for exact counts was spent)");
 	static const char *const oname[OUT__COUNT] = {
 	    [OUT_SUCCESS] = "answered",        [OUT_EMPTY] = "opened-and-closed unused",
 	    [OUT_HALFOPEN] = "half-open",      [OUT_REFUSED] = "refused",
@@ -628,7 +661,7 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e = htab_insert(d->tab, &k, h, list_of(r, NULL), ev->ts_us);
 			e->win_start = ev->ts_us;
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
-			track_reset_window(e, ev->ts_us);
+			track_reset_window(e, ev->ts_us, &d->exact);
 			e->shadowed = 0;
 		}
 		if (e->shadowed && !e->det_seq) {
@@ -645,7 +678,7 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		if (!det->on_event(r, e, ev))
 			continue;
 		if (probe) {
-			track_note_probe(e, ev, r->group_by == GROUP_DST);
+			track_note_probe(e, ev, r->group_by == GROUP_DST, &d->exact);
 			attribute_note(e, ev);
 			htab_touch(d->tab, e, list_of(r, e), ev->ts_us);
 			note_due(d, r, e);
@@ -694,7 +727,7 @@ static void expire_src_entries(struct detect_engine *d, const struct sw_event *e
 		struct track_entry *e = find_entry(d, r, ev, b);
 		if (e && !e->det_seq && e->node.ts + rule_keep(r) <= at) {
 			htab_count_expired(d->tab);
-			htab_remove(d->tab, e);
+			remove_entry(d, e);
 		}
 	}
 }
@@ -811,7 +844,7 @@ void detect_advance(struct detect_engine *d, uint64_t now)
 				if (e->det_seq)
 					close_entry(d, r, e, e->last_ts + r->idle_us);
 				htab_count_expired(d->tab);
-				htab_remove(d->tab, e);
+				remove_entry(d, e);
 			}
 		}
 	}
@@ -879,6 +912,7 @@ int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint6
 	struct htab *old = d->tab;
 	if (build(d, rs) < 0)
 		return -1; /* build changed nothing: the old rules and table stay */
+	release_all(d, old);
 	htab_destroy(old);
 	return 0;
 }

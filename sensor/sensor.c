@@ -170,6 +170,12 @@ static void log_stats(struct sensor *s, const char *why)
 	        ps.classify.flows.evict_full + ps.classify.flows.evict_chain +
 	            ps.detect.entries.evict_full + ps.detect.entries.evict_chain,
 	        s->detections, es.depth, es.depth_max, es.dropped, es.store_errors);
+	if (ps.detect.exact_sets || ps.detect.exact_denied)
+		fprintf(stderr,
+		        ", exact counts %" PRIu64 " KiB of %" PRIu64 " (%" PRIu64 " sets, %" PRIu64
+		        " estimated)",
+		        ps.detect.exact_bytes >> 10, ps.detect.exact_limit >> 10,
+		        ps.detect.exact_sets, ps.detect.exact_denied);
 	if (live)
 		fprintf(stderr, ", kernel drops %" PRIu64 ", interface drops %" PRIu64, ks.dropped,
 		        ks.if_dropped);

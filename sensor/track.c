@@ -2,6 +2,7 @@
 #include "scanwatch/track.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A fixed 64-to-32-bit mix of an address (and a salt): murmur3's finaliser over both halves. */
@@ -27,6 +28,19 @@ static inline uint32_t mix32(uint32_t v)
 	v *= 0xc2b2ae35U;
 	v ^= v >> 16;
 	return v;
+}
+
+/* A host's key in the target (or source) sets: an IPv4 address is its own key,
+ * so IPv4 counts are exact; an IPv6 address is hashed (see struct track_exact). */
+static inline uint32_t host_key(const struct sw_addr *a)
+{
+	static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (memcmp(a->a, v4_prefix, sizeof v4_prefix) == 0) {
+		uint32_t v;
+		memcpy(&v, a->a + 12, 4);
+		return v;
+	}
+	return mix(a, 0x7a11);
 }
 
 static void hll_add(struct dset *s, uint32_t v)
@@ -156,6 +170,201 @@ bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uin
 	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x3c3c));
 }
 
+/* ---- exact side sets (struct track_exact) ---- */
+
+static bool budget_take(struct track_budget *b, size_t bytes)
+{
+	if (!b || b->used + bytes > b->limit)
+		return false;
+	b->used += bytes;
+	return true;
+}
+
+static size_t hosts_bytes(uint32_t cap)
+{
+	return (size_t)cap * sizeof(uint32_t);
+}
+
+/* The side record itself, made on the first side set an entry needs. */
+static struct track_exact *exact_of(struct track_entry *e, struct track_budget *b)
+{
+	if (e->exact)
+		return e->exact;
+	if (!budget_take(b, sizeof *e->exact))
+		return NULL;
+	e->exact = calloc(1, sizeof *e->exact);
+	if (!e->exact) {
+		b->used -= sizeof *e->exact;
+		return NULL;
+	}
+	return e->exact;
+}
+
+/* Slot of key (stored as key+1 so that 0 marks an empty slot; key 0xFFFFFFFF is
+ * stored as 0 and kept apart in the caller: see hosts_add). */
+static bool hosts_insert(uint32_t *tab, uint32_t cap, uint32_t stored)
+{
+	uint32_t i = mix32(stored) & (cap - 1);
+	while (tab[i]) {
+		if (tab[i] == stored)
+			return false;
+		i = (i + 1) & (cap - 1);
+	}
+	tab[i] = stored;
+	return true;
+}
+
+static bool hosts_has(const struct track_exact *x, uint32_t key)
+{
+	uint32_t stored = key + 1u;
+	if (stored == 0)
+		return x->nhosts &&
+		       x->hosts[x->hcap] != 0; /* the one key that wraps: see hosts_add */
+	uint32_t i = mix32(stored) & (x->hcap - 1);
+	while (x->hosts[i]) {
+		if (x->hosts[i] == stored)
+			return true;
+		i = (i + 1) & (x->hcap - 1);
+	}
+	return false;
+}
+
+/*
+ * Adds a host key; false if present or when growing was refused (the count is then
+ * marked inexact by the caller). The table has hcap slots plus one after them for
+ * the key 0xFFFFFFFF, whose key+1 wraps to the empty mark.
+ */
+static int hosts_add(struct track_exact *x, uint32_t key, struct track_budget *b)
+{
+	uint32_t stored = key + 1u;
+	if (stored == 0) {
+		if (x->hosts[x->hcap])
+			return 0;
+		x->hosts[x->hcap] = 1;
+		x->nhosts++;
+		return 1;
+	}
+	if ((x->nhosts + 1) * 2 > x->hcap) {
+		uint32_t ncap = x->hcap * 2;
+		if (!budget_take(b, hosts_bytes(ncap + 1)))
+			return -1;
+		uint32_t *n = calloc((size_t)ncap + 1, sizeof *n);
+		if (!n) {
+			b->used -= hosts_bytes(ncap + 1);
+			return -1;
+		}
+		for (uint32_t i = 0; i < x->hcap; i++)
+			if (x->hosts[i])
+				hosts_insert(n, ncap, x->hosts[i]);
+		n[ncap] = x->hosts[x->hcap];
+		free(x->hosts);
+		b->used -= hosts_bytes(x->hcap + 1);
+		x->hosts = n;
+		x->hcap = ncap;
+	}
+	if (!hosts_insert(x->hosts, x->hcap, stored))
+		return 0;
+	x->nhosts++;
+	return 1;
+}
+
+/* The inline host set is full and key is new: move its members to a side set. */
+static bool hosts_start(struct track_entry *e, struct track_budget *b)
+{
+	struct track_exact *x = exact_of(e, b);
+	uint32_t cap = 128; /* 2x the members at the next growth: load stays <= 1/2 */
+	if (!x || !budget_take(b, hosts_bytes(cap + 1)))
+		return false;
+	x->hosts = calloc((size_t)cap + 1, sizeof *x->hosts);
+	if (!x->hosts) {
+		b->used -= hosts_bytes(cap + 1);
+		return false;
+	}
+	x->hcap = cap;
+	x->nhosts = 0;
+	for (unsigned i = 0; i < e->targets.n; i++)
+		hosts_add(x, e->targets.u.h[i], b); /* 32 members into 128 slots: no growth */
+	b->sets++;
+	return true;
+}
+
+static bool ports_start(struct track_entry *e, struct track_budget *b)
+{
+	struct track_exact *x = exact_of(e, b);
+	if (!x || !budget_take(b, TRACK_EXACT_PORT_BYTES))
+		return false;
+	x->ports = calloc(1, TRACK_EXACT_PORT_BYTES);
+	if (!x->ports) {
+		b->used -= TRACK_EXACT_PORT_BYTES;
+		return false;
+	}
+	for (unsigned i = 0; i < e->ports.n; i++)
+		x->ports[e->ports.u.port[i] >> 6] |= 1ULL << (e->ports.u.port[i] & 63);
+	x->nports = e->ports.n;
+	b->sets++;
+	return true;
+}
+
+static void count_host(struct track_entry *e, uint32_t key, struct track_budget *b)
+{
+	if (!(e->exact && e->exact->hosts) && !e->targets.bitmap && e->targets.n == DSET_EXACT &&
+	    !e->inexact && !dset_has(&e->targets, key) && !hosts_start(e, b)) {
+		e->inexact = 1;
+		if (b)
+			b->denied++;
+	}
+	struct track_exact *x = e->exact;
+	if (x && x->hosts && hosts_add(x, key, b) < 0) {
+		e->inexact = 1;
+		if (b) {
+			b->denied++;
+			b->used -= hosts_bytes(x->hcap + 1);
+		}
+		free(x->hosts); /* the estimate takes over: its memory is no use now */
+		x->hosts = NULL;
+	}
+	dset_add(&e->targets, key); /* kept too: the estimate if the side set must go */
+}
+
+static void count_port(struct track_entry *e, uint16_t port, struct track_budget *b)
+{
+	struct track_exact *x = e->exact;
+	if (x && x->ports) {
+		uint64_t m = 1ULL << (port & 63);
+		if (!(x->ports[port >> 6] & m)) {
+			x->ports[port >> 6] |= m;
+			x->nports++;
+		}
+		return; /* the inline set is a bitmap by now and nothing reads it */
+	}
+	if (!e->ports.bitmap && e->ports.n == DSET_EXACT_PORTS && !e->inexact &&
+	    !dset_has(&e->ports, port) && !ports_start(e, b)) {
+		e->inexact = 1;
+		if (b)
+			b->denied++;
+	}
+	if (e->exact && e->exact->ports) {
+		count_port(e, port, b);
+		return;
+	}
+	dset_add(&e->ports, port);
+}
+
+void track_release(struct track_entry *e, struct track_budget *b)
+{
+	struct track_exact *x = e->exact;
+	if (!x)
+		return;
+	size_t bytes = sizeof *x + (x->ports ? TRACK_EXACT_PORT_BYTES : 0) +
+	               (x->hosts ? hosts_bytes(x->hcap + 1) : 0);
+	free(x->ports);
+	free(x->hosts);
+	free(x);
+	e->exact = NULL;
+	if (b)
+		b->used -= bytes < b->used ? bytes : b->used;
+}
+
 /* Estimates never exceed what was observed. */
 static uint64_t bounded(uint64_t est, uint64_t bound)
 {
@@ -164,11 +373,15 @@ static uint64_t bounded(uint64_t est, uint64_t bound)
 
 uint64_t track_distinct_targets(const struct track_entry *e)
 {
+	if (e->exact && e->exact->hosts)
+		return e->exact->nhosts;
 	return bounded(dset_count(&e->targets), e->first_contacts);
 }
 
 uint64_t track_distinct_ports(const struct track_entry *e)
 {
+	if (e->exact && e->exact->ports)
+		return e->exact->nports;
 	return bounded(bounded(dset_count(&e->ports), e->first_contacts), 65536);
 }
 
@@ -179,7 +392,9 @@ uint64_t track_distinct_sources(const struct track_entry *e)
 
 bool track_has_source(const struct track_entry *e, const struct sw_addr *src)
 {
-	return dset_has(&e->targets, mix(src, 0x7a11));
+	if (e->exact && e->exact->hosts)
+		return hosts_has(e->exact, host_key(src));
+	return dset_has(&e->targets, host_key(src));
 }
 
 static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_addr *a)
@@ -193,7 +408,8 @@ static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_add
 		arr[(*n)++] = *a;
 }
 
-void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst)
+void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst,
+                      struct track_budget *b)
 {
 	if (e->probes == 0) {
 		e->ports.is_port = 1;
@@ -214,8 +430,8 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 		return;
 	e->first_contacts++;
 	/* grouped by target, the target is the key: the set counts sources */
-	dset_add(&e->targets, mix(group_by_dst ? &ev->src : &ev->dst, 0x7a11));
-	dset_add(&e->ports, ev->port);
+	count_host(e, host_key(group_by_dst ? &ev->src : &ev->dst), b);
+	count_port(e, ev->port, b);
 	bool have_port = e->n_ports >= TRACK_SAMPLE_PORTS;
 	for (unsigned i = 0; !have_port && i < e->n_ports; i++)
 		if (e->sample_ports[i] == ev->port) {
@@ -229,8 +445,10 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 		add_sample_addr(e->sample_sources, &e->n_sources, &ev->src);
 }
 
-void track_reset_window(struct track_entry *e, uint64_t ts)
+void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b)
 {
+	track_release(e, b);
+	e->inexact = 0;
 	e->win_start = ts;
 	e->first_ts = ts;
 	e->probes = 0;

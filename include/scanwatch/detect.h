@@ -101,6 +101,9 @@ enum sw_kind detect_syn_kind(const struct track_entry *e);
  */
 #define DETECT_FAIL_PER_ANSWER 2
 
+/* One part in this many of the tracking table's memory pays for exact distinct counts. */
+#define DETECT_EXACT_SHARE 8
+
 /* A one_service hook for detectors whose score counts packets: a source hammering
  * one service can cross on its own, whatever the rule says. */
 bool detect_counts_packets(const struct sw_rule *r);
@@ -128,6 +131,9 @@ struct detect_stats {
 	struct htab_stats held; /* sources held back from per-rule state (admit.h) */
 	uint64_t released;      /* held sources whose events were replayed into the rules */
 	uint64_t returned;      /* held sources recycled under pressure that came back: tracked */
+	/* exact distinct counts (track.h): side sets made, bytes held now and at most,
+	 * and entries whose counts stayed estimates for want of that memory */
+	uint64_t exact_sets, exact_bytes, exact_limit, exact_denied;
 };
 
 /*

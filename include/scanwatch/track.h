@@ -58,6 +58,37 @@ struct dset {
 #define TRACK_SAMPLE_ADDRS 8
 
 /*
+ * Exact distinct counts past the inline sets. A record a person reads must
+ * count exactly (10,000 ports are 10,000, not an estimate), so when an
+ * entry's inline port or host set is about to turn into a bitmap, its members
+ * move into a side set first, and every later probe is counted there:
+ *   ports  a 65,536-bit bitmap: 8 KiB, exact;
+ *   hosts  an open-addressing set of 32-bit keys, 8 bytes per host at most
+ *          (load <= 1/2). IPv4 addresses are their own key, so IPv4 counts
+ *          are exact; an IPv6 address is keyed by a fixed 32-bit hash, so two
+ *          of n distinct IPv6 hosts share a key with probability about
+ *          n^2 / 2^33 (one in 8,600 for 1,000 hosts), undercounting by one.
+ * Side sets come from a byte budget that the engine carves out of its share
+ * of the memory cap (struct track_budget). When it is spent, the entry keeps
+ * its estimate and says so (track_entry.inexact); the budget is given back
+ * when the entry's window restarts or the entry leaves the table.
+ */
+struct track_exact {
+	uint64_t *ports; /* 65536-bit bitmap, NULL until the inline port set fills */
+	uint32_t *hosts; /* open addressing, key+1 (0: empty), NULL until the host set fills */
+	uint32_t nports, nhosts, hcap;
+};
+
+struct track_budget {
+	size_t used, limit; /* bytes of side sets held, and the most they may take */
+	uint64_t sets;      /* side sets made */
+	uint64_t denied;    /* side sets refused for want of budget (counts stayed estimates) */
+};
+
+/* Bytes an exact port set takes. */
+#define TRACK_EXACT_PORT_BYTES (65536 / 8)
+
+/*
  * The state of one rule for one group key. The engine owns the generic
  * fields; a detector may use score, llr and aux[] as it documents.
  */
@@ -90,7 +121,9 @@ struct track_entry {
 	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
 	struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
 	struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
-	uint32_t attr[8]; /* attribute.c's per-entry evidence counters */
+	uint32_t attr[8];          /* attribute.c's per-entry evidence counters */
+	struct track_exact *exact; /* side sets once the inline sets fill (NULL before) */
+	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
 };
 
 /* Adds a value (a 32-bit hash, or a port); true when it was not in the set. */
@@ -107,10 +140,15 @@ bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_
 bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
 /* Marks (target, port) as failed, for detectors that also score pairs when probed. */
 bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
-/* Folds a probe into the generic fields: targets, ports, samples, counters. */
-void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst);
-/* Starts a new window at ts: counters and bitmaps cleared, detection state kept. */
-void track_reset_window(struct track_entry *e, uint64_t ts);
+/* Folds a probe into the generic fields: targets, ports, samples, counters. Side sets for
+ * exact counts are taken from b (see struct track_exact). */
+void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst,
+                      struct track_budget *b);
+/* Starts a new window at ts: counters and bitmaps cleared, detection state kept, side sets
+ * given back to b. */
+void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b);
+/* Gives the entry's side sets back to b (the entry is leaving the table). */
+void track_release(struct track_entry *e, struct track_budget *b);
 uint64_t track_distinct_targets(const struct track_entry *e);
 uint64_t track_distinct_ports(const struct track_entry *e);
 /* For target-grouped entries the target bitmap holds the sources instead. */
