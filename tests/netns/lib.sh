@@ -670,14 +670,28 @@ sw_eval_corpus() {
 		corpus=$reuse
 		sw_log "scoring the $what captured in $corpus"
 	else
-		sw_log "capturing the $what into $corpus"
-		SW_WORK_DIR=$SW_WORK_DIR SCANWATCH=$SCANWATCH bash "$SW_LIB_DIR/$script" "$corpus" ||
+		# The recording's log goes to a file (printed on failure): the scores
+		# below come first in the test's output, where a CI excerpt shows them.
+		mkdir -p "$corpus"
+		sw_log "capturing the $what into $corpus (log: $corpus/record.log)"
+		if ! SW_WORK_DIR=$SW_WORK_DIR SCANWATCH=$SCANWATCH bash "$SW_LIB_DIR/$script" "$corpus" \
+			>"$corpus/record.log" 2>&1; then
+			tail -n 40 "$corpus/record.log"
 			sw_fail "$script failed (its log above names the capture); the corpus is wrong, not the sensor"
+		fi
+		sw_log "recorded: $(grep -c -- '---- capture' "$corpus/record.log") captures"
 	fi
 	[[ -s $corpus/labels.tsv ]] || sw_fail "$script wrote no $corpus/labels.tsv"
 	detail=$SW_WORK_DIR/$2.eval-detail
 	mkdir -p "$SW_WORK_DIR"
-	"$SCANWATCH" eval "$corpus/labels.tsv" -v 2>"$detail" || rc=$?
+	"$SCANWATCH" eval "$corpus/labels.tsv" -v >"$detail.table" 2>"$detail" || rc=$?
+	cat "$detail.table"
+	if ((rc != 0)); then
+		# what went wrong first: the rows that are not right, with their detail
+		echo "----- rows not scored right:"
+		grep -vE '^capture |[[:space:]]found[[:space:]]|\(benign\)[[:space:]]+-[[:space:]]' \
+			"$detail.table" || true
+	fi
 	echo "----- detail (scanwatch eval -v, stderr):"
 	cat "$detail"
 	((rc == 0)) || sw_fail "scanwatch eval exited with status $rc: a scan missed, mis-typed or mis-attributed, or a false positive (table above)"
