@@ -303,8 +303,9 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	strbuf_puts(&sb, r->id);
 	strbuf_init(&sb, rec->rule_name, sizeof rec->rule_name);
 	strbuf_puts(&sb, r->name);
-	strbuf_init(&sb, rec->tags, sizeof rec->tags);
-	strbuf_puts(&sb, r->tags_joined ? r->tags_joined : "");
+	rec->n_tags = 0;
+	for (size_t i = 0; i < r->ntags; i++)
+		detection_add_tag(rec, r->tags[i], strlen(r->tags[i]));
 	switch (r->group_by) {
 	case GROUP_SRC:
 		rec->src = e->key.a;

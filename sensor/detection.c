@@ -1,4 +1,5 @@
-/* detection.c — names of the detection vocabularies (kind, severity, phase) and their parsers. */
+/* detection.c — names of the detection vocabularies (kind, severity, phase), their parsers, tags.
+ */
 #include "scanwatch/detection.h"
 
 #include <string.h>
@@ -73,4 +74,14 @@ const char *detection_phase_name(enum det_phase p)
 	if ((unsigned)p > DET_CLOSE)
 		return "unknown";
 	return phase_names[p];
+}
+
+int detection_add_tag(struct sw_detection *d, const char *tag, size_t len)
+{
+	if (d->n_tags >= DET_TAGS_MAX || len == 0 || len >= DET_TAG_MAX)
+		return -1;
+	memcpy(d->tags[d->n_tags], tag, len);
+	d->tags[d->n_tags][len] = '\0';
+	d->n_tags++;
+	return 0;
 }

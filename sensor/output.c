@@ -269,25 +269,38 @@ void output_json_time(struct json_writer *w, const char *key, uint64_t us)
 
 size_t output_split_tags(const struct sw_detection *d, struct output_tag *out, size_t max)
 {
-	size_t ntags = strnlen(d->tags, sizeof(d->tags)), k = 0;
+	size_t k = 0;
 
-	for (size_t i = 0; i < ntags && k < max;) {
-		size_t b = i, e;
+	for (size_t i = 0; i < d->n_tags && i < DET_TAGS_MAX && k < max; i++) {
+		size_t n = strnlen(d->tags[i], DET_TAG_MAX);
 
-		while (i < ntags && d->tags[i] != ',')
-			i++;
-		e = i++;
-		while (b < e && (d->tags[b] == ' ' || d->tags[b] == '\t'))
-			b++;
-		while (e > b && (d->tags[e - 1] == ' ' || d->tags[e - 1] == '\t'))
-			e--;
-		if (e > b) {
-			out[k].p = d->tags + b;
-			out[k].n = e - b;
+		if (n > 0) {
+			out[k].p = d->tags[i];
+			out[k].n = n;
 			k++;
 		}
 	}
 	return k;
+}
+
+size_t output_join_tags(const struct sw_detection *d, char *buf, size_t len)
+{
+	struct output_tag tags[OUTPUT_TAGS_MAX];
+	size_t ntags = output_split_tags(d, tags, OUTPUT_TAGS_MAX), n = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ntags; i++) {
+		if (n + (i > 0) + tags[i].n >= len)
+			break; /* a whole id or none */
+		if (i > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, tags[i].p, tags[i].n);
+		n += tags[i].n;
+		buf[n] = '\0';
+	}
+	return n;
 }
 
 void output_json_counts(struct json_writer *w, const struct sw_detection *d)

@@ -247,8 +247,11 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 	cb_custom(&b, &first, "cs1", "tool", d->tool, strnlen(d->tool, sizeof(d->tool)));
 	cb_custom(&b, &first, "cs2", "campaign", d->campaign,
 	          strnlen(d->campaign, sizeof(d->campaign)));
-	cb_custom(&b, &first, "cs3", "attackTechniques", d->tags,
-	          strnlen(d->tags, sizeof(d->tags)));
+	{
+		char tags[OUTPUT_TAGS_JOINED];
+		size_t nt = output_join_tags(d, tags, sizeof tags);
+		cb_custom(&b, &first, "cs3", "attackTechniques", tags, nt);
+	}
 	n = 0;
 	list[0] = '\0';
 	for (unsigned i = 0; i < d->n_sample_ports && i < DET_SAMPLE_PORTS; i++) {

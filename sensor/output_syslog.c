@@ -254,8 +254,11 @@ static int output_syslog_render_sd(const struct sw_detection *d, char *buf, size
 	if (d->n_sample_sources > 0)
 		sd_addrs(&b, "sampleSources", d->sample_sources, d->n_sample_sources,
 		         DET_SAMPLE_SOURCES);
-	if (strnlen(d->tags, sizeof(d->tags)) > 0)
-		sd_str(&b, "tags", d->tags, sizeof(d->tags));
+	{
+		char tags[OUTPUT_TAGS_JOINED];
+		if (output_join_tags(d, tags, sizeof tags) > 0)
+			sd_str(&b, "tags", tags, sizeof tags);
+	}
 	if (strnlen(d->tool, sizeof(d->tool)) > 0)
 		sd_str(&b, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)

@@ -111,23 +111,28 @@ static char *addrs_join(struct report *r, const struct sw_addr *a, unsigned n, u
 }
 
 /* "T1046,T1595.001" as the store would give it back: "T1046, T1595.001". */
-static char *tags_join(struct report *r, const char *tags, size_t size)
+/* The tags as the page shows them, "T1046, T1595.001" (NULL: none). */
+static char *tags_join(struct report *r, const struct sw_detection *s)
 {
-	size_t n = strnlen(tags, size);
-	if (n == 0)
+	size_t len = 0;
+	for (size_t i = 0; i < s->n_tags && i < DET_TAGS_MAX; i++)
+		len += strnlen(s->tags[i], DET_TAG_MAX) + 2;
+	if (len == 0)
 		return NULL;
-	char *out = malloc(n * 2 + 1);
+	char *out = malloc(len + 1);
 	if (!out) {
 		r->oom = true;
 		return NULL;
 	}
 	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (tags[i] == ' ' || tags[i] == '\t')
-			continue;
-		out[o++] = tags[i];
-		if (tags[i] == ',')
+	for (size_t i = 0; i < s->n_tags && i < DET_TAGS_MAX; i++) {
+		size_t n = strnlen(s->tags[i], DET_TAG_MAX);
+		if (o > 0) {
+			out[o++] = ',';
 			out[o++] = ' ';
+		}
+		memcpy(out + o, s->tags[i], n);
+		o += n;
 	}
 	out[o] = 0;
 	return out;
@@ -163,7 +168,7 @@ static int from_record(struct report *r, int64_t run_id, const struct sw_detecti
 		d->ports[d->nports++] = s->sample_ports[i];
 	d->targets = addrs_join(r, s->sample_targets, s->n_sample_targets, DET_SAMPLE_TARGETS);
 	d->sources = addrs_join(r, s->sample_sources, s->n_sample_sources, DET_SAMPLE_SOURCES);
-	d->tags = tags_join(r, s->tags, sizeof s->tags);
+	d->tags = tags_join(r, s);
 	d->tool = field_dup(r, s->tool, sizeof s->tool);
 	d->campaign = field_dup(r, s->campaign, sizeof s->campaign);
 	d->evidence = field_dup(r, s->evidence, sizeof s->evidence);

@@ -214,7 +214,7 @@ static bool tag_ok(const char *s)
 static int get_tags(struct loader *ld, yaml_node_t *seq, struct sw_rule *r)
 {
 	yaml_node_item_t *it;
-	size_t n, joined = 0, i;
+	size_t n, i;
 
 	if (yamlcfg_kind(&ld->y, seq, YAML_SEQUENCE_NODE, "'tags'") < 0)
 		return -1;
@@ -240,24 +240,14 @@ static int get_tags(struct loader *ld, yaml_node_t *seq, struct sw_rule *r)
 			if (strcmp(r->tags[i], v) == 0)
 				return yamlcfg_fail_at(&ld->y, e->start_mark, "duplicate tag '%s'",
 				                       v);
-		joined += strlen(v) + (r->ntags ? 1 : 0);
-		/* Detections carry the joined list in a fixed field (DET_TAGS_MAX). */
-		if (joined >= DET_TAGS_MAX)
-			return yamlcfg_fail_at(&ld->y, e->start_mark,
-			                       "too many tags (joined they exceed %d bytes)",
-			                       DET_TAGS_MAX - 1);
+		/* Detections carry the list in a fixed array (DET_TAGS_MAX ids; tag_ok
+		 * bounds each id's length below DET_TAG_MAX). */
+		if (r->ntags >= DET_TAGS_MAX)
+			return yamlcfg_fail_at(&ld->y, e->start_mark, "too many tags (at most %d)",
+			                       DET_TAGS_MAX);
 		if (yamlcfg_strdup(&ld->y, v, &r->tags[r->ntags]) < 0)
 			return -1;
 		r->ntags++;
-	}
-	r->tags_joined = malloc(joined + 1);
-	if (!r->tags_joined)
-		return yamlcfg_oom(&ld->y);
-	r->tags_joined[0] = '\0';
-	for (i = 0; i < r->ntags; i++) {
-		if (i)
-			strcat(r->tags_joined, ",");
-		strcat(r->tags_joined, r->tags[i]);
 	}
 	return 0;
 }
@@ -429,12 +419,8 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 			    yamlcfg_show(v, vb));
 	}
 
-	if (f[RK_TAGS].val) {
-		if (get_tags(ld, f[RK_TAGS].val, r) < 0)
-			return -1;
-	} else if (yamlcfg_strdup(&ld->y, "", &r->tags_joined) < 0) {
+	if (f[RK_TAGS].val && get_tags(ld, f[RK_TAGS].val, r) < 0)
 		return -1;
-	}
 
 	if (need(ld, map, &f[RK_DETECTOR]) < 0 ||
 	    yamlcfg_scalar(&ld->y, f[RK_DETECTOR].val, "'detector'", &v) < 0)
@@ -822,7 +808,6 @@ void rules_free(struct sw_ruleset *rs)
 		for (j = 0; j < r->ntags; j++)
 			free(r->tags[j]);
 		free(r->tags);
-		free(r->tags_joined);
 		free(r->suppress);
 	}
 	free(rs->rules);

@@ -87,7 +87,7 @@ void store_write_release(struct store *s);
  */
 int store_row_parse_ports(const char *json, struct sw_detection *d);
 int store_row_parse_addrs(const char *json, struct sw_addr *out, uint8_t *n, unsigned max);
-/* Tags come back joined with commas, as the record holds them ("T1046,T1595.001"). */
-int store_row_parse_tags(const char *json, char *tags, size_t size);
+/* Tags come back as the record holds them: a list of ids. */
+int store_row_parse_tags(const char *json, struct sw_detection *d);
 
 #endif

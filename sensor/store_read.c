@@ -164,7 +164,7 @@ static int row_read(sqlite3_stmt *st, struct store_row *row, char *why, size_t w
 	                          DET_SAMPLE_TARGETS) < 0 ||
 	    store_row_parse_addrs(col_text(st, 20), d->sample_sources, &d->n_sample_sources,
 	                          DET_SAMPLE_SOURCES) < 0 ||
-	    store_row_parse_tags(col_text(st, 21), d->tags, sizeof(d->tags)) < 0) {
+	    store_row_parse_tags(col_text(st, 21), d) < 0) {
 		store_set_err(why, whylen, "row %lld: a sample or tags column is not a JSON array",
 		              (long long)row->id);
 		return -1;

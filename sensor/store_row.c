@@ -40,26 +40,17 @@ static int ports_json(char *buf, size_t len, const struct sw_detection *d)
 	return json_finish(&w);
 }
 
-/* "T1046, T1595.001" -> ["T1046","T1595.001"]: commas split, blanks trimmed, empties skipped. */
-static int tags_json(char *buf, size_t len, const char *tags, size_t size)
+/* The tag list as a JSON array of strings, empties skipped. */
+static int tags_json(char *buf, size_t len, const struct sw_detection *d)
 {
 	struct json_writer w;
-	size_t n = strnlen(tags, size), i = 0;
 
 	json_init(&w, buf, len);
 	json_array_begin(&w);
-	while (i < n) {
-		size_t b = i, e;
-
-		while (i < n && tags[i] != ',')
-			i++;
-		e = i++;
-		while (b < e && (tags[b] == ' ' || tags[b] == '\t'))
-			b++;
-		while (e > b && (tags[e - 1] == ' ' || tags[e - 1] == '\t'))
-			e--;
-		if (e > b)
-			json_string_n(&w, tags + b, e - b);
+	for (size_t i = 0; i < d->n_tags && i < DET_TAGS_MAX; i++) {
+		size_t n = strnlen(d->tags[i], DET_TAG_MAX);
+		if (n > 0)
+			json_string_n(&w, d->tags[i], n);
 	}
 	json_array_end(&w);
 	return json_finish(&w);
@@ -76,7 +67,7 @@ int store_row_render(const struct sw_detection *d, struct store_row_text *t)
 	               DET_SAMPLE_TARGETS, &d->target, d->has_target ? t->dst : NULL);
 	t->sources_len = addrs_json(t->sources, sizeof(t->sources), d->sample_sources,
 	                            d->n_sample_sources, DET_SAMPLE_SOURCES, NULL, NULL);
-	t->tags_len = tags_json(t->tags, sizeof(t->tags), d->tags, sizeof(d->tags));
+	t->tags_len = tags_json(t->tags, sizeof(t->tags), d);
 	return t->ports_len < 0 || t->targets_len < 0 || t->sources_len < 0 || t->tags_len < 0 ? -1
 	                                                                                       : 0;
 }
@@ -284,30 +275,22 @@ int store_row_parse_addrs(const char *json, struct sw_addr *out, uint8_t *n, uns
 	return rc;
 }
 
-int store_row_parse_tags(const char *json, char *tags, size_t size)
+int store_row_parse_tags(const char *json, struct sw_detection *d)
 {
 	bool started = false;
 	const char *p = json;
-	size_t len = 0;
 	int rc;
 
-	tags[0] = '\0';
+	d->n_tags = 0;
 	if (json == NULL)
 		return 0;
 	while ((rc = array_next(&p, &started)) == 1) {
-		char tag[DET_TAGS_MAX];
-		size_t n;
+		char tag[DET_TAG_MAX * 4];
 
 		if ((p = json_str(p, tag, sizeof(tag))) == NULL)
 			return -1;
-		/* Joined with commas as rules.c joins a rule's tags into the record. */
-		n = strlen(tag);
-		if (n > 0 && len + (len > 0) + n < size) {
-			if (len > 0)
-				tags[len++] = ',';
-			memcpy(tags + len, tag, n + 1);
-			len += n;
-		}
+		/* an id that does not fit the record (written by a later version) is left out */
+		detection_add_tag(d, tag, strlen(tag));
 	}
 	return rc;
 }

@@ -57,7 +57,8 @@ enum det_phase {
 #define DET_SAMPLE_SOURCES 8
 #define DET_RULE_ID_MAX    48
 #define DET_RULE_NAME_MAX  96
-#define DET_TAGS_MAX       96
+#define DET_TAGS_MAX       8  /* ATT&CK technique ids a record carries */
+#define DET_TAG_MAX        16 /* one id, NUL included (the longest, "T1595.001", takes 10) */
 #define DET_TOOL_MAX       16
 #define DET_CAMPAIGN_MAX   24
 #define DET_EVIDENCE_MAX   512
@@ -77,9 +78,11 @@ struct sw_detection {
 	uint8_t src_any;    /* 1: many (spoofed) sources, src is not meaningful ("*") */
 	uint8_t has_target; /* 1: all probes went to one target, in target */
 	uint8_t n_sample_ports, n_sample_targets, n_sample_sources;
+	uint8_t n_tags;
 	char rule_id[DET_RULE_ID_MAX];
 	char rule_name[DET_RULE_NAME_MAX];
-	char tags[DET_TAGS_MAX]; /* comma-separated ATT&CK ids, e.g. "T1046,T1595.001" */
+	char tags[DET_TAGS_MAX][DET_TAG_MAX]; /* ATT&CK ids, e.g. "T1046", "T1595.001": a list,
+	                                       * joined only by the sinks that need one string */
 	struct sw_addr src;
 	struct sw_addr target;
 	uint64_t first_seen; /* first probe of the scan */
@@ -106,5 +109,8 @@ int detection_kind_parse(const char *name, enum sw_kind *out);
 const char *detection_severity_name(enum sw_severity s);
 int detection_severity_parse(const char *name, enum sw_severity *out);
 const char *detection_phase_name(enum det_phase p);
+/* Appends a tag to d's list; -1 (nothing changed) when the list is full, the tag empty or
+ * longer than DET_TAG_MAX - 1 bytes. */
+int detection_add_tag(struct sw_detection *d, const char *tag, size_t len);
 
 #endif

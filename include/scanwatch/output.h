@@ -134,15 +134,18 @@ int output_file_reopen(struct output_file *f, const char *name);
 /* Closes the file (never stdout) and frees the path; f is left closed. */
 void output_file_close(struct output_file *f);
 
-/* One item of d->tags ("T1046, T1595.001"), not NUL-terminated. */
+/* One item of d->tags, with its length (never past DET_TAG_MAX bytes). */
 struct output_tag {
 	const char *p;
 	size_t n;
 };
-/* Tags fit DET_TAGS_MAX bytes, so at most half as many items ("a,b,..."). */
-#define OUTPUT_TAGS_MAX (DET_TAGS_MAX / 2)
-/* Splits d->tags at commas into at most max items, blanks trimmed, empty ones skipped. */
+#define OUTPUT_TAGS_MAX DET_TAGS_MAX
+/* The record's tags as at most max items, empty ones skipped. */
 size_t output_split_tags(const struct sw_detection *d, struct output_tag *out, size_t max);
+/* The tags joined with commas ("T1046,T1595.001") for sinks whose field is one string
+ * (CEF cs3, the syslog SD-PARAM); whole ids only. Returns the length written. */
+#define OUTPUT_TAGS_JOINED (DET_TAGS_MAX * DET_TAG_MAX)
+size_t output_join_tags(const struct sw_detection *d, char *buf, size_t len);
 
 struct json_writer;
 /* "key":"s" for a fixed-size, maybe unterminated field: never reads past size bytes. */

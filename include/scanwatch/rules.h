@@ -34,7 +34,6 @@ struct sw_rule {
 	enum sw_severity severity;
 	char **tags;
 	size_t ntags;
-	char *tags_joined; /* "T1046,T1595.001" */
 	const struct detector *detector;
 	uint32_t threshold;
 	uint64_t window_us;

@@ -85,9 +85,11 @@ int store_write_stats(struct store *s, int64_t run_id, const struct store_stats 
  * (NULL when there is no single target), and the JSON arrays sample_ports ([22,80]),
  * sample_targets and sample_sources (["198.18.0.2"]) and tags (["T1046","T1595.001"]).
  */
-/* Longest JSON column: 8 addresses of ADDR_TEXT_MAX plus quotes and commas, or tags
- * (DET_TAGS_MAX bytes, each possibly escaped to 6) as strings. */
-#define STORE_JSON_MAX (DET_TAGS_MAX * 6 + 16)
+/* Longest JSON column: 8 addresses of ADDR_TEXT_MAX plus quotes and commas, or the tags
+ * (DET_TAGS_MAX ids of DET_TAG_MAX bytes, each byte possibly escaped to 6) as strings. */
+#define STORE_JSON_ADDRS (DET_SAMPLE_TARGETS * (ADDR_TEXT_MAX + 3) + 3)
+#define STORE_JSON_TAGS  (DET_TAGS_MAX * (DET_TAG_MAX * 6 + 3) + 3)
+#define STORE_JSON_MAX   (STORE_JSON_ADDRS > STORE_JSON_TAGS ? STORE_JSON_ADDRS : STORE_JSON_TAGS)
 struct store_row_text {
 	char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
 	char ports[DET_SAMPLE_PORTS * 6 + 4];

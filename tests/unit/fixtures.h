@@ -41,6 +41,18 @@ static inline struct sw_addr fixture_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t
  * as the open, update or close record; the outputs' expected lines are written
  * for exactly these values.
  */
+/* Sets d's tags from "T1046,T1595.001" (the tests' shorthand; records hold a list). */
+static inline void fixture_tags(struct sw_detection *d, const char *list)
+{
+	d->n_tags = 0;
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		if (n > 0)
+			detection_add_tag(d, list, n);
+		list += n + (list[n] == ',');
+	}
+}
+
 static inline void fixture_syn(struct sw_detection *d, enum det_phase phase)
 {
 	memset(d, 0, sizeof(*d));
@@ -52,7 +64,7 @@ static inline void fixture_syn(struct sw_detection *d, enum det_phase phase)
 	d->has_target = 1;
 	snprintf(d->rule_id, sizeof(d->rule_id), "SW-TCP-SYN-001");
 	snprintf(d->rule_name, sizeof(d->rule_name), "TCP SYN scan");
-	snprintf(d->tags, sizeof(d->tags), "T1046,T1595.001");
+	fixture_tags(d, "T1046,T1595.001");
 	d->src = fixture_ip("198.18.0.2");
 	d->target = fixture_ip("198.18.1.2");
 	d->first_seen = 1795667309000001ull;

@@ -34,7 +34,7 @@ static void make_flood6(struct sw_detection *d)
 	d->has_target = 1;
 	snprintf(d->rule_id, sizeof(d->rule_id), "SW-SYNFLOOD");
 	snprintf(d->rule_name, sizeof(d->rule_name), "SYN flood");
-	snprintf(d->tags, sizeof(d->tags), "T1498, T1499.001, T9999");
+	fixture_tags(d, "T1498,T1499.001,T9999");
 	d->target = fixture_ip("2001:2::2");
 	d->first_seen = 1795667309000000ull;
 	d->opened_at = 1795667310000000ull;

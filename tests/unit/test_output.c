@@ -74,7 +74,11 @@ static void test_render(void)
 	d.sample_sources[0] = fixture_ip("2001:2::7");
 	d.sample_sources[1] = fixture_ip("198.18.3.4");
 	snprintf(d.campaign, sizeof(d.campaign), "c-42");
-	snprintf(d.tags, sizeof(d.tags), " T1498 ,, T1499.002,");
+	/* an empty item (a corrupt record's) is skipped, not rendered as "" */
+	fixture_tags(&d, "T1498");
+	d.n_tags = 3;
+	d.tags[1][0] = '\0';
+	snprintf(d.tags[2], sizeof d.tags[2], "T1499.002");
 	len = output_json_render(&d, buf, sizeof(buf));
 	CHECK(len > 0);
 	CHECK(strstr(buf, "\"phase\":\"update\"") != NULL);

@@ -24,7 +24,7 @@ static void make_a(struct sw_detection *d, enum det_phase phase)
 	fixture_syn(d, phase);
 	d->seq = 1;
 	snprintf(d->rule_name, sizeof(d->rule_name), "TCP SYN port scan");
-	snprintf(d->tags, sizeof(d->tags), "T1046, T1595.001");
+	fixture_tags(d, "T1046,T1595.001");
 	d->first_seen = 1795667309000000ull;
 	d->last_seen = d->opened_at + (phase == DET_OPEN ? 0 : 5000000);
 	d->closed_at = phase == DET_CLOSE ? d->last_seen + 6000000 : 0;
@@ -46,7 +46,7 @@ static void make_b(struct sw_detection *d, enum det_phase phase)
 	d->src_any = 1;
 	snprintf(d->rule_id, sizeof(d->rule_id), "SW-FLOOD-SYN-001");
 	snprintf(d->rule_name, sizeof(d->rule_name), "SYN flood");
-	snprintf(d->tags, sizeof(d->tags), "T1498");
+	fixture_tags(d, "T1498");
 	d->first_seen = 1795667400000000ull;
 	d->opened_at = 1795667401000000ull;
 	d->last_seen = d->opened_at + (phase == DET_CLOSE ? 3000000 : 1000000);

@@ -102,7 +102,7 @@ static void test_roundtrip(const char *path)
 		return;
 	run = store_run_begin(s, "a.pcap", "builtin", 1);
 	fixture_syn(&d[0], DET_CLOSE);
-	snprintf(d[0].tags, sizeof(d[0].tags), "T1046, T1595.001"); /* blanks as a rule may */
+	fixture_tags(&d[0], "T1046,T1595.001");
 	make(&d[1], 8, KIND_SYN_FLOOD, SEV_CRITICAL, "*", 1795667400, false);
 	d[1].has_target = 0;
 	d[1].n_sample_sources = 2;
@@ -113,7 +113,7 @@ static void test_roundtrip(const char *path)
 	snprintf(d[1].evidence, sizeof(d[1].evidence), "ctl \x01 \"q\" \\ \xe2\x80\xa8 é");
 	make(&d[2], 9, KIND_UDP_SCAN, SEV_LOW, "2001:2::9", 1795667500, true);
 	d[2].n_sample_ports = 0;
-	d[2].tags[0] = '\0';
+	d[2].n_tags = 0;
 	CHECK(store_write(s, run, d, 3) == 0);
 	store_close(s);
 
@@ -133,7 +133,9 @@ static void test_roundtrip(const char *path)
 	}
 	CHECK_EQ_U(g.rows[1].d.phase, DET_UPDATE);
 	CHECK_EQ_U(g.rows[2].d.phase, DET_CLOSE);
-	CHECK_STR(g.rows[0].d.tags, "T1046,T1595.001");
+	CHECK_EQ_U(g.rows[0].d.n_tags, 2);
+	CHECK_STR(g.rows[0].d.tags[0], "T1046");
+	CHECK_STR(g.rows[0].d.tags[1], "T1595.001");
 	CHECK_EQ_U(store_read_skipped(r, NULL), 0);
 	store_read_close(r);
 }
@@ -298,7 +300,8 @@ static void test_old_schema(const char *path)
 	    store_read_detections(r, &(struct store_filter){0}, collect, &g, err, sizeof(err)), 0);
 	CHECK_EQ_U(g.rows[0].d.n_sample_ports, 2);
 	CHECK_EQ_U(g.rows[0].d.sample_ports[1], 80);
-	CHECK_STR(g.rows[0].d.tags, "T1046");
+	CHECK_EQ_U(g.rows[0].d.n_tags, 1);
+	CHECK_STR(g.rows[0].d.tags[0], "T1046");
 	CHECK_EQ_U(g.rows[0].d.n_sample_targets, 0); /* NULL: an empty list */
 	memset(&run, 0, sizeof(run));
 	CHECK_EQ_U(store_read_runs(r, 0, false, 0, count_runs, &run, err, sizeof(err)), 0);
