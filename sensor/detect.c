@@ -24,7 +24,10 @@
 	X(detect_arp)         \
 	X(detect_multisource) \
 	X(detect_osfp)        \
-	X(detect_trw)
+	X(detect_trw)         \
+	X(detect_udp_sweep)   \
+	X(detect_udp_flood)   \
+	X(detect_icmp_flood)
 
 #define X(sym) extern const struct detector sym;
 DETECTORS(X)
