@@ -57,6 +57,13 @@ enum sw_kind detect_syn_kind(const struct track_entry *e)
 	return KIND_SYN_SCAN;
 }
 
+enum sw_kind detect_udp_kind(const struct track_entry *e)
+{
+	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3)
+		return KIND_UDP_SWEEP;
+	return KIND_UDP_SCAN;
+}
+
 bool detect_counts_packets(const struct sw_rule *r)
 {
 	(void)r;

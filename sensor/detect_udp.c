@@ -66,9 +66,7 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 static enum sw_kind udp_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
-	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3)
-		return KIND_UDP_SWEEP;
-	return KIND_UDP_SCAN;
+	return detect_udp_kind(e);
 }
 
 const struct detector detect_udp = {
