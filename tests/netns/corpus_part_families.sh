@@ -5,6 +5,9 @@
 # corpus.sh for the addresses. Every run is bounded by a packet count (-c)
 # and `timeout`; floods are hping3 with -c and -i u100, never --flood.
 
+# nping (the information request of the ICMP battery) comes with Debian's nmap package.
+sw_require nping
+
 # nmap UDP ping sweep (-PU: an empty datagram to port 40125, nmap's default
 # DEFAULT_UDP_PROBE_PORT) of the routed /26: the /28 that is up answers with
 # ICMP port unreachable, the rest is blackholed and stays silent.
