@@ -101,6 +101,7 @@ struct classify {
 	struct udp_sent sent[SENT_SLOTS];
 	uint64_t alive[ALIVE_SLOTS]; /* address << 32 | seconds */
 	uint64_t arp_last;           /* time of the last ARP probe (0: none) */
+	uint64_t nd_last;            /* time of the last neighbour solicitation probe (0: none) */
 	uint64_t alive_salt;         /* from the table key: where an address lands is secret */
 	struct htab *flows;
 	classify_sink sink;
@@ -675,12 +676,21 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
  * the unspecified address are duplicate address detection, and unicast ones
  * check a neighbour already known: neither asks for anyone new.
  */
+static const uint8_t nd_snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+
+/* The solicited-node group that stands for addr (RFC 4291 2.7.1: its low 24 bits). */
+static void nd_group(struct sw_addr *g, const struct sw_addr *addr)
+{
+	memcpy(g->a, nd_snm, sizeof nd_snm);
+	memcpy(g->a + sizeof nd_snm, addr->a + sizeof nd_snm, sizeof g->a - sizeof nd_snm);
+}
+
 static void classify_nd_solicit(struct classify *c, const struct sw_packet *p)
 {
-	static const uint8_t snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
 	static const struct sw_addr unspecified;
-	if (addr_eq(&p->src, &unspecified) || memcmp(p->dst.a, snm, sizeof snm) != 0)
+	if (addr_eq(&p->src, &unspecified) || memcmp(p->dst.a, nd_snm, sizeof nd_snm) != 0)
 		return;
+	c->nd_last = c->now;
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_ARP, 58, &p->src, 0, &p->dst, 0);
 	uint64_t h = flow_hash(c, &k);
@@ -693,6 +703,54 @@ static void classify_nd_solicit(struct classify *c, const struct sw_packet *p)
 	}
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
 	emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 58, 0, &p->src, &p->dst, p);
+}
+
+/*
+ * A neighbour advertisement (RFC 4861 4.4) from the address solicited, to the
+ * asker: the answer to the solicitation sent to that address's group.
+ */
+static void classify_nd_advert(struct classify *c, const struct sw_packet *p)
+{
+	struct sw_addr g;
+	nd_group(&g, &p->src);
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_ARP, 58, &g, 0, &p->dst, 0);
+	struct flow *f = htab_find(c->flows, &k, flow_hash(c, &k));
+	if (f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
+		emit_outcome(c, f, OUT_SUCCESS, p);
+		set_state(c, f, FS_ANSWERED);
+	}
+}
+
+/*
+ * The IPv6 counterpart of arp_used: the asker's first packet to an address
+ * whose group it solicited (a SYN, a datagram, an echo request) is the kernel
+ * sending what it queued for the neighbour it resolved. Reported once per
+ * solicitation as OUT_USED. The group keys 24 bits of the address: two
+ * neighbours sharing them are taken for one, which can only lower a sweep's
+ * count.
+ */
+static void nd_used(struct classify *c, const struct sw_packet *p)
+{
+	if (!(p->flags & PKT_F_HAS_L4))
+		return;
+	bool opener = (p->proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) ||
+	              p->proto == 17 || (p->proto == 58 && p->icmp_type == 128);
+	if (!opener)
+		return;
+	struct sw_addr g;
+	nd_group(&g, &p->dst);
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_ARP, 58, &p->src, 0, &g, 0);
+	struct flow *f = htab_find(c->flows, &k, flow_hash(c, &k));
+	if (!f || f->used || !from_initiator(f, sender_lo))
+		return;
+	f->used = 1;
+	if (f->state == FS_PROBE) {
+		emit_outcome(c, f, OUT_SUCCESS, NULL); /* its answer was not captured */
+		set_state(c, f, FS_ANSWERED);
+	}
+	emit_outcome(c, f, OUT_USED, p);
 }
 
 static void classify_icmp(struct classify *c, const struct sw_packet *p)
@@ -733,6 +791,10 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 			classify_nd_solicit(c, p);
 			return;
 		}
+		if (t == 136) {
+			classify_nd_advert(c, p);
+			return;
+		}
 		request = t == 128;
 		reply = t == 129;
 	}
@@ -754,11 +816,14 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		 * (RFC 6918) and only scanners send them. */
 		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
 		if (f) {
-			if (f->state == FS_PROBE && !f->path)
+			if (f->state != FS_PROBE)
+				flow_touch(c, f, L_ACTIVE, c->now);
+			/* ping(8), ping -f and hping3 --icmp keep one identifier and count the
+			 * sequence up: every request after the first is a repeat of the flow,
+			 * answered or not, and a flood is made of them (icmp_flood) */
+			if (!f->path)
 				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt,
 				     &p->src, &p->dst, p);
-			else if (f->state != FS_PROBE)
-				flow_touch(c, f, L_ACTIVE, c->now);
 			return;
 		}
 		f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
@@ -935,6 +1000,8 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 		note_alive(c, &p->src);
 		if (c->arp_last && c->now < c->arp_last + ARP_USE_WINDOW_US)
 			arp_used(c, p);
+	} else if (c->nd_last && c->now < c->nd_last + ARP_USE_WINDOW_US) {
+		nd_used(c, p);
 	}
 	if (p->flags & PKT_F_FRAG_LATER) {
 		c->st.ignored++;

@@ -24,7 +24,10 @@
 	X(detect_arp)         \
 	X(detect_multisource) \
 	X(detect_osfp)        \
-	X(detect_trw)
+	X(detect_trw)         \
+	X(detect_udp_sweep)   \
+	X(detect_udp_flood)   \
+	X(detect_icmp_flood)
 
 #define X(sym) extern const struct detector sym;
 DETECTORS(X)
@@ -52,6 +55,13 @@ enum sw_kind detect_syn_kind(const struct track_entry *e)
 	    !attribute_port_scanner(e))
 		return KIND_TCP_SWEEP;
 	return KIND_SYN_SCAN;
+}
+
+enum sw_kind detect_udp_kind(const struct track_entry *e)
+{
+	if (e->multi_target && track_distinct_ports(e) <= 2 && track_distinct_targets(e) >= 3)
+		return KIND_UDP_SWEEP;
+	return KIND_UDP_SCAN;
 }
 
 bool detect_counts_packets(const struct sw_rule *r)

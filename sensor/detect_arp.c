@@ -17,13 +17,20 @@ static bool arp_event(const struct sw_rule *r, struct track_entry *e, const stru
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
-		/* IPv6 solicitations have no matching answers here (the advert names the
-		 * target, not the group asked): they count by distinct targets alone */
-		if (!ev->repeat && addr_is_v4(&ev->dst) && track_pair_add(e, &ev->dst, 0))
+		if (!ev->repeat && track_pair_add(e, &ev->dst, 0))
 			e->score++;
 		return true;
 	}
-	if (ev->outcome == OUT_SUCCESS && e->score > 0 && !e->det_seq)
+	/*
+	 * IPv6: a host solicits a neighbour only to send it what it has queued
+	 * (RFC 4861 7.2.2), so a solicitation counts until the asker's traffic to
+	 * the address follows (OUT_USED), answered or not. nmap -6 -sn on a LAN
+	 * asks and sends nothing after the advertisement: eight addresses swept
+	 * stay eight, where a client opening connections to twelve neighbours
+	 * holds no more outstanding than it opens at once.
+	 */
+	bool v6 = !addr_is_v4(&ev->dst);
+	if (ev->outcome == (v6 ? OUT_USED : OUT_SUCCESS) && e->score > 0 && !e->det_seq)
 		e->score--;
 	if (ev->outcome == OUT_USED)
 		e->aux[A_USED]++;

@@ -10,6 +10,17 @@
  * ICMP echoes (one with code 9), and a 300-byte UDP datagram with IP id
  * 0x1042. Each distinct tell-tale sets one bit; the score is how many are
  * set, so three different ones from a source open a detection.
+ *
+ * ICMP batteries (Xprobe2's, Arkin and Yarochkin, "ICMP based remote OS TCP/IP
+ * stack fingerprinting techniques", Phrack 57; xprobe2 0.3's
+ * src/xpmodules/os_probe/) ask one host things no ordinary stack asks: an
+ * echo request with a non-zero code (Xprobe2: 123, with TOS 6 and DF, in
+ * icmp_echo_id.cc), and timestamp, address-mask and information requests,
+ * types obsolete since RFC 6918. Each is one more tell-tale, counted while the
+ * source's probes of this kind have gone to one host: nmap -sn -PP -PM asks
+ * timestamp and mask of every host it sweeps, and that is a sweep. No tool is
+ * named from them: Xprobe2 cannot be captured here, and hping3 or nping build
+ * the same packets.
  */
 enum {
 	S_SEQ_W1 = 1u << 0,
@@ -25,7 +36,29 @@ enum {
 	S_T7 = 1u << 10,
 	S_IE_CODE9 = 1u << 11,
 	S_U1 = 1u << 12,
+	S_IE_CODE = 1u << 13, /* echo request, code neither 0 nor nmap's 9 */
+	S_TSTAMP = 1u << 14,  /* RFC 792 timestamp request */
+	S_INFO = 1u << 15,    /* RFC 792 information request */
+	S_MASK = 1u << 16,    /* RFC 950 address-mask request */
 };
+#define S_ICMP_BATTERY (S_IE_CODE | S_TSTAMP | S_INFO | S_MASK)
+
+/* RFC 792 / RFC 950 request types. */
+static uint32_t icmp_signature(const struct sw_packet *p)
+{
+	switch (p->icmp_type) {
+	case 8:
+		return p->icmp_code == 9 ? S_IE_CODE9 : p->icmp_code ? S_IE_CODE : 0;
+	case 13:
+		return S_TSTAMP;
+	case 15:
+		return S_INFO;
+	case 17:
+		return S_MASK;
+	default:
+		return 0;
+	}
+}
 
 static uint32_t signature(const struct sw_packet *p)
 {
@@ -65,8 +98,8 @@ static uint32_t signature(const struct sw_packet *p)
 			return S_T7;
 		return 0;
 	}
-	if (p->proto == 1 && (p->flags & PKT_F_HAS_L4) && p->icmp_type == 8 && p->icmp_code == 9)
-		return S_IE_CODE9;
+	if (p->proto == 1 && (p->flags & PKT_F_HAS_L4))
+		return icmp_signature(p);
 	if (p->proto == 17 && p->l3 == PKT_L3_IPV4 && p->ip_id == 0x1042 && p->payload_len == 300)
 		return S_U1;
 	return 0;
@@ -80,6 +113,9 @@ static bool osfp_event(const struct sw_rule *r, struct track_entry *e, const str
 	uint32_t s = signature(ev->pkt);
 	if (!s)
 		return false;
+	if ((s & S_ICMP_BATTERY) && e->probes &&
+	    (e->multi_target || !addr_eq(&e->target, &ev->dst)))
+		return true; /* one host's battery, not a sweep's requests */
 	if (!(e->aux[0] & s)) {
 		e->aux[0] |= s;
 		e->score++;
@@ -101,9 +137,9 @@ static enum sw_kind osfp_kind(const struct sw_rule *r, const struct track_entry 
 
 const struct detector detect_osfp = {
     .name = "os_fingerprint",
-    .summary = "nmap -O operating-system fingerprinting probes",
+    .summary = "OS fingerprinting probes: nmap -O, ICMP batteries (Xprobe2-style)",
     .classes = 1u << PC_TCP_SYN | 1u << PC_TCP_NULL | 1u << PC_TCP_ODD | 1u << PC_TCP_ACK |
-               1u << PC_TCP_XMAS | 1u << PC_ICMP_ECHO | 1u << PC_UDP,
+               1u << PC_TCP_XMAS | 1u << PC_ICMP_ECHO | 1u << PC_ICMP_OTHER | 1u << PC_UDP,
     .default_group = GROUP_SRC,
     .wants = osfp_wants,
     .on_event = osfp_event,

@@ -101,7 +101,7 @@ static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *
 	case A_SYN_CRAFTED:
 		return detect_syn_kind(e);
 	case A_UDP:
-		return KIND_UDP_SCAN;
+		return detect_udp_kind(e);
 	case A_ECHO:
 		return KIND_ICMP_SWEEP;
 	default:

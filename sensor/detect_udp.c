@@ -61,11 +61,12 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 	       e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
 }
 
+/* One or two ports across many hosts is a host sweep (nmap -PU), whichever rule sees it
+ * first: the udp_sweep rule then finds it reported under the same kind. */
 static enum sw_kind udp_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
-	(void)e;
-	return KIND_UDP_SCAN;
+	return detect_udp_kind(e);
 }
 
 const struct detector detect_udp = {

@@ -84,6 +84,10 @@ struct detector {
  */
 enum sw_kind detect_syn_kind(const struct track_entry *e);
 
+/* The kind for UDP probes, likewise: one or two ports across many hosts is a UDP
+ * host sweep (nmap -PU), anything else a UDP port scan. */
+enum sw_kind detect_udp_kind(const struct track_entry *e);
+
 /*
  * The most sources a group working together (nmap -D decoys, a distributed
  * scan's hosts) is taken to have: nmap accepts at most 128 decoys

@@ -1,0 +1,344 @@
+/* test_detect_families.c — UDP sweeps, UDP and ICMP floods, ICMP fingerprint batteries and IPv6
+ * ND sweeps on synthetic traffic: each opens once with its kind, its benign look-alike stays
+ * quiet. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "fixtures.h"
+#include "scanwatch/classify.h"
+#include "scanwatch/detect.h"
+#include "scanwatch/hash.h"
+#include "scanwatch/rules.h"
+
+#define MAXREC 256
+static struct sw_detection recs[MAXREC];
+static int nrec;
+
+static void collect(void *ctx, const struct sw_detection *d)
+{
+	(void)ctx;
+	if (nrec < MAXREC)
+		recs[nrec++] = *d;
+}
+
+struct harness {
+	struct sw_ruleset *rs;
+	struct classify *cl;
+	struct detect_engine *de;
+	uint64_t now;
+};
+
+static void to_detect(void *ctx, const struct sw_event *ev)
+{
+	struct harness *h = ctx;
+	detect_event(h->de, ev);
+}
+
+/* The built-in rules, as shipped. */
+static void setup(struct harness *h)
+{
+	char err[512];
+	uint8_t key[16];
+	nrec = 0;
+	memset(h, 0, sizeof *h);
+	if (rules_load_builtin(&h->rs, err, sizeof err) < 0) {
+		fprintf(stderr, "rules: %s\n", err);
+		exit(1);
+	}
+	hash_make_key(key, 1);
+	h->cl = classify_create(16384, key, to_detect, h);
+	h->de = detect_create(h->rs, 16384, key, collect, NULL);
+	CHECK(h->cl && h->de);
+	h->now = 1700000000ULL * 1000000;
+}
+
+static void teardown(struct harness *h)
+{
+	h->now += 60ULL * 1000000;
+	classify_advance(h->cl, h->now);
+	detect_finish(h->de, h->now);
+	classify_destroy(h->cl);
+	detect_destroy(h->de);
+	rules_free(h->rs);
+}
+
+static void feed(struct harness *h, struct sw_packet *p, uint64_t dt_us)
+{
+	h->now += dt_us;
+	p->ts_us = h->now;
+	classify_advance(h->cl, h->now);
+	detect_advance(h->de, h->now);
+	classify_packet(h->cl, p);
+}
+
+/* Lets packet time pass with no packet (probe timeouts fire). */
+static void idle(struct harness *h, uint64_t dt_us)
+{
+	h->now += dt_us;
+	classify_advance(h->cl, h->now);
+	detect_advance(h->de, h->now);
+}
+
+static int opened(enum sw_kind kind)
+{
+	int n = 0;
+	for (int i = 0; i < nrec; i++)
+		n += recs[i].phase == DET_OPEN && recs[i].kind == kind;
+	return n;
+}
+
+static const struct sw_detection *open_of(enum sw_kind kind)
+{
+	for (int i = 0; i < nrec; i++)
+		if (recs[i].phase == DET_OPEN && recs[i].kind == kind)
+			return &recs[i];
+	return NULL;
+}
+
+static struct sw_packet udp(struct sw_addr src, struct sw_addr dst, uint16_t sp, uint16_t dp,
+                            uint16_t payload)
+{
+	struct sw_packet p = {0};
+	p.l3 = PKT_L3_IPV4;
+	p.proto = 17;
+	p.flags = PKT_F_HAS_L4;
+	p.src = src;
+	p.dst = dst;
+	p.sport = sp;
+	p.dport = dp;
+	p.ttl = 64;
+	p.payload_len = payload;
+	return p;
+}
+
+static struct sw_packet icmp(struct sw_addr src, struct sw_addr dst, uint8_t type, uint8_t code,
+                             uint16_t id, uint16_t seq)
+{
+	struct sw_packet p = {0};
+	p.l3 = PKT_L3_IPV4;
+	p.proto = 1;
+	p.flags = PKT_F_HAS_L4;
+	p.src = src;
+	p.dst = dst;
+	p.icmp_type = type;
+	p.icmp_code = code;
+	p.icmp_id = id;
+	p.icmp_seq = seq;
+	p.ttl = 64;
+	return p;
+}
+
+static void test_udp_sweep(void)
+{
+	struct harness h;
+	setup(&h);
+	/* a resolver asking 30 servers on 53: 25 answer, 5 stay silent */
+	struct sw_addr res = fixture_v4(198, 18, 0, 53);
+	for (int i = 0; i < 30; i++) {
+		struct sw_addr srv = fixture_v4(198, 18, 3, (uint8_t)(i + 1));
+		struct sw_packet q = udp(res, srv, (uint16_t)(40000 + i), 53, 40);
+		feed(&h, &q, 2000);
+		if (i % 6 != 5) {
+			struct sw_packet a = udp(srv, res, 53, (uint16_t)(40000 + i), 120);
+			feed(&h, &a, 500);
+		}
+	}
+	idle(&h, 5ULL * 1000000);
+	CHECK_EQ_U(nrec, 0);
+	/* nmap -PU: one empty datagram to 40125 on each of 30 hosts, all silent */
+	struct sw_addr sc = fixture_v4(198, 18, 0, 1);
+	for (int i = 0; i < 30; i++) {
+		struct sw_packet q = udp(sc, fixture_v4(198, 18, 1, (uint8_t)i), 53000, 40125, 0);
+		feed(&h, &q, 1000);
+	}
+	idle(&h, 5ULL * 1000000);
+	teardown(&h);
+	const struct sw_detection *o = open_of(KIND_UDP_SWEEP);
+	CHECK(o && addr_eq(&o->src, &sc));
+	CHECK_EQ_U(opened(KIND_UDP_SWEEP), 1);
+	CHECK_EQ_U(opened(KIND_UDP_SCAN), 0);
+	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 0);
+}
+
+static void test_udp_flood(void)
+{
+	struct harness h;
+	setup(&h);
+	/* a busy DNS server: 100 clients, 10 queries each, every one answered */
+	struct sw_addr dns = fixture_v4(198, 18, 0, 53);
+	for (int q = 0; q < 10; q++)
+		for (int c = 0; c < 100; c++) {
+			struct sw_addr cli = fixture_v4(198, 18, 4, (uint8_t)c);
+			uint16_t sp = (uint16_t)(30000 + q * 100 + c);
+			struct sw_packet p = udp(cli, dns, sp, 53, 33);
+			struct sw_packet a = udp(dns, cli, 53, sp, 90);
+			feed(&h, &p, 300);
+			feed(&h, &a, 200);
+		}
+	CHECK_EQ_U(nrec, 0);
+	/* a UDP port scan of 1000 ports: a scan, never a flood */
+	struct sw_addr sc = fixture_v4(198, 18, 0, 7), t = fixture_v4(198, 18, 0, 2);
+	for (int i = 0; i < 1000; i++) {
+		struct sw_packet p = udp(sc, t, 45000, (uint16_t)(1 + i), 0);
+		feed(&h, &p, 100);
+	}
+	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 0);
+	CHECK_EQ_U(opened(KIND_UDP_SCAN), 1);
+	int before = nrec;
+	/* hping3 --udp -p 9 at another target: empty datagrams, source port counting up */
+	struct sw_addr fl = fixture_v4(198, 18, 0, 1);
+	t = fixture_v4(198, 18, 0, 4);
+	for (int i = 0; i < 3000; i++) {
+		struct sw_packet p = udp(fl, t, (uint16_t)(2000 + i), 9, 0);
+		feed(&h, &p, 100);
+	}
+	teardown(&h);
+	const struct sw_detection *o = open_of(KIND_UDP_FLOOD);
+	CHECK(o && addr_eq(&o->target, &t) && addr_eq(&o->src, &fl));
+	CHECK(o && o->probes_at_open == 200);
+	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 1);
+	CHECK(nrec > before);
+}
+
+static void test_icmp_flood(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr t = fixture_v4(198, 18, 0, 2);
+	/* ping(8) once a second for two minutes, answered */
+	struct sw_addr mon = fixture_v4(198, 18, 0, 9);
+	for (int i = 0; i < 120; i++) {
+		struct sw_packet q = icmp(mon, t, 8, 0, 4242, (uint16_t)i);
+		struct sw_packet a = icmp(t, mon, 0, 0, 4242, (uint16_t)i);
+		q.payload_len = a.payload_len = 56;
+		feed(&h, &q, 1000000);
+		feed(&h, &a, 300);
+	}
+	CHECK_EQ_U(nrec, 0);
+	/* hping3 --icmp: one identifier, every request answered */
+	struct sw_addr fl = fixture_v4(198, 18, 0, 1);
+	for (int i = 0; i < 1000; i++) {
+		struct sw_packet q = icmp(fl, t, 8, 0, 777, (uint16_t)(i << 8));
+		struct sw_packet a = icmp(t, fl, 0, 0, 777, (uint16_t)(i << 8));
+		feed(&h, &q, 100);
+		feed(&h, &a, 50);
+	}
+	/* and from forged sources at another target */
+	struct sw_addr t2 = fixture_v4(198, 18, 0, 3);
+	for (int i = 0; i < 1000; i++) {
+		struct sw_packet q =
+		    icmp(fixture_v4(10, (uint8_t)(i >> 8), (uint8_t)i, 1), t2, 8, 0, 777, 0);
+		feed(&h, &q, 100);
+	}
+	teardown(&h);
+	CHECK_EQ_U(opened(KIND_ICMP_FLOOD), 2);
+	const struct sw_detection *o = open_of(KIND_ICMP_FLOOD);
+	CHECK(o && addr_eq(&o->target, &t) && addr_eq(&o->src, &fl) && o->probes_at_open == 500);
+	CHECK(nrec > 0 && recs[nrec - 1].src_any);
+}
+
+static void test_icmp_battery(void)
+{
+	struct harness h;
+	setup(&h);
+	/* nmap -sn -PE -PP -PM across 20 hosts: a sweep, not a fingerprint */
+	struct sw_addr sw = fixture_v4(198, 18, 0, 5);
+	for (int i = 0; i < 20; i++) {
+		struct sw_addr d = fixture_v4(198, 18, 1, (uint8_t)i);
+		struct sw_packet e = icmp(sw, d, 8, 0, 11, 0);
+		struct sw_packet ts = icmp(sw, d, 13, 0, 12, 0);
+		struct sw_packet m = icmp(sw, d, 17, 0, 13, 0);
+		feed(&h, &e, 1000);
+		feed(&h, &ts, 1000);
+		feed(&h, &m, 1000);
+	}
+	CHECK_EQ_U(opened(KIND_OS_FINGERPRINT), 0);
+	/* an Xprobe2-style battery at one host: echo code 123, timestamp, mask, information */
+	struct sw_addr sc = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
+	static const uint8_t type[] = {8, 13, 17, 15}, code[] = {123, 0, 0, 0};
+	for (int i = 0; i < 4; i++) {
+		struct sw_packet p = icmp(sc, t, type[i], code[i], (uint16_t)(100 + i), 0);
+		feed(&h, &p, 20000);
+	}
+	teardown(&h);
+	const struct sw_detection *o = open_of(KIND_OS_FINGERPRINT);
+	CHECK(o && addr_eq(&o->src, &sc) && o->probes_at_open == 3);
+	CHECK_EQ_U(opened(KIND_OS_FINGERPRINT), 1);
+}
+
+static struct sw_packet nd(const struct sw_addr *src, const struct sw_addr *dst, uint8_t type)
+{
+	struct sw_packet p = {0};
+	p.l3 = PKT_L3_IPV6;
+	p.proto = 58;
+	p.flags = PKT_F_HAS_L4;
+	p.icmp_type = type;
+	p.src = *src;
+	p.dst = *dst;
+	p.ttl = 255;
+	return p;
+}
+
+static struct sw_addr v6(uint8_t b14, uint8_t b15)
+{
+	uint8_t a[16] = {0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b14, b15};
+	struct sw_addr r;
+	addr_from_v6(&r, a);
+	return r;
+}
+
+/* NS for target (to its solicited-node group, RFC 4291 2.7.1), the target's advert, and
+ * (used) the asker's traffic to it. */
+static void resolve6(struct harness *h, const struct sw_addr *asker, const struct sw_addr *target,
+                     bool used)
+{
+	uint8_t g[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+	memcpy(g + 13, target->a + 13, 3);
+	struct sw_addr grp;
+	addr_from_v6(&grp, g);
+	struct sw_packet ns = nd(asker, &grp, 135);
+	struct sw_packet na = nd(target, asker, 136);
+	feed(h, &ns, 1000);
+	feed(h, &na, 50);
+	if (used) { /* ping(8) to it, answered */
+		struct sw_packet q = nd(asker, target, 128), a = nd(target, asker, 129);
+		q.icmp_id = a.icmp_id = 99;
+		q.payload_len = a.payload_len = 56;
+		feed(h, &q, 30);
+		feed(h, &a, 50);
+	}
+}
+
+static void test_nd_small_sweep(void)
+{
+	struct harness h;
+	setup(&h);
+	/* a client opening connections to twelve on-link neighbours (the benign ipv6_fanout) */
+	struct sw_addr cli = v6(0, 9);
+	for (int i = 0; i < 12; i++) {
+		struct sw_addr t = v6(0, (uint8_t)(0x20 + i));
+		resolve6(&h, &cli, &t, true);
+	}
+	idle(&h, 5ULL * 1000000);
+	CHECK_EQ_U(nrec, 0);
+	/* nmap -6 -sn of eight live neighbours: asked, answered, never talked to */
+	struct sw_addr sc = v6(0, 1);
+	for (int i = 0; i < 8; i++) {
+		struct sw_addr t = v6(1, (uint8_t)i);
+		resolve6(&h, &sc, &t, false);
+	}
+	teardown(&h);
+	const struct sw_detection *o = open_of(KIND_ICMP_SWEEP);
+	CHECK(o && addr_eq(&o->src, &sc));
+	CHECK_EQ_U(opened(KIND_ICMP_SWEEP), 1);
+}
+
+int main(void)
+{
+	test_udp_sweep();
+	test_udp_flood();
+	test_icmp_flood();
+	test_icmp_battery();
+	test_nd_small_sweep();
+	CHECK_DONE();
+}
