@@ -879,7 +879,7 @@ H_PID=()
 # zmap 2.1.1 now and then aborts at start-up on a one-address target
 # ("constraint_lookup_index: Assertion ... failed", before it sends
 # anything): a run that dies of SIGABRT (status 134) is started again, up to
-# three times.
+# five times.
 launch() {
 	local src=$1 tool=$4
 	H_SRC+=("$src")
@@ -892,7 +892,7 @@ launch() {
 		# shellcheck disable=SC2016 # expanded by the inner shell
 		sw_bg "$SW_NS_SCAN" "$CUR.$src" timeout 30 bash -c 'n=$1; shift; cmd=("${@:1:n}"); shift "$n"
 			for p; do
-				for try in 1 2 3; do
+				for try in 1 2 3 4 5; do
 					rc=0; "${cmd[@]}" -p "$p" || rc=$?
 					((rc == 134)) || break
 				done
