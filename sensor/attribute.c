@@ -2,6 +2,7 @@
  */
 #include "scanwatch/attribute.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "scanwatch/strbuf.h"
@@ -117,8 +118,8 @@ bool attribute_port_scanner(const struct track_entry *e)
 	return a[V_TOTAL] && (a[V_MASSCAN] * 2 > a[V_TOTAL] || a[V_ZMAP] * 2 > a[V_TOTAL]);
 }
 
-void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
-                       size_t evlen)
+void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen,
+                       struct sw_detection *rec)
 {
 	static const char *const names[] = {"nmap", "masscan", "zmap", "hping3"};
 	static const char *const why[] = {
@@ -138,15 +139,15 @@ void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, 
 		if (votes[i] * 2 > total && (best < 0 || votes[i] > votes[best]))
 			best = i;
 	uint32_t linger0 = a[V_LAST] >> LINGER0_SHIFT;
-	struct strbuf t, ev;
+	struct strbuf t;
 	strbuf_init(&t, tool, toollen);
-	strbuf_init(&ev, evidence, evlen);
 	if (best < 0 && linger0 > 0 && e->crafted == 0) {
 		strbuf_puts(&t, "nmap");
-		strbuf_puts(&ev, "; tool nmap: connect() scan resetting ");
-		strbuf_u64(&ev, linger0);
-		strbuf_puts(&ev, " open port(s) right after the handshake, as nmap -sT does (its "
-		                 "SYNs are the kernel's)");
+		detection_reason(rec, "tool", linger0,
+		                 "tool nmap: connect() scan resetting %" PRIu32
+		                 " open port(s) right after the handshake, as nmap -sT does (its "
+		                 "SYNs are the kernel's)",
+		                 linger0);
 		return;
 	}
 	if (best < 0) {
@@ -154,13 +155,7 @@ void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, 
 		return;
 	}
 	strbuf_puts(&t, names[best]);
-	strbuf_puts(&ev, "; tool ");
-	strbuf_puts(&ev, names[best]);
-	strbuf_puts(&ev, ": ");
-	strbuf_puts(&ev, why[best]);
-	strbuf_puts(&ev, " (");
-	strbuf_u64(&ev, votes[best] > total ? total : votes[best]);
-	strbuf_puts(&ev, " of ");
-	strbuf_u64(&ev, total);
-	strbuf_puts(&ev, " probes)");
+	detection_reason(rec, "tool", votes[best] > total ? total : votes[best],
+	                 "tool %s: %s (%" PRIu32 " of %" PRIu32 " probes)", names[best], why[best],
+	                 votes[best] > total ? total : votes[best], total);
 }

@@ -1,6 +1,7 @@
 /* detect.c — the detector registry and the engine: events to rules, detection lifecycles. */
 #include "scanwatch/detect.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,9 +146,7 @@ static void entry_evicted(void *ctx, void *entry)
 	d->st.closed++;
 	revise_kind(&d->rs->rules[e->key.rule], e);
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
-	size_t n = strlen(d->rec.evidence);
-	snprintf(d->rec.evidence + n, sizeof d->rec.evidence - n,
-	         "%sclosed early: tracking table full", n ? "; " : "");
+	detection_reason(&d->rec, "closed_early", 0, "closed early: tracking table full");
 	d->emit(d->ctx, &d->rec);
 	e->det_seq = 0;
 	track_release(e, &d->exact);
@@ -358,57 +357,44 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	rec->n_sample_sources = e->n_sources;
 	memcpy(rec->sample_sources, e->sample_sources, e->n_sources * sizeof(struct sw_addr));
 
-	char *ev = rec->evidence;
-	size_t cap = sizeof rec->evidence;
-	strbuf_init(&sb, ev, cap);
-	if (r->group_by == GROUP_DST) {
-		strbuf_u64(&sb, e->probes);
-		strbuf_puts(&sb, " probes to ");
-		strbuf_u64(&sb, rec->distinct_ports);
-		strbuf_puts(&sb, " port(s) from ");
-		strbuf_u64(&sb, track_distinct_sources(e));
-		strbuf_puts(&sb, " source(s)");
-	} else {
-		strbuf_puts(&sb, orientation(e, rec->distinct_targets, rec->distinct_ports));
-		strbuf_puts(&sb, ": ");
-		strbuf_u64(&sb, e->probes);
-		strbuf_puts(&sb, " probes to ");
-		strbuf_u64(&sb, rec->distinct_ports);
-		strbuf_puts(&sb, " port(s) on ");
-		strbuf_u64(&sb, rec->distinct_targets);
-		strbuf_puts(&sb, " host(s)");
-	}
+	rec->n_reasons = 0;
+	if (r->group_by == GROUP_DST)
+		detection_reason(rec, "shape", e->probes,
+		                 "%" PRIu64 " probes to %" PRIu64 " port(s) from %" PRIu64
+		                 " source(s)",
+		                 e->probes, rec->distinct_ports, track_distinct_sources(e));
+	else
+		detection_reason(rec, "shape", e->probes,
+		                 "%s: %" PRIu64 " probes to %" PRIu64 " port(s) on %" PRIu64
+		                 " host(s)",
+		                 orientation(e, rec->distinct_targets, rec->distinct_ports),
+		                 e->probes, rec->distinct_ports, rec->distinct_targets);
 	if (e->inexact)
-		strbuf_puts(&sb,
-		            " (distinct counts estimated: the memory for exact counts was spent)");
-	static const char *const oname[OUT__COUNT] = {
-	    [OUT_SUCCESS] = "answered",        [OUT_EMPTY] = "opened-and-closed unused",
-	    [OUT_HALFOPEN] = "half-open",      [OUT_REFUSED] = "refused",
-	    [OUT_UNREACH] = "unreachable",     [OUT_TIMEOUT] = "unanswered",
-	    [OUT_USED] = "resolved then used",
+		detection_reason(
+		    rec, "estimated", 0,
+		    "distinct counts estimated: the memory for exact counts was spent");
+	static const char *const oname[OUT__COUNT][2] = {
+	    [OUT_SUCCESS] = {"answered", "answered"},
+	    [OUT_EMPTY] = {"opened_unused", "opened-and-closed unused"},
+	    [OUT_HALFOPEN] = {"half_open", "half-open"},
+	    [OUT_REFUSED] = {"refused", "refused"},
+	    [OUT_UNREACH] = {"unreachable", "unreachable"},
+	    [OUT_TIMEOUT] = {"unanswered", "unanswered"},
+	    [OUT_USED] = {"resolved_used", "resolved then used"},
 	};
 	for (unsigned o = 1; o < OUT__COUNT; o++)
-		if (e->outcomes[o]) {
-			strbuf_puts(&sb, "; ");
-			strbuf_puts(&sb, oname[o]);
-			strbuf_puts(&sb, " ");
-			strbuf_u64(&sb, e->outcomes[o]);
-		}
-	if (e->crafted) {
-		strbuf_puts(&sb, "; ");
-		strbuf_u64(&sb, e->crafted);
-		strbuf_puts(&sb, " hand-built probe(s)");
-	}
-	if (e->opened_kind != e->kind) {
-		strbuf_puts(&sb, "; opened as ");
-		strbuf_puts(&sb, detection_kind_name((enum sw_kind)e->opened_kind));
-	}
-	if (r->detector->describe && sb.n + 2 < cap) {
-		strbuf_puts(&sb, "; ");
-		r->detector->describe(r, e, ev + sb.n, cap - sb.n);
-	}
-	size_t n = strlen(ev);
-	attribute_verdict(e, rec->tool, sizeof rec->tool, ev + n, cap - n);
+		if (e->outcomes[o])
+			detection_reason(rec, oname[o][0], e->outcomes[o], "%s %" PRIu32,
+			                 oname[o][1], e->outcomes[o]);
+	if (e->crafted)
+		detection_reason(rec, "hand_built", e->crafted, "%" PRIu32 " hand-built probe(s)",
+		                 e->crafted);
+	if (e->opened_kind != e->kind)
+		detection_reason(rec, "opened_as", 0, "opened as %s",
+		                 detection_kind_name((enum sw_kind)e->opened_kind));
+	if (r->detector->describe)
+		r->detector->describe(r, e, rec);
+	attribute_verdict(e, rec->tool, sizeof rec->tool, rec);
 }
 
 /*

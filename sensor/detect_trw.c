@@ -109,11 +109,12 @@ static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *
 	}
 }
 
-static void trw_describe(const struct sw_rule *r, const struct track_entry *e, char *buf,
-                         size_t len)
+static void trw_describe(const struct sw_rule *r, const struct track_entry *e,
+                         struct sw_detection *rec)
 {
 	(void)r;
-	snprintf(buf, len, "sequential test: log-likelihood ratio %.2f", e->llr);
+	detection_reason(rec, "sequential_test", 0, "sequential test: log-likelihood ratio %.2f",
+	                 e->llr);
 }
 
 /* One service is one (target, port) pair: one step of the walk, which crosses only

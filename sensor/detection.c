@@ -2,6 +2,8 @@
  */
 #include "scanwatch/detection.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Generated from the X-macro so the table can never drift from enum sw_kind. */
@@ -84,4 +86,59 @@ int detection_add_tag(struct sw_detection *d, const char *tag, size_t len)
 	d->tags[d->n_tags][len] = '\0';
 	d->n_tags++;
 	return 0;
+}
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+struct det_reason *detection_reason(struct sw_detection *d, const char *name, uint64_t count,
+                                    const char *fmt, ...)
+{
+	if (d->n_reasons >= DET_REASONS_MAX)
+		return NULL;
+	struct det_reason *r = &d->reasons[d->n_reasons++];
+	char text[DET_REASON_TEXT * 2];
+	va_list ap;
+	size_t n = strlen(name);
+	n = n < DET_REASON_NAME - 1 ? n : DET_REASON_NAME - 1;
+	memcpy(r->name, name, n);
+	r->name[n] = '\0';
+	r->count = count;
+	va_start(ap, fmt);
+	int w = vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	n = w < 0 ? 0 : (size_t)w < sizeof text ? (size_t)w : sizeof text - 1;
+	n = utf8_cut(text, n, DET_REASON_TEXT - 1);
+	memcpy(r->text, text, n);
+	r->text[n] = '\0';
+	return r;
+}
+
+size_t detection_evidence(const struct sw_detection *d, char *buf, size_t len)
+{
+	size_t n = 0;
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->n_reasons && i < DET_REASONS_MAX; i++) {
+		size_t t = strnlen(d->reasons[i].text, DET_REASON_TEXT);
+		if (t == 0)
+			continue;
+		size_t sep = n > 0 ? 2 : 0;
+		if (n + sep + t >= len)
+			break;
+		memcpy(buf + n, "; ", sep);
+		memcpy(buf + n + sep, d->reasons[i].text, t);
+		n += sep + t;
+		buf[n] = '\0';
+	}
+	return n;
 }

@@ -218,20 +218,20 @@ int eval_run(const struct eval_options *o)
 				if (strcmp(labels[j].capture, labels[i].capture) == 0 &&
 				    labels[j].nkinds && matches(&labels[j], &f.d[k]))
 					owned = true;
-			char a[ADDR_TEXT_MAX];
+			char a[ADDR_TEXT_MAX], ev[DET_EVIDENCE_TEXT];
+			detection_evidence(&f.d[k], ev, sizeof ev);
 			if (!owned) {
 				fp_here++;
 				fprintf(stderr, "  false positive in %s: %s from %s (%s)\n",
 				        labels[i].shown,
 				        detection_kind_name((enum sw_kind)f.d[k].kind),
-				        f.d[k].src_any ? "*" : addr_format(&f.d[k].src, a),
-				        f.d[k].evidence);
+				        f.d[k].src_any ? "*" : addr_format(&f.d[k].src, a), ev);
 			} else if (o->verbose) {
 				fprintf(stderr, "  %s: %s from %s, %llu probes at opening (%s)\n",
 				        labels[i].shown,
 				        detection_kind_name((enum sw_kind)f.d[k].kind),
 				        f.d[k].src_any ? "*" : addr_format(&f.d[k].src, a),
-				        (unsigned long long)f.d[k].probes_at_open, f.d[k].evidence);
+				        (unsigned long long)f.d[k].probes_at_open, ev);
 			}
 		}
 		fps += fp_here;

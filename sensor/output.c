@@ -317,3 +317,23 @@ void output_json_counts(struct json_writer *w, const struct sw_detection *d)
 	output_json_addrs(w, "sample_targets", d->sample_targets, d->n_sample_targets,
 	                  DET_SAMPLE_TARGETS);
 }
+
+void output_json_evidence(struct json_writer *w, const struct sw_detection *d)
+{
+	char text[DET_EVIDENCE_TEXT];
+	size_t n = detection_evidence(d, text, sizeof text);
+
+	json_key(w, "evidence");
+	json_string_n(w, text, n);
+	json_key(w, "reasons");
+	json_array_begin(w);
+	for (unsigned i = 0; i < d->n_reasons && i < DET_REASONS_MAX; i++) {
+		const struct det_reason *r = &d->reasons[i];
+		json_object_begin(w);
+		output_json_field(w, "name", r->name, sizeof r->name);
+		json_kv_uint(w, "count", r->count);
+		output_json_field(w, "text", r->text, sizeof r->text);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}

@@ -23,8 +23,8 @@
 #define SCANWATCH_VERSION "unknown"
 #endif
 
-/* One CEF line: the evidence (511 bytes) escaped at two bytes a byte plus ~1 KiB of
- * addresses and numbers; 8 KiB is ample. */
+/* One CEF line: the evidence (DET_EVIDENCE_TEXT, 1,824 bytes) escaped at two bytes a byte
+ * plus ~1 KiB of addresses and numbers; 8 KiB is ample. */
 #define CEF_LINE_MAX 8192
 
 struct cef {
@@ -268,7 +268,11 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 	n = join_addrs(list, sizeof(list), d->sample_sources, d->n_sample_sources,
 	               DET_SAMPLE_SOURCES);
 	cb_custom(&b, &first, "cs6", "sampleSources", list, n);
-	cb_ext_s(&b, &first, "msg", d->evidence, sizeof(d->evidence));
+	{
+		char ev[DET_EVIDENCE_TEXT];
+		size_t nev = detection_evidence(d, ev, sizeof ev);
+		cb_ext_s(&b, &first, "msg", ev, nev + 1);
+	}
 	return b.ok ? (int)b.len : -1;
 }
 

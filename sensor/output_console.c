@@ -11,10 +11,11 @@
 
 /*
  * Worst-case rendered record: every text field escaped to six bytes a byte
- * (evidence alone 511 * 6), 18 addresses, 16 ports and the numbers come to
- * well under 8 KiB; twice that leaves room for fields added later.
+ * (the evidence, DET_EVIDENCE_TEXT bytes, twice: joined and as reasons,
+ * about 22 KiB), 18 addresses, 16 ports and the numbers come to under
+ * 24 KiB; 48 KiB leaves room for fields added later.
  */
-#define CONSOLE_LINE_MAX 16384
+#define CONSOLE_LINE_MAX 49152
 
 struct console {
 	FILE *fp;
@@ -64,7 +65,7 @@ int output_json_render(const struct sw_detection *d, char *buf, size_t len)
 	output_json_field(&w, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
-	output_json_field(&w, "evidence", d->evidence, sizeof(d->evidence));
+	output_json_evidence(&w, d);
 	json_object_end(&w);
 	return json_finish(&w);
 }

@@ -25,12 +25,12 @@
 #endif
 
 /*
- * Worst-case record: evidence (511 bytes) escaped at six bytes a byte, the
- * MSG repeating it, rule name and tags likewise, 18 addresses in samples and
- * up to 18 more in related.ip: about 10 KiB. 32 KiB leaves room for fields
- * added later.
+ * Worst-case record: the evidence (DET_EVIDENCE_TEXT bytes) escaped at six
+ * bytes a byte three times (joined, as reasons, and in the MSG), rule name and
+ * tags likewise, 18 addresses in samples and up to 18 more in related.ip:
+ * about 36 KiB. 64 KiB leaves room for fields added later.
  */
-#define JSONL_LINE_MAX 32768
+#define JSONL_LINE_MAX 65536
 
 struct jsonl {
 	struct output_file file;
@@ -357,7 +357,7 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 		output_json_field(&w, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
-	output_json_field(&w, "evidence", d->evidence, sizeof(d->evidence));
+	output_json_evidence(&w, d);
 	json_object_end(&w);
 	json_object_end(&w);
 	return json_finish(&w);

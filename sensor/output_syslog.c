@@ -302,9 +302,10 @@ int output_syslog_render_msg(const struct sw_detection *d, char *buf, size_t len
 		sb_puts(&b, "; campaign ");
 		sb_clean(&b, d->campaign, n, false);
 	}
-	if ((n = strnlen(d->evidence, sizeof(d->evidence))) > 0) {
+	char ev[DET_EVIDENCE_TEXT];
+	if ((n = detection_evidence(d, ev, sizeof ev)) > 0) {
 		sb_puts(&b, ": ");
-		sb_clean(&b, d->evidence, n, false);
+		sb_clean(&b, ev, n, false);
 	}
 	return b.ok ? (int)b.len : -1;
 }

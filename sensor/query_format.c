@@ -35,6 +35,7 @@ static const char *const cols[] = {
     "tool",
     "campaign",
     "evidence",
+    "reasons",
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -64,7 +65,8 @@ enum {
 	C_TAGS,
 	C_TOOL,
 	C_CAMPAIGN,
-	C_EVIDENCE
+	C_EVIDENCE,
+	C_REASONS
 };
 
 /*
@@ -115,7 +117,8 @@ static void cells_of(const struct store_row *r, struct cells *c)
 	/* The store writes an empty tool or campaign as NULL. */
 	c->v[C_TOOL] = d->tool[0] != '\0' ? d->tool : NULL;
 	c->v[C_CAMPAIGN] = d->campaign[0] != '\0' ? d->campaign : NULL;
-	c->v[C_EVIDENCE] = d->evidence;
+	c->v[C_EVIDENCE] = c->t.evidence;
+	c->v[C_REASONS] = c->t.reasons;
 }
 
 /* --- JSON lines ------------------------------------------------------------------------------ */
@@ -169,6 +172,16 @@ static int print_jsonl(struct query_out *o, const struct store_row *r)
 	json_array_end(&w);
 	for (size_t i = C_TOOL; i <= C_EVIDENCE; i++)
 		kv_text_or_null(&w, cols[i], c.v[i]);
+	json_key(&w, cols[C_REASONS]);
+	json_array_begin(&w);
+	for (unsigned i = 0; i < d->n_reasons && i < DET_REASONS_MAX; i++) {
+		json_object_begin(&w);
+		output_json_field(&w, "name", d->reasons[i].name, sizeof d->reasons[i].name);
+		json_kv_uint(&w, "count", d->reasons[i].count);
+		output_json_field(&w, "text", d->reasons[i].text, sizeof d->reasons[i].text);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
 	json_object_end(&w);
 	if (json_finish(&w) < 0)
 		return -1;

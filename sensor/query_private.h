@@ -8,8 +8,9 @@
 
 #include "scanwatch/store.h"
 
-/* One JSON line: the widest row (evidence escaped at up to 6 bytes a byte) fits easily. */
-#define QUERY_LINE_MAX 32768
+/* One JSON line: the widest row (evidence and reasons escaped at up to 6 bytes a byte, about
+ * 26 KiB) fits. */
+#define QUERY_LINE_MAX 65536
 /* Columns of the table format (a readable subset of the row). */
 #define QUERY_TABLE_COLS 12
 

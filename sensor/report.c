@@ -43,11 +43,13 @@ struct report_opts {
 
 static void rdet_free(struct rdet *d)
 {
-	char *const s[] = {d->rule_id,  d->rule_name, d->kind,    d->severity,
-	                   d->src,      d->target,    d->tool,    d->campaign,
-	                   d->evidence, d->tags,      d->targets, d->sources};
+	char *const s[] = {d->rule_id, d->rule_name, d->kind, d->severity, d->src,    d->target,
+	                   d->tool,    d->campaign,  d->tags, d->targets,  d->sources};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(s[i]);
+	for (unsigned i = 0; i < d->nreasons; i++)
+		free(d->reasons[i]);
+	free(d->reasons);
 }
 
 static void report_free(struct report *r)
@@ -171,7 +173,15 @@ static int from_record(struct report *r, int64_t run_id, const struct sw_detecti
 	d->tags = tags_join(r, s);
 	d->tool = field_dup(r, s->tool, sizeof s->tool);
 	d->campaign = field_dup(r, s->campaign, sizeof s->campaign);
-	d->evidence = field_dup(r, s->evidence, sizeof s->evidence);
+	if (s->n_reasons > 0) {
+		d->reasons = calloc(s->n_reasons, sizeof *d->reasons);
+		if (!d->reasons)
+			r->oom = true;
+		for (unsigned i = 0; d->reasons && i < s->n_reasons && i < DET_REASONS_MAX; i++)
+			if ((d->reasons[d->nreasons] =
+			         field_dup(r, s->reasons[i].text, sizeof s->reasons[i].text)))
+				d->nreasons++;
+	}
 	return r->oom ? -1 : 0;
 }
 

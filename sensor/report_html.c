@@ -355,31 +355,20 @@ out:
 	return rc;
 }
 
-/* Evidence is "; "-separated reasons: one list item each. */
-static void put_evidence_list(FILE *f, const char *ev)
+/* The evidence: one list item per reason. */
+static void put_evidence_list(FILE *f, const struct rdet *d)
 {
-	if (!ev || !*ev) {
-		fputs("<span class=\"muted\">\xe2\x80\x94</span>", f);
-		return;
+	bool any = false;
+	for (unsigned i = 0; i < d->nreasons; i++) {
+		const char *item = d->reasons[i];
+		if (strspn(item, " \t\r\n") == strlen(item))
+			continue; /* blank reasons say nothing */
+		fputs(any ? "<li>" : "<ul><li>", f);
+		report_html_esc(f, item);
+		fputs("</li>", f);
+		any = true;
 	}
-	fputs("<ul>", f);
-	const char *p = ev;
-	while (*p) {
-		const char *sep = strstr(p, "; ");
-		size_t n = sep ? (size_t)(sep - p) : strlen(p);
-		char item[REPORT_FIELD_MAX + 1];
-		memcpy(item, p, n < REPORT_FIELD_MAX ? n : REPORT_FIELD_MAX);
-		item[n < REPORT_FIELD_MAX ? n : REPORT_FIELD_MAX] = 0;
-		if (strspn(item, " \t\r\n") < strlen(item)) { /* blank reasons say nothing */
-			fputs("<li>", f);
-			report_html_esc(f, item);
-			fputs("</li>", f);
-		}
-		p += n;
-		if (sep)
-			p += 2;
-	}
-	fputs("</ul>", f);
+	fputs(any ? "</ul>" : "<span class=\"muted\">\xe2\x80\x94</span>", f);
 }
 
 static void put_details(FILE *f, const struct report *r)
@@ -445,7 +434,7 @@ static void put_details(FILE *f, const struct report *r)
 		if (d->sources)
 			put_mono(f, "sources", d->sources, "");
 		fputs("</td><td>", f);
-		put_evidence_list(f, d->evidence);
+		put_evidence_list(f, d);
 		if (d->tags)
 			put_mono(f, "ATT&amp;CK", d->tags, "");
 		if (d->campaign) {

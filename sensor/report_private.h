@@ -33,8 +33,10 @@
 struct rdet {
 	int64_t run_id, seq;
 	char *rule_id, *rule_name, *kind, *severity, *src, *target, *tool, *campaign;
-	char *evidence, *tags, *targets, *sources; /* lists joined with ", " */
-	int kind_idx;                              /* enum sw_kind, or -1 when unknown */
+	char *tags, *targets, *sources; /* lists joined with ", " */
+	char **reasons;                 /* the evidence, a reason's words each */
+	unsigned nreasons;
+	int kind_idx; /* enum sw_kind, or -1 when unknown */
 	int proto;
 	uint64_t first_seen, opened_at, last_seen, closed_at; /* closed_at 0: still open */
 	uint64_t probes, distinct_targets, distinct_ports;

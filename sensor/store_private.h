@@ -89,5 +89,8 @@ int store_row_parse_ports(const char *json, struct sw_detection *d);
 int store_row_parse_addrs(const char *json, struct sw_addr *out, uint8_t *n, unsigned max);
 /* Tags come back as the record holds them: a list of ids. */
 int store_row_parse_tags(const char *json, struct sw_detection *d);
+/* The reasons column (NULL: a row older than it, whose evidence words are split at "; "
+ * into reasons named "text"). Reasons past DET_REASONS_MAX are dropped. */
+int store_row_parse_reasons(const char *json, const char *evidence, struct sw_detection *d);
 
 #endif

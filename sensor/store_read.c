@@ -17,6 +17,7 @@
 /* The schema versions that added what a reader may find missing in an older file. */
 #define STORE_V_STATS        2 /* 002_stats.sql: the stats table */
 #define STORE_V_RUN_DELIVERY 3 /* 003_run_delivery.sql: runs.store_errors and two more */
+#define STORE_V_REASONS      5 /* 005_reasons.sql: detections.reasons */
 
 struct store_reader {
 	sqlite3 *db;
@@ -25,12 +26,16 @@ struct store_reader {
 	char first_skip[STORE_ERR_MAX];
 };
 
-/* Every column of the detections table (schema/001_init.sql), in the order row_read reads. */
+/* Every column of the detections table (schema/001_init.sql and 005_reasons.sql), in the
+ * order row_read reads. */
 static const char sql_detections[] =
     "SELECT id, run_id, seq, rule_id, rule_name, kind, severity, src_ip, target_ip, proto,"
     " first_seen, opened_at, last_seen, closed_at, probes, probes_at_open, distinct_targets,"
     " distinct_ports, sample_ports, sample_targets, sample_sources, tags, tool, campaign,"
-    " evidence FROM detections WHERE id > ?6"
+    " evidence, ";
+/* The reasons column, or NULL in its place in a file older than it. */
+static const char sql_detections_where[] =
+    " FROM detections WHERE id > ?6"
     " AND (?7 IS NULL OR last_seen >= ?7)"
     " AND (?2 IS NULL OR first_seen <= ?2)"
     " AND (?3 IS NULL OR kind = ?3)"
@@ -171,7 +176,12 @@ static int row_read(sqlite3_stmt *st, struct store_row *row, char *why, size_t w
 	}
 	col_copy(st, 22, d->tool, sizeof(d->tool));
 	col_copy(st, 23, d->campaign, sizeof(d->campaign));
-	col_copy(st, 24, d->evidence, sizeof(d->evidence));
+	if (store_row_parse_reasons(col_text(st, 25), col_text(st, 24), d) < 0) {
+		store_set_err(why, whylen,
+		              "row %lld: the reasons column is not a JSON array of reasons",
+		              (long long)row->id);
+		return -1;
+	}
 	return 0;
 }
 
@@ -220,13 +230,14 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 	    [STORE_ORDER_ID_DESC] = " ORDER BY id DESC",
 	    [STORE_ORDER_FIRST_SEEN] = " ORDER BY first_seen, run_id, seq",
 	};
-	char sql[sizeof(sql_detections) + 128];
+	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + 128];
 	sqlite3_stmt *st = NULL;
 	struct store_row row;
 	uint64_t given = 0;
 	int rc = SQLITE_DONE, stop = 0;
 
-	snprintf(sql, sizeof(sql), "%s%s%s", sql_detections,
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s", sql_detections,
+	         r->version >= STORE_V_REASONS ? "reasons" : "NULL", sql_detections_where,
 	         f->state == STORE_STATE_OPEN     ? " AND closed_at IS NULL"
 	         : f->state == STORE_STATE_CLOSED ? " AND closed_at IS NOT NULL"
 	                                          : "",

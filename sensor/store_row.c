@@ -56,6 +56,27 @@ static int tags_json(char *buf, size_t len, const struct sw_detection *d)
 	return json_finish(&w);
 }
 
+/* The reasons as [{"name":...,"count":N,"text":...}, ...]. */
+static int reasons_json(char *buf, size_t len, const struct sw_detection *d)
+{
+	struct json_writer w;
+
+	json_init(&w, buf, len);
+	json_array_begin(&w);
+	for (unsigned i = 0; i < d->n_reasons && i < DET_REASONS_MAX; i++) {
+		const struct det_reason *r = &d->reasons[i];
+		json_object_begin(&w);
+		json_key(&w, "name");
+		json_string_n(&w, r->name, strnlen(r->name, sizeof r->name));
+		json_kv_uint(&w, "count", r->count);
+		json_key(&w, "text");
+		json_string_n(&w, r->text, strnlen(r->text, sizeof r->text));
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+	return json_finish(&w);
+}
+
 int store_row_render(const struct sw_detection *d, struct store_row_text *t)
 {
 	t->src_text = d->src_any ? "*" : addr_format(&d->src, t->src);
@@ -68,8 +89,12 @@ int store_row_render(const struct sw_detection *d, struct store_row_text *t)
 	t->sources_len = addrs_json(t->sources, sizeof(t->sources), d->sample_sources,
 	                            d->n_sample_sources, DET_SAMPLE_SOURCES, NULL, NULL);
 	t->tags_len = tags_json(t->tags, sizeof(t->tags), d);
-	return t->ports_len < 0 || t->targets_len < 0 || t->sources_len < 0 || t->tags_len < 0 ? -1
-	                                                                                       : 0;
+	t->evidence_len = (int)detection_evidence(d, t->evidence, sizeof(t->evidence));
+	t->reasons_len = reasons_json(t->reasons, sizeof(t->reasons), d);
+	return t->ports_len < 0 || t->targets_len < 0 || t->sources_len < 0 || t->tags_len < 0 ||
+	               t->reasons_len < 0
+	           ? -1
+	           : 0;
 }
 
 /* --- reading them back ----------------------------------------------------------------------- */
@@ -292,5 +317,92 @@ int store_row_parse_tags(const char *json, struct sw_detection *d)
 		/* an id that does not fit the record (written by a later version) is left out */
 		detection_add_tag(d, tag, strlen(tag));
 	}
+	return rc;
+}
+
+/* A JSON number at *pp, a non-negative integer; -1 when it is not one. */
+static int json_u64(const char **pp, uint64_t *out)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*pp = p;
+	*out = v;
+	return 0;
+}
+
+/* One reason object at p (on its '{'): its members in any order, unknown ones of string or
+ * number value skipped. Returns where it ends, or NULL when it is malformed. */
+static const char *reason_obj(const char *p, struct sw_detection *d)
+{
+	char name[DET_REASON_NAME * 4] = "", text[DET_REASON_TEXT * 4] = "", key[16];
+	uint64_t count = 0;
+
+	if (*p++ != '{')
+		return NULL;
+	p = skip_ws(p);
+	while (*p != '}') {
+		if ((p = json_str(p, key, sizeof key)) == NULL)
+			return NULL;
+		p = skip_ws(p);
+		if (*p++ != ':')
+			return NULL;
+		p = skip_ws(p);
+		if (*p == '"') {
+			char skip[8];
+			char *dst = strcmp(key, "name") == 0   ? name
+			            : strcmp(key, "text") == 0 ? text
+			                                       : skip;
+			size_t size = dst == name   ? sizeof name
+			              : dst == text ? sizeof text
+			                            : sizeof skip;
+			if ((p = json_str(p, dst, size)) == NULL)
+				return NULL;
+		} else {
+			uint64_t v;
+			if (json_u64(&p, &v) < 0)
+				return NULL;
+			if (strcmp(key, "count") == 0)
+				count = v;
+		}
+		p = skip_ws(p);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+		else if (*p != '}')
+			return NULL;
+	}
+	detection_reason(d, name, count, "%s", text);
+	return p + 1;
+}
+
+int store_row_parse_reasons(const char *json, const char *evidence, struct sw_detection *d)
+{
+	bool started = false;
+	const char *p = json;
+	int rc;
+
+	d->n_reasons = 0;
+	if (json == NULL) {
+		/* a row from before the reasons column: its words, a reason per "; " piece */
+		for (p = evidence; p != NULL && *p != '\0';) {
+			const char *sep = strstr(p, "; ");
+			size_t n = sep != NULL ? (size_t)(sep - p) : strlen(p);
+			if (n > 0)
+				detection_reason(d, "text", 0, "%.*s", (int)(n < 4096 ? n : 4096),
+				                 p);
+			p = sep != NULL ? sep + 2 : p + n;
+		}
+		return 0;
+	}
+	while ((rc = array_next(&p, &started)) == 1)
+		if ((p = reason_obj(p, d)) == NULL)
+			return -1;
 	return rc;
 }

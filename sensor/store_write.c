@@ -26,9 +26,9 @@ static const char sql_upsert[] =
     "INSERT INTO detections (run_id, seq, rule_id, rule_name, kind, severity, src_ip,"
     " target_ip, proto, first_seen, opened_at, last_seen, closed_at, probes, probes_at_open,"
     " distinct_targets, distinct_ports, sample_ports, sample_targets, sample_sources, tags,"
-    " tool, campaign, evidence)"
+    " tool, campaign, evidence, reasons)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    " ?19, ?20, ?21, ?22, ?23, ?24)"
+    " ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
     " ON CONFLICT (run_id, seq) DO UPDATE SET rule_id = excluded.rule_id,"
     " rule_name = excluded.rule_name, kind = excluded.kind, severity = excluded.severity,"
     " src_ip = excluded.src_ip, target_ip = excluded.target_ip, proto = excluded.proto,"
@@ -38,7 +38,7 @@ static const char sql_upsert[] =
     " distinct_targets = excluded.distinct_targets, distinct_ports = excluded.distinct_ports,"
     " sample_ports = excluded.sample_ports, sample_targets = excluded.sample_targets,"
     " sample_sources = excluded.sample_sources, tags = excluded.tags, tool = excluded.tool,"
-    " campaign = excluded.campaign, evidence = excluded.evidence";
+    " campaign = excluded.campaign, evidence = excluded.evidence, reasons = excluded.reasons";
 
 /*
  * The fast path of an UPDATE or CLOSE: the row its OPEN inserted is
@@ -56,7 +56,7 @@ static const char sql_update[] =
     "UPDATE detections SET rule_id = ?3, rule_name = ?4, target_ip = ?8, proto = ?9,"
     " first_seen = ?10, last_seen = ?12, closed_at = ?13, probes = ?14, probes_at_open = ?15,"
     " distinct_targets = ?16, distinct_ports = ?17, sample_ports = ?18, sample_targets = ?19,"
-    " sample_sources = ?20, tags = ?21, tool = ?22, campaign = ?23, evidence = ?24"
+    " sample_sources = ?20, tags = ?21, tool = ?22, campaign = ?23, evidence = ?24, reasons = ?25"
     " WHERE run_id = ?1 AND seq = ?2 AND kind = ?5 AND severity = ?6 AND src_ip = ?7"
     " AND opened_at = ?11";
 
@@ -212,7 +212,8 @@ static void bind_record(sqlite3_stmt *st, int64_t run_id, const struct sw_detect
 	sqlite3_bind_text(st, 21, t->tags, t->tags_len, SQLITE_STATIC);
 	bind_field(st, 22, d->tool, sizeof(d->tool), true);
 	bind_field(st, 23, d->campaign, sizeof(d->campaign), true);
-	bind_field(st, 24, d->evidence, sizeof(d->evidence), false);
+	sqlite3_bind_text(st, 24, t->evidence, t->evidence_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 25, t->reasons, t->reasons_len, SQLITE_STATIC);
 }
 
 /* Runs st once; 0 on SQLITE_DONE, else -1 with the message. Leaves st reset and unbound. */

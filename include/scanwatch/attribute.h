@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "scanwatch/classify.h"
+#include "scanwatch/detection.h"
 
 struct track_entry;
 
@@ -13,9 +14,9 @@ struct track_entry;
 void attribute_note(struct track_entry *e, const struct sw_event *ev);
 /* True when most probes are masscan's or zmap's: port scanners, whichever ports they ask. */
 bool attribute_port_scanner(const struct track_entry *e);
-/* Writes the verdict ("nmap", "masscan", "zmap", "hping3", "unknown") and appends its
- * reasons ("; tool nmap: ...") to evidence. */
-void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen, char *evidence,
-                       size_t evlen);
+/* Writes the verdict ("nmap", "masscan", "zmap", "hping3", "unknown") and adds its reason
+ * (named "tool") to rec. */
+void attribute_verdict(const struct track_entry *e, char *tool, size_t toollen,
+                       struct sw_detection *rec);
 
 #endif

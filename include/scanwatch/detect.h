@@ -34,7 +34,7 @@ struct track_entry; /* track.h */
  *  crossed        optional: whether the entry has crossed the rule's
  *                 threshold; NULL means e->score >= r->threshold.
  *  kind           the kind to report for an entry whose threshold is crossed.
- *  describe       optional: appends detector-specific evidence to buf.
+ *  describe       optional: adds detector-specific reasons to the record (detection_reason).
  *  wants          optional pre-filter for probes, called before any table
  *                 work: false means the probe is not this detector's and
  *                 no state is looked up or created for it.
@@ -71,8 +71,8 @@ struct detector {
 	bool (*on_event)(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev);
 	bool (*crossed)(const struct sw_rule *r, const struct track_entry *e);
 	enum sw_kind (*kind)(const struct sw_rule *r, const struct track_entry *e);
-	void (*describe)(const struct sw_rule *r, const struct track_entry *e, char *buf,
-	                 size_t len);
+	void (*describe)(const struct sw_rule *r, const struct track_entry *e,
+	                 struct sw_detection *rec);
 	bool (*one_service)(const struct sw_rule *r);
 };
 

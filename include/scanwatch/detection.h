@@ -61,7 +61,23 @@ enum det_phase {
 #define DET_TAG_MAX        16 /* one id, NUL included (the longest, "T1595.001", takes 10) */
 #define DET_TOOL_MAX       16
 #define DET_CAMPAIGN_MAX   24
-#define DET_EVIDENCE_MAX   512
+#define DET_REASONS_MAX    16
+#define DET_REASON_NAME    24
+#define DET_REASON_TEXT    112
+
+/*
+ * One reason a detection gives, as data: a stable name a program can match
+ * ("shape", "answered", "refused", "hand_built", "tool", ...), the number it
+ * counts (probes, outcomes, votes; 0 when it counts nothing) and the same
+ * reason in words, numbers included, for people. Sinks render the list (a
+ * JSON array, list items in the report) or join the words with "; " where
+ * their field is one string (syslog, CEF, the store's evidence column).
+ */
+struct det_reason {
+	char name[DET_REASON_NAME];
+	uint64_t count;
+	char text[DET_REASON_TEXT];
+};
 
 /*
  * One detection as it stands at one moment of its life. It is a value: the
@@ -79,6 +95,7 @@ struct sw_detection {
 	uint8_t has_target; /* 1: all probes went to one target, in target */
 	uint8_t n_sample_ports, n_sample_targets, n_sample_sources;
 	uint8_t n_tags;
+	uint8_t n_reasons;
 	char rule_id[DET_RULE_ID_MAX];
 	char rule_name[DET_RULE_NAME_MAX];
 	char tags[DET_TAGS_MAX][DET_TAG_MAX]; /* ATT&CK ids, e.g. "T1046", "T1595.001": a list,
@@ -96,9 +113,9 @@ struct sw_detection {
 	uint16_t sample_ports[DET_SAMPLE_PORTS];
 	struct sw_addr sample_targets[DET_SAMPLE_TARGETS];
 	struct sw_addr sample_sources[DET_SAMPLE_SOURCES]; /* decoy/distributed/flood sources */
-	char tool[DET_TOOL_MAX];         /* nmap, masscan, zmap, hping3, unknown */
-	char campaign[DET_CAMPAIGN_MAX]; /* empty when not grouped */
-	char evidence[DET_EVIDENCE_MAX]; /* human-readable reasons, "; "-separated */
+	char tool[DET_TOOL_MAX];                    /* nmap, masscan, zmap, hping3, unknown */
+	char campaign[DET_CAMPAIGN_MAX];            /* empty when not grouped */
+	struct det_reason reasons[DET_REASONS_MAX]; /* the evidence, n_reasons of them */
 };
 
 /* The vocabulary's names ("syn_scan", "high", "open"), static strings; a value outside the
@@ -112,5 +129,16 @@ const char *detection_phase_name(enum det_phase p);
 /* Appends a tag to d's list; -1 (nothing changed) when the list is full, the tag empty or
  * longer than DET_TAG_MAX - 1 bytes. */
 int detection_add_tag(struct sw_detection *d, const char *tag, size_t len);
+/*
+ * Appends a reason: NAME (cut to DET_REASON_NAME - 1 bytes), COUNT, and its words from
+ * printf's FMT (cut at DET_REASON_TEXT - 1 bytes, at a UTF-8 character boundary). NULL
+ * (nothing added) when the list is full, or the new reason to extend.
+ */
+struct det_reason *detection_reason(struct sw_detection *d, const char *name, uint64_t count,
+                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The reasons' words joined with "; " into buf (always NUL-terminated when len > 0); whole
+ * reasons only. Returns the length written. DET_EVIDENCE_TEXT bytes always hold them all. */
+#define DET_EVIDENCE_TEXT (DET_REASONS_MAX * (DET_REASON_TEXT + 2))
+size_t detection_evidence(const struct sw_detection *d, char *buf, size_t len);
 
 #endif

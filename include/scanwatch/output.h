@@ -150,6 +150,9 @@ size_t output_join_tags(const struct sw_detection *d, char *buf, size_t len);
 struct json_writer;
 /* "key":"s" for a fixed-size, maybe unterminated field: never reads past size bytes. */
 void output_json_field(struct json_writer *w, const char *key, const char *s, size_t size);
+/* "evidence": the reasons' words joined with "; ", then "reasons": [{"name", "count",
+ * "text"}, ...], the same reasons as data. */
+void output_json_evidence(struct json_writer *w, const struct sw_detection *d);
 /* "key":"time" in output_format_time's form. */
 void output_json_time(struct json_writer *w, const char *key, uint64_t us);
 /*

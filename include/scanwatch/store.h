@@ -90,13 +90,18 @@ int store_write_stats(struct store *s, int64_t run_id, const struct store_stats 
 #define STORE_JSON_ADDRS (DET_SAMPLE_TARGETS * (ADDR_TEXT_MAX + 3) + 3)
 #define STORE_JSON_TAGS  (DET_TAGS_MAX * (DET_TAG_MAX * 6 + 3) + 3)
 #define STORE_JSON_MAX   (STORE_JSON_ADDRS > STORE_JSON_TAGS ? STORE_JSON_ADDRS : STORE_JSON_TAGS)
+/* The reasons column: each reason's name and words escaped at six bytes a byte, the count and
+ * the keys. */
+#define STORE_REASONS_MAX (DET_REASONS_MAX * ((DET_REASON_NAME + DET_REASON_TEXT) * 6 + 64) + 3)
 struct store_row_text {
 	char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
 	char ports[DET_SAMPLE_PORTS * 6 + 4];
 	char targets[STORE_JSON_MAX], sources[STORE_JSON_MAX], tags[STORE_JSON_MAX];
-	const char *src_text; /* src, or "*" for many sources */
-	int src_len, dst_len; /* dst_len < 0: no single target (NULL) */
-	int ports_len, targets_len, sources_len, tags_len;
+	char evidence[DET_EVIDENCE_TEXT]; /* the reasons' words joined with "; " */
+	char reasons[STORE_REASONS_MAX];  /* the reasons as a JSON array of objects */
+	const char *src_text;             /* src, or "*" for many sources */
+	int src_len, dst_len;             /* dst_len < 0: no single target (NULL) */
+	int ports_len, targets_len, sources_len, tags_len, evidence_len, reasons_len;
 };
 /*
  * Renders d's text columns into t (t->src_text may point at a literal). 0, or -1 when an array

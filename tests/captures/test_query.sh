@@ -115,16 +115,17 @@ check_out table table.want table.out
 # NULL as an empty field.
 q --until 2023-11-14T22:14:30Z --format csv >csv.out
 {
-	printf '%s\r\n' "id,run_id,seq,rule_id,rule_name,kind,severity,src_ip,target_ip,proto,first_seen,opened_at,last_seen,closed_at,probes,probes_at_open,distinct_targets,distinct_ports,sample_ports,sample_targets,sample_sources,tags,tool,campaign,evidence"
-	printf '%s\n%s\r\n' '4,2,1,SW-UDP-001,UDP port scan,udp_scan,low,2001:2::7,2001:2::2,17,2023-11-14T22:13:20.000000Z,2023-11-14T22:13:20.500000Z,2023-11-14T22:13:29.000000Z,,40,10,1,40,"[53,123]","[""2001:2::2""]",[],"[""T1046""]",,,"has, a comma and ""quotes""' 'and a second line"'
-	printf '%s\r\n' '5,2,2,SW-SYNFLOOD,SYN flood,syn_flood,critical,*,198.18.5.5,6,2023-11-14T22:14:20.000000Z,2023-11-14T22:14:21.000000Z,2023-11-14T22:14:30.000000Z,2023-11-14T22:14:35.000000Z,90000,1000,1,1,[80],"[""198.18.5.5""]","[""198.18.9.1"",""198.18.9.2""]","[""T1498"",""T1499.001""]",hping3,c-7,flood'
+	printf '%s\r\n' "id,run_id,seq,rule_id,rule_name,kind,severity,src_ip,target_ip,proto,first_seen,opened_at,last_seen,closed_at,probes,probes_at_open,distinct_targets,distinct_ports,sample_ports,sample_targets,sample_sources,tags,tool,campaign,evidence,reasons"
+	# rows written before the reasons column (schema 005): the reader makes a reason of the evidence
+	printf '%s\n%s\r\n' '4,2,1,SW-UDP-001,UDP port scan,udp_scan,low,2001:2::7,2001:2::2,17,2023-11-14T22:13:20.000000Z,2023-11-14T22:13:20.500000Z,2023-11-14T22:13:29.000000Z,,40,10,1,40,"[53,123]","[""2001:2::2""]",[],"[""T1046""]",,,"has, a comma and ""quotes""' 'and a second line","[{""name"":""text"",""count"":0,""text"":""has, a comma and \""quotes\""\u000aand a second line""}]"'
+	printf '%s\r\n' '5,2,2,SW-SYNFLOOD,SYN flood,syn_flood,critical,*,198.18.5.5,6,2023-11-14T22:14:20.000000Z,2023-11-14T22:14:21.000000Z,2023-11-14T22:14:30.000000Z,2023-11-14T22:14:35.000000Z,90000,1000,1,1,[80],"[""198.18.5.5""]","[""198.18.9.1"",""198.18.9.2""]","[""T1498"",""T1499.001""]",hping3,c-7,flood,"[{""name"":""text"",""count"":0,""text"":""flood""}]"'
 } >csv.want
 check_out csv csv.want csv.out
 
 q --until 2023-11-14T22:14:30Z --format jsonl >jsonl.out
 cat >jsonl.want <<'TXT'
-{"id":4,"run_id":2,"seq":1,"rule_id":"SW-UDP-001","rule_name":"UDP port scan","kind":"udp_scan","severity":"low","src_ip":"2001:2::7","target_ip":"2001:2::2","proto":17,"first_seen":"2023-11-14T22:13:20.000000Z","opened_at":"2023-11-14T22:13:20.500000Z","last_seen":"2023-11-14T22:13:29.000000Z","closed_at":null,"probes":40,"probes_at_open":10,"distinct_targets":1,"distinct_ports":40,"sample_ports":[53,123],"sample_targets":["2001:2::2"],"sample_sources":[],"tags":["T1046"],"tool":null,"campaign":null,"evidence":"has, a comma and \"quotes\"\u000aand a second line"}
-{"id":5,"run_id":2,"seq":2,"rule_id":"SW-SYNFLOOD","rule_name":"SYN flood","kind":"syn_flood","severity":"critical","src_ip":"*","target_ip":"198.18.5.5","proto":6,"first_seen":"2023-11-14T22:14:20.000000Z","opened_at":"2023-11-14T22:14:21.000000Z","last_seen":"2023-11-14T22:14:30.000000Z","closed_at":"2023-11-14T22:14:35.000000Z","probes":90000,"probes_at_open":1000,"distinct_targets":1,"distinct_ports":1,"sample_ports":[80],"sample_targets":["198.18.5.5"],"sample_sources":["198.18.9.1","198.18.9.2"],"tags":["T1498","T1499.001"],"tool":"hping3","campaign":"c-7","evidence":"flood"}
+{"id":4,"run_id":2,"seq":1,"rule_id":"SW-UDP-001","rule_name":"UDP port scan","kind":"udp_scan","severity":"low","src_ip":"2001:2::7","target_ip":"2001:2::2","proto":17,"first_seen":"2023-11-14T22:13:20.000000Z","opened_at":"2023-11-14T22:13:20.500000Z","last_seen":"2023-11-14T22:13:29.000000Z","closed_at":null,"probes":40,"probes_at_open":10,"distinct_targets":1,"distinct_ports":40,"sample_ports":[53,123],"sample_targets":["2001:2::2"],"sample_sources":[],"tags":["T1046"],"tool":null,"campaign":null,"evidence":"has, a comma and \"quotes\"\u000aand a second line","reasons":[{"name":"text","count":0,"text":"has, a comma and \"quotes\"\u000aand a second line"}]}
+{"id":5,"run_id":2,"seq":2,"rule_id":"SW-SYNFLOOD","rule_name":"SYN flood","kind":"syn_flood","severity":"critical","src_ip":"*","target_ip":"198.18.5.5","proto":6,"first_seen":"2023-11-14T22:14:20.000000Z","opened_at":"2023-11-14T22:14:21.000000Z","last_seen":"2023-11-14T22:14:30.000000Z","closed_at":"2023-11-14T22:14:35.000000Z","probes":90000,"probes_at_open":1000,"distinct_targets":1,"distinct_ports":1,"sample_ports":[80],"sample_targets":["198.18.5.5"],"sample_sources":["198.18.9.1","198.18.9.2"],"tags":["T1498","T1499.001"],"tool":"hping3","campaign":"c-7","evidence":"flood","reasons":[{"name":"text","count":0,"text":"flood"}]}
 TXT
 check_out jsonl jsonl.want jsonl.out
 
@@ -143,6 +144,11 @@ for r, g in zip(rows, got):
             v = iso(v)
         elif k in ("sample_ports", "sample_targets", "sample_sources", "tags") and v is not None:
             v = json.loads(v)
+        elif k == "reasons":
+            # rows older than the reasons column: one reason per "; " piece of the evidence
+            v = json.loads(v) if v is not None else [
+                {"name": "text", "count": 0, "text": t}
+                for t in (r["evidence"] or "").split("; ") if t]
         assert g[k] == v, (r["id"], k, g[k], v)
 print("ok  jsonl matches the database row for row")
 PY

@@ -53,6 +53,40 @@ static inline void fixture_tags(struct sw_detection *d, const char *list)
 	}
 }
 
+/* Sets d's reasons from "a; b" (the tests' shorthand): a reason named "text" per piece. */
+static inline void fixture_reasons(struct sw_detection *d, const char *text)
+{
+	d->n_reasons = 0;
+	for (const char *p = text; *p;) {
+		const char *sep = strstr(p, "; ");
+		size_t n = sep ? (size_t)(sep - p) : strlen(p);
+		detection_reason(d, "text", 0, "%.*s", (int)n, p);
+		p = sep ? sep + 2 : p + n;
+	}
+}
+
+/* Fills every reason to the brim with pat (plen bytes, repeated whole), names with 'n'. */
+static inline void fixture_reasons_full(struct sw_detection *d, const char *pat, size_t plen)
+{
+	d->n_reasons = DET_REASONS_MAX;
+	for (unsigned i = 0; i < DET_REASONS_MAX; i++) {
+		struct det_reason *r = &d->reasons[i];
+		memset(r->name, 'n', sizeof r->name - 1);
+		r->name[sizeof r->name - 1] = '\0';
+		r->count = i;
+		memset(r->text, 0, sizeof r->text);
+		for (size_t k = 0; k + plen < sizeof r->text; k += plen)
+			memcpy(r->text + k, pat, plen);
+	}
+}
+
+/* d's evidence words joined, in a buffer of the caller's. */
+static inline const char *fixture_evidence(const struct sw_detection *d, char *buf, size_t len)
+{
+	detection_evidence(d, buf, len);
+	return buf;
+}
+
 static inline void fixture_syn(struct sw_detection *d, enum det_phase phase)
 {
 	memset(d, 0, sizeof(*d));
@@ -81,7 +115,7 @@ static inline void fixture_syn(struct sw_detection *d, enum det_phase phase)
 	d->n_sample_targets = 1;
 	d->sample_targets[0] = d->target;
 	snprintf(d->tool, sizeof(d->tool), "nmap");
-	snprintf(d->evidence, sizeof(d->evidence), "5 ports in 0.1s; \"window\" 1024");
+	fixture_reasons(d, "5 ports in 0.1s; \"window\" 1024");
 }
 
 /* Reads up to cap - 1 bytes of path into buf, NUL-terminated (empty when it cannot be read). */

@@ -155,8 +155,14 @@ static void test_syn_scan(void)
 	/* closes one idle time after the last probe: 30 s for the threshold rules, 60 s for TRW */
 	uint64_t idle = strcmp(c->rule_id, "SW-TRW-001") == 0 ? 60 : 30;
 	CHECK_EQ_U(c->closed_at, c->last_seen + idle * 1000000);
-	CHECK(strstr(c->evidence, "half-open 2") != NULL);
-	CHECK(strstr(c->evidence, "refused 98") != NULL);
+	char ev[DET_EVIDENCE_TEXT];
+	CHECK(strstr(fixture_evidence(c, ev, sizeof ev), "half-open 2") != NULL);
+	CHECK(strstr(ev, "refused 98") != NULL);
+	bool named = false;
+	for (unsigned i = 0; i < c->n_reasons; i++)
+		if (strcmp(c->reasons[i].name, "refused") == 0 && c->reasons[i].count == 98)
+			named = true;
+	CHECK(named);
 	teardown(&h);
 }
 
@@ -193,9 +199,11 @@ static void test_benign_clients(void)
 		feed(&h, &r, 1000);
 	}
 	teardown(&h);
+	char evb[DET_EVIDENCE_TEXT];
 	for (int i = 0; i < nrec; i++)
 		fprintf(stderr, "unexpected: %s %s %s\n", recs[i].rule_id,
-		        detection_kind_name((enum sw_kind)recs[i].kind), recs[i].evidence);
+		        detection_kind_name((enum sw_kind)recs[i].kind),
+		        fixture_evidence(&recs[i], evb, sizeof evb));
 	CHECK_EQ_U(nrec, 0);
 }
 
@@ -424,9 +432,11 @@ static void attempt(struct harness *h, struct sw_addr cli, struct sw_addr srv, u
 
 static void expect_none(const char *what)
 {
+	char evb[DET_EVIDENCE_TEXT];
 	for (int i = 0; i < nrec; i++)
 		fprintf(stderr, "%s: unexpected %s %s %s\n", what, recs[i].rule_id,
-		        detection_kind_name((enum sw_kind)recs[i].kind), recs[i].evidence);
+		        detection_kind_name((enum sw_kind)recs[i].kind),
+		        fixture_evidence(&recs[i], evb, sizeof evb));
 	CHECK_EQ_U(nrec, 0);
 }
 

@@ -140,7 +140,7 @@ static void make(struct sw_detection *d, uint64_t seq)
 	d->probes = d->probes_at_open = 5;
 	d->distinct_targets = 1;
 	d->distinct_ports = 5;
-	snprintf(d->evidence, sizeof(d->evidence), "record %llu", (unsigned long long)seq);
+	detection_reason(d, "text", seq, "record %llu", (unsigned long long)seq);
 }
 
 static int64_t query_int(const char *sql)

@@ -53,7 +53,7 @@ static void make_flood6(struct sw_detection *d)
 	d->sample_sources[1] =
 	    fixture_ip("2001:2::2"); /* also the target: related.ip lists it once */
 	snprintf(d->campaign, sizeof(d->campaign), "c-1");
-	snprintf(d->evidence, sizeof(d->evidence), "50000 SYNs from 4000 sources");
+	fixture_reasons(d, "50000 SYNs from 4000 sources");
 }
 
 /* Replaces every "@HOST@" in tmpl with the reported host name. */
@@ -96,7 +96,8 @@ static const char jsonl_expect[] =
     ":\"2026-11-26T04:28:29.123456Z\",\"probes\":5,\"probes_at_open\":5,\"distinct_targets\":1,"
     "\"distinct_ports\":5,\"sample_ports\":[22,443],\"sample_targets\":[\"198.18.1.2\"],"
     "\"sample_sources\":[],\"tool\":\"nmap\",\"evidence\":\"5 ports in 0.1s; \\\"window\\\" "
-    "1024\"}}\n"
+    "1024\",\"reasons\":[{\"name\":\"text\",\"count\":0,\"text\":\"5 ports in "
+    "0.1s\"},{\"name\":\"text\",\"count\":0,\"text\":\"\\\"window\\\" 1024\"}]}}\n"
     /* The IPv6 flood's close: no source.ip, event.end and duration, unknown tag kept. */
     "{\"@timestamp\":\"2026-11-26T04:28:32.500000Z\",\"message\":\"syn_flood close: * -> "
     "2001:2::2: 50000 probes to 1 ports on 1 hosts; severity critical; rule SW-SYNFLOOD (SYN "
@@ -121,7 +122,8 @@ static const char jsonl_expect[] =
     "000000Z\",\"last_seen\":\"2026-11-26T04:28:31.000000Z\",\"probes\":50000,\"probes_at_"
     "open\":1000,\"distinct_targets\":1,\"distinct_ports\":1,\"sample_ports\":[80],\"sample_"
     "targets\":[\"2001:2::2\"],\"sample_sources\":[\"2001:2::99\",\"2001:2::2\"],\"campaign\":"
-    "\"c-1\",\"evidence\":\"50000 SYNs from 4000 sources\"}}\n";
+    "\"c-1\",\"evidence\":\"50000 SYNs from 4000 sources\",\"reasons\":[{\"name\":\"text\","
+    "\"count\":0,\"text\":\"50000 SYNs from 4000 sources\"}]}}\n";
 
 static void test_jsonl(void)
 {
@@ -329,7 +331,7 @@ static void test_cef(void)
 	make_flood6(&d);
 	snprintf(d.rule_id, sizeof(d.rule_id), "R|1\\x=y");
 	snprintf(d.rule_name, sizeof(d.rule_name), "a|b\\c=d\nnext");
-	snprintf(d.evidence, sizeof(d.evidence), "k=v \\ | x=1\\=2 end\r\nline two cs1=fake");
+	fixture_reasons(&d, "k=v \\ | x=1\\=2 end\r\nline two cs1=fake");
 	snprintf(d.tool, sizeof(d.tool), "t=|\\");
 	CHECK(ops->write(st, &d) == 0);
 	ops->close(st);
@@ -566,9 +568,7 @@ static void test_syslog_udp(void)
 
 	/* Too long for a datagram: MSG is cut (on a character), SD stays whole. */
 	make_flood6(&d);
-	memset(d.evidence, 0, sizeof(d.evidence));
-	for (size_t i = 0; i + 2 < sizeof(d.evidence); i += 2)
-		memcpy(d.evidence + i, "\xc3\xa9", 2); /* é */
+	fixture_reasons_full(&d, "\xc3\xa9", 2); /* é */
 	snprintf(d.rule_name, sizeof(d.rule_name), "%0*d", (int)sizeof(d.rule_name) - 1, 0);
 	for (int i = 0; i < 4; i++) /* a long rule name, four times: over 2048 together */
 		CHECK(ops->write(st, &d) == 0);

@@ -18,7 +18,9 @@ static const char syn_open_json[] =
     "\"closed_at\":null,\"probes\":5,\"probes_at_open\":5,\"distinct_targets\":1,"
     "\"distinct_ports\":5,\"sample_ports\":[22,443],\"sample_targets\":[\"198.18.1.2\"],"
     "\"tags\":[\"T1046\",\"T1595.001\"],\"tool\":\"nmap\","
-    "\"evidence\":\"5 ports in 0.1s; \\\"window\\\" 1024\"}";
+    "\"evidence\":\"5 ports in 0.1s; \\\"window\\\" 1024\","
+    "\"reasons\":[{\"name\":\"text\",\"count\":0,\"text\":\"5 ports in "
+    "0.1s\"},{\"name\":\"text\",\"count\":0,\"text\":\"\\\"window\\\" 1024\"}]}";
 
 static const char syn_open_text[] =
     "2026-11-26T04:28:29.123456Z OPEN  syn_scan      198.18.0.2 -> 198.18.1.2 ports=5 targets=1 "
@@ -40,7 +42,7 @@ static void test_registry(void)
 static void test_render(void)
 {
 	struct sw_detection d;
-	char buf[8192];
+	char buf[49152];
 	int len;
 
 	fixture_syn(&d, DET_OPEN);
@@ -94,7 +96,7 @@ static void test_render(void)
 	 * UTF-8 everywhere, sample counts past the arrays, unknown enums.
 	 */
 	memset(&d, 0xff, sizeof(d));
-	memset(d.evidence, 0x01, sizeof(d.evidence));
+	memset(d.reasons, 0x01, sizeof(d.reasons));
 	memset(d.rule_name, 0xc3, sizeof(d.rule_name));
 	d.phase = 9;
 	len = output_json_render(&d, buf, sizeof(buf));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/report.h"
 #include "scanwatch/store.h"
 
@@ -47,7 +48,7 @@ static void make(struct sw_detection *d, uint64_t seq, enum sw_kind kind, const 
 	d->n_sample_ports = 2;
 	d->sample_ports[0] = 22;
 	d->sample_ports[1] = 8080;
-	snprintf(d->evidence, sizeof(d->evidence), "%s", evidence);
+	fixture_reasons(d, evidence);
 }
 
 /* Reads the whole report (NUL-terminated; the caller frees it). */

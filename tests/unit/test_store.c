@@ -31,7 +31,7 @@ static void make_a(struct sw_detection *d, enum det_phase phase)
 	d->n_sample_ports = 3;
 	d->sample_ports[1] = 80;
 	d->sample_ports[2] = 65535;
-	snprintf(d->evidence, sizeof(d->evidence), "5 ports in 1s; window 1024; quote \" ok");
+	fixture_reasons(d, "5 ports in 1s; window 1024; quote \" ok");
 }
 
 /* A spoofed-source flood over IPv6: no single source or target, a campaign, no tool. */
@@ -64,7 +64,7 @@ static void make_b(struct sw_detection *d, enum det_phase phase)
 	d->sample_sources[0] = fixture_ip("2001:2:0:1::7");
 	d->sample_sources[1] = fixture_ip("198.18.9.9");
 	snprintf(d->campaign, sizeof(d->campaign), "c-0001");
-	snprintf(d->evidence, sizeof(d->evidence), "50000 SYN/s from 40000 sources");
+	fixture_reasons(d, "50000 SYN/s from 40000 sources");
 }
 
 /* The JSON and text forms of what make_a / make_b put in, as the row must hold them. */
@@ -121,7 +121,7 @@ static void check_row(sqlite3 *db, int64_t run, const struct sw_detection *d,
 	    " target_ip, proto, first_seen, opened_at, last_seen, closed_at,"
 	    " probes, probes_at_open, distinct_targets, distinct_ports,"
 	    " sample_ports, sample_targets, sample_sources, tags, tool, campaign,"
-	    " evidence, id FROM detections WHERE run_id = ? AND seq = ?",
+	    " evidence, reasons, id FROM detections WHERE run_id = ? AND seq = ?",
 	    -1, &st, NULL);
 	CHECK(rc == SQLITE_OK);
 	sqlite3_bind_int64(st, 1, run);
@@ -160,7 +160,16 @@ static void check_row(sqlite3 *db, int64_t run, const struct sw_detection *d,
 	check_text(st, 20, x->tags, line);
 	check_text(st, 21, x->tool, line);
 	check_text(st, 22, x->campaign, line);
-	check_text(st, 23, d->evidence, line);
+	{
+		struct store_row_text t;
+		CHECK(store_row_render(d, &t) == 0);
+		check_text(st, 23, t.evidence, line);
+		check_text(st, 24, t.reasons, line);
+		/* the words are the reasons' texts joined, whatever the sink */
+		char joined[DET_EVIDENCE_TEXT];
+		detection_evidence(d, joined, sizeof joined);
+		CHECK_STR(t.evidence, joined);
+	}
 	CHECK(sqlite3_step(st) == SQLITE_DONE); /* exactly one row per (run, seq) */
 	sqlite3_finalize(st);
 }
@@ -201,7 +210,7 @@ static void test_disk_full(struct store *s, sqlite3 *ro, int64_t run)
 	for (size_t i = 0; i < 1000; i++) {
 		make_a(&big[i], DET_OPEN);
 		big[i].seq = 5000 + i;
-		memset(big[i].evidence, 'e', sizeof(big[i].evidence) - 1);
+		fixture_reasons_full(&big[i], "e", 1);
 	}
 	before = fixture_query_int(ro, "SELECT count(*) FROM detections");
 	signal(SIGXFSZ, SIG_IGN);

@@ -71,8 +71,9 @@ static void rec(struct sw_detection *d, uint64_t seq, enum det_phase phase)
 	d->probes += seq; /* every record of the script differs from every other */
 	if (phase == DET_UPDATE)
 		d->last_seen -= 1000000;
-	snprintf(d->evidence, sizeof(d->evidence), "seq %llu %s", (unsigned long long)seq,
-	         detection_phase_name(phase));
+	d->n_reasons = 0;
+	detection_reason(d, "text", seq, "seq %llu %s", (unsigned long long)seq,
+	                 detection_phase_name(phase));
 }
 
 /*
@@ -353,7 +354,7 @@ static void test_background_checkpoint(void)
 	for (unsigned i = 0; i < ROWS; i += BATCH) {
 		for (unsigned k = 0; k < BATCH; k++) {
 			rec(&d[k], i + k + 1, DET_OPEN);
-			memset(d[k].evidence, 'e', sizeof(d[k].evidence) - 1);
+			fixture_reasons_full(&d[k], "e", 1);
 		}
 		CHECK(store_write(s, run, d, BATCH) == 0);
 	}

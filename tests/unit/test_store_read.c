@@ -110,7 +110,7 @@ static void test_roundtrip(const char *path)
 	d[1].sample_sources[1] = fixture_ip("198.18.9.9");
 	d[1].tool[0] = '\0';
 	snprintf(d[1].campaign, sizeof(d[1].campaign), "c-0001");
-	snprintf(d[1].evidence, sizeof(d[1].evidence), "ctl \x01 \"q\" \\ \xe2\x80\xa8 é");
+	fixture_reasons(&d[1], "ctl \x01 \"q\" \\ \xe2\x80\xa8 é");
 	make(&d[2], 9, KIND_UDP_SCAN, SEV_LOW, "2001:2::9", 1795667500, true);
 	d[2].n_sample_ports = 0;
 	d[2].n_tags = 0;

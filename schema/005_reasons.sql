@@ -1,0 +1,12 @@
+-- 005_reasons.sql — a detection's evidence as data.
+--
+-- Applied by store_open() after 004_kinds.sql, in its own transaction with
+-- PRAGMA user_version = 5. The record carries its evidence as a list of
+-- reasons, each a stable name, the number it counts and its words
+-- (struct det_reason in include/scanwatch/detection.h); the column holds them
+-- as a JSON array of {"name": TEXT, "count": INTEGER, "text": TEXT}. The
+-- evidence column keeps the words joined with "; " for people and tools that
+-- read one string. Rows written before this migration have reasons NULL: the
+-- reader (store_read.c) then takes each "; "-separated piece of evidence as a
+-- reason named "text".
+ALTER TABLE detections ADD COLUMN reasons TEXT;
