@@ -682,8 +682,8 @@ static void sctp_init(struct classify *c, const struct sw_packet *p, struct flow
 		if (!f->crafted)
 			flow_touch(c, f, L_RETRY, c->now);
 		if (!f->path)
-			emit(c, EV_PROBE, PC_SCTP_INIT, OUT_NONE, crafted, true, 132, p->dport, &p->src,
-			     &p->dst, p);
+			emit(c, EV_PROBE, PC_SCTP_INIT, OUT_NONE, crafted, true, 132, p->dport,
+			     &p->src, &p->dst, p);
 		return;
 	}
 	if (f) /* a new association over a finished one's ports, or an INIT collision */
@@ -703,8 +703,8 @@ static void sctp_cookie_probe(struct classify *c, const struct sw_packet *p, str
 	if (f && f->state == FS_PROBE && f->pclass == PC_SCTP_COOKIE &&
 	    from_initiator(f, sender_lo)) {
 		if (!f->path)
-			emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, true, 132, p->dport, &p->src,
-			     &p->dst, p);
+			emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, true, 132, p->dport,
+			     &p->src, &p->dst, p);
 		return;
 	}
 	if (f)
@@ -712,7 +712,8 @@ static void sctp_cookie_probe(struct classify *c, const struct sw_packet *p, str
 	f = new_probe_flow(c, k, h, sender_lo, FS_PROBE, PC_SCTP_COOKIE, true, p->dport);
 	if ((f->path = path_rung(c, p)))
 		return;
-	emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, false, 132, p->dport, &p->src, &p->dst, p);
+	emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, false, 132, p->dport, &p->src, &p->dst,
+	     p);
 }
 
 /* An ABORT: a refusal of a probe, the prober dropping a half-open handshake, or an end. */

@@ -85,9 +85,8 @@ static unsigned needed(const struct slot *s)
 bool defrag_packet(struct defrag *d, const struct sw_packet *frag, struct sw_packet *out,
                    struct decode_stats *st)
 {
-	if (!frag->frag_data ||
-	    (frag->proto != 6 && frag->proto != 17 && frag->proto != 1 && frag->proto != 58 &&
-	     frag->proto != 132))
+	if (!frag->frag_data || (frag->proto != 6 && frag->proto != 17 && frag->proto != 1 &&
+	                         frag->proto != 58 && frag->proto != 132))
 		return false;
 	struct slot *s = &d->slots[slot_of(frag)];
 	if (!s->used || s->id != frag->ip_id || s->proto != frag->proto ||

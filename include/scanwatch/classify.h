@@ -37,7 +37,8 @@ enum ev_outcome {
 	OUT_NONE = 0,
 	OUT_SUCCESS,  /* handshake completed and used, echo answered, UDP answered, ARP answered */
 	OUT_EMPTY,    /* handshake completed, then torn down with no data (connect-scan shape) */
-	OUT_HALFOPEN, /* SYN-ACK (SCTP INIT-ACK) answered by the prober's RST (ABORT), or by nothing */
+	OUT_HALFOPEN, /* SYN-ACK (SCTP INIT-ACK) answered by the prober's RST (ABORT), or by nothing
+	               */
 	OUT_REFUSED,  /* RST, SCTP ABORT, or ICMP port/protocol unreachable */
 	OUT_UNREACH,  /* other ICMP destination unreachable (filtered) */
 	OUT_TIMEOUT,  /* no answer within the probe timeout */

@@ -102,11 +102,11 @@ struct sw_packet {
 	struct pkt_sctp {
 		uint32_t vtag;
 		uint8_t chunk_type, chunk_flags;
-		uint16_t chunk_len;    /* as the chunk states it, header included */
-		uint32_t init_tag;     /* initiate tag */
-		uint32_t a_rwnd;       /* advertised receiver window credit */
-		uint16_t out_streams;  /* number of outbound streams */
-		uint16_t in_streams;   /* number of inbound streams */
+		uint16_t chunk_len;   /* as the chunk states it, header included */
+		uint32_t init_tag;    /* initiate tag */
+		uint32_t a_rwnd;      /* advertised receiver window credit */
+		uint16_t out_streams; /* number of outbound streams */
+		uint16_t in_streams;  /* number of inbound streams */
 	} sctp;
 
 	/* ICMP / ICMPv6, valid when proto is 1 or 58 and PKT_F_HAS_L4 */
