@@ -836,10 +836,11 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 		return;
 	const struct pkt_quoted *q = &p->quoted;
 	struct flow_key k;
-	if (q->proto == 6 || q->proto == 17 || q->proto == 132) {
-		if (!q->has_ports)
-			return;
+	if ((q->proto == 6 || q->proto == 17 || q->proto == 132) && q->has_ports) {
+		/* an SCTP quote without ports is a bare protocol-132 header's (below) */
 		make_key(&k, FK_IP, q->proto, &q->src, q->sport, &q->dst, q->dport);
+	} else if (q->proto == 6 || q->proto == 17) {
+		return;
 	} else if (q->proto == 1 || q->proto == 58) {
 		return; /* errors about our own echo traffic: the echo's timeout decides */
 	} else {
@@ -1200,7 +1201,7 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 	if (!(p->flags & PKT_F_HAS_L4)) {
 		if (p->proto == 6 || p->proto == 17 || p->proto == 1 || p->proto == 58 ||
-		    p->proto == 132) {
+		    (p->proto == 132 && (p->flags & PKT_F_FRAG))) {
 			c->st.ignored++; /* a first fragment too short for its L4 header */
 			return;
 		}

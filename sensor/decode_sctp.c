@@ -57,6 +57,15 @@ enum decode_result decode_sctp(struct cursor *c, struct sw_packet *pkt, struct d
 
 	pkt->payload_len = 0;
 	/*
+	 * No payload at all is not a cut SCTP packet but a bare IP header naming
+	 * protocol 132: what IP protocol scans send (scanprobe -sO, hping3
+	 * --rawip). It stays without PKT_F_HAS_L4, for the protocol-scan detector.
+	 */
+	if (stated == 0 && !first_frag) {
+		st->unknown_proto++;
+		return DECODE_OK;
+	}
+	/*
 	 * A first fragment may end anywhere in the headers (nmap -f sends 8-byte
 	 * fragments): not malformed. The ports are kept if they are there, and
 	 * the packet stays without PKT_F_HAS_L4 (defrag.c rebuilds the header

@@ -617,6 +617,26 @@ static void test_sctp_association(void)
 	}
 }
 
+/* nmap / scanprobe -sO: a bare IP header of protocol 132 is a protocol probe, and the
+ * protocol unreachable that quotes it (no SCTP ports in the quote) refuses it. */
+static void test_sctp_bare_protocol_probe(void)
+{
+	struct rec r;
+	struct classify *c = make(&r);
+	struct sw_packet bare = sctp("198.18.0.1", 0, "198.18.0.2", 0, 0, 0, 0, 1000000);
+	bare.flags = 0;
+	feed(c, &bare);
+	struct sw_packet u = sctp_icmp("198.18.0.1", "198.18.0.2", 3, 2, 0, 1000100);
+	u.quoted.has_ports = 0;
+	u.quoted.sport = u.quoted.dport = 0;
+	feed(c, &u);
+	CHECK_EQ_U(r.n, 2);
+	CHECK(r.n == 2 && r.ev[0].type == EV_PROBE && r.ev[0].pclass == PC_IPPROTO &&
+	      r.ev[0].port == 132);
+	CHECK(r.n == 2 && r.ev[1].outcome == OUT_REFUSED && r.ev[1].pclass == PC_IPPROTO);
+	classify_destroy(c);
+}
+
 int main(void)
 {
 	test_probe_timeout_boundary("198.18.0.1", "198.18.0.2");
@@ -638,5 +658,6 @@ int main(void)
 	test_sctp_init_outcomes("2001:2::1", "2001:2::2");
 	test_sctp_cookie_probes();
 	test_sctp_association();
+	test_sctp_bare_protocol_probe();
 	CHECK_DONE();
 }

@@ -228,7 +228,14 @@ static void test_hostile_lengths(void)
 	struct sw_packet pkt;
 	struct outcome o = run(T_DLT_IPV4, &p, p.n, &pkt);
 	CHECK(o.r == DECODE_BAD && o.anom == ANOM_SCTP_CHUNK_BAD);
+	/* a bare IP header naming SCTP, as IP protocol scans send it: not malformed, no L4 */
+	s.n = 0;
+	p = ipv4(&s, 132, 0, 0);
+	o = run(T_DLT_IPV4, &p, p.n, &pkt);
+	CHECK(o.r == DECODE_OK && o.anom == -1 && !(pkt.flags & PKT_F_HAS_L4) && pkt.proto == 132);
+	CHECK_EQ_U(o.st.unknown_proto, 1);
 	/* fewer bytes than a common header, as stated and as captured */
+	sctp_common(&s, 1, 2, 3);
 	s.n = 7;
 	p = ipv6(&s, 132);
 	o = run(T_DLT_IPV6, &p, p.n, &pkt);
