@@ -9,6 +9,7 @@
 # the association handshake are covered by tests/unit/test_classify.c. 20
 # ports, one retry, and timeout bound each run (a few seconds each).
 
+# shellcheck disable=SC2154 # from_scan, from_tgt, NMAP: set by corpus.sh, which sources this
 SCTP_PORTS=1-15,80,2905,3868,5060,9899
 SCTP_NPORTS=20
 sctp4="$from_scan and ip proto 132"
