@@ -49,6 +49,25 @@ static bool nmap_ttl(const struct sw_packet *p, uint32_t last_ttl)
 	return p->l3 == PKT_L3_IPV4 && p->ttl >= 37 && p->ttl <= 59 && p->ttl != (last_ttl & 0xff);
 }
 
+/*
+ * nmap's SCTP probes (scan_engine_raw.cc, sendIPScanProbe; tcpip.cc
+ * build_sctp_raw): -sY's INIT is the bare 20-byte fixed part with a_rwnd
+ * 32768, 10 outbound and 2048 inbound streams and verification tag 0; -sZ's
+ * COOKIE-ECHO carries a 4-byte random "cookie" (chunk length 8) where a real
+ * one is the listener's state cookie, hundreds of bytes. The IPv4 TTL is
+ * drawn from 37..59 as for its other raw probes. No stack sends either.
+ */
+static void attribute_sctp(uint32_t *a, const struct sw_packet *p)
+{
+	const struct pkt_sctp *s = &p->sctp;
+	bool ttl_ok = p->l3 != PKT_L3_IPV4 || (p->ttl >= 37 && p->ttl <= 59);
+	bool init = s->chunk_type == 1 && s->chunk_len == 20 && s->vtag == 0 &&
+	            s->a_rwnd == 32768 && s->out_streams == 10 && s->in_streams == 2048;
+	bool cookie = s->chunk_type == 10 && s->chunk_len == 8 && p->payload_len == 8;
+	if (ttl_ok && (init || cookie))
+		a[V_NMAP]++;
+}
+
 void attribute_note(struct track_entry *e, const struct sw_event *ev)
 {
 	const struct sw_packet *p = ev->pkt;
@@ -104,6 +123,8 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 		if (a[V_TOTAL] > 1 && p->sport == (uint16_t)(a[V_LASTSP] + 1))
 			a[V_SEQSP]++;
 		a[V_LASTSP] = p->sport;
+	} else if (p->proto == 132 && l4) {
+		attribute_sctp(a, p);
 	} else if (!l4 && ttl_var) {
 		a[V_NMAP]++; /* nmap -sO: bare protocol headers, TTL redrawn per probe */
 	} else if (!l4 && v4 && p->ttl >= 37 && p->ttl <= 59 && a[V_NMAP]) {

@@ -638,6 +638,197 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	emit(c, EV_PROBE, PC_UDP, OUT_NONE, crafted, false, 17, p->dport, &p->src, &p->dst, p);
 }
 
+/* SCTP chunk types (RFC 9260 section 3.2; I-DATA is RFC 8260's). */
+enum {
+	SCTP_DATA = 0,
+	SCTP_INIT = 1,
+	SCTP_INIT_ACK = 2,
+	SCTP_ABORT = 6,
+	SCTP_SHUTDOWN = 7,
+	SCTP_SHUTDOWN_ACK = 8,
+	SCTP_COOKIE_ECHO = 10,
+	SCTP_COOKIE_ACK = 11,
+	SCTP_SHUTDOWN_COMPLETE = 14,
+	SCTP_I_DATA = 64,
+};
+
+/*
+ * An INIT no SCTP stack sends: without any parameter (the 20-byte fixed part
+ * alone; Linux and FreeBSD always offer at least their supported address
+ * types and extensions, RFC 9260 section 3.3.2.1), with a verification tag
+ * other than 0 (section 8.5.1 requires 0) or with flags set (none are
+ * defined). nmap -sY's INIT is the bare fixed part (scan_engine_raw.cc).
+ */
+static bool sctp_init_crafted(const struct sw_packet *p)
+{
+	return p->sctp.chunk_len <= 20 || p->sctp.vtag != 0 || p->sctp.chunk_flags != 0;
+}
+
+/* Chunks bundled after the first one (each padded to 4 bytes, section 3.2). */
+static bool sctp_bundled(const struct sw_packet *p)
+{
+	return p->payload_len > (((uint32_t)p->sctp.chunk_len + 3) & ~3u);
+}
+
+/* An INIT: a new probe, or a retransmission of the one this flow is waiting on. */
+static void sctp_init(struct classify *c, const struct sw_packet *p, struct flow *f,
+                      const struct flow_key *k, uint64_t h, bool sender_lo)
+{
+	bool crafted = sctp_init_crafted(p);
+	if (f && from_initiator(f, sender_lo) && f->state == FS_SYN_SENT &&
+	    f->pclass == PC_SCTP_INIT && (f->crafted || p->sctp.init_tag == f->isn)) {
+		/* A stack retransmits its INIT with the same initiate tag (section 5.1,
+		 * T1-init): one attempt, waiting across its back-off as for TCP. */
+		if (!f->crafted)
+			flow_touch(c, f, L_RETRY, c->now);
+		if (!f->path)
+			emit(c, EV_PROBE, PC_SCTP_INIT, OUT_NONE, crafted, true, 132, p->dport,
+			     &p->src, &p->dst, p);
+		return;
+	}
+	if (f) /* a new association over a finished one's ports, or an INIT collision */
+		htab_remove(c->flows, f);
+	f = new_probe_flow(c, k, h, sender_lo, FS_SYN_SENT, PC_SCTP_INIT, crafted, p->dport);
+	f->isn = p->sctp.init_tag;
+	if ((f->path = path_rung(c, p)))
+		return;
+	emit(c, EV_PROBE, PC_SCTP_INIT, OUT_NONE, crafted, false, 132, p->dport, &p->src, &p->dst,
+	     p);
+}
+
+/* A COOKIE-ECHO that no INIT-ACK asked for: nmap -sZ's probe (section 5.1, step D). */
+static void sctp_cookie_probe(struct classify *c, const struct sw_packet *p, struct flow *f,
+                              const struct flow_key *k, uint64_t h, bool sender_lo)
+{
+	if (f && f->state == FS_PROBE && f->pclass == PC_SCTP_COOKIE &&
+	    from_initiator(f, sender_lo)) {
+		if (!f->path)
+			emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, true, 132, p->dport,
+			     &p->src, &p->dst, p);
+		return;
+	}
+	if (f)
+		htab_remove(c->flows, f);
+	f = new_probe_flow(c, k, h, sender_lo, FS_PROBE, PC_SCTP_COOKIE, true, p->dport);
+	if ((f->path = path_rung(c, p)))
+		return;
+	emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, false, 132, p->dport, &p->src, &p->dst,
+	     p);
+}
+
+/* An ABORT: a refusal of a probe, the prober dropping a half-open handshake, or an end. */
+static void sctp_abort(struct classify *c, const struct sw_packet *p, struct flow *f, bool init)
+{
+	switch (f->state) {
+	case FS_SYN_SENT:
+	case FS_PROBE:
+		if (!init)
+			emit_outcome(c, f, OUT_REFUSED, p);
+		break;
+	case FS_SYNACK:
+		emit_outcome(c, f, init ? OUT_HALFOPEN : OUT_REFUSED, p);
+		break;
+	case FS_ESTABLISHED:
+		if (!f->data)
+			emit_outcome(c, f, OUT_EMPTY, p);
+		break;
+	default:
+		break;
+	}
+	if (f->state == FS_ESTABLISHED || f->state == FS_ANSWERED)
+		set_state(c, f, FS_CLOSED);
+	else if (f->state != FS_CLOSED)
+		refused(c, f);
+	else
+		flow_touch(c, f, L_CLOSED, c->now);
+}
+
+/*
+ * SCTP (RFC 9260): INIT and an unasked-for COOKIE-ECHO are probes; the
+ * first chunk of what comes back decides (section 5.1 and 8.4: INIT-ACK from
+ * a listener, ABORT from a port without one). An association that got past
+ * its four-way handshake (INIT, INIT-ACK, COOKIE-ECHO, COOKIE-ACK) is traffic
+ * like an established TCP connection: its chunks are never probes.
+ */
+static void classify_sctp(struct classify *c, const struct sw_packet *p)
+{
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_IP, 132, &p->src, p->sport, &p->dst, p->dport);
+	uint64_t h = flow_hash(c, &k);
+	struct flow *f = htab_find(c->flows, &k, h);
+	uint8_t t = p->sctp.chunk_type;
+
+	if (t == SCTP_INIT) {
+		sctp_init(c, p, f, &k, h, sender_lo);
+		return;
+	}
+	/* A COOKIE-ECHO is the handshake's third step only after an INIT-ACK to its sender. */
+	if (t == SCTP_COOKIE_ECHO &&
+	    (!f || (f->state != FS_SYNACK && f->state != FS_ESTABLISHED &&
+	            (from_initiator(f, sender_lo) || f->state == FS_CLOSED)))) {
+		sctp_cookie_probe(c, p, f, &k, h, sender_lo);
+		return;
+	}
+	if (!f) {
+		/* the rest of an association that began before the capture, or answers
+		 * and aborts of traffic we never saw: not probes */
+		c->st.ignored++;
+		return;
+	}
+	bool init = from_initiator(f, sender_lo);
+	switch (t) {
+	case SCTP_ABORT:
+		sctp_abort(c, p, f, init);
+		return;
+	case SCTP_INIT_ACK:
+		if (f->state == FS_SYN_SENT && !init)
+			set_state(c, f, FS_SYNACK);
+		return;
+	case SCTP_COOKIE_ECHO:
+		if (f->state == FS_SYNACK && init) {
+			/* the handshake goes on: an association, no longer a probe */
+			set_state(c, f, FS_ESTABLISHED);
+			if (sctp_bundled(p)) { /* DATA may ride with the cookie (section 5.1) */
+				f->data = 1;
+				emit_outcome(c, f, OUT_SUCCESS, p);
+			}
+			return;
+		}
+		break;
+	case SCTP_COOKIE_ACK:
+		if (f->state == FS_PROBE && !init) {
+			/* a stray cookie accepted: whatever it was, it was answered */
+			emit_outcome(c, f, OUT_SUCCESS, p);
+			set_state(c, f, FS_ANSWERED);
+			return;
+		}
+		break;
+	case SCTP_DATA:
+	case SCTP_I_DATA:
+		if (f->state == FS_ESTABLISHED && !f->data) {
+			f->data = 1;
+			emit_outcome(c, f, OUT_SUCCESS, p);
+		}
+		break;
+	case SCTP_SHUTDOWN:
+	case SCTP_SHUTDOWN_ACK:
+	case SCTP_SHUTDOWN_COMPLETE:
+		if (f->state == FS_ESTABLISHED) {
+			if (!f->data && !f->fin)
+				emit_outcome(c, f, OUT_EMPTY, p);
+			f->fin = 1;
+			set_state(c, f, FS_CLOSED);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (f->state == FS_SYN_SENT || f->state == FS_PROBE || f->state == FS_SYNACK)
+		return; /* the probe still waits for its answer, on its own schedule */
+	flow_touch(c, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
+}
+
 /* An ICMP/ICMPv6 error: the outcome of the probe it quotes (RFC 792, RFC 4443 section 3). */
 static void classify_icmp_error(struct classify *c, const struct sw_packet *p, uint8_t outcome)
 {
@@ -645,10 +836,11 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 		return;
 	const struct pkt_quoted *q = &p->quoted;
 	struct flow_key k;
-	if (q->proto == 6 || q->proto == 17) {
-		if (!q->has_ports)
-			return;
+	if ((q->proto == 6 || q->proto == 17 || q->proto == 132) && q->has_ports) {
+		/* an SCTP quote without ports is a bare protocol-132 header's (below) */
 		make_key(&k, FK_IP, q->proto, &q->src, q->sport, &q->dst, q->dport);
+	} else if (q->proto == 6 || q->proto == 17) {
+		return;
 	} else if (q->proto == 1 || q->proto == 58) {
 		return; /* errors about our own echo traffic: the echo's timeout decides */
 	} else {
@@ -1008,7 +1200,8 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 		return;
 	}
 	if (!(p->flags & PKT_F_HAS_L4)) {
-		if (p->proto == 6 || p->proto == 17 || p->proto == 1 || p->proto == 58) {
+		if (p->proto == 6 || p->proto == 17 || p->proto == 1 || p->proto == 58 ||
+		    (p->proto == 132 && (p->flags & PKT_F_FRAG))) {
 			c->st.ignored++; /* a first fragment too short for its L4 header */
 			return;
 		}
@@ -1025,6 +1218,9 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	case 1:
 	case 58:
 		classify_icmp(c, p);
+		break;
+	case 132:
+		classify_sctp(c, p);
 		break;
 	default:
 		classify_other_proto(c, p);

@@ -24,6 +24,7 @@ enum {
 	IPPROTO_NUM_TCP = 6,
 	IPPROTO_NUM_UDP = 17,
 	IPPROTO_NUM_GRE = 47,
+	IPPROTO_NUM_SCTP = 132, /* RFC 9260 */
 };
 
 /*
@@ -171,6 +172,8 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 		return decode_udp(c, pkt, st);
 	case IPPROTO_NUM_ICMP:
 		return decode_icmp(c, pkt, st);
+	case IPPROTO_NUM_SCTP:
+		return decode_sctp(c, pkt, st);
 	case IPPROTO_NUM_GRE:
 		/* A tunnel: its inner packet is analysed instead (decode_gre.c). A first
 		 * fragment holds only part of it and is left as it is. */

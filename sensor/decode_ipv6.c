@@ -26,6 +26,7 @@ enum {
 	IPV6_NH_DSTOPTS = 60,
 	IPV6_NH_MOBILITY = 135, /* RFC 6275 */
 	IPV6_NH_HIP = 139,      /* RFC 7401 */
+	IPV6_NH_SCTP = 132,     /* RFC 9260 */
 	IPV6_NH_SHIM6 = 140,    /* RFC 5533 */
 };
 
@@ -175,6 +176,8 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 		return decode_udp(c, pkt, st);
 	case IPV6_NH_ICMPV6:
 		return decode_icmpv6(c, pkt, st);
+	case IPV6_NH_SCTP:
+		return decode_sctp(c, pkt, st);
 	case IPV6_NH_GRE:
 		/* A tunnel: its inner packet is analysed instead (decode_gre.c). */
 		if (!(pkt->flags & PKT_F_FRAG) && decode_gre_match(c))

@@ -71,6 +71,12 @@ static unsigned needed(const struct slot *s)
 	case 1:
 	case 58:
 		return 8;
+	case 132:
+		/* SCTP (RFC 9260 section 3): common header and chunk header, and
+		 * INIT's / INIT-ACK's fixed fields, once the chunk type is known */
+		if (!(s->got >> 12 & 1))
+			return 0;
+		return s->buf[12] == 1 || s->buf[12] == 2 ? 32 : 16;
 	default:
 		return 0;
 	}
@@ -79,8 +85,8 @@ static unsigned needed(const struct slot *s)
 bool defrag_packet(struct defrag *d, const struct sw_packet *frag, struct sw_packet *out,
                    struct decode_stats *st)
 {
-	if (!frag->frag_data ||
-	    (frag->proto != 6 && frag->proto != 17 && frag->proto != 1 && frag->proto != 58))
+	if (!frag->frag_data || (frag->proto != 6 && frag->proto != 17 && frag->proto != 1 &&
+	                         frag->proto != 58 && frag->proto != 132))
 		return false;
 	struct slot *s = &d->slots[slot_of(frag)];
 	if (!s->used || s->id != frag->ip_id || s->proto != frag->proto ||
@@ -129,6 +135,9 @@ bool defrag_packet(struct defrag *d, const struct sw_packet *frag, struct sw_pac
 		break;
 	case 1:
 		r = decode_icmp(&c, out, st);
+		break;
+	case 132:
+		r = decode_sctp(&c, out, st);
 		break;
 	default:
 		r = decode_icmpv6(&c, out, st);

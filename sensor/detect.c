@@ -22,6 +22,7 @@
 	X(detect_stealth)     \
 	X(detect_udp)         \
 	X(detect_ipproto)     \
+	X(detect_sctp)        \
 	X(detect_arp)         \
 	X(detect_multisource) \
 	X(detect_osfp)        \

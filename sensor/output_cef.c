@@ -157,6 +157,8 @@ static const char *proto_name(uint8_t p)
 		return "UDP";
 	case 58:
 		return "ICMPv6";
+	case 132:
+		return "SCTP";
 	}
 	return NULL;
 }

@@ -178,6 +178,8 @@ static const char *transport_name(uint8_t proto)
 		return "udp";
 	case 58:
 		return "ipv6-icmp";
+	case 132:
+		return "sctp";
 	}
 	return NULL;
 }

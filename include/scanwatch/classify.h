@@ -23,6 +23,8 @@ enum probe_class {
 	PC_ICMP_OTHER,  /* ICMP timestamp, address-mask, information requests */
 	PC_ARP,         /* ARP who-has */
 	PC_IPPROTO,     /* IP packet of a protocol without ports (protocol scan) */
+	PC_SCTP_INIT,   /* SCTP INIT opening an association (nmap -sY) */
+	PC_SCTP_COOKIE, /* SCTP COOKIE-ECHO with no association (nmap -sZ) */
 	PC__COUNT
 };
 
@@ -35,8 +37,9 @@ enum ev_outcome {
 	OUT_NONE = 0,
 	OUT_SUCCESS,  /* handshake completed and used, echo answered, UDP answered, ARP answered */
 	OUT_EMPTY,    /* handshake completed, then torn down with no data (connect-scan shape) */
-	OUT_HALFOPEN, /* SYN-ACK answered by the prober's RST (half-open scan on an open port) */
-	OUT_REFUSED,  /* RST, or ICMP port/protocol unreachable */
+	OUT_HALFOPEN, /* SYN-ACK (SCTP INIT-ACK) answered by the prober's RST (ABORT), or by nothing
+	               */
+	OUT_REFUSED,  /* RST, SCTP ABORT, or ICMP port/protocol unreachable */
 	OUT_UNREACH,  /* other ICMP destination unreachable (filtered) */
 	OUT_TIMEOUT,  /* no answer within the probe timeout */
 	OUT_USED,     /* ARP: the asker then sent ordinary traffic to the address it resolved */
@@ -45,8 +48,8 @@ enum ev_outcome {
 
 /*
  * One event. `src` is always the prober and `dst` the probed target, also for
- * outcomes carried by a reply from dst. `port` is the probed port for TCP and
- * UDP, the ICMP type for ICMP, the protocol for PC_IPPROTO, 0 for ARP.
+ * outcomes carried by a reply from dst. `port` is the probed port for TCP,
+ * UDP and SCTP, the ICMP type for ICMP, the protocol for PC_IPPROTO, 0 for ARP.
  * `pkt` is the packet behind the event and NULL for timeouts; it is valid only
  * during the callback.
  */

@@ -33,6 +33,8 @@
 	X(TCP_OPT_BAD, "tcp_option_bad")                        \
 	X(UDP_TRUNCATED, "udp_truncated")                       \
 	X(UDP_LEN_BAD, "udp_length_bad")                        \
+	X(SCTP_TRUNCATED, "sctp_truncated")                     \
+	X(SCTP_CHUNK_BAD, "sctp_chunk_length_bad")              \
 	X(ICMP_TRUNCATED, "icmp_truncated")                     \
 	X(ICMP_QUOTE_TRUNCATED, "icmp_quoted_header_truncated") \
 	X(ICMPV6_TRUNCATED, "icmpv6_truncated")                 \
@@ -153,7 +155,7 @@ enum decode_result decode_link(int dlt, struct cursor *c, struct sw_packet *pkt,
  * layer. They are declared here because every layer is its own file and the
  * hand-offs cross files: decode.c's link-type table calls the link decoders,
  * those call decode_ethertype or the IP decoders, and the IP decoders call
- * TCP, UDP and ICMP. (ICMP reads a quoted header with its own bounded code,
+ * TCP, UDP, SCTP and ICMP. (ICMP reads a quoted header with its own bounded code,
  * never re-entering the IP decoders.) Outside the decoder, only
  * decode_packet() is called.
  */
@@ -172,6 +174,7 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_tcp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_sctp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_icmp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_icmpv6(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_arp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);

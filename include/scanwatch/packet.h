@@ -93,6 +93,22 @@ struct sw_packet {
 	uint16_t tcp_urp;
 	struct pkt_tcp_opts tcp_opts;
 
+	/*
+	 * SCTP (RFC 9260 section 3), valid when proto == 132 and PKT_F_HAS_L4:
+	 * the common header's verification tag and the first chunk's header;
+	 * ports are in sport/dport. The INIT and INIT-ACK fixed fields (section
+	 * 3.3.2, 3.3.3) are 0 for other chunks and when the capture cut them.
+	 */
+	struct pkt_sctp {
+		uint32_t vtag;
+		uint8_t chunk_type, chunk_flags;
+		uint16_t chunk_len;   /* as the chunk states it, header included */
+		uint32_t init_tag;    /* initiate tag */
+		uint32_t a_rwnd;      /* advertised receiver window credit */
+		uint16_t out_streams; /* number of outbound streams */
+		uint16_t in_streams;  /* number of inbound streams */
+	} sctp;
+
 	/* ICMP / ICMPv6, valid when proto is 1 or 58 and PKT_F_HAS_L4 */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq; /* echo and timestamp messages */

@@ -406,6 +406,21 @@ frame_case("udp_len_over_ip", "anomaly:udp_length_bad",
            eth(ipv4(udp(length=17, payload=b"x" * 8), proto=17)))
 frame_case("udp6_len_0", "anomaly:udp_length_bad", eth(ipv6(udp(length=0), nh=17), 0x86DD))
 
+# ---- SCTP (RFC 9260 section 3) --------------------------------------------------
+def sctp(ctype=1, clen=20, value=b"\0" * 16, vtag=0):
+    return struct.pack(">HHIIBBH", 40000, 80, vtag, 0, ctype, 0, clen) + value
+
+
+frame_case("sctp_init_ok", "ok", eth(ipv4(sctp(), proto=132)))
+frame_case("sctp6_cookie_ok", "ok", eth(ipv6(sctp(10, 8, b"abcd", 7), nh=132), 0x86DD))
+frame_case("sctp_truncated_11", "anomaly:sctp_truncated", eth(ipv4(sctp()[:11], proto=132)))
+frame_case("sctp_no_chunk", "anomaly:sctp_chunk_length_bad", eth(ipv4(sctp()[:12], proto=132)))
+for ln in (0, 3, 37, 65535):
+    frame_case("sctp_chunk_len_%d" % ln, "anomaly:sctp_chunk_length_bad",
+               eth(ipv4(sctp(clen=ln), proto=132)))
+frame_case("sctp_init_short", "anomaly:sctp_chunk_length_bad",
+           eth(ipv6(sctp(1, 8, b"\0" * 4), nh=132), 0x86DD))
+
 # ---- ICMP ---------------------------------------------------------------------
 frame_case("icmp_ok", "ok", eth(ipv4(icmp(), proto=1)))
 frame_case("icmp_truncated_3", "anomaly:icmp_truncated", eth(ipv4(icmp()[:3], proto=1)))

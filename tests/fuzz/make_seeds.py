@@ -238,6 +238,46 @@ def linktype_seeds(captures, out):
                                    check=True).stdout)
 
 
+def sctp_capture(path):
+    """A small Ethernet capture of SCTP (RFC 9260 section 3): scanprobe sends none, so the
+    decoder's and classifier's SCTP paths get seeds of their own: nmap -sY's INIT and -sZ's
+    COOKIE-ECHO over IPv4 and IPv6, the answers (INIT-ACK, ABORT, ICMP protocol unreachable
+    quoting the probe) and an INIT split over two fragments (nmap -f)."""
+    a4, b4 = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+    a6, b6 = bytes.fromhex("20010002" + "00" * 11 + "01"), bytes.fromhex("20010002" + "00" * 11 + "02")
+    mac = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01"
+
+    def v4(body, src, dst, proto=132, frag=0, ident=1):
+        return (struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(body), ident, frag, 50, proto, 0)
+                + src + dst + body)
+
+    def v6(body, src, dst, nh=132):
+        return struct.pack("!IHBB", 0x60000000, len(body), nh, 255) + src + dst + body
+
+    def sctp(sport, dport, vtag, ctype, value):
+        return (struct.pack("!HHII", sport, dport, vtag, 0)
+                + struct.pack("!BBH", ctype, 0, 4 + len(value)) + value)
+
+    init = struct.pack("!IIHHI", 0x1234, 32768, 10, 2048, 99)
+    frames = []
+    for port in (22, 80, 2905, 3868):
+        frames.append(b"\x08\x00" + v4(sctp(40000, port, 0, 1, init), a4, b4))
+        frames.append(b"\x08\x00" + v4(sctp(40000, port, 7, 10, b"\x01\x02\x03\x04"), a4, b4))
+        frames.append(b"\x86\xdd" + v6(sctp(40000, port, 0, 1, init), a6, b6))
+    probe = v4(sctp(40000, 22, 0, 1, init), a4, b4)
+    frames.append(b"\x08\x00" + v4(sctp(80, 40000, 0x1234, 2, init + b"\x00" * 8), b4, a4))
+    frames.append(b"\x08\x00" + v4(sctp(2905, 40000, 0x1234, 6, b""), b4, a4))
+    frames.append(b"\x08\x00" + v4(b"\x03\x02\x00\x00\x00\x00\x00\x00" + probe[:28], b4, a4, 1))
+    frames.append(b"\x86\xdd" + v6(b"\x04\x01\x00\x00\x00\x00\x00\x06"
+                                   + v6(sctp(40000, 22, 0, 1, init), a6, b6), b6, a6, 58))
+    whole = sctp(40001, 22, 0, 1, init)
+    frames.append(b"\x08\x00" + v4(whole[:8], a4, b4, frag=0x2000, ident=9))
+    frames.append(b"\x08\x00" + v4(whole[8:], a4, b4, frag=1, ident=9))
+    pkts = [(1, 1700000000, i, mac + f, len(mac) + len(f)) for i, f in enumerate(frames)]
+    write_pcap(path, 1, pkts)
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -271,6 +311,8 @@ def main():
             if r.returncode != 0:
                 sys.exit("make_seeds: scanprobe %s: %s" % (" ".join(args), r.stderr.strip()))
             captures.append(out)
+
+    captures.append(sctp_capture(os.path.join(gen, "sctp.pcap")))
 
     shapes, nfiles, small = {}, 0, []
     for path in captures:

@@ -432,6 +432,211 @@ static void test_arp_resolution(void)
 	classify_destroy(c);
 }
 
+/* ---- SCTP (RFC 9260) ---- */
+
+enum {
+	C_DATA = 0,
+	C_INIT = 1,
+	C_INIT_ACK = 2,
+	C_SACK = 3,
+	C_ABORT = 6,
+	C_SHUTDOWN = 7,
+	C_COOKIE_ECHO = 10,
+	C_COOKIE_ACK = 11
+};
+
+/* One SCTP packet as decode leaves it: the first chunk's type and length, all chunks' bytes. */
+static struct sw_packet sctp(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+                             uint8_t type, uint16_t chunk_len, uint16_t payload, uint64_t ts)
+{
+	struct sw_packet p = tcp(src, sport, dst, dport, 0, payload, ts);
+	p.proto = 132;
+	p.tcp_window = 0;
+	p.sctp.chunk_type = type;
+	p.sctp.chunk_len = chunk_len;
+	return p;
+}
+
+/* nmap -sY's INIT: the 20-byte fixed part alone. */
+static struct sw_packet sctp_nmap_init(const char *src, const char *dst, uint16_t dport,
+                                       uint64_t ts)
+{
+	struct sw_packet p = sctp(src, 40000, dst, dport, C_INIT, 20, 20, ts);
+	p.sctp.init_tag = 0x1234;
+	p.sctp.a_rwnd = 32768;
+	p.sctp.out_streams = 10;
+	p.sctp.in_streams = 2048;
+	return p;
+}
+
+/* The target's ICMP or ICMPv6 error quoting the SCTP probe to dport. */
+static struct sw_packet sctp_icmp(const char *a, const char *b, uint8_t type, uint8_t code,
+                                  uint16_t dport, uint64_t ts)
+{
+	struct sw_packet p = icmp_err(b, a, type, code, a, 40000, b, dport, ts);
+	p.proto = addr_is_v4(&p.src) ? 1 : 58;
+	p.quoted.proto = 132;
+	return p;
+}
+
+static const struct sw_event *outcome_for(const struct rec *r, uint16_t port)
+{
+	for (int i = 0; i < r->n && i < MAX_EVENTS; i++)
+		if (r->ev[i].type == EV_OUTCOME && r->ev[i].port == port)
+			return &r->ev[i];
+	return NULL;
+}
+
+/*
+ * nmap -sY's outcomes, one port each: ABORT (closed), INIT-ACK then the
+ * prober's ABORT (half-open), INIT-ACK and nothing (half-open at the
+ * timeout), nothing (unanswered), ICMP protocol and port unreachable (closed:
+ * no SCTP, no listener) and other unreachables (filtered).
+ */
+static void test_sctp_init_outcomes(const char *a, const char *b)
+{
+	struct rec r;
+	struct classify *c = make(&r);
+	struct sw_addr pa = fixture_ip(a);
+	bool v4 = addr_is_v4(&pa);
+	uint64_t t = 1000000;
+	for (uint16_t port = 1; port <= 7; port++) {
+		struct sw_packet init = sctp_nmap_init(a, b, port, t + port * 1000);
+		feed(c, &init);
+	}
+	struct sw_packet abort1 = sctp(b, 1, a, 40000, C_ABORT, 4, 4, t + 10000);
+	struct sw_packet ack2 = sctp(b, 2, a, 40000, C_INIT_ACK, 300, 300, t + 10001);
+	struct sw_packet abort2 = sctp(a, 40000, b, 2, C_ABORT, 4, 4, t + 10002);
+	struct sw_packet ack3 = sctp(b, 3, a, 40000, C_INIT_ACK, 300, 300, t + 10003);
+	struct sw_packet proto5 = sctp_icmp(a, b, v4 ? 3 : 4, v4 ? 2 : 1, 5, t + 10005);
+	struct sw_packet admin6 = sctp_icmp(a, b, v4 ? 3 : 1, v4 ? 13 : 1, 6, t + 10006);
+	struct sw_packet port7 = sctp_icmp(a, b, v4 ? 3 : 1, v4 ? 3 : 4, 7, t + 10007);
+	const struct sw_packet *answers[] = {&abort1, &ack2,   &abort2, &ack3,
+	                                     &proto5, &admin6, &port7};
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+		feed(c, answers[i]);
+	classify_advance(c, t + 10 * SW_PROBE_TIMEOUT_US);
+	CHECK_EQ_U(count_probes(&r), 7);
+	static const uint8_t want[8] = {0,           OUT_REFUSED, OUT_HALFOPEN, OUT_HALFOPEN,
+	                                OUT_TIMEOUT, OUT_REFUSED, OUT_UNREACH,  OUT_REFUSED};
+	for (uint16_t port = 1; port <= 7; port++) {
+		const struct sw_event *ev = outcome_for(&r, port);
+		CHECK(ev != NULL);
+		if (!ev)
+			continue;
+		CHECK_EQ_U(ev->outcome, want[port]);
+		CHECK(ev->pclass == PC_SCTP_INIT && ev->proto == 132 && ev->crafted);
+		CHECK(addr_eq(&ev->src, &pa));
+	}
+	CHECK_EQ_U(r.n, 14); /* one outcome per probe, no more */
+	classify_destroy(c);
+}
+
+/* nmap -sZ: COOKIE-ECHOs nobody asked for are probes; ABORT closes, silence is unanswered,
+ * and the same chunk again on the same ports is a retransmission. */
+static void test_sctp_cookie_probes(void)
+{
+	struct rec r;
+	struct classify *c = make(&r);
+	const char *a = "198.18.0.1", *b = "198.18.0.2";
+	struct sw_packet ce1 = sctp(a, 40000, b, 1, C_COOKIE_ECHO, 8, 8, 1000000);
+	struct sw_packet ce2 = sctp(a, 40000, b, 2, C_COOKIE_ECHO, 8, 8, 1000100);
+	struct sw_packet ab1 = sctp(b, 1, a, 40000, C_ABORT, 4, 4, 1000200);
+	struct sw_packet ce2b = sctp(a, 40000, b, 2, C_COOKIE_ECHO, 8, 8, 1500000);
+	feed(c, &ce1);
+	feed(c, &ce2);
+	feed(c, &ab1);
+	feed(c, &ce2b);
+	classify_advance(c, 1500000 + SW_PROBE_TIMEOUT_US);
+	CHECK_EQ_U(count_probes(&r), 3);
+	int repeats = 0;
+	for (int i = 0; i < r.n && i < MAX_EVENTS; i++) {
+		if (r.ev[i].type != EV_PROBE)
+			continue;
+		repeats += r.ev[i].repeat;
+		CHECK(r.ev[i].pclass == PC_SCTP_COOKIE && r.ev[i].crafted);
+	}
+	CHECK_EQ_U(repeats, 1);
+	const struct sw_event *o1 = outcome_for(&r, 1), *o2 = outcome_for(&r, 2);
+	CHECK(o1 && o1->outcome == OUT_REFUSED && o1->pclass == PC_SCTP_COOKIE);
+	CHECK(o2 && o2->outcome == OUT_TIMEOUT);
+	classify_destroy(c);
+}
+
+/*
+ * A real association (a kernel's INIT with parameters, retransmitted once with
+ * the same initiate tag; INIT-ACK, COOKIE-ECHO with the state cookie,
+ * COOKIE-ACK, DATA, SACK, a retransmitted COOKIE-ECHO, SHUTDOWN): one probe,
+ * not crafted, one outcome (answered, at the first DATA); nothing after the
+ * handshake is a probe. The same handshake with no DATA before SHUTDOWN is an
+ * association opened and closed unused. Chunks of an association that began
+ * before the capture are no events at all.
+ */
+static void test_sctp_association(void)
+{
+	for (int with_data = 1; with_data >= 0; with_data--) {
+		struct rec r;
+		struct classify *c = make(&r);
+		const char *a = "2001:2::1", *b = "2001:2::2";
+		uint64_t t = 1000000;
+		struct sw_packet init = sctp(a, 36412, b, 3868, C_INIT, 56, 56, t);
+		init.sctp.init_tag = 0xabcdef;
+		feed(c, &init);
+		init.ts_us = t + 1000000; /* T1-init retransmission: same tag */
+		feed(c, &init);
+		struct sw_packet pkts[] = {
+		    sctp(b, 3868, a, 36412, C_INIT_ACK, 360, 360, t + 1000100),
+		    sctp(a, 36412, b, 3868, C_COOKIE_ECHO, 296, 296, t + 1000200),
+		    sctp(b, 3868, a, 36412, C_COOKIE_ACK, 4, 4, t + 1000300),
+		    sctp(a, 36412, b, 3868, with_data ? C_DATA : C_SACK, 116, 116, t + 1000400),
+		    sctp(b, 3868, a, 36412, C_SACK, 16, 16, t + 1000500),
+		    sctp(a, 36412, b, 3868, C_COOKIE_ECHO, 296, 296, t + 1000600),
+		    sctp(a, 36412, b, 3868, C_SHUTDOWN, 8, 8, t + 1000700),
+		};
+		for (size_t i = 0; i < sizeof pkts / sizeof pkts[0]; i++)
+			feed(c, &pkts[i]);
+		classify_advance(c, t + 100 * SW_FLOW_IDLE_US);
+		CHECK_EQ_U(count_probes(&r), 2);
+		CHECK(r.n >= 2 && !r.ev[0].crafted && r.ev[1].repeat);
+		CHECK_EQ_U(count_outcome(&r, OUT_SUCCESS), with_data ? 1 : 0);
+		CHECK_EQ_U(count_outcome(&r, OUT_EMPTY), with_data ? 0 : 1);
+		CHECK_EQ_U(r.n, 3);
+		/* mid-association chunks with no flow: no probe, no outcome */
+		int before = r.n;
+		struct sw_packet mid[] = {
+		    sctp(a, 5000, b, 2905, C_DATA, 100, 100, t + 200 * SW_FLOW_IDLE_US),
+		    sctp(b, 2905, a, 5000, C_SACK, 16, 16, t + 200 * SW_FLOW_IDLE_US + 1),
+		    sctp(b, 2906, a, 5001, C_ABORT, 4, 4, t + 200 * SW_FLOW_IDLE_US + 2),
+		    sctp(b, 2907, a, 5002, C_INIT_ACK, 300, 300, t + 200 * SW_FLOW_IDLE_US + 3),
+		};
+		for (size_t i = 0; i < sizeof mid / sizeof mid[0]; i++)
+			feed(c, &mid[i]);
+		classify_advance(c, t + 300 * SW_FLOW_IDLE_US);
+		CHECK_EQ_U(r.n, before);
+		classify_destroy(c);
+	}
+}
+
+/* nmap / scanprobe -sO: a bare IP header of protocol 132 is a protocol probe, and the
+ * protocol unreachable that quotes it (no SCTP ports in the quote) refuses it. */
+static void test_sctp_bare_protocol_probe(void)
+{
+	struct rec r;
+	struct classify *c = make(&r);
+	struct sw_packet bare = sctp("198.18.0.1", 0, "198.18.0.2", 0, 0, 0, 0, 1000000);
+	bare.flags = 0;
+	feed(c, &bare);
+	struct sw_packet u = sctp_icmp("198.18.0.1", "198.18.0.2", 3, 2, 0, 1000100);
+	u.quoted.has_ports = 0;
+	u.quoted.sport = u.quoted.dport = 0;
+	feed(c, &u);
+	CHECK_EQ_U(r.n, 2);
+	CHECK(r.n == 2 && r.ev[0].type == EV_PROBE && r.ev[0].pclass == PC_IPPROTO &&
+	      r.ev[0].port == 132);
+	CHECK(r.n == 2 && r.ev[1].outcome == OUT_REFUSED && r.ev[1].pclass == PC_IPPROTO);
+	classify_destroy(c);
+}
+
 int main(void)
 {
 	test_probe_timeout_boundary("198.18.0.1", "198.18.0.2");
@@ -449,5 +654,10 @@ int main(void)
 	test_syn_retransmission();
 	test_answer_from_other_port();
 	test_arp_resolution();
+	test_sctp_init_outcomes("198.18.0.1", "198.18.0.2");
+	test_sctp_init_outcomes("2001:2::1", "2001:2::2");
+	test_sctp_cookie_probes();
+	test_sctp_association();
+	test_sctp_bare_protocol_probe();
 	CHECK_DONE();
 }

@@ -1,0 +1,90 @@
+/* detect_sctp.c — SCTP port scans: INIT (nmap -sY) and COOKIE-ECHO (nmap -sZ) probes. */
+#include <stdio.h>
+
+#include "scanwatch/detect.h"
+#include "scanwatch/track.h"
+
+/*
+ * RFC 9260 section 8.4: a host answers an out-of-the-blue INIT on a port
+ * without a listener, and any out-of-the-blue COOKIE-ECHO, with an ABORT; a
+ * listener answers INIT with INIT-ACK; a host without SCTP answers ICMP
+ * protocol unreachable (IPv6: parameter problem, unrecognised next header).
+ * classify turns those into outcomes. Score: distinct (target, port) pairs
+ * probed with a hand-built chunk (an INIT without parameters, a COOKIE-ECHO
+ * that no INIT-ACK asked for), or refused, unreachable, unanswered or left
+ * half-open. Telecom peers (Diameter, M3UA, S1AP) keep one association to
+ * each of a few peers, and their INITs are the kernel's: failures count only
+ * while they outnumber the associations that came up two to one, as for UDP.
+ */
+enum { A_INIT, A_COOKIE, A_CRAFTED, A_FAILED, A_ANSWERED };
+
+static bool sctp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
+{
+	(void)r;
+	if (ev->type == EV_PROBE) {
+		if (ev->repeat)
+			return true;
+		e->aux[ev->pclass == PC_SCTP_COOKIE ? A_COOKIE : A_INIT]++;
+		if (ev->crafted && track_pair_add(e, &ev->dst, ev->port)) {
+			e->score++;
+			e->aux[A_CRAFTED]++;
+		}
+		return true;
+	}
+	switch (ev->outcome) {
+	case OUT_REFUSED:
+	case OUT_UNREACH:
+	case OUT_TIMEOUT:
+	case OUT_HALFOPEN:
+		if (track_pair_add(e, &ev->dst, ev->port))
+			e->score++;
+		if (track_failed_add(e, &ev->dst, ev->port))
+			e->aux[A_FAILED]++;
+		break;
+	case OUT_SUCCESS:
+	case OUT_EMPTY:
+		if (track_answered_add(e, &ev->dst, ev->port))
+			e->aux[A_ANSWERED]++;
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+static bool sctp_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	if (e->score < r->threshold)
+		return false;
+	return e->aux[A_CRAFTED] >= r->threshold ||
+	       e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+}
+
+static enum sw_kind sctp_kind(const struct sw_rule *r, const struct track_entry *e)
+{
+	(void)r;
+	(void)e;
+	return KIND_SCTP_SCAN;
+}
+
+/* Which chunk the scan sent: nmap -sY sends INIT, -sZ COOKIE-ECHO. */
+static void sctp_describe(const struct sw_rule *r, const struct track_entry *e, char *buf,
+                          size_t len)
+{
+	(void)r;
+	snprintf(buf, len, "SCTP chunks: %u INIT, %u COOKIE-ECHO", (unsigned)e->aux[A_INIT],
+	         (unsigned)e->aux[A_COOKIE]);
+}
+
+const struct detector detect_sctp = {
+    .name = "sctp",
+    .probes_belong = true,
+    .summary = "SCTP port scans (INIT and COOKIE-ECHO probes, nmap -sY -sZ)",
+    .classes = 1u << PC_SCTP_INIT | 1u << PC_SCTP_COOKIE,
+    .default_group = GROUP_SRC,
+    .outcomes = true,
+    .on_event = sctp_event,
+    .crossed = sctp_crossed,
+    .kind = sctp_kind,
+    .describe = sctp_describe,
+};

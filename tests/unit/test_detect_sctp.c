@@ -1,0 +1,254 @@
+/* test_detect_sctp.c — SW-SCTP-001 on synthetic SCTP traffic through classify and the engine:
+ * nmap -sY and -sZ open sctp_scan named nmap, other hand-built INITs are not named, and a
+ * telecom peer's associations stay quiet. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "fixtures.h"
+#include "scanwatch/classify.h"
+#include "scanwatch/detect.h"
+#include "scanwatch/hash.h"
+#include "scanwatch/rules.h"
+
+#define MAXREC 64
+static struct sw_detection recs[MAXREC];
+static int nrec;
+
+static void collect(void *ctx, const struct sw_detection *d)
+{
+	(void)ctx;
+	if (nrec < MAXREC)
+		recs[nrec++] = *d;
+}
+
+struct harness {
+	struct sw_ruleset *rs;
+	struct classify *cl;
+	struct detect_engine *de;
+	uint64_t now;
+};
+
+static void to_detect(void *ctx, const struct sw_event *ev)
+{
+	struct harness *h = ctx;
+	detect_event(h->de, ev);
+}
+
+/* The shipped rule set (rules/default.yaml, compiled in). */
+static void setup(struct harness *h)
+{
+	char err[512];
+	uint8_t key[16];
+	nrec = 0;
+	memset(h, 0, sizeof *h);
+	if (rules_load_builtin(&h->rs, err, sizeof err) < 0) {
+		fprintf(stderr, "rules: %s\n", err);
+		exit(1);
+	}
+	hash_make_key(key, 3);
+	h->cl = classify_create(4096, key, to_detect, h);
+	h->de = detect_create(h->rs, 4096, key, collect, NULL);
+	CHECK(h->cl && h->de);
+	h->now = 1700000000ULL * 1000000;
+}
+
+static void teardown(struct harness *h)
+{
+	detect_finish(h->de, h->now);
+	classify_destroy(h->cl);
+	detect_destroy(h->de);
+	rules_free(h->rs);
+}
+
+static void feed(struct harness *h, struct sw_packet *p, uint64_t dt_us)
+{
+	h->now += dt_us;
+	p->ts_us = h->now;
+	classify_advance(h->cl, h->now);
+	detect_advance(h->de, h->now);
+	classify_packet(h->cl, p);
+}
+
+enum {
+	C_DATA = 0,
+	C_INIT = 1,
+	C_INIT_ACK = 2,
+	C_SACK = 3,
+	C_ABORT = 6,
+	C_COOKIE_ECHO = 10,
+	C_COOKIE_ACK = 11
+};
+
+static struct sw_packet sctp(struct sw_addr src, struct sw_addr dst, uint16_t sp, uint16_t dp,
+                             uint8_t type, uint16_t chunk_len, uint8_t ttl)
+{
+	struct sw_packet p = {0};
+	p.l3 = addr_is_v4(&src) ? PKT_L3_IPV4 : PKT_L3_IPV6;
+	p.proto = 132;
+	p.flags = PKT_F_HAS_L4;
+	p.src = src;
+	p.dst = dst;
+	p.sport = sp;
+	p.dport = dp;
+	p.ttl = ttl;
+	p.sctp.chunk_type = type;
+	p.sctp.chunk_len = chunk_len;
+	p.payload_len = (uint16_t)((chunk_len + 3) & ~3);
+	return p;
+}
+
+/* An INIT's fixed fields; nmap's are a_rwnd 32768, 10 and 2048 streams, nothing after them. */
+static void init_fields(struct sw_packet *p, uint32_t tag, uint32_t rwnd, uint16_t os, uint16_t mis)
+{
+	p->sctp.init_tag = tag;
+	p->sctp.a_rwnd = rwnd;
+	p->sctp.out_streams = os;
+	p->sctp.in_streams = mis;
+}
+
+/* ICMP protocol unreachable (ICMPv6: unrecognised next header) quoting an SCTP probe. */
+static struct sw_packet proto_unreach(struct sw_addr prober, struct sw_addr target, uint16_t sp,
+                                      uint16_t dp)
+{
+	bool v4 = addr_is_v4(&prober);
+	struct sw_packet p = {0};
+	p.l3 = v4 ? PKT_L3_IPV4 : PKT_L3_IPV6;
+	p.proto = v4 ? 1 : 58;
+	p.flags = PKT_F_HAS_L4 | PKT_F_QUOTED;
+	p.src = target;
+	p.dst = prober;
+	p.ttl = 64;
+	p.icmp_type = v4 ? 3 : 4;
+	p.icmp_code = v4 ? 2 : 1;
+	p.quoted.src = prober;
+	p.quoted.dst = target;
+	p.quoted.proto = 132;
+	p.quoted.sport = sp;
+	p.quoted.dport = dp;
+	p.quoted.has_ports = 1;
+	return p;
+}
+
+static const struct sw_detection *only_open(void)
+{
+	const struct sw_detection *o = NULL;
+	int n = 0;
+	for (int i = 0; i < nrec; i++)
+		if (recs[i].phase == DET_OPEN) {
+			o = &recs[i];
+			n++;
+		}
+	CHECK_EQ_U(n, 1);
+	return n == 1 ? o : NULL;
+}
+
+/* nmap -sY of 20 ports on a host without SCTP: every INIT refused by ICMP. */
+static void test_nmap_sY(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr s = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
+	for (uint16_t port = 1; port <= 20; port++) {
+		struct sw_packet p = sctp(s, t, 53000, port, C_INIT, 20, (uint8_t)(37 + port % 23));
+		init_fields(&p, 1000u + port, 32768, 10, 2048);
+		feed(&h, &p, 200);
+		struct sw_packet u = proto_unreach(s, t, 53000, port);
+		feed(&h, &u, 50);
+	}
+	teardown(&h);
+	const struct sw_detection *o = only_open();
+	CHECK(o && o->kind == KIND_SCTP_SCAN && strcmp(o->rule_id, "SW-SCTP-001") == 0);
+	CHECK(o && o->probes_at_open == 4 && o->proto == 132);
+	CHECK_STR(o ? o->tool : NULL, "nmap");
+	const struct sw_detection *c = &recs[nrec - 1];
+	CHECK(c->phase == DET_CLOSE && c->probes == 20 && c->distinct_ports == 20);
+	CHECK(strstr(c->evidence, "SCTP chunks: 20 INIT, 0 COOKIE-ECHO") != NULL);
+	CHECK(strstr(c->evidence, "refused 20") != NULL);
+}
+
+/* nmap -6 -sZ: COOKIE-ECHOs with a 4-byte cookie, unanswered (open|filtered to nmap). */
+static void test_nmap6_sZ(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr s = fixture_ip("2001:2::1"), t = fixture_ip("2001:2::2");
+	for (uint16_t port = 1; port <= 20; port++) {
+		struct sw_packet p = sctp(s, t, 53000, port, C_COOKIE_ECHO, 8, 255);
+		p.sctp.vtag = 0x5000u + port;
+		feed(&h, &p, 200);
+	}
+	struct sw_packet late = sctp(fixture_ip("2001:2::9"), t, 1, 2, C_DATA, 100, 64);
+	feed(&h, &late, 10ULL * 1000000); /* the probes time out */
+	teardown(&h);
+	const struct sw_detection *o = only_open();
+	CHECK(o && o->kind == KIND_SCTP_SCAN && o->probes_at_open == 4);
+	CHECK_STR(o ? o->tool : NULL, "nmap");
+	const struct sw_detection *c = &recs[nrec - 1];
+	CHECK(strstr(c->evidence, "SCTP chunks: 0 INIT, 20 COOKIE-ECHO") != NULL);
+	CHECK(strstr(c->evidence, "unanswered 20") != NULL);
+}
+
+/* Hand-built INITs of another shape (a_rwnd 65535, 1/1 streams, TTL 64): a scan, but no
+ * tool can be named from them. */
+static void test_other_builder_unnamed(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr s = fixture_v4(198, 18, 0, 7), t = fixture_v4(198, 18, 0, 2);
+	for (uint16_t port = 2900; port < 2920; port++) {
+		struct sw_packet p = sctp(s, t, 2905, port, C_INIT, 20, 64);
+		init_fields(&p, 0x1111, 65535, 1, 1);
+		feed(&h, &p, 200);
+		struct sw_packet a = sctp(t, s, port, 2905, C_ABORT, 4, 64);
+		feed(&h, &a, 50);
+	}
+	teardown(&h);
+	const struct sw_detection *o = only_open();
+	CHECK(o && o->kind == KIND_SCTP_SCAN);
+	CHECK_STR(o ? o->tool : NULL, "unknown");
+}
+
+/*
+ * A signalling peer (M3UA / Diameter): kernel INITs with parameters to six
+ * peers, five associations come up and carry DATA, one peer is down (ABORT).
+ * Then the same again after the peer restarts. Nothing to report.
+ */
+static void test_telecom_peer_quiet(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr s = fixture_v4(198, 18, 0, 5);
+	for (int round = 0; round < 2; round++)
+		for (uint8_t i = 0; i < 6; i++) {
+			struct sw_addr peer = fixture_v4(198, 18, 2, (uint8_t)(10 + i));
+			uint16_t sp = (uint16_t)(40000 + round * 10 + i);
+			struct sw_packet init = sctp(s, peer, sp, 2905, C_INIT, 68, 64);
+			init_fields(&init, 0xa000u + i, 106496, 10, 65535);
+			feed(&h, &init, 1000);
+			if (i == 5) {
+				struct sw_packet ab = sctp(peer, s, 2905, sp, C_ABORT, 4, 64);
+				feed(&h, &ab, 500);
+				continue;
+			}
+			struct sw_packet steps[] = {
+			    sctp(peer, s, 2905, sp, C_INIT_ACK, 400, 64),
+			    sctp(s, peer, sp, 2905, C_COOKIE_ECHO, 300, 64),
+			    sctp(peer, s, 2905, sp, C_COOKIE_ACK, 4, 64),
+			    sctp(s, peer, sp, 2905, C_DATA, 120, 64),
+			    sctp(peer, s, 2905, sp, C_SACK, 16, 64),
+			};
+			for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++)
+				feed(&h, &steps[k], 300);
+		}
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+}
+
+int main(void)
+{
+	test_nmap_sY();
+	test_nmap6_sZ();
+	test_other_builder_unnamed();
+	test_telecom_peer_quiet();
+	CHECK_DONE();
+}
