@@ -68,12 +68,13 @@ static enum sw_kind sctp_kind(const struct sw_rule *r, const struct track_entry 
 }
 
 /* Which chunk the scan sent: nmap -sY sends INIT, -sZ COOKIE-ECHO. */
-static void sctp_describe(const struct sw_rule *r, const struct track_entry *e, char *buf,
-                          size_t len)
+static void sctp_describe(const struct sw_rule *r, const struct track_entry *e,
+                          struct sw_detection *rec)
 {
 	(void)r;
-	snprintf(buf, len, "SCTP chunks: %u INIT, %u COOKIE-ECHO", (unsigned)e->aux[A_INIT],
-	         (unsigned)e->aux[A_COOKIE]);
+	detection_reason(rec, "sctp_chunks", (uint64_t)e->aux[A_INIT] + e->aux[A_COOKIE],
+	                 "SCTP chunks: %u INIT, %u COOKIE-ECHO", (unsigned)e->aux[A_INIT],
+	                 (unsigned)e->aux[A_COOKIE]);
 }
 
 const struct detector detect_sctp = {

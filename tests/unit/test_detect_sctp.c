@@ -162,8 +162,10 @@ static void test_nmap_sY(void)
 	CHECK_STR(o ? o->tool : NULL, "nmap");
 	const struct sw_detection *c = &recs[nrec - 1];
 	CHECK(c->phase == DET_CLOSE && c->probes == 20 && c->distinct_ports == 20);
-	CHECK(strstr(c->evidence, "SCTP chunks: 20 INIT, 0 COOKIE-ECHO") != NULL);
-	CHECK(strstr(c->evidence, "refused 20") != NULL);
+	char ev[DET_EVIDENCE_TEXT];
+	fixture_evidence(c, ev, sizeof ev);
+	CHECK(strstr(ev, "SCTP chunks: 20 INIT, 0 COOKIE-ECHO") != NULL);
+	CHECK(strstr(ev, "refused 20") != NULL);
 }
 
 /* nmap -6 -sZ: COOKIE-ECHOs with a 4-byte cookie, unanswered (open|filtered to nmap). */
@@ -184,8 +186,10 @@ static void test_nmap6_sZ(void)
 	CHECK(o && o->kind == KIND_SCTP_SCAN && o->probes_at_open == 4);
 	CHECK_STR(o ? o->tool : NULL, "nmap");
 	const struct sw_detection *c = &recs[nrec - 1];
-	CHECK(strstr(c->evidence, "SCTP chunks: 0 INIT, 20 COOKIE-ECHO") != NULL);
-	CHECK(strstr(c->evidence, "unanswered 20") != NULL);
+	char ev[DET_EVIDENCE_TEXT];
+	fixture_evidence(c, ev, sizeof ev);
+	CHECK(strstr(ev, "SCTP chunks: 0 INIT, 20 COOKIE-ECHO") != NULL);
+	CHECK(strstr(ev, "unanswered 20") != NULL);
 }
 
 /* Hand-built INITs of another shape (a_rwnd 65535, 1/1 streams, TTL 64): a scan, but no
