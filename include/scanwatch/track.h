@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "scanwatch/addr.h"
+#include "scanwatch/attribute.h"
 #include "scanwatch/classify.h"
 #include "scanwatch/detection.h"
 #include "scanwatch/hash.h"
@@ -90,7 +91,7 @@ struct track_entry {
 	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
 	struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
 	struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
-	uint32_t attr[8]; /* attribute.c's per-entry evidence counters */
+	struct attr_state attr; /* attribute.c's evidence */
 };
 
 /* Adds a value (a 32-bit hash, or a port); true when it was not in the set. */
