@@ -152,8 +152,10 @@ struct totals {
 	size_t tool_right;    /* of those, the sensor said the right thing */
 	size_t names_given;   /* tool names given on scans whose tool column is set */
 	size_t names_right;   /* of those, the labelled name */
-	size_t benign, fps, fp_captures, captures, unreadable;
-	uint64_t *probes; /* probes before opening, one per scan found with the right kind */
+	size_t benign, fps, fp_captures;
+	size_t captures;   /* captures read and scored */
+	size_t unreadable; /* captures that could not be read: their scans count as failed */
+	uint64_t *probes;  /* probes before opening, one per scan found with the right kind */
 	size_t nprobes;
 };
 
@@ -223,7 +225,6 @@ static int score_capture(const struct eval_options *o, const struct label *label
 	bool unreadable = replay_files(&path, 1, &ro, 0, &f, err, sizeof err) < 0;
 	int status = 0;
 	size_t fp_here = 0;
-	t->captures++;
 	if (unreadable) {
 		/* scored as a failure with its reason; the other captures are still scored */
 		fprintf(stderr, "scanwatch eval: %s\n", err);
@@ -231,6 +232,7 @@ static int score_capture(const struct eval_options *o, const struct label *label
 		status = 1;
 	} else {
 		fp_here = false_positives(o, labels, nl, i, &f);
+		t->captures++;
 		t->fps += fp_here;
 		t->fp_captures += fp_here > 0;
 		status = fp_here > 0;
@@ -251,6 +253,7 @@ static int score_capture(const struct eval_options *o, const struct label *label
 		if (l->nkinds && names_tool(l->tool))
 			t->tool_labelled++;
 		if (unreadable) {
+			t->tool_checked += l->nkinds && l->tool[0];
 			printf(ROW_FMT, l->shown, l->scanner_text, kt, "UNREADABLE", "-", "-", want,
 			       "-", "-", "  (unreadable: ", err);
 			puts(")");
