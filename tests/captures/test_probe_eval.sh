@@ -71,10 +71,11 @@ nmap | masscan | hping3 | fping) ;;
 	exit 1
 	;;
 esac
-sweep=$(grep -n -- "-sn -PE 198" <<<"$(printf '%s\n' "${kinds[@]}")" | cut -d: -f1)
+# scanprobe's timestamp sweep: its requests match no tool's shape
+sweep=$(grep -n -- "-sn -PP 198" <<<"$(printf '%s\n' "${kinds[@]}")" | cut -d: -f1)
 unnamed=$("$SCANWATCH" -r "k$sweep.pcap" --no-db | sed -n 's/.* CLOSE .* tool=\([^ ]*\) .*/\1/p')
 [[ $unnamed == unknown ]] || {
-	echo "scanprobe -sn -PE was attributed '$unnamed'; this check needs one left unknown"
+	echo "scanprobe -sn -PP was attributed '$unnamed'; this check needs one left unknown"
 	exit 1
 }
 scanner=$(cut -f2 k1.labels.tsv)
