@@ -5,6 +5,8 @@
 # (see corpus.sh's header). Every run is bounded by explicit address and port lists, retry
 # counts and `timeout`; targets are the target namespace's own addresses and the routed sweep
 # net only.
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # ARP_NET, UDP_PORTS, from_scan, MAC_TGT ... are corpus.sh's
 sw_require arp-scan fping
 
 # arp-scan of the on-link /27, two attempts per host: .2 and .10-.14 answer. No tool column:
