@@ -19,7 +19,7 @@ struct label {
 	char scanner_text[ADDR_TEXT_MAX];
 	uint8_t kinds[EVAL_MAX_KINDS];
 	unsigned nkinds; /* 0: benign */
-	char tool[16];
+	char tool[16];   /* expected tool; "" not checked, "-" none */
 	int line;
 };
 
@@ -67,13 +67,14 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 		return -1;
 	char *who = trim(fields[1]);
 	snprintf(l->scanner_text, sizeof l->scanner_text, "%s", who);
-	if (strcmp(who, "*") == 0) {
+	if (strcmp(who, "*") == 0 || strcmp(who, "-") == 0) {
 		l->any = true;
 	} else if (addr_parse(who, &l->scanner) < 0) {
-		fprintf(stderr, "%s:%d: '%s' is neither an address nor '*'\n", file, lineno, who);
+		fprintf(stderr, "%s:%d: '%s' is neither an address nor '*' or '-'\n", file, lineno,
+		        who);
 		return -1;
 	}
-	if (nf >= 3) {
+	if (nf >= 3 && strcmp(trim(fields[2]), "-") != 0) { /* "-" or nothing: benign */
 		char *kinds = trim(fields[2]), *save = NULL;
 		for (char *k = strtok_r(kinds, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
 			enum sw_kind kind;
@@ -88,8 +89,14 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 				l->kinds[l->nkinds++] = (uint8_t)kind;
 		}
 	}
-	if (nf >= 4)
-		snprintf(l->tool, sizeof l->tool, "%s", trim(fields[3]));
+	if (nf >= 4) {
+		char *tool = trim(fields[3]);
+		if (strlen(tool) >= sizeof l->tool) {
+			fprintf(stderr, "%s:%d: tool name '%s' is too long\n", file, lineno, tool);
+			return -1;
+		}
+		snprintf(l->tool, sizeof l->tool, "%s", tool);
+	}
 	return 0;
 }
 
@@ -115,23 +122,6 @@ static bool matches(const struct label *l, const struct sw_detection *d)
 	return false;
 }
 
-/* The detections of one capture; -1 (message printed) when it cannot be replayed. */
-static int replay(const struct eval_options *o, const char *path, struct replay_detections *f)
-{
-	const struct replay_options ro = {
-	    .rules = o->rules,
-	    .memory_cap = o->memory_cap,
-	    .seed = o->seed,
-	};
-	char err[1024];
-
-	if (replay_files(&path, 1, &ro, 0, f, err, sizeof err) < 0) {
-		fprintf(stderr, "scanwatch eval: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -147,6 +137,206 @@ static void kinds_text(const struct label *l, char *buf, size_t len)
 	for (unsigned i = 0; i < l->nkinds && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "",
 		                      detection_kind_name((enum sw_kind)l->kinds[i]));
+}
+
+/* A tool name the sensor gave: "unknown" and an empty field name nobody. */
+static bool names_tool(const char *tool)
+{
+	return tool[0] && strcmp(tool, "unknown") != 0 && strcmp(tool, "-") != 0;
+}
+
+struct totals {
+	size_t scans, found, kind_right;
+	size_t tool_labelled; /* scans labelled with a tool name */
+	size_t tool_checked;  /* scans whose label has a tool column (a name or "-") */
+	size_t tool_right;    /* of those, the sensor said the right thing */
+	size_t names_given;   /* tool names given on scans whose tool column is set */
+	size_t names_right;   /* of those, the labelled name */
+	size_t benign, fps, fp_captures;
+	size_t captures;   /* captures read and scored */
+	size_t unreadable; /* captures that could not be read: their scans count as failed */
+	uint64_t *probes;  /* probes before opening, one per scan found with the right kind */
+	size_t nprobes;
+};
+
+static bool same_capture(const struct label *a, const struct label *b)
+{
+	return strcmp(a->capture, b->capture) == 0;
+}
+
+/* The detection that answers label l: an acceptable kind first, then the earliest opened. */
+static const struct sw_detection *best_match(const struct label *l,
+                                             const struct replay_detections *f)
+{
+	const struct sw_detection *best = NULL;
+	for (size_t k = 0; k < f->n; k++) {
+		if (!matches(l, &f->d[k]))
+			continue;
+		bool ok = kind_ok(l, f->d[k].kind);
+		if (!best || (ok && !kind_ok(l, best->kind)) ||
+		    (ok == kind_ok(l, best->kind) && f->d[k].opened_at < best->opened_at))
+			best = &f->d[k];
+	}
+	return best;
+}
+
+/* Counts (and with -v lists) the detections no scan label of the capture owns. */
+static size_t false_positives(const struct eval_options *o, const struct label *labels, size_t nl,
+                              size_t i, const struct replay_detections *f)
+{
+	size_t fp = 0;
+	for (size_t k = 0; k < f->n; k++) {
+		bool owned = false;
+		for (size_t j = i; j < nl && !owned; j++)
+			if (same_capture(&labels[j], &labels[i]) && labels[j].nkinds &&
+			    matches(&labels[j], &f->d[k]))
+				owned = true;
+		char a[ADDR_TEXT_MAX], ev[DET_EVIDENCE_TEXT];
+		const char *src = f->d[k].src_any ? "*" : addr_format(&f->d[k].src, a);
+		detection_evidence(&f->d[k], ev, sizeof ev);
+		const char *kind = detection_kind_name((enum sw_kind)f->d[k].kind);
+		if (!owned) {
+			fp++;
+			fprintf(stderr, "  false positive in %s: %s from %s, tool %s (%s)\n",
+			        labels[i].shown, kind, src, f->d[k].tool[0] ? f->d[k].tool : "-",
+			        ev);
+		} else if (o->verbose) {
+			fprintf(stderr, "  %s: %s from %s, %llu probes at opening (%s)\n",
+			        labels[i].shown, kind, src,
+			        (unsigned long long)f->d[k].probes_at_open, ev);
+		}
+	}
+	return fp;
+}
+
+#define ROW_FMT "%-40s %-26s %-28s %-10s %-14s %6s %-9s %-8s %s%s%s"
+
+/* Scores the labels of capture labels[i] (all lines naming it); 1 on any failure. */
+static int score_capture(const struct eval_options *o, const struct label *labels, size_t nl,
+                         size_t i, struct totals *t)
+{
+	struct replay_detections f = {0};
+	const struct replay_options ro = {
+	    .rules = o->rules,
+	    .memory_cap = o->memory_cap,
+	    .seed = o->seed,
+	};
+	char err[1024] = "";
+	const char *path = labels[i].capture;
+	bool unreadable = replay_files(&path, 1, &ro, 0, &f, err, sizeof err) < 0;
+	int status = 0;
+	size_t fp_here = 0;
+	if (unreadable) {
+		/* scored as a failure with its reason; the other captures are still scored */
+		fprintf(stderr, "scanwatch eval: %s\n", err);
+		t->unreadable++;
+		status = 1;
+	} else {
+		fp_here = false_positives(o, labels, nl, i, &f);
+		t->captures++;
+		t->fps += fp_here;
+		t->fp_captures += fp_here > 0;
+		status = fp_here > 0;
+	}
+	bool fp_printed = false;
+	for (size_t j = i; j < nl; j++) {
+		const struct label *l = &labels[j];
+		if (!same_capture(l, &labels[i]))
+			continue;
+		char kt[160], fpcol[24] = "";
+		kinds_text(l, kt, sizeof kt);
+		const char *want = l->tool[0] ? l->tool : "(any)";
+		if (!fp_printed && !unreadable)
+			snprintf(fpcol, sizeof fpcol, "%zu", fp_here);
+		fp_printed = true;
+		if (l->nkinds)
+			t->scans++;
+		if (l->nkinds && names_tool(l->tool))
+			t->tool_labelled++;
+		if (unreadable) {
+			t->tool_checked += l->nkinds && l->tool[0];
+			printf(ROW_FMT, l->shown, l->scanner_text, kt, "UNREADABLE", "-", "-", want,
+			       "-", "-", "  (unreadable: ", err);
+			puts(")");
+			continue;
+		}
+		if (!l->nkinds) {
+			t->benign++;
+			printf(ROW_FMT "\n", l->shown, l->scanner_text, kt, "-", "-", "-", want,
+			       "-", fpcol, "", "");
+			continue;
+		}
+		const struct sw_detection *best = best_match(l, &f);
+		bool kok = best && kind_ok(l, best->kind);
+		bool tok = true;
+		const char *said = best ? (best->tool[0] ? best->tool : "-") : "-";
+		if (best)
+			t->found++;
+		if (kok) {
+			t->kind_right++;
+			t->probes[t->nprobes++] = best->probes_at_open;
+		}
+		if (l->tool[0] && best) {
+			/* a name ("nmap") must be given as is; "-" asks that no tool be named */
+			bool named = names_tool(best->tool);
+			tok = names_tool(want) ? strcmp(best->tool, want) == 0 : !named;
+			t->names_given += named;
+			t->names_right += named && tok;
+		} else if (l->tool[0]) {
+			tok = false;
+		}
+		if (l->tool[0]) {
+			t->tool_checked++;
+			t->tool_right += tok;
+		}
+		if (!kok || !tok)
+			status = 1;
+		char probes[24] = "-";
+		if (best)
+			snprintf(probes, sizeof probes, "%llu",
+			         (unsigned long long)best->probes_at_open);
+		const char *note = "";
+		if (best && !kok)
+			note = "  (wrong kind)";
+		else if (!tok && best && names_tool(best->tool) && !names_tool(want))
+			note = "  (tool named, none expected)";
+		else if (!tok && best)
+			note = "  (wrong tool)";
+		printf(ROW_FMT, l->shown, l->scanner_text, kt, best ? "found" : "MISSED",
+		       best ? detection_kind_name((enum sw_kind)best->kind) : "-", probes, want,
+		       said, fpcol, note, "\n");
+	}
+	replay_detections_free(&f);
+	return status;
+}
+
+static double pct(size_t num, size_t den)
+{
+	return den ? 100.0 * (double)num / (double)den : 100.0;
+}
+
+static void print_summary(struct totals *t)
+{
+	qsort(t->probes, t->nprobes, sizeof *t->probes, cmp_u64);
+	double median = 0;
+	size_t n = t->nprobes;
+	if (n)
+		median = n % 2 ? (double)t->probes[n / 2]
+		               : ((double)t->probes[n / 2 - 1] + (double)t->probes[n / 2]) / 2.0;
+	/* the first line keeps its earlier wording (scripts read it); the second adds attribution
+	 * precision and recall, false positives per capture and unreadable captures */
+	printf("\nscans %zu: found %zu, right kind %zu (recall %.1f%%); tool right %zu of %zu; "
+	       "benign captures %zu; false positives %zu; median probes before opening %.1f\n",
+	       t->scans, t->found, t->kind_right, pct(t->kind_right, t->scans), t->tool_right,
+	       t->tool_checked, t->benign, t->fps, median);
+	printf("kind recall %.1f%% (%zu of %zu); tool precision %.1f%% (%zu right of %zu names "
+	       "given); tool recall %.1f%% (%zu of %zu scans labelled with a tool); false "
+	       "positives %zu in %zu of %zu captures (%.2f per capture); unreadable captures %zu\n",
+	       pct(t->kind_right, t->scans), t->kind_right, t->scans,
+	       pct(t->names_right, t->names_given), t->names_right, t->names_given,
+	       pct(t->names_right, t->tool_labelled), t->names_right, t->tool_labelled, t->fps,
+	       t->fp_captures, t->captures,
+	       t->captures ? (double)t->fps / (double)t->captures : 0.0, t->unreadable);
 }
 
 int eval_run(const struct eval_options *o)
@@ -182,135 +372,38 @@ int eval_run(const struct eval_options *o)
 		}
 		if (parse_line(line, lineno, dir, o->labels, &labels[nl]) < 0) {
 			status = 2;
+			nl++; /* its strings, if any, are freed below */
 			break;
 		}
 		nl++;
 	}
 	fclose(fp);
+	struct totals t = {0};
 	if (!labels || status) {
 		status = 2;
 		goto out;
 	}
-
-	uint64_t *probe_counts = calloc(nl + 1, sizeof *probe_counts);
-	size_t nprobes = 0, scans = 0, found_n = 0, kind_n = 0, tool_checked = 0, tool_n = 0;
-	size_t fps = 0, benign = 0;
-	printf("%-40s %-26s %-28s %-7s %-14s %6s %-8s %s\n", "capture", "scanner", "expected",
-	       "found", "kind", "probes", "tool", "false+");
+	t.probes = calloc(nl + 1, sizeof *t.probes);
+	if (!t.probes) {
+		fprintf(stderr, "scanwatch eval: out of memory\n");
+		status = 2;
+		goto out;
+	}
+	printf("%-40s %-26s %-28s %-10s %-14s %6s %-9s %-8s %s\n", "capture", "scanner", "expected",
+	       "found", "kind", "probes", "want-tool", "tool", "false+");
 	for (size_t i = 0; i < nl; i++) {
 		bool first = true;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(labels[j].capture, labels[i].capture) == 0)
+		for (size_t j = 0; j < i && first; j++)
+			if (same_capture(&labels[j], &labels[i]))
 				first = false;
-		if (!first)
-			continue;
-		struct replay_detections f = {0};
-		if (replay(o, labels[i].capture, &f) < 0) {
-			replay_detections_free(&f);
-			status = 2;
-			break;
-		}
-		/* every detection must belong to some label of this capture */
-		size_t fp_here = 0;
-		for (size_t k = 0; k < f.n; k++) {
-			bool owned = false;
-			for (size_t j = i; j < nl && !owned; j++)
-				if (strcmp(labels[j].capture, labels[i].capture) == 0 &&
-				    labels[j].nkinds && matches(&labels[j], &f.d[k]))
-					owned = true;
-			char a[ADDR_TEXT_MAX], ev[DET_EVIDENCE_TEXT];
-			detection_evidence(&f.d[k], ev, sizeof ev);
-			if (!owned) {
-				fp_here++;
-				fprintf(stderr, "  false positive in %s: %s from %s (%s)\n",
-				        labels[i].shown,
-				        detection_kind_name((enum sw_kind)f.d[k].kind),
-				        f.d[k].src_any ? "*" : addr_format(&f.d[k].src, a), ev);
-			} else if (o->verbose) {
-				fprintf(stderr, "  %s: %s from %s, %llu probes at opening (%s)\n",
-				        labels[i].shown,
-				        detection_kind_name((enum sw_kind)f.d[k].kind),
-				        f.d[k].src_any ? "*" : addr_format(&f.d[k].src, a),
-				        (unsigned long long)f.d[k].probes_at_open, ev);
-			}
-		}
-		fps += fp_here;
-		bool fp_printed = false;
-		for (size_t j = i; j < nl; j++) {
-			const struct label *l = &labels[j];
-			if (strcmp(l->capture, labels[i].capture) != 0)
-				continue;
-			char kt[160];
-			kinds_text(l, kt, sizeof kt);
-			if (!l->nkinds) {
-				benign++;
-				printf("%-40s %-26s %-28s %-7s %-14s %6s %-8s %zu\n", l->shown,
-				       l->scanner_text, kt, "-", "-", "-", "-", fp_here);
-				fp_printed = true;
-				continue;
-			}
-			scans++;
-			const struct sw_detection *best = NULL;
-			for (size_t k = 0; k < f.n; k++) {
-				if (!matches(l, &f.d[k]))
-					continue;
-				bool ok = kind_ok(l, f.d[k].kind);
-				/* prefer an acceptable kind, then the earliest opened */
-				if (!best || (ok && !kind_ok(l, best->kind)) ||
-				    (ok == kind_ok(l, best->kind) &&
-				     f.d[k].opened_at < best->opened_at))
-					best = &f.d[k];
-			}
-			bool kok = best && kind_ok(l, best->kind);
-			bool tok = true;
-			if (best)
-				found_n++;
-			if (kok) {
-				kind_n++;
-				probe_counts[nprobes++] = best->probes_at_open;
-			}
-			if (l->tool[0]) {
-				tool_checked++;
-				tok = best && strcmp(best->tool, l->tool) == 0;
-				tool_n += tok;
-			}
-			if (!kok || !tok)
-				status = 1;
-			char probes[24] = "-";
-			if (best)
-				snprintf(probes, sizeof probes, "%llu",
-				         (unsigned long long)best->probes_at_open);
-			char fpcol[24] = "";
-			if (!fp_printed)
-				snprintf(fpcol, sizeof fpcol, "%zu", fp_here);
-			fp_printed = true;
-			printf("%-40s %-26s %-28s %-7s %-14s %6s %-8s %s%s\n", l->shown,
-			       l->scanner_text, kt, best ? "found" : "MISSED",
-			       best ? detection_kind_name((enum sw_kind)best->kind) : "-", probes,
-			       best ? best->tool : "-", fpcol,
-			       best && !kok ? "  (wrong kind)" : (!tok ? "  (wrong tool)" : ""));
-		}
-		replay_detections_free(&f);
+		if (first && score_capture(o, labels, nl, i, &t))
+			status = 1;
 	}
-	if (fps)
-		status = status ? status : 1;
-	if (status != 2) {
-		qsort(probe_counts, nprobes, sizeof *probe_counts, cmp_u64);
-		double median = 0;
-		if (nprobes)
-			median = nprobes % 2 ? (double)probe_counts[nprobes / 2]
-			                     : ((double)probe_counts[nprobes / 2 - 1] +
-			                        (double)probe_counts[nprobes / 2]) /
-			                           2.0;
-		printf(
-		    "\nscans %zu: found %zu, right kind %zu (recall %.1f%%); tool right %zu of "
-		    "%zu; "
-		    "benign captures %zu; false positives %zu; median probes before opening %.1f\n",
-		    scans, found_n, kind_n, scans ? 100.0 * (double)kind_n / (double)scans : 100.0,
-		    tool_n, tool_checked, benign, fps, median);
-	}
-	free(probe_counts);
+	print_summary(&t);
+	if (t.unreadable)
+		status = 2;
 out:
+	free(t.probes);
 	for (size_t i = 0; labels && i < nl; i++) {
 		free(labels[i].capture);
 		free(labels[i].shown);

@@ -466,5 +466,5 @@ void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget 
 	memset(&e->pairs, 0, sizeof e->pairs);
 	memset(&e->ports, 0, sizeof e->ports);
 	e->ports.is_port = 1;
-	memset(e->attr, 0, sizeof e->attr);
+	memset(&e->attr, 0, sizeof e->attr);
 }

@@ -24,12 +24,14 @@ run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
 # tests, valgrind, zstd (compressed-capture tests), the small tools lib.sh
-# uses (ping, ethtool, ip, setcap), and the everyday programs of the benign
-# corpus (benign_corpus.sh). The daemons among them (chronyd, in.tftpd, rsync)
-# run only inside the tests' namespaces, started by the tests.
+# uses (ping, ethtool, ip, setcap), the everyday programs of the benign
+# corpus (benign_corpus.sh) and arp-scan (corpus_part_tools.sh). The daemons
+# among them (chronyd, in.tftpd, rsync) run only inside the tests' namespaces,
+# started by the tests.
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2 zstd
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
-	traceroute tcptraceroute mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa)
+	traceroute tcptraceroute mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
+	arp-scan)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their

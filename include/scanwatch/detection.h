@@ -61,7 +61,7 @@ enum det_phase {
 #define DET_TAG_MAX        16 /* one id, NUL included (the longest, "T1595.001", takes 10) */
 #define DET_TOOL_MAX       16
 #define DET_CAMPAIGN_MAX   24
-#define DET_REASONS_MAX    16
+#define DET_REASONS_MAX    20
 #define DET_REASON_NAME    24
 #define DET_REASON_TEXT    112
 

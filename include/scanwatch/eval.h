@@ -16,13 +16,19 @@ struct eval_options {
 /*
  * Labels: one line per (capture, scanner), tab-separated:
  *   capture-path  scanner-address-or-*  expected-kind[,other-acceptable-kind...]  [tool]
- * A relative path is relative to the labels file's directory. `*` stands for
- * spoofed or many sources; an empty kind marks a benign capture, where any
- * detection is a false positive. '#' starts a comment line.
- * Prints the table and the totals on stdout; returns 0 when every scan was
- * found with an acceptable kind (and the right tool where one is given) and
- * nothing was falsely reported, 1 otherwise, 2 on a bad labels file or an
- * unreadable capture.
+ * A relative path is relative to the labels file's directory. `*` (or `-`)
+ * stands for spoofed or many sources; an empty kind (or `-`) marks a benign
+ * capture, where any detection is a false positive. The tool is a name the
+ * sensor must give, `-` when it must name none ("unknown"), or absent (not
+ * checked). '#' starts a comment line.
+ * Prints a row per label and the totals on stdout: kind recall, tool precision
+ * (right names / names given, "unknown" being no name) and recall (right names
+ * / scans labelled with a name), false positives per capture, median probes
+ * before opening, unreadable captures. A capture that cannot be read is a
+ * failed row with its reason (also on stderr) and the other labels are still
+ * scored. Returns 0 when every scan was found with an acceptable kind (and the
+ * right tool where one is given) and nothing was falsely reported, 1
+ * otherwise, 2 on a bad labels file or when a capture could not be read.
  */
 int eval_run(const struct eval_options *o);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "scanwatch/addr.h"
+#include "scanwatch/attribute.h"
 #include "scanwatch/classify.h"
 #include "scanwatch/detection.h"
 #include "scanwatch/hash.h"
@@ -121,7 +122,7 @@ struct track_entry {
 	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
 	struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
 	struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
-	uint32_t attr[8];          /* attribute.c's per-entry evidence counters */
+	struct attr_state attr;    /* attribute.c's evidence */
 	struct track_exact *exact; /* side sets once the inline sets fill (NULL before) */
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
 };

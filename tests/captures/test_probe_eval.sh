@@ -56,3 +56,51 @@ echo "== labels"
 cat labels.tsv
 echo "== scanwatch eval"
 "$SCANWATCH" eval labels.tsv
+
+# Scoring: an unreadable capture is a failure with its reason and the other lines are still
+# scored; '-' stands for any source, for benign and for "no tool"; tool precision counts
+# the names given, recall the scans labelled with a name.
+echo "== scoring: unreadable file, '-' labels, tool precision and recall"
+echo "this is not a capture" >unreadable.pcap
+cp k1.pcap k1_copy.pcap
+named=$("$SCANWATCH" -r k1.pcap --no-db | sed -n 's/.* CLOSE .* tool=\([^ ]*\) .*/\1/p')
+case $named in
+nmap | masscan | hping3 | fping) ;;
+*)
+	echo "scanprobe -sS was attributed '$named': this check needs a capture the sensor names"
+	exit 1
+	;;
+esac
+# scanprobe's timestamp sweep: its requests match no tool's shape
+sweep=$(grep -n -- "-sn -PP 198" <<<"$(printf '%s\n' "${kinds[@]}")" | cut -d: -f1)
+unnamed=$("$SCANWATCH" -r "k$sweep.pcap" --no-db | sed -n 's/.* CLOSE .* tool=\([^ ]*\) .*/\1/p')
+[[ $unnamed == unknown ]] || {
+	echo "scanprobe -sn -PP was attributed '$unnamed'; this check needs one left unknown"
+	exit 1
+}
+scanner=$(cut -f2 k1.labels.tsv)
+{
+	printf 'unreadable.pcap\t%s\tsyn_scan\tnmap\n' "$scanner"
+	printf 'k1.pcap\t%s\tsyn_scan\t%s\n' "$scanner" "$named"
+	printf 'k1_copy.pcap\t%s\tsyn_scan\tzmap\n' "$scanner"
+	printf 'k%s.pcap\t%s\ticmp_sweep\t-\n' "$sweep" "$scanner"
+	printf 'benign.pcap\t-\t-\t-\n'
+} >scoring.tsv
+cat scoring.tsv
+rc=0
+"$SCANWATCH" eval scoring.tsv >scoring.out 2>scoring.err || rc=$?
+cat scoring.out scoring.err
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+((rc == 2)) || fail "eval exited $rc with an unreadable capture, expected 2"
+grep -q '^unreadable.pcap .* UNREADABLE .*(unreadable: .*unreadable.pcap' scoring.out ||
+	fail "no UNREADABLE row with its reason"
+grep -q '^k1_copy.pcap .* found .*(wrong tool)' scoring.out || fail "the wrong tool label was not scored"
+grep -q "^k$sweep.pcap .* found .* - *unknown " scoring.out || fail "the '-' tool label was not scored"
+grep -q '^benign.pcap .* (benign) ' scoring.out || fail "the '-' benign label was not read as benign"
+grep -q 'tool right 2 of 4;' scoring.out || fail "tool right count"
+grep -q 'kind recall 75.0% (3 of 4); tool precision 50.0% (1 right of 2 names given); tool recall 33.3% (1 of 3 scans labelled with a tool); false positives 0 in 0 of 4 captures (0.00 per capture); unreadable captures 1' scoring.out ||
+	fail "summary line"
+echo "PASS"
