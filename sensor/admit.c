@@ -89,10 +89,6 @@ void admit_destroy(struct admit *a)
 	free(a);
 }
 
-_Static_assert(offsetof(struct sw_packet, quoted) < offsetof(struct sw_packet, frag_data) &&
-                   offsetof(struct sw_packet, frag_data) < offsetof(struct sw_packet, frag_len),
-               "admit.c stores a packet as the bytes around its quote and fragment pointer");
-
 enum {
 	B_LABEL = 0xfffff, /* IPv6 flow labels are 20 bits (RFC 8200) */
 	B_TYPE = 1u << 20,
@@ -126,32 +122,26 @@ static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t
 		return false;
 	it->dpkt = later ? (int32_t)gap : (int32_t)(-(int64_t)gap);
 	it->bits |= B_PKT | p->flow_label;
-	it->tcp_seq = p->tcp_seq;
-	it->tcp_ack = p->tcp_ack;
-	it->ts_val = p->tcp_opts.ts_val;
-	it->sport = p->sport;
-	it->ip_id = p->ip_id;
-	it->ttl = p->ttl;
+#define X(name, member, type) it->name = p->member;
+	SW_PACKET_PER_PROBE(X)
+#undef X
 	return true;
 }
 
-/* The packet without its per-probe fields, quote and fragment pointer, as head and
- * tail bytes; false when it carries a quote (an ICMP error is no probe to hold). */
-static bool shape_of(const struct sw_packet *in, uint8_t *head, uint8_t *tail)
+/* The packet's shape: its bytes before the quote (packet.h) with the per-probe fields
+ * zeroed; false when it carries a quote (an ICMP error is no probe to hold). */
+static bool shape_of(const struct sw_packet *in, uint8_t shape[SW_PACKET_SHAPE_BYTES])
 {
 	if (in->flags & PKT_F_QUOTED)
 		return false;
-	struct sw_packet p = *in;
+	struct sw_packet p;
+	memcpy(&p, in, SW_PACKET_SHAPE_BYTES);
 	p.ts_us = 0;
-	p.tcp_seq = p.tcp_ack = 0;
-	p.tcp_opts.ts_val = 0;
 	p.flow_label = 0;
-	p.sport = 0;
-	p.ip_id = 0;
-	p.ttl = 0;
-	memcpy(head, &p, offsetof(struct sw_packet, quoted));
-	memcpy(tail, (const uint8_t *)&p + offsetof(struct sw_packet, frag_len),
-	       sizeof p - offsetof(struct sw_packet, frag_len));
+#define X(name, member, type) p.member = 0;
+	SW_PACKET_PER_PROBE(X)
+#undef X
+	memcpy(shape, &p, SW_PACKET_SHAPE_BYTES);
 	return true;
 }
 
@@ -174,10 +164,9 @@ enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint6
 	bool hold = hd->n < 1 + ADMIT_LATER && same_service(hd, ev);
 	if (hold && ev->type == EV_PROBE) {
 		/* one shape: the packet equals the first once the per-probe fields are out */
-		uint8_t head[sizeof hd->head], tail[sizeof hd->tail];
-		hold = ev->pkt && shape_of(ev->pkt, head, tail) &&
-		       memcmp(head, hd->head, sizeof head) == 0 &&
-		       memcmp(tail, hd->tail, sizeof tail) == 0;
+		uint8_t shape[SW_PACKET_SHAPE_BYTES];
+		hold = ev->pkt && shape_of(ev->pkt, shape) &&
+		       memcmp(shape, hd->shape, sizeof shape) == 0;
 	} else if (hold) {
 		hold = ev->pkt == NULL; /* a reply is a conversation: the rules must see it */
 	}
@@ -204,7 +193,7 @@ bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 		a->ghost_hits++;
 		return false;
 	}
-	if (!shape_of(ev->pkt, hd.head, hd.tail) || !take_item(&hd.item[0], ev, ev->ts_us))
+	if (!shape_of(ev->pkt, hd.shape) || !take_item(&hd.item[0], ev, ev->ts_us))
 		return false;
 	struct admit_rec *r = htab_insert(a->tab, &ev->src, h, 0, ev->ts_us);
 	a->held++;
@@ -215,8 +204,7 @@ bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 	d->port = ev->port;
 	d->pclass = ev->pclass;
 	d->proto = ev->proto;
-	memcpy(d->head, hd.head, sizeof d->head);
-	memcpy(d->tail, hd.tail, sizeof d->tail);
+	memcpy(d->shape, hd.shape, sizeof d->shape);
 	d->item[0] = hd.item[0];
 	d->n = 1;
 	return true;
@@ -245,17 +233,13 @@ void admit_replay(const struct admit_held *hd, size_t i, struct sw_event *ev, st
 	if (!(it->bits & B_PKT))
 		return;
 	memset(pkt, 0, sizeof *pkt);
-	memcpy(pkt, hd->head, sizeof hd->head);
-	memcpy((uint8_t *)pkt + offsetof(struct sw_packet, frag_len), hd->tail, sizeof hd->tail);
+	memcpy(pkt, hd->shape, sizeof hd->shape);
 	/* Modulo 2^64 like the times themselves: a signed sum overflows just past 2^63. */
 	pkt->ts_us = ev->ts_us + (uint64_t)(int64_t)it->dpkt;
-	pkt->tcp_seq = it->tcp_seq;
-	pkt->tcp_ack = it->tcp_ack;
-	pkt->tcp_opts.ts_val = it->ts_val;
 	pkt->flow_label = it->bits & B_LABEL;
-	pkt->sport = it->sport;
-	pkt->ip_id = it->ip_id;
-	pkt->ttl = it->ttl;
+#define X(name, member, type) pkt->member = it->name;
+	SW_PACKET_PER_PROBE(X)
+#undef X
 	ev->pkt = pkt;
 }
 

@@ -35,14 +35,15 @@
  * that keeps at one service that long is tracked like any other). */
 #define ADMIT_LATER 4
 
-/* One held event, as what sets it apart from the first probe (32 bytes). */
+/* One held event, as what sets it apart from the first probe (32 bytes): the times, the
+ * packet's per-probe fields (SW_PACKET_PER_PROBE in packet.h) and the event's bits. */
 struct admit_item {
-	uint32_t dts; /* event time minus the first event's, microseconds */
-	int32_t dpkt; /* its packet's capture time minus the event time */
-	uint32_t tcp_seq, tcp_ack, ts_val;
+	uint32_t dts;  /* event time minus the first event's, microseconds */
+	int32_t dpkt;  /* its packet's capture time minus the event time */
 	uint32_t bits; /* flow label (20 bits), type, outcome, crafted, repeat, has_pkt */
-	uint16_t sport, ip_id;
-	uint8_t ttl;
+#define X(name, member, type) type name;
+	SW_PACKET_PER_PROBE(X)
+#undef X
 };
 
 /* A released record: the held events, for replay. */
@@ -52,11 +53,9 @@ struct admit_held {
 	uint16_t port;
 	uint8_t pclass, proto;
 	uint8_t n; /* items used: item[0] is the first probe */
-	/* the first probe's packet with the per-probe fields zeroed, less its ICMP quote
-	 * and fragment pointer (a probe has neither): bytes up to the quote, and from the
-	 * fragment length on */
-	uint8_t head[offsetof(struct sw_packet, quoted)];
-	uint8_t tail[sizeof(struct sw_packet) - offsetof(struct sw_packet, frag_len)];
+	/* the first probe's packet with the per-probe fields zeroed: its shape, the bytes
+	 * before its ICMP quote and fragment pointer (a probe has neither; packet.h) */
+	uint8_t shape[SW_PACKET_SHAPE_BYTES];
 	struct admit_item item[1 + ADMIT_LATER];
 };
 

@@ -2,6 +2,7 @@
 #ifndef SCANWATCH_PACKET_H
 #define SCANWATCH_PACKET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "scanwatch/addr.h"
@@ -112,16 +113,9 @@ struct sw_packet {
 	/* ICMP / ICMPv6, valid when proto is 1 or 58 and PKT_F_HAS_L4 */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq; /* echo and timestamp messages */
-	struct pkt_quoted quoted;   /* valid when PKT_F_QUOTED */
 
-	/*
-	 * Fragments (PKT_F_FRAG): the fragment's data as captured, from the end
-	 * of the IP header(s), and whether more fragments follow. Points into
-	 * the capture buffer: valid only while this packet is processed. The
-	 * defrag stage uses it to rebuild an L4 header split over fragments
-	 * (nmap -f).
-	 */
-	const uint8_t *frag_data;
+	/* Fragments (PKT_F_FRAG): the length of the fragment's data (frag_data below) and
+	 * whether more fragments follow. */
 	uint16_t frag_len;
 	uint8_t frag_more;
 	/*
@@ -134,6 +128,40 @@ struct sw_packet {
 	/* ARP (RFC 826), valid when l3 == PKT_L3_ARP; addresses are in src/dst */
 	uint16_t arp_op; /* 1 request, 2 reply */
 	uint8_t arp_sha[6], arp_tha[6];
+
+	/*
+	 * ---- Below: what a held probe does not keep (admit.c keeps the bytes before
+	 * `quoted`, SW_PACKET_SHAPE_BYTES, as a probe's shape). A new field goes above
+	 * this line, where it is kept without anyone's help; frag_data must stay last
+	 * (checked below), so nothing can slip in after it unnoticed.
+	 */
+	struct pkt_quoted quoted; /* valid when PKT_F_QUOTED: an ICMP error, never a probe */
+	/*
+	 * The fragment's data as captured, from the end of the IP header(s). Points
+	 * into the capture buffer: valid only while this packet is processed. The
+	 * defrag stage uses it to rebuild an L4 header split over fragments (nmap -f).
+	 */
+	const uint8_t *frag_data;
 };
+
+/* Bytes of a packet that describe a probe's shape (everything above `quoted`). */
+#define SW_PACKET_SHAPE_BYTES offsetof(struct sw_packet, quoted)
+_Static_assert(offsetof(struct sw_packet, frag_data) + sizeof(const uint8_t *) ==
+                   sizeof(struct sw_packet),
+               "frag_data must be the last member of struct sw_packet (see above)");
+
+/*
+ * The fields that differ between the probes of one shape, X(name, member, type): admit.c
+ * keeps them per held probe and the rest of the packet once per source. The capture time
+ * (ts_us) and the IPv6 flow label (flow_label) differ too; admit.c packs those two itself.
+ * A field a detector or the tool attribution reads per probe belongs here.
+ */
+#define SW_PACKET_PER_PROBE(X)               \
+	X(tcp_seq, tcp_seq, uint32_t)        \
+	X(tcp_ack, tcp_ack, uint32_t)        \
+	X(ts_val, tcp_opts.ts_val, uint32_t) \
+	X(sport, sport, uint16_t)            \
+	X(ip_id, ip_id, uint16_t)            \
+	X(ttl, ttl, uint8_t)
 
 #endif
