@@ -1172,8 +1172,8 @@ static void classify_other_proto(struct classify *c, const struct sw_packet *p)
 	}
 	if (is_multicast_or_broadcast(&p->dst))
 		return; /* OSPF, VRRP, PIM, IGMP talk to groups */
-	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->payload_len < 8, p->proto);
-	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->payload_len < 8, false, p->proto, p->proto,
+	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->ip_payload_len < 8, p->proto);
+	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->ip_payload_len < 8, false, p->proto, p->proto,
 	     &p->src, &p->dst, p);
 }
 

@@ -211,8 +211,7 @@ static enum decode_result icmp_short(struct cursor *c, struct sw_packet *pkt,
 
 enum decode_result decode_icmp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
-	/* decode_ipv4 left the stated IP payload length here. */
-	size_t stated = pkt->payload_len;
+	size_t stated = pkt->ip_payload_len; /* decode_ipv4/ipv6 (or defrag) set it */
 	struct cursor peek = *c;
 	uint8_t type;
 
@@ -245,8 +244,7 @@ enum decode_result decode_icmp(struct cursor *c, struct sw_packet *pkt, struct d
 
 enum decode_result decode_icmpv6(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
-	/* decode_ipv6 left the stated payload length (after extension headers) here. */
-	size_t stated = pkt->payload_len;
+	size_t stated = pkt->ip_payload_len; /* decode_ipv4/ipv6 (or defrag) set it */
 	struct cursor peek = *c;
 	uint8_t type;
 

@@ -148,8 +148,7 @@ enum decode_result decode_ipv4(struct cursor *c, struct sw_packet *pkt, struct d
 	addr_set_v4(&pkt->dst, h + 16);
 	if (fragw & IPV4_F_DF)
 		pkt->flags |= PKT_F_IP_DF;
-	/* The L4 decoders read the stated IP payload length here and replace it with their own. */
-	pkt->payload_len = (uint16_t)(plen > UINT16_MAX ? UINT16_MAX : plen);
+	pkt->ip_payload_len = (uint16_t)(plen > UINT16_MAX ? UINT16_MAX : plen);
 	cursor_limit(c, plen); /* drop Ethernet padding past the stated length */
 
 	if ((fragw & IPV4_F_MF) || off != 0) {

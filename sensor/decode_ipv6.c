@@ -159,7 +159,7 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 		}
 		if (pkt->frag_off != 0) {
 			pkt->proto = nh;
-			pkt->payload_len = (uint16_t)plen;
+			pkt->ip_payload_len = (uint16_t)plen;
 			pkt->flags |= PKT_F_FRAG_LATER;
 			st->frag_later++;
 			return DECODE_OK;
@@ -167,8 +167,7 @@ enum decode_result decode_ipv6(struct cursor *c, struct sw_packet *pkt, struct d
 	}
 
 	pkt->proto = nh;
-	/* The L4 decoders read the stated payload length here and replace it with their own. */
-	pkt->payload_len = (uint16_t)plen;
+	pkt->ip_payload_len = (uint16_t)plen;
 	switch (nh) {
 	case IPV6_NH_TCP:
 		return decode_tcp(c, pkt, st);

@@ -46,8 +46,7 @@ static size_t sctp_needed(uint8_t chunk_type)
 
 enum decode_result decode_sctp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
-	/* decode_ipv4/ipv6 left the stated IP payload length here (the cursor is limited to it). */
-	size_t stated = pkt->payload_len;
+	size_t stated = pkt->ip_payload_len; /* decode_ipv4/ipv6 (or defrag) set it */
 	size_t captured = cursor_left(c);
 	bool first_frag = (pkt->flags & PKT_F_FRAG) != 0;
 	struct cursor peek = *c;

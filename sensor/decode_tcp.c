@@ -112,8 +112,7 @@ static void tcp_options(struct cursor *o, struct pkt_tcp_opts *t)
 
 enum decode_result decode_tcp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
-	/* decode_ipv4/ipv6 left the stated IP payload length here. */
-	size_t stated = pkt->payload_len;
+	size_t stated = pkt->ip_payload_len; /* decode_ipv4/ipv6 (or defrag) set it */
 	/* A first fragment: the IP length may end inside the TCP header legitimately. */
 	bool first_frag = (pkt->flags & PKT_F_FRAG) != 0;
 	struct cursor opts;

@@ -30,8 +30,7 @@ static enum decode_result udp_tunnel(struct cursor *c, struct sw_packet *pkt,
 
 enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
 {
-	/* decode_ipv4/ipv6 left the stated IP payload length here. */
-	size_t stated = pkt->payload_len;
+	size_t stated = pkt->ip_payload_len; /* decode_ipv4/ipv6 (or defrag) set it */
 	bool first_frag = (pkt->flags & PKT_F_FRAG) != 0;
 	uint16_t len;
 

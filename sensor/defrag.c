@@ -121,8 +121,8 @@ bool defrag_packet(struct defrag *d, const struct sw_packet *frag, struct sw_pac
 	s->done = 1;
 	*out = s->first;
 	out->flags &= (uint16_t)~PKT_F_FRAG_LATER;
-	/* the L4 decoders read the transport length here: the whole datagram's when known */
-	out->payload_len = (uint16_t)(s->total ? s->total : need);
+	/* the L4 decoders start from the transport length: the whole datagram's when known */
+	out->ip_payload_len = (uint16_t)(s->total ? s->total : need);
 	struct cursor c;
 	cursor_init(&c, s->buf, s->total && s->total < need ? s->total : need);
 	enum decode_result r;

@@ -80,11 +80,14 @@ struct sw_packet {
 	uint8_t tos;         /* IPv4 TOS / IPv6 traffic class */
 	uint16_t ip_id;      /* IPv4 identification (0 for IPv6 unless a fragment header) */
 	uint16_t ip_len;     /* IP total length from the header (IPv6: 40 + payload length) */
+	uint16_t ip_payload_len; /* the IP payload's stated length (IPv6: after extension
+	                          * headers), clamped to 65535: what the L4 decoders start from */
 	uint16_t frag_off;   /* fragment offset in bytes */
 	uint32_t flow_label; /* IPv6 */
 	uint16_t sport, dport;
 	uint16_t
-	    payload_len; /* L4 payload length as the headers state it (clamped to the IP length) */
+	    payload_len; /* L4 data length (after the TCP/UDP/ICMP/SCTP header) as the headers
+	                  * state it, clamped to the IP payload; 0 when no L4 header was decoded */
 
 	/* TCP, valid when proto == 6 and PKT_F_HAS_L4 */
 	uint8_t tcp_flags;

@@ -1049,7 +1049,9 @@ static void test_unknown_protocol(void)
 	CHECK_EQ_U(pkt.proto, 200);
 	CHECK_EQ_U(o.st.unknown_proto, 1);
 	CHECK(!(pkt.flags & PKT_F_HAS_L4));
-	CHECK_EQ_U(pkt.payload_len, 4);
+	/* the IP payload's length is the IP layer's; no L4 data was decoded */
+	CHECK_EQ_U(pkt.ip_payload_len, 4);
+	CHECK_EQ_U(pkt.payload_len, 0);
 	/* An empty GRE packet (nmap -sO's probe) is no tunnel: it stays protocol 47. */
 	raw_v4(&f, 47, NULL, 0, 0);
 	o = run_frame(T_DLT_RAW, &f, &pkt);
