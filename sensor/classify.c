@@ -260,28 +260,40 @@ static inline bool from_initiator(const struct flow *f, bool sender_lo)
 	return f->init_lo == sender_lo;
 }
 
-static void emit(struct classify *c, uint8_t type, uint8_t pclass, uint8_t outcome, bool crafted,
-                 bool repeat, uint8_t proto, uint16_t port, const struct sw_addr *src,
-                 const struct sw_addr *dst, const struct sw_packet *pkt)
+/* Hands ev to the sink, time-stamped with the table's clock, and counts it. */
+static void emit(struct classify *c, struct sw_event *ev)
 {
-	struct sw_event ev = {
-	    .type = type,
-	    .pclass = pclass,
-	    .outcome = outcome,
-	    .crafted = crafted,
-	    .repeat = repeat,
-	    .proto = proto,
-	    .port = port,
-	    .ts_us = c->now,
-	    .src = *src,
-	    .dst = *dst,
-	    .pkt = pkt,
-	};
-	if (type == EV_PROBE)
+	ev->ts_us = c->now;
+	if (ev->type == EV_PROBE)
 		c->st.probes++;
 	else
 		c->st.outcomes++;
-	c->sink(c->ctx, &ev);
+	c->sink(c->ctx, ev);
+}
+
+/* What a probe is, besides the packet that carries it (src, dst and the packet itself). */
+struct probe {
+	uint8_t pclass; /* enum probe_class */
+	uint8_t proto;  /* IP protocol (0 for ARP) */
+	uint16_t port;  /* see struct sw_event */
+	bool crafted;   /* no ordinary stack sends this shape */
+	bool repeat;    /* a retransmission of a probe already seen on its flow */
+};
+
+static void emit_probe(struct classify *c, const struct sw_packet *p, struct probe pr)
+{
+	struct sw_event ev = {
+	    .type = EV_PROBE,
+	    .pclass = pr.pclass,
+	    .crafted = pr.crafted,
+	    .repeat = pr.repeat,
+	    .proto = pr.proto,
+	    .port = pr.port,
+	    .src = p->src,
+	    .dst = p->dst,
+	    .pkt = p,
+	};
+	emit(c, &ev);
 }
 
 /* The prober and the target of a flow, from its key. */
@@ -298,8 +310,18 @@ static void emit_outcome(struct classify *c, const struct flow *f, uint8_t outco
 		return; /* the ladder's answers map the path, not the target */
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
-	emit(c, EV_OUTCOME, f->pclass, outcome, f->crafted, false,
-	     f->key.kind == FK_ARP ? 0 : f->key.proto, f->port, &prober, &target, pkt);
+	struct sw_event ev = {
+	    .type = EV_OUTCOME,
+	    .pclass = f->pclass,
+	    .outcome = outcome,
+	    .crafted = f->crafted,
+	    .proto = f->key.kind == FK_ARP ? 0 : f->key.proto,
+	    .port = f->port,
+	    .src = prober,
+	    .dst = target,
+	    .pkt = pkt,
+	};
+	emit(c, &ev);
 }
 
 static struct flow *new_probe_flow(struct classify *c, const struct flow_key *k, uint64_t h,
@@ -442,8 +464,12 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 			if (!f->crafted && f->state == FS_SYN_SENT)
 				flow_touch(c, f, L_RETRY, c->now);
 			if (!f->path)
-				emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, true, 6, p->dport,
-				     &p->src, &p->dst, p);
+				emit_probe(c, p,
+				           (struct probe){.pclass = PC_TCP_SYN,
+				                          .proto = 6,
+				                          .port = p->dport,
+				                          .crafted = crafted,
+				                          .repeat = true});
 			return;
 		}
 		if (f) /* port reuse after the old flow ended, or a simultaneous open */
@@ -452,8 +478,10 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 		f->isn = p->tcp_seq;
 		if ((f->path = path_rung(c, p)))
 			return;
-		emit(c, EV_PROBE, PC_TCP_SYN, OUT_NONE, crafted, false, 6, p->dport, &p->src,
-		     &p->dst, p);
+		emit_probe(
+		    c, p,
+		    (struct probe){
+		        .pclass = PC_TCP_SYN, .proto = 6, .port = p->dport, .crafted = crafted});
 		return;
 	}
 	if (f) {
@@ -531,8 +559,10 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	/* No flow. */
 	if (rst) {
 		/* answers nothing we saw: RST flood, or backscatter of spoofed traffic */
-		emit(c, EV_PROBE, PC_TCP_RST, OUT_NONE, true, false, 6, p->dport, &p->src, &p->dst,
-		     p);
+		emit_probe(
+		    c, p,
+		    (struct probe){
+		        .pclass = PC_TCP_RST, .proto = 6, .port = p->dport, .crafted = true});
 		return;
 	}
 	if (syn) /* SYN-ACK with no SYN: backscatter or a capture that began mid-handshake */
@@ -552,7 +582,8 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pc, crafted, p->dport);
 	if ((f->path = path_rung(c, p)))
 		return;
-	emit(c, EV_PROBE, pc, OUT_NONE, crafted, false, 6, p->dport, &p->src, &p->dst, p);
+	emit_probe(c, p,
+	           (struct probe){.pclass = pc, .proto = 6, .port = p->dport, .crafted = crafted});
 }
 
 static inline struct udp_sent *sent_slot(struct classify *c, const struct sw_addr *a,
@@ -602,8 +633,12 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		if (f->state == FS_PROBE) {
 			if (init) {
 				if (!f->path)
-					emit(c, EV_PROBE, PC_UDP, OUT_NONE, p->payload_len == 0,
-					     true, 17, p->dport, &p->src, &p->dst, p);
+					emit_probe(c, p,
+					           (struct probe){.pclass = PC_UDP,
+					                          .proto = 17,
+					                          .port = p->dport,
+					                          .crafted = p->payload_len == 0,
+					                          .repeat = true});
 			} else {
 				emit_outcome(c, f, OUT_SUCCESS, p);
 				set_state(c, f, FS_ANSWERED);
@@ -635,7 +670,9 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	s->ts = c->now;
 	if ((f->path = path_rung(c, p)))
 		return;
-	emit(c, EV_PROBE, PC_UDP, OUT_NONE, crafted, false, 17, p->dport, &p->src, &p->dst, p);
+	emit_probe(
+	    c, p,
+	    (struct probe){.pclass = PC_UDP, .proto = 17, .port = p->dport, .crafted = crafted});
 }
 
 /* SCTP chunk types (RFC 9260 section 3.2; I-DATA is RFC 8260's). */
@@ -682,8 +719,12 @@ static void sctp_init(struct classify *c, const struct sw_packet *p, struct flow
 		if (!f->crafted)
 			flow_touch(c, f, L_RETRY, c->now);
 		if (!f->path)
-			emit(c, EV_PROBE, PC_SCTP_INIT, OUT_NONE, crafted, true, 132, p->dport,
-			     &p->src, &p->dst, p);
+			emit_probe(c, p,
+			           (struct probe){.pclass = PC_SCTP_INIT,
+			                          .proto = 132,
+			                          .port = p->dport,
+			                          .crafted = crafted,
+			                          .repeat = true});
 		return;
 	}
 	if (f) /* a new association over a finished one's ports, or an INIT collision */
@@ -692,8 +733,9 @@ static void sctp_init(struct classify *c, const struct sw_packet *p, struct flow
 	f->isn = p->sctp.init_tag;
 	if ((f->path = path_rung(c, p)))
 		return;
-	emit(c, EV_PROBE, PC_SCTP_INIT, OUT_NONE, crafted, false, 132, p->dport, &p->src, &p->dst,
-	     p);
+	emit_probe(c, p,
+	           (struct probe){
+	               .pclass = PC_SCTP_INIT, .proto = 132, .port = p->dport, .crafted = crafted});
 }
 
 /* A COOKIE-ECHO that no INIT-ACK asked for: nmap -sZ's probe (section 5.1, step D). */
@@ -703,8 +745,12 @@ static void sctp_cookie_probe(struct classify *c, const struct sw_packet *p, str
 	if (f && f->state == FS_PROBE && f->pclass == PC_SCTP_COOKIE &&
 	    from_initiator(f, sender_lo)) {
 		if (!f->path)
-			emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, true, 132, p->dport,
-			     &p->src, &p->dst, p);
+			emit_probe(c, p,
+			           (struct probe){.pclass = PC_SCTP_COOKIE,
+			                          .proto = 132,
+			                          .port = p->dport,
+			                          .crafted = true,
+			                          .repeat = true});
 		return;
 	}
 	if (f)
@@ -712,8 +758,9 @@ static void sctp_cookie_probe(struct classify *c, const struct sw_packet *p, str
 	f = new_probe_flow(c, k, h, sender_lo, FS_PROBE, PC_SCTP_COOKIE, true, p->dport);
 	if ((f->path = path_rung(c, p)))
 		return;
-	emit(c, EV_PROBE, PC_SCTP_COOKIE, OUT_NONE, true, false, 132, p->dport, &p->src, &p->dst,
-	     p);
+	emit_probe(c, p,
+	           (struct probe){
+	               .pclass = PC_SCTP_COOKIE, .proto = 132, .port = p->dport, .crafted = true});
 }
 
 /* An ABORT: a refusal of a probe, the prober dropping a half-open handshake, or an end. */
@@ -889,12 +936,13 @@ static void classify_nd_solicit(struct classify *c, const struct sw_packet *p)
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (f) {
 		if (f->state == FS_PROBE)
-			emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 58, 0, &p->src, &p->dst,
-			     p);
+			emit_probe(c, p,
+			           (struct probe){
+			               .pclass = PC_ARP, .proto = 58, .port = 0, .repeat = true});
 		return;
 	}
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
-	emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 58, 0, &p->src, &p->dst, p);
+	emit_probe(c, p, (struct probe){.pclass = PC_ARP, .proto = 58, .port = 0});
 }
 
 /*
@@ -1014,15 +1062,21 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 			 * sequence up: every request after the first is a repeat of the flow,
 			 * answered or not, and a flood is made of them (icmp_flood) */
 			if (!f->path)
-				emit(c, EV_PROBE, pclass, OUT_NONE, crafted, true, p->proto, kt,
-				     &p->src, &p->dst, p);
+				emit_probe(c, p,
+				           (struct probe){.pclass = pclass,
+				                          .proto = p->proto,
+				                          .port = kt,
+				                          .crafted = crafted,
+				                          .repeat = true});
 			return;
 		}
 		f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
 		if ((f->path = path_rung(c, p)))
 			return;
-		emit(c, EV_PROBE, pclass, OUT_NONE, crafted, false, p->proto, kt, &p->src, &p->dst,
-		     p);
+		emit_probe(
+		    c, p,
+		    (struct probe){
+		        .pclass = pclass, .proto = p->proto, .port = kt, .crafted = crafted});
 		return;
 	}
 	if (f && f->state == FS_PROBE && !from_initiator(f, sender_lo)) {
@@ -1105,8 +1159,10 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 		note_alive(c, &p->src);
 		if (f) {
 			if (f->state == FS_PROBE && from_initiator(f, sender_lo))
-				emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, true, 0, 0, &p->src,
-				     &p->dst, p);
+				emit_probe(
+				    c, p,
+				    (struct probe){
+				        .pclass = PC_ARP, .proto = 0, .port = 0, .repeat = true});
 			else
 				flow_touch(c, f, f->state == FS_PROBE ? L_PENDING : L_ACTIVE,
 				           c->now);
@@ -1114,7 +1170,7 @@ static void classify_arp(struct classify *c, const struct sw_packet *p)
 		}
 		new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_ARP, false, 0);
 		c->arp_last = c->now;
-		emit(c, EV_PROBE, PC_ARP, OUT_NONE, false, false, 0, 0, &p->src, &p->dst, p);
+		emit_probe(c, p, (struct probe){.pclass = PC_ARP, .proto = 0, .port = 0});
 		return;
 	}
 	if (p->arp_op == 2)
@@ -1173,8 +1229,11 @@ static void classify_other_proto(struct classify *c, const struct sw_packet *p)
 	if (is_multicast_or_broadcast(&p->dst))
 		return; /* OSPF, VRRP, PIM, IGMP talk to groups */
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->ip_payload_len < 8, p->proto);
-	emit(c, EV_PROBE, PC_IPPROTO, OUT_NONE, p->ip_payload_len < 8, false, p->proto, p->proto,
-	     &p->src, &p->dst, p);
+	emit_probe(c, p,
+	           (struct probe){.pclass = PC_IPPROTO,
+	                          .proto = p->proto,
+	                          .port = p->proto,
+	                          .crafted = p->ip_payload_len < 8});
 }
 
 void classify_packet(struct classify *c, const struct sw_packet *p)
