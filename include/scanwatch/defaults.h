@@ -69,8 +69,10 @@
 /* Share of the cap given to the flow (handshake) table; the rest tracks sources. */
 #define SW_FLOW_SHARE_PERCENT 50
 
-/* Queue between the packet path and the writer thread (records, preallocated). */
-#define SW_EMIT_QUEUE 8192
+/* Queue between the packet path and the writer thread (records, preallocated: a record is
+ * about 3.9 KiB with its reasons, so 16 MiB; the writer stores some 30,000 records a second,
+ * so the queue holds over a tenth of a second of the densest burst). */
+#define SW_EMIT_QUEUE 4096
 
 /* Default database file. */
 #define SW_DEFAULT_DB "scanwatch.db"

@@ -63,7 +63,7 @@ enum det_phase {
 #define DET_CAMPAIGN_MAX   24
 #define DET_REASONS_MAX    20
 #define DET_REASON_NAME    24
-#define DET_REASON_TEXT    112
+#define DET_REASON_TEXT    128
 
 /*
  * One reason a detection gives, as data: a stable name a program can match
