@@ -1,74 +1,21 @@
 /* test_detect_families.c — UDP sweeps, UDP and ICMP floods, ICMP fingerprint batteries and IPv6
  * ND sweeps on synthetic traffic: each opens once with its kind, its benign look-alike stays
  * quiet. */
-#include <stdlib.h>
-
-#include "check.h"
+#include "detect_harness.h"
 #include "fixtures.h"
-#include "scanwatch/classify.h"
-#include "scanwatch/detect.h"
-#include "scanwatch/hash.h"
-#include "scanwatch/rules.h"
-
-#define MAXREC 256
-static struct sw_detection recs[MAXREC];
-static int nrec;
-
-static void collect(void *ctx, const struct sw_detection *d)
-{
-	(void)ctx;
-	if (nrec < MAXREC)
-		recs[nrec++] = *d;
-}
-
-struct harness {
-	struct sw_ruleset *rs;
-	struct classify *cl;
-	struct detect_engine *de;
-	uint64_t now;
-};
-
-static void to_detect(void *ctx, const struct sw_event *ev)
-{
-	struct harness *h = ctx;
-	detect_event(h->de, ev);
-}
 
 /* The built-in rules, as shipped. */
 static void setup(struct harness *h)
 {
-	char err[512];
-	uint8_t key[16];
-	nrec = 0;
-	memset(h, 0, sizeof *h);
-	if (rules_load_builtin(&h->rs, err, sizeof err) < 0) {
-		fprintf(stderr, "rules: %s\n", err);
-		exit(1);
-	}
-	hash_make_key(key, 1);
-	h->cl = classify_create(16384, key, to_detect, h);
-	h->de = detect_create(h->rs, 16384, key, collect, NULL);
-	CHECK(h->cl && h->de);
-	h->now = 1700000000ULL * 1000000;
+	harness_setup(h, NULL, 16384, 1);
 }
 
+/* A minute of quiet first: the probes' timeouts fire, then what is open closes. */
 static void teardown(struct harness *h)
 {
 	h->now += 60ULL * 1000000;
 	classify_advance(h->cl, h->now);
-	detect_finish(h->de, h->now);
-	classify_destroy(h->cl);
-	detect_destroy(h->de);
-	rules_free(h->rs);
-}
-
-static void feed(struct harness *h, struct sw_packet *p, uint64_t dt_us)
-{
-	h->now += dt_us;
-	p->ts_us = h->now;
-	classify_advance(h->cl, h->now);
-	detect_advance(h->de, h->now);
-	classify_packet(h->cl, p);
+	harness_teardown(h);
 }
 
 /* Lets packet time pass with no packet (probe timeouts fire). */

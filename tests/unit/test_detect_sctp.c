@@ -1,72 +1,19 @@
 /* test_detect_sctp.c — SW-SCTP-001 on synthetic SCTP traffic through classify and the engine:
  * nmap -sY and -sZ open sctp_scan named nmap, other hand-built INITs are not named, and a
  * telecom peer's associations stay quiet. */
-#include <stdlib.h>
-
-#include "check.h"
-#include "fixtures.h"
-#include "scanwatch/classify.h"
-#include "scanwatch/detect.h"
-#include "scanwatch/hash.h"
-#include "scanwatch/rules.h"
-
 #define MAXREC 64
-static struct sw_detection recs[MAXREC];
-static int nrec;
-
-static void collect(void *ctx, const struct sw_detection *d)
-{
-	(void)ctx;
-	if (nrec < MAXREC)
-		recs[nrec++] = *d;
-}
-
-struct harness {
-	struct sw_ruleset *rs;
-	struct classify *cl;
-	struct detect_engine *de;
-	uint64_t now;
-};
-
-static void to_detect(void *ctx, const struct sw_event *ev)
-{
-	struct harness *h = ctx;
-	detect_event(h->de, ev);
-}
+#include "detect_harness.h"
+#include "fixtures.h"
 
 /* The shipped rule set (rules/default.yaml, compiled in). */
 static void setup(struct harness *h)
 {
-	char err[512];
-	uint8_t key[16];
-	nrec = 0;
-	memset(h, 0, sizeof *h);
-	if (rules_load_builtin(&h->rs, err, sizeof err) < 0) {
-		fprintf(stderr, "rules: %s\n", err);
-		exit(1);
-	}
-	hash_make_key(key, 3);
-	h->cl = classify_create(4096, key, to_detect, h);
-	h->de = detect_create(h->rs, 4096, key, collect, NULL);
-	CHECK(h->cl && h->de);
-	h->now = 1700000000ULL * 1000000;
+	harness_setup(h, NULL, 4096, 3);
 }
 
 static void teardown(struct harness *h)
 {
-	detect_finish(h->de, h->now);
-	classify_destroy(h->cl);
-	detect_destroy(h->de);
-	rules_free(h->rs);
-}
-
-static void feed(struct harness *h, struct sw_packet *p, uint64_t dt_us)
-{
-	h->now += dt_us;
-	p->ts_us = h->now;
-	classify_advance(h->cl, h->now);
-	detect_advance(h->de, h->now);
-	classify_packet(h->cl, p);
+	harness_teardown(h);
 }
 
 enum {
