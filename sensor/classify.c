@@ -443,6 +443,39 @@ static uint8_t stealth_class(uint8_t flags)
 	}
 }
 
+/*
+ * A TCP RST or an SCTP ABORT on a flow (init: sent by its initiator): a refusal of a
+ * probe, the prober dropping a half-open handshake (nmap -sS, -sY), or an end. A real
+ * connection lingers for its trailing packets. A probe that never became one lingers only
+ * briefly, for the prober's own reset of the answer (masscan sends one), keeping the table
+ * small under scans.
+ */
+static void flow_reset(struct classify *c, const struct sw_packet *p, struct flow *f, bool init)
+{
+	switch (f->state) {
+	case FS_SYN_SENT:
+	case FS_PROBE:
+		if (!init)
+			emit_outcome(c, f, OUT_REFUSED, p);
+		break;
+	case FS_SYNACK:
+		emit_outcome(c, f, init ? OUT_HALFOPEN : OUT_REFUSED, p);
+		break;
+	case FS_ESTABLISHED:
+		if (!f->data)
+			emit_outcome(c, f, OUT_EMPTY, p);
+		break;
+	default:
+		break;
+	}
+	if (f->state == FS_ESTABLISHED || f->state == FS_ANSWERED)
+		set_state(c, f, FS_CLOSED);
+	else if (f->state != FS_CLOSED)
+		refused(c, f);
+	else
+		flow_touch(c, f, f->node.list, c->now);
+}
+
 static void classify_tcp(struct classify *c, const struct sw_packet *p)
 {
 	struct flow_key k;
@@ -487,32 +520,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 	if (f) {
 		bool init = from_initiator(f, sender_lo);
 		if (rst) {
-			switch (f->state) {
-			case FS_SYN_SENT:
-			case FS_PROBE:
-				if (!init)
-					emit_outcome(c, f, OUT_REFUSED, p);
-				break;
-			case FS_SYNACK:
-				emit_outcome(c, f, init ? OUT_HALFOPEN : OUT_REFUSED, p);
-				break;
-			case FS_ESTABLISHED:
-				if (!f->data)
-					emit_outcome(c, f, OUT_EMPTY, p);
-				break;
-			default:
-				break;
-			}
-			/* A real connection lingers for its trailing packets. A probe that
-			 * never became one lingers only briefly, for the prober's own
-			 * reset of the answer (masscan sends one), keeping the table
-			 * small under scans. */
-			if (f->state == FS_ESTABLISHED || f->state == FS_ANSWERED)
-				set_state(c, f, FS_CLOSED);
-			else if (f->state != FS_CLOSED)
-				refused(c, f);
-			else
-				flow_touch(c, f, f->node.list, c->now);
+			flow_reset(c, p, f, init);
 			return;
 		}
 		switch (f->state) {
@@ -763,33 +771,6 @@ static void sctp_cookie_probe(struct classify *c, const struct sw_packet *p, str
 	               .pclass = PC_SCTP_COOKIE, .proto = 132, .port = p->dport, .crafted = true});
 }
 
-/* An ABORT: a refusal of a probe, the prober dropping a half-open handshake, or an end. */
-static void sctp_abort(struct classify *c, const struct sw_packet *p, struct flow *f, bool init)
-{
-	switch (f->state) {
-	case FS_SYN_SENT:
-	case FS_PROBE:
-		if (!init)
-			emit_outcome(c, f, OUT_REFUSED, p);
-		break;
-	case FS_SYNACK:
-		emit_outcome(c, f, init ? OUT_HALFOPEN : OUT_REFUSED, p);
-		break;
-	case FS_ESTABLISHED:
-		if (!f->data)
-			emit_outcome(c, f, OUT_EMPTY, p);
-		break;
-	default:
-		break;
-	}
-	if (f->state == FS_ESTABLISHED || f->state == FS_ANSWERED)
-		set_state(c, f, FS_CLOSED);
-	else if (f->state != FS_CLOSED)
-		refused(c, f);
-	else
-		flow_touch(c, f, L_CLOSED, c->now);
-}
-
 /*
  * SCTP (RFC 9260): INIT and an unasked-for COOKIE-ECHO are probes; the
  * first chunk of what comes back decides (section 5.1 and 8.4: INIT-ACK from
@@ -825,7 +806,7 @@ static void classify_sctp(struct classify *c, const struct sw_packet *p)
 	bool init = from_initiator(f, sender_lo);
 	switch (t) {
 	case SCTP_ABORT:
-		sctp_abort(c, p, f, init);
+		flow_reset(c, p, f, init);
 		return;
 	case SCTP_INIT_ACK:
 		if (f->state == FS_SYN_SENT && !init)
