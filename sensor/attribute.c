@@ -251,7 +251,14 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 	uint32_t dst = addr_fold(&p->dst);
 	if (ev->repeat) {
 		/* a retransmission votes for nothing, but fping's shared sequence counter
-		 * counts its retries too */
+		 * counts its retries too; and hping3 flooding one host sends every request
+		 * after the first on the same flow, as a repeat, its sequence still stepping
+		 * by 256 (hping3 writes it in host byte order): those are its probes */
+		if (icmp && p->payload_len == 0 && p->ttl == 64 && a->has_icmp &&
+		    p->icmp_id == a->icmp_id && p->icmp_seq == (uint16_t)(a->icmp_seq + 256)) {
+			a->total++;
+			a->reason[ATTR_HPING3_ICMP]++;
+		}
 		if (icmp) {
 			a->has_icmp = 1;
 			a->icmp_id = p->icmp_id;

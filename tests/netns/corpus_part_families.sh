@@ -37,15 +37,14 @@ sw_expect_none "packets to anything but the target's own link" "not arp and not 
 label hping3_udpflood_randsrc.pcap '*' udp_flood hping3
 
 # ICMP echo floods: the target answers the scanner's; the forged sources'
-# answers have no route and are never sent. The single-source flood has no
-# tool column: hping3 keeps one echo identifier, so all but its first request
-# are repeats of one flow, which attribute.c does not read, and one request
-# is no vote.
+# answers have no route and are never sent. The single-source flood keeps
+# one echo identifier, so all but its first request are repeats of one flow;
+# attribute.c still reads their sequence (stepping by 256) as hping3's.
 begin hping3_icmpflood
 run 60 1 -- hping3 -n -q --icmp -c 3000 -i u100 "$SW_TGT4"
 finish
 sw_expect_pkts "echo requests" 3000 "$from_scan and icmp[icmptype] == icmp-echo"
-label hping3_icmpflood.pcap "$SW_SCAN4" icmp_flood
+label hping3_icmpflood.pcap "$SW_SCAN4" icmp_flood hping3
 
 begin hping3_icmpflood_randsrc
 run 60 1 -- hping3 -n -q --icmp -c 3000 -i u100 --rand-source "$SW_TGT4"

@@ -143,6 +143,37 @@ static void test_ping_is_not_fping(void)
 	free(e);
 }
 
+/* One host flooded with echo requests: all but the first are repeats of one flow. hping3's
+ * (no data, TTL 64, sequence stepping by 256) name it; ping -f's (56 bytes, +1) do not. */
+static void test_hping3_icmp_flood_one_host(void)
+{
+	static const struct {
+		uint16_t payload, step;
+		const char *tool;
+	} runs[] = {{0, 256, "hping3"}, {56, 1, "unknown"}};
+	struct sw_addr d = fixture_v4(198, 18, 0, 2);
+	for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+		struct track_entry *e = entry();
+		for (uint16_t i = 0; i < 500; i++) {
+			struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 64);
+			p.icmp_type = 8;
+			p.icmp_id = 4242;
+			p.icmp_seq = (uint16_t)(i * runs[r].step);
+			p.payload_len = runs[r].payload;
+			struct sw_event ev = {.type = EV_PROBE, .proto = 1, .port = 8, .pkt = &p};
+			ev.src = p.src;
+			ev.dst = p.dst;
+			ev.repeat = i > 0;
+			attribute_note(e, &ev);
+		}
+		struct verdict v = verdict(e);
+		CHECK_STR(v.tool, runs[r].tool);
+		if (r == 0)
+			CHECK(strstr(v.why, "tool hping3: 499 of 500 probes") != NULL);
+		free(e);
+	}
+}
+
 /* nmap -sn -PE: echo requests without data, TTL redrawn from 37..59; the evidence says so. */
 static void test_nmap_icmp_evidence(void)
 {
@@ -347,6 +378,7 @@ int main(void)
 	test_fping();
 	test_ping_is_not_fping();
 	test_nmap_icmp_evidence();
+	test_hping3_icmp_flood_one_host();
 	test_nmap_connect();
 	test_angryip_is_not_nmap();
 	test_nmap_version_scan();
