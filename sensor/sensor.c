@@ -13,10 +13,12 @@
 #include "scanwatch/capture.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/emit.h"
+#include "scanwatch/net.h"
 #include "scanwatch/notify.h"
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
 #include "scanwatch/privs.h"
+#include "scanwatch/sandbox.h"
 #include "scanwatch/store.h"
 
 #define EXIT_INPUT 1
@@ -279,6 +281,40 @@ static int open_sinks(struct sensor *s)
 	return 0;
 }
 
+/*
+ * Everything opened by name at start is open (captures, database, outputs;
+ * collectors' names resolved) and no thread runs yet: from here on the
+ * process is confined, live and replay alike, since a hostile capture file is
+ * as dangerous as hostile traffic. What it may still open: the rule and
+ * configuration files (SIGHUP), the database's directory (SQLite's side
+ * files, the checkpointer's connection), file outputs' directories (reopen
+ * after rotation), and the pid file's directory to delete it at the end.
+ */
+static int confine(struct sensor *s)
+{
+	const struct sensor_opts *o = s->o;
+	const char *write[SENSOR_MAX_OUTPUTS + 1];
+	size_t nwrite = 0;
+
+	if (o->no_sandbox)
+		return 0;
+	if (o->db)
+		write[nwrite++] = o->db;
+	for (size_t i = 0; i < o->noutputs; i++) {
+		const char *t = o->outputs[i].target;
+		if (t && strcmp(t, "-") != 0 && !net_is_url(t))
+			write[nwrite++] = t;
+	}
+	struct sandbox_paths sp = {
+	    .read = o->rule_files,
+	    .nread = o->nrule_files,
+	    .write = write,
+	    .nwrite = nwrite,
+	    .remove = o->pidfile,
+	};
+	return sandbox_enter(&sp, s->err, sizeof s->err);
+}
+
 static void reload(struct sensor *s, uint64_t packet_now)
 {
 	struct sw_ruleset *rs = NULL;
@@ -477,6 +513,8 @@ int sensor_run(const struct sensor_opts *o)
 		}
 	}
 	if (open_sinks(&s) < 0)
+		goto fail;
+	if (confine(&s) < 0)
 		goto fail;
 	/* Live: the packet path never waits on a sink (full queue: counted drops).
 	 * Replay: it waits instead, so forensics loses nothing. */
