@@ -379,6 +379,7 @@ static const char *const sandbox_allowed[] = {
     "gettimeofday",
     "time",
     "futex",
+    "sysinfo", /* glibc qsort asks the memory size (msort.c) */
     "sched_yield",
     /* threads and signals */
     "set_robust_list",
