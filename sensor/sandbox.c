@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -512,6 +513,12 @@ int sandbox_enter(const struct sandbox_paths *p, char *err, size_t errlen)
 		                "system-call filter is\n");
 	else if (ll_apply(p, abi, err, errlen) < 0)
 		return -1;
+	/*
+	 * glibc loads the time zone on the first time conversion, gmtime_r's too
+	 * (time/tzset.c, __tz_convert): load it now, while /etc/localtime can be
+	 * read, rather than have the writer thread refused later.
+	 */
+	tzset();
 	fill_names();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigsys;
