@@ -506,13 +506,6 @@ int sandbox_enter(const struct sandbox_paths *p, char *err, size_t errlen)
 		set_err(err, errlen, "sandbox: prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 		return -1;
 	}
-	abi = sandbox_landlock_abi();
-	if (abi == 0)
-		fprintf(stderr, "scanwatch: sandbox: this kernel has no Landlock (Linux 5.13 or "
-		                "later, with landlock in lsm=): file access is not confined, the "
-		                "system-call filter is\n");
-	else if (ll_apply(p, abi, err, errlen) < 0)
-		return -1;
 	/*
 	 * glibc loads the time zone on the first time conversion, gmtime_r's too
 	 * (time/tzset.c, __tz_convert): load it now, while /etc/localtime can be
@@ -520,6 +513,13 @@ int sandbox_enter(const struct sandbox_paths *p, char *err, size_t errlen)
 	 */
 	tzset();
 	fill_names();
+	abi = sandbox_landlock_abi();
+	if (abi == 0)
+		fprintf(stderr, "scanwatch: sandbox: this kernel has no Landlock (Linux 5.13 or "
+		                "later, with landlock in lsm=): file access is not confined, the "
+		                "system-call filter is\n");
+	else if (ll_apply(p, abi, err, errlen) < 0)
+		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;

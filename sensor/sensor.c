@@ -305,14 +305,32 @@ static int confine(struct sensor *s)
 		if (t && strcmp(t, "-") != 0 && !net_is_url(t))
 			write[nwrite++] = t;
 	}
+	/* Live: libpcap reads the interface's drop counters there for pcap_stats
+	 * (pcap-linux.c, linux_get_stat: rx_missed_errors, rx_fifo_errors). */
+	const char **read = calloc(o->nrule_files + 1, sizeof *read);
+	char stats[128];
+	size_t nread = 0;
+	if (!read) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < o->nrule_files; i++)
+		read[nread++] = o->rule_files[i];
+	if (o->iface) {
+		snprintf(stats, sizeof stats, "/sys/class/net/%s/statistics", o->iface);
+		if (access(stats, F_OK) == 0)
+			read[nread++] = stats;
+	}
 	struct sandbox_paths sp = {
-	    .read = o->rule_files,
-	    .nread = o->nrule_files,
+	    .read = read,
+	    .nread = nread,
 	    .write = write,
 	    .nwrite = nwrite,
 	    .remove = o->pidfile,
 	};
-	return sandbox_enter(&sp, s->err, sizeof s->err);
+	int rc = sandbox_enter(&sp, s->err, sizeof s->err);
+	free(read);
+	return rc;
 }
 
 static void reload(struct sensor *s, uint64_t packet_now)
