@@ -384,6 +384,11 @@ static int key_allow_root(struct cfgload *ld, yaml_node_t *n)
 	return yamlcfg_bool(&ld->y, n, "allow_root", &ld->cfg->allow_root);
 }
 
+static int key_sandbox(struct cfgload *ld, yaml_node_t *n)
+{
+	return yamlcfg_bool(&ld->y, n, "sandbox", &ld->cfg->sandbox);
+}
+
 static const struct {
 	const char *key;
 	unsigned bit;
@@ -402,6 +407,7 @@ static const struct {
     {"rules", CONFIG_RULES, key_rules},
     {"outputs", CONFIG_OUTPUTS, key_outputs},
     {"allow_root", CONFIG_ALLOW_ROOT, key_allow_root},
+    {"sandbox", CONFIG_SANDBOX, key_sandbox},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -464,6 +470,7 @@ int config_load(const char *path, struct sw_config **out, char *err, size_t errl
 	if (ld.cfg == NULL)
 		return yamlcfg_oom(&ld.y);
 	ld.cfg->stats_interval_us = CONFIG_STATS_INTERVAL_DEFAULT_US;
+	ld.cfg->sandbox = true;
 	if (yamlcfg_strdup(&ld.y, path, &ld.cfg->path) < 0)
 		goto done;
 	/* "dir/file" -> "dir", "/file" -> "/"; a bare name leaves relative paths as they are. */

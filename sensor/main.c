@@ -33,6 +33,7 @@ struct options {
 	uint64_t buffer_bytes;
 	const char *user;
 	bool allow_root;
+	bool no_sandbox;
 	const char *db;
 	bool no_db;
 	bool json;
@@ -46,6 +47,9 @@ struct options {
 	struct sensor_output outputs[SENSOR_MAX_OUTPUTS];
 	size_t noutputs;
 	const char *config_path; /* -c */
+	/* what load_rules may read once the sensor is confined: rule paths, the config file */
+	const char *rule_files[MAX_RULE_PATHS * 2 + 1];
+	size_t nrule_files;
 	/* which settings the command line gave: they override the configuration file */
 	bool set_db, set_cap, set_stats, set_snaplen, set_buffer;
 };
@@ -74,6 +78,7 @@ static void usage(FILE *f)
 	    "  -B, --buffer SIZE      kernel capture ring, e.g. 64M (default 32M)\n"
 	    "  -Z, --user USER        drop to USER right after the capture is open\n"
 	    "      --allow-root       keep capturing as root (not recommended)\n"
+	    "      --no-sandbox       do not confine the running sensor (seccomp, Landlock)\n"
 	    "output\n"
 	    "      --db PATH          SQLite database (default %s)\n"
 	    "      --no-db            do not store detections\n"
@@ -156,6 +161,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_CEF,
 		O_STATS,
 		O_PIDFILE,
+		O_NO_SANDBOX,
 	};
 	static const struct option longopts[] = {
 	    {"read", required_argument, NULL, 'r'},
@@ -166,6 +172,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	    {"buffer", required_argument, NULL, 'B'},
 	    {"user", required_argument, NULL, 'Z'},
 	    {"allow-root", no_argument, NULL, O_ALLOW_ROOT},
+	    {"no-sandbox", no_argument, NULL, O_NO_SANDBOX},
 	    {"db", required_argument, NULL, O_DB},
 	    {"no-db", no_argument, NULL, O_NODB},
 	    {"rules", required_argument, NULL, O_RULES},
@@ -231,6 +238,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			break;
 		case O_ALLOW_ROOT:
 			o->allow_root = true;
+			break;
+		case O_NO_SANDBOX:
+			o->no_sandbox = true;
 			break;
 		case O_DB:
 			o->db = optarg;
@@ -353,11 +363,25 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->stats_interval_us = cfg->stats_interval_us;
 	if (cfg->present & CONFIG_ALLOW_ROOT)
 		o->allow_root = o->allow_root || cfg->allow_root;
+	if (cfg->present & CONFIG_SANDBOX)
+		o->no_sandbox = o->no_sandbox || !cfg->sandbox;
 	for (size_t i = 0; i < cfg->noutputs && o->noutputs < SENSOR_MAX_OUTPUTS; i++) {
 		o->outputs[o->noutputs].type = cfg->outputs[i].type;
 		o->outputs[o->noutputs].target = cfg->outputs[i].target;
 		o->noutputs++;
 	}
+}
+
+/* The files load_rules reads: the confined sensor keeps read access to them (SIGHUP). */
+static void list_rule_files(struct options *o, const struct sw_config *cfg)
+{
+	o->nrule_files = 0;
+	for (size_t i = 0; i < o->nrule_paths; i++)
+		o->rule_files[o->nrule_files++] = o->rule_paths[i];
+	if (o->config_path)
+		o->rule_files[o->nrule_files++] = o->config_path;
+	for (size_t i = 0; cfg && !o->nrule_paths && i < cfg->nrules && i < MAX_RULE_PATHS; i++)
+		o->rule_files[o->nrule_files++] = cfg->rules[i];
 }
 
 /*
@@ -467,6 +491,7 @@ int main(int argc, char **argv)
 		return st;
 	}
 
+	list_rule_files(&o, cfg);
 	struct sensor_opts so = {
 	    .inputs = o.inputs,
 	    .ninputs = o.ninputs,
@@ -484,6 +509,9 @@ int main(int argc, char **argv)
 	    .seed = o.seed,
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,
+	    .no_sandbox = o.no_sandbox,
+	    .rule_files = o.rule_files,
+	    .nrule_files = o.nrule_files,
 	};
 	if (!o.quiet)
 		so.outputs[so.noutputs++] =

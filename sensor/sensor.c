@@ -13,10 +13,12 @@
 #include "scanwatch/capture.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/emit.h"
+#include "scanwatch/net.h"
 #include "scanwatch/notify.h"
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
 #include "scanwatch/privs.h"
+#include "scanwatch/sandbox.h"
 #include "scanwatch/store.h"
 
 #define EXIT_INPUT 1
@@ -279,6 +281,58 @@ static int open_sinks(struct sensor *s)
 	return 0;
 }
 
+/*
+ * Everything opened by name at start is open (captures, database, outputs;
+ * collectors' names resolved) and no thread runs yet: from here on the
+ * process is confined, live and replay alike, since a hostile capture file is
+ * as dangerous as hostile traffic. What it may still open: the rule and
+ * configuration files (SIGHUP), the database's directory (SQLite's side
+ * files, the checkpointer's connection), file outputs' directories (reopen
+ * after rotation), and the pid file's directory to delete it at the end.
+ */
+static int confine(struct sensor *s)
+{
+	const struct sensor_opts *o = s->o;
+	const char *write[SENSOR_MAX_OUTPUTS + 1];
+	size_t nwrite = 0;
+
+	if (o->no_sandbox)
+		return 0;
+	if (o->db)
+		write[nwrite++] = o->db;
+	for (size_t i = 0; i < o->noutputs; i++) {
+		const char *t = o->outputs[i].target;
+		if (t && strcmp(t, "-") != 0 && !net_is_url(t))
+			write[nwrite++] = t;
+	}
+	/* Live: libpcap reads the interface's drop counters there for pcap_stats
+	 * (pcap-linux.c, linux_get_stat: rx_missed_errors, rx_fifo_errors). */
+	const char **read = calloc(o->nrule_files + 1, sizeof *read);
+	char stats[128];
+	size_t nread = 0;
+	if (!read) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < o->nrule_files; i++)
+		read[nread++] = o->rule_files[i];
+	if (o->iface) {
+		snprintf(stats, sizeof stats, "/sys/class/net/%s/statistics", o->iface);
+		if (access(stats, F_OK) == 0)
+			read[nread++] = stats;
+	}
+	struct sandbox_paths sp = {
+	    .read = read,
+	    .nread = nread,
+	    .write = write,
+	    .nwrite = nwrite,
+	    .remove = o->pidfile,
+	};
+	int rc = sandbox_enter(&sp, s->err, sizeof s->err);
+	free(read);
+	return rc;
+}
+
 static void reload(struct sensor *s, uint64_t packet_now)
 {
 	struct sw_ruleset *rs = NULL;
@@ -477,6 +531,8 @@ int sensor_run(const struct sensor_opts *o)
 		}
 	}
 	if (open_sinks(&s) < 0)
+		goto fail;
+	if (confine(&s) < 0)
 		goto fail;
 	/* Live: the packet path never waits on a sink (full queue: counted drops).
 	 * Replay: it waits instead, so forensics loses nothing. */

@@ -19,7 +19,7 @@ cd "$root"
 
 # What building needs; `run` also needs the sqlite3 CLI to show the database.
 build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
-	zlib1g-dev libzstd-dev)
+	zlib1g-dev libzstd-dev libseccomp-dev)
 run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
 # and capture tools the namespace tests drive, rsyslog for the syslog sink

@@ -28,6 +28,7 @@ enum config_key {
 	CONFIG_RULES = 1u << 10,
 	CONFIG_OUTPUTS = 1u << 11,
 	CONFIG_ALLOW_ROOT = 1u << 12,
+	CONFIG_SANDBOX = 1u << 13,
 };
 
 /* One output: type is a name of the output registry (output_lookup), target checked by
@@ -65,6 +66,7 @@ struct sw_config {
 	struct sw_config_output *outputs;
 	size_t noutputs;
 	bool allow_root;
+	bool sandbox; /* true when absent: check present */
 };
 
 /*

@@ -48,6 +48,10 @@ struct sensor_opts {
 	/* live operation */
 	uint64_t stats_interval_us;
 	const char *pidfile;
+	/* confinement (sandbox.c): on unless turned off; the files load_rules reads */
+	bool no_sandbox;
+	const char *const *rule_files; /* rule files and directories, configuration file */
+	size_t nrule_files;
 };
 
 /* Runs until the input ends (files) or SIGTERM/SIGINT (live). Returns the exit status:

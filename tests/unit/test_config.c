@@ -60,7 +60,7 @@ static void test_full(void)
 	                           CONFIG_PROMISCUOUS | CONFIG_BUFFER_SIZE | CONFIG_USER |
 	                           CONFIG_DATABASE | CONFIG_MEMORY_CAP | CONFIG_STATS_INTERVAL |
 	                           CONFIG_HOME_NET | CONFIG_RULES | CONFIG_OUTPUTS |
-	                           CONFIG_ALLOW_ROOT);
+	                           CONFIG_ALLOW_ROOT | CONFIG_SANDBOX);
 	CHECK_STR(c->interface, "eth1");
 	CHECK_STR(c->filter, "not port 22 and not host 198.18.0.9");
 	CHECK_EQ_U(c->snaplen, 128);
@@ -101,6 +101,7 @@ static void test_full(void)
 		CHECK_STR(c->outputs[5].target, want);
 	}
 	CHECK(c->allow_root == true);
+	CHECK((c->present & CONFIG_SANDBOX) && c->sandbox == false);
 	config_free(c);
 }
 
@@ -128,6 +129,7 @@ static void test_defaults(void)
 		CHECK_EQ_U(c->stats_interval_us, 60000000);
 		CHECK_EQ_U(c->nhome + c->nrules + c->noutputs, 0);
 		CHECK(!c->promiscuous && !c->allow_root);
+		CHECK(c->sandbox); /* on unless turned off */
 		config_free(c);
 	}
 
@@ -166,6 +168,7 @@ static const struct {
 	const char *file, *msg;
 } bad[] = {
     {"allow_root_num.yaml", "1:13: allow_root must be true or false, got '1'"},
+    {"sandbox_word.yaml", "1:10: sandbox must be true or false, got 'off'"},
     {"buffer_big.yaml", "1:14: buffer_size must be between 64K and 2G - 1 byte (libpcap's limit)"},
     {"buffer_small.yaml",
      "1:14: buffer_size must be between 64K and 2G - 1 byte (libpcap's limit)"},
@@ -223,7 +226,7 @@ static const struct {
     {"unknown_key.yaml",
      "2:1: unknown key 'iface' (expected one of: interface, filter, snaplen, promiscuous, "
      "buffer_size, user, database, memory_cap, stats_interval, home_net, rules, outputs, "
-     "allow_root)"},
+     "allow_root, sandbox)"},
     {"user_control.yaml", "1:7: 'user' contains a control character"},
 };
 
