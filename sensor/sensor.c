@@ -476,8 +476,13 @@ int sensor_run(const struct sensor_opts *o)
 				goto fail;
 		}
 	}
-	if (open_sinks(&s) < 0)
-		goto fail;
+	if (open_sinks(&s) < 0) {
+		/* A target that cannot be opened (a refused collector certificate, a file that
+		 * cannot be created) is the configuration's fault: EX_CONFIG, as in main.c. */
+		fprintf(stderr, "scanwatch: %s\n", s.err);
+		status = RULES_EXIT_CONFIG;
+		goto out;
+	}
 	/* Live: the packet path never waits on a sink (full queue: counted drops).
 	 * Replay: it waits instead, so forensics loses nothing. */
 	s.emit = emit_start(s.store, s.run_id, s.sinks, s.nsinks, SW_EMIT_QUEUE,
