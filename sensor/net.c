@@ -69,6 +69,7 @@ struct net_sender {
 	struct net_tls *tls;
 	bool handshaking, tls_pending;
 	bool opening; /* inside net_sender_open: a refused certificate is its error, not a retry */
+	bool refused; /* ... and it was refused (the reason in why) */
 	short
 	    want; /* the poll events the connection waits for (POLLOUT, or POLLIN mid-handshake) */
 	char why[256]; /* the last handshake or TLS failure, for the report */
@@ -430,6 +431,7 @@ static int step_handshake(struct net_sender *s)
 	int rc = net_tls_handshake(s->tls, &s->want, s->why, sizeof(s->why));
 
 	if (rc == NET_TLS_DONE) {
+		s->handshaking = false;
 		s->want = POLLOUT;
 		up(s);
 	} else if (rc == NET_TLS_AGAIN) {
@@ -439,7 +441,8 @@ static int step_handshake(struct net_sender *s)
 			backoff(s, s->why, 0);
 		}
 	} else if (rc == NET_TLS_REFUSED && s->opening) {
-		disconnect(s); /* open() reports it as a configuration error */
+		s->refused = true; /* open() reports it as a configuration error */
+		disconnect(s);
 	} else {
 		/* Refused or failed: the records wait in the backlog, the next attempt comes after
 		 * the backoff (the collector's certificate may be renewed meanwhile). */
@@ -618,12 +621,13 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 		struct pollfd p = {.fd = s->fd, .events = s->want};
 
 		(void)poll(&p, 1, 100);
-		if (step_handshake(s) == NET_TLS_REFUSED) {
-			snprintf(err, errlen,
-			         "%s (check ca= and name=; insecure=1 skips the check)", s->why);
-			net_sender_close(s);
-			return NULL;
-		}
+		(void)step_handshake(s);
+	}
+	if (s->refused) {
+		snprintf(err, errlen, "%s (check ca= and name=; insecure=1 skips the check)",
+		         s->why);
+		net_sender_close(s);
+		return NULL;
 	}
 	s->opening = false;
 	return s;

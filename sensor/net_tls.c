@@ -177,7 +177,7 @@ struct net_tls *net_tls_start(const struct net_tls_conf *c, int fd, char *err, s
 		return NULL;
 	}
 	t->conf = c;
-	rc = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+	rc = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", gnutls_strerror(rc));
 		free(t);
@@ -221,8 +221,13 @@ int net_tls_handshake(struct net_tls *t, short *events, char *err, size_t errlen
 
 		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out,
 		                                                 0) == 0) {
-			snprintf(err, errlen, "the collector's certificate for '%s' is refused: %s",
-			         t->conf->name, (const char *)out.data);
+			size_t n = strlen((const char *)out.data);
+
+			while (n > 0 && out.data[n - 1] == ' ')
+				n--; /* GnuTLS ends each sentence with a space */
+			snprintf(err, errlen,
+			         "the collector's certificate for '%s' is refused: %.*s",
+			         t->conf->name, (int)n, (const char *)out.data);
 			gnutls_free(out.data);
 		} else {
 			snprintf(err, errlen, "the collector's certificate for '%s' is refused",
