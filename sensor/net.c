@@ -62,6 +62,10 @@ struct net_sender {
 
 	int fd;          /* -1 when not connected or connecting */
 	bool connecting; /* TCP, TLS: connect() in progress */
+	/* RELP: the librelp client, and whether its session is open. */
+	struct net_relp *relp;
+	bool relp_up;
+	atomic_uint_fast32_t unconfirmed;
 	/* TLS: the credentials (loaded once, at open), the session of the current connection,
 	 * whether its handshake is still going on, and whether the last record send would have
 	 * blocked (GnuTLS then holds the head message's bytes: it must not be dropped). */
@@ -100,7 +104,7 @@ bool net_is_url(const char *target)
 {
 	return target != NULL &&
 	       (strncmp(target, "udp://", 6) == 0 || strncmp(target, "tcp://", 6) == 0 ||
-	        strncmp(target, "tls://", 6) == 0);
+	        strncmp(target, "tls://", 6) == 0 || strncmp(target, "relp://", 7) == 0);
 }
 
 int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
@@ -116,13 +120,15 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 		out->proto = NET_TCP;
 	} else if (strncmp(text, "tls://", 6) == 0) {
 		out->proto = NET_TLS;
+	} else if (strncmp(text, "relp://", 7) == 0) {
+		out->proto = NET_RELP;
 	} else {
 		snprintf(err, errlen,
-		         "expected udp://HOST[:PORT], tcp://HOST[:PORT] or "
-		         "tls://HOST[:PORT]");
+		         "expected udp://HOST[:PORT], tcp://HOST[:PORT], tls://HOST[:PORT] or "
+		         "relp://HOST[:PORT]");
 		return -1;
 	}
-	p = text + 6;
+	p = strstr(text, "://") + 3;
 	q = strchr(p, '?');
 	if (q == NULL)
 		q = p + strlen(p);
@@ -470,9 +476,45 @@ static bool peer_gone(struct net_sender *s)
 	return recv(s->fd, junk, sizeof(junk), MSG_DONTWAIT) == 0;
 }
 
+/*
+ * RELP: open (or re-open, which sends again what the collector never acknowledged) when the
+ * backoff allows, then hand librelp every waiting record. Blocks, bounded (net_relp.c).
+ */
+static void relp_pump(struct net_sender *s)
+{
+	if (!s->relp_up) {
+		if (now_us() < s->retry_at_us)
+			return;
+		if (net_relp_connect(s->relp, s->why, sizeof(s->why)) < 0) {
+			backoff(s, s->why, 0);
+			return;
+		}
+		s->relp_up = true;
+		up(s);
+	}
+	while (s->count > 0) {
+		struct net_msg *m = &s->ring[s->head];
+
+		if (net_relp_send(s->relp, m->buf, m->len, s->why, sizeof(s->why)) < 0) {
+			/* Not written: it stays first in the backlog. What librelp wrote before
+			 * and was not answered, it sends again after the reconnect. */
+			s->relp_up = false;
+			backoff(s, s->why, 0);
+			return;
+		}
+		count(&s->sent);
+		pop_head(s);
+	}
+}
+
 static void pump(struct net_sender *s)
 {
 	uint64_t now = now_us();
+
+	if (s->proto == NET_RELP) {
+		relp_pump(s);
+		return;
+	}
 
 	if (s->fd < 0) {
 		if (s->count == 0 && s->proto == NET_UDP)
@@ -593,6 +635,13 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 		snprintf(err, errlen, "%s: no usable address", u->host);
 		goto fail;
 	}
+	if (u->proto == NET_RELP) {
+		s->relp = net_relp_new(u, s->addrs[0].ss_family, err, errlen);
+		if (s->relp == NULL)
+			goto fail;
+		relp_pump(s); /* the first session, as a connect would be for TCP */
+		return s;
+	}
 	if (u->proto == NET_TLS) {
 		s->tls_conf = net_tls_conf_load(u, err, errlen);
 		if (s->tls_conf == NULL)
@@ -632,6 +681,7 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 	s->opening = false;
 	return s;
 fail:
+	net_relp_free(s->relp);
 	net_tls_conf_free(s->tls_conf);
 	free(s->ring);
 	free(s);
@@ -645,7 +695,7 @@ int net_sender_send(struct net_sender *s, const char *msg, size_t len)
 	char prefix[24];
 	size_t plen = 0;
 
-	if (s->proto != NET_UDP) {
+	if (s->proto == NET_TCP || s->proto == NET_TLS) {
 		/* RFC 6587 section 3.4.1 octet counting: MSG-LEN SP SYSLOG-MSG; over TLS the same
 		 * frame is RFC 5425 section 4.3's SYSLOG-FRAME. */
 		plen = (size_t)snprintf(prefix, sizeof(prefix), "%zu ", len);
@@ -728,6 +778,19 @@ size_t net_sender_drain(struct net_sender *s, int timeout_ms)
 		count(&s->dropped);
 		pop_head(s);
 	}
+	if (s->relp != NULL) {
+		uint64_t sent = atomic_load_explicit(&s->sent, memory_order_relaxed);
+
+		/* The polite close is the only word librelp gives on the last window. */
+		if (net_relp_free(s->relp) < 0 && sent > 0)
+			atomic_store_explicit(&s->unconfirmed,
+			                      sent < (uint64_t)net_relp_window()
+			                          ? (uint_fast32_t)sent
+			                          : (uint_fast32_t)net_relp_window(),
+			                      memory_order_relaxed);
+		s->relp = NULL;
+		s->relp_up = false;
+	}
 	return left;
 }
 
@@ -740,6 +803,7 @@ void net_sender_get_stats(const struct net_sender *s, struct net_sender_stats *o
 	out->backlog = (uint32_t)atomic_load_explicit(&s->depth, memory_order_relaxed);
 	out->backlog_max = (uint32_t)atomic_load_explicit(&s->depth_max, memory_order_relaxed);
 	out->connected = atomic_load_explicit(&s->connected, memory_order_relaxed);
+	out->unconfirmed = (uint32_t)atomic_load_explicit(&s->unconfirmed, memory_order_relaxed);
 }
 
 void net_sender_close(struct net_sender *s)
@@ -751,6 +815,7 @@ void net_sender_close(struct net_sender *s)
 		s->tls = NULL;
 	}
 	disconnect(s);
+	(void)net_relp_free(s->relp);
 	net_tls_conf_free(s->tls_conf);
 	while (s->count > 0)
 		pop_head(s);

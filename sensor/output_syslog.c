@@ -422,9 +422,13 @@ static int link_parse(const char *url, struct link_conf *c, char *err, size_t er
 	c->facility = SYSLOG_FACILITY_DEFAULT;
 	c->backlog = SYSLOG_BACKLOG_DEFAULT;
 	/* 514: RFC 5426 section 3.3 for UDP; TCP collectors conventionally listen there too.
-	 * 6514: RFC 5425 section 4.1 for TLS. */
-	if (net_url_parse(url, strncmp(url, "tls://", 6) == 0 ? "6514" : "514", &c->u, err,
-	                  errlen) < 0)
+	 * 6514: RFC 5425 section 4.1 for TLS. RELP has no assigned port; 2514 is the one
+	 * rsyslog's imrelp documentation uses. */
+	if (net_url_parse(url,
+	                  strncmp(url, "tls://", 6) == 0    ? "6514"
+	                  : strncmp(url, "relp://", 7) == 0 ? "2514"
+	                                                    : "514",
+	                  &c->u, err, errlen) < 0)
 		return -1;
 	for (const char *const *o = options; *o != NULL; o++)
 		tls_options[n++] = *o;
@@ -487,7 +491,8 @@ struct output_syslog_link *output_syslog_link_open(const char *url, char *err, s
 	snprintf(l->url, sizeof(l->url), "syslog %s://%s%s%s:%s",
 	         c.u.proto == NET_UDP   ? "udp"
 	         : c.u.proto == NET_TCP ? "tcp"
-	                                : "tls",
+	         : c.u.proto == NET_TLS ? "tls"
+	                                : "relp",
 	         strchr(c.u.host, ':') ? "[" : "", c.u.host, strchr(c.u.host, ':') ? "]" : "",
 	         c.u.port);
 	(void)output_hostname(); /* resolved now, before the writer thread reads it */
@@ -546,8 +551,14 @@ void output_syslog_link_close(struct output_syslog_link *l)
 	fprintf(stderr,
 	        "scanwatch: %s: %" PRIu64 " messages sent, %" PRIu64 " dropped (%zu still waiting "
 	        "at exit), %" PRIu64 " reconnects, %" PRIu64
-	        " failed attempts, backlog max %" PRIu32 "\n",
-	        l->url, st.sent, st.dropped, lost, st.reconnects, st.failures, st.backlog_max);
+	        " failed attempts, backlog max %" PRIu32 "%s\n",
+	        l->url, st.sent, st.dropped, lost, st.reconnects, st.failures, st.backlog_max,
+	        st.unconfirmed > 0 ? "; the collector did not answer the RELP close" : "");
+	if (st.unconfirmed > 0)
+		fprintf(stderr,
+		        "scanwatch: %s: up to %" PRIu32
+		        " of the sent messages were never acknowledged and may be lost\n",
+		        l->url, st.unconfirmed);
 	net_sender_close(l->tx);
 	free(l);
 }
@@ -560,7 +571,8 @@ static void *syslog_open(const char *target, char *err, size_t errlen)
 
 	if (target == NULL || !net_is_url(target)) {
 		snprintf(err, errlen,
-		         "'%s': expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
+		         "'%s': expected udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or "
+		         "relp://HOST:PORT",
 		         target ? target : "");
 		return NULL;
 	}

@@ -18,7 +18,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # What building needs; `run` also needs the sqlite3 CLI to show the database.
-build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev libgnutls28-dev
+build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev libgnutls28-dev librelp-dev
 	zlib1g-dev libzstd-dev)
 run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
@@ -31,7 +31,7 @@ run_pkgs=(sqlite3)
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2 zstd
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
 	traceroute tcptraceroute mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
-	arp-scan rsyslog-gnutls gnutls-bin)
+	arp-scan rsyslog-gnutls gnutls-bin rsyslog-relp)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their

@@ -11,7 +11,8 @@
 enum net_proto {
 	NET_UDP = 0,
 	NET_TCP = 1,
-	NET_TLS = 2, /* TCP with TLS (RFC 5425), net_tls.c */
+	NET_TLS = 2,  /* TCP with TLS (RFC 5425), net_tls.c */
+	NET_RELP = 3, /* RELP through librelp, net_relp.c */
 };
 
 #define NET_HOST_MAX  256
@@ -30,7 +31,8 @@ struct net_url {
 	char query[NET_QUERY_MAX];
 };
 
-/* True when target starts with "udp://", "tcp://" or "tls://" (then it is a URL, not a path). */
+/* True when target starts with "udp://", "tcp://", "tls://" or "relp://" (then it is a URL, not a
+ * path). */
 bool net_is_url(const char *target);
 /*
  * The one parser of collector URLs (the command line's --syslog and --cef and the configuration
@@ -69,6 +71,7 @@ struct net_sender_stats {
 	uint64_t failures;   /* connect attempts or sends that failed */
 	uint32_t backlog;    /* messages waiting now */
 	uint32_t backlog_max;
+	uint32_t unconfirmed; /* RELP: at most this many sent records never acknowledged (exit) */
 	bool connected;
 };
 
@@ -141,5 +144,23 @@ ssize_t net_tls_send(struct net_tls *t, const void *buf, size_t len, char *err, 
 bool net_tls_peer_gone(struct net_tls *t, int fd);
 /* Frees the session (close_notify first when notify); the socket stays open. */
 void net_tls_end(struct net_tls *t, bool notify);
+
+/* --- RELP (net_relp.c), used by the sender for relp:// URLs; every call may block (bounded) */
+
+struct net_relp;
+
+/* A RELP client for u's host and port (resolved by librelp at each connect); NULL with err. */
+struct net_relp *net_relp_new(const struct net_url *u, int family, char *err, size_t errlen);
+/* Opens the session, or re-opens a broken one and sends again every frame not acknowledged
+ * on it. 0, or -1 with err. */
+int net_relp_connect(struct net_relp *r, char *err, size_t errlen);
+/* Hands one record to the session: 0 when written (acknowledged later, or sent again by the
+ * next net_relp_connect), -1 with err when the session broke before it was written. */
+int net_relp_send(struct net_relp *r, const char *msg, size_t len, char *err, size_t errlen);
+/* The most frames written and not yet acknowledged. */
+int net_relp_window(void);
+/* Closes the session politely and frees r: 0 when the collector answered the close (every
+ * record acknowledged), -1 when some may not have been. */
+int net_relp_free(struct net_relp *r);
 
 #endif
