@@ -233,3 +233,31 @@ sw_rsyslog_tls_listening() {
 	kill -0 "$SW_RSYSLOG_PID" 2>/dev/null || sw_fail "rsyslogd exited: $(cat "$SW_DIR/rsyslogd.err")"
 	[[ -n $(sw_in_tgt ss -Htln "sport = :$SW_RSYSLOG_TLS") ]]
 }
+
+# --- RELP: a collector with imrelp (package rsyslog-relp) ---------------------------------------
+
+# sw_rsyslog_start_relp PORT — rsyslogd with imrelp on 127.0.0.1:PORT, writing "SD MSG" lines to
+# $SW_DIR/rsyslog/relp.log. Restarting it (sw_rsyslog_stop, then this again) keeps the log.
+sw_rsyslog_start_relp() {
+	local port=$1 d=$SW_DIR/rsyslog
+	sw_require rsyslogd ss
+	[[ -n $(find /usr/lib -name imrelp.so -print -quit 2>/dev/null) ]] ||
+		sw_fail "rsyslog's RELP input (package rsyslog-relp) is not installed"
+	mkdir -p "$d/work"
+	touch "$d/relp.log"
+	cat >"$d/rsyslog-relp.conf" <<CONF
+# Private RELP collector for $SW_TEST: loopback only, one file.
+global(workDirectory="$d/work" maxMessageSize="64k")
+module(load="imrelp")
+template(name="sd_msg" type="string" string="%structured-data% %msg%\n")
+ruleset(name="relp") { action(type="omfile" file="$d/relp.log" template="sd_msg") }
+input(type="imrelp" address="127.0.0.1" port="$port" ruleset="relp")
+CONF
+	rsyslogd -N1 -f "$d/rsyslog-relp.conf" >"$d/check.out" 2>&1 ||
+		sw_fail "rsyslog rejects the RELP test configuration: $(cat "$d/check.out")"
+	sw_bg "$SW_NS_TGT" rsyslogd rsyslogd -n -f "$d/rsyslog-relp.conf" -i "$d/rsyslogd.pid"
+	SW_RSYSLOG_PID=$SW_LAST_PID
+	SW_RSYSLOG_TLS=$port # the listening check is the same: one TCP port
+	sw_poll "$SW_POLL_DEADLINE" "rsyslogd to listen on 127.0.0.1:$port/tcp (RELP)" sw_rsyslog_tls_listening
+	sw_log "rsyslogd (pid $SW_RSYSLOG_PID) listening on 127.0.0.1:$port/tcp with RELP"
+}
