@@ -82,7 +82,7 @@ static void usage(FILE *f)
 	    "  -q, --quiet            print no detections\n"
 	    "      --jsonl PATH|-     also write ECS JSON lines\n"
 	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST[:PORT][?OPTIONS], "
-	    "tcp://... or tls://... (RFC 5425: ca=, cert=, key=, name=)\n"
+	    "tcp://..., tls://... (RFC 5425: ca=, cert=, key=, name=) or relp://...\n"
 	    "      --cef PATH|-|URL   also write CEF\n"
 	    "detection\n"
 	    "      --rules PATH       rule file or directory (repeatable; default: built-in "

@@ -2,6 +2,19 @@
  * backlog) for network outputs. */
 #include "scanwatch/net.h"
 
+/*
+ * What "sent" means (README, "Delivery guarantees"). Over TCP and TLS a message leaves the
+ * backlog once the kernel has taken all of it: syslog has no application acknowledgement
+ * (RFC 6587, RFC 5425). Messages wait in the backlog, and nothing is lost, while the
+ * collector is down, refuses, closes (peer_gone, checked before every write) or fails the
+ * TLS handshake. But messages the kernel took before the collector died with them unread,
+ * or before its host vanished (TCP_USER_TIMEOUT below), are lost and stay counted as sent:
+ * at most what the connection held, the records of the last NET_USER_TIMEOUT_MS. Keeping
+ * them until TCP acknowledged them (SIOCOUTQ) would not help: a TCP-acknowledged message
+ * can still die in the collector's receive buffer. tests/netns/test_syslog_cut.sh measures
+ * that loss. relp:// (net_relp.c) closes it with RELP's per-record answers.
+ */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>

@@ -1,4 +1,4 @@
-# rsyslog.sh — helpers sourced by the syslog feed tests: a private rsyslogd (imudp/imtcp on loopback) and the check of what it received against the store.
+# rsyslog.sh — helpers sourced by the syslog feed tests: a private rsyslogd (imudp/imtcp on loopback, or imtcp with TLS, or imrelp), a throwaway PKI, and the check of what it received against the store.
 #
 # The collector runs inside the test's target namespace (its own loopback, so
 # its ports can collide with nothing on the host), from a private config and
