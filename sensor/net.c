@@ -1,5 +1,5 @@
-/* net.c — collector URLs and the non-blocking sender (UDP, TCP, TLS; reconnect, backoff, bounded
- * backlog) for network outputs. */
+/* net.c — collector URLs and the sender (UDP, TCP, TLS non-blocking; RELP through librelp;
+ * reconnect, backoff, bounded backlog) for network outputs. */
 #include "scanwatch/net.h"
 
 /*
@@ -85,10 +85,9 @@ struct net_sender {
 	struct net_tls_conf *tls_conf;
 	struct net_tls *tls;
 	bool handshaking, tls_pending;
-	bool opening; /* inside net_sender_open: a refused certificate is its error, not a retry */
-	bool refused; /* ... and it was refused (the reason in why) */
-	short
-	    want; /* the poll events the connection waits for (POLLOUT, or POLLIN mid-handshake) */
+	bool opening;  /* inside net_sender_open: a refused certificate is its error, not a retry */
+	bool refused;  /* ... and it was refused (the reason in why) */
+	short want;    /* the poll events awaited: POLLOUT, or POLLIN mid-handshake */
 	char why[256]; /* the last handshake or TLS failure, for the report */
 	bool ever_connected;
 	bool down_logged; /* an outage was reported; the next success is reported too */

@@ -92,13 +92,15 @@ struct net_sender;
 struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, const char *label,
                                    char *err, size_t errlen);
 /*
- * Queues one message (copied; over TCP framed as RFC 6587 octet counting)
- * and sends what the socket takes now. Never blocks. When the backlog is
- * full the oldest message not yet partly sent is dropped and counted.
+ * Queues one message (copied; over TCP and TLS framed as RFC 6587 octet
+ * counting) and sends what the socket takes now. Never blocks, except over
+ * RELP, whose calls wait (bounded by librelp's timeouts, net_relp.c) on the
+ * writer thread that runs the outputs. When the backlog is full the oldest
+ * message not yet partly sent is dropped and counted.
  * Returns 0, or -1 when a message was dropped.
  */
 int net_sender_send(struct net_sender *s, const char *msg, size_t len);
-/* Retries a connection whose backoff expired and sends what waits; never blocks. */
+/* Retries a connection whose backoff expired and sends what waits; never blocks (RELP: bounded). */
 void net_sender_poll(struct net_sender *s);
 /*
  * Tries for at most timeout_ms to deliver the backlog (at exit: one

@@ -1,5 +1,5 @@
-/* test_net_tls.c — tls:// collector URLs: options, credential files checked at start-up, and a
- * handshake that fails at run time keeping the records (net_tls.c, net.c). */
+/* test_net_tls.c — tls:// and relp:// collector URLs: options, credential files checked at
+ * start-up, and a handshake that fails at run time keeping the records (net_tls.c, net.c). */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +52,13 @@ static void test_parse(void)
 	      0);
 	CHECK_STR(u.port, "10514");
 	CHECK(net_url_parse("ssl://198.18.0.1", "6514", &u, err, sizeof(err)) == -1);
+	CHECK(net_is_url("relp://collector.example"));
+	CHECK(net_url_parse("relp://[2001:2::1]:20514?facility=local2", "2514", &u, err,
+	                    sizeof(err)) == 0);
+	CHECK(u.proto == NET_RELP);
+	CHECK_STR(u.host, "2001:2::1");
+	CHECK_STR(u.port, "20514");
+	CHECK(net_url_parse("relp:/198.18.0.1", "2514", &u, err, sizeof(err)) == -1);
 }
 
 static void test_options(void)
@@ -77,6 +84,9 @@ static void test_options(void)
 	/* insecure=1 needs no trust store at all; facility and backlog still apply. */
 	check_url("tls://198.18.0.1?insecure=1&facility=local4&backlog=5", NULL);
 	check_url("tls://198.18.0.1?insecure=1&facility=local9", "facility must be");
+	/* RELP here is plain TCP: the TLS options are not its own. */
+	check_url("relp://198.18.0.1?facility=local4&backlog=5", NULL);
+	check_url("relp://198.18.0.1?insecure=1", "unknown option 'insecure'");
 	/* The files are read at the check: a missing or wrong one is named with the reason. */
 	snprintf(url, sizeof(url), "tls://198.18.0.1?ca=%s", missing);
 	check_url(url, "No such file or directory");
