@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
@@ -45,13 +46,28 @@ struct net_tls {
 
 const char *const net_tls_options[] = {"ca", "cert", "key", "name", "insecure", NULL};
 
-/* Checks that path opens for reading, so the message names the file and the errno. */
+/*
+ * A CA bundle of every public CA is about 200 KB; a certificate or key file larger than this
+ * is a mistake (or /dev/zero), and GnuTLS would read all of it into memory.
+ */
+#define NET_TLS_FILE_MAX (16u << 20)
+
+/* Checks that path is a regular file that opens for reading, so the message names the file
+ * and the reason. */
 static int readable(const char *opt, const char *path, char *err, size_t errlen)
 {
+	struct stat st;
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
 		snprintf(err, errlen, "%s=%s: %s", opt, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size > NET_TLS_FILE_MAX) {
+		snprintf(err, errlen, "%s=%s: not a regular file of at most %u MiB", opt, path,
+		         NET_TLS_FILE_MAX >> 20);
+		fclose(f);
 		return -1;
 	}
 	fclose(f);

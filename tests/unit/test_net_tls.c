@@ -93,6 +93,9 @@ static void test_options(void)
 	check_url(url, missing);
 	snprintf(url, sizeof(url), "tls://198.18.0.1?ca=%s", junk);
 	check_url(url, "no PEM certificate in the file");
+	/* Not a file GnuTLS may read whole: a device, a directory. */
+	check_url("tls://198.18.0.1?ca=/dev/zero", "ca=/dev/zero: not a regular file");
+	check_url("tls://198.18.0.1?ca=/", "ca=/: not a regular file");
 	snprintf(url, sizeof(url), "tls://198.18.0.1?insecure=1&cert=%s", junk);
 	check_url(url, "cert= and key= go together");
 	snprintf(url, sizeof(url), "tls://198.18.0.1?insecure=1&cert=%s&key=%s", junk, missing);
