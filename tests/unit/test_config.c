@@ -217,6 +217,8 @@ static const struct {
                          "number from 1 to 65535"},
     {"syslog_scheme.yaml", "2:28: unsupported scheme in target 'http://198.18.0.1:80' (use udp://, "
                            "tcp://, tls:// or relp://)"},
+    {"syslog_tls_ca.yaml", "2:28: bad syslog target 'tls://198.18.0.1?ca=/nonexistent/ca.pem': "
+                           "ca=/nonexistent/ca.pem: No such file or directory"},
     {"syslog_v6.yaml", "2:28: bad syslog target 'udp://2001:2::1:514': an IPv6 host must be "
                        "written in brackets, e.g. [2001:2::1]:514"},
     {"two_docs.yaml", "3:1: more than one YAML document in the file"},
