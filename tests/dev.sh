@@ -17,13 +17,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# What building needs; `run` also needs the sqlite3 CLI to show the database.
-build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev libgnutls28-dev librelp-dev
-	zlib1g-dev libzstd-dev)
+# What building needs (GnuTLS and librelp: the tls:// and relp:// syslog transports); `run`
+# also needs the sqlite3 CLI to show the database.
+build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
+	zlib1g-dev libzstd-dev libgnutls28-dev librelp-dev)
 run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
-# tests, valgrind, zstd (compressed-capture tests), the small tools lib.sh
+# tests (with its TLS driver and RELP input, and certtool from gnutls-bin for
+# their throwaway certificates), valgrind, zstd (compressed-capture tests), the small tools lib.sh
 # uses (ping, ethtool, ip, setcap), the everyday programs of the benign
 # corpus (benign_corpus.sh) and arp-scan (corpus_part_tools.sh). The daemons
 # among them (chronyd, in.tftpd, rsync) run only inside the tests' namespaces,
