@@ -39,6 +39,7 @@ struct options {
 	bool json;
 	bool quiet;
 	bool test_config;
+	bool bad_target; /* an output target failed its check: a configuration error (78) */
 	bool verbose;
 	uint64_t memory_cap;
 	uint64_t seed;
@@ -85,8 +86,8 @@ static void usage(FILE *f)
 	    "      --json             print detections as JSON lines instead of text\n"
 	    "  -q, --quiet            print no detections\n"
 	    "      --jsonl PATH|-     also write ECS JSON lines\n"
-	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST[:PORT][?OPTIONS] or "
-	    "tcp://...\n"
+	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST[:PORT][?OPTIONS], "
+	    "tcp://..., tls://... (RFC 5425: ca=, cert=, key=, name=) or relp://...\n"
 	    "      --cef PATH|-|URL   also write CEF\n"
 	    "detection\n"
 	    "      --rules PATH       rule file or directory (repeatable; default: built-in "
@@ -116,6 +117,7 @@ static int add_output(struct options *o, const char *type, const char *target)
 	 * either place or in neither. */
 	if (output_check_target(output_lookup(type), target, target, err, sizeof err) < 0) {
 		fprintf(stderr, "scanwatch: --%s: %s\n", type, err);
+		o->bad_target = true;
 		return -1;
 	}
 	if (o->noutputs == SENSOR_MAX_OUTPUTS) {
@@ -471,7 +473,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (parse_args(argc, argv, &o, eval_mode) < 0)
-		return EXIT_USAGE;
+		return o.bad_target ? RULES_EXIT_CONFIG : EXIT_USAGE;
 	if (eval_mode)
 		return run_eval(&o, argv[optind]);
 	struct sw_config *cfg = NULL;

@@ -1,6 +1,19 @@
-/* net.c — collector URLs and the non-blocking sender (reconnect, backoff, bounded backlog) for
- * network outputs. */
+/* net.c — collector URLs and the sender (UDP, TCP, TLS non-blocking; RELP through librelp;
+ * reconnect, backoff, bounded backlog) for network outputs. */
 #include "scanwatch/net.h"
+
+/*
+ * What "sent" means (README, "Delivery guarantees"). Over TCP and TLS a message leaves the
+ * backlog once the kernel has taken all of it: syslog has no application acknowledgement
+ * (RFC 6587, RFC 5425). Messages wait in the backlog, and nothing is lost, while the
+ * collector is down, refuses, closes (peer_gone, checked before every write) or fails the
+ * TLS handshake. But messages the kernel took before the collector died with them unread,
+ * or before its host vanished (TCP_USER_TIMEOUT below), are lost and stay counted as sent:
+ * at most what the connection held, the records of the last NET_USER_TIMEOUT_MS. Keeping
+ * them until TCP acknowledged them (SIOCOUTQ) would not help: a TCP-acknowledged message
+ * can still die in the collector's receive buffer. tests/netns/test_syslog_cut.sh measures
+ * that loss. relp:// (net_relp.c) closes it with RELP's per-record answers.
+ */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +37,14 @@
  * longest open() waits for the first connection.
  */
 #define NET_CONNECT_TIMEOUT_MS 1000
+/*
+ * A TLS handshake (RFC 5425) not finished after this long is abandoned and
+ * retried with backoff like a connect. It takes two round trips and the
+ * collector's signature, milliseconds on a LAN; the margin covers a loaded
+ * collector. It is also the longest open() waits for the first handshake,
+ * whose verdict on the certificate decides whether the sensor starts.
+ */
+#define NET_HANDSHAKE_TIMEOUT_MS 3000
 /* Backoff between connection attempts: starts small so a restarted collector is found
  * quickly, doubles on each failure, and caps so an outage of hours costs two attempts a
  * minute. */
@@ -53,7 +74,21 @@ struct net_sender {
 	int naddrs, next_addr;
 
 	int fd;          /* -1 when not connected or connecting */
-	bool connecting; /* TCP: connect() in progress */
+	bool connecting; /* TCP, TLS: connect() in progress */
+	/* RELP: the librelp client, and whether its session is open. */
+	struct net_relp *relp;
+	bool relp_up;
+	atomic_uint_fast32_t unconfirmed;
+	/* TLS: the credentials (loaded once, at open), the session of the current connection,
+	 * whether its handshake is still going on, and whether the last record send would have
+	 * blocked (GnuTLS then holds the head message's bytes: it must not be dropped). */
+	struct net_tls_conf *tls_conf;
+	struct net_tls *tls;
+	bool handshaking, tls_pending;
+	bool opening;  /* inside net_sender_open: a refused certificate is its error, not a retry */
+	bool refused;  /* ... and it was refused (the reason in why) */
+	short want;    /* the poll events awaited: POLLOUT, or POLLIN mid-handshake */
+	char why[256]; /* the last handshake or TLS failure, for the report */
 	bool ever_connected;
 	bool down_logged; /* an outage was reported; the next success is reported too */
 	uint64_t connect_started_us;
@@ -80,7 +115,8 @@ static uint64_t now_us(void)
 bool net_is_url(const char *target)
 {
 	return target != NULL &&
-	       (strncmp(target, "udp://", 6) == 0 || strncmp(target, "tcp://", 6) == 0);
+	       (strncmp(target, "udp://", 6) == 0 || strncmp(target, "tcp://", 6) == 0 ||
+	        strncmp(target, "tls://", 6) == 0 || strncmp(target, "relp://", 7) == 0);
 }
 
 int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
@@ -94,11 +130,17 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 		out->proto = NET_UDP;
 	} else if (strncmp(text, "tcp://", 6) == 0) {
 		out->proto = NET_TCP;
+	} else if (strncmp(text, "tls://", 6) == 0) {
+		out->proto = NET_TLS;
+	} else if (strncmp(text, "relp://", 7) == 0) {
+		out->proto = NET_RELP;
 	} else {
-		snprintf(err, errlen, "expected udp://HOST[:PORT] or tcp://HOST[:PORT]");
+		snprintf(err, errlen,
+		         "expected udp://HOST[:PORT], tcp://HOST[:PORT], tls://HOST[:PORT] or "
+		         "relp://HOST[:PORT]");
 		return -1;
 	}
-	p = text + 6;
+	p = strstr(text, "://") + 3;
 	q = strchr(p, '?');
 	if (q == NULL)
 		q = p + strlen(p);
@@ -281,6 +323,10 @@ static void pop_head(struct net_sender *s)
 
 static void disconnect(struct net_sender *s)
 {
+	net_tls_end(s->tls, false); /* the connection is broken or given up: no close_notify */
+	s->tls = NULL;
+	s->handshaking = false;
+	s->tls_pending = false;
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -324,17 +370,38 @@ static void up(struct net_sender *s)
 	atomic_store_explicit(&s->connected, true, memory_order_relaxed);
 }
 
+static int step_handshake(struct net_sender *s);
+
+/* The TCP connection is up: over TLS the handshake starts, otherwise the link is up. */
+static void established(struct net_sender *s)
+{
+	if (s->proto != NET_TLS) {
+		up(s);
+		return;
+	}
+	s->connecting = false;
+	s->tls = net_tls_start(s->tls_conf, s->fd, s->why, sizeof(s->why));
+	if (s->tls == NULL) {
+		backoff(s, s->why, 0);
+		return;
+	}
+	s->handshaking = true;
+	s->connect_started_us = now_us();
+	(void)step_handshake(s);
+}
+
 static void start_connect(struct net_sender *s)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&s->addrs[s->next_addr];
-	int type = s->proto == NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int type = s->proto == NET_UDP ? SOCK_DGRAM : SOCK_STREAM;
 
 	s->fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		backoff(s, "socket", errno);
 		return;
 	}
-	if (s->proto == NET_TCP) {
+	s->want = POLLOUT;
+	if (s->proto != NET_UDP) {
 		unsigned int ut = NET_USER_TIMEOUT_MS;
 		int one = 1;
 
@@ -345,7 +412,7 @@ static void start_connect(struct net_sender *s)
 	/* A connected UDP socket has one peer, so the kernel reports its ICMP port
 	 * unreachable back to us as ECONNREFUSED (an unconnected one would not). */
 	if (connect(s->fd, sa, s->addrlens[s->next_addr]) == 0) {
-		up(s);
+		established(s);
 		return;
 	}
 	if (errno == EINPROGRESS) {
@@ -373,7 +440,33 @@ static void check_connect(struct net_sender *s)
 	if (soerr != 0)
 		backoff(s, "connect", soerr);
 	else
+		established(s);
+}
+
+/* A handshake in progress: finished, failed or timed out? Never waits. */
+static int step_handshake(struct net_sender *s)
+{
+	int rc = net_tls_handshake(s->tls, &s->want, s->why, sizeof(s->why));
+
+	if (rc == NET_TLS_DONE) {
+		s->handshaking = false;
+		s->want = POLLOUT;
 		up(s);
+	} else if (rc == NET_TLS_AGAIN) {
+		if (now_us() - s->connect_started_us > NET_HANDSHAKE_TIMEOUT_MS * 1000ULL) {
+			snprintf(s->why, sizeof(s->why), "TLS handshake: no answer within %d ms",
+			         NET_HANDSHAKE_TIMEOUT_MS);
+			backoff(s, s->why, 0);
+		}
+	} else if (rc == NET_TLS_REFUSED && s->opening) {
+		s->refused = true; /* open() reports it as a configuration error */
+		disconnect(s);
+	} else {
+		/* Refused or failed: the records wait in the backlog, the next attempt comes after
+		 * the backoff (the collector's certificate may be renewed meanwhile). */
+		backoff(s, s->why, 0);
+	}
+	return rc;
 }
 
 /*
@@ -395,9 +488,45 @@ static bool peer_gone(struct net_sender *s)
 	return recv(s->fd, junk, sizeof(junk), MSG_DONTWAIT) == 0;
 }
 
+/*
+ * RELP: open (or re-open, which sends again what the collector never acknowledged) when the
+ * backoff allows, then hand librelp every waiting record. Blocks, bounded (net_relp.c).
+ */
+static void relp_pump(struct net_sender *s)
+{
+	if (!s->relp_up) {
+		if (now_us() < s->retry_at_us)
+			return;
+		if (net_relp_connect(s->relp, s->why, sizeof(s->why)) < 0) {
+			backoff(s, s->why, 0);
+			return;
+		}
+		s->relp_up = true;
+		up(s);
+	}
+	while (s->count > 0) {
+		struct net_msg *m = &s->ring[s->head];
+
+		if (net_relp_send(s->relp, m->buf, m->len, s->why, sizeof(s->why)) < 0) {
+			/* Not written: it stays first in the backlog. What librelp wrote before
+			 * and was not answered, it sends again after the reconnect. */
+			s->relp_up = false;
+			backoff(s, s->why, 0);
+			return;
+		}
+		count(&s->sent);
+		pop_head(s);
+	}
+}
+
 static void pump(struct net_sender *s)
 {
 	uint64_t now = now_us();
+
+	if (s->proto == NET_RELP) {
+		relp_pump(s);
+		return;
+	}
 
 	if (s->fd < 0) {
 		if (s->count == 0 && s->proto == NET_UDP)
@@ -413,17 +542,34 @@ static void pump(struct net_sender *s)
 		if (s->fd < 0 || s->connecting)
 			return;
 	}
+	if (s->handshaking && step_handshake(s) != NET_TLS_DONE)
+		return;
 	if (s->proto == NET_UDP && now < s->retry_at_us)
 		return;
-	if (s->proto == NET_TCP && peer_gone(s)) {
+	if ((s->proto == NET_TCP && peer_gone(s)) ||
+	    (s->proto == NET_TLS && net_tls_peer_gone(s->tls, s->fd))) {
 		backoff(s, "connection closed by the collector", 0);
 		return;
 	}
 	while (s->count > 0) {
 		struct net_msg *m = &s->ring[s->head];
-		ssize_t n =
-		    send(s->fd, m->buf + s->off, m->len - s->off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n;
 
+		if (s->proto == NET_TLS) {
+			n = net_tls_send(s->tls, m->buf + s->off, m->len - s->off, s->why,
+			                 sizeof(s->why));
+			s->tls_pending = n == 0;
+			if (n == 0)
+				return; /* the socket is full; GnuTLS keeps the record for the next
+				           call */
+			if (n < 0) {
+				backoff(s, s->why, 0);
+				return;
+			}
+		} else {
+			n = send(s->fd, m->buf + s->off, m->len - s->off,
+			         MSG_DONTWAIT | MSG_NOSIGNAL);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -468,6 +614,7 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 	}
 	s->fd = -1;
 	s->proto = u->proto;
+	s->want = POLLOUT;
 	s->backoff_us = NET_BACKOFF_MIN_US;
 	snprintf(s->label, sizeof(s->label), "%s", label);
 	s->cap = backlog_max;
@@ -477,7 +624,7 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 		goto fail;
 	}
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = u->proto == NET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_socktype = u->proto == NET_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
 	rc = getaddrinfo(u->host, u->port, &hints, &res);
 	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME) {
@@ -500,6 +647,24 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 		snprintf(err, errlen, "%s: no usable address", u->host);
 		goto fail;
 	}
+	if (u->proto == NET_RELP) {
+		s->relp = net_relp_new(u, s->addrs[0].ss_family, err, errlen);
+		if (s->relp == NULL)
+			goto fail;
+		relp_pump(s); /* the first session, as a connect would be for TCP */
+		return s;
+	}
+	if (u->proto == NET_TLS) {
+		s->tls_conf = net_tls_conf_load(u, err, errlen);
+		if (s->tls_conf == NULL)
+			goto fail;
+		if (net_tls_conf_insecure(s->tls_conf))
+			fprintf(stderr,
+			        "scanwatch: %s: insecure=1: the collector's certificate is NOT "
+			        "verified; anyone on the path can read or redirect the feed\n",
+			        s->label);
+	}
+	s->opening = true;
 	start_connect(s);
 	if (s->connecting) {
 		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
@@ -510,8 +675,26 @@ struct net_sender *net_sender_open(const struct net_url *u, size_t backlog_max, 
 		if (s->connecting)
 			backoff(s, "connect", ETIMEDOUT);
 	}
+	/* TLS: the first handshake is waited for too, so a certificate the configuration does
+	 * not accept (wrong CA, wrong name, expired) stops the start rather than failing quietly
+	 * forever in the background. A collector that is down is not such an error. */
+	while (s->handshaking) {
+		struct pollfd p = {.fd = s->fd, .events = s->want};
+
+		(void)poll(&p, 1, 100);
+		(void)step_handshake(s);
+	}
+	if (s->refused) {
+		snprintf(err, errlen, "%s (check ca= and name=; insecure=1 skips the check)",
+		         s->why);
+		net_sender_close(s);
+		return NULL;
+	}
+	s->opening = false;
 	return s;
 fail:
+	net_relp_free(s->relp);
+	net_tls_conf_free(s->tls_conf);
 	free(s->ring);
 	free(s);
 	return NULL;
@@ -524,8 +707,9 @@ int net_sender_send(struct net_sender *s, const char *msg, size_t len)
 	char prefix[24];
 	size_t plen = 0;
 
-	if (s->proto == NET_TCP) {
-		/* RFC 6587 section 3.4.1 octet counting: MSG-LEN SP SYSLOG-MSG. */
+	if (s->proto == NET_TCP || s->proto == NET_TLS) {
+		/* RFC 6587 section 3.4.1 octet counting: MSG-LEN SP SYSLOG-MSG; over TLS the same
+		 * frame is RFC 5425 section 4.3's SYSLOG-FRAME. */
 		plen = (size_t)snprintf(prefix, sizeof(prefix), "%zu ", len);
 	}
 	m.len = plen + len;
@@ -539,7 +723,8 @@ int net_sender_send(struct net_sender *s, const char *msg, size_t len)
 	if (s->count == s->cap) {
 		/* Full: drop the oldest, but never one already partly on the wire (that would
 		 * corrupt the stream), so with off > 0 the second oldest goes. */
-		size_t victim = s->off > 0 && s->cap > 1 ? (s->head + 1) % s->cap : s->head;
+		bool head_busy = s->off > 0 || s->tls_pending;
+		size_t victim = head_busy && s->cap > 1 ? (s->head + 1) % s->cap : s->head;
 
 		if (victim == s->head) {
 			pop_head(s);
@@ -564,7 +749,7 @@ int net_sender_send(struct net_sender *s, const char *msg, size_t len)
 
 void net_sender_poll(struct net_sender *s)
 {
-	if (s->count > 0 || s->proto == NET_TCP)
+	if (s->count > 0 || s->proto != NET_UDP)
 		pump(s);
 }
 
@@ -597,13 +782,26 @@ size_t net_sender_drain(struct net_sender *s, int timeout_ms)
 			continue;
 		}
 		p.fd = s->fd;
-		p.events = POLLOUT;
+		p.events = s->want;
 		(void)poll(&p, 1, (int)((deadline - now) / 1000) + 1);
 	}
 	left = s->count;
 	while (s->count > 0) {
 		count(&s->dropped);
 		pop_head(s);
+	}
+	if (s->relp != NULL) {
+		uint64_t sent = atomic_load_explicit(&s->sent, memory_order_relaxed);
+
+		/* The polite close is the only word librelp gives on the last window. */
+		if (net_relp_free(s->relp) < 0 && sent > 0)
+			atomic_store_explicit(&s->unconfirmed,
+			                      sent < (uint64_t)net_relp_window()
+			                          ? (uint_fast32_t)sent
+			                          : (uint_fast32_t)net_relp_window(),
+			                      memory_order_relaxed);
+		s->relp = NULL;
+		s->relp_up = false;
 	}
 	return left;
 }
@@ -617,13 +815,20 @@ void net_sender_get_stats(const struct net_sender *s, struct net_sender_stats *o
 	out->backlog = (uint32_t)atomic_load_explicit(&s->depth, memory_order_relaxed);
 	out->backlog_max = (uint32_t)atomic_load_explicit(&s->depth_max, memory_order_relaxed);
 	out->connected = atomic_load_explicit(&s->connected, memory_order_relaxed);
+	out->unconfirmed = (uint32_t)atomic_load_explicit(&s->unconfirmed, memory_order_relaxed);
 }
 
 void net_sender_close(struct net_sender *s)
 {
 	if (s == NULL)
 		return;
+	if (s->tls != NULL && !s->handshaking) {
+		net_tls_end(s->tls, true); /* RFC 5425 section 4.4: close_notify */
+		s->tls = NULL;
+	}
 	disconnect(s);
+	(void)net_relp_free(s->relp);
+	net_tls_conf_free(s->tls_conf);
 	while (s->count > 0)
 		pop_head(s);
 	free(s->ring);

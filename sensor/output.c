@@ -66,7 +66,7 @@ static void targets_text(unsigned targets, char *buf, size_t len)
 	if (targets & OUTPUT_TARGET_STDOUT)
 		items[n++] = "'-'";
 	if (targets & OUTPUT_TARGET_NET)
-		items[n++] = "udp://HOST:PORT or tcp://HOST:PORT";
+		items[n++] = "udp://, tcp://, tls:// or relp://HOST:PORT";
 	snprintf(buf, len, "%s%s%s%s%s", n > 0 ? items[0] : "?",
 	         n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? items[1] : "", n > 2 ? ", " : "",
 	         n > 2 ? items[2] : "");
@@ -83,8 +83,10 @@ int output_check_target(const struct output_ops *ops, const char *target, const 
 	} else if (net_is_url(target)) {
 		kind = OUTPUT_TARGET_NET;
 	} else if (strstr(target, "://") != NULL) {
-		snprintf(err, errlen, "unsupported scheme in target '%s' (use udp:// or tcp://)",
-		         shown);
+		snprintf(
+		    err, errlen,
+		    "unsupported scheme in target '%s' (use udp://, tcp://, tls:// or relp://)",
+		    shown);
 		return -1;
 	} else {
 		kind = OUTPUT_TARGET_FILE;

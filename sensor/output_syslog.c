@@ -1,5 +1,5 @@
 /* output_syslog.c — the "syslog" output: RFC 5424 messages with the detection as STRUCTURED-DATA,
- * over UDP or TCP. */
+ * over UDP, TCP or TLS. */
 #include "scanwatch/output_syslog.h"
 
 #include <inttypes.h>
@@ -17,8 +17,8 @@
  * cut to stay within this (its STRUCTURED-DATA never is).
  */
 #define SYSLOG_UDP_LIMIT 2048
-/* Over TCP there is no datagram, but rsyslog's default $MaxMessageSize is 8 KiB and larger
- * messages are cut by it; the cut is ours instead, at a character boundary. */
+/* Over TCP (and TLS) there is no datagram, but rsyslog's default $MaxMessageSize is 8 KiB and
+ * larger messages are cut by it; the cut is ours instead, at a character boundary. */
 #define SYSLOG_TCP_LIMIT 8192
 /*
  * Largest message built at all, and the hard cap for messages that must not
@@ -414,14 +414,28 @@ struct link_conf {
 static int link_parse(const char *url, struct link_conf *c, char *err, size_t errlen)
 {
 	static const char *const options[] = {"facility", "backlog", NULL};
+	const char *tls_options[8];
 	char v[64];
 	int rc;
+	size_t n = 0;
 
 	c->facility = SYSLOG_FACILITY_DEFAULT;
 	c->backlog = SYSLOG_BACKLOG_DEFAULT;
-	/* 514: RFC 5426 section 3.3 for UDP; TCP collectors conventionally listen there too. */
-	if (net_url_parse(url, "514", &c->u, err, errlen) < 0 ||
-	    net_url_check_params(&c->u, options, err, errlen) < 0)
+	/* 514: RFC 5426 section 3.3 for UDP; TCP collectors conventionally listen there too.
+	 * 6514: RFC 5425 section 4.1 for TLS. RELP has no assigned port; 2514 is the one
+	 * rsyslog's imrelp documentation uses. */
+	if (net_url_parse(url,
+	                  strncmp(url, "tls://", 6) == 0    ? "6514"
+	                  : strncmp(url, "relp://", 7) == 0 ? "2514"
+	                                                    : "514",
+	                  &c->u, err, errlen) < 0)
+		return -1;
+	for (const char *const *o = options; *o != NULL; o++)
+		tls_options[n++] = *o;
+	for (const char *const *o = net_tls_options; *o != NULL && c->u.proto == NET_TLS; o++)
+		tls_options[n++] = *o;
+	tls_options[n] = NULL;
+	if (net_url_check_params(&c->u, tls_options, err, errlen) < 0)
 		return -1;
 	rc = net_url_param(&c->u, "facility", v, sizeof(v));
 	if (rc != 0 && (rc < 0 || (c->facility = parse_facility(v)) < 0)) {
@@ -446,8 +460,17 @@ static int link_parse(const char *url, struct link_conf *c, char *err, size_t er
 int output_syslog_check(const char *url, char *err, size_t errlen)
 {
 	struct link_conf c;
+	struct net_tls_conf *tls;
 
-	return link_parse(url, &c, err, errlen);
+	if (link_parse(url, &c, err, errlen) < 0)
+		return -1;
+	if (c.u.proto != NET_TLS)
+		return 0;
+	/* The CA, certificate and key are read now, so a missing or bad file is a configuration
+	 * error found by -T and before the sensor starts, not a connection that never comes. */
+	tls = net_tls_conf_load(&c.u, err, errlen);
+	net_tls_conf_free(tls);
+	return tls != NULL ? 0 : -1;
 }
 
 struct output_syslog_link *output_syslog_link_open(const char *url, char *err, size_t errlen)
@@ -466,8 +489,12 @@ struct output_syslog_link *output_syslog_link_open(const char *url, char *err, s
 	l->limit = c.u.proto == NET_UDP ? SYSLOG_UDP_LIMIT : SYSLOG_TCP_LIMIT;
 	/* The label shows no query: it is for humans reading stderr. */
 	snprintf(l->url, sizeof(l->url), "syslog %s://%s%s%s:%s",
-	         c.u.proto == NET_UDP ? "udp" : "tcp", strchr(c.u.host, ':') ? "[" : "", c.u.host,
-	         strchr(c.u.host, ':') ? "]" : "", c.u.port);
+	         c.u.proto == NET_UDP   ? "udp"
+	         : c.u.proto == NET_TCP ? "tcp"
+	         : c.u.proto == NET_TLS ? "tls"
+	                                : "relp",
+	         strchr(c.u.host, ':') ? "[" : "", c.u.host, strchr(c.u.host, ':') ? "]" : "",
+	         c.u.port);
 	(void)output_hostname(); /* resolved now, before the writer thread reads it */
 	l->tx = net_sender_open(&c.u, c.backlog, l->url, err, errlen);
 	if (l->tx == NULL) {
@@ -524,8 +551,14 @@ void output_syslog_link_close(struct output_syslog_link *l)
 	fprintf(stderr,
 	        "scanwatch: %s: %" PRIu64 " messages sent, %" PRIu64 " dropped (%zu still waiting "
 	        "at exit), %" PRIu64 " reconnects, %" PRIu64
-	        " failed attempts, backlog max %" PRIu32 "\n",
-	        l->url, st.sent, st.dropped, lost, st.reconnects, st.failures, st.backlog_max);
+	        " failed attempts, backlog max %" PRIu32 "%s\n",
+	        l->url, st.sent, st.dropped, lost, st.reconnects, st.failures, st.backlog_max,
+	        st.unconfirmed > 0 ? "; the collector did not answer the RELP close" : "");
+	if (st.unconfirmed > 0)
+		fprintf(stderr,
+		        "scanwatch: %s: up to %" PRIu32
+		        " of the sent messages were never acknowledged and may be lost\n",
+		        l->url, st.unconfirmed);
 	net_sender_close(l->tx);
 	free(l);
 }
@@ -537,7 +570,9 @@ static void *syslog_open(const char *target, char *err, size_t errlen)
 	struct syslog_out *s;
 
 	if (target == NULL || !net_is_url(target)) {
-		snprintf(err, errlen, "'%s': expected udp://HOST:PORT or tcp://HOST:PORT",
+		snprintf(err, errlen,
+		         "'%s': expected udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or "
+		         "relp://HOST:PORT",
 		         target ? target : "");
 		return NULL;
 	}

@@ -530,8 +530,13 @@ int sensor_run(const struct sensor_opts *o)
 				goto fail;
 		}
 	}
-	if (open_sinks(&s) < 0)
-		goto fail;
+	if (open_sinks(&s) < 0) {
+		/* A target that cannot be opened (a refused collector certificate, a file that
+		 * cannot be created) is the configuration's fault: EX_CONFIG, as in main.c. */
+		fprintf(stderr, "scanwatch: %s\n", s.err);
+		status = RULES_EXIT_CONFIG;
+		goto out;
+	}
 	if (confine(&s) < 0)
 		goto fail;
 	/* Live: the packet path never waits on a sink (full queue: counted drops).

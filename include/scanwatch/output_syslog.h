@@ -12,9 +12,14 @@
 
 /*
  * A connection to one syslog collector: "udp://HOST[:PORT][?OPTIONS]" or
- * "tcp://HOST[:PORT][?OPTIONS]", port 514 by default. Options, '&'-separated:
+ * "tcp://HOST[:PORT][?OPTIONS]", port 514 by default, or
+ * "tls://HOST[:PORT][?OPTIONS]" (RFC 5425), port 6514 by default, or
+ * "relp://HOST[:PORT][?OPTIONS]" (RELP, acknowledged), port 2514 by default. Options,
+ * '&'-separated:
  *   facility=local0..local7|user|daemon|auth|authpriv|...|0..23 (default local0)
  *   backlog=N  messages kept while the collector is unreachable (default 10000)
+ * and for tls:// only (net.h, net_tls_options):
+ *   ca=FILE cert=FILE key=FILE name=PEER insecure=1
  */
 struct output_syslog_link;
 

@@ -1,4 +1,4 @@
-# rsyslog.sh — helpers sourced by the syslog feed tests: a private rsyslogd (imudp/imtcp on loopback) and the check of what it received against the store.
+# rsyslog.sh — helpers sourced by the syslog feed tests: a private rsyslogd (imudp/imtcp on loopback, or imtcp with TLS, or imrelp), a throwaway PKI, and the check of what it received against the store.
 #
 # The collector runs inside the test's target namespace (its own loopback, so
 # its ports can collide with nothing on the host), from a private config and
@@ -166,4 +166,98 @@ for r in rows:
         sys.exit(f"{log}: detection {r['seq']}: MSG {msg!r}")
 print(f"{log}: {len(msgs)} messages for {len(rows)} detections ({len(recs)} records); every row's fields intact")
 PY
+}
+
+# --- TLS (RFC 5425): a throwaway PKI and a collector with the gtls driver ---------------------
+
+# sw_tls_pki — certtool (gnutls-bin) makes, in $SW_DIR/pki, a CA (ca.pem), a second unrelated
+# CA (other-ca.pem), the collector's certificate (server.pem/.key: DNS collector.test and IP
+# 127.0.0.1, signed by ca) and the sensor's client certificate (client.pem/.key: sensor.test).
+# ECDSA P-256 keys, valid two days; generated at test time, never committed.
+sw_tls_pki() {
+	local d=$SW_DIR/pki k
+	sw_require certtool
+	mkdir -p "$d"
+	printf 'cn = "scanwatch test CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$d/ca.tmpl"
+	printf 'cn = "collector.test"\ndns_name = "collector.test"\nip_address = "127.0.0.1"\ntls_www_server\nsigning_key\nencryption_key\nexpiration_days = 2\n' >"$d/server.tmpl"
+	printf 'cn = "sensor.test"\ndns_name = "sensor.test"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' >"$d/client.tmpl"
+	for k in ca other-ca server client; do
+		certtool --generate-privkey --key-type=ecdsa --outfile "$d/$k.key" >>"$d/certtool.log" 2>&1 ||
+			sw_fail "certtool: $(tail -n 3 "$d/certtool.log")"
+	done
+	for k in ca other-ca; do
+		certtool --generate-self-signed --load-privkey "$d/$k.key" --template "$d/ca.tmpl" \
+			--outfile "$d/$k.pem" >>"$d/certtool.log" 2>&1 || sw_fail "certtool: $(tail -n 3 "$d/certtool.log")"
+	done
+	for k in server client; do
+		certtool --generate-certificate --load-privkey "$d/$k.key" --load-ca-certificate "$d/ca.pem" \
+			--load-ca-privkey "$d/ca.key" --template "$d/$k.tmpl" --outfile "$d/$k.pem" >>"$d/certtool.log" 2>&1 ||
+			sw_fail "certtool: $(tail -n 3 "$d/certtool.log")"
+	done
+}
+
+# sw_rsyslog_start_tls PORT — rsyslogd with imtcp over the gtls driver on 127.0.0.1:PORT
+# (StreamDriver.Mode 1: TLS only; AuthMode x509/name: the sensor must present a certificate
+# of the test CA named sensor.test), writing "SD MSG" lines to $SW_DIR/rsyslog/tls.log.
+# Restarting it (sw_rsyslog_stop, then this again) keeps the log.
+sw_rsyslog_start_tls() {
+	local port=$1 d=$SW_DIR/rsyslog p=$SW_DIR/pki
+	sw_require rsyslogd ss
+	[[ -n $(find /usr/lib -name lmnsd_gtls.so -print -quit 2>/dev/null) ]] ||
+		sw_fail "rsyslog's gtls driver (package rsyslog-gnutls) is not installed"
+	mkdir -p "$d/work"
+	touch "$d/tls.log"
+	cat >"$d/rsyslog-tls.conf" <<CONF
+# Private TLS collector for $SW_TEST (RFC 5425): loopback only, one file.
+global(workDirectory="$d/work" maxMessageSize="64k"
+       DefaultNetstreamDriver="gtls"
+       DefaultNetstreamDriverCAFile="$p/ca.pem"
+       DefaultNetstreamDriverCertFile="$p/server.pem"
+       DefaultNetstreamDriverKeyFile="$p/server.key")
+module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1"
+       StreamDriver.AuthMode="x509/name" PermittedPeer=["sensor.test"])
+template(name="sd_msg" type="string" string="%structured-data% %msg%\n")
+ruleset(name="tls") { action(type="omfile" file="$d/tls.log" template="sd_msg") }
+input(type="imtcp" address="127.0.0.1" port="$port" ruleset="tls")
+CONF
+	rsyslogd -N1 -f "$d/rsyslog-tls.conf" >"$d/check.out" 2>&1 ||
+		sw_fail "rsyslog rejects the TLS test configuration: $(cat "$d/check.out")"
+	sw_bg "$SW_NS_TGT" rsyslogd rsyslogd -n -f "$d/rsyslog-tls.conf" -i "$d/rsyslogd.pid"
+	SW_RSYSLOG_PID=$SW_LAST_PID
+	SW_RSYSLOG_TLS=$port
+	sw_poll "$SW_POLL_DEADLINE" "rsyslogd to listen on 127.0.0.1:$port/tcp (TLS)" sw_rsyslog_tls_listening
+	sw_log "rsyslogd (pid $SW_RSYSLOG_PID) listening on 127.0.0.1:$port/tcp with TLS"
+}
+
+sw_rsyslog_tls_listening() {
+	kill -0 "$SW_RSYSLOG_PID" 2>/dev/null || sw_fail "rsyslogd exited: $(cat "$SW_DIR/rsyslogd.err")"
+	[[ -n $(sw_in_tgt ss -Htln "sport = :$SW_RSYSLOG_TLS") ]]
+}
+
+# --- RELP: a collector with imrelp (package rsyslog-relp) ---------------------------------------
+
+# sw_rsyslog_start_relp PORT — rsyslogd with imrelp on 127.0.0.1:PORT, writing "SD MSG" lines to
+# $SW_DIR/rsyslog/relp.log. Restarting it (sw_rsyslog_stop, then this again) keeps the log.
+sw_rsyslog_start_relp() {
+	local port=$1 d=$SW_DIR/rsyslog
+	sw_require rsyslogd ss
+	[[ -n $(find /usr/lib -name imrelp.so -print -quit 2>/dev/null) ]] ||
+		sw_fail "rsyslog's RELP input (package rsyslog-relp) is not installed"
+	mkdir -p "$d/work"
+	touch "$d/relp.log"
+	cat >"$d/rsyslog-relp.conf" <<CONF
+# Private RELP collector for $SW_TEST: loopback only, one file.
+global(workDirectory="$d/work" maxMessageSize="64k")
+module(load="imrelp")
+template(name="sd_msg" type="string" string="%structured-data% %msg%\n")
+ruleset(name="relp") { action(type="omfile" file="$d/relp.log" template="sd_msg") }
+input(type="imrelp" address="127.0.0.1" port="$port" ruleset="relp")
+CONF
+	rsyslogd -N1 -f "$d/rsyslog-relp.conf" >"$d/check.out" 2>&1 ||
+		sw_fail "rsyslog rejects the RELP test configuration: $(cat "$d/check.out")"
+	sw_bg "$SW_NS_TGT" rsyslogd rsyslogd -n -f "$d/rsyslog-relp.conf" -i "$d/rsyslogd.pid"
+	SW_RSYSLOG_PID=$SW_LAST_PID
+	SW_RSYSLOG_TLS=$port # the listening check is the same: one TCP port
+	sw_poll "$SW_POLL_DEADLINE" "rsyslogd to listen on 127.0.0.1:$port/tcp (RELP)" sw_rsyslog_tls_listening
+	sw_log "rsyslogd (pid $SW_RSYSLOG_PID) listening on 127.0.0.1:$port/tcp with RELP"
 }

@@ -211,15 +211,17 @@ static const struct {
                         "m, h or d, below 30 days)"},
     {"syntax.yaml", "3:1: YAML syntax error: found unexpected end of stream (while scanning a "
                     "quoted scalar at 2:9)"},
-    {"syslog_file.yaml",
-     "2:28: syslog target '/var/log/x' must be udp://HOST:PORT or tcp://HOST:PORT"},
+    {"syslog_file.yaml", "2:28: syslog target '/var/log/x' must be udp://, tcp://, "
+                         "tls:// or relp://HOST:PORT"},
     {"syslog_option.yaml", "2:28: bad syslog target 'udp://198.18.0.1?facility=local9': "
                            "facility must be local0..local7, a name of RFC 5424 Table 1 or "
                            "0..23"},
     {"syslog_port.yaml", "2:28: bad syslog target 'udp://198.18.0.1:65536': the port must be a "
                          "number from 1 to 65535"},
-    {"syslog_scheme.yaml",
-     "2:28: unsupported scheme in target 'http://198.18.0.1:80' (use udp:// or tcp://)"},
+    {"syslog_scheme.yaml", "2:28: unsupported scheme in target 'http://198.18.0.1:80' (use udp://, "
+                           "tcp://, tls:// or relp://)"},
+    {"syslog_tls_ca.yaml", "2:28: bad syslog target 'tls://198.18.0.1?ca=/nonexistent/ca.pem': "
+                           "ca=/nonexistent/ca.pem: No such file or directory"},
     {"syslog_v6.yaml", "2:28: bad syslog target 'udp://2001:2::1:514': an IPv6 host must be "
                        "written in brackets, e.g. [2001:2::1]:514"},
     {"two_docs.yaml", "3:1: more than one YAML document in the file"},
