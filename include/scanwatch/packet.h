@@ -66,24 +66,24 @@ struct pkt_quoted {
 };
 
 struct sw_packet {
-	uint64_t ts_us;      /* capture time, microseconds since the epoch */
-	uint32_t wire_len;   /* original length on the wire */
-	uint32_t cap_len;    /* bytes captured */
-	uint16_t flags;      /* PKT_F_* */
-	uint8_t l3;          /* enum pkt_l3 */
-	uint8_t proto;       /* upper-layer protocol (after IPv6 extension headers) */
-	uint16_t vlan;       /* outermost 802.1Q VLAN id, 0 if none */
-	uint8_t src_mac[6];  /* Ethernet/SLL source, when PKT_F_HAS_MAC */
-	struct sw_addr src;  /* network source (ARP: sender protocol address) */
-	struct sw_addr dst;  /* network destination (ARP: target protocol address) */
-	uint8_t ttl;         /* IPv4 TTL or IPv6 hop limit */
-	uint8_t tos;         /* IPv4 TOS / IPv6 traffic class */
-	uint16_t ip_id;      /* IPv4 identification (0 for IPv6 unless a fragment header) */
-	uint16_t ip_len;     /* IP total length from the header (IPv6: 40 + payload length) */
+	uint64_t ts_us;          /* capture time, microseconds since the epoch */
+	uint32_t wire_len;       /* original length on the wire */
+	uint32_t cap_len;        /* bytes captured */
+	uint16_t flags;          /* PKT_F_* */
+	uint8_t l3;              /* enum pkt_l3 */
+	uint8_t proto;           /* upper-layer protocol (after IPv6 extension headers) */
+	uint16_t vlan;           /* outermost 802.1Q VLAN id, 0 if none */
+	uint8_t src_mac[6];      /* Ethernet/SLL source, when PKT_F_HAS_MAC */
+	struct sw_addr src;      /* network source (ARP: sender protocol address) */
+	struct sw_addr dst;      /* network destination (ARP: target protocol address) */
+	uint8_t ttl;             /* IPv4 TTL or IPv6 hop limit */
+	uint8_t tos;             /* IPv4 TOS / IPv6 traffic class */
+	uint16_t ip_id;          /* IPv4 identification (0 for IPv6 unless a fragment header) */
+	uint16_t ip_len;         /* IP total length from the header (IPv6: 40 + payload length) */
 	uint16_t ip_payload_len; /* the IP payload's stated length (IPv6: after extension
 	                          * headers), clamped to 65535: what the L4 decoders start from */
-	uint16_t frag_off;   /* fragment offset in bytes */
-	uint32_t flow_label; /* IPv6 */
+	uint16_t frag_off;       /* fragment offset in bytes */
+	uint32_t flow_label;     /* IPv6 */
 	uint16_t sport, dport;
 	uint16_t
 	    payload_len; /* L4 data length (after the TCP/UDP/ICMP/SCTP header) as the headers
