@@ -244,6 +244,36 @@ static int ll_allow_read(int ruleset, uint64_t handled, const char *path, char *
 	return ll_allow(ruleset, handled, dir, LANDLOCK_ACCESS_FS_READ_FILE, err, errlen);
 }
 
+/* A sanitizer build's runtime reads its suppressions files at exit, after the sandbox is
+ * in place (LeakSanitizer parses them only when it has leaks to report): each file named
+ * by suppressions= in ASAN_OPTIONS, LSAN_OPTIONS or UBSAN_OPTIONS stays readable. */
+static int ll_allow_sanitizer(int ruleset, uint64_t handled, char *err, size_t errlen)
+{
+	static const char *const vars[] = {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"};
+
+	for (size_t v = 0; v < sizeof vars / sizeof vars[0]; v++) {
+		const char *opt = getenv(vars[v]);
+
+		while (opt != NULL && (opt = strstr(opt, "suppressions=")) != NULL) {
+			char path[4096];
+			size_t n;
+
+			opt += strlen("suppressions=");
+			n = strcspn(opt, ": ");
+			if (n > 0 && n < sizeof path) {
+				memcpy(path, opt, n);
+				path[n] = '\0';
+				if (access(path, R_OK) == 0 &&
+				    ll_allow(ruleset, handled, path, LANDLOCK_ACCESS_FS_READ_FILE,
+				             err, errlen) < 0)
+					return -1;
+			}
+		}
+	}
+	return ll_allow(ruleset, handled, "/proc",
+	                LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR, err, errlen);
+}
+
 static int ll_apply(const struct sandbox_paths *p, int abi, char *err, size_t errlen)
 {
 	const uint64_t rw = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
@@ -277,9 +307,7 @@ static int ll_apply(const struct sandbox_paths *p, int abi, char *err, size_t er
 	if (ll_allow(rs, attr.handled_access_fs, "/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE, err,
 	             errlen) < 0)
 		goto out;
-	if (SANDBOX_SANITIZER &&
-	    ll_allow(rs, attr.handled_access_fs, "/proc",
-	             LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR, err, errlen) < 0)
+	if (SANDBOX_SANITIZER && ll_allow_sanitizer(rs, attr.handled_access_fs, err, errlen) < 0)
 		goto out;
 	if (syscall(__NR_landlock_restrict_self, rs, 0) < 0) {
 		set_err(err, errlen, "sandbox: Landlock: %s", strerror(errno));

@@ -16,7 +16,7 @@
 #include "scanwatch/sandbox.h"
 
 static char base[1024], ro_dir[1100], rw_dir[1100], run_dir[1100], rules_file[1200], db_file[1200],
-    outside_file[1200], pid_file[1200];
+    outside_file[1200], pid_file[1200], supp_dir[1100], supp_file[1200], supp_other[1200];
 
 /* The paths as the sensor gives them: rules read-only, a database and a pid file. */
 static struct sandbox_paths test_paths(void)
@@ -128,6 +128,17 @@ static int child_allowed(void)
 	return 0;
 }
 
+/* A sanitizer build: the suppressions file named in LSAN_OPTIONS stays readable (LeakSanitizer
+ * reads it at exit, after confinement); a file beside it that is not named stays refused. */
+static int child_sanitizer_files(void)
+{
+	if (!opens(supp_file, O_RDONLY))
+		return 1;
+	if (opens(supp_other, O_RDONLY) || errno != EACCES)
+		return 2;
+	return 0;
+}
+
 /* File access outside the granted paths is refused with EACCES (Landlock). */
 static int child_files_refused(void)
 {
@@ -230,6 +241,20 @@ int main(void)
 	write_file(rules_file, "rules: []\n");
 	write_file(outside_file, "not for the sensor\n");
 	write_file(pid_file, "1\n");
+	snprintf(supp_dir, sizeof supp_dir, "%s/supp", base);
+	snprintf(supp_file, sizeof supp_file, "%s/lsan.supp", supp_dir);
+	snprintf(supp_other, sizeof supp_other, "%s/other.txt", supp_dir);
+	mkdir(supp_dir, 0755);
+	write_file(supp_file, "# none\n");
+	write_file(supp_other, "not named\n");
+	if (sandbox_widened()) {
+		const char *old = getenv("LSAN_OPTIONS");
+		char opts[2400];
+
+		snprintf(opts, sizeof opts, "%s%ssuppressions=%s", old ? old : "",
+		         old && *old ? ":" : "", supp_file);
+		setenv("LSAN_OPTIONS", opts, 1);
+	}
 
 	/* Unconfined, the files the children must not open are readable: a refusal below
 	 * comes from the sandbox, not from permissions. */
@@ -238,9 +263,11 @@ int main(void)
 		CHECK(opens("/etc/shadow", O_RDONLY));
 
 	check_exit0(child_allowed, "allowed");
-	if (sandbox_landlock_abi() > 0)
+	if (sandbox_landlock_abi() > 0) {
 		check_exit0(child_files_refused, "files refused");
-	else
+		if (sandbox_widened())
+			check_exit0(child_sanitizer_files, "sanitizer suppressions");
+	} else
 		printf("no Landlock in this kernel: the file checks are skipped\n");
 	check_forbidden(child_execve, "execve");
 	check_forbidden(child_packet_socket, "socket");
