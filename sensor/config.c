@@ -189,6 +189,22 @@ static int key_database(struct cfgload *ld, yaml_node_t *n)
 	return dup_path(ld, v, &ld->cfg->database);
 }
 
+static int key_workers(struct cfgload *ld, yaml_node_t *n)
+{
+	const char *v;
+	char vb[YAMLCFG_SHOW_BUF];
+	uint64_t x;
+
+	if (want_scalar(ld, n, "workers", &v) < 0)
+		return -1;
+	if (yamlcfg_parse_uint(v, &x) < 0 || x < 1 || x > CONFIG_WORKERS_MAX)
+		return yamlcfg_fail_at(&ld->y, n->start_mark,
+		                       "workers must be an integer from 1 to %d, got '%s'",
+		                       CONFIG_WORKERS_MAX, yamlcfg_show(v, vb));
+	ld->cfg->workers = (uint32_t)x;
+	return 0;
+}
+
 static int key_memory_cap(struct cfgload *ld, yaml_node_t *n)
 {
 	if (get_size(ld, n, "memory_cap", &ld->cfg->memory_cap) < 0)
@@ -402,6 +418,7 @@ static const struct {
     {"user", CONFIG_USER, key_user},
     {"database", CONFIG_DATABASE, key_database},
     {"memory_cap", CONFIG_MEMORY_CAP, key_memory_cap},
+    {"workers", CONFIG_WORKERS, key_workers},
     {"stats_interval", CONFIG_STATS_INTERVAL, key_stats_interval},
     {"home_net", CONFIG_HOME_NET, key_home_net},
     {"rules", CONFIG_RULES, key_rules},

@@ -788,7 +788,28 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	return true;
 }
 
+void detect_prehash(const struct detect_engine *d, const struct sw_event *ev,
+                    struct detect_prehash *out)
+{
+	out->src = hash_siphash13(d->key, &ev->src, sizeof ev->src);
+}
+
+static void event(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b);
+
 void detect_event(struct detect_engine *d, const struct sw_event *ev)
+{
+	struct ev_hashes b = {.have = 0};
+	event(d, ev, &b);
+}
+
+void detect_event_prehashed(struct detect_engine *d, const struct sw_event *ev,
+                            const struct detect_prehash *ph)
+{
+	struct ev_hashes b = {.v = {[GROUP_SRC] = ph->src}, .have = (uint8_t)(1u << GROUP_SRC)};
+	event(d, ev, &b);
+}
+
+static void event(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *bp)
 {
 	const struct sw_ruleset *rs = d->rs;
 	d->st.events++;
@@ -799,14 +820,13 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	/* Target-grouped rules never see allow-listed sources: their records name no one
 	 * source to suppress later. Source-grouped ones check at opening time. */
 	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
-	struct ev_hashes b = {.have = 0};
 	const struct sw_rule *known_r = NULL;
 	struct track_entry *known_e = NULL;
 	unsigned run = RUN_ALL;
 	if (d->holding && d->src_rules[ev->pclass] &&
-	    hold_back(d, ev, allowed, &b, &known_r, &known_e))
+	    hold_back(d, ev, allowed, bp, &known_r, &known_e))
 		run = RUN_DST;
-	run_rules(d, ev, run, allowed, &b, known_r, known_e);
+	run_rules(d, ev, run, allowed, bp, known_r, known_e);
 }
 
 static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,

@@ -1,6 +1,7 @@
 /* main.c — scanwatch: arguments, subcommands and lifecycle only; the work is in the modules. */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ struct options {
 	bool bad_target; /* an output target failed its check: a configuration error (78) */
 	bool verbose;
 	uint64_t memory_cap;
+	unsigned workers; /* 0: the cores this process may run on */
+	bool set_workers;
 	uint64_t seed;
 	uint64_t stats_interval_us;
 	const char *pidfile;
@@ -93,6 +96,9 @@ static void usage(FILE *f)
 	    "      --rules PATH       rule file or directory (repeatable; default: built-in "
 	    "rules)\n"
 	    "      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
+	    "      --workers N        threads on the packet path: 1 runs everything on one,\n"
+	    "                         2 or more put detection on a second (default: the\n"
+	    "                         cores this process may use; this version uses at most 2)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
 	    "operation\n"
 	    "  -c, --config FILE      sensor configuration (YAML); command-line flags override it\n"
@@ -155,6 +161,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_RULES,
 		O_JSON,
 		O_CAP,
+		O_WORKERS,
 		O_SEED,
 		O_LIST,
 		O_ALLOW_ROOT,
@@ -184,6 +191,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	    {"cef", required_argument, NULL, O_CEF},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"memory-cap", required_argument, NULL, O_CAP},
+	    {"workers", required_argument, NULL, O_WORKERS},
 	    {"seed", required_argument, NULL, O_SEED},
 	    {"stats-interval", required_argument, NULL, O_STATS},
 	    {"pidfile", required_argument, NULL, O_PIDFILE},
@@ -279,6 +287,19 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 				return -1;
 			o->set_cap = true;
 			break;
+		case O_WORKERS: {
+			uint64_t w;
+			if (cli_parse_u64("scanwatch", "--workers", optarg, &w) < 0)
+				return -1;
+			if (w < 1 || w > CONFIG_WORKERS_MAX) {
+				fprintf(stderr, "scanwatch: --workers must be from 1 to %d\n",
+				        CONFIG_WORKERS_MAX);
+				return -1;
+			}
+			o->workers = (unsigned)w;
+			o->set_workers = true;
+			break;
+		}
 		case O_SEED:
 			if (cli_parse_u64("scanwatch", "--seed", optarg, &o->seed) < 0)
 				return -1;
@@ -361,6 +382,8 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->db = cfg->database;
 	if ((cfg->present & CONFIG_MEMORY_CAP) && !o->set_cap)
 		o->memory_cap = cfg->memory_cap;
+	if ((cfg->present & CONFIG_WORKERS) && !o->set_workers)
+		o->workers = cfg->workers;
 	if ((cfg->present & CONFIG_STATS_INTERVAL) && !o->set_stats)
 		o->stats_interval_us = cfg->stats_interval_us;
 	if (cfg->present & CONFIG_ALLOW_ROOT)
@@ -440,6 +463,18 @@ static int test_config(struct options *o)
 	return 0;
 }
 
+/* --workers, or the cores this process may run on (taskset, cgroup cpusets). */
+static unsigned default_workers(unsigned asked)
+{
+	cpu_set_t set;
+
+	if (asked)
+		return asked;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	return 1;
+}
+
 static int run_eval(struct options *o, const char *labels)
 {
 	struct sw_ruleset *rs = NULL;
@@ -453,6 +488,7 @@ static int run_eval(struct options *o, const char *labels)
 	    .rules = rs,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
+	    .workers = default_workers(o->workers),
 	    .verbose = o->verbose,
 	};
 	int st = eval_run(&eo);
@@ -508,6 +544,7 @@ int main(int argc, char **argv)
 	    .load_rules_ctx = &o,
 	    .db = o.no_db ? NULL : o.db,
 	    .memory_cap = o.memory_cap,
+	    .workers = default_workers(o.workers),
 	    .seed = o.seed,
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,

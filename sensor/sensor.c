@@ -149,6 +149,26 @@ static void progress(const struct capture *cap, uint64_t packets, uint64_t t0)
 	}
 }
 
+/*
+ * With two workers, a line each: what it did and how often it waited for the other. The
+ * side that waits less is the one that limits the rate (pipeline.c).
+ */
+static void log_workers(const struct pipeline_stats *ps)
+{
+	if (ps->workers < 2)
+		return;
+	fprintf(stderr,
+	        "scanwatch: worker 1 of 2 (capture, decode, classify): %.2f s CPU, %" PRIu64
+	        " packets, %" PRIu64 " events handed on, waited for room %" PRIu64 " times\n",
+	        (double)ps->cpu_us[0] / 1e6, ps->packets, ps->handoff.messages,
+	        ps->handoff.producer_waits);
+	fprintf(stderr,
+	        "scanwatch: worker 2 of 2 (detection): %.2f s CPU, %" PRIu64
+	        " events, waited for events %" PRIu64 " times, most waiting %" PRIu64 "\n",
+	        (double)ps->cpu_us[1] / 1e6, ps->detect.events, ps->handoff.consumer_waits,
+	        ps->handoff.max_depth);
+}
+
 /* A one-line account of the counters, for SIGUSR1, the stats interval and the end. */
 static void log_stats(struct sensor *s, const char *why)
 {
@@ -192,6 +212,7 @@ static void log_stats(struct sensor *s, const char *why)
 			        oc.dropped, oc.reconnects, oc.connected ? "" : " (collector down)");
 	}
 	fputc('\n', stderr);
+	log_workers(&ps);
 	notify_status("%" PRIu64 " packets, %" PRIu64 " detections, %" PRIu64 " kernel drops",
 	              ps.packets, s->detections, ks.dropped);
 	if (s->stats_store) {
@@ -243,6 +264,7 @@ static void summary(struct sensor *s, double secs)
 		        " records dropped",
 		        es.store_errors, es.sink_errors, es.dropped);
 	fputc('\n', stderr);
+	log_workers(&ps);
 	for (int a = 0; a < ANOM__COUNT; a++)
 		if (ps.decode.anomalies[a])
 			fprintf(stderr, "  anomaly %-32s %" PRIu64 "\n",
@@ -551,6 +573,7 @@ int sensor_run(const struct sensor_opts *o)
 	    .rules = s.rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
+	    .workers = o->workers,
 	    .emit = on_detection,
 	    .emit_ctx = &s,
 	};

@@ -13,6 +13,9 @@
 /* Statistics interval when the file does not set one. */
 #define CONFIG_STATS_INTERVAL_DEFAULT_US (60ull * 1000000ull)
 
+/* The most threads `workers` may ask for. */
+#define CONFIG_WORKERS_MAX 256
+
 /* Which keys the file set (bits of sw_config.present): command-line flags override them. */
 enum config_key {
 	CONFIG_INTERFACE = 1u << 0,
@@ -29,6 +32,7 @@ enum config_key {
 	CONFIG_OUTPUTS = 1u << 11,
 	CONFIG_ALLOW_ROOT = 1u << 12,
 	CONFIG_SANDBOX = 1u << 13,
+	CONFIG_WORKERS = 1u << 14,
 };
 
 /* One output: type is a name of the output registry (output_lookup), target checked by
@@ -53,6 +57,7 @@ struct sw_config {
 	char *interface;
 	char *filter;         /* BPF expression, compiled by the capture module */
 	uint32_t snaplen;     /* 64..262144; 0 when absent */
+	uint32_t workers;     /* 1..CONFIG_WORKERS_MAX; 0 when absent */
 	bool promiscuous;     /* false when absent: check present */
 	uint64_t buffer_size; /* bytes; 0 when absent */
 	char *user;           /* -Z */

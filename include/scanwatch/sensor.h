@@ -44,6 +44,7 @@ struct sensor_opts {
 	size_t noutputs;
 	/* tracking */
 	uint64_t memory_cap;
+	unsigned workers; /* threads on the packet path (pipeline_config.workers) */
 	uint64_t seed;
 	/* live operation */
 	uint64_t stats_interval_us;

@@ -60,7 +60,7 @@ static void test_full(void)
 	                           CONFIG_PROMISCUOUS | CONFIG_BUFFER_SIZE | CONFIG_USER |
 	                           CONFIG_DATABASE | CONFIG_MEMORY_CAP | CONFIG_STATS_INTERVAL |
 	                           CONFIG_HOME_NET | CONFIG_RULES | CONFIG_OUTPUTS |
-	                           CONFIG_ALLOW_ROOT | CONFIG_SANDBOX);
+	                           CONFIG_ALLOW_ROOT | CONFIG_SANDBOX | CONFIG_WORKERS);
 	CHECK_STR(c->interface, "eth1");
 	CHECK_STR(c->filter, "not port 22 and not host 198.18.0.9");
 	CHECK_EQ_U(c->snaplen, 128);
@@ -69,6 +69,7 @@ static void test_full(void)
 	CHECK_STR(c->user, "nobody");
 	CHECK_STR(c->database, "/var/lib/scanwatch/scanwatch.db");
 	CHECK_EQ_U(c->memory_cap, 512ull << 20);
+	CHECK_EQ_U(c->workers, 2);
 	CHECK_EQ_U(c->stats_interval_us, 300ull * 1000000);
 	CHECK_EQ_U(c->nhome, 2);
 	if (c->nhome == 2) {
@@ -227,9 +228,11 @@ static const struct {
     {"two_docs.yaml", "3:1: more than one YAML document in the file"},
     {"unknown_key.yaml",
      "2:1: unknown key 'iface' (expected one of: interface, filter, snaplen, promiscuous, "
-     "buffer_size, user, database, memory_cap, stats_interval, home_net, rules, outputs, "
+     "buffer_size, user, database, memory_cap, workers, stats_interval, home_net, rules, outputs, "
      "allow_root, sandbox)"},
     {"user_control.yaml", "1:7: 'user' contains a control character"},
+    {"workers_text.yaml", "1:10: workers must be an integer from 1 to 256, got 'two'"},
+    {"workers_zero.yaml", "2:10: workers must be an integer from 1 to 256, got '0'"},
 };
 
 static void test_bad(void)
