@@ -27,18 +27,21 @@
  * and alive, are shared by all flows, and the merge must order the timeouts
  * of several tables as one table would).
  *
- * The detection clock. One thread advances the engine's clock on every
- * packet before that packet's events, and after the classifier's timeouts
- * (pipeline_tick). Each message therefore carries `adv`, the time the
- * engine's clock had reached when classify produced the event, and the
- * detection thread advances to it first: timeouts are folded before the
- * packet's time closes anything, and the packet's own events after. Packets
- * with no event send nothing, so the entries they would have closed close at
- * the next message instead: the same records (a record's times come from its
- * entry, not from the clock), but closures that fall due between two events
- * are emitted in rule order rather than in order of expiry. That ordering is
- * the one difference between one and two workers; the records, their
- * sequence numbers included, are identical (tests/captures/test_workers.sh).
+ * The detection clock. One thread calls detect_advance once per packet, after
+ * the classifier's timeouts for that packet's time and before the packet's own
+ * events; the engine's clock also moves with the events' times in between
+ * (a timeout event carries the time it fell due, later than the last packet's),
+ * so where the advance calls fall among the events decides what is still open
+ * when an event arrives. The packet thread therefore records the advances it
+ * would have made (`pending`, at the time `det_now`) and the next message
+ * carries them: the detection thread advances first when the message says so,
+ * and only then. A run of advances with no event between them is one advance
+ * to the last time (the clock only moves forward, and nothing but the clock
+ * changes between them), so packets with no event send nothing. The records,
+ * their sequence numbers included, are those of one thread; what may differ is
+ * the order in which closures that fall due during such a run are emitted (in
+ * rule order rather than in order of expiry). tests/captures/test_workers.sh
+ * and both eval corpora check it with 1, 2 and 4 workers.
  *
  * Synchronous requests (statistics, a new rule set, the end of input) travel
  * the same ring and are answered under a mutex, so they see exactly the events
@@ -62,7 +65,7 @@ enum msg_type { M_EVENT, M_TICK, M_RULES, M_STATS, M_FINISH, M_STOP };
 
 /* One ring slot: 256 bytes, four cache lines. */
 struct msg {
-	uint64_t adv; /* the engine's clock when the event was made */
+	uint64_t adv; /* advance the engine's clock to this first (when `advance`) */
 	union {
 		struct detect_prehash ph;       /* M_EVENT */
 		const struct sw_ruleset *rules; /* M_RULES */
@@ -71,6 +74,7 @@ struct msg {
 	unsigned char shape[SW_PACKET_SHAPE_BYTES];
 	uint8_t type;
 	uint8_t has_pkt;
+	uint8_t advance; /* one thread would have called detect_advance(adv) before this */
 };
 _Static_assert(sizeof(struct msg) <= 256, "a ring slot is four cache lines");
 
@@ -96,7 +100,8 @@ struct pipeline {
 	struct handoff *ho;
 	pthread_t thread;
 	bool started;
-	uint64_t det_now;      /* the engine's clock as one thread would have it */
+	uint64_t det_now;      /* the last detect_advance one thread would have made */
+	bool pending;          /* and it is not sent yet */
 	struct sw_packet dpkt; /* the detection thread's copy of an event's packet */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -115,6 +120,8 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 	struct msg *m = handoff_reserve(pl->ho);
 	m->type = M_EVENT;
 	m->adv = pl->det_now;
+	m->advance = pl->pending;
+	pl->pending = false;
 	m->ev = *ev;
 	m->has_pkt = ev->pkt != NULL;
 	if (ev->pkt)
@@ -124,21 +131,25 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 	handoff_commit(pl->ho);
 }
 
-static void send(struct pipeline *pl, enum msg_type type, uint64_t adv,
+/* A message that is not an event; `at` is its own time (the end of input, a reload's). */
+static void send(struct pipeline *pl, enum msg_type type, uint64_t at,
                  const struct sw_ruleset *rules)
 {
 	struct msg *m = handoff_reserve(pl->ho);
 	m->type = (uint8_t)type;
-	m->adv = adv;
+	m->adv = pl->det_now;
+	m->ev.ts_us = at;
+	m->advance = pl->pending || type == M_TICK;
+	pl->pending = false;
 	m->u.rules = rules;
 	handoff_commit(pl->ho);
 }
 
 /* Sends a request and waits for the detection thread's answer. */
-static int ask(struct pipeline *pl, enum msg_type type, uint64_t adv,
+static int ask(struct pipeline *pl, enum msg_type type, uint64_t at,
                const struct sw_ruleset *rules)
 {
-	send(pl, type, adv, rules);
+	send(pl, type, at, rules);
 	handoff_flush(pl->ho);
 	pthread_mutex_lock(&pl->mu);
 	uint64_t want = ++pl->asked;
@@ -164,7 +175,8 @@ static void *detect_main(void *arg)
 	for (;;) {
 		struct msg *m = handoff_peek(pl->ho);
 		int r = 0;
-		detect_advance(pl->de, m->adv);
+		if (m->advance)
+			detect_advance(pl->de, m->adv);
 		switch ((enum msg_type)m->type) {
 		case M_EVENT:
 			if (m->has_pkt) {
@@ -178,13 +190,13 @@ static void *detect_main(void *arg)
 			handoff_release(pl->ho);
 			continue;
 		case M_RULES:
-			r = detect_set_rules(pl->de, m->u.rules, m->adv);
+			r = detect_set_rules(pl->de, m->u.rules, m->ev.ts_us);
 			break;
 		case M_STATS:
 			detect_get_stats(pl->de, &pl->dstats);
 			break;
 		case M_FINISH:
-			detect_finish(pl->de, m->adv);
+			detect_finish(pl->de, m->ev.ts_us);
 			break;
 		case M_STOP:
 			handoff_release(pl->ho);
@@ -282,10 +294,13 @@ void pipeline_destroy(struct pipeline *pl)
 static inline void advance(struct pipeline *pl, uint64_t now_us)
 {
 	classify_advance(pl->cl, now_us);
-	if (!pl->ho)
+	if (!pl->ho) {
 		detect_advance(pl->de, now_us);
-	else if (now_us > pl->det_now)
+		return;
+	}
+	if (now_us > pl->det_now)
 		pl->det_now = now_us;
+	pl->pending = true;
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_us)
@@ -355,10 +370,7 @@ void pipeline_get_stats(struct pipeline *pl, struct pipeline_stats *out)
 
 int pipeline_set_rules(struct pipeline *pl, const struct sw_ruleset *rs, uint64_t now)
 {
-	if (pl->ho) {
-		if (now > pl->det_now)
-			pl->det_now = now;
+	if (pl->ho)
 		return ask(pl, M_RULES, now, rs);
-	}
 	return detect_set_rules(pl->de, rs, now);
 }

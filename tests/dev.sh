@@ -6,7 +6,8 @@
 #                            tests/captures/sample.pcapng into ./scanwatch.db, show it
 #   bash tests/dev.sh test   install build and test deps, check formatting, build
 #                            build-test/ (-Werror) and build-asan/ (ASan+UBSan) and
-#                            run the whole ctest suite in each; then build-fuzz/
+#                            run the whole ctest suite in each; build-tsan/
+#                            (ThreadSanitizer: unit, capture and live tests); then build-fuzz/
 #                            (clang, libFuzzer) and its short fuzz runs (ctest -L fuzz)
 #
 # Run as root (apt-get; the network-namespace tests need root too). When every
@@ -172,6 +173,26 @@ cmd_test() {
 			run_ctest build-asan
 	else
 		fail "build-asan: build"
+	fi
+
+	# ThreadSanitizer over what runs threads: the two-worker pipeline (every replay
+	# and live run: the sensor's default is the cores it may use), the writer and
+	# checkpointer threads, the syslog backlogs. The unit tests and the capture tests
+	# but three that parse thousands of inputs on one thread (hostile files, link
+	# types, the ECS schema: ASan covers them), and the live namespace tests.
+	if configure_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON \
+		-DSCANWATCH_TSAN=ON; then
+		log "ctest in build-tsan/ under ThreadSanitizer"
+		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
+			--output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
+			-E 'captures/test_(bad_inputs|linktypes|ecs_schema)$' ||
+			fail "build-tsan: unit/capture tests"
+		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
+			--output-on-failure --no-tests=error -j 1 -L '^netns$' \
+			-R 'netns/test_(live_reload|probe_live|syslog_outage)$' ||
+			fail "build-tsan: live netns tests"
+	else
+		fail "build-tsan: build"
 	fi
 
 	# libFuzzer needs clang; each target replays its regression inputs, then fuzzes
