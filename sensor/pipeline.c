@@ -146,8 +146,7 @@ static void send(struct pipeline *pl, enum msg_type type, uint64_t at,
 }
 
 /* Sends a request and waits for the detection thread's answer. */
-static int ask(struct pipeline *pl, enum msg_type type, uint64_t at,
-               const struct sw_ruleset *rules)
+static int ask(struct pipeline *pl, enum msg_type type, uint64_t at, const struct sw_ruleset *rules)
 {
 	send(pl, type, at, rules);
 	handoff_flush(pl->ho);
@@ -301,6 +300,12 @@ static inline void advance(struct pipeline *pl, uint64_t now_us)
 	if (now_us > pl->det_now)
 		pl->det_now = now_us;
 	pl->pending = true;
+}
+
+void pipeline_flush(struct pipeline *pl)
+{
+	if (pl->ho)
+		handoff_flush(pl->ho);
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_us)

@@ -264,7 +264,6 @@ static void summary(struct sensor *s, double secs)
 		        " records dropped",
 		        es.store_errors, es.sink_errors, es.dropped);
 	fputc('\n', stderr);
-	log_workers(&ps);
 	for (int a = 0; a < ANOM__COUNT; a++)
 		if (ps.decode.anomalies[a])
 			fprintf(stderr, "  anomaly %-32s %" PRIu64 "\n",
@@ -398,6 +397,7 @@ static int loop(struct sensor *s)
 {
 	const struct sensor_opts *o = s->o;
 	bool live = capture_is_live(s->cap);
+	bool stream = !live && capture_may_wait(s->cap);
 	bool tty = !live && isatty(STDERR_FILENO);
 	uint64_t t0 = mono_us(), next_progress = t0 + 500000;
 	uint64_t next_stats = o->stats_interval_us ? t0 + o->stats_interval_us : UINT64_MAX;
@@ -409,6 +409,9 @@ static int loop(struct sensor *s)
 		int r = capture_next(s->cap, &cp, s->err, sizeof s->err);
 		if (r == 1) {
 			pipeline_packet(s->pl, &cp);
+			if (stream)
+				pipeline_flush(
+				    s->pl); /* the next packet may be a long time coming */
 			n++;
 			if (!live && tty && (n & 0xffff) == 0 && mono_us() >= next_progress) {
 				progress(s->cap, n, t0);

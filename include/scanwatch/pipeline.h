@@ -50,6 +50,10 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
  * One thread at a time calls the functions of a pipeline.
  */
 void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp);
+/* With two workers, hands what the packet thread has queued to the detection thread now
+ * rather than a batch at a time: for input that may pause (capture_may_wait), so the
+ * records of what came before the pause are not held back by it. */
+void pipeline_flush(struct pipeline *pl);
 /* Packet time advances without a packet (live clock tick). */
 void pipeline_tick(struct pipeline *pl, uint64_t now_us);
 /* End of input: every open detection is closed. */
