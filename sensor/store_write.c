@@ -61,6 +61,18 @@ static const char sql_update[] =
     " AND opened_at = ?11";
 
 /*
+ * One item of a record's exposure list. The list only grows during a
+ * detection (an item keeps its place once listed), so each write upserts the
+ * items it holds by their place and no row ever has to go.
+ */
+static const char sql_expo[] =
+    "INSERT INTO exposure (run_id, seq, ord, host, proto, port, reveal, answers)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (run_id, seq, ord) DO UPDATE SET host = excluded.host,"
+    " proto = excluded.proto, port = excluded.port, reveal = excluded.reveal,"
+    " answers = excluded.answers";
+
+/*
  * Decides whether this connection may skip CHECK constraints, and turns them
  * off when it may.
  *
@@ -258,6 +270,29 @@ static int write_one(struct store *s, int64_t run_id, const struct sw_detection 
 	return step_once(s, s->upsert, d->seq);
 }
 
+/* The record's exposure list into the exposure table. */
+static int write_exposure(struct store *s, int64_t run_id, const struct sw_detection *d)
+{
+	char host[ADDR_TEXT_MAX];
+
+	for (unsigned i = 0; i < d->exposure.n && i < DET_EXPOSURE_MAX; i++) {
+		const struct det_exposed *x = &d->exposure.item[i];
+
+		sqlite3_bind_int64(s->expo, 1, run_id);
+		store_bind_u64(s->expo, 2, d->seq);
+		sqlite3_bind_int(s->expo, 3, (int)i);
+		sqlite3_bind_text(s->expo, 4, addr_format(&x->host, host), -1, SQLITE_STATIC);
+		sqlite3_bind_int(s->expo, 5, x->proto);
+		sqlite3_bind_int(s->expo, 6, x->port);
+		sqlite3_bind_text(s->expo, 7, detection_reveal_name((enum det_reveal)x->reveal), -1,
+		                  SQLITE_STATIC);
+		sqlite3_bind_int64(s->expo, 8, x->answers);
+		if (step_once(s, s->expo, d->seq) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Fills s->slots with where each seq of the batch first and last appears.
  * Sequence numbers come from our own detector (a counter), not from the
@@ -367,7 +402,8 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 				continue;
 			rec = &d[slot->last];
 		}
-		if (write_one(s, run_id, rec, d[i].phase == DET_OPEN) < 0)
+		if (write_one(s, run_id, rec, d[i].phase == DET_OPEN) < 0 ||
+		    write_exposure(s, run_id, rec) < 0)
 			goto fail;
 	}
 	if (store_exec(s->db, "COMMIT", msg, sizeof(msg)) < 0) {
@@ -388,7 +424,9 @@ int store_write_prepare(struct store *s, char *err, size_t errlen)
 	if (sqlite3_prepare_v3(s->db, sql_upsert, -1, SQLITE_PREPARE_PERSISTENT, &s->upsert,
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_update, -1, SQLITE_PREPARE_PERSISTENT, &s->update,
-	                       NULL) != SQLITE_OK) {
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_expo, -1, SQLITE_PREPARE_PERSISTENT, &s->expo, NULL) !=
+	        SQLITE_OK) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(s->db));
 		return -1;
 	}
@@ -399,7 +437,8 @@ void store_write_release(struct store *s)
 {
 	sqlite3_finalize(s->upsert);
 	sqlite3_finalize(s->update);
-	s->upsert = s->update = NULL;
+	sqlite3_finalize(s->expo);
+	s->upsert = s->update = s->expo = NULL;
 	free(s->slots);
 	s->slots = NULL;
 	s->nslots = 0;
