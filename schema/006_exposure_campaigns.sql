@@ -28,8 +28,9 @@ CREATE INDEX exposure_host_port ON exposure (host, port);
 
 -- One row per campaign: sources scanning together (sensor/campaign.c states
 -- the rule). Written by the store from the member detections' rows whenever a
--- record carrying the campaign is stored; members, sources, targets and ports
--- are JSON arrays, reasons the campaign's evidence as detections.reasons.
+-- record carrying the campaign is stored (store_write.c); members, sources,
+-- targets and ports are JSON arrays (targets and ports: the union of the
+-- members' samples), reasons the campaign's evidence as detections.reasons.
 CREATE TABLE campaigns (
   run_id      INTEGER NOT NULL REFERENCES runs(id),
   id          TEXT    NOT NULL,         -- the members' detections.campaign
@@ -43,3 +44,7 @@ CREATE TABLE campaigns (
   reasons     TEXT,                     -- why grouped: [{"name","count","text"}]
   PRIMARY KEY (run_id, id)
 );
+-- The members of a campaign, for the store's upsert and `query --campaign`. An
+-- index of detections: a migration that rebuilds that table (as 004_kinds.sql
+-- did) makes it again.
+CREATE INDEX detections_campaign ON detections (run_id, campaign);

@@ -8,6 +8,7 @@
 
 #include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
+#include "scanwatch/campaign.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/exposure.h"
 #include "scanwatch/strbuf.h"
@@ -117,6 +118,7 @@ struct detect_engine {
 	struct detect_stats st;
 	struct track_budget exact; /* side sets for exact distinct counts (track.h) */
 	struct exposure *expo;     /* what each entry's scanner learned (exposure.h) */
+	struct campaign *camp;     /* sources scanning together (campaign.h) */
 	struct sw_detection rec;
 };
 
@@ -143,6 +145,13 @@ static void release_side(struct detect_engine *d, struct track_entry *e)
 		exposure_drop(d->expo, e, &e->exposed);
 }
 
+/* Hands d->rec (filled from e) to the sinks, with its campaign when it has one. */
+static void emit_record(struct detect_engine *d, const struct track_entry *e)
+{
+	campaign_note(d->camp, &d->rec, attribute_template(e), d->emit, d->ctx);
+	d->emit(d->ctx, &d->rec);
+}
+
 static void entry_evicted(void *ctx, void *entry)
 {
 	struct detect_engine *d = ctx;
@@ -158,7 +167,7 @@ static void entry_evicted(void *ctx, void *entry)
 	revise_kind(&d->rs->rules[e->key.rule], e);
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
 	detection_reason(&d->rec, "closed_early", 0, "closed early: tracking table full");
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 	e->det_seq = 0;
 	release_side(d, e);
 }
@@ -247,9 +256,11 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	d->ctx = ctx;
 	d->admit = admit_create(held, key);
 	d->expo = exposure_create(expo_limit);
-	if (!d->admit || !d->expo || build(d, rs) < 0) {
+	d->camp = campaign_create(rs->campaign_window_us);
+	if (!d->admit || !d->expo || !d->camp || build(d, rs) < 0) {
 		admit_destroy(d->admit);
 		exposure_destroy(d->expo);
+		campaign_destroy(d->camp);
 		free(d);
 		return NULL;
 	}
@@ -264,6 +275,7 @@ void detect_destroy(struct detect_engine *d)
 	htab_destroy(d->tab);
 	admit_destroy(d->admit);
 	exposure_destroy(d->expo);
+	campaign_destroy(d->camp);
 	free(d);
 }
 
@@ -605,7 +617,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 	e->emit_probes = e->probes;
 	d->st.opened++;
 	fill_record(d, r, e, DET_OPEN, 0);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 }
 
 /*
@@ -631,7 +643,7 @@ static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struc
 	d->st.updated++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_UPDATE, 0);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 }
 
 /* Which rules a pass over an event runs. */
@@ -866,7 +878,7 @@ static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct
 	d->st.closed++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_CLOSE, closed_at);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 	e->det_seq = 0;
 }
 
@@ -963,5 +975,6 @@ int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint6
 		return -1; /* build changed nothing: the old rules and table stay */
 	release_all(d, old);
 	htab_destroy(old);
+	campaign_set_window(d->camp, rs->campaign_window_us);
 	return 0;
 }
