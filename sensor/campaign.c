@@ -188,9 +188,10 @@ static void add_reason(struct sw_detection *d, const struct camp *k, const struc
 {
 	char net[ADDR_TEXT_MAX];
 	addr_format(&m->targets[0], net);
+	/* kept under DET_REASON_TEXT: the id, the count, the tool and a target say it all */
 	detection_reason(d, "campaign", k->members,
-	                 "campaign %s: %u sources, same kind, tool %s and probe template, similar "
-	                 "rate, within %" PRIu64 "s of each other, targets near %s",
+	                 "campaign %s: %u sources of one shape (kind, tool %s, template, rate) "
+	                 "within %" PRIu64 "s, targets near %s",
 	                 k->id, k->members, m->tool, window / 1000000, net);
 }
 
