@@ -372,6 +372,72 @@ static void put_evidence_list(FILE *f, const struct rdet *d)
 	fputs(any ? "</ul>" : "<span class=\"muted\">\xe2\x80\x94</span>", f);
 }
 
+static const struct report *camp_ctx;
+
+/* Detections with a campaign first, by campaign then first probe. */
+static int cmp_camp(const void *a, const void *b)
+{
+	const struct rdet *x = &camp_ctx->d[*(const size_t *)a],
+	                  *y = &camp_ctx->d[*(const size_t *)b];
+	int c = strcmp(x->campaign, y->campaign);
+	if (c)
+		return c;
+	return (x->first_seen > y->first_seen) - (x->first_seen < y->first_seen);
+}
+
+/* Campaigns: each one's members together (source, kind, tool, when), as campaign.c grouped
+ * them; the first REPORT_MAX_TABLE members. */
+static int put_campaigns(FILE *f, const struct report *r)
+{
+	size_t n = 0, *idx;
+	char b1[40], b2[40];
+	for (size_t i = 0; i < r->n; i++)
+		n += r->d[i].campaign != NULL && r->d[i].campaign[0] != '\0';
+	fputs("<section id=\"campaigns\"><h2>Campaigns</h2>", f);
+	if (n == 0) {
+		fputs("<p class=\"muted\">No sources were seen scanning together.</p></section>",
+		      f);
+		return 0;
+	}
+	idx = malloc(n * sizeof *idx);
+	if (!idx)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->d[i].campaign != NULL && r->d[i].campaign[0] != '\0')
+			idx[n++] = i;
+	camp_ctx = r;
+	qsort(idx, n, sizeof *idx, cmp_camp);
+	fputs("<table><tr><th>campaign</th><th>#</th><th>source</th><th>kind</th><th>tool</th>"
+	      "<th>first probe</th><th>last probe</th></tr>",
+	      f);
+	for (size_t k = 0; k < n && k < REPORT_MAX_TABLE; k++) {
+		const struct rdet *d = &r->d[idx[k]];
+		bool first = k == 0 || strcmp(r->d[idx[k - 1]].campaign, d->campaign) != 0;
+		fputs("<tr><td class=\"mono\">", f);
+		if (first)
+			report_html_esc(f, d->campaign);
+		fprintf(f,
+		        "</td><td class=\"mono\">%" PRId64 ":%" PRId64 "</td><td class=\"mono\">",
+		        d->run_id, d->seq);
+		report_html_esc(f, d->src);
+		if (d->sources) {
+			fputs(" <span class=\"muted\">(", f);
+			report_html_esc(f, d->sources);
+			fputs(")</span>", f);
+		}
+		fputs("</td><td>", f);
+		put_chip(f, d);
+		fputs("</td><td>", f);
+		report_html_esc(f, d->tool ? d->tool : "unknown");
+		fprintf(f, "</td><td class=\"mono\">%s</td><td class=\"mono\">%s</td></tr>",
+		        report_html_time(d->first_seen, b1), report_html_time(d->last_seen, b2));
+	}
+	fputs("</table></section>", f);
+	free(idx);
+	return 0;
+}
+
 /* What one detection's scanner learned: each service or host that answered, and how often. */
 static void put_revealed(FILE *f, const struct rdet *d)
 {
@@ -666,7 +732,7 @@ static int put_page(FILE *f, const struct report *r, const char *title)
 	fputs("</div>\n", f);
 	if (put_scanners(f, r) < 0)
 		return -1;
-	if (put_matrix(f, r) < 0)
+	if (put_campaigns(f, r) < 0 || put_matrix(f, r) < 0)
 		return -1;
 	put_details(f, r);
 	fputs("\n</main></body></html>\n", f);
