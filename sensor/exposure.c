@@ -202,6 +202,10 @@ void exposure_note(struct exposure *x, const void *owner, uint8_t *flag, const s
 		sp = find(x, owner);
 	}
 	struct det_exposed k = {.host = ev->dst, .reveal = (uint8_t)r};
+	/* An IPv6 solicitation's "target" is the solicited-node group (classify.c keys the
+	 * flow by it); the host that answered is the advertisement's source (RFC 4861 4.4). */
+	if (r == REVEAL_ARP_REPLY && ev->pkt && !addr_is_v4(&ev->dst))
+		k.host = ev->pkt->src;
 	if (r == REVEAL_PROTO_REPLY) {
 		k.proto = (uint8_t)ev->port; /* the protocol probed */
 	} else {

@@ -118,6 +118,32 @@ static void test_set(void)
 	exposure_destroy(x);
 }
 
+/* An IPv6 neighbour advertisement answers a solicitation sent to a solicited-node group: the
+ * host that answered is the advertisement's source, not the group. */
+static void test_nd(void)
+{
+	struct exposure *x = exposure_create(1 << 20);
+	struct det_exposure out;
+	uint8_t flag = EXPOSURE_NONE;
+	int owner;
+	struct sw_addr group, host;
+	CHECK(addr_parse("ff02::1:ff00:2", &group) == 0);
+	CHECK(addr_parse("2001:2::2", &host) == 0);
+	struct sw_packet na;
+	memset(&na, 0, sizeof na);
+	na.src = host;
+	struct sw_event ev = outcome(PC_ARP, OUT_SUCCESS, 58, 0, group);
+	ev.pkt = &na;
+	note(x, &owner, &flag, ev);
+	exposure_fill(x, &owner, flag, &out);
+	CHECK_EQ_U(out.n, 1);
+	CHECK(addr_eq(&out.item[0].host, &host));
+	char t[DET_EXPOSED_TEXT];
+	detection_exposed_text(&out.item[0], t, sizeof t);
+	CHECK_STR(t, "2001:2::2 arp_reply");
+	exposure_destroy(x);
+}
+
 /* Past DET_EXPOSURE_MAX distinct services the list stays as it was and answers are counted. */
 static void test_limit(void)
 {
@@ -264,6 +290,7 @@ int main(void)
 	test_reveal();
 	test_set();
 	test_limit();
+	test_nd();
 	test_budget();
 	test_map();
 	test_engine();
