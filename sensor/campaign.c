@@ -29,7 +29,7 @@
  * CLOSE sent again carrying the id (the store rewrites its row; a sink sees a second "end"
  * record for that detection).
  *
- * Memory: CAMPAIGN_RECENT remembered detections (about 400 bytes each, plus a copy of the
+ * Memory: CAMPAIGN_RECENT remembered detections (240 bytes each, plus a copy of the
  * CLOSE record, 5.5 KiB, while a closed one without a campaign waits out its window) and
  * CAMPAIGN_MAX_OPEN campaigns: at most about 1.5 MiB.
  */
