@@ -8,7 +8,9 @@
 
 #include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
+#include "scanwatch/campaign.h"
 #include "scanwatch/defaults.h"
+#include "scanwatch/exposure.h"
 #include "scanwatch/strbuf.h"
 #include "scanwatch/track.h"
 
@@ -115,6 +117,8 @@ struct detect_engine {
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
 	struct detect_stats st;
 	struct track_budget exact; /* side sets for exact distinct counts (track.h) */
+	struct exposure *expo;     /* what each entry's scanner learned (exposure.h) */
+	struct campaign *camp;     /* sources scanning together (campaign.h) */
 	struct sw_detection rec;
 };
 
@@ -133,13 +137,28 @@ static inline uint64_t rule_keep(const struct sw_rule *r)
 	return r->window_us > r->idle_us ? r->window_us : r->idle_us;
 }
 
+/* Gives back an entry's side state: exact-count sets and its exposure. */
+static void release_side(struct detect_engine *d, struct track_entry *e)
+{
+	track_release(e, &d->exact);
+	if (e->exposed)
+		exposure_drop(d->expo, e, &e->exposed);
+}
+
+/* Hands d->rec (filled from e) to the sinks, with its campaign when it has one. */
+static void emit_record(struct detect_engine *d, const struct track_entry *e)
+{
+	campaign_note(d->camp, &d->rec, attribute_template(e), d->emit, d->ctx);
+	d->emit(d->ctx, &d->rec);
+}
+
 static void entry_evicted(void *ctx, void *entry)
 {
 	struct detect_engine *d = ctx;
 	struct track_entry *e = entry;
 	d->evictions++;
 	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules) {
-		track_release(e, &d->exact);
+		release_side(d, e);
 		return;
 	}
 	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
@@ -148,15 +167,15 @@ static void entry_evicted(void *ctx, void *entry)
 	revise_kind(&d->rs->rules[e->key.rule], e);
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
 	detection_reason(&d->rec, "closed_early", 0, "closed early: tracking table full");
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 	e->det_seq = 0;
-	track_release(e, &d->exact);
+	release_side(d, e);
 }
 
 /* Removes an entry from the table, giving its side sets back first. */
 static void remove_entry(struct detect_engine *d, struct track_entry *e)
 {
-	track_release(e, &d->exact);
+	release_side(d, e);
 	htab_remove(d->tab, e);
 }
 
@@ -166,7 +185,7 @@ static void release_all(struct detect_engine *d, struct htab *tab)
 	struct track_entry *e;
 	uint32_t cur = 0;
 	while ((e = htab_next(tab, &cur)))
-		track_release(e, &d->exact);
+		release_side(d, e);
 }
 
 static int build(struct detect_engine *d, const struct sw_ruleset *rs)
@@ -229,11 +248,19 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	 * thousand open port scans or millions of swept hosts at once. */
 	d->exact.limit = d->max_entries / DETECT_EXACT_SHARE * sizeof(struct track_entry);
 	d->max_entries -= d->max_entries / DETECT_EXACT_SHARE;
+	/* A quarter of that pays for exposure sets (exposure.h): at most 1.5 KiB per
+	 * answered entry, so the default cap lists what thousands of scanners learned. */
+	size_t expo_limit = d->exact.limit / 4;
+	d->exact.limit -= expo_limit;
 	d->emit = emit;
 	d->ctx = ctx;
 	d->admit = admit_create(held, key);
-	if (!d->admit || build(d, rs) < 0) {
+	d->expo = exposure_create(expo_limit);
+	d->camp = campaign_create(rs->campaign_window_us);
+	if (!d->admit || !d->expo || !d->camp || build(d, rs) < 0) {
 		admit_destroy(d->admit);
+		exposure_destroy(d->expo);
+		campaign_destroy(d->camp);
 		free(d);
 		return NULL;
 	}
@@ -247,6 +274,8 @@ void detect_destroy(struct detect_engine *d)
 	release_all(d, d->tab);
 	htab_destroy(d->tab);
 	admit_destroy(d->admit);
+	exposure_destroy(d->expo);
+	campaign_destroy(d->camp);
 	free(d);
 }
 
@@ -260,6 +289,12 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 	out->exact_bytes = d->exact.used;
 	out->exact_limit = d->exact.limit;
 	out->exact_denied = d->exact.denied;
+	struct exposure_stats xs;
+	exposure_get_stats(d->expo, &xs);
+	out->expo_sets = xs.sets;
+	out->expo_bytes = xs.used;
+	out->expo_limit = xs.limit;
+	out->expo_denied = xs.denied;
 	out->entries.evict_full += out->held.evict_full;
 	out->entries.evict_chain += out->held.evict_chain;
 	out->entries.expired += out->held.expired;
@@ -296,6 +331,26 @@ static const char *orientation(const struct track_entry *e, uint64_t targets, ui
 	if (ports <= 2)
 		return "horizontal";
 	return "block (many ports on many hosts)";
+}
+
+/* The exposure as reasons: what was revealed, and what the list could not hold. */
+static void describe_exposure(struct sw_detection *rec, uint8_t mark)
+{
+	const struct det_exposure *x = &rec->exposure;
+	unsigned services, hosts;
+	if (mark == EXPOSURE_DENIED)
+		detection_reason(rec, "exposure_unrecorded", 0,
+		                 "answers to the scanner not recorded: exposure memory spent");
+	if (x->n == 0)
+		return;
+	detection_exposure_counts(x, &services, &hosts);
+	detection_reason(rec, "exposed", x->n,
+	                 "revealed %u open service(s) and %u live host(s) in %" PRIu64 " answer(s)",
+	                 services, hosts, x->answers);
+	if (x->unlisted)
+		detection_reason(rec, "exposure_unlisted", x->unlisted,
+		                 "%" PRIu64 " answer(s) about services or hosts past the first %u",
+		                 x->unlisted, (unsigned)DET_EXPOSURE_MAX);
 }
 
 static void fill_record(struct detect_engine *d, const struct sw_rule *r,
@@ -396,6 +451,8 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	if (r->detector->describe)
 		r->detector->describe(r, e, rec);
 	attribute_verdict(e, rec->tool, sizeof rec->tool, rec);
+	exposure_fill(d->expo, e, e->exposed, &rec->exposure);
+	describe_exposure(rec, e->exposed);
 }
 
 /*
@@ -560,7 +617,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 	e->emit_probes = e->probes;
 	d->st.opened++;
 	fill_record(d, r, e, DET_OPEN, 0);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 }
 
 /*
@@ -586,7 +643,7 @@ static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struc
 	d->st.updated++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_UPDATE, 0);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 }
 
 /* Which rules a pass over an event runs. */
@@ -660,6 +717,9 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e->win_start = ev->ts_us;
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
 			track_reset_window(e, ev->ts_us, &d->exact);
+			if (e->exposed) /* what the last window's probes learned is not this one's
+			                 */
+				exposure_drop(d->expo, e, &e->exposed);
 			e->shadowed = 0;
 		}
 		if (e->shadowed && !e->det_seq) {
@@ -684,6 +744,9 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e->outcomes[ev->outcome]++;
 			if (ev->outcome == OUT_EMPTY)
 				attribute_note(e, ev);
+			enum det_reveal rv = exposure_reveal(ev);
+			if (rv != REVEAL_NONE)
+				exposure_note(d->expo, e, &e->exposed, ev, rv);
 		}
 		if (e->det_seq) {
 			maybe_update(d, r, e, ev->ts_us);
@@ -835,7 +898,7 @@ static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct
 	d->st.closed++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_CLOSE, closed_at);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 	e->det_seq = 0;
 }
 
@@ -932,5 +995,6 @@ int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint6
 		return -1; /* build changed nothing: the old rules and table stay */
 	release_all(d, old);
 	htab_destroy(old);
+	campaign_set_window(d->camp, rs->campaign_window_us);
 	return 0;
 }

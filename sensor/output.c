@@ -339,3 +339,92 @@ void output_json_evidence(struct json_writer *w, const struct sw_detection *d)
 	}
 	json_array_end(w);
 }
+
+static const char *exposed_transport(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 132:
+		return "sctp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "ipv6-icmp";
+	default:
+		return NULL;
+	}
+}
+
+void output_json_exposure(struct json_writer *w, const struct sw_detection *d)
+{
+	const struct det_exposure *x = &d->exposure;
+	char a[ADDR_TEXT_MAX], num[8];
+	unsigned services, hosts;
+
+	if (x->n == 0 && x->unlisted == 0)
+		return;
+	detection_exposure_counts(x, &services, &hosts);
+	json_key(w, "exposure");
+	json_object_begin(w);
+	json_kv_uint(w, "answers", x->answers);
+	json_kv_uint(w, "unlisted_answers", x->unlisted);
+	json_kv_uint(w, "services_count", services);
+	json_kv_uint(w, "hosts_count", hosts);
+	for (int svc = 1; svc >= 0; svc--) {
+		json_key(w, svc ? "services" : "hosts");
+		json_array_begin(w);
+		for (unsigned i = 0; i < x->n && i < DET_EXPOSURE_MAX; i++) {
+			const struct det_exposed *it = &x->item[i];
+			enum det_reveal r = (enum det_reveal)it->reveal;
+			const char *tp = exposed_transport(it->proto);
+
+			if (detection_reveal_is_service(r) != (svc == 1))
+				continue;
+			json_object_begin(w);
+			json_kv_string(w, "ip", addr_format(&it->host, a));
+			if (r == REVEAL_PROTO_REPLY) {
+				snprintf(num, sizeof num, "%u", it->proto);
+				json_kv_string(w, "iana_number", num);
+			} else if (svc) {
+				if (tp != NULL)
+					json_kv_string(w, "transport", tp);
+				json_kv_uint(w, "port", it->port);
+			}
+			json_kv_string(w, "answer", detection_reveal_name(r));
+			json_kv_uint(w, "answers", it->answers);
+			json_object_end(w);
+		}
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
+size_t output_join_exposure(const struct sw_detection *d, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->exposure.n && i < DET_EXPOSURE_MAX; i++) {
+		char one[DET_EXPOSED_TEXT + 16];
+		size_t k = detection_exposed_text(&d->exposure.item[i], one, sizeof one);
+		int w =
+		    snprintf(one + k, sizeof one - k, " x%" PRIu32, d->exposure.item[i].answers);
+
+		if (w < 0)
+			break;
+		k += (size_t)w;
+		if (n + (i > 0) + k + 1 > len)
+			break;
+		if (i > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, one, k);
+		n += k;
+		buf[n] = '\0';
+	}
+	return n;
+}

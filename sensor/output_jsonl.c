@@ -360,6 +360,7 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
 	output_json_evidence(&w, d);
+	output_json_exposure(&w, d);
 	json_object_end(&w);
 	json_object_end(&w);
 	return json_finish(&w);

@@ -263,6 +263,17 @@ static int output_syslog_render_sd(const struct sw_detection *d, char *buf, size
 		sd_str(&b, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		sd_str(&b, "campaign", d->campaign, sizeof(d->campaign));
+	if (d->exposure.n > 0) {
+		char list[OUTPUT_EXPOSURE_JOINED];
+		unsigned services, hosts;
+		size_t n = output_join_exposure(d, list, sizeof list);
+
+		detection_exposure_counts(&d->exposure, &services, &hosts);
+		sd_u64(&b, "exposedServices", services);
+		sd_u64(&b, "exposedHosts", hosts);
+		sd_u64(&b, "exposedAnswers", d->exposure.answers);
+		sd_param(&b, "exposure", list, n);
+	}
 	sb_put(&b, "]", 1);
 	return b.ok ? (int)b.len : -1;
 }
@@ -297,6 +308,12 @@ int output_syslog_render_msg(const struct sw_detection *d, char *buf, size_t len
 	if ((n = strnlen(d->tool, sizeof(d->tool))) > 0) {
 		sb_puts(&b, "; tool ");
 		sb_clean(&b, d->tool, n, false);
+	}
+	if (d->exposure.n > 0) {
+		unsigned services, hosts;
+
+		detection_exposure_counts(&d->exposure, &services, &hosts);
+		sb_printf(&b, "; exposed %u services, %u hosts", services, hosts);
 	}
 	if ((n = strnlen(d->campaign, sizeof(d->campaign))) > 0) {
 		sb_puts(&b, "; campaign ");

@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	    "usage: scanwatch query [--db PATH] [--since T] [--until T] [--src CIDR]\n"
 	    "                       [--kind KIND] [--rule ID] [--min-severity SEV]\n"
 	    "                       [--open|--closed] [--format table|jsonl|csv]\n"
+	    "                       [--exposed HOST[:PORT]] [--campaign ID]\n"
 	    "                       [--limit N] [--follow]\n"
 	    "\n"
 	    "Prints the detections stored in the database, oldest first.\n"
@@ -54,6 +55,10 @@ static void usage(FILE *f)
 	    "  --rule ID            one rule id\n"
 	    "  --min-severity SEV   low, medium, high or critical and above\n"
 	    "  --open, --closed     only detections still open / already closed\n"
+	    "  --exposed HOST[:PORT] detections whose scanner learned of HOST (any service or\n"
+	    "                       the host alive), or of its open TCP/UDP/SCTP PORT;\n"
+	    "                       IPv6 with a port as [2001:2::1]:22\n"
+	    "  --campaign ID        the member detections of one campaign\n"
 	    "  --format F           table (default), jsonl (one JSON object a line) or csv\n"
 	    "                       (RFC 4180)\n"
 	    "  --limit N            only the N most recent matching detections\n"
@@ -186,6 +191,46 @@ static int parse_when(const char *s, int64_t *out_us)
 
 /* --- arguments -------------------------------------------------------------------------- */
 
+/* HOST, HOST:PORT, IPV6 or [IPV6]:PORT into the filter's exposure fields; 0 or -1. */
+static int parse_exposed(const char *arg, struct store_filter *f)
+{
+	char host[ADDR_TEXT_MAX + 2];
+	const char *port = NULL, *colon = strchr(arg, ':');
+	size_t n;
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		n = (size_t)(end - arg - 1);
+		arg++;
+		port = end[1] == ':' ? end + 2 : NULL;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - arg); /* IPv4:PORT */
+		port = colon + 1;
+	} else {
+		n = strlen(arg); /* an address alone (IPv6 has two colons or more) */
+	}
+	if (n >= sizeof host)
+		return -1;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (addr_parse(host, &f->exposed_host) < 0)
+		return -1;
+	f->exposed_port = -1;
+	if (port != NULL) {
+		char *end;
+		unsigned long v = strtoul(port, &end, 10);
+
+		if (*port == '\0' || *end != '\0' || v > 65535 || *port < '0' || *port > '9')
+			return -1;
+		f->exposed_port = (int32_t)v;
+	}
+	f->has_exposed = true;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct query *q)
 {
 	enum {
@@ -200,7 +245,9 @@ static int parse_args(int argc, char **argv, struct query *q)
 		O_CLOSED,
 		O_FORMAT,
 		O_LIMIT,
-		O_FOLLOW
+		O_FOLLOW,
+		O_EXPOSED,
+		O_CAMPAIGN
 	};
 	static const struct option longopts[] = {
 	    {"db", required_argument, NULL, O_DB},
@@ -215,6 +262,8 @@ static int parse_args(int argc, char **argv, struct query *q)
 	    {"format", required_argument, NULL, O_FORMAT},
 	    {"limit", required_argument, NULL, O_LIMIT},
 	    {"follow", no_argument, NULL, O_FOLLOW},
+	    {"exposed", required_argument, NULL, O_EXPOSED},
+	    {"campaign", required_argument, NULL, O_CAMPAIGN},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -266,6 +315,19 @@ static int parse_args(int argc, char **argv, struct query *q)
 		}
 		case O_RULE:
 			q->filter.rule_id = optarg;
+			break;
+		case O_EXPOSED:
+			if (parse_exposed(optarg, &q->filter) < 0) {
+				fprintf(
+				    stderr,
+				    "scanwatch query: --exposed: '%s' is not HOST, HOST:PORT or "
+				    "[IPV6]:PORT\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		case O_CAMPAIGN:
+			q->filter.campaign = optarg;
 			break;
 		case O_SEV: {
 			enum sw_severity s;

@@ -50,6 +50,7 @@ static void rdet_free(struct rdet *d)
 	for (unsigned i = 0; i < d->nreasons; i++)
 		free(d->reasons[i]);
 	free(d->reasons);
+	free(d->exposed);
 }
 
 static void report_free(struct report *r)
@@ -182,6 +183,17 @@ static int from_record(struct report *r, int64_t run_id, const struct sw_detecti
 			         field_dup(r, s->reasons[i].text, sizeof s->reasons[i].text)))
 				d->nreasons++;
 	}
+	if (s->exposure.n > 0) {
+		unsigned n = s->exposure.n < DET_EXPOSURE_MAX ? s->exposure.n : DET_EXPOSURE_MAX;
+		d->exposed = malloc(n * sizeof *d->exposed);
+		if (!d->exposed)
+			r->oom = true;
+		else {
+			memcpy(d->exposed, s->exposure.item, n * sizeof *d->exposed);
+			d->nexposed = n;
+		}
+	}
+	d->unlisted = s->exposure.unlisted;
 	return r->oom ? -1 : 0;
 }
 

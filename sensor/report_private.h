@@ -26,6 +26,9 @@
 #define REPORT_TOP_N 15
 /* Overlapping detections of one source are drawn in up to this many lanes of its row. */
 #define REPORT_MAX_LANES 6
+/* The "revealed to whom" matrix: at most this many hosts (rows) and ports (columns). */
+#define REPORT_MATRIX_HOSTS 60
+#define REPORT_MATRIX_PORTS 24
 /* Longest text kept from one field; longer values are cut. */
 #define REPORT_FIELD_MAX 4096
 
@@ -42,7 +45,10 @@ struct rdet {
 	uint64_t probes, distinct_targets, distinct_ports;
 	uint16_t ports[DET_SAMPLE_PORTS];
 	unsigned nports;
-	unsigned lane; /* timeline lane inside its source's row */
+	unsigned lane;               /* timeline lane inside its source's row */
+	struct det_exposed *exposed; /* what the scanner learned (owned; NULL: nothing) */
+	unsigned nexposed;
+	uint64_t unlisted; /* answers past the record's list */
 };
 
 /* One timeline row: the detections of one source, contiguous in the sorted index. */

@@ -198,6 +198,12 @@ static void log_stats(struct sensor *s, const char *why)
 		        " estimated)",
 		        ps.detect.exact_bytes >> 10, ps.detect.exact_limit >> 10,
 		        ps.detect.exact_sets, ps.detect.exact_denied);
+	if (ps.detect.expo_sets || ps.detect.expo_denied)
+		fprintf(stderr,
+		        ", exposure %" PRIu64 " KiB of %" PRIu64 " (%" PRIu64 " sets, %" PRIu64
+		        " refused)",
+		        ps.detect.expo_bytes >> 10, ps.detect.expo_limit >> 10, ps.detect.expo_sets,
+		        ps.detect.expo_denied);
 	if (live)
 		fprintf(stderr, ", kernel drops %" PRIu64 ", interface drops %" PRIu64, ks.dropped,
 		        ks.if_dropped);

@@ -26,6 +26,8 @@ struct store {
 	sqlite3_stmt *run_finish;
 	sqlite3_stmt *upsert;
 	sqlite3_stmt *update;
+	sqlite3_stmt *expo; /* one exposure row (006_exposure_campaigns.sql) */
+	sqlite3_stmt *camp; /* a campaigns row from its members' rows (same) */
 	sqlite3_stmt *stats;
 	/*
 	 * true: this connection runs with PRAGMA ignore_check_constraints and

@@ -18,6 +18,7 @@
 #define STORE_V_STATS        2 /* 002_stats.sql: the stats table */
 #define STORE_V_RUN_DELIVERY 3 /* 003_run_delivery.sql: runs.store_errors and two more */
 #define STORE_V_REASONS      5 /* 005_reasons.sql: detections.reasons */
+#define STORE_V_EXPOSURE     6 /* 006_exposure_campaigns.sql: exposure and campaigns tables */
 
 struct store_reader {
 	sqlite3 *db;
@@ -42,7 +43,17 @@ static const char sql_detections_where[] =
     " AND (?4 IS NULL OR rule_id = ?4)"
     " AND (?5 IS NULL OR (CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2"
     " WHEN 'high' THEN 3 WHEN 'critical' THEN 4 ELSE 0 END) >= ?5)"
-    " AND (?1 = 0 OR run_id = ?1)";
+    " AND (?1 = 0 OR run_id = ?1)"
+    " AND (?10 IS NULL OR campaign = ?10)";
+/* The exposure filter (query --exposed): some listed item of the row is the host (?8), and a
+ * service on port ?9 when that is set. */
+static const char sql_exposed[] =
+    " AND EXISTS (SELECT 1 FROM exposure x WHERE x.run_id = detections.run_id"
+    " AND x.seq = detections.seq AND x.host = ?8 AND (?9 IS NULL OR (x.port = ?9"
+    " AND x.reveal IN ('syn_ack', 'udp_reply', 'init_ack'))))";
+/* A row's exposure list, in its order. */
+static const char sql_exposure[] = "SELECT host, proto, port, reveal, answers FROM exposure"
+                                   " WHERE run_id = ?1 AND seq = ?2 ORDER BY ord";
 
 struct store_reader *store_read_open(const char *path, char *err, size_t errlen)
 {
@@ -185,6 +196,54 @@ static int row_read(sqlite3_stmt *st, struct store_row *row, char *why, size_t w
 	return 0;
 }
 
+/*
+ * The row's exposure list from the exposure table (xst: sql_exposure), and its unlisted count
+ * from the "exposure_unlisted" reason that carries it; -1 with why when a row is not one the
+ * sensor writes (an address or reveal that does not parse, more rows than a record holds).
+ */
+static int read_exposure(sqlite3_stmt *xst, struct store_row *row, char *why, size_t whylen)
+{
+	struct det_exposure *x = &row->d.exposure;
+	int rc;
+
+	sqlite3_bind_int64(xst, 1, row->run_id);
+	store_bind_u64(xst, 2, row->d.seq);
+	while ((rc = sqlite3_step(xst)) == SQLITE_ROW) {
+		const char *host = col_text(xst, 0), *rv = col_text(xst, 3);
+		enum det_reveal reveal;
+		int proto = sqlite3_column_int(xst, 1), port = sqlite3_column_int(xst, 2);
+
+		if (x->n >= DET_EXPOSURE_MAX || host == NULL || rv == NULL ||
+		    addr_parse(host, &x->item[x->n].host) < 0 ||
+		    detection_reveal_parse(rv, &reveal) < 0 || proto < 0 || proto > 255 ||
+		    port < 0 || port > 65535) {
+			store_set_err(why, whylen,
+			              "row %lld: an exposure row is not one of a record",
+			              (long long)row->id);
+			sqlite3_reset(xst);
+			return -1;
+		}
+		x->item[x->n].proto = (uint8_t)proto;
+		x->item[x->n].port = (uint16_t)port;
+		x->item[x->n].reveal = (uint8_t)reveal;
+		x->item[x->n].answers = (uint32_t)col_u64(xst, 4);
+		x->answers += x->item[x->n].answers;
+		x->n++;
+	}
+	sqlite3_reset(xst);
+	for (unsigned i = 0; i < row->d.n_reasons; i++)
+		if (strcmp(row->d.reasons[i].name, "exposure_unlisted") == 0) {
+			x->unlisted = row->d.reasons[i].count;
+			x->answers += x->unlisted;
+		}
+	if (rc != SQLITE_DONE) {
+		store_set_err(why, whylen, "row %lld: its exposure rows could not be read",
+		              (long long)row->id);
+		return -1;
+	}
+	return 0;
+}
+
 static bool row_matches(const struct store_filter *f, const struct sw_detection *d)
 {
 	/* src_ip is canonical text, and no text range expresses a CIDR block: checked here. */
@@ -230,20 +289,37 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 	    [STORE_ORDER_ID_DESC] = " ORDER BY id DESC",
 	    [STORE_ORDER_FIRST_SEEN] = " ORDER BY first_seen, run_id, seq",
 	};
-	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + 128];
-	sqlite3_stmt *st = NULL;
+	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + sizeof(sql_exposed) + 128];
+	sqlite3_stmt *st = NULL, *xst = NULL;
 	struct store_row row;
 	uint64_t given = 0;
 	int rc = SQLITE_DONE, stop = 0;
 
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s", sql_detections,
+	bool expo = r->version >= STORE_V_EXPOSURE;
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s", sql_detections,
 	         r->version >= STORE_V_REASONS ? "reasons" : "NULL", sql_detections_where,
+	         !f->has_exposed ? ""
+	         : expo          ? sql_exposed
+	                         : " AND 0",
 	         f->state == STORE_STATE_OPEN     ? " AND closed_at IS NULL"
 	         : f->state == STORE_STATE_CLOSED ? " AND closed_at IS NOT NULL"
 	                                          : "",
 	         orders[f->order]);
 	if (prepare(r, sql, f->run_id, &st, err, errlen) < 0)
 		return -1;
+	if (expo && sqlite3_prepare_v2(r->db, sql_exposure, -1, &xst, NULL) != SQLITE_OK) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	char host[ADDR_TEXT_MAX];
+	if (f->has_exposed && expo) {
+		sqlite3_bind_text(st, 8, addr_format(&f->exposed_host, host), -1, SQLITE_STATIC);
+		if (f->exposed_port >= 0)
+			sqlite3_bind_int(st, 9, f->exposed_port);
+	}
+	if (f->campaign != NULL)
+		sqlite3_bind_text(st, 10, f->campaign, -1, SQLITE_STATIC);
 	/* Every value is a bound parameter, never spliced into the SQL. */
 	if (f->has_since)
 		sqlite3_bind_int64(st, 7, f->since);
@@ -268,11 +344,17 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 		}
 		if (!row_matches(f, &row.d))
 			continue;
+		if (xst != NULL && read_exposure(xst, &row, why, sizeof(why)) < 0) {
+			if (r->skipped++ == 0)
+				snprintf(r->first_skip, sizeof(r->first_skip), "%s", why);
+			continue;
+		}
 		given++;
 		stop = fn(ctx, &row);
 	}
 	if (f->limit != 0 && given == f->limit)
 		rc = SQLITE_DONE;
+	sqlite3_finalize(xst);
 	return walk_end(r, st, rc, stop, err, errlen);
 }
 

@@ -138,6 +138,8 @@ struct detect_stats {
 	/* exact distinct counts (track.h): side sets made, bytes held now and at most,
 	 * and entries whose counts stayed estimates for want of that memory */
 	uint64_t exact_sets, exact_bytes, exact_limit, exact_denied;
+	/* exposure sets (exposure.h): made, bytes held now, the budget, refusals */
+	uint64_t expo_sets, expo_bytes, expo_limit, expo_denied;
 };
 
 /*

@@ -165,6 +165,24 @@ void output_json_addrs(struct json_writer *w, const char *key, const struct sw_a
                        unsigned max);
 
 /*
+ * "exposure": what the scanner learned, when anything answered it (nothing is written
+ * otherwise): {"answers", "unlisted_answers", "services_count", "hosts_count", "services":
+ * [{"ip", "transport", "port", "answer", "answers"}], "hosts": [{"ip", "answer", "answers"}]}
+ * (ECS-style names: ip, transport and port as in source.* and network.*).
+ */
+void output_json_exposure(struct json_writer *w, const struct sw_detection *d);
+/*
+ * The exposure list joined for one-string sinks (syslog, CEF): "198.18.1.2 22/tcp x1,..."
+ * (detection_exposed_text, then " x" and the answers); whole items only, as many as fit in
+ * len - 1 bytes. Those sinks give it OUTPUT_EXPOSURE_JOINED bytes, so a record with its
+ * 64 items still fits one RFC 5426 datagram (2048 bytes) beside the rest of the record; their
+ * service and host counts say when the list was cut (the store and JSON hold it whole).
+ * Returns the length.
+ */
+#define OUTPUT_EXPOSURE_JOINED 1024
+size_t output_join_exposure(const struct sw_detection *d, char *buf, size_t len);
+
+/*
  * Renders d as one JSON object (no newline) into buf; returns the length, or
  * -1 when buf is too small. Shared by the console --json mode and tests.
  */

@@ -175,6 +175,13 @@ struct store_filter {
 	int64_t after_id;
 	uint64_t limit; /* 0: no limit; else at most the first limit rows in this order */
 	enum store_order order;
+	/* Rows whose scanner learned of exposed_host (any service of it, or only exposed_port
+	 * when that is >= 0: a TCP, UDP or SCTP port that answered). A file older than the
+	 * exposure table (schema 6) has no such rows. */
+	bool has_exposed;
+	struct sw_addr exposed_host;
+	int32_t exposed_port;
+	const char *campaign; /* NULL: any; else rows of that campaign only */
 };
 
 /*
