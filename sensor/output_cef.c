@@ -120,7 +120,7 @@ static void cb_ext_u(struct cbuf *b, bool *first, const char *key, uint64_t v)
 static void cb_custom(struct cbuf *b, bool *first, const char *slot, const char *label,
                       const char *v, size_t n)
 {
-	char key[16];
+	char key[24]; /* "flexString1Label" */
 
 	if (n == 0)
 		return;
@@ -237,7 +237,15 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 		cb_ext(&b, &first, "proto", proto, strlen(proto));
 	/* cnt (baseEventCount): how many probes this one record stands for. */
 	cb_ext_u(&b, &first, "cnt", d->probes);
-	cb_ext(&b, &first, "dvchost", output_hostname(), strlen(output_hostname()));
+	/* dvchost names the sensor (issue 19: its id, by default the host name); site tags go
+	 * in flexString1, cs1..cs6 being taken. */
+	cb_ext(&b, &first, "dvchost", output_sensor_id(), strlen(output_sensor_id()));
+	{
+		char site[OUTPUT_SITE_TAGS_MAX * (OUTPUT_SITE_TAG_MAX + 1)];
+		size_t ns = output_join_site_tags(site, sizeof site);
+		if (ns > 0)
+			cb_custom(&b, &first, "flexString1", "siteTags", site, ns);
+	}
 	if (iface != NULL)
 		cb_ext(&b, &first, "deviceInboundInterface", iface, strlen(iface));
 	cb_custom(&b, &first, "cn1", "distinctPorts", list,
@@ -289,6 +297,7 @@ static void *cef_open(const char *target, char *err, size_t errlen)
 	}
 	c->file.fd = -1;
 	(void)output_hostname(); /* resolved here, before the writer thread reads it */
+	(void)output_sensor_id();
 	if (net_is_url(target)) {
 		c->link = output_syslog_link_open(target, err, errlen);
 		if (c->link == NULL)

@@ -263,6 +263,14 @@ static int output_syslog_render_sd(const struct sw_detection *d, char *buf, size
 		sd_str(&b, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		sd_str(&b, "campaign", d->campaign, sizeof(d->campaign));
+	/* The sensor's identity (issue 19): HOSTNAME says which machine, these which sensor. */
+	sd_str(&b, "sensor", output_sensor_id(), OUTPUT_SENSOR_ID_MAX + 1);
+	{
+		char site[OUTPUT_SITE_TAGS_MAX * (OUTPUT_SITE_TAG_MAX + 1)];
+		size_t n = output_join_site_tags(site, sizeof site);
+		if (n > 0)
+			sd_param(&b, "siteTags", site, n);
+	}
 	sb_put(&b, "]", 1);
 	return b.ok ? (int)b.len : -1;
 }
@@ -496,6 +504,7 @@ struct output_syslog_link *output_syslog_link_open(const char *url, char *err, s
 	         strchr(c.u.host, ':') ? "[" : "", c.u.host, strchr(c.u.host, ':') ? "]" : "",
 	         c.u.port);
 	(void)output_hostname(); /* resolved now, before the writer thread reads it */
+	(void)output_sensor_id();
 	l->tx = net_sender_open(&c.u, c.backlog, l->url, err, errlen);
 	if (l->tx == NULL) {
 		free(l);

@@ -23,13 +23,20 @@
  * (id > last) four times a second. */
 #define QUERY_FOLLOW_MS 250
 
+/* --db given this often at most (a directory counts once, its files are the store's limit). */
+#define QUERY_DB_MAX 64
+
 struct query {
-	const char *db_path;
+	const char *db_paths[QUERY_DB_MAX];
+	size_t ndb;
+	const char *db_path;        /* the first, for messages about the one database */
 	struct store_filter filter; /* what --since ... --limit select */
 	bool follow;
-	struct store_reader *reader;
-	int64_t last_id;  /* the largest row id printed: --follow's cursor */
-	uint64_t skipped; /* rows the store could not read, already reported */
+	struct store_set *set;       /* every database; one: read as before, by row id */
+	struct store_reader *reader; /* the one database's reader when there is one */
+	int64_t last_id;             /* the largest row id printed: --follow's cursor */
+	int64_t *last_ids;           /* the same for each file of several */
+	uint64_t skipped;            /* rows the store could not read, already reported */
 	struct query_out out;
 };
 
@@ -44,7 +51,9 @@ static void usage(FILE *f)
 	    "\n"
 	    "Prints the detections stored in the database, oldest first.\n"
 	    "\n"
-	    "  --db PATH            database (default %s)\n"
+	    "  --db PATH            database (default %s); repeatable, or a directory of\n"
+	    "                       *.db files: several are merged by first probe, with the\n"
+	    "                       sensor of each row\n"
 	    "  --since T            detections active at or after T: a time ago (30s, 15m,\n"
 	    "                       2h, 7d, 1w) or ISO 8601 (2026-01-31, 2026-01-31T12:00:00Z,\n"
 	    "                       ...+02:00; UTC when no offset is given)\n"
@@ -220,12 +229,13 @@ static int parse_args(int argc, char **argv, struct query *q)
 	};
 	int c;
 
-	q->db_path = SW_DEFAULT_DB;
 	optind = 0; /* glibc: rescan from argv[1] even if main already ran getopt */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB:
-			q->db_path = optarg;
+			if (cli_append("scanwatch query", "databases", q->db_paths, &q->ndb,
+			               QUERY_DB_MAX, optarg) < 0)
+				return -1;
 			break;
 		case O_SINCE:
 		case O_UNTIL:
@@ -326,6 +336,9 @@ static int parse_args(int argc, char **argv, struct query *q)
 			return cli_help_or_usage_error(c, usage);
 		}
 	}
+	if (q->ndb == 0)
+		q->db_paths[q->ndb++] = SW_DEFAULT_DB;
+	q->db_path = q->db_paths[0];
 	/* --limit N: the N most recent, read newest first (collect turns them around). */
 	q->filter.order = q->filter.limit > 0 ? STORE_ORDER_ID_DESC : STORE_ORDER_ID;
 	return cli_no_operands("scanwatch query", argc, argv, optind);
@@ -358,6 +371,45 @@ static int rows_push(void *ctx, const struct store_row *row)
 	return 0;
 }
 
+/* collect() over several files: the set merges them; each file keeps its own follow cursor. */
+static int collect_set(struct query *q, const struct store_filter *f, struct rows *rs)
+{
+	char err[512];
+	uint64_t skipped = 0;
+	const char *why = NULL;
+	int rc = store_set_read_detections(q->set, f, f->after_id != 0 ? q->last_ids : NULL,
+	                                   rows_push, rs, err, sizeof(err));
+
+	if (rs->oom) {
+		fprintf(stderr, "scanwatch query: out of memory\n");
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "scanwatch query: %s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < store_set_count(q->set); i++) {
+		const char *w;
+		uint64_t k = store_read_skipped(store_set_reader(q->set, i), &w);
+
+		skipped += k;
+		if (k > 0 && why == NULL)
+			why = w;
+	}
+	if (skipped > q->skipped) {
+		fprintf(stderr,
+		        "scanwatch query: %" PRIu64 " row(s) are not detections this scanwatch can "
+		        "read, left out (the first: %s)\n",
+		        skipped, why);
+		q->skipped = skipped;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].id > q->last_ids[rs->v[i].file])
+			q->last_ids[rs->v[i].file] = rs->v[i].id;
+	q->last_id = 1; /* non-zero: follow reads each file after its own cursor */
+	return 0;
+}
+
 /*
  * Collects the rows f selects, all read before any is printed (so the read transaction does
  * not wait on a slow terminal). With a limit the store gives the newest first; they are
@@ -368,8 +420,11 @@ static int collect(struct query *q, const struct store_filter *f, struct rows *r
 	char err[512];
 	const char *why;
 	uint64_t skipped;
-	int rc = store_read_detections(q->reader, f, rows_push, rs, err, sizeof(err));
+	int rc;
 
+	if (q->reader == NULL) /* several: one timeline, by first probe (store_read.c) */
+		return collect_set(q, f, rs);
+	rc = store_read_detections(q->reader, f, rows_push, rs, err, sizeof(err));
 	if (rs->oom) {
 		fprintf(stderr, "scanwatch query: out of memory\n");
 		return -1;
@@ -456,10 +511,20 @@ int query_main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	q->reader = store_read_open(q->db_path, err, sizeof(err));
-	if (q->reader == NULL) {
+	q->set = store_set_open(q->db_paths, q->ndb, err, sizeof(err));
+	if (q->set == NULL) {
 		fprintf(stderr, "scanwatch query: %s\n", err);
 		goto out;
+	}
+	if (store_set_count(q->set) == 1) {
+		q->reader = store_set_reader(q->set, 0);
+		q->db_path = store_set_path(q->set, 0);
+	} else {
+		q->last_ids = calloc(store_set_count(q->set), sizeof(*q->last_ids));
+		if (q->last_ids == NULL) {
+			fprintf(stderr, "scanwatch query: out of memory\n");
+			goto out;
+		}
 	}
 	if (q->out.fmt == QUERY_CSV)
 		query_format_csv_header();
@@ -470,7 +535,8 @@ int query_main(int argc, char **argv)
 	status = 0;
 out:
 	free(rs.v);
-	store_read_close(q->reader);
+	store_set_close(q->set); /* closes the one reader too */
+	free(q->last_ids);
 	free(q);
 	return status;
 }

@@ -36,6 +36,7 @@ static const char *const cols[] = {
     "campaign",
     "evidence",
     "reasons",
+    "sensor", /* runs.sensor_id of its run (schema/008_sensor.sql), last: CSV keeps its order */
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -66,7 +67,8 @@ enum {
 	C_TOOL,
 	C_CAMPAIGN,
 	C_EVIDENCE,
-	C_REASONS
+	C_REASONS,
+	C_SENSOR
 };
 
 /*
@@ -119,6 +121,7 @@ static void cells_of(const struct store_row *r, struct cells *c)
 	c->v[C_CAMPAIGN] = d->campaign[0] != '\0' ? d->campaign : NULL;
 	c->v[C_EVIDENCE] = c->t.evidence;
 	c->v[C_REASONS] = c->t.reasons;
+	c->v[C_SENSOR] = r->sensor_id[0] != '\0' ? r->sensor_id : NULL;
 }
 
 /* --- JSON lines ------------------------------------------------------------------------------ */
@@ -182,6 +185,7 @@ static int print_jsonl(struct query_out *o, const struct store_row *r)
 		json_object_end(&w);
 	}
 	json_array_end(&w);
+	kv_text_or_null(&w, cols[C_SENSOR], c.v[C_SENSOR]);
 	json_object_end(&w);
 	if (json_finish(&w) < 0)
 		return -1;
@@ -236,6 +240,7 @@ static void print_csv(const struct store_row *r)
 
 enum {
 	T_ID,
+	T_SENSOR,
 	T_OPENED,
 	T_STATE,
 	T_KIND,
@@ -253,8 +258,8 @@ enum {
 _Static_assert(T__N == QUERY_TABLE_COLS, "query_private.h sizes the table's widths");
 
 static const char *const table_heads[T__N] = {
-    "ID",     "OPENED (UTC)", "STATE", "KIND",  "SEVERITY", "SOURCE",
-    "TARGET", "PROBES",       "PORTS", "HOSTS", "TOOL",     "RULE",
+    "ID",     "SENSOR", "OPENED (UTC)", "STATE", "KIND", "SEVERITY", "SOURCE",
+    "TARGET", "PROBES", "PORTS",        "HOSTS", "TOOL", "RULE",
 };
 
 /* Numbers align right, text left. */
@@ -280,6 +285,7 @@ static void table_cells(const struct store_row *r, char cells[T__N][128])
 		t[19] = '\0';
 	}
 	src[T_ID] = c.v[C_ID];
+	src[T_SENSOR] = c.v[C_SENSOR];
 	src[T_OPENED] = t;
 	src[T_STATE] = c.v[C_CLOSED] ? "closed" : "open";
 	src[T_KIND] = c.v[C_KIND];

@@ -515,11 +515,25 @@ int sensor_run(const struct sensor_opts *o)
 		snprintf(s.err, sizeof s.err, "%s: %s", o->pidfile, strerror(errno));
 		goto fail;
 	}
+	/* Before the store and the outputs: both carry the sensor's identity (issue 19). */
+	if (output_set_identity(o->sensor_id, o->site_tags, o->nsite_tags, s.err, sizeof s.err) <
+	    0) {
+		fprintf(stderr, "scanwatch: %s\n", s.err);
+		status = RULES_EXIT_CONFIG;
+		goto out;
+	}
 	if (o->db) {
 		s.store = store_open(o->db, s.err, sizeof s.err);
 		if (!s.store)
 			goto fail;
 		s.run_id = store_run_begin(s.store, s.input, s.rules->origin, wall_us());
+		if (s.run_id >= 0) {
+			size_t nt;
+			const char *const *tags = output_site_tags(&nt);
+			if (store_run_identify(s.store, s.run_id, output_sensor_id(), tags, nt,
+			                       output_run_token()) < 0)
+				s.run_id = -1;
+		}
 		if (s.run_id < 0) {
 			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
 			goto fail;

@@ -56,12 +56,18 @@ static void test_full(void)
 	if (!c)
 		return;
 	CHECK_STR(c->path, path);
-	CHECK_EQ_U(c->present, CONFIG_INTERFACE | CONFIG_FILTER | CONFIG_SNAPLEN |
-	                           CONFIG_PROMISCUOUS | CONFIG_BUFFER_SIZE | CONFIG_USER |
-	                           CONFIG_DATABASE | CONFIG_MEMORY_CAP | CONFIG_STATS_INTERVAL |
-	                           CONFIG_HOME_NET | CONFIG_RULES | CONFIG_OUTPUTS |
-	                           CONFIG_ALLOW_ROOT | CONFIG_SANDBOX);
+	CHECK_EQ_U(c->present,
+	           CONFIG_INTERFACE | CONFIG_FILTER | CONFIG_SNAPLEN | CONFIG_PROMISCUOUS |
+	               CONFIG_BUFFER_SIZE | CONFIG_USER | CONFIG_DATABASE | CONFIG_MEMORY_CAP |
+	               CONFIG_STATS_INTERVAL | CONFIG_HOME_NET | CONFIG_RULES | CONFIG_OUTPUTS |
+	               CONFIG_ALLOW_ROOT | CONFIG_SANDBOX | CONFIG_SENSOR_ID | CONFIG_SITE_TAGS);
 	CHECK_STR(c->interface, "eth1");
+	CHECK_STR(c->sensor_id, "edge-1.par");
+	CHECK_EQ_U(c->nsite_tags, 2);
+	if (c->nsite_tags == 2) {
+		CHECK_STR(c->site_tags[0], "site=par1");
+		CHECK_STR(c->site_tags[1], "zone=dmz");
+	}
 	CHECK_STR(c->filter, "not port 22 and not host 198.18.0.9");
 	CHECK_EQ_U(c->snaplen, 128);
 	CHECK(c->promiscuous == false);
@@ -169,6 +175,11 @@ static const struct {
 } bad[] = {
     {"allow_root_num.yaml", "1:13: allow_root must be true or false, got '1'"},
     {"sandbox_word.yaml", "1:10: sandbox must be true or false, got 'off'"},
+    {"sensor_id_star.yaml", "1:12: bad sensor_id 'edge*': a sensor id holds only letters, digits, "
+                            "'.', '_' and '-' (it names a NATS subject)"},
+    {"site_tag_nokey.yaml",
+     "3:5: bad site tag 'dmz': a site tag is KEY=VALUE: KEY of letters, digits and '_' (at most "
+     "32), VALUE of letters, digits and . _ - : / @ + (at most 96 in all)"},
     {"buffer_big.yaml", "1:14: buffer_size must be between 64K and 2G - 1 byte (libpcap's limit)"},
     {"buffer_small.yaml",
      "1:14: buffer_size must be between 64K and 2G - 1 byte (libpcap's limit)"},
@@ -228,7 +239,7 @@ static const struct {
     {"unknown_key.yaml",
      "2:1: unknown key 'iface' (expected one of: interface, filter, snaplen, promiscuous, "
      "buffer_size, user, database, memory_cap, stats_interval, home_net, rules, outputs, "
-     "allow_root, sandbox)"},
+     "allow_root, sandbox, sensor_id, site_tags)"},
     {"user_control.yaml", "1:7: 'user' contains a control character"},
 };
 
