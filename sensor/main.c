@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scanwatch/cli.h"
+#include "scanwatch/collect.h"
 #include "scanwatch/config.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
@@ -515,6 +516,8 @@ int main(int argc, char **argv)
 		return query_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "collect") == 0)
+		return collect_main(argc - 1, argv + 1);
 	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
 	if (eval_mode) {
 		argv++;

@@ -18,10 +18,11 @@ extern const struct output_ops output_console_json_ops;
 extern const struct output_ops output_jsonl_ops;
 extern const struct output_ops output_syslog_ops;
 extern const struct output_ops output_cef_ops;
+extern const struct output_ops output_nats_ops;
 
 static const struct output_ops *const outputs[] = {
     &output_jsonl_ops,   &output_syslog_ops,       &output_cef_ops,
-    &output_console_ops, &output_console_json_ops,
+    &output_console_ops, &output_console_json_ops, &output_nats_ops,
 };
 
 /* Linux IFNAMSIZ is 16; room for longer names elsewhere (and for "any"). */
@@ -59,7 +60,7 @@ const struct output_ops *output_at(size_t i)
 /* What ops->targets allows, in words: "a file path or '-'", "udp://HOST:PORT or ...". */
 static void targets_text(unsigned targets, char *buf, size_t len)
 {
-	const char *items[3];
+	const char *items[4];
 	size_t n = 0;
 
 	if (targets == OUTPUT_TARGET_STDOUT) {
@@ -72,6 +73,8 @@ static void targets_text(unsigned targets, char *buf, size_t len)
 		items[n++] = "'-'";
 	if (targets & OUTPUT_TARGET_NET)
 		items[n++] = "udp://, tcp://, tls:// or relp://HOST:PORT";
+	if (targets & OUTPUT_TARGET_NATS)
+		items[n++] = "nats://HOST[:PORT]";
 	snprintf(buf, len, "%s%s%s%s%s", n > 0 ? items[0] : "?",
 	         n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? items[1] : "", n > 2 ? ", " : "",
 	         n > 2 ? items[2] : "");
@@ -85,12 +88,15 @@ int output_check_target(const struct output_ops *ops, const char *target, const 
 
 	if (strcmp(target, "-") == 0) {
 		kind = OUTPUT_TARGET_STDOUT;
+	} else if (strncmp(target, "nats://", 7) == 0) {
+		kind = OUTPUT_TARGET_NATS;
 	} else if (net_is_url(target)) {
 		kind = OUTPUT_TARGET_NET;
 	} else if (strstr(target, "://") != NULL) {
 		snprintf(
 		    err, errlen,
-		    "unsupported scheme in target '%s' (use udp://, tcp://, tls:// or relp://)",
+		    "unsupported scheme in target '%s' (use udp://, tcp://, tls://, relp:// or "
+		    "nats://)",
 		    shown);
 		return -1;
 	} else {
@@ -101,7 +107,7 @@ int output_check_target(const struct output_ops *ops, const char *target, const 
 		snprintf(err, errlen, "%s target '%s' must be %s", ops->name, shown, why);
 		return -1;
 	}
-	if (kind == OUTPUT_TARGET_NET &&
+	if ((kind == OUTPUT_TARGET_NET || kind == OUTPUT_TARGET_NATS) &&
 	    (ops->check_url == NULL || ops->check_url(target, why, sizeof(why)) < 0)) {
 		snprintf(err, errlen, "bad %s target '%s': %s", ops->name, shown,
 		         ops->check_url ? why : "the output has no URL parser");

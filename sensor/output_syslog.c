@@ -438,6 +438,10 @@ static int link_parse(const char *url, struct link_conf *c, char *err, size_t er
 	                                                    : "514",
 	                  &c->u, err, errlen) < 0)
 		return -1;
+	if (c->u.proto == NET_NATS) {
+		snprintf(err, errlen, "nats:// is for the nats output (--nats)");
+		return -1;
+	}
 	for (const char *const *o = options; *o != NULL; o++)
 		tls_options[n++] = *o;
 	for (const char *const *o = net_tls_options; *o != NULL && c->u.proto == NET_TLS; o++)

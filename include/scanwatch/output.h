@@ -20,6 +20,8 @@ struct output_counters {
 	uint32_t backlog;    /* messages waiting for the collector now */
 	uint32_t backlog_max;
 	bool connected;
+	bool has_acked; /* the output learns of delivery (NATS JetStream publish acks) */
+	uint64_t acked; /* messages the broker acknowledged (stored) */
 };
 
 /*
@@ -41,6 +43,7 @@ enum output_target {
 	OUTPUT_TARGET_STDOUT = 1, /* "-" */
 	OUTPUT_TARGET_FILE = 2,   /* a path, appended to */
 	OUTPUT_TARGET_NET = 4,    /* udp://HOST[:PORT][?OPTIONS] or tcp://... */
+	OUTPUT_TARGET_NATS = 8,   /* nats://[USER:PASS@|TOKEN@]HOST[:PORT][?OPTIONS] */
 };
 
 /*
@@ -63,6 +66,12 @@ struct output_ops {
 	void (*close)(void *state);
 	void (*tick)(void *state);
 	void (*counters)(void *state, struct output_counters *out);
+	/*
+	 * optional: files the output still reads once the sensor is confined (the sandbox
+	 * keeps them readable): up to max paths into out, borrowed from the state; returns how
+	 * many. The NATS client reads its credentials and certificates when it connects.
+	 */
+	size_t (*confine_read)(void *state, const char **out, size_t max);
 };
 
 /* Registry lookup by name ("console", "console-json", "jsonl" ...); NULL if unknown. */

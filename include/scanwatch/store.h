@@ -42,6 +42,21 @@ int64_t store_run_begin(struct store *s, const char *input, const char *config_o
 int store_run_identify(struct store *s, int64_t run_id, const char *sensor_id,
                        const char *const *tags, size_t ntags, const char *sensor_run);
 /*
+ * The collector's side (issue 19): one record as the jsonl and nats outputs write it (ECS JSON,
+ * output_jsonl_render) stored in a central store, under the run of its sensor (made on first
+ * sight, keyed by agent.id and agent.ephemeral_id) with its sensor's seq (event.id): the same
+ * record twice, or an older phase after a newer one, leaves the row as it is. Returns 0 when
+ * stored, 1 when the record is refused (not JSON, outside the vocabularies, missing fields: why
+ * says which; nothing written), -1 on a database error (store_error()).
+ */
+#define STORE_INGEST_MAX (1 << 20) /* longest record accepted, bytes */
+int store_ingest(struct store *s, const char *json, size_t len, char *why, size_t whylen);
+/* A write transaction around several store_ingest calls: 0 or -1 (store_error()); a failed
+ * commit is rolled back. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/*
  * Writes n records in one transaction: an OPEN inserts the row, UPDATE and
  * CLOSE update the row with the same (run, seq). 0 or -1 (nothing of the
  * batch is kept then; the message is in store_error()).

@@ -733,6 +733,52 @@ static void test_url(void)
 	CHECK(net_url_parse("tcp://[2001:2::1", "514", &u, err, sizeof(err)) < 0);
 	CHECK(net_url_parse("tcp://[2001:2::1]x", "514", &u, err, sizeof(err)) < 0);
 	CHECK(net_is_url("udp://x") && net_is_url("tcp://x") && !net_is_url("/var/log/x"));
+	/* nats:// (issue 19): userinfo before the host, as the NATS clients read their URLs. */
+	CHECK(net_is_url("nats://x"));
+	CHECK(net_url_parse("nats://u1:p@ss@198.18.0.1:4223?creds=x", "4222", &u, err,
+	                    sizeof(err)) < 0); /* '@' in the password: the host is "ss@..." */
+	CHECK(net_url_parse("nats://u1:pw@198.18.0.1:4223?linger=3", "4222", &u, err,
+	                    sizeof(err)) == 0);
+	CHECK(u.proto == NET_NATS && u.has_userinfo);
+	CHECK_STR(u.user, "u1");
+	CHECK_STR(u.pass, "pw");
+	CHECK_STR(u.host, "198.18.0.1");
+	CHECK_STR(u.port, "4223");
+	CHECK(net_url_parse("nats://s3cr3t@[2001:2::1]", "4222", &u, err, sizeof(err)) == 0);
+	CHECK(u.has_userinfo && u.pass[0] == '\0');
+	CHECK_STR(u.user, "s3cr3t");
+	CHECK_STR(u.host, "2001:2::1");
+	CHECK_STR(u.port, "4222");
+	CHECK(net_url_parse("nats://@h", "4222", &u, err, sizeof(err)) < 0);
+	CHECK(net_url_parse("nats://u:@h", "4222", &u, err, sizeof(err)) < 0);
+	CHECK(net_url_parse("nats://h", "4222", &u, err, sizeof(err)) == 0 && !u.has_userinfo);
+	/* The nats output takes nats:// only, and checks its options and files up front. */
+	{
+		const struct output_ops *nats = output_lookup("nats");
+		const struct output_ops *sys = output_lookup("syslog");
+
+		CHECK(nats != NULL);
+		if (nats != NULL) {
+			CHECK(output_check_target(nats, "nats://198.18.0.1", "x", err,
+			                          sizeof err) == OUTPUT_TARGET_NATS);
+			CHECK(output_check_target(nats, "tcp://198.18.0.1:1", "x", err,
+			                          sizeof err) < 0);
+			CHECK(output_check_target(nats, "/tmp/x", "x", err, sizeof err) < 0);
+			CHECK(output_check_target(nats, "nats://h?bogus=1", "x", err, sizeof err) <
+			      0);
+			CHECK(output_check_target(nats, "nats://h?backlog=0", "x", err,
+			                          sizeof err) < 0);
+			CHECK(output_check_target(nats, "nats://h?tls_cert=/etc/hostname", "x", err,
+			                          sizeof err) < 0); /* without tls_key */
+			CHECK(output_check_target(nats, "nats://h?creds=/nonexistent/x.creds", "x",
+			                          err, sizeof err) < 0);
+			CHECK(strstr(err, "No such file") != NULL);
+			CHECK(output_check_target(nats, "nats://u:p@h?creds=/etc/hostname", "x",
+			                          err,
+			                          sizeof err) < 0); /* two kinds of credentials */
+		}
+		CHECK(output_check_target(sys, "nats://198.18.0.1", "x", err, sizeof err) < 0);
+	}
 	/* The output refuses bad options at open, not at the first record. */
 	CHECK(output_lookup("syslog")->open("udp://127.0.0.1:9?facility=local9", err,
 	                                    sizeof(err)) == NULL);
