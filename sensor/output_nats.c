@@ -25,8 +25,9 @@
  * failed or timed-out publish is retried, after a reconnect too, with the same Nats-Msg-Id
  * header, so JetStream drops a copy it already holds (the stream's duplicate window, 2 minutes
  * by default: ADR-31 / nats-server server/stream.go checkMsgId). Delivery is at-least-once and
- * in order. A full backlog drops its OLDEST record: every record is a full snapshot of its
- * detection, so the newer UPDATE or CLOSE of the same scan supersedes what is lost.
+ * in order. In a live capture a full backlog drops its OLDEST record: every record is a full
+ * snapshot of its detection, so the newer UPDATE or CLOSE of the same scan supersedes what is
+ * lost. A replay (no capture interface) waits for room instead, up to linger= seconds a record.
  *
  * The NATS C client (cnats 3.4, Debian's libnats-dev) is created in the output's thread, not in
  * open(): nats_Open starts the library's timer and callback threads (src/nats.c), and every
@@ -59,6 +60,8 @@ struct nats_out {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* records arrived, or close asks to stop */
 	pthread_cond_t drained;
+	pthread_cond_t space; /* a record left the backlog (acked): a waiting replay goes on */
+	bool replay;          /* no capture interface: a full backlog waits instead of dropping */
 	struct nats_rec *ring;
 	uint32_t cap, head, count;
 	bool started, stop;
@@ -244,6 +247,7 @@ static void publish_loop(struct nats_out *o, jsCtx *js)
 			rec_free(&o->ring[o->head]);
 			o->head = (o->head + 1) % o->cap;
 			o->count--;
+			pthread_cond_signal(&o->space);
 		}
 		pthread_mutex_unlock(&o->mu);
 		if (!ok)
@@ -339,6 +343,8 @@ static void *nats_open(const char *target, char *err, size_t errlen)
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
 	pthread_cond_init(&o->drained, NULL);
+	pthread_cond_init(&o->space, NULL);
+	o->replay = output_observer_interface() == NULL;
 	(void)output_hostname(); /* resolved here, before the writer thread reads them */
 	(void)output_run_token();
 	return o;
@@ -367,11 +373,25 @@ static int nats_write(void *state, const struct sw_detection *d)
 		return -1;
 	}
 	memcpy(r.json, o->line, (size_t)n);
+	ensure_started(o);
 	pthread_mutex_lock(&o->mu);
+	/* A replay never drops (DESIGN.md): with the backlog full it waits for the broker, as it
+	 * waits for the disk, but not forever: after linger seconds without room the oldest
+	 * record goes (counted), so a broker that never returns cannot hang the replay. A live
+	 * capture never waits here. */
+	if (o->replay && o->count == o->cap && o->started) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += o->c.linger_s;
+		pthread_cond_signal(&o->cv);
+		while (o->count == o->cap &&
+		       pthread_cond_timedwait(&o->space, &o->mu, &until) != ETIMEDOUT)
+			;
+	}
 	backlog_push(o, &r);
 	pthread_cond_signal(&o->cv);
 	pthread_mutex_unlock(&o->mu);
-	ensure_started(o);
 	return 0;
 }
 
@@ -446,6 +466,7 @@ static void nats_close(void *state)
 	        atomic_load(&o->dropped) + left, left, atomic_load(&o->reconnects),
 	        atomic_load(&o->failures), atomic_load(&o->backlog_max));
 	pthread_cond_destroy(&o->drained);
+	pthread_cond_destroy(&o->space);
 	pthread_cond_destroy(&o->cv);
 	pthread_mutex_destroy(&o->mu);
 	free(o->ring);
