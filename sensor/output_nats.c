@@ -458,11 +458,11 @@ static void nats_close(void *state)
 	for (uint32_t i = 0; i < o->count; i++)
 		rec_free(&o->ring[(o->head + i) % o->cap]);
 	fprintf(stderr,
-	        "scanwatch: nats %s: %" PRIu64 " records published, %" PRIu64
-	        " acknowledged (%" PRIu64 " duplicates), %" PRIu64
+	        "scanwatch: nats %s: %" PRIu64 " records acknowledged (%" PRIu64
+	        " duplicates) in %" PRIu64 " publishes, %" PRIu64
 	        " dropped (%u still waiting at exit), %" PRIu64 " reconnects, %" PRIu64
 	        " failed publishes, backlog max %u\n",
-	        o->c.label, atomic_load(&o->sent), atomic_load(&o->acked), atomic_load(&o->dups),
+	        o->c.label, atomic_load(&o->acked), atomic_load(&o->dups), atomic_load(&o->sent),
 	        atomic_load(&o->dropped) + left, left, atomic_load(&o->reconnects),
 	        atomic_load(&o->failures), atomic_load(&o->backlog_max));
 	pthread_cond_destroy(&o->drained);
