@@ -43,6 +43,9 @@
 /* NATS subjects: "scanwatch." + token + ".detections". */
 #define NATS_SUBJECT_MAX (OUTPUT_SENSOR_ID_MAX + 32)
 
+/* Outputs whose thread uses the client library now (the library is shut down with the last). */
+static _Atomic int nats_users;
+
 /* One record: its JSON and its message id. */
 struct nats_rec {
 	char *json;
@@ -303,7 +306,9 @@ static void ensure_started(struct nats_out *o)
 {
 	if (o->started)
 		return;
+	atomic_fetch_add(&nats_users, 1);
 	if (pthread_create(&o->thread, NULL, nats_thread, o) != 0) {
+		atomic_fetch_sub(&nats_users, 1);
 		if (!o->error_said)
 			fprintf(stderr, "scanwatch: nats output %s: cannot start its thread\n",
 			        o->c.label);
@@ -449,9 +454,11 @@ static void nats_close(void *state)
 	pthread_mutex_unlock(&o->mu);
 	if (o->started) {
 		pthread_join(o->thread, NULL);
-		/* The client library's own threads (timers, callbacks) end here too: nothing of
-		 * it outlives the output (src/nats.c, nats_CloseAndWait). */
-		nats_CloseAndWait(NATS_ACK_WAIT_MS);
+		/* The client library's own threads (timers, callbacks) end with the last output
+		 * that used it: nothing of it outlives the outputs (src/nats.c,
+		 * nats_CloseAndWait), and a second --nats still open keeps it. */
+		if (atomic_fetch_sub(&nats_users, 1) == 1)
+			nats_CloseAndWait(NATS_ACK_WAIT_MS);
 	}
 	left = o->count;
 	o->left_at_exit = left;
