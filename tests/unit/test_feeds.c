@@ -843,6 +843,43 @@ static void test_emit_tick(void)
 	emit_stop(e);
 }
 
+/* The nats output with no broker (a closed port): live, a full backlog drops its oldest
+ * records and counts them; at exit what waits is counted lost. Nothing blocks the writer. */
+static void test_nats_backlog(void)
+{
+	const struct output_ops *ops = output_lookup("nats");
+	struct output_counters oc;
+	struct sw_detection d;
+	char err[256];
+	void *st;
+
+	CHECK(ops != NULL);
+	if (ops == NULL)
+		return;
+	output_set_observer("sw-tgt"); /* live: a full backlog drops, never waits */
+	st = ops->open("nats://127.0.0.1:9?backlog=3&linger=0", err, sizeof err);
+	CHECK(st != NULL);
+	if (st == NULL) {
+		fprintf(stderr, "nats open: %s\n", err);
+		output_set_observer(NULL);
+		return;
+	}
+	for (unsigned i = 0; i < 10; i++) {
+		fixture_syn(&d, DET_UPDATE);
+		d.seq = 100 + i;
+		CHECK(ops->write(st, &d) == 0);
+	}
+	CHECK(output_get_counters(ops, st, &oc) == 0);
+	CHECK(oc.has_acked && oc.acked == 0);
+	CHECK_EQ_U(oc.backlog, 3);
+	CHECK_EQ_U(oc.backlog_max, 3);
+	CHECK_EQ_U(oc.dropped, 7); /* the seven oldest */
+	CHECK(!oc.connected);
+	ops->close(st); /* linger=0: the three waiting are lost, and said so */
+	output_set_observer(NULL);
+	CHECK(ops->open("nats://127.0.0.1:9?tls_ca=/nonexistent/ca.pem", err, sizeof err) == NULL);
+}
+
 /* Sensor identity (issue 19): what ids and tags are accepted, and the default. */
 static void test_identity(void)
 {
@@ -885,6 +922,7 @@ int main(void)
 		return 1;
 	}
 	test_identity();
+	test_nats_backlog();
 	test_format();
 	test_url();
 	test_jsonl();
