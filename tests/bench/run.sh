@@ -437,7 +437,7 @@ if ((nats)); then
 	log "nats publish rate (D)"
 	measure "nats.D" ip netns exec "$ns_nats" "$scanwatch" -r D.pcap --no-db -q \
 		--nats nats://127.0.0.1:4222 --sensor-id bench
-	nats_acked=$(sed -n 's/.* \([0-9]*\) acknowledged.*/\1/p' <<<"${OUT[nats.D]:-}" | tail -1)
+	nats_acked=$(sed -n 's/.*: \([0-9]*\) records acknowledged.*/\1/p' <<<"${OUT[nats.D]:-}" | tail -1)
 fi
 
 # ---------------------------------------------------------------- profile
@@ -676,6 +676,7 @@ mem_pair() {
 		echo
 	fi
 	if ((nats)); then
+		echo
 		echo "NATS JetStream publish (D replayed --no-db --nats to one local nats-server, file storage)"
 		if [[ -n ${FAIL[nats.D]:-} ]]; then
 			echo "  run: ${FAIL[nats.D]}"
@@ -684,7 +685,6 @@ mem_pair() {
 				"${WALL[nats.D]:-}" "${N[nats.D]:-}" \
 				"$(awk -v r="${nats_acked:-0}" -v s="${WALL[nats.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}')"
 		fi
-		echo
 	fi
 	echo
 	if ((live)); then
