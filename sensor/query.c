@@ -17,6 +17,7 @@
 #include "scanwatch/cli.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detection.h"
+#include "scanwatch/output.h"
 #include "scanwatch/store.h"
 
 /* --follow polls for new rows this often: fast enough to feel live, a cheap indexed query
@@ -32,6 +33,7 @@ struct query {
 	const char *db_path;        /* the first, for messages about the one database */
 	struct store_filter filter; /* what --since ... --limit select */
 	bool follow;
+	bool cross;                  /* --cross-sensor: the groups, not the detections */
 	struct store_set *set;       /* every database; one: read as before, by row id */
 	struct store_reader *reader; /* the one database's reader when there is one */
 	int64_t last_id;             /* the largest row id printed: --follow's cursor */
@@ -48,6 +50,7 @@ static void usage(FILE *f)
 	    "                       [--kind KIND] [--rule ID] [--min-severity SEV]\n"
 	    "                       [--open|--closed] [--format table|jsonl|csv]\n"
 	    "                       [--limit N] [--follow]\n"
+	    "       scanwatch query --cross-sensor [--db PATH ...]\n"
 	    "\n"
 	    "Prints the detections stored in the database, oldest first.\n"
 	    "\n"
@@ -66,6 +69,8 @@ static void usage(FILE *f)
 	    "  --format F           table (default), jsonl (one JSON object a line) or csv\n"
 	    "                       (RFC 4180)\n"
 	    "  --limit N            only the N most recent matching detections\n"
+	    "  --cross-sensor       the cross-sensor groups of a central store (scanwatch\n"
+	    "                       collect): each scanner address two or more sensors saw\n"
 	    "  --follow             then keep printing new detections as they are stored,\n"
 	    "                       until interrupted\n",
 	    SW_DEFAULT_DB);
@@ -209,7 +214,8 @@ static int parse_args(int argc, char **argv, struct query *q)
 		O_CLOSED,
 		O_FORMAT,
 		O_LIMIT,
-		O_FOLLOW
+		O_FOLLOW,
+		O_CROSS
 	};
 	static const struct option longopts[] = {
 	    {"db", required_argument, NULL, O_DB},
@@ -224,6 +230,7 @@ static int parse_args(int argc, char **argv, struct query *q)
 	    {"format", required_argument, NULL, O_FORMAT},
 	    {"limit", required_argument, NULL, O_LIMIT},
 	    {"follow", no_argument, NULL, O_FOLLOW},
+	    {"cross-sensor", no_argument, NULL, O_CROSS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -329,6 +336,9 @@ static int parse_args(int argc, char **argv, struct query *q)
 			}
 			break;
 		}
+		case O_CROSS:
+			q->cross = true;
+			break;
 		case O_FOLLOW:
 			q->follow = true;
 			break;
@@ -496,6 +506,34 @@ static int follow(struct query *q)
 	return 0;
 }
 
+/* --cross-sensor: one line a group (the rule: README.md, schema/008_sensor.sql). */
+static int print_cross(void *ctx, const struct store_cross *g)
+{
+	char a[OUTPUT_TIME_MAX], b[OUTPUT_TIME_MAX];
+
+	(void)ctx;
+	printf("%-39s %7" PRIu64 " %10" PRIu64 "  %s  %s  %s\n", g->src, g->sensors, g->detections,
+	       output_format_time(a, g->first_seen), output_format_time(b, g->last_seen),
+	       g->sensor_ids);
+	return 0;
+}
+
+static int cross_sensor(struct query *q)
+{
+	char err[512];
+
+	printf("%-39s %7s %10s  %-27s  %-27s  %s\n", "SOURCE", "SENSORS", "DETECTIONS",
+	       "FIRST PROBE (UTC)", "LAST PROBE (UTC)", "SENSOR IDS");
+	for (size_t i = 0; i < store_set_count(q->set); i++)
+		if (store_read_cross_sensor(store_set_reader(q->set, i), print_cross, q, err,
+		                            sizeof err) < 0) {
+			fprintf(stderr, "scanwatch query: %s: %s\n", store_set_path(q->set, i),
+			        err);
+			return -1;
+		}
+	return 0;
+}
+
 int query_main(int argc, char **argv)
 {
 	struct query *q = calloc(1, sizeof(*q));
@@ -525,6 +563,10 @@ int query_main(int argc, char **argv)
 			fprintf(stderr, "scanwatch query: out of memory\n");
 			goto out;
 		}
+	}
+	if (q->cross) {
+		status = cross_sensor(q) < 0 ? 1 : 0;
+		goto out;
 	}
 	if (q->out.fmt == QUERY_CSV)
 		query_format_csv_header();

@@ -579,3 +579,35 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
 	free(rs.v);
 	return stop;
 }
+
+int store_read_cross_sensor(struct store_reader *r,
+                            int (*fn)(void *ctx, const struct store_cross *g), void *ctx, char *err,
+                            size_t errlen)
+{
+	/* The views of schema/008_sensor.sql: the groups, first probe first. */
+	static const char sql[] =
+	    "SELECT src_ip, sensors, sensor_ids, detections, first_seen, last_seen"
+	    " FROM cross_sensor WHERE ?1 = ?1 ORDER BY first_seen, src_ip";
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (r->version < STORE_V_SENSOR)
+		return 0; /* older than the views: no group */
+	if (prepare(r, sql, 0, &st, err, errlen) < 0)
+		return -1;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_cross g = {
+		    .src = col_text(st, 0),
+		    .sensors = col_u64(st, 1),
+		    .sensor_ids = col_text(st, 2),
+		    .detections = col_u64(st, 3),
+		    .first_seen = col_u64(st, 4),
+		    .last_seen = col_u64(st, 5),
+		};
+
+		if (g.src == NULL || g.sensor_ids == NULL)
+			continue;
+		stop = fn(ctx, &g);
+	}
+	return walk_end(r, st, rc, stop, err, errlen);
+}

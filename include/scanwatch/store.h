@@ -272,4 +272,21 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
                               int (*fn)(void *ctx, const struct store_row *row), void *ctx,
                               char *err, size_t errlen);
 
+/*
+ * One cross-sensor group of a central store (schema 008, the rule in README.md): a scanner
+ * source address recorded by two or more sensors. Strings are borrowed for the call.
+ */
+struct store_cross {
+	const char *src;        /* the source address */
+	uint64_t sensors;       /* distinct sensors */
+	const char *sensor_ids; /* their ids, comma-separated */
+	uint64_t detections;    /* its detections across them */
+	uint64_t first_seen, last_seen;
+};
+/* Calls fn for each group, first probe first; a database older than schema 8 has none.
+ * Returns as store_read_detections. */
+int store_read_cross_sensor(struct store_reader *r,
+                            int (*fn)(void *ctx, const struct store_cross *g), void *ctx, char *err,
+                            size_t errlen);
+
 #endif

@@ -86,6 +86,9 @@ shared=$(sw_sql "$central" "SELECT count(*) FROM cross_sensor WHERE src_ip BETWE
 sw_log "central: $((na + nb)) rows ($na from edge-a, $nb from edge-b); $all_groups cross-sensor groups, $shared of the 60 shared scanners"
 ((groups == all_groups && shared == 60 && all_groups == 60)) ||
 	sw_fail "cross-sensor groups: $all_groups ($groups of both sensors, $shared in 198.18.0.100-159), expected 60"
+# query --cross-sensor prints the same groups, through the store's reader.
+[[ $("$SCANWATCH" query --cross-sensor --db "$central" | grep -c ' edge-a,edge-b$') == 60 ]] ||
+	sw_fail "query --cross-sensor: $("$SCANWATCH" query --cross-sensor --db "$central" | head -5)"
 # query reads the two sensors' stores as one, with their sensors.
 "$SCANWATCH" query --db "$SW_DIR/a.db" --db "$SW_DIR/b.db" --format csv >"$SW_DIR/fleet.csv"
 [[ $(($(wc -l <"$SW_DIR/fleet.csv") - 1)) == $((na + nb)) ]] || sw_fail "query over both stores lost rows"

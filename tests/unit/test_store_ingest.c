@@ -102,6 +102,25 @@ static void make_flood6(struct sw_detection *d, enum det_phase phase)
 	fixture_reasons(d, "50000 SYNs from 4000 sources; a \"quoted\" word\nand a line");
 }
 
+static int count_group(void *ctx, const struct store_cross *g)
+{
+	(void)g;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Keeps the numbers of the (one) group; its strings are borrowed, so they are checked here. */
+static int keep_group(void *ctx, const struct store_cross *g)
+{
+	struct store_cross *k = ctx;
+
+	*k = *g;
+	CHECK_STR(g->src, "198.18.0.2");
+	CHECK_STR(g->sensor_ids, "edge-1.par,edge-2");
+	k->src = k->sensor_ids = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	const char *tags[] = {"site=par1", "zone=dmz"};
@@ -181,6 +200,24 @@ int main(void)
 	/* The flood ('*', many sources) belongs to no group. */
 	CHECK_EQ_U(count(central, "SELECT count(*) FROM cross_sensor_members WHERE src_ip = '*'"),
 	           0);
+
+	/* The same group through the store's reader (query --cross-sensor). */
+	{
+		struct store_reader *r = store_read_open(central, err, sizeof err);
+		struct store_cross seen = {0};
+		int groups = 0;
+
+		CHECK(r != NULL);
+		if (r != NULL) {
+			CHECK(store_read_cross_sensor(r, count_group, &groups, err, sizeof err) ==
+			      0);
+			CHECK(groups == 1);
+			CHECK(store_read_cross_sensor(r, keep_group, &seen, err, sizeof err) == 0);
+			CHECK_EQ_U(seen.sensors, 2);
+			CHECK_EQ_U(seen.detections, 2);
+			store_read_close(r);
+		}
+	}
 
 	/* Hostile records: refused (1), nothing written. */
 	CHECK(ingest_text(sc, "not json") == 1);
