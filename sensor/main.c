@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scanwatch/cli.h"
+#include "scanwatch/collect.h"
 #include "scanwatch/config.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
@@ -48,6 +49,9 @@ struct options {
 	uint64_t seed;
 	uint64_t stats_interval_us;
 	const char *pidfile;
+	const char *sensor_id;
+	const char *site_tags[OUTPUT_SITE_TAGS_MAX];
+	size_t nsite_tags;
 	struct sensor_output outputs[SENSOR_MAX_OUTPUTS];
 	size_t noutputs;
 	const char *config_path; /* -c */
@@ -67,7 +71,8 @@ static void usage(FILE *f)
 	    "       scanwatch -T [--rules PATH ...]\n"
 	    "       scanwatch eval LABELS [--rules PATH ...] [-v]\n"
 	    "       scanwatch query [--db PATH] [filters] [--format table|jsonl|csv] [--follow]\n"
-	    "       scanwatch report --html OUT.html [--db PATH | -r FILE ...]\n"
+	    "       scanwatch report --html OUT.html [--db PATH ... | -r FILE ...]\n"
+	    "       scanwatch collect --nats URL --db CENTRAL.db [--stream NAME] [--durable NAME]\n"
 	    "       scanwatch --list-detectors\n"
 	    "\n"
 	    "Detects network scans in captures (\"-\" is standard input; several files are\n"
@@ -92,6 +97,11 @@ static void usage(FILE *f)
 	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST[:PORT][?OPTIONS], "
 	    "tcp://..., tls://... (RFC 5425: ca=, cert=, key=, name=) or relp://...\n"
 	    "      --cef PATH|-|URL   also write CEF\n"
+	    "      --nats URL         also publish ECS JSON to NATS JetStream: "
+	    "nats://[USER:PASS@|TOKEN@]HOST[:PORT][?OPTIONS] (tls_ca=, tls_cert=, tls_key=, "
+	    "creds=, stream=, backlog=)\n"
+	    "      --sensor-id ID     the sensor's name in every record (default: the host name)\n"
+	    "      --site-tag K=V     a site tag carried in every record (repeatable)\n"
 	    "detection\n"
 	    "      --rules PATH       rule file or directory (repeatable; default: built-in "
 	    "rules)\n"
@@ -171,6 +181,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_STATS,
 		O_PIDFILE,
 		O_NO_SANDBOX,
+		O_NATS,
+		O_SENSOR_ID,
+		O_SITE_TAG,
 	};
 	static const struct option longopts[] = {
 	    {"read", required_argument, NULL, 'r'},
@@ -189,6 +202,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	    {"jsonl", required_argument, NULL, O_JSONL},
 	    {"syslog", required_argument, NULL, O_SYSLOG},
 	    {"cef", required_argument, NULL, O_CEF},
+	    {"nats", required_argument, NULL, O_NATS},
+	    {"sensor-id", required_argument, NULL, O_SENSOR_ID},
+	    {"site-tag", required_argument, NULL, O_SITE_TAG},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"memory-cap", required_argument, NULL, O_CAP},
 	    {"workers", required_argument, NULL, O_WORKERS},
@@ -279,6 +295,32 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			if (add_output(o, "cef", optarg) < 0)
 				return -1;
 			break;
+		case O_NATS:
+			if (add_output(o, "nats", optarg) < 0)
+				return -1;
+			break;
+		case O_SENSOR_ID: {
+			char err[256];
+			if (output_check_sensor_id(optarg, err, sizeof err) < 0) {
+				fprintf(stderr, "scanwatch: --sensor-id: %s\n", err);
+				o->bad_target = true;
+				return -1;
+			}
+			o->sensor_id = optarg;
+			break;
+		}
+		case O_SITE_TAG: {
+			char err[256];
+			if (output_check_site_tag(optarg, err, sizeof err) < 0) {
+				fprintf(stderr, "scanwatch: --site-tag: %s\n", err);
+				o->bad_target = true;
+				return -1;
+			}
+			if (cli_append("scanwatch", "site tags", o->site_tags, &o->nsite_tags,
+			               OUTPUT_SITE_TAGS_MAX, optarg) < 0)
+				return -1;
+			break;
+		}
 		case 'q':
 			o->quiet = true;
 			break;
@@ -390,6 +432,13 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->allow_root = o->allow_root || cfg->allow_root;
 	if (cfg->present & CONFIG_SANDBOX)
 		o->no_sandbox = o->no_sandbox || !cfg->sandbox;
+	if ((cfg->present & CONFIG_SENSOR_ID) && !o->sensor_id)
+		o->sensor_id = cfg->sensor_id;
+	/* --site-tag replaces the file's list rather than adding to it, as --rules does. */
+	for (size_t i = 0; o->nsite_tags == 0 && i < cfg->nsite_tags; i++)
+		o->site_tags[i] = cfg->site_tags[i];
+	if (o->nsite_tags == 0)
+		o->nsite_tags = cfg->nsite_tags;
 	for (size_t i = 0; i < cfg->noutputs && o->noutputs < SENSOR_MAX_OUTPUTS; i++) {
 		o->outputs[o->noutputs].type = cfg->outputs[i].type;
 		o->outputs[o->noutputs].target = cfg->outputs[i].target;
@@ -503,6 +552,8 @@ int main(int argc, char **argv)
 		return query_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "collect") == 0)
+		return collect_main(argc - 1, argv + 1);
 	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
 	if (eval_mode) {
 		argv++;
@@ -551,6 +602,9 @@ int main(int argc, char **argv)
 	    .no_sandbox = o.no_sandbox,
 	    .rule_files = o.rule_files,
 	    .nrule_files = o.nrule_files,
+	    .sensor_id = o.sensor_id,
+	    .site_tags = o.site_tags,
+	    .nsite_tags = o.nsite_tags,
 	};
 	if (!o.quiet)
 		so.outputs[so.noutputs++] =

@@ -237,7 +237,15 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 		cb_ext(&b, &first, "proto", proto, strlen(proto));
 	/* cnt (baseEventCount): how many probes this one record stands for. */
 	cb_ext_u(&b, &first, "cnt", d->probes);
-	cb_ext(&b, &first, "dvchost", output_hostname(), strlen(output_hostname()));
+	/* dvchost names the sensor (issue 19: its id, by default the host name); site tags go
+	 * in flexString2 (flexString1 holds the exposure), cs1..cs6 being taken. */
+	cb_ext(&b, &first, "dvchost", output_sensor_id(), strlen(output_sensor_id()));
+	{
+		char site[OUTPUT_SITE_TAGS_MAX * (OUTPUT_SITE_TAG_MAX + 1)];
+		size_t ns = output_join_site_tags(site, sizeof site);
+		if (ns > 0)
+			cb_custom(&b, &first, "flexString2", "siteTags", site, ns);
+	}
 	if (iface != NULL)
 		cb_ext(&b, &first, "deviceInboundInterface", iface, strlen(iface));
 	cb_custom(&b, &first, "cn1", "distinctPorts", list,
@@ -303,6 +311,7 @@ static void *cef_open(const char *target, char *err, size_t errlen)
 	}
 	c->file.fd = -1;
 	(void)output_hostname(); /* resolved here, before the writer thread reads it */
+	(void)output_sensor_id();
 	if (net_is_url(target)) {
 		c->link = output_syslog_link_open(target, err, errlen);
 		if (c->link == NULL)

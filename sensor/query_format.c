@@ -37,6 +37,7 @@ static const char *const cols[] = {
     "evidence",
     "reasons",
     "exposure", /* the exposure table's rows of the detection (006_exposure_campaigns.sql) */
+    "sensor",   /* runs.sensor_id of its run (schema/008_sensor.sql), last: CSV keeps its order */
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -68,7 +69,8 @@ enum {
 	C_CAMPAIGN,
 	C_EVIDENCE,
 	C_REASONS,
-	C_EXPOSURE
+	C_EXPOSURE,
+	C_SENSOR
 };
 
 /* The exposure list as JSON: [{"host", "proto", "port", "reveal", "answers"}], the exposure
@@ -149,6 +151,7 @@ static void cells_of(const struct store_row *r, struct cells *c)
 	json_init(&w, c->exposure, sizeof c->exposure);
 	exposure_json(&w, d);
 	c->v[C_EXPOSURE] = json_finish(&w) < 0 ? NULL : c->exposure;
+	c->v[C_SENSOR] = r->sensor_id[0] != '\0' ? r->sensor_id : NULL;
 }
 
 /* --- JSON lines ------------------------------------------------------------------------------ */
@@ -214,6 +217,7 @@ static int print_jsonl(struct query_out *o, const struct store_row *r)
 	json_array_end(&w);
 	json_key(&w, cols[C_EXPOSURE]);
 	exposure_json(&w, d);
+	kv_text_or_null(&w, cols[C_SENSOR], c.v[C_SENSOR]);
 	json_object_end(&w);
 	if (json_finish(&w) < 0)
 		return -1;
@@ -268,6 +272,7 @@ static void print_csv(const struct store_row *r)
 
 enum {
 	T_ID,
+	T_SENSOR,
 	T_OPENED,
 	T_STATE,
 	T_KIND,
@@ -286,8 +291,8 @@ enum {
 _Static_assert(T__N == QUERY_TABLE_COLS, "query_private.h sizes the table's widths");
 
 static const char *const table_heads[T__N] = {
-    "ID",     "OPENED (UTC)", "STATE", "KIND",    "SEVERITY", "SOURCE", "TARGET",
-    "PROBES", "PORTS",        "HOSTS", "EXPOSED", "TOOL",     "RULE",
+    "ID",     "SENSOR", "OPENED (UTC)", "STATE", "KIND",    "SEVERITY", "SOURCE",
+    "TARGET", "PROBES", "PORTS",        "HOSTS", "EXPOSED", "TOOL",     "RULE",
 };
 
 /* Numbers align right, text left. */
@@ -310,6 +315,7 @@ static void table_cells(const struct store_row *r, char cells[T__N][128])
 		t[19] = '\0';
 	}
 	src[T_ID] = c.v[C_ID];
+	src[T_SENSOR] = c.v[C_SENSOR];
 	src[T_OPENED] = t;
 	src[T_STATE] = c.v[C_CLOSED] ? "closed" : "open";
 	src[T_KIND] = c.v[C_KIND];

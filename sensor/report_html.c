@@ -607,6 +607,10 @@ static void put_details(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n && i < REPORT_MAX_TABLE; i++) {
 		const struct rdet *d = &r->d[i];
 		fputs("<tr><td class=\"mono\">", f);
+		if (d->sensor) { /* which sensor of the fleet saw it (issue 19) */
+			report_html_esc(f, d->sensor);
+			fputs("<br>", f);
+		}
 		if (d->run_id)
 			fprintf(f, "%" PRId64 ":", d->run_id);
 		fprintf(f, "%" PRId64 "</td><td>", d->seq);

@@ -37,7 +37,8 @@ struct rdet {
 	int64_t run_id, seq;
 	char *rule_id, *rule_name, *kind, *severity, *src, *target, *tool, *campaign;
 	char *tags, *targets, *sources; /* lists joined with ", " */
-	char **reasons;                 /* the evidence, a reason's words each */
+	char *sensor;   /* the sensor that recorded it (schema 008); NULL: unknown */
+	char **reasons; /* the evidence, a reason's words each */
 	unsigned nreasons;
 	int kind_idx; /* enum sw_kind, or -1 when unknown */
 	int proto;

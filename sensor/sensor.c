@@ -210,12 +210,16 @@ static void log_stats(struct sensor *s, const char *why)
 	/* delivery to collectors: what waits for them and what was lost */
 	for (size_t i = 0; i < s->nsinks; i++) {
 		struct output_counters oc;
-		if (output_get_counters(s->sinks[i].ops, s->sinks[i].state, &oc) == 0)
+		if (output_get_counters(s->sinks[i].ops, s->sinks[i].state, &oc) == 0) {
+			fprintf(stderr, "; %s sent %" PRIu64, s->sinks[i].ops->name, oc.sent);
+			if (oc.has_acked) /* NATS JetStream: what the broker stored */
+				fprintf(stderr, ", acked %" PRIu64, oc.acked);
 			fprintf(stderr,
-			        "; %s sent %" PRIu64 ", backlog %u (max %u), dropped %" PRIu64
-			        ", reconnects %" PRIu64 "%s",
-			        s->sinks[i].ops->name, oc.sent, oc.backlog, oc.backlog_max,
-			        oc.dropped, oc.reconnects, oc.connected ? "" : " (collector down)");
+			        ", backlog %u (max %u), dropped %" PRIu64 ", reconnects %" PRIu64
+			        "%s",
+			        oc.backlog, oc.backlog_max, oc.dropped, oc.reconnects,
+			        oc.connected ? "" : " (collector down)");
+		}
 	}
 	fputc('\n', stderr);
 	log_workers(&ps);
@@ -317,6 +321,9 @@ static int open_sinks(struct sensor *s)
  * files, the checkpointer's connection), file outputs' directories (reopen
  * after rotation), and the pid file's directory to delete it at the end.
  */
+/* Files one output may ask to keep readable (output_ops.confine_read). */
+#define SENSOR_CONFINE_READ_MAX 4
+
 static int confine(struct sensor *s)
 {
 	const struct sensor_opts *o = s->o;
@@ -334,7 +341,8 @@ static int confine(struct sensor *s)
 	}
 	/* Live: libpcap reads the interface's drop counters there for pcap_stats
 	 * (pcap-linux.c, linux_get_stat: rx_missed_errors, rx_fifo_errors). */
-	const char **read = calloc(o->nrule_files + 1, sizeof *read);
+	const char **read =
+	    calloc(o->nrule_files + 1 + s->nsinks * SENSOR_CONFINE_READ_MAX, sizeof *read);
 	char stats[128];
 	size_t nread = 0;
 	if (!read) {
@@ -343,6 +351,11 @@ static int confine(struct sensor *s)
 	}
 	for (size_t i = 0; i < o->nrule_files; i++)
 		read[nread++] = o->rule_files[i];
+	/* What outputs read after confinement (the NATS client's credentials, certificates). */
+	for (size_t i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->confine_read)
+			nread += s->sinks[i].ops->confine_read(s->sinks[i].state, read + nread,
+			                                       SENSOR_CONFINE_READ_MAX);
 	if (o->iface) {
 		snprintf(stats, sizeof stats, "/sys/class/net/%s/statistics", o->iface);
 		if (access(stats, F_OK) == 0)
@@ -546,11 +559,25 @@ int sensor_run(const struct sensor_opts *o)
 		snprintf(s.err, sizeof s.err, "%s: %s", o->pidfile, strerror(errno));
 		goto fail;
 	}
+	/* Before the store and the outputs: both carry the sensor's identity (issue 19). */
+	if (output_set_identity(o->sensor_id, o->site_tags, o->nsite_tags, s.err, sizeof s.err) <
+	    0) {
+		fprintf(stderr, "scanwatch: %s\n", s.err);
+		status = RULES_EXIT_CONFIG;
+		goto out;
+	}
 	if (o->db) {
 		s.store = store_open(o->db, s.err, sizeof s.err);
 		if (!s.store)
 			goto fail;
 		s.run_id = store_run_begin(s.store, s.input, s.rules->origin, wall_us());
+		if (s.run_id >= 0) {
+			size_t nt;
+			const char *const *tags = output_site_tags(&nt);
+			if (store_run_identify(s.store, s.run_id, output_sensor_id(), tags, nt,
+			                       output_run_token()) < 0)
+				s.run_id = -1;
+		}
 		if (s.run_id < 0) {
 			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
 			goto fail;

@@ -95,4 +95,8 @@ int store_row_parse_tags(const char *json, struct sw_detection *d);
  * into reasons named "text"). Reasons past DET_REASONS_MAX are dropped. */
 int store_row_parse_reasons(const char *json, const char *evidence, struct sw_detection *d);
 
+/* n strings as a JSON array of strings (runs.site_tags); the length, or -1 when it does not
+ * fit. */
+int store_row_json_strings(const char *const *v, size_t n, char *buf, size_t len);
+
 #endif

@@ -1,9 +1,12 @@
 /* store_read.c — the store read back: detections as records, runs and statistics rows. */
+#include <dirent.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scanwatch/store.h"
 #include "store_private.h"
@@ -19,6 +22,7 @@
 #define STORE_V_RUN_DELIVERY 3 /* 003_run_delivery.sql: runs.store_errors and two more */
 #define STORE_V_REASONS      5 /* 005_reasons.sql: detections.reasons */
 #define STORE_V_EXPOSURE     6 /* 006_exposure_campaigns.sql: exposure and campaigns tables */
+#define STORE_V_SENSOR       8 /* 008_sensor.sql: runs.sensor_id */
 
 struct store_reader {
 	sqlite3 *db;
@@ -185,6 +189,7 @@ static int row_read(sqlite3_stmt *st, struct store_row *row, char *why, size_t w
 		              (long long)row->id);
 		return -1;
 	}
+	col_copy(st, 26, row->sensor_id, sizeof(row->sensor_id));
 	col_copy(st, 22, d->tool, sizeof(d->tool));
 	col_copy(st, 23, d->campaign, sizeof(d->campaign));
 	if (store_row_parse_reasons(col_text(st, 25), col_text(st, 24), d) < 0) {
@@ -289,15 +294,19 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 	    [STORE_ORDER_ID_DESC] = " ORDER BY id DESC",
 	    [STORE_ORDER_FIRST_SEEN] = " ORDER BY first_seen, run_id, seq",
 	};
-	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + sizeof(sql_exposed) + 128];
+	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + sizeof(sql_exposed) + 256];
 	sqlite3_stmt *st = NULL, *xst = NULL;
 	struct store_row row;
 	uint64_t given = 0;
 	int rc = SQLITE_DONE, stop = 0;
 
 	bool expo = r->version >= STORE_V_EXPOSURE;
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s", sql_detections,
-	         r->version >= STORE_V_REASONS ? "reasons" : "NULL", sql_detections_where,
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s", sql_detections,
+	         r->version >= STORE_V_REASONS ? "reasons" : "NULL",
+	         r->version >= STORE_V_SENSOR
+	             ? ", (SELECT sensor_id FROM runs WHERE runs.id = detections.run_id)"
+	             : ", NULL",
+	         sql_detections_where,
 	         !f->has_exposed ? ""
 	         : expo          ? sql_exposed
 	                         : " AND 0",
@@ -444,6 +453,243 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 		};
 
 		stop = fn(ctx, sqlite3_column_int64(st, 0), &v);
+	}
+	return walk_end(r, st, rc, stop, err, errlen);
+}
+
+/* --- Several databases read as one (issue 19: a fleet's stores, or a directory of them) ---- */
+
+/* Files a directory may contribute; a fleet directory of more is a mistake worth saying. */
+#define STORE_SET_MAX 256
+
+struct store_set {
+	size_t n;
+	char *paths[STORE_SET_MAX];
+	struct store_reader *readers[STORE_SET_MAX];
+};
+
+static int set_add(struct store_set *s, const char *path, char *err, size_t errlen)
+{
+	if (s->n == STORE_SET_MAX) {
+		store_set_err(err, errlen, "more than %d databases", STORE_SET_MAX);
+		return -1;
+	}
+	s->paths[s->n] = strdup(path);
+	if (s->paths[s->n] == NULL) {
+		store_set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	s->readers[s->n] = store_read_open(path, err, errlen);
+	if (s->readers[s->n] == NULL) {
+		free(s->paths[s->n]);
+		return -1;
+	}
+	s->n++;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory's "*.db" files, in name order (so the set's file numbers are stable). */
+static int set_add_dir(struct store_set *s, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	char *names[STORE_SET_MAX];
+	size_t n = 0;
+	int rc = 0;
+	struct dirent *e;
+
+	if (d == NULL) {
+		store_set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && rc == 0) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 4 || strcmp(e->d_name + l - 3, ".db") != 0)
+			continue;
+		if (n == STORE_SET_MAX) {
+			store_set_err(err, errlen, "%s: more than %d databases", dir,
+			              STORE_SET_MAX);
+			rc = -1;
+			break;
+		}
+		names[n] = malloc(strlen(dir) + l + 2);
+		if (names[n] == NULL) {
+			store_set_err(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		sprintf(names[n], "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	if (rc == 0 && n == 0) {
+		store_set_err(err, errlen, "%s: no *.db file in the directory", dir);
+		rc = -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = set_add(s, names[i], err, errlen);
+		free(names[i]);
+	}
+	return rc;
+}
+
+struct store_set *store_set_open(const char *const *paths, size_t n, char *err, size_t errlen)
+{
+	struct store_set *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		store_set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+		int rc = stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)
+		             ? set_add_dir(s, paths[i], err, errlen)
+		             : set_add(s, paths[i], err, errlen);
+
+		if (rc < 0) {
+			store_set_close(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+size_t store_set_count(const struct store_set *s)
+{
+	return s->n;
+}
+
+const char *store_set_path(const struct store_set *s, size_t i)
+{
+	return i < s->n ? s->paths[i] : NULL;
+}
+
+struct store_reader *store_set_reader(const struct store_set *s, size_t i)
+{
+	return i < s->n ? s->readers[i] : NULL;
+}
+
+void store_set_close(struct store_set *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		store_read_close(s->readers[i]);
+		free(s->paths[i]);
+	}
+	free(s);
+}
+
+struct set_rows {
+	struct store_row *v;
+	size_t n, cap;
+	unsigned file;
+	bool oom;
+};
+
+static int set_push(void *ctx, const struct store_row *row)
+{
+	struct set_rows *rs = ctx;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct store_row *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			rs->oom = true;
+			return -1;
+		}
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n] = *row;
+	rs->v[rs->n].file = rs->file;
+	rs->n++;
+	return 0;
+}
+
+/* By first probe, then file, then row id: a timeline across the fleet, the same every time. */
+static int time_cmp(const void *a, const void *b)
+{
+	const struct store_row *x = a, *y = b;
+
+	if (x->d.first_seen != y->d.first_seen)
+		return x->d.first_seen < y->d.first_seen ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int store_set_read_detections(struct store_set *s, const struct store_filter *f,
+                              const int64_t *after_ids,
+                              int (*fn)(void *ctx, const struct store_row *row), void *ctx,
+                              char *err, size_t errlen)
+{
+	struct set_rows rs = {0};
+	size_t first = 0;
+	int stop = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct store_filter fi = *f;
+		char msg[STORE_ERR_MAX];
+
+		if (after_ids != NULL)
+			fi.after_id = after_ids[i];
+		rs.file = (unsigned)i;
+		if (store_read_detections(s->readers[i], &fi, set_push, &rs, msg, sizeof msg) < 0 ||
+		    rs.oom) {
+			store_set_err(err, errlen, "%s: %s", s->paths[i],
+			              rs.oom ? "out of memory" : msg);
+			free(rs.v);
+			return -1;
+		}
+	}
+	qsort(rs.v, rs.n, sizeof(rs.v[0]), time_cmp);
+	/* A limit keeps the latest rows of the merged timeline (each file gave its newest). */
+	if (f->limit != 0 && rs.n > f->limit)
+		first = rs.n - f->limit;
+	for (size_t i = first; i < rs.n && stop == 0; i++)
+		stop = fn(ctx, &rs.v[i]);
+	free(rs.v);
+	return stop;
+}
+
+int store_read_cross_sensor(struct store_reader *r,
+                            int (*fn)(void *ctx, const struct store_cross *g), void *ctx, char *err,
+                            size_t errlen)
+{
+	/* The views of schema/008_sensor.sql: the groups, first probe first. */
+	static const char sql[] =
+	    "SELECT src_ip, sensors, sensor_ids, detections, first_seen, last_seen"
+	    " FROM cross_sensor WHERE ?1 = ?1 ORDER BY first_seen, src_ip";
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (r->version < STORE_V_SENSOR)
+		return 0; /* older than the views: no group */
+	if (prepare(r, sql, 0, &st, err, errlen) < 0)
+		return -1;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_cross g = {
+		    .src = col_text(st, 0),
+		    .sensors = col_u64(st, 1),
+		    .sensor_ids = col_text(st, 2),
+		    .detections = col_u64(st, 3),
+		    .first_seen = col_u64(st, 4),
+		    .last_seen = col_u64(st, 5),
+		};
+
+		if (g.src == NULL || g.sensor_ids == NULL)
+			continue;
+		stop = fn(ctx, &g);
 	}
 	return walk_end(r, st, rc, stop, err, errlen);
 }

@@ -18,23 +18,28 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# What building needs (GnuTLS and librelp: the tls:// and relp:// syslog transports); `run`
+# What building needs (GnuTLS and librelp: the tls:// and relp:// syslog transports; libnats:
+# the nats output and `scanwatch collect`); `run`
 # also needs the sqlite3 CLI to show the database.
 build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
-	zlib1g-dev libzstd-dev libgnutls28-dev librelp-dev libseccomp-dev)
+	zlib1g-dev libzstd-dev libgnutls28-dev librelp-dev libseccomp-dev libnats-dev)
 run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
 # tests (with its TLS driver and RELP input, and certtool from gnutls-bin for
 # their throwaway certificates), valgrind, zstd (compressed-capture tests), the small tools lib.sh
 # uses (ping, ethtool, ip, setcap), the everyday programs of the benign
-# corpus (benign_corpus.sh) and arp-scan (corpus_part_tools.sh). The daemons
+# corpus (benign_corpus.sh), arp-scan (corpus_part_tools.sh) and nats-server (the JetStream
+# cluster of test_nats_cluster.sh and test_nats_outage.sh; openssl for test_nats_tls.sh's
+# certificates), rsyslog-kafka and rsyslog-elasticsearch (the relay of
+# packaging/examples/rsyslog-relay.conf, test_rsyslog_relay.sh). The daemons
 # among them (chronyd, in.tftpd, rsync) run only inside the tests' namespaces,
 # started by the tests.
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2 zstd
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
 	traceroute tcptraceroute mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
-	arp-scan rsyslog-gnutls gnutls-bin rsyslog-relp)
+	arp-scan rsyslog-gnutls gnutls-bin rsyslog-relp nats-server rsyslog-kafka rsyslog-elasticsearch
+	openssl)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their

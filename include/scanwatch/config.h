@@ -33,6 +33,8 @@ enum config_key {
 	CONFIG_ALLOW_ROOT = 1u << 12,
 	CONFIG_SANDBOX = 1u << 13,
 	CONFIG_WORKERS = 1u << 14,
+	CONFIG_SENSOR_ID = 1u << 15,
+	CONFIG_SITE_TAGS = 1u << 16,
 };
 
 /* One output: type is a name of the output registry (output_lookup), target checked by
@@ -71,7 +73,10 @@ struct sw_config {
 	struct sw_config_output *outputs;
 	size_t noutputs;
 	bool allow_root;
-	bool sandbox; /* true when absent: check present */
+	bool sandbox;     /* true when absent: check present */
+	char *sensor_id;  /* NULL: the host name (output_set_identity) */
+	char **site_tags; /* KEY=VALUE, checked by output_check_site_tag */
+	size_t nsite_tags;
 };
 
 /*

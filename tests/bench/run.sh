@@ -9,7 +9,8 @@
 # Options: --runs N (runs per measurement, default 5), --work DIR (default
 # build-bench/bench-work), --no-live (skip the namespace part), --no-profile
 # (skip the callgrind profile, 7. below), --cell-budget S
-# and --run-timeout S (see 3. below), --peer 'CMD {}' (time another tool
+# and --run-timeout S (see 3. below), --nats (add the JetStream
+# publish rate, 5b. below), --peer 'CMD {}' (time another tool
 # installed here on A, B and C beside scanwatch: {} is the capture), --help.
 # Not a ctest test on purpose: timings belong in a report, not in pass/fail.
 #
@@ -78,6 +79,13 @@
 #    rows/s = rows in the detections table / wall time of the whole run. The
 #    same replay with --no-db is timed too, so the store's own share shows.
 #
+# 5b. NATS JetStream publish rate (only with --nats; root): one nats-server with
+#    JetStream (file storage) on the loopback of a namespace of its own
+#    (swbench-PID-nats, deleted by name on exit), the stream made once by
+#    `scanwatch collect`, which is then stopped; D is replayed with --no-db
+#    --nats, and records/s = records acknowledged (the sensor's exit summary) /
+#    wall time of the whole run, which includes waiting for the last ack.
+#
 # 6. Live (root only; skipped with --no-live): two network namespaces named
 #    swbench-PID-tx and swbench-PID-rx joined by one veth pair; no addresses,
 #    no routes, IPv6 disabled, so nothing on the link but what is injected and
@@ -119,6 +127,7 @@ quick=0
 runs=5
 live=1
 profile=1
+nats=0
 prof_pkts=300000
 cell_budget=60
 run_timeout=180
@@ -158,6 +167,7 @@ while (($#)); do
 		;;
 	--no-live) live=0 ;;
 	--no-profile) profile=0 ;;
+	--nats) nats=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "run.sh: unknown argument '$1'" >&2
@@ -217,7 +227,8 @@ live_fractions=(0.9 0.75 0.5 0.3 0.15 0.05)
 
 # ---------------------------------------------------------------- tools
 need_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
-	sqlite3 tcpdump time iproute2)
+	libnats-dev sqlite3 tcpdump time iproute2)
+((nats)) && need_pkgs+=(nats-server)
 ((live)) && need_pkgs+=(tcpreplay)
 ((profile)) && need_pkgs+=(valgrind)
 missing=()
@@ -299,9 +310,16 @@ ncores=$(nproc)
 tmp=$(mktemp -d "$work/run.XXXXXX")
 ns_tx=
 ns_rx=
+ns_nats=
 live_pid=
+nats_pid=
 cleanup() {
 	local rc=$?
+	if [[ -n $nats_pid ]] && kill -0 "$nats_pid" 2>/dev/null; then
+		kill -TERM "$nats_pid" 2>/dev/null || true
+		wait "$nats_pid" 2>/dev/null || true
+	fi
+	[[ -n $ns_nats ]] && ip netns del "$ns_nats" 2>/dev/null
 	if [[ -n $live_pid ]] && kill -0 "$live_pid" 2>/dev/null; then
 		kill -TERM "$live_pid" 2>/dev/null || true
 		wait "$live_pid" 2>/dev/null || true
@@ -410,6 +428,40 @@ if [[ ${FAIL[db.D]} == timeout* ]]; then
 	FAIL[nodb.D]="skipped: the --db run timed out"
 else
 	measure "nodb.D" "$scanwatch" -r D.pcap --no-db -q
+fi
+
+# ---------------------------------------------------------------- NATS (--nats)
+nats_acked=
+if ((nats)); then
+	((EUID == 0)) || die "--nats needs root (a network namespace for the server)"
+	ns_nats=swbench-$$-nats
+	ip netns add "$ns_nats"
+	ip -n "$ns_nats" link set lo up
+	log "nats: nats-server with JetStream in $ns_nats"
+	ip netns exec "$ns_nats" nats-server -js -a 127.0.0.1 -p 4222 -sd "$tmp/nats" -l "$tmp/nats.log" &
+	nats_pid=$!
+	deadline=$(($(now_us) + 20000000))
+	until grep -q 'Server is ready' "$tmp/nats.log" 2>/dev/null; do
+		kill -0 "$nats_pid" 2>/dev/null || die "nats-server exited: $(tail -3 "$tmp/nats.log")"
+		(($(now_us) < deadline)) || die "nats-server not ready in 20 s"
+		sleep 0.1
+	done
+	# The stream, made by the collector (then stopped: the rate is the sensor's alone).
+	ip netns exec "$ns_nats" "$scanwatch" collect --nats nats://127.0.0.1:4222 --db "$tmp/central.db" \
+		2>"$tmp/collect.err" &
+	collect_pid=$!
+	deadline=$(($(now_us) + 20000000))
+	until grep -q 'consuming' "$tmp/collect.err"; do
+		kill -0 "$collect_pid" 2>/dev/null || die "collect exited: $(cat "$tmp/collect.err")"
+		(($(now_us) < deadline)) || die "collect made no stream in 20 s"
+		sleep 0.1
+	done
+	kill -TERM "$collect_pid"
+	wait "$collect_pid" || true
+	log "nats publish rate (D)"
+	measure "nats.D" ip netns exec "$ns_nats" "$scanwatch" -r D.pcap --no-db -q \
+		--nats nats://127.0.0.1:4222 --sensor-id bench
+	nats_acked=$(sed -n 's/.*: \([0-9]*\) records acknowledged.*/\1/p' <<<"${OUT[nats.D]:-}" | tail -1)
 fi
 
 # ---------------------------------------------------------------- profile
@@ -708,6 +760,17 @@ mem_pair() {
 				"$(awk -v a="${WALL[db.D]:-}" -v b="${WALL[nodb.D]:-}" 'BEGIN {print a - b}')"
 		fi
 		echo
+	fi
+	if ((nats)); then
+		echo
+		echo "NATS JetStream publish (D replayed --no-db --nats to one local nats-server, file storage)"
+		if [[ -n ${FAIL[nats.D]:-} ]]; then
+			echo "  run: ${FAIL[nats.D]}"
+		else
+			printf '  %s records acknowledged in %.2f s (median, n=%s): %s records/s\n' "${nats_acked:-?}" \
+				"${WALL[nats.D]:-}" "${N[nats.D]:-}" \
+				"$(awk -v r="${nats_acked:-0}" -v s="${WALL[nats.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}')"
+		fi
 	fi
 	echo
 	if ((live)); then

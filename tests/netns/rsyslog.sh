@@ -157,6 +157,10 @@ for r in rows:
     if j("tags"): want_sd["tags"] = j("tags")
     if r["tool"]: want_sd["tool"] = r["tool"]
     if r["campaign"]: want_sd["campaign"] = r["campaign"]
+    # the sensor's identity (schema 008, issue 19): its id, and its site tags when it has any
+    run = con.execute("SELECT sensor_id, site_tags FROM runs WHERE id = ?", (r["run_id"],)).fetchone()
+    want_sd["sensor"] = run["sensor_id"]
+    if json.loads(run["site_tags"] or "[]"): want_sd["siteTags"] = ",".join(json.loads(run["site_tags"]))
     if sd != want_sd:
         diff = {k: (sd.get(k), want_sd.get(k)) for k in set(sd) | set(want_sd) if sd.get(k) != want_sd.get(k)}
         sys.exit(f"{log}: detection {r['seq']}: SD differs from the row (got, want): {diff}")
