@@ -6,7 +6,8 @@
 # Replays every CAPTURE with --workers 1, 2 and 4 (same --seed, no database) and compares
 # the JSON lines each run writes. The comparison is of the sorted lines: pipeline.c states
 # the one difference it allows, the order in which closures falling due between two events
-# are emitted. Everything in a record is compared, its sequence number (event.id) included.
+# are emitted. Everything in a record is compared, its sequence number (event.id) included,
+# but agent.ephemeral_id, which is new on every run by design.
 # A capture the sensor cannot read must fail the same way with every worker count. Exit 1
 # on the first difference, with a diff of what differs. SW_DIFF_ARGS adds options to every
 # run (e.g. a small --memory-cap, so the tables evict).
@@ -29,7 +30,9 @@ for cap in "$@"; do
 		"$sw" -r "$cap" --no-db -q --seed 11 --workers "$w" ${SW_DIFF_ARGS:-} --jsonl "$base.w$w.jsonl" \
 			2>"$base.w$w.err" || rc=$?
 		echo "$rc" >"$base.w$w.rc"
-		sort "$base.w$w.jsonl" >"$base.w$w.sorted" 2>/dev/null || : >"$base.w$w.sorted"
+		# agent.ephemeral_id names the run (a new one every run, by design): masked
+		sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' "$base.w$w.jsonl" 2>/dev/null |
+			sort >"$base.w$w.sorted" || : >"$base.w$w.sorted"
 	done
 	for w in 2 4; do
 		if ! cmp -s "$base.w1.rc" "$base.w$w.rc"; then
