@@ -182,17 +182,17 @@ cmd_test() {
 
 	# ThreadSanitizer over what runs threads: the two-worker pipeline (every replay
 	# and live run: the sensor's default is the cores it may use), the writer and
-	# checkpointer threads. The unit tests and the capture tests but four that mostly
-	# parse thousands of inputs on one thread (hostile files, link types, the ECS
-	# schema, the store's 22-capture round trip: ASan covers them, and test_workers
-	# replays the same kinds here), and the live namespace tests of the capture and
-	# reload paths. Kept to about 8 minutes of the CI's 40.
+	# checkpointer threads: the unit tests, the two-worker differential test
+	# (test_workers, its scan kinds) and the store under kill -9 and a full disk
+	# (test_store_safety), and the live namespace tests of the capture and reload
+	# paths. The other capture tests run one thread's code, which ASan covers; this
+	# stage is kept to a few minutes of the CI's 40.
 	if configure_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON \
 		-DSCANWATCH_TSAN=ON; then
 		log "ctest in build-tsan/ under ThreadSanitizer"
 		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
 			--output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
-			-E '(captures/test_(bad_inputs|linktypes|ecs_schema)|unit/test_store_roundtrip)$' ||
+			-E '(captures/test_(bad_inputs|linktypes|ecs_schema|sandbox|probe_eval|memory_cap|readme|query|report)|unit/test_store_roundtrip)$' ||
 			fail "build-tsan: unit/capture tests"
 		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
 			--output-on-failure --no-tests=error -j 1 -L '^netns$' \
