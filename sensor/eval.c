@@ -8,21 +8,6 @@
 
 #include "scanwatch/replay.h"
 
-#define EVAL_MAX_LINES 4096
-#define EVAL_MAX_KINDS 8
-
-struct label {
-	char *capture; /* resolved path */
-	char *shown;   /* as written */
-	bool any;      /* scanner "*" */
-	struct sw_addr scanner;
-	char scanner_text[ADDR_TEXT_MAX];
-	uint8_t kinds[EVAL_MAX_KINDS];
-	unsigned nkinds; /* 0: benign */
-	char tool[16];   /* expected tool; "" not checked, "-" none */
-	int line;
-};
-
 static char *trim(char *s)
 {
 	while (*s == ' ' || *s == '\r' || *s == '\n')
@@ -33,7 +18,8 @@ static char *trim(char *s)
 	return s;
 }
 
-static int parse_line(char *line, int lineno, const char *dir, const char *file, struct label *l)
+static int parse_line(char *line, int lineno, const char *dir, const char *file,
+                      struct eval_label *l, char *err, size_t errlen)
 {
 	char *fields[4] = {0};
 	int nf = 0;
@@ -46,13 +32,13 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 		*tab = 0;
 		p = tab + 1;
 	}
-	if (nf < 2) {
-		fprintf(stderr, "%s:%d: expected capture<TAB>scanner<TAB>kind[,kind...]\n", file,
-		        lineno);
-		return -1;
-	}
 	memset(l, 0, sizeof *l);
 	l->line = lineno;
+	if (nf < 2) {
+		snprintf(err, errlen, "%s:%d: expected capture<TAB>scanner<TAB>kind[,kind...]",
+		         file, lineno);
+		return -1;
+	}
 	char *cap = trim(fields[0]);
 	l->shown = strdup(cap);
 	if (cap[0] == '/' || !dir[0]) {
@@ -63,15 +49,17 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 		if (l->capture)
 			snprintf(l->capture, n, "%s/%s", dir, cap);
 	}
-	if (!l->capture || !l->shown)
+	if (!l->capture || !l->shown) {
+		snprintf(err, errlen, "%s:%d: out of memory", file, lineno);
 		return -1;
+	}
 	char *who = trim(fields[1]);
 	snprintf(l->scanner_text, sizeof l->scanner_text, "%s", who);
 	if (strcmp(who, "*") == 0 || strcmp(who, "-") == 0) {
 		l->any = true;
 	} else if (addr_parse(who, &l->scanner) < 0) {
-		fprintf(stderr, "%s:%d: '%s' is neither an address nor '*' or '-'\n", file, lineno,
-		        who);
+		snprintf(err, errlen, "%s:%d: '%.64s' is neither an address nor '*' or '-'", file,
+		         lineno, who);
 		return -1;
 	}
 	if (nf >= 3 && strcmp(trim(fields[2]), "-") != 0) { /* "-" or nothing: benign */
@@ -82,7 +70,8 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 			if (!*k)
 				continue;
 			if (detection_kind_parse(k, &kind) < 0) {
-				fprintf(stderr, "%s:%d: unknown kind '%s'\n", file, lineno, k);
+				snprintf(err, errlen, "%s:%d: unknown kind '%.64s'", file, lineno,
+				         k);
 				return -1;
 			}
 			if (l->nkinds < EVAL_MAX_KINDS)
@@ -92,7 +81,8 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 	if (nf >= 4) {
 		char *tool = trim(fields[3]);
 		if (strlen(tool) >= sizeof l->tool) {
-			fprintf(stderr, "%s:%d: tool name '%s' is too long\n", file, lineno, tool);
+			snprintf(err, errlen, "%s:%d: tool name '%.64s' is too long", file, lineno,
+			         tool);
 			return -1;
 		}
 		snprintf(l->tool, sizeof l->tool, "%s", tool);
@@ -100,7 +90,105 @@ static int parse_line(char *line, int lineno, const char *dir, const char *file,
 	return 0;
 }
 
-static bool kind_ok(const struct label *l, uint8_t kind)
+/* Nothing left to read in fp (a last line without its newline ends there). */
+static bool at_end(FILE *fp)
+{
+	int ch = fgetc(fp);
+	if (ch == EOF)
+		return true;
+	ungetc(ch, fp);
+	return false;
+}
+
+int eval_labels_read(const char *path, struct eval_labels *out, char *err, size_t errlen)
+{
+	out->v = NULL;
+	out->n = 0;
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int r = eval_labels_parse(fp, path, out, err, errlen);
+	fclose(fp);
+	return r;
+}
+
+int eval_labels_parse(FILE *fp, const char *path, struct eval_labels *out, char *err, size_t errlen)
+{
+	out->v = NULL;
+	out->n = 0;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		dir[0] = 0;
+
+	int status = 0;
+	size_t cap = 0;
+	char *line = malloc(EVAL_LINE_MAX);
+	if (!line) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		status = -1;
+	}
+	int lineno = 0;
+	while (status == 0 && fgets(line, EVAL_LINE_MAX, fp)) {
+		lineno++;
+		size_t len = strlen(line);
+		/* fgets stops at a full buffer: the rest of a longer line is not a line of its own.
+		 */
+		if (len == EVAL_LINE_MAX - 1 && line[len - 1] != '\n' && !at_end(fp)) {
+			snprintf(err, errlen, "%s:%d: longer than %d bytes", path, lineno,
+			         EVAL_LINE_MAX - 1);
+			status = -1;
+			break;
+		}
+		char *t = trim(line);
+		if (!*t || *t == '#')
+			continue;
+		if (out->n == EVAL_MAX_LINES) {
+			snprintf(err, errlen, "%s:%d: more than %d labels", path, lineno,
+			         EVAL_MAX_LINES);
+			status = -1;
+			break;
+		}
+		if (out->n == cap) { /* grown as needed: most files hold a few dozen labels */
+			size_t ncap = cap ? cap * 2 : 64;
+			struct eval_label *v = realloc(out->v, ncap * sizeof *v);
+			if (!v) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				status = -1;
+				break;
+			}
+			out->v = v;
+			cap = ncap;
+		}
+		/* its strings, if any, are freed with the rest even when it fails */
+		if (parse_line(line, lineno, dir, path, &out->v[out->n++], err, errlen) < 0)
+			status = -1;
+	}
+	if (status == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s:%d: %s", path, lineno + 1, strerror(errno));
+		status = -1;
+	}
+	free(line);
+	return status;
+}
+
+void eval_labels_free(struct eval_labels *l)
+{
+	for (size_t i = 0; l->v && i < l->n; i++) {
+		free(l->v[i].capture);
+		free(l->v[i].shown);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static bool kind_ok(const struct eval_label *l, uint8_t kind)
 {
 	for (unsigned i = 0; i < l->nkinds; i++)
 		if (l->kinds[i] == kind)
@@ -109,7 +197,7 @@ static bool kind_ok(const struct label *l, uint8_t kind)
 }
 
 /* Does detection d speak of label l's scanner? */
-static bool matches(const struct label *l, const struct sw_detection *d)
+static bool matches(const struct eval_label *l, const struct sw_detection *d)
 {
 	if (l->any)
 		return true;
@@ -128,7 +216,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void kinds_text(const struct label *l, char *buf, size_t len)
+static void kinds_text(const struct eval_label *l, char *buf, size_t len)
 {
 	size_t n = 0;
 	buf[0] = 0;
@@ -159,13 +247,13 @@ struct totals {
 	size_t nprobes;
 };
 
-static bool same_capture(const struct label *a, const struct label *b)
+static bool same_capture(const struct eval_label *a, const struct eval_label *b)
 {
 	return strcmp(a->capture, b->capture) == 0;
 }
 
 /* The detection that answers label l: an acceptable kind first, then the earliest opened. */
-static const struct sw_detection *best_match(const struct label *l,
+static const struct sw_detection *best_match(const struct eval_label *l,
                                              const struct replay_detections *f)
 {
 	const struct sw_detection *best = NULL;
@@ -181,8 +269,8 @@ static const struct sw_detection *best_match(const struct label *l,
 }
 
 /* Counts (and with -v lists) the detections no scan label of the capture owns. */
-static size_t false_positives(const struct eval_options *o, const struct label *labels, size_t nl,
-                              size_t i, const struct replay_detections *f)
+static size_t false_positives(const struct eval_options *o, const struct eval_label *labels,
+                              size_t nl, size_t i, const struct replay_detections *f)
 {
 	size_t fp = 0;
 	for (size_t k = 0; k < f->n; k++) {
@@ -212,7 +300,7 @@ static size_t false_positives(const struct eval_options *o, const struct label *
 #define ROW_FMT "%-40s %-26s %-28s %-10s %-14s %6s %-9s %-8s %s%s%s"
 
 /* Scores the labels of capture labels[i] (all lines naming it); 1 on any failure. */
-static int score_capture(const struct eval_options *o, const struct label *labels, size_t nl,
+static int score_capture(const struct eval_options *o, const struct eval_label *labels, size_t nl,
                          size_t i, struct totals *t)
 {
 	struct replay_detections f = {0};
@@ -241,7 +329,7 @@ static int score_capture(const struct eval_options *o, const struct label *label
 	}
 	bool fp_printed = false;
 	for (size_t j = i; j < nl; j++) {
-		const struct label *l = &labels[j];
+		const struct eval_label *l = &labels[j];
 		if (!same_capture(l, &labels[i]))
 			continue;
 		char kt[160], fpcol[24] = "";
@@ -342,45 +430,17 @@ static void print_summary(struct totals *t)
 
 int eval_run(const struct eval_options *o)
 {
-	FILE *fp = fopen(o->labels, "r");
-	if (!fp) {
-		fprintf(stderr, "scanwatch eval: %s: %s\n", o->labels, strerror(errno));
-		return 2;
-	}
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s", o->labels);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	else
-		dir[0] = 0;
-
-	struct label *labels = calloc(EVAL_MAX_LINES, sizeof *labels);
-	size_t nl = 0;
+	struct eval_labels set;
+	char err[1024];
 	int status = 0;
-	char line[8192];
-	int lineno = 0;
-	while (labels && fgets(line, sizeof line, fp)) {
-		lineno++;
-		char *t = trim(line);
-		if (!*t || *t == '#')
-			continue;
-		if (nl == EVAL_MAX_LINES) {
-			fprintf(stderr, "%s:%d: more than %d labels\n", o->labels, lineno,
-			        EVAL_MAX_LINES);
-			status = 2;
-			break;
-		}
-		if (parse_line(line, lineno, dir, o->labels, &labels[nl]) < 0) {
-			status = 2;
-			nl++; /* its strings, if any, are freed below */
-			break;
-		}
-		nl++;
+	if (eval_labels_read(o->labels, &set, err, sizeof err) < 0) {
+		fprintf(stderr, "scanwatch eval: %s\n", err);
+		status = 2;
 	}
-	fclose(fp);
+	struct eval_label *labels = set.v;
+	size_t nl = set.n;
 	struct totals t = {0};
-	if (!labels || status) {
+	if (status) {
 		status = 2;
 		goto out;
 	}
@@ -405,10 +465,6 @@ int eval_run(const struct eval_options *o)
 		status = 2;
 out:
 	free(t.probes);
-	for (size_t i = 0; labels && i < nl; i++) {
-		free(labels[i].capture);
-		free(labels[i].shown);
-	}
-	free(labels);
+	eval_labels_free(&set);
 	return status;
 }

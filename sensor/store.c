@@ -99,6 +99,16 @@ int store_schema_check(sqlite3 *db, int *have, char *err, size_t errlen)
 
 	if (user_version(db, have, err, errlen) < 0)
 		return -1;
+	/* PRAGMA user_version is any signed 32-bit number (the file header's offset 60); ours
+	 * count up from 0 (a new file). A negative one is another program's file, which neither
+	 * the writer (migrating it) nor a reader (taking it for an old schema) may touch. */
+	if (*have < 0) {
+		store_set_err(err, errlen,
+		              "database schema version %d is not one scanwatch writes: not a "
+		              "scanwatch database",
+		              *have);
+		return -1;
+	}
 	if (*have > want) {
 		store_set_err(err, errlen,
 		              "database schema version %d is newer than this scanwatch's (%d); "

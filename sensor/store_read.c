@@ -652,7 +652,10 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
 			return -1;
 		}
 	}
-	qsort(rs.v, rs.n, sizeof(rs.v[0]), time_cmp);
+	/* No file gave a row: rs.v is NULL, which qsort must not be given even with no
+	 * elements (C11 7.22.5: a pointer argument must be valid even when the count is 0). */
+	if (rs.n > 1)
+		qsort(rs.v, rs.n, sizeof(rs.v[0]), time_cmp);
 	/* A limit keeps the latest rows of the merged timeline (each file gave its newest). */
 	if (f->limit != 0 && rs.n > f->limit)
 		first = rs.n - f->limit;

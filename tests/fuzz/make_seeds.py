@@ -17,12 +17,20 @@ classifier path has a seed), and the shipped and test rule files.
                   in one input, joined by fuzz_pipeline.c's separator (replayed
                   merged, as -r a -r b).
   fuzz_rules/     YAML rule files.   fuzz_config/  YAML configuration files.
+  fuzz_sctp/      the SCTP packets of the captures, behind fuzz_sctp.c's mode byte: alone,
+                  behind IPv4 and IPv6, cut by a snap length, as a first fragment.
+  fuzz_eval_labels/  the labels files scanprobe writes (--labels) and the repository's.
+  fuzz_store_read/   databases the sensor writes (scanwatch -r CAPTURES --db, one run and
+                  several runs in one file), rewritten with 512-byte pages so an input is a
+                  few kilobytes.
+  fuzz_pipeline_gen/ fuzz_pipeline_gen.c programs: one per scan family the engine detects.
 """
 import argparse
 import gzip
 import hashlib
 import os
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -182,6 +190,113 @@ def wraps(dlt, frame, more=True):
     return out
 
 
+def sctp_of_eth(frame):
+    """The SCTP packet (RFC 9260) inside an untagged Ethernet frame's IPv4/IPv6 header (no
+    extension headers, not a later fragment), else None."""
+    ip = ip_of_eth(frame)
+    if ip is None:
+        return None
+    et, pkt = ip
+    if et == 0x0800 and len(pkt) >= 20 and pkt[9] == 132:
+        if struct.unpack_from(">H", pkt, 6)[0] & 0x1FFF:
+            return None
+        hl = (pkt[0] & 15) * 4
+        return pkt[hl:struct.unpack_from(">H", pkt, 2)[0]]
+    if et == 0x86DD and len(pkt) >= 40 and pkt[6] == 132:
+        return pkt[40:40 + struct.unpack_from(">H", pkt, 4)[0]]
+    return None
+
+
+def sctp_seeds(body, d):
+    """fuzz_sctp.c's layouts of one SCTP packet: byte 0 is first-fragment (bit 0), a stated
+    length longer than the capture by bytes 1-2 (bit 1), and the mode (bits 2-3: alone, behind
+    IPv4, behind IPv6)."""
+    for mode in (0, 1, 2):
+        put(d, bytes([mode << 2]) + body)
+        if len(body) > 20:
+            cut = len(body) - 20
+            put(d, bytes([mode << 2 | 2]) + struct.pack(">H", 20) + body[:cut])
+    put(d, bytes([1 << 2 | 1]) + body[:8])  # nmap -f: the first 8 bytes of the packet
+
+
+def store_seeds(scanwatch, captures, gen, d):
+    """Databases the sensor writes from the captures: each capture alone, all of them in one
+    run, and two runs in one file; then made compact (512-byte pages, no WAL: one file)."""
+    groups = [[c] for c in captures] + [captures, captures[:3]]
+    for i, group in enumerate(groups):
+        db = os.path.join(gen, "store-%d.db" % i)
+        for run in range(2 if i == len(groups) - 1 else 1):
+            args = [scanwatch, "--no-sandbox", "-q", "--db", db]
+            for c in group:
+                args += ["-r", c]
+            r = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                sys.exit("make_seeds: %s: %s" % (" ".join(args), r.stderr.strip()))
+        con = sqlite3.connect(db)
+        con.execute("PRAGMA journal_mode=DELETE")
+        con.execute("PRAGMA page_size=512")
+        con.execute("VACUUM")
+        con.close()
+        with open(db, "rb") as f:
+            put(d, f.read())
+
+
+# fuzz_pipeline_gen.c programs: (what, source, target, flags/type, port, burst, time, ttl, variant)
+# records after a header byte (bit 0: low thresholds). One per family the engine detects.
+GEN_TCP, GEN_UDP, GEN_ICMP, GEN_SCTP, GEN_ARP, GEN_RAWIP, GEN_ICMPERR, GEN_CTL = range(8)
+GEN_REPLY, GEN_V6 = 8, 16
+
+
+def gen_rec(what, src, dst, b3, port, burst, step, t, ttl=64, variant=0):
+    return bytes([what | step << 5, src, dst, b3, port >> 8, port & 255, burst, t, ttl, variant])
+
+
+GEN_PROGRAMS = {
+    "syn-scan": [gen_rec(GEN_TCP, 1, 5, 0x02, 20, 0x1F, 1, 50, variant=0x21)],
+    "syn-scan-answered": [gen_rec(GEN_TCP, 1, 5, 0x02, 20, 0x1F, 1, 50, variant=0x21),
+                          gen_rec(GEN_TCP | GEN_REPLY, 1, 5, 0x12, 22, 0, 1, 1),
+                          gen_rec(GEN_TCP | GEN_REPLY, 1, 5, 0x14, 23, 0x07, 1, 1)],
+    "connect-scan": [gen_rec(GEN_TCP, 2, 6, 0x02, 1, 0x0F, 1, 10, variant=0xA2),
+                     gen_rec(GEN_TCP | GEN_REPLY, 2, 6, 0x14, 1, 0x0F, 1, 1),
+                     gen_rec(GEN_TCP, 2, 6, 0x10, 80, 0, 1, 1, variant=0xA2)],
+    "fin-null-xmas": [gen_rec(GEN_TCP, 3, 7, 0x01, 1, 0x0F, 1, 20),
+                      gen_rec(GEN_TCP, 4, 7, 0x00, 1, 0x0F, 1, 20),
+                      gen_rec(GEN_TCP, 5, 7, 0x29, 1, 0x0F, 1, 20)],
+    "ack-window-maimon": [gen_rec(GEN_TCP, 6, 8, 0x10, 1, 0x0F, 1, 20),
+                          gen_rec(GEN_TCP, 7, 8, 0x11, 1, 0x0F, 1, 20)],
+    "udp-scan": [gen_rec(GEN_UDP, 8, 9, 0, 50, 0x1F, 2, 5, variant=1),
+                 gen_rec(GEN_ICMPERR, 8, 9, 0x0D, 50, 0x1F, 1, 1)],
+    "udp-sweep": [gen_rec(GEN_UDP, 9, 1, 0, 161, 0x3F, 2, 5, variant=3)],
+    "ping-sweep": [gen_rec(GEN_ICMP, 10, 1, 8, 0, 0x3F, 2, 3)],
+    "ping6-sweep": [gen_rec(GEN_ICMP | GEN_V6, 10, 1, 128, 0, 0x3F, 2, 3)],
+    "arp-sweep": [gen_rec(GEN_ARP, 11, 1, 1, 0, 0x3F, 1, 20)],
+    "ipproto": [gen_rec(GEN_RAWIP, 12, 10, 2, 0, 0x1F, 2, 20)],
+    "sctp-init": [gen_rec(GEN_SCTP, 13, 11, 1, 2905, 0x0F, 1, 20),
+                  gen_rec(GEN_SCTP | GEN_REPLY, 13, 11, 2, 2905, 0, 1, 1),
+                  gen_rec(GEN_SCTP | GEN_REPLY, 13, 11, 6, 2906, 0x03, 1, 1)],
+    "syn-flood": [gen_rec(GEN_TCP, 14, 12, 0x02, 80, 0x9F, 2, 0)],
+    "syn-flood-spoofed": [gen_rec(GEN_TCP, 0, 12, 0x02, 80, 0xDF, 2, 0)],
+    "rst-flood": [gen_rec(GEN_TCP, 15, 13, 0x04, 80, 0x8F, 1, 0)],
+    "udp-flood": [gen_rec(GEN_UDP, 16, 14, 0, 53, 0x9F, 1, 0)],
+    "icmp-flood": [gen_rec(GEN_ICMP, 17, 15, 8, 0, 0xBF, 1, 0)],
+    "distributed": [gen_rec(GEN_TCP, 18, 16, 0x02, 1000, 0x5F, 1, 100)],
+    "decoys": [gen_rec(GEN_TCP, s, 17, 0x02, 20, 0x0F, 1, 10) for s in (20, 21, 22, 23)],
+    "os-fingerprint": [gen_rec(GEN_TCP, 24, 18, f, 22, 0, 1, 10, variant=v) for f, v in
+                       ((0x02, 4), (0xC2, 4), (0x00, 4), (0x2B, 4), (0x10, 4), (0x02, 2))]
+                      + [gen_rec(GEN_ICMP, 24, 18, 8, 0, 1, 1, 10, variant=0xE0),
+                         gen_rec(GEN_UDP, 24, 18, 0, 40125, 0, 1, 10, variant=5)],
+    "slow-scan": [gen_rec(GEN_TCP, 25, 19, 0x02, 20, 0x1F, 4, 5)],
+    "time-jumps": [gen_rec(GEN_TCP, 26, 20, 0x02, 20, 0x07, 6, 3),
+                   gen_rec(GEN_TCP, 26, 20, 0x02, 30, 0x07, 5, 200),
+                   gen_rec(GEN_TCP, 26, 20, 0x02, 40, 0x07, 7, 128)],
+    "reload": [gen_rec(GEN_TCP, 27, 21, 0x02, 20, 0x1F, 1, 5),
+               gen_rec(GEN_CTL, 0, 0, 0x80, 0, 0, 3, 1),
+               gen_rec(GEN_TCP, 27, 21, 0x02, 60, 0x1F, 1, 5),
+               gen_rec(GEN_CTL, 0, 0, 0x00, 0, 0, 4, 100)],
+    "many-sources": [gen_rec(GEN_TCP, 0x80 | s, 22, 0x02, 20, 0x1F, 1, 5) for s in range(12)],
+}
+
+
 def put(d, data):
     name = hashlib.sha1(data).hexdigest()
     with open(os.path.join(d, name), "wb") as f:
@@ -282,13 +397,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--scanprobe")
+    ap.add_argument("--scanwatch")
     ap.add_argument("--captures", nargs="*", default=[])
     ap.add_argument("--rules", nargs="*", default=[])
     a = ap.parse_args()
 
     shutil.rmtree(a.out, ignore_errors=True)
     dirs = {t: os.path.join(a.out, t) for t in
-            ("fuzz_decode", "fuzz_pipeline", "fuzz_rules", "fuzz_config")}
+            ("fuzz_decode", "fuzz_pipeline", "fuzz_rules", "fuzz_config", "fuzz_sctp",
+             "fuzz_eval_labels", "fuzz_store_read", "fuzz_pipeline_gen")}
     for d in dirs.values():
         os.makedirs(d)
 
@@ -311,8 +428,16 @@ def main():
             if r.returncode != 0:
                 sys.exit("make_seeds: scanprobe %s: %s" % (" ".join(args), r.stderr.strip()))
             captures.append(out)
+            with open(os.path.join(gen, name + ".tsv"), "rb") as f:
+                put(dirs["fuzz_eval_labels"], f.read())
 
     captures.append(sctp_capture(os.path.join(gen, "sctp.pcap")))
+    if a.scanwatch:
+        small_caps = [c for c in captures if os.path.getsize(c) <= PIPE_MAX_WHOLE]
+        store_seeds(a.scanwatch, small_caps[:12], gen, dirs["fuzz_store_read"])
+    for name, recs in GEN_PROGRAMS.items():
+        for header in (0, 1):
+            put(dirs["fuzz_pipeline_gen"], bytes([header]) + b"".join(recs))
 
     shapes, nfiles, small = {}, 0, []
     for path in captures:
@@ -321,6 +446,9 @@ def main():
             continue
         nfiles += 1
         for dlt, sec, frac, frame, wire in pkts:
+            body = sctp_of_eth(frame) if dlt == 1 else None
+            if body:
+                sctp_seeds(body, dirs["fuzz_sctp"])
             # Wrapping every frame of a large capture in 40-odd headers would take minutes:
             # the other link types get the first frames of each original shape only.
             k = ("original", dlt, len(frame))
@@ -361,6 +489,18 @@ def main():
         if len(both) <= PIPE_MAX_WHOLE:
             put(dirs["fuzz_pipeline"], both)
 
+    # Labels files kept with the tests (tests/netns writes its own at run time).
+    for c in a.captures:
+        for root, _, files in os.walk(c):
+            for f in sorted(files):
+                if f.endswith(".tsv") and os.path.isfile(os.path.join(root, f)):
+                    with open(os.path.join(root, f), "rb") as fh:
+                        data = fh.read()
+                    if len(data) <= 16384:
+                        put(dirs["fuzz_eval_labels"], data)
+    # Every form the format allows, one line each (eval.h).
+    put(dirs["fuzz_eval_labels"], b"# comment\n\na.pcap\t198.18.0.1\tsyn_scan,connect_scan\tnmap\n"
+        b"/abs/b.pcapng\t*\t-\n c.pcap \t2001:2::1\tudp_scan\t-\r\nd.pcap\t-\n")
     nyaml = 0
     for r in a.rules:
         for root, _, files in os.walk(r):

@@ -49,10 +49,11 @@ if ((${#targets[@]} == 0)); then
 	[[ -f $root/tests/fuzz/fuzz_config.c && -f $root/include/scanwatch/config.h ]] &&
 		targets+=(fuzz_config)
 fi
-cmake --build "$build" --target scanprobe "${targets[@]}"
+cmake --build "$build" --target scanprobe scanwatch "${targets[@]}"
 
 seeds=$build/fuzz/seeds
 python3 "$root/tests/fuzz/make_seeds.py" --out "$seeds" --scanprobe "$build/scanprobe" \
+	--scanwatch "$build/scanwatch" \
 	--captures "$root/tests/captures" "$build/test-work" "$root/build-test/test-work" \
 	--rules "$root/rules" "$root/tests/unit/rules" "$root/tests/unit/config" "$root/packaging"
 
@@ -66,7 +67,9 @@ for t in "${targets[@]}"; do
 		-max_total_time="$secs")
 	case $t in
 	fuzz_pipeline) opts+=(-max_len=65536) ;;
-	fuzz_decode) opts+=(-max_len=2048) ;;
+	fuzz_decode | fuzz_sctp | fuzz_linktype) opts+=(-max_len=2048) ;;
+	fuzz_pipeline_gen) opts+=(-max_len=4096) ;;
+	fuzz_store_read) opts+=(-max_len=262144) ;;
 	*) opts+=(-max_len=16384) ;;
 	esac
 	[[ -f $root/tests/fuzz/$t.dict ]] && opts+=(-dict="$root/tests/fuzz/$t.dict")

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # smoke.sh — the ctest of one fuzz target: replay its regression inputs, then fuzz briefly.
 #
-#   smoke.sh FUZZER SEED_DIR REGRESSION_DIR WORK_DIR
+#   smoke.sh FUZZER SEED_DIR REGRESSION_DIR WORK_DIR [SECONDS]
 #
 # Every file in REGRESSION_DIR (inputs that once crashed) is run once and must
-# pass. Then the target fuzzes for SW_FUZZ_SECONDS (default 20) from the seeds,
+# pass. Then the target fuzzes for SW_FUZZ_SECONDS (default SECONDS, else 20) from the seeds,
 # the regressions and what earlier smoke runs of this build tree found (kept
 # in WORK_DIR/corpus). A crash, leak, sanitizer report or timeout fails the
 # test; the input is left in WORK_DIR/ as crash-*, leak-* or timeout-*.
 set -euo pipefail
 
 fuzzer=$1 seeds=$2 regressions=$3 work=$4
-secs=${SW_FUZZ_SECONDS:-20}
+secs=${SW_FUZZ_SECONDS:-${5:-20}}
 name=$(basename "$fuzzer")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -24,7 +24,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1
 opts=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/")
 case $name in
 fuzz_pipeline) opts+=(-max_len=65536) ;;
-fuzz_decode) opts+=(-max_len=2048) ;;
+fuzz_decode | fuzz_sctp | fuzz_linktype) opts+=(-max_len=2048) ;;
+fuzz_pipeline_gen) opts+=(-max_len=4096) ;;
+fuzz_store_read) opts+=(-max_len=262144) ;;
 *) opts+=(-max_len=16384) ;;
 esac
 [[ -f $here/$name.dict ]] && opts+=(-dict="$here/$name.dict")
