@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MAX_FILES 4
 
 static struct sw_ruleset *fuzz_rules;
+static uint32_t fuzz_kinds_seen; /* detection kinds emitted (SW_FUZZ_KINDS=1 prints them) */
 static struct store *fuzz_store;
 static unsigned fuzz_store_uses;
 
@@ -51,6 +52,8 @@ static void fuzz_emit(void *ctx, const struct sw_detection *d)
 	char json[8192];
 	if (d->phase == DET_OPEN)
 		run->opened++;
+	if (d->kind < 32)
+		fuzz_kinds_seen |= 1u << d->kind;
 	/* Every sink renders the same record: render it as the JSON sinks do, then store it. */
 	if (output_json_render(d, json, sizeof json) < 0)
 		abort(); /* a detection too large for any sink's line buffer */
@@ -58,8 +61,25 @@ static void fuzz_emit(void *ctx, const struct sw_detection *d)
 		abort(); /* an in-memory store refusing a record the engine produced is a bug */
 }
 
+/* At exit, with SW_FUZZ_KINDS set: which kinds the run's inputs made the engine emit (to
+ * compare with fuzz_pipeline_gen's). */
+static void fuzz_print_kinds(void)
+{
+	if (!getenv("SW_FUZZ_KINDS"))
+		return;
+	int n = 0;
+	fprintf(stderr, "fuzz_pipeline: kinds emitted:");
+	for (int k = 0; k < KIND__COUNT; k++)
+		if (fuzz_kinds_seen & (1u << k)) {
+			fprintf(stderr, " %s", detection_kind_name((enum sw_kind)k));
+			n++;
+		}
+	fprintf(stderr, " (%d of %d)\n", n, KIND__COUNT);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	atexit(fuzz_print_kinds);
 	char err[1024];
 	if (rules_load_builtin(&fuzz_rules, err, sizeof err) < 0) {
 		fprintf(stderr, "fuzz_pipeline: %s\n", err);

@@ -24,6 +24,7 @@ classifier path has a seed), and the shipped and test rule files.
                   several runs in one file), rewritten with 512-byte pages so an input is a
                   few kilobytes.
   fuzz_pipeline_gen/ fuzz_pipeline_gen.c programs: one per scan family the engine detects.
+  fuzz_linktype/  fuzz_linktype.c stacks: every layer alone, nested tunnels, each limit.
 """
 import argparse
 import gzip
@@ -297,6 +298,16 @@ GEN_PROGRAMS = {
 }
 
 
+# fuzz_linktype.c stacks: (outer link, inner IPv6?, [(op, parameter) innermost first]).
+# Ops: 0 Ethernet + tags, 1 MPLS, 2 PPPoE, 3 GRE, 4 VXLAN, 5 GENEVE; 6 ends the list.
+LINKTYPE_STACKS = [
+    (link, v6, ops) for link in range(7) for v6 in (0, 1) for ops in (
+        [], [(0, 3)], [(1, 2)], [(2, 0)], [(3, 0)], [(4, 1)], [(5, 0)],
+        [(1, 1), (0, 2), (3, 1)], [(0, 1), (4, 0), (1, 3), (0, 1)],
+        [(3, 0), (4, 0), (5, 1), (3, 1)], [(0, 4)], [(1, 17)],
+        [(4, 0), (4, 0), (4, 0), (4, 0), (4, 0)], [(2, 0), (1, 0), (5, 0), (0, 2)])]
+
+
 def put(d, data):
     name = hashlib.sha1(data).hexdigest()
     with open(os.path.join(d, name), "wb") as f:
@@ -405,7 +416,7 @@ def main():
     shutil.rmtree(a.out, ignore_errors=True)
     dirs = {t: os.path.join(a.out, t) for t in
             ("fuzz_decode", "fuzz_pipeline", "fuzz_rules", "fuzz_config", "fuzz_sctp",
-             "fuzz_eval_labels", "fuzz_store_read", "fuzz_pipeline_gen")}
+             "fuzz_eval_labels", "fuzz_store_read", "fuzz_pipeline_gen", "fuzz_linktype")}
     for d in dirs.values():
         os.makedirs(d)
 
@@ -435,6 +446,9 @@ def main():
     if a.scanwatch:
         small_caps = [c for c in captures if os.path.getsize(c) <= PIPE_MAX_WHOLE]
         store_seeds(a.scanwatch, small_caps[:12], gen, dirs["fuzz_store_read"])
+    for link, v6, ops in LINKTYPE_STACKS:
+        put(dirs["fuzz_linktype"], bytes([link, v6]) + b"".join(bytes(o) for o in ops)
+            + b"\x06\x00" + b"scan")
     for name, recs in GEN_PROGRAMS.items():
         for header in (0, 1):
             put(dirs["fuzz_pipeline_gen"], bytes([header]) + b"".join(recs))
