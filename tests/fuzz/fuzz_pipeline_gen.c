@@ -31,7 +31,8 @@
  *           r[4..5] destination port (big-endian)
  *           r[6] burst: bits 0-4 packets - 1, bit 7 times 16 (up to 512 packets, for the
  *                floods); bits 5-6 what moves between them: 0 the port, 1 the target,
- *                2 the source (a spoofed flood or a distributed scan), 3 only the source port
+ *                2 the source (a spoofed flood or a distributed scan), 3 the source among
+ *                four, then the port (nmap -D: each port probed from every decoy in turn)
  *           r[8] TTL (0 reads as 64)
  *           r[9] variant: bits 0-2 TCP option layout / UDP and ICMP payload size, bits 3-4
  *                window, bits 5-7 IP id and source port habits (fixed, counting, random)
@@ -534,11 +535,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < count && frames < GEN_MAX_PACKETS; i++) {
 			struct gen_pkt p = {.ttl = r[8] ? r[8] : 64};
 			struct gen_addr router;
-			uint8_t sidx = (uint8_t)((r[1] & 63) + (move == 2 ? i : 0));
+			uint8_t sidx = (uint8_t)((r[1] & 63) + (move == 2   ? i
+			                                        : move == 3 ? i % 4
+			                                                    : 0));
 			uint8_t didx = (uint8_t)(r[2] + (move == 1 ? i : 0));
-			uint16_t port = (uint16_t)(dport + (move == 0 ? i : 0));
+			uint16_t port = (uint16_t)(dport + (move == 0 ? i : move == 3 ? i / 4 : 0));
 			lcg = lcg * 1103515245u + 12345u;
-			if (r[1] & 0x80 && move != 2) {
+			if (r[1] & 0x80 && move < 2) {
 				gen_arbitrary(&p.src, v6, r);
 				run.test_space = false;
 			} else {
@@ -552,8 +555,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned habit = variant >> 5;
 			uint16_t sport = habit & 1 ? (uint16_t)(40000 + (r[1] & 63))
 			                           : (uint16_t)(1024 + (lcg >> 16) % 60000);
-			if (move == 3)
-				sport = (uint16_t)(sport + i);
 			p.ip_id = habit == 2   ? 54321
 			          : habit == 3 ? (uint16_t)(1000 + i)
 			                       : (uint16_t)lcg;

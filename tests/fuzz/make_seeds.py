@@ -281,7 +281,7 @@ GEN_PROGRAMS = {
     "udp-flood": [gen_rec(GEN_UDP, 16, 14, 0, 53, 0x9F, 1, 0)],
     "icmp-flood": [gen_rec(GEN_ICMP, 17, 15, 8, 0, 0xBF, 1, 0)],
     "distributed": [gen_rec(GEN_TCP, 18, 16, 0x02, 1000, 0x5F, 1, 100)],
-    "decoys": [gen_rec(GEN_TCP, s, 17, 0x02, 20, 0x0F, 1, 10) for s in (20, 21, 22, 23)],
+    "decoys": [gen_rec(GEN_TCP, 20, 17, 0x02, 20, 0x7F, 1, 10, variant=0x21)],
     "os-fingerprint": [gen_rec(GEN_TCP, 24, 18, f, 22, 0, 1, 10, variant=v) for f, v in
                        ((0x02, 4), (0xC2, 4), (0x00, 4), (0x2B, 4), (0x10, 4), (0x02, 2))]
                       + [gen_rec(GEN_ICMP, 24, 18, 8, 0, 1, 1, 10, variant=0xE0),
