@@ -11,7 +11,7 @@
 #                 subdirectory per target (SEED_DIR/fuzz_pipeline/, SEED_DIR/fuzz_decode/ ...),
 #                 such as seeds converted from public captures kept outside the repository
 #                 (README.md, "Long runs seeded with public captures")
-#   TARGET        fuzz_decode fuzz_pipeline fuzz_rules ... (default: every fuzz_* built)
+#   TARGET        fuzz_decode fuzz_pipeline fuzz_rules ... (default: every tests/fuzz/fuzz_*.c)
 #
 # Corpora persist in BUILD_DIR/fuzz/long/TARGET/corpus, so runs resume where the last one
 # stopped; they start from the seed corpus (make_seeds.py) and the regression inputs. With
@@ -45,9 +45,9 @@ if [[ ! -f $build/build.ninja ]]; then
 fi
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-	targets=(fuzz_decode fuzz_pipeline fuzz_rules)
-	[[ -f $root/tests/fuzz/fuzz_config.c && -f $root/include/scanwatch/config.h ]] &&
-		targets+=(fuzz_config)
+	for f in "$root"/tests/fuzz/fuzz_*.c; do
+		targets+=("$(basename "$f" .c)")
+	done
 fi
 cmake --build "$build" --target scanprobe scanwatch "${targets[@]}"
 
