@@ -137,8 +137,7 @@ int eval_labels_parse(FILE *fp, const char *path, struct eval_labels *out, char 
 	while (status == 0 && fgets(line, EVAL_LINE_MAX, fp)) {
 		lineno++;
 		size_t len = strlen(line);
-		/* fgets stops at a full buffer: the rest of a longer line is not a line of its own.
-		 */
+		/* fgets stops at a full buffer: the rest of a long line is no line of its own. */
 		if (len == EVAL_LINE_MAX - 1 && line[len - 1] != '\n' && !at_end(fp)) {
 			snprintf(err, errlen, "%s:%d: longer than %d bytes", path, lineno,
 			         EVAL_LINE_MAX - 1);
