@@ -24,10 +24,27 @@
 #define STORE_V_EXPOSURE     6 /* 006_exposure_campaigns.sql: exposure and campaigns tables */
 #define STORE_V_SENSOR       8 /* 008_sensor.sql: runs.sensor_id */
 
+/*
+ * The work one walk may do, in SQLite virtual-machine operations, per byte of the file. A
+ * damaged file can make SQLite's cursors visit the same pages again and again (interior pages
+ * whose child pointers repeat one another: each level multiplies the rows a scan returns),
+ * so a file of a few kilobytes can keep `query` or `report` reading for hours; SQLite only
+ * finds such damage with PRAGMA integrity_check, which costs a full pass over every page
+ * (found by fuzz_store_read: 30 KiB that kept a walk going for hours). A sound file needs
+ * about 0.1 operation per byte it holds for any walk (measured on the test stores of 0.8 to
+ * 28 MB: 0.07 to 0.12; a row is read once, with its exposure rows and its run's sensor id),
+ * so a walk that needs more than STORE_READ_OPS_PER_BYTE times the file's size, plus
+ * STORE_READ_OPS_MIN for any file, is stopped with an error that says the file is damaged.
+ */
+#define STORE_READ_OPS_PER_BYTE 16
+#define STORE_READ_OPS_MIN      1000000
+#define STORE_READ_OPS_STEP     1000 /* operations between two looks at the budget */
+
 struct store_reader {
 	sqlite3 *db;
 	int version;
 	uint64_t skipped;
+	uint64_t ops, ops_budget; /* this walk's work so far and its limit */
 	char first_skip[STORE_ERR_MAX];
 };
 
@@ -59,6 +76,34 @@ static const char sql_exposed[] =
 static const char sql_exposure[] = "SELECT host, proto, port, reveal, answers FROM exposure"
                                    " WHERE run_id = ?1 AND seq = ?2 ORDER BY ord";
 
+/* SQLite's progress handler: non-zero interrupts the statement running (SQLITE_INTERRUPT). */
+static int over_budget(void *ctx)
+{
+	struct store_reader *r = ctx;
+
+	r->ops += STORE_READ_OPS_STEP;
+	return r->ops > r->ops_budget;
+}
+
+/* A walk starts: its budget from the file's size now (a sensor may be growing it). */
+static void budget_reset(struct store_reader *r)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t bytes = 0;
+
+	r->ops = 0;
+	r->ops_budget = UINT64_MAX; /* the size query itself is not limited */
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT page_count * page_size FROM pragma_page_count(),"
+	                       " pragma_page_size()",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		bytes = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	r->ops = 0;
+	r->ops_budget = STORE_READ_OPS_MIN + bytes * STORE_READ_OPS_PER_BYTE;
+}
+
 struct store_reader *store_read_open(const char *path, char *err, size_t errlen)
 {
 	struct store_reader *r = calloc(1, sizeof(*r));
@@ -78,6 +123,8 @@ struct store_reader *store_read_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(r->db, STORE_READ_BUSY_MS);
+	r->ops_budget = UINT64_MAX; /* until the first walk sets it */
+	sqlite3_progress_handler(r->db, STORE_READ_OPS_STEP, over_budget, r);
 	if (store_schema_check(r->db, &r->version, msg, sizeof(msg)) < 0) {
 		store_set_err(err, errlen, "%s: %s", path, msg);
 		goto fail;
@@ -260,6 +307,7 @@ static bool row_matches(const struct store_filter *f, const struct sw_detection 
 static int prepare(struct store_reader *r, const char *sql, int64_t run_id, sqlite3_stmt **st,
                    char *err, size_t errlen)
 {
+	budget_reset(r);
 	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
 		return -1;
@@ -276,6 +324,15 @@ static int prepare(struct store_reader *r, const char *sql, int64_t run_id, sqli
 static int walk_end(struct store_reader *r, sqlite3_stmt *st, int rc, int stop, char *err,
                     size_t errlen)
 {
+	if (stop == 0 && rc == SQLITE_INTERRUPT && r->ops > r->ops_budget) {
+		store_set_err(err, errlen,
+		              "reading needed far more work than a sound database of this size "
+		              "(%llu operations): the file is damaged (sqlite3 FILE 'PRAGMA "
+		              "integrity_check' says where)",
+		              (unsigned long long)r->ops);
+		sqlite3_finalize(st);
+		return -1;
+	}
 	if (stop == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
 		sqlite3_finalize(st);
