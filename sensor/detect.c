@@ -9,6 +9,7 @@
 #include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
 #include "scanwatch/defaults.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/strbuf.h"
 #include "scanwatch/track.h"
 
@@ -114,7 +115,9 @@ struct detect_engine {
 	uint64_t now;
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
 	struct detect_stats st;
-	struct track_budget exact; /* side sets for exact distinct counts (track.h) */
+	struct track_budget exact;  /* side sets for exact distinct counts (track.h) */
+	struct evidence *evid;      /* evidence packets (NULL: none kept), borrowed */
+	struct evidence_pack *pack; /* the packets that go with rec */
 	struct sw_detection rec;
 };
 
@@ -133,6 +136,27 @@ static inline uint64_t rule_keep(const struct sw_rule *r)
 	return r->window_us > r->idle_us ? r->window_us : r->idle_us;
 }
 
+/* Evidence hooks (evidence.h): each a no-op when no evidence is kept. */
+static inline void ev_note(struct detect_engine *d, struct track_entry *e,
+                           const struct sw_event *ev)
+{
+	if (d->evid && ev->pkt)
+		evidence_note(d->evid, &e->ev_ring, ev->pkt->ts_us);
+}
+
+/* Gives d->rec the entry's packets not sent before. */
+static inline void ev_attach(struct detect_engine *d, struct track_entry *e)
+{
+	if (d->evid && evidence_take(d->evid, e->ev_ring, d->pack))
+		d->rec.evidence = d->pack;
+}
+
+static inline void ev_release(struct detect_engine *d, struct track_entry *e)
+{
+	if (d->evid)
+		evidence_release(d->evid, &e->ev_ring);
+}
+
 static void entry_evicted(void *ctx, void *entry)
 {
 	struct detect_engine *d = ctx;
@@ -140,6 +164,7 @@ static void entry_evicted(void *ctx, void *entry)
 	d->evictions++;
 	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules) {
 		track_release(e, &d->exact);
+		ev_release(d, e);
 		return;
 	}
 	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
@@ -148,15 +173,18 @@ static void entry_evicted(void *ctx, void *entry)
 	revise_kind(&d->rs->rules[e->key.rule], e);
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
 	detection_reason(&d->rec, "closed_early", 0, "closed early: tracking table full");
+	ev_attach(d, e);
 	d->emit(d->ctx, &d->rec);
 	e->det_seq = 0;
 	track_release(e, &d->exact);
+	ev_release(d, e);
 }
 
 /* Removes an entry from the table, giving its side sets back first. */
 static void remove_entry(struct detect_engine *d, struct track_entry *e)
 {
 	track_release(e, &d->exact);
+	ev_release(d, e);
 	htab_remove(d->tab, e);
 }
 
@@ -165,8 +193,10 @@ static void release_all(struct detect_engine *d, struct htab *tab)
 {
 	struct track_entry *e;
 	uint32_t cur = 0;
-	while ((e = htab_next(tab, &cur)))
+	while ((e = htab_next(tab, &cur))) {
 		track_release(e, &d->exact);
+		ev_release(d, e);
+	}
 }
 
 static int build(struct detect_engine *d, const struct sw_ruleset *rs)
@@ -247,7 +277,16 @@ void detect_destroy(struct detect_engine *d)
 	release_all(d, d->tab);
 	htab_destroy(d->tab);
 	admit_destroy(d->admit);
+	free(d->pack);
 	free(d);
+}
+
+int detect_set_evidence(struct detect_engine *d, struct evidence *ev)
+{
+	if (!d->pack && !(d->pack = evidence_pack_new(EVIDENCE_MAX)))
+		return -1;
+	d->evid = ev;
+	return 0;
 }
 
 void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
@@ -560,6 +599,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 	e->emit_probes = e->probes;
 	d->st.opened++;
 	fill_record(d, r, e, DET_OPEN, 0);
+	ev_attach(d, e);
 	d->emit(d->ctx, &d->rec);
 }
 
@@ -660,6 +700,7 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e->win_start = ev->ts_us;
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
 			track_reset_window(e, ev->ts_us, &d->exact);
+			ev_release(d, e);
 			e->shadowed = 0;
 		}
 		if (e->shadowed && !e->det_seq) {
@@ -675,6 +716,7 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		}
 		if (!det->on_event(r, e, ev))
 			continue;
+		ev_note(d, e, ev);
 		if (probe) {
 			track_note_probe(e, ev, r->group_by == GROUP_DST, &d->exact);
 			attribute_note(e, ev);
@@ -740,12 +782,18 @@ static void replay_held(struct detect_engine *d, bool allowed)
 	d->st.released++;
 	size_t n = admit_count(hd);
 	struct ev_hashes b = {.have = 0};
+	if (d->evid)
+		evidence_unhold(d->evid, &hd->src);
 	for (size_t i = 0; i < n; i++) {
 		admit_replay(hd, i, &rev, &rpkt);
 		if (i > 0)
 			expire_src_entries(d, &rev, &b, rev.ts_us);
+		if (d->evid && rev.pkt)
+			evidence_replay_event(d->evid, rev.ts_us);
 		run_rules(d, &rev, RUN_SRC, allowed, &b, NULL, NULL);
 	}
+	if (d->evid)
+		evidence_unhold_done(d->evid);
 	/* and what detect_advance would have expired by now */
 	expire_src_entries(d, &rev, &b, d->now);
 }
@@ -763,6 +811,8 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	uint64_t h = rule_hash(ev_base(d, b, GROUP_SRC, ev), DETECT_MAX_RULES);
 	switch (admit_offer(d->admit, ev, h, &d->held)) {
 	case ADMIT_HELD:
+		if (d->evid && ev->pkt)
+			evidence_hold(d->evid, &ev->src, ev->pkt->ts_us, ev->ts_us, false);
 		lower_due(d, ev->ts_us + d->admit_keep);
 		return true;
 	case ADMIT_RELEASED:
@@ -784,6 +834,8 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 		return false;
 	if (!admit_hold(d->admit, ev, h))
 		return false;
+	if (d->evid && ev->pkt)
+		evidence_hold(d->evid, &ev->src, ev->pkt->ts_us, ev->ts_us, true);
 	lower_due(d, ev->ts_us + d->admit_keep);
 	return true;
 }
@@ -815,8 +867,10 @@ static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct
 	d->st.closed++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_CLOSE, closed_at);
+	ev_attach(d, e);
 	d->emit(d->ctx, &d->rec);
 	e->det_seq = 0;
+	ev_release(d, e); /* a later detection of the entry starts its own sample */
 }
 
 void detect_advance(struct detect_engine *d, uint64_t now)

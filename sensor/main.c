@@ -11,6 +11,7 @@
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/eval.h"
+#include "scanwatch/extract.h"
 #include "scanwatch/output.h"
 #include "scanwatch/query.h"
 #include "scanwatch/report.h"
@@ -34,6 +35,7 @@ struct options {
 	const char *user;
 	bool allow_root;
 	bool no_sandbox;
+	bool no_evidence;
 	const char *db;
 	bool no_db;
 	bool json;
@@ -65,6 +67,7 @@ static void usage(FILE *f)
 	    "       scanwatch eval LABELS [--rules PATH ...] [-v]\n"
 	    "       scanwatch query [--db PATH] [filters] [--format table|jsonl|csv] [--follow]\n"
 	    "       scanwatch report --html OUT.html [--db PATH | -r FILE ...]\n"
+	    "       scanwatch extract [--db PATH] --id N -w OUT.pcap|-\n"
 	    "       scanwatch --list-detectors\n"
 	    "\n"
 	    "Detects network scans in captures (\"-\" is standard input; several files are\n"
@@ -94,6 +97,8 @@ static void usage(FILE *f)
 	    "rules)\n"
 	    "      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
+	    "      --no-evidence      keep no evidence packets (default: the first 32 and last 8\n"
+	    "                         packets of each detection, 256 bytes each)\n"
 	    "operation\n"
 	    "  -c, --config FILE      sensor configuration (YAML); command-line flags override it\n"
 	    "      --stats-interval D statistics every D when live (default 60s; 0: never)\n"
@@ -164,6 +169,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_STATS,
 		O_PIDFILE,
 		O_NO_SANDBOX,
+		O_NO_EVIDENCE,
 	};
 	static const struct option longopts[] = {
 	    {"read", required_argument, NULL, 'r'},
@@ -175,6 +181,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	    {"user", required_argument, NULL, 'Z'},
 	    {"allow-root", no_argument, NULL, O_ALLOW_ROOT},
 	    {"no-sandbox", no_argument, NULL, O_NO_SANDBOX},
+	    {"no-evidence", no_argument, NULL, O_NO_EVIDENCE},
 	    {"db", required_argument, NULL, O_DB},
 	    {"no-db", no_argument, NULL, O_NODB},
 	    {"rules", required_argument, NULL, O_RULES},
@@ -243,6 +250,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			break;
 		case O_NO_SANDBOX:
 			o->no_sandbox = true;
+			break;
+		case O_NO_EVIDENCE:
+			o->no_evidence = true;
 			break;
 		case O_DB:
 			o->db = optarg;
@@ -367,6 +377,8 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->allow_root = o->allow_root || cfg->allow_root;
 	if (cfg->present & CONFIG_SANDBOX)
 		o->no_sandbox = o->no_sandbox || !cfg->sandbox;
+	if (cfg->present & CONFIG_EVIDENCE)
+		o->no_evidence = o->no_evidence || !cfg->evidence;
 	for (size_t i = 0; i < cfg->noutputs && o->noutputs < SENSOR_MAX_OUTPUTS; i++) {
 		o->outputs[o->noutputs].type = cfg->outputs[i].type;
 		o->outputs[o->noutputs].target = cfg->outputs[i].target;
@@ -467,6 +479,8 @@ int main(int argc, char **argv)
 		return query_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "extract") == 0)
+		return extract_main(argc - 1, argv + 1);
 	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
 	if (eval_mode) {
 		argv++;
@@ -512,6 +526,7 @@ int main(int argc, char **argv)
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,
 	    .no_sandbox = o.no_sandbox,
+	    .no_evidence = o.no_evidence,
 	    .rule_files = o.rule_files,
 	    .nrule_files = o.nrule_files,
 	};

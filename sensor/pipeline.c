@@ -8,12 +8,14 @@
 
 #include "scanwatch/defaults.h"
 #include "scanwatch/defrag.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/hash.h"
 
 struct pipeline {
 	struct classify *cl;
 	struct detect_engine *de;
 	struct defrag *df;
+	struct evidence *ev; /* NULL: no evidence packets kept */
 	struct sw_packet pkt;
 	struct sw_packet rebuilt;
 	struct pipeline_stats st;
@@ -41,8 +43,12 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	}
 	uint8_t key[16];
 	hash_make_key(key, cfg->seed);
-	uint64_t flow_budget = cfg->memory_cap / 100 * SW_FLOW_SHARE_PERCENT;
-	uint64_t track_budget = cfg->memory_cap - flow_budget;
+	/* Evidence packets take their share off the top (defaults.h), so the cap still bounds
+	 * everything; with --no-evidence the tables get it back. */
+	uint64_t ev_budget = cfg->evidence ? cfg->memory_cap / SW_EVIDENCE_SHARE : 0;
+	uint64_t cap = cfg->memory_cap - ev_budget;
+	uint64_t flow_budget = cap / 100 * SW_FLOW_SHARE_PERCENT;
+	uint64_t track_budget = cap - flow_budget;
 	size_t nflows = entries_for(flow_budget, classify_flow_size());
 	size_t nentries = entries_for(track_budget, detect_entry_size());
 	if (nflows < 1024 || nentries < 256) {
@@ -59,6 +65,16 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 		         nflows, nentries);
 		goto fail;
 	}
+	if (cfg->evidence) {
+		pl->ev = evidence_create((size_t)ev_budget, key);
+		if (!pl->ev || detect_set_evidence(pl->de, pl->ev) < 0) {
+			snprintf(
+			    err, errlen,
+			    "cannot allocate the evidence arena (%llu bytes of the memory cap)",
+			    (unsigned long long)ev_budget);
+			goto fail;
+		}
+	}
 	pl->st.max_flows = nflows;
 	pl->st.max_entries = nentries;
 	return pl;
@@ -72,7 +88,8 @@ void pipeline_destroy(struct pipeline *pl)
 	if (!pl)
 		return;
 	classify_destroy(pl->cl);
-	detect_destroy(pl->de);
+	detect_destroy(pl->de); /* gives its rings back to the arena: first */
+	evidence_destroy(pl->ev);
 	defrag_destroy(pl->df);
 	free(pl);
 }
@@ -82,6 +99,26 @@ void pipeline_tick(struct pipeline *pl, uint64_t now_us)
 	/* Timeouts first: they are events that happened before anything at now. */
 	classify_advance(pl->cl, now_us);
 	detect_advance(pl->de, now_us);
+}
+
+/* The packet whose events come next, for the evidence arena. A caller that only sets
+ * ts_us (a test harness) gets the same time split. */
+static void set_frame(struct pipeline *pl, const struct capture_packet *cp)
+{
+	struct evidence_frame f = {
+	    .data = cp->data,
+	    .caplen = cp->caplen,
+	    .wirelen = cp->wirelen,
+	    .ts_sec = cp->ts_sec,
+	    .ts_nsec = cp->ts_nsec,
+	    .linktype = cp->dlt,
+	    .ts_us = cp->ts_us,
+	};
+	if (!cp->ts_sec && !cp->ts_nsec) {
+		f.ts_sec = (int64_t)(cp->ts_us / 1000000);
+		f.ts_nsec = (uint32_t)(cp->ts_us % 1000000 * 1000);
+	}
+	evidence_frame(pl->ev, &f);
 }
 
 void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
@@ -97,6 +134,8 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 	if (decode_packet(cp->dlt, cp->data, cp->caplen, cp->wirelen, cp->ts_us, &pl->pkt,
 	                  &st->decode) != DECODE_OK)
 		return;
+	if (pl->ev)
+		set_frame(pl, cp);
 	/* a transport header cut across fragments is rebuilt and classified once */
 	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
 		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))
@@ -105,6 +144,8 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 			return;
 	}
 	classify_packet(pl->cl, &pl->pkt);
+	if (pl->ev)
+		evidence_frame(pl->ev, NULL); /* the bytes are the capture's until the next read */
 }
 
 void pipeline_finish(struct pipeline *pl)
@@ -117,6 +158,8 @@ void pipeline_get_stats(const struct pipeline *pl, struct pipeline_stats *out)
 	*out = pl->st;
 	classify_get_stats(pl->cl, &out->classify);
 	detect_get_stats(pl->de, &out->detect);
+	if (pl->ev)
+		evidence_get_stats(pl->ev, &out->evidence);
 }
 
 int pipeline_set_rules(struct pipeline *pl, const struct sw_ruleset *rs, uint64_t now)

@@ -27,6 +27,7 @@ struct store {
 	sqlite3_stmt *upsert;
 	sqlite3_stmt *update;
 	sqlite3_stmt *stats;
+	sqlite3_stmt *evidence; /* one evidence packet (007_evidence.sql) */
 	/*
 	 * true: this connection runs with PRAGMA ignore_check_constraints and
 	 * write_one enforces the detections table's two CHECKs itself (see

@@ -365,3 +365,77 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 	}
 	return walk_end(r, st, rc, stop, err, errlen);
 }
+
+/* Whether the file has the evidence table (007_evidence.sql): looked up by name, so a file
+ * from a build with other migrations numbered around it reads the same. */
+static int has_evidence_table(struct store_reader *r, bool *has, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = "
+	                       "'evidence'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+int store_read_evidence(struct store_reader *r, int64_t id,
+                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                        char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+	bool has;
+
+	if (has_evidence_table(r, &has, err, errlen) < 0)
+		return -1;
+	if (!has)
+		return 0;
+	if (prepare(r,
+	            "SELECT ordinal, ts_sec, ts_frac, caplen, origlen, linktype, data FROM evidence"
+	            " WHERE detection_id = ?1 ORDER BY ordinal",
+	            id, &st, err, errlen) < 0)
+		return -1;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_evidence k = {
+		    .ordinal = (uint32_t)sqlite3_column_int64(st, 0),
+		    .ts_sec = sqlite3_column_int64(st, 1),
+		};
+		int64_t frac = sqlite3_column_int64(st, 2), caplen = sqlite3_column_int64(st, 3);
+		int64_t origlen = sqlite3_column_int64(st, 4), lt = sqlite3_column_int64(st, 5);
+		k.data = sqlite3_column_blob(st, 6);
+		int64_t have = sqlite3_column_bytes(st, 6);
+		const char *why = NULL;
+		if (frac < 0 || frac > 999999999)
+			why = "time fraction outside 0..999999999 ns";
+		else if (caplen != have || caplen < 0 || caplen > 262144)
+			why = "caplen is not the size of the data";
+		else if (origlen < caplen || origlen > UINT32_MAX)
+			why = "origlen below caplen";
+		else if (lt < 0 || lt > INT32_MAX)
+			why = "link type out of range";
+		if (why) {
+			if (r->skipped++ == 0)
+				snprintf(r->first_skip, sizeof(r->first_skip),
+				         "evidence of detection %lld: %s", (long long)id, why);
+			continue;
+		}
+		k.ts_nsec = (uint32_t)frac;
+		k.caplen = (uint32_t)caplen;
+		k.origlen = (uint32_t)origlen;
+		k.linktype = (int32_t)lt;
+		if (!k.data)
+			k.data = (const uint8_t *)"";
+		stop = fn(ctx, &k);
+	}
+	return walk_end(r, st, rc, stop, err, errlen);
+}

@@ -29,6 +29,7 @@ enum config_key {
 	CONFIG_OUTPUTS = 1u << 11,
 	CONFIG_ALLOW_ROOT = 1u << 12,
 	CONFIG_SANDBOX = 1u << 13,
+	CONFIG_EVIDENCE = 1u << 14,
 };
 
 /* One output: type is a name of the output registry (output_lookup), target checked by
@@ -66,7 +67,8 @@ struct sw_config {
 	struct sw_config_output *outputs;
 	size_t noutputs;
 	bool allow_root;
-	bool sandbox; /* true when absent: check present */
+	bool sandbox;  /* true when absent: check present */
+	bool evidence; /* keep evidence packets; true when absent: check present */
 };
 
 /*

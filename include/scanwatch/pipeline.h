@@ -8,13 +8,15 @@
 #include "scanwatch/classify.h"
 #include "scanwatch/decode.h"
 #include "scanwatch/detect.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/rules.h"
 
 struct pipeline_config {
 	const struct sw_ruleset *rules; /* borrowed */
 	uint64_t memory_cap;            /* bytes for all tracking tables together */
 	uint64_t seed;                  /* 0: random hash key; else a fixed key (tests) */
-	detect_emit_fn emit;            /* receives every detection record */
+	bool evidence; /* keep evidence packets (evidence.h) in memory_cap / SW_EVIDENCE_SHARE */
+	detect_emit_fn emit; /* receives every detection record */
 	void *emit_ctx;
 };
 
@@ -24,6 +26,7 @@ struct pipeline_stats {
 	struct decode_stats decode;
 	struct classify_stats classify;
 	struct detect_stats detect;
+	struct evidence_stats evidence;  /* all zero without evidence */
 	uint64_t max_flows, max_entries; /* table sizes the cap allowed */
 };
 

@@ -45,6 +45,7 @@ struct sensor_opts {
 	/* tracking */
 	uint64_t memory_cap;
 	uint64_t seed;
+	bool no_evidence; /* keep no evidence packets (--no-evidence, `evidence: false`) */
 	/* live operation */
 	uint64_t stats_interval_us;
 	const char *pidfile;

@@ -67,6 +67,9 @@ struct store_stats {
 	const char *evictions_json; /* {"flows_full":0,...}; NULL: none recorded */
 	uint64_t queue_depth, queue_max;
 	uint64_t records_dropped, store_errors;
+	/* evidence packets (evidence.h): kept so far, not kept (budget, held sources'
+	 * places, the writer's queue), and the arena's bytes in use now */
+	uint64_t evidence_kept, evidence_not_kept, evidence_bytes;
 };
 
 /*
@@ -188,6 +191,27 @@ struct store_filter {
 int store_read_detections(struct store_reader *r, const struct store_filter *f,
                           int (*fn)(void *ctx, const struct store_row *row), void *ctx, char *err,
                           size_t errlen);
+/* One evidence packet of a detection, as stored (schema/007_evidence.sql); data is
+ * borrowed for the call. */
+struct store_evidence {
+	uint32_t ordinal;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	uint32_t caplen, origlen;
+	int32_t linktype;
+	const uint8_t *data; /* caplen bytes */
+};
+
+/*
+ * Calls fn for each evidence packet of detection row id (store_row.id), by ordinal, with the
+ * packet borrowed for the call. A database from before the evidence table (schema < 7) has
+ * none. Rows whose numbers do not fit a packet header (caplen not the data's size, a
+ * fraction past a second: the work of another tool) are skipped and counted as
+ * store_read_detections does. Returns as store_read_detections.
+ */
+int store_read_evidence(struct store_reader *r, int64_t id,
+                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                        char *err, size_t errlen);
 /* Rows skipped so far, and why the first one was (NULL when none was). */
 uint64_t store_read_skipped(const struct store_reader *r, const char **first_reason);
 

@@ -125,6 +125,7 @@ struct track_entry {
 	struct attr_state attr;    /* attribute.c's evidence */
 	struct track_exact *exact; /* side sets once the inline sets fill (NULL before) */
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
+	uint32_t ev_ring;          /* evidence.h: the entry's packets (0: none kept yet) */
 };
 
 /* Adds a value (a 32-bit hash, or a port); true when it was not in the set. */

@@ -1,0 +1,32 @@
+-- 007_evidence.sql — the packets behind each detection.
+--
+-- Applied by store_open() in its own transaction with PRAGMA user_version = 7.
+-- One row per packet a detection kept (include/scanwatch/evidence.h): the first
+-- 32 events' packets (probes and their answers) and the last 8, each cut to 256
+-- bytes, so at most 40 rows and 10,240 bytes of data per detection. The OPEN
+-- record brings the packets that opened the detection, the CLOSE record the
+-- rest; `scanwatch extract` writes them back as a pcap file.
+--   ordinal   the packet's place among the events its detection saw (0 is the
+--             first; a gap before the tail is the packets in between)
+--   ts_sec, ts_frac  capture time as the capture file had it: epoch seconds
+--             and nanoseconds (a microsecond capture's fraction times 1000)
+--   caplen    bytes in data; origlen the length on the wire
+--   linktype  the capture's LINKTYPE_ value (pcap-linktype(7))
+CREATE TABLE evidence (
+  detection_id INTEGER NOT NULL REFERENCES detections(id),
+  ordinal      INTEGER NOT NULL,
+  ts_sec       INTEGER NOT NULL,
+  ts_frac      INTEGER NOT NULL CHECK (ts_frac BETWEEN 0 AND 999999999),
+  caplen       INTEGER NOT NULL,
+  origlen      INTEGER NOT NULL,
+  linktype     INTEGER NOT NULL,
+  data         BLOB    NOT NULL,
+  PRIMARY KEY (detection_id, ordinal)
+) WITHOUT ROWID;
+-- What the sensor could not keep, per run (a statistics row): packets a
+-- detection wanted that the arena's budget refused, events of held-back
+-- sources replayed without their packet, and packets the writer's queue had no
+-- room for.
+ALTER TABLE stats ADD COLUMN evidence_kept INTEGER;
+ALTER TABLE stats ADD COLUMN evidence_not_kept INTEGER;
+ALTER TABLE stats ADD COLUMN evidence_bytes INTEGER;
