@@ -228,7 +228,7 @@ static const struct {
     {"unknown_key.yaml",
      "2:1: unknown key 'iface' (expected one of: interface, filter, snaplen, promiscuous, "
      "buffer_size, user, database, memory_cap, stats_interval, home_net, rules, outputs, "
-     "allow_root, sandbox)"},
+     "allow_root, sandbox, evidence)"},
     {"user_control.yaml", "1:7: 'user' contains a control character"},
 };
 
