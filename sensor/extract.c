@@ -173,6 +173,9 @@ int extract_main(int argc, char **argv)
 		fprintf(stderr, "scanwatch extract: %s: %s\n", db, err);
 		goto done;
 	}
+	/* the rows the survey could not read are those the second walk leaves out */
+	const char *why = NULL;
+	uint64_t skipped = store_read_skipped(r, &why);
 	if (sv.n == 0) {
 		fprintf(stderr,
 		        "scanwatch extract: %s: detection %" PRId64
@@ -221,10 +224,9 @@ int extract_main(int argc, char **argv)
 		        " packet(s) with a time pcap cannot hold (before 1970 or after 2106) left "
 		        "out\n",
 		        w.bad_time);
-	uint64_t skipped = store_read_skipped(r, NULL);
 	if (skipped)
-		fprintf(stderr, "scanwatch extract: %" PRIu64 " unreadable row(s) skipped\n",
-		        skipped);
+		fprintf(stderr, "scanwatch extract: %" PRIu64 " unreadable row(s) skipped (%s)\n",
+		        skipped, why ? why : "?");
 	st = 0;
 done:
 	if (dump) {
