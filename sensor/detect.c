@@ -140,8 +140,8 @@ static inline uint64_t rule_keep(const struct sw_rule *r)
 static inline void ev_note(struct detect_engine *d, struct track_entry *e,
                            const struct sw_event *ev)
 {
-	if (d->evid && ev->pkt)
-		evidence_note(d->evid, &e->ev_ring, ev->pkt->ts_us);
+	if (d->evid)
+		evidence_note_event(d->evid, &e->ev_ring, ev);
 }
 
 /* Gives d->rec the entry's packets not sent before. */

@@ -42,6 +42,14 @@ struct held {
 	uint32_t slot[EVIDENCE_HELD_MAX]; /* 0: not kept */
 };
 
+/* A handshake's answer waiting for its outcome (EVIDENCE_ANSWERS). */
+struct answer {
+	struct sw_addr prober, target;
+	uint16_t pport, tport;
+	uint32_t slot; /* 0: free */
+	uint64_t gen;
+};
+
 /* Held-source places, at most: a power of two, a sliver of the arena. */
 #define EVIDENCE_HELD_PLACES_MAX 4096
 
@@ -52,7 +60,8 @@ struct evidence {
 	uint32_t slot_top, ring_top;   /* first never used */
 	uint32_t slot_free, ring_free; /* free lists */
 	struct held *held;
-	uint32_t nheld; /* power of two */
+	uint32_t nheld;         /* power of two */
+	struct answer *answers; /* EVIDENCE_ANSWERS */
 	uint8_t key[16];
 	size_t used, limit;
 	/* the current packet */
@@ -97,7 +106,8 @@ struct evidence *evidence_create(size_t limit, const uint8_t key[16])
 	ev->slots = calloc((size_t)ev->nslots + 1, sizeof *ev->slots);
 	ev->rings = calloc((size_t)ev->nrings + 1, sizeof *ev->rings);
 	ev->held = calloc(nheld, sizeof *ev->held);
-	if (!ev->slots || !ev->rings || !ev->held)
+	ev->answers = calloc(EVIDENCE_ANSWERS, sizeof *ev->answers);
+	if (!ev->slots || !ev->rings || !ev->held || !ev->answers)
 		goto fail;
 	ev->slot_top = ev->ring_top = 1;
 	ev->st.limit = limit;
@@ -115,6 +125,7 @@ void evidence_destroy(struct evidence *ev)
 	free(ev->slots);
 	free(ev->rings);
 	free(ev->held);
+	free(ev->answers);
 	free(ev);
 }
 
@@ -262,6 +273,73 @@ void evidence_note(struct evidence *ev, uint32_t *ring, uint64_t ts_us)
 	struct ring *r = ring_of(ev, ring);
 	if (r)
 		ring_put(ev, r, slot, gen);
+}
+
+static struct answer *answer_place(struct evidence *ev, const struct sw_addr *prober,
+                                   const struct sw_addr *target, uint16_t pport, uint16_t tport)
+{
+	struct {
+		struct sw_addr a, b;
+		uint16_t p, t;
+	} k;
+	memset(&k, 0, sizeof k);
+	k.a = *prober;
+	k.b = *target;
+	k.p = pport;
+	k.t = tport;
+	return &ev->answers[hash_siphash13(ev->key, &k, sizeof k) % EVIDENCE_ANSWERS];
+}
+
+static bool answer_is(const struct answer *a, const struct sw_addr *prober,
+                      const struct sw_addr *target, uint16_t pport, uint16_t tport)
+{
+	return a->slot && a->pport == pport && a->tport == tport &&
+	       memcmp(&a->prober, prober, sizeof *prober) == 0 &&
+	       memcmp(&a->target, target, sizeof *target) == 0;
+}
+
+void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
+{
+	if (!ev->have_frame || ev->frame.ts_us != pkt->ts_us || !(pkt->flags & PKT_F_HAS_L4))
+		return;
+	bool synack = pkt->proto == 6 &&
+	              (pkt->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK);
+	bool initack = pkt->proto == 132 && pkt->sctp.chunk_type == 2; /* RFC 9260 3.3.3 */
+	if (!synack && !initack)
+		return;
+	/* the answer goes from the target to the prober */
+	struct answer *a = answer_place(ev, &pkt->dst, &pkt->src, pkt->dport, pkt->sport);
+	uint32_t slot = frame_slot(ev);
+	if (!slot)
+		return;
+	slot_unref(ev, a->slot); /* the place's former answer, if any, is forgotten */
+	ev->slots[slot].refs++;
+	a->prober = pkt->dst;
+	a->target = pkt->src;
+	a->pport = pkt->dport;
+	a->tport = pkt->sport;
+	a->slot = slot;
+	a->gen = ev->frame_gen;
+}
+
+void evidence_note_event(struct evidence *ev, uint32_t *ring, const struct sw_event *e)
+{
+	const struct sw_packet *p = e->pkt;
+	if (!p)
+		return;
+	/* an outcome the prober's own packet brings (its RST after a SYN-ACK, its ACK or FIN
+	 * of a connect): the target's answer before it shows what it learned */
+	if (!ev->replaying && e->type == EV_OUTCOME && (p->proto == 6 || p->proto == 132) &&
+	    (e->outcome == OUT_HALFOPEN || e->outcome == OUT_EMPTY || e->outcome == OUT_SUCCESS) &&
+	    memcmp(&p->src, &e->src, sizeof p->src) == 0) {
+		struct answer *a = answer_place(ev, &p->src, &p->dst, p->sport, p->dport);
+		if (answer_is(a, &p->src, &p->dst, p->sport, p->dport)) {
+			struct ring *r = ring_of(ev, ring);
+			if (r)
+				ring_put(ev, r, a->slot, a->gen);
+		}
+	}
+	evidence_note(ev, ring, p->ts_us);
 }
 
 void evidence_release(struct evidence *ev, uint32_t *ring)

@@ -134,8 +134,10 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 	if (decode_packet(cp->dlt, cp->data, cp->caplen, cp->wirelen, cp->ts_us, &pl->pkt,
 	                  &st->decode) != DECODE_OK)
 		return;
-	if (pl->ev)
+	if (pl->ev) {
 		set_frame(pl, cp);
+		evidence_answer(pl->ev, &pl->pkt);
+	}
 	/* a transport header cut across fragments is rebuilt and classified once */
 	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
 		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))

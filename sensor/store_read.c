@@ -402,7 +402,7 @@ int store_read_evidence(struct store_reader *r, int64_t id,
 		return 0;
 	if (prepare(r,
 	            "SELECT ordinal, ts_sec, ts_frac, caplen, origlen, linktype, data FROM evidence"
-	            " WHERE detection_id = ?1 ORDER BY ordinal",
+	            " WHERE detection_id = ?1 ORDER BY ts_sec, ts_frac, ordinal",
 	            id, &st, err, errlen) < 0)
 		return -1;
 	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {

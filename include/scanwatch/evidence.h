@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "scanwatch/addr.h"
+#include "scanwatch/classify.h"
+#include "scanwatch/packet.h"
 
 /*
  * What a detection keeps, and why these numbers (every tunable of the
@@ -31,6 +33,14 @@
 #define EVIDENCE_TAIL 8
 #define EVIDENCE_MAX  (EVIDENCE_HEAD + EVIDENCE_TAIL)
 #define EVIDENCE_SNAP 256
+
+/*
+ * Handshake answers remembered until their outcome: a SYN-ACK (SCTP INIT-ACK)
+ * is no event of its own, the half-open or connect outcome comes with the
+ * prober's RST or ACK after it, so the answer that shows an open port is kept
+ * by flow in a direct-mapped table of this many places until then.
+ */
+#define EVIDENCE_ANSWERS 1024
 
 /* Events a held-back source (admit.h) can hold: its first probe and ADMIT_LATER more. */
 #define EVIDENCE_HELD_MAX 5
@@ -99,6 +109,14 @@ void evidence_frame(struct evidence *ev, const struct evidence_frame *f);
  * EVIDENCE_TAIL. The same packet noted twice in a row is kept once.
  */
 void evidence_note(struct evidence *ev, uint32_t *ring, uint64_t ts_us);
+/*
+ * An event's packets into an entry's ring: its own packet (evidence_note) and, for an
+ * outcome of a TCP or SCTP handshake, the target's answer before it (evidence_answer).
+ */
+void evidence_note_event(struct evidence *ev, uint32_t *ring, const struct sw_event *e);
+/* The current frame, when it is a handshake's answer (SYN-ACK, SCTP INIT-ACK), is kept
+ * by flow for the outcome that follows it. */
+void evidence_answer(struct evidence *ev, const struct sw_packet *pkt);
 /* Gives back the ring and its packets; *ring becomes 0. */
 void evidence_release(struct evidence *ev, uint32_t *ring);
 /*

@@ -203,7 +203,8 @@ struct store_evidence {
 };
 
 /*
- * Calls fn for each evidence packet of detection row id (store_row.id), by ordinal, with the
+ * Calls fn for each evidence packet of detection row id (store_row.id), in capture time order
+ * (a handshake's answer is noted with its outcome, after packets it came before), with the
  * packet borrowed for the call. A database from before the evidence table (schema < 7) has
  * none. Rows whose numbers do not fit a packet header (caplen not the data's size, a
  * fraction past a second: the work of another tool) are skipped and counted as

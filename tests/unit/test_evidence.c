@@ -256,8 +256,63 @@ static void test_held(void)
 	evidence_destroy(ev);
 }
 
+/* A SYN-ACK is no event: it is kept by flow and noted before the outcome the prober's RST
+ * brings, so the open port's answer is in the sample; another flow's outcome does not get it. */
+static void test_answers(void)
+{
+	struct evidence *ev = make(4 << 20);
+	struct evidence_pack *pk = evidence_pack_new(EVIDENCE_MAX);
+	struct sw_packet synack = {0}, rst = {0};
+	struct sw_addr prober, target;
+	CHECK(addr_parse("198.18.0.1", &prober) == 0);
+	CHECK(addr_parse("198.18.0.2", &target) == 0);
+	synack.flags = PKT_F_HAS_L4;
+	synack.proto = 6;
+	synack.tcp_flags = TCP_SYN | TCP_ACK;
+	synack.src = target;
+	synack.dst = prober;
+	synack.sport = 80;
+	synack.dport = 40000;
+	synack.ts_us = ts_of(7);
+	set_frame(ev, 7);
+	evidence_answer(ev, &synack);
+	rst = synack;
+	rst.tcp_flags = TCP_RST;
+	rst.src = prober;
+	rst.dst = target;
+	rst.sport = 40000;
+	rst.dport = 80;
+	rst.ts_us = ts_of(8);
+	struct sw_event out = {.type = EV_OUTCOME,
+	                       .outcome = OUT_HALFOPEN,
+	                       .proto = 6,
+	                       .port = 80,
+	                       .ts_us = ts_of(8),
+	                       .src = prober,
+	                       .dst = target,
+	                       .pkt = &rst};
+	set_frame(ev, 8);
+	uint32_t ring = 0, other = 0;
+	evidence_note_event(ev, &ring, &out);
+	/* the same outcome shape on another port: that flow had no SYN-ACK */
+	rst.dport = 81;
+	out.port = 81;
+	evidence_note_event(ev, &other, &out);
+	evidence_frame(ev, NULL);
+	CHECK_EQ_U(evidence_take(ev, ring, pk), 2);
+	CHECK_EQ_U(pk->pkt[0].data[0], 7); /* the SYN-ACK, then the RST */
+	CHECK_EQ_U(pk->pkt[1].data[0], 8);
+	CHECK_EQ_U(evidence_take(ev, other, pk), 1);
+	CHECK_EQ_U(pk->pkt[0].data[0], 8);
+	evidence_release(ev, &ring);
+	evidence_release(ev, &other);
+	free(pk);
+	evidence_destroy(ev);
+}
+
 int main(void)
 {
+	test_answers();
 	test_open_early();
 	test_open_late();
 	test_sharing();
