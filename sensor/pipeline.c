@@ -121,6 +121,20 @@ static void set_frame(struct pipeline *pl, const struct capture_packet *cp)
 	evidence_frame(pl->ev, &f);
 }
 
+/* The decoded packet (and the transport header it completes, for a fragment) to classify. */
+static void classify_decoded(struct pipeline *pl)
+{
+	struct pipeline_stats *st = &pl->st;
+	/* a transport header cut across fragments is rebuilt and classified once */
+	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
+		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))
+			classify_packet(pl->cl, &pl->rebuilt);
+		if (pl->pkt.flags & PKT_F_FRAG_LATER)
+			return;
+	}
+	classify_packet(pl->cl, &pl->pkt);
+}
+
 void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 {
 	struct pipeline_stats *st = &pl->st;
@@ -138,14 +152,7 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 		set_frame(pl, cp);
 		evidence_answer(pl->ev, &pl->pkt);
 	}
-	/* a transport header cut across fragments is rebuilt and classified once */
-	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
-		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))
-			classify_packet(pl->cl, &pl->rebuilt);
-		if (pl->pkt.flags & PKT_F_FRAG_LATER)
-			return;
-	}
-	classify_packet(pl->cl, &pl->pkt);
+	classify_decoded(pl);
 	if (pl->ev)
 		evidence_frame(pl->ev, NULL); /* the bytes are the capture's until the next read */
 }
