@@ -50,6 +50,15 @@ struct answer {
 	uint64_t gen;
 };
 
+/* The fragments of one datagram (EVIDENCE_FRAGS). */
+struct fragset {
+	struct sw_addr src, dst;
+	uint16_t ip_id;
+	uint8_t proto, n;
+	uint32_t slot[EVIDENCE_FRAG_MAX];
+	uint64_t gen[EVIDENCE_FRAG_MAX];
+};
+
 /* Held-source places, at most: a power of two, a sliver of the arena. */
 #define EVIDENCE_HELD_PLACES_MAX 4096
 
@@ -62,6 +71,7 @@ struct evidence {
 	struct held *held;
 	uint32_t nheld;         /* power of two */
 	struct answer *answers; /* EVIDENCE_ANSWERS */
+	struct fragset *frags;  /* EVIDENCE_FRAGS */
 	uint8_t key[16];
 	size_t used, limit;
 	/* the current packet */
@@ -107,7 +117,8 @@ struct evidence *evidence_create(size_t limit, const uint8_t key[16])
 	ev->rings = calloc((size_t)ev->nrings + 1, sizeof *ev->rings);
 	ev->held = calloc(nheld, sizeof *ev->held);
 	ev->answers = calloc(EVIDENCE_ANSWERS, sizeof *ev->answers);
-	if (!ev->slots || !ev->rings || !ev->held || !ev->answers)
+	ev->frags = calloc(EVIDENCE_FRAGS, sizeof *ev->frags);
+	if (!ev->slots || !ev->rings || !ev->held || !ev->answers || !ev->frags)
 		goto fail;
 	ev->slot_top = ev->ring_top = 1;
 	ev->st.limit = limit;
@@ -126,6 +137,7 @@ void evidence_destroy(struct evidence *ev)
 	free(ev->rings);
 	free(ev->held);
 	free(ev->answers);
+	free(ev->frags);
 	free(ev);
 }
 
@@ -322,11 +334,66 @@ void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
 	a->gen = ev->frame_gen;
 }
 
+static struct fragset *frag_place(struct evidence *ev, const struct sw_packet *p, bool *same)
+{
+	struct {
+		struct sw_addr a, b;
+		uint16_t id;
+		uint8_t proto;
+	} k;
+	memset(&k, 0, sizeof k);
+	k.a = p->src;
+	k.b = p->dst;
+	k.id = p->ip_id;
+	k.proto = p->proto;
+	struct fragset *f = &ev->frags[hash_siphash13(ev->key, &k, sizeof k) % EVIDENCE_FRAGS];
+	*same = f->n && f->ip_id == p->ip_id && f->proto == p->proto &&
+	        memcmp(&f->src, &p->src, sizeof p->src) == 0 &&
+	        memcmp(&f->dst, &p->dst, sizeof p->dst) == 0;
+	return f;
+}
+
+void evidence_fragment(struct evidence *ev, const struct sw_packet *pkt)
+{
+	if (!ev->have_frame || ev->frame.ts_us != pkt->ts_us || !(pkt->flags & PKT_F_FRAG))
+		return;
+	bool same;
+	struct fragset *f = frag_place(ev, pkt, &same);
+	if (!same) { /* another datagram's place: it is forgotten */
+		for (unsigned i = 0; i < f->n; i++)
+			slot_unref(ev, f->slot[i]);
+		memset(f, 0, sizeof *f);
+		f->src = pkt->src;
+		f->dst = pkt->dst;
+		f->ip_id = pkt->ip_id;
+		f->proto = pkt->proto;
+	}
+	if (f->n >= EVIDENCE_FRAG_MAX)
+		return;
+	uint32_t slot = frame_slot(ev);
+	if (!slot)
+		return;
+	ev->slots[slot].refs++;
+	f->slot[f->n] = slot;
+	f->gen[f->n] = ev->frame_gen;
+	f->n++;
+}
+
 void evidence_note_event(struct evidence *ev, uint32_t *ring, const struct sw_event *e)
 {
 	const struct sw_packet *p = e->pkt;
 	if (!p)
 		return;
+	bool same;
+	if ((p->flags & PKT_F_FRAG) && (frag_place(ev, p, &same), same)) {
+		/* the probe a defragmented datagram made: its fragments are its packets (a held
+		 * probe's too, replayed later, while its datagram's place is not taken) */
+		const struct fragset *f = frag_place(ev, p, &same);
+		struct ring *r = ring_of(ev, ring);
+		for (unsigned i = 0; r && i < f->n; i++)
+			ring_put(ev, r, f->slot[i], f->gen[i]);
+		return;
+	}
 	/* an outcome the prober's own packet brings (its RST after a SYN-ACK, its ACK or FIN
 	 * of a connect): the target's answer before it shows what it learned */
 	if (!ev->replaying && e->type == EV_OUTCOME && (p->proto == 6 || p->proto == 132) &&

@@ -151,6 +151,7 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 	if (pl->ev) {
 		set_frame(pl, cp);
 		evidence_answer(pl->ev, &pl->pkt);
+		evidence_fragment(pl->ev, &pl->pkt);
 	}
 	classify_decoded(pl);
 	if (pl->ev)

@@ -42,6 +42,16 @@
  */
 #define EVIDENCE_ANSWERS 1024
 
+/*
+ * Fragmented probes (nmap -f): the probe event comes with the packet the
+ * defragmenter rebuilt, so the fragments themselves are kept by datagram
+ * (source, destination, IP ID, protocol), at most EVIDENCE_FRAG_MAX of each,
+ * in a direct-mapped table of EVIDENCE_FRAGS places, and noted together with
+ * the event: the sample then replays as the probe it was.
+ */
+#define EVIDENCE_FRAGS    256
+#define EVIDENCE_FRAG_MAX 4
+
 /* Events a held-back source (admit.h) can hold: its first probe and ADMIT_LATER more. */
 #define EVIDENCE_HELD_MAX 5
 
@@ -117,6 +127,9 @@ void evidence_note_event(struct evidence *ev, uint32_t *ring, const struct sw_ev
 /* The current frame, when it is a handshake's answer (SYN-ACK, SCTP INIT-ACK), is kept
  * by flow for the outcome that follows it. */
 void evidence_answer(struct evidence *ev, const struct sw_packet *pkt);
+/* The current frame, when it is an IP fragment, is kept by datagram for the event of the
+ * packet rebuilt from it (EVIDENCE_FRAGS). */
+void evidence_fragment(struct evidence *ev, const struct sw_packet *pkt);
 /* Gives back the ring and its packets; *ring becomes 0. */
 void evidence_release(struct evidence *ev, uint32_t *ring);
 /*

@@ -310,8 +310,51 @@ static void test_answers(void)
 	evidence_destroy(ev);
 }
 
+/* A fragmented probe's event comes with the rebuilt packet: the ring gets its fragments. */
+static void test_fragments(void)
+{
+	struct evidence *ev = make(4 << 20);
+	struct evidence_pack *pk = evidence_pack_new(EVIDENCE_MAX);
+	struct sw_packet frag = {0};
+	CHECK(addr_parse("198.18.0.1", &frag.src) == 0);
+	CHECK(addr_parse("198.18.0.2", &frag.dst) == 0);
+	frag.flags = PKT_F_FRAG;
+	frag.proto = 6;
+	frag.ip_id = 0x75c0;
+	for (uint32_t i = 20; i < 23; i++) {
+		frag.ts_us = ts_of(i);
+		set_frame(ev, i);
+		evidence_fragment(ev, &frag);
+	}
+	/* another datagram's fragment (another IP ID) is not this probe's */
+	frag.ip_id = 0x75c1;
+	frag.ts_us = ts_of(23);
+	set_frame(ev, 23);
+	evidence_fragment(ev, &frag);
+	frag.ip_id = 0x75c0;
+	frag.flags = PKT_F_FRAG | PKT_F_HAS_L4; /* the rebuilt probe, at its last fragment */
+	frag.ts_us = ts_of(22);
+	struct sw_event probe = {.type = EV_PROBE,
+	                         .proto = 6,
+	                         .port = 199,
+	                         .ts_us = ts_of(22),
+	                         .src = frag.src,
+	                         .dst = frag.dst,
+	                         .pkt = &frag};
+	uint32_t ring = 0;
+	evidence_note_event(ev, &ring, &probe);
+	evidence_frame(ev, NULL);
+	CHECK_EQ_U(evidence_take(ev, ring, pk), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK_EQ_U(pk->pkt[i].data[0], 20 + i);
+	evidence_release(ev, &ring);
+	free(pk);
+	evidence_destroy(ev);
+}
+
 int main(void)
 {
+	test_fragments();
 	test_answers();
 	test_open_early();
 	test_open_late();
