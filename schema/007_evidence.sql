@@ -2,8 +2,8 @@
 --
 -- Applied by store_open() in its own transaction with PRAGMA user_version = 7.
 -- One row per packet a detection kept (include/scanwatch/evidence.h): the first
--- 32 events' packets (probes and their answers) and the last 8, each cut to 256
--- bytes, so at most 40 rows and 10,240 bytes of data per detection. The OPEN
+-- 64 events' packets (probes and their answers) and the last 8, each cut to 256
+-- bytes, so at most 72 rows and 18,432 bytes of data per detection. The OPEN
 -- record brings the packets that opened the detection, the CLOSE record the
 -- rest; `scanwatch extract` writes them back as a pcap file.
 --   ordinal   the packet's place among the events its detection saw (0 is the

@@ -97,7 +97,7 @@ static void usage(FILE *f)
 	    "rules)\n"
 	    "      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
-	    "      --no-evidence      keep no evidence packets (default: the first 32 and last 8\n"
+	    "      --no-evidence      keep no evidence packets (default: the first 64 and last 8\n"
 	    "                         packets of each detection, 256 bytes each)\n"
 	    "operation\n"
 	    "  -c, --config FILE      sensor configuration (YAML); command-line flags override it\n"

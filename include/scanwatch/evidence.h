@@ -15,21 +15,25 @@
  * What a detection keeps, and why these numbers (every tunable of the
  * feature is here):
  *   EVIDENCE_HEAD  the first packets of the scan, probes and answers in
- *                  the order the sensor saw them: what opened it (every
- *                  threshold of the shipped rules is crossed well within
- *                  32 events) and the first answers that show what the
- *                  scanner learned;
+ *                  the order the sensor saw them: what opened it and
+ *                  the first answers that show what the scanner learned.
+ *                  64 packets are some 32 probes with their answers (a
+ *                  connect scan's probe is a SYN, the SYN-ACK and the
+ *                  ACK or RST): the shipped scan rules open within 13
+ *                  probes on the real-tool corpus but for slow sweeps that
+ *                  many hosts answer (fping: 64 to 106), whose sample then
+ *                  holds the first packets and the 8 before the opening;
  *   EVIDENCE_TAIL  the last packets before it closed: that it went on, and
  *                  how it ended;
  *   EVIDENCE_SNAP  bytes kept of each packet: every header a scan probe
  *                  carries (Ethernet, VLAN, IPv6 with extension headers,
  *                  TCP with 40 bytes of options, an ICMP error's quote),
  *                  not the payload of an answer.
- * So a detection stores at most 40 packets of at most 256 bytes: 10,240
- * bytes of packet data plus 40 rows of 6 numbers (documented in README.md and
+ * So a detection stores at most 72 packets of at most 256 bytes: 18,432
+ * bytes of packet data plus 72 rows of 6 numbers (documented in README.md and
  * scanwatch.8 as the disk bound per detection).
  */
-#define EVIDENCE_HEAD 32
+#define EVIDENCE_HEAD 64
 #define EVIDENCE_TAIL 8
 #define EVIDENCE_MAX  (EVIDENCE_HEAD + EVIDENCE_TAIL)
 #define EVIDENCE_SNAP 256

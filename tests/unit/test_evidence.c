@@ -102,20 +102,21 @@ static void test_open_late(void)
 	struct evidence *ev = make(4 << 20);
 	struct evidence_pack *pk = evidence_pack_new(EVIDENCE_MAX);
 	uint32_t ring = 0;
-	note_range(ev, &ring, 0, 45);
+	const uint32_t opened = EVIDENCE_HEAD + 13;
+	note_range(ev, &ring, 0, opened);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), EVIDENCE_MAX);
 	check_pkt(&pk->pkt[0], 0);
 	check_pkt(&pk->pkt[EVIDENCE_HEAD - 1], EVIDENCE_HEAD - 1);
-	check_pkt(&pk->pkt[EVIDENCE_HEAD], 45 - EVIDENCE_TAIL);
-	check_pkt(&pk->pkt[EVIDENCE_MAX - 1], 44);
-	note_range(ev, &ring, 45, 60);
+	check_pkt(&pk->pkt[EVIDENCE_HEAD], opened - EVIDENCE_TAIL);
+	check_pkt(&pk->pkt[EVIDENCE_MAX - 1], opened - 1);
+	note_range(ev, &ring, opened, opened + 15);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), 0);
 	evidence_release(ev, &ring);
 
-	/* a short tail: 35 packets in all, taken at once at CLOSE */
-	note_range(ev, &ring, 0, 35);
-	CHECK_EQ_U(evidence_take(ev, ring, pk), 35);
-	check_pkt(&pk->pkt[34], 34);
+	/* a short tail: EVIDENCE_HEAD + 3 packets in all, taken at once at CLOSE */
+	note_range(ev, &ring, 0, EVIDENCE_HEAD + 3);
+	CHECK_EQ_U(evidence_take(ev, ring, pk), EVIDENCE_HEAD + 3);
+	check_pkt(&pk->pkt[EVIDENCE_HEAD + 2], EVIDENCE_HEAD + 2);
 	evidence_release(ev, &ring);
 	free(pk);
 	evidence_destroy(ev);
