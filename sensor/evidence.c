@@ -48,6 +48,8 @@ struct answer {
 	uint16_t pport, tport;
 	uint32_t slot; /* 0: free */
 	uint64_t gen;
+	uint32_t ack_slot; /* the prober's bare ACK completing the handshake (0: none) */
+	uint64_t ack_gen;
 };
 
 /* The fragments of one datagram (EVIDENCE_FRAGS). */
@@ -317,6 +319,20 @@ void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
 	bool synack = pkt->proto == 6 &&
 	              (pkt->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK);
 	bool initack = pkt->proto == 132 && pkt->sctp.chunk_type == 2; /* RFC 9260 3.3.3 */
+	if (pkt->proto == 6 && pkt->tcp_flags == TCP_ACK && !pkt->payload_len) {
+		/* the prober's ACK completing a handshake whose SYN-ACK is kept: a connect scan's
+		 * probe, without which its replay would read as half-open */
+		struct answer *a = answer_place(ev, &pkt->src, &pkt->dst, pkt->sport, pkt->dport);
+		if (!answer_is(a, &pkt->src, &pkt->dst, pkt->sport, pkt->dport) || a->ack_slot)
+			return;
+		uint32_t slot = frame_slot(ev);
+		if (slot) {
+			ev->slots[slot].refs++;
+			a->ack_slot = slot;
+			a->ack_gen = ev->frame_gen;
+		}
+		return;
+	}
 	if (!synack && !initack)
 		return;
 	/* the answer goes from the target to the prober */
@@ -325,6 +341,8 @@ void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
 	if (!slot)
 		return;
 	slot_unref(ev, a->slot); /* the place's former answer, if any, is forgotten */
+	slot_unref(ev, a->ack_slot);
+	a->ack_slot = 0;
 	ev->slots[slot].refs++;
 	a->prober = pkt->dst;
 	a->target = pkt->src;
@@ -404,6 +422,8 @@ void evidence_note_event(struct evidence *ev, uint32_t *ring, const struct sw_ev
 			struct ring *r = ring_of(ev, ring);
 			if (r)
 				ring_put(ev, r, a->slot, a->gen);
+			if (r && a->ack_slot)
+				ring_put(ev, r, a->ack_slot, a->ack_gen);
 		}
 	}
 	evidence_note(ev, ring, p->ts_us);
