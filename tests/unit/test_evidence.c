@@ -277,22 +277,28 @@ static void test_answers(void)
 	synack.ts_us = ts_of(7);
 	set_frame(ev, 7);
 	evidence_answer(ev, &synack);
-	rst = synack;
-	rst.tcp_flags = TCP_RST;
-	rst.src = prober;
-	rst.dst = target;
-	rst.sport = 40000;
-	rst.dport = 80;
-	rst.ts_us = ts_of(8);
+	/* the prober's bare ACK completes the handshake (a connect scan), then its RST */
+	struct sw_packet ack = synack;
+	ack.tcp_flags = TCP_ACK;
+	ack.src = prober;
+	ack.dst = target;
+	ack.sport = 40000;
+	ack.dport = 80;
+	ack.ts_us = ts_of(8);
+	set_frame(ev, 8);
+	evidence_answer(ev, &ack);
+	rst = ack;
+	rst.tcp_flags = TCP_RST | TCP_ACK;
+	rst.ts_us = ts_of(9);
 	struct sw_event out = {.type = EV_OUTCOME,
-	                       .outcome = OUT_HALFOPEN,
+	                       .outcome = OUT_EMPTY,
 	                       .proto = 6,
 	                       .port = 80,
-	                       .ts_us = ts_of(8),
+	                       .ts_us = ts_of(9),
 	                       .src = prober,
 	                       .dst = target,
 	                       .pkt = &rst};
-	set_frame(ev, 8);
+	set_frame(ev, 9);
 	uint32_t ring = 0, other = 0;
 	evidence_note_event(ev, &ring, &out);
 	/* the same outcome shape on another port: that flow had no SYN-ACK */
@@ -300,11 +306,12 @@ static void test_answers(void)
 	out.port = 81;
 	evidence_note_event(ev, &other, &out);
 	evidence_frame(ev, NULL);
-	CHECK_EQ_U(evidence_take(ev, ring, pk), 2);
-	CHECK_EQ_U(pk->pkt[0].data[0], 7); /* the SYN-ACK, then the RST */
+	CHECK_EQ_U(evidence_take(ev, ring, pk), 3);
+	CHECK_EQ_U(pk->pkt[0].data[0], 7); /* the SYN-ACK, the ACK, then the RST */
 	CHECK_EQ_U(pk->pkt[1].data[0], 8);
+	CHECK_EQ_U(pk->pkt[2].data[0], 9);
 	CHECK_EQ_U(evidence_take(ev, other, pk), 1);
-	CHECK_EQ_U(pk->pkt[0].data[0], 8);
+	CHECK_EQ_U(pk->pkt[0].data[0], 9);
 	evidence_release(ev, &ring);
 	evidence_release(ev, &other);
 	free(pk);
