@@ -27,7 +27,7 @@ editcap -F nsecpcap -t 0.000000321 syn.pcap syn_ns.pcap
 # detections' extract.
 check_all() {
 	local cap=$1 ndet=$2 db=${1%.*}.db
-	"$SCANWATCH" -r "$cap" --db "$db" -q 2>/dev/null
+	"$SCANWATCH" -r "$cap" --db "$db" -q 2>replay.err || fail "$cap: replay failed: $(cat replay.err)"
 	[[ $(sqlite3 "$db" "SELECT count(*) FROM detections") == "$ndet" ]] ||
 		fail "$cap: expected $ndet detections"
 	local id
@@ -59,14 +59,14 @@ check_one() {
 	grep -qi 'malformed\|exception' ts.out && fail "$db #$id: tshark found malformed packets"
 	# the first packet is the probe the detection began with: its first_seen (µs)
 	local t0
-	t0=$(tcpdump --nano -tt -nr "$out" 2>/dev/null | head -1 | cut -d' ' -f1)
+	t0=$(tcpdump --nano -tt -c 1 -nr "$out" 2>/dev/null | cut -d' ' -f1)
 	[[ ${t0%.*}${t0#*.} == "${first}"??? ]] ||
 		fail "$db #$id: first packet at $t0, detection's first probe at $first µs"
 	# replayed alone, the extract opens the same detection; but a flood's threshold (50 to
 	# 500 packets in the shipped rules) may be past the 72 packets kept: such a sample shows
 	# the flood, every packet of it from the source, without crossing it again
 	rm -f re.db
-	"$SCANWATCH" -r "$out" --db re.db -q 2>/dev/null
+	"$SCANWATCH" -r "$out" --db re.db -q 2>replay.err || fail "$out: replay failed: $(cat replay.err)"
 	local want=1 thr
 	thr=$(awk -v id="$rule" '$0 ~ "- id: " id "$" {f = 1} f && /threshold:/ {print $2; exit}' \
 		"$SW_SOURCE_DIR/rules/default.yaml")
