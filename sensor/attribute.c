@@ -303,6 +303,21 @@ bool attribute_port_scanner(const struct track_entry *e)
 	return n && (tool_votes(a, T_MASSCAN) * 2 > n || tool_votes(a, T_ZMAP) * 2 > n);
 }
 
+int attribute_template(const struct track_entry *e)
+{
+	const struct attr_state *a = &e->attr;
+	int best = -1;
+	uint32_t most = 0;
+	for (int i = 0; i < ATTR__COUNT; i++)
+		if (a->reason[i] > most) {
+			most = a->reason[i];
+			best = i;
+		}
+	if (a->stack > most)
+		return ATTR_STACK;
+	return best;
+}
+
 /* nmap -sT: kernel SYNs, open ports reset after the handshake (SO_LINGER 0), the default receive
  * buffer, ports shuffled. Angry IP Scanner also resets (PortsFetcher.java: setSoLinger(true, 0))
  * but clamps the receive buffer to 32 bytes before connecting (a SYN window near 1152) and asks

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "scanwatch/capture_zip.h"
 #include "scanwatch/decode.h"
@@ -33,6 +34,7 @@ struct capture {
 	struct source *src;
 	size_t n;
 	bool live;
+	bool stream;            /* a file that is not a regular one (a pipe, a FIFO, a terminal) */
 	int timeout_ms;         /* live: longest wait for a packet before CAPTURE_IDLE */
 	struct pcap_stat kprev; /* pcap_stats counters are 32-bit: accumulate differences */
 	struct capture_kstats acc;
@@ -137,6 +139,14 @@ static int open_file(struct source *s, const char *path, char *err, size_t errle
 	return 0;
 }
 
+/* A pipe or FIFO (or stdin from one) can go quiet for as long as its writer likes. */
+static bool is_stream(const char *path)
+{
+	struct stat st;
+	int r = strcmp(path, "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(path, &st);
+	return r != 0 || !S_ISREG(st.st_mode);
+}
+
 struct capture *capture_open_files(const char *const *paths, size_t n, char *err, size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof *c);
@@ -151,6 +161,8 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 	for (size_t i = 0; i < n; i++) {
 		struct source *s = &c->src[i];
 		s->path = paths[i];
+		if (is_stream(paths[i]))
+			c->stream = true;
 		if (strcmp(paths[i], "-") == 0 && stdin_used++) {
 			snprintf(err, errlen, "-: standard input named more than once");
 			goto fail;
@@ -300,6 +312,11 @@ int capture_set_filter(struct capture *c, const char *expr, char *err, size_t er
 bool capture_is_live(const struct capture *c)
 {
 	return c->live;
+}
+
+bool capture_may_wait(const struct capture *c)
+{
+	return c->live || c->stream;
 }
 
 int capture_kernel_stats(struct capture *c, struct capture_kstats *out)

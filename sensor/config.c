@@ -189,6 +189,22 @@ static int key_database(struct cfgload *ld, yaml_node_t *n)
 	return dup_path(ld, v, &ld->cfg->database);
 }
 
+static int key_workers(struct cfgload *ld, yaml_node_t *n)
+{
+	const char *v;
+	char vb[YAMLCFG_SHOW_BUF];
+	uint64_t x;
+
+	if (want_scalar(ld, n, "workers", &v) < 0)
+		return -1;
+	if (yamlcfg_parse_uint(v, &x) < 0 || x < 1 || x > CONFIG_WORKERS_MAX)
+		return yamlcfg_fail_at(&ld->y, n->start_mark,
+		                       "workers must be an integer from 1 to %d, got '%s'",
+		                       CONFIG_WORKERS_MAX, yamlcfg_show(v, vb));
+	ld->cfg->workers = (uint32_t)x;
+	return 0;
+}
+
 static int key_memory_cap(struct cfgload *ld, yaml_node_t *n)
 {
 	if (get_size(ld, n, "memory_cap", &ld->cfg->memory_cap) < 0)
@@ -379,6 +395,52 @@ static int key_outputs(struct cfgload *ld, yaml_node_t *n)
 	return 0;
 }
 
+/* sensor_id: the name every record carries (output_check_sensor_id says what it may hold). */
+static int key_sensor_id(struct cfgload *ld, yaml_node_t *n)
+{
+	const char *v;
+	char vb[YAMLCFG_SHOW_BUF], why[256];
+
+	if (want_text(ld, n, "sensor_id", &v) < 0)
+		return -1;
+	if (output_check_sensor_id(v, why, sizeof why) < 0)
+		return yamlcfg_fail_at(&ld->y, n->start_mark, "bad sensor_id '%s': %s",
+		                       yamlcfg_show(v, vb), why);
+	return yamlcfg_strdup(&ld->y, v, &ld->cfg->sensor_id);
+}
+
+/* site_tags: a list of KEY=VALUE (output_check_site_tag). */
+static int key_site_tags(struct cfgload *ld, yaml_node_t *n)
+{
+	size_t cnt;
+
+	if (yamlcfg_kind(&ld->y, n, YAML_SEQUENCE_NODE, "'site_tags'") < 0)
+		return -1;
+	cnt = list_len(n);
+	if (cnt > OUTPUT_SITE_TAGS_MAX)
+		return yamlcfg_fail_at(&ld->y, n->start_mark, "more than %d site tags",
+		                       OUTPUT_SITE_TAGS_MAX);
+	ld->cfg->site_tags = calloc(cnt ? cnt : 1, sizeof(*ld->cfg->site_tags));
+	if (ld->cfg->site_tags == NULL)
+		return yamlcfg_oom(&ld->y);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e;
+		const char *v;
+		char vb[YAMLCFG_SHOW_BUF], why[256];
+
+		if (yamlcfg_item(&ld->y, n, it, &e) < 0 || want_text(ld, e, "site_tags", &v) < 0)
+			return -1;
+		if (output_check_site_tag(v, why, sizeof why) < 0)
+			return yamlcfg_fail_at(&ld->y, e->start_mark, "bad site tag '%s': %s",
+			                       yamlcfg_show(v, vb), why);
+		if (yamlcfg_strdup(&ld->y, v, &ld->cfg->site_tags[ld->cfg->nsite_tags]) < 0)
+			return -1;
+		ld->cfg->nsite_tags++;
+	}
+	return 0;
+}
+
 static int key_allow_root(struct cfgload *ld, yaml_node_t *n)
 {
 	return yamlcfg_bool(&ld->y, n, "allow_root", &ld->cfg->allow_root);
@@ -407,12 +469,15 @@ static const struct {
     {"user", CONFIG_USER, key_user},
     {"database", CONFIG_DATABASE, key_database},
     {"memory_cap", CONFIG_MEMORY_CAP, key_memory_cap},
+    {"workers", CONFIG_WORKERS, key_workers},
     {"stats_interval", CONFIG_STATS_INTERVAL, key_stats_interval},
     {"home_net", CONFIG_HOME_NET, key_home_net},
     {"rules", CONFIG_RULES, key_rules},
     {"outputs", CONFIG_OUTPUTS, key_outputs},
     {"allow_root", CONFIG_ALLOW_ROOT, key_allow_root},
     {"sandbox", CONFIG_SANDBOX, key_sandbox},
+    {"sensor_id", CONFIG_SENSOR_ID, key_sensor_id},
+    {"site_tags", CONFIG_SITE_TAGS, key_site_tags},
     {"evidence", CONFIG_EVIDENCE, key_evidence},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -522,5 +587,9 @@ void config_free(struct sw_config *cfg)
 		free(cfg->outputs[i].target);
 	}
 	free(cfg->outputs);
+	free(cfg->sensor_id);
+	for (size_t i = 0; i < cfg->nsite_tags; i++)
+		free(cfg->site_tags[i]);
+	free(cfg->site_tags);
 	free(cfg);
 }

@@ -8,8 +8,10 @@
 
 #include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
+#include "scanwatch/campaign.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/evidence.h"
+#include "scanwatch/exposure.h"
 #include "scanwatch/strbuf.h"
 #include "scanwatch/track.h"
 
@@ -116,6 +118,8 @@ struct detect_engine {
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
 	struct detect_stats st;
 	struct track_budget exact;  /* side sets for exact distinct counts (track.h) */
+	struct exposure *expo;      /* what each entry's scanner learned (exposure.h) */
+	struct campaign *camp;      /* sources scanning together (campaign.h) */
 	struct evidence *evid;      /* evidence packets (NULL: none kept), borrowed */
 	struct evidence_pack *pack; /* the packets that go with rec */
 	struct sw_detection rec;
@@ -157,14 +161,32 @@ static inline void ev_release(struct detect_engine *d, struct track_entry *e)
 		evidence_release(d->evid, &e->ev_ring);
 }
 
+/* Gives back an entry's side state: exact-count sets, evidence packets and its exposure. */
+static void release_side(struct detect_engine *d, struct track_entry *e)
+{
+	track_release(e, &d->exact);
+	ev_release(d, e);
+	if (e->exposed)
+		exposure_drop(d->expo, e, &e->exposed);
+}
+
+/* Hands d->rec (filled from e) to the sinks, with its campaign when it has one and the
+ * entry's evidence packets not sent before. */
+static void emit_record(struct detect_engine *d, struct track_entry *e)
+{
+	if (d->rec.phase != DET_UPDATE) /* OPEN: the opening packets; CLOSE: the rest */
+		ev_attach(d, e);
+	campaign_note(d->camp, &d->rec, attribute_template(e), d->emit, d->ctx);
+	d->emit(d->ctx, &d->rec);
+}
+
 static void entry_evicted(void *ctx, void *entry)
 {
 	struct detect_engine *d = ctx;
 	struct track_entry *e = entry;
 	d->evictions++;
 	if (!e->det_seq || !d->rs || e->key.rule >= d->rs->nrules) {
-		track_release(e, &d->exact);
-		ev_release(d, e);
+		release_side(d, e);
 		return;
 	}
 	/* Memory pressure pushed out a live detection: close it now rather than lose it. */
@@ -173,18 +195,15 @@ static void entry_evicted(void *ctx, void *entry)
 	revise_kind(&d->rs->rules[e->key.rule], e);
 	fill_record(d, &d->rs->rules[e->key.rule], e, DET_CLOSE, d->now);
 	detection_reason(&d->rec, "closed_early", 0, "closed early: tracking table full");
-	ev_attach(d, e);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 	e->det_seq = 0;
-	track_release(e, &d->exact);
-	ev_release(d, e);
+	release_side(d, e);
 }
 
 /* Removes an entry from the table, giving its side sets back first. */
 static void remove_entry(struct detect_engine *d, struct track_entry *e)
 {
-	track_release(e, &d->exact);
-	ev_release(d, e);
+	release_side(d, e);
 	htab_remove(d->tab, e);
 }
 
@@ -193,10 +212,8 @@ static void release_all(struct detect_engine *d, struct htab *tab)
 {
 	struct track_entry *e;
 	uint32_t cur = 0;
-	while ((e = htab_next(tab, &cur))) {
-		track_release(e, &d->exact);
-		ev_release(d, e);
-	}
+	while ((e = htab_next(tab, &cur)))
+		release_side(d, e);
 }
 
 static int build(struct detect_engine *d, const struct sw_ruleset *rs)
@@ -259,11 +276,19 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	 * thousand open port scans or millions of swept hosts at once. */
 	d->exact.limit = d->max_entries / DETECT_EXACT_SHARE * sizeof(struct track_entry);
 	d->max_entries -= d->max_entries / DETECT_EXACT_SHARE;
+	/* A quarter of that pays for exposure sets (exposure.h): at most 1.5 KiB per
+	 * answered entry, so the default cap lists what thousands of scanners learned. */
+	size_t expo_limit = d->exact.limit / 4;
+	d->exact.limit -= expo_limit;
 	d->emit = emit;
 	d->ctx = ctx;
 	d->admit = admit_create(held, key);
-	if (!d->admit || build(d, rs) < 0) {
+	d->expo = exposure_create(expo_limit);
+	d->camp = campaign_create(rs->campaign_window_us);
+	if (!d->admit || !d->expo || !d->camp || build(d, rs) < 0) {
 		admit_destroy(d->admit);
+		exposure_destroy(d->expo);
+		campaign_destroy(d->camp);
 		free(d);
 		return NULL;
 	}
@@ -278,6 +303,8 @@ void detect_destroy(struct detect_engine *d)
 	htab_destroy(d->tab);
 	admit_destroy(d->admit);
 	free(d->pack);
+	exposure_destroy(d->expo);
+	campaign_destroy(d->camp);
 	free(d);
 }
 
@@ -299,6 +326,12 @@ void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
 	out->exact_bytes = d->exact.used;
 	out->exact_limit = d->exact.limit;
 	out->exact_denied = d->exact.denied;
+	struct exposure_stats xs;
+	exposure_get_stats(d->expo, &xs);
+	out->expo_sets = xs.sets;
+	out->expo_bytes = xs.used;
+	out->expo_limit = xs.limit;
+	out->expo_denied = xs.denied;
 	out->entries.evict_full += out->held.evict_full;
 	out->entries.evict_chain += out->held.evict_chain;
 	out->entries.expired += out->held.expired;
@@ -335,6 +368,26 @@ static const char *orientation(const struct track_entry *e, uint64_t targets, ui
 	if (ports <= 2)
 		return "horizontal";
 	return "block (many ports on many hosts)";
+}
+
+/* The exposure as reasons: what was revealed, and what the list could not hold. */
+static void describe_exposure(struct sw_detection *rec, uint8_t mark)
+{
+	const struct det_exposure *x = &rec->exposure;
+	unsigned services, hosts;
+	if (mark == EXPOSURE_DENIED)
+		detection_reason(rec, "exposure_unrecorded", 0,
+		                 "answers to the scanner not recorded: exposure memory spent");
+	if (x->n == 0)
+		return;
+	detection_exposure_counts(x, &services, &hosts);
+	detection_reason(rec, "exposed", x->n,
+	                 "revealed %u open service(s) and %u live host(s) in %" PRIu64 " answer(s)",
+	                 services, hosts, x->answers);
+	if (x->unlisted)
+		detection_reason(rec, "exposure_unlisted", x->unlisted,
+		                 "%" PRIu64 " answer(s) about services or hosts past the first %u",
+		                 x->unlisted, (unsigned)DET_EXPOSURE_MAX);
 }
 
 static void fill_record(struct detect_engine *d, const struct sw_rule *r,
@@ -435,6 +488,8 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	if (r->detector->describe)
 		r->detector->describe(r, e, rec);
 	attribute_verdict(e, rec->tool, sizeof rec->tool, rec);
+	exposure_fill(d->expo, e, e->exposed, &rec->exposure);
+	describe_exposure(rec, e->exposed);
 }
 
 /*
@@ -599,8 +654,7 @@ static void try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 	e->emit_probes = e->probes;
 	d->st.opened++;
 	fill_record(d, r, e, DET_OPEN, 0);
-	ev_attach(d, e);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 }
 
 /*
@@ -626,7 +680,7 @@ static void maybe_update(struct detect_engine *d, const struct sw_rule *r, struc
 	d->st.updated++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_UPDATE, 0);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 }
 
 /* Which rules a pass over an event runs. */
@@ -701,6 +755,9 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
 			track_reset_window(e, ev->ts_us, &d->exact);
 			ev_release(d, e);
+			if (e->exposed) /* what the last window's probes learned is not this one's
+			                 */
+				exposure_drop(d->expo, e, &e->exposed);
 			e->shadowed = 0;
 		}
 		if (e->shadowed && !e->det_seq) {
@@ -726,6 +783,9 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e->outcomes[ev->outcome]++;
 			if (ev->outcome == OUT_EMPTY)
 				attribute_note(e, ev);
+			enum det_reveal rv = exposure_reveal(ev);
+			if (rv != REVEAL_NONE)
+				exposure_note(d->expo, e, &e->exposed, ev, rv);
 		}
 		if (e->det_seq) {
 			maybe_update(d, r, e, ev->ts_us);
@@ -840,7 +900,28 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	return true;
 }
 
+void detect_prehash(const struct detect_engine *d, const struct sw_event *ev,
+                    struct detect_prehash *out)
+{
+	out->src = hash_siphash13(d->key, &ev->src, sizeof ev->src);
+}
+
+static void event(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b);
+
 void detect_event(struct detect_engine *d, const struct sw_event *ev)
+{
+	struct ev_hashes b = {.have = 0};
+	event(d, ev, &b);
+}
+
+void detect_event_prehashed(struct detect_engine *d, const struct sw_event *ev,
+                            const struct detect_prehash *ph)
+{
+	struct ev_hashes b = {.v = {[GROUP_SRC] = ph->src}, .have = (uint8_t)(1u << GROUP_SRC)};
+	event(d, ev, &b);
+}
+
+static void event(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *bp)
 {
 	const struct sw_ruleset *rs = d->rs;
 	d->st.events++;
@@ -851,14 +932,13 @@ void detect_event(struct detect_engine *d, const struct sw_event *ev)
 	/* Target-grouped rules never see allow-listed sources: their records name no one
 	 * source to suppress later. Source-grouped ones check at opening time. */
 	bool allowed = rs->nallow && addr_cidr_list_contains(rs->allow, rs->nallow, &ev->src);
-	struct ev_hashes b = {.have = 0};
 	const struct sw_rule *known_r = NULL;
 	struct track_entry *known_e = NULL;
 	unsigned run = RUN_ALL;
 	if (d->holding && d->src_rules[ev->pclass] &&
-	    hold_back(d, ev, allowed, &b, &known_r, &known_e))
+	    hold_back(d, ev, allowed, bp, &known_r, &known_e))
 		run = RUN_DST;
-	run_rules(d, ev, run, allowed, &b, known_r, known_e);
+	run_rules(d, ev, run, allowed, bp, known_r, known_e);
 }
 
 static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct track_entry *e,
@@ -867,8 +947,7 @@ static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct
 	d->st.closed++;
 	revise_kind(r, e);
 	fill_record(d, r, e, DET_CLOSE, closed_at);
-	ev_attach(d, e);
-	d->emit(d->ctx, &d->rec);
+	emit_record(d, e);
 	e->det_seq = 0;
 	ev_release(d, e); /* a later detection of the entry starts its own sample */
 }
@@ -966,5 +1045,6 @@ int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint6
 		return -1; /* build changed nothing: the old rules and table stay */
 	release_all(d, old);
 	htab_destroy(old);
+	campaign_set_window(d->camp, rs->campaign_window_us);
 	return 0;
 }

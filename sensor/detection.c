@@ -142,3 +142,72 @@ size_t detection_evidence(const struct sw_detection *d, char *buf, size_t len)
 	}
 	return n;
 }
+
+static const char *const reveal_names[REVEAL__COUNT] = {
+#define X(sym, name) [REVEAL_##sym] = name,
+    DETECTION_REVEALS(X)
+#undef X
+};
+
+const char *detection_reveal_name(enum det_reveal r)
+{
+	if ((unsigned)r >= REVEAL__COUNT || reveal_names[r] == NULL)
+		return "unknown";
+	return reveal_names[r];
+}
+
+int detection_reveal_parse(const char *name, enum det_reveal *out)
+{
+	if (name == NULL)
+		return -1;
+	for (unsigned i = 1; i < REVEAL__COUNT; i++)
+		if (strcmp(name, reveal_names[i]) == 0) {
+			*out = (enum det_reveal)i;
+			return 0;
+		}
+	return -1;
+}
+
+bool detection_reveal_is_service(enum det_reveal r)
+{
+	return r == REVEAL_SYN_ACK || r == REVEAL_UDP_REPLY || r == REVEAL_INIT_ACK ||
+	       r == REVEAL_PROTO_REPLY;
+}
+
+void detection_exposure_counts(const struct det_exposure *x, unsigned *services, unsigned *hosts)
+{
+	unsigned s = 0, h = 0;
+	for (unsigned i = 0; i < x->n && i < DET_EXPOSURE_MAX; i++) {
+		if (detection_reveal_is_service((enum det_reveal)x->item[i].reveal))
+			s++;
+		else
+			h++;
+	}
+	*services = s;
+	*hosts = h;
+}
+
+size_t detection_exposed_text(const struct det_exposed *x, char *buf, size_t len)
+{
+	char a[ADDR_TEXT_MAX];
+	const char *tp = x->proto == 6     ? "tcp"
+	                 : x->proto == 17  ? "udp"
+	                 : x->proto == 132 ? "sctp"
+	                                   : NULL;
+	int n;
+	if (len == 0)
+		return 0;
+	addr_format(&x->host, a);
+	if (x->reveal == REVEAL_PROTO_REPLY)
+		n = snprintf(buf, len, "%s proto/%u", a, x->proto);
+	else if (detection_reveal_is_service((enum det_reveal)x->reveal) && tp)
+		n = snprintf(buf, len, "%s %u/%s", a, x->port, tp);
+	else
+		n = snprintf(buf, len, "%s %s", a,
+		             detection_reveal_name((enum det_reveal)x->reveal));
+	if (n < 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n < len ? (size_t)n : len - 1;
+}

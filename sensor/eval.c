@@ -220,6 +220,7 @@ static int score_capture(const struct eval_options *o, const struct label *label
 	    .rules = o->rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
+	    .workers = o->workers,
 	};
 	char err[1024] = "";
 	const char *path = labels[i].capture;

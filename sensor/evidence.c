@@ -312,6 +312,19 @@ static bool answer_is(const struct answer *a, const struct sw_addr *prober,
 	       memcmp(&a->target, target, sizeof *target) == 0;
 }
 
+bool evidence_wants(const struct sw_packet *pkt)
+{
+	if (pkt->flags & PKT_F_FRAG)
+		return true; /* evidence_fragment */
+	if (!(pkt->flags & PKT_F_HAS_L4))
+		return false;
+	/* evidence_answer: a SYN-ACK, an SCTP INIT-ACK (RFC 9260 3.3.3), a bare ACK */
+	if (pkt->proto == 6)
+		return (pkt->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) ||
+		       (pkt->tcp_flags == TCP_ACK && !pkt->payload_len);
+	return pkt->proto == 132 && pkt->sctp.chunk_type == 2;
+}
+
 void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
 {
 	if (!ev->have_frame || ev->frame.ts_us != pkt->ts_us || !(pkt->flags & PKT_F_HAS_L4))

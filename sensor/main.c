@@ -1,12 +1,14 @@
 /* main.c — scanwatch: arguments, subcommands and lifecycle only; the work is in the modules. */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scanwatch/cli.h"
+#include "scanwatch/collect.h"
 #include "scanwatch/config.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
@@ -44,9 +46,14 @@ struct options {
 	bool bad_target; /* an output target failed its check: a configuration error (78) */
 	bool verbose;
 	uint64_t memory_cap;
+	unsigned workers; /* 0: the cores this process may run on */
+	bool set_workers;
 	uint64_t seed;
 	uint64_t stats_interval_us;
 	const char *pidfile;
+	const char *sensor_id;
+	const char *site_tags[OUTPUT_SITE_TAGS_MAX];
+	size_t nsite_tags;
 	struct sensor_output outputs[SENSOR_MAX_OUTPUTS];
 	size_t noutputs;
 	const char *config_path; /* -c */
@@ -66,8 +73,9 @@ static void usage(FILE *f)
 	    "       scanwatch -T [--rules PATH ...]\n"
 	    "       scanwatch eval LABELS [--rules PATH ...] [-v]\n"
 	    "       scanwatch query [--db PATH] [filters] [--format table|jsonl|csv] [--follow]\n"
-	    "       scanwatch report --html OUT.html [--db PATH | -r FILE ...]\n"
+	    "       scanwatch report --html OUT.html [--db PATH ... | -r FILE ...]\n"
 	    "       scanwatch extract [--db PATH] --id N -w OUT.pcap|-\n"
+	    "       scanwatch collect --nats URL --db CENTRAL.db [--stream NAME] [--durable NAME]\n"
 	    "       scanwatch --list-detectors\n"
 	    "\n"
 	    "Detects network scans in captures (\"-\" is standard input; several files are\n"
@@ -92,10 +100,18 @@ static void usage(FILE *f)
 	    "      --syslog URL       also send RFC 5424 syslog: udp://HOST[:PORT][?OPTIONS], "
 	    "tcp://..., tls://... (RFC 5425: ca=, cert=, key=, name=) or relp://...\n"
 	    "      --cef PATH|-|URL   also write CEF\n"
+	    "      --nats URL         also publish ECS JSON to NATS JetStream: "
+	    "nats://[USER:PASS@|TOKEN@]HOST[:PORT][?OPTIONS] (tls_ca=, tls_cert=, tls_key=, "
+	    "creds=, stream=, backlog=)\n"
+	    "      --sensor-id ID     the sensor's name in every record (default: the host name)\n"
+	    "      --site-tag K=V     a site tag carried in every record (repeatable)\n"
 	    "detection\n"
 	    "      --rules PATH       rule file or directory (repeatable; default: built-in "
 	    "rules)\n"
 	    "      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
+	    "      --workers N        threads on the packet path: 1 runs everything on one,\n"
+	    "                         2 or more put detection on a second (default: the\n"
+	    "                         cores this process may use; this version uses at most 2)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
 	    "      --no-evidence      keep no evidence packets (default: the first 64 and last 8\n"
 	    "                         packets of each detection, 256 bytes each)\n"
@@ -160,6 +176,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_RULES,
 		O_JSON,
 		O_CAP,
+		O_WORKERS,
 		O_SEED,
 		O_LIST,
 		O_ALLOW_ROOT,
@@ -170,6 +187,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_PIDFILE,
 		O_NO_SANDBOX,
 		O_NO_EVIDENCE,
+		O_NATS,
+		O_SENSOR_ID,
+		O_SITE_TAG,
 	};
 	static const struct option longopts[] = {
 	    {"read", required_argument, NULL, 'r'},
@@ -189,8 +209,12 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	    {"jsonl", required_argument, NULL, O_JSONL},
 	    {"syslog", required_argument, NULL, O_SYSLOG},
 	    {"cef", required_argument, NULL, O_CEF},
+	    {"nats", required_argument, NULL, O_NATS},
+	    {"sensor-id", required_argument, NULL, O_SENSOR_ID},
+	    {"site-tag", required_argument, NULL, O_SITE_TAG},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"memory-cap", required_argument, NULL, O_CAP},
+	    {"workers", required_argument, NULL, O_WORKERS},
 	    {"seed", required_argument, NULL, O_SEED},
 	    {"stats-interval", required_argument, NULL, O_STATS},
 	    {"pidfile", required_argument, NULL, O_PIDFILE},
@@ -281,6 +305,32 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			if (add_output(o, "cef", optarg) < 0)
 				return -1;
 			break;
+		case O_NATS:
+			if (add_output(o, "nats", optarg) < 0)
+				return -1;
+			break;
+		case O_SENSOR_ID: {
+			char err[256];
+			if (output_check_sensor_id(optarg, err, sizeof err) < 0) {
+				fprintf(stderr, "scanwatch: --sensor-id: %s\n", err);
+				o->bad_target = true;
+				return -1;
+			}
+			o->sensor_id = optarg;
+			break;
+		}
+		case O_SITE_TAG: {
+			char err[256];
+			if (output_check_site_tag(optarg, err, sizeof err) < 0) {
+				fprintf(stderr, "scanwatch: --site-tag: %s\n", err);
+				o->bad_target = true;
+				return -1;
+			}
+			if (cli_append("scanwatch", "site tags", o->site_tags, &o->nsite_tags,
+			               OUTPUT_SITE_TAGS_MAX, optarg) < 0)
+				return -1;
+			break;
+		}
 		case 'q':
 			o->quiet = true;
 			break;
@@ -289,6 +339,19 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 				return -1;
 			o->set_cap = true;
 			break;
+		case O_WORKERS: {
+			uint64_t w;
+			if (cli_parse_u64("scanwatch", "--workers", optarg, &w) < 0)
+				return -1;
+			if (w < 1 || w > CONFIG_WORKERS_MAX) {
+				fprintf(stderr, "scanwatch: --workers must be from 1 to %d\n",
+				        CONFIG_WORKERS_MAX);
+				return -1;
+			}
+			o->workers = (unsigned)w;
+			o->set_workers = true;
+			break;
+		}
 		case O_SEED:
 			if (cli_parse_u64("scanwatch", "--seed", optarg, &o->seed) < 0)
 				return -1;
@@ -371,6 +434,8 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->db = cfg->database;
 	if ((cfg->present & CONFIG_MEMORY_CAP) && !o->set_cap)
 		o->memory_cap = cfg->memory_cap;
+	if ((cfg->present & CONFIG_WORKERS) && !o->set_workers)
+		o->workers = cfg->workers;
 	if ((cfg->present & CONFIG_STATS_INTERVAL) && !o->set_stats)
 		o->stats_interval_us = cfg->stats_interval_us;
 	if (cfg->present & CONFIG_ALLOW_ROOT)
@@ -379,6 +444,13 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->no_sandbox = o->no_sandbox || !cfg->sandbox;
 	if (cfg->present & CONFIG_EVIDENCE)
 		o->no_evidence = o->no_evidence || !cfg->evidence;
+	if ((cfg->present & CONFIG_SENSOR_ID) && !o->sensor_id)
+		o->sensor_id = cfg->sensor_id;
+	/* --site-tag replaces the file's list rather than adding to it, as --rules does. */
+	for (size_t i = 0; o->nsite_tags == 0 && i < cfg->nsite_tags; i++)
+		o->site_tags[i] = cfg->site_tags[i];
+	if (o->nsite_tags == 0)
+		o->nsite_tags = cfg->nsite_tags;
 	for (size_t i = 0; i < cfg->noutputs && o->noutputs < SENSOR_MAX_OUTPUTS; i++) {
 		o->outputs[o->noutputs].type = cfg->outputs[i].type;
 		o->outputs[o->noutputs].target = cfg->outputs[i].target;
@@ -452,6 +524,18 @@ static int test_config(struct options *o)
 	return 0;
 }
 
+/* --workers, or the cores this process may run on (taskset, cgroup cpusets). */
+static unsigned default_workers(unsigned asked)
+{
+	cpu_set_t set;
+
+	if (asked)
+		return asked;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	return 1;
+}
+
 static int run_eval(struct options *o, const char *labels)
 {
 	struct sw_ruleset *rs = NULL;
@@ -465,6 +549,7 @@ static int run_eval(struct options *o, const char *labels)
 	    .rules = rs,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
+	    .workers = default_workers(o->workers),
 	    .verbose = o->verbose,
 	};
 	int st = eval_run(&eo);
@@ -481,6 +566,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "extract") == 0)
 		return extract_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "collect") == 0)
+		return collect_main(argc - 1, argv + 1);
 	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
 	if (eval_mode) {
 		argv++;
@@ -522,6 +609,7 @@ int main(int argc, char **argv)
 	    .load_rules_ctx = &o,
 	    .db = o.no_db ? NULL : o.db,
 	    .memory_cap = o.memory_cap,
+	    .workers = default_workers(o.workers),
 	    .seed = o.seed,
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,
@@ -529,6 +617,9 @@ int main(int argc, char **argv)
 	    .no_evidence = o.no_evidence,
 	    .rule_files = o.rule_files,
 	    .nrule_files = o.nrule_files,
+	    .sensor_id = o.sensor_id,
+	    .site_tags = o.site_tags,
+	    .nsite_tags = o.nsite_tags,
 	};
 	if (!o.quiet)
 		so.outputs[so.noutputs++] =

@@ -116,7 +116,8 @@ bool net_is_url(const char *target)
 {
 	return target != NULL &&
 	       (strncmp(target, "udp://", 6) == 0 || strncmp(target, "tcp://", 6) == 0 ||
-	        strncmp(target, "tls://", 6) == 0 || strncmp(target, "relp://", 7) == 0);
+	        strncmp(target, "tls://", 6) == 0 || strncmp(target, "relp://", 7) == 0 ||
+	        strncmp(target, "nats://", 7) == 0);
 }
 
 int net_url_parse(const char *text, const char *default_port, struct net_url *out, char *err,
@@ -134,16 +135,41 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 		out->proto = NET_TLS;
 	} else if (strncmp(text, "relp://", 7) == 0) {
 		out->proto = NET_RELP;
+	} else if (strncmp(text, "nats://", 7) == 0) {
+		out->proto = NET_NATS;
 	} else {
 		snprintf(err, errlen,
-		         "expected udp://HOST[:PORT], tcp://HOST[:PORT], tls://HOST[:PORT] or "
-		         "relp://HOST[:PORT]");
+		         "expected udp://HOST[:PORT], tcp://HOST[:PORT], tls://HOST[:PORT], "
+		         "relp://HOST[:PORT] or nats://HOST[:PORT]");
 		return -1;
 	}
 	p = strstr(text, "://") + 3;
 	q = strchr(p, '?');
 	if (q == NULL)
 		q = p + strlen(p);
+	/* RFC 3986 section 3.2.1: "userinfo@" before the host, for nats:// only (USER:PASSWORD
+	 * or a TOKEN, as the NATS clients read their URLs); taken as written, no %-decoding. */
+	if (out->proto == NET_NATS) {
+		const char *at = memchr(p, '@', (size_t)(q - p)), *colon;
+
+		if (at != NULL) {
+			colon = memchr(p, ':', (size_t)(at - p));
+			if (at == p || (colon != NULL && (colon == p || colon + 1 == at))) {
+				snprintf(err, errlen, "empty user, password or token before '@'");
+				return -1;
+			}
+			if ((size_t)((colon ? colon : at) - p) >= sizeof(out->user) ||
+			    (colon != NULL && (size_t)(at - colon - 1) >= sizeof(out->pass))) {
+				snprintf(err, errlen, "the user, password or token is too long");
+				return -1;
+			}
+			memcpy(out->user, p, (size_t)((colon ? colon : at) - p));
+			if (colon != NULL)
+				memcpy(out->pass, colon + 1, (size_t)(at - colon - 1));
+			out->has_userinfo = true;
+			p = at + 1;
+		}
+	}
 	if (*p == '[') { /* RFC 3986 section 3.2.2: an IPv6 literal is bracketed */
 		host = p + 1;
 		host_end = memchr(host, ']', (size_t)(q - host));
@@ -179,6 +205,10 @@ int net_url_parse(const char *text, const char *default_port, struct net_url *ou
 	}
 	if (memchr(host, '/', hlen) != NULL) {
 		snprintf(err, errlen, "the host must not contain '/' (a URL here has no path)");
+		return -1;
+	}
+	if (memchr(host, '@', hlen) != NULL) {
+		snprintf(err, errlen, "the host must not contain '@'");
 		return -1;
 	}
 	memcpy(out->host, host, hlen);

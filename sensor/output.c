@@ -18,10 +18,11 @@ extern const struct output_ops output_console_json_ops;
 extern const struct output_ops output_jsonl_ops;
 extern const struct output_ops output_syslog_ops;
 extern const struct output_ops output_cef_ops;
+extern const struct output_ops output_nats_ops;
 
 static const struct output_ops *const outputs[] = {
     &output_jsonl_ops,   &output_syslog_ops,       &output_cef_ops,
-    &output_console_ops, &output_console_json_ops,
+    &output_console_ops, &output_console_json_ops, &output_nats_ops,
 };
 
 /* Linux IFNAMSIZ is 16; room for longer names elsewhere (and for "any"). */
@@ -35,6 +36,11 @@ static const struct output_ops *const outputs[] = {
 /* Set once at start-up, before the writer thread starts; read-only afterwards. */
 static char observer_iface[OUTPUT_IFACE_MAX];
 static char hostname[OUTPUT_HOST_MAX];
+static char sensor_id[OUTPUT_SENSOR_ID_MAX + 1];
+static char site_tags[OUTPUT_SITE_TAGS_MAX][OUTPUT_SITE_TAG_MAX + 1];
+static const char *site_tag_ptrs[OUTPUT_SITE_TAGS_MAX];
+static size_t n_site_tags;
+static char run_token[24];
 
 const struct output_ops *output_lookup(const char *name)
 {
@@ -54,7 +60,7 @@ const struct output_ops *output_at(size_t i)
 /* What ops->targets allows, in words: "a file path or '-'", "udp://HOST:PORT or ...". */
 static void targets_text(unsigned targets, char *buf, size_t len)
 {
-	const char *items[3];
+	const char *items[4];
 	size_t n = 0;
 
 	if (targets == OUTPUT_TARGET_STDOUT) {
@@ -67,6 +73,8 @@ static void targets_text(unsigned targets, char *buf, size_t len)
 		items[n++] = "'-'";
 	if (targets & OUTPUT_TARGET_NET)
 		items[n++] = "udp://, tcp://, tls:// or relp://HOST:PORT";
+	if (targets & OUTPUT_TARGET_NATS)
+		items[n++] = "nats://HOST[:PORT]";
 	snprintf(buf, len, "%s%s%s%s%s", n > 0 ? items[0] : "?",
 	         n > 1 ? (n > 2 ? ", " : " or ") : "", n > 1 ? items[1] : "", n > 2 ? ", " : "",
 	         n > 2 ? items[2] : "");
@@ -80,12 +88,15 @@ int output_check_target(const struct output_ops *ops, const char *target, const 
 
 	if (strcmp(target, "-") == 0) {
 		kind = OUTPUT_TARGET_STDOUT;
+	} else if (strncmp(target, "nats://", 7) == 0) {
+		kind = OUTPUT_TARGET_NATS;
 	} else if (net_is_url(target)) {
 		kind = OUTPUT_TARGET_NET;
 	} else if (strstr(target, "://") != NULL) {
 		snprintf(
 		    err, errlen,
-		    "unsupported scheme in target '%s' (use udp://, tcp://, tls:// or relp://)",
+		    "unsupported scheme in target '%s' (use udp://, tcp://, tls://, relp:// or "
+		    "nats://)",
 		    shown);
 		return -1;
 	} else {
@@ -96,7 +107,7 @@ int output_check_target(const struct output_ops *ops, const char *target, const 
 		snprintf(err, errlen, "%s target '%s' must be %s", ops->name, shown, why);
 		return -1;
 	}
-	if (kind == OUTPUT_TARGET_NET &&
+	if ((kind == OUTPUT_TARGET_NET || kind == OUTPUT_TARGET_NATS) &&
 	    (ops->check_url == NULL || ops->check_url(target, why, sizeof(why)) < 0)) {
 		snprintf(err, errlen, "bad %s target '%s': %s", ops->name, shown,
 		         ops->check_url ? why : "the output has no URL parser");
@@ -138,6 +149,133 @@ const char *output_hostname(void)
 		snprintf(hostname, sizeof(hostname), "%s", ok ? h : "-");
 	}
 	return hostname;
+}
+
+static bool id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+int output_check_sensor_id(const char *id, char *err, size_t errlen)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > OUTPUT_SENSOR_ID_MAX) {
+		snprintf(err, errlen, "a sensor id has 1 to %d characters", OUTPUT_SENSOR_ID_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!id_char(id[i])) {
+			snprintf(
+			    err, errlen,
+			    "a sensor id holds only letters, digits, '.', '_' and '-' (it names "
+			    "a NATS subject)");
+			return -1;
+		}
+	return 0;
+}
+
+int output_check_site_tag(const char *tag, char *err, size_t errlen)
+{
+	const char *eq = tag ? strchr(tag, '=') : NULL;
+	size_t k = eq ? (size_t)(eq - tag) : 0, v = eq ? strlen(eq + 1) : 0;
+	bool ok = eq != NULL && k >= 1 && k <= OUTPUT_SITE_KEY_MAX && v >= 1 &&
+	          k + 1 + v <= OUTPUT_SITE_TAG_MAX;
+
+	for (size_t i = 0; ok && i < k; i++) {
+		char c = tag[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '_';
+	}
+	for (size_t i = 0; ok && i < v; i++) {
+		char c = eq[1 + i];
+		ok = id_char(c) || c == ':' || c == '/' || c == '@' || c == '+';
+	}
+	if (!ok) {
+		snprintf(err, errlen,
+		         "a site tag is KEY=VALUE: KEY of letters, digits and '_' (at most %d), "
+		         "VALUE of letters, digits and . _ - : / @ + (at most %d in all)",
+		         OUTPUT_SITE_KEY_MAX, OUTPUT_SITE_TAG_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int output_set_identity(const char *id, const char *const *tags, size_t ntags, char *err,
+                        size_t errlen)
+{
+	struct timespec ts;
+
+	if (id != NULL && id[0] != '\0' && output_check_sensor_id(id, err, errlen) < 0)
+		return -1;
+	if (ntags > OUTPUT_SITE_TAGS_MAX) {
+		snprintf(err, errlen, "at most %d site tags", OUTPUT_SITE_TAGS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < ntags; i++)
+		if (output_check_site_tag(tags[i], err, errlen) < 0)
+			return -1;
+	if (id != NULL && id[0] != '\0') {
+		snprintf(sensor_id, sizeof(sensor_id), "%s", id);
+	} else {
+		/* The host name, with what a sensor id cannot hold made '_' (a NATS token). */
+		const char *h = output_hostname();
+		size_t i;
+
+		for (i = 0; h[i] != '\0' && i < OUTPUT_SENSOR_ID_MAX; i++)
+			sensor_id[i] = id_char(h[i]) ? h[i] : '_';
+		sensor_id[i] = '\0';
+	}
+	n_site_tags = ntags;
+	for (size_t i = 0; i < ntags; i++) {
+		snprintf(site_tags[i], sizeof(site_tags[i]), "%s", tags[i]);
+		site_tag_ptrs[i] = site_tags[i];
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(run_token, sizeof(run_token), "%llu",
+	         (unsigned long long)ts.tv_sec * 1000000ull +
+	             (unsigned long long)ts.tv_nsec / 1000);
+	return 0;
+}
+
+const char *output_sensor_id(void)
+{
+	if (sensor_id[0] == '\0')
+		(void)output_set_identity(NULL, NULL, 0, NULL, 0);
+	return sensor_id;
+}
+
+const char *const *output_site_tags(size_t *n)
+{
+	*n = n_site_tags;
+	return site_tag_ptrs;
+}
+
+size_t output_join_site_tags(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n_site_tags; i++) {
+		size_t t = strlen(site_tags[i]);
+
+		if (n + (i > 0) + t >= len)
+			break;
+		if (i > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, site_tags[i], t + 1);
+		n += t;
+	}
+	return n;
+}
+
+const char *output_run_token(void)
+{
+	(void)output_sensor_id(); /* sets the token with the default identity when unset */
+	return run_token;
 }
 
 const char *output_format_time(char buf[OUTPUT_TIME_MAX], uint64_t us)
@@ -338,4 +476,93 @@ void output_json_evidence(struct json_writer *w, const struct sw_detection *d)
 		json_object_end(w);
 	}
 	json_array_end(w);
+}
+
+static const char *exposed_transport(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 132:
+		return "sctp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "ipv6-icmp";
+	default:
+		return NULL;
+	}
+}
+
+void output_json_exposure(struct json_writer *w, const struct sw_detection *d)
+{
+	const struct det_exposure *x = &d->exposure;
+	char a[ADDR_TEXT_MAX], num[8];
+	unsigned services, hosts;
+
+	if (x->n == 0 && x->unlisted == 0)
+		return;
+	detection_exposure_counts(x, &services, &hosts);
+	json_key(w, "exposure");
+	json_object_begin(w);
+	json_kv_uint(w, "answers", x->answers);
+	json_kv_uint(w, "unlisted_answers", x->unlisted);
+	json_kv_uint(w, "services_count", services);
+	json_kv_uint(w, "hosts_count", hosts);
+	for (int svc = 1; svc >= 0; svc--) {
+		json_key(w, svc ? "services" : "hosts");
+		json_array_begin(w);
+		for (unsigned i = 0; i < x->n && i < DET_EXPOSURE_MAX; i++) {
+			const struct det_exposed *it = &x->item[i];
+			enum det_reveal r = (enum det_reveal)it->reveal;
+			const char *tp = exposed_transport(it->proto);
+
+			if (detection_reveal_is_service(r) != (svc == 1))
+				continue;
+			json_object_begin(w);
+			json_kv_string(w, "ip", addr_format(&it->host, a));
+			if (r == REVEAL_PROTO_REPLY) {
+				snprintf(num, sizeof num, "%u", it->proto);
+				json_kv_string(w, "iana_number", num);
+			} else if (svc) {
+				if (tp != NULL)
+					json_kv_string(w, "transport", tp);
+				json_kv_uint(w, "port", it->port);
+			}
+			json_kv_string(w, "answer", detection_reveal_name(r));
+			json_kv_uint(w, "answers", it->answers);
+			json_object_end(w);
+		}
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
+size_t output_join_exposure(const struct sw_detection *d, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->exposure.n && i < DET_EXPOSURE_MAX; i++) {
+		char one[DET_EXPOSED_TEXT + 16];
+		size_t k = detection_exposed_text(&d->exposure.item[i], one, sizeof one);
+		int w =
+		    snprintf(one + k, sizeof one - k, " x%" PRIu32, d->exposure.item[i].answers);
+
+		if (w < 0)
+			break;
+		k += (size_t)w;
+		if (n + (i > 0) + k + 1 > len)
+			break;
+		if (i > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, one, k);
+		n += k;
+		buf[n] = '\0';
+	}
+	return n;
 }

@@ -25,7 +25,7 @@
 
 /* One CEF line: the evidence (DET_EVIDENCE_TEXT, 1,824 bytes) escaped at two bytes a byte
  * plus ~1 KiB of addresses and numbers; 8 KiB is ample. */
-#define CEF_LINE_MAX 8192
+#define CEF_LINE_MAX 12288
 
 struct cef {
 	struct output_file file; /* file or stdout; fd -1 when sending over syslog */
@@ -120,7 +120,7 @@ static void cb_ext_u(struct cbuf *b, bool *first, const char *key, uint64_t v)
 static void cb_custom(struct cbuf *b, bool *first, const char *slot, const char *label,
                       const char *v, size_t n)
 {
-	char key[16];
+	char key[24]; /* the longest, "flexString1Label", and its NUL */
 
 	if (n == 0)
 		return;
@@ -237,7 +237,15 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 		cb_ext(&b, &first, "proto", proto, strlen(proto));
 	/* cnt (baseEventCount): how many probes this one record stands for. */
 	cb_ext_u(&b, &first, "cnt", d->probes);
-	cb_ext(&b, &first, "dvchost", output_hostname(), strlen(output_hostname()));
+	/* dvchost names the sensor (issue 19: its id, by default the host name); site tags go
+	 * in flexString2 (flexString1 holds the exposure), cs1..cs6 being taken. */
+	cb_ext(&b, &first, "dvchost", output_sensor_id(), strlen(output_sensor_id()));
+	{
+		char site[OUTPUT_SITE_TAGS_MAX * (OUTPUT_SITE_TAG_MAX + 1)];
+		size_t ns = output_join_site_tags(site, sizeof site);
+		if (ns > 0)
+			cb_custom(&b, &first, "flexString2", "siteTags", site, ns);
+	}
 	if (iface != NULL)
 		cb_ext(&b, &first, "deviceInboundInterface", iface, strlen(iface));
 	cb_custom(&b, &first, "cn1", "distinctPorts", list,
@@ -270,6 +278,20 @@ static int cef_render(const struct sw_detection *d, char *buf, size_t len)
 	n = join_addrs(list, sizeof(list), d->sample_sources, d->n_sample_sources,
 	               DET_SAMPLE_SOURCES);
 	cb_custom(&b, &first, "cs6", "sampleSources", list, n);
+	if (d->exposure.n > 0) {
+		/* flexString1 and flexNumber1/2 with their labels (CEF rev 25's extension
+		 * dictionary): cs1-cs6 and cn1-cn3 are taken above */
+		char ex[OUTPUT_EXPOSURE_JOINED];
+		unsigned services, hosts;
+		size_t nx = output_join_exposure(d, ex, sizeof ex);
+
+		detection_exposure_counts(&d->exposure, &services, &hosts);
+		cb_custom(&b, &first, "flexString1", "exposure", ex, nx);
+		cb_custom(&b, &first, "flexNumber1", "exposedServices", list,
+		          (size_t)snprintf(list, sizeof(list), "%u", services));
+		cb_custom(&b, &first, "flexNumber2", "exposedHosts", list,
+		          (size_t)snprintf(list, sizeof(list), "%u", hosts));
+	}
 	{
 		char ev[DET_EVIDENCE_TEXT];
 		size_t nev = detection_evidence(d, ev, sizeof ev);
@@ -289,6 +311,7 @@ static void *cef_open(const char *target, char *err, size_t errlen)
 	}
 	c->file.fd = -1;
 	(void)output_hostname(); /* resolved here, before the writer thread reads it */
+	(void)output_sensor_id();
 	if (net_is_url(target)) {
 		c->link = output_syslog_link_open(target, err, errlen);
 		if (c->link == NULL)

@@ -66,6 +66,7 @@ int output_json_render(const struct sw_detection *d, char *buf, size_t len)
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
 	output_json_evidence(&w, d);
+	output_json_exposure(&w, d);
 	json_object_end(&w);
 	return json_finish(&w);
 }

@@ -30,7 +30,7 @@
  * tags likewise, 18 addresses in samples and up to 18 more in related.ip:
  * about 36 KiB. 64 KiB leaves room for fields added later.
  */
-#define JSONL_LINE_MAX 65536
+#define JSONL_LINE_MAX OUTPUT_JSONL_LINE_MAX
 
 struct jsonl {
 	struct output_file file;
@@ -215,6 +215,28 @@ static void render_related(struct json_writer *w, const struct sw_detection *d)
 	json_object_end(w);
 }
 
+/* labels (ECS base field: key/value keywords) from the site tags KEY=VALUE; none: absent. */
+static void render_labels(struct json_writer *w)
+{
+	size_t n;
+	const char *const *tags = output_site_tags(&n);
+
+	if (n == 0)
+		return;
+	json_key(w, "labels");
+	json_object_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(tags[i], '=');
+		char key[OUTPUT_SITE_KEY_MAX + 1];
+
+		if (eq == NULL) /* output_set_identity checked every tag: cannot happen */
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - tags[i]), tags[i]);
+		json_kv_string(w, key, eq + 1);
+	}
+	json_object_end(w);
+}
+
 /* An address that tells the record's family: the source, else the target, else a sample. */
 static const struct sw_addr *family_addr(const struct sw_detection *d)
 {
@@ -229,7 +251,7 @@ static const struct sw_addr *family_addr(const struct sw_detection *d)
 	return NULL;
 }
 
-static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, char *msg,
+int output_jsonl_render(const struct sw_detection *d, char *buf, size_t len, char *msg,
                         size_t msglen)
 {
 	static const char *const types[] = {
@@ -320,8 +342,22 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 		json_object_end(&w);
 	}
 
+	/* The sensor's identity (issue 19): observer.name is "the custom name of the observer"
+	 * (ECS observer fields), agent.id the unique id of the agent, agent.ephemeral_id the
+	 * id that changes when it restarts: this run. */
+	json_key(&w, "agent");
+	json_object_begin(&w);
+	json_kv_string(&w, "id", output_sensor_id());
+	json_kv_string(&w, "name", output_sensor_id());
+	json_kv_string(&w, "type", "scanwatch");
+	json_kv_string(&w, "version", SCANWATCH_VERSION);
+	json_kv_string(&w, "ephemeral_id", output_run_token());
+	json_object_end(&w);
+	render_labels(&w);
+
 	json_key(&w, "observer");
 	json_object_begin(&w);
+	json_kv_string(&w, "name", output_sensor_id());
 	json_kv_string(&w, "hostname", output_hostname());
 	json_kv_string(&w, "product", "scanwatch");
 	json_kv_string(&w, "vendor", "scanwatch");
@@ -360,6 +396,7 @@ static int jsonl_render(const struct sw_detection *d, char *buf, size_t len, cha
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		output_json_field(&w, "campaign", d->campaign, sizeof(d->campaign));
 	output_json_evidence(&w, d);
+	output_json_exposure(&w, d);
 	json_object_end(&w);
 	json_object_end(&w);
 	return json_finish(&w);
@@ -374,6 +411,7 @@ static void *jsonl_open(const char *target, char *err, size_t errlen)
 		return NULL;
 	}
 	(void)output_hostname(); /* resolved here, before the writer thread reads it */
+	(void)output_sensor_id();
 	if (output_file_open(&j->file, target, err, errlen) < 0) {
 		free(j);
 		return NULL;
@@ -384,7 +422,7 @@ static void *jsonl_open(const char *target, char *err, size_t errlen)
 static int jsonl_write(void *state, const struct sw_detection *d)
 {
 	struct jsonl *j = state;
-	int n = jsonl_render(d, j->line, sizeof(j->line) - 1, j->msg, sizeof(j->msg));
+	int n = output_jsonl_render(d, j->line, sizeof(j->line) - 1, j->msg, sizeof(j->msg));
 
 	if (n < 0)
 		return -1;

@@ -263,6 +263,25 @@ static int output_syslog_render_sd(const struct sw_detection *d, char *buf, size
 		sd_str(&b, "tool", d->tool, sizeof(d->tool));
 	if (strnlen(d->campaign, sizeof(d->campaign)) > 0)
 		sd_str(&b, "campaign", d->campaign, sizeof(d->campaign));
+	if (d->exposure.n > 0) {
+		char list[OUTPUT_EXPOSURE_JOINED];
+		unsigned services, hosts;
+		size_t n = output_join_exposure(d, list, sizeof list);
+
+		detection_exposure_counts(&d->exposure, &services, &hosts);
+		sd_u64(&b, "exposedServices", services);
+		sd_u64(&b, "exposedHosts", hosts);
+		sd_u64(&b, "exposedAnswers", d->exposure.answers);
+		sd_param(&b, "exposure", list, n);
+	}
+	/* The sensor's identity (issue 19): HOSTNAME says which machine, these which sensor. */
+	sd_str(&b, "sensor", output_sensor_id(), OUTPUT_SENSOR_ID_MAX + 1);
+	{
+		char site[OUTPUT_SITE_TAGS_MAX * (OUTPUT_SITE_TAG_MAX + 1)];
+		size_t n = output_join_site_tags(site, sizeof site);
+		if (n > 0)
+			sd_param(&b, "siteTags", site, n);
+	}
 	sb_put(&b, "]", 1);
 	return b.ok ? (int)b.len : -1;
 }
@@ -297,6 +316,12 @@ int output_syslog_render_msg(const struct sw_detection *d, char *buf, size_t len
 	if ((n = strnlen(d->tool, sizeof(d->tool))) > 0) {
 		sb_puts(&b, "; tool ");
 		sb_clean(&b, d->tool, n, false);
+	}
+	if (d->exposure.n > 0) {
+		unsigned services, hosts;
+
+		detection_exposure_counts(&d->exposure, &services, &hosts);
+		sb_printf(&b, "; exposed %u services, %u hosts", services, hosts);
 	}
 	if ((n = strnlen(d->campaign, sizeof(d->campaign))) > 0) {
 		sb_puts(&b, "; campaign ");
@@ -430,6 +455,10 @@ static int link_parse(const char *url, struct link_conf *c, char *err, size_t er
 	                                                    : "514",
 	                  &c->u, err, errlen) < 0)
 		return -1;
+	if (c->u.proto == NET_NATS) {
+		snprintf(err, errlen, "nats:// is for the nats output (--nats)");
+		return -1;
+	}
 	for (const char *const *o = options; *o != NULL; o++)
 		tls_options[n++] = *o;
 	for (const char *const *o = net_tls_options; *o != NULL && c->u.proto == NET_TLS; o++)
@@ -496,6 +525,7 @@ struct output_syslog_link *output_syslog_link_open(const char *url, char *err, s
 	         strchr(c.u.host, ':') ? "[" : "", c.u.host, strchr(c.u.host, ':') ? "]" : "",
 	         c.u.port);
 	(void)output_hostname(); /* resolved now, before the writer thread reads it */
+	(void)output_sensor_id();
 	l->tx = net_sender_open(&c.u, c.backlog, l->url, err, errlen);
 	if (l->tx == NULL) {
 		free(l);

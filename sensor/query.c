@@ -17,19 +17,28 @@
 #include "scanwatch/cli.h"
 #include "scanwatch/defaults.h"
 #include "scanwatch/detection.h"
+#include "scanwatch/output.h"
 #include "scanwatch/store.h"
 
 /* --follow polls for new rows this often: fast enough to feel live, a cheap indexed query
  * (id > last) four times a second. */
 #define QUERY_FOLLOW_MS 250
 
+/* --db given this often at most (a directory counts once, its files are the store's limit). */
+#define QUERY_DB_MAX 64
+
 struct query {
-	const char *db_path;
+	const char *db_paths[QUERY_DB_MAX];
+	size_t ndb;
+	const char *db_path;        /* the first, for messages about the one database */
 	struct store_filter filter; /* what --since ... --limit select */
 	bool follow;
-	struct store_reader *reader;
-	int64_t last_id;  /* the largest row id printed: --follow's cursor */
-	uint64_t skipped; /* rows the store could not read, already reported */
+	bool cross;                  /* --cross-sensor: the groups, not the detections */
+	struct store_set *set;       /* every database; one: read as before, by row id */
+	struct store_reader *reader; /* the one database's reader when there is one */
+	int64_t last_id;             /* the largest row id printed: --follow's cursor */
+	int64_t *last_ids;           /* the same for each file of several */
+	uint64_t skipped;            /* rows the store could not read, already reported */
 	struct query_out out;
 };
 
@@ -40,11 +49,15 @@ static void usage(FILE *f)
 	    "usage: scanwatch query [--db PATH] [--since T] [--until T] [--src CIDR]\n"
 	    "                       [--kind KIND] [--rule ID] [--min-severity SEV]\n"
 	    "                       [--open|--closed] [--format table|jsonl|csv]\n"
+	    "                       [--exposed HOST[:PORT]] [--campaign ID]\n"
 	    "                       [--limit N] [--follow]\n"
+	    "       scanwatch query --cross-sensor [--db PATH ...]\n"
 	    "\n"
 	    "Prints the detections stored in the database, oldest first.\n"
 	    "\n"
-	    "  --db PATH            database (default %s)\n"
+	    "  --db PATH            database (default %s); repeatable, or a directory of\n"
+	    "                       *.db files: several are merged by first probe, with the\n"
+	    "                       sensor of each row\n"
 	    "  --since T            detections active at or after T: a time ago (30s, 15m,\n"
 	    "                       2h, 7d, 1w) or ISO 8601 (2026-01-31, 2026-01-31T12:00:00Z,\n"
 	    "                       ...+02:00; UTC when no offset is given)\n"
@@ -54,9 +67,15 @@ static void usage(FILE *f)
 	    "  --rule ID            one rule id\n"
 	    "  --min-severity SEV   low, medium, high or critical and above\n"
 	    "  --open, --closed     only detections still open / already closed\n"
+	    "  --exposed HOST[:PORT] detections whose scanner learned of HOST (any service or\n"
+	    "                       the host alive), or of its open TCP/UDP/SCTP PORT;\n"
+	    "                       IPv6 with a port as [2001:2::1]:22\n"
+	    "  --campaign ID        the member detections of one campaign\n"
 	    "  --format F           table (default), jsonl (one JSON object a line) or csv\n"
 	    "                       (RFC 4180)\n"
 	    "  --limit N            only the N most recent matching detections\n"
+	    "  --cross-sensor       the cross-sensor groups of a central store (scanwatch\n"
+	    "                       collect): each scanner address two or more sensors saw\n"
 	    "  --follow             then keep printing new detections as they are stored,\n"
 	    "                       until interrupted\n",
 	    SW_DEFAULT_DB);
@@ -186,6 +205,46 @@ static int parse_when(const char *s, int64_t *out_us)
 
 /* --- arguments -------------------------------------------------------------------------- */
 
+/* HOST, HOST:PORT, IPV6 or [IPV6]:PORT into the filter's exposure fields; 0 or -1. */
+static int parse_exposed(const char *arg, struct store_filter *f)
+{
+	char host[ADDR_TEXT_MAX + 2];
+	const char *port = NULL, *colon = strchr(arg, ':');
+	size_t n;
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		n = (size_t)(end - arg - 1);
+		arg++;
+		port = end[1] == ':' ? end + 2 : NULL;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - arg); /* IPv4:PORT */
+		port = colon + 1;
+	} else {
+		n = strlen(arg); /* an address alone (IPv6 has two colons or more) */
+	}
+	if (n >= sizeof host)
+		return -1;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (addr_parse(host, &f->exposed_host) < 0)
+		return -1;
+	f->exposed_port = -1;
+	if (port != NULL) {
+		char *end;
+		unsigned long v = strtoul(port, &end, 10);
+
+		if (*port == '\0' || *end != '\0' || v > 65535 || *port < '0' || *port > '9')
+			return -1;
+		f->exposed_port = (int32_t)v;
+	}
+	f->has_exposed = true;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct query *q)
 {
 	enum {
@@ -200,7 +259,10 @@ static int parse_args(int argc, char **argv, struct query *q)
 		O_CLOSED,
 		O_FORMAT,
 		O_LIMIT,
-		O_FOLLOW
+		O_FOLLOW,
+		O_EXPOSED,
+		O_CAMPAIGN,
+		O_CROSS
 	};
 	static const struct option longopts[] = {
 	    {"db", required_argument, NULL, O_DB},
@@ -215,17 +277,21 @@ static int parse_args(int argc, char **argv, struct query *q)
 	    {"format", required_argument, NULL, O_FORMAT},
 	    {"limit", required_argument, NULL, O_LIMIT},
 	    {"follow", no_argument, NULL, O_FOLLOW},
+	    {"exposed", required_argument, NULL, O_EXPOSED},
+	    {"campaign", required_argument, NULL, O_CAMPAIGN},
+	    {"cross-sensor", no_argument, NULL, O_CROSS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	q->db_path = SW_DEFAULT_DB;
 	optind = 0; /* glibc: rescan from argv[1] even if main already ran getopt */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB:
-			q->db_path = optarg;
+			if (cli_append("scanwatch query", "databases", q->db_paths, &q->ndb,
+			               QUERY_DB_MAX, optarg) < 0)
+				return -1;
 			break;
 		case O_SINCE:
 		case O_UNTIL:
@@ -266,6 +332,19 @@ static int parse_args(int argc, char **argv, struct query *q)
 		}
 		case O_RULE:
 			q->filter.rule_id = optarg;
+			break;
+		case O_EXPOSED:
+			if (parse_exposed(optarg, &q->filter) < 0) {
+				fprintf(
+				    stderr,
+				    "scanwatch query: --exposed: '%s' is not HOST, HOST:PORT or "
+				    "[IPV6]:PORT\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		case O_CAMPAIGN:
+			q->filter.campaign = optarg;
 			break;
 		case O_SEV: {
 			enum sw_severity s;
@@ -319,6 +398,9 @@ static int parse_args(int argc, char **argv, struct query *q)
 			}
 			break;
 		}
+		case O_CROSS:
+			q->cross = true;
+			break;
 		case O_FOLLOW:
 			q->follow = true;
 			break;
@@ -326,6 +408,9 @@ static int parse_args(int argc, char **argv, struct query *q)
 			return cli_help_or_usage_error(c, usage);
 		}
 	}
+	if (q->ndb == 0)
+		q->db_paths[q->ndb++] = SW_DEFAULT_DB;
+	q->db_path = q->db_paths[0];
 	/* --limit N: the N most recent, read newest first (collect turns them around). */
 	q->filter.order = q->filter.limit > 0 ? STORE_ORDER_ID_DESC : STORE_ORDER_ID;
 	return cli_no_operands("scanwatch query", argc, argv, optind);
@@ -358,6 +443,45 @@ static int rows_push(void *ctx, const struct store_row *row)
 	return 0;
 }
 
+/* collect() over several files: the set merges them; each file keeps its own follow cursor. */
+static int collect_set(struct query *q, const struct store_filter *f, struct rows *rs)
+{
+	char err[512];
+	uint64_t skipped = 0;
+	const char *why = NULL;
+	int rc = store_set_read_detections(q->set, f, f->after_id != 0 ? q->last_ids : NULL,
+	                                   rows_push, rs, err, sizeof(err));
+
+	if (rs->oom) {
+		fprintf(stderr, "scanwatch query: out of memory\n");
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "scanwatch query: %s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < store_set_count(q->set); i++) {
+		const char *w;
+		uint64_t k = store_read_skipped(store_set_reader(q->set, i), &w);
+
+		skipped += k;
+		if (k > 0 && why == NULL)
+			why = w;
+	}
+	if (skipped > q->skipped) {
+		fprintf(stderr,
+		        "scanwatch query: %" PRIu64 " row(s) are not detections this scanwatch can "
+		        "read, left out (the first: %s)\n",
+		        skipped, why);
+		q->skipped = skipped;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].id > q->last_ids[rs->v[i].file])
+			q->last_ids[rs->v[i].file] = rs->v[i].id;
+	q->last_id = 1; /* non-zero: follow reads each file after its own cursor */
+	return 0;
+}
+
 /*
  * Collects the rows f selects, all read before any is printed (so the read transaction does
  * not wait on a slow terminal). With a limit the store gives the newest first; they are
@@ -368,8 +492,11 @@ static int collect(struct query *q, const struct store_filter *f, struct rows *r
 	char err[512];
 	const char *why;
 	uint64_t skipped;
-	int rc = store_read_detections(q->reader, f, rows_push, rs, err, sizeof(err));
+	int rc;
 
+	if (q->reader == NULL) /* several: one timeline, by first probe (store_read.c) */
+		return collect_set(q, f, rs);
+	rc = store_read_detections(q->reader, f, rows_push, rs, err, sizeof(err));
 	if (rs->oom) {
 		fprintf(stderr, "scanwatch query: out of memory\n");
 		return -1;
@@ -441,6 +568,34 @@ static int follow(struct query *q)
 	return 0;
 }
 
+/* --cross-sensor: one line a group (the rule: README.md, schema/008_sensor.sql). */
+static int print_cross(void *ctx, const struct store_cross *g)
+{
+	char a[OUTPUT_TIME_MAX], b[OUTPUT_TIME_MAX];
+
+	(void)ctx;
+	printf("%-39s %7" PRIu64 " %10" PRIu64 "  %s  %s  %s\n", g->src, g->sensors, g->detections,
+	       output_format_time(a, g->first_seen), output_format_time(b, g->last_seen),
+	       g->sensor_ids);
+	return 0;
+}
+
+static int cross_sensor(struct query *q)
+{
+	char err[512];
+
+	printf("%-39s %7s %10s  %-27s  %-27s  %s\n", "SOURCE", "SENSORS", "DETECTIONS",
+	       "FIRST PROBE (UTC)", "LAST PROBE (UTC)", "SENSOR IDS");
+	for (size_t i = 0; i < store_set_count(q->set); i++)
+		if (store_read_cross_sensor(store_set_reader(q->set, i), print_cross, q, err,
+		                            sizeof err) < 0) {
+			fprintf(stderr, "scanwatch query: %s: %s\n", store_set_path(q->set, i),
+			        err);
+			return -1;
+		}
+	return 0;
+}
+
 int query_main(int argc, char **argv)
 {
 	struct query *q = calloc(1, sizeof(*q));
@@ -456,9 +611,23 @@ int query_main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	q->reader = store_read_open(q->db_path, err, sizeof(err));
-	if (q->reader == NULL) {
+	q->set = store_set_open(q->db_paths, q->ndb, err, sizeof(err));
+	if (q->set == NULL) {
 		fprintf(stderr, "scanwatch query: %s\n", err);
+		goto out;
+	}
+	if (store_set_count(q->set) == 1) {
+		q->reader = store_set_reader(q->set, 0);
+		q->db_path = store_set_path(q->set, 0);
+	} else {
+		q->last_ids = calloc(store_set_count(q->set), sizeof(*q->last_ids));
+		if (q->last_ids == NULL) {
+			fprintf(stderr, "scanwatch query: out of memory\n");
+			goto out;
+		}
+	}
+	if (q->cross) {
+		status = cross_sensor(q) < 0 ? 1 : 0;
 		goto out;
 	}
 	if (q->out.fmt == QUERY_CSV)
@@ -470,7 +639,8 @@ int query_main(int argc, char **argv)
 	status = 0;
 out:
 	free(rs.v);
-	store_read_close(q->reader);
+	store_set_close(q->set); /* closes the one reader too */
+	free(q->last_ids);
 	free(q);
 	return status;
 }

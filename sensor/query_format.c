@@ -36,6 +36,8 @@ static const char *const cols[] = {
     "campaign",
     "evidence",
     "reasons",
+    "exposure", /* the exposure table's rows of the detection (006_exposure_campaigns.sql) */
+    "sensor",   /* runs.sensor_id of its run (schema/008_sensor.sql), last: CSV keeps its order */
 };
 
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
@@ -66,8 +68,33 @@ enum {
 	C_TOOL,
 	C_CAMPAIGN,
 	C_EVIDENCE,
-	C_REASONS
+	C_REASONS,
+	C_EXPOSURE,
+	C_SENSOR
 };
+
+/* The exposure list as JSON: [{"host", "proto", "port", "reveal", "answers"}], the exposure
+ * table's columns (enough for 64 IPv6 items). */
+#define EXPOSURE_JSON_MAX (DET_EXPOSURE_MAX * (ADDR_TEXT_MAX + 96) + 3)
+
+static void exposure_json(struct json_writer *w, const struct sw_detection *d)
+{
+	char a[ADDR_TEXT_MAX];
+
+	json_array_begin(w);
+	for (unsigned i = 0; i < d->exposure.n && i < DET_EXPOSURE_MAX; i++) {
+		const struct det_exposed *x = &d->exposure.item[i];
+
+		json_object_begin(w);
+		json_kv_string(w, "host", addr_format(&x->host, a));
+		json_kv_uint(w, "proto", x->proto);
+		json_kv_uint(w, "port", x->port);
+		json_kv_string(w, "reveal", detection_reveal_name((enum det_reveal)x->reveal));
+		json_kv_uint(w, "answers", x->answers);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
 
 /*
  * One row as the columns' text (NULL for SQL NULL): numbers in decimal, times in ISO 8601 UTC,
@@ -78,6 +105,7 @@ struct cells {
 	struct store_row_text t;
 	char num[NCOLS][24];
 	char time[4][OUTPUT_TIME_MAX];
+	char exposure[EXPOSURE_JSON_MAX];
 };
 
 static void cells_of(const struct store_row *r, struct cells *c)
@@ -119,6 +147,11 @@ static void cells_of(const struct store_row *r, struct cells *c)
 	c->v[C_CAMPAIGN] = d->campaign[0] != '\0' ? d->campaign : NULL;
 	c->v[C_EVIDENCE] = c->t.evidence;
 	c->v[C_REASONS] = c->t.reasons;
+	struct json_writer w;
+	json_init(&w, c->exposure, sizeof c->exposure);
+	exposure_json(&w, d);
+	c->v[C_EXPOSURE] = json_finish(&w) < 0 ? NULL : c->exposure;
+	c->v[C_SENSOR] = r->sensor_id[0] != '\0' ? r->sensor_id : NULL;
 }
 
 /* --- JSON lines ------------------------------------------------------------------------------ */
@@ -182,6 +215,9 @@ static int print_jsonl(struct query_out *o, const struct store_row *r)
 		json_object_end(&w);
 	}
 	json_array_end(&w);
+	json_key(&w, cols[C_EXPOSURE]);
+	exposure_json(&w, d);
+	kv_text_or_null(&w, cols[C_SENSOR], c.v[C_SENSOR]);
 	json_object_end(&w);
 	if (json_finish(&w) < 0)
 		return -1;
@@ -236,6 +272,7 @@ static void print_csv(const struct store_row *r)
 
 enum {
 	T_ID,
+	T_SENSOR,
 	T_OPENED,
 	T_STATE,
 	T_KIND,
@@ -245,6 +282,7 @@ enum {
 	T_PROBES,
 	T_PORTS,
 	T_HOSTS,
+	T_EXPOSED,
 	T_TOOL,
 	T_RULE,
 	T__N
@@ -253,16 +291,13 @@ enum {
 _Static_assert(T__N == QUERY_TABLE_COLS, "query_private.h sizes the table's widths");
 
 static const char *const table_heads[T__N] = {
-    "ID",     "OPENED (UTC)", "STATE", "KIND",  "SEVERITY", "SOURCE",
-    "TARGET", "PROBES",       "PORTS", "HOSTS", "TOOL",     "RULE",
+    "ID",     "SENSOR", "OPENED (UTC)", "STATE", "KIND",    "SEVERITY", "SOURCE",
+    "TARGET", "PROBES", "PORTS",        "HOSTS", "EXPOSED", "TOOL",     "RULE",
 };
 
 /* Numbers align right, text left. */
 static const bool table_right[T__N] = {
-    [T_ID] = true,
-    [T_PROBES] = true,
-    [T_PORTS] = true,
-    [T_HOSTS] = true,
+    [T_ID] = true, [T_PROBES] = true, [T_PORTS] = true, [T_HOSTS] = true, [T_EXPOSED] = true,
 };
 
 /* Cells of one row, in a caller buffer; control bytes masked (they come from the DB). */
@@ -280,6 +315,7 @@ static void table_cells(const struct store_row *r, char cells[T__N][128])
 		t[19] = '\0';
 	}
 	src[T_ID] = c.v[C_ID];
+	src[T_SENSOR] = c.v[C_SENSOR];
 	src[T_OPENED] = t;
 	src[T_STATE] = c.v[C_CLOSED] ? "closed" : "open";
 	src[T_KIND] = c.v[C_KIND];
@@ -289,6 +325,10 @@ static void table_cells(const struct store_row *r, char cells[T__N][128])
 	src[T_PROBES] = c.v[C_PROBES];
 	src[T_PORTS] = c.v[C_PORTS];
 	src[T_HOSTS] = c.v[C_TARGETS];
+	/* services and hosts that answered the scanner (the exposure list's length) */
+	char exposed[8];
+	snprintf(exposed, sizeof exposed, "%u", (unsigned)r->d.exposure.n);
+	src[T_EXPOSED] = exposed;
 	src[T_TOOL] = c.v[C_TOOL];
 	src[T_RULE] = c.v[C_RULE];
 	for (size_t i = 0; i < T__N; i++) {

@@ -12,7 +12,7 @@
  * 26 KiB) fits. */
 #define QUERY_LINE_MAX 65536
 /* Columns of the table format (a readable subset of the row). */
-#define QUERY_TABLE_COLS 12
+#define QUERY_TABLE_COLS 14
 
 enum query_fmt { QUERY_TABLE, QUERY_JSONL, QUERY_CSV };
 

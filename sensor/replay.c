@@ -74,6 +74,7 @@ int replay_files(const char *const *paths, size_t n, const struct replay_options
 	    .rules = o->rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
+	    .workers = o->workers,
 	    .emit = collect,
 	    .emit_ctx = out,
 	};

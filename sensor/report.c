@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report_private.h"
 #include "scanwatch/cli.h"
@@ -24,10 +25,14 @@
 /* The most capture files one report replays (as the sensor's -r). */
 #define REPORT_MAX_INPUTS     256
 #define REPORT_MAX_RULE_PATHS 64
+/* --db given this often at most (a directory counts once). */
+#define REPORT_MAX_DBS 64
 
 struct report_opts {
 	const char *html;
 	const char *db;
+	const char *dbs[REPORT_MAX_DBS]; /* every --db; several: load_set */
+	size_t ndb;
 	const char *inputs[REPORT_MAX_INPUTS];
 	size_t ninputs;
 	const char *rule_paths[REPORT_MAX_RULE_PATHS];
@@ -43,13 +48,14 @@ struct report_opts {
 
 static void rdet_free(struct rdet *d)
 {
-	char *const s[] = {d->rule_id, d->rule_name, d->kind, d->severity, d->src,    d->target,
-	                   d->tool,    d->campaign,  d->tags, d->targets,  d->sources};
+	char *const s[] = {d->rule_id, d->rule_name, d->kind, d->severity, d->src,     d->target,
+	                   d->tool,    d->campaign,  d->tags, d->targets,  d->sources, d->sensor};
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(s[i]);
 	for (unsigned i = 0; i < d->nreasons; i++)
 		free(d->reasons[i]);
 	free(d->reasons);
+	free(d->exposed);
 }
 
 static void report_free(struct report *r)
@@ -182,6 +188,17 @@ static int from_record(struct report *r, int64_t run_id, const struct sw_detecti
 			         field_dup(r, s->reasons[i].text, sizeof s->reasons[i].text)))
 				d->nreasons++;
 	}
+	if (s->exposure.n > 0) {
+		unsigned n = s->exposure.n < DET_EXPOSURE_MAX ? s->exposure.n : DET_EXPOSURE_MAX;
+		d->exposed = malloc(n * sizeof *d->exposed);
+		if (!d->exposed)
+			r->oom = true;
+		else {
+			memcpy(d->exposed, s->exposure.item, n * sizeof *d->exposed);
+			d->nexposed = n;
+		}
+	}
+	d->unlisted = s->exposure.unlisted;
 	return r->oom ? -1 : 0;
 }
 
@@ -217,7 +234,47 @@ static int add_row(void *ctx, const struct store_row *row)
 		r->truncated = true;
 		return 1;
 	}
-	return from_record(r, row->run_id, &row->d) < 0 ? -1 : 0;
+	if (from_record(r, row->run_id, &row->d) < 0)
+		return -1;
+	if (row->sensor_id[0] != '\0' &&
+	    (r->d[r->n - 1].sensor = field_dup(r, row->sensor_id, sizeof row->sensor_id)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Several databases (a fleet's, issue 19): every run of each, one timeline with the sensor of
+ * each detection. */
+static int load_set(const struct report_opts *o, struct report *r, char *err, size_t errlen)
+{
+	struct store_set *set = store_set_open(o->dbs, o->ndb, err, errlen);
+	struct store_filter f = {.order = STORE_ORDER_FIRST_SEEN};
+	uint64_t skipped = 0;
+	int rc;
+
+	if (set == NULL)
+		return -1;
+	snprintf(r->origin, sizeof r->origin, "%zu databases (%s ...)", store_set_count(set),
+	         store_set_path(set, 0));
+	snprintf(r->runs_text, sizeof r->runs_text, "every run of each");
+	rc = store_set_read_detections(set, &f, NULL, add_row, r, err, errlen);
+	if (r->oom) {
+		snprintf(err, errlen, "out of memory after %zu detections", r->n);
+		rc = -1;
+	}
+	for (size_t i = 0; rc >= 0 && i < store_set_count(set); i++) {
+		const char *why;
+		uint64_t k = store_read_skipped(store_set_reader(set, i), &why);
+
+		if (k > 0)
+			fprintf(stderr,
+			        "scanwatch report: %s: %" PRIu64 " row(s) are not detections this "
+			        "scanwatch can read, left out (the first: %s)\n",
+			        store_set_path(set, i), k, why);
+		skipped += k;
+	}
+	r->skipped = skipped;
+	store_set_close(set);
+	return rc < 0 ? -1 : 0;
 }
 
 static int load_db(const struct report_opts *o, struct report *r, char *err, size_t errlen)
@@ -407,7 +464,8 @@ static void usage(FILE *f)
 	        "scanners, the most-probed ports and each detection's evidence.\n"
 	        "\n"
 	        "      --html OUT         the page to write (\"-\": standard output)\n"
-	        "      --db PATH          read this database (default %s)\n"
+	        "      --db PATH          read this database (default %s); repeatable, or a\n"
+	        "                         directory of *.db: every run of each, one timeline\n"
 	        "      --run N            report run N (default: the latest run)\n"
 	        "      --all              report every run of the database\n"
 	        "  -r, --read FILE        replay this capture instead of reading a database\n"
@@ -421,6 +479,13 @@ static void usage(FILE *f)
 	        "Exit status: 0 written, 1 input or output error, 2 usage error,\n"
 	        "78 configuration (rules) error.\n",
 	        SW_DEFAULT_DB, (unsigned long long)(SW_DEFAULT_MEMORY_CAP >> 20));
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
@@ -457,6 +522,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			o->title = optarg;
 			break;
 		case O_DB:
+			if (cli_append("scanwatch report", "databases", o->dbs, &o->ndb,
+			               REPORT_MAX_DBS, optarg) < 0)
+				return -1;
 			o->db = optarg;
 			db_given = true;
 			break;
@@ -540,7 +608,8 @@ int report_main(int argc, char **argv)
 		}
 		if (load_replay(&o, rs, &r, err, sizeof err) < 0)
 			goto fail;
-	} else if (load_db(&o, &r, err, sizeof err) < 0) {
+	} else if ((o.ndb > 1 || is_dir(o.db) ? load_set(&o, &r, err, sizeof err)
+	                                      : load_db(&o, &r, err, sizeof err)) < 0) {
 		goto fail;
 	}
 	if (analyse(&r) < 0) {

@@ -140,6 +140,7 @@ static const char css[] =
     ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:0 18px;"
     "align-items:start}"
     ".grid section{margin-top:18px}"
+    "table.matrix td{vertical-align:top;font-size:12px}"
     "table{border-collapse:collapse;width:100%}"
     "th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}"
     "th{font-size:12px;color:#6b7280;text-transform:uppercase;letter-spacing:.03em}"
@@ -371,6 +372,227 @@ static void put_evidence_list(FILE *f, const struct rdet *d)
 	fputs(any ? "</ul>" : "<span class=\"muted\">\xe2\x80\x94</span>", f);
 }
 
+static const struct report *camp_ctx;
+
+/* Detections with a campaign first, by campaign then first probe. */
+static int cmp_camp(const void *a, const void *b)
+{
+	const struct rdet *x = &camp_ctx->d[*(const size_t *)a],
+	                  *y = &camp_ctx->d[*(const size_t *)b];
+	int c = strcmp(x->campaign, y->campaign);
+	if (c)
+		return c;
+	return (x->first_seen > y->first_seen) - (x->first_seen < y->first_seen);
+}
+
+/* Campaigns: each one's members together (source, kind, tool, when), as campaign.c grouped
+ * them; the first REPORT_MAX_TABLE members. */
+static int put_campaigns(FILE *f, const struct report *r)
+{
+	size_t n = 0, *idx;
+	char b1[40], b2[40];
+	for (size_t i = 0; i < r->n; i++)
+		n += r->d[i].campaign != NULL && r->d[i].campaign[0] != '\0';
+	fputs("<section id=\"campaigns\"><h2>Campaigns</h2>", f);
+	if (n == 0) {
+		fputs("<p class=\"muted\">No sources were seen scanning together.</p></section>",
+		      f);
+		return 0;
+	}
+	idx = malloc(n * sizeof *idx);
+	if (!idx)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->d[i].campaign != NULL && r->d[i].campaign[0] != '\0')
+			idx[n++] = i;
+	camp_ctx = r;
+	qsort(idx, n, sizeof *idx, cmp_camp);
+	fputs("<table><tr><th>campaign</th><th>#</th><th>source</th><th>kind</th><th>tool</th>"
+	      "<th>first probe</th><th>last probe</th></tr>",
+	      f);
+	for (size_t k = 0; k < n && k < REPORT_MAX_TABLE; k++) {
+		const struct rdet *d = &r->d[idx[k]];
+		bool first = k == 0 || strcmp(r->d[idx[k - 1]].campaign, d->campaign) != 0;
+		fputs("<tr><td class=\"mono\">", f);
+		if (first)
+			report_html_esc(f, d->campaign);
+		fprintf(f,
+		        "</td><td class=\"mono\">%" PRId64 ":%" PRId64 "</td><td class=\"mono\">",
+		        d->run_id, d->seq);
+		report_html_esc(f, d->src);
+		if (d->sources) {
+			fputs(" <span class=\"muted\">(", f);
+			report_html_esc(f, d->sources);
+			fputs(")</span>", f);
+		}
+		fputs("</td><td>", f);
+		put_chip(f, d);
+		fputs("</td><td>", f);
+		report_html_esc(f, d->tool ? d->tool : "unknown");
+		fprintf(f, "</td><td class=\"mono\">%s</td><td class=\"mono\">%s</td></tr>",
+		        report_html_time(d->first_seen, b1), report_html_time(d->last_seen, b2));
+	}
+	fputs("</table></section>", f);
+	free(idx);
+	return 0;
+}
+
+/* What one detection's scanner learned: each service or host that answered, and how often. */
+static void put_revealed(FILE *f, const struct rdet *d)
+{
+	if (d->nexposed == 0)
+		return;
+	fputs("<br><span class=\"muted\">revealed</span> <span class=\"mono\">", f);
+	for (unsigned i = 0; i < d->nexposed; i++) {
+		char t[DET_EXPOSED_TEXT];
+		detection_exposed_text(&d->exposed[i], t, sizeof t);
+		fputs(i ? ", " : "", f);
+		report_html_esc(f, t);
+		if (d->exposed[i].answers > 1)
+			fprintf(f, " \xc3\x97%" PRIu32, d->exposed[i].answers);
+	}
+	fputs("</span>", f);
+	if (d->unlisted)
+		fprintf(f, " <span class=\"muted\">and %" PRIu64 " answer(s) past the list</span>",
+		        d->unlisted);
+}
+
+/* The matrix's columns: a service (proto, port) or "alive" (a host answered a ping or ARP). */
+struct mcol {
+	uint8_t proto;
+	uint16_t port;
+	bool alive;
+};
+
+static bool mcol_of(const struct det_exposed *x, struct mcol *c)
+{
+	enum det_reveal rv = (enum det_reveal)x->reveal;
+	c->alive = !detection_reveal_is_service(rv);
+	c->proto = c->alive ? 0 : x->proto;
+	c->port = c->alive || rv == REVEAL_PROTO_REPLY ? 0 : x->port;
+	return true;
+}
+
+static int mcol_cmp(const void *a, const void *b)
+{
+	const struct mcol *x = a, *y = b;
+	if (x->alive != y->alive)
+		return x->alive ? -1 : 1; /* "alive" first */
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return (x->proto > y->proto) - (x->proto < y->proto);
+}
+
+static int mhost_cmp(const void *a, const void *b)
+{
+	return addr_cmp(a, b);
+}
+
+/*
+ * What was revealed to whom: one row per host that answered a scanner, one column per
+ * service (or "alive"), each cell the sources that learned it. The first REPORT_MATRIX_HOSTS
+ * hosts and REPORT_MATRIX_PORTS columns (in address and port order); the page says when more
+ * existed.
+ */
+static int put_matrix(FILE *f, const struct report *r)
+{
+	struct sw_addr hosts[REPORT_MATRIX_HOSTS];
+	struct mcol cols[REPORT_MATRIX_PORTS];
+	size_t nh = 0, nc = 0;
+	bool more_h = false, more_c = false;
+
+	for (size_t i = 0; i < r->n; i++)
+		for (unsigned j = 0; j < r->d[i].nexposed; j++) {
+			const struct det_exposed *x = &r->d[i].exposed[j];
+			struct mcol c;
+			size_t k;
+			mcol_of(x, &c);
+			for (k = 0; k < nh && !addr_eq(&hosts[k], &x->host); k++)
+				;
+			if (k == nh) {
+				if (nh < REPORT_MATRIX_HOSTS)
+					hosts[nh++] = x->host;
+				else
+					more_h = true;
+			}
+			for (k = 0; k < nc && mcol_cmp(&cols[k], &c) != 0; k++)
+				;
+			if (k == nc) {
+				if (nc < REPORT_MATRIX_PORTS)
+					cols[nc++] = c;
+				else
+					more_c = true;
+			}
+		}
+	fputs("<section id=\"exposure\"><h2>What was revealed to whom</h2>", f);
+	if (nh == 0) {
+		fputs("<p class=\"muted\">No service or host answered a scanner.</p></section>", f);
+		return 0;
+	}
+	qsort(hosts, nh, sizeof hosts[0], mhost_cmp);
+	qsort(cols, nc, sizeof cols[0], mcol_cmp);
+	fputs("<table class=\"matrix\"><tr><th>host</th>", f);
+	for (size_t c = 0; c < nc; c++) {
+		if (cols[c].alive)
+			fputs("<th>alive</th>", f);
+		else if (cols[c].port == 0)
+			fprintf(f, "<th>proto %u</th>", cols[c].proto);
+		else
+			fprintf(f, "<th>%u/%s</th>", cols[c].port, proto_name(cols[c].proto));
+	}
+	fputs("</tr>", f);
+	for (size_t h = 0; h < nh; h++) {
+		char a[ADDR_TEXT_MAX];
+		fputs("<tr><td class=\"mono\">", f);
+		report_html_esc(f, addr_format(&hosts[h], a));
+		fputs("</td>", f);
+		for (size_t c = 0; c < nc; c++) {
+			/* the sources whose detections list this (host, column), each once */
+			unsigned shown = 0, total = 0;
+			const char *seen[4];
+			fputs("<td class=\"mono\">", f);
+			for (size_t i = 0; i < r->n; i++) {
+				const struct rdet *d = &r->d[i];
+				bool hit = false;
+				for (unsigned j = 0; j < d->nexposed && !hit; j++) {
+					struct mcol m;
+					mcol_of(&d->exposed[j], &m);
+					hit = addr_eq(&d->exposed[j].host, &hosts[h]) &&
+					      mcol_cmp(&m, &cols[c]) == 0;
+				}
+				if (!hit)
+					continue;
+				bool dup = false;
+				for (unsigned k = 0; k < shown && !dup; k++)
+					dup = strcmp(seen[k], d->src) == 0;
+				if (dup)
+					continue;
+				total++;
+				if (shown < 4) {
+					seen[shown] = d->src;
+					fputs(shown ? "<br>" : "", f);
+					report_html_esc(f, d->src);
+					shown++;
+				}
+			}
+			if (total > shown)
+				fprintf(f, "<br><span class=\"muted\">+%u more</span>",
+				        total - shown);
+			fputs("</td>", f);
+		}
+		fputs("</tr>", f);
+	}
+	fputs("</table>", f);
+	if (more_h || more_c)
+		fprintf(f,
+		        "<p class=\"note\">The first %d hosts and %d services are shown; every "
+		        "detection below lists its own.</p>",
+		        REPORT_MATRIX_HOSTS, REPORT_MATRIX_PORTS);
+	fputs("</section>", f);
+	return 0;
+}
+
 static void put_details(FILE *f, const struct report *r)
 {
 	char b1[40], b2[40];
@@ -385,6 +607,10 @@ static void put_details(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n && i < REPORT_MAX_TABLE; i++) {
 		const struct rdet *d = &r->d[i];
 		fputs("<tr><td class=\"mono\">", f);
+		if (d->sensor) { /* which sensor of the fleet saw it (issue 19) */
+			report_html_esc(f, d->sensor);
+			fputs("<br>", f);
+		}
 		if (d->run_id)
 			fprintf(f, "%" PRId64 ":", d->run_id);
 		fprintf(f, "%" PRId64 "</td><td>", d->seq);
@@ -441,6 +667,7 @@ static void put_details(FILE *f, const struct report *r)
 			fputs(" <span class=\"muted\">campaign</span> ", f);
 			report_html_esc(f, d->campaign);
 		}
+		put_revealed(f, d);
 		fputs("</td></tr>", f);
 	}
 	fputs("</table>", f);
@@ -508,6 +735,8 @@ static int put_page(FILE *f, const struct report *r, const char *title)
 		return -1;
 	fputs("</div>\n", f);
 	if (put_scanners(f, r) < 0)
+		return -1;
+	if (put_campaigns(f, r) < 0 || put_matrix(f, r) < 0)
 		return -1;
 	put_details(f, r);
 	fputs("\n</main></body></html>\n", f);

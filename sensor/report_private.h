@@ -26,6 +26,9 @@
 #define REPORT_TOP_N 15
 /* Overlapping detections of one source are drawn in up to this many lanes of its row. */
 #define REPORT_MAX_LANES 6
+/* The "revealed to whom" matrix: at most this many hosts (rows) and ports (columns). */
+#define REPORT_MATRIX_HOSTS 60
+#define REPORT_MATRIX_PORTS 24
 /* Longest text kept from one field; longer values are cut. */
 #define REPORT_FIELD_MAX 4096
 
@@ -34,7 +37,8 @@ struct rdet {
 	int64_t run_id, seq;
 	char *rule_id, *rule_name, *kind, *severity, *src, *target, *tool, *campaign;
 	char *tags, *targets, *sources; /* lists joined with ", " */
-	char **reasons;                 /* the evidence, a reason's words each */
+	char *sensor;   /* the sensor that recorded it (schema 008); NULL: unknown */
+	char **reasons; /* the evidence, a reason's words each */
 	unsigned nreasons;
 	int kind_idx; /* enum sw_kind, or -1 when unknown */
 	int proto;
@@ -42,7 +46,10 @@ struct rdet {
 	uint64_t probes, distinct_targets, distinct_ports;
 	uint16_t ports[DET_SAMPLE_PORTS];
 	unsigned nports;
-	unsigned lane; /* timeline lane inside its source's row */
+	unsigned lane;               /* timeline lane inside its source's row */
+	struct det_exposed *exposed; /* what the scanner learned (owned; NULL: nothing) */
+	unsigned nexposed;
+	uint64_t unlisted; /* answers past the record's list */
 };
 
 /* One timeline row: the detections of one source, contiguous in the sorted index. */

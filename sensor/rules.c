@@ -483,11 +483,12 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 	return 0;
 }
 
-static const char *const top_keys[] = {"version", "home_net", "allow", "rules"};
+static const char *const top_keys[] = {"version", "home_net", "allow", "rules", "campaign_window"};
+#define NTOP (sizeof top_keys / sizeof top_keys[0])
 
 static int parse_document(struct loader *ld, yaml_node_t *root)
 {
-	struct field f[4];
+	struct field f[NTOP];
 	struct sw_ruleset *rs = ld->rs;
 	yaml_node_t *n;
 	yaml_node_item_t *it;
@@ -501,12 +502,12 @@ static int parse_document(struct loader *ld, yaml_node_t *root)
 		    &ld->y, root->start_mark,
 		    "expected a mapping at top level (version, rules...), found %s",
 		    yamlcfg_kind_name(root->type));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NTOP; i++)
 		f[i] = (struct field){.key = top_keys[i]};
-	if (collect(ld, root, f, 4, "at top level") < 0)
+	if (collect(ld, root, f, NTOP, "at top level") < 0)
 		return -1;
 
-	n = field_val(f, 4, "version");
+	n = field_val(f, NTOP, "version");
 	if (!n)
 		return yamlcfg_fail_at(&ld->y, root->start_mark,
 		                       "missing required key 'version' (use: version: %d)",
@@ -518,15 +519,20 @@ static int parse_document(struct loader *ld, yaml_node_t *root)
 		                       "unsupported version '%s' (this build reads %d)",
 		                       yamlcfg_show(v, vb), RULES_FORMAT_VERSION);
 
-	n = field_val(f, 4, "home_net");
+	n = field_val(f, NTOP, "home_net");
 	if (n && get_cidrs(ld, n, "home_net", &rs->home_net, &rs->nhome, &ld->cap_home) < 0)
 		return -1;
-	n = field_val(f, 4, "allow");
+	n = field_val(f, NTOP, "allow");
 	if (n && get_cidrs(ld, n, "allow", &rs->allow, &rs->nallow, &ld->cap_allow) < 0)
 		return -1;
 
+	/* The last file that states it decides (as a later file's rules come later). */
+	n = field_val(f, NTOP, "campaign_window");
+	if (n && get_duration(ld, n, "campaign_window", &rs->campaign_window_us) < 0)
+		return -1;
+
 	/* A file without rules may still add allow or home_net blocks to the set. */
-	n = field_val(f, 4, "rules");
+	n = field_val(f, NTOP, "rules");
 	if (!n)
 		return 0;
 	if (yamlcfg_kind(&ld->y, n, YAML_SEQUENCE_NODE, "'rules'") < 0)
@@ -719,6 +725,8 @@ static int loader_init(struct loader *ld, char *err, size_t errlen)
 	/* Out-of-memory before the first file is named. */
 	ld->y.unnamed = "rules";
 	ld->rs = calloc(1, sizeof *ld->rs);
+	if (ld->rs)
+		ld->rs->campaign_window_us = RULES_CAMPAIGN_WINDOW_US;
 	if (!ld->rs)
 		return yamlcfg_oom(&ld->y);
 	return 0;

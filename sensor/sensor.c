@@ -156,6 +156,26 @@ static uint64_t evidence_lost(const struct pipeline_stats *ps, const struct emit
 	return ps->evidence.not_kept + ps->evidence.held_lost + es->evidence_dropped;
 }
 
+/*
+ * With two workers, a line each: what it did and how often it waited for the other. The
+ * side that waits less is the one that limits the rate (pipeline.c).
+ */
+static void log_workers(const struct pipeline_stats *ps)
+{
+	if (ps->workers < 2)
+		return;
+	fprintf(stderr,
+	        "scanwatch: worker 1 of 2 (capture, decode, classify): %.2f s CPU, %" PRIu64
+	        " packets, %" PRIu64 " events handed on, waited for room %" PRIu64 " times\n",
+	        (double)ps->cpu_us[0] / 1e6, ps->packets, ps->handoff.messages,
+	        ps->handoff.producer_waits);
+	fprintf(stderr,
+	        "scanwatch: worker 2 of 2 (detection): %.2f s CPU, %" PRIu64
+	        " events, waited for events %" PRIu64 " times, most waiting %" PRIu64 "\n",
+	        (double)ps->cpu_us[1] / 1e6, ps->detect.events, ps->handoff.consumer_waits,
+	        ps->handoff.max_depth);
+}
+
 /* A one-line account of the counters, for SIGUSR1, the stats interval and the end. */
 static void log_stats(struct sensor *s, const char *why)
 {
@@ -191,20 +211,31 @@ static void log_stats(struct sensor *s, const char *why)
 		        " packets kept, %" PRIu64 " not kept)",
 		        ps.evidence.bytes >> 10, ps.evidence.limit >> 10, ps.evidence.kept,
 		        evidence_lost(&ps, &es));
+	if (ps.detect.expo_sets || ps.detect.expo_denied)
+		fprintf(stderr,
+		        ", exposure %" PRIu64 " KiB of %" PRIu64 " (%" PRIu64 " sets, %" PRIu64
+		        " refused)",
+		        ps.detect.expo_bytes >> 10, ps.detect.expo_limit >> 10, ps.detect.expo_sets,
+		        ps.detect.expo_denied);
 	if (live)
 		fprintf(stderr, ", kernel drops %" PRIu64 ", interface drops %" PRIu64, ks.dropped,
 		        ks.if_dropped);
 	/* delivery to collectors: what waits for them and what was lost */
 	for (size_t i = 0; i < s->nsinks; i++) {
 		struct output_counters oc;
-		if (output_get_counters(s->sinks[i].ops, s->sinks[i].state, &oc) == 0)
+		if (output_get_counters(s->sinks[i].ops, s->sinks[i].state, &oc) == 0) {
+			fprintf(stderr, "; %s sent %" PRIu64, s->sinks[i].ops->name, oc.sent);
+			if (oc.has_acked) /* NATS JetStream: what the broker stored */
+				fprintf(stderr, ", acked %" PRIu64, oc.acked);
 			fprintf(stderr,
-			        "; %s sent %" PRIu64 ", backlog %u (max %u), dropped %" PRIu64
-			        ", reconnects %" PRIu64 "%s",
-			        s->sinks[i].ops->name, oc.sent, oc.backlog, oc.backlog_max,
-			        oc.dropped, oc.reconnects, oc.connected ? "" : " (collector down)");
+			        ", backlog %u (max %u), dropped %" PRIu64 ", reconnects %" PRIu64
+			        "%s",
+			        oc.backlog, oc.backlog_max, oc.dropped, oc.reconnects,
+			        oc.connected ? "" : " (collector down)");
+		}
 	}
 	fputc('\n', stderr);
+	log_workers(&ps);
 	notify_status("%" PRIu64 " packets, %" PRIu64 " detections, %" PRIu64 " kernel drops",
 	              ps.packets, s->detections, ks.dropped);
 	if (s->stats_store) {
@@ -308,6 +339,9 @@ static int open_sinks(struct sensor *s)
  * files, the checkpointer's connection), file outputs' directories (reopen
  * after rotation), and the pid file's directory to delete it at the end.
  */
+/* Files one output may ask to keep readable (output_ops.confine_read). */
+#define SENSOR_CONFINE_READ_MAX 4
+
 static int confine(struct sensor *s)
 {
 	const struct sensor_opts *o = s->o;
@@ -325,7 +359,8 @@ static int confine(struct sensor *s)
 	}
 	/* Live: libpcap reads the interface's drop counters there for pcap_stats
 	 * (pcap-linux.c, linux_get_stat: rx_missed_errors, rx_fifo_errors). */
-	const char **read = calloc(o->nrule_files + 1, sizeof *read);
+	const char **read =
+	    calloc(o->nrule_files + 1 + s->nsinks * SENSOR_CONFINE_READ_MAX, sizeof *read);
 	char stats[128];
 	size_t nread = 0;
 	if (!read) {
@@ -334,6 +369,11 @@ static int confine(struct sensor *s)
 	}
 	for (size_t i = 0; i < o->nrule_files; i++)
 		read[nread++] = o->rule_files[i];
+	/* What outputs read after confinement (the NATS client's credentials, certificates). */
+	for (size_t i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->confine_read)
+			nread += s->sinks[i].ops->confine_read(s->sinks[i].state, read + nread,
+			                                       SENSOR_CONFINE_READ_MAX);
 	if (o->iface) {
 		snprintf(stats, sizeof stats, "/sys/class/net/%s/statistics", o->iface);
 		if (access(stats, F_OK) == 0)
@@ -394,6 +434,7 @@ static int loop(struct sensor *s)
 {
 	const struct sensor_opts *o = s->o;
 	bool live = capture_is_live(s->cap);
+	bool stream = !live && capture_may_wait(s->cap);
 	bool tty = !live && isatty(STDERR_FILENO);
 	uint64_t t0 = mono_us(), next_progress = t0 + 500000;
 	uint64_t next_stats = o->stats_interval_us ? t0 + o->stats_interval_us : UINT64_MAX;
@@ -405,6 +446,9 @@ static int loop(struct sensor *s)
 		int r = capture_next(s->cap, &cp, s->err, sizeof s->err);
 		if (r == 1) {
 			pipeline_packet(s->pl, &cp);
+			if (stream)
+				pipeline_flush(
+				    s->pl); /* the next packet may be a long time coming */
 			n++;
 			if (!live && tty && (n & 0xffff) == 0 && mono_us() >= next_progress) {
 				progress(s->cap, n, t0);
@@ -533,11 +577,25 @@ int sensor_run(const struct sensor_opts *o)
 		snprintf(s.err, sizeof s.err, "%s: %s", o->pidfile, strerror(errno));
 		goto fail;
 	}
+	/* Before the store and the outputs: both carry the sensor's identity (issue 19). */
+	if (output_set_identity(o->sensor_id, o->site_tags, o->nsite_tags, s.err, sizeof s.err) <
+	    0) {
+		fprintf(stderr, "scanwatch: %s\n", s.err);
+		status = RULES_EXIT_CONFIG;
+		goto out;
+	}
 	if (o->db) {
 		s.store = store_open(o->db, s.err, sizeof s.err);
 		if (!s.store)
 			goto fail;
 		s.run_id = store_run_begin(s.store, s.input, s.rules->origin, wall_us());
+		if (s.run_id >= 0) {
+			size_t nt;
+			const char *const *tags = output_site_tags(&nt);
+			if (store_run_identify(s.store, s.run_id, output_sensor_id(), tags, nt,
+			                       output_run_token()) < 0)
+				s.run_id = -1;
+		}
 		if (s.run_id < 0) {
 			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
 			goto fail;
@@ -570,6 +628,7 @@ int sensor_run(const struct sensor_opts *o)
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
 	    .evidence = !o->no_evidence,
+	    .workers = o->workers,
 	    .emit = on_detection,
 	    .emit_ctx = &s,
 	};

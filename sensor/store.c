@@ -403,6 +403,32 @@ int64_t store_run_begin(struct store *s, const char *input, const char *config_o
 	return sqlite3_last_insert_rowid(s->db);
 }
 
+int store_run_identify(struct store *s, int64_t run_id, const char *sensor_id,
+                       const char *const *tags, size_t ntags, const char *sensor_run)
+{
+	static const char sql[] =
+	    "UPDATE runs SET sensor_id = ?2, site_tags = ?3, sensor_run = ?4 WHERE id = ?1";
+	char json[1024]; /* 8 site tags of at most 96 plain characters, quoted */
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (store_row_json_strings(tags, ntags, json, sizeof json) < 0) {
+		store_set_err(s->err, sizeof(s->err), "identifying run: too many site tags");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_set_err(s->err, sizeof(s->err), "identifying run: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, sensor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+	store_bind_text_or_null(st, 4, sensor_run);
+	ret = step_one(s, st, true, "identifying run");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end *end)
 {
 	const uint64_t nums[] = {end->ended_us, end->first_ts_us, end->last_ts_us,

@@ -26,8 +26,10 @@ struct store {
 	sqlite3_stmt *run_finish;
 	sqlite3_stmt *upsert;
 	sqlite3_stmt *update;
+	sqlite3_stmt *expo; /* one exposure row (006_exposure_campaigns.sql) */
+	sqlite3_stmt *camp; /* a campaigns row from its members' rows (same) */
 	sqlite3_stmt *stats;
-	sqlite3_stmt *evidence; /* one evidence packet (007_evidence.sql) */
+	sqlite3_stmt *evidence; /* one evidence packet (009_evidence.sql) */
 	/*
 	 * true: this connection runs with PRAGMA ignore_check_constraints and
 	 * write_one enforces the detections table's two CHECKs itself (see
@@ -93,5 +95,9 @@ int store_row_parse_tags(const char *json, struct sw_detection *d);
 /* The reasons column (NULL: a row older than it, whose evidence words are split at "; "
  * into reasons named "text"). Reasons past DET_REASONS_MAX are dropped. */
 int store_row_parse_reasons(const char *json, const char *evidence, struct sw_detection *d);
+
+/* n strings as a JSON array of strings (runs.site_tags); the length, or -1 when it does not
+ * fit. */
+int store_row_json_strings(const char *const *v, size_t n, char *buf, size_t len);
 
 #endif

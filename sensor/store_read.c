@@ -1,9 +1,12 @@
 /* store_read.c — the store read back: detections as records, runs and statistics rows. */
+#include <dirent.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scanwatch/store.h"
 #include "store_private.h"
@@ -18,6 +21,8 @@
 #define STORE_V_STATS        2 /* 002_stats.sql: the stats table */
 #define STORE_V_RUN_DELIVERY 3 /* 003_run_delivery.sql: runs.store_errors and two more */
 #define STORE_V_REASONS      5 /* 005_reasons.sql: detections.reasons */
+#define STORE_V_EXPOSURE     6 /* 006_exposure_campaigns.sql: exposure and campaigns tables */
+#define STORE_V_SENSOR       8 /* 008_sensor.sql: runs.sensor_id */
 
 struct store_reader {
 	sqlite3 *db;
@@ -42,7 +47,17 @@ static const char sql_detections_where[] =
     " AND (?4 IS NULL OR rule_id = ?4)"
     " AND (?5 IS NULL OR (CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2"
     " WHEN 'high' THEN 3 WHEN 'critical' THEN 4 ELSE 0 END) >= ?5)"
-    " AND (?1 = 0 OR run_id = ?1)";
+    " AND (?1 = 0 OR run_id = ?1)"
+    " AND (?10 IS NULL OR campaign = ?10)";
+/* The exposure filter (query --exposed): some listed item of the row is the host (?8), and a
+ * service on port ?9 when that is set. */
+static const char sql_exposed[] =
+    " AND EXISTS (SELECT 1 FROM exposure x WHERE x.run_id = detections.run_id"
+    " AND x.seq = detections.seq AND x.host = ?8 AND (?9 IS NULL OR (x.port = ?9"
+    " AND x.reveal IN ('syn_ack', 'udp_reply', 'init_ack'))))";
+/* A row's exposure list, in its order. */
+static const char sql_exposure[] = "SELECT host, proto, port, reveal, answers FROM exposure"
+                                   " WHERE run_id = ?1 AND seq = ?2 ORDER BY ord";
 
 struct store_reader *store_read_open(const char *path, char *err, size_t errlen)
 {
@@ -174,11 +189,60 @@ static int row_read(sqlite3_stmt *st, struct store_row *row, char *why, size_t w
 		              (long long)row->id);
 		return -1;
 	}
+	col_copy(st, 26, row->sensor_id, sizeof(row->sensor_id));
 	col_copy(st, 22, d->tool, sizeof(d->tool));
 	col_copy(st, 23, d->campaign, sizeof(d->campaign));
 	if (store_row_parse_reasons(col_text(st, 25), col_text(st, 24), d) < 0) {
 		store_set_err(why, whylen,
 		              "row %lld: the reasons column is not a JSON array of reasons",
+		              (long long)row->id);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The row's exposure list from the exposure table (xst: sql_exposure), and its unlisted count
+ * from the "exposure_unlisted" reason that carries it; -1 with why when a row is not one the
+ * sensor writes (an address or reveal that does not parse, more rows than a record holds).
+ */
+static int read_exposure(sqlite3_stmt *xst, struct store_row *row, char *why, size_t whylen)
+{
+	struct det_exposure *x = &row->d.exposure;
+	int rc;
+
+	sqlite3_bind_int64(xst, 1, row->run_id);
+	store_bind_u64(xst, 2, row->d.seq);
+	while ((rc = sqlite3_step(xst)) == SQLITE_ROW) {
+		const char *host = col_text(xst, 0), *rv = col_text(xst, 3);
+		enum det_reveal reveal;
+		int proto = sqlite3_column_int(xst, 1), port = sqlite3_column_int(xst, 2);
+
+		if (x->n >= DET_EXPOSURE_MAX || host == NULL || rv == NULL ||
+		    addr_parse(host, &x->item[x->n].host) < 0 ||
+		    detection_reveal_parse(rv, &reveal) < 0 || proto < 0 || proto > 255 ||
+		    port < 0 || port > 65535) {
+			store_set_err(why, whylen,
+			              "row %lld: an exposure row is not one of a record",
+			              (long long)row->id);
+			sqlite3_reset(xst);
+			return -1;
+		}
+		x->item[x->n].proto = (uint8_t)proto;
+		x->item[x->n].port = (uint16_t)port;
+		x->item[x->n].reveal = (uint8_t)reveal;
+		x->item[x->n].answers = (uint32_t)col_u64(xst, 4);
+		x->answers += x->item[x->n].answers;
+		x->n++;
+	}
+	sqlite3_reset(xst);
+	for (unsigned i = 0; i < row->d.n_reasons; i++)
+		if (strcmp(row->d.reasons[i].name, "exposure_unlisted") == 0) {
+			x->unlisted = row->d.reasons[i].count;
+			x->answers += x->unlisted;
+		}
+	if (rc != SQLITE_DONE) {
+		store_set_err(why, whylen, "row %lld: its exposure rows could not be read",
 		              (long long)row->id);
 		return -1;
 	}
@@ -230,20 +294,41 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 	    [STORE_ORDER_ID_DESC] = " ORDER BY id DESC",
 	    [STORE_ORDER_FIRST_SEEN] = " ORDER BY first_seen, run_id, seq",
 	};
-	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + 128];
-	sqlite3_stmt *st = NULL;
+	char sql[sizeof(sql_detections) + sizeof(sql_detections_where) + sizeof(sql_exposed) + 256];
+	sqlite3_stmt *st = NULL, *xst = NULL;
 	struct store_row row;
 	uint64_t given = 0;
 	int rc = SQLITE_DONE, stop = 0;
 
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s", sql_detections,
-	         r->version >= STORE_V_REASONS ? "reasons" : "NULL", sql_detections_where,
+	bool expo = r->version >= STORE_V_EXPOSURE;
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s", sql_detections,
+	         r->version >= STORE_V_REASONS ? "reasons" : "NULL",
+	         r->version >= STORE_V_SENSOR
+	             ? ", (SELECT sensor_id FROM runs WHERE runs.id = detections.run_id)"
+	             : ", NULL",
+	         sql_detections_where,
+	         !f->has_exposed ? ""
+	         : expo          ? sql_exposed
+	                         : " AND 0",
 	         f->state == STORE_STATE_OPEN     ? " AND closed_at IS NULL"
 	         : f->state == STORE_STATE_CLOSED ? " AND closed_at IS NOT NULL"
 	                                          : "",
 	         orders[f->order]);
 	if (prepare(r, sql, f->run_id, &st, err, errlen) < 0)
 		return -1;
+	if (expo && sqlite3_prepare_v2(r->db, sql_exposure, -1, &xst, NULL) != SQLITE_OK) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	char host[ADDR_TEXT_MAX];
+	if (f->has_exposed && expo) {
+		sqlite3_bind_text(st, 8, addr_format(&f->exposed_host, host), -1, SQLITE_STATIC);
+		if (f->exposed_port >= 0)
+			sqlite3_bind_int(st, 9, f->exposed_port);
+	}
+	if (f->campaign != NULL)
+		sqlite3_bind_text(st, 10, f->campaign, -1, SQLITE_STATIC);
 	/* Every value is a bound parameter, never spliced into the SQL. */
 	if (f->has_since)
 		sqlite3_bind_int64(st, 7, f->since);
@@ -268,11 +353,17 @@ int store_read_detections(struct store_reader *r, const struct store_filter *f,
 		}
 		if (!row_matches(f, &row.d))
 			continue;
+		if (xst != NULL && read_exposure(xst, &row, why, sizeof(why)) < 0) {
+			if (r->skipped++ == 0)
+				snprintf(r->first_skip, sizeof(r->first_skip), "%s", why);
+			continue;
+		}
 		given++;
 		stop = fn(ctx, &row);
 	}
 	if (f->limit != 0 && given == f->limit)
 		rc = SQLITE_DONE;
+	sqlite3_finalize(xst);
 	return walk_end(r, st, rc, stop, err, errlen);
 }
 
@@ -366,7 +457,7 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 	return walk_end(r, st, rc, stop, err, errlen);
 }
 
-/* Whether the file has the evidence table (007_evidence.sql): looked up by name, so a file
+/* Whether the file has the evidence table (009_evidence.sql): looked up by name, so a file
  * from a build with other migrations numbered around it reads the same. */
 static int has_evidence_table(struct store_reader *r, bool *has, char *err, size_t errlen)
 {
@@ -436,6 +527,243 @@ int store_read_evidence(struct store_reader *r, int64_t id,
 		if (!k.data)
 			k.data = (const uint8_t *)"";
 		stop = fn(ctx, &k);
+	}
+	return walk_end(r, st, rc, stop, err, errlen);
+}
+
+/* --- Several databases read as one (issue 19: a fleet's stores, or a directory of them) ---- */
+
+/* Files a directory may contribute; a fleet directory of more is a mistake worth saying. */
+#define STORE_SET_MAX 256
+
+struct store_set {
+	size_t n;
+	char *paths[STORE_SET_MAX];
+	struct store_reader *readers[STORE_SET_MAX];
+};
+
+static int set_add(struct store_set *s, const char *path, char *err, size_t errlen)
+{
+	if (s->n == STORE_SET_MAX) {
+		store_set_err(err, errlen, "more than %d databases", STORE_SET_MAX);
+		return -1;
+	}
+	s->paths[s->n] = strdup(path);
+	if (s->paths[s->n] == NULL) {
+		store_set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	s->readers[s->n] = store_read_open(path, err, errlen);
+	if (s->readers[s->n] == NULL) {
+		free(s->paths[s->n]);
+		return -1;
+	}
+	s->n++;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory's "*.db" files, in name order (so the set's file numbers are stable). */
+static int set_add_dir(struct store_set *s, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	char *names[STORE_SET_MAX];
+	size_t n = 0;
+	int rc = 0;
+	struct dirent *e;
+
+	if (d == NULL) {
+		store_set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && rc == 0) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 4 || strcmp(e->d_name + l - 3, ".db") != 0)
+			continue;
+		if (n == STORE_SET_MAX) {
+			store_set_err(err, errlen, "%s: more than %d databases", dir,
+			              STORE_SET_MAX);
+			rc = -1;
+			break;
+		}
+		names[n] = malloc(strlen(dir) + l + 2);
+		if (names[n] == NULL) {
+			store_set_err(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		sprintf(names[n], "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	if (rc == 0 && n == 0) {
+		store_set_err(err, errlen, "%s: no *.db file in the directory", dir);
+		rc = -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = set_add(s, names[i], err, errlen);
+		free(names[i]);
+	}
+	return rc;
+}
+
+struct store_set *store_set_open(const char *const *paths, size_t n, char *err, size_t errlen)
+{
+	struct store_set *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		store_set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+		int rc = stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)
+		             ? set_add_dir(s, paths[i], err, errlen)
+		             : set_add(s, paths[i], err, errlen);
+
+		if (rc < 0) {
+			store_set_close(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+size_t store_set_count(const struct store_set *s)
+{
+	return s->n;
+}
+
+const char *store_set_path(const struct store_set *s, size_t i)
+{
+	return i < s->n ? s->paths[i] : NULL;
+}
+
+struct store_reader *store_set_reader(const struct store_set *s, size_t i)
+{
+	return i < s->n ? s->readers[i] : NULL;
+}
+
+void store_set_close(struct store_set *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		store_read_close(s->readers[i]);
+		free(s->paths[i]);
+	}
+	free(s);
+}
+
+struct set_rows {
+	struct store_row *v;
+	size_t n, cap;
+	unsigned file;
+	bool oom;
+};
+
+static int set_push(void *ctx, const struct store_row *row)
+{
+	struct set_rows *rs = ctx;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct store_row *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			rs->oom = true;
+			return -1;
+		}
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n] = *row;
+	rs->v[rs->n].file = rs->file;
+	rs->n++;
+	return 0;
+}
+
+/* By first probe, then file, then row id: a timeline across the fleet, the same every time. */
+static int time_cmp(const void *a, const void *b)
+{
+	const struct store_row *x = a, *y = b;
+
+	if (x->d.first_seen != y->d.first_seen)
+		return x->d.first_seen < y->d.first_seen ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int store_set_read_detections(struct store_set *s, const struct store_filter *f,
+                              const int64_t *after_ids,
+                              int (*fn)(void *ctx, const struct store_row *row), void *ctx,
+                              char *err, size_t errlen)
+{
+	struct set_rows rs = {0};
+	size_t first = 0;
+	int stop = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct store_filter fi = *f;
+		char msg[STORE_ERR_MAX];
+
+		if (after_ids != NULL)
+			fi.after_id = after_ids[i];
+		rs.file = (unsigned)i;
+		if (store_read_detections(s->readers[i], &fi, set_push, &rs, msg, sizeof msg) < 0 ||
+		    rs.oom) {
+			store_set_err(err, errlen, "%s: %s", s->paths[i],
+			              rs.oom ? "out of memory" : msg);
+			free(rs.v);
+			return -1;
+		}
+	}
+	qsort(rs.v, rs.n, sizeof(rs.v[0]), time_cmp);
+	/* A limit keeps the latest rows of the merged timeline (each file gave its newest). */
+	if (f->limit != 0 && rs.n > f->limit)
+		first = rs.n - f->limit;
+	for (size_t i = first; i < rs.n && stop == 0; i++)
+		stop = fn(ctx, &rs.v[i]);
+	free(rs.v);
+	return stop;
+}
+
+int store_read_cross_sensor(struct store_reader *r,
+                            int (*fn)(void *ctx, const struct store_cross *g), void *ctx, char *err,
+                            size_t errlen)
+{
+	/* The views of schema/008_sensor.sql: the groups, first probe first. */
+	static const char sql[] =
+	    "SELECT src_ip, sensors, sensor_ids, detections, first_seen, last_seen"
+	    " FROM cross_sensor WHERE ?1 = ?1 ORDER BY first_seen, src_ip";
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (r->version < STORE_V_SENSOR)
+		return 0; /* older than the views: no group */
+	if (prepare(r, sql, 0, &st, err, errlen) < 0)
+		return -1;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_cross g = {
+		    .src = col_text(st, 0),
+		    .sensors = col_u64(st, 1),
+		    .sensor_ids = col_text(st, 2),
+		    .detections = col_u64(st, 3),
+		    .first_seen = col_u64(st, 4),
+		    .last_seen = col_u64(st, 5),
+		};
+
+		if (g.src == NULL || g.sensor_ids == NULL)
+			continue;
+		stop = fn(ctx, &g);
 	}
 	return walk_end(r, st, rc, stop, err, errlen);
 }

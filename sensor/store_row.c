@@ -406,3 +406,15 @@ int store_row_parse_reasons(const char *json, const char *evidence, struct sw_de
 			return -1;
 	return rc;
 }
+
+int store_row_json_strings(const char *const *v, size_t n, char *buf, size_t len)
+{
+	struct json_writer w;
+
+	json_init(&w, buf, len);
+	json_array_begin(&w);
+	for (size_t i = 0; i < n; i++)
+		json_string(&w, v[i]);
+	json_array_end(&w);
+	return json_finish(&w);
+}

@@ -62,7 +62,7 @@ static const char sql_update[] =
     " AND opened_at = ?11";
 
 /*
- * One evidence packet (007_evidence.sql), under the row its record was written to: the
+ * One evidence packet (009_evidence.sql), under the row its record was written to: the
  * (run_id, seq) index finds it. A packet sent twice (a repeated record) keeps its last
  * copy.
  */
@@ -71,6 +71,45 @@ static const char sql_evidence[] =
     " linktype, data)"
     " VALUES ((SELECT id FROM detections WHERE run_id = ?1 AND seq = ?2), ?3, ?4, ?5, ?6, ?7,"
     " ?8, ?9)";
+
+/*
+ * One item of a record's exposure list. The list only grows during a
+ * detection (an item keeps its place once listed), so each write upserts the
+ * items it holds by their place and no row ever has to go.
+ */
+static const char sql_expo[] =
+    "INSERT INTO exposure (run_id, seq, ord, host, proto, port, reveal, answers)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (run_id, seq, ord) DO UPDATE SET host = excluded.host,"
+    " proto = excluded.proto, port = excluded.port, reveal = excluded.reveal,"
+    " answers = excluded.answers";
+
+/*
+ * A campaign's row, made again from its members' rows whenever one of them is written (in the
+ * same transaction, so it always agrees with them): ?1 run, ?2 campaign id, ?3 the written
+ * record's reasons (its "campaign" reason says why they were grouped).
+ */
+static const char sql_camp[] =
+    "INSERT INTO campaigns (run_id, id, tool, first_seen, last_seen, members, sources, targets,"
+    " ports, reasons)"
+    " SELECT ?1, ?2, max(tool), min(first_seen), max(last_seen),"
+    " (SELECT json_group_array(seq) FROM (SELECT seq FROM detections"
+    "   WHERE run_id = ?1 AND campaign = ?2 ORDER BY seq)),"
+    " (SELECT json_group_array(v) FROM (SELECT src_ip AS v FROM detections"
+    "   WHERE run_id = ?1 AND campaign = ?2 AND src_ip <> '*' UNION SELECT j.value"
+    "   FROM detections d2, json_each(d2.sample_sources) j WHERE d2.run_id = ?1"
+    "   AND d2.campaign = ?2 ORDER BY 1)),"
+    " (SELECT json_group_array(v) FROM (SELECT DISTINCT j.value AS v FROM detections d2,"
+    "   json_each(d2.sample_targets) j WHERE d2.run_id = ?1 AND d2.campaign = ?2 ORDER BY 1)),"
+    " (SELECT json_group_array(v) FROM (SELECT DISTINCT j.value AS v FROM detections d2,"
+    "   json_each(d2.sample_ports) j WHERE d2.run_id = ?1 AND d2.campaign = ?2 ORDER BY 1)),"
+    " (SELECT json_group_array(json(j.value)) FROM json_each(?3) j"
+    "   WHERE json_extract(j.value, '$.name') = 'campaign')"
+    " FROM detections WHERE run_id = ?1 AND campaign = ?2"
+    " ON CONFLICT (run_id, id) DO UPDATE SET tool = excluded.tool,"
+    " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
+    " members = excluded.members, sources = excluded.sources, targets = excluded.targets,"
+    " ports = excluded.ports, reasons = excluded.reasons";
 
 /*
  * Decides whether this connection may skip CHECK constraints, and turns them
@@ -242,6 +281,20 @@ static int step_once(struct store *s, sqlite3_stmt *st, uint64_t seq)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The campaigns row of d's campaign, when it has one (after d's own row is written). */
+static int write_campaign(struct store *s, int64_t run_id, const struct sw_detection *d,
+                          const struct store_row_text *t)
+{
+	size_t n = strnlen(d->campaign, sizeof d->campaign);
+
+	if (n == 0)
+		return 0;
+	sqlite3_bind_int64(s->camp, 1, run_id);
+	sqlite3_bind_text(s->camp, 2, d->campaign, (int)n, SQLITE_STATIC);
+	sqlite3_bind_text(s->camp, 3, t->reasons, t->reasons_len, SQLITE_STATIC);
+	return step_once(s, s->camp, d->seq);
+}
+
 /*
  * Makes the row (run_id, d->seq) hold d. row_is_new: the batch holds this
  * detection's OPEN, so no row exists yet and the upsert goes first; else the
@@ -264,10 +317,35 @@ static int write_one(struct store *s, int64_t run_id, const struct sw_detection 
 		if (step_once(s, s->update, d->seq) < 0)
 			return -1;
 		if (sqlite3_changes(s->db) == 1)
-			return 0;
+			return write_campaign(s, run_id, d, &t);
 	}
 	bind_record(s->upsert, run_id, d, &t);
-	return step_once(s, s->upsert, d->seq);
+	if (step_once(s, s->upsert, d->seq) < 0)
+		return -1;
+	return write_campaign(s, run_id, d, &t);
+}
+
+/* The record's exposure list into the exposure table. */
+static int write_exposure(struct store *s, int64_t run_id, const struct sw_detection *d)
+{
+	char host[ADDR_TEXT_MAX];
+
+	for (unsigned i = 0; i < d->exposure.n && i < DET_EXPOSURE_MAX; i++) {
+		const struct det_exposed *x = &d->exposure.item[i];
+
+		sqlite3_bind_int64(s->expo, 1, run_id);
+		store_bind_u64(s->expo, 2, d->seq);
+		sqlite3_bind_int(s->expo, 3, (int)i);
+		sqlite3_bind_text(s->expo, 4, addr_format(&x->host, host), -1, SQLITE_STATIC);
+		sqlite3_bind_int(s->expo, 5, x->proto);
+		sqlite3_bind_int(s->expo, 6, x->port);
+		sqlite3_bind_text(s->expo, 7, detection_reveal_name((enum det_reveal)x->reveal), -1,
+		                  SQLITE_STATIC);
+		sqlite3_bind_int64(s->expo, 8, x->answers);
+		if (step_once(s, s->expo, d->seq) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -402,7 +480,8 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 				continue;
 			rec = &d[slot->last];
 		}
-		if (write_one(s, run_id, rec, d[i].phase == DET_OPEN) < 0)
+		if (write_one(s, run_id, rec, d[i].phase == DET_OPEN) < 0 ||
+		    write_exposure(s, run_id, rec) < 0)
 			goto fail;
 	}
 	/* Every record's packets, the coalesced ones' too: OPEN brings the first, CLOSE the
@@ -430,7 +509,11 @@ int store_write_prepare(struct store *s, char *err, size_t errlen)
 	    sqlite3_prepare_v3(s->db, sql_update, -1, SQLITE_PREPARE_PERSISTENT, &s->update,
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_evidence, -1, SQLITE_PREPARE_PERSISTENT, &s->evidence,
-	                       NULL) != SQLITE_OK) {
+	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_expo, -1, SQLITE_PREPARE_PERSISTENT, &s->expo, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_camp, -1, SQLITE_PREPARE_PERSISTENT, &s->camp, NULL) !=
+	        SQLITE_OK) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(s->db));
 		return -1;
 	}
@@ -442,7 +525,9 @@ void store_write_release(struct store *s)
 	sqlite3_finalize(s->upsert);
 	sqlite3_finalize(s->update);
 	sqlite3_finalize(s->evidence);
-	s->upsert = s->update = s->evidence = NULL;
+	sqlite3_finalize(s->expo);
+	sqlite3_finalize(s->camp);
+	s->upsert = s->update = s->evidence = s->expo = s->camp = NULL;
 	free(s->slots);
 	s->slots = NULL;
 	s->nslots = 0;

@@ -6,7 +6,8 @@
 #                            tests/captures/sample.pcapng into ./scanwatch.db, show it
 #   bash tests/dev.sh test   install build and test deps, check formatting, build
 #                            build-test/ (-Werror) and build-asan/ (ASan+UBSan) and
-#                            run the whole ctest suite in each; then build-fuzz/
+#                            run the whole ctest suite in each; build-tsan/
+#                            (ThreadSanitizer: unit, capture and live tests); then build-fuzz/
 #                            (clang, libFuzzer) and its short fuzz runs (ctest -L fuzz)
 #
 # Run as root (apt-get; the network-namespace tests need root too). When every
@@ -17,23 +18,28 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# What building needs (GnuTLS and librelp: the tls:// and relp:// syslog transports); `run`
+# What building needs (GnuTLS and librelp: the tls:// and relp:// syslog transports; libnats:
+# the nats output and `scanwatch collect`); `run`
 # also needs the sqlite3 CLI to show the database.
 build_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
-	zlib1g-dev libzstd-dev libgnutls28-dev librelp-dev libseccomp-dev)
+	zlib1g-dev libzstd-dev libgnutls28-dev librelp-dev libseccomp-dev libnats-dev)
 run_pkgs=(sqlite3)
 # What the test suite needs: formatting and the second compiler, the scanners
 # and capture tools the namespace tests drive, rsyslog for the syslog sink
 # tests (with its TLS driver and RELP input, and certtool from gnutls-bin for
 # their throwaway certificates), valgrind, zstd (compressed-capture tests), the small tools lib.sh
 # uses (ping, ethtool, ip, setcap), the everyday programs of the benign
-# corpus (benign_corpus.sh) and arp-scan (corpus_part_tools.sh). The daemons
+# corpus (benign_corpus.sh), arp-scan (corpus_part_tools.sh) and nats-server (the JetStream
+# cluster of test_nats_cluster.sh and test_nats_outage.sh; openssl for test_nats_tls.sh's
+# certificates), rsyslog-kafka and rsyslog-elasticsearch (the relay of
+# packaging/examples/rsyslog-relay.conf, test_rsyslog_relay.sh). The daemons
 # among them (chronyd, in.tftpd, rsync) run only inside the tests' namespaces,
 # started by the tests.
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2 zstd
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
 	traceroute tcptraceroute mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
-	arp-scan rsyslog-gnutls gnutls-bin rsyslog-relp)
+	arp-scan rsyslog-gnutls gnutls-bin rsyslog-relp nats-server rsyslog-kafka rsyslog-elasticsearch
+	openssl)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
 # namespace tests always run one at a time: they send real traffic and their
@@ -172,6 +178,28 @@ cmd_test() {
 			run_ctest build-asan
 	else
 		fail "build-asan: build"
+	fi
+
+	# ThreadSanitizer over what runs threads: the two-worker pipeline (every replay
+	# and live run: the sensor's default is the cores it may use), the writer and
+	# checkpointer threads: the unit tests, the two-worker differential test
+	# (test_workers, its scan kinds) and the store under kill -9 and a full disk
+	# (test_store_safety), and the live namespace tests of the capture and reload
+	# paths. The other capture tests run one thread's code, which ASan covers; this
+	# stage is kept to a few minutes of the CI's 40.
+	if configure_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON \
+		-DSCANWATCH_TSAN=ON; then
+		log "ctest in build-tsan/ under ThreadSanitizer"
+		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
+			--output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
+			-E '(captures/test_(bad_inputs|linktypes|ecs_schema|sandbox|probe_eval|memory_cap|readme|query|report)|unit/test_store_roundtrip)$' ||
+			fail "build-tsan: unit/capture tests"
+		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
+			--output-on-failure --no-tests=error -j 1 -L '^netns$' \
+			-R 'netns/test_(live_reload|probe_live)$' ||
+			fail "build-tsan: live netns tests"
+	else
+		fail "build-tsan: build"
 	fi
 
 	# libFuzzer needs clang; each target replays its regression inputs, then fuzzes

@@ -50,6 +50,11 @@ struct attr_state {
 void attribute_note(struct track_entry *e, const struct sw_event *ev);
 /* True when most probes are masscan's or zmap's: port scanners, whichever ports they ask. */
 bool attribute_port_scanner(const struct track_entry *e);
+/* The probe template: the tell-tale most of the entry's probes showed (an enum attr_reason),
+ * ATTR_STACK when they were kernel-built connect() SYNs, or -1 when none showed one. Two
+ * sources whose probes share a template were built by the same code. */
+#define ATTR_STACK ATTR__COUNT
+int attribute_template(const struct track_entry *e);
 /* Writes the verdict ("nmap", "masscan", "zmap", "hping3", "fping", "unknown") and adds its
  * reason, named "tool", naming the packets that voted ("tool nmap: ... (n of m probes)"), to
  * rec. */

@@ -68,6 +68,9 @@ struct capture_kstats {
 int capture_kernel_stats(struct capture *c, struct capture_kstats *out);
 /* True for a live capture (capture_next may then return CAPTURE_IDLE). */
 bool capture_is_live(const struct capture *c);
+/* True when the next packet may be long in coming: a live capture, or a file that is a pipe,
+ * a FIFO or a terminal rather than a regular file (`tcpdump -w - | scanwatch -r -`). */
+bool capture_may_wait(const struct capture *c);
 
 /*
  * capture_next's result, for a live capture only, when its timeout_ms passed

@@ -13,6 +13,9 @@
 /* Statistics interval when the file does not set one. */
 #define CONFIG_STATS_INTERVAL_DEFAULT_US (60ull * 1000000ull)
 
+/* The most threads `workers` may ask for. */
+#define CONFIG_WORKERS_MAX 256
+
 /* Which keys the file set (bits of sw_config.present): command-line flags override them. */
 enum config_key {
 	CONFIG_INTERFACE = 1u << 0,
@@ -29,7 +32,10 @@ enum config_key {
 	CONFIG_OUTPUTS = 1u << 11,
 	CONFIG_ALLOW_ROOT = 1u << 12,
 	CONFIG_SANDBOX = 1u << 13,
-	CONFIG_EVIDENCE = 1u << 14,
+	CONFIG_WORKERS = 1u << 14,
+	CONFIG_SENSOR_ID = 1u << 15,
+	CONFIG_SITE_TAGS = 1u << 16,
+	CONFIG_EVIDENCE = 1u << 17,
 };
 
 /* One output: type is a name of the output registry (output_lookup), target checked by
@@ -54,6 +60,7 @@ struct sw_config {
 	char *interface;
 	char *filter;         /* BPF expression, compiled by the capture module */
 	uint32_t snaplen;     /* 64..262144; 0 when absent */
+	uint32_t workers;     /* 1..CONFIG_WORKERS_MAX; 0 when absent */
 	bool promiscuous;     /* false when absent: check present */
 	uint64_t buffer_size; /* bytes; 0 when absent */
 	char *user;           /* -Z */
@@ -67,7 +74,10 @@ struct sw_config {
 	struct sw_config_output *outputs;
 	size_t noutputs;
 	bool allow_root;
-	bool sandbox;  /* true when absent: check present */
+	bool sandbox;     /* true when absent: check present */
+	char *sensor_id;  /* NULL: the host name (output_set_identity) */
+	char **site_tags; /* KEY=VALUE, checked by output_check_site_tag */
+	size_t nsite_tags;
 	bool evidence; /* keep evidence packets; true when absent: check present */
 };
 

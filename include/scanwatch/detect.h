@@ -138,6 +138,8 @@ struct detect_stats {
 	/* exact distinct counts (track.h): side sets made, bytes held now and at most,
 	 * and entries whose counts stayed estimates for want of that memory */
 	uint64_t exact_sets, exact_bytes, exact_limit, exact_denied;
+	/* exposure sets (exposure.h): made, bytes held now, the budget, refusals */
+	uint64_t expo_sets, expo_bytes, expo_limit, expo_denied;
 };
 
 /*
@@ -160,6 +162,22 @@ size_t detect_entry_size(void);
  * are tracked but never reported. Never fails.
  */
 void detect_event(struct detect_engine *d, const struct sw_event *ev);
+
+/*
+ * The keyed hash of an event's source, which detect_event would compute itself: a thread
+ * that hands events to the engine's thread computes it on its side (pipeline.c), where
+ * there is time to spare (the target's hash stays with the engine: with it the handing
+ * thread became the slower one). Reads only what detect_create fixed, so any thread may
+ * call it while another runs the engine.
+ */
+struct detect_prehash {
+	uint64_t src;
+};
+void detect_prehash(const struct detect_engine *d, const struct sw_event *ev,
+                    struct detect_prehash *out);
+/* detect_event with the hashes detect_prehash gave for ev. */
+void detect_event_prehashed(struct detect_engine *d, const struct sw_event *ev,
+                            const struct detect_prehash *ph);
 /* Moves packet time to now: detections idle for their rule's idle time close. */
 void detect_advance(struct detect_engine *d, uint64_t now);
 /* End of input at end_ts: every open detection closes, at its last probe plus its idle time

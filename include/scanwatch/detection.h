@@ -2,6 +2,8 @@
 #ifndef SCANWATCH_DETECTION_H
 #define SCANWATCH_DETECTION_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "scanwatch/addr.h"
@@ -66,6 +68,28 @@ enum det_phase {
 #define DET_REASONS_MAX    20
 #define DET_REASON_NAME    24
 #define DET_REASON_TEXT    128
+#define DET_EXPOSURE_MAX   64 /* exposed services and hosts a record lists (then counted only) */
+
+/*
+ * What an answer to a scanner's probe revealed: the name of the answer. The
+ * first four reveal a service (host, protocol, port), the others a live host.
+ */
+#define DETECTION_REVEALS(X)                                                        \
+	X(SYN_ACK, "syn_ack")         /* TCP port open: SYN-ACK (RFC 9293 3.5) */   \
+	X(UDP_REPLY, "udp_reply")     /* UDP port open: a datagram back */          \
+	X(INIT_ACK, "init_ack")       /* SCTP port open: INIT-ACK (RFC 9260 5.1) */ \
+	X(PROTO_REPLY, "proto_reply") /* IP protocol spoken: any answer in it */    \
+	X(ECHO_REPLY, "echo_reply")   /* host alive: ICMP/ICMPv6 echo reply */      \
+	X(ICMP_REPLY, "icmp_reply")   /* host alive: timestamp/mask/info reply */   \
+	X(ARP_REPLY, "arp_reply")     /* host alive: ARP reply / neighbour advert */
+
+enum det_reveal {
+	REVEAL_NONE = 0,
+#define X(sym, name) REVEAL_##sym,
+	DETECTION_REVEALS(X)
+#undef X
+	    REVEAL__COUNT
+};
 
 /*
  * One reason a detection gives, as data: a stable name a program can match
@@ -79,6 +103,31 @@ struct det_reason {
 	char name[DET_REASON_NAME];
 	uint64_t count;
 	char text[DET_REASON_TEXT];
+};
+
+/*
+ * One thing the scanner learned: host answered (reveal) so many times. port is the TCP, UDP or
+ * SCTP port for services, the ICMP type probed for ICMP answers, 0 for ARP and protocol
+ * answers; proto the IP protocol probed (0 for ARP).
+ */
+struct det_exposed {
+	struct sw_addr host;
+	uint32_t answers;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t reveal; /* enum det_reveal */
+};
+
+/*
+ * What the scanner learned, exact for the first DET_EXPOSURE_MAX services and hosts that
+ * answered it (in the order they first answered); answers about others past that are only
+ * counted (unlisted).
+ */
+struct det_exposure {
+	uint16_t n;        /* entries listed in item */
+	uint64_t answers;  /* every revealing answer, listed or not */
+	uint64_t unlisted; /* answers about services and hosts that did not fit the list */
+	struct det_exposed item[DET_EXPOSURE_MAX];
 };
 
 /*
@@ -118,6 +167,7 @@ struct sw_detection {
 	char tool[DET_TOOL_MAX];                    /* nmap, masscan, zmap, hping3, unknown */
 	char campaign[DET_CAMPAIGN_MAX];            /* empty when not grouped */
 	struct det_reason reasons[DET_REASONS_MAX]; /* the evidence, n_reasons of them */
+	struct det_exposure exposure;               /* what the scanner learned */
 	/*
 	 * The packets that go with this record (OPEN: those that opened it; CLOSE: the rest
 	 * of the sample), NULL when none (UPDATE, --no-evidence, nothing kept). Borrowed: it
@@ -135,6 +185,18 @@ int detection_kind_parse(const char *name, enum sw_kind *out);
 const char *detection_severity_name(enum sw_severity s);
 int detection_severity_parse(const char *name, enum sw_severity *out);
 const char *detection_phase_name(enum det_phase p);
+/* The reveal vocabulary ("syn_ack", ...); "unknown" outside it. parse: 0 or -1. */
+const char *detection_reveal_name(enum det_reveal r);
+int detection_reveal_parse(const char *name, enum det_reveal *out);
+/* True for the reveals of a service (a port or protocol), false for those of a live host. */
+bool detection_reveal_is_service(enum det_reveal r);
+/* Services and hosts listed in x (services + hosts == x->n). */
+void detection_exposure_counts(const struct det_exposure *x, unsigned *services, unsigned *hosts);
+/* One exposed thing as text for one-string sinks: "198.18.1.2 22/tcp" for a service,
+ * "198.18.1.2 echo_reply" for a host, "198.18.1.2 proto/47" for a protocol. Returns the
+ * length (cut to len - 1). DET_EXPOSED_TEXT bytes always hold it. */
+#define DET_EXPOSED_TEXT (ADDR_TEXT_MAX + 24)
+size_t detection_exposed_text(const struct det_exposed *x, char *buf, size_t len);
 /* Appends a tag to d's list; -1 (nothing changed) when the list is full, the tag empty or
  * longer than DET_TAG_MAX - 1 bytes. */
 int detection_add_tag(struct sw_detection *d, const char *tag, size_t len);

@@ -10,7 +10,8 @@ struct eval_options {
 	const struct sw_ruleset *rules; /* borrowed */
 	uint64_t memory_cap;
 	uint64_t seed;
-	int verbose; /* also list every detection */
+	unsigned workers; /* pipeline_config.workers */
+	int verbose;      /* also list every detection */
 };
 
 /*

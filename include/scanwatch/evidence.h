@@ -134,6 +134,9 @@ void evidence_answer(struct evidence *ev, const struct sw_packet *pkt);
 /* The current frame, when it is an IP fragment, is kept by datagram for the event of the
  * packet rebuilt from it (EVIDENCE_FRAGS). */
 void evidence_fragment(struct evidence *ev, const struct sw_packet *pkt);
+/* Whether evidence_answer or evidence_fragment may keep the packet without an event of its
+ * own (with two workers the packet thread sends only those and the events' packets). */
+bool evidence_wants(const struct sw_packet *pkt);
 /* Gives back the ring and its packets; *ring becomes 0. */
 void evidence_release(struct evidence *ev, uint32_t *ring);
 /*

@@ -13,6 +13,7 @@ enum net_proto {
 	NET_TCP = 1,
 	NET_TLS = 2,  /* TCP with TLS (RFC 5425), net_tls.c */
 	NET_RELP = 3, /* RELP through librelp, net_relp.c */
+	NET_NATS = 4, /* NATS (JetStream), through the NATS C client: output_nats.c */
 };
 
 #define NET_HOST_MAX  256
@@ -29,10 +30,14 @@ struct net_url {
 	char host[NET_HOST_MAX];
 	char port[NET_PORT_MAX];
 	char query[NET_QUERY_MAX];
+	/* nats:// only: "USER:PASS@" (user and pass) or "TOKEN@" (user alone, no pass) */
+	bool has_userinfo;
+	char user[NET_HOST_MAX];
+	char pass[NET_HOST_MAX];
 };
 
-/* True when target starts with "udp://", "tcp://", "tls://" or "relp://" (then it is a URL, not a
- * path). */
+/* True when target starts with "udp://", "tcp://", "tls://", "relp://" or "nats://" (then it is a
+ * URL, not a path). */
 bool net_is_url(const char *target);
 /*
  * The one parser of collector URLs (the command line's --syslog and --cef and the configuration

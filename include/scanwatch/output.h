@@ -20,6 +20,8 @@ struct output_counters {
 	uint32_t backlog;    /* messages waiting for the collector now */
 	uint32_t backlog_max;
 	bool connected;
+	bool has_acked; /* the output learns of delivery (NATS JetStream publish acks) */
+	uint64_t acked; /* messages the broker acknowledged (stored) */
 };
 
 /*
@@ -41,6 +43,7 @@ enum output_target {
 	OUTPUT_TARGET_STDOUT = 1, /* "-" */
 	OUTPUT_TARGET_FILE = 2,   /* a path, appended to */
 	OUTPUT_TARGET_NET = 4,    /* udp://HOST[:PORT][?OPTIONS] or tcp://... */
+	OUTPUT_TARGET_NATS = 8,   /* nats://[USER:PASS@|TOKEN@]HOST[:PORT][?OPTIONS] */
 };
 
 /*
@@ -63,6 +66,12 @@ struct output_ops {
 	void (*close)(void *state);
 	void (*tick)(void *state);
 	void (*counters)(void *state, struct output_counters *out);
+	/*
+	 * optional: files the output still reads once the sensor is confined (the sandbox
+	 * keeps them readable): up to max paths into out, borrowed from the state; returns how
+	 * many. The NATS client reads its credentials and certificates when it connects.
+	 */
+	size_t (*confine_read)(void *state, const char **out, size_t max);
 };
 
 /* Registry lookup by name ("console", "console-json", "jsonl" ...); NULL if unknown. */
@@ -94,6 +103,40 @@ const char *output_observer_interface(void);
  * is empty or not printable ASCII as RFC 5424 section 6.2.4 requires).
  */
 const char *output_hostname(void);
+
+/*
+ * The sensor's identity (issue 19), carried in every record of every sink: a sensor id (ECS
+ * observer.name and agent.id, CEF dvchost, the syslog SD-PARAM sensor, the NATS subject) and
+ * site tags KEY=VALUE (ECS labels, syslog siteTags, CEF flexString1). Set once at start-up,
+ * before the outputs open; the strings are copied. NULL or "" sensor_id: the host name.
+ */
+#define OUTPUT_SENSOR_ID_MAX 64 /* characters of a sensor id */
+#define OUTPUT_SITE_TAGS_MAX 8  /* site tags a sensor carries */
+#define OUTPUT_SITE_TAG_MAX  96 /* characters of one KEY=VALUE tag */
+#define OUTPUT_SITE_KEY_MAX  32 /* characters of its KEY (an RFC 5424 SD-NAME is at most 32) */
+/*
+ * A sensor id is 1 to 64 of [A-Za-z0-9._-]: it names a NATS subject token (no '*', '>' or
+ * space; '.' becomes '_' there) and a syslog SD-PARAM value. 0, or -1 with why in err.
+ */
+int output_check_sensor_id(const char *id, char *err, size_t errlen);
+/* A site tag is KEY=VALUE: KEY 1 to 32 of [A-Za-z0-9_], VALUE 1 to 63 of [A-Za-z0-9._:/@+-]
+ * (nothing a syslog SD-PARAM, CEF or NATS header would have to escape). 0 or -1 (err). */
+int output_check_site_tag(const char *tag, char *err, size_t errlen);
+/* Sets the identity; ids and tags must have passed the checks above. 0, or -1 (err). */
+int output_set_identity(const char *sensor_id, const char *const *tags, size_t ntags, char *err,
+                        size_t errlen);
+/* The sensor id in force: the configured one, else the host name (output_hostname). */
+const char *output_sensor_id(void);
+/* The site tags ("KEY=VALUE"); *n their number. */
+const char *const *output_site_tags(size_t *n);
+/* The tags joined with commas, for one-string fields (syslog siteTags, CEF flexString1). */
+size_t output_join_site_tags(char *buf, size_t len);
+/*
+ * This run of the sensor, unique across its runs: the wall clock in microseconds when the
+ * identity was set, in decimal (ECS agent.ephemeral_id, the NATS message id). Readers of the
+ * records (the collector) tell two runs of one sensor apart by it.
+ */
+const char *output_run_token(void);
 
 /* ISO 8601 / RFC 3339 UTC with microseconds ("2026-11-26T04:28:29.123456Z"), NUL included. */
 #define OUTPUT_TIME_MAX 32
@@ -165,9 +208,36 @@ void output_json_addrs(struct json_writer *w, const char *key, const struct sw_a
                        unsigned max);
 
 /*
+ * "exposure": what the scanner learned, when anything answered it (nothing is written
+ * otherwise): {"answers", "unlisted_answers", "services_count", "hosts_count", "services":
+ * [{"ip", "transport", "port", "answer", "answers"}], "hosts": [{"ip", "answer", "answers"}]}
+ * (ECS-style names: ip, transport and port as in source.* and network.*).
+ */
+void output_json_exposure(struct json_writer *w, const struct sw_detection *d);
+/*
+ * The exposure list joined for one-string sinks (syslog, CEF): "198.18.1.2 22/tcp x1,..."
+ * (detection_exposed_text, then " x" and the answers); whole items only, as many as fit in
+ * len - 1 bytes. Those sinks give it OUTPUT_EXPOSURE_JOINED bytes, so a record with its
+ * 64 items still fits one RFC 5426 datagram (2048 bytes) beside the rest of the record; their
+ * service and host counts say when the list was cut (the store and JSON hold it whole).
+ * Returns the length.
+ */
+#define OUTPUT_EXPOSURE_JOINED 1024
+size_t output_join_exposure(const struct sw_detection *d, char *buf, size_t len);
+
+/*
  * Renders d as one JSON object (no newline) into buf; returns the length, or
  * -1 when buf is too small. Shared by the console --json mode and tests.
  */
 int output_json_render(const struct sw_detection *d, char *buf, size_t len);
+
+/*
+ * The ECS JSON object of the jsonl output (output_jsonl.c), without the newline, into buf;
+ * msg (msglen bytes) is scratch for its message. The length, or -1 when buf is too small. The
+ * NATS output publishes exactly this, so a record reads the same from a file or the stream.
+ */
+#define OUTPUT_JSONL_LINE_MAX 65536
+int output_jsonl_render(const struct sw_detection *d, char *buf, size_t len, char *msg,
+                        size_t msglen);
 
 #endif

@@ -53,7 +53,12 @@ struct sw_ruleset {
 	struct sw_cidr *home_net; /* empty: every address is home */
 	size_t nhome;
 	char *origin; /* "built-in defaults" or the list of files read */
+	/* campaign_window: how long after a detection's last probe another source's detection of
+	 * the same shape may still join its campaign (campaign.c); RULES_CAMPAIGN_WINDOW_US when
+	 * no file says. */
+	uint64_t campaign_window_us;
 };
+#define RULES_CAMPAIGN_WINDOW_US (60ULL * 1000000)
 
 /* Exit status for a configuration error (sysexits.h EX_CONFIG). */
 #define RULES_EXIT_CONFIG 78

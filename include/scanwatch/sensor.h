@@ -44,6 +44,7 @@ struct sensor_opts {
 	size_t noutputs;
 	/* tracking */
 	uint64_t memory_cap;
+	unsigned workers; /* threads on the packet path (pipeline_config.workers) */
 	uint64_t seed;
 	bool no_evidence; /* keep no evidence packets (--no-evidence, `evidence: false`) */
 	/* live operation */
@@ -53,6 +54,10 @@ struct sensor_opts {
 	bool no_sandbox;
 	const char *const *rule_files; /* rule files and directories, configuration file */
 	size_t nrule_files;
+	/* identity (output_set_identity): NULL sensor_id is the host name */
+	const char *sensor_id;
+	const char *const *site_tags;
+	size_t nsite_tags;
 };
 
 /* Runs until the input ends (files) or SIGTERM/SIGINT (live). Returns the exit status:

@@ -36,6 +36,27 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,
                         uint64_t started_us);
 /*
+ * Names the sensor of run run_id (schema 008): its id, its site tags ("KEY=VALUE", stored as a
+ * JSON array) and its run token (NULL: none). Strings are borrowed. 0, or -1 (store_error()).
+ */
+int store_run_identify(struct store *s, int64_t run_id, const char *sensor_id,
+                       const char *const *tags, size_t ntags, const char *sensor_run);
+/*
+ * The collector's side (issue 19): one record as the jsonl and nats outputs write it (ECS JSON,
+ * output_jsonl_render) stored in a central store, under the run of its sensor (made on first
+ * sight, keyed by agent.id and agent.ephemeral_id) with its sensor's seq (event.id): the same
+ * record twice, or an older phase after a newer one, leaves the row as it is. Returns 0 when
+ * stored, 1 when the record is refused (not JSON, outside the vocabularies, missing fields: why
+ * says which; nothing written), -1 on a database error (store_error()).
+ */
+#define STORE_INGEST_MAX (1 << 20) /* longest record accepted, bytes */
+int store_ingest(struct store *s, const char *json, size_t len, char *why, size_t whylen);
+/* A write transaction around several store_ingest calls: 0 or -1 (store_error()); a failed
+ * commit is rolled back. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/*
  * Writes n records in one transaction: an OPEN inserts the row, UPDATE and
  * CLOSE update the row with the same (run, seq). 0 or -1 (nothing of the
  * batch is kept then; the message is in store_error()).
@@ -135,9 +156,13 @@ void store_read_close(struct store_reader *r);
 int store_read_version(const struct store_reader *r);
 
 /* One stored detection: its row, and the record as the sensor last wrote it. */
+#define STORE_SENSOR_ID_MAX 65 /* a sensor id (output.h OUTPUT_SENSOR_ID_MAX) and its NUL */
 struct store_row {
 	int64_t id;     /* row id: rows are numbered in the order they were first written */
 	int64_t run_id; /* the runs row it belongs to */
+	/* its run's sensor id (schema 008); "" when the file is older or the run has none */
+	char sensor_id[STORE_SENSOR_ID_MAX];
+	unsigned file; /* which file of a store_set it came from (0 when read alone) */
 	/*
 	 * The detection. phase is DET_CLOSE when closed_at is set, else DET_UPDATE (the latest
 	 * state of an open one): the row keeps the last record, not its history. Texts longer
@@ -178,6 +203,13 @@ struct store_filter {
 	int64_t after_id;
 	uint64_t limit; /* 0: no limit; else at most the first limit rows in this order */
 	enum store_order order;
+	/* Rows whose scanner learned of exposed_host (any service of it, or only exposed_port
+	 * when that is >= 0: a TCP, UDP or SCTP port that answered). A file older than the
+	 * exposure table (schema 6) has no such rows. */
+	bool has_exposed;
+	struct sw_addr exposed_host;
+	int32_t exposed_port;
+	const char *campaign; /* NULL: any; else rows of that campaign only */
 };
 
 /*
@@ -247,5 +279,46 @@ int store_read_runs(struct store_reader *r, int64_t run_id, bool newest_first, u
 int store_read_stats(struct store_reader *r, int64_t run_id,
                      int (*fn)(void *ctx, int64_t run_id, const struct store_stats *st), void *ctx,
                      char *err, size_t errlen);
+
+/*
+ * Several databases read as one (a fleet's stores, issue 19): paths are files, or directories
+ * whose "*.db" files are taken in name order. Each is opened as store_read_open does; the
+ * first that fails fails the set (NULL, err names it). The caller closes the set.
+ */
+struct store_set;
+struct store_set *store_set_open(const char *const *paths, size_t n, char *err, size_t errlen);
+size_t store_set_count(const struct store_set *s);
+/* The i-th file and its reader (owned by the set); NULL past the end. */
+const char *store_set_path(const struct store_set *s, size_t i);
+struct store_reader *store_set_reader(const struct store_set *s, size_t i);
+void store_set_close(struct store_set *s);
+/*
+ * store_read_detections over every file, merged into one timeline: by first_seen, then file,
+ * then row id; row->file says which file. f applies to each file (after_ids, when not NULL,
+ * gives each file its own after_id, for --follow); with f->limit each file gives its newest
+ * rows and the set keeps the latest limit of the timeline. Returns as store_read_detections,
+ * err naming the file that failed.
+ */
+int store_set_read_detections(struct store_set *s, const struct store_filter *f,
+                              const int64_t *after_ids,
+                              int (*fn)(void *ctx, const struct store_row *row), void *ctx,
+                              char *err, size_t errlen);
+
+/*
+ * One cross-sensor group of a central store (schema 008, the rule in README.md): a scanner
+ * source address recorded by two or more sensors. Strings are borrowed for the call.
+ */
+struct store_cross {
+	const char *src;        /* the source address */
+	uint64_t sensors;       /* distinct sensors */
+	const char *sensor_ids; /* their ids, comma-separated */
+	uint64_t detections;    /* its detections across them */
+	uint64_t first_seen, last_seen;
+};
+/* Calls fn for each group, first probe first; a database older than schema 8 has none.
+ * Returns as store_read_detections. */
+int store_read_cross_sensor(struct store_reader *r,
+                            int (*fn)(void *ctx, const struct store_cross *g), void *ctx, char *err,
+                            size_t errlen);
 
 #endif

@@ -125,6 +125,8 @@ struct track_entry {
 	struct attr_state attr;    /* attribute.c's evidence */
 	struct track_exact *exact; /* side sets once the inline sets fill (NULL before) */
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
+	uint8_t exposed;           /* exposure.h's mark: this entry has an exposure set (sits in
+	                            * what was tail padding: the entry is no bigger) */
 	uint32_t ev_ring;          /* evidence.h: the entry's packets (0: none kept yet) */
 };
 

@@ -9,7 +9,9 @@
 # Options: --runs N (runs per measurement, default 5), --work DIR (default
 # build-bench/bench-work), --no-live (skip the namespace part), --no-profile
 # (skip the callgrind profile, 7. below), --cell-budget S
-# and --run-timeout S (see 3. below), --help.
+# and --run-timeout S (see 3. below), --nats (add the JetStream
+# publish rate, 5b. below), --peer 'CMD {}' (time another tool
+# installed here on A, B and C beside scanwatch: {} is the capture), --help.
 # Not a ctest test on purpose: timings belong in a report, not in pass/fail.
 #
 # What it does, in order:
@@ -47,8 +49,11 @@
 #    wall time as packets/s (the capture's packet count / wall time of the whole
 #    process, measured the same way for every tool, so start-up is included for
 #    each): the floor (bare_loop: pcap_next_ex touching one byte a packet),
-#    `tcpdump -r F -w /dev/null`, `scanwatch -r F --no-db -q` and
-#    `scanwatch -r F --db D -q` (a fresh database each run). Peak RSS is GNU
+#    `tcpdump -r F -w /dev/null`, `scanwatch -r F --no-db -q` with --workers 1
+#    and 2 (and with as many as the machine has cores, when more than 2; the
+#    detections of every worker count must agree, and the table says so),
+#    `scanwatch -r F --db D -q` (one worker, a fresh database each run), and
+#    the --peer command when given. Nothing here builds or installs a peer. Peak RSS is GNU
 #    time's %M (median of the runs). A measurement stops early, after at least
 #    one run, once its runs have taken longer than --cell-budget seconds (default
 #    60), and a run is killed after --run-timeout seconds (default 180); the
@@ -74,13 +79,20 @@
 #    rows/s = rows in the detections table / wall time of the whole run. The
 #    same replay with --no-db is timed too, so the store's own share shows.
 #
+# 5b. NATS JetStream publish rate (only with --nats; root): one nats-server with
+#    JetStream (file storage) on the loopback of a namespace of its own
+#    (swbench-PID-nats, deleted by name on exit), the stream made once by
+#    `scanwatch collect`, which is then stopped; D is replayed with --no-db
+#    --nats, and records/s = records acknowledged (the sensor's exit summary) /
+#    wall time of the whole run, which includes waiting for the last ack.
+#
 # 6. Live (root only; skipped with --no-live): two network namespaces named
 #    swbench-PID-tx and swbench-PID-rx joined by one veth pair; no addresses,
 #    no routes, IPv6 disabled, so nothing on the link but what is injected and
 #    nothing can leave (the frames carry foreign MAC addresses and are dropped
 #    by the receiving kernel after capture). Only capture A is replayed, whose
 #    addresses are all in 198.18.0.0/15. `scanwatch -i swb-rx --allow-root
-#    --no-db -q --stats-interval 1s` runs in -rx with its default ring (32M);
+#    --workers 2 --no-db -q --stats-interval 1s` runs in -rx with its default ring (32M);
 #    `tcpreplay -i swb-tx -K --loop N` (the first 500k packets of A preloaded
 #    into memory and sent in a loop, so reading the file is not what limits
 #    it) in -tx first at --topspeed, then at --pps rates
@@ -100,7 +112,9 @@
 #    source file each instruction comes from: the build carries -g, which
 #    changes no code, so inlined code is still counted where it was written).
 #    Instruction counts are the same on every run where seconds are not, so
-#    this is what says where the time goes and what bounds the ratios.
+#    this is what says where the time goes and what bounds the ratios. The
+#    same with --workers 2, per thread (--separate-threads): the busier of
+#    the two threads bounds what a second core can give.
 #
 # 8. Prints one table and writes it to WORK/results.txt.
 set -euo pipefail
@@ -113,9 +127,11 @@ quick=0
 runs=5
 live=1
 profile=1
+nats=0
 prof_pkts=300000
 cell_budget=60
 run_timeout=180
+peer=
 
 usage() {
 	sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -141,8 +157,17 @@ while (($#)); do
 		run_timeout=${2:?}
 		shift
 		;;
+	--peer)
+		peer=${2:?--peer needs a command with {} for the capture}
+		[[ $peer == *"{}"* ]] || {
+			echo "run.sh: --peer needs {} where the capture's path goes" >&2
+			exit 2
+		}
+		shift
+		;;
 	--no-live) live=0 ;;
 	--no-profile) profile=0 ;;
+	--nats) nats=1 ;;
 	-h | --help) usage ;;
 	*)
 		echo "run.sh: unknown argument '$1'" >&2
@@ -202,7 +227,8 @@ live_fractions=(0.9 0.75 0.5 0.3 0.15 0.05)
 
 # ---------------------------------------------------------------- tools
 need_pkgs=(build-essential cmake ninja-build pkg-config libpcap-dev libyaml-dev libsqlite3-dev
-	sqlite3 tcpdump time iproute2)
+	libnats-dev sqlite3 tcpdump time iproute2)
+((nats)) && need_pkgs+=(nats-server)
 ((live)) && need_pkgs+=(tcpreplay)
 ((profile)) && need_pkgs+=(valgrind)
 missing=()
@@ -280,12 +306,20 @@ log "reading the captures into the page cache"
 cat A.pcap B.pcap C.pcap D.pcap M1.pcap M2.pcap M3.pcap M4.pcap >/dev/null
 
 # ---------------------------------------------------------------- measuring
+ncores=$(nproc)
 tmp=$(mktemp -d "$work/run.XXXXXX")
 ns_tx=
 ns_rx=
+ns_nats=
 live_pid=
+nats_pid=
 cleanup() {
 	local rc=$?
+	if [[ -n $nats_pid ]] && kill -0 "$nats_pid" 2>/dev/null; then
+		kill -TERM "$nats_pid" 2>/dev/null || true
+		wait "$nats_pid" 2>/dev/null || true
+	fi
+	[[ -n $ns_nats ]] && ip netns del "$ns_nats" 2>/dev/null
 	if [[ -n $live_pid ]] && kill -0 "$live_pid" 2>/dev/null; then
 		kill -TERM "$live_pid" 2>/dev/null || true
 		wait "$live_pid" 2>/dev/null || true
@@ -371,8 +405,15 @@ for c in A B C; do
 	measure "bare.$c" "$bare" "$c.pcap"
 	PKTS[$c]=$(awk '/^packets/ {print $2}' <<<"${OUT[bare.$c]}")
 	measure "tcpdump.$c" tcpdump -r "$c.pcap" -w /dev/null
-	measure "nodb.$c" "$scanwatch" -r "$c.pcap" --no-db -q
-	measure "db.$c" --db "$scanwatch" -r "$c.pcap" --db @DB -q
+	measure "nodb.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 1
+	measure "w2.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 2
+	if ((ncores > 2)); then
+		measure "wn.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers "$ncores"
+	fi
+	measure "db.$c" --db "$scanwatch" -r "$c.pcap" --db @DB -q --workers 1
+	if [[ -n $peer ]]; then
+		measure "peer.$c" bash -c "${peer//\{\}/$(printf %q "$c.pcap")}"
+	fi
 done
 
 log "memory per source (M1, M2 with --memory-cap $m_cap)"
@@ -387,6 +428,40 @@ if [[ ${FAIL[db.D]} == timeout* ]]; then
 	FAIL[nodb.D]="skipped: the --db run timed out"
 else
 	measure "nodb.D" "$scanwatch" -r D.pcap --no-db -q
+fi
+
+# ---------------------------------------------------------------- NATS (--nats)
+nats_acked=
+if ((nats)); then
+	((EUID == 0)) || die "--nats needs root (a network namespace for the server)"
+	ns_nats=swbench-$$-nats
+	ip netns add "$ns_nats"
+	ip -n "$ns_nats" link set lo up
+	log "nats: nats-server with JetStream in $ns_nats"
+	ip netns exec "$ns_nats" nats-server -js -a 127.0.0.1 -p 4222 -sd "$tmp/nats" -l "$tmp/nats.log" &
+	nats_pid=$!
+	deadline=$(($(now_us) + 20000000))
+	until grep -q 'Server is ready' "$tmp/nats.log" 2>/dev/null; do
+		kill -0 "$nats_pid" 2>/dev/null || die "nats-server exited: $(tail -3 "$tmp/nats.log")"
+		(($(now_us) < deadline)) || die "nats-server not ready in 20 s"
+		sleep 0.1
+	done
+	# The stream, made by the collector (then stopped: the rate is the sensor's alone).
+	ip netns exec "$ns_nats" "$scanwatch" collect --nats nats://127.0.0.1:4222 --db "$tmp/central.db" \
+		2>"$tmp/collect.err" &
+	collect_pid=$!
+	deadline=$(($(now_us) + 20000000))
+	until grep -q 'consuming' "$tmp/collect.err"; do
+		kill -0 "$collect_pid" 2>/dev/null || die "collect exited: $(cat "$tmp/collect.err")"
+		(($(now_us) < deadline)) || die "collect made no stream in 20 s"
+		sleep 0.1
+	done
+	kill -TERM "$collect_pid"
+	wait "$collect_pid" || true
+	log "nats publish rate (D)"
+	measure "nats.D" ip netns exec "$ns_nats" "$scanwatch" -r D.pcap --no-db -q \
+		--nats nats://127.0.0.1:4222 --sensor-id bench
+	nats_acked=$(sed -n 's/.*: \([0-9]*\) records acknowledged.*/\1/p' <<<"${OUT[nats.D]:-}" | tail -1)
 fi
 
 # ---------------------------------------------------------------- profile
@@ -415,8 +490,20 @@ if ((profile)); then
 		tcpdump -r "$c.pcap" -c "$prof_pkts" -w "$tmp/$c.slice.pcap" 2>/dev/null
 		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.bare.$c" "$bare" "$tmp/$c.slice.pcap" >/dev/null 2>&1 &&
 			PROF[bare.$c]=$(prof_stages "$tmp/cg.bare.$c")
-		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.sw.$c" "$scanwatch" -r "$tmp/$c.slice.pcap" --no-db -q >/dev/null 2>&1 &&
+		# --no-sandbox: valgrind implements neither seccomp nor Landlock (unhandled
+		# system calls 317 and 444), and the sensor refuses to run unconfined otherwise.
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.sw.$c" "$scanwatch" -r "$tmp/$c.slice.pcap" --no-db -q --no-sandbox --workers 1 >/dev/null 2>&1 &&
 			PROF[sw.$c]=$(prof_stages "$tmp/cg.sw.$c")
+		# Two workers, one profile per thread: the packet thread is the process's first
+		# (file -01), the detection thread the last one started (the writer thread,
+		# idle with --no-db, comes between them).
+		rm -f "$tmp/cg.w2.$c"*
+		if valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.w2.$c" "$scanwatch" \
+			-r "$tmp/$c.slice.pcap" --no-db -q --no-sandbox --workers 2 >/dev/null 2>&1; then
+			threads=("$tmp/cg.w2.$c"-*)
+			PROF[w2front.$c]=$(prof_stages "${threads[0]}")
+			PROF[w2detect.$c]=$(prof_stages "${threads[${#threads[@]} - 1]}")
+		fi
 	done
 fi
 
@@ -453,7 +540,7 @@ if ((live)); then
 		local log_rx=$tmp/live-rx.log log_tx=$tmp/live-tx.log count=$1
 		shift
 		: >"$log_rx"
-		ip netns exec "$ns_rx" "$scanwatch" -i swb-rx --allow-root --no-db -q \
+		ip netns exec "$ns_rx" "$scanwatch" -i swb-rx --allow-root --workers 2 --no-db -q \
 			--stats-interval 1s 2>"$log_rx" &
 		live_pid=$!
 		local deadline=$(($(now_us) + 20000000))
@@ -536,6 +623,42 @@ cell() { # KEY CAPTURE -> "rate (n=N)" or the failure
 		echo "$(fmt_rate "${PKTS[$c]:-}" "${WALL[$k]:-}") (${N[$k]:-})"
 	fi
 }
+speedup() { # PREFIX CAPTURE: PREFIX.C's rate over one worker's
+	local k=$1.$2
+	[[ -z ${FAIL[$k]:-} && -z ${FAIL[nodb.$2]:-} && -n ${WALL[$k]:-} && -n ${WALL[nodb.$2]:-} ]] || {
+		echo "-"
+		return
+	}
+	awk -v a="${WALL[nodb.$2]}" -v b="${WALL[$k]}" 'BEGIN {printf "%.2fx", a / b}'
+}
+vs_peer() { # CAPTURE: scanwatch's rate (one worker) over the peer's
+	[[ -z ${FAIL[peer.$1]:-} && -z ${FAIL[nodb.$1]:-} && -n ${WALL[peer.$1]:-} ]] || {
+		echo "${FAIL[peer.$1]:+peer failed}${FAIL[peer.$1]:--}"
+		return
+	}
+	awk -v a="${WALL[peer.$1]}" -v b="${WALL[nodb.$1]}" 'BEGIN {printf "%.2fx", a / b}'
+}
+same_count() { # CAPTURE: one and two workers reported as many detections
+	local a b
+	a=$(sw_field "nodb.$1" detection)
+	b=$(sw_field "w2.$1" detection)
+	[[ -n $a && -n $b ]] || {
+		echo "-"
+		return
+	}
+	[[ $a == "$b" ]] && echo yes || echo "NO ($b)"
+}
+bound() { # CAPTURE: one worker's instructions over the busier thread's with two
+	local all f d
+	all=$(awk '{print $1}' <<<"${PROF[sw.$1]:-}")
+	f=$(awk '{print $1}' <<<"${PROF[w2front.$1]:-}")
+	d=$(awk '{print $1}' <<<"${PROF[w2detect.$1]:-}")
+	[[ -n $all && -n $f && -n $d ]] || {
+		echo "-"
+		return
+	}
+	awk -v a="$all" -v f="$f" -v d="$d" 'BEGIN {printf "%.2fx", a / (f > d ? f : d)}'
+}
 ratio() { # KEY CAPTURE
 	local k=$1 c=$2
 	[[ -z ${FAIL[$k]:-} && -n ${WALL[$k]:-} && -n ${WALL[bare.$c]:-} ]] || {
@@ -582,14 +705,28 @@ mem_pair() {
 	printf '  %-34s %14s %14s %14s\n' "bare pcap_next_ex loop (floor)" "$(cell bare.A A)" "$(cell bare.B B)" "$(cell bare.C C)"
 	printf '  %-34s %14s %14s %14s\n' "tcpdump -r F -w /dev/null" "$(cell tcpdump.A A)" "$(cell tcpdump.B B)" "$(cell tcpdump.C C)"
 	printf '  %-34s %14s %14s %14s\n' "scanwatch -r F --no-db -q" "$(cell nodb.A A)" "$(cell nodb.B B)" "$(cell nodb.C C)"
+	printf '  %-34s %14s %14s %14s\n' "scanwatch --no-db --workers 2" "$(cell w2.A A)" "$(cell w2.B B)" "$(cell w2.C C)"
+	if ((ncores > 2)); then
+		printf '  %-34s %14s %14s %14s\n' "scanwatch --no-db --workers $ncores" "$(cell wn.A A)" "$(cell wn.B B)" "$(cell wn.C C)"
+	fi
 	printf '  %-34s %14s %14s %14s\n' "scanwatch -r F --db D -q" "$(cell db.A A)" "$(cell db.B B)" "$(cell db.C C)"
+	if [[ -n $peer ]]; then
+		printf '  %-34s %14s %14s %14s\n' "peer: ${peer:0:28}" "$(cell peer.A A)" "$(cell peer.B B)" "$(cell peer.C C)"
+	fi
 	printf '  %-34s %14s %14s %14s\n' "scanwatch --no-db / floor" "$(ratio nodb.A A)" "$(ratio nodb.B B)" "$(ratio nodb.C C)"
+	printf '  %-34s %14s %14s %14s\n' "2 workers / floor" "$(ratio w2.A A)" "$(ratio w2.B B)" "$(ratio w2.C C)"
+	printf '  %-34s %14s %14s %14s\n' "2 workers / 1 worker" "$(speedup w2 A)" "$(speedup w2 B)" "$(speedup w2 C)"
+	if ((ncores > 2)); then
+		printf '  %-34s %14s %14s %14s\n' "$ncores workers / 1 worker" "$(speedup wn A)" "$(speedup wn B)" "$(speedup wn C)"
+	fi
+	[[ -n $peer ]] && printf '  %-34s %14s %14s %14s\n' "scanwatch (1 worker) / peer" "$(vs_peer A)" "$(vs_peer B)" "$(vs_peer C)"
 	printf '  %-34s %14s %14s %14s\n' "scanwatch --db / floor" "$(ratio db.A A)" "$(ratio db.B B)" "$(ratio db.C C)"
 	printf '  %-34s %14s %14s %14s\n' "tcpdump / floor" "$(ratio tcpdump.A A)" "$(ratio tcpdump.B B)" "$(ratio tcpdump.C C)"
 	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: floor" "$(mb "${RSS[bare.A]:-}")" "$(mb "${RSS[bare.B]:-}")" "$(mb "${RSS[bare.C]:-}")"
 	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: scanwatch --no-db" "$(mb "${RSS[nodb.A]:-}")" "$(mb "${RSS[nodb.B]:-}")" "$(mb "${RSS[nodb.C]:-}")"
 	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: scanwatch --db" "$(mb "${RSS[db.A]:-}")" "$(mb "${RSS[db.B]:-}")" "$(mb "${RSS[db.C]:-}")"
 	printf '  %-34s %14s %14s %14s\n' "detections (scanwatch)" "$(sw_field nodb.A 'detection')" "$(sw_field nodb.B 'detection')" "$(sw_field nodb.C 'detection')"
+	printf '  %-34s %14s %14s %14s\n' "same count with 2 workers" "$(same_count A)" "$(same_count B)" "$(same_count C)"
 	printf '  %-34s %14s %14s %14s\n' "evictions (scanwatch, cap 256M)" "$(sw_field nodb.A evictions)" "$(sw_field nodb.B evictions)" "$(sw_field nodb.C evictions)"
 	[[ -n ${EVJ[db.B]:-} ]] && echo "  B's evictions by table (runs.evictions): ${EVJ[db.B]:-}"
 	echo
@@ -624,6 +761,17 @@ mem_pair() {
 		fi
 		echo
 	fi
+	if ((nats)); then
+		echo
+		echo "NATS JetStream publish (D replayed --no-db --nats to one local nats-server, file storage)"
+		if [[ -n ${FAIL[nats.D]:-} ]]; then
+			echo "  run: ${FAIL[nats.D]}"
+		else
+			printf '  %s records acknowledged in %.2f s (median, n=%s): %s records/s\n' "${nats_acked:-?}" \
+				"${WALL[nats.D]:-}" "${N[nats.D]:-}" \
+				"$(awk -v r="${nats_acked:-0}" -v s="${WALL[nats.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}')"
+		fi
+	fi
 	echo
 	if ((live)); then
 		echo "live: tcpreplay -K (A's first $live_file_pkts packets, looped) into a veth pair, scanwatch -i on the far end (ring 32M default)"
@@ -650,8 +798,13 @@ mem_pair() {
 		printf '  %-44s %10s %10s\n' "  hash tables (SipHash, lookups, LRU)" "$(per sw A 5)" "$(per sw B 5)"
 		printf '  %-44s %10s %10s\n' "  detection (detect*, track, attribute, admit)" "$(per sw A 6)" "$(per sw B 6)"
 		printf '  %-44s %10s %10s\n' "  other (libc memset/memcpy, addr, sensor.c)" "$(per sw A 7)" "$(per sw B 7)"
+		printf '  %-44s %10s %10s\n' "scanwatch --workers 2: packet thread" "$(per w2front A 1)" "$(per w2front B 1)"
+		printf '  %-44s %10s %10s\n' "scanwatch --workers 2: detection thread" "$(per w2detect A 1)" "$(per w2detect B 1)"
+		printf '  %-44s %10s %10s\n' "  bound on 2 workers / 1 (all / busier thread)" "$(bound A)" "$(bound B)"
 		echo
 	fi
+	echo "targets (issue 16): one worker A >= 0.5x floor: $(ratio nodb.A A), B >= 0.3x: $(ratio nodb.B B), C >= 0.3x: $(ratio nodb.C C);" \
+		"two workers >= 1.7x one on A: $(speedup w2 A), on C: $(speedup w2 C)"
 	echo "targets (issue 8): A --no-db >= 0.5x floor: $(ratio nodb.A A); B --no-db >= 0.3x floor: $(ratio nodb.B B);" \
 		">= 50000 rows/s: $(awk -v r="${ROWS[db.D]:-0}" -v s="${WALL[db.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}');" \
 		"zero drops at topspeed: $( ((live)) && { [[ -n $live_best && $live_best == "$live_top" ]] && echo yes || echo no; } || echo skipped)"

@@ -29,7 +29,8 @@ fi
 
 for cap in "${caps[@]}"; do
 	name=$(basename "$cap")
-	"$SCANWATCH" -r "$cap" --db "$name.db" -q --jsonl "$name.jsonl" 2>"$name.err" || {
+	"$SCANWATCH" -r "$cap" --db "$name.db" -q --jsonl "$name.jsonl" --sensor-id "edge-$name" \
+		--site-tag site=par1 --site-tag zone=dmz 2>"$name.err" || {
 		cat "$name.err"
 		exit 1
 	}

@@ -27,7 +27,8 @@ cd "$dir"
 cap_mb=64
 overhead_kb=${SW_RSS_OVERHEAD_KB:-16384}
 sanitized=0
-if grep -qa __asan_init "$SCANWATCH"; then
+# ASan and TSan both keep shadow memory that RSS counts (TSan's is several times the heap).
+if grep -qa -e __asan_init -e __tsan_init "$SCANWATCH"; then
 	sanitized=1
 fi
 if ((sanitized)); then

@@ -696,4 +696,13 @@ sw_eval_corpus() {
 	cat "$detail"
 	((rc == 0)) || sw_fail "scanwatch eval exited with status $rc: a scan missed, mis-typed or mis-attributed, or a false positive (table above)"
 	sw_log "PASS: every capture in $corpus/labels.tsv scored right"
+	# The same records with 1, 2 and 4 workers, for every capture of the corpus.
+	local caps=() cap
+	while IFS=$'\t' read -r cap _; do
+		[[ -z $cap || $cap == \#* ]] && continue
+		[[ $cap == /* ]] || cap=$corpus/$cap
+		caps+=("$cap")
+	done < <(cut -f1 "$corpus/labels.tsv" | sort -u)
+	bash "$SW_LIB_DIR/../captures/workers_diff.sh" "$SCANWATCH" "$SW_WORK_DIR/$2.workers" "${caps[@]}" ||
+		sw_fail "the records of a capture depend on the number of workers (diff above)"
 }

@@ -157,6 +157,34 @@ for r in rows:
     if j("tags"): want_sd["tags"] = j("tags")
     if r["tool"]: want_sd["tool"] = r["tool"]
     if r["campaign"]: want_sd["campaign"] = r["campaign"]
+    # the sensor's identity (schema 008, issue 19): its id, and its site tags when it has any
+    run = con.execute("SELECT sensor_id, site_tags FROM runs WHERE id = ?", (r["run_id"],)).fetchone()
+    want_sd["sensor"] = run["sensor_id"]
+    if json.loads(run["site_tags"] or "[]"): want_sd["siteTags"] = ",".join(json.loads(run["site_tags"]))
+    # what the scan revealed (schema 006, issue 17): the exposure table's rows in the order they
+    # first answered, as output_join_exposure renders them (whole items within 1 KiB)
+    ex = con.execute("SELECT host, proto, port, reveal, answers FROM exposure"
+                     " WHERE run_id = ? AND seq = ? ORDER BY ord", (r["run_id"], r["seq"])).fetchall()
+    if ex:
+        services = ("syn_ack", "udp_reply", "init_ack", "proto_reply")
+        names = {6: "tcp", 17: "udp", 132: "sctp"}
+        items = []
+        for h, pr, po, rv, n in ex:
+            if rv == "proto_reply": t = f"{h} proto/{pr}"
+            elif rv in services and pr in names: t = f"{h} {po}/{names[pr]}"
+            else: t = f"{h} {rv}"
+            items.append(f"{t} x{n}")
+        joined = ""
+        for it in items:
+            cand = it if not joined else joined + "," + it
+            if len(cand) + 1 > 1024: break
+            joined = cand
+        unlisted = sum(x.get("count", 0) for x in json.loads(r["reasons"] or "[]")
+                       if x.get("name") == "exposure_unlisted")
+        want_sd["exposedServices"] = str(sum(1 for e in ex if e[3] in services))
+        want_sd["exposedHosts"] = str(sum(1 for e in ex if e[3] not in services))
+        want_sd["exposedAnswers"] = str(sum(e[4] for e in ex) + unlisted)
+        want_sd["exposure"] = joined
     if sd != want_sd:
         diff = {k: (sd.get(k), want_sd.get(k)) for k in set(sd) | set(want_sd) if sd.get(k) != want_sd.get(k)}
         sys.exit(f"{log}: detection {r['seq']}: SD differs from the row (got, want): {diff}")

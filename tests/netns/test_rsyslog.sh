@@ -40,7 +40,7 @@ run udp --syslog "udp://127.0.0.1:$SW_RSYSLOG_UDP"
 sw_poll 10 "rsyslog to write $n UDP messages" sw_lines_at_least "$r/udp.log" "$n"
 sw_syslog_check "$SW_DIR/udp.db" "$r/udp.log" "$SW_DIR/udp.jsonl" all || sw_fail "UDP messages differ"
 
-run tcp --syslog "tcp://127.0.0.1:$SW_RSYSLOG_TCP?facility=local3"
+run tcp --syslog "tcp://127.0.0.1:$SW_RSYSLOG_TCP?facility=local3" --sensor-id edge-rs --site-tag site=par1 --site-tag zone=dmz
 sw_poll 10 "rsyslog to write $n TCP messages" sw_lines_at_least "$r/tcp.log" "$n"
 sw_syslog_check "$SW_DIR/tcp.db" "$r/tcp.log" "$SW_DIR/tcp.jsonl" all || sw_fail "TCP messages differ"
 

@@ -60,8 +60,15 @@ static void test_full(void)
 	                           CONFIG_PROMISCUOUS | CONFIG_BUFFER_SIZE | CONFIG_USER |
 	                           CONFIG_DATABASE | CONFIG_MEMORY_CAP | CONFIG_STATS_INTERVAL |
 	                           CONFIG_HOME_NET | CONFIG_RULES | CONFIG_OUTPUTS |
-	                           CONFIG_ALLOW_ROOT | CONFIG_SANDBOX);
+	                           CONFIG_ALLOW_ROOT | CONFIG_SANDBOX | CONFIG_SENSOR_ID |
+	                           CONFIG_SITE_TAGS | CONFIG_WORKERS);
 	CHECK_STR(c->interface, "eth1");
+	CHECK_STR(c->sensor_id, "edge-1.par");
+	CHECK_EQ_U(c->nsite_tags, 2);
+	if (c->nsite_tags == 2) {
+		CHECK_STR(c->site_tags[0], "site=par1");
+		CHECK_STR(c->site_tags[1], "zone=dmz");
+	}
 	CHECK_STR(c->filter, "not port 22 and not host 198.18.0.9");
 	CHECK_EQ_U(c->snaplen, 128);
 	CHECK(c->promiscuous == false);
@@ -69,6 +76,7 @@ static void test_full(void)
 	CHECK_STR(c->user, "nobody");
 	CHECK_STR(c->database, "/var/lib/scanwatch/scanwatch.db");
 	CHECK_EQ_U(c->memory_cap, 512ull << 20);
+	CHECK_EQ_U(c->workers, 2);
 	CHECK_EQ_U(c->stats_interval_us, 300ull * 1000000);
 	CHECK_EQ_U(c->nhome, 2);
 	if (c->nhome == 2) {
@@ -146,6 +154,25 @@ static void test_defaults(void)
 	}
 }
 
+/* A nats output from the file: the same URL check as --nats (output_check_target). */
+static void test_nats(void)
+{
+	char path[4200], err[512] = "";
+	struct sw_config *c = NULL;
+
+	fixture(path, sizeof path, "good/nats.yaml");
+	CHECK(config_load(path, &c, err, sizeof err) == 0);
+	CHECK_STR(err, "");
+	if (c == NULL)
+		return;
+	CHECK_EQ_U(c->noutputs, 1);
+	if (c->noutputs == 1) {
+		CHECK_STR(c->outputs[0].type, "nats");
+		CHECK_STR(c->outputs[0].target, "nats://edge@198.18.0.1:4222?backlog=500");
+	}
+	config_free(c);
+}
+
 /* A config named without a directory: relative paths stay relative to the working directory. */
 static void test_bare_name(void)
 {
@@ -169,6 +196,14 @@ static const struct {
 } bad[] = {
     {"allow_root_num.yaml", "1:13: allow_root must be true or false, got '1'"},
     {"sandbox_word.yaml", "1:10: sandbox must be true or false, got 'off'"},
+    {"nats_backlog.yaml",
+     "2:26: bad nats target 'nats://198.18.0.1?backlog=0': backlog must be a number from 1 to "
+     "1000000"},
+    {"sensor_id_star.yaml", "1:12: bad sensor_id 'edge*': a sensor id holds only letters, digits, "
+                            "'.', '_' and '-' (it names a NATS subject)"},
+    {"site_tag_nokey.yaml",
+     "3:5: bad site tag 'dmz': a site tag is KEY=VALUE: KEY of letters, digits and '_' (at most "
+     "32), VALUE of letters, digits and . _ - : / @ + (at most 96 in all)"},
     {"buffer_big.yaml", "1:14: buffer_size must be between 64K and 2G - 1 byte (libpcap's limit)"},
     {"buffer_small.yaml",
      "1:14: buffer_size must be between 64K and 2G - 1 byte (libpcap's limit)"},
@@ -197,7 +232,7 @@ static const struct {
     {"output_scalar.yaml",
      "2:5: expected a mapping for an output ({type: ..., target: ...}), found a scalar"},
     {"output_type.yaml", "2:12: unknown output type 'splunk' (expected one of: jsonl, syslog, "
-                         "cef, console, console-json)"},
+                         "cef, console, console-json, nats)"},
     {"promisc_yes.yaml", "1:14: promiscuous must be true or false, got 'yes'"},
     {"reader.yaml", "2:7: invalid input: control characters are not allowed"},
     {"rules_empty.yaml", "1:8: empty rules list (name rule files or directories, or leave "
@@ -219,7 +254,7 @@ static const struct {
     {"syslog_port.yaml", "2:28: bad syslog target 'udp://198.18.0.1:65536': the port must be a "
                          "number from 1 to 65535"},
     {"syslog_scheme.yaml", "2:28: unsupported scheme in target 'http://198.18.0.1:80' (use udp://, "
-                           "tcp://, tls:// or relp://)"},
+                           "tcp://, tls://, relp:// or nats://)"},
     {"syslog_tls_ca.yaml", "2:28: bad syslog target 'tls://198.18.0.1?ca=/nonexistent/ca.pem': "
                            "ca=/nonexistent/ca.pem: No such file or directory"},
     {"syslog_v6.yaml", "2:28: bad syslog target 'udp://2001:2::1:514': an IPv6 host must be "
@@ -227,9 +262,11 @@ static const struct {
     {"two_docs.yaml", "3:1: more than one YAML document in the file"},
     {"unknown_key.yaml",
      "2:1: unknown key 'iface' (expected one of: interface, filter, snaplen, promiscuous, "
-     "buffer_size, user, database, memory_cap, stats_interval, home_net, rules, outputs, "
-     "allow_root, sandbox, evidence)"},
+     "buffer_size, user, database, memory_cap, workers, stats_interval, home_net, rules, outputs, "
+     "allow_root, sandbox, sensor_id, site_tags, evidence)"},
     {"user_control.yaml", "1:7: 'user' contains a control character"},
+    {"workers_text.yaml", "1:10: workers must be an integer from 1 to 256, got 'two'"},
+    {"workers_zero.yaml", "2:10: workers must be an integer from 1 to 256, got '0'"},
 };
 
 static void test_bad(void)
@@ -389,6 +426,7 @@ int main(int argc, char **argv)
 	test_full();
 	test_defaults();
 	test_bare_name();
+	test_nats();
 	test_bad();
 	test_unreadable();
 	test_targets_both_paths();

@@ -56,15 +56,26 @@ static void make_flood6(struct sw_detection *d)
 	fixture_reasons(d, "50000 SYNs from 4000 sources");
 }
 
-/* Replaces every "@HOST@" in tmpl with the reported host name. */
+/* Replaces every "@HOST@" in tmpl with the reported host name, every "@RUN@" with the run
+ * token (the wall clock at output_set_identity). */
 static void with_host(const char *tmpl, char *out, size_t cap)
 {
-	const char *h = output_hostname(), *p = tmpl, *m;
+	const char *h = output_hostname(), *p = tmpl, *m, *r;
 	size_t n = 0;
 
-	while ((m = strstr(p, "@HOST@")) != NULL) {
-		n += (size_t)snprintf(out + n, cap - n, "%.*s%s", (int)(m - p), p, h);
-		p = m + 6;
+	for (;;) {
+		m = strstr(p, "@HOST@");
+		r = strstr(p, "@RUN@");
+		if (m == NULL && r == NULL)
+			break;
+		if (m != NULL && (r == NULL || m < r)) {
+			n += (size_t)snprintf(out + n, cap - n, "%.*s%s", (int)(m - p), p, h);
+			p = m + 6;
+		} else {
+			n += (size_t)snprintf(out + n, cap - n, "%.*s%s", (int)(r - p), p,
+			                      output_run_token());
+			p = r + 5;
+		}
 	}
 	snprintf(out + n, cap - n, "%s", p);
 }
@@ -88,7 +99,11 @@ static const char jsonl_expect[] =
     "\"name\":[\"Scanning IP Blocks\"],\"reference\":[\"https://attack.mitre.org/techniques/"
     "T1595/001/\"]}}},\"source\":{\"ip\":\"198.18.0.2\"},\"destination\":{\"ip\":\"198.18.1."
     "2\"},\"network\":{\"transport\":\"tcp\",\"iana_number\":\"6\",\"type\":\"ipv4\"},"
-    "\"observer\":{\"hostname\":\"@HOST@\",\"product\":\"scanwatch\",\"vendor\":\"scanwatch\","
+    "\"agent\":{\"id\":\"edge-1.par\",\"name\":\"edge-1.par\",\"type\":\"scanwatch\",\"version\":"
+    "\"" SCANWATCH_VERSION "\",\"ephemeral_id\":\"@RUN@\"},\"labels\":{\"site\":\"par1\",\"zone\":"
+    "\"dmz\"},"
+    "\"observer\":{\"name\":\"edge-1.par\",\"hostname\":\"@HOST@\",\"product\":\"scanwatch\","
+    "\"vendor\":\"scanwatch\","
     "\"version\":\"" SCANWATCH_VERSION "\",\"type\":\"ids\",\"ingress\":{\"interface\":{\"name\":"
     "\"sw-tgt\"}}},\"related\":{\"ip\":[\"198.18.0.2\",\"198.18.1.2\"]},\"tags\":[\"T1046\","
     "\"T1595.001\"],\"scanwatch\":{\"phase\":\"open\",\"severity\":\"medium\",\"first_seen\":"
@@ -114,7 +129,11 @@ static const char jsonl_expect[] =
     "\"subtechnique\":{\"id\":[\"T1499.001\"],\"name\":[\"OS Exhaustion Flood\"],\"reference\":"
     "[\"https://attack.mitre.org/techniques/T1499/001/\"]}}},\"destination\":{\"ip\":\"2001:2::"
     "2\"},\"network\":{\"transport\":\"tcp\",\"iana_number\":\"6\",\"type\":\"ipv6\"},"
-    "\"observer\":{\"hostname\":\"@HOST@\",\"product\":\"scanwatch\",\"vendor\":\"scanwatch\","
+    "\"agent\":{\"id\":\"edge-1.par\",\"name\":\"edge-1.par\",\"type\":\"scanwatch\",\"version\":"
+    "\"" SCANWATCH_VERSION "\",\"ephemeral_id\":\"@RUN@\"},\"labels\":{\"site\":\"par1\",\"zone\":"
+    "\"dmz\"},"
+    "\"observer\":{\"name\":\"edge-1.par\",\"hostname\":\"@HOST@\",\"product\":\"scanwatch\","
+    "\"vendor\":\"scanwatch\","
     "\"version\":\"" SCANWATCH_VERSION "\",\"type\":\"ids\",\"ingress\":{\"interface\":{\"name\":"
     "\"sw-tgt\"}}},\"related\":{\"ip\":[\"2001:2::2\",\"2001:2::99\"]},\"tags\":[\"T1498\","
     "\"T1499.001\",\"T9999\"],\"scanwatch\":{\"phase\":\"close\",\"severity\":\"critical\","
@@ -300,7 +319,8 @@ static const char *cef_get(const struct cef_parsed *p, const char *key)
 static const char cef_expect[] =
     "CEF:0|scanwatch|scanwatch|" SCANWATCH_VERSION "|SW-TCP-SYN-001|TCP SYN scan|5|"
     "rt=1795667320500 start=1795667309000 end=1795667321000 act=close cat=syn_scan "
-    "externalId=7 src=198.18.0.2 dst=198.18.1.2 proto=TCP cnt=1999 dvchost=@HOST@ "
+    "externalId=7 src=198.18.0.2 dst=198.18.1.2 proto=TCP cnt=1999 dvchost=edge-1.par "
+    "flexString2Label=siteTags flexString2=site\\=par1,zone\\=dmz "
     "cn1Label=distinctPorts cn1=1000 cn2Label=distinctTargets cn2=1 cn3Label=probesAtOpen "
     "cn3=5 cs1Label=tool cs1=nmap cs3Label=attackTechniques cs3=T1046,T1595.001 "
     "cs4Label=samplePorts cs4=22,443 cs5Label=sampleTargets cs5=198.18.1.2 msg=5 ports in "
@@ -556,7 +576,8 @@ static void test_syslog_udp(void)
 	         "123456Z\" lastSeen=\"2026-11-26T04:28:29.123456Z\" probes=\"5\" "
 	         "probesAtOpen=\"5\" distinctTargets=\"1\" distinctPorts=\"5\" "
 	         "samplePorts=\"22,443\" sampleTargets=\"198.18.1.2\" tags=\"T1046,T1595.001\" "
-	         "tool=\"nmap\"] syn_scan open: 198.18.0.2 -> 198.18.1.2: 5 probes to 5 ports "
+	         "tool=\"nmap\" sensor=\"edge-1.par\" siteTags=\"site=par1,zone=dmz\"] syn_scan "
+	         "open: 198.18.0.2 -> 198.18.1.2: 5 probes to 5 ports "
 	         "on 1 hosts; severity medium; rule SW-TCP-SYN-001 (q\"uote b\\ack ]br); tool "
 	         "nmap: 5 ports in 0.1s; \"window\" 1024",
 	         output_hostname(), (long)getpid());
@@ -712,6 +733,52 @@ static void test_url(void)
 	CHECK(net_url_parse("tcp://[2001:2::1", "514", &u, err, sizeof(err)) < 0);
 	CHECK(net_url_parse("tcp://[2001:2::1]x", "514", &u, err, sizeof(err)) < 0);
 	CHECK(net_is_url("udp://x") && net_is_url("tcp://x") && !net_is_url("/var/log/x"));
+	/* nats:// (issue 19): userinfo before the host, as the NATS clients read their URLs. */
+	CHECK(net_is_url("nats://x"));
+	CHECK(net_url_parse("nats://u1:p@ss@198.18.0.1:4223?creds=x", "4222", &u, err,
+	                    sizeof(err)) < 0); /* '@' in the password: the host is "ss@..." */
+	CHECK(net_url_parse("nats://u1:pw@198.18.0.1:4223?linger=3", "4222", &u, err,
+	                    sizeof(err)) == 0);
+	CHECK(u.proto == NET_NATS && u.has_userinfo);
+	CHECK_STR(u.user, "u1");
+	CHECK_STR(u.pass, "pw");
+	CHECK_STR(u.host, "198.18.0.1");
+	CHECK_STR(u.port, "4223");
+	CHECK(net_url_parse("nats://s3cr3t@[2001:2::1]", "4222", &u, err, sizeof(err)) == 0);
+	CHECK(u.has_userinfo && u.pass[0] == '\0');
+	CHECK_STR(u.user, "s3cr3t");
+	CHECK_STR(u.host, "2001:2::1");
+	CHECK_STR(u.port, "4222");
+	CHECK(net_url_parse("nats://@h", "4222", &u, err, sizeof(err)) < 0);
+	CHECK(net_url_parse("nats://u:@h", "4222", &u, err, sizeof(err)) < 0);
+	CHECK(net_url_parse("nats://h", "4222", &u, err, sizeof(err)) == 0 && !u.has_userinfo);
+	/* The nats output takes nats:// only, and checks its options and files up front. */
+	{
+		const struct output_ops *nats = output_lookup("nats");
+		const struct output_ops *sys = output_lookup("syslog");
+
+		CHECK(nats != NULL);
+		if (nats != NULL) {
+			CHECK(output_check_target(nats, "nats://198.18.0.1", "x", err,
+			                          sizeof err) == OUTPUT_TARGET_NATS);
+			CHECK(output_check_target(nats, "tcp://198.18.0.1:1", "x", err,
+			                          sizeof err) < 0);
+			CHECK(output_check_target(nats, "/tmp/x", "x", err, sizeof err) < 0);
+			CHECK(output_check_target(nats, "nats://h?bogus=1", "x", err, sizeof err) <
+			      0);
+			CHECK(output_check_target(nats, "nats://h?backlog=0", "x", err,
+			                          sizeof err) < 0);
+			CHECK(output_check_target(nats, "nats://h?tls_cert=/etc/hostname", "x", err,
+			                          sizeof err) < 0); /* without tls_key */
+			CHECK(output_check_target(nats, "nats://h?creds=/nonexistent/x.creds", "x",
+			                          err, sizeof err) < 0);
+			CHECK(strstr(err, "No such file") != NULL);
+			CHECK(output_check_target(nats, "nats://u:p@h?creds=/etc/hostname", "x",
+			                          err,
+			                          sizeof err) < 0); /* two kinds of credentials */
+		}
+		CHECK(output_check_target(sys, "nats://198.18.0.1", "x", err, sizeof err) < 0);
+	}
 	/* The output refuses bad options at open, not at the first record. */
 	CHECK(output_lookup("syslog")->open("udp://127.0.0.1:9?facility=local9", err,
 	                                    sizeof(err)) == NULL);
@@ -776,12 +843,86 @@ static void test_emit_tick(void)
 	emit_stop(e);
 }
 
+/* The nats output with no broker (a closed port): live, a full backlog drops its oldest
+ * records and counts them; at exit what waits is counted lost. Nothing blocks the writer. */
+static void test_nats_backlog(void)
+{
+	const struct output_ops *ops = output_lookup("nats");
+	struct output_counters oc;
+	struct sw_detection d;
+	char err[256];
+	void *st;
+
+	CHECK(ops != NULL);
+	if (ops == NULL)
+		return;
+	output_set_observer("sw-tgt"); /* live: a full backlog drops, never waits */
+	st = ops->open("nats://127.0.0.1:9?backlog=3&linger=0", err, sizeof err);
+	CHECK(st != NULL);
+	if (st == NULL) {
+		fprintf(stderr, "nats open: %s\n", err);
+		output_set_observer(NULL);
+		return;
+	}
+	for (unsigned i = 0; i < 10; i++) {
+		fixture_syn(&d, DET_UPDATE);
+		d.seq = 100 + i;
+		CHECK(ops->write(st, &d) == 0);
+	}
+	CHECK(output_get_counters(ops, st, &oc) == 0);
+	CHECK(oc.has_acked && oc.acked == 0);
+	CHECK_EQ_U(oc.backlog, 3);
+	CHECK_EQ_U(oc.backlog_max, 3);
+	CHECK_EQ_U(oc.dropped, 7); /* the seven oldest */
+	CHECK(!oc.connected);
+	ops->close(st); /* linger=0: the three waiting are lost, and said so */
+	output_set_observer(NULL);
+	CHECK(ops->open("nats://127.0.0.1:9?tls_ca=/nonexistent/ca.pem", err, sizeof err) == NULL);
+}
+
+/* Sensor identity (issue 19): what ids and tags are accepted, and the default. */
+static void test_identity(void)
+{
+	const char *tags[] = {"site=par1", "zone=dmz"};
+	const char *bad_tags[] = {"site=par1", "zone dmz"};
+	char err[256];
+	size_t n;
+
+	CHECK(output_check_sensor_id("edge-1.par", err, sizeof err) == 0);
+	CHECK(output_check_sensor_id("", err, sizeof err) < 0);
+	CHECK(output_check_sensor_id("a*b", err, sizeof err) < 0); /* a NATS wildcard */
+	CHECK(output_check_sensor_id("a b", err, sizeof err) < 0);
+	CHECK(output_check_sensor_id("a>", err, sizeof err) < 0);
+	CHECK(output_check_sensor_id(
+	          "x1234567890123456789012345678901234567890123456789012345678901234", err,
+	          sizeof err) < 0); /* 65 characters */
+	CHECK(output_check_site_tag("site=par1", err, sizeof err) == 0);
+	CHECK(output_check_site_tag("rack_2=r2/u14", err, sizeof err) == 0);
+	CHECK(output_check_site_tag("site", err, sizeof err) < 0);
+	CHECK(output_check_site_tag("=x", err, sizeof err) < 0);
+	CHECK(output_check_site_tag("site=", err, sizeof err) < 0);
+	CHECK(output_check_site_tag("si-te=x", err, sizeof err) < 0);
+	CHECK(output_check_site_tag("site=a\"b", err, sizeof err) < 0); /* SD-PARAM quoting */
+	CHECK(output_check_site_tag("site=a]b", err, sizeof err) < 0);
+	CHECK(output_check_site_tag("site=a,b", err, sizeof err) < 0); /* the joined form's comma */
+	/* The default is the host name; a refused identity changes nothing. */
+	CHECK(output_set_identity(NULL, NULL, 0, err, sizeof err) == 0);
+	CHECK(strlen(output_sensor_id()) > 0);
+	CHECK(output_set_identity("edge-1.par", bad_tags, 2, err, sizeof err) < 0);
+	CHECK(output_set_identity("edge-1.par", tags, 2, err, sizeof err) == 0);
+	CHECK_STR(output_sensor_id(), "edge-1.par");
+	CHECK(output_site_tags(&n) != NULL && n == 2);
+	CHECK(strlen(output_run_token()) >= 16); /* microseconds since 1970: 16 digits */
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
 	}
+	test_identity();
+	test_nats_backlog();
 	test_format();
 	test_url();
 	test_jsonl();

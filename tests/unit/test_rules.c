@@ -283,8 +283,8 @@ static const struct {
      "5:1: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar "
      "at 4:11)"},
     {"indent.yaml", "4:10: YAML syntax error: mapping values are not allowed in this context"},
-    {"unknown_top.yaml",
-     "2:1: unknown key 'rulez' at top level (expected one of: version, home_net, allow, rules)"},
+    {"unknown_top.yaml", "2:1: unknown key 'rulez' at top level (expected one of: version, "
+                         "home_net, allow, rules, campaign_window)"},
     {"unknown_rule_key.yaml",
      "8:5: unknown key 'treshold' in rule (expected one of: id, name, description, enabled, "
      "severity, tags, detector, threshold, window, idle, group_by, suppress, params)"},
@@ -311,6 +311,8 @@ static const struct {
     {"duration_negative.yaml", "8:11: bad duration '-1s' for idle: must be positive"},
     {"duration_30d.yaml", "7:13: bad duration '30d' for window: must be below 30 days"},
     {"allow_cidr.yaml", "2:27: bad CIDR '198.18.0.0/33' in allow"},
+    {"campaign_window.yaml",
+     "2:18: bad duration '5x' for campaign_window: unknown unit (use ms, s, m, h or d)"},
     {"home_cidr.yaml", "2:28: bad CIDR '2001:2::g/48' in home_net"},
     {"suppress_cidr.yaml", "9:9: bad CIDR '198.18.0.300/32' in suppress"},
     {"unknown_detector.yaml", "7:15: unknown detector 'halfopn'"},
@@ -442,6 +444,27 @@ static int load_str(const char *text, size_t len, char *err, size_t errlen)
 #define RULE_BODY "name: n\n    detector: halfopen\n    threshold: 5\n    window: 1m\n"
 
 /* Hostile or odd input that fixtures on disk cannot hold well. */
+/* campaign_window: 60 s unless a file says; the last file that says decides. */
+static void test_campaign_window(void)
+{
+	static const char set[] = "version: 1\ncampaign_window: 90s\nrules:\n  - id: A\n"
+	                          "    " RULE_BODY;
+	static const char unset[] = "version: 1\nrules:\n  - id: A\n    " RULE_BODY;
+	struct sw_ruleset *rs = NULL;
+	char err[512];
+	CHECK(rules_load_string("a.yaml", unset, sizeof unset - 1, &rs, err, sizeof err) == 0);
+	CHECK(rs && rs->campaign_window_us == 60ULL * 1000000);
+	rules_free(rs);
+	rs = NULL;
+	CHECK(rules_load_string("b.yaml", set, sizeof set - 1, &rs, err, sizeof err) == 0);
+	CHECK(rs && rs->campaign_window_us == 90ULL * 1000000);
+	rules_free(rs);
+	rs = NULL;
+	CHECK(rules_load_builtin(&rs, err, sizeof err) == 0);
+	CHECK(rs && rs->campaign_window_us == 60ULL * 1000000);
+	rules_free(rs);
+}
+
 static void test_strings(void)
 {
 	static const char ok[] = "version: 1\nrules:\n  - id: A\n    " RULE_BODY;
@@ -677,6 +700,7 @@ int main(int argc, char **argv)
 	test_bad();
 	test_paths();
 	test_strings();
+	test_campaign_window();
 	test_limits();
 	test_durations();
 	test_sizes();

@@ -259,6 +259,17 @@ int main(void)
 	CHECK(run > 0);
 	CHECK_EQ_U(fixture_query_int(ro, "SELECT started_at FROM runs WHERE id = 1"),
 	           1795667000000000ull);
+	/* The run names its sensor (schema 008). */
+	{
+		const char *tags[] = {"site=par1", "zone=dmz"};
+
+		CHECK(store_run_identify(s, run, "edge-1", tags, 2, "1795667000000001") == 0);
+		query_text(ro,
+		           "SELECT sensor_id || '|' || site_tags || '|' || sensor_run FROM runs",
+		           text, sizeof(text));
+		CHECK_STR(text, "edge-1|[\"site=par1\",\"zone=dmz\"]|1795667000000001");
+		CHECK(store_run_identify(s, run + 100, "edge-1", NULL, 0, NULL) < 0); /* no run */
+	}
 
 	/* Batch 1: both open. */
 	make_a(&batch[0], DET_OPEN);

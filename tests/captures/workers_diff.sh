@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# workers_diff.sh — the records of a replay are the same whatever the number of workers.
+#
+#   workers_diff.sh SCANWATCH WORKDIR CAPTURE...
+#
+# Replays every CAPTURE with --workers 1, 2 and 4 (same --seed, no database) and compares
+# the JSON lines each run writes. The comparison is of the sorted lines: pipeline.c states
+# the one difference it allows, the order in which closures falling due between two events
+# are emitted. Everything in a record is compared, its sequence number (event.id) included,
+# but agent.ephemeral_id, which is new on every run by design.
+# A capture the sensor cannot read must fail the same way with every worker count. Exit 1
+# on the first difference, with a diff of what differs. SW_DIFF_ARGS adds options to every
+# run (e.g. a small --memory-cap, so the tables evict).
+set -euo pipefail
+sw=${1:?usage: workers_diff.sh SCANWATCH WORKDIR CAPTURE...}
+work=${2:?}
+shift 2
+(($#)) || {
+	echo "workers_diff.sh: no captures given" >&2
+	exit 2
+}
+mkdir -p "$work"
+n=0 records=0 unreadable=0
+for cap in "$@"; do
+	n=$((n + 1))
+	base=$work/$n
+	for w in 1 2 4; do
+		rc=0
+		# shellcheck disable=SC2086 # SW_DIFF_ARGS is a list of options
+		"$sw" -r "$cap" --no-db -q --seed 11 --workers "$w" ${SW_DIFF_ARGS:-} --jsonl "$base.w$w.jsonl" \
+			2>"$base.w$w.err" || rc=$?
+		echo "$rc" >"$base.w$w.rc"
+		# agent.ephemeral_id names the run (a new one every run, by design): masked
+		sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' "$base.w$w.jsonl" 2>/dev/null |
+			sort >"$base.w$w.sorted" || : >"$base.w$w.sorted"
+	done
+	for w in 2 4; do
+		if ! cmp -s "$base.w1.rc" "$base.w$w.rc"; then
+			echo "workers_diff: $cap: exit status $(<"$base.w1.rc") with 1 worker, $(<"$base.w$w.rc") with $w"
+			tail -3 "$base.w$w.err"
+			exit 1
+		fi
+		if ! cmp -s "$base.w1.sorted" "$base.w$w.sorted"; then
+			echo "workers_diff: $cap: the records with $w workers differ from those with 1:"
+			diff "$base.w1.sorted" "$base.w$w.sorted" | head -20
+			exit 1
+		fi
+	done
+	[[ $(<"$base.w1.rc") == 0 ]] || unreadable=$((unreadable + 1))
+	records=$((records + $(wc -l <"$base.w1.sorted")))
+done
+echo "workers_diff: $n captures ($unreadable refused alike), $records records: identical with 1, 2 and 4 workers"
