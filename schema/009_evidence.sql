@@ -1,7 +1,7 @@
 -- 009_evidence.sql — the packets behind each detection.
 --
--- Applied by store_open() in its own transaction with PRAGMA user_version = 9 (numbered after 008_sensor.sql, which main had applied first, so a
--- file already at 8 still gets it).
+-- Applied by store_open() in its own transaction with PRAGMA user_version = 9: numbered
+-- after 008_sensor.sql, which was applied first, so a file already at 8 still gets it.
 -- One row per packet a detection kept (include/scanwatch/evidence.h): the first
 -- 64 events' packets (probes and their answers) and the last 8, each cut to 256
 -- bytes, so at most 72 rows and 18,432 bytes of data per detection. The OPEN

@@ -7,7 +7,9 @@
 # the JSON lines each run writes. The comparison is of the sorted lines: pipeline.c states
 # the one difference it allows, the order in which closures falling due between two events
 # are emitted. Everything in a record is compared, its sequence number (event.id) included,
-# but agent.ephemeral_id, which is new on every run by design.
+# but agent.ephemeral_id, which is new on every run by design. So are the evidence packets
+# each detection kept (the store's evidence table, by detection seq), which with two workers
+# travel to the detection thread apart from the events (pipeline.c, msg_frame).
 # A capture the sensor cannot read must fail the same way with every worker count. Exit 1
 # on the first difference, with a diff of what differs. SW_DIFF_ARGS adds options to every
 # run (e.g. a small --memory-cap, so the tables evict).
@@ -20,19 +22,27 @@ shift 2
 	exit 2
 }
 mkdir -p "$work"
-n=0 records=0 unreadable=0
+n=0 records=0 unreadable=0 evidence=0
 for cap in "$@"; do
 	n=$((n + 1))
 	base=$work/$n
 	for w in 1 2 4; do
 		rc=0
 		# shellcheck disable=SC2086 # SW_DIFF_ARGS is a list of options
-		"$sw" -r "$cap" --no-db -q --seed 11 --workers "$w" ${SW_DIFF_ARGS:-} --jsonl "$base.w$w.jsonl" \
-			2>"$base.w$w.err" || rc=$?
+		rm -f "$base.w$w.db" "$base.w$w.jsonl" "$base.w$w.evidence" # (the sensor appends)
+		"$sw" -r "$cap" --db "$base.w$w.db" -q --seed 11 --workers "$w" ${SW_DIFF_ARGS:-} \
+			--jsonl "$base.w$w.jsonl" 2>"$base.w$w.err" || rc=$?
 		echo "$rc" >"$base.w$w.rc"
+		if [[ -s $base.w$w.db ]]; then
+			sqlite3 "$base.w$w.db" "SELECT d.seq, e.ordinal, e.ts_sec, e.ts_frac, e.caplen,
+				e.origlen, e.linktype, hex(e.data) FROM evidence e JOIN detections d
+				ON d.id = e.detection_id ORDER BY 1, 2, 3, 4" >"$base.w$w.evidence"
+			evidence=$((evidence + $(sqlite3 "$base.w$w.db" 'SELECT count(*) FROM evidence')))
+		fi
+		rm -f "$base.w$w.db" "$base.w$w.db-wal" "$base.w$w.db-shm"
 		# agent.ephemeral_id names the run (a new one every run, by design): masked
-		sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' "$base.w$w.jsonl" 2>/dev/null |
-			sort >"$base.w$w.sorted" || : >"$base.w$w.sorted"
+		cat "$base.w$w.jsonl" "$base.w$w.evidence" 2>/dev/null |
+			sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' | sort >"$base.w$w.sorted" || :
 	done
 	for w in 2 4; do
 		if ! cmp -s "$base.w1.rc" "$base.w$w.rc"; then
@@ -49,4 +59,4 @@ for cap in "$@"; do
 	[[ $(<"$base.w1.rc") == 0 ]] || unreadable=$((unreadable + 1))
 	records=$((records + $(wc -l <"$base.w1.sorted")))
 done
-echo "workers_diff: $n captures ($unreadable refused alike), $records records: identical with 1, 2 and 4 workers"
+echo "workers_diff: $n captures ($unreadable refused alike), $records records and lines of evidence ($((evidence / 3)) packets): identical with 1, 2 and 4 workers"
