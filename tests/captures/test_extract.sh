@@ -2,15 +2,9 @@
 # test_extract.sh — evidence packets: every detection of the bundled sample and of scanprobe captures (IPv6 UDP, nanosecond pcap) is extracted as a pcap that tcpdump and tshark read without complaint, whose packets are the detection's stored rows, first the probe that began it, with the capture's own timestamps; replayed, it opens the same detection (a flood whose threshold is past the sample: its packets are the flood's); --no-evidence keeps nothing; -w - writes the same bytes; hostile rows are skipped.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SCANPROBE:?}" "${SW_SOURCE_DIR:?}" "${SW_WORK_DIR:?}"
-dir="$SW_WORK_DIR/extract"
-rm -rf "$dir"
-mkdir -p "$dir"
-cd "$dir"
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=tests/captures/lib.sh
+. "$SW_SOURCE_DIR/tests/captures/lib.sh"
+cap_init extract
 for tool in tcpdump tshark sqlite3 editcap; do
 	command -v "$tool" >/dev/null || fail "$tool is needed (tests/dev.sh installs it)"
 done
