@@ -75,7 +75,7 @@ struct msg {
 	unsigned char shape[SW_PACKET_SHAPE_BYTES];
 	uint8_t type;
 	uint8_t has_pkt;
-	uint8_t advance; /* one thread would have called detect_advance(adv) before this */
+	uint8_t advance;  /* one thread would have called detect_advance(adv) before this */
 	uint8_t in_frame; /* M_EVENT: made while its packet was the evidence frame (M_FRAME) */
 };
 _Static_assert(sizeof(struct msg) <= 256, "a ring slot is four cache lines");

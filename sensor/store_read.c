@@ -662,16 +662,9 @@ void store_set_close(struct store_set *s)
 	free(s);
 }
 
-struct set_rows {
-	struct store_row *v;
-	size_t n, cap;
-	unsigned file;
-	bool oom;
-};
-
-static int set_push(void *ctx, const struct store_row *row)
+int store_rows_push(void *ctx, const struct store_row *row)
 {
-	struct set_rows *rs = ctx;
+	struct store_rows *rs = ctx;
 
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -684,9 +677,23 @@ static int set_push(void *ctx, const struct store_row *row)
 		rs->v = v;
 		rs->cap = cap;
 	}
-	rs->v[rs->n] = *row;
-	rs->v[rs->n].file = rs->file;
-	rs->n++;
+	rs->v[rs->n++] = *row;
+	return 0;
+}
+
+/* Rows of one file of a set, marked with its number. */
+struct set_rows {
+	struct store_rows rows;
+	unsigned file;
+};
+
+static int set_push(void *ctx, const struct store_row *row)
+{
+	struct set_rows *rs = ctx;
+
+	if (store_rows_push(&rs->rows, row) < 0)
+		return -1;
+	rs->rows.v[rs->rows.n - 1].file = rs->file;
 	return 0;
 }
 
@@ -707,7 +714,8 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
                               int (*fn)(void *ctx, const struct store_row *row), void *ctx,
                               char *err, size_t errlen)
 {
-	struct set_rows rs = {0};
+	struct set_rows sr = {0};
+	struct store_rows *rs = &sr.rows;
 	size_t first = 0;
 	int stop = 0;
 
@@ -717,22 +725,22 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
 
 		if (after_ids != NULL)
 			fi.after_id = after_ids[i];
-		rs.file = (unsigned)i;
-		if (store_read_detections(s->readers[i], &fi, set_push, &rs, msg, sizeof msg) < 0 ||
-		    rs.oom) {
+		sr.file = (unsigned)i;
+		if (store_read_detections(s->readers[i], &fi, set_push, &sr, msg, sizeof msg) < 0 ||
+		    rs->oom) {
 			store_set_err(err, errlen, "%s: %s", s->paths[i],
-			              rs.oom ? "out of memory" : msg);
-			free(rs.v);
+			              rs->oom ? "out of memory" : msg);
+			free(rs->v);
 			return -1;
 		}
 	}
-	qsort(rs.v, rs.n, sizeof(rs.v[0]), time_cmp);
+	qsort(rs->v, rs->n, sizeof(rs->v[0]), time_cmp);
 	/* A limit keeps the latest rows of the merged timeline (each file gave its newest). */
-	if (f->limit != 0 && rs.n > f->limit)
-		first = rs.n - f->limit;
-	for (size_t i = first; i < rs.n && stop == 0; i++)
-		stop = fn(ctx, &rs.v[i]);
-	free(rs.v);
+	if (f->limit != 0 && rs->n > f->limit)
+		first = rs->n - f->limit;
+	for (size_t i = first; i < rs->n && stop == 0; i++)
+		stop = fn(ctx, &rs->v[i]);
+	free(rs->v);
 	return stop;
 }
 

@@ -292,6 +292,15 @@ size_t store_set_count(const struct store_set *s);
 const char *store_set_path(const struct store_set *s, size_t i);
 struct store_reader *store_set_reader(const struct store_set *s, size_t i);
 void store_set_close(struct store_set *s);
+/* Rows collected from a reader: store_rows_push is a store_read_detections callback (ctx: a
+ * zeroed struct store_rows) that appends a copy of each row; free(v) when done. */
+struct store_rows {
+	struct store_row *v;
+	size_t n, cap;
+	bool oom; /* a push failed: the rows are incomplete */
+};
+int store_rows_push(void *ctx, const struct store_row *row);
+
 /*
  * store_read_detections over every file, merged into one timeline: by first_seen, then file,
  * then row id; row->file says which file. f applies to each file (after_ids, when not NULL,
