@@ -206,7 +206,8 @@ cmd_test() {
 	# stage is kept to a few minutes of the CI's 40.
 	if configure_build build-tsan "${tsan_args[@]}"; then
 		log "ctest in build-tsan/ under ThreadSanitizer"
-		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
+		# (--workers 4 runs as 2 in this version: the differential test compares 1 and 2 here)
+		SW_DIFF_WORKERS="1 2" TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
 			--output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
 			-E '(captures/test_(bad_inputs|linktypes|ecs_schema|sandbox|probe_eval|memory_cap|readme|query|report)|unit/test_store_roundtrip)$' ||
 			fail "build-tsan: unit/capture tests"

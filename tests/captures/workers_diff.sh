@@ -3,7 +3,8 @@
 #
 #   workers_diff.sh SCANWATCH WORKDIR CAPTURE...
 #
-# Replays every CAPTURE with --workers 1, 2 and 4 (same --seed, no database) and compares
+# Replays every CAPTURE with --workers 1, 2 and 4 (SW_DIFF_WORKERS: another list, 1 first;
+# same --seed) and compares
 # the JSON lines each run writes. The comparison is of the sorted lines: pipeline.c states
 # the one difference it allows, the order in which closures falling due between two events
 # are emitted. Everything in a record is compared, its sequence number (event.id) included,
@@ -22,6 +23,11 @@ shift 2
 	exit 2
 }
 mkdir -p "$work"
+read -r -a counts <<<"${SW_DIFF_WORKERS:-1 2 4}"
+((${#counts[@]} >= 2)) && [[ ${counts[0]} == 1 ]] || {
+	echo "workers_diff.sh: SW_DIFF_WORKERS must list 1 and then other worker counts" >&2
+	exit 2
+}
 # The databases are only read for their evidence table: on tmpfs when there is one (a run's
 # nine migrations and its commits then cost no disk flushes).
 dbdir=$work
@@ -33,7 +39,7 @@ n=0 records=0 unreadable=0 evidence=0
 for cap in "$@"; do
 	n=$((n + 1))
 	base=$work/$n
-	for w in 1 2 4; do
+	for w in "${counts[@]}"; do
 		rc=0
 		# shellcheck disable=SC2086 # SW_DIFF_ARGS is a list of options
 		db=$dbdir/$n.w$w.db
@@ -52,7 +58,7 @@ for cap in "$@"; do
 		cat "$base.w$w.jsonl" "$base.w$w.evidence" 2>/dev/null |
 			sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' | sort >"$base.w$w.sorted" || :
 	done
-	for w in 2 4; do
+	for w in "${counts[@]:1}"; do
 		if ! cmp -s "$base.w1.rc" "$base.w$w.rc"; then
 			echo "workers_diff: $cap: exit status $(<"$base.w1.rc") with 1 worker, $(<"$base.w$w.rc") with $w"
 			tail -3 "$base.w$w.err"
@@ -67,4 +73,4 @@ for cap in "$@"; do
 	[[ $(<"$base.w1.rc") == 0 ]] || unreadable=$((unreadable + 1))
 	records=$((records + $(wc -l <"$base.w1.sorted")))
 done
-echo "workers_diff: $n captures ($unreadable refused alike), $records records and lines of evidence ($((evidence / 3)) packets): identical with 1, 2 and 4 workers"
+echo "workers_diff: $n captures ($unreadable refused alike), $records records and lines of evidence ($((evidence / ${#counts[@]})) packets): identical with ${counts[*]} workers"
