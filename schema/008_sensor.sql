@@ -2,7 +2,7 @@
 -- collector's central store and its cross-sensor view (issue 19).
 --
 -- Applied by store_open() in its own transaction with PRAGMA user_version = 8. The number
--- leaves 006 and 007 to migrations written in parallel: the runner (store.c, migrate) applies
+-- left 006 and 007 to migrations written in parallel (007 became 009_evidence.sql): the runner (store.c, migrate) applies
 -- every embedded migration above the file's version in order and never needs them contiguous.
 --
 --   sensor_id   the sensor's configured id (default its host name), as ECS agent.id

@@ -308,8 +308,11 @@ void campaign_note(struct campaign *c, struct sw_detection *rec, int template,
 		if (m->camp < 0 && !m->closed_rec) {
 			/* kept until its window ends, in case a partner turns up */
 			m->closed_rec = malloc(sizeof *m->closed_rec);
-			if (m->closed_rec)
+			if (m->closed_rec) {
 				*m->closed_rec = *rec;
+				/* its packets went with it; they are the engine's, borrowed */
+				m->closed_rec->evidence = NULL;
+			}
 		}
 	}
 }

@@ -24,6 +24,7 @@ struct source {
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	uint64_t ts_us;
+	bool nano; /* the handle gives nanoseconds in tv_usec (files always; live when it can) */
 	uint64_t count;          /* packets read from this file */
 	uint64_t size;           /* file size (0: a pipe) */
 	struct capture_zip *zip; /* the decompressing stream under p, NULL for a plain file */
@@ -45,11 +46,26 @@ struct capture {
 	char failed[1024];
 };
 
-static uint64_t tv_us(const struct timeval *tv)
+/*
+ * Handles are opened at nanosecond precision where libpcap offers it (every
+ * file: it scales a microsecond file's times by 1000; live when the kernel
+ * can), so evidence packets keep their capture's own time to the digit
+ * (pcap-tstamp(7)). Events run on microseconds, tv_usec / 1000 as libpcap
+ * itself would have truncated.
+ */
+static uint64_t tv_us(const struct source *s, const struct timeval *tv)
 {
-	/* pcap timestamps are epoch seconds plus micros; negative or absurd seconds
+	/* pcap timestamps are epoch seconds plus a fraction; negative or absurd seconds
 	 * from a hostile file wrap to big numbers, which only reorders them */
-	return (uint64_t)tv->tv_sec * 1000000ULL + (uint64_t)tv->tv_usec;
+	uint64_t frac = (uint64_t)tv->tv_usec;
+	return (uint64_t)tv->tv_sec * 1000000ULL + (s->nano ? frac / 1000 : frac);
+}
+
+/* The header's time as seconds and nanoseconds, for evidence. */
+static void tv_out(const struct source *s, const struct timeval *tv, struct capture_packet *out)
+{
+	out->ts_sec = (int64_t)tv->tv_sec;
+	out->ts_nsec = (uint32_t)((uint64_t)tv->tv_usec * (s->nano ? 1 : 1000));
 }
 
 void capture_close(struct capture *c)
@@ -100,7 +116,8 @@ static int open_file(struct source *s, const char *path, char *err, size_t errle
 
 	if (!f)
 		return -1;
-	s->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	s->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	s->nano = true;
 	if (!s->p) {
 		if (s->zip && capture_zip_error(s->zip))
 			snprintf(err, errlen, "%s: %s", path, capture_zip_error(s->zip));
@@ -221,7 +238,8 @@ struct capture *capture_open_live(const struct capture_live_opts *o, char *err, 
 	if (o->buffer_bytes)
 		pcap_set_buffer_size(s->p, o->buffer_bytes > INT32_MAX ? INT32_MAX
 		                                                       : (int)o->buffer_bytes);
-	pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_MICRO);
+	if (pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_NANO) != 0)
+		pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_MICRO);
 	int r = pcap_activate(s->p);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: %s%s", o->iface, pcap_statustostr(r),
@@ -238,6 +256,7 @@ struct capture *capture_open_live(const struct capture_live_opts *o, char *err, 
 		}
 		goto fail;
 	}
+	s->nano = pcap_get_tstamp_precision(s->p) == PCAP_TSTAMP_PRECISION_NANO;
 	if (r > 0) /* a warning, e.g. promiscuous mode not supported: say it, go on */
 		fprintf(stderr, "scanwatch: %s: %s\n", o->iface, pcap_statustostr(r));
 	s->dlt = pcap_datalink(s->p);
@@ -322,7 +341,7 @@ static int load(struct source *s, char *err, size_t errlen)
 	if (r == 1) {
 		s->have = true;
 		s->count++;
-		s->ts_us = tv_us(&s->hdr->ts);
+		s->ts_us = tv_us(s, &s->hdr->ts);
 		return 0;
 	}
 	s->have = false;
@@ -366,7 +385,8 @@ static int next_live(struct capture *c, struct capture_packet *out, char *err, s
 	out->data = s->data;
 	out->caplen = s->hdr->caplen;
 	out->wirelen = s->hdr->len;
-	out->ts_us = tv_us(&s->hdr->ts);
+	out->ts_us = tv_us(s, &s->hdr->ts);
+	tv_out(s, &s->hdr->ts, out);
 	out->dlt = s->dlt;
 	out->source = 0;
 	return 1;
@@ -388,6 +408,7 @@ static int deliver(struct source *s, unsigned idx, struct capture_packet *out)
 	out->caplen = s->hdr->caplen;
 	out->wirelen = s->hdr->len;
 	out->ts_us = s->ts_us;
+	tv_out(s, &s->hdr->ts, out);
 	out->dlt = s->dlt;
 	out->source = idx;
 	return 1;

@@ -451,6 +451,11 @@ static int key_sandbox(struct cfgload *ld, yaml_node_t *n)
 	return yamlcfg_bool(&ld->y, n, "sandbox", &ld->cfg->sandbox);
 }
 
+static int key_evidence(struct cfgload *ld, yaml_node_t *n)
+{
+	return yamlcfg_bool(&ld->y, n, "evidence", &ld->cfg->evidence);
+}
+
 static const struct {
 	const char *key;
 	unsigned bit;
@@ -473,6 +478,7 @@ static const struct {
     {"sandbox", CONFIG_SANDBOX, key_sandbox},
     {"sensor_id", CONFIG_SENSOR_ID, key_sensor_id},
     {"site_tags", CONFIG_SITE_TAGS, key_site_tags},
+    {"evidence", CONFIG_EVIDENCE, key_evidence},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -536,6 +542,7 @@ int config_load(const char *path, struct sw_config **out, char *err, size_t errl
 		return yamlcfg_oom(&ld.y);
 	ld.cfg->stats_interval_us = CONFIG_STATS_INTERVAL_DEFAULT_US;
 	ld.cfg->sandbox = true;
+	ld.cfg->evidence = true;
 	if (yamlcfg_strdup(&ld.y, path, &ld.cfg->path) < 0)
 		goto done;
 	/* "dir/file" -> "dir", "/file" -> "/"; a bare name leaves relative paths as they are. */

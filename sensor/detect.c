@@ -10,6 +10,7 @@
 #include "scanwatch/attribute.h"
 #include "scanwatch/campaign.h"
 #include "scanwatch/defaults.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/exposure.h"
 #include "scanwatch/strbuf.h"
 #include "scanwatch/track.h"
@@ -116,9 +117,11 @@ struct detect_engine {
 	uint64_t now;
 	uint64_t next_due; /* nothing can close or expire before this (packet time) */
 	struct detect_stats st;
-	struct track_budget exact; /* side sets for exact distinct counts (track.h) */
-	struct exposure *expo;     /* what each entry's scanner learned (exposure.h) */
-	struct campaign *camp;     /* sources scanning together (campaign.h) */
+	struct track_budget exact;  /* side sets for exact distinct counts (track.h) */
+	struct exposure *expo;      /* what each entry's scanner learned (exposure.h) */
+	struct campaign *camp;      /* sources scanning together (campaign.h) */
+	struct evidence *evid;      /* evidence packets (NULL: none kept), borrowed */
+	struct evidence_pack *pack; /* the packets that go with rec */
 	struct sw_detection rec;
 };
 
@@ -137,17 +140,42 @@ static inline uint64_t rule_keep(const struct sw_rule *r)
 	return r->window_us > r->idle_us ? r->window_us : r->idle_us;
 }
 
-/* Gives back an entry's side state: exact-count sets and its exposure. */
+/* Evidence hooks (evidence.h): each a no-op when no evidence is kept. */
+static inline void ev_note(struct detect_engine *d, struct track_entry *e,
+                           const struct sw_event *ev)
+{
+	if (d->evid)
+		evidence_note_event(d->evid, &e->ev_ring, ev);
+}
+
+/* Gives d->rec the entry's packets not sent before. */
+static inline void ev_attach(struct detect_engine *d, struct track_entry *e)
+{
+	if (d->evid && evidence_take(d->evid, e->ev_ring, d->pack))
+		d->rec.evidence = d->pack;
+}
+
+static inline void ev_release(struct detect_engine *d, struct track_entry *e)
+{
+	if (d->evid)
+		evidence_release(d->evid, &e->ev_ring);
+}
+
+/* Gives back an entry's side state: exact-count sets, evidence packets and its exposure. */
 static void release_side(struct detect_engine *d, struct track_entry *e)
 {
 	track_release(e, &d->exact);
+	ev_release(d, e);
 	if (e->exposed)
 		exposure_drop(d->expo, e, &e->exposed);
 }
 
-/* Hands d->rec (filled from e) to the sinks, with its campaign when it has one. */
-static void emit_record(struct detect_engine *d, const struct track_entry *e)
+/* Hands d->rec (filled from e) to the sinks, with its campaign when it has one and the
+ * entry's evidence packets not sent before. */
+static void emit_record(struct detect_engine *d, struct track_entry *e)
 {
+	if (d->rec.phase != DET_UPDATE) /* OPEN: the opening packets; CLOSE: the rest */
+		ev_attach(d, e);
 	campaign_note(d->camp, &d->rec, attribute_template(e), d->emit, d->ctx);
 	d->emit(d->ctx, &d->rec);
 }
@@ -274,9 +302,18 @@ void detect_destroy(struct detect_engine *d)
 	release_all(d, d->tab);
 	htab_destroy(d->tab);
 	admit_destroy(d->admit);
+	free(d->pack);
 	exposure_destroy(d->expo);
 	campaign_destroy(d->camp);
 	free(d);
+}
+
+int detect_set_evidence(struct detect_engine *d, struct evidence *ev)
+{
+	if (!d->pack && !(d->pack = evidence_pack_new(EVIDENCE_MAX)))
+		return -1;
+	d->evid = ev;
+	return 0;
 }
 
 void detect_get_stats(const struct detect_engine *d, struct detect_stats *out)
@@ -717,6 +754,7 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e->win_start = ev->ts_us;
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
 			track_reset_window(e, ev->ts_us, &d->exact);
+			ev_release(d, e);
 			if (e->exposed) /* what the last window's probes learned is not this one's
 			                 */
 				exposure_drop(d->expo, e, &e->exposed);
@@ -735,6 +773,7 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		}
 		if (!det->on_event(r, e, ev))
 			continue;
+		ev_note(d, e, ev);
 		if (probe) {
 			track_note_probe(e, ev, r->group_by == GROUP_DST, &d->exact);
 			attribute_note(e, ev);
@@ -803,12 +842,18 @@ static void replay_held(struct detect_engine *d, bool allowed)
 	d->st.released++;
 	size_t n = admit_count(hd);
 	struct ev_hashes b = {.have = 0};
+	if (d->evid)
+		evidence_unhold(d->evid, &hd->src);
 	for (size_t i = 0; i < n; i++) {
 		admit_replay(hd, i, &rev, &rpkt);
 		if (i > 0)
 			expire_src_entries(d, &rev, &b, rev.ts_us);
+		if (d->evid && rev.pkt)
+			evidence_replay_event(d->evid, rev.ts_us);
 		run_rules(d, &rev, RUN_SRC, allowed, &b, NULL, NULL);
 	}
+	if (d->evid)
+		evidence_unhold_done(d->evid);
 	/* and what detect_advance would have expired by now */
 	expire_src_entries(d, &rev, &b, d->now);
 }
@@ -826,6 +871,8 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 	uint64_t h = rule_hash(ev_base(d, b, GROUP_SRC, ev), DETECT_MAX_RULES);
 	switch (admit_offer(d->admit, ev, h, &d->held)) {
 	case ADMIT_HELD:
+		if (d->evid && ev->pkt)
+			evidence_hold(d->evid, &ev->src, ev->pkt->ts_us, ev->ts_us, false);
 		lower_due(d, ev->ts_us + d->admit_keep);
 		return true;
 	case ADMIT_RELEASED:
@@ -847,6 +894,8 @@ static bool hold_back(struct detect_engine *d, const struct sw_event *ev, bool a
 		return false;
 	if (!admit_hold(d->admit, ev, h))
 		return false;
+	if (d->evid && ev->pkt)
+		evidence_hold(d->evid, &ev->src, ev->pkt->ts_us, ev->ts_us, true);
 	lower_due(d, ev->ts_us + d->admit_keep);
 	return true;
 }
@@ -900,6 +949,7 @@ static void close_entry(struct detect_engine *d, const struct sw_rule *r, struct
 	fill_record(d, r, e, DET_CLOSE, closed_at);
 	emit_record(d, e);
 	e->det_seq = 0;
+	ev_release(d, e); /* a later detection of the entry starts its own sample */
 }
 
 void detect_advance(struct detect_engine *d, uint64_t now)

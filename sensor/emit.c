@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "scanwatch/defaults.h"
+#include "scanwatch/evidence.h"
+
 /*
  * Most records the writer takes per store transaction. Large enough that a
  * burst of detections costs a handful of commits, small enough that the
@@ -79,6 +82,7 @@ struct emit {
 	bool block_when_full;
 	bool stopping;
 	bool reopen_pending;
+	size_t evidence_bytes; /* evidence packs owned by queued records */
 	struct emit_stats stats;
 
 	/* Writer-private. */
@@ -118,7 +122,16 @@ static void write_batch(struct emit *e, const struct sw_detection *batch, size_t
 		if (e->sinks[k].ops->flush != NULL)
 			e->sinks[k].ops->flush(e->sinks[k].state);
 
+	/* The records' evidence packs (emit_push's copies) are the queue's: done with. */
+	size_t freed = 0;
+	for (size_t i = 0; i < n; i++)
+		if (batch[i].evidence) {
+			freed += evidence_pack_size(batch[i].evidence);
+			free((void *)batch[i].evidence);
+		}
+
 	pthread_mutex_lock(&e->mu);
+	e->evidence_bytes -= freed;
 	e->stats.stored += stored;
 	e->stats.store_errors += store_errors;
 	e->stats.sink_errors += sink_errors;
@@ -358,7 +371,22 @@ int emit_push(struct emit *e, const struct sw_detection *d)
 	}
 	if (e->count == 0)
 		clock_gettime(CLOCK_MONOTONIC, &e->first_at);
-	e->ring[(e->head + e->count) % e->ring_cap] = *d;
+	struct sw_detection *slot = &e->ring[(e->head + e->count) % e->ring_cap];
+	*slot = *d;
+	slot->evidence = NULL;
+	if (d->evidence) {
+		/*
+		 * The packets are the engine's until the call returns: the queue keeps a copy
+		 * (one allocation per OPEN or CLOSE, never per packet), within a byte bound so
+		 * a burst of detections cannot grow the queue past it.
+		 */
+		size_t sz = evidence_pack_size(d->evidence);
+		if (e->evidence_bytes + sz <= SW_EMIT_EVIDENCE_BYTES &&
+		    (slot->evidence = evidence_pack_dup(d->evidence)) != NULL)
+			e->evidence_bytes += sz;
+		else
+			e->stats.evidence_dropped += d->evidence->n;
+	}
 	e->count++;
 	e->stats.pushed++;
 	e->stats.depth = (uint32_t)e->count;

@@ -13,6 +13,7 @@
 #include "scanwatch/defaults.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/eval.h"
+#include "scanwatch/extract.h"
 #include "scanwatch/output.h"
 #include "scanwatch/query.h"
 #include "scanwatch/report.h"
@@ -36,6 +37,7 @@ struct options {
 	const char *user;
 	bool allow_root;
 	bool no_sandbox;
+	bool no_evidence;
 	const char *db;
 	bool no_db;
 	bool json;
@@ -72,6 +74,7 @@ static void usage(FILE *f)
 	    "       scanwatch eval LABELS [--rules PATH ...] [-v]\n"
 	    "       scanwatch query [--db PATH] [filters] [--format table|jsonl|csv] [--follow]\n"
 	    "       scanwatch report --html OUT.html [--db PATH ... | -r FILE ...]\n"
+	    "       scanwatch extract [--db PATH] --id N -w OUT.pcap|-\n"
 	    "       scanwatch collect --nats URL --db CENTRAL.db [--stream NAME] [--durable NAME]\n"
 	    "       scanwatch --list-detectors\n"
 	    "\n"
@@ -110,6 +113,8 @@ static void usage(FILE *f)
 	    "                         2 or more put detection on a second (default: the\n"
 	    "                         cores this process may use; this version uses at most 2)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
+	    "      --no-evidence      keep no evidence packets (default: the first 64 and last 8\n"
+	    "                         packets of each detection, 256 bytes each)\n"
 	    "operation\n"
 	    "  -c, --config FILE      sensor configuration (YAML); command-line flags override it\n"
 	    "      --stats-interval D statistics every D when live (default 60s; 0: never)\n"
@@ -181,6 +186,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 		O_STATS,
 		O_PIDFILE,
 		O_NO_SANDBOX,
+		O_NO_EVIDENCE,
 		O_NATS,
 		O_SENSOR_ID,
 		O_SITE_TAG,
@@ -195,6 +201,7 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 	    {"user", required_argument, NULL, 'Z'},
 	    {"allow-root", no_argument, NULL, O_ALLOW_ROOT},
 	    {"no-sandbox", no_argument, NULL, O_NO_SANDBOX},
+	    {"no-evidence", no_argument, NULL, O_NO_EVIDENCE},
 	    {"db", required_argument, NULL, O_DB},
 	    {"no-db", no_argument, NULL, O_NODB},
 	    {"rules", required_argument, NULL, O_RULES},
@@ -267,6 +274,9 @@ static int parse_args(int argc, char **argv, struct options *o, bool eval_mode)
 			break;
 		case O_NO_SANDBOX:
 			o->no_sandbox = true;
+			break;
+		case O_NO_EVIDENCE:
+			o->no_evidence = true;
 			break;
 		case O_DB:
 			o->db = optarg;
@@ -432,6 +442,8 @@ static void apply_config(struct options *o, const struct sw_config *cfg)
 		o->allow_root = o->allow_root || cfg->allow_root;
 	if (cfg->present & CONFIG_SANDBOX)
 		o->no_sandbox = o->no_sandbox || !cfg->sandbox;
+	if (cfg->present & CONFIG_EVIDENCE)
+		o->no_evidence = o->no_evidence || !cfg->evidence;
 	if ((cfg->present & CONFIG_SENSOR_ID) && !o->sensor_id)
 		o->sensor_id = cfg->sensor_id;
 	/* --site-tag replaces the file's list rather than adding to it, as --rules does. */
@@ -552,6 +564,8 @@ int main(int argc, char **argv)
 		return query_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "extract") == 0)
+		return extract_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "collect") == 0)
 		return collect_main(argc - 1, argv + 1);
 	bool eval_mode = argc > 1 && strcmp(argv[1], "eval") == 0;
@@ -600,6 +614,7 @@ int main(int argc, char **argv)
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,
 	    .no_sandbox = o.no_sandbox,
+	    .no_evidence = o.no_evidence,
 	    .rule_files = o.rule_files,
 	    .nrule_files = o.nrule_files,
 	    .sensor_id = o.sensor_id,

@@ -58,10 +58,11 @@
 
 #include "scanwatch/defaults.h"
 #include "scanwatch/defrag.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/handoff.h"
 #include "scanwatch/hash.h"
 
-enum msg_type { M_EVENT, M_TICK, M_RULES, M_STATS, M_FINISH, M_STOP };
+enum msg_type { M_EVENT, M_FRAME, M_TICK, M_RULES, M_STATS, M_FINISH, M_STOP };
 
 /* One ring slot: 256 bytes, four cache lines. */
 struct msg {
@@ -74,16 +75,36 @@ struct msg {
 	unsigned char shape[SW_PACKET_SHAPE_BYTES];
 	uint8_t type;
 	uint8_t has_pkt;
-	uint8_t advance; /* one thread would have called detect_advance(adv) before this */
+	uint8_t advance;  /* one thread would have called detect_advance(adv) before this */
+	uint8_t in_frame; /* M_EVENT: made while its packet was the evidence frame (M_FRAME) */
 };
 _Static_assert(sizeof(struct msg) <= 256, "a ring slot is four cache lines");
+
+/*
+ * With evidence packets kept (evidence.h), the arena lives with the engine on
+ * the detection thread, and the packet it keeps is the one whose events it is
+ * taking: so the packet thread sends the packet itself, as M_FRAME, before
+ * the first event the packet makes, or alone when evidence.c would keep it
+ * without an event (a handshake's answer, a fragment: evidence_wants). m.shape
+ * then holds the decoded packet, m.ev.ts_us its time, and data its first
+ * EVIDENCE_SNAP bytes. Events made outside a packet (timeouts) say so
+ * (in_frame 0) and find no frame, as with one thread. The slots are this size
+ * only when evidence is kept.
+ */
+struct msg_frame {
+	struct msg m;
+	int64_t ts_sec;
+	uint32_t ts_nsec, caplen, wirelen;
+	int32_t linktype;
+	uint8_t data[EVIDENCE_SNAP];
+};
 
 /* The ring's slots: a 64th of the cap, at most 4096 (1 MiB). */
 #define PIPELINE_RING_MAX 4096
 
-static size_t ring_slots(uint64_t cap)
+static size_t ring_slots(uint64_t cap, size_t slot)
 {
-	uint64_t n = cap / 64 / sizeof(struct msg);
+	uint64_t n = cap / 64 / slot;
 	if (n > PIPELINE_RING_MAX)
 		n = PIPELINE_RING_MAX;
 	return (size_t)n;
@@ -93,6 +114,7 @@ struct pipeline {
 	struct classify *cl;
 	struct detect_engine *de;
 	struct defrag *df;
+	struct evidence *ev; /* NULL: no evidence packets kept */
 	struct sw_packet pkt;
 	struct sw_packet rebuilt;
 	struct pipeline_stats st;
@@ -103,12 +125,89 @@ struct pipeline {
 	uint64_t det_now;      /* the last detect_advance one thread would have made */
 	bool pending;          /* and it is not sent yet */
 	struct sw_packet dpkt; /* the detection thread's copy of an event's packet */
+	/* evidence with two workers (msg_frame) */
+	const struct capture_packet *fcp; /* packet thread: the decoded packet being classified */
+	bool fsent;                       /* and its M_FRAME is sent */
+	bool dframe;                      /* detection thread: the arena has a frame */
+	struct sw_packet fpkt;            /* detection thread: the frame's packet */
+	uint8_t fdata[EVIDENCE_SNAP];     /* and its bytes */
+	struct evidence_stats evstats;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint64_t asked, answered; /* synchronous requests */
 	int answer;
 	struct detect_stats dstats;
 };
+
+/* The evidence frame of a capture packet (a caller that only sets ts_us, a test harness,
+ * gets the same time split). */
+static void frame_of(const struct capture_packet *cp, struct evidence_frame *f)
+{
+	*f = (struct evidence_frame){
+	    .data = cp->data,
+	    .caplen = cp->caplen,
+	    .wirelen = cp->wirelen,
+	    .ts_sec = cp->ts_sec,
+	    .ts_nsec = cp->ts_nsec,
+	    .linktype = cp->dlt,
+	    .ts_us = cp->ts_us,
+	};
+	if (!cp->ts_sec && !cp->ts_nsec) {
+		f->ts_sec = (int64_t)(cp->ts_us / 1000000);
+		f->ts_nsec = (uint32_t)(cp->ts_us % 1000000 * 1000);
+	}
+}
+
+/* Packet thread, evidence kept: the packet being classified goes to the arena (msg_frame). */
+static void send_frame(struct pipeline *pl)
+{
+	struct evidence_frame f;
+	frame_of(pl->fcp, &f);
+	struct msg_frame *m = handoff_reserve(pl->ho);
+	m->m.type = M_FRAME;
+	m->m.adv = pl->det_now;
+	m->m.advance = pl->pending;
+	pl->pending = false;
+	m->m.ev.ts_us = f.ts_us;
+	memcpy(m->m.shape, &pl->pkt, SW_PACKET_SHAPE_BYTES);
+	m->ts_sec = f.ts_sec;
+	m->ts_nsec = f.ts_nsec;
+	m->caplen = f.caplen;
+	m->wirelen = f.wirelen;
+	m->linktype = f.linktype;
+	memcpy(m->data, f.data, f.caplen < EVIDENCE_SNAP ? f.caplen : EVIDENCE_SNAP);
+	handoff_commit(pl->ho);
+	pl->fsent = true;
+}
+
+/* Detection thread: a frame arrived; the arena keeps what it wants of it as one thread would. */
+static void take_frame(struct pipeline *pl, const struct msg_frame *m)
+{
+	memcpy(&pl->fpkt, m->m.shape, SW_PACKET_SHAPE_BYTES);
+	memcpy(pl->fdata, m->data, m->caplen < EVIDENCE_SNAP ? m->caplen : EVIDENCE_SNAP);
+	struct evidence_frame f = {
+	    .data = pl->fdata,
+	    .caplen = m->caplen,
+	    .wirelen = m->wirelen,
+	    .ts_sec = m->ts_sec,
+	    .ts_nsec = m->ts_nsec,
+	    .linktype = m->linktype,
+	    .ts_us = m->m.ev.ts_us,
+	};
+	evidence_frame(pl->ev, &f);
+	pl->dframe = true;
+	evidence_answer(pl->ev, &pl->fpkt);
+	evidence_fragment(pl->ev, &pl->fpkt);
+}
+
+/* Detection thread: no packet is being classified (a timeout, a tick, a request). */
+static inline void drop_frame(struct pipeline *pl)
+{
+	if (pl->dframe) {
+		evidence_frame(pl->ev, NULL);
+		pl->dframe = false;
+	}
+}
 
 static void to_detect(void *ctx, const struct sw_event *ev)
 {
@@ -117,11 +216,14 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 		detect_event(pl->de, ev);
 		return;
 	}
+	if (pl->fcp && !pl->fsent)
+		send_frame(pl);
 	struct msg *m = handoff_reserve(pl->ho);
 	m->type = M_EVENT;
 	m->adv = pl->det_now;
 	m->advance = pl->pending;
 	pl->pending = false;
+	m->in_frame = pl->fcp != NULL;
 	m->ev = *ev;
 	m->has_pkt = ev->pkt != NULL;
 	if (ev->pkt)
@@ -174,9 +276,15 @@ static void *detect_main(void *arg)
 	for (;;) {
 		struct msg *m = handoff_peek(pl->ho);
 		int r = 0;
+		if (m->type != M_EVENT || !m->in_frame)
+			drop_frame(pl);
 		if (m->advance)
 			detect_advance(pl->de, m->adv);
 		switch ((enum msg_type)m->type) {
+		case M_FRAME:
+			take_frame(pl, (const struct msg_frame *)m);
+			handoff_release(pl->ho);
+			continue;
 		case M_EVENT:
 			if (m->has_pkt) {
 				memcpy(&pl->dpkt, m->shape, SW_PACKET_SHAPE_BYTES);
@@ -193,6 +301,8 @@ static void *detect_main(void *arg)
 			break;
 		case M_STATS:
 			detect_get_stats(pl->de, &pl->dstats);
+			if (pl->ev)
+				evidence_get_stats(pl->ev, &pl->evstats);
 			break;
 		case M_FINISH:
 			detect_finish(pl->de, m->ev.ts_us);
@@ -222,11 +332,15 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	}
 	uint8_t key[16];
 	hash_make_key(key, cfg->seed);
-	/* The ring's bytes come off the cap whether or not a second worker uses them, so the
-	 * tables (and what they evict under pressure) are the same with one worker or two. */
-	size_t slots = ring_slots(cfg->memory_cap);
-	uint64_t ring = handoff_bytes(slots, sizeof(struct msg));
-	uint64_t cap = cfg->memory_cap > ring ? cfg->memory_cap - ring : 0;
+	/* Evidence packets take their share off the top (defaults.h), so the cap still bounds
+	 * everything; with --no-evidence the tables get it back. The ring's bytes come off the
+	 * cap whether or not a second worker uses them, so the tables (and what they evict under
+	 * pressure) are the same with one worker or two. */
+	uint64_t ev_budget = cfg->evidence ? cfg->memory_cap / SW_EVIDENCE_SHARE : 0;
+	size_t slot = cfg->evidence ? sizeof(struct msg_frame) : sizeof(struct msg);
+	size_t slots = ring_slots(cfg->memory_cap, slot);
+	uint64_t ring = handoff_bytes(slots, slot);
+	uint64_t cap = cfg->memory_cap > ev_budget + ring ? cfg->memory_cap - ev_budget - ring : 0;
 	uint64_t flow_budget = cap / 100 * SW_FLOW_SHARE_PERCENT;
 	uint64_t track_budget = cap - flow_budget;
 	size_t nflows = entries_for(flow_budget, classify_flow_size());
@@ -245,11 +359,21 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 		         nflows, nentries);
 		goto fail;
 	}
+	if (cfg->evidence) {
+		pl->ev = evidence_create((size_t)ev_budget, key);
+		if (!pl->ev || detect_set_evidence(pl->de, pl->ev) < 0) {
+			snprintf(
+			    err, errlen,
+			    "cannot allocate the evidence arena (%llu bytes of the memory cap)",
+			    (unsigned long long)ev_budget);
+			goto fail;
+		}
+	}
 	pl->st.max_flows = nflows;
 	pl->st.max_entries = nentries;
 	pl->st.workers = 1;
 	if (cfg->workers > 1) {
-		pl->ho = handoff_create(slots, sizeof(struct msg));
+		pl->ho = handoff_create(slots, slot);
 		if (!pl->ho) {
 			snprintf(err, errlen, "cannot allocate the detection thread's ring");
 			goto fail;
@@ -284,7 +408,8 @@ void pipeline_destroy(struct pipeline *pl)
 	}
 	handoff_destroy(pl->ho);
 	classify_destroy(pl->cl);
-	detect_destroy(pl->de);
+	detect_destroy(pl->de); /* gives its rings back to the arena: first */
+	evidence_destroy(pl->ev);
 	defrag_destroy(pl->df);
 	free(pl);
 }
@@ -317,6 +442,20 @@ void pipeline_tick(struct pipeline *pl, uint64_t now_us)
 	}
 }
 
+/* The decoded packet (and the transport header it completes, for a fragment) to classify. */
+static void classify_decoded(struct pipeline *pl)
+{
+	struct pipeline_stats *st = &pl->st;
+	/* a transport header cut across fragments is rebuilt and classified once */
+	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
+		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))
+			classify_packet(pl->cl, &pl->rebuilt);
+		if (pl->pkt.flags & PKT_F_FRAG_LATER)
+			return;
+	}
+	classify_packet(pl->cl, &pl->pkt);
+}
+
 void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 {
 	struct pipeline_stats *st = &pl->st;
@@ -330,14 +469,26 @@ void pipeline_packet(struct pipeline *pl, const struct capture_packet *cp)
 	if (decode_packet(cp->dlt, cp->data, cp->caplen, cp->wirelen, cp->ts_us, &pl->pkt,
 	                  &st->decode) != DECODE_OK)
 		return;
-	/* a transport header cut across fragments is rebuilt and classified once */
-	if ((pl->pkt.flags & PKT_F_FRAG) && !(pl->pkt.flags & PKT_F_HAS_L4)) {
-		if (defrag_packet(pl->df, &pl->pkt, &pl->rebuilt, &st->decode))
-			classify_packet(pl->cl, &pl->rebuilt);
-		if (pl->pkt.flags & PKT_F_FRAG_LATER)
-			return;
+	if (!pl->ev) {
+		classify_decoded(pl);
+		return;
 	}
-	classify_packet(pl->cl, &pl->pkt);
+	if (pl->ho) { /* the frame goes over with the first event, or alone (msg_frame) */
+		pl->fcp = cp;
+		pl->fsent = false;
+		classify_decoded(pl);
+		if (!pl->fsent && evidence_wants(&pl->pkt))
+			send_frame(pl);
+		pl->fcp = NULL;
+		return;
+	}
+	struct evidence_frame f;
+	frame_of(cp, &f);
+	evidence_frame(pl->ev, &f);
+	evidence_answer(pl->ev, &pl->pkt);
+	evidence_fragment(pl->ev, &pl->pkt);
+	classify_decoded(pl);
+	evidence_frame(pl->ev, NULL); /* the bytes are the capture's until the next read */
 }
 
 void pipeline_finish(struct pipeline *pl)
@@ -365,11 +516,14 @@ void pipeline_get_stats(struct pipeline *pl, struct pipeline_stats *out)
 		clockid_t clock;
 		ask(pl, M_STATS, pl->det_now, NULL);
 		out->detect = pl->dstats; /* written before the answer, under the mutex */
+		out->evidence = pl->evstats;
 		handoff_get_stats(pl->ho, &out->handoff);
 		if (pthread_getcpuclockid(pl->thread, &clock) == 0)
 			out->cpu_us[1] = cpu_us(clock);
 	} else {
 		detect_get_stats(pl->de, &out->detect);
+		if (pl->ev)
+			evidence_get_stats(pl->ev, &out->evidence);
 	}
 }
 

@@ -418,39 +418,14 @@ static int parse_args(int argc, char **argv, struct query *q)
 
 /* --- running ---------------------------------------------------------------------------- */
 
-struct rows {
-	struct store_row *v;
-	size_t n, cap;
-	bool oom;
-};
-
-static int rows_push(void *ctx, const struct store_row *row)
-{
-	struct rows *rs = ctx;
-
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 64;
-		struct store_row *v = realloc(rs->v, cap * sizeof(*v));
-
-		if (v == NULL) {
-			rs->oom = true;
-			return -1;
-		}
-		rs->v = v;
-		rs->cap = cap;
-	}
-	rs->v[rs->n++] = *row;
-	return 0;
-}
-
 /* collect() over several files: the set merges them; each file keeps its own follow cursor. */
-static int collect_set(struct query *q, const struct store_filter *f, struct rows *rs)
+static int collect_set(struct query *q, const struct store_filter *f, struct store_rows *rs)
 {
 	char err[512];
 	uint64_t skipped = 0;
 	const char *why = NULL;
 	int rc = store_set_read_detections(q->set, f, f->after_id != 0 ? q->last_ids : NULL,
-	                                   rows_push, rs, err, sizeof(err));
+	                                   store_rows_push, rs, err, sizeof(err));
 
 	if (rs->oom) {
 		fprintf(stderr, "scanwatch query: out of memory\n");
@@ -487,7 +462,7 @@ static int collect_set(struct query *q, const struct store_filter *f, struct row
  * not wait on a slow terminal). With a limit the store gives the newest first; they are
  * turned back to oldest first. Returns 0 or -1 (message printed).
  */
-static int collect(struct query *q, const struct store_filter *f, struct rows *rs)
+static int collect(struct query *q, const struct store_filter *f, struct store_rows *rs)
 {
 	char err[512];
 	const char *why;
@@ -496,7 +471,7 @@ static int collect(struct query *q, const struct store_filter *f, struct rows *r
 
 	if (q->reader == NULL) /* several: one timeline, by first probe (store_read.c) */
 		return collect_set(q, f, rs);
-	rc = store_read_detections(q->reader, f, rows_push, rs, err, sizeof(err));
+	rc = store_read_detections(q->reader, f, store_rows_push, rs, err, sizeof(err));
 	if (rs->oom) {
 		fprintf(stderr, "scanwatch query: out of memory\n");
 		return -1;
@@ -549,7 +524,7 @@ static int follow(struct query *q)
 	f.limit = 0;
 	f.order = STORE_ORDER_ID;
 	while (!stop_requested) {
-		struct rows rs = {0};
+		struct store_rows rs = {0};
 		int rc;
 
 		nanosleep(&ts, NULL);
@@ -599,7 +574,7 @@ static int cross_sensor(struct query *q)
 int query_main(int argc, char **argv)
 {
 	struct query *q = calloc(1, sizeof(*q));
-	struct rows rs = {0};
+	struct store_rows rs = {0};
 	char err[512];
 	int status = 1;
 

@@ -149,6 +149,13 @@ static void progress(const struct capture *cap, uint64_t packets, uint64_t t0)
 	}
 }
 
+/* Evidence packets a detection wanted and does not have: the arena's budget, a held
+ * source's lost place, the writer queue's bound. */
+static uint64_t evidence_lost(const struct pipeline_stats *ps, const struct emit_stats *es)
+{
+	return ps->evidence.not_kept + ps->evidence.held_lost + es->evidence_dropped;
+}
+
 /*
  * With two workers, a line each: what it did and how often it waited for the other. The
  * side that waits less is the one that limits the rate (pipeline.c).
@@ -198,6 +205,12 @@ static void log_stats(struct sensor *s, const char *why)
 		        " estimated)",
 		        ps.detect.exact_bytes >> 10, ps.detect.exact_limit >> 10,
 		        ps.detect.exact_sets, ps.detect.exact_denied);
+	if (ps.evidence.limit)
+		fprintf(stderr,
+		        ", evidence %" PRIu64 " KiB of %" PRIu64 " (%" PRIu64
+		        " packets kept, %" PRIu64 " not kept)",
+		        ps.evidence.bytes >> 10, ps.evidence.limit >> 10, ps.evidence.kept,
+		        evidence_lost(&ps, &es));
 	if (ps.detect.expo_sets || ps.detect.expo_denied)
 		fprintf(stderr,
 		        ", exposure %" PRIu64 " KiB of %" PRIu64 " (%" PRIu64 " sets, %" PRIu64
@@ -245,6 +258,9 @@ static void log_stats(struct sensor *s, const char *why)
 		    .queue_max = es.depth_max,
 		    .records_dropped = es.dropped,
 		    .store_errors = es.store_errors,
+		    .evidence_kept = ps.evidence.kept,
+		    .evidence_not_kept = evidence_lost(&ps, &es),
+		    .evidence_bytes = ps.evidence.bytes,
 		};
 		if (store_write_stats(s->stats_store, s->run_id, &st) < 0)
 			fprintf(stderr, "scanwatch: statistics not stored: %s\n",
@@ -273,6 +289,8 @@ static void summary(struct sensor *s, double secs)
 		        "; %" PRIu64 " store errors, %" PRIu64 " output errors, %" PRIu64
 		        " records dropped",
 		        es.store_errors, es.sink_errors, es.dropped);
+	if (evidence_lost(&ps, &es))
+		fprintf(stderr, "; %" PRIu64 " evidence packets not kept", evidence_lost(&ps, &es));
 	fputc('\n', stderr);
 	for (int a = 0; a < ANOM__COUNT; a++)
 		if (ps.decode.anomalies[a])
@@ -609,6 +627,7 @@ int sensor_run(const struct sensor_opts *o)
 	    .rules = s.rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
+	    .evidence = !o->no_evidence,
 	    .workers = o->workers,
 	    .emit = on_detection,
 	    .emit_ctx = &s,

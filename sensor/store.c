@@ -38,8 +38,10 @@ static const char sql_run_finish[] =
 static const char sql_stats[] =
     "INSERT INTO stats (run_id, at, packets, bytes, kernel_drops, if_drops, anomalies,"
     " flows_used, flows_capacity, entries_used, entries_capacity, evictions, queue_depth,"
-    " queue_max, records_dropped, store_errors)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    " queue_max, records_dropped, store_errors, evidence_kept, evidence_not_kept,"
+    " evidence_bytes)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19)";
 
 void store_set_err(char *buf, size_t len, const char *fmt, ...)
 {
@@ -461,11 +463,25 @@ int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end
 
 int store_write_stats(struct store *s, int64_t run_id, const struct store_stats *v)
 {
-	/* ?2-?16 in order; 0 stands where the two JSON texts go (?7, ?12). */
-	const uint64_t nums[] = {
-	    v->at_us, v->packets,     v->bytes,          v->kernel_drops,    v->if_drops,
-	    0,        v->flows_used,  v->flows_capacity, v->entries_used,    v->entries_capacity,
-	    0,        v->queue_depth, v->queue_max,      v->records_dropped, v->store_errors};
+	/* ?2-?19 in order; 0 stands where the two JSON texts go (?7, ?12). */
+	const uint64_t nums[] = {v->at_us,
+	                         v->packets,
+	                         v->bytes,
+	                         v->kernel_drops,
+	                         v->if_drops,
+	                         0,
+	                         v->flows_used,
+	                         v->flows_capacity,
+	                         v->entries_used,
+	                         v->entries_capacity,
+	                         0,
+	                         v->queue_depth,
+	                         v->queue_max,
+	                         v->records_dropped,
+	                         v->store_errors,
+	                         v->evidence_kept,
+	                         v->evidence_not_kept,
+	                         v->evidence_bytes};
 	sqlite3_stmt *st = s->stats;
 	char what[64];
 

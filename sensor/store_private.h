@@ -29,6 +29,7 @@ struct store {
 	sqlite3_stmt *expo; /* one exposure row (006_exposure_campaigns.sql) */
 	sqlite3_stmt *camp; /* a campaigns row from its members' rows (same) */
 	sqlite3_stmt *stats;
+	sqlite3_stmt *evidence; /* one evidence packet (009_evidence.sql) */
 	/*
 	 * true: this connection runs with PRAGMA ignore_check_constraints and
 	 * write_one enforces the detections table's two CHECKs itself (see

@@ -514,6 +514,80 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 	return walk_end(r, st, rc, stop, err, errlen);
 }
 
+/* Whether the file has the evidence table (009_evidence.sql): looked up by name, so a file
+ * from a build with other migrations numbered around it reads the same. */
+static int has_evidence_table(struct store_reader *r, bool *has, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(r->db,
+	                       "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = "
+	                       "'evidence'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	int rc = sqlite3_step(st);
+	*has = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+int store_read_evidence(struct store_reader *r, int64_t id,
+                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                        char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+	bool has;
+
+	if (has_evidence_table(r, &has, err, errlen) < 0)
+		return -1;
+	if (!has)
+		return 0;
+	if (prepare(r,
+	            "SELECT ordinal, ts_sec, ts_frac, caplen, origlen, linktype, data FROM evidence"
+	            " WHERE detection_id = ?1 ORDER BY ts_sec, ts_frac, ordinal",
+	            id, &st, err, errlen) < 0)
+		return -1;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_evidence k = {
+		    .ordinal = (uint32_t)sqlite3_column_int64(st, 0),
+		    .ts_sec = sqlite3_column_int64(st, 1),
+		};
+		int64_t frac = sqlite3_column_int64(st, 2), caplen = sqlite3_column_int64(st, 3);
+		int64_t origlen = sqlite3_column_int64(st, 4), lt = sqlite3_column_int64(st, 5);
+		k.data = sqlite3_column_blob(st, 6);
+		int64_t have = sqlite3_column_bytes(st, 6);
+		const char *why = NULL;
+		if (frac < 0 || frac > 999999999)
+			why = "time fraction outside 0..999999999 ns";
+		else if (caplen != have || caplen < 0 || caplen > 262144)
+			why = "caplen is not the size of the data";
+		else if (origlen < caplen || origlen > UINT32_MAX)
+			why = "origlen below caplen";
+		else if (lt < 0 || lt > INT32_MAX)
+			why = "link type out of range";
+		if (why) {
+			if (r->skipped++ == 0)
+				snprintf(r->first_skip, sizeof(r->first_skip),
+				         "evidence of detection %lld: %s", (long long)id, why);
+			continue;
+		}
+		k.ts_nsec = (uint32_t)frac;
+		k.caplen = (uint32_t)caplen;
+		k.origlen = (uint32_t)origlen;
+		k.linktype = (int32_t)lt;
+		if (!k.data)
+			k.data = (const uint8_t *)"";
+		stop = fn(ctx, &k);
+	}
+	return walk_end(r, st, rc, stop, err, errlen);
+}
+
 /* --- Several databases read as one (issue 19: a fleet's stores, or a directory of them) ---- */
 
 /* Files a directory may contribute; a fleet directory of more is a mistake worth saying. */
@@ -645,16 +719,9 @@ void store_set_close(struct store_set *s)
 	free(s);
 }
 
-struct set_rows {
-	struct store_row *v;
-	size_t n, cap;
-	unsigned file;
-	bool oom;
-};
-
-static int set_push(void *ctx, const struct store_row *row)
+int store_rows_push(void *ctx, const struct store_row *row)
 {
-	struct set_rows *rs = ctx;
+	struct store_rows *rs = ctx;
 
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -667,9 +734,23 @@ static int set_push(void *ctx, const struct store_row *row)
 		rs->v = v;
 		rs->cap = cap;
 	}
-	rs->v[rs->n] = *row;
-	rs->v[rs->n].file = rs->file;
-	rs->n++;
+	rs->v[rs->n++] = *row;
+	return 0;
+}
+
+/* Rows of one file of a set, marked with its number. */
+struct set_rows {
+	struct store_rows rows;
+	unsigned file;
+};
+
+static int set_push(void *ctx, const struct store_row *row)
+{
+	struct set_rows *rs = ctx;
+
+	if (store_rows_push(&rs->rows, row) < 0)
+		return -1;
+	rs->rows.v[rs->rows.n - 1].file = rs->file;
 	return 0;
 }
 
@@ -690,7 +771,8 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
                               int (*fn)(void *ctx, const struct store_row *row), void *ctx,
                               char *err, size_t errlen)
 {
-	struct set_rows rs = {0};
+	struct set_rows sr = {0};
+	struct store_rows *rs = &sr.rows;
 	size_t first = 0;
 	int stop = 0;
 
@@ -700,25 +782,25 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
 
 		if (after_ids != NULL)
 			fi.after_id = after_ids[i];
-		rs.file = (unsigned)i;
-		if (store_read_detections(s->readers[i], &fi, set_push, &rs, msg, sizeof msg) < 0 ||
-		    rs.oom) {
+		sr.file = (unsigned)i;
+		if (store_read_detections(s->readers[i], &fi, set_push, &sr, msg, sizeof msg) < 0 ||
+		    rs->oom) {
 			store_set_err(err, errlen, "%s: %s", s->paths[i],
-			              rs.oom ? "out of memory" : msg);
-			free(rs.v);
+			              rs->oom ? "out of memory" : msg);
+			free(rs->v);
 			return -1;
 		}
 	}
-	/* No file gave a row: rs.v is NULL, which qsort must not be given even with no
+	/* No file gave a row: rs->v is NULL, which qsort must not be given even with no
 	 * elements (C11 7.22.5: a pointer argument must be valid even when the count is 0). */
-	if (rs.n > 1)
-		qsort(rs.v, rs.n, sizeof(rs.v[0]), time_cmp);
+	if (rs->n > 1)
+		qsort(rs->v, rs->n, sizeof(rs->v[0]), time_cmp);
 	/* A limit keeps the latest rows of the merged timeline (each file gave its newest). */
-	if (f->limit != 0 && rs.n > f->limit)
-		first = rs.n - f->limit;
-	for (size_t i = first; i < rs.n && stop == 0; i++)
-		stop = fn(ctx, &rs.v[i]);
-	free(rs.v);
+	if (f->limit != 0 && rs->n > f->limit)
+		first = rs->n - f->limit;
+	for (size_t i = first; i < rs->n && stop == 0; i++)
+		stop = fn(ctx, &rs->v[i]);
+	free(rs->v);
 	return stop;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/evidence.h"
 #include "scanwatch/store.h"
 #include "store_private.h"
 
@@ -59,6 +60,17 @@ static const char sql_update[] =
     " sample_sources = ?20, tags = ?21, tool = ?22, campaign = ?23, evidence = ?24, reasons = ?25"
     " WHERE run_id = ?1 AND seq = ?2 AND kind = ?5 AND severity = ?6 AND src_ip = ?7"
     " AND opened_at = ?11";
+
+/*
+ * One evidence packet (009_evidence.sql), under the row its record was written to: the
+ * (run_id, seq) index finds it. A packet sent twice (a repeated record) keeps its last
+ * copy.
+ */
+static const char sql_evidence[] =
+    "INSERT OR REPLACE INTO evidence (detection_id, ordinal, ts_sec, ts_frac, caplen, origlen,"
+    " linktype, data)"
+    " VALUES ((SELECT id FROM detections WHERE run_id = ?1 AND seq = ?2), ?3, ?4, ?5, ?6, ?7,"
+    " ?8, ?9)";
 
 /*
  * One item of a record's exposure list. The list only grows during a
@@ -341,6 +353,29 @@ static int write_exposure(struct store *s, int64_t run_id, const struct sw_detec
  * Sequence numbers come from our own detector (a counter), not from the
  * wire, so a multiplicative hash cannot be steered into long probe chains.
  */
+/* Stores the packets d carries under its row, which the batch has written already. */
+static int write_evidence(struct store *s, int64_t run_id, const struct sw_detection *d)
+{
+	const struct evidence_pack *p = d->evidence;
+	sqlite3_stmt *st = s->evidence;
+
+	for (uint32_t i = 0; i < p->n; i++) {
+		const struct evidence_pkt *k = &p->pkt[i];
+		sqlite3_bind_int64(st, 1, run_id);
+		store_bind_u64(st, 2, d->seq);
+		sqlite3_bind_int64(st, 3, k->ordinal);
+		sqlite3_bind_int64(st, 4, k->ts_sec);
+		sqlite3_bind_int64(st, 5, k->ts_nsec);
+		sqlite3_bind_int64(st, 6, k->caplen);
+		sqlite3_bind_int64(st, 7, k->origlen);
+		sqlite3_bind_int64(st, 8, k->linktype);
+		sqlite3_bind_blob(st, 9, k->data, (int)k->caplen, SQLITE_STATIC);
+		if (step_once(s, st, d->seq) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int index_batch(struct store *s, const struct sw_detection *d, size_t n)
 {
 	size_t want = STORE_SEQ_SLOTS_MIN;
@@ -449,6 +484,11 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 		    write_exposure(s, run_id, rec) < 0)
 			goto fail;
 	}
+	/* Every record's packets, the coalesced ones' too: OPEN brings the first, CLOSE the
+	 * rest, and both rows exist by now. */
+	for (size_t i = 0; i < n; i++)
+		if (d[i].evidence && write_evidence(s, run_id, &d[i]) < 0)
+			goto fail;
 	if (store_exec(s->db, "COMMIT", msg, sizeof(msg)) < 0) {
 		store_set_err(s->err, sizeof(s->err), "commit: %s", msg);
 		goto fail;
@@ -468,6 +508,8 @@ int store_write_prepare(struct store *s, char *err, size_t errlen)
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_update, -1, SQLITE_PREPARE_PERSISTENT, &s->update,
 	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_evidence, -1, SQLITE_PREPARE_PERSISTENT, &s->evidence,
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_expo, -1, SQLITE_PREPARE_PERSISTENT, &s->expo, NULL) !=
 	        SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_camp, -1, SQLITE_PREPARE_PERSISTENT, &s->camp, NULL) !=
@@ -482,9 +524,10 @@ void store_write_release(struct store *s)
 {
 	sqlite3_finalize(s->upsert);
 	sqlite3_finalize(s->update);
+	sqlite3_finalize(s->evidence);
 	sqlite3_finalize(s->expo);
 	sqlite3_finalize(s->camp);
-	s->upsert = s->update = s->expo = s->camp = NULL;
+	s->upsert = s->update = s->evidence = s->expo = s->camp = NULL;
 	free(s->slots);
 	s->slots = NULL;
 	s->nslots = 0;

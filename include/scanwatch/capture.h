@@ -14,6 +14,8 @@ struct capture_packet {
 	uint32_t caplen;
 	uint32_t wirelen;
 	uint64_t ts_us;
+	int64_t ts_sec;   /* the same time as the capture has it: seconds, */
+	uint32_t ts_nsec; /* and nanoseconds (a microsecond capture's times 1000) */
 	int dlt;
 	unsigned source; /* index of the file it came from */
 };

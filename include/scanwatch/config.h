@@ -35,6 +35,7 @@ enum config_key {
 	CONFIG_WORKERS = 1u << 14,
 	CONFIG_SENSOR_ID = 1u << 15,
 	CONFIG_SITE_TAGS = 1u << 16,
+	CONFIG_EVIDENCE = 1u << 17,
 };
 
 /* One output: type is a name of the output registry (output_lookup), target checked by
@@ -77,6 +78,7 @@ struct sw_config {
 	char *sensor_id;  /* NULL: the host name (output_set_identity) */
 	char **site_tags; /* KEY=VALUE, checked by output_check_site_tag */
 	size_t nsite_tags;
+	bool evidence; /* keep evidence packets; true when absent: check present */
 };
 
 /*

@@ -66,6 +66,18 @@
 
 /* Default memory cap for all tracking tables together (--memory-cap). */
 #define SW_DEFAULT_MEMORY_CAP (256ULL << 20)
+/*
+ * One part in this many of the cap holds evidence packets (evidence.h): 16 MiB of the
+ * default 256 MiB, about 56,000 packets of 256 bytes (296 bytes each in the arena), the full
+ * samples of some 780 detections at once. Without evidence (--no-evidence) the tables get it back.
+ */
+#define SW_EVIDENCE_SHARE 16
+/*
+ * Evidence bytes waiting in the writer's queue, at most: a record whose packets would pass
+ * this goes without them (counted). 8 MiB is some 400 full samples, more than a burst of
+ * detections brings between two batches of the writer.
+ */
+#define SW_EMIT_EVIDENCE_BYTES (8ULL << 20)
 /* Share of the cap given to the flow (handshake) table; the rest tracks sources. */
 #define SW_FLOW_SHARE_PERCENT 50
 

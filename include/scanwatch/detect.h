@@ -188,6 +188,13 @@ void detect_finish(struct detect_engine *d, uint64_t end_ts);
  * tracking state is dropped, the old set may be freed after the call.
  */
 int detect_set_rules(struct detect_engine *d, const struct sw_ruleset *rs, uint64_t now);
+/*
+ * Keeps evidence packets (evidence.h) in ev, borrowed until the engine is destroyed: each
+ * entry notes the packets of the events it takes, OPEN and CLOSE records carry them. Call
+ * before the first event; 0, or -1 on allocation failure (then nothing is kept).
+ */
+struct evidence;
+int detect_set_evidence(struct detect_engine *d, struct evidence *ev);
 /* Copies the counters so far into *out. */
 void detect_get_stats(const struct detect_engine *d, struct detect_stats *out);
 

@@ -8,6 +8,8 @@
 
 #include "scanwatch/addr.h"
 
+struct evidence_pack; /* evidence.h */
+
 /* The kind vocabulary shared by every module, sink and issue. */
 #define DETECTION_KINDS(X)                      \
 	X(SYN_SCAN, "syn_scan")                 \
@@ -166,6 +168,13 @@ struct sw_detection {
 	char campaign[DET_CAMPAIGN_MAX];            /* empty when not grouped */
 	struct det_reason reasons[DET_REASONS_MAX]; /* the evidence, n_reasons of them */
 	struct det_exposure exposure;               /* what the scanner learned */
+	/*
+	 * The packets that go with this record (OPEN: those that opened it; CLOSE: the rest
+	 * of the sample), NULL when none (UPDATE, --no-evidence, nothing kept). Borrowed: it
+	 * is valid only while the record is, during the emit call; emit.c copies it into the
+	 * queue and the writer stores it (evidence table). Never read back from the store.
+	 */
+	const struct evidence_pack *evidence;
 };
 
 /* The vocabulary's names ("syn_scan", "high", "open"), static strings; a value outside the

@@ -18,12 +18,13 @@ struct emit_sink {
 };
 
 struct emit_stats {
-	uint64_t pushed;       /* records accepted into the queue */
-	uint64_t dropped;      /* records refused because the queue was full (live mode only) */
-	uint64_t stored;       /* records committed to SQLite */
-	uint64_t store_errors; /* batches the store refused */
-	uint64_t sink_errors;  /* output writes that failed */
-	uint32_t depth;        /* records waiting now */
+	uint64_t pushed;           /* records accepted into the queue */
+	uint64_t dropped;          /* records refused because the queue was full (live mode only) */
+	uint64_t stored;           /* records committed to SQLite */
+	uint64_t store_errors;     /* batches the store refused */
+	uint64_t sink_errors;      /* output writes that failed */
+	uint64_t evidence_dropped; /* evidence packets not queued (SW_EMIT_EVIDENCE_BYTES) */
+	uint32_t depth;            /* records waiting now */
 	uint32_t depth_max;
 };
 
@@ -35,7 +36,8 @@ struct emit_stats {
  */
 struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *sinks, size_t nsinks,
                         size_t capacity, bool block_when_full);
-/* Copies d into the queue; 0, or -1 when dropped (counted). Never blocks in live mode. */
+/* Copies d into the queue, with a copy of its evidence packets (borrowed: d->evidence may
+ * be freed once this returns); 0, or -1 when dropped (counted). Never blocks in live mode. */
 int emit_push(struct emit *e, const struct sw_detection *d);
 /* Asks the writer to reopen its sinks (SIGHUP); returns at once. */
 void emit_reopen(struct emit *e);

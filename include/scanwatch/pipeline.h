@@ -8,6 +8,7 @@
 #include "scanwatch/classify.h"
 #include "scanwatch/decode.h"
 #include "scanwatch/detect.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/handoff.h"
 #include "scanwatch/rules.h"
 
@@ -15,7 +16,8 @@ struct pipeline_config {
 	const struct sw_ruleset *rules; /* borrowed */
 	uint64_t memory_cap;            /* bytes for all tracking tables together */
 	uint64_t seed;                  /* 0: random hash key; else a fixed key (tests) */
-	detect_emit_fn emit;            /* receives every detection record */
+	bool evidence; /* keep evidence packets (evidence.h) in memory_cap / SW_EVIDENCE_SHARE */
+	detect_emit_fn emit; /* receives every detection record */
 	void *emit_ctx;
 	/* 0 or 1: everything on the caller's thread. 2 or more: detection on a thread of its
 	 * own (pipeline.c says why two is the most this version uses); emit is then called
@@ -29,6 +31,7 @@ struct pipeline_stats {
 	struct decode_stats decode;
 	struct classify_stats classify;
 	struct detect_stats detect;
+	struct evidence_stats evidence;  /* all zero without evidence */
 	uint64_t max_flows, max_entries; /* table sizes the cap allowed */
 	unsigned workers;                /* threads on the packet path: 1 or 2 */
 	uint64_t cpu_us[2];              /* CPU time of each so far (0: unknown) */

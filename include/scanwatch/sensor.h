@@ -46,6 +46,7 @@ struct sensor_opts {
 	uint64_t memory_cap;
 	unsigned workers; /* threads on the packet path (pipeline_config.workers) */
 	uint64_t seed;
+	bool no_evidence; /* keep no evidence packets (--no-evidence, `evidence: false`) */
 	/* live operation */
 	uint64_t stats_interval_us;
 	const char *pidfile;

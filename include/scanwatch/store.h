@@ -88,6 +88,9 @@ struct store_stats {
 	const char *evictions_json; /* {"flows_full":0,...}; NULL: none recorded */
 	uint64_t queue_depth, queue_max;
 	uint64_t records_dropped, store_errors;
+	/* evidence packets (evidence.h): kept so far, not kept (budget, held sources'
+	 * places, the writer's queue), and the arena's bytes in use now */
+	uint64_t evidence_kept, evidence_not_kept, evidence_bytes;
 };
 
 /*
@@ -220,6 +223,28 @@ struct store_filter {
 int store_read_detections(struct store_reader *r, const struct store_filter *f,
                           int (*fn)(void *ctx, const struct store_row *row), void *ctx, char *err,
                           size_t errlen);
+/* One evidence packet of a detection, as stored (schema/007_evidence.sql); data is
+ * borrowed for the call. */
+struct store_evidence {
+	uint32_t ordinal;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	uint32_t caplen, origlen;
+	int32_t linktype;
+	const uint8_t *data; /* caplen bytes */
+};
+
+/*
+ * Calls fn for each evidence packet of detection row id (store_row.id), in capture time order
+ * (a handshake's answer is noted with its outcome, after packets it came before), with the
+ * packet borrowed for the call. A database from before the evidence table (schema < 7) has
+ * none. Rows whose numbers do not fit a packet header (caplen not the data's size, a
+ * fraction past a second: the work of another tool) are skipped and counted as
+ * store_read_detections does. Returns as store_read_detections.
+ */
+int store_read_evidence(struct store_reader *r, int64_t id,
+                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                        char *err, size_t errlen);
 /* Rows skipped so far, and why the first one was (NULL when none was). */
 uint64_t store_read_skipped(const struct store_reader *r, const char **first_reason);
 
@@ -267,6 +292,15 @@ size_t store_set_count(const struct store_set *s);
 const char *store_set_path(const struct store_set *s, size_t i);
 struct store_reader *store_set_reader(const struct store_set *s, size_t i);
 void store_set_close(struct store_set *s);
+/* Rows collected from a reader: store_rows_push is a store_read_detections callback (ctx: a
+ * zeroed struct store_rows) that appends a copy of each row; free(v) when done. */
+struct store_rows {
+	struct store_row *v;
+	size_t n, cap;
+	bool oom; /* a push failed: the rows are incomplete */
+};
+int store_rows_push(void *ctx, const struct store_row *row);
+
 /*
  * store_read_detections over every file, merged into one timeline: by first_seen, then file,
  * then row id; row->file says which file. f applies to each file (after_ids, when not NULL,

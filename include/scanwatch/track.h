@@ -127,6 +127,7 @@ struct track_entry {
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
 	uint8_t exposed;           /* exposure.h's mark: this entry has an exposure set (sits in
 	                            * what was tail padding: the entry is no bigger) */
+	uint32_t ev_ring;          /* evidence.h: the entry's packets (0: none kept yet) */
 };
 
 /* Adds a value (a 32-bit hash, or a port); true when it was not in the set. */

@@ -2,15 +2,9 @@
 # test_query.sh — `scanwatch query` on a database of known content: every filter, the table, CSV and JSON lines formats exactly, --limit, --follow against a concurrent writer, and the usage errors.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_SOURCE_DIR:?}" "${SW_WORK_DIR:?}"
-dir="$SW_WORK_DIR/query"
-rm -rf "$dir"
-mkdir -p "$dir"
-cd "$dir"
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=tests/captures/lib.sh
+. "$SW_SOURCE_DIR/tests/captures/lib.sh"
+cap_init query
 q() { "$SCANWATCH" query --db db.sqlite "$@"; }
 
 # The database: the sample capture's three detections (run 1, ids 1-3, all closed, on

@@ -25,15 +25,9 @@
 # how to run it before adding it to the README.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SCANPROBE:?}" "${SW_SOURCE_DIR:?}" "${SW_WORK_DIR:?}"
-dir=$SW_WORK_DIR/readme
-rm -rf "$dir"
-mkdir -p "$dir"
-cd "$dir"
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# shellcheck source=tests/captures/lib.sh
+. "$SW_SOURCE_DIR/tests/captures/lib.sh"
+cap_init readme
 
 # The Quick start's commands, one a line (continuations joined, comments and blanks dropped).
 mapfile -t commands < <(awk '

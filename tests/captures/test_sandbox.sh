@@ -11,16 +11,10 @@
 #   (4) the pid file is deleted at the end although it lives outside every writable path.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_SOURCE_DIR:?}" "${SW_WORK_DIR:?}"
-dir="$SW_WORK_DIR/sandbox"
-rm -rf "$dir"
-mkdir -p "$dir"
-cd "$dir"
+# shellcheck source=tests/captures/lib.sh
+. "$SW_SOURCE_DIR/tests/captures/lib.sh"
+cap_init sandbox
 sample="$SW_SOURCE_DIR/tests/captures/sample.pcapng"
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 # run NAME ARGS...: one replay into NAME.db / NAME.jsonl, stderr kept in NAME.err.
 run() {

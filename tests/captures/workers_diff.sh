@@ -3,11 +3,14 @@
 #
 #   workers_diff.sh SCANWATCH WORKDIR CAPTURE...
 #
-# Replays every CAPTURE with --workers 1, 2 and 4 (same --seed, no database) and compares
+# Replays every CAPTURE with --workers 1, 2 and 4 (SW_DIFF_WORKERS: another list, 1 first;
+# same --seed) and compares
 # the JSON lines each run writes. The comparison is of the sorted lines: pipeline.c states
 # the one difference it allows, the order in which closures falling due between two events
 # are emitted. Everything in a record is compared, its sequence number (event.id) included,
-# but agent.ephemeral_id, which is new on every run by design.
+# but agent.ephemeral_id, which is new on every run by design. So are the evidence packets
+# each detection kept (the store's evidence table, by detection seq), which with two workers
+# travel to the detection thread apart from the events (pipeline.c, msg_frame).
 # A capture the sensor cannot read must fail the same way with every worker count. Exit 1
 # on the first difference, with a diff of what differs. SW_DIFF_ARGS adds options to every
 # run (e.g. a small --memory-cap, so the tables evict).
@@ -20,21 +23,42 @@ shift 2
 	exit 2
 }
 mkdir -p "$work"
-n=0 records=0 unreadable=0
+read -r -a counts <<<"${SW_DIFF_WORKERS:-1 2 4}"
+((${#counts[@]} >= 2)) && [[ ${counts[0]} == 1 ]] || {
+	echo "workers_diff.sh: SW_DIFF_WORKERS must list 1 and then other worker counts" >&2
+	exit 2
+}
+# The databases are only read for their evidence table: on tmpfs when there is one (a run's
+# nine migrations and its commits then cost no disk flushes).
+dbdir=$work
+if [[ -d /dev/shm && -w /dev/shm ]]; then
+	dbdir=$(mktemp -d /dev/shm/sw-workers-diff.XXXXXX)
+	trap 'rm -rf "$dbdir"' EXIT
+fi
+n=0 records=0 unreadable=0 evidence=0
 for cap in "$@"; do
 	n=$((n + 1))
 	base=$work/$n
-	for w in 1 2 4; do
+	for w in "${counts[@]}"; do
 		rc=0
 		# shellcheck disable=SC2086 # SW_DIFF_ARGS is a list of options
-		"$sw" -r "$cap" --no-db -q --seed 11 --workers "$w" ${SW_DIFF_ARGS:-} --jsonl "$base.w$w.jsonl" \
-			2>"$base.w$w.err" || rc=$?
+		db=$dbdir/$n.w$w.db
+		rm -f "$db" "$base.w$w.jsonl" "$base.w$w.evidence" # (the sensor appends)
+		"$sw" -r "$cap" --db "$db" -q --seed 11 --workers "$w" ${SW_DIFF_ARGS:-} \
+			--jsonl "$base.w$w.jsonl" 2>"$base.w$w.err" || rc=$?
 		echo "$rc" >"$base.w$w.rc"
+		if [[ -s $db ]]; then
+			sqlite3 "$db" "SELECT d.seq, e.ordinal, e.ts_sec, e.ts_frac, e.caplen,
+				e.origlen, e.linktype, hex(e.data) FROM evidence e JOIN detections d
+				ON d.id = e.detection_id ORDER BY 1, 2, 3, 4" >"$base.w$w.evidence"
+			evidence=$((evidence + $(sqlite3 "$db" 'SELECT count(*) FROM evidence')))
+		fi
+		rm -f "$db" "$db-wal" "$db-shm"
 		# agent.ephemeral_id names the run (a new one every run, by design): masked
-		sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' "$base.w$w.jsonl" 2>/dev/null |
-			sort >"$base.w$w.sorted" || : >"$base.w$w.sorted"
+		cat "$base.w$w.jsonl" "$base.w$w.evidence" 2>/dev/null |
+			sed 's/"ephemeral_id":"[^"]*"/"ephemeral_id":"-"/' | sort >"$base.w$w.sorted" || :
 	done
-	for w in 2 4; do
+	for w in "${counts[@]:1}"; do
 		if ! cmp -s "$base.w1.rc" "$base.w$w.rc"; then
 			echo "workers_diff: $cap: exit status $(<"$base.w1.rc") with 1 worker, $(<"$base.w$w.rc") with $w"
 			tail -3 "$base.w$w.err"
@@ -49,4 +73,4 @@ for cap in "$@"; do
 	[[ $(<"$base.w1.rc") == 0 ]] || unreadable=$((unreadable + 1))
 	records=$((records + $(wc -l <"$base.w1.sorted")))
 done
-echo "workers_diff: $n captures ($unreadable refused alike), $records records: identical with 1, 2 and 4 workers"
+echo "workers_diff: $n captures ($unreadable refused alike), $records records and lines of evidence ($((evidence / ${#counts[@]})) packets): identical with ${counts[*]} workers"

@@ -263,7 +263,7 @@ static const struct {
     {"unknown_key.yaml",
      "2:1: unknown key 'iface' (expected one of: interface, filter, snaplen, promiscuous, "
      "buffer_size, user, database, memory_cap, workers, stats_interval, home_net, rules, outputs, "
-     "allow_root, sandbox, sensor_id, site_tags)"},
+     "allow_root, sandbox, sensor_id, site_tags, evidence)"},
     {"user_control.yaml", "1:7: 'user' contains a control character"},
     {"workers_text.yaml", "1:10: workers must be an integer from 1 to 256, got 'two'"},
     {"workers_zero.yaml", "2:10: workers must be an integer from 1 to 256, got '0'"},

@@ -2,7 +2,8 @@
  * hand-built frames through pipeline_packet, and the records compared field by field. A stealth
  * scan whose unanswered probes time out at the same packet that closes it (the case the eval
  * corpora found), then seeded random traffic: probes of every class from a few sources to a few
- * targets, answers, silences and gaps longer than the rules' idle times. */
+ * targets, answers, silences and gaps longer than the rules' idle times. Evidence packets are
+ * kept (evidence.h) and compared too: with two workers they travel apart from the events. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +25,46 @@ struct frame {
 static struct frame frames[MAX_FRAMES];
 static size_t nframes;
 
-struct records {
-	struct sw_detection d[MAX_RECORDS];
-	size_t n;
+/* A record, and a digest of the evidence packets that came with it (borrowed by the record). */
+struct rec {
+	struct sw_detection d;
+	uint64_t evh;
+	uint32_t evn;
 };
+
+struct records {
+	struct rec r[MAX_RECORDS];
+	size_t n;
+	uint64_t packets; /* evidence packets that came with the records */
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
 
 static void collect(void *ctx, const struct sw_detection *d)
 {
 	struct records *r = ctx;
-	if (r->n < MAX_RECORDS)
-		r->d[r->n++] = *d;
+	if (r->n == MAX_RECORDS)
+		return;
+	struct rec *x = &r->r[r->n++];
+	x->d = *d;
+	x->d.evidence = NULL;
+	x->evh = 0xcbf29ce484222325ull;
+	x->evn = d->evidence ? d->evidence->n : 0;
+	for (uint32_t i = 0; i < x->evn; i++) {
+		const struct evidence_pkt *p = &d->evidence->pkt[i];
+		x->evh = fnv(x->evh, &p->ts_sec, sizeof p->ts_sec);
+		x->evh = fnv(x->evh, &p->ts_nsec, sizeof p->ts_nsec);
+		x->evh = fnv(x->evh, &p->ordinal, sizeof p->ordinal);
+		x->evh = fnv(x->evh, &p->origlen, sizeof p->origlen);
+		x->evh = fnv(x->evh, p->data, p->caplen);
+	}
+	r->packets += x->evn;
 }
 
 static uint16_t csum(const uint8_t *p, size_t n)
@@ -122,8 +153,10 @@ static void run(const struct sw_ruleset *rs, unsigned workers, struct records *o
 	                             .seed = 5,
 	                             .emit = collect,
 	                             .emit_ctx = out,
-	                             .workers = workers};
+	                             .workers = workers,
+	                             .evidence = true};
 	out->n = 0;
+	out->packets = 0;
 	struct pipeline *pl = pipeline_create(&pc, err, sizeof err);
 	CHECK(pl != NULL);
 	if (!pl)
@@ -142,39 +175,47 @@ static void run(const struct sw_ruleset *rs, unsigned workers, struct records *o
 
 static int by_seq_phase(const void *a, const void *b)
 {
-	const struct sw_detection *x = a, *y = b;
+	const struct sw_detection *x = &((const struct rec *)a)->d,
+	                          *y = &((const struct rec *)b)->d;
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
 	return (x->phase > y->phase) - (x->phase < y->phase);
 }
 
 /* The records of one and two workers, as sets (pipeline.c: closures may come in another order). */
+static uint64_t packets_compared; /* evidence packets */
+
 static size_t compare(const struct sw_ruleset *rs, const char *what)
 {
 	static struct records one, two;
 	run(rs, 1, &one);
 	run(rs, 2, &two);
-	qsort(one.d, one.n, sizeof one.d[0], by_seq_phase);
-	qsort(two.d, two.n, sizeof two.d[0], by_seq_phase);
+	qsort(one.r, one.n, sizeof one.r[0], by_seq_phase);
+	qsort(two.r, two.n, sizeof two.r[0], by_seq_phase);
 	CHECK_EQ_U(one.n, two.n);
 	CHECK(one.n < MAX_RECORDS); /* every record was kept, none cut off */
 	size_t n = one.n < two.n ? one.n : two.n, bad = 0;
 	for (size_t i = 0; i < n; i++) {
+		const struct sw_detection *o = &one.r[i].d, *t = &two.r[i].d;
 		char a[2048], b[2048];
-		detection_evidence(&one.d[i], a, sizeof a);
-		detection_evidence(&two.d[i], b, sizeof b);
-		if (one.d[i].seq != two.d[i].seq || one.d[i].phase != two.d[i].phase ||
-		    one.d[i].kind != two.d[i].kind || one.d[i].probes != two.d[i].probes ||
-		    one.d[i].first_seen != two.d[i].first_seen ||
-		    one.d[i].last_seen != two.d[i].last_seen ||
-		    one.d[i].closed_at != two.d[i].closed_at || strcmp(a, b) != 0 ||
-		    strcmp(one.d[i].tool, two.d[i].tool) != 0) {
+		detection_evidence(o, a, sizeof a);
+		detection_evidence(t, b, sizeof b);
+		if (o->seq != t->seq || o->phase != t->phase || o->kind != t->kind ||
+		    o->probes != t->probes || o->first_seen != t->first_seen ||
+		    o->last_seen != t->last_seen || o->closed_at != t->closed_at ||
+		    strcmp(a, b) != 0 || strcmp(o->tool, t->tool) != 0 ||
+		    one.r[i].evn != two.r[i].evn || one.r[i].evh != two.r[i].evh) {
 			if (bad++ == 0)
-				fprintf(stderr, "%s: record %zu differs:\n  1: %s\n  2: %s\n", what,
-				        i, a, b);
+				fprintf(
+				    stderr,
+				    "%s: record %zu differs:\n  1: %s (%u packets)\n  2: %s (%u "
+				    "packets)\n",
+				    what, i, a, one.r[i].evn, b, two.r[i].evn);
 		}
 	}
 	CHECK_EQ_U(bad, 0);
+	CHECK_EQ_U(one.packets, two.packets);
+	packets_compared += one.packets;
 	return one.n;
 }
 
@@ -263,8 +304,11 @@ int main(void)
 		scenario_random(seed);
 		total += compare(rs, what);
 	}
-	printf("%zu records of random traffic compared between 1 and 2 workers\n", total);
+	printf("%zu records of random traffic and %llu evidence packets in all compared between 1 "
+	       "and 2 workers\n",
+	       total, (unsigned long long)packets_compared);
 	CHECK(total > 100); /* the traffic opened detections: the comparison compared something */
+	CHECK(packets_compared > 1000);
 	rules_free(rs);
 	CHECK_DONE();
 }
