@@ -544,6 +544,7 @@ int store_read_evidence(struct store_reader *r, int64_t id,
 	int rc = SQLITE_DONE, stop = 0;
 	bool has;
 
+	budget_reset(r); /* the table lookup runs under the walk's budget too */
 	if (has_evidence_table(r, &has, err, errlen) < 0)
 		return -1;
 	if (!has)
