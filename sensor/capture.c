@@ -61,11 +61,22 @@ static uint64_t tv_us(const struct source *s, const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000000ULL + (s->nano ? frac / 1000 : frac);
 }
 
-/* The header's time as seconds and nanoseconds, for evidence. */
-static void tv_out(const struct source *s, const struct timeval *tv, struct capture_packet *out)
+/*
+ * The header's time as seconds and nanoseconds, for evidence, and its lengths. A hostile file
+ * can hold a fraction of a second or more (libpcap passes the record's field through), whose
+ * whole seconds are carried into ts_sec so ts_nsec stays below 10^9 (a pcap record must have
+ * one); and a captured length above the original length, which the pcap format forbids
+ * (draft-ietf-opsawg-pcap section 5: the captured length is at most the original one): the
+ * packet was at least as long as what was captured, so wirelen is raised to caplen, and a
+ * record the sensor writes (extract) is valid again.
+ */
+static void hdr_out(const struct source *s, const struct pcap_pkthdr *h, struct capture_packet *out)
 {
-	out->ts_sec = (int64_t)tv->tv_sec;
-	out->ts_nsec = (uint32_t)((uint64_t)tv->tv_usec * (s->nano ? 1 : 1000));
+	uint64_t frac = (uint64_t)(uint32_t)h->ts.tv_usec * (s->nano ? 1 : 1000);
+	out->ts_sec = (int64_t)((uint64_t)h->ts.tv_sec + frac / 1000000000u); /* wraps, as tv_us */
+	out->ts_nsec = (uint32_t)(frac % 1000000000u);
+	out->caplen = h->caplen;
+	out->wirelen = h->len > h->caplen ? h->len : h->caplen;
 }
 
 void capture_close(struct capture *c)
@@ -383,10 +394,8 @@ static int next_live(struct capture *c, struct capture_packet *out, char *err, s
 	}
 	s->count++;
 	out->data = s->data;
-	out->caplen = s->hdr->caplen;
-	out->wirelen = s->hdr->len;
 	out->ts_us = tv_us(s, &s->hdr->ts);
-	tv_out(s, &s->hdr->ts, out);
+	hdr_out(s, s->hdr, out);
 	out->dlt = s->dlt;
 	out->source = 0;
 	return 1;
@@ -405,10 +414,8 @@ static int deliver(struct source *s, unsigned idx, struct capture_packet *out)
 {
 	s->have = false;
 	out->data = s->data;
-	out->caplen = s->hdr->caplen;
-	out->wirelen = s->hdr->len;
 	out->ts_us = s->ts_us;
-	tv_out(s, &s->hdr->ts, out);
+	hdr_out(s, s->hdr, out);
 	out->dlt = s->dlt;
 	out->source = idx;
 	return 1;

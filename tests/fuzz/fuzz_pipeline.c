@@ -47,6 +47,20 @@ struct fuzz_run {
 	uint64_t opened;
 };
 
+/* The evidence packets a record carries keep evidence.h's bounds. */
+static void check_evidence(const struct sw_detection *d)
+{
+	const struct evidence_pack *p = d->evidence;
+	if (!p)
+		return;
+	if (d->phase == DET_UPDATE || p->n > EVIDENCE_MAX)
+		abort();
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->pkt[i].caplen > EVIDENCE_SNAP || p->pkt[i].caplen > p->pkt[i].origlen ||
+		    p->pkt[i].ts_nsec > 999999999)
+			abort();
+}
+
 static void fuzz_emit(void *ctx, const struct sw_detection *d)
 {
 	struct fuzz_run *run = ctx;
@@ -55,6 +69,7 @@ static void fuzz_emit(void *ctx, const struct sw_detection *d)
 		run->opened++;
 	if (d->kind < 32)
 		fuzz_kinds_seen |= 1u << d->kind;
+	check_evidence(d);
 	/* Every sink renders the same record: render it as the JSON sinks do, then store it. */
 	if (output_json_render(d, json, sizeof json) < 0)
 		abort(); /* a detection too large for any sink's line buffer */
@@ -194,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .seed = 1,
 	    .emit = fuzz_emit,
 	    .emit_ctx = &run,
+	    .evidence = true, /* the sensor's default: the packets behind each detection */
 	};
 	pl = pipeline_create(&pc, err, sizeof err);
 	if (!pl)
@@ -207,7 +223,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pipeline_finish(pl);
 	struct pipeline_stats ps;
 	pipeline_get_stats(pl, &ps);
-	if (ps.detect.opened != run.opened || ps.detect.closed > ps.detect.opened)
+	if (ps.detect.opened != run.opened || ps.detect.closed > ps.detect.opened ||
+	    ps.evidence.bytes_max > ps.evidence.limit)
 		abort();
 	struct store_run_end end = {
 	    .ended_us = 2,

@@ -14,7 +14,8 @@
  * Input: byte 0 is the header, then records of GEN_REC bytes (a short tail is ignored).
  *   header  bit 0: the built-in rules (0) or the same rules with every threshold at 2 (1), so
  *           detections open after a few packets; bit 1: a 4 MiB memory cap instead of 1 MiB
- *           (both are small: tables fill and evict after a few hundred sources)
+ *           (both are small: tables fill and evict after a few hundred sources); bit 2: no
+ *           evidence packets (--no-evidence; kept by default, as the sensor does)
  *   record  r[0] bits 0-2 what: 0 TCP, 1 UDP, 2 ICMP/ICMPv6 (type r[3]), 3 SCTP (chunk r[3]),
  *                4 ARP (op r[3] & 3), 5 another IP protocol (r[3]), 6 an ICMP error quoting a
  *                TCP/UDP/SCTP probe (r[3] & 3: which, r[3] >> 2: the code), 7 control:
@@ -405,6 +406,20 @@ static size_t gen_icmp_error(uint8_t *f, struct gen_pkt *p, const struct gen_add
 
 /* ---- the program ------------------------------------------------------------------------- */
 
+/* The evidence packets a record carries keep evidence.h's bounds. */
+static void check_evidence(const struct sw_detection *d)
+{
+	const struct evidence_pack *p = d->evidence;
+	if (!p)
+		return;
+	if (d->phase == DET_UPDATE || p->n > EVIDENCE_MAX)
+		abort();
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->pkt[i].caplen > EVIDENCE_SNAP || p->pkt[i].caplen > p->pkt[i].origlen ||
+		    p->pkt[i].ts_nsec > 999999999)
+			abort();
+}
+
 static void gen_emit(void *ctx, const struct sw_detection *d)
 {
 	struct gen_run *run = ctx;
@@ -414,6 +429,7 @@ static void gen_emit(void *ctx, const struct sw_detection *d)
 	if (d->kind >= KIND__COUNT || d->phase > DET_CLOSE)
 		abort();
 	gen_kinds_seen |= 1u << d->kind;
+	check_evidence(d);
 	if (output_json_render(d, json, sizeof json) < 0)
 		abort(); /* a detection too large for any sink's line buffer */
 	if (run->test_space && !d->src_any) {
@@ -504,6 +520,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pipeline_config pc = {
 	    .rules = rules,
 	    .memory_cap = (data[0] & 2) ? 4ULL << 20 : 1ULL << 20,
+	    .evidence = !(data[0] & 4),
 	    .seed = 1,
 	    .emit = gen_emit,
 	    .emit_ctx = &run,
@@ -618,6 +635,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pipeline_finish(pl);
 	struct pipeline_stats ps;
 	pipeline_get_stats(pl, &ps);
+	if (ps.evidence.bytes_max > ps.evidence.limit)
+		abort(); /* the evidence arena past its share of the cap */
 	uint64_t anomalies = 0;
 	for (int a = 0; a < ANOM__COUNT; a++)
 		anomalies += ps.decode.anomalies[a];

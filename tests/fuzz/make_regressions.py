@@ -48,6 +48,16 @@ def pcapng(frames):
     return out
 
 
+def pcap(records):
+    """A classic pcap file (microsecond, Ethernet), the record header's fields given as they
+    are: (seconds, microseconds field, original length, frame); the captured length is the
+    frame's."""
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    for sec, usec, orig, f in records:
+        out += struct.pack("<IIII", sec, usec, len(f), orig) + f
+    return out
+
+
 def write(target, name, data):
     d = os.path.join(HERE, target)
     os.makedirs(d, exist_ok=True)
@@ -76,6 +86,19 @@ write("fuzz_pipeline", "admit-replay-time-signed-overflow", pcapng([
     (T63 + 1000, tcp_syn(OTHER, TARGET, 50000, 443, 1)),
     (T63 - 4000, tcp_syn(SCANNER, TARGET, 40000, 80, 2)),
     (T63 + 2000, tcp_syn(SCANNER, TARGET, 40001, 81, 3)),
+]))
+
+# A record whose captured length is above its original length (the pcap format forbids it,
+# libpcap passes it through) and microsecond fields of a second and more: the evidence kept
+# for the SYN scan these five probes open held packets with caplen > origlen and a
+# nanosecond fraction of 10^9 and more, which extract would have written into an invalid
+# pcap (capture.c now raises the length and carries the seconds). Found by fuzz_pipeline's
+# evidence check.
+write("fuzz_pipeline", "evidence-caplen-above-len-and-usec-overflow", pcap([
+    (1700000000 + i, [5, 1000000, 1500000, 999999, 4294967295][i],
+     len(tcp_syn(SCANNER, TARGET, 40000, 20 + i, i)) - 2,
+     tcp_syn(SCANNER, TARGET, 40000, 20 + i, i))
+    for i in range(5)
 ]))
 
 
