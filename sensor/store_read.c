@@ -221,7 +221,10 @@ static int row_read(sqlite3_stmt *st, struct store_row *row, char *why, size_t w
 	d->opened_at = col_u64(st, 11);
 	d->last_seen = col_u64(st, 12);
 	d->closed_at = col_u64(st, 13);
-	d->phase = d->closed_at != 0 ? DET_CLOSE : DET_UPDATE;
+	/* Closed when closed_at is set, as the open/closed filters' SQL says it (IS NULL): a value
+	 * no sensor writes (0, negative, text) must not make a row open here and closed there
+	 * (found by fuzz_store_read). */
+	d->phase = sqlite3_column_type(st, 13) != SQLITE_NULL ? DET_CLOSE : DET_UPDATE;
 	d->probes = col_u64(st, 14);
 	d->probes_at_open = col_u64(st, 15);
 	d->distinct_targets = col_u64(st, 16);
