@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "scanwatch/capture.h"
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
@@ -47,20 +48,6 @@ struct fuzz_run {
 	uint64_t opened;
 };
 
-/* The evidence packets a record carries keep evidence.h's bounds. */
-static void check_evidence(const struct sw_detection *d)
-{
-	const struct evidence_pack *p = d->evidence;
-	if (!p)
-		return;
-	if (d->phase == DET_UPDATE || p->n > EVIDENCE_MAX)
-		abort();
-	for (uint32_t i = 0; i < p->n; i++)
-		if (p->pkt[i].caplen > EVIDENCE_SNAP || p->pkt[i].caplen > p->pkt[i].origlen ||
-		    p->pkt[i].ts_nsec > 999999999)
-			abort();
-}
-
 static void fuzz_emit(void *ctx, const struct sw_detection *d)
 {
 	struct fuzz_run *run = ctx;
@@ -69,7 +56,7 @@ static void fuzz_emit(void *ctx, const struct sw_detection *d)
 		run->opened++;
 	if (d->kind < 32)
 		fuzz_kinds_seen |= 1u << d->kind;
-	check_evidence(d);
+	fuzz_check_evidence(d);
 	/* Every sink renders the same record: render it as the JSON sinks do, then store it. */
 	if (output_json_render(d, json, sizeof json) < 0)
 		abort(); /* a detection too large for any sink's line buffer */
@@ -77,20 +64,9 @@ static void fuzz_emit(void *ctx, const struct sw_detection *d)
 		abort(); /* an in-memory store refusing a record the engine produced is a bug */
 }
 
-/* At exit, with SW_FUZZ_KINDS set: which kinds the run's inputs made the engine emit (to
- * compare with fuzz_pipeline_gen's). */
-static void fuzz_print_kinds(void)
+static void print_kinds_at_exit(void)
 {
-	if (!getenv("SW_FUZZ_KINDS"))
-		return;
-	int n = 0;
-	fprintf(stderr, "fuzz_pipeline: kinds emitted:");
-	for (int k = 0; k < KIND__COUNT; k++)
-		if (fuzz_kinds_seen & (1u << k)) {
-			fprintf(stderr, " %s", detection_kind_name((enum sw_kind)k));
-			n++;
-		}
-	fprintf(stderr, " (%d of %d)\n", n, KIND__COUNT);
+	fuzz_print_kinds("fuzz_pipeline", fuzz_kinds_seen);
 }
 
 /*
@@ -115,7 +91,7 @@ static void fuzz_page_cache(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	atexit(fuzz_print_kinds);
+	atexit(print_kinds_at_exit);
 	fuzz_page_cache();
 	char err[1024];
 	if (rules_load_builtin(&fuzz_rules, err, sizeof err) < 0) {

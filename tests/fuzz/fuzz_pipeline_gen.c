@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "scanwatch/embedded.h"
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
@@ -406,20 +407,6 @@ static size_t gen_icmp_error(uint8_t *f, struct gen_pkt *p, const struct gen_add
 
 /* ---- the program ------------------------------------------------------------------------- */
 
-/* The evidence packets a record carries keep evidence.h's bounds. */
-static void check_evidence(const struct sw_detection *d)
-{
-	const struct evidence_pack *p = d->evidence;
-	if (!p)
-		return;
-	if (d->phase == DET_UPDATE || p->n > EVIDENCE_MAX)
-		abort();
-	for (uint32_t i = 0; i < p->n; i++)
-		if (p->pkt[i].caplen > EVIDENCE_SNAP || p->pkt[i].caplen > p->pkt[i].origlen ||
-		    p->pkt[i].ts_nsec > 999999999)
-			abort();
-}
-
 static void gen_emit(void *ctx, const struct sw_detection *d)
 {
 	struct gen_run *run = ctx;
@@ -429,7 +416,7 @@ static void gen_emit(void *ctx, const struct sw_detection *d)
 	if (d->kind >= KIND__COUNT || d->phase > DET_CLOSE)
 		abort();
 	gen_kinds_seen |= 1u << d->kind;
-	check_evidence(d);
+	fuzz_check_evidence(d);
 	if (output_json_render(d, json, sizeof json) < 0)
 		abort(); /* a detection too large for any sink's line buffer */
 	if (run->test_space && !d->src_any) {
@@ -444,16 +431,7 @@ static void gen_emit(void *ctx, const struct sw_detection *d)
 
 static void gen_print_kinds(void)
 {
-	if (!getenv("SW_FUZZ_KINDS"))
-		return;
-	int n = 0;
-	fprintf(stderr, "fuzz_pipeline_gen: kinds emitted:");
-	for (int k = 0; k < KIND__COUNT; k++)
-		if (gen_kinds_seen & (1u << k)) {
-			fprintf(stderr, " %s", detection_kind_name((enum sw_kind)k));
-			n++;
-		}
-	fprintf(stderr, " (%d of %d)\n", n, KIND__COUNT);
+	fuzz_print_kinds("fuzz_pipeline_gen", gen_kinds_seen);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
