@@ -808,6 +808,53 @@ int store_set_read_detections(struct store_set *s, const struct store_filter *f,
 	return stop;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * A comma-separated list in name order, in a buffer the caller frees (NULL when out of
+ * memory). SQLite documents no order for group_concat(DISTINCT ...), and the view's list came
+ * out "edge-b,edge-a" on one run and "edge-a,edge-b" on another; the reader sorts it so the
+ * same store always prints the same line.
+ */
+static char *sorted_list(const char *list)
+{
+	size_t len = strlen(list), n = 1, at = 0;
+	char *dup = strdup(list), *out = malloc(len + 1), **item;
+
+	for (size_t i = 0; i < len; i++)
+		n += list[i] == ',';
+	item = calloc(n, sizeof(*item));
+	if (dup == NULL || out == NULL || item == NULL) {
+		free(dup);
+		free(out);
+		free(item);
+		return NULL;
+	}
+	n = 0;
+	for (char *p = dup, *c; p != NULL; p = c) {
+		c = strchr(p, ',');
+		if (c != NULL)
+			*c++ = '\0';
+		item[n++] = p;
+	}
+	qsort(item, n, sizeof(*item), str_cmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(item[i]);
+
+		if (i > 0)
+			out[at++] = ',';
+		memcpy(out + at, item[i], k);
+		at += k;
+	}
+	out[at] = '\0';
+	free(dup);
+	free(item);
+	return out;
+}
+
 int store_read_cross_sensor(struct store_reader *r,
                             int (*fn)(void *ctx, const struct store_cross *g), void *ctx, char *err,
                             size_t errlen)
@@ -833,9 +880,18 @@ int store_read_cross_sensor(struct store_reader *r,
 		    .last_seen = col_u64(st, 5),
 		};
 
+		char *ids;
+
 		if (g.src == NULL || g.sensor_ids == NULL)
 			continue;
+		if ((ids = sorted_list(g.sensor_ids)) == NULL) {
+			store_set_err(err, errlen, "out of memory");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		g.sensor_ids = ids;
 		stop = fn(ctx, &g);
+		free(ids);
 	}
 	return walk_end(r, st, rc, stop, err, errlen);
 }
