@@ -124,13 +124,30 @@ fail() {
 }
 
 # run_ctest DIR — the whole suite of one build tree: unit and capture tests in
-# parallel, namespace tests one at a time, anything unlabelled last.
+# parallel, namespace tests one at a time (the scoring of reused corpora beside them),
+# anything unlabelled last.
 run_ctest() {
 	local dir=$1
 	ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j "$jobs" -L '^(unit|captures)$' ||
 		fail "$dir: unit/capture tests"
-	ctest --test-dir "$dir" --output-on-failure --no-tests=error -j 1 -L '^netns$' ||
-		fail "$dir: netns tests"
+	if [[ -n ${SW_CORPUS_REUSE:-} && -n ${SW_BENIGN_REUSE:-} ]]; then
+		# The corpora were recorded by an earlier tree: the two eval tests only score them
+		# (replays, no traffic), so they run beside the live namespace tests, at the lowest
+		# priority so the live tests' real-time waits keep the CPU they need; their output
+		# follows the live tests'. (Under ASan the scoring is most of this stage's time.)
+		local scoring=$dir/netns-scoring.log scoring_pid
+		nice -n 19 ctest --test-dir "$dir" --output-on-failure --no-tests=error -j 1 -L '^netns$' \
+			-R '^netns/test_eval_(corpus|benign)$' >"$scoring" 2>&1 &
+		scoring_pid=$!
+		ctest --test-dir "$dir" --output-on-failure --no-tests=error -j 1 -L '^netns$' \
+			-E '^netns/test_eval_(corpus|benign)$' ||
+			fail "$dir: netns tests"
+		wait "$scoring_pid" || fail "$dir: netns scoring of the recorded corpora"
+		cat "$scoring"
+	else
+		ctest --test-dir "$dir" --output-on-failure --no-tests=error -j 1 -L '^netns$' ||
+			fail "$dir: netns tests"
+	fi
 	ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j 1 -LE '^(unit|captures|netns)$' ||
 		fail "$dir: unlabelled tests"
 }
