@@ -41,6 +41,7 @@ struct flow {
 	uint16_t port;   /* the probed port (event port) */
 	uint8_t path;    /* a rung of a TTL ladder: neither it nor its outcome is an event */
 	uint8_t used;    /* ARP: the asker's traffic to the resolved address was seen */
+	uint8_t quiet;   /* UDP: a QUIC client's Initial, whose silence is no outcome */
 	uint32_t isn;    /* TCP: the SYN's sequence number (a retransmission repeats it) */
 };
 
@@ -90,6 +91,25 @@ struct udp_sent {
 };
 
 /*
+ * Recent UDP queries to a group (multicast, or broadcast at either layer) by
+ * (querier, its port). Name and service discovery asks a group and is answered by
+ * unicast from hosts the query never named, to the querier's port and from the
+ * group's port: LLMNR (RFC 4795 section 2.1.1, port 5355), mDNS one-shot queries
+ * (RFC 6762 section 5.1, 5353), NetBIOS name queries (RFC 1002 section 4.2.1, 137),
+ * SSDP M-SEARCH (UPnP Device Architecture 1.1 section 1.3.3, 1900), WS-Discovery
+ * Probe (3702), DHCPv6 Solicit (RFC 8415 section 7.1, 547 answering 546). Without
+ * this every responder looks like a UDP scanner of the querier's ephemeral ports
+ * (found on a third-party capture of a Windows LAN: ten LLMNR answers called a
+ * udp_scan, over IPv4 and IPv6). Direct-mapped and overwritten.
+ */
+#define GROUP_SLOTS 1024
+struct group_query {
+	struct sw_addr a; /* the querier */
+	uint64_t ts;
+	uint16_t aport, gport; /* its port, the group's */
+};
+
+/*
  * IPv4 hosts seen sending anything, and when (seconds): an ARP request for one
  * of them re-resolves a known neighbour. Direct-mapped and overwritten.
  */
@@ -99,6 +119,7 @@ struct classify {
 	struct heard heard[HEARD_SLOTS];
 	struct ladder ladder[LADDER_SLOTS];
 	struct udp_sent sent[SENT_SLOTS];
+	struct group_query group[GROUP_SLOTS];
 	uint64_t alive[ALIVE_SLOTS]; /* address << 32 | seconds */
 	uint64_t arp_last;           /* time of the last ARP probe (0: none) */
 	uint64_t nd_last;            /* time of the last neighbour solicitation probe (0: none) */
@@ -425,6 +446,13 @@ static bool is_multicast_or_broadcast(const struct sw_addr *a)
 	return a->a[0] == 0xff;
 }
 
+/* Sent to a group: by its IP address, or to a link-layer group (an IPv4 directed
+ * broadcast such as 192.168.1.255 is known only by its frame's broadcast MAC). */
+static bool to_group(const struct sw_packet *p)
+{
+	return (p->flags & PKT_F_L2_GROUP) || is_multicast_or_broadcast(&p->dst);
+}
+
 static uint8_t stealth_class(uint8_t flags)
 {
 	switch (flags & (TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG)) {
@@ -608,6 +636,36 @@ static inline struct udp_sent *sent_slot(struct classify *c, const struct sw_add
 	return &c->sent[hash_siphash13(c->sipkey, &k, sizeof k) & (SENT_SLOTS - 1)];
 }
 
+static inline struct group_query *group_slot(struct classify *c, const struct sw_addr *a,
+                                             uint16_t aport)
+{
+	struct {
+		struct sw_addr a;
+		uint16_t aport;
+	} k;
+	memset(&k, 0, sizeof k);
+	k.a = *a;
+	k.aport = aport;
+	return &c->group[hash_siphash13(c->sipkey, &k, sizeof k) & (GROUP_SLOTS - 1)];
+}
+
+static void group_asked(struct classify *c, const struct sw_packet *p)
+{
+	struct group_query *q = group_slot(c, &p->src, p->sport);
+	q->a = p->src;
+	q->aport = p->sport;
+	q->gport = p->dport;
+	q->ts = c->now;
+}
+
+/* A datagram from a group's port to the port that asked the group, shortly after. */
+static bool group_answer(struct classify *c, const struct sw_packet *p)
+{
+	const struct group_query *q = group_slot(c, &p->dst, p->dport);
+	return q->ts != 0 && q->ts + SW_PROBE_TIMEOUT_US >= c->now && q->aport == p->dport &&
+	       q->gport == p->sport && addr_eq(&q->a, &p->dst);
+}
+
 /*
  * A datagram from b to the port a probed b from, shortly after: b's answer,
  * from another port of its own (TFTP). True when it was one (the probe's
@@ -656,10 +714,16 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		flow_touch(c, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
 		return;
 	}
-	if (is_multicast_or_broadcast(&p->dst))
+	if (to_group(p)) {
+		group_asked(c, p);
 		return;
+	}
 	if (udp_answer(c, p))
 		return;
+	if (group_answer(c, p)) {
+		c->st.answers++;
+		return;
+	}
 	if (p->sport < 1024 && p->dport >= 1024 && p->payload_len > 0) {
 		/* a service answering a client whose request we did not see (asymmetric
 		 * capture, or a flow we forgot): DNS, NTP, SNMP replies are not probes */
@@ -670,6 +734,11 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 	 * without a protocol-specific payload; clients always say something. */
 	bool crafted = p->payload_len == 0;
 	f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_UDP, crafted, p->dport);
+	/* A browser whose QUIC is blocked sends Initials to one server after another and falls
+	 * back to TCP (RFC 9000 section 6.2 has it give up on silence): their timeouts say
+	 * nothing (a third-party capture: 11 unanswered Initials to 7 Google addresses, taken
+	 * for a UDP sweep). A refusal still counts, as does a zmap QUIC sweep's refused probes. */
+	f->quiet = (p->flags & PKT_F_QUIC_INITIAL) != 0;
 	struct udp_sent *s = sent_slot(c, &p->src, p->sport, &p->dst);
 	s->a = p->src;
 	s->b = p->dst;
@@ -1030,7 +1099,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 	uint64_t h = flow_hash(c, &k);
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (request) {
-		if (is_multicast_or_broadcast(&p->dst))
+		if (to_group(p))
 			return;
 		/* nmap, hping3 and masscan send echo requests without data; ping(8)
 		 * sends 56 bytes and Windows 32. Non-echo requests are obsolete
@@ -1207,7 +1276,7 @@ static void classify_other_proto(struct classify *c, const struct sw_packet *p)
 		}
 		return;
 	}
-	if (is_multicast_or_broadcast(&p->dst))
+	if (to_group(p))
 		return; /* OSPF, VRRP, PIM, IGMP talk to groups */
 	new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_IPPROTO, p->ip_payload_len < 8, p->proto);
 	emit_probe(c, p,
@@ -1285,8 +1354,9 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 		if (list == L_PENDING || list == L_RETRY) {
 			/* SYN-ACK but the handshake never finished: a half-open probe
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */
-			emit_outcome(c, f, f->state == FS_SYNACK ? OUT_HALFOPEN : OUT_TIMEOUT,
-			             NULL);
+			if (!f->quiet)
+				emit_outcome(
+				    c, f, f->state == FS_SYNACK ? OUT_HALFOPEN : OUT_TIMEOUT, NULL);
 		} else if (list == L_ACTIVE && f->state == FS_ESTABLISHED && !f->data && !f->fin) {
 			emit_outcome(c, f, OUT_EMPTY, NULL);
 		}

@@ -52,7 +52,11 @@ enum decode_result decode_eth(struct cursor *c, struct sw_packet *pkt, struct de
 		st->anomalies[ANOM_LINK_TRUNCATED]++;
 		return DECODE_BAD;
 	}
-	/* destination MAC (bytes 0-5) is not used */
+	/* Of the destination MAC only the I/G bit (IEEE 802-2014 8.2: the first octet's least
+	 * significant bit) is used: a frame to the broadcast or a group address goes to no one
+	 * host, as an IPv4 directed broadcast (x.x.x.255 of a /24) does. */
+	if (h[0] & 1)
+		pkt->flags |= PKT_F_L2_GROUP;
 	memcpy(pkt->src_mac, h + 6, sizeof pkt->src_mac);
 	type = cursor_get_be16(h + 12);
 	pkt->flags |= PKT_F_HAS_MAC;

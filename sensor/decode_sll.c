@@ -28,6 +28,9 @@ static enum decode_result sll_finish(unsigned pkttype, uint16_t hatype, unsigned
 		st->anomalies[ANOM_SLL_BAD]++;
 		return DECODE_BAD;
 	}
+	/* PACKET_BROADCAST (1) and PACKET_MULTICAST (2), linux/if_packet.h */
+	if (pkttype == 1 || pkttype == 2)
+		pkt->flags |= PKT_F_L2_GROUP;
 	if (hatype == SLL_ARPHRD_ETHER) {
 		for (int i = 0; i < 6; i++)
 			pkt->src_mac[i] = addr[i];

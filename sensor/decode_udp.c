@@ -14,6 +14,32 @@
 #define UDP_PORT_VXLAN  4789
 #define UDP_PORT_GENEVE 6081
 
+/*
+ * A QUIC client's first datagram: a long header (RFC 9000 section 17.2: form and fixed
+ * bits set) of type Initial (0 in QUIC version 1 and its drafts 0xff0000xx; 1 in version 2,
+ * RFC 9369 section 3.2), in a datagram the client padded to at least 1200 bytes (RFC 9000
+ * section 14.1: no server sends an Initial that long unprompted, and no scanner pads an
+ * empty probe). Unanswered, it is a browser whose QUIC is blocked, not a scan.
+ */
+#define QUIC_MIN_CLIENT_DATAGRAM 1200
+static bool quic_client_initial(const struct cursor *c, uint16_t payload_len)
+{
+	struct cursor peek = *c;
+	const uint8_t *b;
+	uint32_t version;
+	unsigned type;
+
+	if (payload_len < QUIC_MIN_CLIENT_DATAGRAM || !(b = cursor_take(&peek, 5)))
+		return false;
+	if ((b[0] & 0xC0) != 0xC0)
+		return false;
+	version = cursor_get_be32(b + 1);
+	type = (b[0] >> 4) & 3;
+	if (version == 1 || (version & 0xFFFFFF00u) == 0xFF000000u)
+		return type == 0;
+	return version == 0x6B3343CFu && type == 1;
+}
+
 /* A datagram to a tunnel port: the tunnel's inner packet if its header is one, else itself. */
 static enum decode_result udp_tunnel(struct cursor *c, struct sw_packet *pkt,
                                      struct decode_stats *st)
@@ -63,6 +89,8 @@ enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct de
 	if (cursor_left(c) < pkt->payload_len)
 		pkt->flags |= PKT_F_L4_TRUNCATED;
 	pkt->flags |= PKT_F_HAS_L4;
+	if (!first_frag && quic_client_initial(c, pkt->payload_len))
+		pkt->flags |= PKT_F_QUIC_INITIAL;
 	if (!first_frag && (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE))
 		return udp_tunnel(c, pkt, st);
 	return DECODE_OK;

@@ -67,6 +67,18 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 	bool fail = is_failure(ev->outcome);
 	if (!fail && ev->outcome != OUT_SUCCESS && ev->outcome != OUT_EMPTY)
 		return true;
+	/*
+	 * An unanswered datagram is no evidence either way: much of UDP never answers
+	 * (syslog, NetFlow, SNMP traps, RTP one way, a SIP request to a dead proxy), a
+	 * browser whose QUIC is blocked sends Initials to one address after another
+	 * (RFC 9000 section 6.2: it falls back to TCP), and a capture of one direction
+	 * sees no answer to anything. Only a refusal (ICMP port unreachable) counts as a
+	 * UDP failure here; silent UDP scans are the port- and host-count rules' work.
+	 * (Found on third-party captures: a QUIC client's 11 Initials to 7 Google
+	 * addresses, and a SIP phone's DNS, DHCP and SIP retries, each called a scan.)
+	 */
+	if (fail && ev->pclass == PC_UDP && ev->outcome == OUT_TIMEOUT)
+		return true;
 	/* only the first outcome per (target, port) steps the walk */
 	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
 		return true;

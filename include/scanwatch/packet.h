@@ -29,15 +29,17 @@ enum {
 
 /* pkt.flags */
 enum {
-	PKT_F_FRAG = 0x0001,        /* IP fragment (first or later) */
-	PKT_F_FRAG_LATER = 0x0002,  /* a non-first fragment: no L4 header */
-	PKT_F_HAS_L4 = 0x0004,      /* ports / TCP / ICMP fields are valid */
-	PKT_F_QUOTED = 0x0008,      /* ICMP error with a usable quoted header */
-	PKT_F_HAS_MAC = 0x0010,     /* src_mac is valid */
-	PKT_F_IP_DF = 0x0020,       /* IPv4 don't-fragment bit */
-	PKT_F_IP_OPTIONS = 0x0040,  /* IPv4 carried options */
-	PKT_F_V6_EXTHDR = 0x0080,   /* IPv6 carried extension headers */
-	PKT_F_L4_TRUNCATED = 0x0100 /* L4 header complete but payload cut by snaplen */
+	PKT_F_FRAG = 0x0001,         /* IP fragment (first or later) */
+	PKT_F_FRAG_LATER = 0x0002,   /* a non-first fragment: no L4 header */
+	PKT_F_HAS_L4 = 0x0004,       /* ports / TCP / ICMP fields are valid */
+	PKT_F_QUOTED = 0x0008,       /* ICMP error with a usable quoted header */
+	PKT_F_HAS_MAC = 0x0010,      /* src_mac is valid */
+	PKT_F_IP_DF = 0x0020,        /* IPv4 don't-fragment bit */
+	PKT_F_IP_OPTIONS = 0x0040,   /* IPv4 carried options */
+	PKT_F_V6_EXTHDR = 0x0080,    /* IPv6 carried extension headers */
+	PKT_F_L4_TRUNCATED = 0x0100, /* L4 header complete but payload cut by snaplen */
+	PKT_F_L2_GROUP = 0x0200,     /* sent to a link-layer broadcast or multicast address */
+	PKT_F_QUIC_INITIAL = 0x0400  /* UDP: a QUIC client's padded Initial (decode_udp.c) */
 };
 
 /*

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# test_discovery_quiet.sh — ordinary LAN and browser traffic that third-party captures showed
+# being called a scan, each built by hand next to a control that differs in the one property
+# the sensor must use, so the test fails if that property stops deciding:
+#   (a) LLMNR answers (RFC 4795) to a querier's ports, after its queries to 224.0.0.252:
+#       quiet; the same answers with no query before them: a UDP scan of the querier;
+#   (b) datagrams to a directed broadcast (192.168.199.255, broadcast MAC): quiet; the same
+#       datagrams in unicast frames: a UDP scan;
+#   (c) a browser's QUIC Initials (RFC 9000 17.2, padded to 1200 bytes) to 8 servers on 443,
+#       none answered (QUIC blocked): quiet; the same datagrams with a payload that is not a
+#       QUIC Initial: a UDP sweep.
+set -euo pipefail
+: "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
+# shellcheck source=tests/captures/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cap_init discovery_quiet
+
+cat >make.py <<'PY'
+import struct, sys
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+def udp4(dmac, src, sport, dst, dport, payload):
+    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return dmac + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + u
+
+BCAST = b"\xff" * 6
+UNI = b"\x02\0\0\0\0\x01"
+LLMNR_MAC = b"\x01\x00\x5e\x00\x00\xfc"
+
+def write(name, frames):
+    with open(name, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in frames:
+            f.write(struct.pack("<IIII", 1700000000 + int(t), int(round(t * 1e6)) % 1000000,
+                                len(fr), len(fr)))
+            f.write(fr)
+
+Q, R = "192.168.199.133", "192.168.199.1"
+query = b"\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04wpad\x00\x00\x01\x00\x01"
+answer = query[:2] + b"\x80\x00" + query[4:] + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x1e\x00\x04\xc0\xa8\xc7\x01"
+qs, ans = [], []
+for i in range(10):
+    port = 50000 + 37 * i
+    t = 1.0 + i * 0.5
+    qs.append((t, udp4(LLMNR_MAC, Q, port, "224.0.0.252", 5355, query)))
+    ans.append((t + 0.002, udp4(UNI, R, 5355, Q, port, answer)))
+write("llmnr.pcap", sorted(qs + ans))
+write("llmnr_noquery.pcap", ans)
+
+H = "192.168.199.20"
+write("bcast.pcap", [(1.0 + i * 0.1, udp4(BCAST, H, 40000, "192.168.199.255", 1 + i, b""))
+                     for i in range(8)])
+write("bcast_unicast.pcap", [(1.0 + i * 0.1, udp4(UNI, H, 40000, "192.168.199.255", 1 + i, b""))
+                             for i in range(8)])
+
+C = "192.168.178.25"
+def initial(first, version):
+    p = bytes([first]) + struct.pack("!I", version) + b"\x08" + bytes(8) + b"\x00"
+    return p + bytes(1250 - len(p))
+quic = [(1.0 + i * 0.2, udp4(UNI, C, 51000 + i, "142.250.181.%d" % (10 + i), 443,
+                             initial(0xC3, 1))) for i in range(8)]
+other = [(1.0 + i * 0.2, udp4(UNI, C, 51000 + i, "142.250.181.%d" % (10 + i), 443,
+                              initial(0x43, 1))) for i in range(8)]
+# Silence is known only once time moves on: a broadcast from another host 10 s later (a
+# datagram to a group is never a probe) carries the replay past the probes' timeouts.
+later = [(12.0, udp4(BCAST, "192.168.178.1", 68, "255.255.255.255", 67, b"\x01" * 240))]
+write("quic.pcap", quic + later)
+write("quic_not.pcap", other + later)
+PY
+python3 make.py
+
+# opens FILE: the OPEN records of a replay, one line each ("kind source")
+opens() {
+	"$SCANWATCH" -r "$1" --no-db --no-sandbox --jsonl - -q 2>/dev/null |
+		python3 -c '
+import json, sys
+for l in sys.stdin:
+    d = json.loads(l)
+    if d["scanwatch"]["phase"] == "open":
+        print(d["event"]["action"], d.get("source", {}).get("ip", "*"))'
+}
+quiet() {
+	local got
+	got=$(opens "$1")
+	[[ -z $got ]] || fail "$2 raised: $got"
+	echo "quiet: $2"
+}
+loud() {
+	local got
+	got=$(opens "$1")
+	grep -qx "$3" <<<"$got" || fail "the control $2 raised '${got:-nothing}', want '$3'"
+	echo "control: $2 -> $3"
+}
+
+quiet llmnr.pcap "10 LLMNR answers after their queries"
+loud llmnr_noquery.pcap "the same answers without the queries" "udp_scan 192.168.199.1"
+quiet bcast.pcap "8 datagrams to a directed broadcast in broadcast frames"
+loud bcast_unicast.pcap "the same datagrams in unicast frames" "udp_scan 192.168.199.20"
+quiet quic.pcap "8 unanswered QUIC Initials to 443"
+loud quic_not.pcap "the same datagrams, not QUIC Initials" "udp_sweep 192.168.178.25"
+echo "PASS"
