@@ -92,10 +92,11 @@ void admit_destroy(struct admit *a)
 enum {
 	B_LABEL = 0xfffff, /* IPv6 flow labels are 20 bits (RFC 8200) */
 	B_TYPE = 1u << 20,
-	B_OUTCOME_SHIFT = 21, /* 3 bits */
-	B_CRAFTED = 1u << 24,
-	B_REPEAT = 1u << 25,
-	B_PKT = 1u << 26,
+	B_OUTCOME_SHIFT = 21, /* 4 bits */
+	B_OUTCOME_MASK = 15,
+	B_CRAFTED = 1u << 25,
+	B_REPEAT = 1u << 26,
+	B_PKT = 1u << 27,
 };
 
 /* The fields that differ between probes of one shape, taken out of an event: false when
@@ -103,7 +104,7 @@ enum {
 static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t ts0)
 {
 	memset(it, 0, sizeof *it);
-	if (ev->ts_us < ts0 || ev->ts_us - ts0 > UINT32_MAX || ev->outcome > 7 ||
+	if (ev->ts_us < ts0 || ev->ts_us - ts0 > UINT32_MAX || ev->outcome > B_OUTCOME_MASK ||
 	    (ev->pkt && ev->pkt->flow_label > B_LABEL))
 		return false;
 	it->dts = (uint32_t)(ev->ts_us - ts0);
@@ -221,7 +222,7 @@ void admit_replay(const struct admit_held *hd, size_t i, struct sw_event *ev, st
 	memset(ev, 0, sizeof *ev);
 	ev->type = (it->bits & B_TYPE) ? EV_OUTCOME : EV_PROBE;
 	ev->pclass = hd->pclass;
-	ev->outcome = (uint8_t)((it->bits >> B_OUTCOME_SHIFT) & 7);
+	ev->outcome = (uint8_t)((it->bits >> B_OUTCOME_SHIFT) & B_OUTCOME_MASK);
 	ev->crafted = (it->bits & B_CRAFTED) ? 1 : 0;
 	ev->repeat = (it->bits & B_REPEAT) ? 1 : 0;
 	ev->proto = hd->proto;

@@ -559,6 +559,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 		case FS_SYNACK:
 			if (init && ack && !syn) {
 				set_state(c, f, FS_ESTABLISHED);
+				emit_outcome(c, f, OUT_ESTABLISHED, p);
 				goto established;
 			}
 			return;

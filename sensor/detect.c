@@ -475,8 +475,10 @@ static void fill_record(struct detect_engine *d, const struct sw_rule *r,
 	    [OUT_TIMEOUT] = {"unanswered", "unanswered"},
 	    [OUT_USED] = {"resolved_used", "resolved then used"},
 	};
+	/* OUT_ESTABLISHED has no reason of its own: every completed handshake also ends as
+	 * answered or opened-and-closed unused, which say it. */
 	for (unsigned o = 1; o < OUT__COUNT; o++)
-		if (e->outcomes[o])
+		if (e->outcomes[o] && o != OUT_ESTABLISHED)
 			detection_reason(rec, oname[o][0], e->outcomes[o], "%s %" PRIu32,
 			                 oname[o][1], e->outcomes[o]);
 	if (e->crafted)

@@ -413,7 +413,9 @@ void evidence_fragment(struct evidence *ev, const struct sw_packet *pkt)
 void evidence_note_event(struct evidence *ev, uint32_t *ring, const struct sw_event *e)
 {
 	const struct sw_packet *p = e->pkt;
-	if (!p)
+	/* The handshake's completing ACK is kept with the connection's outcome, after its SYN-ACK
+	 * (evidence_answer): its own event would put it before that answer. */
+	if (!p || e->outcome == OUT_ESTABLISHED)
 		return;
 	bool same;
 	if ((p->flags & PKT_F_FRAG) && (frag_place(ev, p, &same), same)) {

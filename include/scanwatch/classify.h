@@ -43,6 +43,9 @@ enum ev_outcome {
 	OUT_UNREACH,  /* other ICMP destination unreachable (filtered) */
 	OUT_TIMEOUT,  /* no answer within the probe timeout */
 	OUT_USED,     /* ARP: the asker then sent ordinary traffic to the address it resolved */
+	OUT_ESTABLISHED, /* TCP: the initiator's ACK completed the handshake (comes before the
+	                  * flow's OUT_SUCCESS or OUT_EMPTY; only the SYN flood detector weighs it)
+	                  */
 	OUT__COUNT
 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_discovery_quiet.sh — ordinary LAN and browser traffic that third-party captures showed
+# test_ordinary_traffic.sh — ordinary LAN, browser and client traffic that third-party captures showed
 # being called a scan, each built by hand next to a control that differs in the one property
 # the sensor must use, so the test fails if that property stops deciding:
 #   (a) LLMNR answers (RFC 4795) to a querier's ports, after its queries to 224.0.0.252:
@@ -8,12 +8,16 @@
 #       datagrams in unicast frames: a UDP scan;
 #   (c) a browser's QUIC Initials (RFC 9000 17.2, padded to 1200 bytes) to 8 servers on 443,
 #       none answered (QUIC blocked): quiet; the same datagrams with a payload that is not a
-#       QUIC Initial: a UDP sweep.
+#       QUIC Initial: a UDP sweep;
+#   (d) a connection pool opening 300 connections to one server in 60 ms, 100 of whose
+#       SYNs the busy server drops and the clients' kernels retransmit, data 80 ms later:
+#       quiet; the same burst whose handshakes never complete (no ACK after the SYN-ACK):
+#       a SYN flood.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cap_init discovery_quiet
+cap_init ordinary_traffic
 
 cat >make.py <<'PY'
 import struct, sys
@@ -78,6 +82,33 @@ other = [(1.0 + i * 0.2, udp4(UNI, C, 51000 + i, "142.250.181.%d" % (10 + i), 44
 later = [(12.0, udp4(BCAST, "192.168.178.1", 68, "255.255.255.255", 67, b"\x01" * 240))]
 write("quic.pcap", quic + later)
 write("quic_not.pcap", other + later)
+
+def tcp4(src, sport, dst, dport, flags, seq, ack, payload=b"", opts=b""):
+    off = (20 + len(opts)) // 4
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, 65495, 0, 0) + opts + payload
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
+
+MSS = b"\x02\x04\xff\xd7\x04\x02\x08\x0a\0\0\0\x01\0\0\0\0\x01\x03\x03\x07"
+def pool(complete):
+    fr = []
+    cli, srv = "10.1.0.5", "10.1.0.9"
+    for i in range(300):
+        port, isn, sisn = 40000 + i, 1000 + 7919 * i, 5000 + 104729 * i
+        t = 1.0 + i * 0.0002
+        fr.append((t, tcp4(cli, port, srv, 7000, 0x02, isn, 0, opts=MSS)))
+        if i < 100:  # dropped by the full backlog; the kernel retransmits after 1 s
+            t += 1.0
+            fr.append((t, tcp4(cli, port, srv, 7000, 0x02, isn, 0, opts=MSS)))
+        fr.append((t + 0.00002, tcp4(srv, 7000, cli, port, 0x12, sisn, isn + 1, opts=MSS)))
+        if complete:
+            fr.append((t + 0.00003, tcp4(cli, port, srv, 7000, 0x10, isn + 1, sisn + 1)))
+            fr.append((t + 0.08, tcp4(cli, port, srv, 7000, 0x18, isn + 1, sisn + 1, b"x")))
+            fr.append((t + 0.08002, tcp4(srv, 7000, cli, port, 0x18, sisn + 1, isn + 2, b"x")))
+    return sorted(fr)
+write("pool.pcap", pool(True))
+write("pool_halfopen.pcap", pool(False))
 PY
 python3 make.py
 
@@ -110,4 +141,6 @@ quiet bcast.pcap "8 datagrams to a directed broadcast in broadcast frames"
 loud bcast_unicast.pcap "the same datagrams in unicast frames" "udp_scan 192.168.199.20"
 quiet quic.pcap "8 unanswered QUIC Initials to 443"
 loud quic_not.pcap "the same datagrams, not QUIC Initials" "udp_sweep 192.168.178.25"
+quiet pool.pcap "300 connections opened in a burst, 100 SYNs retransmitted"
+loud pool_halfopen.pcap "the same burst, handshakes never completed" "syn_flood 10.1.0.5"
 echo "PASS"
