@@ -110,6 +110,24 @@ struct group_query {
 };
 
 /*
+ * Addresses DNS answers gave out (A and AAAA records, RFC 1035 section 4.1.3, RFC 3596),
+ * and when. A client that resolves a name and connects to its address is a client: when
+ * its kernel SYN or its datagram goes unanswered (a lossy link, a server down, a network
+ * still coming up) that silence says nothing of scanning. Scanners walk address ranges
+ * and port lists, not names (a scan of one named host resolves it once, and its closed
+ * ports still refuse). Found on a third-party capture: a browser starting on a lossy
+ * link, SYNs to 12 addresses its resolver had just returned timing out, called a
+ * connect scan. Direct-mapped and overwritten; an answer is believed for
+ * SW_RESOLVED_US whatever its TTL (clients keep addresses past short CDN TTLs).
+ */
+#define RESOLVED_SLOTS 4096
+#define SW_RESOLVED_US (15ULL * 60 * 1000000)
+struct resolved {
+	struct sw_addr a;
+	uint64_t ts;
+};
+
+/*
  * IPv4 hosts seen sending anything, and when (seconds): an ARP request for one
  * of them re-resolves a known neighbour. Direct-mapped and overwritten.
  */
@@ -120,6 +138,7 @@ struct classify {
 	struct ladder ladder[LADDER_SLOTS];
 	struct udp_sent sent[SENT_SLOTS];
 	struct group_query group[GROUP_SLOTS];
+	struct resolved resolved[RESOLVED_SLOTS];
 	uint64_t alive[ALIVE_SLOTS]; /* address << 32 | seconds */
 	uint64_t arp_last;           /* time of the last ARP probe (0: none) */
 	uint64_t nd_last;            /* time of the last neighbour solicitation probe (0: none) */
@@ -637,6 +656,80 @@ static inline struct udp_sent *sent_slot(struct classify *c, const struct sw_add
 	return &c->sent[hash_siphash13(c->sipkey, &k, sizeof k) & (SENT_SLOTS - 1)];
 }
 
+static inline struct resolved *resolved_slot(struct classify *c, const struct sw_addr *a)
+{
+	return &c->resolved[hash_siphash13(c->sipkey, a, sizeof *a) & (RESOLVED_SLOTS - 1)];
+}
+
+static bool was_resolved(struct classify *c, const struct sw_addr *a)
+{
+	const struct resolved *r = resolved_slot(c, a);
+	return r->ts != 0 && r->ts + SW_RESOLVED_US >= c->now && addr_eq(&r->a, a);
+}
+
+/* Past a domain name at *off (RFC 1035 section 4.1.4: labels, ending in a zero octet or a
+ * two-octet pointer). False when it runs off the message or is malformed. */
+static bool dns_skip_name(const uint8_t *m, size_t len, size_t *off)
+{
+	for (unsigned labels = 0; labels < 128; labels++) {
+		if (*off >= len)
+			return false;
+		uint8_t l = m[*off];
+		if ((l & 0xC0) == 0xC0) {
+			*off += 2;
+			return *off <= len;
+		}
+		if (l & 0xC0)
+			return false; /* 0x40 and 0x80: extended label types, unused (RFC 6891 5) */
+		*off += 1u + l;
+		if (l == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A DNS response's A and AAAA answers (first DNS_MAX_ANSWERS), into the resolved table. */
+#define DNS_MAX_QUESTIONS 4
+#define DNS_MAX_ANSWERS   32
+static void dns_answers(struct classify *c, const struct sw_packet *p)
+{
+	const uint8_t *m = p->payload;
+	size_t len = p->payload_cap, off = 12;
+	if (!m || len < 12 || (p->flags & PKT_F_FRAG) || !(m[2] & 0x80) || (m[3] & 0x0F) != 0)
+		return; /* not a response, or not NOERROR */
+	unsigned qd = (unsigned)m[4] << 8 | m[5], an = (unsigned)m[6] << 8 | m[7];
+	if (qd > DNS_MAX_QUESTIONS)
+		return;
+	for (unsigned i = 0; i < qd; i++)
+		if (!dns_skip_name(m, len, &off) || (off += 4) > len)
+			return;
+	for (unsigned i = 0; i < an && i < DNS_MAX_ANSWERS; i++) {
+		if (!dns_skip_name(m, len, &off) || off + 10 > len)
+			return;
+		unsigned type = (unsigned)m[off] << 8 | m[off + 1];
+		unsigned cls = (unsigned)m[off + 2] << 8 | m[off + 3];
+		size_t rdlen = (size_t)m[off + 8] << 8 | m[off + 9];
+		off += 10;
+		if (off + rdlen > len)
+			return;
+		struct sw_addr a = {0};
+		bool v4 = type == 1 && cls == 1 && rdlen == 4,
+		     v6 = type == 28 && cls == 1 && rdlen == 16;
+		if (v4) {
+			a.a[10] = a.a[11] = 0xff;
+			memcpy(a.a + 12, m + off, 4);
+		} else if (v6) {
+			memcpy(a.a, m + off, 16);
+		}
+		if (v4 || v6) {
+			struct resolved *r = resolved_slot(c, &a);
+			r->a = a;
+			r->ts = c->now;
+		}
+		off += rdlen;
+	}
+}
+
 static inline struct group_query *group_slot(struct classify *c, const struct sw_addr *a,
                                              uint16_t aport)
 {
@@ -691,6 +784,8 @@ static bool udp_answer(struct classify *c, const struct sw_packet *p)
 
 static void classify_udp(struct classify *c, const struct sw_packet *p)
 {
+	if (p->sport == 53)
+		dns_answers(c, p);
 	struct flow_key k;
 	bool sender_lo = make_key(&k, FK_IP, 17, &p->src, p->sport, &p->dst, p->dport);
 	uint64_t h = flow_hash(c, &k);
@@ -1338,6 +1433,17 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 }
 
+/* An ordinary stack's SYN or datagram to an address a DNS answer gave out: its silence is
+ * no outcome (the resolved table above says why). */
+static bool resolved_silence(struct classify *c, const struct flow *f)
+{
+	if (f->crafted || (f->pclass != PC_TCP_SYN && f->pclass != PC_UDP))
+		return false;
+	struct sw_addr prober, target;
+	flow_ends(f, &prober, &target);
+	return was_resolved(c, &target);
+}
+
 /*
  * Expiry of one list: its head is its oldest entry (touch order, monotonic
  * time). Returns the time the first entry left behind is due, UINT64_MAX when
@@ -1355,9 +1461,10 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 		if (list == L_PENDING || list == L_RETRY) {
 			/* SYN-ACK but the handshake never finished: a half-open probe
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */
-			if (!f->quiet)
-				emit_outcome(
-				    c, f, f->state == FS_SYNACK ? OUT_HALFOPEN : OUT_TIMEOUT, NULL);
+			if (f->state == FS_SYNACK)
+				emit_outcome(c, f, OUT_HALFOPEN, NULL);
+			else if (!f->quiet && !resolved_silence(c, f))
+				emit_outcome(c, f, OUT_TIMEOUT, NULL);
 		} else if (list == L_ACTIVE && f->state == FS_ESTABLISHED && !f->data && !f->fin) {
 			emit_outcome(c, f, OUT_EMPTY, NULL);
 		}

@@ -89,8 +89,13 @@ enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct de
 	if (cursor_left(c) < pkt->payload_len)
 		pkt->flags |= PKT_F_L4_TRUNCATED;
 	pkt->flags |= PKT_F_HAS_L4;
-	if (!first_frag && quic_client_initial(c, pkt->payload_len))
-		pkt->flags |= PKT_F_QUIC_INITIAL;
+	if (!first_frag) {
+		size_t cap = cursor_left(c) < pkt->payload_len ? cursor_left(c) : pkt->payload_len;
+		pkt->payload = c->p;
+		pkt->payload_cap = (uint16_t)cap;
+		if (quic_client_initial(c, pkt->payload_len))
+			pkt->flags |= PKT_F_QUIC_INITIAL;
+	}
 	if (!first_frag && (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE))
 		return udp_tunnel(c, pkt, st);
 	return DECODE_OK;

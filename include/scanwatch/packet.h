@@ -142,6 +142,14 @@ struct sw_packet {
 	 */
 	struct pkt_quoted quoted; /* valid when PKT_F_QUOTED: an ICMP error, never a probe */
 	/*
+	 * UDP, not a fragment: the datagram's data as captured (payload_cap bytes of its
+	 * payload_len, fewer when the snap length cut it). Points into the capture buffer,
+	 * like frag_data: valid only while this packet is processed. Classify reads DNS
+	 * answers from it.
+	 */
+	const uint8_t *payload;
+	uint16_t payload_cap;
+	/*
 	 * The fragment's data as captured, from the end of the IP header(s). Points
 	 * into the capture buffer: valid only while this packet is processed. The
 	 * defrag stage uses it to rebuild an L4 header split over fragments (nmap -f).

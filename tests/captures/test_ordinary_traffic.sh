@@ -12,7 +12,10 @@
 #   (d) a connection pool opening 300 connections to one server in 60 ms, 100 of whose
 #       SYNs the busy server drops and the clients' kernels retransmit, data 80 ms later:
 #       quiet; the same burst whose handshakes never complete (no ACK after the SYN-ACK):
-#       a SYN flood.
+#       a SYN flood;
+#   (e) a browser on a lossy link: SYNs (retransmitted) to 8 addresses its resolver had
+#       just given it, none answered: quiet; the same SYNs without the DNS answers: a
+#       connect scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -109,6 +112,25 @@ def pool(complete):
     return sorted(fr)
 write("pool.pcap", pool(True))
 write("pool_halfopen.pcap", pool(False))
+
+def dns_answer(i, addr):
+    q = bytes([2]) + b"h%d" % i + bytes([7]) + b"example" + b"\0" + struct.pack("!HH", 1, 1)
+    a = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + ip4(addr)
+    return struct.pack("!HHHHHH", 0x1000 + i, 0x8180, 1, 1, 0, 0) + q + a
+
+B, RES = "192.168.100.67", "192.168.100.2"
+def browser(with_dns):
+    fr = []
+    for i in range(8):
+        t, dst, port = 1.0 + i * 0.3, "142.250.201.%d" % (20 + i), 57500 + i
+        if with_dns:
+            fr.append((t - 0.01, udp4(UNI, RES, 53, B, 53000 + i, dns_answer(i, dst))))
+        for rto in (0, 3, 9):  # Windows: the SYN again after 3 s, then 6 s more
+            fr.append((t + rto, tcp4(B, port, dst, 443, 0x02, 4000000 + i, 0, opts=MSS)))
+    fr.append((80.0, udp4(BCAST, "192.168.100.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return sorted(fr)
+write("browser.pcap", browser(True))
+write("browser_nodns.pcap", browser(False))
 PY
 python3 make.py
 
@@ -143,4 +165,6 @@ quiet quic.pcap "8 unanswered QUIC Initials to 443"
 loud quic_not.pcap "the same datagrams, not QUIC Initials" "udp_sweep 192.168.178.25"
 quiet pool.pcap "300 connections opened in a burst, 100 SYNs retransmitted"
 loud pool_halfopen.pcap "the same burst, handshakes never completed" "syn_flood 10.1.0.5"
+quiet browser.pcap "unanswered SYNs to 8 addresses DNS had just given out"
+loud browser_nodns.pcap "the same SYNs, no DNS answers" "connect_scan 192.168.100.67"
 echo "PASS"
