@@ -15,7 +15,9 @@
 #       a SYN flood;
 #   (e) a browser on a lossy link: SYNs (retransmitted) to 8 addresses its resolver had
 #       just given it, none answered: quiet; the same SYNs without the DNS answers: a
-#       connect scan.
+#       connect scan;
+#   (f) a gateway re-resolving 8 hosts that left, each asked again every second: quiet;
+#       the same 8 addresses asked once each, as a sweep asks: an ARP sweep.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -131,6 +133,19 @@ def browser(with_dns):
     return sorted(fr)
 write("browser.pcap", browser(True))
 write("browser_nodns.pcap", browser(False))
+
+GW_MAC = b"\x02\0\0\0\0\x02"
+def arp_request(spa, tpa):
+    a = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + GW_MAC + ip4(spa) + bytes(6) + ip4(tpa)
+    return BCAST + GW_MAC + b"\x08\x06" + a + bytes(18)
+GW = "192.168.100.2"
+gone = ["192.168.100.%d" % h for h in (62, 59, 58, 61, 64, 53, 66, 68)]
+asks = []
+for i, h in enumerate(gone):  # three tries a second apart, the hosts' episodes overlapping
+    for k in range(3):
+        asks.append((1.0 + i * 0.4 + k * 1.0, arp_request(GW, h)))
+write("gateway.pcap", sorted(asks))
+write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
 python3 make.py
 
@@ -167,4 +182,6 @@ quiet pool.pcap "300 connections opened in a burst, 100 SYNs retransmitted"
 loud pool_halfopen.pcap "the same burst, handshakes never completed" "syn_flood 10.1.0.5"
 quiet browser.pcap "unanswered SYNs to 8 addresses DNS had just given out"
 loud browser_nodns.pcap "the same SYNs, no DNS answers" "connect_scan 192.168.100.67"
+quiet gateway.pcap "a gateway asking for 8 departed hosts, each every second"
+loud gateway_sweep.pcap "the same 8 addresses asked once each" "arp_sweep 192.168.100.2"
 echo "PASS"
