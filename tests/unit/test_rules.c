@@ -25,7 +25,7 @@ static void find_source_dir(int argc, char **argv)
 		snprintf(src_dir, sizeof src_dir, "%s", env);
 	else if (argc > 1)
 		snprintf(src_dir, sizeof src_dir, "%s", argv[1]);
-	else if (fl > tl && strcmp(__FILE__ + fl - tl, tail) == 0)
+	else if (fl > tl && strcmp(&__FILE__[fl - tl], tail) == 0)
 		snprintf(src_dir, sizeof src_dir, "%.*s", (int)(fl - tl), __FILE__);
 	else
 		snprintf(src_dir, sizeof src_dir, ".");
