@@ -121,6 +121,21 @@ struct group_query {
  * SW_RESOLVED_US whatever its TTL (clients keep addresses past short CDN TTLs).
  */
 #define RESOLVED_SLOTS 4096
+/*
+ * Pairs (a, b) whose answers from b to a the capture does not hold: a's kernel went on
+ * from its SYN to b as from an answered one (its ACK carries the SYN's sequence number
+ * plus one) although no SYN-ACK was seen. A capture of one direction (an egress filter,
+ * asymmetric routing past a tap, a SPAN of one port's transmit side) holds every
+ * client's SYN and none of the answers; a's other probes to b then go unanswered here
+ * whatever b said, and their silence is no outcome. Found on a third-party capture of
+ * one direction: a host's ssh session and its telnet tries to four ports of the same
+ * peer, taken for a connect scan. Direct-mapped and overwritten, for SW_RESOLVED_US.
+ */
+#define BLIND_SLOTS 1024
+struct blind {
+	struct sw_addr a, b;
+	uint64_t ts;
+};
 #define SW_RESOLVED_US (15ULL * 60 * 1000000)
 struct resolved {
 	struct sw_addr a;
@@ -139,6 +154,7 @@ struct classify {
 	struct udp_sent sent[SENT_SLOTS];
 	struct group_query group[GROUP_SLOTS];
 	struct resolved resolved[RESOLVED_SLOTS];
+	struct blind blind[BLIND_SLOTS];
 	uint64_t alive[ALIVE_SLOTS]; /* address << 32 | seconds */
 	uint64_t arp_last;           /* time of the last ARP probe (0: none) */
 	uint64_t nd_last;            /* time of the last neighbour solicitation probe (0: none) */
@@ -497,6 +513,28 @@ static uint8_t stealth_class(uint8_t flags)
  * briefly, for the prober's own reset of the answer (masscan sends one), keeping the table
  * small under scans.
  */
+static inline struct blind *blind_slot(struct classify *c, const struct sw_addr *a,
+                                       const struct sw_addr *b)
+{
+	struct sw_addr k[2] = {*a, *b};
+	return &c->blind[hash_siphash13(c->sipkey, k, sizeof k) & (BLIND_SLOTS - 1)];
+}
+
+static void blind_note(struct classify *c, const struct sw_addr *a, const struct sw_addr *b)
+{
+	struct blind *s = blind_slot(c, a, b);
+	s->a = *a;
+	s->b = *b;
+	s->ts = c->now;
+}
+
+static bool was_blind(struct classify *c, const struct sw_addr *a, const struct sw_addr *b)
+{
+	const struct blind *s = blind_slot(c, a, b);
+	return s->ts != 0 && s->ts + SW_RESOLVED_US >= c->now && addr_eq(&s->a, a) &&
+	       addr_eq(&s->b, b);
+}
+
 static void flow_reset(struct classify *c, const struct sw_packet *p, struct flow *f, bool init)
 {
 	switch (f->state) {
@@ -572,8 +610,17 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 		}
 		switch (f->state) {
 		case FS_SYN_SENT:
-			if (syn && ack && !init)
+			if (syn && ack && !init) {
 				set_state(c, f, FS_SYNACK);
+			} else if (init && ack && !syn && !f->crafted &&
+			           p->tcp_seq == (uint32_t)(f->isn + 1)) {
+				/* the handshake completed out of the capture's sight (blind above)
+				 */
+				blind_note(c, &p->src, &p->dst);
+				set_state(c, f, FS_ESTABLISHED);
+				emit_outcome(c, f, OUT_ESTABLISHED, p);
+				goto established;
+			}
 			return;
 		case FS_SYNACK:
 			if (init && ack && !syn) {
@@ -1433,14 +1480,17 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 }
 
-/* An ordinary stack's SYN or datagram to an address a DNS answer gave out: its silence is
- * no outcome (the resolved table above says why). */
-static bool resolved_silence(struct classify *c, const struct flow *f)
+/* Silence that is no outcome: any probe's to a peer whose answers the capture does not
+ * hold, an ordinary stack's SYN or datagram to an address a DNS answer gave out (the blind
+ * and resolved tables above say why). */
+static bool ordinary_silence(struct classify *c, const struct flow *f)
 {
-	if (f->crafted || (f->pclass != PC_TCP_SYN && f->pclass != PC_UDP))
-		return false;
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
+	if (was_blind(c, &prober, &target))
+		return true;
+	if (f->crafted || (f->pclass != PC_TCP_SYN && f->pclass != PC_UDP))
+		return false;
 	return was_resolved(c, &target);
 }
 
@@ -1463,7 +1513,7 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */
 			if (f->state == FS_SYNACK)
 				emit_outcome(c, f, OUT_HALFOPEN, NULL);
-			else if (!f->quiet && !resolved_silence(c, f))
+			else if (!f->quiet && !ordinary_silence(c, f))
 				emit_outcome(c, f, OUT_TIMEOUT, NULL);
 		} else if (list == L_ACTIVE && f->state == FS_ESTABLISHED && !f->data && !f->fin) {
 			emit_outcome(c, f, OUT_EMPTY, NULL);

@@ -17,7 +17,10 @@
 #       just given it, none answered: quiet; the same SYNs without the DNS answers: a
 #       connect scan;
 #   (f) a gateway re-resolving 8 hosts that left, each asked again every second: quiet;
-#       the same 8 addresses asked once each, as a sweep asks: an ARP sweep.
+#       the same 8 addresses asked once each, as a sweep asks: an ARP sweep;
+#   (g) a capture of one direction: a host's ssh session to a peer (its SYN, then its ACK
+#       and data: the peer answered out of sight) and its tries of 4 more ports there,
+#       no answer visible: quiet; the same tries without the session: a connect scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -144,6 +147,18 @@ asks = []
 for i, h in enumerate(gone):  # three tries a second apart, the hosts' episodes overlapping
     for k in range(3):
         asks.append((1.0 + i * 0.4 + k * 1.0, arp_request(GW, h)))
+def one_way(session):
+    fr, src, dst = [], "192.168.56.10", "192.168.56.24"
+    fr.append((1.0, tcp4(src, 34170, dst, 22, 0x02, 798232822, 0, opts=MSS)))
+    if session:
+        fr.append((1.0002, tcp4(src, 34170, dst, 22, 0x10, 798232823, 3051049339)))
+        fr.append((1.002, tcp4(src, 34170, dst, 22, 0x18, 798232823, 3051049339, b"SSH-2.0-x\r\n")))
+    for i, port in enumerate((8, 13, 12, 14)):
+        fr.append((40.0 + i * 10, tcp4(src, 52289 + i, dst, port, 0x02, 4205904195 + i, 0, opts=MSS)))
+    fr.append((120.0, udp4(BCAST, "192.168.56.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return sorted(fr)
+write("oneway.pcap", one_way(True))
+write("oneway_nosession.pcap", one_way(False))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
@@ -184,4 +199,6 @@ quiet browser.pcap "unanswered SYNs to 8 addresses DNS had just given out"
 loud browser_nodns.pcap "the same SYNs, no DNS answers" "connect_scan 192.168.100.67"
 quiet gateway.pcap "a gateway asking for 8 departed hosts, each every second"
 loud gateway_sweep.pcap "the same 8 addresses asked once each" "arp_sweep 192.168.100.2"
+quiet oneway.pcap "one direction: a session, then tries of 4 ports of the same peer"
+loud oneway_nosession.pcap "the same tries without the session" "connect_scan 192.168.56.10"
 echo "PASS"
