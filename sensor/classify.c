@@ -481,11 +481,20 @@ static bool is_multicast_or_broadcast(const struct sw_addr *a)
 	return a->a[0] == 0xff;
 }
 
-/* Sent to a group: by its IP address, or to a link-layer group (an IPv4 directed
- * broadcast such as 192.168.1.255 is known only by its frame's broadcast MAC). */
+/*
+ * Sent to a group: by its IP address, or as an IPv4 directed broadcast, which is known
+ * only by its frame's broadcast MAC and an address whose host part is all ones. The host
+ * part of a /30 or shorter prefix has at least two bits, so an address ending in binary
+ * 11 with a group MAC is taken for one (192.168.1.255, 10.0.0.127); any other address in
+ * a broadcast frame is still a unicast probe: a forged frame to the broadcast MAC reaches
+ * the target's IP stack like any other (a generated DNS flood sent that way, in a
+ * third-party capture, stays a flood).
+ */
 static bool to_group(const struct sw_packet *p)
 {
-	return (p->flags & PKT_F_L2_GROUP) || is_multicast_or_broadcast(&p->dst);
+	if (is_multicast_or_broadcast(&p->dst))
+		return true;
+	return (p->flags & PKT_F_L2_GROUP) && addr_is_v4(&p->dst) && (p->dst.a[15] & 3) == 3;
 }
 
 static uint8_t stealth_class(uint8_t flags)

@@ -5,7 +5,7 @@
 #   (a) LLMNR answers (RFC 4795) to a querier's ports, after its queries to 224.0.0.252:
 #       quiet; the same answers with no query before them: a UDP scan of the querier;
 #   (b) datagrams to a directed broadcast (192.168.199.255, broadcast MAC): quiet; the same
-#       datagrams in unicast frames: a UDP scan;
+#       datagrams in unicast frames, or in broadcast frames to a host's address: a UDP scan;
 #   (c) a browser's QUIC Initials (RFC 9000 17.2, padded to 1200 bytes) to 8 servers on 443,
 #       none answered (QUIC blocked): quiet; the same datagrams with a payload that is not a
 #       QUIC Initial: a UDP sweep;
@@ -76,6 +76,8 @@ write("bcast.pcap", [(1.0 + i * 0.1, udp4(BCAST, H, 40000, "192.168.199.255", 1 
                      for i in range(8)])
 write("bcast_unicast.pcap", [(1.0 + i * 0.1, udp4(UNI, H, 40000, "192.168.199.255", 1 + i, b""))
                              for i in range(8)])
+write("bcast_frame_host.pcap", [(1.0 + i * 0.1, udp4(BCAST, H, 40000, "192.168.199.40", 1 + i, b""))
+                                for i in range(8)])
 
 C = "192.168.178.25"
 def initial(first, version):
@@ -191,6 +193,8 @@ quiet llmnr.pcap "10 LLMNR answers after their queries"
 loud llmnr_noquery.pcap "the same answers without the queries" "udp_scan 192.168.199.1"
 quiet bcast.pcap "8 datagrams to a directed broadcast in broadcast frames"
 loud bcast_unicast.pcap "the same datagrams in unicast frames" "udp_scan 192.168.199.20"
+loud bcast_frame_host.pcap "broadcast frames to a host's address (no directed broadcast)" \
+	"udp_scan 192.168.199.20"
 quiet quic.pcap "8 unanswered QUIC Initials to 443"
 loud quic_not.pcap "the same datagrams, not QUIC Initials" "udp_sweep 192.168.178.25"
 quiet pool.pcap "300 connections opened in a burst, 100 SYNs retransmitted"
