@@ -1489,11 +1489,13 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 	}
 }
 
-/* Silence that is no outcome: any probe's to a peer whose answers the capture does not
- * hold, an ordinary stack's SYN or datagram to an address a DNS answer gave out (the blind
- * and resolved tables above say why). */
+/* Silence that is no outcome: a QUIC client's Initial's, any probe's to a peer whose
+ * answers the capture does not hold, an ordinary stack's SYN or datagram to an address a
+ * DNS answer gave out (the blind and resolved tables above say why). */
 static bool ordinary_silence(struct classify *c, const struct flow *f)
 {
+	if (f->quiet)
+		return true; /* a QUIC client's Initial (classify_udp) */
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
 	if (was_blind(c, &prober, &target))
@@ -1522,7 +1524,7 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 			 * whose scanner sent no RST (masscan/zmap drop the answer) */
 			if (f->state == FS_SYNACK)
 				emit_outcome(c, f, OUT_HALFOPEN, NULL);
-			else if (!f->quiet && !ordinary_silence(c, f))
+			else if (!ordinary_silence(c, f))
 				emit_outcome(c, f, OUT_TIMEOUT, NULL);
 		} else if (list == L_ACTIVE && f->state == FS_ESTABLISHED && !f->data && !f->fin) {
 			emit_outcome(c, f, OUT_EMPTY, NULL);

@@ -25,18 +25,13 @@ set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) # make_linktypes.py's directory
 cap_init ordinary_traffic
 
 cat >make.py <<'PY'
 import struct, sys
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+sys.path.insert(0, sys.argv[1])
+from make_linktypes import csum  # the Internet checksum (RFC 1071)
 
 def ip4(a):
     return bytes(int(x) for x in a.split("."))
@@ -164,7 +159,7 @@ write("oneway_nosession.pcap", one_way(False))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
-python3 make.py
+python3 make.py "$here"
 
 # opens FILE: the OPEN records of a replay, one line each ("kind source")
 opens() {
