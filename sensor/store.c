@@ -341,10 +341,16 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	 * Checkpoints are where WAL syncs: see STORE_CHECKPOINT_PAGES and
 	 * on_wal_commit, which takes over from SQLite's automatic checkpoint.
 	 * A 16 MiB page cache keeps the indexes' pages hot.
+	 *
+	 * temp_store = MEMORY: SQLite's statement journals, sorters and transient indexes
+	 * otherwise spill to files it creates in /var/tmp or $TMPDIR, which the sandbox
+	 * (sandbox.c: Landlock allows the database's own directory) refuses; a batch whose
+	 * statement needed one failed with "unable to open database file" and was lost. What
+	 * they hold is bounded by one batch (and one campaign row's members).
 	 */
 	if (store_exec(s->db,
 	               "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-	               " PRAGMA cache_size = -16384",
+	               " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
 	               err, errlen) < 0)
 		goto fail;
 	sqlite3_wal_hook(s->db, on_wal_commit, s);

@@ -6,7 +6,11 @@
 #   (b) disk full (a small tmpfs in a private mount namespace): the sensor reports the store
 #       error and keeps detecting, counts what it could not write, and writes again once
 #       space returns; the capture arrives through a FIFO in chunks so the run is live;
-#   (c) a reader holding an open read transaction loses the writer nothing.
+#   (c) a reader holding an open read transaction loses the writer nothing;
+#   (d) a campaign of 5,000 member scans, written confined (the sandbox is on by default):
+#       every detection is stored and the campaign row lists every member. SQLite's temporary
+#       files (statement journals, sorters) were refused by Landlock and each batch needing
+#       one was lost; and the campaign row, rebuilt once per member, took minutes.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 dir="$SW_WORK_DIR/store_safety"
@@ -19,10 +23,12 @@ trials=${SW_KILL_TRIALS:-20}
 wait_limit=${SW_WAIT_LIMIT:-60}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
-# scans.py OUT START NSCANS SRC_NET [--no-header]: NSCANS independent SYN scans, scan i from
-# SRC_NET.(i/250).(i%250+1) to its own target, 6 ports each, one scan every 20 ms from
-# START seconds after the epoch below; each is one detection of its own (no two scans share
-# a source, a target or a time slot, so nothing merges them into one decoy detection).
+# scans.py OUT START NSCANS SRC_NET [--no-header] [--masscan]: NSCANS independent SYN scans,
+# scan i from SRC_NET.(i/250).(i%250+1) to its own target, 6 ports each, one scan every 20 ms
+# from START seconds after the epoch below; each is one detection of its own (no two scans
+# share a source, a target or a time slot, so nothing merges them into one decoy detection).
+# --masscan: TTL 255 (masscan's SYN template) and every target in 198.19.0.0/24, so the
+# scans are one campaign (campaign.c: one shape, targets in one /24).
 cat >scans.py <<'PY'
 import struct, sys
 out, start, n, net = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -38,7 +44,10 @@ with open(out, "wb") as f:
             t = start + i * 0.02 + p * 0.001
             tcp = struct.pack(">HHIIBBHHH", 40000 + i % 20000, 1000 + 7 * p, i, 0, 0x50, 2,
                               1024, 0, 0)
-            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40, i & 0xFFFF, 0, 40, 6, 0, src, dst)
+            ttl = 40
+            if "--masscan" in sys.argv:
+                ttl, dst = 255, bytes([198, 19, 0, i % 250 + 1])
+            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40, i & 0xFFFF, 0, ttl, 6, 0, src, dst)
             fr = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
             f.write(struct.pack("<IIII", T0 + int(t), int(t * 1e6) % 1000000, len(fr), len(fr)))
             f.write(fr)
@@ -118,6 +127,23 @@ if ((rc != 0)) || ! grep -q "^still|$before\$" reader.out || ((run2 != want)); t
 	exit 1
 fi
 echo "(c) reader holding a snapshot: all $run2 of $want rows written"
+
+# ---------------------------------------------------------------- (d) one big campaign
+python3 scans.py campaign.pcap 0 5000 198.18 --masscan
+rc=0
+"$SCANWATCH" -r campaign.pcap --db campaign.db >campaign.out 2>campaign.err || rc=$?
+printed=$(grep -c ' OPEN ' campaign.out || true)
+stored=$(rows campaign.db)
+camp=$(sqlite3 campaign.db "SELECT count(*) || ' ' || coalesce(max(json_array_length(members)), 0)
+	FROM campaigns")
+echo "(d) campaign: exit $rc, $printed detections printed, $stored rows, campaigns and" \
+	"largest: $camp; $(tail -n 1 campaign.err)"
+if ((rc != 0 || printed != 5000 || stored != 5000)) || [[ $camp != "1 5000" ]] ||
+	grep -qE 'store:|store errors' campaign.err; then
+	echo "FAIL (d): every member's row and one campaign of 5000 were wanted" >&2
+	grep -m3 -E 'store:|store errors' campaign.err >&2 || true
+	exit 1
+fi
 
 # ---------------------------------------------------------------- (b) disk full
 python3 scans.py chunk_a.pcap 0 40 198.18           # header and 40 scans from 198.18.x.x
