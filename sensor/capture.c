@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scanwatch/capture_ng.h"
 #include "scanwatch/capture_zip.h"
 #include "scanwatch/decode.h"
 
@@ -119,14 +120,27 @@ static void link_type_text(int dlt, char *buf, size_t len)
 		snprintf(buf, len, "link type %d (%s)", dlt, name ? name : "unknown");
 }
 
-/* Opens one file into s: decompressing when it is compressed. 0, or -1 with err. */
-static int open_file(struct source *s, const char *path, char *err, size_t errlen)
+/*
+ * Opens one file into s: decompressing when it is compressed; keep >= 0: only that link type
+ * of a pcapng file (capture_ng.h). 0, or -1 with err.
+ */
+static int open_file(struct source *s, const char *path, int keep, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	FILE *f = capture_zip_open(path, &s->zip, err, errlen);
 
 	if (!f)
 		return -1;
+	if (keep >= 0) {
+		FILE *g = capture_ng_filter(f, (uint16_t)keep);
+		if (!g) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			fclose(f);
+			s->zip = NULL;
+			return -1;
+		}
+		f = g;
+	}
 	s->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	s->nano = true;
 	if (!s->p) {
@@ -158,28 +172,70 @@ static bool is_stream(const char *path)
 	return r != 0 || !S_ISREG(st.st_mode);
 }
 
+/*
+ * Whether path is a pcapng file libpcap would stop in (interfaces of several link types, or
+ * of one with different snapshot lengths): then *sv lists its link types, each read as a
+ * stream of its own. A pipe cannot be read twice and is left to libpcap as it is; so is a
+ * file that cannot be opened here (opening it again says why).
+ */
+static bool must_split(const char *path, struct capture_ng_survey *sv)
+{
+	char err[256];
+	struct capture_zip *z;
+	FILE *f = capture_zip_open(path, &z, err, sizeof err);
+
+	if (!f)
+		return false;
+	int r = capture_ng_survey(f, z == NULL, sv);
+	fclose(f);
+	return r == 1 && sv->multi && sv->ntypes > 0;
+}
+
 struct capture *capture_open_files(const char *const *paths, size_t n, char *err, size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof *c);
-	size_t readable = 0;
-	if (!c || n == 0)
+	struct capture_ng_survey *sv = calloc(n ? n : 1, sizeof *sv);
+	size_t readable = 0, nsrc = 0;
+	if (!c || !sv || n == 0)
 		goto fail_alloc;
-	c->src = calloc(n, sizeof *c->src);
+	/* One source per file, or per link type of a file that must be split. */
+	for (size_t i = 0; i < n; i++) {
+		bool stream = is_stream(paths[i]);
+		if (stream)
+			c->stream = true;
+		if (stream || !must_split(paths[i], &sv[i]))
+			sv[i].ntypes = 0;
+		nsrc += sv[i].ntypes ? sv[i].ntypes : 1;
+	}
+	c->src = calloc(nsrc, sizeof *c->src);
 	if (!c->src)
 		goto fail_alloc;
-	c->n = n;
+	c->n = nsrc;
 	int stdin_used = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct source *s = &c->src[i];
+	for (size_t k = 0; k < nsrc; k++) {
+		struct source *s = &c->src[k];
+		/* which file, and which of its link types, source k reads */
+		size_t i = 0, part = k;
+		while (part >= (sv[i].ntypes ? sv[i].ntypes : 1u)) {
+			part -= sv[i].ntypes ? sv[i].ntypes : 1u;
+			i++;
+		}
+		int keep = sv[i].ntypes ? sv[i].types[part] : -1;
 		s->path = paths[i];
-		if (is_stream(paths[i]))
-			c->stream = true;
 		if (strcmp(paths[i], "-") == 0 && stdin_used++) {
 			snprintf(err, errlen, "-: standard input named more than once");
 			goto fail;
 		}
-		if (open_file(s, paths[i], err, errlen) < 0)
+		if (open_file(s, paths[i], keep, err, errlen) < 0)
 			goto fail;
+		if (part == 0 && sv[i].more) {
+			char msg[512];
+			snprintf(msg, sizeof msg,
+			         "%s: holds packets of more than %d link types; those of the "
+			         "others are not read",
+			         paths[i], CAPTURE_NG_MAX_TYPES);
+			note_failure(c, msg);
+		}
 		s->dlt = pcap_datalink(s->p);
 		if (!decode_dlt_supported(s->dlt)) {
 			/*
@@ -202,7 +258,9 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 		}
 		readable++;
 		struct stat st;
-		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
+		/* A split file's size counts once, with its first stream (capture_progress). */
+		if (part == 0 && strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
 			s->size = (uint64_t)st.st_size;
 		c->total += s->size;
 	}
@@ -210,10 +268,12 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 		snprintf(err, errlen, "%s", c->failed);
 		goto fail;
 	}
+	free(sv);
 	return c;
 fail_alloc:
 	snprintf(err, errlen, n == 0 ? "no capture file given" : "out of memory");
 fail:
+	free(sv);
 	capture_close(c);
 	return NULL;
 }
