@@ -173,10 +173,11 @@ static bool is_stream(const char *path)
 }
 
 /*
- * Whether path is a pcapng file libpcap would stop in (interfaces of several link types, or
- * of one with different snapshot lengths): then *sv lists its link types, each read as a
- * stream of its own. A pipe cannot be read twice and is left to libpcap as it is; so is a
- * file that cannot be opened here (opening it again says why).
+ * Whether path is a pcapng file whose sections describe more than one interface, which libpcap
+ * may stop in (capture_ng.h says when): then *sv lists its link types, each read as a
+ * stream of its own. A pipe or standard input cannot be read twice and is left to libpcap as
+ * it is (the caller does not ask); so is a file that cannot be opened here (opening it again
+ * says why).
  */
 static bool must_split(const char *path, struct capture_ng_survey *sv)
 {
@@ -203,7 +204,8 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 		bool stream = is_stream(paths[i]);
 		if (stream)
 			c->stream = true;
-		if (stream || !must_split(paths[i], &sv[i]))
+		/* standard input cannot be read twice, even when it is a regular file */
+		if (stream || strcmp(paths[i], "-") == 0 || !must_split(paths[i], &sv[i]))
 			sv[i].ntypes = 0;
 		nsrc += sv[i].ntypes ? sv[i].ntypes : 1;
 	}

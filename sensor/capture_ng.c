@@ -142,32 +142,28 @@ static int survey(FILE *f, bool seekable, struct capture_ng_survey *out, uint16_
 	for (;;) {
 		uint8_t h[16];
 		size_t n = read_full(f, h, 8);
-		if (n == 0 && !first)
-			return 1; /* the end, between blocks */
 		if (n < 8)
-			return 0;
+			return !first; /* the end (a cut block: libpcap says so, after the rest) */
 		uint32_t type = get32(h, false); /* the SHB's type reads the same either way */
 		uint32_t used = 8;
 		if (first && type != NG_SHB)
 			return 0; /* not pcapng */
-		first = false;
 		if (type == NG_SHB) {
-			if (read_full(f, h + 8, 4) != 4)
-				return 0;
-			int order = shb_order(h + 8);
+			int order = read_full(f, h + 8, 4) == 4 ? shb_order(h + 8) : -1;
 			if (order < 0)
-				return 0;
+				return !first;
 			swapped = order == 1;
 			nif = 0;
 			used = 12;
 		}
+		first = false;
 		uint32_t len = get32(h + 4, swapped);
 		type = get32(h, swapped);
 		if (!framed(len, min_len(type)))
-			return 0;
+			return 1;
 		if (type == NG_IDB) {
 			if (read_full(f, h + 8, 8) != 8)
-				return 0;
+				return 1;
 			used = 16;
 			uint16_t lt = get16(h + 8, swapped);
 			if (nif > 0) /* a second interface in one section */
@@ -178,7 +174,7 @@ static int survey(FILE *f, bool seekable, struct capture_ng_survey *out, uint16_
 				                  ? realloc(*iftypes, cap * sizeof *p)
 				                  : NULL;
 				if (!p)
-					return 0;
+					return 1;
 				*iftypes = p;
 				capif = cap;
 			}
@@ -187,7 +183,7 @@ static int survey(FILE *f, bool seekable, struct capture_ng_survey *out, uint16_
 			uint32_t id = 0;
 			if (type != NG_SPB) {
 				if (read_full(f, h + 8, 4) != 4)
-					return 0;
+					return 1;
 				used = 12;
 				id = type == NG_EPB ? get32(h + 8, swapped) : get16(h + 8, swapped);
 			}
@@ -196,7 +192,7 @@ static int survey(FILE *f, bool seekable, struct capture_ng_survey *out, uint16_
 		}
 		uint64_t rest = (uint64_t)len - used;
 		if (seekable ? fseeko(f, (off_t)rest, SEEK_CUR) != 0 : skip(f, rest) < 0)
-			return 0;
+			return 1;
 	}
 }
 

@@ -184,9 +184,43 @@ case("ng_trailer_mismatch.pcapng", "error",
 case("ng_no_idb.pcapng", "error", SHB + epb(GOOD_SYN))
 case("ng_bad_ifc.pcapng", "error", SHB + idb() + epb(GOOD_SYN) + epb(GOOD_SYN, ifc=7))
 case("ng_idb_unknown_dlt.pcapng", "error", SHB + idb(dlt=147) + epb(GOOD_SYN))
-case("ng_idb_mixed_dlt.pcapng", "error", SHB + idb() + idb(dlt=101) + epb(GOOD_SYN)
+# Interfaces of two link types: libpcap alone stops at the second IDB; capture_ng.c reads
+# each link type as a stream of its own (test_pcapng_interfaces.sh checks the packets).
+case("ng_idb_mixed_dlt.pcapng", "ok", SHB + idb() + idb(dlt=101) + epb(GOOD_SYN)
      + epb(GOOD_SYN[14:], ifc=1))
 case("ng_idb_snap_zero.pcapng", "ok", SHB + idb(snap=0) + epb(GOOD_SYN))
+# Hostile files of several interfaces, read through capture_ng.c's filter.
+MULTI = SHB + idb() + idb(dlt=101)
+
+
+def idb_opts(dlt, opts):
+    return block(1, struct.pack("<HHI", dlt, 0, 65535) + opts + b"\0\0\0\0")
+
+
+case("ng_multi_caplen_gt_block.pcapng", "error",
+     MULTI + epb(GOOD_SYN) + epb(GOOD_SYN[14:], ifc=1, caplen=5000))
+case("ng_multi_bad_ifc.pcapng", "error", MULTI + epb(GOOD_SYN) + epb(GOOD_SYN, ifc=7))
+case("ng_multi_idb_cut.pcapng", "error",
+     MULTI + epb(GOOD_SYN) + struct.pack("<II", 1, 64) + b"\0" * 10)
+case("ng_multi_epb_cut.pcapng", "error", MULTI + epb(GOOD_SYN) + epb(GOOD_SYN[14:], ifc=1)[:-9])
+# if_tsresol 2^-127 and 10^-255, if_tsoffset 2^63 - 1 seconds: times wrap, nothing else.
+case("ng_multi_tsresol_extreme.pcapng", "ok",
+     SHB + idb_opts(1, struct.pack("<HHB3x", 9, 1, 0xFF))
+     + idb_opts(101, struct.pack("<HHB3x", 9, 1, 0x7F) + struct.pack("<HHq", 14, 8, 2**63 - 1))
+     + epb(GOOD_SYN, usec=123) + epb(GOOD_SYN[14:], ifc=1, usec=456))
+case("ng_multi_option_overrun.pcapng", "ok",
+     SHB + idb() + idb_opts(101, struct.pack("<HH", 9, 0xFFF0) + b"\x06\0\0\0")
+     + epb(GOOD_SYN) + epb(GOOD_SYN[14:], ifc=1))
+case("ng_multi_second_shb_bad_bom.pcapng", "error",
+     MULTI + epb(GOOD_SYN) + block(0x0A0D0D0A, struct.pack("<IHHq", 0x11223344, 1, 0, -1))
+     + idb() + epb(GOOD_SYN))
+case("ng_multi_second_shb_big_endian.pcapng", "ok",
+     MULTI + epb(GOOD_SYN) + struct.pack(">II", 0x0A0D0D0A, 28)
+     + struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1) + struct.pack(">I", 28)
+     + struct.pack(">III", 1, 20, 0x0001_0000) + struct.pack(">II", 65535, 20))
+case("ng_multi_packet_before_idb.pcapng", "error",
+     SHB + epb(GOOD_SYN) + idb() + idb(dlt=101) + epb(GOOD_SYN))
+
 case("ng_epb_caplen_gt_block.pcapng", "error", SHB + idb() + epb(GOOD_SYN, caplen=5000))
 case("ng_epb_caplen_gt_len.pcapng", "ok", SHB + idb() + epb(GOOD_SYN, wirelen=10))
 case("ng_shb_major_2.pcapng", "error",
