@@ -52,6 +52,7 @@ enum {
 	DECODE_DLT_NETANALYZER = 240,      /* Hilscher pseudo-header, then Ethernet */
 	DECODE_DLT_NETANALYZER_TR = 241,   /* ... with preamble and SFD */
 	DECODE_DLT_IPOIB = 242,            /* IP over InfiniBand (RFC 4391) */
+	DECODE_DLT_PKTAP = 258,            /* Apple PKTAP header, then the packet's own DLT */
 	DECODE_DLT_LINUX_SLL2 = 276,       /* Linux cooked capture v2 */
 	DECODE_DLT_DSA_BRCM = 281,         /* Ethernet with a Broadcom switch tag */
 	DECODE_DLT_DSA_BRCM_PREPEND = 282, /* Broadcom tag before the Ethernet header */
@@ -93,6 +94,7 @@ static const struct {
     {DECODE_DLT_AVS, decode_avs},
     {DECODE_DLT_PPI, decode_ppi},
     {DECODE_DLT_PFLOG, decode_pflog},
+    {DECODE_DLT_PKTAP, decode_pktap},
     {DECODE_DLT_ENC, decode_enc},
     {DECODE_DLT_IPNET, decode_ipnet},
     {DECODE_DLT_MPLS, decode_mpls},

@@ -48,7 +48,8 @@
 	X(TOKEN_RING_ROUTE_BAD, "token_ring_route_bad")         \
 	X(NFLOG_BAD, "nflog_bad")                               \
 	X(PFLOG_BAD, "pflog_header_length_bad")                 \
-	X(ERSPAN_BAD, "erspan_version_bad")
+	X(ERSPAN_BAD, "erspan_version_bad")                     \
+	X(PKTAP_BAD, "pktap_header_length_bad")
 
 enum decode_anomaly {
 #define X(sym, name) ANOM_##sym,
@@ -232,6 +233,7 @@ int decode_dsa_vlan(const uint8_t tag[4]);
 enum decode_result decode_mpls(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_nflog(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_pflog(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_pktap(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_enc(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_netanalyzer(struct cursor *c, struct sw_packet *pkt,
                                       struct decode_stats *st);

@@ -214,6 +214,10 @@ LINKS = {
     "nflog": (239, nflog, False, None),
     "nflog_ipv6": (239, nflog, True, None),
     "pflog": (117, pflog, False, None),
+    # Apple PKTAP (xnu bsd/net/pktap.h): 108-byte little-endian header, record type 1, DLT 1,
+    # interface en0, then the Ethernet frame
+    "pktap": (258, lambda p, v6: struct.pack("<III24s", 108, 1, 1, b"en0") + b"\0" * 72 +
+              eth(p, et(v6)), True, None),
     "enc": (109, lambda p, v6: struct.pack("<I", 24 if v6 else 2) + b"\0\0\x10\0\0\0\x04\0" + p,
             False, None),
     "frame_relay": (107, lambda p, v6: b"\x0c\x21\x03" + (b"\x8e" if v6 else b"\xcc") + p, False,

@@ -74,6 +74,7 @@ static const int fuzz_dlts_more[] = {
     138, /* APPLE_IP_OVER_IEEE1394 */
     99,  /* SYMANTEC_FIREWALL */
     189, /* USB_LINUX: unsupported, must be skipped */
+    258, /* PKTAP */
 };
 #define FUZZ_NMORE (sizeof fuzz_dlts_more / sizeof fuzz_dlts_more[0])
 

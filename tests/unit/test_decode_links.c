@@ -43,6 +43,7 @@ enum {
 	T_NETANALYZER = 240,
 	T_NETANALYZER_TR = 241,
 	T_IPOIB = 242,
+	T_PKTAP = 258,
 	T_DSA_BRCM = 281,
 	T_DSA_BRCM_PREPEND = 282,
 	T_DSA_DSA = 284,
@@ -505,6 +506,15 @@ static void b_pflog(struct tframe *f)
 	probe6(f);
 }
 
+static void b_pktap(struct tframe *f)
+{
+	/* length 108, record type 1 (a packet), DLT 1 (Ethernet), the rest zero */
+	hex(f, ANOM_LINK_TRUNCATED, "6c000000 01000000 01000000");
+	zeros(f, ANOM_LINK_TRUNCATED, 96);
+	eth(f, 0x0800);
+	probe4(f);
+}
+
 static void b_enc(struct tframe *f)
 {
 	hex(f, ANOM_LINK_TRUNCATED, "02000000 00001000 00000400");
@@ -736,6 +746,7 @@ static const struct lcase cases[] = {
     {"mpls-ethernet-pseudowire", T_EN10MB, b_mpls_pw, false, true, 0, 1, -1},
     {"nflog", T_NFLOG, b_nflog, false, false, 0, 0, -1},
     {"pflog", T_PFLOG, b_pflog, true, false, 0, 0, -1},
+    {"pktap-ethernet", T_PKTAP, b_pktap, false, true, 0, 1, -1},
     {"enc", T_ENC, b_enc, false, false, 0, 0, -1},
     {"netanalyzer", T_NETANALYZER, b_netanalyzer, false, true, 0, 0, -1},
     {"netanalyzer-transparent", T_NETANALYZER_TR, b_netanalyzer_tr, false, true, 0, 0, -1},
@@ -1035,6 +1046,9 @@ static void test_malformed_and_skipped(void)
 	}
 	expect_anom("pflog", 0, "3c", ANOM_PFLOG_BAD);
 	expect_anom("pflog", 0, "65", ANOM_PFLOG_BAD);
+	/* PKTAP: a header shorter than its fixed fields; a record without a packet */
+	expect_anom("pktap-ethernet", 0, "6b", ANOM_PKTAP_BAD);
+	expect_skip("pktap-ethernet", 4, "00", -1);
 
 	/* ERSPAN with the wrong version; GRE we do not decapsulate stays protocol 47 */
 	expect_anom("erspan-2", 42, "20", ANOM_ERSPAN_BAD);
