@@ -15,7 +15,7 @@
  * about 22 KiB), 18 addresses, 16 ports and the numbers come to under
  * 24 KiB; 48 KiB leaves room for fields added later.
  */
-#define CONSOLE_LINE_MAX 49152
+#define CONSOLE_LINE_MAX OUTPUT_CONSOLE_LINE_MAX
 
 struct console {
 	FILE *fp;

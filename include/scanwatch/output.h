@@ -227,8 +227,11 @@ size_t output_join_exposure(const struct sw_detection *d, char *buf, size_t len)
 
 /*
  * Renders d as one JSON object (no newline) into buf; returns the length, or
- * -1 when buf is too small. Shared by the console --json mode and tests.
+ * -1 when buf is too small. Shared by the console --json mode and tests. The
+ * console's line holds OUTPUT_CONSOLE_LINE_MAX bytes, the newline included
+ * (output_console.c says why that size).
  */
+#define OUTPUT_CONSOLE_LINE_MAX 49152
 int output_json_render(const struct sw_detection *d, char *buf, size_t len);
 
 /*

@@ -51,7 +51,7 @@ struct fuzz_run {
 static void fuzz_emit(void *ctx, const struct sw_detection *d)
 {
 	struct fuzz_run *run = ctx;
-	char json[8192];
+	static char json[OUTPUT_CONSOLE_LINE_MAX - 1]; /* the console's line less its newline */
 	if (d->phase == DET_OPEN)
 		run->opened++;
 	if (d->kind < 32)

@@ -410,7 +410,7 @@ static size_t gen_icmp_error(uint8_t *f, struct gen_pkt *p, const struct gen_add
 static void gen_emit(void *ctx, const struct sw_detection *d)
 {
 	struct gen_run *run = ctx;
-	char json[8192];
+	static char json[OUTPUT_CONSOLE_LINE_MAX - 1]; /* the console's line less its newline */
 	if (d->phase == DET_OPEN)
 		run->opened++;
 	if (d->kind >= KIND__COUNT || d->phase > DET_CLOSE)
