@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/bigmem.h"
 #include "scanwatch/hash.h"
 
 /*
@@ -115,8 +116,8 @@ struct evidence *evidence_create(size_t limit, const uint8_t key[16])
 	 * backed by memory once touched, so the arena's footprint is what is used */
 	ev->nslots = (uint32_t)((limit - ev->used) / sizeof(struct slot));
 	ev->nrings = (uint32_t)((limit - ev->used) / sizeof(struct ring));
-	ev->slots = calloc((size_t)ev->nslots + 1, sizeof *ev->slots);
-	ev->rings = calloc((size_t)ev->nrings + 1, sizeof *ev->rings);
+	ev->slots = bigmem_calloc((size_t)ev->nslots + 1, sizeof *ev->slots);
+	ev->rings = bigmem_calloc((size_t)ev->nrings + 1, sizeof *ev->rings);
 	ev->held = calloc(nheld, sizeof *ev->held);
 	ev->answers = calloc(EVIDENCE_ANSWERS, sizeof *ev->answers);
 	ev->frags = calloc(EVIDENCE_FRAGS, sizeof *ev->frags);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "scanwatch/bigmem.h"
+
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
 static inline uint64_t load_le64(const uint8_t *p)
@@ -215,8 +217,8 @@ struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size
 	size_t nb = bucket_count(max_entries);
 	/* calloc, not malloc+memset: pages the table never reaches are never touched, so RSS
 	 * grows with use while the cap stays a hard upper bound. */
-	t->pool = calloc(max_entries + 1, entry_size);
-	t->buckets = calloc(nb, sizeof(uint32_t));
+	t->pool = bigmem_calloc(max_entries + 1, entry_size);
+	t->buckets = bigmem_calloc(nb, sizeof(uint32_t));
 	t->lists = calloc(nlists, sizeof *t->lists);
 	if (!t->pool || !t->buckets || !t->lists)
 		goto fail;

@@ -64,6 +64,10 @@
 
 enum msg_type { M_EVENT, M_FRAME, M_TICK, M_RULES, M_STATS, M_FINISH, M_STOP };
 
+/* Where an M_EVENT's packet is: none, in the message's shape, or the packet of the M_FRAME
+ * sent before it (the packet being classified, already in the ring once). */
+enum msg_pkt { MP_NONE, MP_SHAPE, MP_FRAME };
+
 /* One ring slot: 256 bytes, four cache lines. */
 struct msg {
 	uint64_t adv; /* advance the engine's clock to this first (when `advance`) */
@@ -74,7 +78,7 @@ struct msg {
 	struct sw_event ev; /* ev.pkt is rebuilt from shape on the other side */
 	unsigned char shape[SW_PACKET_SHAPE_BYTES];
 	uint8_t type;
-	uint8_t has_pkt;
+	uint8_t has_pkt;  /* enum msg_pkt */
 	uint8_t advance;  /* one thread would have called detect_advance(adv) before this */
 	uint8_t in_frame; /* M_EVENT: made while its packet was the evidence frame (M_FRAME) */
 };
@@ -225,9 +229,14 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 	pl->pending = false;
 	m->in_frame = pl->fcp != NULL;
 	m->ev = *ev;
-	m->has_pkt = ev->pkt != NULL;
-	if (ev->pkt)
+	if (!ev->pkt) {
+		m->has_pkt = MP_NONE;
+	} else if (pl->fcp && ev->pkt == &pl->pkt) {
+		m->has_pkt = MP_FRAME; /* the M_FRAME just sent carries it: 3 cache lines less */
+	} else {
+		m->has_pkt = MP_SHAPE;
 		memcpy(m->shape, ev->pkt, SW_PACKET_SHAPE_BYTES);
+	}
 	/* the source's keyed hash here, where there is time to spare (pipeline.c's top comment) */
 	detect_prehash(pl->de, ev, &m->u.ph);
 	handoff_commit(pl->ho);
@@ -286,9 +295,11 @@ static void *detect_main(void *arg)
 			handoff_release(pl->ho);
 			continue;
 		case M_EVENT:
-			if (m->has_pkt) {
+			if (m->has_pkt == MP_SHAPE) {
 				memcpy(&pl->dpkt, m->shape, SW_PACKET_SHAPE_BYTES);
 				m->ev.pkt = &pl->dpkt;
+			} else if (m->has_pkt == MP_FRAME) {
+				m->ev.pkt = &pl->fpkt;
 			}
 			detect_event_prehashed(pl->de, &m->ev, &m->u.ph);
 			handoff_release(pl->ho);

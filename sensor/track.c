@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/bigmem.h"
+
 /* A fixed 64-to-32-bit mix of an address (and a salt): murmur3's finaliser over both halves. */
 static inline uint32_t mix(const struct sw_addr *a, uint64_t salt)
 {
@@ -248,7 +250,7 @@ static int hosts_add(struct track_exact *x, uint32_t key, struct track_budget *b
 		uint32_t ncap = x->hcap * 2;
 		if (!budget_take(b, hosts_bytes(ncap + 1)))
 			return -1;
-		uint32_t *n = calloc((size_t)ncap + 1, sizeof *n);
+		uint32_t *n = bigmem_calloc((size_t)ncap + 1, sizeof *n);
 		if (!n) {
 			b->used -= hosts_bytes(ncap + 1);
 			return -1;
