@@ -4,11 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A packet shape, once for every held record that has it (refs of them). The shapes of a
+ * flood's forged sources differ only in their source address, which the record has anyway,
+ * so the shape is kept without the packet's addresses when they are the event's (the
+ * record's flags say so): a million sources of one tool then share one shape, and a held
+ * source costs about as much as a flow entry.
+ */
+struct admit_shape {
+	struct htab_node node;
+	uint8_t bytes[SW_PACKET_SHAPE_BYTES];
+	uint32_t refs;
+};
+
+enum { R_SRC_IS_EVENT = 1, R_DST_IS_EVENT = 2 }; /* the shape's addresses are the event's */
+
 struct admit_rec {
 	struct htab_node node;
-	struct sw_addr key; /* the source */
-	struct admit_held h;
+	struct sw_addr src; /* the key */
+	struct sw_addr dst;
+	uint64_t ts0; /* the first event's time */
+	struct admit_shape *shape;
+	uint16_t port;
+	uint8_t pclass, proto;
+	uint8_t n; /* items used: item[0] is the first probe */
+	uint8_t flags;
+	struct admit_item item[1 + ADMIT_LATER];
 };
+
+/* Shapes for one record in this many (each record references one): a tool's flood shares one
+ * shape, and sources of one network mostly send a handful. */
+#define ADMIT_RECORDS_PER_SHAPE 4
 
 /*
  * Ghosts of recycled records (the A1out queue of Johnson and Shasha's 2Q): a
@@ -29,7 +55,8 @@ struct admit_rec {
 
 struct admit {
 	struct htab *tab;
-	size_t held; /* records in the table: an empty table costs no lookup */
+	struct htab *shapes; /* never evicts: a full one holds no new shape (admit_hold) */
+	size_t held;         /* records in the table: an empty table costs no lookup */
 	uint32_t *ghost;
 	uint64_t ghost_mask;
 	uint64_t ghost_hits; /* sources tracked at once because they came back */
@@ -40,7 +67,30 @@ size_t admit_record_size(void)
 	/* the bucket array holds one uint32_t per entry, rounded up to a power of two;
 	 * the ghosts ADMIT_GHOSTS_PER_RECORD tags, rounded likewise */
 	return sizeof(struct admit_rec) + 2 * sizeof(uint32_t) +
-	       2 * ADMIT_GHOSTS_PER_RECORD * sizeof(uint32_t);
+	       2 * ADMIT_GHOSTS_PER_RECORD * sizeof(uint32_t) +
+	       (sizeof(struct admit_shape) + 2 * sizeof(uint32_t)) / ADMIT_RECORDS_PER_SHAPE;
+}
+
+/* A record gives its shape back; the last reference removes it. */
+static void shape_unref(struct admit *a, struct admit_shape *sh)
+{
+	if (--sh->refs == 0)
+		htab_remove(a->shapes, sh);
+}
+
+/* The interned shape with these bytes, one more reference to it; NULL when the shape table
+ * is full and has no such shape. */
+static struct admit_shape *shape_ref(struct admit *a, const uint8_t bytes[SW_PACKET_SHAPE_BYTES])
+{
+	uint64_t h = htab_hash(a->shapes, bytes);
+	struct admit_shape *sh = htab_find(a->shapes, bytes, h);
+	if (!sh) {
+		sh = htab_try_insert(a->shapes, bytes, h, 0, 0);
+		if (!sh)
+			return NULL;
+	}
+	sh->refs++;
+	return sh;
 }
 
 static inline uint32_t ghost_tag(uint64_t h)
@@ -55,6 +105,7 @@ static void on_evict(void *ctx, void *entry)
 	const struct admit_rec *r = entry;
 	a->held--;
 	a->ghost[r->node.hash & a->ghost_mask] = ghost_tag(r->node.hash);
+	shape_unref(a, r->shape);
 }
 
 struct admit *admit_create(size_t max_records, const uint8_t key[16])
@@ -69,10 +120,17 @@ struct admit *admit_create(size_t max_records, const uint8_t key[16])
 		ghosts *= 2;
 	a->ghost_mask = ghosts - 1;
 	a->ghost = calloc(ghosts, sizeof *a->ghost);
-	a->tab = htab_create(sizeof(struct admit_rec), offsetof(struct admit_rec, key),
+	a->tab = htab_create(sizeof(struct admit_rec), offsetof(struct admit_rec, src),
 	                     sizeof(struct sw_addr), max_records, 1, key, on_evict, a);
-	if (!a->tab || !a->ghost) {
+	size_t max_shapes = max_records / ADMIT_RECORDS_PER_SHAPE;
+	if (max_shapes < 16)
+		max_shapes = 16;
+	/* records point at their shapes: a shape is never recycled (htab_try_insert) */
+	a->shapes = htab_create(sizeof(struct admit_shape), offsetof(struct admit_shape, bytes),
+	                        SW_PACKET_SHAPE_BYTES, max_shapes, 1, key, NULL, NULL);
+	if (!a->tab || !a->shapes || !a->ghost) {
 		htab_destroy(a->tab);
+		htab_destroy(a->shapes);
 		free(a->ghost);
 		free(a);
 		return NULL;
@@ -85,6 +143,7 @@ void admit_destroy(struct admit *a)
 	if (!a)
 		return;
 	htab_destroy(a->tab);
+	htab_destroy(a->shapes);
 	free(a->ghost);
 	free(a);
 }
@@ -130,15 +189,27 @@ static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t
 }
 
 /* The packet's shape: its bytes before the quote (packet.h) with the per-probe fields
- * zeroed; false when it carries a quote (an ICMP error is no probe to hold). */
-static bool shape_of(const struct sw_packet *in, uint8_t shape[SW_PACKET_SHAPE_BYTES])
+ * zeroed, and its addresses where they are the event's (*flags says which); false when it
+ * carries a quote (an ICMP error is no probe to hold). */
+static bool shape_of(const struct sw_event *ev, uint8_t shape[SW_PACKET_SHAPE_BYTES],
+                     uint8_t *flags)
 {
+	const struct sw_packet *in = ev->pkt;
 	if (in->flags & PKT_F_QUOTED)
 		return false;
 	struct sw_packet p;
 	memcpy(&p, in, SW_PACKET_SHAPE_BYTES);
 	p.ts_us = 0;
 	p.flow_label = 0;
+	*flags = 0;
+	if (addr_eq(&p.src, &ev->src)) {
+		memset(&p.src, 0, sizeof p.src);
+		*flags |= R_SRC_IS_EVENT;
+	}
+	if (addr_eq(&p.dst, &ev->dst)) {
+		memset(&p.dst, 0, sizeof p.dst);
+		*flags |= R_DST_IS_EVENT;
+	}
 #define X(name, member, type) p.member = 0;
 	SW_PACKET_PER_PROBE(X)
 #undef X
@@ -147,10 +218,28 @@ static bool shape_of(const struct sw_packet *in, uint8_t shape[SW_PACKET_SHAPE_B
 }
 
 /* Same service: the fields every detector keys on. */
-static bool same_service(const struct admit_held *h, const struct sw_event *ev)
+static bool same_service(const struct admit_rec *r, const struct sw_event *ev)
 {
-	return h->pclass == ev->pclass && h->proto == ev->proto && h->port == ev->port &&
-	       addr_eq(&h->dst, &ev->dst);
+	return r->pclass == ev->pclass && r->proto == ev->proto && r->port == ev->port &&
+	       addr_eq(&r->dst, &ev->dst);
+}
+
+/* The record, as a released one for replay: the shape with its addresses back. */
+static void release_into(const struct admit_rec *r, struct admit_held *out)
+{
+	out->src = r->src;
+	out->dst = r->dst;
+	out->ts0 = r->ts0;
+	out->port = r->port;
+	out->pclass = r->pclass;
+	out->proto = r->proto;
+	out->n = r->n;
+	memcpy(out->shape, r->shape->bytes, sizeof out->shape);
+	if (r->flags & R_SRC_IS_EVENT)
+		memcpy(out->shape + offsetof(struct sw_packet, src), &r->src, sizeof r->src);
+	if (r->flags & R_DST_IS_EVENT)
+		memcpy(out->shape + offsetof(struct sw_packet, dst), &r->dst, sizeof r->dst);
+	memcpy(out->item, r->item, r->n * sizeof r->item[0]);
 }
 
 enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint64_t h,
@@ -161,22 +250,22 @@ enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint6
 	struct admit_rec *r = htab_find(a->tab, &ev->src, h);
 	if (!r)
 		return ADMIT_NONE;
-	struct admit_held *hd = &r->h;
-	bool hold = hd->n < 1 + ADMIT_LATER && same_service(hd, ev);
+	bool hold = r->n < 1 + ADMIT_LATER && same_service(r, ev);
 	if (hold && ev->type == EV_PROBE) {
 		/* one shape: the packet equals the first once the per-probe fields are out */
-		uint8_t shape[SW_PACKET_SHAPE_BYTES];
-		hold = ev->pkt && shape_of(ev->pkt, shape) &&
-		       memcmp(shape, hd->shape, sizeof shape) == 0;
+		uint8_t shape[SW_PACKET_SHAPE_BYTES], flags;
+		hold = ev->pkt && shape_of(ev, shape, &flags) && flags == r->flags &&
+		       memcmp(shape, r->shape->bytes, sizeof shape) == 0;
 	} else if (hold) {
 		hold = ev->pkt == NULL; /* a reply is a conversation: the rules must see it */
 	}
-	if (hold && take_item(&hd->item[hd->n], ev, hd->ts0)) {
-		hd->n++;
+	if (hold && take_item(&r->item[r->n], ev, r->ts0)) {
+		r->n++;
 		htab_touch(a->tab, r, 0, ev->ts_us);
 		return ADMIT_HELD;
 	}
-	*out = *hd;
+	release_into(r, out);
+	shape_unref(a, r->shape);
 	htab_remove(a->tab, r);
 	a->held--;
 	return ADMIT_RELEASED;
@@ -184,7 +273,8 @@ enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint6
 
 bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 {
-	struct admit_held hd;
+	uint8_t shape[SW_PACKET_SHAPE_BYTES], flags;
+	struct admit_item first;
 	if (ev->type != EV_PROBE || !ev->pkt)
 		return false;
 	uint32_t *ghost = &a->ghost[h & a->ghost_mask];
@@ -194,20 +284,24 @@ bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 		a->ghost_hits++;
 		return false;
 	}
-	if (!shape_of(ev->pkt, hd.shape) || !take_item(&hd.item[0], ev, ev->ts_us))
+	if (!shape_of(ev, shape, &flags) || !take_item(&first, ev, ev->ts_us))
 		return false;
+	struct admit_shape *sh = shape_ref(a, shape);
+	if (!sh)
+		return false; /* as many shapes as the table holds: the rules take this one */
+	/* the insert may recycle the oldest record, and with it a reference to a shape: sh's
+	 * reference is taken first, so it cannot be sh that goes */
 	struct admit_rec *r = htab_insert(a->tab, &ev->src, h, 0, ev->ts_us);
 	a->held++;
-	struct admit_held *d = &r->h;
-	d->src = ev->src;
-	d->dst = ev->dst;
-	d->ts0 = ev->ts_us;
-	d->port = ev->port;
-	d->pclass = ev->pclass;
-	d->proto = ev->proto;
-	memcpy(d->shape, hd.shape, sizeof d->shape);
-	d->item[0] = hd.item[0];
-	d->n = 1;
+	r->dst = ev->dst;
+	r->ts0 = ev->ts_us;
+	r->shape = sh;
+	r->port = ev->port;
+	r->pclass = ev->pclass;
+	r->proto = ev->proto;
+	r->flags = flags;
+	r->item[0] = first;
+	r->n = 1;
 	return true;
 }
 
@@ -252,6 +346,7 @@ uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us)
 		if (due > now)
 			return due;
 		htab_count_expired(a->tab);
+		shape_unref(a, ((struct admit_rec *)n)->shape);
 		htab_remove(a->tab, n);
 		a->held--;
 	}
@@ -261,8 +356,10 @@ uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us)
 void admit_clear(struct admit *a)
 {
 	struct htab_node *n;
-	while ((n = htab_oldest(a->tab, 0)))
+	while ((n = htab_oldest(a->tab, 0))) {
+		shape_unref(a, ((struct admit_rec *)n)->shape);
 		htab_remove(a->tab, n);
+	}
 	a->held = 0;
 	memset(a->ghost, 0, (a->ghost_mask + 1) * sizeof *a->ghost);
 }

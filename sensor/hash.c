@@ -469,7 +469,8 @@ static void grow(struct htab *t)
 	t->mask = 2 * n - 1;
 }
 
-void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts)
+static inline __attribute__((always_inline)) void *
+insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts, bool recycle)
 {
 	uint32_t *bucket = &t->buckets[h & t->mask];
 	unsigned len = 0;
@@ -477,6 +478,9 @@ void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, ui
 	/* Counting is all most inserts need; the oldest is looked for only at the cap. */
 	for (uint32_t i = *bucket; i != HTAB_NONE && len < HTAB_CHAIN_MAX; i = node_at(t, i)->chain)
 		len++;
+	if (!recycle &&
+	    (len >= HTAB_CHAIN_MAX || (t->free_head == HTAB_NONE && t->next_fresh > t->capacity)))
+		return NULL;
 	if (len >= HTAB_CHAIN_MAX) {
 		for (uint32_t i = *bucket; i != HTAB_NONE; i = node_at(t, i)->chain) {
 			struct htab_node *n = node_at(t, i);
@@ -519,6 +523,16 @@ void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, ui
 	if (t->st.used > t->mask + 1 && t->mask < t->max_mask)
 		grow(t);
 	return n;
+}
+
+void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts)
+{
+	return insert(t, key, h, list, ts, true);
+}
+
+void *htab_try_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts)
+{
+	return insert(t, key, h, list, ts, false);
 }
 
 void htab_touch(struct htab *t, void *entry, unsigned list, uint64_t ts)

@@ -28,7 +28,8 @@
  * fragment pointer, which a probe never carries), and for each event only what
  * differs between probes of one shape (times, source port, IP ID, TTL,
  * sequence numbers, TCP timestamp, flow label), so a replayed packet is the
- * packet the rules would have seen.
+ * packet the rules would have seen. The packet itself, less its addresses, is
+ * kept once for all the records that share it (a flood's forged sources do).
  */
 
 /* Events held after the first probe; one more releases the record (a source
@@ -77,7 +78,8 @@ enum admit_verdict {
 enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint64_t h,
                                struct admit_held *out);
 /* Opens a record with a first probe; false when the probe cannot be held (no packet
- * copy is possible), in which case the caller processes it. */
+ * copy is possible, or its shape is new and the shapes' table is full), in which case the
+ * caller processes it. */
 bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h);
 /* Event i of a released record (0: the first probe): fills *ev and, when the event
  * had a packet, *pkt (ev->pkt then points at it). */

@@ -69,6 +69,9 @@ void *htab_find(struct htab *t, const void *key, uint64_t h);
  * the pool is full. Never fails once the table exists.
  */
 void *htab_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts);
+/* htab_insert that recycles nothing: NULL when the pool is full or the key's chain is at
+ * HTAB_CHAIN_MAX, for tables whose entries others point at (admit.c's shapes). */
+void *htab_try_insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts);
 /* Moves the entry to the tail of `list` with time ts. */
 void htab_touch(struct htab *t, void *entry, unsigned list, uint64_t ts);
 /* Removes the entry (no evict callback). */

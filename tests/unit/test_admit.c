@@ -403,9 +403,90 @@ static void test_engine_same_records(void)
 	}
 }
 
+/* Shapes are kept once: sources of one shape share it however many there are; new shapes
+ * stop being held when the shapes' table is full (the rules take those sources), and come
+ * back once a record gives its shape back. */
+static void test_shared_shapes(void)
+{
+	uint8_t key[16] = {6};
+	struct admit *a = admit_create(64, key); /* 16 shapes */
+	struct sw_addr t = fixture_v4(198, 18, 0, 1);
+	struct admit_held out;
+	/* 16 sources, each with its own window: 16 shapes */
+	struct sw_addr src[17];
+	struct sw_packet p[17];
+	struct sw_event e[17];
+	for (unsigned i = 0; i < 17; i++) {
+		src[i] = fixture_v4(198, 19, 1, (uint8_t)i);
+		p[i] = syn(src[i], t, 2000, 80, 100 + i, i, 64, 0);
+		p[i].tcp_window = (uint16_t)(1000 + i);
+		e[i] = probe_of(&p[i]);
+	}
+	for (unsigned i = 0; i < 16; i++)
+		CHECK(admit_hold(a, &e[i], hash_of(&src[i])));
+	CHECK(!admit_hold(a, &e[16], hash_of(&src[16]))); /* a 17th shape: not held */
+	/* a new source with a shape already kept is held */
+	struct sw_addr s2 = fixture_v4(198, 19, 2, 1);
+	struct sw_packet q = p[3];
+	q.src = s2;
+	q.tcp_seq = 99;
+	struct sw_event eq = probe_of(&q);
+	CHECK(admit_hold(a, &eq, hash_of(&s2)));
+	/* releasing source 5 frees its shape: the 17th is held now */
+	struct sw_packet other = syn(src[5], t, 2001, 81, 200, 1, 64, 0);
+	struct sw_event eo = probe_of(&other);
+	CHECK_EQ_U(admit_offer(a, &eo, hash_of(&src[5]), &out), ADMIT_RELEASED);
+	CHECK(admit_hold(a, &e[16], hash_of(&src[16])));
+	/* the source sharing shape 3 replays its own packet, and so does source 3 */
+	struct sw_packet q2 = q;
+	q2.dport = 443;
+	struct sw_event eq2 = probe_of(&q2);
+	CHECK_EQ_U(admit_offer(a, &eq2, hash_of(&s2), &out), ADMIT_RELEASED);
+	struct sw_event r;
+	struct sw_packet rp;
+	admit_replay(&out, 0, &r, &rp);
+	CHECK(memcmp(&rp, &q, sizeof rp) == 0);
+	struct sw_packet p3b = p[3];
+	p3b.dport = 443;
+	struct sw_event e3b = probe_of(&p3b);
+	CHECK_EQ_U(admit_offer(a, &e3b, hash_of(&src[3]), &out), ADMIT_RELEASED);
+	admit_replay(&out, 0, &r, &rp);
+	CHECK(memcmp(&rp, &p[3], sizeof rp) == 0);
+
+	/* a packet whose addresses are not the event's keeps them in its shape, and a later
+	 * probe whose addresses are the event's is another shape: it releases the record */
+	struct sw_addr s4 = fixture_v4(198, 19, 3, 1), spoof = fixture_v4(198, 19, 3, 2);
+	struct sw_packet w = syn(spoof, t, 2000, 80, 500, 5, 64, 0);
+	struct sw_event ew = probe_of(&w);
+	ew.src = s4; /* the event names another source than the packet */
+	admit_clear(a);
+	CHECK(admit_hold(a, &ew, hash_of(&s4)));
+	struct sw_packet w2 = syn(s4, t, 2000, 80, 600, 6, 64, 0);
+	struct sw_event ew2 = probe_of(&w2);
+	CHECK_EQ_U(admit_offer(a, &ew2, hash_of(&s4), &out), ADMIT_RELEASED);
+	CHECK_EQ_U(admit_count(&out), 1);
+	admit_replay(&out, 0, &r, &rp);
+	CHECK(memcmp(&rp, &w, sizeof rp) == 0);
+	CHECK(addr_eq(&r.src, &s4));
+
+	/* 1000 sources of one shape in a table of 64 records: bounded, one shape */
+	admit_clear(a);
+	for (unsigned i = 0; i < 1000; i++) {
+		struct sw_addr s = fixture_v4(198, 18, (uint8_t)(100 + (i >> 8)), (uint8_t)i);
+		struct sw_packet pk = syn(s, t, 1024, 80, 1000 + i, i, 64, 0);
+		struct sw_event ek = probe_of(&pk);
+		CHECK(admit_hold(a, &ek, hash_of(&s)));
+	}
+	struct htab_stats st;
+	admit_get_stats(a, &st);
+	CHECK(st.used <= 64);
+	admit_destroy(a);
+}
+
 int main(void)
 {
 	test_replay_exact();
+	test_shared_shapes();
 	test_what_releases();
 	test_bounded();
 	test_times_across_2_63();

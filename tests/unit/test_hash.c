@@ -1,5 +1,6 @@
 /* test_hash.c — SipHash against the published vectors; bounded tables: LRU, eviction, chain cap. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -506,9 +507,51 @@ static void test_growth(void)
 	htab_destroy(t);
 }
 
+/* htab_try_insert recycles nothing: NULL at a full pool and at a chain at the cap, where
+ * htab_insert would have recycled an entry; a removal makes room again. */
+static void test_try_insert(void)
+{
+	uint8_t sipkey[16] = {3};
+	struct htab *t = htab_create(sizeof(struct ent), offsetof(struct ent, key),
+	                             sizeof(uint64_t), 4, 1, sipkey, on_evict, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	evicted = 0;
+	struct ent *e[4];
+	for (uint64_t k = 0; k < 4; k++) {
+		e[k] = htab_try_insert(t, &k, htab_hash(t, &k), 0, k);
+		CHECK(e[k] != NULL);
+	}
+	uint64_t k5 = 99;
+	CHECK(htab_try_insert(t, &k5, htab_hash(t, &k5), 0, 5) == NULL);
+	CHECK_EQ_U(evicted, 0);
+	for (uint64_t k = 0; k < 4; k++)
+		CHECK(htab_find(t, &k, htab_hash(t, &k)) == e[k]); /* all still there */
+	htab_remove(t, e[1]);
+	CHECK(htab_try_insert(t, &k5, htab_hash(t, &k5), 0, 6) != NULL);
+	htab_destroy(t);
+
+	/* one chain: HTAB_CHAIN_MAX keys with one hash fill it, the next is refused */
+	t = htab_create(sizeof(struct ent), offsetof(struct ent, key), sizeof(uint64_t), 256, 1,
+	                sipkey, on_evict, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (uint64_t k = 0; k < HTAB_CHAIN_MAX; k++)
+		CHECK(htab_try_insert(t, &k, 7, 0, k) != NULL);
+	uint64_t more = HTAB_CHAIN_MAX;
+	CHECK(htab_try_insert(t, &more, 7, 0, 100) == NULL);
+	CHECK_EQ_U(evicted, 0);
+	CHECK(htab_insert(t, &more, 7, 0, 100) != NULL); /* the recycling insert takes it */
+	CHECK_EQ_U(evicted, 1);
+	htab_destroy(t);
+}
+
 int main(void)
 {
 	test_siphash_vectors();
+	test_try_insert();
 	test_siphash_lengths();
 	test_table_basic();
 	test_chain_cap();
