@@ -4,12 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scanwatch/bigmem.h"
+
 /*
  * A packet shape, once for every held record that has it (refs of them). The shapes of a
  * flood's forged sources differ only in their source address, which the record has anyway,
  * so the shape is kept without the packet's addresses when they are the event's (the
- * record's flags say so): a million sources of one tool then share one shape, and a held
- * source costs about as much as a flow entry.
+ * record's flags say so), and without its source MAC (the record keeps it: hosts of one
+ * LAN differ in it): a million sources of one tool then share one shape, and a held source
+ * costs about as much as a flow entry. A shape is paid from the records' budget while it is
+ * used, so sources of a million different shapes (a flood randomising its windows) are held
+ * as well, only fewer of them at once.
  */
 struct admit_shape {
 	struct htab_node node;
@@ -29,12 +34,19 @@ struct admit_rec {
 	uint8_t pclass, proto;
 	uint8_t n; /* items used: item[0] is the first probe */
 	uint8_t flags;
-	struct admit_item item[1 + ADMIT_LATER];
+	uint32_t more; /* the later items' block (0: none yet) */
+	struct admit_item first;
+	uint8_t src_mac[6]; /* the packet's, out of the shape */
 };
 
-/* Shapes for one record in this many (each record references one): a tool's flood shares one
- * shape, and sources of one network mostly send a handful. */
-#define ADMIT_RECORDS_PER_SHAPE 4
+/* The later events' items, in a block of their own: most held sources send one packet. */
+struct admit_more {
+	struct admit_item item[ADMIT_LATER];
+	uint32_t next_free; /* free list, while unused */
+};
+
+/* What a shape costs the budget: the entry and its bucket share. */
+#define SHAPE_COST (sizeof(struct admit_shape) + 2 * sizeof(uint32_t))
 
 /*
  * Ghosts of recycled records (the A1out queue of Johnson and Shasha's 2Q): a
@@ -57,8 +69,15 @@ struct admit {
 	struct htab *tab;
 	struct htab *shapes; /* never evicts: a full one holds no new shape (admit_hold) */
 	size_t held;         /* records in the table: an empty table costs no lookup */
+	/* later items' blocks: 1..more_cap, never-used ones from more_top on */
+	struct admit_more *more;
+	uint32_t more_cap, more_top, more_free;
+	/* bytes: a record costs admit_record_size(), a block sizeof(struct admit_more) */
+	uint64_t budget, used;
+	uint64_t recycled; /* records recycled to make room for a block */
 	uint32_t *ghost;
 	uint64_t ghost_mask;
+	bool ghosts_written; /* since the last clear: a clean array is not cleared again */
 	uint64_t ghost_hits; /* sources tracked at once because they came back */
 };
 
@@ -67,30 +86,64 @@ size_t admit_record_size(void)
 	/* the bucket array holds one uint32_t per entry, rounded up to a power of two;
 	 * the ghosts ADMIT_GHOSTS_PER_RECORD tags, rounded likewise */
 	return sizeof(struct admit_rec) + 2 * sizeof(uint32_t) +
-	       2 * ADMIT_GHOSTS_PER_RECORD * sizeof(uint32_t) +
-	       (sizeof(struct admit_shape) + 2 * sizeof(uint32_t)) / ADMIT_RECORDS_PER_SHAPE;
+	       2 * ADMIT_GHOSTS_PER_RECORD * sizeof(uint32_t);
+}
+
+static void make_room(struct admit *a, uint64_t bytes);
+
+static uint32_t more_take(struct admit *a)
+{
+	uint32_t i = a->more_free;
+	if (i)
+		a->more_free = a->more[i].next_free;
+	else if (a->more_top <= a->more_cap)
+		i = a->more_top++;
+	if (i)
+		a->used += sizeof(struct admit_more);
+	return i;
+}
+
+static void more_give(struct admit *a, uint32_t i)
+{
+	a->more[i].next_free = a->more_free;
+	a->more_free = i;
+	a->used -= sizeof(struct admit_more);
 }
 
 /* A record gives its shape back; the last reference removes it. */
 static void shape_unref(struct admit *a, struct admit_shape *sh)
 {
-	if (--sh->refs == 0)
+	if (--sh->refs == 0) {
 		htab_remove(a->shapes, sh);
+		a->used -= SHAPE_COST;
+	}
 }
 
-/* The interned shape with these bytes, one more reference to it; NULL when the shape table
- * is full and has no such shape. */
+/* The interned shape with these bytes, one more reference to it; NULL only when a new shape's
+ * bucket chain is at its cap (keys crafted to collide: the keyed hash makes that chance). */
 static struct admit_shape *shape_ref(struct admit *a, const uint8_t bytes[SW_PACKET_SHAPE_BYTES])
 {
 	uint64_t h = htab_hash(a->shapes, bytes);
 	struct admit_shape *sh = htab_find(a->shapes, bytes, h);
 	if (!sh) {
+		make_room(a, SHAPE_COST);
 		sh = htab_try_insert(a->shapes, bytes, h, 0, 0);
 		if (!sh)
 			return NULL;
+		a->used += SHAPE_COST;
 	}
 	sh->refs++;
 	return sh;
+}
+
+/* What a record holds besides its slot in the table, given back (the caller removes it). */
+static void drop_record(struct admit *a, struct admit_rec *r)
+{
+	shape_unref(a, r->shape);
+	if (r->more)
+		more_give(a, r->more);
+	a->held--;
+	a->used -= admit_record_size();
 }
 
 static inline uint32_t ghost_tag(uint64_t h)
@@ -102,10 +155,21 @@ static inline uint32_t ghost_tag(uint64_t h)
 static void on_evict(void *ctx, void *entry)
 {
 	struct admit *a = ctx;
-	const struct admit_rec *r = entry;
-	a->held--;
+	struct admit_rec *r = entry;
 	a->ghost[r->node.hash & a->ghost_mask] = ghost_tag(r->node.hash);
-	shape_unref(a, r->shape);
+	a->ghosts_written = true;
+	drop_record(a, r);
+}
+
+/* Recycles the oldest records (as a full table does) until `bytes` more fit the budget. */
+static void make_room(struct admit *a, uint64_t bytes)
+{
+	struct admit_rec *r;
+	while (a->used + bytes > a->budget && (r = htab_oldest(a->tab, 0))) {
+		on_evict(a, r);
+		htab_remove(a->tab, r);
+		a->recycled++;
+	}
 }
 
 struct admit *admit_create(size_t max_records, const uint8_t key[16])
@@ -119,18 +183,24 @@ struct admit *admit_create(size_t max_records, const uint8_t key[16])
 	while (ghosts < ADMIT_GHOSTS_PER_RECORD * max_records)
 		ghosts *= 2;
 	a->ghost_mask = ghosts - 1;
-	a->ghost = calloc(ghosts, sizeof *a->ghost);
+	a->ghost = bigmem_calloc(ghosts, sizeof *a->ghost);
 	a->tab = htab_create(sizeof(struct admit_rec), offsetof(struct admit_rec, src),
 	                     sizeof(struct sw_addr), max_records, 1, key, on_evict, a);
-	size_t max_shapes = max_records / ADMIT_RECORDS_PER_SHAPE;
-	if (max_shapes < 16)
-		max_shapes = 16;
+	/* the budget is max_records one-packet records; a record with later items costs a
+	 * block more, so fewer of them fit (make_room) */
+	a->budget = (uint64_t)max_records * admit_record_size();
+	a->more_cap = (uint32_t)(a->budget / (admit_record_size() + sizeof(struct admit_more)));
+	a->more_top = 1;
+	a->more = bigmem_calloc((size_t)a->more_cap + 1, sizeof *a->more);
+	/* as many shapes as can be in use at once: one per record, each paying for both */
+	size_t max_shapes = a->budget / (admit_record_size() + SHAPE_COST) + 1;
 	/* records point at their shapes: a shape is never recycled (htab_try_insert) */
 	a->shapes = htab_create(sizeof(struct admit_shape), offsetof(struct admit_shape, bytes),
 	                        SW_PACKET_SHAPE_BYTES, max_shapes, 1, key, NULL, NULL);
-	if (!a->tab || !a->shapes || !a->ghost) {
+	if (!a->tab || !a->shapes || !a->ghost || !a->more) {
 		htab_destroy(a->tab);
 		htab_destroy(a->shapes);
+		free(a->more);
 		free(a->ghost);
 		free(a);
 		return NULL;
@@ -144,6 +214,7 @@ void admit_destroy(struct admit *a)
 		return;
 	htab_destroy(a->tab);
 	htab_destroy(a->shapes);
+	free(a->more);
 	free(a->ghost);
 	free(a);
 }
@@ -189,10 +260,11 @@ static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t
 }
 
 /* The packet's shape: its bytes before the quote (packet.h) with the per-probe fields
- * zeroed, and its addresses where they are the event's (*flags says which); false when it
+ * zeroed, its source MAC out (into mac) and its addresses out where they are the event's
+ * (*flags says which); false when it
  * carries a quote (an ICMP error is no probe to hold). */
 static bool shape_of(const struct sw_event *ev, uint8_t shape[SW_PACKET_SHAPE_BYTES],
-                     uint8_t *flags)
+                     uint8_t *flags, uint8_t mac[6])
 {
 	const struct sw_packet *in = ev->pkt;
 	if (in->flags & PKT_F_QUOTED)
@@ -201,6 +273,8 @@ static bool shape_of(const struct sw_event *ev, uint8_t shape[SW_PACKET_SHAPE_BY
 	memcpy(&p, in, SW_PACKET_SHAPE_BYTES);
 	p.ts_us = 0;
 	p.flow_label = 0;
+	memcpy(mac, p.src_mac, 6);
+	memset(p.src_mac, 0, sizeof p.src_mac);
 	*flags = 0;
 	if (addr_eq(&p.src, &ev->src)) {
 		memset(&p.src, 0, sizeof p.src);
@@ -225,7 +299,7 @@ static bool same_service(const struct admit_rec *r, const struct sw_event *ev)
 }
 
 /* The record, as a released one for replay: the shape with its addresses back. */
-static void release_into(const struct admit_rec *r, struct admit_held *out)
+static void release_into(const struct admit *a, const struct admit_rec *r, struct admit_held *out)
 {
 	out->src = r->src;
 	out->dst = r->dst;
@@ -239,7 +313,10 @@ static void release_into(const struct admit_rec *r, struct admit_held *out)
 		memcpy(out->shape + offsetof(struct sw_packet, src), &r->src, sizeof r->src);
 	if (r->flags & R_DST_IS_EVENT)
 		memcpy(out->shape + offsetof(struct sw_packet, dst), &r->dst, sizeof r->dst);
-	memcpy(out->item, r->item, r->n * sizeof r->item[0]);
+	memcpy(out->shape + offsetof(struct sw_packet, src_mac), r->src_mac, sizeof r->src_mac);
+	out->item[0] = r->first;
+	if (r->n > 1)
+		memcpy(out->item + 1, a->more[r->more].item, (r->n - 1) * sizeof out->item[0]);
 }
 
 enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint64_t h,
@@ -253,27 +330,36 @@ enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint6
 	bool hold = r->n < 1 + ADMIT_LATER && same_service(r, ev);
 	if (hold && ev->type == EV_PROBE) {
 		/* one shape: the packet equals the first once the per-probe fields are out */
-		uint8_t shape[SW_PACKET_SHAPE_BYTES], flags;
-		hold = ev->pkt && shape_of(ev, shape, &flags) && flags == r->flags &&
+		uint8_t shape[SW_PACKET_SHAPE_BYTES], flags, mac[6];
+		hold = ev->pkt && shape_of(ev, shape, &flags, mac) && flags == r->flags &&
+		       memcmp(mac, r->src_mac, sizeof mac) == 0 &&
 		       memcmp(shape, r->shape->bytes, sizeof shape) == 0;
 	} else if (hold) {
 		hold = ev->pkt == NULL; /* a reply is a conversation: the rules must see it */
 	}
-	if (hold && take_item(&r->item[r->n], ev, r->ts0)) {
-		r->n++;
+	struct admit_item it;
+	if (hold && take_item(&it, ev, r->ts0)) {
+		/* the newest now: making room for its block recycles others first */
 		htab_touch(a->tab, r, 0, ev->ts_us);
-		return ADMIT_HELD;
+		if (!r->more) {
+			make_room(a, sizeof(struct admit_more));
+			r->more = more_take(a);
+		}
+		if (r->more) {
+			a->more[r->more].item[r->n - 1] = it;
+			r->n++;
+			return ADMIT_HELD;
+		}
 	}
-	release_into(r, out);
-	shape_unref(a, r->shape);
+	release_into(a, r, out);
+	drop_record(a, r);
 	htab_remove(a->tab, r);
-	a->held--;
 	return ADMIT_RELEASED;
 }
 
 bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 {
-	uint8_t shape[SW_PACKET_SHAPE_BYTES], flags;
+	uint8_t shape[SW_PACKET_SHAPE_BYTES], flags, mac[6];
 	struct admit_item first;
 	if (ev->type != EV_PROBE || !ev->pkt)
 		return false;
@@ -284,15 +370,17 @@ bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 		a->ghost_hits++;
 		return false;
 	}
-	if (!shape_of(ev, shape, &flags) || !take_item(&first, ev, ev->ts_us))
+	if (!shape_of(ev, shape, &flags, mac) || !take_item(&first, ev, ev->ts_us))
 		return false;
 	struct admit_shape *sh = shape_ref(a, shape);
 	if (!sh)
 		return false; /* as many shapes as the table holds: the rules take this one */
 	/* the insert may recycle the oldest record, and with it a reference to a shape: sh's
 	 * reference is taken first, so it cannot be sh that goes */
+	make_room(a, admit_record_size());
 	struct admit_rec *r = htab_insert(a->tab, &ev->src, h, 0, ev->ts_us);
 	a->held++;
+	a->used += admit_record_size();
 	r->dst = ev->dst;
 	r->ts0 = ev->ts_us;
 	r->shape = sh;
@@ -300,7 +388,9 @@ bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 	r->pclass = ev->pclass;
 	r->proto = ev->proto;
 	r->flags = flags;
-	r->item[0] = first;
+	r->first = first;
+	memcpy(r->src_mac, mac, sizeof r->src_mac);
+	r->more = 0;
 	r->n = 1;
 	return true;
 }
@@ -346,9 +436,8 @@ uint64_t admit_expire(struct admit *a, uint64_t now, uint64_t keep_us)
 		if (due > now)
 			return due;
 		htab_count_expired(a->tab);
-		shape_unref(a, ((struct admit_rec *)n)->shape);
+		drop_record(a, (struct admit_rec *)n);
 		htab_remove(a->tab, n);
-		a->held--;
 	}
 	return UINT64_MAX;
 }
@@ -357,11 +446,14 @@ void admit_clear(struct admit *a)
 {
 	struct htab_node *n;
 	while ((n = htab_oldest(a->tab, 0))) {
-		shape_unref(a, ((struct admit_rec *)n)->shape);
+		drop_record(a, (struct admit_rec *)n);
 		htab_remove(a->tab, n);
 	}
-	a->held = 0;
-	memset(a->ghost, 0, (a->ghost_mask + 1) * sizeof *a->ghost);
+	/* the array is megabytes, calloc'd untouched: clearing a clean one (every engine clears
+	 * on creation) would make it all resident for nothing */
+	if (a->ghosts_written)
+		memset(a->ghost, 0, (a->ghost_mask + 1) * sizeof *a->ghost);
+	a->ghosts_written = false;
 }
 
 uint64_t admit_ghost_hits(const struct admit *a)
@@ -372,4 +464,5 @@ uint64_t admit_ghost_hits(const struct admit *a)
 void admit_get_stats(const struct admit *a, struct htab_stats *out)
 {
 	htab_get_stats(a->tab, out);
+	out->evict_full += a->recycled;
 }

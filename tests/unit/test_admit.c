@@ -174,7 +174,7 @@ static void test_bounded(void)
 	}
 	struct htab_stats st;
 	admit_get_stats(a, &st);
-	CHECK(st.used <= 128 && st.used >= 100);
+	CHECK(st.used <= 100 && st.used >= 98); /* 100 records' budget, less their one shape */
 	CHECK_EQ_U(st.evict_full + st.evict_chain, 1000 - st.used);
 	admit_destroy(a);
 }
@@ -403,41 +403,46 @@ static void test_engine_same_records(void)
 	}
 }
 
-/* Shapes are kept once: sources of one shape share it however many there are; new shapes
- * stop being held when the shapes' table is full (the rules take those sources), and come
- * back once a record gives its shape back. */
+/* Shapes are kept once: sources of one shape share it however many there are. A new shape
+ * is paid from the records' budget while it is used: sources of all different shapes (a flood
+ * randomising its windows, hosts with their own MACs) are all held, fewer at once, the oldest
+ * recycled and counted as under any pressure. */
 static void test_shared_shapes(void)
 {
 	uint8_t key[16] = {6};
-	struct admit *a = admit_create(64, key); /* 16 shapes */
+	struct admit *a = admit_create(64, key);
 	struct sw_addr t = fixture_v4(198, 18, 0, 1);
 	struct admit_held out;
-	/* 16 sources, each with its own window: 16 shapes */
-	struct sw_addr src[17];
-	struct sw_packet p[17];
-	struct sw_event e[17];
-	for (unsigned i = 0; i < 17; i++) {
+	struct htab_stats st;
+	/* 64 sources, each with its own window: 64 shapes, every one held when it comes */
+	struct sw_addr src[64];
+	struct sw_packet p[64];
+	struct sw_event e[64];
+	for (unsigned i = 0; i < 64; i++) {
 		src[i] = fixture_v4(198, 19, 1, (uint8_t)i);
 		p[i] = syn(src[i], t, 2000, 80, 100 + i, i, 64, 0);
 		p[i].tcp_window = (uint16_t)(1000 + i);
 		e[i] = probe_of(&p[i]);
-	}
-	for (unsigned i = 0; i < 16; i++)
 		CHECK(admit_hold(a, &e[i], hash_of(&src[i])));
-	CHECK(!admit_hold(a, &e[16], hash_of(&src[16]))); /* a 17th shape: not held */
-	/* a new source with a shape already kept is held */
+	}
+	admit_get_stats(a, &st);
+	CHECK(st.used < 64 && st.used >= 64 / 4); /* a shape costs under 3 records */
+	CHECK_EQ_U(st.used + st.evict_full, 64);
+	/* a new source with a shape already kept (the newest's) is held */
 	struct sw_addr s2 = fixture_v4(198, 19, 2, 1);
-	struct sw_packet q = p[3];
+	struct sw_packet q = p[63];
 	q.src = s2;
 	q.tcp_seq = 99;
+	q.src_mac[0] = 0x02; /* another host: its MAC is its record's, not the shape's */
 	struct sw_event eq = probe_of(&q);
 	CHECK(admit_hold(a, &eq, hash_of(&s2)));
-	/* releasing source 5 frees its shape: the 17th is held now */
-	struct sw_packet other = syn(src[5], t, 2001, 81, 200, 1, 64, 0);
-	struct sw_event eo = probe_of(&other);
-	CHECK_EQ_U(admit_offer(a, &eo, hash_of(&src[5]), &out), ADMIT_RELEASED);
-	CHECK(admit_hold(a, &e[16], hash_of(&src[16])));
-	/* the source sharing shape 3 replays its own packet, and so does source 3 */
+	/* the same packet from s2 but for its MAC is not s2's shape: it releases the record */
+	struct sw_packet qm = q;
+	qm.src_mac[0] = 0x04;
+	struct sw_event eqm = probe_of(&qm);
+	CHECK_EQ_U(admit_offer(a, &eqm, hash_of(&s2), &out), ADMIT_RELEASED);
+	CHECK(admit_hold(a, &eq, hash_of(&s2)));
+	/* the source sharing shape 63 replays its own packet, and so does source 63 */
 	struct sw_packet q2 = q;
 	q2.dport = 443;
 	struct sw_event eq2 = probe_of(&q2);
@@ -446,12 +451,12 @@ static void test_shared_shapes(void)
 	struct sw_packet rp;
 	admit_replay(&out, 0, &r, &rp);
 	CHECK(memcmp(&rp, &q, sizeof rp) == 0);
-	struct sw_packet p3b = p[3];
-	p3b.dport = 443;
-	struct sw_event e3b = probe_of(&p3b);
-	CHECK_EQ_U(admit_offer(a, &e3b, hash_of(&src[3]), &out), ADMIT_RELEASED);
+	struct sw_packet p63b = p[63];
+	p63b.dport = 443;
+	struct sw_event e63b = probe_of(&p63b);
+	CHECK_EQ_U(admit_offer(a, &e63b, hash_of(&src[63]), &out), ADMIT_RELEASED);
 	admit_replay(&out, 0, &r, &rp);
-	CHECK(memcmp(&rp, &p[3], sizeof rp) == 0);
+	CHECK(memcmp(&rp, &p[63], sizeof rp) == 0);
 
 	/* a packet whose addresses are not the event's keeps them in its shape, and a later
 	 * probe whose addresses are the event's is another shape: it releases the record */
@@ -477,15 +482,69 @@ static void test_shared_shapes(void)
 		struct sw_event ek = probe_of(&pk);
 		CHECK(admit_hold(a, &ek, hash_of(&s)));
 	}
-	struct htab_stats st;
 	admit_get_stats(a, &st);
 	CHECK(st.used <= 64);
+	admit_destroy(a);
+}
+
+/* A held source's later events cost a block of their own, paid from the same budget: records
+ * that need one make room by recycling the oldest, each counted, and the ones kept replay
+ * every event. */
+static void test_later_blocks(void)
+{
+	uint8_t key[16] = {8};
+	struct admit *a = admit_create(64, key);
+	struct sw_addr t = fixture_v4(198, 18, 0, 1);
+	struct admit_held out;
+	struct htab_stats st;
+	for (unsigned i = 0; i < 64; i++) {
+		struct sw_addr s = fixture_v4(198, 19, 9, (uint8_t)i);
+		struct sw_packet p = syn(s, t, 1024, 80, 1000 + i, i, 64, 0);
+		struct sw_event e = probe_of(&p);
+		CHECK(admit_hold(a, &e, hash_of(&s)));
+	}
+	admit_get_stats(a, &st);
+	/* one-packet records of one shape: the budget holds 64 records less their shape */
+	CHECK(st.used >= 62 && st.used <= 64);
+	CHECK_EQ_U(st.used + st.evict_full, 64);
+	unsigned before = st.used;
+	/* a second probe from each, oldest first: each takes a block */
+	unsigned held = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		struct sw_addr s = fixture_v4(198, 19, 9, (uint8_t)i);
+		struct sw_packet p = syn(s, t, 1025, 80, 2000 + i, 100 + i, 64, 0);
+		struct sw_event e = probe_of(&p);
+		enum admit_verdict v = admit_offer(a, &e, hash_of(&s), &out);
+		CHECK(v == ADMIT_HELD || v == ADMIT_NONE); /* NONE: recycled for an earlier block */
+		held += v == ADMIT_HELD;
+	}
+	admit_get_stats(a, &st);
+	CHECK(st.used < before && st.used >= 64 / 3);
+	CHECK_EQ_U(st.used + st.evict_full, 64); /* every record kept or counted */
+	CHECK(held >= st.used);
+	/* the newest is kept, with both its events, and a third joins its block */
+	struct sw_addr s63 = fixture_v4(198, 19, 9, 63);
+	struct sw_packet p3 = syn(s63, t, 1026, 80, 3000, 7, 60, 9);
+	struct sw_event e3 = probe_of(&p3);
+	CHECK_EQ_U(admit_offer(a, &e3, hash_of(&s63), &out), ADMIT_HELD);
+	struct sw_packet px = syn(s63, t, 1027, 81, 3100, 8, 60, 9);
+	struct sw_event ex = probe_of(&px);
+	CHECK_EQ_U(admit_offer(a, &ex, hash_of(&s63), &out), ADMIT_RELEASED);
+	CHECK_EQ_U(admit_count(&out), 3);
+	struct sw_event r;
+	struct sw_packet rp;
+	admit_replay(&out, 2, &r, &rp);
+	CHECK(memcmp(&rp, &p3, sizeof rp) == 0);
+	admit_replay(&out, 1, &r, &rp);
+	CHECK_EQ_U(rp.sport, 1025);
+	CHECK_EQ_U(rp.tcp_seq, 100 + 63);
 	admit_destroy(a);
 }
 
 int main(void)
 {
 	test_replay_exact();
+	test_later_blocks();
 	test_shared_shapes();
 	test_what_releases();
 	test_bounded();
