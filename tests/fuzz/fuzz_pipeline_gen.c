@@ -45,7 +45,8 @@
  * the packet counter counts every frame; each record renders as JSON; records name a kind of
  * the vocabulary, a known phase, and (when the program used only test-space sources) a source
  * inside 198.18.0.0/15 or 2001:2::/48, or none; the engine's opened/closed counters agree with
- * the records. Set SW_FUZZ_KINDS=1 to print, at exit, the detection kinds a run emitted.
+ * the records. Set SW_FUZZ_KINDS=1 to print, at exit, the detection kinds a run emitted, and
+ * SW_FUZZ_LONGEST=1 the length of the longest record's JSON.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sw_ruleset *gen_rules[2];
 static uint32_t gen_kinds_seen;
+static size_t gen_longest; /* the longest record's JSON (SW_FUZZ_LONGEST=1 prints it) */
 
 struct gen_run {
 	uint64_t opened;
@@ -417,8 +419,11 @@ static void gen_emit(void *ctx, const struct sw_detection *d)
 		abort();
 	gen_kinds_seen |= 1u << d->kind;
 	fuzz_check_evidence(d);
-	if (output_json_render(d, json, sizeof json) < 0)
+	int len = output_json_render(d, json, sizeof json);
+	if (len < 0)
 		abort(); /* a detection too large for any sink's line buffer */
+	if ((size_t)len > gen_longest)
+		gen_longest = (size_t)len;
 	if (run->test_space && !d->src_any) {
 		static const uint8_t v6net[6] = {0x20, 0x01, 0, 0x02, 0, 0};
 		const uint8_t *a = d->src.a;
@@ -432,6 +437,9 @@ static void gen_emit(void *ctx, const struct sw_detection *d)
 static void gen_print_kinds(void)
 {
 	fuzz_print_kinds("fuzz_pipeline_gen", gen_kinds_seen);
+	if (getenv("SW_FUZZ_LONGEST"))
+		fprintf(stderr, "fuzz_pipeline_gen: longest record %zu bytes of JSON\n",
+		        gen_longest);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
