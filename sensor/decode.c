@@ -41,6 +41,10 @@ enum {
 	DECODE_DLT_AP1394 = 138,           /* Apple's IP over IEEE 1394 (FireWire) */
 	DECODE_DLT_AVS = 163,              /* 802.11 with an AVS header */
 	DECODE_DLT_PPP_PPPD = 166,         /* PPP with pppd's direction in the address byte */
+	DECODE_DLT_JUNIPER_ETHER = 178,    /* Juniper's header, then Ethernet */
+	DECODE_DLT_JUNIPER_PPP = 179,      /* ... then PPP */
+	DECODE_DLT_JUNIPER_FRELAY = 180,   /* ... then Frame Relay */
+	DECODE_DLT_JUNIPER_CHDLC = 181,    /* ... then Cisco HDLC */
 	DECODE_DLT_PPI = 192,              /* Per-Packet Information header, then any DLT */
 	DECODE_DLT_PPP_WITH_DIR = 204,     /* one direction byte, then PPP */
 	DECODE_DLT_C_HDLC_WITH_DIR = 205,  /* one direction byte, then Cisco HDLC */
@@ -95,6 +99,10 @@ static const struct {
     {DECODE_DLT_PPI, decode_ppi},
     {DECODE_DLT_PFLOG, decode_pflog},
     {DECODE_DLT_PKTAP, decode_pktap},
+    {DECODE_DLT_JUNIPER_ETHER, decode_juniper_ether},
+    {DECODE_DLT_JUNIPER_PPP, decode_juniper_ppp},
+    {DECODE_DLT_JUNIPER_FRELAY, decode_juniper_frelay},
+    {DECODE_DLT_JUNIPER_CHDLC, decode_juniper_chdlc},
     {DECODE_DLT_ENC, decode_enc},
     {DECODE_DLT_IPNET, decode_ipnet},
     {DECODE_DLT_MPLS, decode_mpls},

@@ -49,7 +49,8 @@
 	X(NFLOG_BAD, "nflog_bad")                               \
 	X(PFLOG_BAD, "pflog_header_length_bad")                 \
 	X(ERSPAN_BAD, "erspan_version_bad")                     \
-	X(PKTAP_BAD, "pktap_header_length_bad")
+	X(PKTAP_BAD, "pktap_header_length_bad")                 \
+	X(JUNIPER_BAD, "juniper_magic_bad")
 
 enum decode_anomaly {
 #define X(sym, name) ANOM_##sym,
@@ -234,6 +235,14 @@ enum decode_result decode_mpls(struct cursor *c, struct sw_packet *pkt, struct d
 enum decode_result decode_nflog(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_pflog(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_pktap(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_juniper_ether(struct cursor *c, struct sw_packet *pkt,
+                                        struct decode_stats *st);
+enum decode_result decode_juniper_ppp(struct cursor *c, struct sw_packet *pkt,
+                                      struct decode_stats *st);
+enum decode_result decode_juniper_frelay(struct cursor *c, struct sw_packet *pkt,
+                                         struct decode_stats *st);
+enum decode_result decode_juniper_chdlc(struct cursor *c, struct sw_packet *pkt,
+                                        struct decode_stats *st);
 enum decode_result decode_enc(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_netanalyzer(struct cursor *c, struct sw_packet *pkt,
                                       struct decode_stats *st);

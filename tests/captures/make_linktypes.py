@@ -153,6 +153,13 @@ def pflog(pkt, v6):
     return h + b"\0" * (64 - len(h)) + pkt
 
 
+JUNIPER_EXT = b"\x01\x07ge-0/0/" + b"\x04\x04\0\0\0\x2a"  # interface name, interface index
+
+
+def juniper(flags, ext=b""):
+    return b"MGC" + bytes([flags]) + (struct.pack(">H", len(ext)) + ext if flags & 0x80 else b"")
+
+
 def netanalyzer(frame, transparent=False):
     """Header version 1, no error, the frame's length (with FCS); preamble and SFD if transparent."""
     h = (1 << 10) | (len(frame) << 16) | (0x200 if transparent else 0)
@@ -218,6 +225,20 @@ LINKS = {
     # interface en0, then the Ethernet frame
     "pktap": (258, lambda p, v6: struct.pack("<III24s", 108, 1, 1, b"en0") + b"\0" * 72 +
               eth(p, et(v6)), True, None),
+    # Juniper (tcpdump print-juniper.c): "MGC", flags (0x01 in, 0x02 no L2, 0x80 extensions);
+    # extensions are a 2-byte length and TLVs (type 1: interface name), then the frame, or
+    # with no L2 four bytes and the IP packet
+    "juniper_ether": (178, lambda p, v6: juniper(0x81, JUNIPER_EXT) + eth(p, et(v6)), True,
+                      None),
+    # no L2: the four bytes are the payload protocol, little-endian (Wireshark: 2 IPv4, 6 IPv6)
+    "juniper_ether_no_l2": (178, lambda p, v6: juniper(0x03) + struct.pack("<I", 6 if v6 else 2) + p,
+                            False, None),
+    "juniper_ppp": (179, lambda p, v6: juniper(0x01) + b"\xff\x03" + ppp_proto(v6) + p, False,
+                    None),
+    "juniper_frelay": (180, lambda p, v6: juniper(0x81, JUNIPER_EXT) + b"\x0c\x21\x03" +
+                       (b"\x8e" if v6 else b"\xcc") + p, False, None),
+    "juniper_chdlc": (181, lambda p, v6: juniper(0x01) + struct.pack(">BBH", 0x0F, 0, et(v6)) + p,
+                      True, None),
     "enc": (109, lambda p, v6: struct.pack("<I", 24 if v6 else 2) + b"\0\0\x10\0\0\0\x04\0" + p,
             False, None),
     "frame_relay": (107, lambda p, v6: b"\x0c\x21\x03" + (b"\x8e" if v6 else b"\xcc") + p, False,

@@ -75,6 +75,10 @@ static const int fuzz_dlts_more[] = {
     99,  /* SYMANTEC_FIREWALL */
     189, /* USB_LINUX: unsupported, must be skipped */
     258, /* PKTAP */
+    178, /* JUNIPER_ETHER */
+    179, /* JUNIPER_PPP */
+    180, /* JUNIPER_FRELAY */
+    181, /* JUNIPER_CHDLC */
 };
 #define FUZZ_NMORE (sizeof fuzz_dlts_more / sizeof fuzz_dlts_more[0])
 

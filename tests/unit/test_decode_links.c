@@ -34,6 +34,10 @@ enum {
 	T_ARCNET_LINUX = 129,
 	T_AVS = 163,
 	T_PPP_PPPD = 166,
+	T_JUNIPER_ETHER = 178,
+	T_JUNIPER_PPP = 179,
+	T_JUNIPER_FRELAY = 180,
+	T_JUNIPER_CHDLC = 181,
 	T_PPI = 192,
 	T_PPP_WITH_DIR = 204,
 	T_C_HDLC_WITH_DIR = 205,
@@ -515,6 +519,40 @@ static void b_pktap(struct tframe *f)
 	probe4(f);
 }
 
+/* Juniper: "MGC", flags 0x81 (in, extensions), 15 bytes of TLVs (interface name ge-0/0/,
+ * interface index 42), then the frame */
+static void b_juniper_ether(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "4d4743 81 000f 0107 67652d302f302f 0404 0000002a");
+	eth(f, 0x86dd);
+	probe6(f);
+}
+
+/* flags 0x03 (in, no link layer): the payload protocol (little-endian 2, IPv4), the packet */
+static void b_juniper_no_l2(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "4d4743 03 02000000");
+	probe4(f);
+}
+
+static void b_juniper_ppp(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "4d4743 01 ff03 0021");
+	probe4(f);
+}
+
+static void b_juniper_frelay(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "4d4743 80 0000 0c2103cc"); /* extensions, none */
+	probe4(f);
+}
+
+static void b_juniper_chdlc(struct tframe *f)
+{
+	hex(f, ANOM_LINK_TRUNCATED, "4d4743 01 0f00 86dd");
+	probe6(f);
+}
+
 static void b_enc(struct tframe *f)
 {
 	hex(f, ANOM_LINK_TRUNCATED, "02000000 00001000 00000400");
@@ -747,6 +785,11 @@ static const struct lcase cases[] = {
     {"nflog", T_NFLOG, b_nflog, false, false, 0, 0, -1},
     {"pflog", T_PFLOG, b_pflog, true, false, 0, 0, -1},
     {"pktap-ethernet", T_PKTAP, b_pktap, false, true, 0, 1, -1},
+    {"juniper-ether", T_JUNIPER_ETHER, b_juniper_ether, true, true, 0, 0, -1},
+    {"juniper-ether-no-l2", T_JUNIPER_ETHER, b_juniper_no_l2, false, false, 0, 0, -1},
+    {"juniper-ppp", T_JUNIPER_PPP, b_juniper_ppp, false, false, 0, 0, -1},
+    {"juniper-frelay", T_JUNIPER_FRELAY, b_juniper_frelay, false, false, 0, 0, -1},
+    {"juniper-chdlc", T_JUNIPER_CHDLC, b_juniper_chdlc, true, false, 0, 0, -1},
     {"enc", T_ENC, b_enc, false, false, 0, 0, -1},
     {"netanalyzer", T_NETANALYZER, b_netanalyzer, false, true, 0, 0, -1},
     {"netanalyzer-transparent", T_NETANALYZER_TR, b_netanalyzer_tr, false, true, 0, 0, -1},
@@ -1049,6 +1092,16 @@ static void test_malformed_and_skipped(void)
 	/* PKTAP: a header shorter than its fixed fields; a record without a packet */
 	expect_anom("pktap-ethernet", 0, "6b", ANOM_PKTAP_BAD);
 	expect_skip("pktap-ethernet", 4, "00", -1);
+	/* Juniper: not the magic; extensions longer than the packet; an IP version that is none */
+	expect_anom("juniper-ether", 0, "4e", ANOM_JUNIPER_BAD);
+	expect_anom("juniper-ppp", 2, "44", ANOM_JUNIPER_BAD);
+	expect_anom("juniper-ether", 4, "ffff", ANOM_LINK_TRUNCATED);
+	expect_anom("juniper-frelay", 4, "0100", ANOM_LINK_TRUNCATED);
+	o = run_named("juniper-ether-no-l2", 3, "02", &pkt); /* the same packet, outgoing */
+	CHECK(o.r == DECODE_OK && pkt.dport == 80);
+	o = run_named("juniper-ether-no-l2", 4, "00", &pkt); /* no protocol: the version nibble */
+	CHECK(o.r == DECODE_OK && pkt.l3 == PKT_L3_IPV4 && pkt.dport == 80);
+	expect_anom("juniper-ether-no-l2", 4, "06", ANOM_IPV6_BAD_VERSION); /* says IPv6, is not */
 
 	/* ERSPAN with the wrong version; GRE we do not decapsulate stays protocol 47 */
 	expect_anom("erspan-2", 42, "20", ANOM_ERSPAN_BAD);
