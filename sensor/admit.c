@@ -32,7 +32,7 @@ struct admit_rec {
 	struct admit_shape *shape;
 	uint16_t port;
 	uint8_t pclass, proto;
-	uint8_t n; /* items used: item[0] is the first probe */
+	uint8_t n; /* events held: `first`, then n - 1 in the block */
 	uint8_t flags;
 	uint32_t more; /* the later items' block (0: none yet) */
 	struct admit_item first;
@@ -67,14 +67,15 @@ struct admit_more {
 
 struct admit {
 	struct htab *tab;
-	struct htab *shapes; /* never evicts: a full one holds no new shape (admit_hold) */
+	struct htab *shapes; /* never recycles: records point at their shapes */
 	size_t held;         /* records in the table: an empty table costs no lookup */
 	/* later items' blocks: 1..more_cap, never-used ones from more_top on */
 	struct admit_more *more;
 	uint32_t more_cap, more_top, more_free;
-	/* bytes: a record costs admit_record_size(), a block sizeof(struct admit_more) */
+	/* bytes: a record costs admit_record_size(), a block sizeof(struct admit_more), a
+	 * shape SHAPE_COST */
 	uint64_t budget, used;
-	uint64_t recycled; /* records recycled to make room for a block */
+	uint64_t recycled; /* records recycled to make room within the budget */
 	uint32_t *ghost;
 	uint64_t ghost_mask;
 	bool ghosts_written; /* since the last clear: a clean array is not cleared again */
@@ -261,8 +262,7 @@ static bool take_item(struct admit_item *it, const struct sw_event *ev, uint64_t
 
 /* The packet's shape: its bytes before the quote (packet.h) with the per-probe fields
  * zeroed, its source MAC out (into mac) and its addresses out where they are the event's
- * (*flags says which); false when it
- * carries a quote (an ICMP error is no probe to hold). */
+ * (*flags says which); false when it carries a quote (an ICMP error is no probe to hold). */
 static bool shape_of(const struct sw_event *ev, uint8_t shape[SW_PACKET_SHAPE_BYTES],
                      uint8_t *flags, uint8_t mac[6])
 {
@@ -374,7 +374,7 @@ bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h)
 		return false;
 	struct admit_shape *sh = shape_ref(a, shape);
 	if (!sh)
-		return false; /* as many shapes as the table holds: the rules take this one */
+		return false; /* its chain is at the cap: the rules take this one */
 	/* the insert may recycle the oldest record, and with it a reference to a shape: sh's
 	 * reference is taken first, so it cannot be sh that goes */
 	make_room(a, admit_record_size());

@@ -102,10 +102,10 @@ struct detect_engine {
 	void *ctx;
 	uint16_t by_class[PC__COUNT][DETECT_MAX_RULES];
 	uint16_t nby_class[PC__COUNT];
-	/* the same, per event type (EV_PROBE, EV_OUTCOME), in the same order, less the rules
-	 * whose detectors never look at that type: what run_rules walks for every event */
-	uint16_t by_type[2][PC__COUNT][DETECT_MAX_RULES];
-	uint16_t nby_type[2][PC__COUNT];
+	/* the same less the rules whose detectors never look at outcomes: what run_rules walks
+	 * for an outcome event (a probe walks by_class) */
+	uint16_t by_outcome[PC__COUNT][DETECT_MAX_RULES];
+	uint16_t nby_outcome[PC__COUNT];
 	bool src_rules[PC__COUNT];     /* the class has source-grouped rules */
 	uint16_t first_src[PC__COUNT]; /* and the first of them */
 	/* Sources held back from per-rule state (admit.h), allocated once with the
@@ -231,7 +231,7 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 	if (!tab)
 		return -1;
 	memset(d->nby_class, 0, sizeof d->nby_class);
-	memset(d->nby_type, 0, sizeof d->nby_type);
+	memset(d->nby_outcome, 0, sizeof d->nby_outcome);
 	memset(d->src_rules, 0, sizeof d->src_rules);
 	bool can_hold = true;
 	uint64_t keep_max = 0;
@@ -242,10 +242,8 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 		for (unsigned c = 0; c < PC__COUNT; c++)
 			if (r->detector->classes & (1u << c)) {
 				d->by_class[c][d->nby_class[c]++] = (uint16_t)i;
-				d->by_type[EV_PROBE][c][d->nby_type[EV_PROBE][c]++] = (uint16_t)i;
 				if (r->detector->outcomes)
-					d->by_type[EV_OUTCOME][c][d->nby_type[EV_OUTCOME][c]++] =
-					    (uint16_t)i;
+					d->by_outcome[c][d->nby_outcome[c]++] = (uint16_t)i;
 				if (r->group_by != GROUP_DST && !d->src_rules[c]) {
 					d->src_rules[c] = true;
 					d->first_src[c] = (uint16_t)i;
@@ -740,9 +738,8 @@ static void run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 {
 	const struct sw_ruleset *rs = d->rs;
 	bool probe = ev->type == EV_PROBE;
-	unsigned type = probe ? EV_PROBE : EV_OUTCOME;
-	uint16_t n = d->nby_type[type][ev->pclass];
-	const uint16_t *list = d->by_type[type][ev->pclass];
+	uint16_t n = probe ? d->nby_class[ev->pclass] : d->nby_outcome[ev->pclass];
+	const uint16_t *list = probe ? d->by_class[ev->pclass] : d->by_outcome[ev->pclass];
 	uint64_t known_at = d->evictions;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sw_rule *r = &rs->rules[list[i]];

@@ -164,8 +164,8 @@ void *handoff_reserve(struct handoff *h)
 		if (full(h))
 			wait_space(h);
 	}
-	if (h->p_head + HANDOFF_AHEAD - h->p_tail <=
-	    h->mask) { /* a slot the consumer is done with */
+	/* only a slot the consumer is done with */
+	if (h->p_head + HANDOFF_AHEAD - h->p_tail <= h->mask) {
 		const unsigned char *ahead = slot(h, h->p_head + HANDOFF_AHEAD);
 		for (size_t o = 0; o < h->slot_size; o += 64)
 			__builtin_prefetch(ahead + o, 1, 3);

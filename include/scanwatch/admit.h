@@ -78,8 +78,8 @@ enum admit_verdict {
 enum admit_verdict admit_offer(struct admit *a, const struct sw_event *ev, uint64_t h,
                                struct admit_held *out);
 /* Opens a record with a first probe; false when the probe cannot be held (no packet
- * copy is possible, or its shape is new and the shapes' table is full), in which case the
- * caller processes it. */
+ * copy is possible, or its shape is new and its bucket chain is at the cap), in which case
+ * the caller processes it. */
 bool admit_hold(struct admit *a, const struct sw_event *ev, uint64_t h);
 /* Event i of a released record (0: the first probe): fills *ev and, when the event
  * had a packet, *pkt (ev->pkt then points at it). */
