@@ -27,8 +27,8 @@ CREATE TABLE exposure (
 CREATE INDEX exposure_host_port ON exposure (host, port);
 
 -- One row per campaign: sources scanning together (sensor/campaign.c states
--- the rule). Written by the store from the member detections' rows whenever a
--- record carrying the campaign is stored (store_write.c); members, sources,
+-- the rule). Made by the store from the member detections' rows as records
+-- carrying the campaign are stored (store_campaign.c says when); members, sources,
 -- targets and ports are JSON arrays (targets and ports: the union of the
 -- members' samples), reasons the campaign's evidence as detections.reasons.
 CREATE TABLE campaigns (

@@ -82,12 +82,14 @@ struct emit {
 	bool block_when_full;
 	bool stopping;
 	bool reopen_pending;
+	bool sync_wanted;      /* emit_flush: bring the store's campaign rows up to date */
 	size_t evidence_bytes; /* evidence packs owned by queued records */
 	struct emit_stats stats;
 
 	/* Writer-private. */
 	bool store_failing; /* to report a store failure once, not once per batch */
-	bool has_tick;      /* some sink has a tick callback: wake at least every EMIT_TICK_MS */
+	bool has_tick; /* a store, or a sink with a tick callback: wake at least every EMIT_TICK_MS
+	                */
 	struct timespec next_tick; /* CLOCK_MONOTONIC */
 	struct store *store;
 	int64_t run_id;
@@ -184,11 +186,31 @@ static bool tick_due(const struct emit *e)
 	return time_reached(&now, &e->next_tick);
 }
 
+/*
+ * The store's campaign rows that have lagged their members long enough (store_tick), or all
+ * that lag (sync): a failure is reported like a batch's, once, and counted as a store error.
+ */
+static void tick_store(struct emit *e, bool sync)
+{
+	if (e->store == NULL)
+		return;
+	if ((sync ? store_campaigns_sync(e->store) : store_tick(e->store)) == 0)
+		return;
+	if (!e->store_failing)
+		fprintf(stderr, "scanwatch: store: %s (campaign rows not brought up to date)\n",
+		        store_error(e->store));
+	e->store_failing = true;
+	pthread_mutex_lock(&e->mu);
+	e->stats.store_errors++;
+	pthread_mutex_unlock(&e->mu);
+}
+
 /* Outside the mutex, like every sink call. */
 static void tick_sinks(struct emit *e)
 {
 	clock_gettime(CLOCK_MONOTONIC, &e->next_tick);
 	timespec_add_ms(&e->next_tick, EMIT_TICK_MS);
+	tick_store(e, false);
 	for (size_t k = 0; k < e->nsinks; k++)
 		if (e->sinks[k].ops->tick != NULL)
 			e->sinks[k].ops->tick(e->sinks[k].state);
@@ -197,7 +219,7 @@ static void tick_sinks(struct emit *e)
 /*
  * With mu held: sleeps until there is something to do, which is a batch of
  * wake_at records, a record that has waited EMIT_LINGER_MS, a stop, a
- * reopen, an emit_flush, or a sink tick that is due.
+ * reopen, an emit_flush, or a tick that is due.
  */
 static void writer_wait(struct emit *e)
 {
@@ -205,7 +227,7 @@ static void writer_wait(struct emit *e)
 		struct timespec now, until;
 
 		if (e->stopping || e->reopen_pending || e->count >= e->wake_at ||
-		    (e->count > 0 && e->flushers > 0))
+		    (e->count > 0 && e->flushers > 0) || e->sync_wanted)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (e->has_tick && time_reached(&now, &e->next_tick))
@@ -237,7 +259,7 @@ static void *writer_main(void *arg)
 	struct emit *e = arg;
 
 	for (;;) {
-		bool reopen, done;
+		bool reopen, done, sync;
 		size_t n, out;
 
 		pthread_mutex_lock(&e->mu);
@@ -266,6 +288,8 @@ static void *writer_main(void *arg)
 			clock_gettime(CLOCK_MONOTONIC, &e->first_at);
 		/* Stop only once the queue is empty: emit_stop promises a full drain. */
 		done = e->stopping && e->count == 0;
+		/* A flush's sync comes after the last record it waits for. */
+		sync = (e->sync_wanted || done) && e->count == 0;
 		pthread_mutex_unlock(&e->mu);
 
 		/* Between batches, so a rotated file never receives half a batch. */
@@ -273,6 +297,13 @@ static void *writer_main(void *arg)
 			reopen_sinks(e);
 		if (n > 0)
 			write_batch(e, &e->ring[out], n);
+		if (sync) {
+			tick_store(e, true);
+			pthread_mutex_lock(&e->mu);
+			e->sync_wanted = false;
+			pthread_cond_broadcast(&e->idle);
+			pthread_mutex_unlock(&e->mu);
+		}
 		if (e->has_tick && tick_due(e))
 			tick_sinks(e);
 		if (done)
@@ -310,6 +341,7 @@ struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *s
 	e->sinks = sinks;
 	e->nsinks = nsinks;
 	e->block_when_full = block_when_full;
+	e->has_tick = store != NULL;
 	for (size_t k = 0; k < nsinks; k++)
 		e->has_tick |= sinks[k].ops->tick != NULL;
 	clock_gettime(CLOCK_MONOTONIC, &e->next_tick);
@@ -422,8 +454,9 @@ void emit_flush(struct emit *e)
 	pthread_mutex_lock(&e->mu);
 	/* A lingering writer would get there on its own; a flush should not wait for it. */
 	e->flushers++;
+	e->sync_wanted = e->store != NULL;
 	pthread_cond_signal(&e->not_empty);
-	while (e->count > 0 || e->inflight > 0)
+	while (e->count > 0 || e->inflight > 0 || e->sync_wanted)
 		pthread_cond_wait(&e->idle, &e->mu);
 	e->flushers--;
 	pthread_mutex_unlock(&e->mu);

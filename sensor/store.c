@@ -512,6 +512,9 @@ void store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->camps != NULL && store_campaigns_sync(s) < 0)
+		fprintf(stderr, "scanwatch: store: %s (campaign rows left behind their members)\n",
+		        s->err);
 	pthread_mutex_lock(&s->ckpt_mu);
 	s->ckpt_stop = true;
 	started = s->ckpt_started;

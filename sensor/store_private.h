@@ -27,7 +27,7 @@ struct store {
 	sqlite3_stmt *upsert;
 	sqlite3_stmt *update;
 	sqlite3_stmt *expo; /* one exposure row (006_exposure_campaigns.sql) */
-	sqlite3_stmt *camp; /* a campaigns row from its members' rows (same) */
+	sqlite3_stmt *camp; /* a campaigns row from its members' rows (store_campaign.c) */
 	sqlite3_stmt *stats;
 	sqlite3_stmt *evidence; /* one evidence packet (009_evidence.sql) */
 	/*
@@ -38,6 +38,10 @@ struct store {
 	bool checks_in_c;
 	struct seq_slot *slots;
 	size_t nslots;
+	/* The campaigns the writer has seen, and when their rows were made (store_campaign.c). */
+	struct camp_entry *camps;
+	uint64_t camp_batch;     /* batches noted */
+	uint64_t camp_rows_made; /* campaign rows made (store_campaign_rows_made) */
 	/*
 	 * The checkpointer: a thread with its own connection that copies the
 	 * WAL into the database when a commit finds the WAL long (see
@@ -80,6 +84,18 @@ static inline void store_bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 int store_write_prepare(struct store *s, char *err, size_t errlen);
 /* Finalizes what store_write_prepare made and frees the batch index. */
 void store_write_release(struct store *s);
+
+/* --- store_campaign.c --------------------------------------------------------------------- */
+
+/* Prepares the campaign statement and the entries; 0, or -1 with a message in err. */
+int store_camp_prepare(struct store *s, char *err, size_t errlen);
+/* Frees what store_camp_prepare made (rows that lag stay as they are: sync first). */
+void store_camp_release(struct store *s);
+/* Notes the n records store_write is writing (inside its transaction, after their rows) and
+ * makes the rows of the campaigns they belong to that are due; 0, or -1 (s->err). */
+int store_camp_note_batch(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n);
+/* store_write's transaction was rolled back after store_camp_note_batch. */
+void store_camp_batch_failed(struct store *s);
 
 /* --- store_row.c: the text columns, read back --------------------------------------------- */
 

@@ -85,33 +85,6 @@ static const char sql_expo[] =
     " answers = excluded.answers";
 
 /*
- * A campaign's row, made again from its members' rows whenever one of them is written (in the
- * same transaction, so it always agrees with them): ?1 run, ?2 campaign id, ?3 the written
- * record's reasons (its "campaign" reason says why they were grouped).
- */
-static const char sql_camp[] =
-    "INSERT INTO campaigns (run_id, id, tool, first_seen, last_seen, members, sources, targets,"
-    " ports, reasons)"
-    " SELECT ?1, ?2, max(tool), min(first_seen), max(last_seen),"
-    " (SELECT json_group_array(seq) FROM (SELECT seq FROM detections"
-    "   WHERE run_id = ?1 AND campaign = ?2 ORDER BY seq)),"
-    " (SELECT json_group_array(v) FROM (SELECT src_ip AS v FROM detections"
-    "   WHERE run_id = ?1 AND campaign = ?2 AND src_ip <> '*' UNION SELECT j.value"
-    "   FROM detections d2, json_each(d2.sample_sources) j WHERE d2.run_id = ?1"
-    "   AND d2.campaign = ?2 ORDER BY 1)),"
-    " (SELECT json_group_array(v) FROM (SELECT DISTINCT j.value AS v FROM detections d2,"
-    "   json_each(d2.sample_targets) j WHERE d2.run_id = ?1 AND d2.campaign = ?2 ORDER BY 1)),"
-    " (SELECT json_group_array(v) FROM (SELECT DISTINCT j.value AS v FROM detections d2,"
-    "   json_each(d2.sample_ports) j WHERE d2.run_id = ?1 AND d2.campaign = ?2 ORDER BY 1)),"
-    " (SELECT json_group_array(json(j.value)) FROM json_each(?3) j"
-    "   WHERE json_extract(j.value, '$.name') = 'campaign')"
-    " FROM detections WHERE run_id = ?1 AND campaign = ?2"
-    " ON CONFLICT (run_id, id) DO UPDATE SET tool = excluded.tool,"
-    " first_seen = excluded.first_seen, last_seen = excluded.last_seen,"
-    " members = excluded.members, sources = excluded.sources, targets = excluded.targets,"
-    " ports = excluded.ports, reasons = excluded.reasons";
-
-/*
  * Decides whether this connection may skip CHECK constraints, and turns them
  * off when it may.
  *
@@ -279,45 +252,6 @@ static int step_once(struct store *s, sqlite3_stmt *st, uint64_t seq)
 	/* The buffers bound with SQLITE_STATIC die with the caller's frame. */
 	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* The campaigns row of d's campaign (d has one), made from its members' rows: after every
- * row of the batch is written. */
-static int write_campaign(struct store *s, int64_t run_id, const struct sw_detection *d)
-{
-	struct store_row_text t;
-
-	if (store_row_render(d, &t) < 0) {
-		store_set_err(s->err, sizeof(s->err), "detection %llu: sample arrays do not fit",
-		              (unsigned long long)d->seq);
-		return -1;
-	}
-	sqlite3_bind_int64(s->camp, 1, run_id);
-	sqlite3_bind_text(s->camp, 2, d->campaign, (int)strnlen(d->campaign, sizeof d->campaign),
-	                  SQLITE_STATIC);
-	sqlite3_bind_text(s->camp, 3, t.reasons, t.reasons_len, SQLITE_STATIC);
-	return step_once(s, s->camp, d->seq);
-}
-
-/*
- * The campaigns rows of the batch: one rebuild per campaign the batch touches, from the
- * last record that carries it (its reasons are the newest). A rebuild reads every member's
- * row, so one per member made a campaign of n members cost n^2 row reads: 5,000 generated
- * scans of one shape took 160 s to store. Once per batch, the cost follows the writer's
- * own pace: the further it falls behind, the larger its batches and the fewer rebuilds.
- */
-static int write_campaigns(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n)
-{
-	for (size_t i = n; i-- > 0;) {
-		if (d[i].campaign[0] == '\0')
-			continue;
-		bool later = false; /* a later record of the batch carries the same campaign */
-		for (size_t j = i + 1; j < n && !later; j++)
-			later = strncmp(d[j].campaign, d[i].campaign, sizeof d[i].campaign) == 0;
-		if (!later && write_campaign(s, run_id, &d[i]) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 /*
@@ -507,7 +441,7 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 		    write_exposure(s, run_id, rec) < 0)
 			goto fail;
 	}
-	if (write_campaigns(s, run_id, d, n) < 0)
+	if (store_camp_note_batch(s, run_id, d, n) < 0)
 		goto fail;
 	/* Every record's packets, the coalesced ones' too: OPEN brings the first, CLOSE the
 	 * rest, and both rows exist by now. */
@@ -523,6 +457,7 @@ fail:
 	/* After SQLITE_FULL or an I/O error SQLite may already have rolled back. */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_camp_batch_failed(s);
 	return -1;
 }
 
@@ -536,13 +471,11 @@ int store_write_prepare(struct store *s, char *err, size_t errlen)
 	    sqlite3_prepare_v3(s->db, sql_evidence, -1, SQLITE_PREPARE_PERSISTENT, &s->evidence,
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_expo, -1, SQLITE_PREPARE_PERSISTENT, &s->expo, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, sql_camp, -1, SQLITE_PREPARE_PERSISTENT, &s->camp, NULL) !=
 	        SQLITE_OK) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(s->db));
 		return -1;
 	}
-	return 0;
+	return store_camp_prepare(s, err, errlen);
 }
 
 void store_write_release(struct store *s)
@@ -551,8 +484,8 @@ void store_write_release(struct store *s)
 	sqlite3_finalize(s->update);
 	sqlite3_finalize(s->evidence);
 	sqlite3_finalize(s->expo);
-	sqlite3_finalize(s->camp);
-	s->upsert = s->update = s->evidence = s->expo = s->camp = NULL;
+	store_camp_release(s);
+	s->upsert = s->update = s->evidence = s->expo = NULL;
 	free(s->slots);
 	s->slots = NULL;
 	s->nslots = 0;

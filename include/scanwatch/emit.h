@@ -43,7 +43,8 @@ int emit_push(struct emit *e, const struct sw_detection *d);
 void emit_reopen(struct emit *e);
 /*
  * Waits until every record pushed before the call has been written to the
- * store and the sinks, so emit_get_stats then gives final counts (e.g. for
+ * store and the sinks, and the store's campaign rows agree with their members
+ * (store_campaigns_sync), so emit_get_stats then gives final counts (e.g. for
  * store_run_finish before emit_stop).
  */
 void emit_flush(struct emit *e);

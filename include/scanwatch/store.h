@@ -63,6 +63,18 @@ void store_rollback(struct store *s);
  */
 int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n);
 /*
+ * The campaigns table's rows are summaries of their members' rows, made again as members are
+ * written, but not in every transaction (sensor/store_campaign.c says when): a row may lag its
+ * members by up to about a second. store_tick, called by the writer every few hundred
+ * milliseconds, makes the rows that have lagged that long; store_campaigns_sync makes every
+ * lagging row now, after which each agrees with its members (the sensor calls it before it
+ * records a run's end; store_close calls it too). Both 0, or -1 (store_error()); NULL is a
+ * no-op. store_campaign_rows_made counts the rows made since store_open.
+ */
+int store_tick(struct store *s);
+int store_campaigns_sync(struct store *s);
+uint64_t store_campaign_rows_made(const struct store *s);
+/*
  * Records how run run_id ended (end and its strings are borrowed for the call): the runs row
  * gets ended_at and the counters, so a reader can tell a finished run from one still running
  * or crashed (ended_at NULL). Called once, after the last store_write of the run. 0, or -1
@@ -71,7 +83,8 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 int store_run_finish(struct store *s, int64_t run_id, const struct store_run_end *end);
 /* The last error of s ("no store" for NULL); owned by s, valid until its next call. */
 const char *store_error(const struct store *s);
-/* Finishes the statements, stops the checkpointer, closes (and checkpoints) the file; NULL is
+/* Makes the campaign rows that lag (store_campaigns_sync; a failure is printed on stderr),
+ * finishes the statements, stops the checkpointer, closes (and checkpoints) the file; NULL is
  * a no-op. */
 void store_close(struct store *s);
 /* The schema version this binary writes (the highest migration number). */
