@@ -8,25 +8,41 @@
  * few peers before talking to them gets answers within milliseconds and
  * never holds more than one or two outstanding; a sweep of a subnet asks for
  * dozens of addresses, most of them empty, within a second.
- * aux[A_USED]: targets the asker then sent ordinary traffic to (OUT_USED):
+ * used: targets the asker then sent ordinary traffic to (OUT_USED):
  * the kernel resolving a server before connecting to it, not a sweep.
  */
 /*
- * aux[A_REPEAT]: requests asking again for an address still unanswered. A sweep (arp-scan,
+ * repeat: requests asking again for an address still unanswered. A sweep (arp-scan,
  * nmap -sn) asks each address once and retries the silent ones only after its pass; a
  * kernel resolving neighbours with traffic queued for them (a gateway re-resolving hosts
  * that left) asks each one again every second (Linux mcast_solicit, three tries per
  * packet it holds). Found on a third-party capture: a home router asking for 8 departed
  * hosts 99 times in a minute, its fifth distinct address on its eighth request.
  */
-enum { A_USED, A_REPEAT };
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE). */
+struct arp_state {
+	uint32_t used;   /* targets then used (OUT_USED) */
+	uint32_t repeat; /* requests asking again for an unanswered address */
+};
+TRACK_STATE_FITS(struct arp_state);
+
+static inline struct arp_state *st_of(struct track_entry *e)
+{
+	return TRACK_STATE(e, struct arp_state);
+}
+
+static inline const struct arp_state *cst_of(const struct track_entry *e)
+{
+	return TRACK_CSTATE(e, struct arp_state);
+}
 
 static bool arp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
 		if (ev->repeat)
-			e->aux[A_REPEAT]++;
+			st_of(e)->repeat++;
 		else if (track_pair_add(e, &ev->dst, 0))
 			e->score++;
 		return true;
@@ -43,7 +59,7 @@ static bool arp_event(const struct sw_rule *r, struct track_entry *e, const stru
 	if (ev->outcome == (v6 ? OUT_USED : OUT_SUCCESS) && e->score > 0 && !e->det_seq)
 		e->score--;
 	if (ev->outcome == OUT_USED)
-		e->aux[A_USED]++;
+		st_of(e)->used++;
 	return true;
 }
 
@@ -53,12 +69,12 @@ static bool arp_event(const struct sw_rule *r, struct track_entry *e, const stru
 static bool arp_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	uint64_t asked = track_distinct_targets(e);
-	uint64_t used = e->aux[A_USED] < asked ? e->aux[A_USED] : asked;
+	uint64_t used = cst_of(e)->used < asked ? cst_of(e)->used : asked;
 	/* Outstanding addresses: a sweep's, unless asked again as a resolver asks. A sweep
 	 * retries the silent addresses after its pass, so when its count crosses it has asked
 	 * again for few of them (none, for a pass longer than the threshold); a kernel asks
 	 * each again a second later, while new ones trickle in with the traffic for them. */
-	bool sweeping = e->score >= r->threshold && 4ULL * e->aux[A_REPEAT] <= asked;
+	bool sweeping = e->score >= r->threshold && 4ULL * cst_of(e)->repeat <= asked;
 	return sweeping || asked - used >= 3ULL * r->threshold;
 }
 

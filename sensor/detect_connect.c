@@ -9,11 +9,26 @@
  * (the open ports of the scan) are evidence for the kind but do not score, so
  * a health checker that opens and closes a few ports stays quiet.
  * The failures must also outnumber the distinct services that answered two
- * to one (aux[A_ANSWERED]): a scanner moves on to new ports and hosts, most of
+ * to one (the state's answered): a scanner moves on to new ports and hosts, most of
  * them closed; a health checker's backends, a peer-to-peer client's peers, a
  * browser's servers mostly answer, however many of them are down.
  */
-enum { A_EMPTY, A_ANSWERED };
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE). */
+struct connect_state {
+	uint32_t empty, answered;
+};
+TRACK_STATE_FITS(struct connect_state);
+
+static inline struct connect_state *st_of(struct track_entry *e)
+{
+	return TRACK_STATE(e, struct connect_state);
+}
+
+static inline const struct connect_state *cst_of(const struct track_entry *e)
+{
+	return TRACK_CSTATE(e, struct connect_state);
+}
 
 static bool connect_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
@@ -30,13 +45,13 @@ static bool connect_event(const struct sw_rule *r, struct track_entry *e, const 
 			e->score++;
 		return true;
 	case OUT_EMPTY:
-		e->aux[A_EMPTY]++;
+		st_of(e)->empty++;
 		if (track_answered_add(e, &ev->dst, ev->port))
-			e->aux[A_ANSWERED]++;
+			st_of(e)->answered++;
 		return true;
 	case OUT_SUCCESS:
 		if (track_answered_add(e, &ev->dst, ev->port))
-			e->aux[A_ANSWERED]++;
+			st_of(e)->answered++;
 		return true;
 	default:
 		return true;
@@ -46,7 +61,7 @@ static bool connect_event(const struct sw_rule *r, struct track_entry *e, const 
 static bool connect_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	return e->score >= r->threshold &&
-	       e->score >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+	       e->score >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
 }
 
 static bool connect_wants(const struct sw_event *ev)

@@ -23,7 +23,6 @@ static bool halfopen_event(const struct sw_rule *r, struct track_entry *e,
 	case OUT_HALFOPEN:
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
-		e->aux[0]++;
 		return true;
 	case OUT_SUCCESS:
 	case OUT_EMPTY:

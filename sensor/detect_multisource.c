@@ -34,11 +34,18 @@
 #define LOCKSTEP_RUN     3 /* sources probing one port back to back */
 #define LOCKSTEP_PORTS   3 /* such runs, on as many different ports, before a decoy scan opens */
 
-/* aux[]: the current run's port (low 16 bits) and the port of the last lockstep
- * run (high 16 bits); the run's length; lockstep runs on a port other than the
- * previous one's; the last source's tag; the packet-shape majority vote
- * (Boyer and Moore's: candidate and counter). */
-enum { A_PORTS, A_RUN, A_LOCKSTEP, A_LASTSRC, A_SHAPE, A_VOTE };
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE). */
+struct multi_state {
+	uint16_t run_port;  /* the current run's port */
+	uint16_t lock_port; /* the port of the last lockstep run */
+	uint32_t run;       /* the run's length: probes of run_port from changing sources */
+	uint32_t lockstep;  /* lockstep runs on a port other than the previous one's */
+	uint32_t last_src;  /* the last source's tag */
+	uint32_t shape;     /* the packet-shape majority vote (Boyer and Moore's): candidate */
+	uint32_t vote;      /* and counter */
+};
+TRACK_STATE_FITS(struct multi_state);
 
 static uint32_t src_tag(const struct sw_addr *a)
 {
@@ -72,29 +79,29 @@ static bool multi_event(const struct sw_rule *r, struct track_entry *e, const st
 	(void)r;
 	if (ev->type != EV_PROBE || !ev->crafted)
 		return false;
+	struct multi_state *st = TRACK_STATE(e, struct multi_state);
 	uint32_t tag = src_tag(&ev->src);
-	uint32_t port = e->aux[A_PORTS] & 0xffff, lock_port = e->aux[A_PORTS] >> 16;
-	if (ev->port == port && e->aux[A_RUN] > 0) {
-		if (tag != e->aux[A_LASTSRC]) {
-			e->aux[A_RUN]++;
-			if (e->aux[A_RUN] == LOCKSTEP_RUN &&
-			    (ev->port != lock_port || !e->aux[A_LOCKSTEP])) {
-				e->aux[A_LOCKSTEP]++;
-				lock_port = ev->port;
+	if (ev->port == st->run_port && st->run > 0) {
+		if (tag != st->last_src) {
+			st->run++;
+			if (st->run == LOCKSTEP_RUN &&
+			    (ev->port != st->lock_port || !st->lockstep)) {
+				st->lockstep++;
+				st->lock_port = ev->port;
 			}
 		}
 	} else {
-		e->aux[A_RUN] = 1;
+		st->run = 1;
 	}
-	e->aux[A_PORTS] = lock_port << 16 | ev->port;
-	e->aux[A_LASTSRC] = tag;
+	st->run_port = ev->port;
+	st->last_src = tag;
 	if (!ev->repeat) {
 		uint32_t shape = shape_of(ev);
-		if (e->aux[A_VOTE] == 0) {
-			e->aux[A_SHAPE] = shape;
-			e->aux[A_VOTE] = 1;
+		if (st->vote == 0) {
+			st->shape = shape;
+			st->vote = 1;
 		} else {
-			e->aux[A_VOTE] += shape == e->aux[A_SHAPE] ? 1 : (uint32_t)-1;
+			st->vote += shape == st->shape ? 1 : (uint32_t)-1;
 		}
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
@@ -110,8 +117,8 @@ static bool multi_wants(const struct sw_event *ev)
 static bool is_decoy(const struct track_entry *e)
 {
 	uint64_t sources = track_distinct_sources(e);
-	return e->aux[A_LOCKSTEP] >= LOCKSTEP_PORTS && sources >= MIN_SOURCES &&
-	       sources <= DETECT_CROWD_MAX;
+	return TRACK_CSTATE(e, struct multi_state)->lockstep >= LOCKSTEP_PORTS &&
+	       sources >= MIN_SOURCES && sources <= DETECT_CROWD_MAX;
 }
 
 static bool multi_crossed(const struct sw_rule *r, const struct track_entry *e)
@@ -124,7 +131,8 @@ static bool multi_crossed(const struct sw_rule *r, const struct track_entry *e)
 	uint64_t first = e->first_contacts ? e->first_contacts : e->probes;
 	return sources >= DIST_MIN_SOURCES && sources <= DETECT_CROWD_MAX &&
 	       e->score >= r->threshold && e->probes * 10 <= (uint64_t)e->score * 15 &&
-	       e->probes <= 3 * sources && (uint64_t)e->aux[A_VOTE] * 10 >= first * 6;
+	       e->probes <= 3 * sources &&
+	       (uint64_t)TRACK_CSTATE(e, struct multi_state)->vote * 10 >= first * 6;
 }
 
 static enum sw_kind multi_kind(const struct sw_rule *r, const struct track_entry *e)

@@ -105,6 +105,17 @@ static uint32_t signature(const struct sw_packet *p)
 	return 0;
 }
 
+/* What this detector keeps in a tracking entry (track.h, TRACK_STATE). */
+struct osfp_state {
+	uint32_t seen; /* the S_ signatures seen so far */
+};
+TRACK_STATE_FITS(struct osfp_state);
+
+static inline struct osfp_state *st_of(struct track_entry *e)
+{
+	return TRACK_STATE(e, struct osfp_state);
+}
+
 static bool osfp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	(void)r;
@@ -116,8 +127,8 @@ static bool osfp_event(const struct sw_rule *r, struct track_entry *e, const str
 	if ((s & S_ICMP_BATTERY) && e->probes &&
 	    (e->multi_target || !addr_eq(&e->target, &ev->dst)))
 		return true; /* one host's battery, not a sweep's requests */
-	if (!(e->aux[0] & s)) {
-		e->aux[0] |= s;
+	if (!(st_of(e)->seen & s)) {
+		st_of(e)->seen |= s;
 		e->score++;
 	}
 	return true;

@@ -16,7 +16,22 @@
  * each of a few peers, and their INITs are the kernel's: failures count only
  * while they outnumber the associations that came up two to one, as for UDP.
  */
-enum { A_INIT, A_COOKIE, A_CRAFTED, A_FAILED, A_ANSWERED };
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE). */
+struct sctp_state {
+	uint32_t init, cookie, crafted, failed, answered;
+};
+TRACK_STATE_FITS(struct sctp_state);
+
+static inline struct sctp_state *st_of(struct track_entry *e)
+{
+	return TRACK_STATE(e, struct sctp_state);
+}
+
+static inline const struct sctp_state *cst_of(const struct track_entry *e)
+{
+	return TRACK_CSTATE(e, struct sctp_state);
+}
 
 static bool sctp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
@@ -24,10 +39,13 @@ static bool sctp_event(const struct sw_rule *r, struct track_entry *e, const str
 	if (ev->type == EV_PROBE) {
 		if (ev->repeat)
 			return true;
-		e->aux[ev->pclass == PC_SCTP_COOKIE ? A_COOKIE : A_INIT]++;
+		if (ev->pclass == PC_SCTP_COOKIE)
+			st_of(e)->cookie++;
+		else
+			st_of(e)->init++;
 		if (ev->crafted && track_pair_add(e, &ev->dst, ev->port)) {
 			e->score++;
-			e->aux[A_CRAFTED]++;
+			st_of(e)->crafted++;
 		}
 		return true;
 	}
@@ -39,12 +57,12 @@ static bool sctp_event(const struct sw_rule *r, struct track_entry *e, const str
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
 		if (track_failed_add(e, &ev->dst, ev->port))
-			e->aux[A_FAILED]++;
+			st_of(e)->failed++;
 		break;
 	case OUT_SUCCESS:
 	case OUT_EMPTY:
 		if (track_answered_add(e, &ev->dst, ev->port))
-			e->aux[A_ANSWERED]++;
+			st_of(e)->answered++;
 		break;
 	default:
 		break;
@@ -56,8 +74,8 @@ static bool sctp_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	if (e->score < r->threshold)
 		return false;
-	return e->aux[A_CRAFTED] >= r->threshold ||
-	       e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+	return cst_of(e)->crafted >= r->threshold ||
+	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
 }
 
 static enum sw_kind sctp_kind(const struct sw_rule *r, const struct track_entry *e)
@@ -72,9 +90,9 @@ static void sctp_describe(const struct sw_rule *r, const struct track_entry *e,
                           struct sw_detection *rec)
 {
 	(void)r;
-	detection_reason(rec, "sctp_chunks", (uint64_t)e->aux[A_INIT] + e->aux[A_COOKIE],
-	                 "SCTP chunks: %u INIT, %u COOKIE-ECHO", (unsigned)e->aux[A_INIT],
-	                 (unsigned)e->aux[A_COOKIE]);
+	detection_reason(rec, "sctp_chunks", (uint64_t)cst_of(e)->init + cst_of(e)->cookie,
+	                 "SCTP chunks: %u INIT, %u COOKIE-ECHO", (unsigned)cst_of(e)->init,
+	                 (unsigned)cst_of(e)->cookie);
 }
 
 const struct detector detect_sctp = {

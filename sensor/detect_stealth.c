@@ -13,9 +13,16 @@
  * A mid-stream ACK of a connection that began before the capture is answered
  * by ordinary traffic and never scores.
  */
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE): first probes by class, for the kind. */
+struct stealth_state {
+	uint32_t by_class[6]; /* FIN, NULL, XMAS, MAIMON, ACK, ODD: slot() */
+};
+TRACK_STATE_FITS(struct stealth_state);
+
 static unsigned slot(uint8_t pclass)
 {
-	return pclass - PC_TCP_FIN; /* FIN, NULL, XMAS, MAIMON, ACK, ODD: aux[0..5] */
+	return pclass - PC_TCP_FIN;
 }
 
 static bool stealth_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
@@ -23,7 +30,7 @@ static bool stealth_event(const struct sw_rule *r, struct track_entry *e, const 
 	(void)r;
 	if (ev->type == EV_PROBE) {
 		if (!ev->repeat)
-			e->aux[slot(ev->pclass)]++;
+			TRACK_STATE(e, struct stealth_state)->by_class[slot(ev->pclass)]++;
 		if (ev->crafted && !ev->repeat && track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
 		return true;
@@ -42,9 +49,10 @@ static enum sw_kind stealth_kind(const struct sw_rule *r, const struct track_ent
 	(void)r;
 	static const uint8_t kinds[] = {KIND_FIN_SCAN,    KIND_NULL_SCAN, KIND_XMAS_SCAN,
 	                                KIND_MAIMON_SCAN, KIND_ACK_SCAN,  KIND_XMAS_SCAN};
+	const uint32_t *n = TRACK_CSTATE(e, struct stealth_state)->by_class;
 	unsigned best = 0;
 	for (unsigned i = 1; i < 6; i++)
-		if (e->aux[i] > e->aux[best])
+		if (n[i] > n[best])
 			best = i;
 	/* ACK probes to one or two ports across many hosts are nmap's -PA host discovery */
 	if (best == 4 && e->multi_target && track_distinct_ports(e) <= 2 &&

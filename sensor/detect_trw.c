@@ -28,8 +28,14 @@ enum { P_THETA0, P_THETA1, P_ALPHA, P_BETA };
 static const char *const trw_param_names[] = {"theta0", "theta1", "alpha", "beta"};
 static const double trw_param_defaults[] = {0.8, 0.2, 0.01, 0.99};
 
-/* aux[] use: failures by probe family, for the kind */
-enum { A_SYN_CRAFTED, A_SYN_KERNEL, A_UDP, A_ECHO, A_DECIDED };
+/* What this detector keeps in a tracking entry (track.h, TRACK_STATE): the walk's
+ * log-likelihood ratio, and the failures by probe family, for the kind. */
+enum { F_SYN_CRAFTED, F_SYN_KERNEL, F_UDP, F_ECHO, F__COUNT };
+struct trw_state {
+	double llr;
+	uint32_t failures[F__COUNT];
+};
+TRACK_STATE_FITS(struct trw_state);
 
 static bool is_failure(uint8_t o)
 {
@@ -84,37 +90,39 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 		return true;
 	const struct walk *w = walk_of(r);
 	double up = w->up, down = w->down, eta1 = w->eta1, eta0 = w->eta0;
+	struct trw_state *st = TRACK_STATE(e, struct trw_state);
 	if (fail) {
-		e->llr += up;
+		st->llr += up;
 		if (ev->pclass == PC_TCP_SYN)
-			e->aux[ev->crafted ? A_SYN_CRAFTED : A_SYN_KERNEL]++;
+			st->failures[ev->crafted ? F_SYN_CRAFTED : F_SYN_KERNEL]++;
 		else if (ev->pclass == PC_UDP)
-			e->aux[A_UDP]++;
+			st->failures[F_UDP]++;
 		else if (ev->pclass == PC_ICMP_ECHO)
-			e->aux[A_ECHO]++;
+			st->failures[F_ECHO]++;
 	} else {
-		e->llr += down;
+		st->llr += down;
 	}
-	if (e->llr >= eta1)
+	if (st->llr >= eta1)
 		e->score = 1;
-	else if (e->llr <= eta0 && !e->det_seq)
-		e->llr = eta0; /* accepted benign: the walk stays there (see below) */
+	else if (st->llr <= eta0 && !e->det_seq)
+		st->llr = eta0; /* accepted benign: the walk stays there (see below) */
 	return true;
 }
 
 static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
-	uint32_t best = A_SYN_KERNEL;
-	for (uint32_t i = A_SYN_CRAFTED; i <= A_ECHO; i++)
-		if (e->aux[i] > e->aux[best])
+	const uint32_t *n = TRACK_CSTATE(e, struct trw_state)->failures;
+	uint32_t best = F_SYN_KERNEL;
+	for (uint32_t i = F_SYN_CRAFTED; i < F__COUNT; i++)
+		if (n[i] > n[best])
 			best = i;
 	switch (best) {
-	case A_SYN_CRAFTED:
+	case F_SYN_CRAFTED:
 		return detect_syn_kind(e);
-	case A_UDP:
+	case F_UDP:
 		return detect_udp_kind(e);
-	case A_ECHO:
+	case F_ECHO:
 		return KIND_ICMP_SWEEP;
 	default:
 		return KIND_CONNECT_SCAN;
@@ -126,7 +134,7 @@ static void trw_describe(const struct sw_rule *r, const struct track_entry *e,
 {
 	(void)r;
 	detection_reason(rec, "sequential_test", 0, "sequential test: log-likelihood ratio %.2f",
-	                 e->llr);
+	                 TRACK_CSTATE(e, struct trw_state)->llr);
 }
 
 /* One service is one (target, port) pair: one step of the walk, which crosses only

@@ -10,7 +10,7 @@
  * or NTP client talks to one or two servers: one or two pairs. A resolver
  * asking thirty servers, or an NTP client polling a pool, says something real
  * to each and most of them answer: failures count only while they outnumber
- * the answered pairs two to one (aux[A_ANSWERED]); empty datagrams always
+ * the answered pairs two to one (the state's answered); empty datagrams always
  * count.
  */
 /*
@@ -22,7 +22,24 @@
  * datagrams still needs the failures to outnumber the answers two to one (a
  * DHT node's one socket talks to many peers' ports, and most answer).
  */
-enum { A_EMPTY, A_FAILED, A_ANSWERED, A_SPORT, A_DPORT, A_REUSED };
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE). */
+struct udp_state {
+	uint32_t empty, failed, answered;
+	uint32_t sport, dport; /* the last probe's ports */
+	uint32_t reused;       /* probes from the last one's source port to another port */
+};
+TRACK_STATE_FITS(struct udp_state);
+
+static inline struct udp_state *st_of(struct track_entry *e)
+{
+	return TRACK_STATE(e, struct udp_state);
+}
+
+static inline const struct udp_state *cst_of(const struct track_entry *e)
+{
+	return TRACK_CSTATE(e, struct udp_state);
+}
 
 static bool udp_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
@@ -31,12 +48,15 @@ static bool udp_event(const struct sw_rule *r, struct track_entry *e, const stru
 		if (ev->repeat)
 			return true;
 		uint32_t sport = ev->pkt ? ev->pkt->sport + 1u : 0; /* 0: none */
-		bool reused = sport && sport == e->aux[A_SPORT] && ev->port != e->aux[A_DPORT];
-		e->aux[A_SPORT] = sport;
-		e->aux[A_DPORT] = ev->port;
+		bool reused = sport && sport == st_of(e)->sport && ev->port != st_of(e)->dport;
+		st_of(e)->sport = sport;
+		st_of(e)->dport = ev->port;
 		if ((ev->crafted || reused) && track_pair_add(e, &ev->dst, ev->port)) {
 			e->score++;
-			e->aux[ev->crafted ? A_EMPTY : A_REUSED]++;
+			if (ev->crafted)
+				st_of(e)->empty++;
+			else
+				st_of(e)->reused++;
 		}
 		return true;
 	}
@@ -45,10 +65,10 @@ static bool udp_event(const struct sw_rule *r, struct track_entry *e, const stru
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
 		if (track_failed_add(e, &ev->dst, ev->port))
-			e->aux[A_FAILED]++;
+			st_of(e)->failed++;
 	} else if (ev->outcome == OUT_SUCCESS) {
 		if (track_answered_add(e, &ev->dst, ev->port))
-			e->aux[A_ANSWERED]++;
+			st_of(e)->answered++;
 	}
 	return true;
 }
@@ -57,8 +77,8 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	if (e->score < r->threshold)
 		return false;
-	return e->aux[A_EMPTY] >= r->threshold ||
-	       e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+	return cst_of(e)->empty >= r->threshold ||
+	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
 }
 
 /* One or two ports across many hosts is a host sweep (nmap -PU), whichever rule sees it

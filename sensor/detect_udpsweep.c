@@ -13,10 +13,25 @@
  * are one-port fan-outs too, but their servers answer: as Jung et al.'s
  * threshold random walk weighs first contacts, failures count only while
  * they outnumber the hosts that answered DETECT_FAIL_PER_ANSWER to one
- * (aux[A_ANSWERED]). A sweep touches few ports (UDP_SWEEP_PORTS); more is a
+ * (the state's answered). A sweep touches few ports (UDP_SWEEP_PORTS); more is a
  * port scan, the udp detector's.
  */
-enum { A_FAILED, A_ANSWERED };
+/* What this detector keeps in a tracking entry besides the engine's counts (track.h,
+ * TRACK_STATE). */
+struct udpsweep_state {
+	uint32_t failed, answered;
+};
+TRACK_STATE_FITS(struct udpsweep_state);
+
+static inline struct udpsweep_state *st_of(struct track_entry *e)
+{
+	return TRACK_STATE(e, struct udpsweep_state);
+}
+
+static inline const struct udpsweep_state *cst_of(const struct track_entry *e)
+{
+	return TRACK_CSTATE(e, struct udpsweep_state);
+}
 #define UDP_SWEEP_PORTS 2
 
 static bool udpsweep_event(const struct sw_rule *r, struct track_entry *e,
@@ -28,12 +43,12 @@ static bool udpsweep_event(const struct sw_rule *r, struct track_entry *e,
 	if (ev->outcome == OUT_REFUSED || ev->outcome == OUT_UNREACH ||
 	    ev->outcome == OUT_TIMEOUT) {
 		if (track_failed_add(e, &ev->dst, 0)) {
-			e->aux[A_FAILED]++;
+			st_of(e)->failed++;
 			e->score++;
 		}
 	} else if (ev->outcome == OUT_SUCCESS) {
 		if (track_answered_add(e, &ev->dst, 0))
-			e->aux[A_ANSWERED]++;
+			st_of(e)->answered++;
 	}
 	return true;
 }
@@ -42,7 +57,7 @@ static bool udpsweep_crossed(const struct sw_rule *r, const struct track_entry *
 {
 	return e->score >= r->threshold && e->multi_target &&
 	       track_distinct_ports(e) <= UDP_SWEEP_PORTS &&
-	       e->aux[A_FAILED] >= DETECT_FAIL_PER_ANSWER * (uint64_t)e->aux[A_ANSWERED];
+	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
 }
 
 static enum sw_kind udpsweep_kind(const struct sw_rule *r, const struct track_entry *e)

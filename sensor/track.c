@@ -455,8 +455,7 @@ void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget 
 	e->first_ts = ts;
 	e->probes = 0;
 	e->score = 0;
-	e->llr = 0;
-	memset(e->aux, 0, sizeof e->aux);
+	memset(&e->det, 0, sizeof e->det);
 	memset(e->outcomes, 0, sizeof e->outcomes);
 	e->pclass_seen = 0;
 	e->crafted = 0;

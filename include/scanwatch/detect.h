@@ -26,9 +26,10 @@ struct track_entry; /* track.h */
  *  on_event       folds one event into the rule's tracking entry for the
  *                 event's group key, before the engine's generic
  *                 bookkeeping. It updates e->score (what the rule's
- *                 threshold is compared with) and may use e->aux[] and
- *                 e->llr. Returns true when the event belongs to this
- *                 detector: the engine then counts the probe (targets,
+ *                 threshold is compared with) and keeps what else it
+ *                 needs in its own state (TRACK_STATE, track.h). Returns
+ *                 true when the event belongs to this detector: the
+ *                 engine then counts the probe (targets,
  *                 ports, samples) or the outcome; false leaves the entry
  *                 as if the event had not happened.
  *  crossed        optional: whether the entry has crossed the rule's

@@ -90,8 +90,23 @@ struct track_budget {
 #define TRACK_EXACT_PORT_BYTES (65536 / 8)
 
 /*
+ * A detector's own state in a tracking entry: each detector declares a struct of what it
+ * keeps (at most TRACK_DET_STATE bytes, zero when the entry is made and at every window
+ * reset) and reaches it with TRACK_STATE(e, struct its_state), after one
+ * TRACK_STATE_FITS(struct its_state) in its file. The entry holds the bytes; the type is the
+ * detector's alone, so a new detector still is one file (as the sk_buff control buffer's
+ * per-protocol structs in Linux, TCP_SKB_CB and its BUILD_BUG_ON).
+ */
+#define TRACK_DET_STATE       32
+#define TRACK_STATE(e, type)  ((type *)(void *)(e)->det.bytes)
+#define TRACK_CSTATE(e, type) ((const type *)(const void *)(e)->det.bytes)
+#define TRACK_STATE_FITS(type)                                                 \
+	_Static_assert(sizeof(type) <= TRACK_DET_STATE && _Alignof(type) <= 8, \
+	               #type " must fit a tracking entry's detector state")
+
+/*
  * The state of one rule for one group key. The engine owns the generic
- * fields; a detector may use score, llr and aux[] as it documents.
+ * fields; a detector owns score and det, its own state (TRACK_STATE).
  */
 struct track_entry {
 	struct htab_node node;
@@ -101,8 +116,11 @@ struct track_entry {
 	uint64_t win_start; /* start of the current window */
 	uint64_t probes;    /* probe events since first_ts */
 	uint32_t score;     /* the detector's count, compared with the rule's threshold */
-	uint32_t aux[6];    /* detector-specific */
-	double llr;         /* detector-specific (TRW's log-likelihood ratio) */
+	union {
+		uint64_t align_;
+		double falign_;
+		unsigned char bytes[TRACK_DET_STATE];
+	} det;                         /* the detector's own state: see TRACK_STATE */
 	uint32_t outcomes[OUT__COUNT]; /* outcomes seen, by kind */
 	uint32_t pclass_seen;          /* bit per probe class */
 	uint32_t crafted;              /* probes whose shape no ordinary stack makes */
