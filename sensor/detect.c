@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect_private.h"
 #include "scanwatch/admit.h"
 #include "scanwatch/attribute.h"
 #include "scanwatch/campaign.h"
@@ -13,7 +14,6 @@
 #include "scanwatch/evidence.h"
 #include "scanwatch/exposure.h"
 #include "scanwatch/track.h"
-#include "detect_private.h"
 
 /* The registry: a new detector is one file plus one line here. */
 #define DETECTORS(X)          \
