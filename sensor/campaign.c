@@ -70,6 +70,13 @@ struct camp {
 struct campaign {
 	uint64_t window;
 	struct member m[CAMPAIGN_RECENT];
+	/* The remembered members' indices in the order of their first probe (then of index):
+	 * the partner search below walks it from the oldest and stops at the first related
+	 * member, which is the one a walk of every member keeping the oldest would pick. A
+	 * crowd of sources of one shape (a botnet) is related to its oldest remembered member,
+	 * so a new one costs one comparison, not CAMPAIGN_RECENT. */
+	uint8_t by_first[CAMPAIGN_RECENT];
+	unsigned nby_first;
 	struct camp camps[CAMPAIGN_MAX_OPEN];
 	struct campaign_stats st;
 };
@@ -82,8 +89,38 @@ struct campaign *campaign_create(uint64_t window_us)
 	return c;
 }
 
+_Static_assert(CAMPAIGN_RECENT <= 256, "by_first holds member indices in bytes");
+
+/* Does member i come before member j in by_first? */
+static bool before(const struct campaign *c, unsigned i, unsigned j)
+{
+	return c->m[i].first < c->m[j].first || (c->m[i].first == c->m[j].first && i < j);
+}
+
+static void order_remove(struct campaign *c, unsigned idx)
+{
+	for (unsigned p = 0; p < c->nby_first; p++)
+		if (c->by_first[p] == idx) {
+			memmove(&c->by_first[p], &c->by_first[p + 1], c->nby_first - p - 1);
+			c->nby_first--;
+			return;
+		}
+}
+
+static void order_insert(struct campaign *c, unsigned idx)
+{
+	unsigned p = c->nby_first;
+	while (p > 0 && before(c, idx, c->by_first[p - 1]))
+		p--;
+	memmove(&c->by_first[p + 1], &c->by_first[p], c->nby_first - p);
+	c->by_first[p] = (uint8_t)idx;
+	c->nby_first++;
+}
+
 static void forget(struct campaign *c, struct member *m)
 {
+	if (m->used)
+		order_remove(c, (unsigned)(m - c->m));
 	if (m->camp >= 0 && --c->camps[m->camp].members == 0)
 		c->camps[m->camp].used = false;
 	free(m->closed_rec);
@@ -261,7 +298,12 @@ void campaign_note(struct campaign *c, struct sw_detection *rec, int template,
 	m->kind = rec->kind;
 	m->tmpl = template;
 	m->src = rec->src;
-	m->first = rec->first_seen;
+	if (fresh || m->first != rec->first_seen) {
+		if (!fresh)
+			order_remove(c, (unsigned)(m - c->m));
+		m->first = rec->first_seen;
+		order_insert(c, (unsigned)(m - c->m));
+	}
 	m->last = rec->last_seen;
 	m->probes = rec->probes;
 	snprintf(m->tool, sizeof m->tool, "%.*s", (int)sizeof rec->tool - 1, rec->tool);
@@ -274,10 +316,9 @@ void campaign_note(struct campaign *c, struct sw_detection *rec, int template,
 	if (m->camp < 0 && m->ntargets > 0) {
 		/* the oldest related detection decides the campaign */
 		struct member *partner = NULL;
-		for (unsigned i = 0; i < CAMPAIGN_RECENT; i++) {
-			struct member *x = &c->m[i];
-			if (x->used && x != m && related(c, m, x) &&
-			    (!partner || x->first < partner->first))
+		for (unsigned p = 0; p < c->nby_first && !partner; p++) {
+			struct member *x = &c->m[c->by_first[p]];
+			if (x != m && related(c, m, x))
 				partner = x;
 		}
 		if (partner) {

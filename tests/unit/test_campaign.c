@@ -184,9 +184,37 @@ static void test_many(void)
 	campaign_destroy(c);
 }
 
+/*
+ * The oldest related detection is the partner, wherever it sits in the table: B, older than A
+ * but remembered after it, is; A and B are unrelated (their targets' networks differ) and C is
+ * related to both (it probed both networks).
+ */
+static void test_oldest_partner(void)
+{
+	struct campaign *c = campaign_create(60 * S);
+	struct sw_detection a = rec(1, 11, 1, T0 + 10 * S, DET_OPEN);
+	struct sw_detection b = rec(2, 12, 1, T0, DET_OPEN);
+	struct sw_detection d = rec(3, 13, 1, T0 + 11 * S, DET_OPEN);
+	uint8_t x[4] = {198, 18, 2, 1}, y[4] = {198, 18, 3, 1};
+	addr_set_v4(&a.target, x);
+	addr_set_v4(&b.target, y);
+	x[3] = 5;
+	y[3] = 5;
+	addr_set_v4(&d.target, x);
+	addr_set_v4(&d.sample_targets[0], y);
+	d.n_sample_targets = 1;
+	note(c, &a, ATTR_MASSCAN_SYN);
+	note(c, &b, ATTR_MASSCAN_SYN);
+	CHECK_STR(b.campaign, "");
+	note(c, &d, ATTR_MASSCAN_SYN);
+	CHECK_STR(d.campaign, "c1700000000-2"); /* founded by B: its first probe and seq */
+	campaign_destroy(c);
+}
+
 int main(void)
 {
 	test_group();
+	test_oldest_partner();
 	test_apart();
 	test_late();
 	test_distributed();
