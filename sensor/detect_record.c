@@ -95,7 +95,13 @@ void detect_fill_record(struct detect_engine *d, const struct sw_rule *r,
 		rec->sample_ports[j] = v;
 	}
 	rec->n_sample_targets = e->n_targets;
-	memcpy(rec->sample_targets, e->sample_targets, e->n_targets * sizeof(struct sw_addr));
+	if (r->group_by == GROUP_DST) { /* its one target is its key (track.h) */
+		if (e->n_targets)
+			rec->sample_targets[0] = e->key.a;
+	} else {
+		memcpy(rec->sample_targets, e->sample_targets,
+		       e->n_targets * sizeof(struct sw_addr));
+	}
 	rec->n_sample_sources = e->n_sources;
 	memcpy(rec->sample_sources, e->sample_sources, e->n_sources * sizeof(struct sw_addr));
 

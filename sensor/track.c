@@ -442,9 +442,12 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 		}
 	if (!have_port && e->n_ports < TRACK_SAMPLE_PORTS)
 		e->sample_ports[e->n_ports++] = ev->port;
-	add_sample_addr(e->sample_targets, &e->n_targets, &ev->dst);
-	if (group_by_dst)
+	if (group_by_dst) {
+		e->n_targets = 1; /* the key: every probe's target */
 		add_sample_addr(e->sample_sources, &e->n_sources, &ev->src);
+	} else {
+		add_sample_addr(e->sample_targets, &e->n_targets, &ev->dst);
+	}
 }
 
 void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b)

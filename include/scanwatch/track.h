@@ -138,8 +138,13 @@ struct track_entry {
 	struct dset ports;
 	struct dset pairs; /* the detector's distinct (target, port) set */
 	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
-	struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
-	struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
+	/* The first distinct addresses the entry saw: its targets when grouped by source (or by
+	 * source and target), its sources when grouped by target, whose one target is its key
+	 * (track_note_probe keeps n_targets at 1 for it then, the record names the key). */
+	union {
+		struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
+		struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
+	};
 	struct attr_state attr;    /* attribute.c's evidence */
 	struct track_exact *exact; /* side sets once the inline sets fill (NULL before) */
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
