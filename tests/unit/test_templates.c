@@ -69,6 +69,14 @@ static void test_detector(void)
 	ev.outcome = OUT_REFUSED;
 	CHECK(!d->on_event(&r, e, &ev)); /* outcomes are not its own */
 	CHECK(d->kind(&r, e) < KIND__COUNT);
+	/* its own state says what the engine's counts do not: one retransmission */
+	struct sw_detection rec;
+	memset(&rec, 0, sizeof rec);
+	CHECK(d->describe != NULL);
+	if (d->describe)
+		d->describe(&r, e, &rec);
+	CHECK(rec.n_reasons == 1 && strcmp(rec.reasons[0].name, "retransmitted") == 0 &&
+	      rec.reasons[0].count == 1);
 	free(e);
 }
 
