@@ -274,6 +274,9 @@ static void run_loop(struct store *st, natsSubscription *sub, struct collect_cou
 		else if (s != NATS_OK && s != NATS_TIMEOUT)
 			pause_ms(COLLECT_RETRY_MS);
 		natsMsgList_Destroy(&list);
+		/* campaign rows that have lagged their members a second (store_campaign.c) */
+		if (store_tick(st) < 0 && n->db_errors++ == 0)
+			fprintf(stderr, "scanwatch collect: %s\n", store_error(st));
 	}
 }
 

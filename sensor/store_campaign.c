@@ -193,7 +193,29 @@ static struct camp_entry *entry_for(struct store *s, int64_t run_id, const char 
 	return free_e;
 }
 
-/* Keeps d's reasons column in e: the next make of the row takes its campaign reason. */
+/* Keeps a reasons column (JSON, len bytes; NULL: none) in e: the next make of the row takes
+ * its campaign reason. */
+static int keep_reasons_text(struct store *s, struct camp_entry *e, const char *json, int len)
+{
+	if (json == NULL || len < 0)
+		len = 0;
+	if ((size_t)len + 1 > e->reasons_cap) {
+		char *r = realloc(e->reasons, (size_t)len + 1);
+		if (r == NULL) {
+			store_set_err(s->err, sizeof(s->err), "campaign %s: out of memory", e->id);
+			return -1;
+		}
+		e->reasons = r;
+		e->reasons_cap = (size_t)len + 1;
+	}
+	if (len > 0)
+		memcpy(e->reasons, json, (size_t)len);
+	e->reasons[len] = '\0';
+	e->reasons_len = len;
+	return 0;
+}
+
+/* The same, from record d's reasons. */
 static int keep_reasons(struct store *s, struct camp_entry *e, const struct sw_detection *d)
 {
 	struct store_row_text t;
@@ -203,18 +225,17 @@ static int keep_reasons(struct store *s, struct camp_entry *e, const struct sw_d
 		              (unsigned long long)d->seq);
 		return -1;
 	}
-	if ((size_t)t.reasons_len + 1 > e->reasons_cap) {
-		char *r = realloc(e->reasons, (size_t)t.reasons_len + 1);
-		if (r == NULL) {
-			store_set_err(s->err, sizeof(s->err), "campaign %s: out of memory", e->id);
-			return -1;
-		}
-		e->reasons = r;
-		e->reasons_cap = (size_t)t.reasons_len + 1;
-	}
-	memcpy(e->reasons, t.reasons, (size_t)t.reasons_len);
-	e->reasons[t.reasons_len] = '\0';
-	e->reasons_len = t.reasons_len;
+	return keep_reasons_text(s, e, t.reasons, t.reasons_len);
+}
+
+/* e has had a member record written: make its row now when that is due (see the top). */
+static int made_when_due(struct store *s, struct camp_entry *e, uint64_t now)
+{
+	if (e->lag_from_ns == 0)
+		e->lag_from_ns = now;
+	if (e->records <= CAMP_EXACT || e->records - e->records_made >= e->records_made ||
+	    lag_due(e, now))
+		return make_row(s, e);
 	return 0;
 }
 
@@ -246,14 +267,36 @@ int store_camp_note_batch(struct store *s, int64_t run_id, const struct sw_detec
 			return -1;
 		if (now == 0)
 			now = now_ns();
-		if (e->lag_from_ns == 0)
-			e->lag_from_ns = now;
-		if ((e->records <= CAMP_EXACT || e->records - e->records_made >= e->records_made ||
-		     lag_due(e, now)) &&
-		    make_row(s, e) < 0)
+		if (made_when_due(s, e, now) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int store_camp_note_one(struct store *s, int64_t run_id, const char *id, const char *reasons,
+                        int reasons_len)
+{
+	struct camp_entry *e = entry_for(s, run_id, id);
+
+	if (e == NULL)
+		return -1;
+	e->records++;
+	e->last_used = e->batch = ++s->camp_batch;
+	if (keep_reasons_text(s, e, reasons, reasons_len) < 0)
+		return -1;
+	return made_when_due(s, e, now_ns());
+}
+
+void store_camp_rolled_back(struct store *s)
+{
+	/* Which rows the transaction made is not known here: each campaign is made again with
+	 * its next record, and at the next tick or sync. */
+	for (size_t i = 0; i < CAMP_ENTRIES && s->camps != NULL; i++)
+		if (s->camps[i].used) {
+			s->camps[i].records_made = 0;
+			if (s->camps[i].lag_from_ns == 0)
+				s->camps[i].lag_from_ns = now_ns();
+		}
 }
 
 void store_camp_batch_failed(struct store *s)

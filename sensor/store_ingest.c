@@ -168,6 +168,35 @@ out:
 	return id;
 }
 
+/* A record of a campaign: its campaigns row, as the sensor's own store keeps it
+ * (store_campaign.c). 0, or -1 (s->err). */
+static int note_campaign(struct store *s, const char *json, int len, int64_t run)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT json_extract(?1, '$.scanwatch.campaign'),"
+	                       " json_extract(?1, '$.scanwatch.reasons')",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		store_set_err(s->err, sizeof(s->err), "ingest: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, json, len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_set_err(s->err, sizeof(s->err), "ingest: %s", sqlite3_errmsg(s->db));
+		rc = -1;
+	} else if (sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		const char *id = text_or_null(st, 0);
+		/* an id longer than any sensor makes names no campaign a row could be made for */
+		if (id != NULL && id[0] != '\0' && strlen(id) < DET_CAMPAIGN_MAX)
+			rc = store_camp_note_one(s, run, id, text_or_null(st, 1),
+			                         sqlite3_column_bytes(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_ingest(struct store *s, const char *json, size_t len, char *why, size_t whylen)
 {
 	sqlite3_stmt *st = NULL;
@@ -232,7 +261,8 @@ int store_ingest(struct store *s, const char *json, size_t len, char *why, size_
 	if (rc != SQLITE_DONE)
 		goto dberr;
 	sqlite3_finalize(st);
-	return 0;
+	st = NULL;
+	return note_campaign(s, json, (int)len, run) < 0 ? -1 : 0;
 dberr:
 	store_set_err(s->err, sizeof(s->err), "ingest: %s", sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
@@ -251,6 +281,7 @@ int store_commit(struct store *s)
 	if (store_exec(s->db, "COMMIT", s->err, sizeof(s->err)) < 0) {
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_camp_rolled_back(s);
 		return -1;
 	}
 	return 0;
@@ -260,4 +291,5 @@ void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_camp_rolled_back(s);
 }

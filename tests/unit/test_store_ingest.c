@@ -25,18 +25,29 @@ static const char sql_rows[] =
     " || '|' || coalesce(campaign, '-') || '|' || evidence || '|' || reasons AS x"
     " FROM detections ORDER BY seq)";
 
-static void rows_text(const char *path, char *out, size_t len)
+/* Each campaigns row, without its run (the two stores number their runs apart). */
+static const char sql_campaigns[] =
+    "SELECT group_concat(x, char(10)) FROM (SELECT id || '|' || coalesce(tool, '-') || '|'"
+    " || first_seen || '|' || last_seen || '|' || members || '|' || sources || '|' || targets"
+    " || '|' || ports || '|' || coalesce(reasons, '-') AS x FROM campaigns ORDER BY id)";
+
+static void text_of(const char *path, const char *sql, char *out, size_t len)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 
 	out[0] = '\0';
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql_rows, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
 		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+static void rows_text(const char *path, char *out, size_t len)
+{
+	text_of(path, sql_rows, out, len);
 }
 
 static int64_t count(const char *path, const char *sql)
@@ -182,6 +193,13 @@ int main(void)
 	CHECK(strlen(a) > 100);
 	CHECK_STR(b, a);
 	CHECK_EQ_U(count(central, "SELECT count(*) FROM detections"), 2);
+	/* The flood's campaign: the collector makes its row as the sensor's own store does. */
+	CHECK(store_campaigns_sync(so) == 0);
+	CHECK(store_campaigns_sync(sc) == 0);
+	text_of(own, sql_campaigns, a, sizeof a);
+	text_of(central, sql_campaigns, b, sizeof b);
+	CHECK(strncmp(a, "c-1|", 4) == 0);
+	CHECK_STR(b, a);
 	/* One run, named after its sensor and run token, with the site tags. */
 	CHECK_EQ_U(count(central, "SELECT count(*) FROM runs WHERE sensor_id = 'edge-1.par'"
 	                          " AND site_tags = '[\"site=par1\",\"zone=dmz\"]'"),
