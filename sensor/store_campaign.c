@@ -75,8 +75,8 @@ static const char sql_camp[] =
 /* One campaign the writer has seen. */
 struct camp_entry {
 	int64_t run_id;
-	char id[DET_CAMPAIGN_MAX];
-	char *reasons; /* the newest member record's reasons column (JSON) */
+	char id[DET_CAMPAIGN_MAX + 1]; /* a record's campaign field, which may fill its array */
+	char *reasons;                 /* the newest member record's reasons column (JSON) */
 	size_t reasons_cap;
 	int reasons_len;
 	uint64_t records;      /* member records written */
@@ -130,7 +130,7 @@ static int make_row(struct store *s, struct camp_entry *e)
 	int rc;
 
 	sqlite3_bind_int64(s->camp, 1, e->run_id);
-	sqlite3_bind_text(s->camp, 2, e->id, (int)strnlen(e->id, sizeof e->id), SQLITE_STATIC);
+	sqlite3_bind_text(s->camp, 2, e->id, (int)strlen(e->id), SQLITE_STATIC);
 	if (e->reasons != NULL)
 		sqlite3_bind_text(s->camp, 3, e->reasons, e->reasons_len, SQLITE_STATIC);
 	else
@@ -172,7 +172,7 @@ static struct camp_entry *entry_for(struct store *s, int64_t run_id, const char 
 				free_e = e;
 			continue;
 		}
-		if (e->run_id == run_id && strncmp(e->id, id, sizeof e->id) == 0)
+		if (e->run_id == run_id && strncmp(e->id, id, DET_CAMPAIGN_MAX) == 0)
 			return e;
 		if (oldest == NULL || e->last_used < oldest->last_used)
 			oldest = e;
@@ -189,7 +189,9 @@ static struct camp_entry *entry_for(struct store *s, int64_t run_id, const char 
 	free_e->reasons_cap = keep_cap;
 	free_e->used = true;
 	free_e->run_id = run_id;
-	snprintf(free_e->id, sizeof free_e->id, "%.*s", (int)sizeof free_e->id - 1, id);
+	size_t n = strnlen(id, DET_CAMPAIGN_MAX);
+	memcpy(free_e->id, id, n);
+	free_e->id[n] = '\0';
 	return free_e;
 }
 
@@ -249,7 +251,7 @@ int store_camp_note_batch(struct store *s, int64_t run_id, const struct sw_detec
 			continue;
 		/* Records of one campaign come in runs: try the last one's entry first. */
 		if (e == NULL || e->run_id != run_id ||
-		    strncmp(e->id, d[i].campaign, sizeof e->id) != 0) {
+		    strncmp(e->id, d[i].campaign, DET_CAMPAIGN_MAX) != 0) {
 			e = entry_for(s, run_id, d[i].campaign);
 			if (e == NULL)
 				return -1;
@@ -301,11 +303,7 @@ void store_camp_rolled_back(struct store *s)
 
 void store_camp_batch_failed(struct store *s)
 {
-	/* The transaction was rolled back, rows made in it too: the campaigns it wrote are made
-	 * again with their next record, as new ones. */
-	for (size_t i = 0; i < CAMP_ENTRIES && s->camps != NULL; i++)
-		if (s->camps[i].used && s->camps[i].batch == s->camp_batch)
-			s->camps[i].records_made = 0;
+	store_camp_rolled_back(s);
 }
 
 /* Makes the rows that lag (all of them, or those lagging long enough), in one transaction. */
