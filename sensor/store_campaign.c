@@ -301,47 +301,33 @@ void store_camp_rolled_back(struct store *s)
 		}
 }
 
-void store_camp_batch_failed(struct store *s)
+/* Is e's row to be made now: lagging at all (a sync), or long enough (a tick)? */
+static bool due(const struct camp_entry *e, bool all, uint64_t now)
 {
-	store_camp_rolled_back(s);
+	return e->used && (all ? e->lag_from_ns != 0 : lag_due(e, now));
 }
 
-/* Makes the rows that lag (all of them, or those lagging long enough), in one transaction. */
+/* Makes the rows that lag (all of them, or those lagging long enough), in one transaction;
+ * a failed one is rolled back and leaves every row marked as lagging (store_rollback). */
 static int make_lagging(struct store *s, bool all)
 {
 	uint64_t now = now_ns();
 	bool any = false;
-	char msg[256];
 
 	if (s->camps == NULL)
 		return 0;
 	for (size_t i = 0; i < CAMP_ENTRIES && !any; i++)
-		any = s->camps[i].used &&
-		      (all ? s->camps[i].lag_from_ns != 0 : lag_due(&s->camps[i], now));
+		any = due(&s->camps[i], all, now);
 	if (!any)
 		return 0;
-	if (store_exec(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)) < 0) {
-		store_set_err(s->err, sizeof(s->err), "begin: %s", msg);
+	if (store_begin(s) < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < CAMP_ENTRIES; i++) {
-		struct camp_entry *e = &s->camps[i];
-		if (e->used && (all ? e->lag_from_ns != 0 : lag_due(e, now)) && make_row(s, e) < 0)
-			goto fail;
-	}
-	if (store_exec(s->db, "COMMIT", msg, sizeof(msg)) < 0) {
-		store_set_err(s->err, sizeof(s->err), "commit: %s", msg);
-		goto fail;
-	}
-	return 0;
-fail:
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	/* Rolled back: those rows lag as before (their entries say they agree; make them lag). */
 	for (size_t i = 0; i < CAMP_ENTRIES; i++)
-		if (s->camps[i].used && s->camps[i].lag_from_ns == 0 && s->camps[i].records_made)
-			s->camps[i].lag_from_ns = now;
-	return -1;
+		if (due(&s->camps[i], all, now) && make_row(s, &s->camps[i]) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+	return store_commit(s);
 }
 
 int store_tick(struct store *s)

@@ -94,14 +94,13 @@ void store_camp_release(struct store *s);
 /* Notes the n records store_write is writing (inside its transaction, after their rows) and
  * makes the rows of the campaigns they belong to that are due; 0, or -1 (s->err). */
 int store_camp_note_batch(struct store *s, int64_t run_id, const struct sw_detection *d, size_t n);
-/* store_write's transaction was rolled back after store_camp_note_batch. */
-void store_camp_batch_failed(struct store *s);
 /* The collector's path: store_ingest wrote one record of campaign id (NUL-terminated) of run
  * run_id, its reasons column reasons (reasons_len bytes; NULL: none), inside the caller's
  * transaction; makes the campaign's row when due. 0, or -1 (s->err). */
 int store_camp_note_one(struct store *s, int64_t run_id, const char *id, const char *reasons,
                         int reasons_len);
-/* A transaction of store_ingest calls was rolled back (store_rollback, or a failed commit). */
+/* A transaction that may have made campaign rows was rolled back (store_write's batch,
+ * store_rollback, a failed store_commit): every row is marked as lagging. */
 void store_camp_rolled_back(struct store *s);
 
 /* --- store_row.c: the text columns, read back --------------------------------------------- */

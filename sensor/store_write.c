@@ -457,7 +457,7 @@ fail:
 	/* After SQLITE_FULL or an I/O error SQLite may already have rolled back. */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	store_camp_batch_failed(s);
+	store_camp_rolled_back(s);
 	return -1;
 }
 
