@@ -45,8 +45,11 @@
 #    M: 20,000 / 100,000 and 4,000 / 16,000 sources).
 #
 # 3. Reads every capture once (cat >/dev/null) so all runs read from the page
-#    cache, then runs on the same files, each N times, and reports the median
-#    wall time as packets/s (the capture's packet count / wall time of the whole
+#    cache, then runs on the same files N times, in rounds: each round runs
+#    every command of the table once on the capture, so a spell in which the
+#    machine runs slow (a virtual machine's neighbours) falls on one run of
+#    each command, not on all the runs of one. It reports the median wall time
+#    as packets/s (the capture's packet count / wall time of the whole
 #    process, measured the same way for every tool, so start-up is included for
 #    each): the floor (bare_loop: pcap_next_ex touching one byte a packet),
 #    `tcpdump -r F -w /dev/null`, `scanwatch -r F --no-db -q` with --workers 1
@@ -54,10 +57,12 @@
 #    detections of every worker count must agree, and the table says so),
 #    `scanwatch -r F --db D -q` (one worker, a fresh database each run), and
 #    the --peer command when given. Nothing here builds or installs a peer. Peak RSS is GNU
-#    time's %M (median of the runs). A measurement stops early, after at least
-#    one run, once its runs have taken longer than --cell-budget seconds (default
-#    60), and a run is killed after --run-timeout seconds (default 180); the
-#    table shows how many runs a median is of, so a slow sensor still gives a
+#    time's %M (median of the runs). A ratio of two commands (to the floor, two
+#    workers to one) is the median of their ratios within each round, the two
+#    runs a few seconds apart. The rounds stop early, after at least one, once
+#    they have taken longer than --cell-budget seconds (default 60) a command,
+#    and a run is killed after --run-timeout seconds (default 180); the table
+#    shows how many runs a median is of, so a slow sensor still gives a
 #    complete table in bounded time.
 #
 # 4. Memory per source, measured rather than computed from struct sizes: M1
@@ -158,7 +163,7 @@ while (($#)); do
 		shift
 		;;
 	--peer)
-		peer=${2:?--peer needs a command with {} for the capture}
+		peer=${2:?--peer needs a command}
 		[[ $peer == *"{}"* ]] || {
 			echo "run.sh: --peer needs {} where the capture's path goes" >&2
 			exit 2
@@ -340,13 +345,16 @@ now_us() {
 # median of the numbers on standard input
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print ""; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-# measure KEY [--db] CMD... — runs CMD up to $runs times (fewer once
-# $cell_budget seconds have gone, never fewer than one) and sets, per KEY:
-# WALL[KEY] (median seconds), RSS[KEY] (median KB), N[KEY] (runs), OUT[KEY]
-# (standard error of the last run), FAIL[KEY] (non-empty when a run failed).
-# With --db, "@DB" in CMD is replaced by a fresh database path for each run.
-declare -A WALL RSS N OUT FAIL
-measure() {
+# run_once KEY [--db] CMD... — runs CMD once (unless a run of KEY failed already) and adds
+# its wall time and peak RSS to WALLS[KEY] and RSSS[KEY] (space-separated, one a run) and
+# its seconds to SPENT[KEY]; OUT[KEY] is the standard error and output of the run and
+# FAIL[KEY] is non-empty once a run failed. With --db, "@DB" in CMD is replaced by a
+# fresh database path, KEY's own (ROWS and EVJ are read from it by finish_key).
+# finish_key KEY — sets WALL[KEY] (median seconds), RSS[KEY] (median KB), N[KEY] (runs).
+# measure KEY [--db] CMD... — run_once up to $runs times (fewer once they took
+# $cell_budget seconds, never fewer than one), then finish_key.
+declare -A WALL RSS N OUT FAIL WALLS RSSS SPENT DBOF
+run_once() {
 	local key=$1
 	shift
 	local use_db=0
@@ -354,44 +362,55 @@ measure() {
 		use_db=1
 		shift
 	fi
-	local walls=() rsss=() i t0 t1 rc spent=0 db=$tmp/bench.db args a
-	FAIL[$key]=
-	for ((i = 0; i < runs; i++)); do
-		args=()
-		for a in "$@"; do
-			[[ $a == @DB ]] && a=$db
-			args+=("$a")
-		done
-		((use_db)) && rm -f "$db" "$db-wal" "$db-shm"
-		t0=$(now_us)
-		rc=0
-		timeout "$run_timeout" /usr/bin/time -f %M -o "$tmp/rss" "${args[@]}" \
-			>"$tmp/out" 2>"$tmp/err" || rc=$?
-		t1=$(now_us)
-		if ((rc == 124)); then
-			FAIL[$key]="timeout (>${run_timeout}s)"
-			break
-		elif ((rc != 0)); then
-			FAIL[$key]="exit $rc: $(grep -v '^Command exited' "$tmp/err" | tail -1)"
-			break
-		fi
-		walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", (b - a) / 1e6}')")
-		rsss+=("$(tail -1 "$tmp/rss")")
-		spent=$((spent + t1 - t0))
-		((spent < cell_budget * 1000000)) || {
-			i=$((i + 1))
-			break
-		}
+	FAIL[$key]=${FAIL[$key]:-}
+	[[ -z ${FAIL[$key]} ]] || return 0
+	local t0 t1 rc db=$tmp/bench.${key//[^A-Za-z0-9]/_}.db args=() a
+	for a in "$@"; do
+		[[ $a == @DB ]] && a=$db
+		args+=("$a")
 	done
-	N[$key]=${#walls[@]}
-	WALL[$key]=$(printf '%s\n' "${walls[@]}" | median)
-	RSS[$key]=$(printf '%s\n' "${rsss[@]}" | median)
+	if ((use_db)); then
+		rm -f "$db" "$db-wal" "$db-shm"
+		DBOF[$key]=$db
+	fi
+	t0=$(now_us)
+	rc=0
+	timeout "$run_timeout" /usr/bin/time -f %M -o "$tmp/rss" "${args[@]}" \
+		>"$tmp/out" 2>"$tmp/err" || rc=$?
+	t1=$(now_us)
 	OUT[$key]=$(cat "$tmp/err" "$tmp/out")
-	if ((use_db)) && [[ -z ${FAIL[$key]} && -f $db ]]; then
-		ROWS[$key]=$(sqlite3 "$db" 'SELECT count(*) FROM detections' 2>/dev/null || echo "")
-		EVJ[$key]=$(sqlite3 "$db" 'SELECT evictions FROM runs ORDER BY id DESC LIMIT 1' 2>/dev/null || echo "")
+	if ((rc == 124)); then
+		FAIL[$key]="timeout (>${run_timeout}s)"
+		return 0
+	elif ((rc != 0)); then
+		FAIL[$key]="exit $rc: $(grep -v '^Command exited' "$tmp/err" | tail -1)"
+		return 0
+	fi
+	WALLS[$key]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.6f", (b - a) / 1e6}') "
+	RSSS[$key]+="$(tail -1 "$tmp/rss") "
+	SPENT[$key]=$((${SPENT[$key]:-0} + t1 - t0))
+}
+finish_key() {
+	local key=$1 w
+	read -r -a w <<<"${WALLS[$key]:-}"
+	N[$key]=${#w[@]}
+	WALL[$key]=$(printf '%s\n' ${WALLS[$key]:-} | median)
+	RSS[$key]=$(printf '%s\n' ${RSSS[$key]:-} | median)
+	FAIL[$key]=${FAIL[$key]:-}
+	if [[ -n ${DBOF[$key]:-} && -z ${FAIL[$key]} && -f ${DBOF[$key]} ]]; then
+		ROWS[$key]=$(sqlite3 "${DBOF[$key]}" 'SELECT count(*) FROM detections' 2>/dev/null || echo "")
+		EVJ[$key]=$(sqlite3 "${DBOF[$key]}" 'SELECT evictions FROM runs ORDER BY id DESC LIMIT 1' 2>/dev/null || echo "")
 	fi
 	log "$key: ${N[$key]} run(s), median ${WALL[$key]:-?} s, rss ${RSS[$key]:-?} KB${FAIL[$key]:+, ${FAIL[$key]}}"
+}
+measure() {
+	local key=$1 i
+	for ((i = 0; i < runs; i++)); do
+		run_once "$@"
+		[[ -z ${FAIL[$key]} ]] || break
+		((${SPENT[$key]:-0} < cell_budget * 1000000)) || break
+	done
+	finish_key "$key"
 }
 declare -A ROWS PKTS EVJ
 
@@ -400,20 +419,40 @@ sw_field() { # KEY WORD
 	{ grep -o "[0-9]* $2" <<<"${OUT[$1]:-}" || true; } | tail -1 | awk '{print $1}'
 }
 
+# One run of the table's command KIND on capture C (the rounds below).
+run_cell() { # KIND C
+	local k=$1 c=$2
+	case $k in
+	bare) run_once "bare.$c" "$bare" "$c.pcap" ;;
+	tcpdump) run_once "tcpdump.$c" tcpdump -r "$c.pcap" -w /dev/null ;;
+	nodb) run_once "nodb.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 1 ;;
+	w2) run_once "w2.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 2 ;;
+	wn) run_once "wn.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers "$ncores" ;;
+	db) run_once "db.$c" --db "$scanwatch" -r "$c.pcap" --db @DB -q --workers 1 ;;
+	peer) run_once "peer.$c" bash -c "${peer//\{\}/$(printf %q "$c.pcap")}" ;;
+	esac
+}
+kinds=(bare tcpdump nodb w2)
+((ncores > 2)) && kinds+=(wn)
+kinds+=(db)
+[[ -n $peer ]] && kinds+=(peer)
 for c in A B C; do
-	log "capture $c"
-	measure "bare.$c" "$bare" "$c.pcap"
-	PKTS[$c]=$(awk '/^packets/ {print $2}' <<<"${OUT[bare.$c]}")
-	measure "tcpdump.$c" tcpdump -r "$c.pcap" -w /dev/null
-	measure "nodb.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 1
-	measure "w2.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 2
-	if ((ncores > 2)); then
-		measure "wn.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers "$ncores"
-	fi
-	measure "db.$c" --db "$scanwatch" -r "$c.pcap" --db @DB -q --workers 1
-	if [[ -n $peer ]]; then
-		measure "peer.$c" bash -c "${peer//\{\}/$(printf %q "$c.pcap")}"
-	fi
+	log "capture $c: up to $runs rounds of ${kinds[*]}"
+	spent_c=0
+	for ((i = 0; i < runs; i++)); do
+		for k in "${kinds[@]}"; do
+			run_cell "$k" "$c"
+		done
+		spent_c=0
+		for k in "${kinds[@]}"; do
+			spent_c=$((spent_c + ${SPENT[$k.$c]:-0}))
+		done
+		((spent_c < cell_budget * ${#kinds[@]} * 1000000)) || break
+	done
+	for k in "${kinds[@]}"; do
+		finish_key "$k.$c"
+	done
+	PKTS[$c]=$(awk '/^packets/ {print $2}' <<<"${OUT[bare.$c]:-}")
 done
 
 log "memory per source (M1, M2 with --memory-cap $m_cap)"
@@ -615,6 +654,21 @@ fmt_rate() { # packets seconds
 	}
 	awk -v p="$1" -v s="$2" 'BEGIN { r = p / s; if (r >= 1e6) printf "%.2fM", r / 1e6; else printf "%.0fk", r / 1e3 }'
 }
+# paired NUM DEN FMT: the median over the rounds of WALL(NUM) / WALL(DEN), the two runs of a
+# round side by side (the rounds of section 3); the ratio of the medians when they did not
+# run in the same rounds (a failed run).
+paired() {
+	local a b i
+	read -r -a a <<<"${WALLS[$1]:-}"
+	read -r -a b <<<"${WALLS[$2]:-}"
+	if ((${#a[@]} > 0 && ${#a[@]} == ${#b[@]})); then
+		for ((i = 0; i < ${#a[@]}; i++)); do
+			awk -v x="${a[i]}" -v y="${b[i]}" 'BEGIN {printf "%.6f\n", x / y}'
+		done | median | xargs printf "$3"
+	else
+		awk -v x="${WALL[$1]}" -v y="${WALL[$2]}" -v f="$3" 'BEGIN {printf f, x / y}'
+	fi
+}
 cell() { # KEY CAPTURE -> "rate (n=N)" or the failure
 	local k=$1 c=$2
 	if [[ -n ${FAIL[$k]:-} ]]; then
@@ -629,14 +683,14 @@ speedup() { # PREFIX CAPTURE: PREFIX.C's rate over one worker's
 		echo "-"
 		return
 	}
-	awk -v a="${WALL[nodb.$2]}" -v b="${WALL[$k]}" 'BEGIN {printf "%.2fx", a / b}'
+	printf '%sx' "$(paired "nodb.$2" "$k" %.2f)"
 }
 vs_peer() { # CAPTURE: scanwatch's rate (one worker) over the peer's
 	[[ -z ${FAIL[peer.$1]:-} && -z ${FAIL[nodb.$1]:-} && -n ${WALL[peer.$1]:-} ]] || {
 		echo "${FAIL[peer.$1]:+peer failed}${FAIL[peer.$1]:--}"
 		return
 	}
-	awk -v a="${WALL[peer.$1]}" -v b="${WALL[nodb.$1]}" 'BEGIN {printf "%.2fx", a / b}'
+	printf '%sx' "$(paired "peer.$1" "nodb.$1" %.2f)"
 }
 same_count() { # CAPTURE: one and two workers reported as many detections
 	local a b
@@ -665,7 +719,7 @@ ratio() { # KEY CAPTURE
 		echo "-"
 		return
 	}
-	awk -v a="${WALL[bare.$c]:-}" -v b="${WALL[$k]:-}" 'BEGIN {printf "%.3fx", a / b}'
+	printf '%sx' "$(paired "bare.$c" "$k" %.3f)"
 }
 mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}' || echo "-"; }
 # One memory pair: LABEL X Y NX NY (the measurements mem.X and mem.Y, NX and NY sources).
