@@ -73,17 +73,37 @@ int addr_cmp(const struct sw_addr *a, const struct sw_addr *b)
 	return (x > y) - (x < y);
 }
 
+/* The dotted quad of b[0..3], as inet_ntop writes it (decimal, no leading zeros): by hand,
+ * because glibc's goes through sprintf, which cost the store's writer more than the bytes
+ * it formats (every record's sample targets and sources are addresses). */
+static void format_v4(const uint8_t b[4], char *buf)
+{
+	char *o = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		*o++ = i < 3 ? '.' : '\0';
+	}
+}
+
 const char *addr_format(const struct sw_addr *a, char buf[ADDR_TEXT_MAX])
 {
-	const char *r;
+	const char *r = buf;
 
 	/*
 	 * glibc's inet_ntop follows RFC 5952 (lower case, longest zero run
 	 * compressed, a single zero field left alone); IPv4-mapped addresses
 	 * are shown as the plain dotted quad an analyst expects.
 	 */
+	_Static_assert(ADDR_TEXT_MAX >= sizeof "255.255.255.255", "a dotted quad fits");
 	if (addr_is_v4(a))
-		r = inet_ntop(AF_INET, a->a + 12, buf, ADDR_TEXT_MAX);
+		format_v4(a->a + 12, buf);
 	else
 		r = inet_ntop(AF_INET6, a->a, buf, ADDR_TEXT_MAX);
 	if (!r) {
