@@ -361,8 +361,12 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		store_set_err(err, errlen, "%s: %s", path, msg);
 		goto fail;
 	}
-	if (store_write_prepare(s, err, errlen) < 0)
+	char why[STORE_ERR_MAX];
+	if (store_write_prepare(s, why, sizeof(why)) < 0) {
+		/* a file whose schema says our version but whose tables lack a column */
+		store_set_err(err, errlen, "%s: %s", path, why);
 		goto fail;
+	}
 	if (sqlite3_prepare_v3(s->db, sql_run_begin, -1, SQLITE_PREPARE_PERSISTENT, &s->run_begin,
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_run_finish, -1, SQLITE_PREPARE_PERSISTENT, &s->run_finish,
