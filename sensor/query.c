@@ -509,17 +509,24 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int follow(struct query *q)
+/* --follow ends at SIGINT or SIGTERM with status 0. Installed before the first answer is read,
+ * so an interruption while it is printed ends the run as cleanly as one during the polls. */
+static void follow_catch_signals(void)
 {
 	struct sigaction sa;
-	struct timespec ts = {QUERY_FOLLOW_MS / 1000, (QUERY_FOLLOW_MS % 1000) * 1000000L};
-	struct store_filter f = q->filter;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: the sleep ends at once */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int follow(struct query *q)
+{
+	struct timespec ts = {QUERY_FOLLOW_MS / 1000, (QUERY_FOLLOW_MS % 1000) * 1000000L};
+	struct store_filter f = q->filter;
+
 	/* After the first answer: every new matching row, oldest first, each once. */
 	f.limit = 0;
 	f.order = STORE_ORDER_ID;
@@ -586,6 +593,8 @@ int query_main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	if (q->follow)
+		follow_catch_signals();
 	q->set = store_set_open(q->db_paths, q->ndb, err, sizeof(err));
 	if (q->set == NULL) {
 		fprintf(stderr, "scanwatch query: %s\n", err);
