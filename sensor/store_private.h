@@ -13,9 +13,10 @@
 /* Room for a store error: SQLite messages plus our context fit comfortably. */
 #define STORE_ERR_MAX 256
 
-/* One seq of the batch: where it first and last appears. */
+/* One seq of the batch: where it first and last appears, and its row's id once written. */
 struct seq_slot {
 	uint64_t seq;
+	int64_t id;
 	uint32_t first, last;
 	bool used;
 };
@@ -30,6 +31,7 @@ struct store {
 	sqlite3_stmt *camp; /* a campaigns row from its members' rows (store_campaign.c) */
 	sqlite3_stmt *stats;
 	sqlite3_stmt *evidence; /* one evidence packet (009_evidence.sql) */
+	sqlite3_stmt *row_id;   /* a written row's id, for its packets */
 	/*
 	 * true: this connection runs with PRAGMA ignore_check_constraints and
 	 * write_one enforces the detections table's two CHECKs itself (see

@@ -61,16 +61,21 @@ static const char sql_update[] =
     " WHERE run_id = ?1 AND seq = ?2 AND kind = ?5 AND severity = ?6 AND src_ip = ?7"
     " AND opened_at = ?11";
 
+/* The id of a row the batch wrote: looked up once for all of a record's packets. */
+static const char sql_row_id[] = "SELECT id FROM detections WHERE run_id = ?1 AND seq = ?2";
+
 /*
- * One evidence packet (009_evidence.sql), under the row its record was written to: the
- * (run_id, seq) index finds it. A packet sent twice (a repeated record) keeps its last
- * copy.
+ * One evidence packet (009_evidence.sql), under the row its record was written to (?1: the
+ * row's id, sql_row_id's answer). A packet sent twice (a repeated record) keeps
+ * its last copy. An upsert, not INSERT OR REPLACE: REPLACE may delete a row, so SQLite gives
+ * every such statement a statement journal, which was a quarter of each packet's cost.
  */
 static const char sql_evidence[] =
-    "INSERT OR REPLACE INTO evidence (detection_id, ordinal, ts_sec, ts_frac, caplen, origlen,"
-    " linktype, data)"
-    " VALUES ((SELECT id FROM detections WHERE run_id = ?1 AND seq = ?2), ?3, ?4, ?5, ?6, ?7,"
-    " ?8, ?9)";
+    "INSERT INTO evidence (detection_id, ordinal, ts_sec, ts_frac, caplen, origlen,"
+    " linktype, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (detection_id, ordinal) DO UPDATE SET ts_sec = excluded.ts_sec,"
+    " ts_frac = excluded.ts_frac, caplen = excluded.caplen, origlen = excluded.origlen,"
+    " linktype = excluded.linktype, data = excluded.data";
 
 /*
  * One item of a record's exposure list. The list only grows during a
@@ -254,6 +259,26 @@ static int step_once(struct store *s, sqlite3_stmt *st, uint64_t seq)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The id of the row (run_id, seq), which the batch has written: *id (0 if there is none). */
+static int row_id(struct store *s, int64_t run_id, uint64_t seq, int64_t *id)
+{
+	int rc;
+
+	sqlite3_bind_int64(s->row_id, 1, run_id);
+	store_bind_u64(s->row_id, 2, seq);
+	rc = sqlite3_step(s->row_id);
+	*id = 0;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s->row_id, 0);
+		rc = sqlite3_step(s->row_id);
+	}
+	if (rc != SQLITE_DONE)
+		store_set_err(s->err, sizeof(s->err), "detection %llu: %s", (unsigned long long)seq,
+		              sqlite3_errmsg(s->db));
+	sqlite3_reset(s->row_id);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /*
  * Makes the row (run_id, d->seq) hold d. row_is_new: the batch holds this
  * detection's OPEN, so no row exists yet and the upsert goes first; else the
@@ -305,34 +330,33 @@ static int write_exposure(struct store *s, int64_t run_id, const struct sw_detec
 	return 0;
 }
 
-/*
- * Fills s->slots with where each seq of the batch first and last appears.
- * Sequence numbers come from our own detector (a counter), not from the
- * wire, so a multiplicative hash cannot be steered into long probe chains.
- */
-/* Stores the packets d carries under its row, which the batch has written already. */
-static int write_evidence(struct store *s, int64_t run_id, const struct sw_detection *d)
+/* Stores the packets d carries under its row (id), which the batch has written already. */
+static int write_evidence(struct store *s, int64_t id, const struct sw_detection *d)
 {
 	const struct evidence_pack *p = d->evidence;
 	sqlite3_stmt *st = s->evidence;
 
 	for (uint32_t i = 0; i < p->n; i++) {
 		const struct evidence_pkt *k = &p->pkt[i];
-		sqlite3_bind_int64(st, 1, run_id);
-		store_bind_u64(st, 2, d->seq);
-		sqlite3_bind_int64(st, 3, k->ordinal);
-		sqlite3_bind_int64(st, 4, k->ts_sec);
-		sqlite3_bind_int64(st, 5, k->ts_nsec);
-		sqlite3_bind_int64(st, 6, k->caplen);
-		sqlite3_bind_int64(st, 7, k->origlen);
-		sqlite3_bind_int64(st, 8, k->linktype);
-		sqlite3_bind_blob(st, 9, k->data, (int)k->caplen, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, k->ordinal);
+		sqlite3_bind_int64(st, 3, k->ts_sec);
+		sqlite3_bind_int64(st, 4, k->ts_nsec);
+		sqlite3_bind_int64(st, 5, k->caplen);
+		sqlite3_bind_int64(st, 6, k->origlen);
+		sqlite3_bind_int64(st, 7, k->linktype);
+		sqlite3_bind_blob(st, 8, k->data, (int)k->caplen, SQLITE_STATIC);
 		if (step_once(s, st, d->seq) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/*
+ * Fills s->slots with where each seq of the batch first and last appears.
+ * Sequence numbers come from our own detector (a counter), not from the
+ * wire, so a multiplicative hash cannot be steered into long probe chains.
+ */
 static int index_batch(struct store *s, const struct sw_detection *d, size_t n)
 {
 	size_t want = STORE_SEQ_SLOTS_MIN;
@@ -376,7 +400,7 @@ static int index_batch(struct store *s, const struct sw_detection *d, size_t n)
 	return 0;
 }
 
-static const struct seq_slot *find_seq(const struct store *s, uint64_t seq)
+static struct seq_slot *find_seq(struct store *s, uint64_t seq)
 {
 	unsigned shift = 64;
 	size_t h;
@@ -443,11 +467,29 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 	}
 	if (store_camp_note_batch(s, run_id, d, n) < 0)
 		goto fail;
-	/* Every record's packets, the coalesced ones' too: OPEN brings the first, CLOSE the
-	 * rest, and both rows exist by now. */
-	for (size_t i = 0; i < n; i++)
-		if (d[i].evidence && write_evidence(s, run_id, &d[i]) < 0)
+	/* Every record's packets, the coalesced ones' too (OPEN brings the first, CLOSE the
+	 * rest), under the row of their seq, which exists by now: its id is looked up once a
+	 * seq, not once a packet. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t id = 0;
+
+		if (d[i].evidence == NULL || d[i].evidence->n == 0)
+			continue;
+		if (coalesce)
+			id = find_seq(s, d[i].seq)->id;
+		if (id == 0 && row_id(s, run_id, d[i].seq, &id) < 0)
 			goto fail;
+		if (id == 0) { /* its record was written above: cannot happen */
+			store_set_err(s->err, sizeof(s->err),
+			              "detection %llu: no row for its packets",
+			              (unsigned long long)d[i].seq);
+			goto fail;
+		}
+		if (coalesce)
+			find_seq(s, d[i].seq)->id = id;
+		if (write_evidence(s, id, &d[i]) < 0)
+			goto fail;
+	}
 	if (store_exec(s->db, "COMMIT", msg, sizeof(msg)) < 0) {
 		store_set_err(s->err, sizeof(s->err), "commit: %s", msg);
 		goto fail;
@@ -470,6 +512,8 @@ int store_write_prepare(struct store *s, char *err, size_t errlen)
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_evidence, -1, SQLITE_PREPARE_PERSISTENT, &s->evidence,
 	                       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_row_id, -1, SQLITE_PREPARE_PERSISTENT, &s->row_id,
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_expo, -1, SQLITE_PREPARE_PERSISTENT, &s->expo, NULL) !=
 	        SQLITE_OK) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(s->db));
@@ -483,9 +527,10 @@ void store_write_release(struct store *s)
 	sqlite3_finalize(s->upsert);
 	sqlite3_finalize(s->update);
 	sqlite3_finalize(s->evidence);
+	sqlite3_finalize(s->row_id);
 	sqlite3_finalize(s->expo);
 	store_camp_release(s);
-	s->upsert = s->update = s->evidence = s->expo = NULL;
+	s->upsert = s->update = s->evidence = s->row_id = s->expo = NULL;
 	free(s->slots);
 	s->slots = NULL;
 	s->nslots = 0;

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "fixtures.h"
 #include "scanwatch/embedded.h"
+#include "scanwatch/evidence.h"
 #include "scanwatch/store.h"
 
 static char dir[] = "/tmp/sw-test-store-batch-XXXXXX";
@@ -77,6 +78,72 @@ static void rec(struct sw_detection *d, uint64_t seq, enum det_phase phase)
 }
 
 /*
+ * A record's packets (evidence.h), as OPEN and CLOSE records bring them: packet k of
+ * record r is ordinal first + k of its detection, its bytes naming the seq, the ordinal
+ * and the record, so a dump shows which record's copy a row holds.
+ */
+static void give_packets(struct sw_detection *d, size_t r, uint32_t first, uint32_t n)
+{
+	struct evidence_pack *p = calloc(1, sizeof(*p) + n * sizeof(struct evidence_pkt));
+
+	CHECK(p != NULL);
+	if (p == NULL)
+		return;
+	p->n = p->cap = n;
+	for (uint32_t k = 0; k < n; k++) {
+		struct evidence_pkt *x = &p->pkt[k];
+
+		x->ts_sec = 1700000000 + (int64_t)r;
+		x->ts_nsec = 1000 * k;
+		x->ordinal = first + k;
+		x->linktype = 1;
+		x->caplen = x->origlen = 3;
+		x->data[0] = (uint8_t)d->seq;
+		x->data[1] = (uint8_t)(first + k);
+		x->data[2] = (uint8_t)r;
+	}
+	d->evidence = p;
+}
+
+static void drop_packets(struct sw_detection *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((void *)d[i].evidence);
+		d[i].evidence = NULL;
+	}
+}
+
+/* Every evidence row as seq|ordinal|data, by seq and ordinal; and the rows whose
+ * detection_id names no detection of that seq (must be none). */
+static void dump_evidence(const char *path, char *out, size_t cap)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db,
+	                         "SELECT d.seq, e.ordinal, hex(e.data) FROM evidence e JOIN "
+	                         "detections d ON d.id = e.detection_id ORDER BY d.seq, e.ordinal",
+	                         -1, &st, NULL) == SQLITE_OK);
+	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+		int w = snprintf(out + n, cap - n, "%lld|%lld|%s\n", sqlite3_column_int64(st, 0),
+		                 sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2));
+
+		CHECK(w >= 0 && (size_t)w < cap - n);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+	sqlite3_finalize(st);
+	CHECK_EQ_U(fixture_query_int(db, "SELECT count(*) FROM evidence"),
+	           fixture_query_int(db, "SELECT count(*) FROM evidence e JOIN detections d ON "
+	                                 "d.id = e.detection_id"));
+	sqlite3_close(db);
+}
+
+/*
  * A lifecycle script: interleaved detections, each opened, maybe updated,
  * closed; seq 4 arrives without its OPEN (its batch was lost), seq 5
  * escalates its severity after opening (a column the fast update does not
@@ -104,11 +171,19 @@ static size_t script(struct sw_detection *d)
 	d[n - 1].severity = SEV_CRITICAL;
 	rec(&d[n++], 3, DET_CLOSE);
 	rec(&d[n++], 6, DET_CLOSE);
+	/* OPEN brings packets 0 and 1, CLOSE packet 2; seq 6's second OPEN brings 0 and 1
+	 * again, whose copies must replace the first's. */
+	for (size_t i = 0; i < n; i++)
+		if (d[i].phase == DET_OPEN)
+			give_packets(&d[i], i, 0, 2);
+		else if (d[i].phase == DET_CLOSE)
+			give_packets(&d[i], i, 2, 1);
 	return n;
 }
 
-/* Writes the script into a fresh file in batches of `batch` records; returns the dump. */
-static void run_script(const char *name, size_t batch, char *out)
+/* Writes the script into a fresh file in batches of `batch` records; returns the dumps of its
+ * detections and its evidence. */
+static void run_script(const char *name, size_t batch, char *out, char *out_ev)
 {
 	char path[256], err[256] = "";
 	struct sw_detection d[32];
@@ -121,7 +196,8 @@ static void run_script(const char *name, size_t batch, char *out)
 	CHECK(s != NULL);
 	if (s == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
-		out[0] = '\0';
+		out[0] = out_ev[0] = '\0';
+		drop_packets(d, n);
 		return;
 	}
 	run = store_run_begin(s, "script", "builtin", 1);
@@ -129,7 +205,9 @@ static void run_script(const char *name, size_t batch, char *out)
 	for (size_t i = 0; i < n; i += batch)
 		CHECK(store_write(s, run, d + i, n - i < batch ? n - i : batch) == 0);
 	store_close(s);
+	drop_packets(d, n);
 	dump(path, out, DUMP_MAX);
+	dump_evidence(path, out_ev, DUMP_MAX);
 	CHECK_EQ_U(query_int(path, "SELECT count(*) FROM runs"), 1);
 }
 
@@ -153,6 +231,7 @@ static void expected(char *out)
 	CHECK(s != NULL);
 	if (s == NULL) {
 		out[0] = '\0';
+		drop_packets(d, n);
 		return;
 	}
 	run = store_run_begin(s, "script", "builtin", 1);
@@ -170,6 +249,7 @@ static void expected(char *out)
 		CHECK(store_write(s, run, &last, 1) == 0);
 	}
 	store_close(s);
+	drop_packets(d, n);
 	dump(path, out, DUMP_MAX);
 }
 
@@ -181,12 +261,25 @@ static void expected(char *out)
 static void test_batching_is_invisible(void)
 {
 	static char want[DUMP_MAX], one[DUMP_MAX], all[DUMP_MAX], pairs[DUMP_MAX], threes[DUMP_MAX];
+	static char ev_one[DUMP_MAX], ev_all[DUMP_MAX], ev_pairs[DUMP_MAX], ev_threes[DUMP_MAX];
 
 	expected(want);
-	run_script("one", 1, one);
-	run_script("all", 32, all);
-	run_script("pairs", 2, pairs);
-	run_script("threes", 3, threes);
+	run_script("one", 1, one, ev_one);
+	run_script("all", 32, all, ev_all);
+	run_script("pairs", 2, pairs, ev_pairs);
+	run_script("threes", 3, threes, ev_threes);
+	/* The packets too: under their detection's row, each (seq, ordinal) once, a repeated
+	 * packet as its last copy, whatever the batching. Six detections, each with packets 0
+	 * and 1 of an OPEN and 2 of a CLOSE, but seq 4, whose OPEN was lost. Record 10 is
+	 * seq 6's second OPEN (hex 0A), record 15 its CLOSE (0F). */
+	printf("evidence rows:\n%s", ev_one);
+	CHECK_STR(ev_all, ev_one);
+	CHECK_STR(ev_pairs, ev_one);
+	CHECK_STR(ev_threes, ev_one);
+	CHECK(strncmp(ev_one, "1|0|010000\n1|1|010100\n1|2|010207\n2|0|020001\n", 44) == 0);
+	CHECK(strstr(ev_one, "\n4|2|04020C\n5|0|") != NULL);
+	CHECK(strstr(ev_one, "\n6|0|06000A\n6|1|06010A\n6|2|06020F\n") != NULL);
+	CHECK(strstr(ev_one, "|060009") == NULL && strstr(ev_one, "|060109") == NULL);
 	CHECK(strlen(want) > 0);
 	CHECK_STR(one, want);
 	CHECK_STR(all, one);
@@ -314,12 +407,18 @@ static void test_narrower_schema_keeps_checks(void)
 	rec(&d[0], 1, DET_OPEN);
 	rec(&d[1], 2, DET_OPEN);
 	rec(&d[2], 1, DET_CLOSE);
+	give_packets(&d[0], 0, 0, 2);
+	give_packets(&d[2], 2, 2, 1);
 	CHECK(store_write(s, run, d, 3) == 0);
 	store_close(s);
+	drop_packets(d, 3);
 	dump(path, got, DUMP_MAX);
 	CHECK_EQ_U(query_int(path, "SELECT count(*) FROM detections"), 2);
 	CHECK(strstr(got, "seq 1 close") != NULL);
 	CHECK(strncmp(got, "1|1|1|", 6) == 0);
+	/* and each record's packets under its row */
+	dump_evidence(path, got, DUMP_MAX);
+	CHECK_STR(got, "1|0|010000\n1|1|010100\n1|2|010202\n");
 }
 
 static long long file_size(const char *path)
