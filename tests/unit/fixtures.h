@@ -14,6 +14,30 @@
  * needs, and the unused ones draw no -Wunused-function warning.
  */
 
+/*
+ * The source tree, where the fixture files live, into buf: SW_SOURCE_DIR (ctest sets it), else
+ * given (a test run by hand may be passed the tree), else the tree around file, the caller's
+ * __FILE__ (CMake and the documented compiler lines compile tests by absolute path), else ".".
+ */
+#define FIXTURE_SOURCE_DIR(buf, n, given) fixture_source_dir(buf, n, given, __FILE__)
+static inline const char *fixture_source_dir(char *buf, size_t n, const char *given,
+                                             const char *file)
+{
+	const char *env = getenv("SW_SOURCE_DIR"), *tail = NULL;
+
+	for (const char *p = strstr(file, "/tests/unit/"); p; p = strstr(p + 1, "/tests/unit/"))
+		tail = p;
+	if (env && *env)
+		snprintf(buf, n, "%s", env);
+	else if (given && *given)
+		snprintf(buf, n, "%s", given);
+	else if (tail && tail > file)
+		snprintf(buf, n, "%.*s", (int)(tail - file), file);
+	else
+		snprintf(buf, n, ".");
+	return buf;
+}
+
 /* A test address; a typo in a test aborts at once rather than testing "::". */
 static inline struct sw_addr fixture_ip(const char *text)
 {

@@ -8,27 +8,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/config.h"
 #include "scanwatch/output.h"
 
 static char src_dir[4096];
-
-/* Fixtures live in the source tree: ctest sets SW_SOURCE_DIR; by hand, __FILE__ finds it. */
-static void find_source_dir(int argc, char **argv)
-{
-	const char *env = getenv("SW_SOURCE_DIR");
-	const char *tail = "/tests/unit/test_config.c";
-	size_t fl = strlen(__FILE__), tl = strlen(tail);
-
-	if (env && *env)
-		snprintf(src_dir, sizeof src_dir, "%s", env);
-	else if (argc > 1)
-		snprintf(src_dir, sizeof src_dir, "%s", argv[1]);
-	else if (fl > tl && strcmp(&__FILE__[fl - tl], tail) == 0)
-		snprintf(src_dir, sizeof src_dir, "%.*s", (int)(fl - tl), __FILE__);
-	else
-		snprintf(src_dir, sizeof src_dir, ".");
-}
 
 static const char *fixture(char *buf, size_t n, const char *rel)
 {
@@ -422,7 +406,7 @@ static void test_targets_both_paths(void)
 
 int main(int argc, char **argv)
 {
-	find_source_dir(argc, argv);
+	FIXTURE_SOURCE_DIR(src_dir, sizeof src_dir, argc > 1 ? argv[1] : NULL);
 	test_full();
 	test_defaults();
 	test_bare_name();

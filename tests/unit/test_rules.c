@@ -8,28 +8,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "scanwatch/detect.h"
 #include "scanwatch/rules.h"
 
 static char src_dir[4096];
-
-/* Fixtures live in the source tree: ctest sets SW_SOURCE_DIR; by hand, pass it or rely on
- * __FILE__ (CMake and the documented gcc line compile this file by absolute path). */
-static void find_source_dir(int argc, char **argv)
-{
-	const char *env = getenv("SW_SOURCE_DIR");
-	const char *tail = "/tests/unit/test_rules.c";
-	size_t fl = strlen(__FILE__), tl = strlen(tail);
-
-	if (env && *env)
-		snprintf(src_dir, sizeof src_dir, "%s", env);
-	else if (argc > 1)
-		snprintf(src_dir, sizeof src_dir, "%s", argv[1]);
-	else if (fl > tl && strcmp(&__FILE__[fl - tl], tail) == 0)
-		snprintf(src_dir, sizeof src_dir, "%.*s", (int)(fl - tl), __FILE__);
-	else
-		snprintf(src_dir, sizeof src_dir, ".");
-}
 
 static const char *fixture(char *buf, size_t n, const char *rel)
 {
@@ -693,7 +676,7 @@ static void test_sizes(void)
 
 int main(int argc, char **argv)
 {
-	find_source_dir(argc, argv);
+	FIXTURE_SOURCE_DIR(src_dir, sizeof src_dir, argc > 1 ? argv[1] : NULL);
 	test_builtin();
 	test_full();
 	test_merge();

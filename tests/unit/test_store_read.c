@@ -497,18 +497,8 @@ static void test_many_rows(const char *path)
  */
 static void test_damaged(const char *path)
 {
-	/* The fixture lives in the source tree: ctest sets SW_SOURCE_DIR; by hand, __FILE__. */
-	const char *src = getenv("SW_SOURCE_DIR"), *tail = "/tests/unit/test_store_read.c";
 	char from[1024], cmd[2400], err[512];
-	size_t fl = strlen(__FILE__), tl = strlen(tail);
-
-	if (src != NULL && *src != '\0')
-		snprintf(from, sizeof(from), "%s", src);
-	else if (fl > tl && strcmp(__FILE__ + fl - tl, tail) == 0)
-		snprintf(from, sizeof(from), "%.*s", (int)(fl - tl), __FILE__);
-	else
-		snprintf(from, sizeof(from), ".");
-	size_t o = strlen(from);
+	size_t o = strlen(FIXTURE_SOURCE_DIR(from, sizeof(from), NULL));
 	snprintf(from + o, sizeof(from) - o,
 	         "/tests/fuzz/regressions/fuzz_store_read/walk-damaged-btree-endless");
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, path);

@@ -27,11 +27,10 @@ extern const struct output_ops output_template_ops;
 /* The registry's source names sym nowhere (scanprobe's registry is not in this program). */
 static int registry_names(const char *rel, const char *sym)
 {
-	char path[1024], *text = malloc(1 << 20);
-	const char *src = getenv("SW_SOURCE_DIR");
+	char src[1024], path[2048], *text = malloc(1 << 20);
 	int found;
 
-	snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
+	snprintf(path, sizeof path, "%s/%s", FIXTURE_SOURCE_DIR(src, sizeof src, NULL), rel);
 	if (text == NULL || fixture_read_file(path, text, 1 << 20) == 0) {
 		free(text);
 		return -1;
