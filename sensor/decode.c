@@ -15,6 +15,7 @@ enum {
 	DECODE_DLT_EN10MB = 1,             /* Ethernet II (+ 802.1Q / 802.1ad) */
 	DECODE_DLT_IEEE802 = 6,            /* IEEE 802.5 token ring */
 	DECODE_DLT_ARCNET = 7,             /* ARCNET, BSD header */
+	DECODE_DLT_SLIP = 8,               /* BSD SLIP: 16-byte pseudo-header, then IP */
 	DECODE_DLT_PPP = 9,                /* PPP, address/control optional (RFC 1661) */
 	DECODE_DLT_FDDI = 10,              /* FDDI */
 	DECODE_DLT_ATM_RFC1483 = 11,       /* LLC/SNAP over ATM (RFC 2684) */
@@ -105,6 +106,7 @@ static const struct {
     {DECODE_DLT_JUNIPER_CHDLC, decode_juniper_chdlc},
     {DECODE_DLT_ENC, decode_enc},
     {DECODE_DLT_IPNET, decode_ipnet},
+    {DECODE_DLT_SLIP, decode_slip},
     {DECODE_DLT_MPLS, decode_mpls},
     {DECODE_DLT_DSA_BRCM, decode_dsa_brcm},
     {DECODE_DLT_DSA_BRCM_PREPEND, decode_dsa_brcm_prepend},

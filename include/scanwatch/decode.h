@@ -205,6 +205,7 @@ enum decode_result decode_chdlc(struct cursor *c, struct sw_packet *pkt, struct 
 enum decode_result decode_chdlc_dir(struct cursor *c, struct sw_packet *pkt,
                                     struct decode_stats *st);
 enum decode_result decode_ipnet(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_slip(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_fddi(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_token_ring(struct cursor *c, struct sw_packet *pkt,
                                      struct decode_stats *st);

@@ -183,6 +183,9 @@ LINKS = {
     "c_hdlc_with_dir": (205, lambda p, v6: struct.pack(">BBBH", 1, 0x0F, 0, et(v6)) + p, True, None),
     "ipnet": (226, lambda p, v6: struct.pack(">BBHIIIII", 1, 26 if v6 else 2, 0, len(p), 2, 0, 0, 0)
               + p, True, None),
+    # BSD SLIP (tcpdump print-sl.c): direction (1 sent), the RFC 1144 type byte (0x40 plain
+    # IP), 14 bytes of the compressed header, then the packet uncompressed
+    "slip": (8, lambda p, v6: b"\x01\x40" + b"\0" * 14 + p, True, None),
     "fddi": (10, lambda p, v6: b"\x50" + MAC_TGT + MAC_SCAN + snap(p, v6), False,
              b"\x41" + MAC_TGT + MAC_SCAN + b"\0" * 20),
     "token_ring": (6, lambda p, v6: b"\x10\x40" + MAC_TGT + bytes([MAC_SCAN[0] | 0x80]) +

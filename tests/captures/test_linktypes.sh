@@ -18,7 +18,7 @@ cd "$dir"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-for tool in tshark gzip zstd editcap sqlite3; do
+for tool in tshark tcpdump gzip zstd editcap sqlite3; do
 	command -v "$tool" >/dev/null || {
 		echo "$tool is not installed (tests/dev.sh installs it)" >&2
 		exit 1
@@ -42,9 +42,12 @@ python3 "$SW_SOURCE_DIR/tests/captures/make_linktypes.py" caps
 manifest=caps/manifest.tsv
 
 # Link types this Wireshark (4.0) does not dissect, or shows as raw data (netANALYZER's
-# transparent mode): their encodings rest on the specifications alone.
+# transparent mode, BSD SLIP). tcpdump (4.99) is the independent reading of those it
+# dissects; the encodings of the other two rest on the specifications alone.
 declare -A tshark_blind=([ppp_pppd]=1 [c_hdlc_with_dir]=1 [dsa_brcm]=1 [dsa_brcm_prepend]=1
-	[dsa_marvell]=1 [dsa_edsa]=1 [edsa_on_ethernet]=1 [netanalyzer_transparent]=1)
+	[dsa_marvell]=1 [dsa_edsa]=1 [edsa_on_ethernet]=1 [netanalyzer_transparent]=1 [slip]=1)
+declare -A tcpdump_reads=([ppp_pppd]=1 [dsa_brcm]=1 [dsa_brcm_prepend]=1 [dsa_marvell]=1
+	[dsa_edsa]=1 [netanalyzer_transparent]=1 [slip]=1)
 
 # ---------------------------------------------------------------- every link type, one by one
 n=0
@@ -69,6 +72,10 @@ while IFS=$'\t' read -r name linktype src kind; do
 				print a[n] " " $3 }')
 		[[ $got == "$src 3389" ]] ||
 			bad "$name: tshark reads '$got', not $src to port 3389: the encoding is wrong"
+	elif [[ -n ${tcpdump_reads[$name]:-} ]]; then
+		got=$(tcpdump -nr "caps/$name.pcap" 2>/dev/null | tail -n 1)
+		[[ $got == *" $src."[0-9]*" > "*".3389: Flags [S]"* ]] ||
+			bad "$name: tcpdump reads '$got', not $src to port 3389: the encoding is wrong"
 	fi
 done <"$manifest"
 ((n >= 40)) || bad "only $n link-type captures were made"

@@ -46,6 +46,7 @@ static const int fuzz_dlts_more[] = {
     205, /* C_HDLC_WITH_DIR */
     112, /* HDLC (NetBSD) */
     226, /* IPNET */
+    8,   /* SLIP */
     10,  /* FDDI */
     6,   /* IEEE802 (token ring) */
     105, /* IEEE802_11 */
