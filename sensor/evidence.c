@@ -11,26 +11,49 @@
 /*
  * A packet copied once, whatever the number of rules whose entries keep it
  * (one SYN is evidence for the half-open, TRW and slow-scan rules alike):
- * refs counts the rings and held lists that point at it.
+ * refs counts the rings and held lists that point at it. Slots come in two
+ * sizes: a probe or an answer of IPv4 or IPv6 without options beyond a
+ * scanner's TCP ones (Ethernet 14 + IPv6 40 + TCP 40 = 94 bytes) fits a small
+ * one of SLOT_SMALL_DATA bytes, whose whole slot is SLOT_SMALL_BYTES; anything
+ * longer takes a big one of EVIDENCE_SNAP. A handle's top bit says which.
  */
 struct slot {
-	struct evidence_pkt p;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	uint32_t caplen; /* bytes in data */
+	uint32_t origlen;
+	int32_t linktype;
 	uint32_t refs;
-	uint32_t next_free; /* free list, while refs == 0 */
+	uint8_t data[]; /* SLOT_SMALL_DATA or EVIDENCE_SNAP bytes of room; while the slot is
+	                 * free, its last four hold the free list's link (pool_link) */
 };
+#define SLOT_SMALL_DATA  96
+#define SLOT_SMALL_BYTES (sizeof(struct slot) + SLOT_SMALL_DATA)
+#define SLOT_BIG_BYTES   (sizeof(struct slot) + EVIDENCE_SNAP)
+#define SLOT_SMALL       0x80000000u /* a handle's class bit */
 
 /*
  * One entry's packets: head[i] is the i-th packet the entry noted (0: not
  * kept, or taken already), tail a circle of the latest ones past the head.
+ * Most entries note a few packets (a source tracked for two probes), so the
+ * ring holds the first RING_INLINE head places and a block of the rest is
+ * taken only when an entry notes more.
  */
+#define RING_INLINE 8
 struct ring {
-	uint32_t head[EVIDENCE_HEAD];
+	uint32_t head[RING_INLINE];
+	uint32_t more; /* the block of head places RING_INLINE.. (0: none yet) */
 	uint32_t tail[EVIDENCE_TAIL];
 	uint32_t tail_ord[EVIDENCE_TAIL];
 	uint32_t noted;    /* packets noted: the next one's ordinal */
 	uint32_t taken;    /* head positions taken already (given to a record) */
 	uint32_t given;    /* packets given to records: at most EVIDENCE_MAX */
 	uint64_t last_gen; /* the packet noted last, to keep a packet once */
+	uint32_t next_free;
+};
+
+struct ring_more {
+	uint32_t head[EVIDENCE_HEAD - RING_INLINE];
 	uint32_t next_free;
 };
 
@@ -65,12 +88,19 @@ struct fragset {
 /* Held-source places, at most: a power of two, a sliver of the arena. */
 #define EVIDENCE_HELD_PLACES_MAX 4096
 
+/* One size of slot, or the rings' head blocks: a pool of fixed-size items numbered from 1. */
+struct pool {
+	uint8_t *base; /* item i at base + i * size; 0 is "none" */
+	size_t size;
+	uint32_t n, top, free; /* items the address space holds, first never used, free list */
+};
+
 struct evidence {
-	struct slot *slots; /* [1, nslots]: 0 is "none" */
+	struct pool small, big, more; /* small and big slots, rings' head blocks */
 	struct ring *rings;
-	uint32_t nslots, nrings;
-	uint32_t slot_top, ring_top;   /* first never used */
-	uint32_t slot_free, ring_free; /* free lists */
+	uint32_t nrings;
+	uint32_t ring_top;  /* first never used */
+	uint32_t ring_free; /* free list */
 	struct held *held;
 	uint32_t nheld;         /* power of two */
 	struct answer *answers; /* EVIDENCE_ANSWERS */
@@ -94,7 +124,60 @@ struct evidence {
 
 size_t evidence_ring_bytes(void)
 {
-	return sizeof(struct ring) + EVIDENCE_MAX * sizeof(struct slot);
+	return sizeof(struct ring) + sizeof(struct ring_more) + EVIDENCE_MAX * SLOT_BIG_BYTES;
+}
+
+static bool pool_init(struct pool *p, size_t size, size_t room)
+{
+	p->size = size;
+	p->n = (uint32_t)(room / size < UINT32_MAX / 2 ? room / size : UINT32_MAX / 2);
+	p->top = 1;
+	/* address space for the most the budget allows; calloc'd pages are only backed by
+	 * memory once touched, so the arena's footprint is what is used */
+	p->base = bigmem_calloc((size_t)p->n + 1, size);
+	return p->base != NULL;
+}
+
+static void *pool_at(const struct pool *p, uint32_t i)
+{
+	return p->base + (size_t)i * p->size;
+}
+
+/* An item's free-list link: the last uint32_t of every pooled item. */
+static uint32_t *pool_link(const struct pool *p, uint32_t i)
+{
+	return (uint32_t *)(void *)(p->base + (size_t)i * p->size + p->size - sizeof(uint32_t));
+}
+
+static void charge(struct evidence *ev, size_t bytes);
+static void refund(struct evidence *ev, size_t bytes);
+
+/* An item of p, charged to the budget; 0 when the budget or the address space is spent. */
+static uint32_t pool_take(struct evidence *ev, struct pool *p)
+{
+	if (ev->used + p->size > ev->limit)
+		return 0;
+	uint32_t i = p->free;
+	if (i)
+		p->free = *pool_link(p, i);
+	else if (p->top <= p->n)
+		i = p->top++;
+	else
+		return 0;
+	charge(ev, p->size);
+	return i;
+}
+
+static void pool_give(struct evidence *ev, struct pool *p, uint32_t i)
+{
+	*pool_link(p, i) = p->free;
+	p->free = i;
+	refund(ev, p->size);
+}
+
+static struct slot *slot_at(const struct evidence *ev, uint32_t h)
+{
+	return h & SLOT_SMALL ? pool_at(&ev->small, h & ~SLOT_SMALL) : pool_at(&ev->big, h);
 }
 
 struct evidence *evidence_create(size_t limit, const uint8_t key[16])
@@ -112,18 +195,18 @@ struct evidence *evidence_create(size_t limit, const uint8_t key[16])
 	ev->limit = limit;
 	if (limit < ev->used + evidence_ring_bytes())
 		goto fail; /* not even one detection's packets */
-	/* address space for the most the budget allows of each; calloc'd pages are only
-	 * backed by memory once touched, so the arena's footprint is what is used */
-	ev->nslots = (uint32_t)((limit - ev->used) / sizeof(struct slot));
-	ev->nrings = (uint32_t)((limit - ev->used) / sizeof(struct ring));
-	ev->slots = bigmem_calloc((size_t)ev->nslots + 1, sizeof *ev->slots);
+	size_t room = limit - ev->used;
+	ev->nrings = (uint32_t)(room / sizeof(struct ring));
 	ev->rings = bigmem_calloc((size_t)ev->nrings + 1, sizeof *ev->rings);
 	ev->held = calloc(nheld, sizeof *ev->held);
 	ev->answers = calloc(EVIDENCE_ANSWERS, sizeof *ev->answers);
 	ev->frags = calloc(EVIDENCE_FRAGS, sizeof *ev->frags);
-	if (!ev->slots || !ev->rings || !ev->held || !ev->answers || !ev->frags)
+	if (!pool_init(&ev->small, SLOT_SMALL_BYTES, room) ||
+	    !pool_init(&ev->big, SLOT_BIG_BYTES, room) ||
+	    !pool_init(&ev->more, sizeof(struct ring_more), room) || !ev->rings || !ev->held ||
+	    !ev->answers || !ev->frags)
 		goto fail;
-	ev->slot_top = ev->ring_top = 1;
+	ev->ring_top = 1;
 	ev->st.limit = limit;
 	ev->st.bytes = ev->st.bytes_max = ev->used;
 	return ev;
@@ -136,7 +219,9 @@ void evidence_destroy(struct evidence *ev)
 {
 	if (!ev)
 		return;
-	free(ev->slots);
+	free(ev->small.base);
+	free(ev->big.base);
+	free(ev->more.base);
 	free(ev->rings);
 	free(ev->held);
 	free(ev->answers);
@@ -158,28 +243,24 @@ static void refund(struct evidence *ev, size_t bytes)
 	ev->st.bytes = ev->used;
 }
 
-static uint32_t slot_alloc(struct evidence *ev)
+/* A slot with room for caplen bytes (small when they fit); 0 when the budget refuses. */
+static uint32_t slot_alloc(struct evidence *ev, uint32_t caplen)
 {
-	if (ev->used + sizeof(struct slot) > ev->limit)
-		return 0;
-	uint32_t i = ev->slot_free;
-	if (i)
-		ev->slot_free = ev->slots[i].next_free;
-	else if (ev->slot_top <= ev->nslots)
-		i = ev->slot_top++;
-	else
-		return 0;
-	charge(ev, sizeof(struct slot));
-	return i;
+	if (caplen <= SLOT_SMALL_DATA) {
+		uint32_t i = pool_take(ev, &ev->small);
+		return i ? i | SLOT_SMALL : 0;
+	}
+	return pool_take(ev, &ev->big);
 }
 
-static void slot_unref(struct evidence *ev, uint32_t i)
+static void slot_unref(struct evidence *ev, uint32_t h)
 {
-	if (!i || --ev->slots[i].refs)
+	if (!h || --slot_at(ev, h)->refs)
 		return;
-	ev->slots[i].next_free = ev->slot_free;
-	ev->slot_free = i;
-	refund(ev, sizeof(struct slot));
+	if (h & SLOT_SMALL)
+		pool_give(ev, &ev->small, h & ~SLOT_SMALL);
+	else
+		pool_give(ev, &ev->big, h);
 }
 
 static uint32_t ring_alloc(struct evidence *ev)
@@ -213,21 +294,21 @@ static uint32_t frame_slot(struct evidence *ev)
 {
 	if (ev->frame_slot || ev->frame_denied)
 		return ev->frame_slot;
-	uint32_t i = slot_alloc(ev);
+	const struct evidence_frame *f = &ev->frame;
+	uint32_t caplen = f->caplen < EVIDENCE_SNAP ? f->caplen : EVIDENCE_SNAP;
+	uint32_t i = slot_alloc(ev, caplen);
 	if (!i) {
 		ev->frame_denied = true;
 		return 0;
 	}
-	struct evidence_pkt *p = &ev->slots[i].p;
-	const struct evidence_frame *f = &ev->frame;
+	struct slot *p = slot_at(ev, i);
 	p->ts_sec = f->ts_sec;
 	p->ts_nsec = f->ts_nsec;
-	p->caplen = f->caplen < EVIDENCE_SNAP ? f->caplen : EVIDENCE_SNAP;
+	p->caplen = caplen;
 	p->origlen = f->wirelen;
 	p->linktype = f->linktype;
-	p->ordinal = 0;
-	memcpy(p->data, f->data, p->caplen);
-	ev->slots[i].refs = 0;
+	memcpy(p->data, f->data, caplen);
+	p->refs = 0;
 	ev->frame_slot = i;
 	ev->st.copied++;
 	return i;
@@ -244,12 +325,27 @@ static void ring_put(struct evidence *ev, struct ring *r, uint32_t slot, uint64_
 		ev->st.not_kept++;
 		return;
 	}
-	ev->slots[slot].refs++;
-	ev->st.kept++;
 	if (ord < EVIDENCE_HEAD) {
-		r->head[ord] = slot;
+		uint32_t *place = ord < RING_INLINE ? &r->head[ord] : NULL;
+		if (!place) {
+			if (!r->more) {
+				if (!(r->more = pool_take(ev, &ev->more))) {
+					ev->st.not_kept++; /* the budget refused the head's block */
+					return;
+				}
+				/* a recycled block still names its former ring's packets */
+				memset(pool_at(&ev->more, r->more), 0, sizeof(struct ring_more));
+			}
+			place = &((struct ring_more *)pool_at(&ev->more, r->more))
+			             ->head[ord - RING_INLINE];
+		}
+		slot_at(ev, slot)->refs++;
+		ev->st.kept++;
+		*place = slot;
 		return;
 	}
+	slot_at(ev, slot)->refs++;
+	ev->st.kept++;
 	unsigned k = (ord - EVIDENCE_HEAD) % EVIDENCE_TAIL;
 	slot_unref(ev, r->tail[k]);
 	r->tail[k] = slot;
@@ -341,7 +437,7 @@ void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
 			return;
 		uint32_t slot = frame_slot(ev);
 		if (slot) {
-			ev->slots[slot].refs++;
+			slot_at(ev, slot)->refs++;
 			a->ack_slot = slot;
 			a->ack_gen = ev->frame_gen;
 		}
@@ -357,7 +453,7 @@ void evidence_answer(struct evidence *ev, const struct sw_packet *pkt)
 	slot_unref(ev, a->slot); /* the place's former answer, if any, is forgotten */
 	slot_unref(ev, a->ack_slot);
 	a->ack_slot = 0;
-	ev->slots[slot].refs++;
+	slot_at(ev, slot)->refs++;
 	a->prober = pkt->dst;
 	a->target = pkt->src;
 	a->pport = pkt->dport;
@@ -405,7 +501,7 @@ void evidence_fragment(struct evidence *ev, const struct sw_packet *pkt)
 	uint32_t slot = frame_slot(ev);
 	if (!slot)
 		return;
-	ev->slots[slot].refs++;
+	slot_at(ev, slot)->refs++;
 	f->slot[f->n] = slot;
 	f->gen[f->n] = ev->frame_gen;
 	f->n++;
@@ -450,8 +546,14 @@ void evidence_release(struct evidence *ev, uint32_t *ring)
 	if (!*ring)
 		return;
 	struct ring *r = &ev->rings[*ring];
-	for (unsigned i = 0; i < EVIDENCE_HEAD; i++)
+	for (unsigned i = 0; i < RING_INLINE; i++)
 		slot_unref(ev, r->head[i]);
+	if (r->more) {
+		struct ring_more *m = pool_at(&ev->more, r->more);
+		for (unsigned i = 0; i < EVIDENCE_HEAD - RING_INLINE; i++)
+			slot_unref(ev, m->head[i]);
+		pool_give(ev, &ev->more, r->more);
+	}
 	for (unsigned i = 0; i < EVIDENCE_TAIL; i++)
 		slot_unref(ev, r->tail[i]);
 	r->next_free = ev->ring_free;
@@ -465,9 +567,15 @@ static void pack_put(struct evidence *ev, struct evidence_pack *out, uint32_t *s
 	if (!*slot)
 		return;
 	if (out->n < out->cap) {
-		out->pkt[out->n] = ev->slots[*slot].p;
-		out->pkt[out->n].ordinal = ord;
-		out->n++;
+		const struct slot *p = slot_at(ev, *slot);
+		struct evidence_pkt *k = &out->pkt[out->n++];
+		k->ts_sec = p->ts_sec;
+		k->ts_nsec = p->ts_nsec;
+		k->caplen = p->caplen;
+		k->origlen = p->origlen;
+		k->linktype = p->linktype;
+		k->ordinal = ord;
+		memcpy(k->data, p->data, p->caplen);
 	}
 	slot_unref(ev, *slot);
 	*slot = 0;
@@ -480,8 +588,12 @@ uint32_t evidence_take(struct evidence *ev, uint32_t ring, struct evidence_pack 
 		return 0;
 	struct ring *r = &ev->rings[ring];
 	uint32_t head = r->noted < EVIDENCE_HEAD ? r->noted : EVIDENCE_HEAD;
+	struct ring_more *m = r->more ? pool_at(&ev->more, r->more) : NULL;
 	for (uint32_t i = r->taken; i < head; i++)
-		pack_put(ev, out, &r->head[i], i);
+		if (i < RING_INLINE)
+			pack_put(ev, out, &r->head[i], i);
+		else if (m)
+			pack_put(ev, out, &m->head[i - RING_INLINE], i);
 	r->taken = head;
 	if (r->noted > EVIDENCE_HEAD) {
 		/* the tail, oldest first (the circle's next place to write is its oldest), and
@@ -539,7 +651,7 @@ void evidence_hold(struct evidence *ev, const struct sw_addr *src, uint64_t pkt_
 		return;
 	uint32_t slot = frame_slot(ev);
 	if (slot)
-		ev->slots[slot].refs++;
+		slot_at(ev, slot)->refs++;
 	b->ts[b->n] = ts_us;
 	b->slot[b->n] = slot;
 	b->n++;

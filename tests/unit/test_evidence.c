@@ -203,6 +203,86 @@ static void test_budget(void)
 	evidence_destroy(ev);
 }
 
+/*
+ * A probe-sized packet takes a small slot (less of the budget than a big one) and comes back
+ * whole; a ring's head places past its first few come in a block, which a ring that needs
+ * them takes later and clean even when it was another ring's before.
+ */
+static void test_sizes_and_blocks(void)
+{
+	struct evidence *ev = make(64 << 10);
+	struct evidence_pack *pk = evidence_pack_new(EVIDENCE_MAX);
+	struct evidence_stats st0, st1, st2;
+	uint32_t small = 0, big = 0;
+
+	/* 74 bytes: an IPv4 SYN with a scanner's TCP options, on Ethernet */
+	evidence_get_stats(ev, &st0);
+	for (size_t k = 0; k < sizeof frame_bytes; k++)
+		frame_bytes[k] = (uint8_t)(0x40 + k);
+	struct evidence_frame f = {.data = frame_bytes,
+	                           .caplen = 74,
+	                           .wirelen = 74,
+	                           .ts_sec = 1000,
+	                           .linktype = 1,
+	                           .ts_us = 1000000000ULL};
+	evidence_frame(ev, &f);
+	evidence_note(ev, &small, f.ts_us);
+	evidence_frame(ev, NULL);
+	evidence_get_stats(ev, &st1);
+	note_range(ev, &big, 0, 1);
+	evidence_get_stats(ev, &st2);
+	CHECK(st1.bytes - st0.bytes < st2.bytes - st1.bytes); /* (each with its ring) */
+	CHECK(st2.bytes - st1.bytes - (st1.bytes - st0.bytes) >= EVIDENCE_SNAP - 96);
+	CHECK_EQ_U(evidence_take(ev, small, pk), 1);
+	CHECK_EQ_U(pk->pkt[0].caplen, 74);
+	CHECK_EQ_U(pk->pkt[0].origlen, 74);
+	for (unsigned k = 0; k < 74; k++) /* (frame_bytes holds packet 0 by now) */
+		CHECK_EQ_U(pk->pkt[0].data[k], (uint8_t)(0x40 + k));
+	CHECK_EQ_U(evidence_take(ev, big, pk), 1);
+	check_pkt(&pk->pkt[0], 0);
+	evidence_release(ev, &small);
+	evidence_release(ev, &big);
+
+	/* ring a takes a block (12 packets) and gives it back */
+	uint32_t a = 0, b = 0, x[32] = {0};
+	note_range(ev, &a, 0, 12);
+	CHECK_EQ_U(evidence_take(ev, a, pk), 12);
+	evidence_release(ev, &a);
+	/* ring b: 8 packets, then its 9th refused (rings x hold the budget), its 10th kept
+	 * once they are gone: place 8 of the block it takes then must be empty, not a's */
+	note_range(ev, &b, 100, 108);
+	evidence_get_stats(ev, &st0);
+	for (uint32_t r = 0, i = 1000; r < 32; r++) {
+		evidence_get_stats(ev, &st1);
+		if (st1.not_kept > st0.not_kept)
+			break;
+		for (uint32_t k = 0; k < EVIDENCE_HEAD; k++, i++) {
+			set_frame(ev, i);
+			evidence_note(ev, &x[r], ts_of(i));
+		}
+	}
+	evidence_frame(ev, NULL);
+	evidence_get_stats(ev, &st1);
+	CHECK(st1.not_kept > st0.not_kept); /* the budget is spent */
+	note_range(ev, &b, 108, 109);
+	evidence_get_stats(ev, &st2);
+	CHECK_EQ_U(st2.not_kept, st1.not_kept + 1);
+	for (uint32_t r = 0; r < 32; r++)
+		evidence_release(ev, &x[r]);
+	note_range(ev, &b, 109, 110);
+	CHECK_EQ_U(evidence_take(ev, b, pk), 9);
+	for (uint32_t k = 0; k < 9 && k < pk->n; k++) {
+		uint32_t id = k < 8 ? 100 + k : 109;
+		CHECK_EQ_U(pk->pkt[k].ordinal, k < 8 ? k : 9);
+		CHECK_EQ_U(pk->pkt[k].data[0], (uint8_t)id);
+		CHECK_EQ_U(pk->pkt[k].ts_nsec, (id % 1000) * 1000000 + 7);
+	}
+	evidence_release(ev, &b);
+	evidence_get_stats(ev, &st2);
+	evidence_destroy(ev);
+	free(pk);
+}
+
 /* Held-back sources: their packets wait by source and go to the entries when replayed. */
 static void test_held(void)
 {
@@ -369,5 +449,6 @@ int main(void)
 	test_sharing();
 	test_budget();
 	test_held();
+	test_sizes_and_blocks();
 	CHECK_DONE();
 }
