@@ -11,55 +11,58 @@
  * a file's LINKTYPE_ATM_RFC1483 (100) arrives as DLT_ATM_RFC1483 (11).
  */
 enum {
-	DECODE_DLT_NULL = 0,               /* BSD loopback, family in the capturing host's order */
-	DECODE_DLT_EN10MB = 1,             /* Ethernet II (+ 802.1Q / 802.1ad) */
-	DECODE_DLT_IEEE802 = 6,            /* IEEE 802.5 token ring */
-	DECODE_DLT_ARCNET = 7,             /* ARCNET, BSD header */
-	DECODE_DLT_SLIP = 8,               /* BSD SLIP: 16-byte pseudo-header, then IP */
-	DECODE_DLT_PPP = 9,                /* PPP, address/control optional (RFC 1661) */
-	DECODE_DLT_FDDI = 10,              /* FDDI */
-	DECODE_DLT_ATM_RFC1483 = 11,       /* LLC/SNAP over ATM (RFC 2684) */
-	DECODE_DLT_RAW = 12,               /* raw IP on Linux and most systems */
-	DECODE_DLT_RAW_OPENBSD = 14,       /* raw IP as OpenBSD numbers DLT_RAW */
-	DECODE_DLT_ATM_CLIP = 19,          /* Linux classical IP over ATM: LLC/SNAP */
-	DECODE_DLT_SYMANTEC = 99,          /* Symantec Enterprise Firewall */
-	DECODE_DLT_PPP_SERIAL = 50,        /* PPP in HDLC-like framing (RFC 1662) or Cisco HDLC */
-	DECODE_DLT_PPP_ETHER = 51,         /* PPPoE header without Ethernet (RFC 2516) */
-	DECODE_LINKTYPE_RAW = 101,         /* LINKTYPE_RAW as stored in files */
-	DECODE_DLT_C_HDLC = 104,           /* Cisco HDLC */
-	DECODE_DLT_IEEE802_11 = 105,       /* 802.11 MAC frames */
-	DECODE_DLT_FRELAY = 107,           /* Frame Relay (RFC 2427, or Cisco's ethertype form) */
-	DECODE_DLT_LOOP = 108,             /* OpenBSD loopback, family in network order */
-	DECODE_DLT_ENC = 109,              /* OpenBSD IPsec enc(4) */
-	DECODE_DLT_HDLC = 112,             /* NetBSD HDLC: Cisco HDLC framing */
-	DECODE_DLT_LINUX_SLL = 113,        /* Linux cooked capture v1 ("any" device) */
-	DECODE_DLT_PFLOG = 117,            /* OpenBSD/FreeBSD pf log */
-	DECODE_DLT_PRISM = 119,            /* 802.11 with a Prism (or AVS) header */
-	DECODE_DLT_IP_OVER_FC = 122,       /* IP over Fibre Channel (RFC 2625) */
-	DECODE_DLT_SUNATM = 123,           /* SunATM pseudo-header, then LLC or LANE */
-	DECODE_DLT_RADIOTAP = 127,         /* 802.11 with a radiotap header */
-	DECODE_DLT_ARCNET_LINUX = 129,     /* ARCNET, Linux header */
-	DECODE_DLT_AP1394 = 138,           /* Apple's IP over IEEE 1394 (FireWire) */
-	DECODE_DLT_AVS = 163,              /* 802.11 with an AVS header */
-	DECODE_DLT_PPP_PPPD = 166,         /* PPP with pppd's direction in the address byte */
-	DECODE_DLT_JUNIPER_ETHER = 178,    /* Juniper's header, then Ethernet */
-	DECODE_DLT_JUNIPER_PPP = 179,      /* ... then PPP */
-	DECODE_DLT_JUNIPER_FRELAY = 180,   /* ... then Frame Relay */
-	DECODE_DLT_JUNIPER_CHDLC = 181,    /* ... then Cisco HDLC */
-	DECODE_DLT_PPI = 192,              /* Per-Packet Information header, then any DLT */
-	DECODE_DLT_PPP_WITH_DIR = 204,     /* one direction byte, then PPP */
-	DECODE_DLT_C_HDLC_WITH_DIR = 205,  /* one direction byte, then Cisco HDLC */
-	DECODE_DLT_MPLS = 219,             /* a bare MPLS label stack */
-	DECODE_DLT_IPNET = 226,            /* Solaris ipnet */
-	DECODE_DLT_IPV4 = 228,             /* raw IPv4, version nibble must be 4 */
-	DECODE_DLT_IPV6 = 229,             /* raw IPv6 */
-	DECODE_DLT_NFLOG = 239,            /* Linux netfilter NFLOG */
-	DECODE_DLT_NETANALYZER = 240,      /* Hilscher pseudo-header, then Ethernet */
-	DECODE_DLT_NETANALYZER_TR = 241,   /* ... with preamble and SFD */
-	DECODE_DLT_IPOIB = 242,            /* IP over InfiniBand (RFC 4391) */
-	DECODE_DLT_PKTAP = 258,            /* Apple PKTAP header, then the packet's own DLT */
-	DECODE_DLT_LINUX_SLL2 = 276,       /* Linux cooked capture v2 */
-	DECODE_DLT_DSA_BRCM = 281,         /* Ethernet with a Broadcom switch tag */
+	DECODE_DLT_NULL = 0,              /* BSD loopback, family in the capturing host's order */
+	DECODE_DLT_EN10MB = 1,            /* Ethernet II (+ 802.1Q / 802.1ad) */
+	DECODE_DLT_IEEE802 = 6,           /* IEEE 802.5 token ring */
+	DECODE_DLT_ARCNET = 7,            /* ARCNET, BSD header */
+	DECODE_DLT_SLIP = 8,              /* BSD SLIP: 16-byte pseudo-header, then IP */
+	DECODE_DLT_PPP = 9,               /* PPP, address/control optional (RFC 1661) */
+	DECODE_DLT_FDDI = 10,             /* FDDI */
+	DECODE_DLT_ATM_RFC1483 = 11,      /* LLC/SNAP over ATM (RFC 2684) */
+	DECODE_DLT_RAW = 12,              /* raw IP on Linux and most systems */
+	DECODE_DLT_RAW_OPENBSD = 14,      /* raw IP as OpenBSD numbers DLT_RAW */
+	DECODE_DLT_ATM_CLIP = 19,         /* Linux classical IP over ATM: LLC/SNAP */
+	DECODE_DLT_SYMANTEC = 99,         /* Symantec Enterprise Firewall */
+	DECODE_DLT_PPP_SERIAL = 50,       /* PPP in HDLC-like framing (RFC 1662) or Cisco HDLC */
+	DECODE_DLT_PPP_ETHER = 51,        /* PPPoE header without Ethernet (RFC 2516) */
+	DECODE_LINKTYPE_RAW = 101,        /* LINKTYPE_RAW as stored in files */
+	DECODE_DLT_C_HDLC = 104,          /* Cisco HDLC */
+	DECODE_DLT_IEEE802_11 = 105,      /* 802.11 MAC frames */
+	DECODE_DLT_FRELAY = 107,          /* Frame Relay (RFC 2427, or Cisco's ethertype form) */
+	DECODE_DLT_LOOP = 108,            /* OpenBSD loopback, family in network order */
+	DECODE_DLT_ENC = 109,             /* OpenBSD IPsec enc(4) */
+	DECODE_DLT_HDLC = 112,            /* NetBSD HDLC: Cisco HDLC framing */
+	DECODE_DLT_LINUX_SLL = 113,       /* Linux cooked capture v1 ("any" device) */
+	DECODE_DLT_PFLOG = 117,           /* OpenBSD/FreeBSD pf log */
+	DECODE_DLT_PRISM = 119,           /* 802.11 with a Prism (or AVS) header */
+	DECODE_DLT_IP_OVER_FC = 122,      /* IP over Fibre Channel (RFC 2625) */
+	DECODE_DLT_SUNATM = 123,          /* SunATM pseudo-header, then LLC or LANE */
+	DECODE_DLT_RADIOTAP = 127,        /* 802.11 with a radiotap header */
+	DECODE_DLT_ARCNET_LINUX = 129,    /* ARCNET, Linux header */
+	DECODE_DLT_AP1394 = 138,          /* Apple's IP over IEEE 1394 (FireWire) */
+	DECODE_DLT_AVS = 163,             /* 802.11 with an AVS header */
+	DECODE_DLT_PPP_PPPD = 166,        /* PPP with pppd's direction in the address byte */
+	DECODE_DLT_JUNIPER_ETHER = 178,   /* Juniper's header, then Ethernet */
+	DECODE_DLT_JUNIPER_PPP = 179,     /* ... then PPP */
+	DECODE_DLT_JUNIPER_FRELAY = 180,  /* ... then Frame Relay */
+	DECODE_DLT_JUNIPER_CHDLC = 181,   /* ... then Cisco HDLC */
+	DECODE_DLT_PPI = 192,             /* Per-Packet Information header, then any DLT */
+	DECODE_DLT_PPP_WITH_DIR = 204,    /* one direction byte, then PPP */
+	DECODE_DLT_C_HDLC_WITH_DIR = 205, /* one direction byte, then Cisco HDLC */
+	DECODE_DLT_MPLS = 219,            /* a bare MPLS label stack */
+	DECODE_DLT_IPNET = 226,           /* Solaris ipnet */
+	DECODE_DLT_IPV4 = 228,            /* raw IPv4, version nibble must be 4 */
+	DECODE_DLT_IPV6 = 229,            /* raw IPv6 */
+	DECODE_DLT_NFLOG = 239,           /* Linux netfilter NFLOG */
+	DECODE_DLT_NETANALYZER = 240,     /* Hilscher pseudo-header, then Ethernet */
+	DECODE_DLT_NETANALYZER_TR = 241,  /* ... with preamble and SFD */
+	DECODE_DLT_IPOIB = 242,           /* IP over InfiniBand (RFC 4391) */
+	DECODE_DLT_PKTAP = 258,           /* Apple PKTAP header, then the packet's own DLT */
+	DECODE_DLT_USER2_PKTAP = 149,     /* PKTAP as macOS numbers it (its DLT_PKTAP is DLT_USER2),
+	                                   * which files from a Mac carry: tcpdump and Wireshark read
+	                                   * LINKTYPE_USER2 as PKTAP too */
+	DECODE_DLT_LINUX_SLL2 = 276,      /* Linux cooked capture v2 */
+	DECODE_DLT_DSA_BRCM = 281,        /* Ethernet with a Broadcom switch tag */
 	DECODE_DLT_DSA_BRCM_PREPEND = 282, /* Broadcom tag before the Ethernet header */
 	DECODE_DLT_DSA_DSA = 284,          /* Ethernet with a Marvell DSA tag */
 	DECODE_DLT_DSA_EDSA = 285,         /* Ethernet with a Marvell EDSA tag */
@@ -100,6 +103,7 @@ static const struct {
     {DECODE_DLT_PPI, decode_ppi},
     {DECODE_DLT_PFLOG, decode_pflog},
     {DECODE_DLT_PKTAP, decode_pktap},
+    {DECODE_DLT_USER2_PKTAP, decode_pktap},
     {DECODE_DLT_JUNIPER_ETHER, decode_juniper_ether},
     {DECODE_DLT_JUNIPER_PPP, decode_juniper_ppp},
     {DECODE_DLT_JUNIPER_FRELAY, decode_juniper_frelay},

@@ -228,6 +228,9 @@ LINKS = {
     # interface en0, then the Ethernet frame
     "pktap": (258, lambda p, v6: struct.pack("<III24s", 108, 1, 1, b"en0") + b"\0" * 72 +
               eth(p, et(v6)), True, None),
+    # the same as a Mac writes it: macOS's DLT_PKTAP is DLT_USER2 (149)
+    "pktap_user2": (149, lambda p, v6: struct.pack("<III24s", 108, 1, 1, b"en0") + b"\0" * 72 +
+                    eth(p, et(v6)), False, None),
     # Juniper (tcpdump print-juniper.c): "MGC", flags (0x01 in, 0x02 no L2, 0x80 extensions);
     # extensions are a 2-byte length and TLVs (type 1: interface name), then the frame, or
     # with no L2 four bytes and the IP packet

@@ -76,6 +76,7 @@ static const int fuzz_dlts_more[] = {
     99,  /* SYMANTEC_FIREWALL */
     189, /* USB_LINUX: unsupported, must be skipped */
     258, /* PKTAP */
+    149, /* USER2 (macOS's PKTAP) */
     178, /* JUNIPER_ETHER */
     179, /* JUNIPER_PPP */
     180, /* JUNIPER_FRELAY */
