@@ -46,7 +46,7 @@ IDX = {"eth": 0, "sll2": 1, "sll": 2, "raw": 3, "ipv4": 6, "ipv6": 7, "null": 8,
 # fuzz_decode.c's fuzz_dlts_more, in its order: byte 0's low nibble 15, byte 1 the index.
 MORE = [9, 50, 51, 166, 204, 104, 205, 112, 226, 10, 6, 105, 127, 119, 163, 192, 11, 19, 7, 129,
         242, 281, 282, 284, 285, 219, 239, 117, 109, 240, 241, 107, 123, 122, 138, 99, 189, 258,
-        178, 179, 180, 181]
+        178, 179, 180, 181, 8, 149]
 # LINKTYPE_ numbers of files that libpcap hands over as another DLT_ (pcap-common.c).
 LINKTYPE_TO_DLT = {100: 11}
 
