@@ -24,8 +24,7 @@ struct slot {
 	uint32_t origlen;
 	int32_t linktype;
 	uint32_t refs;
-	uint8_t data[]; /* SLOT_SMALL_DATA or EVIDENCE_SNAP bytes of room; while the slot is
-	                 * free, its last four hold the free list's link (pool_link) */
+	uint8_t data[]; /* SLOT_SMALL_DATA or EVIDENCE_SNAP bytes of room */
 };
 #define SLOT_SMALL_DATA  96
 #define SLOT_SMALL_BYTES (sizeof(struct slot) + SLOT_SMALL_DATA)
@@ -49,12 +48,10 @@ struct ring {
 	uint32_t taken;    /* head positions taken already (given to a record) */
 	uint32_t given;    /* packets given to records: at most EVIDENCE_MAX */
 	uint64_t last_gen; /* the packet noted last, to keep a packet once */
-	uint32_t next_free;
 };
 
 struct ring_more {
 	uint32_t head[EVIDENCE_HEAD - RING_INLINE];
-	uint32_t next_free;
 };
 
 /* A held-back source's packets, in the order its events came. */
@@ -88,7 +85,7 @@ struct fragset {
 /* Held-source places, at most: a power of two, a sliver of the arena. */
 #define EVIDENCE_HELD_PLACES_MAX 4096
 
-/* One size of slot, or the rings' head blocks: a pool of fixed-size items numbered from 1. */
+/* One size of slot, the rings or their head blocks: a pool of fixed-size items numbered from 1. */
 struct pool {
 	uint8_t *base; /* item i at base + i * size; 0 is "none" */
 	size_t size;
@@ -96,11 +93,8 @@ struct pool {
 };
 
 struct evidence {
-	struct pool small, big, more; /* small and big slots, rings' head blocks */
-	struct ring *rings;
-	uint32_t nrings;
-	uint32_t ring_top;  /* first never used */
-	uint32_t ring_free; /* free list */
+	struct pool small, big;  /* small and big slots */
+	struct pool rings, more; /* rings and their head blocks */
 	struct held *held;
 	uint32_t nheld;         /* power of two */
 	struct answer *answers; /* EVIDENCE_ANSWERS */
@@ -143,7 +137,7 @@ static void *pool_at(const struct pool *p, uint32_t i)
 	return p->base + (size_t)i * p->size;
 }
 
-/* An item's free-list link: the last uint32_t of every pooled item. */
+/* A free item's free-list link: its last four bytes (what they held is dead by then). */
 static uint32_t *pool_link(const struct pool *p, uint32_t i)
 {
 	return (uint32_t *)(void *)(p->base + (size_t)i * p->size + p->size - sizeof(uint32_t));
@@ -165,6 +159,15 @@ static uint32_t pool_take(struct evidence *ev, struct pool *p)
 	else
 		return 0;
 	charge(ev, p->size);
+	return i;
+}
+
+/* pool_take, the item zeroed (a recycled one still holds its former contents). */
+static uint32_t pool_take_clear(struct evidence *ev, struct pool *p)
+{
+	uint32_t i = pool_take(ev, p);
+	if (i)
+		memset(pool_at(p, i), 0, p->size);
 	return i;
 }
 
@@ -196,17 +199,15 @@ struct evidence *evidence_create(size_t limit, const uint8_t key[16])
 	if (limit < ev->used + evidence_ring_bytes())
 		goto fail; /* not even one detection's packets */
 	size_t room = limit - ev->used;
-	ev->nrings = (uint32_t)(room / sizeof(struct ring));
-	ev->rings = bigmem_calloc((size_t)ev->nrings + 1, sizeof *ev->rings);
 	ev->held = calloc(nheld, sizeof *ev->held);
 	ev->answers = calloc(EVIDENCE_ANSWERS, sizeof *ev->answers);
 	ev->frags = calloc(EVIDENCE_FRAGS, sizeof *ev->frags);
 	if (!pool_init(&ev->small, SLOT_SMALL_BYTES, room) ||
 	    !pool_init(&ev->big, SLOT_BIG_BYTES, room) ||
-	    !pool_init(&ev->more, sizeof(struct ring_more), room) || !ev->rings || !ev->held ||
-	    !ev->answers || !ev->frags)
+	    !pool_init(&ev->rings, sizeof(struct ring), room) ||
+	    !pool_init(&ev->more, sizeof(struct ring_more), room) || !ev->held || !ev->answers ||
+	    !ev->frags)
 		goto fail;
-	ev->ring_top = 1;
 	ev->st.limit = limit;
 	ev->st.bytes = ev->st.bytes_max = ev->used;
 	return ev;
@@ -222,7 +223,7 @@ void evidence_destroy(struct evidence *ev)
 	free(ev->small.base);
 	free(ev->big.base);
 	free(ev->more.base);
-	free(ev->rings);
+	free(ev->rings.base);
 	free(ev->held);
 	free(ev->answers);
 	free(ev->frags);
@@ -261,22 +262,6 @@ static void slot_unref(struct evidence *ev, uint32_t h)
 		pool_give(ev, &ev->small, h & ~SLOT_SMALL);
 	else
 		pool_give(ev, &ev->big, h);
-}
-
-static uint32_t ring_alloc(struct evidence *ev)
-{
-	if (ev->used + sizeof(struct ring) > ev->limit)
-		return 0;
-	uint32_t i = ev->ring_free;
-	if (i)
-		ev->ring_free = ev->rings[i].next_free;
-	else if (ev->ring_top <= ev->nrings)
-		i = ev->ring_top++;
-	else
-		return 0;
-	memset(&ev->rings[i], 0, sizeof ev->rings[i]);
-	charge(ev, sizeof(struct ring));
-	return i;
 }
 
 void evidence_frame(struct evidence *ev, const struct evidence_frame *f)
@@ -328,13 +313,9 @@ static void ring_put(struct evidence *ev, struct ring *r, uint32_t slot, uint64_
 	if (ord < EVIDENCE_HEAD) {
 		uint32_t *place = ord < RING_INLINE ? &r->head[ord] : NULL;
 		if (!place) {
-			if (!r->more) {
-				if (!(r->more = pool_take(ev, &ev->more))) {
-					ev->st.not_kept++; /* the budget refused the head's block */
-					return;
-				}
-				/* a recycled block still names its former ring's packets */
-				memset(pool_at(&ev->more, r->more), 0, sizeof(struct ring_more));
+			if (!r->more && !(r->more = pool_take_clear(ev, &ev->more))) {
+				ev->st.not_kept++; /* the budget refused the head's block */
+				return;
 			}
 			place = &((struct ring_more *)pool_at(&ev->more, r->more))
 			             ->head[ord - RING_INLINE];
@@ -355,13 +336,13 @@ static void ring_put(struct evidence *ev, struct ring *r, uint32_t slot, uint64_
 static struct ring *ring_of(struct evidence *ev, uint32_t *ring)
 {
 	if (!*ring) {
-		*ring = ring_alloc(ev);
+		*ring = pool_take_clear(ev, &ev->rings);
 		if (!*ring) {
 			ev->st.not_kept++;
 			return NULL;
 		}
 	}
-	return &ev->rings[*ring];
+	return pool_at(&ev->rings, *ring);
 }
 
 void evidence_note(struct evidence *ev, uint32_t *ring, uint64_t ts_us)
@@ -377,7 +358,7 @@ void evidence_note(struct evidence *ev, uint32_t *ring, uint64_t ts_us)
 		if (!ev->have_frame || ev->frame.ts_us != ts_us)
 			return;
 		gen = ev->frame_gen;
-		if (*ring && ev->rings[*ring].last_gen == gen)
+		if (*ring && ((struct ring *)pool_at(&ev->rings, *ring))->last_gen == gen)
 			return;
 		slot = frame_slot(ev);
 	}
@@ -545,7 +526,7 @@ void evidence_release(struct evidence *ev, uint32_t *ring)
 {
 	if (!*ring)
 		return;
-	struct ring *r = &ev->rings[*ring];
+	struct ring *r = pool_at(&ev->rings, *ring);
 	for (unsigned i = 0; i < RING_INLINE; i++)
 		slot_unref(ev, r->head[i]);
 	if (r->more) {
@@ -556,9 +537,7 @@ void evidence_release(struct evidence *ev, uint32_t *ring)
 	}
 	for (unsigned i = 0; i < EVIDENCE_TAIL; i++)
 		slot_unref(ev, r->tail[i]);
-	r->next_free = ev->ring_free;
-	ev->ring_free = *ring;
-	refund(ev, sizeof(struct ring));
+	pool_give(ev, &ev->rings, *ring);
 	*ring = 0;
 }
 
@@ -586,7 +565,7 @@ uint32_t evidence_take(struct evidence *ev, uint32_t ring, struct evidence_pack 
 	out->n = 0;
 	if (!ring)
 		return 0;
-	struct ring *r = &ev->rings[ring];
+	struct ring *r = pool_at(&ev->rings, ring);
 	uint32_t head = r->noted < EVIDENCE_HEAD ? r->noted : EVIDENCE_HEAD;
 	struct ring_more *m = r->more ? pool_at(&ev->more, r->more) : NULL;
 	for (uint32_t i = r->taken; i < head; i++)
