@@ -471,12 +471,10 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 	 * rest), under the row of their seq, which exists by now: its id is looked up once a
 	 * seq, not once a packet. */
 	for (size_t i = 0; i < n; i++) {
-		int64_t id = 0;
-
 		if (d[i].evidence == NULL || d[i].evidence->n == 0)
 			continue;
-		if (coalesce)
-			id = find_seq(s, d[i].seq)->id;
+		struct seq_slot *slot = coalesce ? find_seq(s, d[i].seq) : NULL;
+		int64_t id = slot ? slot->id : 0;
 		if (id == 0 && row_id(s, run_id, d[i].seq, &id) < 0)
 			goto fail;
 		if (id == 0) { /* its record was written above: cannot happen */
@@ -485,8 +483,8 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 			              (unsigned long long)d[i].seq);
 			goto fail;
 		}
-		if (coalesce)
-			find_seq(s, d[i].seq)->id = id;
+		if (slot)
+			slot->id = id;
 		if (write_evidence(s, id, &d[i]) < 0)
 			goto fail;
 	}

@@ -19,8 +19,8 @@ static char dir[] = "/tmp/sw-test-store-batch-XXXXXX";
 /* Room for a whole table dumped as text; the tests write a few dozen rows. */
 #define DUMP_MAX (256 * 1024)
 
-/* Every column of every detection row, ids included, in id order, as one string. */
-static void dump(const char *path, char *out, size_t cap)
+/* Every column of every row sql selects from the file, '|' between columns, a line a row. */
+static void dump_rows(const char *path, const char *sql, char *out, size_t cap)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -28,8 +28,7 @@ static void dump(const char *path, char *out, size_t cap)
 
 	out[0] = '\0';
 	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, "SELECT * FROM detections ORDER BY id", -1, &st, NULL) ==
-	      SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 		for (int c = 0; c < sqlite3_column_count(st); c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
@@ -48,6 +47,12 @@ static void dump(const char *path, char *out, size_t cap)
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+/* Every column of every detection row, ids included, in id order, as one string. */
+static void dump(const char *path, char *out, size_t cap)
+{
+	dump_rows(path, "SELECT * FROM detections ORDER BY id", out, cap);
 }
 
 static int64_t query_int(const char *path, const char *sql)
@@ -113,34 +118,17 @@ static void drop_packets(struct sw_detection *d, size_t n)
 	}
 }
 
-/* Every evidence row as seq|ordinal|data, by seq and ordinal; and the rows whose
- * detection_id names no detection of that seq (must be none). */
+/* Every evidence row as seq|ordinal|data, by seq and ordinal; none may name a detection
+ * that is not there. */
 static void dump_evidence(const char *path, char *out, size_t cap)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t n = 0;
-
-	out[0] = '\0';
-	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db,
-	                         "SELECT d.seq, e.ordinal, hex(e.data) FROM evidence e JOIN "
-	                         "detections d ON d.id = e.detection_id ORDER BY d.seq, e.ordinal",
-	                         -1, &st, NULL) == SQLITE_OK);
-	while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
-		int w = snprintf(out + n, cap - n, "%lld|%lld|%s\n", sqlite3_column_int64(st, 0),
-		                 sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2));
-
-		CHECK(w >= 0 && (size_t)w < cap - n);
-		if (w < 0 || (size_t)w >= cap - n)
-			break;
-		n += (size_t)w;
-	}
-	sqlite3_finalize(st);
-	CHECK_EQ_U(fixture_query_int(db, "SELECT count(*) FROM evidence"),
-	           fixture_query_int(db, "SELECT count(*) FROM evidence e JOIN detections d ON "
-	                                 "d.id = e.detection_id"));
-	sqlite3_close(db);
+	dump_rows(path,
+	          "SELECT d.seq, e.ordinal, hex(e.data) FROM evidence e JOIN detections d ON "
+	          "d.id = e.detection_id ORDER BY d.seq, e.ordinal",
+	          out, cap);
+	CHECK_EQ_U(query_int(path, "SELECT count(*) FROM evidence"),
+	           query_int(path, "SELECT count(*) FROM evidence e JOIN detections d ON "
+	                           "d.id = e.detection_id"));
 }
 
 /*
