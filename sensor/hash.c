@@ -151,7 +151,10 @@ struct htab {
 	unsigned size_shift;
 	uint64_t size_inv;
 	uint32_t capacity; /* usable entries: indices 1..capacity */
-	uint32_t *buckets;
+	uint32_t *buckets; /* links (below) to the chains' first entries */
+	/* Tagged links (see link_make) when the indices fit LINK_INDEX; else plain indices, and
+	 * these two say so: idx_mask all ones, untagged 1. */
+	uint32_t idx_mask, untagged;
 	/*
 	 * Buckets in use: a prefix of the array, doubled (each chain split in two
 	 * by the next bit of its hashes) whenever the entries outnumber it, up to
@@ -181,6 +184,54 @@ static inline uint32_t index_of(const struct htab *t, const void *e)
 {
 	uint64_t off = (uint64_t)((const uint8_t *)e - t->pool);
 	return (uint32_t)((off >> t->size_shift) * t->size_inv);
+}
+
+/*
+ * Chain links. A bucket and an entry's chain field name the next entry; in a table of fewer
+ * than 2^24 entries they also carry what a lookup needs to skip it without reading it, so a
+ * miss (most lookups of a flood: every forged source is new) costs the bucket's cache line
+ * and not one more per entry in the chain:
+ *   bits 0-23   the entry's index (HTAB_NONE: the chain ends)
+ *   bit  24     the entry has a successor in the chain
+ *   bits 25-31  a 7-bit tag of the entry's hash (bits 57-63; the bucket index uses the low
+ *               bits), so a lookup reads the entry only when the tags agree (1 in 128 for
+ *               another key) or the chain goes on past it.
+ * A table too large for 24-bit indices keeps plain indices and reads every entry, as a
+ * chained table does. The free list's links (in the chain field of unused entries) are plain
+ * indices in both.
+ */
+#define LINK_INDEX 0x00ffffffu
+#define LINK_SUCC  0x01000000u
+#define LINK_TAG   0xfe000000u
+
+static inline uint32_t link_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 32) & LINK_TAG;
+}
+
+static inline uint32_t link_idx(const struct htab *t, uint32_t l)
+{
+	return l & t->idx_mask;
+}
+
+/* A link to entry i (hash h), whose own chain field is next. */
+static inline uint32_t link_make(const struct htab *t, uint32_t i, uint64_t h, uint32_t next)
+{
+	if (t->untagged)
+		return i;
+	return i | link_tag(h) | (next != HTAB_NONE ? LINK_SUCC : 0);
+}
+
+/* False when the linked entry surely has another hash (its tag differs). */
+static inline bool link_may_match(const struct htab *t, uint32_t l, uint64_t h)
+{
+	return t->untagged || (l & LINK_TAG) == link_tag(h);
+}
+
+/* False when the linked entry is surely the chain's last. */
+static inline bool link_goes_on(const struct htab *t, uint32_t l)
+{
+	return t->untagged || (l & LINK_SUCC);
 }
 
 /* The inverse of an odd number modulo 2^64, by Newton's iteration (each step doubles the
@@ -228,6 +279,8 @@ struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size
 	t->key_off = key_off;
 	t->key_len = key_len;
 	t->capacity = (uint32_t)max_entries;
+	t->untagged = max_entries >= LINK_INDEX;
+	t->idx_mask = t->untagged ? UINT32_MAX : LINK_INDEX;
 	t->max_mask = nb - 1;
 	t->mask = (nb < HTAB_BUCKETS_MIN ? nb : HTAB_BUCKETS_MIN) - 1;
 	t->next_fresh = 1;
@@ -282,12 +335,18 @@ key_equal(const struct htab *t, const struct htab_node *n, const void *key, size
 static inline __attribute__((always_inline)) void *find_len(struct htab *t, const void *key,
                                                             uint64_t h, size_t len)
 {
-	uint32_t i = t->buckets[h & t->mask];
-	while (i != HTAB_NONE) {
-		struct htab_node *n = node_at(t, i);
+	uint32_t l = t->buckets[h & t->mask];
+	while (l != HTAB_NONE) {
+		if (!link_may_match(t, l, h)) {
+			if (!link_goes_on(t, l))
+				return NULL;
+			l = node_at(t, link_idx(t, l))->chain;
+			continue;
+		}
+		struct htab_node *n = node_at(t, link_idx(t, l));
 		if (n->hash == h && key_equal(t, n, key, len))
 			return n;
-		i = n->chain;
+		l = n->chain;
 	}
 	return NULL;
 }
@@ -393,13 +452,18 @@ static void list_append(struct htab *t, struct htab_node *n, uint32_t i, unsigne
 
 static void chain_unlink(struct htab *t, struct htab_node *n, uint32_t i)
 {
-	uint32_t *pp = &t->buckets[n->hash & t->mask];
+	/* pp: the link to the entry looked at; before: the link to the one before it, whose
+	 * successor bit goes when n was the last */
+	uint32_t *pp = &t->buckets[n->hash & t->mask], *before = NULL;
 	while (*pp != HTAB_NONE) {
-		if (*pp == i) {
+		if (link_idx(t, *pp) == i) {
 			*pp = n->chain;
+			if (n->chain == HTAB_NONE && before && !t->untagged)
+				*before &= ~LINK_SUCC;
 			return;
 		}
-		pp = &node_at(t, *pp)->chain;
+		before = pp;
+		pp = &node_at(t, link_idx(t, *pp))->chain;
 	}
 }
 
@@ -450,18 +514,19 @@ static void grow(struct htab *t)
 	uint64_t n = t->mask + 1;
 	for (uint64_t b = 0; b < n; b++) {
 		uint32_t lo = HTAB_NONE, hi = HTAB_NONE;
-		uint32_t i = t->buckets[b];
-		while (i != HTAB_NONE) {
+		uint32_t l = t->buckets[b];
+		while (l != HTAB_NONE) {
+			uint32_t i = link_idx(t, l);
 			struct htab_node *e = node_at(t, i);
 			uint32_t next = e->chain;
 			if (e->hash & n) {
 				e->chain = hi;
-				hi = i;
+				hi = link_make(t, i, e->hash, hi);
 			} else {
 				e->chain = lo;
-				lo = i;
+				lo = link_make(t, i, e->hash, lo);
 			}
-			i = next;
+			l = next;
 		}
 		t->buckets[b] = lo;
 		t->buckets[b + n] = hi;
@@ -476,14 +541,18 @@ insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts, 
 	unsigned len = 0;
 	struct htab_node *oldest = NULL;
 	/* Counting is all most inserts need; the oldest is looked for only at the cap. */
-	for (uint32_t i = *bucket; i != HTAB_NONE && len < HTAB_CHAIN_MAX; i = node_at(t, i)->chain)
+	for (uint32_t l = *bucket; l != HTAB_NONE && len < HTAB_CHAIN_MAX;
+	     l = node_at(t, link_idx(t, l))->chain) {
 		len++;
+		if (!link_goes_on(t, l))
+			break;
+	}
 	if (!recycle &&
 	    (len >= HTAB_CHAIN_MAX || (t->free_head == HTAB_NONE && t->next_fresh > t->capacity)))
 		return NULL;
 	if (len >= HTAB_CHAIN_MAX) {
-		for (uint32_t i = *bucket; i != HTAB_NONE; i = node_at(t, i)->chain) {
-			struct htab_node *n = node_at(t, i);
+		for (uint32_t l = *bucket; l != HTAB_NONE; l = node_at(t, link_idx(t, l))->chain) {
+			struct htab_node *n = node_at(t, link_idx(t, l));
 			if (!oldest || n->ts < oldest->ts)
 				oldest = n;
 		}
@@ -516,7 +585,7 @@ insert(struct htab *t, const void *key, uint64_t h, unsigned list, uint64_t ts, 
 	n->ts = ts;
 	bucket = &t->buckets[h & t->mask]; /* eviction above may have changed the chain head */
 	n->chain = *bucket;
-	*bucket = i;
+	*bucket = link_make(t, i, h, n->chain);
 	list_append(t, n, i, list);
 	t->st.inserts++;
 	t->st.used++;

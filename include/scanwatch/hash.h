@@ -27,7 +27,7 @@ void hash_make_key(uint8_t key[16], uint64_t seed);
  */
 #define HTAB_NONE 0u
 struct htab_node {
-	uint32_t chain;      /* next entry in the bucket chain */
+	uint32_t chain;      /* link to the next entry in the bucket chain (hash.c: with its tag) */
 	uint32_t prev, next; /* LRU list links */
 	uint8_t list;        /* which LRU list */
 	uint8_t used;

@@ -548,6 +548,75 @@ static void test_try_insert(void)
 	htab_destroy(t);
 }
 
+/*
+ * Chains under chosen hashes. A bucket's and an entry's links carry the next entry's hash tag
+ * and whether it is the chain's last (hash.c, "Chain links"), so a lookup skips entries
+ * without reading them; every insertion and removal (head, middle, last) must keep those
+ * bits true. Keys are forced into 8 buckets with 3 tags, some pairs sharing even the whole
+ * hash, and inserts, removals and lookups are checked against a model. cap 1 << 24 is a table
+ * too large for tagged links, which must behave the same with plain ones.
+ */
+enum { CHAIN_KEYS = 96 };
+static bool chain_live[CHAIN_KEYS];
+
+static void chain_on_evict(void *ctx, void *e)
+{
+	(void)ctx;
+	unsigned k;
+	memcpy(&k, (uint8_t *)e + sizeof(struct htab_node), sizeof k);
+	chain_live[k % CHAIN_KEYS] = false;
+}
+
+static uint64_t chain_hash(unsigned k)
+{
+	uint64_t bucket = (k * 5u) % 8u;        /* 8 of the 4096 first buckets */
+	uint64_t tag = (k / 8u) % 3u;           /* top 7 bits: 3 tags */
+	uint64_t rest = (k % 17u == 0) ? 0 : k; /* every 17th key shares its whole hash */
+	return bucket | tag << 57 | (rest << 20);
+}
+
+static void test_tagged_chains(size_t cap)
+{
+	uint8_t sipkey[16] = {5};
+	struct htab *t = htab_create(sizeof(struct htab_node) + 8, sizeof(struct htab_node), 8, cap,
+	                             1, sipkey, chain_on_evict, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	memset(chain_live, 0, sizeof chain_live);
+	uint64_t rng = cap, live_max = 0;
+	int bad = 0;
+	for (int i = 0; i < 40000; i++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned k = (unsigned)(rng >> 33) % CHAIN_KEYS;
+		uint64_t key = k;
+		uint8_t *e = htab_find(t, &key, chain_hash(k));
+		if ((e != NULL) != chain_live[k])
+			bad++;
+		if (e && (rng >> 25) % 2 == 0) {
+			htab_remove(t, e);
+			chain_live[k] = false;
+		} else if (!e) {
+			htab_insert(t, &key, chain_hash(k), 0, (uint64_t)i);
+			chain_live[k] = true;
+		}
+		/* every key, present or not, is where the model says */
+		for (unsigned m = 0; m < CHAIN_KEYS; m++) {
+			uint64_t mk = m;
+			if ((htab_find(t, &mk, chain_hash(m)) != NULL) != chain_live[m])
+				bad++;
+		}
+		uint64_t live = 0;
+		for (unsigned m = 0; m < CHAIN_KEYS; m++)
+			live += chain_live[m];
+		if (live > live_max)
+			live_max = live;
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK(live_max > 40); /* chains of several entries, so heads, middles and ends moved */
+	htab_destroy(t);
+}
+
 int main(void)
 {
 	test_siphash_vectors();
@@ -557,6 +626,8 @@ int main(void)
 	test_chain_cap();
 	test_churn();
 	test_growth();
+	test_tagged_chains(1000);
+	test_tagged_chains((size_t)1 << 24);
 	/* entry sizes with odd factors 5, 7, 9, 13, 33 and powers of two; key sizes with
 	 * fixed-size instances (16, 32, 40) and without (8, 24, 12) */
 	static const size_t sizes[][2] = {{80, 40}, {72, 40}, {88, 32},  {56, 16},  {104, 24},
