@@ -82,7 +82,7 @@ const struct detector *detect_at(size_t i)
 
 size_t detect_entry_size(void)
 {
-	return sizeof(struct track_entry);
+	return track_entry_reserve(); /* the entry and the blocks its sets may take */
 }
 
 void detect_release_side(struct detect_engine *d, struct track_entry *e)
@@ -184,12 +184,12 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	 * addresses nearly every source is one to hold, and a held source costs under
 	 * half a tracking entry; the other half still tracks as many sources as there
 	 * are scanners on any network. */
-	size_t held = max_entries / 2 * sizeof(struct track_entry) / admit_record_size();
+	size_t held = max_entries / 2 * detect_entry_size() / admit_record_size();
 	d->max_entries = max_entries - max_entries / 2;
 	/* An eighth of the tracking half pays for exact distinct counts (track.h): a
 	 * port set is 8 KiB, a host 8 bytes, so the default cap counts exactly some
 	 * thousand open port scans or millions of swept hosts at once. */
-	d->exact.limit = d->max_entries / DETECT_EXACT_SHARE * sizeof(struct track_entry);
+	d->exact.limit = d->max_entries / DETECT_EXACT_SHARE * detect_entry_size();
 	d->max_entries -= d->max_entries / DETECT_EXACT_SHARE;
 	/* A quarter of that pays for exposure sets (exposure.h): at most 1.5 KiB per
 	 * answered entry, so the default cap lists what thousands of scanners learned. */

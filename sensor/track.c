@@ -45,7 +45,42 @@ static inline uint32_t host_key(const struct sw_addr *a)
 	return mix(a, 0x7a11);
 }
 
-static void hll_add(struct dset *s, uint32_t v)
+/* A set's block: an exact set in 128 bytes that turns into a bitmap over the same bytes. */
+#define DSET_BYTES (DSET_EXACT * 4)
+#define DSET_BITS  (DSET_BYTES * 8)
+#define DSET_HLL   64
+_Static_assert(DSET_EXACT_PORTS * 2 == DSET_BYTES, "ports and hashes share the exact bytes");
+struct dset_big {
+	union {
+		uint32_t h[DSET_EXACT];
+		uint16_t port[DSET_EXACT_PORTS];
+		uint64_t bits[DSET_BITS / 64];
+	} u;
+	uint16_t n;     /* members (exact) or bits set (bitmap) */
+	uint8_t bitmap; /* 1 once converted */
+	/* HyperLogLog registers, filled from the bitmap's conversion on: they take over the
+	 * estimate once the bitmap is 70% full, where linear counting would saturate (about
+	 * 7000 for 1024 bits). */
+	uint8_t hll[DSET_HLL];
+	uint32_t cached; /* last estimate (bitmap mode), 0: none */
+	uint16_t adds;   /* additions since */
+	uint64_t filt;   /* exact mode: one bit per member's hash, so a new value skips the scan */
+};
+
+void *(*dset_block_calloc)(size_t n, size_t size) = calloc;
+
+size_t dset_block_bytes(void)
+{
+	/* glibc's chunk: the size plus its 8-byte header, rounded up to 16 */
+	return (sizeof(struct dset_big) + 8 + 15) & ~(size_t)15;
+}
+
+size_t track_entry_reserve(void)
+{
+	return sizeof(struct track_entry) + 3 * dset_block_bytes();
+}
+
+static void hll_add(struct dset_big *s, uint32_t v)
 {
 	uint32_t h = mix32(v * 0x9e3779b1u + 0x7f4a7c15u);
 	uint32_t idx = h >> 26;               /* 6 bits: 64 registers */
@@ -55,7 +90,7 @@ static void hll_add(struct dset *s, uint32_t v)
 		s->hll[idx] = rank;
 }
 
-static uint64_t hll_estimate(const struct dset *s)
+static uint64_t hll_estimate(const struct dset_big *s)
 {
 	static double inv_pow2[33];
 	if (inv_pow2[0] == 0)
@@ -68,7 +103,7 @@ static uint64_t hll_estimate(const struct dset *s)
 	return (uint64_t)(0.709 * m * m / sum + 0.5); /* alpha_64 = 0.709 */
 }
 
-static bool bit_add(struct dset *s, uint32_t v)
+static bool bit_add(struct dset_big *s, uint32_t v)
 {
 	hll_add(s, v);
 	if (s->adds < UINT16_MAX)
@@ -82,7 +117,7 @@ static bool bit_add(struct dset *s, uint32_t v)
 	return true;
 }
 
-bool dset_has(const struct dset *s, uint32_t v)
+static bool big_has(const struct dset_big *s, bool is_port, uint32_t v)
 {
 	if (s->bitmap) {
 		uint32_t i = mix32(v) & (DSET_BITS - 1);
@@ -91,20 +126,20 @@ bool dset_has(const struct dset *s, uint32_t v)
 	if (!(s->filt >> (mix32(v) & 63) & 1))
 		return false; /* most additions during a scan are new: no scan of the members */
 	for (unsigned i = 0; i < s->n; i++)
-		if (s->is_port ? s->u.port[i] == (uint16_t)v : s->u.h[i] == v)
+		if (is_port ? s->u.port[i] == (uint16_t)v : s->u.h[i] == v)
 			return true;
 	return false;
 }
 
-bool dset_add(struct dset *s, uint32_t v)
+static bool big_add(struct dset_big *s, bool is_port, uint32_t v)
 {
 	if (s->bitmap)
 		return bit_add(s, v);
-	if (dset_has(s, v))
+	if (big_has(s, is_port, v))
 		return false;
-	unsigned cap = s->is_port ? DSET_EXACT_PORTS : DSET_EXACT;
+	unsigned cap = is_port ? DSET_EXACT_PORTS : DSET_EXACT;
 	if (s->n < cap) {
-		if (s->is_port)
+		if (is_port)
 			s->u.port[s->n++] = (uint16_t)v;
 		else
 			s->u.h[s->n++] = v;
@@ -115,7 +150,7 @@ bool dset_add(struct dset *s, uint32_t v)
 	uint32_t old[DSET_EXACT_PORTS];
 	unsigned n = s->n;
 	for (unsigned i = 0; i < n; i++)
-		old[i] = s->is_port ? s->u.port[i] : s->u.h[i];
+		old[i] = is_port ? s->u.port[i] : s->u.h[i];
 	memset(&s->u, 0, sizeof s->u);
 	memset(s->hll, 0, sizeof s->hll);
 	s->bitmap = 1;
@@ -126,22 +161,123 @@ bool dset_add(struct dset *s, uint32_t v)
 	return true; /* v was not among the exact members */
 }
 
-uint64_t dset_count(const struct dset *s)
+static uint64_t big_count(struct dset_big *s)
 {
 	if (!s->bitmap)
 		return s->n;
 	/* estimates cost logarithms: recomputed only after DSET_RECOUNT additions */
-	struct dset *w = (struct dset *)s; /* the cache is not part of the value */
-	if (w->cached && w->adds < DSET_RECOUNT)
-		return w->cached;
+	if (s->cached && s->adds < DSET_RECOUNT)
+		return s->cached;
 	uint64_t est = track_estimate(s->n, DSET_BITS);
 	if (s->n * 10 >= DSET_BITS * 7) {
 		uint64_t hll = hll_estimate(s);
 		est = hll > est ? hll : est;
 	}
-	w->cached = est > UINT32_MAX ? UINT32_MAX : (uint32_t)est;
-	w->adds = 0;
-	return w->cached;
+	s->cached = est > UINT32_MAX ? UINT32_MAX : (uint32_t)est;
+	s->adds = 0;
+	return s->cached;
+}
+
+/* The inline set's i-th member. */
+static inline uint32_t inline_at(const struct dset *s, unsigned i)
+{
+	return s->is_port ? s->u.port[i] : s->u.h[i];
+}
+
+/* DSET_SMALLBITS: 128-bit linear counting over the inline bytes. */
+static bool small_bit_add(struct dset *s, uint32_t v)
+{
+	uint32_t i = mix32(v) & 127;
+	uint64_t m = 1ULL << (i & 63);
+	if (s->u.bits[i >> 6] & m)
+		return false;
+	s->u.bits[i >> 6] |= m;
+	s->n++;
+	return true;
+}
+
+bool dset_has(const struct dset *s, uint32_t v)
+{
+	switch (s->mode) {
+	case DSET_BLOCK:
+		return big_has(s->u.big, s->is_port, v);
+	case DSET_SMALLBITS: {
+		uint32_t i = mix32(v) & 127;
+		return (s->u.bits[i >> 6] >> (i & 63)) & 1;
+	}
+	default:
+		for (unsigned i = 0; i < s->n; i++)
+			if (inline_at(s, i) == (s->is_port ? (uint16_t)v : v))
+				return true;
+		return false;
+	}
+}
+
+bool dset_add(struct dset *s, uint32_t v)
+{
+	if (s->mode == DSET_BLOCK)
+		return big_add(s->u.big, s->is_port, v);
+	if (s->mode == DSET_SMALLBITS)
+		return small_bit_add(s, v);
+	if (dset_has(s, v))
+		return false;
+	if (s->n < (s->is_port ? DSET_INLINE_PORTS : DSET_INLINE)) {
+		if (s->is_port)
+			s->u.port[s->n++] = (uint16_t)v;
+		else
+			s->u.h[s->n++] = v;
+		return true;
+	}
+	/* full: the members move to a block (exact, as they were inline), or, if the heap
+	 * refuses it, into a 128-bit bitmap over the inline bytes */
+	uint32_t old[DSET_INLINE_PORTS];
+	unsigned n = s->n;
+	for (unsigned i = 0; i < n; i++)
+		old[i] = inline_at(s, i);
+	struct dset_big *big = dset_block_calloc(1, sizeof *big);
+	s->n = 0;
+	if (big) {
+		for (unsigned i = 0; i < n; i++)
+			big_add(big, s->is_port, old[i]);
+		s->u.big = big;
+		s->mode = DSET_BLOCK;
+		return big_add(big, s->is_port, v);
+	}
+	memset(&s->u, 0, sizeof s->u);
+	s->mode = DSET_SMALLBITS;
+	for (unsigned i = 0; i < n; i++)
+		small_bit_add(s, old[i]);
+	small_bit_add(s, v);
+	return true;
+}
+
+uint64_t dset_count(const struct dset *s)
+{
+	switch (s->mode) {
+	case DSET_BLOCK:
+		return big_count(s->u.big); /* the estimate's cache is not part of the value */
+	case DSET_SMALLBITS:
+		return track_estimate(s->n, 128);
+	default:
+		return s->n;
+	}
+}
+
+void dset_clear(struct dset *s, bool is_port)
+{
+	if (s->mode == DSET_BLOCK)
+		free(s->u.big);
+	memset(s, 0, sizeof *s);
+	s->is_port = is_port;
+}
+
+/* The set's block when its exact members are at the block's cap, the moment a side set
+ * takes them over (struct track_exact); NULL otherwise. */
+static const struct dset_big *exact_full(const struct dset *s)
+{
+	if (s->mode != DSET_BLOCK || s->u.big->bitmap)
+		return NULL;
+	return s->u.big->n == (s->is_port ? DSET_EXACT_PORTS : DSET_EXACT) ? s->u.big : NULL;
 }
 
 uint64_t track_estimate(uint32_t set, uint32_t m)
@@ -156,20 +292,29 @@ uint64_t track_estimate(uint32_t set, uint32_t m)
 	return n < set ? set : n;
 }
 
+/* Adds to the entry's pair set; a set the heap refused a block is an estimate. */
+static bool pair_add(struct track_entry *e, uint32_t v)
+{
+	bool added = dset_add(&e->pairs, v);
+	if (e->pairs.mode == DSET_SMALLBITS)
+		e->inexact = 1;
+	return added;
+}
+
 bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
 {
-	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x5a5a));
+	return pair_add(e, mix(target, (uint64_t)port << 17 | 0x5a5a));
 }
 
 bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
 {
-	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x6b6b));
+	return pair_add(e, mix(target, (uint64_t)port << 17 | 0x6b6b));
 }
 
 bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
 {
 	/* the same set as the failed pairs, under another salt: one set, two memberships */
-	return dset_add(&e->pairs, mix(target, (uint64_t)port << 17 | 0x3c3c));
+	return pair_add(e, mix(target, (uint64_t)port << 17 | 0x3c3c));
 }
 
 /* ---- exact side sets (struct track_exact) ---- */
@@ -284,8 +429,9 @@ static bool hosts_start(struct track_entry *e, struct track_budget *b)
 	}
 	x->hcap = cap;
 	x->nhosts = 0;
-	for (unsigned i = 0; i < e->targets.n; i++)
-		hosts_add(x, e->targets.u.h[i], b); /* 32 members into 128 slots: no growth */
+	const struct dset_big *full = exact_full(&e->targets);
+	for (unsigned i = 0; full && i < full->n; i++)
+		hosts_add(x, full->u.h[i], b); /* 32 members into 128 slots: no growth */
 	b->sets++;
 	return true;
 }
@@ -300,17 +446,18 @@ static bool ports_start(struct track_entry *e, struct track_budget *b)
 		b->used -= TRACK_EXACT_PORT_BYTES;
 		return false;
 	}
-	for (unsigned i = 0; i < e->ports.n; i++)
-		x->ports[e->ports.u.port[i] >> 6] |= 1ULL << (e->ports.u.port[i] & 63);
-	x->nports = e->ports.n;
+	const struct dset_big *full = exact_full(&e->ports);
+	for (unsigned i = 0; full && i < full->n; i++)
+		x->ports[full->u.port[i] >> 6] |= 1ULL << (full->u.port[i] & 63);
+	x->nports = full ? full->n : 0;
 	b->sets++;
 	return true;
 }
 
 static void count_host(struct track_entry *e, uint32_t key, struct track_budget *b)
 {
-	if (!(e->exact && e->exact->hosts) && !e->targets.bitmap && e->targets.n == DSET_EXACT &&
-	    !e->inexact && !dset_has(&e->targets, key) && !hosts_start(e, b)) {
+	if (!(e->exact && e->exact->hosts) && exact_full(&e->targets) && !e->inexact &&
+	    !dset_has(&e->targets, key) && !hosts_start(e, b)) {
 		e->inexact = 1;
 		if (b)
 			b->denied++;
@@ -326,6 +473,8 @@ static void count_host(struct track_entry *e, uint32_t key, struct track_budget 
 		x->hosts = NULL;
 	}
 	dset_add(&e->targets, key); /* kept too: the estimate if the side set must go */
+	if (e->targets.mode == DSET_SMALLBITS)
+		e->inexact = 1;
 }
 
 static void count_port(struct track_entry *e, uint16_t port, struct track_budget *b)
@@ -339,8 +488,8 @@ static void count_port(struct track_entry *e, uint16_t port, struct track_budget
 		}
 		return; /* the inline set is a bitmap by now and nothing reads it */
 	}
-	if (!e->ports.bitmap && e->ports.n == DSET_EXACT_PORTS && !e->inexact &&
-	    !dset_has(&e->ports, port) && !ports_start(e, b)) {
+	if (exact_full(&e->ports) && !e->inexact && !dset_has(&e->ports, port) &&
+	    !ports_start(e, b)) {
 		e->inexact = 1;
 		if (b)
 			b->denied++;
@@ -350,10 +499,15 @@ static void count_port(struct track_entry *e, uint16_t port, struct track_budget
 		return;
 	}
 	dset_add(&e->ports, port);
+	if (e->ports.mode == DSET_SMALLBITS)
+		e->inexact = 1;
 }
 
 void track_release(struct track_entry *e, struct track_budget *b)
 {
+	dset_clear(&e->targets, false);
+	dset_clear(&e->pairs, false);
+	dset_clear(&e->ports, true);
 	struct track_exact *x = e->exact;
 	if (!x)
 		return;
@@ -466,9 +620,5 @@ void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget 
 	e->mixed_proto = 0;
 	e->n_ports = e->n_targets = e->n_sources = 0;
 	e->first_contacts = 0;
-	memset(&e->targets, 0, sizeof e->targets);
-	memset(&e->pairs, 0, sizeof e->pairs);
-	memset(&e->ports, 0, sizeof e->ports);
-	e->ports.is_port = 1;
 	memset(&e->attr, 0, sizeof e->attr);
 }

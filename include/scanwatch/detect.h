@@ -153,7 +153,7 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 /* Frees the engine without closing its open detections (see detect_finish); NULL is a
  * no-op. */
 void detect_destroy(struct detect_engine *d);
-/* Bytes one tracking entry takes (for dividing the memory cap). */
+/* Bytes one tracking entry may take, its sets' blocks included (for dividing the memory cap). */
 size_t detect_entry_size(void);
 /*
  * One event (borrowed for the call) to the rules that take its probe class: tracking entries

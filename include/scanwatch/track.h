@@ -20,36 +20,46 @@ struct track_key {
 };
 
 /*
- * A distinct counter in 128 bytes: an exact set of up to DSET_EXACT 32-bit
- * hashes (16-bit ports: DSET_EXACT_PORTS values), turned into a 1024-bit
- * linear-counting bitmap (Whang et al. 1990) in the same memory when it
- * overflows. Thresholds (a handful of probes) are therefore decided on exact
- * counts, and large counts are estimates that are the same on every run:
- * the hash is fixed, not keyed, since a collision can only lower counts that
- * are already past any threshold.
+ * A distinct counter. Most tracked sources touch a handful of ports and hosts, so a set
+ * starts inline, in 24 bytes of its entry: up to DSET_INLINE 32-bit hashes (16-bit ports:
+ * DSET_INLINE_PORTS). The next new member moves the set into a block of its own (struct
+ * dset_big in track.c, dset_block_bytes() of heap): an exact set of up to DSET_EXACT
+ * hashes (DSET_EXACT_PORTS ports), turned into a 1024-bit linear-counting bitmap (Whang et
+ * al. 1990) in the same memory when it overflows, with HyperLogLog registers (Flajolet et
+ * al. 2007) past 70% of the bitmap. Thresholds (a handful of probes) are therefore decided on
+ * exact counts, and large counts are estimates that are the same on every run: the hash is
+ * fixed, not keyed, since a collision can only lower counts that are already past any
+ * threshold. An entry has three sets, so the memory cap reserves three blocks for each entry
+ * (track_entry_reserve): the blocks are bounded by the table, and a tracked source that
+ * stays within the inline sets costs its entry alone. Should the heap refuse a block, the set
+ * stays inline as a 128-bit linear-counting bitmap (an estimate past a few members) and the
+ * entry says so (track_entry.inexact).
  */
-#define DSET_BYTES       128
-#define DSET_EXACT       (DSET_BYTES / 4)
-#define DSET_EXACT_PORTS (DSET_BYTES / 2)
-#define DSET_BITS        (DSET_BYTES * 8)
-#define DSET_HLL         64
+#define DSET_INLINE       4
+#define DSET_INLINE_PORTS 8
+#define DSET_EXACT        32
+#define DSET_EXACT_PORTS  64
+struct dset_big;
 struct dset {
 	union {
-		uint32_t h[DSET_EXACT];
-		uint16_t port[DSET_EXACT_PORTS];
-		uint64_t bits[DSET_BITS / 64];
+		uint32_t h[DSET_INLINE];
+		uint16_t port[DSET_INLINE_PORTS];
+		uint64_t bits[2]; /* DSET_SMALLBITS: the heap refused a block */
+		struct dset_big *big;
 	} u;
-	uint16_t n;      /* members (exact) or bits set (bitmap) */
-	uint8_t bitmap;  /* 1 once converted */
+	uint16_t n;      /* inline members, or bits set (DSET_SMALLBITS) */
+	uint8_t mode;    /* enum dset_mode */
 	uint8_t is_port; /* holds 16-bit ports */
-	/* HyperLogLog registers (Flajolet et al. 2007), filled from the bitmap's
-	 * conversion on: they take over the estimate once the bitmap is 70% full,
-	 * where linear counting would saturate (about 7000 for 1024 bits). */
-	uint8_t hll[DSET_HLL];
-	uint32_t cached; /* last estimate (bitmap mode), 0: none */
-	uint16_t adds;   /* additions since */
-	uint64_t filt;   /* exact mode: one bit per member's hash, so a new value skips the scan */
+	uint32_t spare_;
 };
+enum dset_mode { DSET_INLINE_SET = 0, DSET_BLOCK = 1, DSET_SMALLBITS = 2 };
+
+/* Heap bytes one block costs (its struct and the allocator's chunk header). */
+size_t dset_block_bytes(void);
+/* Where blocks come from: calloc; a test puts a refusing one here to see the fallback. */
+extern void *(*dset_block_calloc)(size_t n, size_t size);
+/* Empties a set, giving its block back; is_port as it is to be used. */
+void dset_clear(struct dset *s, bool is_port);
 
 /* Additions between two recomputations of a large estimate (a 1.5% drift at most once
  * past the exact range of 32 or 64 members). */
@@ -155,6 +165,8 @@ struct track_entry {
 
 /* Adds a value (a 32-bit hash, or a port); true when it was not in the set. */
 bool dset_add(struct dset *s, uint32_t v);
+/* What the memory cap sets aside for one entry: the entry and its three sets' blocks. */
+size_t track_entry_reserve(void);
 uint64_t dset_count(const struct dset *s);
 bool dset_has(const struct dset *s, uint32_t v);
 /* Linear-counting estimate of a distinct count from set bits out of m. */
@@ -174,7 +186,8 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 /* Starts a new window at ts: counters and bitmaps cleared, detection state kept, side sets
  * given back to b. */
 void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b);
-/* Gives the entry's side sets back to b (the entry is leaving the table). */
+/* Gives the entry's side sets back to b and its sets' blocks to the heap (the entry is
+ * leaving the table, or starting a new window). */
 void track_release(struct track_entry *e, struct track_budget *b);
 uint64_t track_distinct_targets(const struct track_entry *e);
 uint64_t track_distinct_ports(const struct track_entry *e);

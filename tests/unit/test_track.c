@@ -154,8 +154,90 @@ static void test_budget(void)
 	free(e);
 }
 
+/* A source that stays within the inline sets takes no block; the set that outgrows them
+ * moves to one with every member, and counts stay exact at every step through the inline
+ * cap, the block's exact cap and the side set. Pairs likewise, with repeats seen as such. */
+static void test_inline_sets(void)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_entry *e = fresh();
+	if (!e)
+		return;
+	struct sw_addr t;
+	v4(&t, 2);
+	probe(e, 2, 80, false, &b);
+	probe(e, 2, 443, false, &b);
+	CHECK(track_pair_add(e, &t, 80));
+	CHECK(track_pair_add(e, &t, 443));
+	CHECK(!track_pair_add(e, &t, 80));
+	CHECK_EQ_U(e->ports.mode, DSET_INLINE_SET);
+	CHECK_EQ_U(e->targets.mode, DSET_INLINE_SET);
+	CHECK_EQ_U(e->pairs.mode, DSET_INLINE_SET);
+	CHECK_EQ_U(track_distinct_ports(e), 2);
+	CHECK_EQ_U(track_distinct_targets(e), 1);
+	int bad = 0;
+	for (uint32_t p = 1; p <= 300; p++) {
+		probe(e, 2 + p % 40, (uint16_t)(1000 + p), false, &b);
+		probe(e, 2 + p % 40, (uint16_t)(1000 + p), false, &b); /* a repeat */
+		uint64_t want_hosts = p < 40 ? p + 1 : 40;
+		if (track_distinct_ports(e) != p + 2 || track_distinct_targets(e) != want_hosts)
+			bad++;
+		/* pairs have no side set: exact up to the block's 32, a bitmap's answer after */
+		bool added = track_pair_add(e, &t, (uint16_t)(1000 + p));
+		if (track_pair_add(e, &t, (uint16_t)(1000 + p)) ||
+		    (p <= 30 && (!added || dset_count(&e->pairs) != p + 2u)))
+			bad++;
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK_EQ_U(e->ports.mode, DSET_BLOCK);
+	CHECK_EQ_U(e->targets.mode, DSET_BLOCK);
+	CHECK(!e->inexact);
+	track_release(e, &b);
+	CHECK_EQ_U(e->ports.mode, DSET_INLINE_SET);
+	CHECK_EQ_U(e->ports.is_port, 1);
+	CHECK_EQ_U(b.used, 0);
+	free(e);
+}
+
+static void *refuse(size_t n, size_t size)
+{
+	(void)n;
+	(void)size;
+	return NULL;
+}
+
+/* The heap refuses blocks: the sets stay inline as 128-bit bitmaps, estimates that follow
+ * the counts, and the entry says they are estimates. */
+static void test_block_refused(void)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_entry *e = fresh();
+	if (!e)
+		return;
+	void *(*was)(size_t, size_t) = dset_block_calloc;
+	dset_block_calloc = refuse;
+	for (uint32_t p = 1; p <= 8; p++)
+		probe(e, 2, (uint16_t)p, false, &b);
+	CHECK(!e->inexact); /* 8 ports fit inline */
+	CHECK_EQ_U(track_distinct_ports(e), 8);
+	for (uint32_t p = 9; p <= 100; p++)
+		probe(e, 2 + p % 3, (uint16_t)p, false, &b);
+	CHECK(e->inexact);
+	CHECK_EQ_U(e->ports.mode, DSET_SMALLBITS);
+	uint64_t n = track_distinct_ports(e);
+	CHECK(n >= 70 && n <= 100);
+	CHECK_EQ_U(track_distinct_targets(e), 3); /* 3 hosts: still inline and exact */
+	dset_block_calloc = was;
+	track_reset_window(e, 9000, &b);
+	CHECK(!e->inexact);
+	CHECK_EQ_U(e->ports.mode, DSET_INLINE_SET);
+	free(e);
+}
+
 int main(void)
 {
+	test_inline_sets();
+	test_block_refused();
 	test_ports_exact();
 	test_hosts_exact();
 	test_sources_exact();
