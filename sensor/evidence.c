@@ -35,15 +35,13 @@ struct slot {
  * One entry's packets: head[i] is the i-th packet the entry noted (0: not
  * kept, or taken already), tail a circle of the latest ones past the head.
  * Most entries note a few packets (a source tracked for two probes), so the
- * ring holds the first RING_INLINE head places and a block of the rest is
- * taken only when an entry notes more.
+ * ring holds the first RING_INLINE head places, and a block of the rest of the
+ * head and the tail is taken only when an entry notes more.
  */
 #define RING_INLINE 8
 struct ring {
 	uint32_t head[RING_INLINE];
-	uint32_t more; /* the block of head places RING_INLINE.. (0: none yet) */
-	uint32_t tail[EVIDENCE_TAIL];
-	uint32_t tail_ord[EVIDENCE_TAIL];
+	uint32_t more;     /* the block of head places RING_INLINE.. and the tail (0: none yet) */
 	uint32_t noted;    /* packets noted: the next one's ordinal */
 	uint32_t taken;    /* head positions taken already (given to a record) */
 	uint32_t given;    /* packets given to records: at most EVIDENCE_MAX */
@@ -52,6 +50,8 @@ struct ring {
 
 struct ring_more {
 	uint32_t head[EVIDENCE_HEAD - RING_INLINE];
+	uint32_t tail[EVIDENCE_TAIL];
+	uint32_t tail_ord[EVIDENCE_TAIL];
 };
 
 /* A held-back source's packets, in the order its events came. */
@@ -310,27 +310,27 @@ static void ring_put(struct evidence *ev, struct ring *r, uint32_t slot, uint64_
 		ev->st.not_kept++;
 		return;
 	}
-	if (ord < EVIDENCE_HEAD) {
-		uint32_t *place = ord < RING_INLINE ? &r->head[ord] : NULL;
-		if (!place) {
-			if (!r->more && !(r->more = pool_take_clear(ev, &ev->more))) {
-				ev->st.not_kept++; /* the budget refused the head's block */
-				return;
-			}
-			place = &((struct ring_more *)pool_at(&ev->more, r->more))
-			             ->head[ord - RING_INLINE];
-		}
+	if (ord < RING_INLINE) {
 		slot_at(ev, slot)->refs++;
 		ev->st.kept++;
-		*place = slot;
+		r->head[ord] = slot;
 		return;
 	}
+	if (!r->more && !(r->more = pool_take_clear(ev, &ev->more))) {
+		ev->st.not_kept++; /* the budget refused the block */
+		return;
+	}
+	struct ring_more *m = pool_at(&ev->more, r->more);
 	slot_at(ev, slot)->refs++;
 	ev->st.kept++;
+	if (ord < EVIDENCE_HEAD) {
+		m->head[ord - RING_INLINE] = slot;
+		return;
+	}
 	unsigned k = (ord - EVIDENCE_HEAD) % EVIDENCE_TAIL;
-	slot_unref(ev, r->tail[k]);
-	r->tail[k] = slot;
-	r->tail_ord[k] = ord;
+	slot_unref(ev, m->tail[k]);
+	m->tail[k] = slot;
+	m->tail_ord[k] = ord;
 }
 
 static struct ring *ring_of(struct evidence *ev, uint32_t *ring)
@@ -533,10 +533,10 @@ void evidence_release(struct evidence *ev, uint32_t *ring)
 		struct ring_more *m = pool_at(&ev->more, r->more);
 		for (unsigned i = 0; i < EVIDENCE_HEAD - RING_INLINE; i++)
 			slot_unref(ev, m->head[i]);
+		for (unsigned i = 0; i < EVIDENCE_TAIL; i++)
+			slot_unref(ev, m->tail[i]);
 		pool_give(ev, &ev->more, r->more);
 	}
-	for (unsigned i = 0; i < EVIDENCE_TAIL; i++)
-		slot_unref(ev, r->tail[i]);
 	pool_give(ev, &ev->rings, *ring);
 	*ring = 0;
 }
@@ -574,7 +574,7 @@ uint32_t evidence_take(struct evidence *ev, uint32_t ring, struct evidence_pack 
 		else if (m)
 			pack_put(ev, out, &m->head[i - RING_INLINE], i);
 	r->taken = head;
-	if (r->noted > EVIDENCE_HEAD) {
+	if (r->noted > EVIDENCE_HEAD && m) {
 		/* the tail, oldest first (the circle's next place to write is its oldest), and
 		 * only the latest of it once the detection has had EVIDENCE_MAX packets: a
 		 * detection opened past the head gave the tail of then with its OPEN */
@@ -583,18 +583,18 @@ uint32_t evidence_take(struct evidence *ev, uint32_t ring, struct evidence_pack 
 		uint32_t start = past < EVIDENCE_TAIL ? 0 : past % EVIDENCE_TAIL;
 		uint32_t held = 0;
 		for (uint32_t k = 0; k < n; k++)
-			held += r->tail[(start + k) % EVIDENCE_TAIL] != 0;
+			held += m->tail[(start + k) % EVIDENCE_TAIL] != 0;
 		uint32_t room = EVIDENCE_MAX - r->given - out->n;
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t j = (start + k) % EVIDENCE_TAIL;
-			if (!r->tail[j])
+			if (!m->tail[j])
 				continue;
 			if (held-- > room) { /* older than the room left: dropped */
-				slot_unref(ev, r->tail[j]);
-				r->tail[j] = 0;
+				slot_unref(ev, m->tail[j]);
+				m->tail[j] = 0;
 				continue;
 			}
-			pack_put(ev, out, &r->tail[j], r->tail_ord[j]);
+			pack_put(ev, out, &m->tail[j], m->tail_ord[j]);
 		}
 	}
 	r->given += out->n;
