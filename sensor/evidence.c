@@ -266,6 +266,7 @@ static void slot_unref(struct evidence *ev, uint32_t h)
 
 void evidence_frame(struct evidence *ev, const struct evidence_frame *f)
 {
+	slot_unref(ev, ev->frame_slot); /* the last frame's own reference (frame_slot) */
 	ev->have_frame = f != NULL;
 	if (f)
 		ev->frame = *f;
@@ -274,7 +275,11 @@ void evidence_frame(struct evidence *ev, const struct evidence_frame *f)
 	ev->frame_denied = false;
 }
 
-/* The current frame's slot, copying it on first use; 0 when the budget refuses. */
+/* The current frame's slot, copying it on first use; 0 when the budget refuses. The frame
+ * holds a reference of its own until the next frame: a detection that takes the packet
+ * (evidence_take) drops its reference while other rules may still note the same packet, and
+ * without the frame's the copy would go back to the arena under them, to be overwritten by
+ * the next packet. */
 static uint32_t frame_slot(struct evidence *ev)
 {
 	if (ev->frame_slot || ev->frame_denied)
@@ -293,7 +298,7 @@ static uint32_t frame_slot(struct evidence *ev)
 	p->origlen = f->wirelen;
 	p->linktype = f->linktype;
 	memcpy(p->data, f->data, caplen);
-	p->refs = 0;
+	p->refs = 1;
 	ev->frame_slot = i;
 	ev->st.copied++;
 	return i;

@@ -110,6 +110,18 @@ PY
 "$SCANWATCH" extract --db sample.db --id 1 -w - 2>/dev/null >stdout.pcap
 cmp -s stdout.pcap sample_1.pcap || fail "-w - differs from -w FILE"
 
+# Each packet is stored once per detection. 256 scanners over 16 hosts: a detection opens on
+# a packet (and takes it) while the rules after it still note that packet. The copy once went
+# back to the arena at that moment and the next packet overwrote it, so a distributed scan's
+# evidence held one SYN under up to 18 ordinals and packets it never saw.
+"$SCANPROBE" -sS --scanners 256 -p 1-30 --seed 5 --write many.pcap 198.18.1.0/28 >/dev/null
+"$SCANWATCH" -r many.pcap --db many.db -q 2>replay.err || fail "many.pcap: $(cat replay.err)"
+[[ $(sqlite3 many.db "SELECT count(DISTINCT detection_id) FROM evidence") -gt 100 ]] ||
+	fail "many.pcap: fewer detections with evidence than the check needs"
+dups=$(sqlite3 many.db "SELECT count(*) FROM (SELECT 1 FROM evidence
+	GROUP BY detection_id, ts_sec, ts_frac, data HAVING count(*) > 1)")
+[[ $dups == 0 ]] || fail "many.pcap: $dups packets stored twice in one detection"
+
 # --no-evidence: nothing kept, and extract says so (exit 1)
 "$SCANWATCH" -r sample.pcapng --db none.db --no-evidence -q 2>/dev/null
 [[ $(sqlite3 none.db "SELECT count(*) FROM detections") == 3 ]] || fail "--no-evidence changed the detections"

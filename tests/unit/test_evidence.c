@@ -440,8 +440,51 @@ static void test_fragments(void)
 	evidence_destroy(ev);
 }
 
+/*
+ * A packet's copy is shared by every entry that notes it; the first entry's detection may
+ * take its packets (and drop its reference) while the same packet is still being noted by
+ * other rules. The copy must outlive that: before the fix, the current frame's copy went
+ * back to the arena when its only reference was dropped, the next entries of that packet
+ * were given the freed copy, and the next packet overwrote it, so one entry held the later
+ * packet in its place, under several ordinals (seen on test_workers' many.pcap: one SYN
+ * stored 18 times in a distributed scan's evidence).
+ */
+static void test_taken_mid_frame(void)
+{
+	struct evidence *ev = make(4 << 20);
+	struct evidence_pack *pk = evidence_pack_new(EVIDENCE_MAX);
+	struct evidence_stats st0, st;
+	evidence_get_stats(ev, &st0);
+	uint32_t a = 0, b = 0, c = 0;
+	set_frame(ev, 7);
+	evidence_note(ev, &a, ts_of(7));
+	CHECK_EQ_U(evidence_take(ev, a, pk), 1); /* a's detection opens on packet 7 */
+	evidence_release(ev, &a);
+	evidence_note(ev, &b, ts_of(7));    /* another rule takes the same packet */
+	for (uint32_t i = 8; i < 12; i++) { /* later packets, noted elsewhere */
+		set_frame(ev, i);
+		evidence_note(ev, &c, ts_of(i));
+	}
+	evidence_frame(ev, NULL);
+	CHECK_EQ_U(evidence_take(ev, b, pk), 1);
+	CHECK_EQ_U(pk->pkt[0].ordinal, 0);
+	CHECK_EQ_U(pk->pkt[0].ts_nsec, 7000007);
+	CHECK_EQ_U(pk->pkt[0].data[0], 7);
+	CHECK_EQ_U(pk->pkt[0].data[EVIDENCE_SNAP - 1], (uint8_t)(7 + EVIDENCE_SNAP - 1));
+	CHECK_EQ_U(evidence_take(ev, c, pk), 4);
+	for (uint32_t i = 0; i < 4 && i < pk->n; i++)
+		CHECK_EQ_U(pk->pkt[i].data[0], 8 + i);
+	evidence_release(ev, &b);
+	evidence_release(ev, &c);
+	evidence_get_stats(ev, &st);
+	CHECK_EQ_U(st.bytes, st0.bytes); /* every copy given back, none twice */
+	free(pk);
+	evidence_destroy(ev);
+}
+
 int main(void)
 {
+	test_taken_mid_frame();
 	test_fragments();
 	test_answers();
 	test_open_early();
