@@ -103,18 +103,23 @@ static uint64_t hll_estimate(const struct dset_big *s)
 	return (uint64_t)(0.709 * m * m / sum + 0.5); /* alpha_64 = 0.709 */
 }
 
+/* Sets bit i of a linear-counting bitmap; true (and *n counted) when it was clear. */
+static inline bool bit_set(uint64_t *bits, uint16_t *n, uint32_t i)
+{
+	uint64_t m = 1ULL << (i & 63);
+	if (bits[i >> 6] & m)
+		return false;
+	bits[i >> 6] |= m;
+	(*n)++;
+	return true;
+}
+
 static bool bit_add(struct dset_big *s, uint32_t v)
 {
 	hll_add(s, v);
 	if (s->adds < UINT16_MAX)
 		s->adds++;
-	uint32_t i = mix32(v) & (DSET_BITS - 1);
-	uint64_t m = 1ULL << (i & 63);
-	if (s->u.bits[i >> 6] & m)
-		return false;
-	s->u.bits[i >> 6] |= m;
-	s->n++;
-	return true;
+	return bit_set(s->u.bits, &s->n, mix32(v) & (DSET_BITS - 1));
 }
 
 static bool big_has(const struct dset_big *s, bool is_port, uint32_t v)
@@ -187,13 +192,7 @@ static inline uint32_t inline_at(const struct dset *s, unsigned i)
 /* DSET_SMALLBITS: 128-bit linear counting over the inline bytes. */
 static bool small_bit_add(struct dset *s, uint32_t v)
 {
-	uint32_t i = mix32(v) & 127;
-	uint64_t m = 1ULL << (i & 63);
-	if (s->u.bits[i >> 6] & m)
-		return false;
-	s->u.bits[i >> 6] |= m;
-	s->n++;
-	return true;
+	return bit_set(s->u.bits, &s->n, mix32(v) & 127);
 }
 
 bool dset_has(const struct dset *s, uint32_t v)
