@@ -43,18 +43,27 @@ while getopts b:t:w:s: opt; do
 done
 shift $((OPTIND - 1))
 
-if [[ ! -f $build/build.ninja ]]; then
-	CC=clang cmake -S "$root" -B "$build" -G Ninja -DSCANWATCH_FUZZ=ON >/dev/null
-fi
 targets=("$@")
 if ((${#targets[@]} == 0)); then
 	for f in "$root"/tests/fuzz/fuzz_*.c; do
 		targets+=("$(basename "$f" .c)")
 	done
 fi
+# Runs on one tree share its build: the lock lets one configure and build at a time into it.
+# Each run writes its own seed directory (make_seeds.py removes and rewrites the one it is
+# given), removed on exit: with one shared directory, two runs started together deleted
+# each other's seeds while writing them and both died before fuzzing.
+mkdir -p "$build/fuzz"
+exec {lock}>>"$build/fuzz/build.lock"
+flock "$lock"
+if [[ ! -f $build/build.ninja ]]; then
+	CC=clang cmake -S "$root" -B "$build" -G Ninja -DSCANWATCH_FUZZ=ON >/dev/null
+fi
 cmake --build "$build" --target scanprobe scanwatch "${targets[@]}"
+flock -u "$lock"
 
-seeds=$build/fuzz/seeds
+seeds=$(mktemp -d "$build/fuzz/seeds.XXXXXX")
+trap 'rm -rf "$seeds"' EXIT
 python3 "$root/tests/fuzz/make_seeds.py" --out "$seeds" --scanprobe "$build/scanprobe" \
 	--scanwatch "$build/scanwatch" \
 	--captures "$root/tests/captures" "$build/test-work" "$root/build-test/test-work" \
