@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # run_long.sh — long libFuzzer runs of the scanwatch fuzz targets, with a summary per target.
 #
-#   bash tests/fuzz/run_long.sh [-b BUILD_DIR] [-t SECONDS] [-w WORKERS] [-s SEED_DIR ...] [TARGET ...]
+#   bash tests/fuzz/run_long.sh [-b BUILD_DIR] [-t SECONDS] [-T SECONDS] [-w WORKERS] [-s SEED_DIR ...] [TARGET ...]
 #
 #   -b BUILD_DIR  a tree configured with CC=clang -DSCANWATCH_FUZZ=ON (default build-fuzz;
 #                 configured and built here if it does not exist yet)
 #   -t SECONDS    fuzzing time per target (default 3600)
+#   -T SECONDS    libFuzzer's -timeout: an input running longer is a finding (default 10). It
+#                 is wall-clock time, so on a machine where other work runs at a higher
+#                 priority (the fuzzers at nice 19 beside a build or a benchmark) a slow but
+#                 sound input can be starved past 10 s: fuzz_store_read's inputs of a few
+#                 hundred rows take 0.75 s alone and were reported as 26 s timeouts so, which
+#                 stopped the run. Give such runs more (-T 120); a real hang still shows.
 #   -w WORKERS    parallel fuzzing processes per target (libFuzzer -jobs/-workers: that many
 #                 independent fuzzers sharing the corpus directory, each for SECONDS; default 1)
 #   -s SEED_DIR   more seeds, read but never written (repeatable): a directory holding one
@@ -25,18 +31,19 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=$root/build-fuzz secs=3600 workers=1 extra=()
-while getopts b:t:w:s: opt; do
+build=$root/build-fuzz secs=3600 timeout=10 workers=1 extra=()
+while getopts b:t:T:w:s: opt; do
 	case $opt in
 	b) build=$(realpath -m "$OPTARG") ;;
 	t) secs=$OPTARG ;;
+	T) timeout=$OPTARG ;;
 	w) workers=$OPTARG ;;
 	s)
 		[[ -d $OPTARG ]] || { echo "run_long.sh: -s $OPTARG: not a directory" >&2; exit 2; }
 		extra+=("$(realpath "$OPTARG")")
 		;;
 	*)
-		sed -n '2,22p' "$0" >&2
+		sed -n '2,30p' "$0" >&2
 		exit 2
 		;;
 	esac
@@ -75,7 +82,7 @@ summary=()
 for t in "${targets[@]}"; do
 	out=$build/fuzz/long/$t
 	mkdir -p "$out/corpus"
-	opts=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/"
+	opts=(-timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/"
 		-max_total_time="$secs")
 	case $t in
 	fuzz_pipeline) opts+=(-max_len=65536) ;;
