@@ -21,11 +21,23 @@
  */
 #define STORE_BUSY_TIMEOUT_MS 5000
 /*
- * WAL pages after which a commit asks for a checkpoint: 4096 pages (16 MiB)
- * instead of SQLite's 1000, so a burst of detections pays for an fsync
- * every few tens of thousands of rows, not every few thousand.
+ * WAL bytes after which a commit asks for a checkpoint: 16 MiB (4096 pages of
+ * 4 KiB) instead of SQLite's 1000 pages, so a burst of detections pays for an
+ * fsync every few tens of thousands of rows, not every few thousand.
  */
-#define STORE_CHECKPOINT_PAGES 4096
+#define STORE_CHECKPOINT_BYTES (16u << 20)
+/*
+ * The page size of a database this sensor creates: 16 KiB rather than SQLite's
+ * 4 KiB. A detection row is about 1.3 KB (its reasons as JSON and as text), so
+ * a 4 KiB leaf holds three and a batch of a thousand rows splits and writes a
+ * leaf every third row, each with its WAL frame header and its parent's update;
+ * at 16 KiB a leaf holds twelve. Bench D (20,000 detections, each written at its
+ * open and again at its close, with 137,000 evidence packets) went from 1.08 s to
+ * 0.93-0.98 s (median of 7 interleaved runs). The indexes' and evidence's small
+ * rows do not mind either way. An existing file keeps the page size it has
+ * (SQLite fixes it when the file is made).
+ */
+#define STORE_PAGE_SIZE "16384"
 
 static const char sql_run_begin[] =
     "INSERT INTO runs (input, config, started_at) VALUES (?1, ?2, ?3)";
@@ -243,7 +255,7 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	struct store *s = arg;
 	bool inline_ckpt = false;
 
-	if (pages < STORE_CHECKPOINT_PAGES)
+	if ((uint64_t)pages * s->page_size < STORE_CHECKPOINT_BYTES)
 		return SQLITE_OK;
 	pthread_mutex_lock(&s->ckpt_mu);
 	if (!s->ckpt_started && !s->ckpt_failed) {
@@ -318,6 +330,10 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	 * shared memory, so it fails on some network filesystems: say so
 	 * rather than silently falling back to a rollback journal.
 	 */
+	/* Before WAL mode, which writes the first page of a new file; a no-op on an existing
+	 * one (STORE_PAGE_SIZE). */
+	if (store_exec(s->db, "PRAGMA page_size = " STORE_PAGE_SIZE, err, errlen) < 0)
+		goto fail;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW)
 		goto fail_db;
@@ -338,7 +354,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	 * writer thread keeps up with detection bursts.
 	 */
 	/*
-	 * Checkpoints are where WAL syncs: see STORE_CHECKPOINT_PAGES and
+	 * Checkpoints are where WAL syncs: see STORE_CHECKPOINT_BYTES and
 	 * on_wal_commit, which takes over from SQLite's automatic checkpoint.
 	 * A 16 MiB page cache keeps the indexes' pages hot.
 	 *
@@ -353,6 +369,13 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	               " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
 	               err, errlen) < 0)
 		goto fail;
+	/* What the file has (on_wal_commit counts WAL bytes with it). */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto fail_db;
+	s->page_size = (uint32_t)sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
 	sqlite3_wal_hook(s->db, on_wal_commit, s);
 	if (migrate(s->db, err, errlen) < 0) {
 		char msg[STORE_ERR_MAX];

@@ -54,6 +54,7 @@ struct store {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	bool ckpt_started, ckpt_failed, ckpt_wanted, ckpt_stop;
+	uint32_t page_size; /* the file's, for on_wal_commit's WAL bytes */
 	char err[STORE_ERR_MAX];
 };
 

@@ -254,6 +254,8 @@ int main(void)
 	CHECK_EQ_U(fixture_query_int(ro, "PRAGMA user_version"), store_schema_version());
 	query_text(ro, "PRAGMA journal_mode", text, sizeof(text));
 	CHECK_STR(text, "wal");
+	/* A file the store makes has 16 KiB pages (store.c, STORE_PAGE_SIZE). */
+	CHECK_EQ_U(fixture_query_int(ro, "PRAGMA page_size"), 16384);
 
 	run = store_run_begin(s, "tests/captures/syn.pcap", "builtin", 1795667000000000ull);
 	CHECK(run > 0);
@@ -411,6 +413,36 @@ int main(void)
 		CHECK(strstr(err, "newer") != NULL);
 		printf("newer schema: %s\n", err);
 		store_close(s);
+	}
+	/* A file made before with SQLite's 4 KiB pages keeps them, and takes writes. */
+	{
+		char old[300];
+		sqlite3 *rw = NULL, *ro4 = NULL;
+
+		snprintf(old, sizeof(old), "%s/old.db", dir);
+		CHECK(sqlite3_open(old, &rw) == SQLITE_OK);
+		CHECK(sqlite3_exec(rw, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL", NULL,
+		                   NULL, NULL) == SQLITE_OK);
+		sqlite3_close(rw);
+		s = store_open(old, err, sizeof(err));
+		CHECK(s != NULL);
+		if (s == NULL) {
+			fprintf(stderr, "store_open %s: %s\n", old, err);
+			CHECK_DONE();
+		}
+		run = store_run_begin(s, "eth0", NULL, 1795668000000000ull);
+		make_a(&batch[0], DET_OPEN);
+		CHECK(store_write(s, run, batch, 1) == 0);
+		CHECK(sqlite3_open_v2(old, &ro4, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+		CHECK_EQ_U(fixture_query_int(ro4, "PRAGMA page_size"), 4096);
+		check_row(ro4, run, &batch[0], &exp_a, __LINE__);
+		sqlite3_close(ro4);
+		store_close(s);
+		unlink(old);
+		snprintf(old, sizeof(old), "%s/old.db-wal", dir);
+		unlink(old);
+		snprintf(old, sizeof(old), "%s/old.db-shm", dir);
+		unlink(old);
 	}
 	/* A path that cannot be created reports it. */
 	{
