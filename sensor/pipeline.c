@@ -62,7 +62,7 @@
 #include "scanwatch/handoff.h"
 #include "scanwatch/hash.h"
 
-enum msg_type { M_EVENT, M_FRAME, M_TICK, M_RULES, M_STATS, M_FINISH, M_STOP };
+enum msg_type { M_EVENT, M_FRAME, M_FRAME_EVENT, M_TICK, M_RULES, M_STATS, M_FINISH, M_STOP };
 
 /* Where an M_EVENT's packet is: none, in the message's shape, or the packet of the M_FRAME
  * sent before it (the packet being classified, already in the ring once). */
@@ -93,10 +93,14 @@ _Static_assert(sizeof(struct msg) <= 256, "a ring slot is four cache lines");
  * then holds the decoded packet, m.ev.ts_us its time, and data its first
  * EVIDENCE_SNAP bytes. Events made outside a packet (timeouts) say so
  * (in_frame 0) and find no frame, as with one thread. The slots are this size
- * only when evidence is kept.
+ * only when evidence is kept. The packet's first event travels in the same
+ * slot (M_FRAME_EVENT: m.ev, m.u.ph, has_pkt MP_FRAME or MP_NONE) unless it
+ * needs m.shape for another packet: one message a packet instead of two, which
+ * took 28% off two workers' rate on capture A against 20% off one worker's.
  */
 struct msg_frame {
 	struct msg m;
+	uint64_t ts_us; /* the packet's time */
 	int64_t ts_sec;
 	uint32_t ts_nsec, caplen, wirelen;
 	int32_t linktype;
@@ -162,17 +166,16 @@ static void frame_of(const struct capture_packet *cp, struct evidence_frame *f)
 	}
 }
 
-/* Packet thread, evidence kept: the packet being classified goes to the arena (msg_frame). */
-static void send_frame(struct pipeline *pl)
+/* Packet thread, evidence kept: the packet being classified goes to the arena (msg_frame),
+ * in a slot reserved (and not yet committed) by the caller. */
+static void fill_frame(struct pipeline *pl, struct msg_frame *m)
 {
 	struct evidence_frame f;
 	frame_of(pl->fcp, &f);
-	struct msg_frame *m = handoff_reserve(pl->ho);
-	m->m.type = M_FRAME;
 	m->m.adv = pl->det_now;
 	m->m.advance = pl->pending;
 	pl->pending = false;
-	m->m.ev.ts_us = f.ts_us;
+	m->ts_us = f.ts_us;
 	memcpy(m->m.shape, &pl->pkt, SW_PACKET_SHAPE_BYTES);
 	m->ts_sec = f.ts_sec;
 	m->ts_nsec = f.ts_nsec;
@@ -180,8 +183,15 @@ static void send_frame(struct pipeline *pl)
 	m->wirelen = f.wirelen;
 	m->linktype = f.linktype;
 	memcpy(m->data, f.data, f.caplen < EVIDENCE_SNAP ? f.caplen : EVIDENCE_SNAP);
-	handoff_commit(pl->ho);
 	pl->fsent = true;
+}
+
+static void send_frame(struct pipeline *pl)
+{
+	struct msg_frame *m = handoff_reserve(pl->ho);
+	m->m.type = M_FRAME;
+	fill_frame(pl, m);
+	handoff_commit(pl->ho);
 }
 
 /* Detection thread: a frame arrived; the arena keeps what it wants of it as one thread would. */
@@ -196,7 +206,7 @@ static void take_frame(struct pipeline *pl, const struct msg_frame *m)
 	    .ts_sec = m->ts_sec,
 	    .ts_nsec = m->ts_nsec,
 	    .linktype = m->linktype,
-	    .ts_us = m->m.ev.ts_us,
+	    .ts_us = m->ts_us,
 	};
 	evidence_frame(pl->ev, &f);
 	pl->dframe = true;
@@ -220,8 +230,20 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 		detect_event(pl->de, ev);
 		return;
 	}
-	if (pl->fcp && !pl->fsent)
+	if (pl->fcp && !pl->fsent) {
+		if (!ev->pkt || ev->pkt == &pl->pkt) { /* the packet's first event rides with it */
+			struct msg_frame *f = handoff_reserve(pl->ho);
+			f->m.type = M_FRAME_EVENT;
+			fill_frame(pl, f);
+			f->m.in_frame = 1;
+			f->m.ev = *ev;
+			f->m.has_pkt = ev->pkt ? MP_FRAME : MP_NONE;
+			detect_prehash(pl->de, ev, &f->m.u.ph);
+			handoff_commit(pl->ho);
+			return;
+		}
 		send_frame(pl);
+	}
 	struct msg *m = handoff_reserve(pl->ho);
 	m->type = M_EVENT;
 	m->adv = pl->det_now;
@@ -292,6 +314,13 @@ static void *detect_main(void *arg)
 		switch ((enum msg_type)m->type) {
 		case M_FRAME:
 			take_frame(pl, (const struct msg_frame *)m);
+			handoff_release(pl->ho);
+			continue;
+		case M_FRAME_EVENT:
+			take_frame(pl, (const struct msg_frame *)m);
+			if (m->has_pkt == MP_FRAME)
+				m->ev.pkt = &pl->fpkt;
+			detect_event_prehashed(pl->de, &m->ev, &m->u.ph);
 			handoff_release(pl->ho);
 			continue;
 		case M_EVENT:
