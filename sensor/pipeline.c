@@ -90,7 +90,7 @@ _Static_assert(sizeof(struct msg) <= 256, "a ring slot is four cache lines");
  * taking: so the packet thread sends the packet itself, as M_FRAME, before
  * the first event the packet makes, or alone when evidence.c would keep it
  * without an event (a handshake's answer, a fragment: evidence_wants). m.shape
- * then holds the decoded packet, m.ev.ts_us its time, and data its first
+ * then holds the decoded packet, ts_us its time, and data its first
  * EVIDENCE_SNAP bytes. Events made outside a packet (timeouts) say so
  * (in_frame 0) and find no frame, as with one thread. The slots are this size
  * only when evidence is kept. The packet's first event travels in the same
@@ -318,11 +318,8 @@ static void *detect_main(void *arg)
 			continue;
 		case M_FRAME_EVENT:
 			take_frame(pl, (const struct msg_frame *)m);
-			if (m->has_pkt == MP_FRAME)
-				m->ev.pkt = &pl->fpkt;
-			detect_event_prehashed(pl->de, &m->ev, &m->u.ph);
-			handoff_release(pl->ho);
-			continue;
+			/* then the event, as an M_EVENT after its M_FRAME */
+			__attribute__((fallthrough));
 		case M_EVENT:
 			if (m->has_pkt == MP_SHAPE) {
 				memcpy(&pl->dpkt, m->shape, SW_PACKET_SHAPE_BYTES);

@@ -325,15 +325,15 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS) != SQLITE_OK)
 		goto fail_db;
+	/* Before WAL mode, which writes the first page of a new file; a no-op on an existing
+	 * one (STORE_PAGE_SIZE). */
+	if (store_exec(s->db, "PRAGMA page_size = " STORE_PAGE_SIZE, err, errlen) < 0)
+		goto fail;
 	/*
 	 * WAL lets `scanwatch query` read while the sensor writes. It needs
 	 * shared memory, so it fails on some network filesystems: say so
 	 * rather than silently falling back to a rollback journal.
 	 */
-	/* Before WAL mode, which writes the first page of a new file; a no-op on an existing
-	 * one (STORE_PAGE_SIZE). */
-	if (store_exec(s->db, "PRAGMA page_size = " STORE_PAGE_SIZE, err, errlen) < 0)
-		goto fail;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW)
 		goto fail_db;
