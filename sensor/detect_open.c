@@ -97,7 +97,7 @@ void detect_try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 		/* sources each loud enough to be reported alone are separate scans of
 		 * the same target, not one scan split between them */
 		for (unsigned i = 0; i < e->n_sources; i++)
-			if (source_reported(d, &e->sample_sources[i])) {
+			if (source_reported(d, track_sample_addr(e, i))) {
 				e->shadowed = 1;
 				d->st.shadowed++;
 				return;

@@ -67,7 +67,7 @@ void detect_fill_record(struct detect_engine *d, const struct sw_rule *r,
 		rec->target = e->key.a;
 		rec->has_target = 1;
 		if (e->n_sources == 1)
-			rec->src = e->sample_sources[0];
+			rec->src = *track_sample_addr(e, 0);
 		else
 			rec->src_any = 1;
 		break;
@@ -88,7 +88,7 @@ void detect_fill_record(struct detect_engine *d, const struct sw_rule *r,
 	rec->n_sample_ports = e->n_ports;
 	/* at most TRACK_SAMPLE_PORTS: an insertion sort */
 	for (unsigned i = 0; i < e->n_ports; i++) {
-		uint16_t v = e->sample_ports[i];
+		uint16_t v = track_sample_port(e, i);
 		unsigned j = i;
 		for (; j > 0 && rec->sample_ports[j - 1] > v; j--)
 			rec->sample_ports[j] = rec->sample_ports[j - 1];
@@ -99,11 +99,12 @@ void detect_fill_record(struct detect_engine *d, const struct sw_rule *r,
 		if (e->n_targets)
 			rec->sample_targets[0] = e->key.a;
 	} else {
-		memcpy(rec->sample_targets, e->sample_targets,
-		       e->n_targets * sizeof(struct sw_addr));
+		for (unsigned i = 0; i < e->n_targets; i++)
+			rec->sample_targets[i] = *track_sample_addr(e, i);
 	}
 	rec->n_sample_sources = e->n_sources;
-	memcpy(rec->sample_sources, e->sample_sources, e->n_sources * sizeof(struct sw_addr));
+	for (unsigned i = 0; i < e->n_sources; i++)
+		rec->sample_sources[i] = *track_sample_addr(e, i);
 
 	rec->n_reasons = 0;
 	if (r->group_by == GROUP_DST)

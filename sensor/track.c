@@ -75,9 +75,15 @@ size_t dset_block_bytes(void)
 	return (sizeof(struct dset_big) + 8 + 15) & ~(size_t)15;
 }
 
+/* glibc's chunk for a samples block, as dset_block_bytes */
+static size_t samples_block_bytes(void)
+{
+	return (sizeof(struct track_samples) + 8 + 15) & ~(size_t)15;
+}
+
 size_t track_entry_reserve(void)
 {
-	return sizeof(struct track_entry) + 3 * dset_block_bytes();
+	return sizeof(struct track_entry) + 3 * dset_block_bytes() + samples_block_bytes();
 }
 
 static void hll_add(struct dset_big *s, uint32_t v)
@@ -504,6 +510,8 @@ static void count_port(struct track_entry *e, uint16_t port, struct track_budget
 
 void track_release(struct track_entry *e, struct track_budget *b)
 {
+	free(e->more_samples);
+	e->more_samples = NULL;
 	dset_clear(&e->targets, false);
 	dset_clear(&e->pairs, false);
 	dset_clear(&e->ports, true);
@@ -552,15 +560,54 @@ bool track_has_source(const struct track_entry *e, const struct sw_addr *src)
 	return dset_has(&e->targets, host_key(src));
 }
 
-static void add_sample_addr(struct sw_addr *arr, uint8_t *n, const struct sw_addr *a)
+/* The entry's samples block, made when first needed (NULL: the heap refused it; the
+ * samples stop where they are). */
+static struct track_samples *more_samples(struct track_entry *e)
+{
+	if (!e->more_samples)
+		e->more_samples = dset_block_calloc(1, sizeof *e->more_samples);
+	return e->more_samples;
+}
+
+static void add_sample_port(struct track_entry *e, uint16_t port)
+{
+	unsigned n = e->n_ports;
+	if (n >= TRACK_SAMPLE_PORTS) /* full: the samples are kept, nothing to compare */
+		return;
+	unsigned k = n < TRACK_SAMPLE_PORTS_INLINE ? n : TRACK_SAMPLE_PORTS_INLINE;
+	for (unsigned i = 0; i < k; i++)
+		if (e->sample_ports[i] == port)
+			return;
+	for (unsigned i = TRACK_SAMPLE_PORTS_INLINE; i < n; i++)
+		if (e->more_samples->ports[i - TRACK_SAMPLE_PORTS_INLINE] == port)
+			return;
+	if (n < TRACK_SAMPLE_PORTS_INLINE) {
+		e->sample_ports[n] = port;
+	} else {
+		struct track_samples *m = more_samples(e);
+		if (!m)
+			return;
+		m->ports[n - TRACK_SAMPLE_PORTS_INLINE] = port;
+	}
+	e->n_ports = (uint8_t)(n + 1);
+}
+
+static void add_sample_addr(struct track_entry *e, uint8_t *n, const struct sw_addr *a)
 {
 	if (*n >= TRACK_SAMPLE_ADDRS) /* full: the samples are kept, nothing to compare */
 		return;
 	for (unsigned i = 0; i < *n; i++)
-		if (addr_eq(&arr[i], a))
+		if (addr_eq(track_sample_addr(e, i), a))
 			return;
-	if (*n < TRACK_SAMPLE_ADDRS)
-		arr[(*n)++] = *a;
+	if (*n == 0) {
+		e->sample_addr = *a;
+	} else {
+		struct track_samples *m = more_samples(e);
+		if (!m)
+			return;
+		m->addrs[*n - 1] = *a;
+	}
+	(*n)++;
 }
 
 void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst,
@@ -587,19 +634,12 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 	/* grouped by target, the target is the key: the set counts sources */
 	count_host(e, host_key(group_by_dst ? &ev->src : &ev->dst), b);
 	count_port(e, ev->port, b);
-	bool have_port = e->n_ports >= TRACK_SAMPLE_PORTS;
-	for (unsigned i = 0; !have_port && i < e->n_ports; i++)
-		if (e->sample_ports[i] == ev->port) {
-			have_port = true;
-			break;
-		}
-	if (!have_port && e->n_ports < TRACK_SAMPLE_PORTS)
-		e->sample_ports[e->n_ports++] = ev->port;
+	add_sample_port(e, ev->port);
 	if (group_by_dst) {
 		e->n_targets = 1; /* the key: every probe's target */
-		add_sample_addr(e->sample_sources, &e->n_sources, &ev->src);
+		add_sample_addr(e, &e->n_sources, &ev->src);
 	} else {
-		add_sample_addr(e->sample_targets, &e->n_targets, &ev->dst);
+		add_sample_addr(e, &e->n_targets, &ev->dst);
 	}
 }
 

@@ -69,6 +69,21 @@ void dset_clear(struct dset *s, bool is_port);
 #define TRACK_SAMPLE_ADDRS 8
 
 /*
+ * The first distinct ports and addresses of an entry, for its record. Most entries see a
+ * port or two on one host, so the first TRACK_SAMPLE_PORTS_INLINE ports and the first
+ * address sit in the entry and the rest in a block of their own, made when the entry first
+ * needs it: 136 bytes of samples a small entry no longer carries (the entry is 512 bytes
+ * instead of 640). The memory cap reserves the block for every entry
+ * (track_entry_reserve), as it does the sets' blocks; should the heap refuse it, the record
+ * carries the samples it has.
+ */
+#define TRACK_SAMPLE_PORTS_INLINE 4
+struct track_samples {
+	uint16_t ports[TRACK_SAMPLE_PORTS - TRACK_SAMPLE_PORTS_INLINE];
+	struct sw_addr addrs[TRACK_SAMPLE_ADDRS - 1];
+};
+
+/*
  * Exact distinct counts past the inline sets. A record a person reads must
  * count exactly (10,000 ports are 10,000, not an estimate), so when an
  * entry's inline port or host set is about to turn into a bitmap, its members
@@ -147,14 +162,14 @@ struct track_entry {
 	struct dset targets; /* targets (sources, for target-grouped entries) */
 	struct dset ports;
 	struct dset pairs; /* the detector's distinct (target, port) set */
-	uint16_t sample_ports[TRACK_SAMPLE_PORTS];
-	/* The first distinct addresses the entry saw: its targets when grouped by source (or by
-	 * source and target), its sources when grouped by target, whose one target is its key
-	 * (track_note_probe keeps n_targets at 1 for it then, the record names the key). */
-	union {
-		struct sw_addr sample_targets[TRACK_SAMPLE_ADDRS];
-		struct sw_addr sample_sources[TRACK_SAMPLE_ADDRS];
-	};
+	/* The first distinct ports (n_ports of them) and addresses the entry saw: its targets
+	 * when grouped by source (or by source and target; n_targets), its sources when grouped
+	 * by target (n_sources), whose one target is its key (track_note_probe keeps n_targets
+	 * at 1 for it then, the record names the key). Read them with track_sample_port and
+	 * track_sample_addr: past the first few they are in more_samples. */
+	uint16_t sample_ports[TRACK_SAMPLE_PORTS_INLINE];
+	struct sw_addr sample_addr;
+	struct track_samples *more_samples;
 	struct attr_state attr;    /* attribute.c's evidence */
 	struct track_exact *exact; /* side sets once the inline sets fill (NULL before) */
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
@@ -183,6 +198,18 @@ bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint1
  * exact counts are taken from b (see struct track_exact). */
 void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst,
                       struct track_budget *b);
+/* The entry's i-th sample port (i < n_ports) and sample address (i < n_targets, or
+ * n_sources when grouped by target). */
+static inline uint16_t track_sample_port(const struct track_entry *e, unsigned i)
+{
+	return i < TRACK_SAMPLE_PORTS_INLINE
+	           ? e->sample_ports[i]
+	           : e->more_samples->ports[i - TRACK_SAMPLE_PORTS_INLINE];
+}
+static inline const struct sw_addr *track_sample_addr(const struct track_entry *e, unsigned i)
+{
+	return i == 0 ? &e->sample_addr : &e->more_samples->addrs[i - 1];
+}
 /* Starts a new window at ts: counters and bitmaps cleared, detection state kept, side sets
  * given back to b. */
 void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b);

@@ -234,9 +234,60 @@ static void test_block_refused(void)
 	free(e);
 }
 
+/* Samples: the first distinct ports and addresses in the order seen, repeats skipped, the
+ * same whether they sit in the entry or in its samples block; a refused block stops them
+ * where they are; a new window gives the block back. */
+static void test_samples(void)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_entry *e = fresh();
+	if (!e)
+		return;
+	/* ports 100, 99, ... 81 (20 distinct), each sent twice, to hosts 1..10 in turn */
+	for (uint32_t i = 0; i < 40; i++)
+		probe(e, 1 + (i / 2) % 10, (uint16_t)(100 - i / 2), false, &b);
+	CHECK_EQ_U(e->n_ports, TRACK_SAMPLE_PORTS);
+	for (unsigned i = 0; i < e->n_ports; i++)
+		CHECK_EQ_U(track_sample_port(e, i), 100 - i);
+	CHECK_EQ_U(e->n_targets, TRACK_SAMPLE_ADDRS);
+	for (unsigned i = 0; i < e->n_targets; i++) {
+		struct sw_addr want;
+		v4(&want, 1 + i);
+		CHECK(addr_eq(track_sample_addr(e, i), &want));
+	}
+	CHECK(e->more_samples != NULL);
+	track_reset_window(e, 9000, &b);
+	CHECK(e->more_samples == NULL);
+	CHECK_EQ_U(e->n_ports, 0);
+
+	/* grouped by target: the addresses are the sources */
+	for (uint32_t i = 0; i < 3; i++)
+		probe(e, 7 + i, 443, true, &b);
+	CHECK_EQ_U(e->n_sources, 3);
+	struct sw_addr third;
+	v4(&third, 9);
+	CHECK(addr_eq(track_sample_addr(e, 2), &third));
+	CHECK_EQ_U(e->n_ports, 1);
+	track_reset_window(e, 19000, &b);
+
+	void *(*was)(size_t, size_t) = dset_block_calloc;
+	dset_block_calloc = refuse;
+	for (uint32_t i = 0; i < 8; i++) /* within the inline sets: exact counts */
+		probe(e, 1 + i % 3, (uint16_t)(10 + i), false, &b);
+	CHECK_EQ_U(e->n_ports, TRACK_SAMPLE_PORTS_INLINE); /* the inline ones, no more */
+	CHECK_EQ_U(e->n_targets, 1);
+	CHECK_EQ_U(track_sample_port(e, 3), 13);
+	CHECK_EQ_U(track_distinct_ports(e), 8); /* counts do not depend on the samples */
+	CHECK_EQ_U(track_distinct_targets(e), 3);
+	dset_block_calloc = was;
+	track_release(e, &b);
+	free(e);
+}
+
 int main(void)
 {
 	test_inline_sets();
+	test_samples();
 	test_block_refused();
 	test_ports_exact();
 	test_hosts_exact();
