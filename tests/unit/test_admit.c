@@ -403,6 +403,49 @@ static void test_engine_same_records(void)
 	}
 }
 
+/* The last shape used is compared first: when its last record goes, a new shape may take
+ * its slot, so a packet of the old shape must make a shape of its own again, each record
+ * replaying its own packet. */
+static void test_last_shape_goes(void)
+{
+	uint8_t key[16] = {7};
+	struct admit *a = admit_create(64, key);
+	struct sw_addr t = fixture_v4(198, 18, 0, 1);
+	struct sw_addr s1 = fixture_v4(198, 19, 5, 1), s2 = fixture_v4(198, 19, 5, 2),
+	               s3 = fixture_v4(198, 19, 5, 3);
+	struct admit_held out;
+	struct sw_event r;
+	struct sw_packet rp;
+	struct sw_packet x1 = syn(s1, t, 2000, 80, 100, 1, 64, 0);
+	struct sw_event e1 = probe_of(&x1);
+	CHECK(admit_hold(a, &e1, hash_of(&s1)));
+	/* s1 tries another port: released, and its shape (window 512) with it */
+	struct sw_packet x1b = x1;
+	x1b.dport = 81;
+	struct sw_event e1b = probe_of(&x1b);
+	CHECK_EQ_U(admit_offer(a, &e1b, hash_of(&s1), &out), ADMIT_RELEASED);
+	/* s3 with window 512 again, then s2 with window 1024, a new shape */
+	struct sw_packet x3 = syn(s3, t, 2000, 80, 300, 3, 64, 0);
+	struct sw_event e3 = probe_of(&x3);
+	CHECK(admit_hold(a, &e3, hash_of(&s3)));
+	struct sw_packet y2 = syn(s2, t, 2000, 80, 200, 2, 64, 0);
+	y2.tcp_window = 1024;
+	struct sw_event e2 = probe_of(&y2);
+	CHECK(admit_hold(a, &e2, hash_of(&s2)));
+	struct sw_packet y2b = y2, x3b = x3;
+	y2b.dport = 82;
+	x3b.dport = 83;
+	struct sw_event e2b = probe_of(&y2b), e3b = probe_of(&x3b);
+	CHECK_EQ_U(admit_offer(a, &e3b, hash_of(&s3), &out), ADMIT_RELEASED);
+	admit_replay(&out, 0, &r, &rp);
+	CHECK(memcmp(&rp, &x3, sizeof rp) == 0);
+	CHECK_EQ_U(admit_offer(a, &e2b, hash_of(&s2), &out), ADMIT_RELEASED);
+	admit_replay(&out, 0, &r, &rp);
+	CHECK(memcmp(&rp, &y2, sizeof rp) == 0);
+	CHECK_EQ_U(rp.tcp_window, 1024);
+	admit_destroy(a);
+}
+
 /* Shapes are kept once: sources of one shape share it however many there are. A new shape
  * is paid from the records' budget while it is used: sources of all different shapes (a flood
  * randomising its windows, hosts with their own MACs) are all held, fewer at once, the oldest
@@ -546,6 +589,7 @@ int main(void)
 	test_replay_exact();
 	test_later_blocks();
 	test_shared_shapes();
+	test_last_shape_goes();
 	test_what_releases();
 	test_bounded();
 	test_times_across_2_63();
