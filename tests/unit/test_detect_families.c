@@ -139,11 +139,35 @@ static void test_udp_flood(void)
 		struct sw_packet p = udp(fl, t, (uint16_t)(2000 + i), 9, 0);
 		feed(&h, &p, 100);
 	}
+	/* a syslog sender (RFC 5426) to a collector that never answers: one socket, 200
+	 * messages a second for 20 s, 4,000 datagrams of one flow */
+	struct sw_addr shipper = fixture_v4(198, 18, 0, 30), coll = fixture_v4(198, 18, 0, 5);
+	for (int i = 0; i < 4000; i++) {
+		struct sw_packet p = udp(shipper, coll, 51514, 514, (uint16_t)(80 + i % 60));
+		feed(&h, &p, 5000);
+	}
+	/* a flood from one socket with a payload (a sendto() loop): 60,000 datagrams in 0.6 s */
+	struct sw_addr looper = fixture_v4(198, 18, 0, 31), victim = fixture_v4(198, 18, 0, 6);
+	for (int i = 0; i < 60000; i++) {
+		struct sw_packet p = udp(looper, victim, 40001, 80, 1024);
+		feed(&h, &p, 10);
+	}
 	teardown(&h);
 	const struct sw_detection *o = open_of(KIND_UDP_FLOOD);
 	CHECK(o && addr_eq(&o->target, &t) && addr_eq(&o->src, &fl));
 	CHECK(o && o->probes_at_open == 200);
-	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 1);
+	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 2);
+	int on_coll = 0, on_victim = 0;
+	for (int i = 0; i < nrec; i++) {
+		if (recs[i].phase != DET_OPEN)
+			continue;
+		on_coll += addr_eq(&recs[i].target, &coll);
+		if (recs[i].kind == KIND_UDP_FLOOD && addr_eq(&recs[i].target, &victim) &&
+		    addr_eq(&recs[i].src, &looper))
+			on_victim++;
+	}
+	CHECK_EQ_U(on_coll, 0);
+	CHECK_EQ_U(on_victim, 1);
 	CHECK(nrec > before);
 }
 
