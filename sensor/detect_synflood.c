@@ -14,6 +14,14 @@
  * flood hammers a few services: it crosses only while its SYNs outnumber the
  * distinct ports by FLOOD_PER_PORT, which a port scan, however fast and
  * however many scanners share the target, never does.
+ *
+ * A SYN the target refuses (RST) or a router reports unreachable fills no
+ * backlog either. When an OS stack built it, it is a client reconnecting to a
+ * service that is down: an application retrying its database without back-off
+ * sends dozens of connect()s a second (curl in a loop against a closed port:
+ * 400 refused SYNs in 13 s, taken for a flood before), so those are taken back
+ * too. A tool's SYNs refused are not: hping3 -S against a closed port is still
+ * a flood, whatever it fills.
  */
 #define FLOOD_PER_PORT 20
 static bool synflood_event(const struct sw_rule *r, struct track_entry *e,
@@ -28,7 +36,10 @@ static bool synflood_event(const struct sw_rule *r, struct track_entry *e,
 			e->score++;
 		return true;
 	}
-	if (ev->outcome == OUT_ESTABLISHED && e->score > 0 && !e->det_seq)
+	bool unfilled =
+	    ev->outcome == OUT_ESTABLISHED ||
+	    (!ev->crafted && (ev->outcome == OUT_REFUSED || ev->outcome == OUT_UNREACH));
+	if (unfilled && e->score > 0 && !e->det_seq)
 		e->score--;
 	return true;
 }

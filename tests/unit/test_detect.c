@@ -422,6 +422,44 @@ static void test_p2p_client(void)
 	expect_none("p2p client");
 }
 
+/* A client reconnecting without back-off to a service that is down: 400 connect()s to one
+ * closed port in 8 s, each refused. It fills no backlog and is no flood; hping3 -S at the
+ * same closed port, refused as often, still is. */
+static void test_reconnect_storm(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr app = fixture_v4(198, 18, 0, 20), db = fixture_v4(198, 18, 0, 21);
+	for (int i = 0; i < 400; i++) {
+		uint16_t sp = (uint16_t)(40000 + i);
+		struct sw_packet s = tcp(app, db, sp, 5432, TCP_SYN, true, 0);
+		struct sw_packet r = tcp(db, app, 5432, sp, TCP_RST | TCP_ACK, false, 0);
+		feed(&h, &s, 20000);
+		feed(&h, &r, 50);
+	}
+	teardown(&h);
+	expect_none("reconnect storm");
+
+	setup(&h, NULL);
+	struct sw_addr fl = fixture_v4(198, 18, 0, 1);
+	for (int i = 0; i < 400; i++) {
+		uint16_t sp = (uint16_t)(3000 + i);
+		struct sw_packet s = tcp(fl, db, sp, 5432, TCP_SYN, false, 0);
+		s.tcp_window = 512; /* hping3: no options */
+		s.tcp_opts.count = 0;
+		s.tcp_opts.has_mss = 0;
+		struct sw_packet r = tcp(db, fl, 5432, sp, TCP_RST | TCP_ACK, false, 0);
+		feed(&h, &s, 200);
+		feed(&h, &r, 50);
+	}
+	teardown(&h);
+	int flood = 0;
+	for (int i = 0; i < nrec; i++)
+		flood += recs[i].phase == DET_OPEN && recs[i].kind == KIND_SYN_FLOOD &&
+		         addr_eq(&recs[i].src, &fl) && addr_eq(&recs[i].target, &db);
+	CHECK_EQ_U(flood, 1);
+}
+
 /* A real SYN scan inside a flood of forged one-packet SYNs to one port of the same target:
  * the flood is a syn_flood (not a decoy scan) and the scanner is reported as itself. */
 static void test_scan_under_flood(void)
@@ -468,6 +506,7 @@ int main(void)
 	test_nd_sweep();
 	test_health_checker();
 	test_p2p_client();
+	test_reconnect_storm();
 	test_scan_under_flood();
 	CHECK_DONE();
 }
