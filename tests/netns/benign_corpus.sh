@@ -750,6 +750,52 @@ if want retry_dead; then
 	benign
 fi
 
+# A syslog sender (RFC 5426, UDP) at about 80 messages a second to a collector
+# that never answers, as a busy host's log shipper does: logger(1) reads the
+# lines from its standard input and sends them all from one socket.
+if want syslog_udp; then
+	start_ready syslog_sink "$SW_PYTHON" "$SW_LIB_DIR/services.py" --bind "$TGT" --udp-discard 514 --ready
+	begin syslog_udp
+	# shellcheck disable=SC2016 # the inner shell expands them
+	run 60 -- bash -c 'for i in $(seq 1200); do echo "GET /item/$i 200 $((RANDOM % 900)) ms"; sleep 0.01; done |
+		logger -d -n '"$TGT"' -P 514 -t webapp'
+	finish
+	sl="$from_client and dst host $TGT and udp dst port 514"
+	sw_expect_pkts "messages" 1200 "$sl"
+	n=$(sw_distinct sport "$sl")
+	((n == 1)) || sw_fail "capture sanity: $n source ports in '$sl', expected 1 (logger keeps one socket)"
+	sw_expect_none "answers to the sender" "$to_client and (udp or icmp)"
+	expect_span "the messages" 10 "$sl"
+	benign
+fi
+
+# An application retrying its database without back-off while the database is
+# down (port closed): a new connect() every 20 ms for 8 s, each refused.
+if want reconnect_storm; then
+	begin reconnect_storm
+	cat >"$SW_DIR/reconnect.py" <<'PY'
+import socket, sys, time
+refused = 0
+for i in range(400):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.connect((sys.argv[1], 5432))
+    except ConnectionRefusedError:
+        refused += 1
+    finally:
+        s.close()
+    time.sleep(0.02)
+print("%d refused" % refused)
+PY
+	run 60 -- "$SW_PYTHON" "$SW_DIR/reconnect.py" "$TGT"
+	finish
+	rs="$from_client and dst host $TGT and tcp dst port 5432 and $syn"
+	sw_expect_pkts "connection attempts" 400 "$rs"
+	sw_expect_pkts "refusals" 400 "$to_client and tcp src port 5432 and $rst"
+	expect_span "the attempts" 7 "$rs"
+	benign
+fi
+
 # A household behind NAT: six hosts on a home LAN (a namespace behind the
 # client, which masquerades them with nftables) each open a page whose parts
 # come from six web servers of a CDN pool; on the tapped link it is one

@@ -56,6 +56,14 @@ class HttpHandler(http.server.BaseHTTPRequestHandler):
         sys.stderr.write("%s %s\n" % (self.client_address[0], fmt % args))
 
 
+class UdpDiscardHandler(socketserver.BaseRequestHandler):
+    """RFC 863 discard over UDP: every datagram dropped, none answered (a syslog
+    collector's side of RFC 5426 looks the same on the wire)."""
+
+    def handle(self):
+        pass
+
+
 class UdpEchoHandler(socketserver.BaseRequestHandler):
     def handle(self):
         data, sock = self.request
@@ -82,12 +90,14 @@ def main():
     ap.add_argument("--tcp-discard", type=int, action="append", default=[])
     ap.add_argument("--http", type=int, action="append", default=[])
     ap.add_argument("--udp-echo", type=int, action="append", default=[])
+    ap.add_argument("--udp-discard", type=int, action="append", default=[])
     args = ap.parse_args()
 
     specs = ([(p, EchoHandler, False) for p in args.tcp_echo] +
              [(p, DiscardHandler, False) for p in args.tcp_discard] +
              [(p, HttpHandler, False) for p in args.http] +
-             [(p, UdpEchoHandler, True) for p in args.udp_echo])
+             [(p, UdpEchoHandler, True) for p in args.udp_echo] +
+             [(p, UdpDiscardHandler, True) for p in args.udp_discard])
     if not specs:
         ap.error("no service given")
     servers = [make_server(a, p, h, u) for a in args.bind for p, h, u in specs]
