@@ -24,8 +24,10 @@
  * forges the address) or an empty datagram. A flood from one socket with a
  * payload (a loop of sendto(), LOIC, Mirai's udpplain) looks like a stream
  * packet by packet and is told from one by its rate alone: `stream` datagrams
- * of unanswered flows within the window (default 50,000 in the rule's 5 s,
- * 10,000 a second, more than a syslog or NetFlow sender keeps up on one flow).
+ * of unanswered flows within the window for each source on average (default
+ * 50,000 in the rule's 5 s, 10,000 a second from each, more than a syslog or
+ * NetFlow sender keeps up on one flow). On average per source, so that a
+ * collector's hundreds of senders, each well below it, add up to no flood.
  */
 #define UDP_FLOOD_PER_PORT 20
 
@@ -59,8 +61,10 @@ static bool udpflood_crossed(const struct sw_rule *r, const struct track_entry *
 {
 	if (e->probes < UDP_FLOOD_PER_PORT * track_distinct_ports(e))
 		return false;
+	uint64_t sources = track_distinct_sources(e);
 	return e->score >= r->threshold ||
-	       (double)TRACK_CSTATE(e, struct udpflood_state)->stream >= r->params[P_STREAM];
+	       (double)TRACK_CSTATE(e, struct udpflood_state)->stream >=
+	           r->params[P_STREAM] * (double)(sources ? sources : 1);
 }
 
 static enum sw_kind udpflood_kind(const struct sw_rule *r, const struct track_entry *e)
