@@ -850,6 +850,9 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		bool init = from_initiator(f, sender_lo);
 		if (f->state == FS_PROBE) {
 			if (init) {
+				/* a sender that keeps talking keeps its flow: a one-way stream
+				 * (syslog, metrics) is one flow, not a new one each timeout */
+				flow_touch(c, f, L_PENDING, c->now);
 				if (!f->path)
 					emit_probe(c, p,
 					           (struct probe){.pclass = PC_UDP,
