@@ -326,8 +326,13 @@ sw_capture_start() {
 	SW_CAP=$SW_DIR/$name.pcap
 	# -Z root: Debian's tcpdump otherwise drops to user tcpdump before it
 	# opens the output file, and could not write into a root-owned directory.
+	# -B 32768: a 32 MiB kernel buffer (libpcap's default is 2 MiB), so that a
+	# scanner's burst waits there while tcpdump, writing each packet as it
+	# comes, is starved of CPU by a parallel build or fuzzer (test_campaign's
+	# five masscans lost 82 packets so, and the test refuses a capture with a
+	# drop).
 	sw_bg "$SW_NS_TGT" "$name.tcpdump" tcpdump -n -i "$iface" -U -w "$SW_CAP_RAW" \
-		-s 262144 --immediate-mode -Z root "$@"
+		-s 262144 -B 32768 --immediate-mode -Z root "$@"
 	SW_CAP_PID=$SW_LAST_PID
 	sw_poll "$SW_POLL_DEADLINE" "tcpdump to start listening" sw_capture_listening
 }
