@@ -34,10 +34,13 @@ struct admit_rec {
 	uint8_t pclass, proto;
 	uint8_t n; /* events held: `first`, then n - 1 in the block */
 	uint8_t flags;
-	uint32_t more; /* the later items' block (0: none yet) */
-	struct admit_item first;
 	uint8_t src_mac[6]; /* the packet's, out of the shape */
+	uint32_t more;      /* the later items' block (0: none yet) */
+	struct admit_item first;
 };
+/* In this order nothing is padding: a held source's record is 128 bytes on a 64-bit
+ * machine (136 with src_mac last, as it was), less with 32-bit pointers. */
+_Static_assert(sizeof(struct admit_rec) <= 128, "struct admit_rec grew");
 
 /* The later events' items, in a block of their own: most held sources send one packet. */
 struct admit_more {
