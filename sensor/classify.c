@@ -838,6 +838,14 @@ static bool udp_answer(struct classify *c, const struct sw_packet *p)
 	return true;
 }
 
+/* An empty datagram is what nmap -sU and most UDP scanners send to ports without a
+ * protocol-specific payload, and a filler one (one byte value repeated) what hping3 -d
+ * sends; clients always say something. */
+static bool udp_handmade(const struct sw_packet *p)
+{
+	return p->payload_len == 0 || (p->flags & PKT_F_UDP_FILLER);
+}
+
 static void classify_udp(struct classify *c, const struct sw_packet *p)
 {
 	if (p->sport == 53)
@@ -858,7 +866,7 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 					           (struct probe){.pclass = PC_UDP,
 					                          .proto = 17,
 					                          .port = p->dport,
-					                          .crafted = p->payload_len == 0,
+					                          .crafted = udp_handmade(p),
 					                          .repeat = true});
 			} else {
 				emit_outcome(c, f, OUT_SUCCESS, p);
@@ -885,9 +893,7 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 		c->st.ignored++;
 		return;
 	}
-	/* An empty datagram is what nmap -sU and most UDP scanners send to ports
-	 * without a protocol-specific payload; clients always say something. */
-	bool crafted = p->payload_len == 0;
+	bool crafted = udp_handmade(p);
 	f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, PC_UDP, crafted, p->dport);
 	/* A browser whose QUIC is blocked sends Initials to one server after another and falls
 	 * back to TCP (RFC 9000 section 6.2 has it give up on silence): their timeouts say

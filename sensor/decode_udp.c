@@ -15,6 +15,22 @@
 #define UDP_PORT_GENEVE 6081
 
 /*
+ * Data of one byte value repeated, 4 bytes or more of it captured: what hping3 -d sends
+ * ('X' after 'X'), and no application protocol (a NAT-T keepalive, RFC 3948 section 2.2,
+ * is the single byte 0xff). classify.c takes it for a hand-built datagram, as an empty one.
+ */
+#define UDP_FILLER_MIN 4
+static bool filler(const uint8_t *d, size_t n)
+{
+	if (n < UDP_FILLER_MIN)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (d[i] != d[0])
+			return false;
+	return true;
+}
+
+/*
  * A QUIC client's first datagram: a long header (RFC 9000 section 17.2: form and fixed
  * bits set) of type Initial (0 in QUIC version 1 and its drafts 0xff0000xx; 1 in version 2,
  * RFC 9369 section 3.2), in a datagram the client padded to at least 1200 bytes (RFC 9000
@@ -95,6 +111,8 @@ enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct de
 		pkt->payload_cap = (uint16_t)cap;
 		if (quic_client_initial(c, pkt->payload_len))
 			pkt->flags |= PKT_F_QUIC_INITIAL;
+		if (filler(pkt->payload, cap))
+			pkt->flags |= PKT_F_UDP_FILLER;
 	}
 	if (!first_frag && (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE))
 		return udp_tunnel(c, pkt, st);

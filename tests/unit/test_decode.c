@@ -1452,9 +1452,33 @@ static void test_fuzz(void)
 	CHECK(results[DECODE_OK] && results[DECODE_SKIP] && results[DECODE_BAD]);
 }
 
+/* UDP data of one byte value repeated (hping3 -d: 'X' after 'X') is flagged, from 4 bytes
+ * captured on; anything else is not. */
+static void test_udp_filler(void)
+{
+	struct frame l3;
+	struct sw_packet pkt;
+	build_l3(&l3, P_V6_UDP); /* 40 + 8 bytes of headers, then 12 bytes 0, 1, 2 ... */
+	CHECK_EQ_U(run_frame(T_DLT_RAW, &l3, &pkt).r, DECODE_OK);
+	CHECK(!(pkt.flags & PKT_F_UDP_FILLER));
+	memset(l3.b + 48, 'X', 12);
+	CHECK_EQ_U(run_frame(T_DLT_RAW, &l3, &pkt).r, DECODE_OK);
+	CHECK(pkt.flags & PKT_F_UDP_FILLER);
+	CHECK_EQ_U(pkt.payload_len, 12);
+	/* 4 bytes captured are enough, 3 are not */
+	CHECK_EQ_U(run(T_DLT_RAW, l3.b, 52, l3.n, &pkt).r, DECODE_OK);
+	CHECK(pkt.flags & PKT_F_UDP_FILLER);
+	CHECK_EQ_U(run(T_DLT_RAW, l3.b, 51, l3.n, &pkt).r, DECODE_OK);
+	CHECK(!(pkt.flags & PKT_F_UDP_FILLER));
+	l3.b[59] = 'Y';
+	CHECK_EQ_U(run_frame(T_DLT_RAW, &l3, &pkt).r, DECODE_OK);
+	CHECK(!(pkt.flags & PKT_F_UDP_FILLER));
+}
+
 int main(void)
 {
 	test_prefixes();
+	test_udp_filler();
 	test_full_fields();
 	test_nmap_and_linux_syn_options();
 	test_tcp_odd_options();

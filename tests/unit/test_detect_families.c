@@ -164,6 +164,14 @@ static void test_udp_flood(void)
 			                         (uint16_t)(34000 + k), 514, 70);
 			feed(&h, &p, 1000000 / 150);
 		}
+	/* hping3 --udp -k -d 40 at 10,000 a second: one source port, 'X' after 'X' (decode_udp.c
+	 * flags it), 3,000 datagrams of one flow: hand-built, each one scores */
+	struct sw_addr hk = fixture_v4(198, 18, 0, 32), victim2 = fixture_v4(198, 18, 0, 9);
+	for (int i = 0; i < 3000; i++) {
+		struct sw_packet p = udp(hk, victim2, 2500, 9, 40);
+		p.flags |= PKT_F_UDP_FILLER;
+		feed(&h, &p, 100);
+	}
 	/* a flood from one socket with a payload (a sendto() loop): 60,000 datagrams in 0.6 s */
 	struct sw_addr looper = fixture_v4(198, 18, 0, 31), victim = fixture_v4(198, 18, 0, 6);
 	for (int i = 0; i < 60000; i++) {
@@ -174,8 +182,8 @@ static void test_udp_flood(void)
 	const struct sw_detection *o = open_of(KIND_UDP_FLOOD);
 	CHECK(o && addr_eq(&o->target, &t) && addr_eq(&o->src, &fl));
 	CHECK(o && o->probes_at_open == 200);
-	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 2);
-	int on_coll = 0, on_victim = 0;
+	CHECK_EQ_U(opened(KIND_UDP_FLOOD), 3);
+	int on_coll = 0, on_victim = 0, on_victim2 = 0;
 	for (int i = 0; i < nrec; i++) {
 		if (recs[i].phase != DET_OPEN)
 			continue;
@@ -184,9 +192,13 @@ static void test_udp_flood(void)
 		if (recs[i].kind == KIND_UDP_FLOOD && addr_eq(&recs[i].target, &victim) &&
 		    addr_eq(&recs[i].src, &looper))
 			on_victim++;
+		if (recs[i].kind == KIND_UDP_FLOOD && addr_eq(&recs[i].target, &victim2) &&
+		    addr_eq(&recs[i].src, &hk) && recs[i].probes_at_open == 200)
+			on_victim2++;
 	}
 	CHECK_EQ_U(on_coll, 0);
 	CHECK_EQ_U(on_victim, 1);
+	CHECK_EQ_U(on_victim2, 1);
 	CHECK(nrec > before);
 }
 
