@@ -2,6 +2,7 @@
 #include "scanwatch/decode.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #define UDP_HDR_LEN 8
 
@@ -22,12 +23,8 @@
 #define UDP_FILLER_MIN 4
 static bool filler(const uint8_t *d, size_t n)
 {
-	if (n < UDP_FILLER_MIN)
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (d[i] != d[0])
-			return false;
-	return true;
+	/* every byte equals the next: all equal the first */
+	return n >= UDP_FILLER_MIN && memcmp(d, d + 1, n - 1) == 0;
 }
 
 /*

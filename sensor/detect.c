@@ -75,6 +75,12 @@ bool detect_counts_packets(const struct sw_rule *r)
 	return true;
 }
 
+bool detect_stream_flood(const struct track_entry *e, uint64_t stream, double per_source)
+{
+	uint64_t sources = track_distinct_sources(e);
+	return (double)stream >= per_source * (double)(sources ? sources : 1);
+}
+
 const struct detector *detect_at(size_t i)
 {
 	return i < sizeof registry / sizeof registry[0] ? registry[i] : NULL;

@@ -45,10 +45,9 @@ static bool icmpflood_event(const struct sw_rule *r, struct track_entry *e,
 
 static bool icmpflood_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
-	uint64_t sources = track_distinct_sources(e);
 	return e->score >= r->threshold ||
-	       (double)TRACK_CSTATE(e, struct icmpflood_state)->stream >=
-	           r->params[P_STREAM] * (double)(sources ? sources : 1);
+	       detect_stream_flood(e, TRACK_CSTATE(e, struct icmpflood_state)->stream,
+	                           r->params[P_STREAM]);
 }
 
 static enum sw_kind icmpflood_kind(const struct sw_rule *r, const struct track_entry *e)

@@ -61,10 +61,9 @@ static bool udpflood_crossed(const struct sw_rule *r, const struct track_entry *
 {
 	if (e->probes < UDP_FLOOD_PER_PORT * track_distinct_ports(e))
 		return false;
-	uint64_t sources = track_distinct_sources(e);
 	return e->score >= r->threshold ||
-	       (double)TRACK_CSTATE(e, struct udpflood_state)->stream >=
-	           r->params[P_STREAM] * (double)(sources ? sources : 1);
+	       detect_stream_flood(e, TRACK_CSTATE(e, struct udpflood_state)->stream,
+	                           r->params[P_STREAM]);
 }
 
 static enum sw_kind udpflood_kind(const struct sw_rule *r, const struct track_entry *e)

@@ -69,21 +69,22 @@ struct dset_big {
 
 void *(*dset_block_calloc)(size_t n, size_t size) = calloc;
 
-size_t dset_block_bytes(void)
+/* glibc's chunk for an allocation of size bytes: the size plus its 8-byte header, rounded
+ * up to 16 */
+static size_t chunk_bytes(size_t size)
 {
-	/* glibc's chunk: the size plus its 8-byte header, rounded up to 16 */
-	return (sizeof(struct dset_big) + 8 + 15) & ~(size_t)15;
+	return (size + 8 + 15) & ~(size_t)15;
 }
 
-/* glibc's chunk for a samples block, as dset_block_bytes */
-static size_t samples_block_bytes(void)
+size_t dset_block_bytes(void)
 {
-	return (sizeof(struct track_samples) + 8 + 15) & ~(size_t)15;
+	return chunk_bytes(sizeof(struct dset_big));
 }
 
 size_t track_entry_reserve(void)
 {
-	return sizeof(struct track_entry) + 3 * dset_block_bytes() + samples_block_bytes();
+	return sizeof(struct track_entry) + 3 * dset_block_bytes() +
+	       chunk_bytes(sizeof(struct track_samples));
 }
 
 static void hll_add(struct dset_big *s, uint32_t v)
@@ -574,12 +575,8 @@ static void add_sample_port(struct track_entry *e, uint16_t port)
 	unsigned n = e->n_ports;
 	if (n >= TRACK_SAMPLE_PORTS) /* full: the samples are kept, nothing to compare */
 		return;
-	unsigned k = n < TRACK_SAMPLE_PORTS_INLINE ? n : TRACK_SAMPLE_PORTS_INLINE;
-	for (unsigned i = 0; i < k; i++)
-		if (e->sample_ports[i] == port)
-			return;
-	for (unsigned i = TRACK_SAMPLE_PORTS_INLINE; i < n; i++)
-		if (e->more_samples->ports[i - TRACK_SAMPLE_PORTS_INLINE] == port)
+	for (unsigned i = 0; i < n; i++)
+		if (track_sample_port(e, i) == port)
 			return;
 	if (n < TRACK_SAMPLE_PORTS_INLINE) {
 		e->sample_ports[n] = port;

@@ -113,6 +113,11 @@ enum sw_kind detect_udp_kind(const struct track_entry *e);
  * one service can cross on its own, whatever the rule says. */
 bool detect_counts_packets(const struct sw_rule *r);
 
+/* For the flood detectors: true when stream packets in e's window (those of ongoing
+ * ordinary flows, which do not score) reach per_source for each distinct source of e on
+ * average, the rate at which a flow's packets make a flood by their number alone. */
+bool detect_stream_flood(const struct track_entry *e, uint64_t stream, double per_source);
+
 /* The registry: NULL when no detector has that name. */
 const struct detector *detect_lookup(const char *name);
 /* Registry walk for listings (`scanwatch --list-detectors`): NULL past the end. */

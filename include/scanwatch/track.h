@@ -56,7 +56,8 @@ enum dset_mode { DSET_INLINE_SET = 0, DSET_BLOCK = 1, DSET_SMALLBITS = 2 };
 
 /* Heap bytes one block costs (its struct and the allocator's chunk header). */
 size_t dset_block_bytes(void);
-/* Where blocks come from: calloc; a test puts a refusing one here to see the fallback. */
+/* Where blocks come from (the sets' and the samples'): calloc; a test puts a refusing one
+ * here to see the fallback. */
 extern void *(*dset_block_calloc)(size_t n, size_t size);
 /* Empties a set, giving its block back; is_port as it is to be used. */
 void dset_clear(struct dset *s, bool is_port);
@@ -71,9 +72,9 @@ void dset_clear(struct dset *s, bool is_port);
 /*
  * The first distinct ports and addresses of an entry, for its record. Most entries see a
  * port or two on one host, so the first TRACK_SAMPLE_PORTS_INLINE ports and the first
- * address sit in the entry and the rest in a block of their own, made when the entry first
- * needs it: 136 bytes of samples a small entry no longer carries (the entry is 512 bytes
- * instead of 640). The memory cap reserves the block for every entry
+ * address sit in the entry and the rest in a block of their own (136 bytes), made when the
+ * entry first needs it: the entry is 512 bytes instead of 640. The memory cap reserves the
+ * block for every entry
  * (track_entry_reserve), as it does the sets' blocks; should the heap refuse it, the record
  * carries the samples it has.
  */
