@@ -76,7 +76,12 @@ python3 "$root/tests/fuzz/make_seeds.py" --out "$seeds" --scanprobe "$build/scan
 	--captures "$root/tests/captures" "$build/test-work" "$root/build-test/test-work" \
 	--rules "$root/rules" "$root/tests/unit/rules" "$root/tests/unit/config" "$root/packaging"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# ASan keeps freed memory out of use for a while (its quarantine, 256 MiB by default) to catch
+# a use after free. A target that makes and frees a whole store or pipeline per input passes
+# 256 MiB in a few hundred inputs, so every allocation lands on fresh pages: page faults and,
+# on a VM, TLB shootdowns. 64 MiB is still many inputs' worth of allocations (a use after
+# free within one input is caught as before) and ran fuzz_store_read's corpus 1.5-2x faster.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=64}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}:halt_on_error=1
 summary=()
 for t in "${targets[@]}"; do

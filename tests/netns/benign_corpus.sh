@@ -35,7 +35,8 @@
 #       route 198.18.0.0/15 via tgt                |  sw-r1r2 198.18.2.1/30
 #                                                  r2 (198.18.2.2, .5)
 #                                                  r3 (198.18.2.6, .9)
-#                                                  far 198.18.2.10; hosts 198.18.3.0/28 (HTTP on 80)
+#                                                  far 198.18.2.10; hosts 198.18.3.0/28 (HTTP on 80),
+#                                                  198.18.3.128/25 dropped silently by far
 #   tgt is the first router of that path (forwarding on only for the path
 #   captures) and the server side of everything else:
 #   198.18.0.20-35, .40-79, .180-195 on-link hosts (addresses on sw-tgt)
@@ -48,6 +49,7 @@
 #   198.18.9.0/24  a dead mail server (silent)
 #   198.18.10.0/24 a home LAN behind the client (NAT), namespace home
 #   198.18.11.0/24 a CDN pool: .0-.63 answer
+#   198.18.12.0/24 SNMP devices: .1-.24 answer (snmpd), .25-.27 no agent, .28-.30 gone
 #   every 198.18.N.0/24 above: the answering addresses are AnyIP (`local`
 #   routes on lo), the rest blackholed, so silent means no answer at all
 #   HTTP on [::]:80, 443, 8000 (dual stack) answers on every local address
@@ -59,7 +61,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/corpus_helpers.sh"
 corpus_init benign_corpus.sh benign "${1:-}"
 sw_require traceroute tcptraceroute mtr dig ntpdate chronyd curl rsync fping arping nft nmap masscan \
-	zmap hping3 editcap mergecap in.tftpd ping
+	zmap hping3 editcap mergecap in.tftpd ping tracepath snmpd snmpget
 rm -f -- "$out"/*.pcap "$out/labels.tsv" "$out/labels.tsv.new"
 LABELS_NEW=$out/labels.tsv.new
 : >"$LABELS_NEW"
@@ -125,6 +127,7 @@ ip -n "$NS_R3" route add 198.18.0.0/15 via 198.18.2.5
 ip -n "$NS_R3" route add 198.18.3.0/24 via 198.18.2.10
 ip -n "$NS_FAR" route add 198.18.0.0/15 via 198.18.2.9
 ip -n "$NS_FAR" route add local "$FAR_HOSTS" dev lo
+ip -n "$NS_FAR" route add blackhole 198.18.3.128/25 # behind a firewall that drops
 for ns in "$NS_R2" "$NS_R3"; do
 	forwarding "$ns" 1
 done
@@ -152,6 +155,7 @@ pool 198.18.5.0/24 198.18.5.0/28 198.18.5.16/32                # NTP .1-.16
 pool 198.18.6.0/24 198.18.6.0/27                               # backends .1-.17 (3 refuse)
 pool 198.18.7.0/24 198.18.7.0/27 198.18.7.32/30                # peers .1-.35 (5 refuse)
 pool 198.18.8.0/24 198.18.8.0/28 198.18.8.16/31                # pinged .1-.17
+pool 198.18.12.0/24 198.18.12.0/28 198.18.12.16/29 198.18.12.24/30 # SNMP devices .1-.27 (3 refuse)
 ip -n "$SW_NS_TGT" route add blackhole 198.18.9.0/24           # dead mail server
 sw_check_no_default_route "$SW_NS_TGT"
 
@@ -304,6 +308,24 @@ if want tr_icmp; then
 	expect_ttls "ICMP echo probes" 4 "$tr_echo"
 	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
 	sw_expect_pkts "echo replies from the far host" 3 "$to_client and src host $FAR1 and icmp[icmptype] == icmp-echoreply"
+	benign
+fi
+
+# A path to a host behind a firewall that drops everything: the last router
+# (far) discards the probes without a word, so past hop 3 every probe goes
+# unanswered, to 30 hops. traceroute's UDP probes step their port from
+# 33434 on (90 ports, none answered: a port scan's shape but for the TTLs);
+# tracepath probes one port at a time from 44444 up, each TTL a new port.
+if want tr_dead; then
+	begin tr_dead
+	run 120 -- traceroute -n 198.18.3.200
+	run 120 -- tracepath -n 198.18.3.201
+	finish
+	td="udp and $from_client and dst net 198.18.3.128/25"
+	expect_ttls "probes towards the silent hosts" 30 "$td"
+	sw_expect_distinct "probe ports" 90 dport "$td"
+	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	sw_expect_none "answers from the silent hosts" "src net 198.18.3.128/25"
 	benign
 fi
 
@@ -793,6 +815,43 @@ PY
 	sw_expect_pkts "connection attempts" 400 "$rs"
 	sw_expect_pkts "refusals" 400 "$to_client and tcp src port 5432 and $rst"
 	expect_span "the attempts" 7 "$rs"
+	benign
+fi
+
+# SNMP monitoring (RFC 3416 GetRequests, as Cacti, LibreNMS or Nagios'
+# check_snmp poll): every 10 s for 60 s, snmpget with its own defaults (1 s
+# timeout, 5 retries) asks 30 devices for their uptime and interface
+# counters, eight at a time. 24 devices answer (snmpd), 3 are up with no
+# agent (the kernel's port unreachable), 3 are gone (no answer at all, so
+# each of their requests is sent six times a round).
+if want snmp_poll; then
+	agents=()
+	for i in $(seq 1 24); do agents+=("udp:198.18.12.$i:161"); done
+	printf 'agentAddress %s\nrocommunity public 198.18.0.0/15\n' "$(IFS=,; echo "${agents[*]}")" \
+		>"$SW_DIR/snmpd.conf"
+	sw_bg "$SW_NS_TGT" snmpd snmpd -f -Lo -C -c "$SW_DIR/snmpd.conf" -p "$SW_DIR/snmpd.pid" -u root
+	SNMPD_PID=$SW_LAST_PID
+	snmpd_listening() {
+		kill -0 "$SNMPD_PID" 2>/dev/null || sw_fail "snmpd exited early: $(cat "$SW_DIR/snmpd.err")"
+		(($(sw_in_tgt ss -Huln 'sport = :161' | wc -l) >= 24))
+	}
+	sw_poll "$SW_POLL_DEADLINE" "snmpd to listen" snmpd_listening
+	begin snmp_poll
+	# shellcheck disable=SC2016 # the inner shell expands them
+	run 120 -- bash -c 'for round in 1 2 3 4 5 6; do
+		start=$SECONDS
+		seq 1 30 | xargs -P 8 -I{} sh -c "snmpget -v2c -c public -On 198.18.12.{} \
+			1.3.6.1.2.1.1.3.0 1.3.6.1.2.1.2.2.1.10.1 1.3.6.1.2.1.2.2.1.16.1 >/dev/null 2>&1 || :"
+		sleep $((10 - (SECONDS - start) > 0 ? 10 - (SECONDS - start) : 0))
+	done; exit 0'
+	finish
+	kill "$SNMPD_PID" 2>/dev/null || :
+	sp="$from_client and dst net 198.18.12.0/24 and udp dst port 161"
+	sw_expect_distinct "devices polled" 30 dhost "$sp"
+	sw_expect_distinct "devices answering" 24 shost "$to_client and udp src port 161"
+	sw_expect_distinct "devices refusing" 3 shost "$to_client and $port_unreach"
+	sw_expect_pkts "requests (6 rounds; the gone devices' retries)" 250 "$sp"
+	expect_span "the polling" 50 "$sp"
 	benign
 fi
 
