@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scanwatch/capture_foreign.h"
 #include "scanwatch/capture_ng.h"
 #include "scanwatch/capture_zip.h"
 #include "scanwatch/decode.h"
@@ -29,6 +30,7 @@ struct source {
 	uint64_t count;          /* packets read from this file */
 	uint64_t size;           /* file size (0: a pipe) */
 	struct capture_zip *zip; /* the decompressing stream under p, NULL for a plain file */
+	struct capture_foreign *foreign; /* snoop or Network Monitor rewritten as pcap, or NULL */
 };
 
 struct capture {
@@ -131,6 +133,11 @@ static int open_file(struct source *s, const char *path, int keep, char *err, si
 
 	if (!f)
 		return -1;
+	f = capture_foreign_open(f, path, &s->foreign, err, errlen);
+	if (!f) { /* closed, and the decompressor with it */
+		s->zip = NULL;
+		return -1;
+	}
 	if (keep >= 0) {
 		FILE *g = capture_ng_filter(f, (uint16_t)keep);
 		if (!g) {
@@ -159,6 +166,7 @@ static int open_file(struct source *s, const char *path, int keep, char *err, si
 		if (f != stdin)
 			fclose(f);
 		s->zip = NULL;
+		s->foreign = NULL;
 		return -1;
 	}
 	return 0;
@@ -255,6 +263,7 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 			pcap_close(s->p);
 			s->p = NULL;
 			s->zip = NULL;
+			s->foreign = NULL;
 			s->ended = true;
 			continue;
 		}
@@ -419,6 +428,19 @@ static int load(struct source *s, char *err, size_t errlen)
 	}
 	s->have = false;
 	s->ended = true;
+	if (s->foreign) {
+		char what[128];
+		uint64_t n = capture_foreign_skipped(s->foreign, what, sizeof what);
+		if (n) /* said, not lost silently: they are frames no decoder here takes */
+			fprintf(stderr, "scanwatch: %s: %llu frame(s) not read: %s\n", s->path,
+			        (unsigned long long)n, what);
+		if (capture_foreign_error(s->foreign)) {
+			snprintf(err, errlen, "%s: broken after packet %llu: %s: %s", s->path,
+			         (unsigned long long)s->count, capture_foreign_name(s->foreign),
+			         capture_foreign_error(s->foreign));
+			return -1;
+		}
+	}
 	if (r == PCAP_ERROR_BREAK)
 		return 0;
 	FILE *f = pcap_file(s->p);

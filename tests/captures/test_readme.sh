@@ -13,6 +13,7 @@
 #   a.pcap, b.pcap   scanprobe dry runs (-sS and -sU against 198.18.1.2)
 #   labels.tsv       the labels scanprobe wrote for a.pcap and b.pcap
 #   capture.pcapng.zst, wifi.pcap.gz   capture.pcapng and a.pcap compressed (zstd, gzip)
+#   fw.snoop, windows-netmon.cap       a.pcap and b.pcap rewritten by editcap (snoop, netmon2)
 # Commands are substituted only where running them as written needs root, an interface or a
 # live sensor:
 #   build/scanwatch -i ...    live capture: run with -T added (its options, outputs and rules
@@ -60,6 +61,8 @@ cp "$SW_SOURCE_DIR/tests/captures/sample.pcapng" capture.pcapng
 "$SCANPROBE" -sU -p 1-60 198.18.1.2 --write b.pcap --seed 2 --background 20 >/dev/null
 zstd -q -k capture.pcapng -o capture.pcapng.zst
 gzip -c a.pcap >wifi.pcap.gz
+editcap -F snoop a.pcap fw.snoop
+editcap -F netmon2 b.pcap windows-netmon.cap
 cat a.labels.tsv b.labels.tsv >labels.tsv
 
 n=0 ran=0 skipped=0

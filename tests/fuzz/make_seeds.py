@@ -36,6 +36,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 # The frame wrappers of the link-type capture test: one source of truth for those encodings.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures"))
@@ -337,6 +338,42 @@ def write_pcapng(path, dlt, pkts):
                           + data))
 
 
+def write_snoop(path, pkts):
+    """RFC 1761: big-endian, records padded to 4 bytes; datalink type 4 (Ethernet)."""
+    with open(path, "wb") as f:
+        f.write(b"snoop\0\0\0" + struct.pack(">II", 2, 4))
+        for _, sec, frac, data, wire in pkts:
+            pad = -len(data) % 4
+            f.write(struct.pack(">IIIIII", wire, len(data), 24 + len(data) + pad, 0,
+                                sec & 0xFFFFFFFF, frac) + data + b"\0" * pad)
+
+
+def write_netmon(path, pkts, major, minor):
+    """Network Monitor (Netmon.h): frames located by the frame table at the end; 1.x frames
+    carry milliseconds and 16-bit lengths, 2.x microseconds and 32-bit ones; from 2.1 on each
+    frame's media type (1: Ethernet) follows its data (2.3: with process index, UTC time and
+    time-zone index)."""
+    t0 = pkts[0][1] * 1000000 + pkts[0][2]
+    t0 -= t0 % 1000
+    body, table = bytearray(), []
+    trailer = {0: b"", 1: struct.pack("<H", 1), 2: struct.pack("<HI", 1, 0),
+               3: struct.pack("<HIQB", 1, 0, 0, 0)}
+    for _, sec, frac, data, wire in pkts:
+        delta = max(0, sec * 1000000 + frac - t0)
+        table.append(128 + len(body))
+        if major == 1:
+            body += struct.pack("<IHH", delta // 1000, min(wire, 0xFFFF), len(data)) + data
+        else:
+            body += struct.pack("<QII", delta, wire, len(data)) + data + trailer[min(minor, 3)]
+    st = time.gmtime(t0 // 1000000)
+    systime = struct.pack("<8H", st.tm_year, st.tm_mon, (st.tm_wday + 1) % 7, st.tm_mday,
+                          st.tm_hour, st.tm_min, st.tm_sec, 0)
+    hdr = (b"RTSS" if major == 1 else b"GMBU") + bytes([minor, major]) + struct.pack("<H", 1)
+    hdr += systime + struct.pack("<II", 128 + len(body), 4 * len(table))
+    with open(path, "wb") as f:
+        f.write(hdr.ljust(128, b"\0") + body + b"".join(struct.pack("<I", t) for t in table))
+
+
 def linktype_seeds(captures, out):
     """One probe run re-wrapped in every make_linktypes link type, and compressed captures."""
     for path in captures:
@@ -487,6 +524,11 @@ def main():
         write_pcap(base + ".pcap", dlt, head)
         write_pcapng(base + ".pcapng", dlt, head)
         small.append((dlt, base + ".pcap"))
+        if dlt == 1 and all(len(p[3]) <= 0xFFFF for p in head):
+            # The formats libpcap does not read (capture_foreign.c).
+            write_snoop(base + ".snoop", head)
+            write_netmon(base + "-netmon1.cap", head, 1, 1)
+            write_netmon(base + "-netmon23.cap", head, 2, 3)
         if dlt == 1:
             # The same packets as raw IP and as Linux cooked capture.
             raw = [(d, s, f, ip_of_eth(fr)[1], w) for d, s, f, fr, w in head if ip_of_eth(fr)]

@@ -1,0 +1,570 @@
+/* capture_foreign.c — Sun snoop and Microsoft Network Monitor files turned into a pcap stream
+ * on the fly (fopencookie) that libpcap reads as if it were the file (capture_foreign.h).
+ *
+ * A responder is handed what the device wrote: snoop files come from Solaris snoop(1M) and
+ * Check Point's `fw monitor -o`, Network Monitor files (.cap) from Windows (Network Monitor 2
+ * and 3, Message Analyzer's export). libpcap reads neither, so each record is rewritten as a
+ * pcap record (pcap-savefile(5)) with its times and lengths, and its link type mapped to the
+ * DLT the decoders take.
+ *
+ * Formats, as their documents state them:
+ *   snoop  RFC 1761: a 16-byte header ("snoop\0\0\0", version 2, datalink type), then
+ *          records of original length, included length, record length (padding the data to
+ *          a 4-byte boundary), cumulative drops, seconds and microseconds: all big-endian.
+ *   netmon Microsoft's Netmon.h (CAPTUREFILE_HEADER_VALUES, FRAME): after the signature
+ *          ("RTSS" 1.x, "GMBU" 2.x), the version, the media type, the start of the capture
+ *          (a SYSTEMTIME, taken as UTC), then the frame table's offset and length: the table
+ *          lists each frame's offset in the file, 4 bytes each. A 1.x frame starts with the
+ *          time since the start in milliseconds (4 bytes), then original and included length
+ *          (2 bytes each); a 2.x frame with microseconds (8 bytes) and the two lengths (4
+ *          bytes each). All little-endian. From version 2.1 on, each frame's data is followed
+ *          by the frame's own media type (2 bytes), which then decides over the file's (as
+ *          Network Monitor 3 writes: a file may mix adapters). Media types 0xE000 + N carry
+ *          pcap link type N; 0xFFE0 and above are event, filter and network-information
+ *          records, not packets.
+ */
+#include "scanwatch/capture_foreign.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define FOREIGN_PEEK      4    /* bytes that tell the formats apart */
+#define FOREIGN_TABLE_BUF 1024 /* frame-table entries read at a time */
+#define PCAP_HDR_LEN      24
+#define PCAP_REC_LEN      16
+
+struct capture_foreign {
+	FILE *in;
+	enum capture_foreign_kind kind;
+	/* what the reader gets next: buf[off..len) (the pcap header, then one record at a time) */
+	unsigned char *buf;
+	size_t len, off;
+	bool done, failed;
+	char err[192];
+	uint64_t records; /* records of the input looked at (for messages) */
+	uint64_t skipped;
+	char skipped_what[96];
+	int dlt; /* the stream's link type; -1 until known */
+	/* Network Monitor */
+	unsigned ver_major, ver_minor;
+	uint16_t media; /* the file's media type */
+	uint64_t start_us;
+	uint64_t file_size; /* 0: not a plain file (snoop is read on as a stream) */
+	uint64_t table_off, table_n, table_i;
+	uint32_t table[FOREIGN_TABLE_BUF];
+	uint64_t table_base; /* index of table[0] */
+	size_t table_have;
+	/* not a foreign file: the bytes looked at, given back first */
+	unsigned char head[FOREIGN_PEEK];
+	size_t head_len, head_off;
+};
+
+enum capture_foreign_kind capture_foreign_kind(const struct capture_foreign *fz)
+{
+	return fz->kind;
+}
+
+const char *capture_foreign_name(const struct capture_foreign *fz)
+{
+	switch (fz->kind) {
+	case CAPTURE_FOREIGN_SNOOP:
+		return "snoop";
+	case CAPTURE_FOREIGN_NETMON1:
+		return "Network Monitor 1.x";
+	case CAPTURE_FOREIGN_NETMON2:
+		return "Network Monitor 2.x";
+	default:
+		return "";
+	}
+}
+
+const char *capture_foreign_error(const struct capture_foreign *fz)
+{
+	return fz->err[0] ? fz->err : NULL;
+}
+
+uint64_t capture_foreign_skipped(const struct capture_foreign *fz, char *what, size_t whatlen)
+{
+	if (whatlen)
+		snprintf(what, whatlen, "%s", fz->skipped_what);
+	return fz->skipped;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4); /* host order: libpcap reads either */
+}
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+__attribute__((format(printf, 2, 3))) static bool fail(struct capture_foreign *fz, const char *fmt,
+                                                       ...)
+{
+	if (!fz->failed) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(fz->err, sizeof fz->err, fmt, ap);
+		va_end(ap);
+		fz->failed = true;
+	}
+	return false;
+}
+
+/* Reads exactly n bytes; false at the end of the input or on an error. */
+static bool get(struct capture_foreign *fz, void *p, size_t n)
+{
+	return fread(p, 1, n, fz->in) == n;
+}
+
+/* Passes over n bytes (padding, the part of a packet past the snapshot length). */
+static bool skip(struct capture_foreign *fz, uint64_t n)
+{
+	unsigned char tmp[4096];
+	if (n == 0)
+		return true;
+	if (fz->file_size && n <= INT64_MAX && fseeko(fz->in, (off_t)n, SEEK_CUR) == 0)
+		return true; /* a plain file */
+	while (n > 0) {
+		size_t k = n < sizeof tmp ? (size_t)n : sizeof tmp;
+		if (!get(fz, tmp, k))
+			return false;
+		n -= k;
+	}
+	return true;
+}
+
+static void pcap_header(struct capture_foreign *fz)
+{
+	unsigned char *h = fz->buf;
+	put32(h, 0xa1b2c3d4u); /* microsecond times */
+	put16(h + 4, 2);
+	put16(h + 6, 4);
+	put32(h + 8, 0);
+	put32(h + 12, 0);
+	put32(h + 16, CAPTURE_FOREIGN_SNAPLEN);
+	put32(h + 20, (uint32_t)fz->dlt);
+}
+
+/* Writes the record header for keep bytes already at buf + PCAP_REC_LEN. */
+static void pcap_record(struct capture_foreign *fz, uint64_t ts_us, uint32_t orig, uint32_t keep)
+{
+	unsigned char *r = fz->buf;
+	put32(r, (uint32_t)(ts_us / 1000000));
+	put32(r + 4, (uint32_t)(ts_us % 1000000));
+	put32(r + 8, keep);
+	put32(r + 12, orig > keep ? orig : keep);
+	fz->len = PCAP_REC_LEN + keep;
+	fz->off = 0;
+}
+
+/* Counts a frame left out; the first one's reason (other_dlt: of another link type than the
+ * stream's, else of a media type no decoder takes) is what the message says. */
+static void note_skipped(struct capture_foreign *fz, bool other_dlt, unsigned v)
+{
+	if (fz->skipped++ == 0)
+		snprintf(fz->skipped_what, sizeof fz->skipped_what,
+		         other_dlt ? "the first is of link type %u, not the first frame's"
+		                   : "the first is of media type %u, which no decoder here reads",
+		         v);
+}
+
+/* ---- snoop (RFC 1761) ---------------------------------------------------------------------- */
+
+/* RFC 1761's datalink types, and the SunATM type Solaris adds (18). */
+static int snoop_dlt(uint32_t t)
+{
+	switch (t) {
+	case 0: /* IEEE 802.3 */
+	case 4: /* Ethernet */
+		return DLT_EN10MB;
+	case 2: /* IEEE 802.5 Token Ring */
+		return DLT_IEEE802;
+	case 8: /* FDDI */
+		return DLT_FDDI;
+	case 18: /* Solaris: ATM with the SunATM pseudo-header */
+		return DLT_SUNATM;
+	default:
+		return -1;
+	}
+}
+
+/* The next record into buf: 1, 0 at the end, -1 on a broken record. */
+static int snoop_next(struct capture_foreign *fz)
+{
+	unsigned char h[24];
+	size_t n = fread(h, 1, sizeof h, fz->in);
+	if (n == 0 && !ferror(fz->in))
+		return 0;
+	fz->records++;
+	if (n < sizeof h) {
+		fail(fz, "snoop record %llu: header truncated (%zu of 24 bytes)",
+		     (unsigned long long)fz->records, n);
+		return -1;
+	}
+	uint32_t orig = be32(h), incl = be32(h + 4), reclen = be32(h + 8);
+	uint32_t sec = be32(h + 16), usec = be32(h + 20);
+	if ((uint64_t)reclen < 24 + (uint64_t)incl) {
+		fail(fz, "snoop record %llu: record length %u is shorter than its header and data",
+		     (unsigned long long)fz->records, reclen);
+		return -1;
+	}
+	uint32_t keep = incl < CAPTURE_FOREIGN_SNAPLEN ? incl : CAPTURE_FOREIGN_SNAPLEN;
+	if (!get(fz, fz->buf + PCAP_REC_LEN, keep) || !skip(fz, (uint64_t)reclen - 24 - keep)) {
+		fail(fz, "snoop record %llu: truncated (%u bytes of data announced)",
+		     (unsigned long long)fz->records, incl);
+		return -1;
+	}
+	pcap_record(fz, (uint64_t)sec * 1000000 + usec, orig, keep);
+	return 1;
+}
+
+/* ---- Network Monitor (Netmon.h) ------------------------------------------------------------ */
+
+/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* The capture's start (a SYSTEMTIME) in microseconds since 1970; 0 when it is no date after
+ * 1970 (the frames' times then count from the epoch: their order and spacing hold). */
+static uint64_t systemtime_us(const unsigned char *st)
+{
+	unsigned y = le16(st), mo = le16(st + 2), d = le16(st + 6), h = le16(st + 8),
+	         mi = le16(st + 10), s = le16(st + 12), ms = le16(st + 14);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 ||
+	    ms > 999)
+		return 0;
+	int64_t days = days_from_civil(y, mo, d);
+	return ((uint64_t)days * 86400 + h * 3600u + mi * 60u + s) * 1000000 + ms * 1000u;
+}
+
+/* The DLT for a media type; -1 for one no decoder takes, -2 for records that are no packets. */
+static int netmon_dlt(uint16_t media)
+{
+	if (media >= 0xffe0)
+		return -2; /* NetEvent, network information, DNS cache, filter records */
+	if ((media & 0xf000) == 0xe000)
+		return media & 0x0fff; /* a pcap link type */
+	switch (media) {
+	case 1:
+		return DLT_EN10MB;
+	case 2:
+		return DLT_IEEE802;
+	case 3:
+		return DLT_FDDI;
+	default:
+		return -1; /* ATM, IEEE 1394, 802.11 with Network Monitor's own metadata ... */
+	}
+}
+
+/* The offset of frame i from the frame table. */
+static bool netmon_entry(struct capture_foreign *fz, uint64_t i, uint64_t *off)
+{
+	if (i < fz->table_base || i >= fz->table_base + fz->table_have) {
+		size_t want = fz->table_n - i < FOREIGN_TABLE_BUF ? (size_t)(fz->table_n - i)
+		                                                  : FOREIGN_TABLE_BUF;
+		unsigned char raw[4 * FOREIGN_TABLE_BUF];
+		if (fseeko(fz->in, (off_t)(fz->table_off + 4 * i), SEEK_SET) != 0 ||
+		    !get(fz, raw, 4 * want))
+			return false;
+		for (size_t k = 0; k < want; k++)
+			fz->table[k] = le32(raw + 4 * k);
+		fz->table_base = i;
+		fz->table_have = want;
+	}
+	*off = fz->table[i - fz->table_base];
+	return true;
+}
+
+/* The next packet record into buf: 1, 0 at the end, -1 on a broken frame. */
+static int netmon_next(struct capture_foreign *fz)
+{
+	bool v1 = fz->kind == CAPTURE_FOREIGN_NETMON1;
+	size_t hlen = v1 ? 8 : 16;
+	bool trailer = !v1 && (fz->ver_major > 2 || (fz->ver_major == 2 && fz->ver_minor >= 1));
+	while (fz->table_i < fz->table_n) {
+		uint64_t i = fz->table_i++, off;
+		unsigned char h[16], m[2];
+		fz->records = i + 1;
+		if (!netmon_entry(fz, i, &off)) {
+			fail(fz, "the frame table (%llu entries at byte %llu) is truncated",
+			     (unsigned long long)fz->table_n, (unsigned long long)fz->table_off);
+			return -1;
+		}
+		if (off + hlen > fz->file_size || fseeko(fz->in, (off_t)off, SEEK_SET) != 0 ||
+		    !get(fz, h, hlen)) {
+			fail(fz, "frame %llu: its offset %llu is past the end of the file",
+			     (unsigned long long)(i + 1), (unsigned long long)off);
+			return -1;
+		}
+		uint64_t delta = v1 ? (uint64_t)le32(h) * 1000 : le64(h);
+		uint32_t orig = v1 ? le16(h + 4) : le32(h + 8);
+		uint32_t incl = v1 ? le16(h + 6) : le32(h + 12);
+		if (off + hlen + incl > fz->file_size) {
+			fail(fz, "frame %llu: %u bytes of data run past the end of the file",
+			     (unsigned long long)(i + 1), incl);
+			return -1;
+		}
+		uint16_t media = fz->media;
+		if (trailer) {
+			/* the media type follows the data; a frame that ends the file without it
+			 * keeps the file's */
+			if (off + hlen + incl + 2 <= fz->file_size &&
+			    fseeko(fz->in, (off_t)(off + hlen + incl), SEEK_SET) == 0 &&
+			    get(fz, m, 2))
+				media = le16(m);
+			if (fseeko(fz->in, (off_t)(off + hlen), SEEK_SET) != 0) {
+				fail(fz, "frame %llu: cannot seek to byte %llu",
+				     (unsigned long long)(i + 1), (unsigned long long)off);
+				return -1;
+			}
+		}
+		int dlt = netmon_dlt(media);
+		if (dlt == -2)
+			continue;
+		if (dlt == -1) {
+			note_skipped(fz, false, media);
+			continue;
+		}
+		if (fz->dlt < 0)
+			fz->dlt = dlt;
+		else if (dlt != fz->dlt) {
+			note_skipped(fz, true, (unsigned)dlt);
+			continue;
+		}
+		uint32_t keep = incl < CAPTURE_FOREIGN_SNAPLEN ? incl : CAPTURE_FOREIGN_SNAPLEN;
+		if (!get(fz, fz->buf + PCAP_REC_LEN, keep)) {
+			fail(fz, "frame %llu: data truncated (%u bytes announced)",
+			     (unsigned long long)(i + 1), incl);
+			return -1;
+		}
+		/* a delta past 2^63 wraps: times from a hostile file only reorder, as in capture.c
+		 */
+		pcap_record(fz, fz->start_us + delta, orig, keep);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- the stream libpcap reads -------------------------------------------------------------- */
+
+static ssize_t foreign_read(void *cookie, char *out, size_t n)
+{
+	struct capture_foreign *fz = cookie;
+	size_t got = 0;
+	while (got < n) {
+		if (fz->kind == CAPTURE_FOREIGN_NONE) { /* give the looked-at bytes back first */
+			if (fz->head_off < fz->head_len) {
+				size_t k = fz->head_len - fz->head_off;
+				k = k < n - got ? k : n - got;
+				memcpy(out + got, fz->head + fz->head_off, k);
+				fz->head_off += k;
+				got += k;
+				continue;
+			}
+			size_t k = fread(out + got, 1, n - got, fz->in);
+			got += k;
+			if (k == 0)
+				break;
+			continue;
+		}
+		if (fz->off < fz->len) {
+			size_t k = fz->len - fz->off;
+			k = k < n - got ? k : n - got;
+			memcpy(out + got, fz->buf + fz->off, k);
+			fz->off += k;
+			got += k;
+			continue;
+		}
+		if (fz->done)
+			break;
+		int r = fz->kind == CAPTURE_FOREIGN_SNOOP ? snoop_next(fz) : netmon_next(fz);
+		if (r <= 0) {
+			fz->done = true;
+			if (r < 0 && got == 0)
+				return -1;
+		}
+	}
+	return (ssize_t)got;
+}
+
+static int foreign_close(void *cookie)
+{
+	struct capture_foreign *fz = cookie;
+	int r = 0;
+	if (fz->in && fz->in != stdin)
+		r = fclose(fz->in);
+	free(fz->buf);
+	free(fz);
+	return r;
+}
+
+static const cookie_io_functions_t foreign_io = {.read = foreign_read, .close = foreign_close};
+
+/* Reads the snoop header after its first FOREIGN_PEEK bytes. */
+static bool snoop_open(struct capture_foreign *fz, const unsigned char *peek)
+{
+	unsigned char h[16];
+	memcpy(h, peek, FOREIGN_PEEK);
+	if (!get(fz, h + FOREIGN_PEEK, sizeof h - FOREIGN_PEEK))
+		return fail(fz, "snoop header truncated");
+	if (memcmp(h, "snoop\0\0\0", 8) != 0)
+		return fail(fz, "not a snoop file (bad identification pattern)");
+	uint32_t ver = be32(h + 8), type = be32(h + 12);
+	if (ver != 2)
+		return fail(fz, "snoop version %u (RFC 1761 defines version 2)", ver);
+	fz->dlt = snoop_dlt(type);
+	if (fz->dlt < 0)
+		return fail(fz,
+		            "snoop datalink type %u is not one scanwatch reads (Ethernet, "
+		            "Token Ring, FDDI, SunATM)",
+		            type);
+	pcap_header(fz);
+	fz->len = PCAP_HDR_LEN;
+	return true;
+}
+
+/* Reads the Network Monitor header after its first FOREIGN_PEEK bytes, and the first packet
+ * (whose link type is the stream's). */
+static bool netmon_open(struct capture_foreign *fz, const unsigned char *peek)
+{
+	unsigned char h[32];
+	struct stat sb;
+	memcpy(h, peek, FOREIGN_PEEK);
+	if (fstat(fileno(fz->in), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    fseeko(fz->in, FOREIGN_PEEK, SEEK_SET) != 0)
+		return fail(fz,
+		            "a Network Monitor file is read through its frame table, which ends "
+		            "the file: give the file itself (not a pipe, not compressed)");
+	fz->file_size = (uint64_t)sb.st_size;
+	if (!get(fz, h + FOREIGN_PEEK, sizeof h - FOREIGN_PEEK))
+		return fail(fz, "Network Monitor header truncated");
+	fz->ver_minor = h[4];
+	fz->ver_major = h[5];
+	fz->media = le16(h + 6);
+	fz->start_us = systemtime_us(h + 8);
+	fz->table_off = le32(h + 24);
+	fz->table_n = le32(h + 28) / 4;
+	if ((fz->kind == CAPTURE_FOREIGN_NETMON1) != (fz->ver_major == 1))
+		return fail(fz, "signature and version %u disagree", fz->ver_major);
+	if (fz->table_off + 4 * fz->table_n > fz->file_size)
+		return fail(fz,
+		            "the frame table (%llu entries at byte %llu) runs past the end of the "
+		            "file",
+		            (unsigned long long)fz->table_n, (unsigned long long)fz->table_off);
+	int r = netmon_next(fz);
+	if (r < 0)
+		return false;
+	if (r == 0) { /* no packet at all: an empty capture of Ethernet */
+		fz->done = true;
+		fz->dlt = fz->dlt < 0 ? DLT_EN10MB : fz->dlt;
+		pcap_header(fz);
+		fz->len = PCAP_HDR_LEN;
+		fz->off = 0;
+		return true;
+	}
+	/* buf holds the first record: move it behind the pcap header */
+	memmove(fz->buf + PCAP_HDR_LEN, fz->buf, fz->len);
+	pcap_header(fz);
+	fz->len += PCAP_HDR_LEN;
+	fz->off = 0;
+	return true;
+}
+
+static enum capture_foreign_kind sniff(const unsigned char *p, size_t n)
+{
+	if (n < FOREIGN_PEEK)
+		return CAPTURE_FOREIGN_NONE;
+	if (memcmp(p, "snoo", 4) == 0)
+		return CAPTURE_FOREIGN_SNOOP;
+	if (memcmp(p, "RTSS", 4) == 0)
+		return CAPTURE_FOREIGN_NETMON1;
+	if (memcmp(p, "GMBU", 4) == 0)
+		return CAPTURE_FOREIGN_NETMON2;
+	return CAPTURE_FOREIGN_NONE;
+}
+
+FILE *capture_foreign_open(FILE *f, const char *path, struct capture_foreign **fzp, char *err,
+                           size_t errlen)
+{
+	unsigned char peek[FOREIGN_PEEK];
+	*fzp = NULL;
+	size_t n = fread(peek, 1, sizeof peek, f);
+	enum capture_foreign_kind kind = sniff(peek, n);
+	if (kind == CAPTURE_FOREIGN_NONE) {
+		clearerr(f);
+		if (fseeko(f, 0, SEEK_SET) == 0)
+			return f; /* libpcap reads the file itself */
+	}
+	struct capture_foreign *fz = calloc(1, sizeof *fz);
+	if (!fz || (kind != CAPTURE_FOREIGN_NONE &&
+	            !(fz->buf = malloc(PCAP_HDR_LEN + PCAP_REC_LEN + CAPTURE_FOREIGN_SNAPLEN)))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	fz->in = f;
+	fz->kind = kind;
+	fz->dlt = -1;
+	if (kind == CAPTURE_FOREIGN_NONE) {
+		memcpy(fz->head, peek, n);
+		fz->head_len = n;
+	} else {
+		bool ok =
+		    kind == CAPTURE_FOREIGN_SNOOP ? snoop_open(fz, peek) : netmon_open(fz, peek);
+		if (!ok) {
+			snprintf(err, errlen, "%s: %s: %s", path, capture_foreign_name(fz),
+			         fz->err);
+			goto fail;
+		}
+	}
+	FILE *g = fopencookie(fz, "rb", foreign_io);
+	if (!g) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (kind != CAPTURE_FOREIGN_NONE)
+		*fzp = fz;
+	return g;
+fail:
+	if (fz)
+		free(fz->buf);
+	free(fz);
+	if (f != stdin)
+		fclose(f);
+	return NULL;
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# test_foreign_formats.sh — capture files libpcap does not read, as a responder is handed them:
+# Sun snoop (RFC 1761: Solaris snoop, Check Point's fw monitor -o) and Microsoft Network Monitor
+# 1.x and 2.x (.cap) give the detections of the same packets in pcapng; compressed or piped
+# snoop too; a Network Monitor file through a pipe, a cut file and a Network Monitor file with
+# frames of other media types are each said, never a crash nor a silent loss.
+#
+# The snoop and Network Monitor files are written by Wireshark's editcap (a real third-party
+# writer) from the real-tool sample.pcapng. editcap writes Network Monitor 2.0, whose frames
+# carry no media type of their own; Network Monitor 3 writes 2.3, where each frame's media type
+# follows its data. That file is built here from the same packets (Microsoft's Netmon.h layout,
+# with the 2.1-2.3 frame trailer), and tshark must read it as the same Ethernet frames: the
+# independent check of the encoding.
+set -euo pipefail
+: "${SCANWATCH:?}" "${SW_SOURCE_DIR:?}" "${SW_WORK_DIR:?}"
+dir="$SW_WORK_DIR/foreign"
+rm -rf "$dir"
+mkdir -p "$dir"
+cd "$dir"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+for tool in tshark editcap gzip python3; do
+	command -v "$tool" >/dev/null || {
+		echo "$tool is not installed (tests/dev.sh installs it)" >&2
+		exit 1
+	}
+done
+
+fails=0
+bad() {
+	printf 'FAIL %s\n' "$*" >&2
+	fails=$((fails + 1))
+}
+
+sample=$SW_SOURCE_DIR/tests/captures/sample.pcapng
+editcap -F pcap "$sample" sample.pcap
+editcap -F snoop "$sample" sample.snoop
+editcap -F netmon2 "$sample" sample.netmon2.cap
+editcap -F netmon1 "$sample" sample.netmon1.cap
+gzip -c sample.snoop >sample.snoop.gz
+
+# run NAME ARGS... — replays into NAME.out (JSON lines) and NAME.err; the exit status in rc.
+run() {
+	local name=$1
+	shift
+	rc=0
+	"$SCANWATCH" "$@" --no-db --json --workers 1 >"$name.out" 2>"$name.err" || rc=$?
+	if grep -qE 'Sanitizer|runtime error:' "$name.err"; then
+		bad "$name: sanitizer report: $(head -n 5 "$name.err")"
+	fi
+}
+
+run plain -r "$sample"
+((rc == 0)) || bad "the pcapng sample: exit $rc"
+[[ $(wc -l <plain.out) -ge 3 ]] || bad "the pcapng sample gave fewer than 3 detections"
+packets=$(grep -oE '^scanwatch: [0-9]+ packets' plain.err | grep -oE '[0-9]+')
+
+# ---------------------------------------------------------------- the same records
+# snoop and Network Monitor 2.x keep microseconds: the records are the pcapng's to the byte.
+for f in sample.snoop sample.netmon2.cap sample.snoop.gz; do
+	run "$f" -r "$f"
+	((rc == 0)) || bad "$f: exit $rc: $(cat "$f.err")"
+	cmp -s plain.out "$f.out" || bad "$f: its detections differ from the pcapng's"
+	grep -q "^scanwatch: $packets packets" "$f.err" || bad "$f: not $packets packets: $(tail -n 1 "$f.err")"
+done
+# from standard input, through a pipe (snoop is read as a stream)
+rc=0
+"$SCANWATCH" -r - --no-db --json --workers 1 <sample.snoop >pipe.out 2>pipe.err || rc=$?
+((rc == 0)) && cmp -s plain.out pipe.out || bad "snoop through a pipe: exit $rc or other detections"
+rc=0
+# shellcheck disable=SC2002 # a pipe, not a file, is the point
+cat sample.snoop | "$SCANWATCH" -r - --no-db --json --workers 1 >fifo.out 2>fifo.err || rc=$?
+((rc == 0)) && cmp -s plain.out fifo.out || bad "snoop from cat: exit $rc or other detections"
+
+# Network Monitor 1.x keeps milliseconds: the same detections, their times cut to the ms.
+run netmon1 -r sample.netmon1.cap
+((rc == 0)) || bad "sample.netmon1.cap: exit $rc: $(cat netmon1.err)"
+python3 - plain.out netmon1.out <<'PY' || bad "Network Monitor 1.x: other detections than the pcapng's"
+import json, sys
+def key(path):
+    out = []
+    for line in open(path):
+        d = json.loads(line)
+        out.append((d["phase"], d["src_ip"], d["kind"], d["probes"], d["distinct_ports"]))
+    return out
+a, b = key(sys.argv[1]), key(sys.argv[2])
+sys.exit(0 if a == b and a else 1)
+PY
+
+# ---------------------------------------------------------------- Network Monitor 2.3
+# The frames of sample.pcap, each followed by its media type (1: Ethernet), process-information
+# index, UTC time and time-zone index, as Network Monitor 3 writes them; between them an event
+# record (media 0xFFE0: no packet) and an 802.11 frame with Network Monitor's own metadata
+# (media 6: no decoder here takes it), which must be counted and said.
+python3 - sample.pcap netmon23.cap <<'PY'
+import struct, sys
+src = open(sys.argv[1], "rb").read()
+magic, = struct.unpack("<I", src[:4])
+end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
+frames, off = [], 24
+while off + 16 <= len(src):
+    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
+    frames.append((sec * 1000000 + (frac // 1000 if nano else frac), orig, src[off + 16:off + 16 + incl]))
+    off += 16 + incl
+t0 = frames[0][0] - frames[0][0] % 1000  # the header's SYSTEMTIME holds milliseconds
+body, table = bytearray(), []
+def frame(delta, orig, data, media):
+    table.append(128 + len(body))
+    body.extend(struct.pack("<QII", delta, orig, len(data)) + data)
+    body.extend(struct.pack("<HIQB", media, 0, 0, 0))  # 2.3 trailer: 15 bytes
+for i, (ts, orig, data) in enumerate(frames):
+    frame(ts - t0, orig, data, 1)
+    if i == 5:
+        frame(ts - t0, 40, bytes(40), 0xFFE0)  # an event record
+        frame(ts - t0, 60, bytes(60), 6)       # 802.11 with metadata: not read here
+import datetime
+st = datetime.datetime.fromtimestamp(t0 / 1e6, datetime.timezone.utc)
+systime = struct.pack("<8H", st.year, st.month, (st.isoweekday() % 7), st.day, st.hour, st.minute,
+                      st.second, st.microsecond // 1000)
+table_off = 128 + len(body)
+hdr = b"GMBU" + bytes([3, 2]) + struct.pack("<H", 1) + systime
+hdr = (hdr + struct.pack("<II", table_off, 4 * len(table))).ljust(128, b"\0")
+open(sys.argv[2], "wb").write(hdr + body + b"".join(struct.pack("<I", t) for t in table))
+PY
+# the independent reading: tshark sees the sample's Ethernet frames plus the 802.11 one
+want=$(tshark -r sample.pcap 2>/dev/null | wc -l)
+got=$(tshark -r netmon23.cap -Y eth 2>/dev/null | wc -l)
+((got == want)) || bad "tshark reads $got Ethernet frames in netmon23.cap, not $want: the encoding is wrong"
+run netmon23 -r netmon23.cap
+((rc == 0)) || bad "netmon23.cap: exit $rc: $(cat netmon23.err)"
+cmp -s plain.out netmon23.out || bad "Network Monitor 2.3: its detections differ from the pcapng's"
+grep -q "^scanwatch: $packets packets" netmon23.err || bad "netmon23.cap: not $packets packets: $(tail -n 1 netmon23.err)"
+grep -qE '^scanwatch: netmon23.cap: 1 frame\(s\) not read: the first is of media type 6' netmon23.err ||
+	bad "netmon23.cap: the 802.11 frame left out is not said: $(cat netmon23.err)"
+
+# ---------------------------------------------------------------- what cannot be read is said
+# a Network Monitor file needs its frame table (at the end): not through a pipe
+rc=0
+# shellcheck disable=SC2002 # a pipe, not a file, is the point
+cat sample.netmon2.cap | "$SCANWATCH" -r - --no-db >netpipe.out 2>netpipe.err || rc=$?
+((rc == 1)) && grep -q 'Network Monitor 2.x: .*give the file itself' netpipe.err ||
+	bad "Network Monitor through a pipe: exit $rc, $(cat netpipe.err)"
+# standard input redirected from the file itself can seek: read as the file
+rc=0
+"$SCANWATCH" -r - --no-db --json --workers 1 <sample.netmon2.cap >netstdin.out 2>netstdin.err || rc=$?
+((rc == 0)) && cmp -s plain.out netstdin.out || bad "Network Monitor on standard input (a file): exit $rc or other detections"
+# cut in the middle of a record: the packets before it are read, then one error naming it
+size=$(stat -c %s sample.snoop)
+head -c $((size / 2 + 3)) sample.snoop >cut.snoop
+run cut -r cut.snoop
+((rc == 1)) && grep -qE '^scanwatch: cut.snoop: broken after packet [0-9]+: snoop: snoop record [0-9]+: (header )?truncated' cut.err ||
+	bad "a cut snoop file: exit $rc, $(cat cut.err)"
+# a frame table pointing past the end of the file
+cp sample.netmon2.cap badtable.cap
+printf '\xff\xff\xff\x7f' | dd of=badtable.cap bs=1 seek=24 conv=notrunc 2>/dev/null
+run badtable -r badtable.cap
+((rc == 1)) && grep -q 'frame table .* runs past the end of the file' badtable.err ||
+	bad "a frame table past the end: exit $rc, $(cat badtable.err)"
+# a snoop datalink type nobody here decodes
+cp sample.snoop hdlc.snoop
+printf '\x00\x00\x00\x05' | dd of=hdlc.snoop bs=1 seek=12 conv=notrunc 2>/dev/null
+run hdlc -r hdlc.snoop
+((rc == 1)) && grep -q 'snoop datalink type 5 is not one scanwatch reads' hdlc.err ||
+	bad "snoop datalink type 5: exit $rc, $(cat hdlc.err)"
+
+echo "snoop and Network Monitor captures: $fails failures"
+((fails == 0))
