@@ -61,7 +61,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/corpus_helpers.sh"
 corpus_init benign_corpus.sh benign "${1:-}"
 sw_require traceroute tcptraceroute mtr dig ntpdate chronyd curl rsync fping arping nft nmap masscan \
-	zmap hping3 editcap mergecap in.tftpd ping tracepath snmpd snmpget
+	zmap hping3 editcap mergecap in.tftpd ping tracepath snmpd snmpget chromium
 rm -f -- "$out"/*.pcap "$out/labels.tsv" "$out/labels.tsv.new"
 LABELS_NEW=$out/labels.tsv.new
 : >"$LABELS_NEW"
@@ -852,6 +852,32 @@ if want snmp_poll; then
 	sw_expect_distinct "devices refusing" 3 shost "$to_client and $port_unreach"
 	sw_expect_pkts "requests (6 rounds; the gone devices' retries)" 250 "$sp"
 	expect_span "the polling" 50 "$sp"
+	benign
+fi
+
+# A web browser (headless Chromium, its own defaults) opening a page whose
+# images come from 40 servers of a CDN pool, from 6 hosts of a third party
+# that is gone (no answer: the kernel retries each SYN until Chromium gives
+# up) and from 3 ports that refuse: as a news site with dead trackers loads.
+if want browser; then
+	page=$SW_DIR/browser.html
+	{
+		echo '<!doctype html><html><body>'
+		for i in $(seq 1 40); do echo "<img src=\"http://198.18.11.$i/img/$i.png\">"; done
+		for i in $(seq 1 6); do echo "<img src=\"http://198.18.9.$((10 + i))/pixel.gif\">"; done
+		for p in 8081 8082 8083; do echo "<script src=\"http://$TGT:$p/ads.js\"></script>"; done
+		echo '</body></html>'
+	} >"$page"
+	profile=$(mktemp -d "$SW_DIR/chromium.XXXXXX")
+	begin browser
+	run 60 -- chromium --headless --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$profile" --timeout=20000 --dump-dom "file://$page"
+	finish
+	rm -rf "$profile"
+	br="$from_client and $syn"
+	sw_expect_distinct "CDN servers contacted" 40 dhost "$br and dst net 198.18.11.0/24"
+	sw_expect_distinct "gone hosts tried" 6 dhost "$br and dst net 198.18.9.0/24"
+	sw_expect_pkts "refused connections" 3 "$to_client and src host $TGT and $rst"
 	benign
 fi
 
