@@ -359,12 +359,12 @@ def write_netmon(path, pkts, major, minor):
     trailer = {0: b"", 1: struct.pack("<H", 1), 2: struct.pack("<HI", 1, 0),
                3: struct.pack("<HIQB", 1, 0, 0, 0)}
     for _, sec, frac, data, wire in pkts:
-        delta = max(0, sec * 1000000 + frac - t0)
+        delta = max(0, sec * 1000000 + frac - t0)  # a test capture's absurd times wrap
         table.append(128 + len(body))
         if major == 1:
-            body += struct.pack("<IHH", delta // 1000, min(wire, 0xFFFF), len(data)) + data
+            body += struct.pack("<IHH", delta // 1000 & 0xFFFFFFFF, min(wire, 0xFFFF), len(data)) + data
         else:
-            body += struct.pack("<QII", delta, wire, len(data)) + data + trailer[min(minor, 3)]
+            body += struct.pack("<QII", delta & (2**64 - 1), wire, len(data)) + data + trailer[min(minor, 3)]
     st = time.gmtime(t0 // 1000000)
     systime = struct.pack("<8H", st.tm_year, st.tm_mon, (st.tm_wday + 1) % 7, st.tm_mday,
                           st.tm_hour, st.tm_min, st.tm_sec, 0)

@@ -37,6 +37,8 @@
 #                                                  r3 (198.18.2.6, .9)
 #                                                  far 198.18.2.10; hosts 198.18.3.0/28 (HTTP on 80),
 #                                                  198.18.3.128/25 dropped silently by far
+#       IPv6: 2001:2:0:12::/64, :23::/64, :34::/64 on the same links; far hosts
+#       2001:2:0:f::1-5 (on far's lo); the client routes only those via tgt
 #   tgt is the first router of that path (forwarding on only for the path
 #   captures) and the server side of everything else:
 #   198.18.0.20-35, .40-79, .180-195 on-link hosts (addresses on sw-tgt)
@@ -86,9 +88,10 @@ no_icmp_limit() {
 }
 no_icmp_limit "$SW_NS_TGT"
 
-# forwarding NS 0|1 — IPv4 forwarding in one namespace.
+# forwarding NS 0|1 — IPv4 and IPv6 forwarding in one namespace.
 forwarding() {
-	ip netns exec "$1" sh -c "echo $2 >/proc/sys/net/ipv4/ip_forward" || sw_fail "cannot set ip_forward in $1"
+	ip netns exec "$1" sh -c "echo $2 >/proc/sys/net/ipv4/ip_forward &&
+		echo $2 >/proc/sys/net/ipv6/conf/all/forwarding" || sw_fail "cannot set forwarding in $1"
 }
 
 # link NS1 IF1 ADDR1 NS2 IF2 ADDR2 — a veth pair between two namespaces
@@ -128,6 +131,28 @@ ip -n "$NS_R3" route add 198.18.3.0/24 via 198.18.2.10
 ip -n "$NS_FAR" route add 198.18.0.0/15 via 198.18.2.9
 ip -n "$NS_FAR" route add local "$FAR_HOSTS" dev lo
 ip -n "$NS_FAR" route add blackhole 198.18.3.128/25 # behind a firewall that drops
+# The same path in IPv6 (2001:2::/48, RFC 5180): a /64 per link, the far hosts
+# 2001:2:0:f::1-5 on far's loopback (real addresses: they answer from them).
+FAR6_HOSTS=2001:2:0:f::/64
+ip -n "$NS_R2" -6 addr add 2001:2:0:12::2/64 dev sw-r2r1 nodad
+ip -n "$SW_NS_TGT" -6 addr add 2001:2:0:12::1/64 dev sw-r1r2 nodad
+ip -n "$NS_R2" -6 addr add 2001:2:0:23::1/64 dev sw-r2r3 nodad
+ip -n "$NS_R3" -6 addr add 2001:2:0:23::2/64 dev sw-r3r2 nodad
+ip -n "$NS_R3" -6 addr add 2001:2:0:34::1/64 dev sw-r3far nodad
+ip -n "$NS_FAR" -6 addr add 2001:2:0:34::2/64 dev sw-farr3 nodad
+for i in 1 2 3 4 5; do
+	ip -n "$NS_FAR" -6 addr add "2001:2:0:f::$i/128" dev lo nodad
+done
+ip -n "$SW_NS_SCAN" -6 route add "$FAR6_HOSTS" via "$SW_TGT6" dev "$SW_IF_SCAN"
+for net in 2001:2:0:23::/64 2001:2:0:34::/64 "$FAR6_HOSTS"; do
+	ip -n "$SW_NS_TGT" -6 route add "$net" via 2001:2:0:12::2
+done
+ip -n "$NS_R2" -6 route add 2001:2::/48 via 2001:2:0:12::1
+ip -n "$NS_R2" -6 route add 2001:2:0:34::/64 via 2001:2:0:23::2
+ip -n "$NS_R2" -6 route add "$FAR6_HOSTS" via 2001:2:0:23::2
+ip -n "$NS_R3" -6 route add 2001:2::/48 via 2001:2:0:23::1
+ip -n "$NS_R3" -6 route add "$FAR6_HOSTS" via 2001:2:0:34::2
+ip -n "$NS_FAR" -6 route add 2001:2::/48 via 2001:2:0:34::1
 for ns in "$NS_R2" "$NS_R3"; do
 	forwarding "$ns" 1
 done
@@ -234,6 +259,8 @@ flush_neigh() {
 
 from_client="src host $CLIENT"
 to_client="dst host $CLIENT"
+from_client6="src host $SW_SCAN6"
+to_client6="dst host $SW_SCAN6"
 syn="tcp[tcpflags] == tcp-syn"
 synack="tcp[tcpflags] == (tcp-syn|tcp-ack)"
 rst="tcp[tcpflags] & tcp-rst != 0"
@@ -308,6 +335,24 @@ if want tr_icmp; then
 	expect_ttls "ICMP echo probes" 4 "$tr_echo"
 	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
 	sw_expect_pkts "echo replies from the far host" 3 "$to_client and src host $FAR1 and icmp[icmptype] == icmp-echoreply"
+	benign
+fi
+
+# The same everyday path probes in IPv6 (RFC 8200 hop limit; the routers'
+# ICMPv6 time exceeded, RFC 4443 3.3): traceroute's UDP and ICMPv6 modes, a
+# TCP traceroute and mtr, each to a far host, with their own defaults.
+if want tr6; then
+	begin tr6
+	run 60 -- traceroute -6 -n 2001:2:0:f::1
+	run 60 -- traceroute -6 -n -I 2001:2:0:f::2
+	run 60 -- traceroute -6 -n -T -p 80 2001:2:0:f::3
+	run 60 -- mtr -6 -n --report -c 5 -i 0.5 2001:2:0:f::4
+	run 60 -- mtr -6 -n --report -c 5 -i 0.5 --udp 2001:2:0:f::5
+	finish
+	t6="ip6 and $from_client6 and dst net $FAR6_HOSTS"
+	sw_expect_distinct "far hosts probed" 5 dhost "$t6"
+	sw_expect_distinct "UDP probe ports" 12 dport "$t6 and udp"
+	sw_expect_distinct "time exceeded from the routers" 3 shost "icmp6 and ip6[40] == 3 and $to_client6"
 	benign
 fi
 
