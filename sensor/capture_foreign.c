@@ -26,7 +26,6 @@
 #include "scanwatch/capture_foreign.h"
 
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -34,7 +33,20 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define FOREIGN_PEEK      4    /* bytes that tell the formats apart */
+#define FOREIGN_PEEK      4 /* bytes that tell the formats apart */
+#define FOREIGN_ERF_PROBE 4 /* ERF records that must look sound before a file is taken for one */
+
+/* The link types written into the pcap header: LINKTYPE_ values (pcap-linktype(7)), which are
+ * what a file holds (DLT_RAW, say, is 12 or 14 in memory but LINKTYPE_RAW, 101, in a file). */
+enum {
+	LT_ETHERNET = 1,
+	LT_IEEE802_5 = 6,
+	LT_FDDI = 10,
+	LT_PPP_HDLC = 50,
+	LT_RAW = 101,
+	LT_C_HDLC = 104,
+	LT_SUNATM = 123,
+};
 #define FOREIGN_TABLE_BUF 1024 /* frame-table entries read at a time */
 #define PCAP_HDR_LEN      24
 #define PCAP_REC_LEN      16
@@ -79,6 +91,8 @@ const char *capture_foreign_name(const struct capture_foreign *fz)
 		return "Network Monitor 1.x";
 	case CAPTURE_FOREIGN_NETMON2:
 		return "Network Monitor 2.x";
+	case CAPTURE_FOREIGN_ERF:
+		return "ERF";
 	default:
 		return "";
 	}
@@ -205,13 +219,13 @@ static int snoop_dlt(uint32_t t)
 	switch (t) {
 	case 0: /* IEEE 802.3 */
 	case 4: /* Ethernet */
-		return DLT_EN10MB;
+		return LT_ETHERNET;
 	case 2: /* IEEE 802.5 Token Ring */
-		return DLT_IEEE802;
+		return LT_IEEE802_5;
 	case 8: /* FDDI */
-		return DLT_FDDI;
+		return LT_FDDI;
 	case 18: /* Solaris: ATM with the SunATM pseudo-header */
-		return DLT_SUNATM;
+		return LT_SUNATM;
 	default:
 		return -1;
 	}
@@ -282,11 +296,11 @@ static int netmon_dlt(uint16_t media)
 		return media & 0x0fff; /* a pcap link type */
 	switch (media) {
 	case 1:
-		return DLT_EN10MB;
+		return LT_ETHERNET;
 	case 2:
-		return DLT_IEEE802;
+		return LT_IEEE802_5;
 	case 3:
-		return DLT_FDDI;
+		return LT_FDDI;
 	default:
 		return -1; /* ATM, IEEE 1394, 802.11 with Network Monitor's own metadata ... */
 	}
@@ -381,6 +395,189 @@ static int netmon_next(struct capture_foreign *fz)
 	return 0;
 }
 
+/* ---- ERF (Endace) -------------------------------------------------------------------------- */
+
+/*
+ * Endace's Extensible Record Format, as its DAG cards and dagsnap write it (Endace's "ERF Types
+ * Reference Guide"): records with no file header, each a 16-byte header (a little-endian
+ * 32.32 fixed-point time in seconds; the type, its bit 7 saying extension headers follow; flags;
+ * then big-endian the record length, the loss counter and the wire length), 8-byte extension
+ * headers while their bit 7 says another follows, then the payload. Ethernet records put 2
+ * bytes (offset, pad) before the frame; PoS records start with an HDLC (Cisco) or PPP header;
+ * types 22 and 23 are bare IPv4 and IPv6. Padding (48) and metadata (27) records hold no
+ * packet. A file has no signature, so one is taken for ERF only when it is a plain file that
+ * is none of the formats with one and its first records are sound (erf_probe), as Wireshark
+ * guesses.
+ */
+enum {
+	ERF_HDLC_POS = 1,
+	ERF_ETH = 2,
+	ERF_COLOR_HDLC_POS = 10,
+	ERF_COLOR_ETH = 11,
+	ERF_DSM_COLOR_HDLC_POS = 15,
+	ERF_DSM_COLOR_ETH = 16,
+	ERF_COLOR_HASH_POS = 19,
+	ERF_COLOR_HASH_ETH = 20,
+	ERF_IPV4 = 22,
+	ERF_IPV6 = 23,
+	ERF_META = 27,
+	ERF_PAD = 48,
+};
+
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static bool erf_eth(unsigned t)
+{
+	return t == ERF_ETH || t == ERF_COLOR_ETH || t == ERF_DSM_COLOR_ETH ||
+	       t == ERF_COLOR_HASH_ETH;
+}
+
+static bool erf_pos(unsigned t)
+{
+	return t == ERF_HDLC_POS || t == ERF_COLOR_HDLC_POS || t == ERF_DSM_COLOR_HDLC_POS ||
+	       t == ERF_COLOR_HASH_POS;
+}
+
+/* Whether a 16-byte header looks like an ERF record's: a type read here (or padding or
+ * metadata), a length that holds the header (and an Ethernet record's 2 bytes), and for a
+ * packet a wire length and a time. */
+static bool erf_sound(const unsigned char *h)
+{
+	unsigned type = h[8] & 0x7f, rlen = be16(h + 10), wlen = be16(h + 14);
+	if (rlen < 16 || (erf_eth(type) && rlen < 18))
+		return false;
+	if (type == ERF_PAD || type == ERF_META)
+		return true;
+	return (erf_eth(type) || erf_pos(type) || type == ERF_IPV4 || type == ERF_IPV6) &&
+	       wlen > 0 && le32(h + 4) != 0;
+}
+
+/* Whether the plain file f starts with FOREIGN_ERF_PROBE sound records (fewer if it ends
+ * sooner, but at least one packet), laid end to end to the byte and in time order (a day
+ * back at most); f is left at its start. A file of another kind passes by chance about once
+ * in 10^4 per record looked at: 12 of 128 types, then the lengths and times must agree. */
+static bool erf_probe(FILE *f, uint64_t size)
+{
+	uint64_t off = 0, last = 0;
+	unsigned n = 0, packets = 0;
+	bool ok = true;
+	while (n < FOREIGN_ERF_PROBE && off < size) {
+		unsigned char h[16];
+		if (off + 16 > size || fseeko(f, (off_t)off, SEEK_SET) != 0 ||
+		    fread(h, 1, sizeof h, f) != sizeof h || !erf_sound(h) ||
+		    off + be16(h + 10) > size) {
+			ok = false;
+			break;
+		}
+		unsigned type = h[8] & 0x7f;
+		if (type != ERF_PAD && type != ERF_META) {
+			uint64_t sec = le32(h + 4);
+			if (packets++ > 0 && sec + 86400 < last) {
+				ok = false;
+				break;
+			}
+			last = sec > last ? sec : last;
+		}
+		off += be16(h + 10);
+		n++;
+	}
+	clearerr(f);
+	return fseeko(f, 0, SEEK_SET) == 0 && ok && packets > 0;
+}
+
+/* The next packet record into buf: 1, 0 at the end, -1 on a broken record. */
+static int erf_next(struct capture_foreign *fz)
+{
+	for (;;) {
+		unsigned char h[16], x[8];
+		size_t n = fread(h, 1, sizeof h, fz->in);
+		if (n == 0 && !ferror(fz->in))
+			return 0;
+		fz->records++;
+		if (n < sizeof h) {
+			fail(fz, "record %llu: header truncated (%zu of 16 bytes)",
+			     (unsigned long long)fz->records, n);
+			return -1;
+		}
+		unsigned type = h[8] & 0x7f, rlen = be16(h + 10), wlen = be16(h + 14);
+		if (rlen < 16) {
+			fail(fz, "record %llu: record length %u is shorter than its header",
+			     (unsigned long long)fz->records, rlen);
+			return -1;
+		}
+		uint32_t body = rlen - 16;
+		for (bool more = h[8] & 0x80; more; more = x[0] & 0x80) { /* extension headers */
+			if (body < 8 || !get(fz, x, 8)) {
+				fail(fz, "record %llu: extension headers run past the record",
+				     (unsigned long long)fz->records);
+				return -1;
+			}
+			body -= 8;
+		}
+		int lt = -1;
+		if (erf_eth(type)) {
+			if (body < 2 || !skip(fz, 2)) { /* offset and pad */
+				fail(fz,
+				     "record %llu: Ethernet record without its 2 bytes of padding",
+				     (unsigned long long)fz->records);
+				return -1;
+			}
+			body -= 2;
+			lt = LT_ETHERNET;
+		} else if (type == ERF_IPV4 || type == ERF_IPV6) {
+			lt = LT_RAW;
+		} else if (erf_pos(type)) {
+			lt = LT_C_HDLC; /* or PPP in HDLC framing: known from the data, below */
+		}
+		if (lt < 0) { /* padding and metadata hold no packet; other types are said */
+			if (!skip(fz, body)) {
+				fail(fz, "record %llu: truncated (%u bytes announced)",
+				     (unsigned long long)fz->records, rlen);
+				return -1;
+			}
+			if (type != ERF_PAD && type != ERF_META)
+				note_skipped(fz, false, type);
+			continue;
+		}
+		uint32_t keep = body < CAPTURE_FOREIGN_SNAPLEN ? body : CAPTURE_FOREIGN_SNAPLEN;
+		if (!get(fz, fz->buf + PCAP_REC_LEN, keep) || !skip(fz, body - keep)) {
+			fail(fz, "record %llu: truncated (%u bytes announced)",
+			     (unsigned long long)fz->records, rlen);
+			return -1;
+		}
+		if (lt == LT_C_HDLC && keep >= 2 && fz->buf[PCAP_REC_LEN] == 0xff &&
+		    fz->buf[PCAP_REC_LEN + 1] == 0x03)
+			lt = LT_PPP_HDLC; /* RFC 1662 address and control */
+		if (fz->dlt < 0)
+			fz->dlt = lt;
+		else if (lt != fz->dlt) {
+			note_skipped(fz, true, (unsigned)lt);
+			continue;
+		}
+		uint64_t ts = le64(h);
+		uint64_t us =
+		    (ts >> 32) * 1000000 + (((ts & 0xffffffffu) * 1000000 + (1u << 31)) >> 32);
+		pcap_record(fz, us, wlen, keep);
+		return 1;
+	}
+}
+
+/* The next packet record of any foreign format into buf: 1, 0 at the end, -1 when broken. */
+static int next_record(struct capture_foreign *fz)
+{
+	switch (fz->kind) {
+	case CAPTURE_FOREIGN_SNOOP:
+		return snoop_next(fz);
+	case CAPTURE_FOREIGN_ERF:
+		return erf_next(fz);
+	default:
+		return netmon_next(fz);
+	}
+}
+
 /* ---- the stream libpcap reads -------------------------------------------------------------- */
 
 static ssize_t foreign_read(void *cookie, char *out, size_t n)
@@ -413,7 +610,7 @@ static ssize_t foreign_read(void *cookie, char *out, size_t n)
 		}
 		if (fz->done)
 			break;
-		int r = fz->kind == CAPTURE_FOREIGN_SNOOP ? snoop_next(fz) : netmon_next(fz);
+		int r = next_record(fz);
 		if (r <= 0) {
 			fz->done = true;
 			if (r < 0 && got == 0)
@@ -433,6 +630,8 @@ static int foreign_close(void *cookie)
 	free(fz);
 	return r;
 }
+
+static bool first_record(struct capture_foreign *fz);
 
 static const cookie_io_functions_t foreign_io = {.read = foreign_read, .close = foreign_close};
 
@@ -487,12 +686,19 @@ static bool netmon_open(struct capture_foreign *fz, const unsigned char *peek)
 		            "the frame table (%llu entries at byte %llu) runs past the end of the "
 		            "file",
 		            (unsigned long long)fz->table_n, (unsigned long long)fz->table_off);
-	int r = netmon_next(fz);
+	return first_record(fz);
+}
+
+/* Reads the first packet record (whose link type is the stream's) and puts the pcap header
+ * before it; false when it is broken. */
+static bool first_record(struct capture_foreign *fz)
+{
+	int r = next_record(fz);
 	if (r < 0)
 		return false;
 	if (r == 0) { /* no packet at all: an empty capture of Ethernet */
 		fz->done = true;
-		fz->dlt = fz->dlt < 0 ? DLT_EN10MB : fz->dlt;
+		fz->dlt = fz->dlt < 0 ? LT_ETHERNET : fz->dlt;
 		pcap_header(fz);
 		fz->len = PCAP_HDR_LEN;
 		fz->off = 0;
@@ -504,6 +710,21 @@ static bool netmon_open(struct capture_foreign *fz, const unsigned char *peek)
 	fz->len += PCAP_HDR_LEN;
 	fz->off = 0;
 	return true;
+}
+
+/* The signatures libpcap reads: pcap in either byte order, with microseconds, nanoseconds or
+ * Kuznetzov's modified records, and pcapng's Section Header Block. */
+static bool pcap_magic(const unsigned char *p, size_t n)
+{
+	static const uint32_t magic[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
+	                                 0xa1b2cd34, 0x34cdb2a1, 0x0a0d0d0a};
+	if (n < 4)
+		return false;
+	uint32_t v = le32(p);
+	for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++)
+		if (v == magic[i])
+			return true;
+	return false;
 }
 
 static enum capture_foreign_kind sniff(const unsigned char *p, size_t n)
@@ -526,6 +747,12 @@ FILE *capture_foreign_open(FILE *f, const char *path, struct capture_foreign **f
 	*fzp = NULL;
 	size_t n = fread(peek, 1, sizeof peek, f);
 	enum capture_foreign_kind kind = sniff(peek, n);
+	struct stat sb;
+	uint64_t size = 0;
+	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+		size = (uint64_t)sb.st_size; /* a plain file, not capture_zip's stream */
+	if (kind == CAPTURE_FOREIGN_NONE && size && !pcap_magic(peek, n) && erf_probe(f, size))
+		kind = CAPTURE_FOREIGN_ERF;
 	if (kind == CAPTURE_FOREIGN_NONE) {
 		clearerr(f);
 		if (fseeko(f, 0, SEEK_SET) == 0)
@@ -544,8 +771,14 @@ FILE *capture_foreign_open(FILE *f, const char *path, struct capture_foreign **f
 		memcpy(fz->head, peek, n);
 		fz->head_len = n;
 	} else {
-		bool ok =
-		    kind == CAPTURE_FOREIGN_SNOOP ? snoop_open(fz, peek) : netmon_open(fz, peek);
+		bool ok;
+		if (kind == CAPTURE_FOREIGN_ERF) {
+			fz->file_size = size; /* erf_probe left f at its start */
+			ok = first_record(fz);
+		} else {
+			ok = kind == CAPTURE_FOREIGN_SNOOP ? snoop_open(fz, peek)
+			                                   : netmon_open(fz, peek);
+		}
 		if (!ok) {
 			snprintf(err, errlen, "%s: %s: %s", path, capture_foreign_name(fz),
 			         fz->err);

@@ -1,5 +1,5 @@
 /* capture_foreign.h — capture files in formats libpcap does not read (Sun snoop, Microsoft
- * Network Monitor), given to libpcap as a pcap stream made on the fly. */
+ * Network Monitor, Endace ERF), given to libpcap as a pcap stream made on the fly. */
 #ifndef SCANWATCH_CAPTURE_FOREIGN_H
 #define SCANWATCH_CAPTURE_FOREIGN_H
 
@@ -13,6 +13,7 @@ enum capture_foreign_kind {
 	CAPTURE_FOREIGN_SNOOP,    /* RFC 1761: Solaris snoop, Check Point fw monitor -o */
 	CAPTURE_FOREIGN_NETMON1,  /* Network Monitor 1.x ("RTSS") */
 	CAPTURE_FOREIGN_NETMON2,  /* Network Monitor 2.x ("GMBU"): Network Monitor 2 and 3 */
+	CAPTURE_FOREIGN_ERF,      /* Endace ERF (DAG cards, dagsnap): no signature (see the .c) */
 };
 
 /* The longest packet given to libpcap (its MAXIMUM_SNAPLEN): a longer one is cut to it. */
@@ -22,7 +23,8 @@ struct capture_foreign;
 
 /*
  * Looks at the first bytes of f (a file, or capture_zip's stream; read from its start).
- * A snoop or Network Monitor file: returns a new stream of the same packets as a pcap file
+ * A snoop, Network Monitor or ERF file (ERF has no signature: only a plain file whose first
+ * records are sound is taken for one): returns a new stream of the same packets as a pcap file
  * (microsecond times; link type of the file, or of a Network Monitor file's first packet),
  * which takes f over (closing it closes f), and sets *fz. Anything else: returns f as it
  * was (rewound, or, when it cannot seek, a stream that gives the bytes looked at first
@@ -33,7 +35,7 @@ FILE *capture_foreign_open(FILE *f, const char *path, struct capture_foreign **f
                            size_t errlen);
 
 enum capture_foreign_kind capture_foreign_kind(const struct capture_foreign *fz);
-/* "snoop", "Network Monitor 1.x", "Network Monitor 2.x". */
+/* "snoop", "Network Monitor 1.x", "Network Monitor 2.x", "ERF". */
 const char *capture_foreign_name(const struct capture_foreign *fz);
 /* Why reading stopped ("snoop record 12: ..."), or NULL. */
 const char *capture_foreign_error(const struct capture_foreign *fz);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_foreign_formats.sh — capture files libpcap does not read, as a responder is handed them:
-# Sun snoop (RFC 1761: Solaris snoop, Check Point's fw monitor -o) and Microsoft Network Monitor
-# 1.x and 2.x (.cap) give the detections of the same packets in pcapng; compressed or piped
+# Sun snoop (RFC 1761: Solaris snoop, Check Point's fw monitor -o), Microsoft Network Monitor
+# 1.x and 2.x (.cap) and Endace ERF (DAG cards) give the detections of the same packets in pcapng; compressed or piped
 # snoop too; a Network Monitor file through a pipe, a cut file and a Network Monitor file with
 # frames of other media types are each said, never a crash nor a silent loss.
 #
@@ -88,6 +88,22 @@ a, b = key(sys.argv[1]), key(sys.argv[2])
 sys.exit(0 if a == b and a else 1)
 PY
 
+# hand_built FILE SKIPPED — FILE, built here from sample.pcap's packets plus one frame that is
+# left out: tshark must read the sample's Ethernet frames in it (the encoding is right), and
+# scanwatch the pcapng's records, saying once that one frame (SKIPPED) was not read.
+hand_built() {
+	local f=$1 skipped=$2 want got
+	want=$(tshark -r sample.pcap 2>/dev/null | wc -l)
+	got=$(tshark -r "$f" -Y eth 2>/dev/null | wc -l)
+	((got == want)) || bad "tshark reads $got Ethernet frames in $f, not $want: the encoding is wrong"
+	run "$f" -r "$f"
+	((rc == 0)) || bad "$f: exit $rc: $(cat "$f.err")"
+	cmp -s plain.out "$f.out" || bad "$f: its detections differ from the pcapng's"
+	grep -q "^scanwatch: $packets packets" "$f.err" || bad "$f: not $packets packets: $(tail -n 1 "$f.err")"
+	grep -qE "^scanwatch: $f: 1 frame\\(s\\) not read: the first is of $skipped" "$f.err" ||
+		bad "$f: the frame left out is not said: $(cat "$f.err")"
+}
+
 # ---------------------------------------------------------------- Network Monitor 2.3
 # The frames of sample.pcap, each followed by its media type (1: Ethernet), process-information
 # index, UTC time and time-zone index, as Network Monitor 3 writes them; between them an event
@@ -124,16 +140,55 @@ hdr = b"GMBU" + bytes([3, 2]) + struct.pack("<H", 1) + systime
 hdr = (hdr + struct.pack("<II", table_off, 4 * len(table))).ljust(128, b"\0")
 open(sys.argv[2], "wb").write(hdr + body + b"".join(struct.pack("<I", t) for t in table))
 PY
-# the independent reading: tshark sees the sample's Ethernet frames plus the 802.11 one
-want=$(tshark -r sample.pcap 2>/dev/null | wc -l)
-got=$(tshark -r netmon23.cap -Y eth 2>/dev/null | wc -l)
-((got == want)) || bad "tshark reads $got Ethernet frames in netmon23.cap, not $want: the encoding is wrong"
-run netmon23 -r netmon23.cap
-((rc == 0)) || bad "netmon23.cap: exit $rc: $(cat netmon23.err)"
-cmp -s plain.out netmon23.out || bad "Network Monitor 2.3: its detections differ from the pcapng's"
-grep -q "^scanwatch: $packets packets" netmon23.err || bad "netmon23.cap: not $packets packets: $(tail -n 1 netmon23.err)"
-grep -qE '^scanwatch: netmon23.cap: 1 frame\(s\) not read: the first is of media type 6' netmon23.err ||
-	bad "netmon23.cap: the 802.11 frame left out is not said: $(cat netmon23.err)"
+# the independent reading: tshark sees the sample's Ethernet frames (and the 802.11 one)
+hand_built netmon23.cap 'media type 6'
+
+# ---------------------------------------------------------------- ERF
+# No tool here writes ERF from Ethernet pcap (editcap refuses), so the file is built from the
+# same packets as Endace's ERF Types Reference lays a DAG card's records out: a padding record
+# first, then each frame as an Ethernet record (2 bytes of offset and pad before the frame, the
+# wire length counting the 4-byte FCS, varying-length records), the sixth with an extension
+# header, and after it one bare IPv4 record (type 22: another link type than the first frame's,
+# which must be counted and said). tshark, which reads ERF, is the independent check.
+python3 - sample.pcap sample.erf <<'PY2'
+import struct, sys
+src = open(sys.argv[1], "rb").read()
+magic, = struct.unpack("<I", src[:4])
+end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
+out, off, i = bytearray(), 24, 0
+def rec(ts_us, rtype, flags, wlen, payload, ext=b""):
+    sec, us = divmod(ts_us, 1000000)
+    frac = (us * 2**32 + 500000) // 1000000
+    rlen = 16 + len(ext) + len(payload)
+    return struct.pack("<Q", sec << 32 | frac) + struct.pack(">BBHHH", rtype, flags, rlen, 0, wlen) + ext + payload
+first = True
+while off + 16 <= len(src):
+    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
+    data = src[off + 16:off + 16 + incl]
+    off += 16 + incl
+    ts = sec * 1000000 + (frac // 1000 if nano else frac)
+    if first:
+        out += rec(ts, 48, 0x04, 0, bytes(24))  # a padding record
+        first = False
+    i += 1
+    if i == 6:  # with one extension header (bit 7 of the type; this one ends the chain)
+        out += rec(ts, 0x80 | 2, 0x04, orig + 4, b"\0\0" + data, ext=struct.pack(">Q", 3 << 56))
+        ip = data[14:]
+        out += rec(ts, 22, 0x04, len(ip), ip)  # bare IPv4: not read in an Ethernet stream
+    else:
+        out += rec(ts, 2, 0x04, orig + 4, b"\0\0" + data)
+open(sys.argv[2], "wb").write(out)
+PY2
+hand_built sample.erf 'link type 101'
+# not every file without a signature is ERF: text and random bytes are still no capture
+printf 'GET / HTTP/1.1\r\nHost: example\r\n\r\n%.0s' {1..40} >text.bin
+head -c 65536 /dev/urandom >random.bin
+for f in text.bin random.bin; do
+	run "$f" -r "$f"
+	((rc == 1)) && grep -q "^scanwatch: $f: unknown file format" "$f.err" ||
+		bad "$f: exit $rc, taken for a capture? $(head -n 2 "$f.err")"
+done
 
 # ---------------------------------------------------------------- what cannot be read is said
 # a Network Monitor file needs its frame table (at the end): not through a pipe
@@ -165,5 +220,5 @@ run hdlc -r hdlc.snoop
 ((rc == 1)) && grep -q 'snoop datalink type 5 is not one scanwatch reads' hdlc.err ||
 	bad "snoop datalink type 5: exit $rc, $(cat hdlc.err)"
 
-echo "snoop and Network Monitor captures: $fails failures"
+echo "snoop, Network Monitor and ERF captures: $fails failures"
 ((fails == 0))

@@ -374,6 +374,23 @@ def write_netmon(path, pkts, major, minor):
         f.write(hdr.ljust(128, b"\0") + body + b"".join(struct.pack("<I", t) for t in table))
 
 
+def write_erf(path, pkts):
+    """Endace ERF: a padding record, then Ethernet records (2 bytes of offset and pad before the
+    frame; wire length with the FCS), the third with an extension header."""
+    with open(path, "wb") as f:
+        def rec(us, rtype, wlen, payload, ext=b""):
+            sec, frac = divmod(us, 1000000)
+            frac = (frac * 2**32 + 500000) // 1000000
+            return (struct.pack("<Q", (sec & 0xFFFFFFFF) << 32 | frac)
+                    + struct.pack(">BBHHH", rtype, 4, 16 + len(ext) + len(payload), 0,
+                                  wlen & 0xFFFF) + ext + payload)
+        f.write(rec(pkts[0][1] * 1000000 + pkts[0][2], 48, 0, bytes(8)))
+        for i, (_, sec, frac, data, wire) in enumerate(pkts):
+            ext = struct.pack(">Q", 3 << 56) if i == 2 else b""
+            f.write(rec(sec * 1000000 + frac, (0x80 if ext else 0) | 2, wire + 4,
+                        b"\0\0" + data, ext))
+
+
 def linktype_seeds(captures, out):
     """One probe run re-wrapped in every make_linktypes link type, and compressed captures."""
     for path in captures:
@@ -529,6 +546,8 @@ def main():
             write_snoop(base + ".snoop", head)
             write_netmon(base + "-netmon1.cap", head, 1, 1)
             write_netmon(base + "-netmon23.cap", head, 2, 3)
+            if all(len(p[3]) + 18 <= 0xFFFF for p in head):
+                write_erf(base + ".erf", head)
         if dlt == 1:
             # The same packets as raw IP and as Linux cooked capture.
             raw = [(d, s, f, ip_of_eth(fr)[1], w) for d, s, f, fr, w in head if ip_of_eth(fr)]
