@@ -133,7 +133,7 @@ static int open_file(struct source *s, const char *path, int keep, char *err, si
 
 	if (!f)
 		return -1;
-	f = capture_foreign_open(f, path, &s->foreign, err, errlen);
+	f = capture_foreign_open(f, s->zip, path, &s->foreign, err, errlen);
 	if (!f) { /* closed, and the decompressor with it */
 		s->zip = NULL;
 		return -1;

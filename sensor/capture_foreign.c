@@ -24,6 +24,7 @@
  *          records, not packets.
  */
 #include "scanwatch/capture_foreign.h"
+#include "scanwatch/capture_zip.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -72,9 +73,6 @@ struct capture_foreign {
 	uint32_t table[FOREIGN_TABLE_BUF];
 	uint64_t table_base; /* index of table[0] */
 	size_t table_have;
-	/* not a foreign file: the bytes looked at, given back first */
-	unsigned char head[FOREIGN_PEEK];
-	size_t head_len, head_off;
 };
 
 enum capture_foreign_kind capture_foreign_kind(const struct capture_foreign *fz)
@@ -585,21 +583,6 @@ static ssize_t foreign_read(void *cookie, char *out, size_t n)
 	struct capture_foreign *fz = cookie;
 	size_t got = 0;
 	while (got < n) {
-		if (fz->kind == CAPTURE_FOREIGN_NONE) { /* give the looked-at bytes back first */
-			if (fz->head_off < fz->head_len) {
-				size_t k = fz->head_len - fz->head_off;
-				k = k < n - got ? k : n - got;
-				memcpy(out + got, fz->head + fz->head_off, k);
-				fz->head_off += k;
-				got += k;
-				continue;
-			}
-			size_t k = fread(out + got, 1, n - got, fz->in);
-			got += k;
-			if (k == 0)
-				break;
-			continue;
-		}
 		if (fz->off < fz->len) {
 			size_t k = fz->len - fz->off;
 			k = k < n - got ? k : n - got;
@@ -635,12 +618,11 @@ static bool first_record(struct capture_foreign *fz);
 
 static const cookie_io_functions_t foreign_io = {.read = foreign_read, .close = foreign_close};
 
-/* Reads the snoop header after its first FOREIGN_PEEK bytes. */
-static bool snoop_open(struct capture_foreign *fz, const unsigned char *peek)
+/* Reads the snoop header. */
+static bool snoop_open(struct capture_foreign *fz)
 {
 	unsigned char h[16];
-	memcpy(h, peek, FOREIGN_PEEK);
-	if (!get(fz, h + FOREIGN_PEEK, sizeof h - FOREIGN_PEEK))
+	if (!get(fz, h, sizeof h))
 		return fail(fz, "snoop header truncated");
 	if (memcmp(h, "snoop\0\0\0", 8) != 0)
 		return fail(fz, "not a snoop file (bad identification pattern)");
@@ -658,20 +640,15 @@ static bool snoop_open(struct capture_foreign *fz, const unsigned char *peek)
 	return true;
 }
 
-/* Reads the Network Monitor header after its first FOREIGN_PEEK bytes, and the first packet
- * (whose link type is the stream's). */
-static bool netmon_open(struct capture_foreign *fz, const unsigned char *peek)
+/* Reads the Network Monitor header, and the first packet (whose link type is the stream's). */
+static bool netmon_open(struct capture_foreign *fz)
 {
 	unsigned char h[32];
-	struct stat sb;
-	memcpy(h, peek, FOREIGN_PEEK);
-	if (fstat(fileno(fz->in), &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    fseeko(fz->in, FOREIGN_PEEK, SEEK_SET) != 0)
+	if (!fz->file_size)
 		return fail(fz,
 		            "a Network Monitor file is read through its frame table, which ends "
 		            "the file: give the file itself (not a pipe, not compressed)");
-	fz->file_size = (uint64_t)sb.st_size;
-	if (!get(fz, h + FOREIGN_PEEK, sizeof h - FOREIGN_PEEK))
+	if (!get(fz, h, sizeof h))
 		return fail(fz, "Network Monitor header truncated");
 	fz->ver_minor = h[4];
 	fz->ver_major = h[5];
@@ -740,63 +717,57 @@ static enum capture_foreign_kind sniff(const unsigned char *p, size_t n)
 	return CAPTURE_FOREIGN_NONE;
 }
 
-FILE *capture_foreign_open(FILE *f, const char *path, struct capture_foreign **fzp, char *err,
-                           size_t errlen)
+FILE *capture_foreign_open(FILE *f, struct capture_zip *z, const char *path,
+                           struct capture_foreign **fzp, char *err, size_t errlen)
 {
 	unsigned char peek[FOREIGN_PEEK];
+	size_t n;
+	uint64_t size = 0; /* a plain file's (which can seek); 0 for capture_zip's stream */
 	*fzp = NULL;
-	size_t n = fread(peek, 1, sizeof peek, f);
+	if (z) {
+		n = capture_zip_peek(z, peek, sizeof peek); /* nothing taken from the reader */
+	} else {
+		struct stat sb;
+		n = fread(peek, 1, sizeof peek, f);
+		clearerr(f);
+		if (fseeko(f, 0, SEEK_SET) != 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+			size = (uint64_t)sb.st_size;
+	}
 	enum capture_foreign_kind kind = sniff(peek, n);
-	struct stat sb;
-	uint64_t size = 0;
-	if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
-		size = (uint64_t)sb.st_size; /* a plain file, not capture_zip's stream */
 	if (kind == CAPTURE_FOREIGN_NONE && size && !pcap_magic(peek, n) && erf_probe(f, size))
 		kind = CAPTURE_FOREIGN_ERF;
-	if (kind == CAPTURE_FOREIGN_NONE) {
-		clearerr(f);
-		if (fseeko(f, 0, SEEK_SET) == 0)
-			return f; /* libpcap reads the file itself */
-	}
+	if (kind == CAPTURE_FOREIGN_NONE)
+		return f; /* libpcap's to read, from its first byte */
 	struct capture_foreign *fz = calloc(1, sizeof *fz);
-	if (!fz || (kind != CAPTURE_FOREIGN_NONE &&
-	            !(fz->buf = malloc(PCAP_HDR_LEN + PCAP_REC_LEN + CAPTURE_FOREIGN_SNAPLEN)))) {
+	if (!fz || !(fz->buf = malloc(PCAP_HDR_LEN + PCAP_REC_LEN + CAPTURE_FOREIGN_SNAPLEN))) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		free(fz);
 		goto fail;
 	}
 	fz->in = f;
 	fz->kind = kind;
 	fz->dlt = -1;
-	if (kind == CAPTURE_FOREIGN_NONE) {
-		memcpy(fz->head, peek, n);
-		fz->head_len = n;
-	} else {
-		bool ok;
-		if (kind == CAPTURE_FOREIGN_ERF) {
-			fz->file_size = size; /* erf_probe left f at its start */
-			ok = first_record(fz);
-		} else {
-			ok = kind == CAPTURE_FOREIGN_SNOOP ? snoop_open(fz, peek)
-			                                   : netmon_open(fz, peek);
-		}
-		if (!ok) {
-			snprintf(err, errlen, "%s: %s: %s", path, capture_foreign_name(fz),
-			         fz->err);
-			goto fail;
-		}
-	}
-	FILE *g = fopencookie(fz, "rb", foreign_io);
-	if (!g) {
+	fz->file_size = size;
+	bool ok = kind == CAPTURE_FOREIGN_SNOOP ? snoop_open(fz)
+	          : kind == CAPTURE_FOREIGN_ERF ? first_record(fz)
+	                                        : netmon_open(fz);
+	FILE *g = NULL;
+	if (!ok)
+		snprintf(err, errlen, "%s: %s: %s", path, capture_foreign_name(fz), fz->err);
+	else if (!(g = fopencookie(fz, "rb", foreign_io)))
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!g) {
+		free(fz->buf);
+		free(fz);
 		goto fail;
 	}
-	if (kind != CAPTURE_FOREIGN_NONE)
-		*fzp = fz;
+	*fzp = fz;
 	return g;
 fail:
-	if (fz)
-		free(fz->buf);
-	free(fz);
 	if (f != stdin)
 		fclose(f);
 	return NULL;

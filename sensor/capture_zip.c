@@ -36,6 +36,9 @@ struct capture_zip {
 	ZSTD_DCtx *zd;
 	uint64_t consumed; /* bytes read from raw */
 	uint64_t produced; /* bytes handed to the reader */
+	/* the stream's first bytes, read by capture_zip_peek and handed to the reader first */
+	unsigned char head[CAPTURE_ZIP_PEEK_MAX];
+	size_t head_len, head_off;
 	char err[128];
 };
 
@@ -189,9 +192,21 @@ static ssize_t zip_read_zstd(struct capture_zip *z, char *buf, size_t size)
 	return (ssize_t)out.pos;
 }
 
-static ssize_t zip_read(void *cookie, char *buf, size_t size)
+/* Copies up to size bytes of src[*off, len) to buf, moving *off on; how many. */
+static size_t take(char *buf, size_t size, const unsigned char *src, size_t *off, size_t len)
 {
-	struct capture_zip *z = cookie;
+	size_t k = len - *off;
+	if (k > size)
+		k = size;
+	memcpy(buf, src + *off, k);
+	*off += k;
+	return k;
+}
+
+/* The next decompressed (or piped) bytes, as read(2) gives them: what is there, at least one
+ * byte, 0 at the end, -1 on an error. */
+static ssize_t zip_read_stream(struct capture_zip *z, char *buf, size_t size)
+{
 	ssize_t n;
 
 	if (z->failed)
@@ -208,20 +223,42 @@ static ssize_t zip_read(void *cookie, char *buf, size_t size)
 	} else {
 		/* uncompressed from a pipe: the bytes read to look at the magic, then the rest */
 		if (zip_fill(z)) {
-			size_t k = z->in_len - z->in_off;
-
-			if (k > size)
-				k = size;
-			memcpy(buf, z->in + z->in_off, k);
-			z->in_off += k;
-			n = (ssize_t)k;
+			n = (ssize_t)take(buf, size, z->in, &z->in_off, z->in_len);
 		} else {
 			n = zip_end(z);
 		}
 	}
+	return n;
+}
+
+static ssize_t zip_read(void *cookie, char *buf, size_t size)
+{
+	struct capture_zip *z = cookie;
+	ssize_t n;
+
+	if (z->head_off < z->head_len) { /* what capture_zip_peek looked at */
+		n = (ssize_t)take(buf, size, z->head, &z->head_off, z->head_len);
+	} else {
+		n = zip_read_stream(z, buf, size);
+	}
 	if (n > 0)
 		z->produced += (uint64_t)n;
 	return n;
+}
+
+size_t capture_zip_peek(struct capture_zip *z, unsigned char *buf, size_t n)
+{
+	if (n > sizeof z->head)
+		n = sizeof z->head;
+	while (z->head_len < n) {
+		ssize_t k = zip_read_stream(z, (char *)z->head + z->head_len, n - z->head_len);
+		if (k <= 0)
+			break;
+		z->head_len += (size_t)k;
+	}
+	size_t have = z->head_len < n ? z->head_len : n;
+	memcpy(buf, z->head, have);
+	return have;
 }
 
 /* ftell() only: the position in the decompressed data, for "broken at byte N" messages. */

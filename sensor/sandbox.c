@@ -331,7 +331,8 @@ out:
  *   memory       malloc, SQLite's page cache and -shm mapping, thread stacks;
  *   files        SQLite (pread/pwrite, fcntl locks, fdatasync, ftruncate,
  *                unlink of -journal/-wal, fchmod/fchown of new files, stat
- *                and access of its side files), rule and config re-reading
+ *                and access of its side files, fstatfs of its directory after
+ *                a full disk), rule and config re-reading
  *                on SIGHUP (openat, getdents64), output reopen, pid file;
  *   network      syslog/CEF collectors (reconnect: socket, connect,
  *                getsockopt SO_ERROR, send, recv of a closed peer), sd_notify
@@ -353,7 +354,7 @@ static const char *const sandbox_allowed[] = {
     "open", "openat", "fstat", "newfstatat", "stat", "lstat", "statx",
     "fcntl", "ftruncate", "fsync", "fdatasync", "unlink", "unlinkat", "getdents64",
     "readlink", "readlinkat", "getcwd", "access", "faccessat", "faccessat2",
-    "fchmod", "fchown",
+    "fchmod", "fchown", "fstatfs",
     /* identity, asked by SQLite and libc */
     "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
     /* network: the socket domain is checked separately */

@@ -1,6 +1,8 @@
 /* store.c — the SQLite store: opening, schema migrations, the checkpointer, runs and statistics. */
 #include "scanwatch/store.h"
 
+#include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 #include "scanwatch/embedded.h"
 #include "store_private.h"
@@ -26,6 +30,13 @@
  * fsync every few tens of thousands of rows, not every few thousand.
  */
 #define STORE_CHECKPOINT_BYTES (16u << 20)
+/*
+ * After a full disk (on_wal_commit): the WAL length that triggers a checkpoint while the
+ * file system has little room, and the free space that ends that (four times the usual
+ * WAL's).
+ */
+#define STORE_TIGHT_BYTES (256u << 10)
+#define STORE_ROOM_BYTES  (4ull * STORE_CHECKPOINT_BYTES)
 /*
  * The page size of a database this sensor creates: 16 KiB rather than SQLite's
  * 4 KiB. A detection row is about 1.3 KB (its reasons as JSON and as text), so
@@ -249,12 +260,38 @@ static bool checkpointer_start(struct store *s)
  * pages (it replaces the automatic checkpoint). Past the threshold the
  * checkpointer is woken, or started the first time; when it cannot run,
  * the writer checkpoints here itself, which is what SQLite did before.
+ *
+ * After the disk was full, until its file system has room again (STORE_ROOM_BYTES free), the
+ * writer checkpoints here itself each time the WAL passes STORE_TIGHT_BYTES. At the usual
+ * threshold every commit appends to the WAL (each writing again the pages it touches: the
+ * indexes' upper levels, the last leaves), so on a disk with a few MiB given back the WAL
+ * alone filled it again within a few hundred rows and writing stopped for good
+ * (test_store_safety (b) under ThreadSanitizer, whose slow writer commits in small
+ * batches). Once a checkpoint has copied the WAL, the next commit writes it from its start
+ * again: it reuses the file's space instead of growing it, and the database grows only by
+ * its new pages. Inline, not in the checkpointer thread: a checkpoint running beside the
+ * writer's next commits copies only what was there when it began, and the WAL went on
+ * growing behind it.
  */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store *s = arg;
 	bool inline_ckpt = false;
 
+	if (s->full_seen) {
+		s->full_seen = false;
+		s->tight = true;
+	}
+	if (s->tight) {
+		struct statfs fs;
+		if (s->dir_fd >= 0 && fstatfs(s->dir_fd, &fs) == 0 &&
+		    (uint64_t)fs.f_bavail * (uint64_t)fs.f_bsize >= STORE_ROOM_BYTES)
+			s->tight = false; /* room again: the usual threshold */
+		else if ((uint64_t)pages * s->page_size >= STORE_TIGHT_BYTES)
+			sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (s->tight)
+			return SQLITE_OK;
+	}
 	if ((uint64_t)pages * s->page_size < STORE_CHECKPOINT_BYTES)
 		return SQLITE_OK;
 	pthread_mutex_lock(&s->ckpt_mu);
@@ -297,6 +334,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	s->path = strdup(path);
+	s->dir_fd = -1;
 	if (s->path == NULL || pthread_mutex_init(&s->ckpt_mu, NULL) != 0) {
 		free(s->path);
 		free(s);
@@ -397,6 +435,12 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v3(s->db, sql_stats, -1, SQLITE_PREPARE_PERSISTENT, &s->stats, NULL) !=
 	        SQLITE_OK)
 		goto fail_db;
+	/* its directory, for the free space after a full disk (on_wal_commit) */
+	char *dir = strdup(path);
+	if (dir != NULL) {
+		s->dir_fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(dir);
+	}
 	return s;
 fail_db:
 	store_set_err(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -558,6 +602,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->stats);
 	/* The last connection to close checkpoints the WAL and removes it. */
 	sqlite3_close(s->db);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
 	free(s->path);
 	free(s);
 }

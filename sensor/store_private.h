@@ -55,6 +55,12 @@ struct store {
 	pthread_cond_t ckpt_cv;
 	bool ckpt_started, ckpt_failed, ckpt_wanted, ckpt_stop;
 	uint32_t page_size; /* the file's, for on_wal_commit's WAL bytes */
+	/* A write failed for want of space (SQLITE_FULL): from the next commit on, the WAL is
+	 * kept short until the file system has room again (on_wal_commit). Writer thread only.
+	 * dir_fd: the database's directory, opened at store_open (before any sandbox) for
+	 * fstatfs; -1 when it could not be (the WAL then stays short for the run). */
+	bool full_seen, tight;
+	int dir_fd;
 	char err[STORE_ERR_MAX];
 };
 

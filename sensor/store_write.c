@@ -494,6 +494,8 @@ int store_write(struct store *s, int64_t run_id, const struct sw_detection *d, s
 	}
 	return 0;
 fail:
+	if (sqlite3_errcode(s->db) == SQLITE_FULL)
+		s->full_seen = true;
 	/* After SQLITE_FULL or an I/O error SQLite may already have rolled back. */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

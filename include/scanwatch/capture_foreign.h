@@ -22,17 +22,17 @@ enum capture_foreign_kind {
 struct capture_foreign;
 
 /*
- * Looks at the first bytes of f (a file, or capture_zip's stream; read from its start).
- * A snoop, Network Monitor or ERF file (ERF has no signature: only a plain file whose first
- * records are sound is taken for one): returns a new stream of the same packets as a pcap file
- * (microsecond times; link type of the file, or of a Network Monitor file's first packet),
- * which takes f over (closing it closes f), and sets *fz. Anything else: returns f as it
- * was (rewound, or, when it cannot seek, a stream that gives the bytes looked at first
- * back), *fz NULL. A Network Monitor file is read through its frame table, so it must be a
- * plain file. NULL with "PATH: why" in err (f is then closed).
+ * Looks at the first bytes of f, as capture_zip_open gave it (z: its stream, NULL for a plain
+ * file), without taking them from libpcap. A snoop, Network Monitor or ERF file (ERF has no
+ * signature: only a plain file whose first records are sound is taken for one) gives a new
+ * stream of the same packets as a pcap file (microsecond times; link type of the file, or of
+ * its first packet), which takes f over (closing it closes f), and sets *fz. Anything else
+ * gives f itself, at its first byte, and *fz NULL. A Network Monitor file is read through its
+ * frame table, so it must be a plain file. NULL with "PATH: why" in err (f is then closed).
  */
-FILE *capture_foreign_open(FILE *f, const char *path, struct capture_foreign **fz, char *err,
-                           size_t errlen);
+struct capture_zip;
+FILE *capture_foreign_open(FILE *f, struct capture_zip *z, const char *path,
+                           struct capture_foreign **fz, char *err, size_t errlen);
 
 enum capture_foreign_kind capture_foreign_kind(const struct capture_foreign *fz);
 /* "snoop", "Network Monitor 1.x", "Network Monitor 2.x", "ERF". */

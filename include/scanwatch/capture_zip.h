@@ -34,6 +34,13 @@ enum capture_zip_kind capture_zip_kind(const struct capture_zip *z);
 const char *capture_zip_name(const struct capture_zip *z);
 /* Bytes of the file read so far (compressed ones for a compressed file), for progress. */
 uint64_t capture_zip_consumed(const struct capture_zip *z);
+/*
+ * The stream's first n bytes (at most CAPTURE_ZIP_PEEK_MAX), to tell what it holds, without
+ * taking them from the reader: they are the first bytes it reads. Waits until they are there
+ * or the stream ends; returns how many there are.
+ */
+#define CAPTURE_ZIP_PEEK_MAX 16
+size_t capture_zip_peek(struct capture_zip *z, unsigned char *buf, size_t n);
 /* Why decompression stopped ("gzip: invalid block type", "zstd: truncated"), or NULL. */
 const char *capture_zip_error(const struct capture_zip *z);
 

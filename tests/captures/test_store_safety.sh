@@ -154,11 +154,11 @@ python3 scans.py chunk_c.pcap 200 40 198.18 --no-header
 cat >diskfull.sh <<'SH'
 set -euo pipefail
 mount --make-rprivate /
-# 4 MiB: the store checkpoints its WAL only past 16 MiB, so here everything stays in the
-# WAL. With 1 MiB, under ThreadSanitizer (a slow writer: many small failed commits while the
-# disk was full) the WAL had grown to fill the disk again by the time C's records came, so
-# the space the fill file gave back was not enough: a disk still full, which the test must
-# not take for a store that failed to resume (seen in CI, and here 7 times in 8).
+# 4 MiB: the store checkpoints its WAL only past 16 MiB, so until the disk is full everything
+# stays in the WAL. After a full disk the store keeps the WAL short (256 KiB) until the file
+# system has room again (store.c, on_wal_commit): without that, under ThreadSanitizer (a slow
+# writer, committing in small batches) the WAL alone filled the 2.8 MiB given back before C's
+# records came, and writing never resumed (0 to 34 of C's 40 rows; 7 runs in 8 with 1 MiB).
 mount -t tmpfs -o size=4m tmpfs mnt
 mkfifo feed
 "$SCANWATCH" -r feed --db mnt/run.db >full.out 2>full.err &
