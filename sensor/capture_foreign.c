@@ -591,12 +591,14 @@ static ssize_t foreign_read(void *cookie, char *out, size_t n)
 			got += k;
 			continue;
 		}
-		if (fz->done)
+		/* what is here now, as read(2) gives it: a snoop stream written into a FIFO bit by
+		 * bit is read as it comes, not once a whole buffer of it has */
+		if (fz->done || got > 0)
 			break;
 		int r = next_record(fz);
 		if (r <= 0) {
 			fz->done = true;
-			if (r < 0 && got == 0)
+			if (r < 0)
 				return -1;
 		}
 	}
