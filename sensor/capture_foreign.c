@@ -113,6 +113,11 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static uint16_t le16(const unsigned char *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -422,11 +427,6 @@ enum {
 	ERF_PAD = 48,
 };
 
-static uint16_t be16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static bool erf_eth(unsigned t)
 {
 	return t == ERF_ETH || t == ERF_COLOR_ETH || t == ERF_DSM_COLOR_ETH ||
@@ -581,20 +581,9 @@ static int next_record(struct capture_foreign *fz)
 static ssize_t foreign_read(void *cookie, char *out, size_t n)
 {
 	struct capture_foreign *fz = cookie;
-	size_t got = 0;
-	while (got < n) {
-		if (fz->off < fz->len) {
-			size_t k = fz->len - fz->off;
-			k = k < n - got ? k : n - got;
-			memcpy(out + got, fz->buf + fz->off, k);
-			fz->off += k;
-			got += k;
-			continue;
-		}
-		/* what is here now, as read(2) gives it: a snoop stream written into a FIFO bit by
-		 * bit is read as it comes, not once a whole buffer of it has */
-		if (fz->done || got > 0)
-			break;
+	/* One record at a time, as read(2) gives what is there: a snoop stream written into a
+	 * FIFO bit by bit is read as it comes, not once a whole buffer of it has. */
+	if (fz->off == fz->len && !fz->done) {
 		int r = next_record(fz);
 		if (r <= 0) {
 			fz->done = true;
@@ -602,7 +591,12 @@ static ssize_t foreign_read(void *cookie, char *out, size_t n)
 				return -1;
 		}
 	}
-	return (ssize_t)got;
+	size_t k = fz->len - fz->off;
+	if (k > n)
+		k = n;
+	memcpy(out, fz->buf + fz->off, k);
+	fz->off += k;
+	return (ssize_t)k;
 }
 
 static int foreign_close(void *cookie)
