@@ -8,7 +8,10 @@
 #                            build-test/ (-Werror) and build-asan/ (ASan+UBSan) and
 #                            run the whole ctest suite in each; build-tsan/
 #                            (ThreadSanitizer: unit, capture and live tests); then build-fuzz/
-#                            (clang, libFuzzer) and its short fuzz runs (ctest -L fuzz)
+#                            (clang, libFuzzer) and its short fuzz runs (ctest -L fuzz).
+#                            The sanitizer trees' builds and their unit and capture tests
+#                            run at low priority beside build-test's suite (its namespace
+#                            tests mostly wait on real time): about 20 minutes less.
 #
 # Run as root (apt-get; the network-namespace tests need root too). When every
 # package is already installed apt-get is not called at all, so repeated runs
@@ -123,13 +126,15 @@ fail() {
 	printf '\n!!! FAILED: %s\n' "$1" >&2
 }
 
-# run_ctest DIR — the whole suite of one build tree: unit and capture tests in
-# parallel, namespace tests one at a time (the scoring of reused corpora beside them),
-# anything unlabelled last.
+# run_ctest DIR [netns] — the whole suite of one build tree: unit and capture tests in
+# parallel (skipped with `netns`: the sanitizer lane ran them), namespace tests one at a
+# time (the scoring of reused corpora beside them), anything unlabelled last.
 run_ctest() {
-	local dir=$1
-	ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j "$jobs" -L '^(unit|captures)$' ||
-		fail "$dir: unit/capture tests"
+	local dir=$1 only=${2:-}
+	if [[ $only != netns ]]; then
+		ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j "$jobs" -L '^(unit|captures)$' ||
+			fail "$dir: unit/capture tests"
+	fi
 	if [[ -n ${SW_CORPUS_REUSE:-} && -n ${SW_BENIGN_REUSE:-} ]]; then
 		# The corpora were recorded by an earlier tree: the two eval tests only score them
 		# (replays, no traffic), so they run beside the live namespace tests, at the lowest
@@ -150,6 +155,47 @@ run_ctest() {
 	fi
 	ctest --test-dir "$dir" --output-on-failure --no-tests=ignore -j 1 -LE '^(unit|captures|netns)$' ||
 		fail "$dir: unlabelled tests"
+}
+
+# sanitizer_lane — runs in the background beside build-test's namespace tests, which mostly
+# wait on real time (the tools' pacing, timeouts): builds build-asan, build-tsan and
+# build-fuzz and runs the two sanitizer trees' unit and capture tests (CPU-bound replays),
+# everything at the lowest priority so the live tests keep the CPU they ask for. Its output
+# goes to build-lane.log (printed when it is done), the failures it found one per line to
+# build-lane.failed. Uses cmd_test's *_args.
+sanitizer_lane() {
+	exec >build-lane.log 2>&1
+	local failed=build-lane.failed
+	: >"$failed"
+	if nice -n 19 cmake -S "$root" -B build-asan -G Ninja "${asan_args[@]}" >/dev/null &&
+		nice -n 19 cmake --build build-asan -j "$jobs"; then
+		log "ctest in build-asan/ (unit, captures) under AddressSanitizer and UndefinedBehaviorSanitizer"
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			nice -n 19 ctest --test-dir build-asan --output-on-failure --no-tests=error -j "$jobs" \
+			-L '^(unit|captures)$' || echo "build-asan: unit/capture tests" >>"$failed"
+	else
+		echo "build-asan: build" >>"$failed"
+	fi
+	# ThreadSanitizer over what runs threads: the two-worker pipeline (every replay
+	# and live run: the sensor's default is the cores it may use), the writer and
+	# checkpointer threads: the unit tests, the two-worker differential test
+	# (test_workers, its scan kinds) and the store under kill -9 and a full disk
+	# (test_store_safety); the live namespace tests of the capture and reload paths
+	# run later (cmd_test). The other capture tests run one thread's code, which ASan covers.
+	if nice -n 19 cmake -S "$root" -B build-tsan -G Ninja "${tsan_args[@]}" >/dev/null &&
+		nice -n 19 cmake --build build-tsan -j "$jobs"; then
+		log "ctest in build-tsan/ (unit, captures) under ThreadSanitizer"
+		# (--workers 4 runs as 2 in this version: the differential test compares 1 and 2 here)
+		SW_DIFF_WORKERS="1 2" TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 nice -n 19 ctest \
+			--test-dir build-tsan --output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
+			-E '(captures/test_(bad_inputs|linktypes|ecs_schema|sandbox|probe_eval|memory_cap|readme|query|report)|unit/test_store_roundtrip)$' ||
+			echo "build-tsan: unit/capture tests" >>"$failed"
+	else
+		echo "build-tsan: build" >>"$failed"
+	fi
+	CC=clang nice -n 19 cmake -S "$root" -B build-fuzz -G Ninja "${fuzz_args[@]}" >/dev/null &&
+		nice -n 19 cmake --build build-fuzz -j "$jobs" || echo "build-fuzz: build" >>"$failed"
+	log "sanitizer lane done"
 }
 
 cmd_test() {
@@ -178,30 +224,26 @@ cmd_test() {
 	local asan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON -DSCANWATCH_SANITIZE=ON)
 	local tsan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON -DSCANWATCH_TSAN=ON)
 	local fuzz_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_FUZZ=ON)
+	# The sanitizer trees are built and their unit and capture tests run beside build-test's
+	# suite (sanitizer_lane); their namespace tests after it, one at a time as always.
+	sanitizer_lane &
+	local lane=$!
 	if configure_build build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCANWATCH_WERROR=ON; then
-		# The other trees are built meanwhile, one compiler at a time at the lowest priority:
-		# the namespace tests mostly wait on real time (tools' pacing, timeouts), so this
-		# takes their idle CPU rather than minutes of the run. Each stage below builds its
-		# tree again (a no-op when this finished) and reports any build error itself.
-		(
-			exec >build-prebuild.log 2>&1
-			nice -n 19 cmake -S "$root" -B build-asan -G Ninja "${asan_args[@]}" &&
-				nice -n 19 cmake --build build-asan -j 1 || :
-			nice -n 19 cmake -S "$root" -B build-tsan -G Ninja "${tsan_args[@]}" &&
-				nice -n 19 cmake --build build-tsan -j 1 || :
-			CC=clang nice -n 19 cmake -S "$root" -B build-fuzz -G Ninja "${fuzz_args[@]}" &&
-				nice -n 19 cmake --build build-fuzz -j 1 || :
-		) &
-		local prebuild=$!
-		log "ctest in build-test/ (build-asan, build-tsan and build-fuzz building at low priority)"
+		log "ctest in build-test/ (beside it, at low priority: build-lane.log)"
 		run_ctest build-test
-		wait "$prebuild" || :
 	else
 		fail "build-test: build"
 	fi
+	log "waiting for the sanitizer lane (build-asan, build-tsan: unit and capture tests; build-fuzz)"
+	wait "$lane" || fail "sanitizer lane exited with status $?"
+	cat build-lane.log
+	local f
+	while IFS= read -r f; do
+		[[ -n $f ]] && fail "$f"
+	done <build-lane.failed
 
 	if configure_build build-asan "${asan_args[@]}"; then
-		log "ctest in build-asan/ under AddressSanitizer and UndefinedBehaviorSanitizer"
+		log "ctest in build-asan/ (namespace tests) under AddressSanitizer and UndefinedBehaviorSanitizer"
 		# Set for the duration of run_ctest and exported to everything it runs.
 		# The real-tool and benign corpora captured by build-test are scored
 		# again here, not re-run.
@@ -209,25 +251,13 @@ cmd_test() {
 			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			SW_CORPUS_REUSE=$PWD/build-test/test-work/corpus \
 			SW_BENIGN_REUSE=$PWD/build-test/test-work/benign-corpus \
-			run_ctest build-asan
+			run_ctest build-asan netns
 	else
 		fail "build-asan: build"
 	fi
 
-	# ThreadSanitizer over what runs threads: the two-worker pipeline (every replay
-	# and live run: the sensor's default is the cores it may use), the writer and
-	# checkpointer threads: the unit tests, the two-worker differential test
-	# (test_workers, its scan kinds) and the store under kill -9 and a full disk
-	# (test_store_safety), and the live namespace tests of the capture and reload
-	# paths. The other capture tests run one thread's code, which ASan covers; this
-	# stage is kept to a few minutes of the CI's 40.
 	if configure_build build-tsan "${tsan_args[@]}"; then
-		log "ctest in build-tsan/ under ThreadSanitizer"
-		# (--workers 4 runs as 2 in this version: the differential test compares 1 and 2 here)
-		SW_DIFF_WORKERS="1 2" TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
-			--output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
-			-E '(captures/test_(bad_inputs|linktypes|ecs_schema|sandbox|probe_eval|memory_cap|readme|query|report)|unit/test_store_roundtrip)$' ||
-			fail "build-tsan: unit/capture tests"
+		log "ctest in build-tsan/ (live namespace tests) under ThreadSanitizer"
 		TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 ctest --test-dir build-tsan \
 			--output-on-failure --no-tests=error -j 1 -L '^netns$' \
 			-R 'netns/test_(live_reload|probe_live)$' ||
