@@ -1,4 +1,4 @@
-/* capture_foreign.c — Sun snoop and Microsoft Network Monitor files turned into a pcap stream
+/* capture_foreign.c — Sun snoop, Network Monitor, ERF and Sniffer files turned into a pcap stream
  * on the fly (fopencookie) that libpcap reads as if it were the file (capture_foreign.h).
  *
  * A responder is handed what the device wrote: snoop files come from Solaris snoop(1M) and
@@ -22,6 +22,19 @@
  *          Network Monitor 3 writes: a file may mix adapters). Media types 0xE000 + N carry
  *          pcap link type N; 0xFFE0 and above are event, filter and network-information
  *          records, not packets.
+ *   netxray NetXRay and Sniffer for Windows (Sniffer Pro, Distributed Sniffer: .cap, .caz
+ *          unzipped). No published specification: the layout is what Wireshark's
+ *          wiretap/netxray.c has established from real captures. A 128-byte header ("XCP\0"
+ *          and a version "001.000" to "002.003"; "VL\0\0" before 1.0): the start time in
+ *          seconds (byte 12), the packets' first byte and the byte after the last (24, 28: when
+ *          the first is the greater, the capture buffer went round and the packets run to the
+ *          file's end, then on from byte 128), the NDIS medium (44, less one unless byte 45
+ *          is 2), the time unit (48), the start tick count (52, 8 bytes), realtick (76), the
+ *          capture type (84: which pod took an Ethernet capture). Records: a 64-bit tick count,
+ *          the original and included lengths (2 bytes each; one length and 6 bytes before
+ *          1.0), then 16 (1.x) or 28 (2.x) bytes more. Ticks are milliseconds before 1.1,
+ * microseconds in 1.1, and in 2.x per the time unit and capture type (netxray_tps). All
+ *          little-endian.
  */
 #include "scanwatch/capture_foreign.h"
 #include "scanwatch/capture_zip.h"
@@ -73,6 +86,13 @@ struct capture_foreign {
 	uint32_t table[FOREIGN_TABLE_BUF];
 	uint64_t table_base; /* index of table[0] */
 	size_t table_have;
+	/* NetXRay / Sniffer for Windows */
+	uint64_t pos;                  /* offset of the next byte read */
+	uint64_t data_start, data_end; /* the packets' first byte and the byte after the last */
+	uint64_t tps;                  /* time-stamp ticks per second */
+	uint64_t start_ticks;          /* the tick count of the start time */
+	unsigned rec_hdr_len;          /* 12 (NetXRay before 1.0), 24 (1.x) or 40 (2.x) */
+	bool wrapped, wrapped_round;   /* a circular buffer's file; read past its physical end */
 };
 
 enum capture_foreign_kind capture_foreign_kind(const struct capture_foreign *fz)
@@ -91,6 +111,8 @@ const char *capture_foreign_name(const struct capture_foreign *fz)
 		return "Network Monitor 2.x";
 	case CAPTURE_FOREIGN_ERF:
 		return "ERF";
+	case CAPTURE_FOREIGN_NETXRAY:
+		return "NetXRay/Sniffer";
 	default:
 		return "";
 	}
@@ -563,6 +585,191 @@ static int erf_next(struct capture_foreign *fz)
 	}
 }
 
+/* ---- NetXRay and Sniffer for Windows ----------------------------------------------------- */
+
+#define NETXRAY_HDR_LEN 128
+
+/* Moves to byte `to` of a plain file (a wrapped capture's second half). */
+static bool seek_to(struct capture_foreign *fz, uint64_t to)
+{
+	if (to > INT64_MAX || fseeko(fz->in, (off_t)to, SEEK_SET) != 0)
+		return false;
+	fz->pos = to;
+	return true;
+}
+
+/* The next packet record into buf: 1, 0 at the end, -1 on a broken record. */
+static int netxray_next(struct capture_foreign *fz)
+{
+	unsigned char h[40];
+	for (;;) {
+		if (fz->pos == fz->data_end && (!fz->wrapped || fz->wrapped_round))
+			return 0;
+		if (fz->wrapped && !fz->wrapped_round && fz->pos == fz->file_size) {
+			/* the circular buffer's oldest packets came first: the rest start after the
+			 * header and end at data_end */
+			fz->wrapped_round = true;
+			if (!seek_to(fz, NETXRAY_HDR_LEN)) {
+				fail(fz, "cannot go back to byte %d for the wrapped buffer's rest",
+				     NETXRAY_HDR_LEN);
+				return -1;
+			}
+			continue;
+		}
+		break;
+	}
+	size_t n = fread(h, 1, fz->rec_hdr_len, fz->in);
+	fz->records++;
+	if (n < fz->rec_hdr_len) {
+		fail(
+		    fz,
+		    "record %llu: header truncated (%zu of %u bytes; the packets end at byte %llu)",
+		    (unsigned long long)fz->records, n, fz->rec_hdr_len,
+		    (unsigned long long)fz->data_end);
+		return -1;
+	}
+	fz->pos += fz->rec_hdr_len;
+	uint64_t ticks = le64(h);
+	uint32_t orig = le16(h + 8), incl = fz->rec_hdr_len == 16 ? orig : le16(h + 10);
+	/* 2.x Ethernet: 0xff 0xff in the header's bytes 14-15 mark 4 bytes after the frame (its
+	 * FCS or junk, as Sniffer's pods left them): not part of what the decoders read */
+	uint32_t pad =
+	    fz->rec_hdr_len == 40 && fz->dlt == LT_ETHERNET && h[14] == 0xff && h[15] == 0xff ? 4
+	                                                                                      : 0;
+	uint64_t limit = fz->wrapped && !fz->wrapped_round ? fz->file_size : fz->data_end;
+	if (incl < pad || fz->pos + incl > limit) {
+		fail(fz, "record %llu: %u bytes of data run past byte %llu, where the packets end",
+		     (unsigned long long)fz->records, incl, (unsigned long long)limit);
+		return -1;
+	}
+	uint32_t data = incl - pad;
+	uint32_t keep = data < CAPTURE_FOREIGN_SNAPLEN ? data : CAPTURE_FOREIGN_SNAPLEN;
+	if (!get(fz, fz->buf + PCAP_REC_LEN, keep) || !skip(fz, (uint64_t)incl - keep)) {
+		fail(fz, "record %llu: truncated (%u bytes of data announced)",
+		     (unsigned long long)fz->records, incl);
+		return -1;
+	}
+	fz->pos += incl;
+	/* ticks since the start's tick count, in microseconds after the start time (both can be
+	 * anything a file holds: 128-bit arithmetic, clamped to the times pcap can carry) */
+	__int128 us = ((__int128)ticks - (__int128)fz->start_ticks) * 1000000 / (__int128)fz->tps +
+	              (__int128)fz->start_us;
+	if (us < 0)
+		us = 0;
+	if (us > (__int128)UINT32_MAX * 1000000)
+		us = (__int128)UINT32_MAX * 1000000;
+	pcap_record(fz, (uint64_t)us, orig >= pad ? orig - pad : data, keep);
+	return 1;
+}
+
+/* Time-stamp ticks per second of a 2.x file, from its network type, capture type (which pod
+ * took an Ethernet capture) and time unit; 0 when unknown. The values are those observed in
+ * Sniffer captures (Wireshark's wiretap/netxray.c documents them; there is no published
+ * specification of the format). *pod: a capture by a pod, whose 2.002 and 2.003 files count
+ * ticks from 0 rather than from the header's start tick count. */
+static uint64_t netxray_tps(unsigned type, unsigned captype, unsigned unit,
+                            const unsigned char *realtick, bool *pod)
+{
+	static const uint64_t ndis[3] = {1000000, 1193000, 0},
+	                      other[3] = {1000000, 1193000, 1193182};
+	static const uint64_t gigpod[3] = {1000000000, 0, 31250000},
+	                      pod3[3] = {1000000, 0, 1250000}, pod5[3] = {1000000, 0, 0},
+	                      gigpod6[3] = {1000000000, 0, 20000000};
+	*pod = false;
+	if (unit >= 3)
+		return 0;
+	if (type != 1)
+		return other[unit];
+	switch (captype) {
+	case 0: /* NDIS on the host's adapter: unit 2 counts what the header's realtick says */
+		return unit == 2 ? le32(realtick) : ndis[unit];
+	case 2:
+		*pod = true;
+		return gigpod[unit];
+	case 3:
+		*pod = true;
+		return pod3[unit];
+	case 5:
+		*pod = true;
+		return pod5[unit];
+	case 6:
+		*pod = true;
+		return gigpod6[unit];
+	default:
+		return 0;
+	}
+}
+
+/* Reads the 128-byte header and moves to the first packet. */
+static bool netxray_open(struct capture_foreign *fz)
+{
+	static const char *const versions[] = {"001.000", "001.100", "002.000",
+	                                       "002.001", "002.002", "002.003"};
+	unsigned char h[NETXRAY_HDR_LEN];
+	if (!get(fz, h, sizeof h))
+		return fail(fz, "header truncated (a file starts with %d bytes of it)",
+		            NETXRAY_HDR_LEN);
+	fz->pos = NETXRAY_HDR_LEN;
+	bool old = memcmp(h, "VL\0\0", 4) == 0;
+	unsigned major = 0, minor = 0;
+	if (!old) {
+		size_t v = 0;
+		while (v < sizeof versions / sizeof versions[0] &&
+		       memcmp(h + 4, versions[v], 8) != 0)
+			v++;
+		if (v == sizeof versions / sizeof versions[0])
+			return fail(fz, "version \"%.7s\" is not one scanwatch reads (1.0-2.003)",
+			            (const char *)h + 4);
+		major = v < 2 ? 1 : 2;
+		minor = v < 2 ? (unsigned)v : (unsigned)v - 2;
+	}
+	/* the network type is NDIS's medium, less one unless the byte after it is 2 */
+	unsigned network = h[44], plus = h[45], captype = h[84];
+	if (plus != 0 && plus != 2)
+		return fail(fz, "network type %u with %u after it is not one scanwatch reads",
+		            network, plus);
+	unsigned type = plus == 0 ? network + 1 : network;
+	if (type == 1 || (type == 4 && major < 2)) /* WAN before 2.0: Ethernet-shaped (NDISWAN) */
+		fz->dlt = LT_ETHERNET;
+	else if (type == 2)
+		fz->dlt = LT_IEEE802_5;
+	else
+		return fail(
+		    fz,
+		    "network type %u (capture type %u) is not one scanwatch reads (Ethernet, "
+		    "Token Ring)",
+		    type, captype);
+	bool pod = false;
+	fz->tps = old || (major == 1 && minor == 0) ? 1000
+	          : major == 1                      ? 1000000
+	                       : netxray_tps(type, captype, h[48], h + 76, &pod);
+	if (fz->tps == 0)
+		return fail(fz, "time unit %u of capture type %u: ticks per second unknown", h[48],
+		            captype);
+	fz->start_ticks = pod && (minor == 2 || minor == 3) ? 0 : le64(h + 52);
+	fz->start_us = (uint64_t)le32(h + 12) * 1000000;
+	fz->rec_hdr_len = old ? 16 : major == 1 ? 28 : 40;
+	fz->data_start = le32(h + 24);
+	fz->data_end = le32(h + 28);
+	/* (an end past the file's is a cut file: its packets up to the cut are read, then said) */
+	if (fz->data_start < NETXRAY_HDR_LEN || fz->data_end < NETXRAY_HDR_LEN ||
+	    (fz->file_size && fz->data_start > fz->file_size))
+		return fail(fz, "packets from byte %llu to %llu: not inside the file",
+		            (unsigned long long)fz->data_start, (unsigned long long)fz->data_end);
+	fz->wrapped = fz->data_start > fz->data_end;
+	if (fz->wrapped && !fz->file_size)
+		return fail(fz,
+		            "a capture whose buffer went round is read from two places: give the "
+		            "file itself (not a pipe, not compressed)");
+	if (!skip(fz, fz->data_start - NETXRAY_HDR_LEN))
+		return fail(fz, "the packets' start (byte %llu) is past the end of the file",
+		            (unsigned long long)fz->data_start);
+	fz->pos = fz->data_start;
+	pcap_header(fz);
+	fz->len = PCAP_HDR_LEN;
+	return true;
+}
+
 /* The next packet record of any foreign format into buf: 1, 0 at the end, -1 when broken. */
 static int next_record(struct capture_foreign *fz)
 {
@@ -571,6 +778,8 @@ static int next_record(struct capture_foreign *fz)
 		return snoop_next(fz);
 	case CAPTURE_FOREIGN_ERF:
 		return erf_next(fz);
+	case CAPTURE_FOREIGN_NETXRAY:
+		return netxray_next(fz);
 	default:
 		return netmon_next(fz);
 	}
@@ -710,6 +919,8 @@ static enum capture_foreign_kind sniff(const unsigned char *p, size_t n)
 		return CAPTURE_FOREIGN_NETMON1;
 	if (memcmp(p, "GMBU", 4) == 0)
 		return CAPTURE_FOREIGN_NETMON2;
+	if (memcmp(p, "XCP\0", 4) == 0 || memcmp(p, "VL\0\0", 4) == 0)
+		return CAPTURE_FOREIGN_NETXRAY;
 	return CAPTURE_FOREIGN_NONE;
 }
 
@@ -748,9 +959,10 @@ FILE *capture_foreign_open(FILE *f, struct capture_zip *z, const char *path,
 	fz->kind = kind;
 	fz->dlt = -1;
 	fz->file_size = size;
-	bool ok = kind == CAPTURE_FOREIGN_SNOOP ? snoop_open(fz)
-	          : kind == CAPTURE_FOREIGN_ERF ? first_record(fz)
-	                                        : netmon_open(fz);
+	bool ok = kind == CAPTURE_FOREIGN_SNOOP     ? snoop_open(fz)
+	          : kind == CAPTURE_FOREIGN_ERF     ? first_record(fz)
+	          : kind == CAPTURE_FOREIGN_NETXRAY ? netxray_open(fz)
+	                                            : netmon_open(fz);
 	FILE *g = NULL;
 	if (!ok)
 		snprintf(err, errlen, "%s: %s: %s", path, capture_foreign_name(fz), fz->err);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # test_foreign_formats.sh — capture files libpcap does not read, as a responder is handed them:
 # Sun snoop (RFC 1761: Solaris snoop, Check Point's fw monitor -o), Microsoft Network Monitor
-# 1.x and 2.x (.cap) and Endace ERF (DAG cards) give the detections of the same packets in pcapng; compressed or piped
-# snoop too; a Network Monitor file through a pipe, a cut file and a Network Monitor file with
-# frames of other media types are each said, never a crash nor a silent loss.
+# 1.x and 2.x (.cap), Endace ERF (DAG cards) and NetXRay / Sniffer for Windows (.cap) give the
+# detections of the same packets in pcapng; compressed or piped snoop and Sniffer too; a
+# Network Monitor file or a wrapped Sniffer capture through a pipe, a cut file and a Network
+# Monitor file with frames of other media types are each said, never a crash nor a silent loss.
 #
-# The snoop and Network Monitor files are written by Wireshark's editcap (a real third-party
-# writer) from the real-tool sample.pcapng. editcap writes Network Monitor 2.0, whose frames
+# The snoop, Network Monitor and Sniffer files are written by Wireshark's editcap (a real
+# third-party writer) from the real-tool sample.pcapng. editcap writes Network Monitor 2.0, whose frames
 # carry no media type of their own; Network Monitor 3 writes 2.3, where each frame's media type
 # follows its data. That file is built here from the same packets (Microsoft's Netmon.h layout,
 # with the 2.1-2.3 frame trailer), and tshark must read it as the same Ethernet frames: the
@@ -38,7 +39,10 @@ editcap -F pcap "$sample" sample.pcap
 editcap -F snoop "$sample" sample.snoop
 editcap -F netmon2 "$sample" sample.netmon2.cap
 editcap -F netmon1 "$sample" sample.netmon1.cap
+editcap -F ngwsniffer_1_1 "$sample" sample.sniffer11.cap
+editcap -F ngwsniffer_2_0 "$sample" sample.sniffer20.cap
 gzip -c sample.snoop >sample.snoop.gz
+gzip -c sample.sniffer20.cap >sample.sniffer20.cap.gz
 
 # run NAME ARGS... — replays into NAME.out (JSON lines) and NAME.err; the exit status in rc.
 run() {
@@ -58,7 +62,8 @@ packets=$(grep -oE '^scanwatch: [0-9]+ packets' plain.err | grep -oE '[0-9]+')
 
 # ---------------------------------------------------------------- the same records
 # snoop and Network Monitor 2.x keep microseconds: the records are the pcapng's to the byte.
-for f in sample.snoop sample.netmon2.cap sample.snoop.gz; do
+for f in sample.snoop sample.netmon2.cap sample.snoop.gz sample.sniffer11.cap sample.sniffer20.cap \
+	sample.sniffer20.cap.gz; do
 	run "$f" -r "$f"
 	((rc == 0)) || bad "$f: exit $rc: $(cat "$f.err")"
 	cmp -s plain.out "$f.out" || bad "$f: its detections differ from the pcapng's"
@@ -72,6 +77,10 @@ rc=0
 # shellcheck disable=SC2002 # a pipe, not a file, is the point
 cat sample.snoop | "$SCANWATCH" -r - --no-db --json --workers 1 >fifo.out 2>fifo.err || rc=$?
 ((rc == 0)) && cmp -s plain.out fifo.out || bad "snoop from cat: exit $rc or other detections"
+rc=0
+# shellcheck disable=SC2002 # a pipe, not a file, is the point
+cat sample.sniffer20.cap | "$SCANWATCH" -r - --no-db --json --workers 1 >sniffpipe.out 2>sniffpipe.err || rc=$?
+((rc == 0)) && cmp -s plain.out sniffpipe.out || bad "Sniffer 2.0 from cat: exit $rc or other detections"
 
 # Network Monitor 1.x keeps milliseconds: the same detections, their times cut to the ms.
 run netmon1 -r sample.netmon1.cap
@@ -181,6 +190,77 @@ while off + 16 <= len(src):
 open(sys.argv[2], "wb").write(out)
 PY2
 hand_built sample.erf 'link type 101'
+# ---------------------------------------------------------------- Sniffer, wrapped; NetXRay
+# editcap writes Sniffer files of one shape (NDIS, microsecond ticks, the packets in order).
+# A Sniffer Pro capture into a circular buffer that went round is another: the header's first
+# packet offset is past its end offset, the oldest packets run from there to the end of the
+# file and the rest from byte 128 to the end offset. Built here from the same packets (the
+# layout Wireshark's netxray.c reads), with ticks counted as an NDIS adapter with time unit 2
+# counts them (the header's realtick: 2,000,000 a second here, from a start tick count that is
+# not 0), and 4 bytes of pod junk after every third frame (0xff 0xff in the record header). And
+# a NetXRay file from before 1.0 ("VL"): one length, millisecond ticks.
+python3 - sample.pcap wrapped.cap netxray0.cap <<'PY3'
+import struct, sys
+src = open(sys.argv[1], "rb").read()
+magic, = struct.unpack("<I", src[:4])
+end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
+frames, off = [], 24
+while off + 16 <= len(src):
+    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
+    frames.append((sec * 1000000 + (frac // 1000 if nano else frac), orig, src[off + 16:off + 16 + incl]))
+    off += 16 + incl
+start_s = frames[0][0] // 1000000
+def header(magic, version, start_off, end_off, unit, start_ticks, realtick):
+    h = bytearray(128)
+    h[0:4] = magic
+    h[4:12] = version
+    struct.pack_into("<IIIII", h, 12, start_s, len(frames), 0, start_off, end_off)
+    h[44], h[45], h[48] = 0, 0, unit  # NDIS medium 0 (Ethernet, less one), time unit
+    struct.pack_into("<Q", h, 52, start_ticks)
+    struct.pack_into("<I", h, 76, realtick)
+    return bytes(h)
+t0 = 123456789  # the start tick count
+recs = []
+for i, (ts, orig, data) in enumerate(frames):
+    ticks = t0 + (ts - start_s * 1000000) * 2
+    junk = i % 3 == 2
+    x = bytearray(28)
+    if junk:
+        x[2] = x[3] = 0xff
+        data = data + b"\xde\xad\xbe\xef"
+    recs.append(struct.pack("<QHH", ticks, orig + (4 if junk else 0), len(data)) + bytes(x) + data)
+half = len(recs) // 2
+newer, older = b"".join(recs[half:]), b"".join(recs[:half])
+# the buffer went round: [header][newer ... end_off][older from start_off to the file's end]
+start_off, end_off = 128 + len(newer), 128 + len(newer)
+# a gap between the two, as a ring leaves one (never read)
+gap = bytes(64)
+start_off += len(gap)
+open(sys.argv[2], "wb").write(header(b"XCP\0", b"002.001\0", start_off, end_off, 2, t0, 2000000)
+                              + newer + gap + older)
+body = b"".join(struct.pack("<QH", ts // 1000 - start_s * 1000, len(data)) + bytes(6) + data
+                for ts, orig, data in frames)
+open(sys.argv[3], "wb").write(header(b"VL\0\0", bytes(8), 128, 128 + len(body), 0, 0, 0) + body)
+PY3
+want=$(tshark -r sample.pcap 2>/dev/null | wc -l)
+for f in wrapped.cap netxray0.cap; do
+	got=$(tshark -r "$f" -Y eth 2>/dev/null | wc -l)
+	((got == want)) || bad "tshark reads $got Ethernet frames in $f, not $want: the encoding is wrong"
+	run "$f" -r "$f"
+	((rc == 0)) || bad "$f: exit $rc: $(cat "$f.err")"
+	grep -q "^scanwatch: $packets packets" "$f.err" || bad "$f: not $packets packets: $(tail -n 1 "$f.err")"
+done
+cmp -s plain.out wrapped.cap.out || bad "wrapped.cap: its detections differ from the pcapng's"
+python3 - plain.out netxray0.cap.out <<'PY' || bad "NetXRay before 1.0: other detections than the pcapng's"
+import json, sys
+def key(path):
+    return [(d["phase"], d["src_ip"], d["kind"], d["probes"], d["distinct_ports"])
+            for d in map(json.loads, open(path))]
+a, b = key(sys.argv[1]), key(sys.argv[2])
+sys.exit(0 if a == b and a else 1)
+PY
+
 # not every file without a signature is ERF: text and random bytes are still no capture
 printf 'GET / HTTP/1.1\r\nHost: example\r\n\r\n%.0s' {1..40} >text.bin
 head -c 65536 /dev/urandom >random.bin
@@ -201,6 +281,24 @@ cat sample.netmon2.cap | "$SCANWATCH" -r - --no-db >netpipe.out 2>netpipe.err ||
 rc=0
 "$SCANWATCH" -r - --no-db --json --workers 1 <sample.netmon2.cap >netstdin.out 2>netstdin.err || rc=$?
 ((rc == 0)) && cmp -s plain.out netstdin.out || bad "Network Monitor on standard input (a file): exit $rc or other detections"
+# a wrapped Sniffer capture is read from two places: not through a pipe
+rc=0
+# shellcheck disable=SC2002 # a pipe, not a file, is the point
+cat wrapped.cap | "$SCANWATCH" -r - --no-db >wrappipe.out 2>wrappipe.err || rc=$?
+((rc == 1)) && grep -q 'NetXRay/Sniffer: .*went round.*give the file itself' wrappipe.err ||
+	bad "a wrapped Sniffer capture through a pipe: exit $rc, $(cat wrappipe.err)"
+# a Sniffer file cut in the middle: its packets before the cut, then the error
+size=$(stat -c %s sample.sniffer20.cap)
+head -c $((size / 2 + 5)) sample.sniffer20.cap >cut.sniffer.cap
+run cutsniffer -r cut.sniffer.cap
+((rc == 1)) && grep -qE '^scanwatch: cut.sniffer.cap: broken after packet [0-9]+: NetXRay/Sniffer: record [0-9]+: ' cutsniffer.err ||
+	bad "a cut Sniffer file: exit $rc, $(cat cutsniffer.err)"
+# an FDDI Sniffer capture (NDIS medium 2): said, not misread
+cp sample.sniffer20.cap fddi.cap
+printf '\x02' | dd of=fddi.cap bs=1 seek=44 conv=notrunc 2>/dev/null
+run fddi -r fddi.cap
+((rc == 1)) && grep -q 'network type 3 (capture type 0) is not one scanwatch reads' fddi.err ||
+	bad "an FDDI Sniffer capture: exit $rc, $(cat fddi.err)"
 # cut in the middle of a record: the packets before it are read, then one error naming it
 size=$(stat -c %s sample.snoop)
 head -c $((size / 2 + 3)) sample.snoop >cut.snoop
@@ -220,5 +318,5 @@ run hdlc -r hdlc.snoop
 ((rc == 1)) && grep -q 'snoop datalink type 5 is not one scanwatch reads' hdlc.err ||
 	bad "snoop datalink type 5: exit $rc, $(cat hdlc.err)"
 
-echo "snoop, Network Monitor and ERF captures: $fails failures"
+echo "snoop, Network Monitor, ERF and Sniffer captures: $fails failures"
 ((fails == 0))

@@ -391,6 +391,45 @@ def write_erf(path, pkts):
                         b"\0\0" + data, ext))
 
 
+def write_netxray(path, pkts, version, wrapped=False):
+    """NetXRay / Sniffer for Windows (capture_foreign.c): a 128-byte header, then records of a
+    64-bit tick count and the two lengths (one before 1.0), 16 (1.x) or 28 (2.x) bytes more.
+    "VL" (before 1.0: milliseconds), "001.100" (microseconds) or "002.001" (NDIS time unit 2:
+    the header's realtick, 2,000,000 here, with 4 bytes of pod junk after every other frame);
+    wrapped: the circular buffer went round (the newer half first, from byte 128)."""
+    t0 = pkts[0][1]
+    recs = []
+    for i, (_, sec, frac, data, wire) in enumerate(pkts):
+        us = max(0, (sec - t0) * 1000000 + frac)
+        if version is None:
+            recs.append(struct.pack("<QH", us // 1000, len(data)) + bytes(6) + data)
+        elif version.startswith(b"001"):
+            recs.append(struct.pack("<QHH", us, min(wire, 0xFFFF), len(data)) + bytes(16) + data)
+        else:
+            junk = i % 2 == 1
+            x = bytearray(28)
+            if junk:
+                x[2] = x[3] = 0xFF
+            recs.append(struct.pack("<QHH", 1000 + us * 2, min(wire + 4 * junk, 0xFFFF),
+                                    len(data) + 4 * junk) + bytes(x) + data + b"\xff" * (4 * junk))
+    half = len(recs) // 2 if wrapped else 0
+    newer, older = b"".join(recs[half:]), b"".join(recs[:half])
+    if wrapped:
+        start_off, end_off = 128 + len(newer) + 8, 128 + len(newer)
+        body = newer + bytes(8) + older
+    else:
+        start_off, end_off, body = 128, 128 + len(newer), newer
+    h = bytearray(128)
+    h[0:4] = b"VL\0\0" if version is None else b"XCP\0"
+    h[4:12] = version or bytes(8)
+    struct.pack_into("<IIIII", h, 12, t0 & 0xFFFFFFFF, len(pkts), 0, start_off, end_off)
+    h[48] = 2 if version and version.startswith(b"002") else 0
+    struct.pack_into("<Q", h, 52, 1000)
+    struct.pack_into("<I", h, 76, 2000000)
+    with open(path, "wb") as f:
+        f.write(bytes(h) + body)
+
+
 def linktype_seeds(captures, out):
     """One probe run re-wrapped in every make_linktypes link type, and compressed captures."""
     for path in captures:
@@ -548,6 +587,10 @@ def main():
             write_netmon(base + "-netmon23.cap", head, 2, 3)
             if all(len(p[3]) + 18 <= 0xFFFF for p in head):
                 write_erf(base + ".erf", head)
+            if all(len(p[3]) + 4 <= 0xFFFF for p in head):
+                write_netxray(base + "-netxray0.cap", head, None)
+                write_netxray(base + "-sniffer11.cap", head, b"001.100\0")
+                write_netxray(base + "-sniffer21w.cap", head, b"002.001\0", wrapped=True)
         if dlt == 1:
             # The same packets as raw IP and as Linux cooked capture.
             raw = [(d, s, f, ip_of_eth(fr)[1], w) for d, s, f, fr, w in head if ip_of_eth(fr)]
