@@ -42,6 +42,19 @@ editcap -F netmon1 "$sample" sample.netmon1.cap
 editcap -F ngwsniffer_1_1 "$sample" sample.sniffer11.cap
 editcap -F ngwsniffer_2_0 "$sample" sample.sniffer20.cap
 gzip -c sample.snoop >sample.snoop.gz
+# sample.pcap's frames for the files built here: (microseconds, original length, data)
+cat >sample_frames.py <<'PY'
+import struct
+src = open("sample.pcap", "rb").read()
+magic, = struct.unpack("<I", src[:4])
+end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
+frames, off = [], 24
+while off + 16 <= len(src):
+    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
+    frames.append((sec * 1000000 + (frac // 1000 if nano else frac), orig, src[off + 16:off + 16 + incl]))
+    off += 16 + incl
+PY
 gzip -c sample.sniffer20.cap >sample.sniffer20.cap.gz
 
 # run NAME ARGS... — replays into NAME.out (JSON lines) and NAME.err; the exit status in rc.
@@ -82,20 +95,22 @@ rc=0
 cat sample.sniffer20.cap | "$SCANWATCH" -r - --no-db --json --workers 1 >sniffpipe.out 2>sniffpipe.err || rc=$?
 ((rc == 0)) && cmp -s plain.out sniffpipe.out || bad "Sniffer 2.0 from cat: exit $rc or other detections"
 
-# Network Monitor 1.x keeps milliseconds: the same detections, their times cut to the ms.
-run netmon1 -r sample.netmon1.cap
-((rc == 0)) || bad "sample.netmon1.cap: exit $rc: $(cat netmon1.err)"
-python3 - plain.out netmon1.out <<'PY' || bad "Network Monitor 1.x: other detections than the pcapng's"
+# same_but_times A B — the same detections in both JSON-lines files (at least one), times aside.
+same_but_times() {
+	python3 - "$1" "$2" <<'PY'
 import json, sys
 def key(path):
-    out = []
-    for line in open(path):
-        d = json.loads(line)
-        out.append((d["phase"], d["src_ip"], d["kind"], d["probes"], d["distinct_ports"]))
-    return out
+    return [(d["phase"], d["src_ip"], d["kind"], d["probes"], d["distinct_ports"])
+            for d in map(json.loads, open(path))]
 a, b = key(sys.argv[1]), key(sys.argv[2])
 sys.exit(0 if a == b and a else 1)
 PY
+}
+
+# Network Monitor 1.x keeps milliseconds: the same detections, their times cut to the ms.
+run netmon1 -r sample.netmon1.cap
+((rc == 0)) || bad "sample.netmon1.cap: exit $rc: $(cat netmon1.err)"
+same_but_times plain.out netmon1.out || bad "Network Monitor 1.x: other detections than the pcapng's"
 
 # hand_built FILE SKIPPED — FILE, built here from sample.pcap's packets plus one frame that is
 # left out: tshark must read the sample's Ethernet frames in it (the encoding is right), and
@@ -120,15 +135,7 @@ hand_built() {
 # (media 6: no decoder here takes it), which must be counted and said.
 python3 - sample.pcap netmon23.cap <<'PY'
 import struct, sys
-src = open(sys.argv[1], "rb").read()
-magic, = struct.unpack("<I", src[:4])
-end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
-frames, off = [], 24
-while off + 16 <= len(src):
-    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
-    frames.append((sec * 1000000 + (frac // 1000 if nano else frac), orig, src[off + 16:off + 16 + incl]))
-    off += 16 + incl
+from sample_frames import frames
 t0 = frames[0][0] - frames[0][0] % 1000  # the header's SYSTEMTIME holds milliseconds
 body, table = bytearray(), []
 def frame(delta, orig, data, media):
@@ -161,26 +168,15 @@ hand_built netmon23.cap 'media type 6'
 # which must be counted and said). tshark, which reads ERF, is the independent check.
 python3 - sample.pcap sample.erf <<'PY2'
 import struct, sys
-src = open(sys.argv[1], "rb").read()
-magic, = struct.unpack("<I", src[:4])
-end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
-out, off, i = bytearray(), 24, 0
+from sample_frames import frames
+out = bytearray()
 def rec(ts_us, rtype, flags, wlen, payload, ext=b""):
     sec, us = divmod(ts_us, 1000000)
     frac = (us * 2**32 + 500000) // 1000000
     rlen = 16 + len(ext) + len(payload)
     return struct.pack("<Q", sec << 32 | frac) + struct.pack(">BBHHH", rtype, flags, rlen, 0, wlen) + ext + payload
-first = True
-while off + 16 <= len(src):
-    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
-    data = src[off + 16:off + 16 + incl]
-    off += 16 + incl
-    ts = sec * 1000000 + (frac // 1000 if nano else frac)
-    if first:
-        out += rec(ts, 48, 0x04, 0, bytes(24))  # a padding record
-        first = False
-    i += 1
+out += rec(frames[0][0], 48, 0x04, 0, bytes(24))  # a padding record
+for i, (ts, orig, data) in enumerate(frames, 1):
     if i == 6:  # with one extension header (bit 7 of the type; this one ends the chain)
         out += rec(ts, 0x80 | 2, 0x04, orig + 4, b"\0\0" + data, ext=struct.pack(">Q", 3 << 56))
         ip = data[14:]
@@ -201,15 +197,7 @@ hand_built sample.erf 'link type 101'
 # a NetXRay file from before 1.0 ("VL"): one length, millisecond ticks.
 python3 - sample.pcap wrapped.cap netxray0.cap <<'PY3'
 import struct, sys
-src = open(sys.argv[1], "rb").read()
-magic, = struct.unpack("<I", src[:4])
-end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
-frames, off = [], 24
-while off + 16 <= len(src):
-    sec, frac, incl, orig = struct.unpack(end + "IIII", src[off:off + 16])
-    frames.append((sec * 1000000 + (frac // 1000 if nano else frac), orig, src[off + 16:off + 16 + incl]))
-    off += 16 + incl
+from sample_frames import frames
 start_s = frames[0][0] // 1000000
 def header(magic, version, start_off, end_off, unit, start_ticks, realtick):
     h = bytearray(128)
@@ -252,14 +240,7 @@ for f in wrapped.cap netxray0.cap; do
 	grep -q "^scanwatch: $packets packets" "$f.err" || bad "$f: not $packets packets: $(tail -n 1 "$f.err")"
 done
 cmp -s plain.out wrapped.cap.out || bad "wrapped.cap: its detections differ from the pcapng's"
-python3 - plain.out netxray0.cap.out <<'PY' || bad "NetXRay before 1.0: other detections than the pcapng's"
-import json, sys
-def key(path):
-    return [(d["phase"], d["src_ip"], d["kind"], d["probes"], d["distinct_ports"])
-            for d in map(json.loads, open(path))]
-a, b = key(sys.argv[1]), key(sys.argv[2])
-sys.exit(0 if a == b and a else 1)
-PY
+same_but_times plain.out netxray0.cap.out || bad "NetXRay before 1.0: other detections than the pcapng's"
 
 # not every file without a signature is ERF: text and random bytes are still no capture
 printf 'GET / HTTP/1.1\r\nHost: example\r\n\r\n%.0s' {1..40} >text.bin
