@@ -602,22 +602,18 @@ static bool seek_to(struct capture_foreign *fz, uint64_t to)
 static int netxray_next(struct capture_foreign *fz)
 {
 	unsigned char h[40];
-	for (;;) {
-		if (fz->pos == fz->data_end && (!fz->wrapped || fz->wrapped_round))
-			return 0;
-		if (fz->wrapped && !fz->wrapped_round && fz->pos == fz->file_size) {
-			/* the circular buffer's oldest packets came first: the rest start after the
-			 * header and end at data_end */
-			fz->wrapped_round = true;
-			if (!seek_to(fz, NETXRAY_HDR_LEN)) {
-				fail(fz, "cannot go back to byte %d for the wrapped buffer's rest",
-				     NETXRAY_HDR_LEN);
-				return -1;
-			}
-			continue;
+	if (fz->wrapped && !fz->wrapped_round && fz->pos == fz->file_size) {
+		/* the circular buffer's oldest packets came first: the rest start after the header
+		 * and end at data_end */
+		fz->wrapped_round = true;
+		if (!seek_to(fz, NETXRAY_HDR_LEN)) {
+			fail(fz, "cannot go back to byte %d for the wrapped buffer's rest",
+			     NETXRAY_HDR_LEN);
+			return -1;
 		}
-		break;
 	}
+	if (fz->pos == fz->data_end && (!fz->wrapped || fz->wrapped_round))
+		return 0;
 	size_t n = fread(h, 1, fz->rec_hdr_len, fz->in);
 	fz->records++;
 	if (n < fz->rec_hdr_len) {
