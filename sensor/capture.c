@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +149,11 @@ static int open_file(struct source *s, const char *path, int keep, char *err, si
 		}
 		f = g;
 	}
+	/* One thread at a time reads a capture (the packet loop, or its reader: readahead.h,
+	 * whose start and join order the two), so stdio need not lock the stream around each
+	 * of libpcap's two reads a packet: once a second thread exists glibc otherwise does,
+	 * which cost the bare read loop a quarter more time here. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	s->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	s->nano = true;
 	if (!s->p) {

@@ -18,6 +18,7 @@
 #include "scanwatch/output.h"
 #include "scanwatch/pipeline.h"
 #include "scanwatch/privs.h"
+#include "scanwatch/readahead.h"
 #include "scanwatch/sandbox.h"
 #include "scanwatch/store.h"
 
@@ -74,6 +75,9 @@ struct sensor {
 	const struct sensor_opts *o;
 	struct sw_ruleset *rules;
 	struct capture *cap;
+	struct readahead *ra;         /* the capture's reader thread (NULL: read on the loop's) */
+	bool reader;                  /* there is or was one: */
+	struct readahead_stats ra_st; /* its counters when it stopped */
 	struct store *store;
 	struct store *stats_store; /* the main thread's own connection, for statistics */
 	int64_t run_id;
@@ -133,10 +137,13 @@ static void evictions_json(const struct pipeline_stats *s, char *buf, size_t len
 	         s->detect.evicted_open);
 }
 
-static void progress(const struct capture *cap, uint64_t packets, uint64_t t0)
+static void progress(struct sensor *s, uint64_t packets, uint64_t t0)
 {
 	uint64_t done, total;
-	capture_progress(cap, &done, &total);
+	if (s->ra)
+		readahead_progress(s->ra, &done, &total);
+	else
+		capture_progress(s->cap, &done, &total);
 	double el = (double)(mono_us() - t0) / 1e6;
 	double pps = el > 0 ? (double)packets / el : 0;
 	if (total > 0 && done > 0 && done <= total) {
@@ -157,23 +164,41 @@ static uint64_t evidence_lost(const struct pipeline_stats *ps, const struct emit
 }
 
 /*
- * With two workers, a line each: what it did and how often it waited for the other. The
- * side that waits less is the one that limits the rate (pipeline.c).
+ * With more than one thread on the packet path, a line each: what it did and how often it
+ * waited for the other. The side that waits less is the one that limits the rate.
  */
-static void log_workers(const struct pipeline_stats *ps)
+static void log_workers(struct sensor *s, const struct pipeline_stats *ps)
 {
-	if (ps->workers < 2)
+	unsigned n = ps->workers + (s->reader ? 1 : 0), i = 1;
+	if (n < 2)
 		return;
+	if (s->reader) {
+		if (s->ra)
+			readahead_get_stats(s->ra, &s->ra_st);
+		fprintf(stderr,
+		        "scanwatch: worker %u of %u (capture reader): %.2f s CPU, %" PRIu64
+		        " packets, waited for room %" PRIu64 " times\n",
+		        i++, n, (double)s->ra_st.cpu_us / 1e6, s->ra_st.packets,
+		        s->ra_st.room_waits);
+	}
+	if (ps->workers < 2) {
+		fprintf(
+		    stderr,
+		    "scanwatch: worker %u of %u (decode, classify, detection): %.2f s CPU, %" PRIu64
+		    " packets, waited for packets %" PRIu64 " times\n",
+		    i, n, (double)ps->cpu_us[0] / 1e6, ps->packets, s->ra_st.data_waits);
+		return;
+	}
 	fprintf(stderr,
-	        "scanwatch: worker 1 of 2 (capture, decode, classify): %.2f s CPU, %" PRIu64
+	        "scanwatch: worker %u of %u (%sdecode, classify): %.2f s CPU, %" PRIu64
 	        " packets, %" PRIu64 " events handed on, waited for room %" PRIu64 " times\n",
-	        (double)ps->cpu_us[0] / 1e6, ps->packets, ps->handoff.messages,
-	        ps->handoff.producer_waits);
+	        i, n, s->reader ? "" : "capture, ", (double)ps->cpu_us[0] / 1e6, ps->packets,
+	        ps->handoff.messages, ps->handoff.producer_waits);
 	fprintf(stderr,
-	        "scanwatch: worker 2 of 2 (detection): %.2f s CPU, %" PRIu64
+	        "scanwatch: worker %u of %u (detection): %.2f s CPU, %" PRIu64
 	        " events, waited for events %" PRIu64 " times, most waiting %" PRIu64 "\n",
-	        (double)ps->cpu_us[1] / 1e6, ps->detect.events, ps->handoff.consumer_waits,
-	        ps->handoff.max_depth);
+	        i + 1, n, (double)ps->cpu_us[1] / 1e6, ps->detect.events,
+	        ps->handoff.consumer_waits, ps->handoff.max_depth);
 }
 
 /* A one-line account of the counters, for SIGUSR1, the stats interval and the end. */
@@ -184,7 +209,8 @@ static void log_stats(struct sensor *s, const char *why)
 	struct capture_kstats ks = {0};
 	pipeline_get_stats(s->pl, &ps);
 	emit_get_stats(s->emit, &es);
-	bool live = capture_kernel_stats(s->cap, &ks) == 0;
+	bool live =
+	    (s->ra ? readahead_kernel_stats(s->ra, &ks) : capture_kernel_stats(s->cap, &ks)) == 0;
 	uint64_t anomalies = 0;
 	for (int a = 0; a < ANOM__COUNT; a++)
 		anomalies += ps.decode.anomalies[a];
@@ -235,7 +261,7 @@ static void log_stats(struct sensor *s, const char *why)
 		}
 	}
 	fputc('\n', stderr);
-	log_workers(&ps);
+	log_workers(s, &ps);
 	notify_status("%" PRIu64 " packets, %" PRIu64 " detections, %" PRIu64 " kernel drops",
 	              ps.packets, s->detections, ks.dropped);
 	if (s->stats_store) {
@@ -443,7 +469,8 @@ static int loop(struct sensor *s)
 	int status = 0;
 
 	for (;;) {
-		int r = capture_next(s->cap, &cp, s->err, sizeof s->err);
+		int r = s->ra ? readahead_next(s->ra, &cp, s->err, sizeof s->err)
+		              : capture_next(s->cap, &cp, s->err, sizeof s->err);
 		if (r == 1) {
 			pipeline_packet(s->pl, &cp);
 			if (stream)
@@ -451,7 +478,7 @@ static int loop(struct sensor *s)
 				    s->pl); /* the next packet may be a long time coming */
 			n++;
 			if (!live && tty && (n & 0xffff) == 0 && mono_us() >= next_progress) {
-				progress(s->cap, n, t0);
+				progress(s, n, t0);
 				next_progress = mono_us() + 500000;
 			}
 			/* live: look at the clock and the signals every 256 packets and when idle
@@ -623,12 +650,17 @@ int sensor_run(const struct sensor_opts *o)
 		snprintf(s.err, sizeof s.err, "cannot start the writer thread");
 		goto fail;
 	}
+	/* With two workers or more the capture is read on a thread of its own (readahead.h)
+	 * and the rest of the packet path gets the others (pipeline.c says why this cut
+	 * first). Not for a pipe or a FIFO: its reader could wait for ever for a writer, and
+	 * a stop with it. */
+	s.reader = o->workers >= 2 && (capture_is_live(s.cap) || !capture_may_wait(s.cap));
 	struct pipeline_config pc = {
 	    .rules = s.rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
 	    .evidence = !o->no_evidence,
-	    .workers = o->workers,
+	    .workers = s.reader ? o->workers - 1 : o->workers,
 	    .emit = on_detection,
 	    .emit_ctx = &s,
 	};
@@ -642,7 +674,14 @@ int sensor_run(const struct sensor_opts *o)
 		notify_ready("listening");
 	}
 	uint64_t t0 = mono_us();
+	if (s.reader && !(s.ra = readahead_start(s.cap, SW_READAHEAD_RING, s.err, sizeof s.err)))
+		goto fail;
 	status = loop(&s);
+	if (s.ra) {
+		readahead_get_stats(s.ra, &s.ra_st);
+		readahead_stop(s.ra);
+		s.ra = NULL;
+	}
 	if (o->iface)
 		notify_stopping();
 	status = finish(&s, status);

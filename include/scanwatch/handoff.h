@@ -45,6 +45,23 @@ void *handoff_peek(struct handoff *h);
 /* Consumer: done with the message peek returned. */
 void handoff_release(struct handoff *h);
 
+/*
+ * The same ring for records of any size (a byte ring): the producer reserves n bytes
+ * (at most handoff_max_record), fills them and commits; the consumer peeks the next
+ * record (its address and length n), uses it and releases it. Records are published
+ * every few KiB, or at handoff_flush. One ring is used in one mode only.
+ */
+/* A byte ring of at least bytes (rounded up to a power of two, at least 16 KiB). */
+struct handoff *handoff_create_bytes(size_t bytes);
+/* The largest record it takes: half the ring, less the record's header. */
+size_t handoff_max_record(const struct handoff *h);
+/* Producer: room for a record of n bytes (8-byte aligned), waiting while there is none. No
+ * handoff_flush between this and the commit. */
+void *handoff_reserve_bytes(struct handoff *h, size_t n);
+void handoff_commit_bytes(struct handoff *h);
+/* Consumer: the oldest record and its length, waiting while there is none. */
+const void *handoff_peek_bytes(struct handoff *h, size_t *n);
+void handoff_release_bytes(struct handoff *h);
 /* Either side, at any time: counters so far (approximate while both run). */
 void handoff_get_stats(struct handoff *h, struct handoff_stats *out);
 

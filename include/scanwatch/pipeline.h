@@ -20,8 +20,9 @@ struct pipeline_config {
 	detect_emit_fn emit; /* receives every detection record */
 	void *emit_ctx;
 	/* 0 or 1: everything on the caller's thread. 2 or more: detection on a thread of its
-	 * own (pipeline.c says why two is the most this version uses); emit is then called
-	 * from that thread, in the same order and with the same records. */
+	 * own (pipeline.c says why two is the most this version uses, and where the sensor's
+	 * --workers go); emit is then called from that thread, in the same order and with the
+	 * same records. */
 	unsigned workers;
 };
 

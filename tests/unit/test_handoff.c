@@ -138,8 +138,137 @@ static void test_batching(void)
 	handoff_destroy(h);
 }
 
+/* ---- the byte ring: records of any size ---- */
+
+/* Record i's length and bytes, from i alone: sizes from 0 to the ring's largest, most small
+ * (packets), some large, so the wrap at the end of the ring meets every alignment. */
+static size_t rec_len(uint64_t i, size_t max)
+{
+	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 29;
+	if (i % 97 == 0)
+		return max - (size_t)(x % 64); /* at or near the largest record */
+	return (size_t)(x % 300);
+}
+
+static uint8_t rec_byte(uint64_t i, size_t j)
+{
+	return (uint8_t)(i * 131 + j * 7 + (j >> 8));
+}
+
+struct brun {
+	struct handoff *h;
+	uint64_t n;
+	unsigned slow_consumer;
+	uint64_t bad_len, bad_byte, got;
+};
+
+static void *bconsumer(void *arg)
+{
+	struct brun *r = arg;
+	size_t max = handoff_max_record(r->h);
+	for (uint64_t i = 0; i < r->n; i++) {
+		size_t n;
+		const uint8_t *p = handoff_peek_bytes(r->h, &n);
+		if (((uintptr_t)p & 7) != 0 || n != rec_len(i, max))
+			r->bad_len++;
+		else
+			for (size_t j = 0; j < n; j++)
+				if (p[j] != rec_byte(i, j)) {
+					r->bad_byte++;
+					break;
+				}
+		handoff_release_bytes(r->h);
+		r->got++;
+		if (r->slow_consumer && (i & ((1u << r->slow_consumer) - 1)) == 0)
+			pause_briefly();
+	}
+	return NULL;
+}
+
+static void run_bytes(const char *what, size_t bytes, uint64_t n, unsigned slow_p, unsigned slow_c)
+{
+	struct brun r = {.n = n, .slow_consumer = slow_c};
+	pthread_t t;
+	struct handoff_stats st;
+	r.h = handoff_create_bytes(bytes);
+	CHECK(r.h != NULL);
+	if (!r.h)
+		return;
+	size_t max = handoff_max_record(r.h);
+	CHECK(max + 8 >= bytes / 2);
+	CHECK(pthread_create(&t, NULL, bconsumer, &r) == 0);
+	for (uint64_t i = 0; i < n; i++) {
+		size_t len = rec_len(i, max);
+		uint8_t *p = handoff_reserve_bytes(r.h, len);
+		for (size_t j = 0; j < len; j++)
+			p[j] = rec_byte(i, j);
+		handoff_commit_bytes(r.h);
+		if (slow_p && (i & ((1u << slow_p) - 1)) == 0)
+			pause_briefly();
+	}
+	handoff_flush(r.h);
+	pthread_join(t, NULL);
+	handoff_get_stats(r.h, &st);
+	printf("%s: %llu records, producer waited %llu times, consumer %llu\n", what,
+	       (unsigned long long)st.messages, (unsigned long long)st.producer_waits,
+	       (unsigned long long)st.consumer_waits);
+	CHECK_EQ_U(r.got, n);
+	CHECK_EQ_U(r.bad_len, 0);
+	CHECK_EQ_U(r.bad_byte, 0);
+	CHECK_EQ_U(st.messages, n);
+	if (slow_c && !slow_p)
+		CHECK(st.producer_waits > 0);
+	if (slow_p && !slow_c)
+		CHECK(st.consumer_waits > 0);
+	handoff_destroy(r.h);
+}
+
+/* One thread: a record is seen only once published, and a consumer found asleep is given
+ * each record at once (the live reader's quiet spells, readahead.c). */
+static void test_bytes_alone(void)
+{
+	struct handoff *h = handoff_create_bytes(1);
+	CHECK(h != NULL);
+	if (!h)
+		return;
+	CHECK(handoff_max_record(h) >= 8 * 1024 - 8); /* 16 KiB at least */
+	struct handoff_stats st;
+	memcpy(handoff_reserve_bytes(h, 5), "hello", 5);
+	handoff_commit_bytes(h);
+	handoff_get_stats(h, &st);
+	CHECK_EQ_U(st.max_depth, 0); /* committed, not published */
+	handoff_flush(h);
+	size_t n = 0;
+	const char *p = handoff_peek_bytes(h, &n);
+	CHECK_EQ_U(n, 5);
+	CHECK(memcmp(p, "hello", 5) == 0);
+	handoff_release_bytes(h);
+	/* an empty record, then one that has to wrap */
+	handoff_reserve_bytes(h, 0);
+	handoff_commit_bytes(h);
+	size_t big = handoff_max_record(h);
+	memset(handoff_reserve_bytes(h, big), 0xab, big);
+	handoff_commit_bytes(h);
+	handoff_flush(h);
+	p = handoff_peek_bytes(h, &n);
+	CHECK_EQ_U(n, 0);
+	handoff_release_bytes(h);
+	const uint8_t *q = handoff_peek_bytes(h, &n);
+	CHECK_EQ_U(n, big);
+	CHECK(q[0] == 0xab && q[big - 1] == 0xab);
+	handoff_release_bytes(h);
+	handoff_destroy(h);
+}
+
 int main(void)
 {
+	test_bytes_alone();
+	/* the smallest byte ring: records of up to 8 KiB wrap every few records */
+	run_bytes("bytes equal", 1, 200000, 0, 0);
+	run_bytes("bytes slow consumer", 1, 20000, 0, 4);
+	run_bytes("bytes slow producer", 1 << 20, 20000, 4, 0);
+	run_bytes("bytes both slow", 1, 20000, 5, 6);
 	test_batching();
 	/* the smallest ring (two batches), both sides at full speed */
 	run_pair("equal", 1, 2000000, 0, 0, 0);

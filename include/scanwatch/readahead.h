@@ -1,0 +1,50 @@
+/* readahead.h — the capture read on a thread of its own, ahead of the packet loop. */
+#ifndef SCANWATCH_READAHEAD_H
+#define SCANWATCH_READAHEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanwatch/capture.h"
+
+/*
+ * Reading a capture (libpcap's record reads and copies, decompression, the
+ * kernel ring of a live capture) is about a fifth of what one packet costs
+ * the sensor (capture A: the bare libpcap loop takes 0.08-0.10 s of one
+ * worker's 0.42 s a million packets; decompression takes more). A reader
+ * thread takes it off the packet loop: it calls
+ * capture_next and copies each packet, with its header, into a byte ring
+ * (handoff.h); the packet loop takes them from there with readahead_next,
+ * which keeps capture_next's contract, and runs the rest on its own thread,
+ * exactly as without the reader, so the records are the same by construction.
+ *
+ * From readahead_start to readahead_stop the capture belongs to the reader:
+ * the loop asks through the functions here for what it would have asked the
+ * capture (progress, kernel counters).
+ */
+struct readahead;
+
+/* Starts reading c into a ring of at least ring_bytes (at least twice the largest packet c
+ * can give: its snap length). NULL with a message in err. */
+struct readahead *readahead_start(struct capture *c, size_t ring_bytes, char *err, size_t errlen);
+/* capture_next's contract: 1 a packet in *out (valid until the next call), 0 the end, -1 the
+ * end with what broke in err, CAPTURE_IDLE a live capture's timeout. */
+int readahead_next(struct readahead *ra, struct capture_packet *out, char *err, size_t errlen);
+/* capture_progress as of the packets read so far. */
+void readahead_progress(struct readahead *ra, uint64_t *done, uint64_t *total);
+/* capture_kernel_stats, taken by the reader between two packets (a live capture's reader
+ * comes back at least every timeout_ms); 0, or -1 for files. */
+int readahead_kernel_stats(struct readahead *ra, struct capture_kstats *out);
+
+struct readahead_stats {
+	uint64_t packets;    /* read and handed on */
+	uint64_t room_waits; /* the ring was full: the packet loop is the slower side */
+	uint64_t data_waits; /* the ring was empty: the reader is the slower side */
+	uint64_t cpu_us;     /* the reader thread's CPU time (0: unknown) */
+};
+void readahead_get_stats(struct readahead *ra, struct readahead_stats *out);
+/* Stops the reader (after the packet or timeout it is waiting for) and frees ra; the
+ * capture is the caller's again. NULL is a no-op. */
+void readahead_stop(struct readahead *ra);
+
+#endif
