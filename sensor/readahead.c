@@ -34,13 +34,8 @@ enum rec_type { REC_PACKET, REC_IDLE, REC_END };
 struct rec {
 	uint8_t type;
 	int8_t status; /* REC_END: capture_next's 0 or -1 */
-	uint8_t spare_[2];
-	uint32_t caplen, wirelen;
-	int32_t dlt;
-	uint64_t ts_us;
-	int64_t ts_sec;
-	uint32_t ts_nsec;
-	uint32_t source;
+	uint8_t spare_[6];
+	struct capture_packet cp; /* REC_PACKET: as capture_next gave it, but for cp.data */
 	uint8_t data[];
 };
 _Static_assert(sizeof(struct rec) % 8 == 0, "packets start 8-byte aligned");
@@ -117,13 +112,8 @@ static void put_packet(struct readahead *ra, const struct capture_packet *cp)
 	uint32_t caplen = cp->caplen > max ? (uint32_t)max : cp->caplen;
 	struct rec *r = handoff_reserve_bytes(ra->ring, sizeof *r + caplen);
 	r->type = REC_PACKET;
-	r->caplen = caplen;
-	r->wirelen = cp->wirelen;
-	r->dlt = cp->dlt;
-	r->ts_us = cp->ts_us;
-	r->ts_sec = cp->ts_sec;
-	r->ts_nsec = cp->ts_nsec;
-	r->source = cp->source;
+	r->cp = *cp;
+	r->cp.caplen = caplen;
 	memcpy(r->data, cp->data, caplen);
 	handoff_commit_bytes(ra->ring);
 }
@@ -198,16 +188,8 @@ int readahead_next(struct readahead *ra, struct capture_packet *out, char *err, 
 		const struct rec *r = handoff_peek_bytes(ra->ring, &n);
 		ra->held = true;
 		if (r->type == REC_PACKET) {
-			*out = (struct capture_packet){
-			    .data = r->data,
-			    .caplen = r->caplen,
-			    .wirelen = r->wirelen,
-			    .ts_us = r->ts_us,
-			    .ts_sec = r->ts_sec,
-			    .ts_nsec = r->ts_nsec,
-			    .dlt = r->dlt,
-			    .source = r->source,
-			};
+			*out = r->cp;
+			out->data = r->data;
 			return 1;
 		}
 		if (r->type == REC_IDLE)
