@@ -232,11 +232,16 @@ void readahead_get_stats(struct readahead *ra, struct readahead_stats *out)
 	};
 }
 
-void readahead_stop(struct readahead *ra)
+void readahead_stop_reading(struct readahead *ra)
+{
+	atomic_store(&ra->stop, 1);
+}
+
+void readahead_stop(struct readahead *ra, struct readahead_stats *last)
 {
 	if (!ra)
 		return;
-	atomic_store(&ra->stop, 1);
+	readahead_stop_reading(ra);
 	/* take what the reader still sends (it may be waiting for room) up to its end */
 	char err[8];
 	struct capture_packet cp;
@@ -245,6 +250,8 @@ void readahead_stop(struct readahead *ra)
 	if (ra->held)
 		handoff_release_bytes(ra->ring);
 	pthread_join(ra->thread, NULL);
+	if (last)
+		readahead_get_stats(ra, last);
 	pthread_mutex_destroy(&ra->mu);
 	handoff_destroy(ra->ring);
 	free(ra);

@@ -177,7 +177,7 @@ static void log_workers(struct sensor *s, const struct pipeline_stats *ps)
 			readahead_get_stats(s->ra, &s->ra_st);
 		fprintf(stderr,
 		        "scanwatch: worker %u of %u (capture reader): %.2f s CPU, %" PRIu64
-		        " packets, waited for room %" PRIu64 " times\n",
+		        " packets read, waited for room %" PRIu64 " times\n",
 		        i++, n, (double)s->ra_st.cpu_us / 1e6, s->ra_st.packets,
 		        s->ra_st.room_waits);
 	}
@@ -491,8 +491,13 @@ static int loop(struct sensor *s)
 			status = EXIT_INPUT;
 			break;
 		}
-		if (sig_stop)
-			break;
+		if (sig_stop) {
+			if (!s->ra)
+				break;
+			/* the packets the reader has read are taken first, up to its end */
+			readahead_stop_reading(s->ra);
+			continue;
+		}
 		if (!live)
 			continue;
 		/*
@@ -677,11 +682,8 @@ int sensor_run(const struct sensor_opts *o)
 	if (s.reader && !(s.ra = readahead_start(s.cap, SW_READAHEAD_RING, s.err, sizeof s.err)))
 		goto fail;
 	status = loop(&s);
-	if (s.ra) {
-		readahead_get_stats(s.ra, &s.ra_st);
-		readahead_stop(s.ra);
-		s.ra = NULL;
-	}
+	readahead_stop(s.ra, &s.ra_st);
+	s.ra = NULL;
 	if (o->iface)
 		notify_stopping();
 	status = finish(&s, status);

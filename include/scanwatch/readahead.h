@@ -43,8 +43,13 @@ struct readahead_stats {
 	uint64_t cpu_us;     /* the reader thread's CPU time (0: unknown) */
 };
 void readahead_get_stats(struct readahead *ra, struct readahead_stats *out);
-/* Stops the reader (after the packet or timeout it is waiting for) and frees ra; the
- * capture is the caller's again. NULL is a no-op. */
-void readahead_stop(struct readahead *ra);
+/* Asks the reader to stop reading, after the packet or timeout it is waiting for:
+ * readahead_next then gives what it read before, and the end (0). */
+void readahead_stop_reading(struct readahead *ra);
+/* Stops the reader if it has not stopped and frees ra; the capture is the caller's again.
+ * Packets read and not taken by then are dropped, as a stop leaves those in a live
+ * capture's kernel ring (the sensor takes them first: readahead_stop_reading). *last
+ * (when not NULL) gets the final counters. NULL is a no-op. */
+void readahead_stop(struct readahead *ra, struct readahead_stats *last);
 
 #endif

@@ -14,7 +14,9 @@ syn_rows="SELECT count(*) FROM detections WHERE kind = 'syn_scan' AND src_ip = '
 
 # Built-in rules (idle 30 s): nothing closes on its own during this test,
 # so a closed detection can only come from the shutdown path.
-sw_sensor_start live "$SCANWATCH" -i "$SW_IF_TGT" --allow-root --db "$db"
+# Two workers: the capture is read on a thread of its own (readahead.c), which a stop
+# must end too.
+sw_sensor_start live "$SCANWATCH" -i "$SW_IF_TGT" --allow-root --db "$db" --workers 2
 
 # A long-ish scan in the background: 20000 ports at 2000 packets/s take about
 # 10 s. Bounded in count (explicit ports, no retries) and in time (timeout).
@@ -49,5 +51,13 @@ ended=$(sw_sql "$db" "SELECT count(*) FROM runs WHERE ended_at IS NOT NULL")
 ((ended == 1)) || sw_fail "the run has no ended_at after SIGTERM"
 st=$(sw_sql "$db" "SELECT count(*) FROM stats")
 ((st >= 1)) || sw_fail "no statistics row written at exit"
+# The last statistics line, a line per worker: at a stop the packet loop takes every
+# packet the reader had read (readahead_stop_reading), so the two counts agree.
+err=$SW_DIR/live.err
+reader=$(sed -n 's/.*worker 1 of 2 (capture reader): .* CPU, \([0-9]*\) packets read.*/\1/p' "$err" | tail -n 1)
+loop=$(sed -n 's/.*worker 2 of 2 (decode, classify, detection): .* CPU, \([0-9]*\) packets.*/\1/p' "$err" | tail -n 1)
+[[ -n $reader && -n $loop ]] || sw_fail "no per-worker lines in the last statistics: $(grep worker "$err")"
+((reader == loop && loop > 0)) || sw_fail "the reader read $reader packets, the packet loop took $loop"
+sw_log "workers: the reader read $reader packets, the packet loop took $loop"
 # A clean close checkpoints the write-ahead log and removes it.
 [[ ! -e $db-wal ]] || sw_fail "$db-wal still exists: the database was not closed cleanly"
