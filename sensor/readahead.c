@@ -154,6 +154,13 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+bool readahead_wanted(const struct capture *c, unsigned workers, unsigned *pipeline_workers)
+{
+	bool reader = workers >= 2 && (capture_is_live(c) || !capture_may_wait(c));
+	*pipeline_workers = reader ? workers - 1 : workers;
+	return reader;
+}
+
 struct readahead *readahead_start(struct capture *c, size_t ring_bytes, char *err, size_t errlen)
 {
 	struct readahead *ra = calloc(1, sizeof *ra);

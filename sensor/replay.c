@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "scanwatch/capture.h"
+#include "scanwatch/defaults.h"
 #include "scanwatch/pipeline.h"
+#include "scanwatch/readahead.h"
 
 /*
  * Where detection seq is in rd. The detector numbers detections as it opens them, so the
@@ -79,6 +81,7 @@ int replay_files(const char *const *paths, size_t n, const struct replay_options
 	    .emit_ctx = out,
 	};
 	struct capture *cap = NULL;
+	struct readahead *ra = NULL;
 	struct pipeline *pl = NULL;
 	struct pipeline_stats ps;
 	struct capture_packet cp;
@@ -88,10 +91,14 @@ int replay_files(const char *const *paths, size_t n, const struct replay_options
 	cap = capture_open_files(paths, n, err, errlen);
 	if (cap == NULL)
 		goto out;
+	bool reader = readahead_wanted(cap, o->workers, &pc.workers); /* as the sensor's */
 	pl = pipeline_create(&pc, err, errlen);
 	if (pl == NULL)
 		goto out;
-	while ((r = capture_next(cap, &cp, err, errlen)) == 1)
+	if (reader && !(ra = readahead_start(cap, SW_READAHEAD_RING, err, errlen)))
+		goto out;
+	while ((r = ra ? readahead_next(ra, &cp, err, errlen)
+	               : capture_next(cap, &cp, err, errlen)) == 1)
 		pipeline_packet(pl, &cp);
 	if (r < 0)
 		goto out; /* a broken capture: say so rather than report half of it */
@@ -104,6 +111,7 @@ int replay_files(const char *const *paths, size_t n, const struct replay_options
 	}
 	rc = 0;
 out:
+	readahead_stop(ra, NULL);
 	pipeline_destroy(pl);
 	capture_close(cap);
 	return rc;

@@ -655,17 +655,14 @@ int sensor_run(const struct sensor_opts *o)
 		snprintf(s.err, sizeof s.err, "cannot start the writer thread");
 		goto fail;
 	}
-	/* With two workers or more the capture is read on a thread of its own (readahead.h)
-	 * and the rest of the packet path gets the others (pipeline.c says why this cut
-	 * first). Not for a pipe or a FIFO: its reader could wait for ever for a writer, and
-	 * a stop with it. */
-	s.reader = o->workers >= 2 && (capture_is_live(s.cap) || !capture_may_wait(s.cap));
+	unsigned pl_workers;
+	s.reader = readahead_wanted(s.cap, o->workers, &pl_workers);
 	struct pipeline_config pc = {
 	    .rules = s.rules,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
 	    .evidence = !o->no_evidence,
-	    .workers = s.reader ? o->workers - 1 : o->workers,
+	    .workers = pl_workers,
 	    .emit = on_detection,
 	    .emit_ctx = &s,
 	};

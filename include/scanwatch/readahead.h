@@ -2,6 +2,7 @@
 #ifndef SCANWATCH_READAHEAD_H
 #define SCANWATCH_READAHEAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,12 @@
  */
 struct readahead;
 
+/* How a run's workers are shared out: true when c is to be read on a reader thread (two
+ * workers or more, and an input that never waits long: a file, or a live capture whose
+ * timeout brings the reader back; a pipe or a FIFO could keep it, and a stop, waiting for
+ * ever), with *pipeline_workers the rest for the pipeline (pipeline.c says why this cut
+ * first). */
+bool readahead_wanted(const struct capture *c, unsigned workers, unsigned *pipeline_workers);
 /* Starts reading c into a ring of at least ring_bytes (at least twice the largest packet c
  * can give: its snap length). NULL with a message in err. */
 struct readahead *readahead_start(struct capture *c, size_t ring_bytes, char *err, size_t errlen);
