@@ -34,10 +34,10 @@ struct capture_ng_survey {
  * Reads the stream f (at its start) block by block, to its end, listing the link types of the
  * interfaces its packets were captured on;
  * seekable: f is a plain file, whose block bodies are skipped with fseeko rather than read.
- * 1 when f is a pcapng file (*out filled), 0 when it is not one. A block whose framing does not
- * hold ends the walk with what was learned before it: the file's streams then end there too,
- * and libpcap says what is wrong after the packets before it, as it would have. f is left at
- * an unspecified place.
+ * 1 when f is a pcapng file (*out filled), 0 when it is not one, -1 when out of memory. A block
+ * whose framing does not hold ends the walk with what was learned before it: the file's streams
+ * then end there too, and libpcap says what is wrong after the packets before it, as it would have.
+ * f is left at an unspecified place.
  */
 int capture_ng_survey(FILE *f, bool seekable, struct capture_ng_survey *out);
 

@@ -12,7 +12,8 @@
 #   - libpcap itself (tcpdump) refuses the pcapng file: the file does need the new path;
 #   - scanwatch reads all of its packets and prints exactly what it prints for the three
 #     files replayed together (-r a -r b -r c, merged by time), two syn_scan detections;
-#   - the same through gzip, and from one big-endian section holding all four interfaces.
+#   - the same through gzip, from one big-endian section holding all four interfaces, and
+#     with a block longer than the survey's buffer between two interfaces (plain and gzip).
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -76,18 +77,26 @@ def epb(order, iface, t, data):
     return block(order, 6, struct.pack(order + "IIIII", iface, us >> 32, us & 0xFFFFFFFF,
                                        len(data), len(data)) + data)
 
-def pcapng(name, sections):
+def pcapng(name, sections, pad=0):
     with open(name, "wb") as f:
         for order, ifaces, sec in sections:
             f.write(shb(order))
-            for lt, snap in ifaces:
+            for i, (lt, snap) in enumerate(ifaces):
                 f.write(idb(order, lt, snap))
+                if i == 0 and pad:  # a custom block (0x00000BAD) between the interfaces
+                    f.write(block(order, 0x00000BAD, struct.pack(order + "I", 32473) +
+                                  b"\x5a" * pad))
             for t, lt, iface, _, ip in sorted(p for p in pkts if p[3] == sec):
                 f.write(epb(order, iface, t, frame(lt, ip)))
 
 # Two sections, the second big-endian and with an interface that carries nothing.
 pcapng("multi.pcapng", [("<", [(ETH, 65535), (RAW, 262144), (SLL, 8192)], 0),
                         (">", [(ETH, 128), (WPAN, 127)], 1)])
+# The same with a block longer than the reader's buffer (256 KiB) before the second
+# interface: the survey skips it (with fseeko, or by reading through a decompressor) and
+# still sees the interfaces after it.
+pcapng("padded.pcapng", [("<", [(ETH, 65535), (RAW, 262144), (SLL, 8192)], 0),
+                         (">", [(ETH, 128), (WPAN, 127)], 1)], pad=300000)
 # One big-endian section: the second section's packets move to an interface of its own.
 pkts = [(t, lt, 3 if sec == 1 else iface, 0, ip) for t, lt, iface, sec, ip in pkts]
 pcapng("one_be.pcapng", [(">", [(ETH, 65535), (RAW, 262144), (SLL, 8192), (ETH, 128)], 0)])
@@ -123,7 +132,8 @@ opens=$(grep -c ' OPEN  syn_scan ' ref.out || true)
 ((opens == 2)) || fail "the reference found $opens syn_scan, not 2: $(cat ref.out)"
 
 gzip -c multi.pcapng >multi.pcapng.gz
-for f in multi.pcapng multi.pcapng.gz one_be.pcapng; do
+gzip -c padded.pcapng >padded.pcapng.gz
+for f in multi.pcapng multi.pcapng.gz one_be.pcapng padded.pcapng padded.pcapng.gz; do
 	rc=0
 	"$SCANWATCH" -r "$f" --no-db >"$f.out" 2>"$f.err" || rc=$?
 	((rc == 0)) || fail "$f: exit $rc: $(cat "$f.err")"
