@@ -32,6 +32,7 @@ struct source {
 	uint64_t size;           /* file size (0: a pipe) */
 	struct capture_zip *zip; /* the decompressing stream under p, NULL for a plain file */
 	struct capture_foreign *foreign; /* snoop or Network Monitor rewritten as pcap, or NULL */
+	void *iobuf; /* a plain file's stdio buffer (capture_zip_open), freed after its close */
 };
 
 struct capture {
@@ -87,9 +88,11 @@ void capture_close(struct capture *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
 		if (c->src[i].p)
 			pcap_close(c->src[i].p);
+		free(c->src[i].iobuf);
+	}
 	free(c->src);
 	free(c);
 }
@@ -130,13 +133,15 @@ static void link_type_text(int dlt, char *buf, size_t len)
 static int open_file(struct source *s, const char *path, int keep, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	FILE *f = capture_zip_open(path, &s->zip, err, errlen);
+	FILE *f = capture_zip_open(path, &s->zip, &s->iobuf, err, errlen);
 
 	if (!f)
 		return -1;
 	f = capture_foreign_open(f, s->zip, path, &s->foreign, err, errlen);
 	if (!f) { /* closed, and the decompressor with it */
 		s->zip = NULL;
+		free(s->iobuf);
+		s->iobuf = NULL;
 		return -1;
 	}
 	if (keep >= 0) {
@@ -145,6 +150,8 @@ static int open_file(struct source *s, const char *path, int keep, char *err, si
 			snprintf(err, errlen, "%s: out of memory", path);
 			fclose(f);
 			s->zip = NULL;
+			free(s->iobuf);
+			s->iobuf = NULL;
 			return -1;
 		}
 		f = g;
@@ -171,6 +178,8 @@ static int open_file(struct source *s, const char *path, int keep, char *err, si
 		/* libpcap leaves the stream to us when it fails; stdin is never closed */
 		if (f != stdin)
 			fclose(f);
+		free(s->iobuf); /* NULL for stdin */
+		s->iobuf = NULL;
 		s->zip = NULL;
 		s->foreign = NULL;
 		return -1;
@@ -197,12 +206,14 @@ static bool must_split(const char *path, struct capture_ng_survey *sv)
 {
 	char err[256];
 	struct capture_zip *z;
-	FILE *f = capture_zip_open(path, &z, err, sizeof err);
+	void *iobuf;
+	FILE *f = capture_zip_open(path, &z, &iobuf, err, sizeof err);
 
 	if (!f)
 		return false;
 	int r = capture_ng_survey(f, z == NULL, sv);
 	fclose(f);
+	free(iobuf);
 	return r == 1 && sv->multi && sv->ntypes > 0;
 }
 
@@ -268,6 +279,8 @@ struct capture *capture_open_files(const char *const *paths, size_t n, char *err
 			note_failure(c, msg);
 			pcap_close(s->p);
 			s->p = NULL;
+			free(s->iobuf);
+			s->iobuf = NULL;
 			s->zip = NULL;
 			s->foreign = NULL;
 			s->ended = true;

@@ -21,8 +21,9 @@ static const unsigned char zip_zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
  * decompressed stream libpcap reads through: large enough that a replay
  * makes few system calls and few decompressor calls per packet.
  */
-#define ZIP_IN_SIZE  (128 * 1024)
-#define ZIP_FILE_BUF (64 * 1024)
+#define ZIP_IN_SIZE   (128 * 1024)
+#define ZIP_FILE_BUF  (64 * 1024)
+#define ZIP_PLAIN_BUF (256 * 1024) /* a plain file's stdio buffer */
 
 struct capture_zip {
 	FILE *raw; /* the file (or stdin); closed with the stream unless it is stdin */
@@ -320,7 +321,8 @@ static int zip_start(struct capture_zip *z)
 	return 0;
 }
 
-FILE *capture_zip_open(const char *path, struct capture_zip **zp, char *err, size_t errlen)
+FILE *capture_zip_open(const char *path, struct capture_zip **zp, void **iobuf, char *err,
+                       size_t errlen)
 {
 	static const cookie_io_functions_t io = {
 	    .read = zip_read, .write = NULL, .seek = zip_seek, .close = zip_close};
@@ -330,6 +332,7 @@ FILE *capture_zip_open(const char *path, struct capture_zip **zp, char *err, siz
 	FILE *f;
 
 	*zp = NULL;
+	*iobuf = NULL;
 	if (z)
 		z->in = malloc(ZIP_IN_SIZE);
 	if (!z || !z->in) {
@@ -357,9 +360,17 @@ FILE *capture_zip_open(const char *path, struct capture_zip **zp, char *err, siz
 		n += (size_t)k;
 	}
 	z->kind = zip_sniff(magic, n);
-	if (z->kind == CAPTURE_ZIP_NONE && lseek(fileno(z->raw), 0, SEEK_SET) == 0 &&
-	    fseek(z->raw, 0, SEEK_SET) == 0) {
-		/* A plain file libpcap can read directly: no copy through a cookie. */
+	if (z->kind == CAPTURE_ZIP_NONE && lseek(fileno(z->raw), 0, SEEK_SET) == 0) {
+		/* A plain file libpcap can read directly: no copy through a cookie. stdio's
+		 * buffer would be st_blksize (4 KiB here), a read(2) for every 4 KiB libpcap
+		 * reads; a larger one is set before the stream's first use (C11 7.21.5.6), and
+		 * glibc takes its size only with a buffer given. */
+		if (z->raw != stdin && (*iobuf = malloc(ZIP_PLAIN_BUF)) != NULL)
+			(void)setvbuf(z->raw, *iobuf, _IOFBF, ZIP_PLAIN_BUF);
+		if (fseek(z->raw, 0, SEEK_SET) != 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
 		f = z->raw;
 		z->raw = NULL;
 		zip_free(z);
@@ -383,6 +394,8 @@ FILE *capture_zip_open(const char *path, struct capture_zip **zp, char *err, siz
 	*zp = z;
 	return f;
 fail:
-	zip_free(z);
+	zip_free(z); /* closes the file first: then its buffer may go */
+	free(*iobuf);
+	*iobuf = NULL;
 	return NULL;
 }

@@ -24,10 +24,12 @@ struct capture_zip;
  * makes (a compressed file, or an uncompressed pipe whose first bytes it
  * had to read) and NULL for a plain file handed over as it is. The caller
  * owns the FILE and closes it with fclose() (libpcap's pcap_close() does);
- * that also frees *z, which must not be used afterwards. NULL with
- * "PATH: why" in err.
+ * that also frees *z, which must not be used afterwards. *iobuf is set to the
+ * stdio buffer given to a plain file (NULL otherwise), which the caller frees
+ * after that fclose(). NULL with "PATH: why" in err (and *iobuf NULL).
  */
-FILE *capture_zip_open(const char *path, struct capture_zip **z, char *err, size_t errlen);
+FILE *capture_zip_open(const char *path, struct capture_zip **z, void **iobuf, char *err,
+                       size_t errlen);
 
 enum capture_zip_kind capture_zip_kind(const struct capture_zip *z);
 /* "gzip", "zstd", or "" for an uncompressed file. */
