@@ -1,7 +1,6 @@
 /* main.c — scanwatch: arguments, subcommands and lifecycle only; the work is in the modules. */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +111,7 @@ static void usage(FILE *f)
 	    "      --workers N        threads on the packet path: 1 runs everything on one,\n"
 	    "                         2 reads the capture on a second, 3 or more also put\n"
 	    "                         detection on a third (default: the cores this process\n"
-	    "                         may use; this version uses at most 3)\n"
+	    "                         may use for an interface, 1 for files; at most 3 used)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
 	    "      --no-evidence      keep no evidence packets (default: the first 64 and last 8\n"
 	    "                         packets of each detection, 256 bytes each)\n"
@@ -525,18 +524,6 @@ static int test_config(struct options *o)
 	return 0;
 }
 
-/* --workers, or the cores this process may run on (taskset, cgroup cpusets). */
-static unsigned default_workers(unsigned asked)
-{
-	cpu_set_t set;
-
-	if (asked)
-		return asked;
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	return 1;
-}
-
 static int run_eval(struct options *o, const char *labels)
 {
 	struct sw_ruleset *rs = NULL;
@@ -550,7 +537,7 @@ static int run_eval(struct options *o, const char *labels)
 	    .rules = rs,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
-	    .workers = default_workers(o->workers),
+	    .workers = o->workers, /* 0: not asked (readahead_wanted) */
 	    .verbose = o->verbose,
 	};
 	int st = eval_run(&eo);
@@ -610,7 +597,7 @@ int main(int argc, char **argv)
 	    .load_rules_ctx = &o,
 	    .db = o.no_db ? NULL : o.db,
 	    .memory_cap = o.memory_cap,
-	    .workers = default_workers(o.workers),
+	    .workers = o.workers, /* 0: not asked (readahead_wanted) */
 	    .seed = o.seed,
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,

@@ -11,7 +11,10 @@
  * ran 1.1-1.2x one worker, the two threads below (the packet thread reading
  * as well) 0.86x: instructions halve at the cut below, but every event's
  * message crosses cores a cache line at a time, and the packet thread is then
- * the slower side.
+ * the slower side. Since reading a file became cheaper (a 256 KiB stdio
+ * buffer, capture_zip.c), the reader no longer pays for files either (0.81x
+ * one worker on A, 0.89x on C), so a file's default is one worker
+ * (readahead.h); the split that would pay is by source, below.
  *
  * With one worker everything runs on the caller's thread: decode, defrag and
  * classify, whose events go synchronously to the detection engine. With two
