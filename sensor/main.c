@@ -1,6 +1,7 @@
 /* main.c — scanwatch: arguments, subcommands and lifecycle only; the work is in the modules. */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -524,6 +525,22 @@ static int test_config(struct options *o)
 	return 0;
 }
 
+/*
+ * --workers (or workers:), else the cores this process may run on (taskset, cgroup cpusets)
+ * for a live interface and one for capture files (include/scanwatch/readahead.h says why).
+ * Asked here, before the sandbox: sched_getaffinity is not on its list.
+ */
+static unsigned default_workers(unsigned asked, bool live)
+{
+	cpu_set_t set;
+
+	if (asked)
+		return asked;
+	if (live && sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	return 1;
+}
+
 static int run_eval(struct options *o, const char *labels)
 {
 	struct sw_ruleset *rs = NULL;
@@ -537,7 +554,7 @@ static int run_eval(struct options *o, const char *labels)
 	    .rules = rs,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
-	    .workers = o->workers, /* 0: not asked (readahead_wanted) */
+	    .workers = default_workers(o->workers, false),
 	    .verbose = o->verbose,
 	};
 	int st = eval_run(&eo);
@@ -597,7 +614,7 @@ int main(int argc, char **argv)
 	    .load_rules_ctx = &o,
 	    .db = o.no_db ? NULL : o.db,
 	    .memory_cap = o.memory_cap,
-	    .workers = o.workers, /* 0: not asked (readahead_wanted) */
+	    .workers = default_workers(o.workers, o.iface != NULL),
 	    .seed = o.seed,
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,

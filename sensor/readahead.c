@@ -18,7 +18,6 @@
 #include "scanwatch/readahead.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -155,20 +154,8 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* The cores this process may run on (taskset, cgroup cpusets). */
-static unsigned cores(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	return 1;
-}
-
 bool readahead_wanted(const struct capture *c, unsigned workers, unsigned *pipeline_workers)
 {
-	if (workers == 0) /* not asked: see readahead.h */
-		workers = capture_is_live(c) ? cores() : 1;
 	bool reader = workers >= 2 && (capture_is_live(c) || !capture_may_wait(c));
 	*pipeline_workers = reader ? workers - 1 : workers;
 	return reader;

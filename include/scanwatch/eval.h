@@ -16,7 +16,7 @@ struct eval_options {
 	const struct sw_ruleset *rules; /* borrowed */
 	uint64_t memory_cap;
 	uint64_t seed;
-	unsigned workers; /* as sensor_options.workers (0: not asked) */
+	unsigned workers; /* pipeline_config.workers */
 	int verbose;      /* also list every detection */
 };
 

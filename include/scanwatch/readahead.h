@@ -32,12 +32,12 @@ struct readahead;
  * ever), with *pipeline_workers the rest for the pipeline (pipeline.c says why this cut
  * first).
  *
- * workers 0 means not asked (no --workers, no workers: in the configuration): the cores this
- * process may run on for a live capture, one for files. Once a 256 KiB stdio buffer made
- * reading a file cheap (capture_zip.c), the reader's copy of each packet across cores cost
- * the packet loop more than reading had: in the benchmark's full-size replays two workers
- * ran at 0.81x one worker on A, 0.93x on B and 0.89x on C (tests/bench/run.sh, 2026-12-06).
- * An explicit count is still obeyed, for files too.
+ * What workers is when nobody asked (main.c, default_workers): the cores this process may
+ * run on for a live capture, one for files. Once a 256 KiB stdio buffer made reading a file
+ * cheap (capture_zip.c), the reader's copy of each packet across cores cost the packet loop
+ * more than reading had: in the benchmark's full-size replays two workers ran at 0.81x one
+ * worker on A, 0.93x on B and 0.89x on C (tests/bench/run.sh, 2026-12-06). An explicit
+ * count is still obeyed, for files too.
  */
 bool readahead_wanted(const struct capture *c, unsigned workers, unsigned *pipeline_workers);
 /* Starts reading c into a ring of at least ring_bytes (at least twice the largest packet c

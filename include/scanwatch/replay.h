@@ -15,7 +15,7 @@ struct replay_options {
 	const struct sw_ruleset *rules; /* borrowed */
 	uint64_t memory_cap;            /* bytes for the pipeline's tracking tables */
 	uint64_t seed;                  /* 0: a random hash key; else a fixed one */
-	unsigned workers;               /* as sensor_options.workers (0: not asked) */
+	unsigned workers;               /* pipeline_config.workers */
 };
 
 /* The detections of one replay, in the order they opened. */

@@ -44,7 +44,7 @@ struct sensor_opts {
 	size_t noutputs;
 	/* tracking */
 	uint64_t memory_cap;
-	unsigned workers; /* threads on the packet path, 0: not asked (readahead_wanted) */
+	unsigned workers; /* threads on the packet path (pipeline_config.workers) */
 	uint64_t seed;
 	bool no_evidence; /* keep no evidence packets (--no-evidence, `evidence: false`) */
 	/* live operation */
