@@ -77,9 +77,10 @@
  */
 #define SW_EVIDENCE_SHARE 16
 /*
- * Evidence bytes waiting in the writer's queue, at most: a record whose packets would pass
- * this goes without them (counted). 8 MiB is some 400 full samples, more than a burst of
- * detections brings between two batches of the writer.
+ * Evidence bytes waiting in the writer's queue, at most: live, a record whose packets would
+ * pass this goes without them (counted); in a replay it waits for the writer (emit.c). 8 MiB
+ * is some 400 full samples, more than a burst of detections brings between two batches of
+ * the writer.
  */
 #define SW_EMIT_EVIDENCE_BYTES (8ULL << 20)
 /* Share of the cap given to the flow (handshake) table; the rest tracks sources. */

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "scanwatch/defaults.h"
 #include "scanwatch/emit.h"
+#include "scanwatch/evidence.h"
 
 /* Upper bound on any wait for the writer thread: a hang fails the test instead of stalling. */
 #define WAIT_LIMIT_S 60
@@ -26,7 +28,8 @@ struct test_sink {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint64_t writes, flushes, reopens, closes;
-	uint64_t next[8]; /* next expected seq low part per producer */
+	uint64_t evidence; /* evidence packets the records carried */
+	uint64_t next[8];  /* next expected seq low part per producer */
 	uint64_t out_of_order;
 	bool block, entered, released;
 	bool fail_odd;
@@ -72,6 +75,8 @@ static int sink_write(void *state, const struct sw_detection *d)
 		t->out_of_order++;
 	t->next[p] = low + 1;
 	t->writes++;
+	if (d->evidence)
+		t->evidence += d->evidence->n;
 	pthread_cond_broadcast(&t->cv); /* sink_wait on writes */
 	if (t->fail_odd && (d->seq & 1))
 		ret = -1;
@@ -299,6 +304,96 @@ static void test_dropping(struct store *s, int64_t run)
 	sink_free(t);
 }
 
+/*
+ * Replay: records whose evidence packets pass SW_EMIT_EVIDENCE_BYTES while the writer is
+ * held wait for it instead of going without them, so a replay keeps the same packets
+ * whatever the writer's speed. The writer is held in the sink on record 1 while a producer
+ * thread pushes; once the producer has pushed as many packs as the bound holds less one
+ * (it cannot block before that), the sink is let go. Before emit.c waited for evidence room
+ * the producer ran on past the bound and its later records lost their packets.
+ */
+struct ev_producer {
+	struct emit *e;
+	const struct evidence_pack *pack;
+	unsigned n;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned pushed;
+};
+
+static void *ev_producer_main(void *arg)
+{
+	struct ev_producer *p = arg;
+	struct sw_detection d;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		make(&d, 2 + i);
+		d.evidence = p->pack;
+		CHECK(emit_push(p->e, &d) == 0);
+		pthread_mutex_lock(&p->mu);
+		p->pushed++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+static void test_evidence_bound(void)
+{
+	enum { PKTS = EVIDENCE_HEAD + EVIDENCE_TAIL };
+	struct test_sink *t = sink_new();
+	struct emit_sink sinks[1] = {{&test_ops, t}};
+	struct evidence_pack *pack = evidence_pack_new(PKTS);
+	struct emit_stats st;
+	struct sw_detection d;
+	pthread_t th;
+
+	CHECK(pack != NULL);
+	if (pack == NULL)
+		return;
+	pack->n = PKTS;
+	size_t sz = evidence_pack_size(pack);
+	unsigned fit = (unsigned)(SW_EMIT_EVIDENCE_BYTES / sz); /* packs the bound holds */
+	struct ev_producer p = {.pack = pack, .n = 3 * fit};
+	/* the queue holds every record: only the evidence bound can hold the producer back */
+	struct emit *e = emit_start(NULL, 0, sinks, 1, 4 * fit, true);
+	CHECK(e != NULL);
+	if (e == NULL)
+		return;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	p.e = e;
+	t->block = true;
+	make(&d, 1);
+	d.evidence = pack;
+	CHECK(emit_push(e, &d) == 0);
+	CHECK(sink_wait(t, &t->entered, NULL, 0) == 0); /* the writer holds record 1 */
+	CHECK(pthread_create(&th, NULL, ev_producer_main, &p) == 0);
+	pthread_mutex_lock(&p.mu);
+	while (p.pushed + 1 < fit - 1) /* record 1's pack counts too */
+		pthread_cond_wait(&p.cv, &p.mu);
+	pthread_mutex_unlock(&p.mu);
+	pthread_mutex_lock(&t->mu);
+	t->released = true;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_join(th, NULL);
+	emit_flush(e);
+	emit_get_stats(e, &st);
+	CHECK_EQ_U(st.pushed, 1 + p.n);
+	CHECK_EQ_U(st.evidence_dropped, 0);
+	emit_stop(e);
+	CHECK_EQ_U(t->writes, 1 + p.n);
+	CHECK_EQ_U(t->evidence, (uint64_t)(1 + p.n) * PKTS);
+	CHECK_EQ_U(t->out_of_order, 0);
+	printf("evidence bound: %u records of %zu-byte packs (%u fit the bound), none dropped\n",
+	       1 + p.n, sz, fit);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	free(pack);
+	sink_free(t);
+}
+
 /* SIGHUP path, and failures of the store and of sinks are counted, not fatal. */
 static void test_reopen_and_errors(struct store *s, int64_t run)
 {
@@ -435,6 +530,7 @@ int main(void)
 	test_blocking(s, run);
 	test_producers();
 	test_dropping(s, run);
+	test_evidence_bound();
 	test_reopen_and_errors(s, run);
 	test_lone_record(s, run);
 
