@@ -130,14 +130,7 @@ static bool sv_skip(struct sv_in *in, uint64_t n)
 	in->pos = in->len = 0;
 	if (in->seekable && n <= INT64_MAX)
 		return fseeko(in->f, (off_t)n, SEEK_CUR) == 0;
-	while (n > 0) {
-		size_t want = n < NG_SURVEY_BUF ? (size_t)n : NG_SURVEY_BUF;
-		size_t k = fread(in->buf, 1, want, in->f);
-		if (k == 0)
-			return false;
-		n -= k;
-	}
-	return true;
+	return skip(in->f, n) == 0;
 }
 
 /* The SHB's byte order from its magic (after type and length): 0 host, 1 swapped, -1 none. */
