@@ -58,7 +58,12 @@
 #    `tcpdump -r F -w /dev/null`, `scanwatch -r F --no-db -q` with --workers 1
 #    and 2 (and with as many as the machine has cores, when more than 2; the
 #    detections of every worker count must agree, and the table says so),
-#    `scanwatch -r F --db D -q` (one worker, a fresh database each run), and
+#    `scanwatch -r F --db D -q` (one worker, a fresh database each run),
+#    `scanwatch -r F --no-db -q --rules IDLE` (one worker, a rule set of one ARP
+#    sweep rule, which nothing in A, B or C reaches: capture, decode, handshake
+#    tracking, the flow table and the evidence frames as always, and no rule;
+#    what it leaves of the default run's time is what the rules cost, and its
+#    ratio to the floor bounds what any change to the rules could reach), and
 #    the --peer command when given. Nothing here builds or installs a peer. Peak RSS is GNU
 #    time's %M (median of the runs). A ratio of two commands (to the floor, two
 #    workers to one) is the median of their ratios within each round, the two
@@ -300,6 +305,16 @@ make_capture() {
 
 # Command lines use paths relative to $capdir so the stamps survive moving it.
 cd "$capdir"
+# The idle rule set (3. above): one ARP sweep rule, and nothing in A, B or C is ARP.
+cat >idle.yaml <<'YAML'
+version: 1
+rules:
+  - id: BENCH-IDLE-ARP
+    name: "ARP sweep (bench: a rule none of A, B, C reaches)"
+    detector: arp_sweep
+    threshold: 5
+    window: 10s
+YAML
 make_capture A "$scanprobe" -sS -p- --scanners 4 --seed 1 --max-packets "$pkts" \
 	--write A.pcap --labels A.labels.tsv 198.18.0.0/28
 make_capture B "$gen" --sources "$b_sources" --per-source $((pkts / b_sources)) --seed 2 -o B.pcap
@@ -434,12 +449,13 @@ run_cell() { # KIND C
 	w2) run_once "w2.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 2 ;;
 	wn) run_once "wn.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers "$ncores" ;;
 	db) run_once "db.$c" --db "$scanwatch" -r "$c.pcap" --db @DB -q --workers 1 ;;
+	idle) run_once "idle.$c" "$scanwatch" -r "$c.pcap" --no-db -q --workers 1 --rules idle.yaml ;;
 	peer) run_once "peer.$c" bash -c "${peer//\{\}/$(printf %q "$c.pcap")}" ;;
 	esac
 }
 kinds=(bare bare256 tcpdump nodb w2)
 ((ncores > 2)) && kinds+=(wn)
-kinds+=(db)
+kinds+=(db idle)
 [[ -n $peer ]] && kinds+=(peer)
 for c in A B C; do
 	log "capture $c: up to $runs rounds of ${kinds[*]}"
@@ -734,6 +750,18 @@ ratio256() { # KEY CAPTURE: as ratio, to the floor with a 256 KiB buffer
 	}
 	printf '%sx' "$(paired "bare256.$c" "$k" %.3f)"
 }
+rules_share() { # CAPTURE: the share of one worker's time the rules take, 1 - idle / default
+	[[ -z ${FAIL[idle.$1]:-} && -z ${FAIL[nodb.$1]:-} && -n ${WALL[idle.$1]:-} && -n ${WALL[nodb.$1]:-} ]] || {
+		echo "-"
+		return
+	}
+	awk -v r="$(paired "idle.$1" "nodb.$1" %.6f)" 'BEGIN {printf "%.0f%%", 100 * (1 - r)}'
+}
+idle_check() { # CAPTURE: the idle run must report no detection, or it was not idle
+	local n
+	n=$(sw_field "idle.$1" detection)
+	[[ -z $n || $n == 0 ]] && echo "${n:--}" || echo "$n (NOT IDLE)"
+}
 mb() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}' || echo "-"; }
 # One memory pair: LABEL X Y NX NY (the measurements mem.X and mem.Y, NX and NY sources).
 mem_pair() {
@@ -778,6 +806,7 @@ mem_pair() {
 		printf '  %-34s %14s %14s %14s\n' "scanwatch --no-db --workers $ncores" "$(cell wn.A A)" "$(cell wn.B B)" "$(cell wn.C C)"
 	fi
 	printf '  %-34s %14s %14s %14s\n' "scanwatch -r F --db D -q" "$(cell db.A A)" "$(cell db.B B)" "$(cell db.C C)"
+	printf '  %-34s %14s %14s %14s\n' "scanwatch, no rule reached (idle)" "$(cell idle.A A)" "$(cell idle.B B)" "$(cell idle.C C)"
 	if [[ -n $peer ]]; then
 		printf '  %-34s %14s %14s %14s\n' "peer: ${peer:0:28}" "$(cell peer.A A)" "$(cell peer.B B)" "$(cell peer.C C)"
 	fi
@@ -790,6 +819,9 @@ mem_pair() {
 	fi
 	[[ -n $peer ]] && printf '  %-34s %14s %14s %14s\n' "scanwatch (1 worker) / peer" "$(vs_peer A)" "$(vs_peer B)" "$(vs_peer C)"
 	printf '  %-34s %14s %14s %14s\n' "scanwatch --db / floor" "$(ratio db.A A)" "$(ratio db.B B)" "$(ratio db.C C)"
+	printf '  %-34s %14s %14s %14s\n' "no rule reached / floor" "$(ratio idle.A A)" "$(ratio idle.B B)" "$(ratio idle.C C)"
+	printf '  %-34s %14s %14s %14s\n' "the rules' share of 1 worker" "$(rules_share A)" "$(rules_share B)" "$(rules_share C)"
+	printf '  %-34s %14s %14s %14s\n' "detections with no rule reached" "$(idle_check A)" "$(idle_check B)" "$(idle_check C)"
 	printf '  %-34s %14s %14s %14s\n' "tcpdump / floor" "$(ratio tcpdump.A A)" "$(ratio tcpdump.B B)" "$(ratio tcpdump.C C)"
 	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: floor" "$(mb "${RSS[bare.A]:-}")" "$(mb "${RSS[bare.B]:-}")" "$(mb "${RSS[bare.C]:-}")"
 	printf '  %-34s %14s %14s %14s\n' "peak RSS MB: scanwatch --no-db" "$(mb "${RSS[nodb.A]:-}")" "$(mb "${RSS[nodb.B]:-}")" "$(mb "${RSS[nodb.C]:-}")"
@@ -873,7 +905,8 @@ mem_pair() {
 		echo
 	fi
 	echo "targets (issue 16): one worker A >= 0.5x floor: $(ratio nodb.A A), B >= 0.3x: $(ratio nodb.B B), C >= 0.3x: $(ratio nodb.C C)" \
-		"(to the floor with a 256 KiB buffer: $(ratio256 nodb.A A), $(ratio256 nodb.B B), $(ratio256 nodb.C C));" \
+		"(to the floor with a 256 KiB buffer: $(ratio256 nodb.A A), $(ratio256 nodb.B B), $(ratio256 nodb.C C);" \
+		"with no rule reached at all: $(ratio idle.A A), $(ratio idle.B B), $(ratio idle.C C));" \
 		"two workers >= 1.7x one on A: $(speedup w2 A), on C: $(speedup w2 C)"
 	echo "targets (issue 8): A --no-db >= 0.5x floor: $(ratio nodb.A A); B --no-db >= 0.3x floor: $(ratio nodb.B B);" \
 		">= 50000 rows/s: $(awk -v r="${ROWS[db.D]:-0}" -v s="${WALL[db.D]:-0}" 'BEGIN {if (s > 0) printf "%.0f", r / s; else print "-"}');" \
