@@ -54,7 +54,7 @@ enum writer_state {
 /*
  * The ring holds cap records waiting plus up to batch_cap in flight: the
  * writer hands the sinks and the store the records where they lie (no copy
- * of ~1.2 KiB a record) and gives the slots back after the batch, while
+ * of 5.4 KiB a record) and gives the slots back after the batch, while
  * producers still find cap free places, exactly as with a separate batch
  * buffer. Ring order: [out, out + inflight) in flight, then [head, head +
  * count) waiting, head = out + inflight (mod ring_cap).
@@ -84,6 +84,7 @@ struct emit {
 	bool reopen_pending;
 	bool sync_wanted;      /* emit_flush: bring the store's campaign rows up to date */
 	size_t evidence_bytes; /* evidence packs owned by queued records */
+	size_t evidence_limit; /* at most (emit_start) */
 	struct emit_stats stats;
 
 	/* Writer-private. */
@@ -139,8 +140,13 @@ static void write_batch(struct emit *e, const struct sw_detection *batch, size_t
 	e->stats.sink_errors += sink_errors;
 	/* The slots go back to the ring only now: the sinks read them above. */
 	e->inflight = 0;
-	if (e->count == 0)
+	if (e->count == 0) {
+		/* Nothing waits and nothing is in flight: the next record takes the first slot,
+		 * so the ring's pages a run touches are those of its deepest burst, not all of
+		 * them in turn as records go round */
+		e->head = 0;
 		pthread_cond_broadcast(&e->idle);
+	}
 	if (freed > 0 && e->waiting_producers > 0) /* replay: evidence room (emit_push) */
 		pthread_cond_broadcast(&e->not_full);
 	pthread_mutex_unlock(&e->mu);
@@ -314,8 +320,33 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+uint64_t emit_ring_bytes(size_t capacity)
+{
+	size_t batch = capacity < EMIT_BATCH_MAX ? capacity : EMIT_BATCH_MAX;
+	return ((uint64_t)capacity + batch) * sizeof(struct sw_detection);
+}
+
+void emit_plan_for(uint64_t share, struct emit_plan *out)
+{
+	uint64_t ev = share / 2;
+	if (ev > SW_EMIT_EVIDENCE_BYTES)
+		ev = SW_EMIT_EVIDENCE_BYTES;
+	if (ev < SW_EMIT_EVIDENCE_MIN)
+		ev = SW_EMIT_EVIDENCE_MIN;
+	/* the ring: capacity records waiting and min(capacity, EMIT_BATCH_MAX) in flight */
+	uint64_t slots = (share > ev ? share - ev : 0) / sizeof(struct sw_detection);
+	uint64_t cap = slots <= 2 * EMIT_BATCH_MAX ? slots / 2 : slots - EMIT_BATCH_MAX;
+	if (cap < SW_EMIT_QUEUE_MIN)
+		cap = SW_EMIT_QUEUE_MIN;
+	if (cap > SW_EMIT_QUEUE)
+		cap = SW_EMIT_QUEUE;
+	out->records = (size_t)cap;
+	out->evidence_bytes = (size_t)ev;
+	out->bytes = emit_ring_bytes(out->records) + ev;
+}
+
 struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *sinks, size_t nsinks,
-                        size_t capacity, bool block_when_full)
+                        size_t capacity, size_t evidence_limit, bool block_when_full)
 {
 	struct emit *e;
 	sigset_t all, old;
@@ -331,6 +362,7 @@ struct emit *emit_start(struct store *store, int64_t run_id, struct emit_sink *s
 	if (e == NULL)
 		return NULL;
 	e->cap = capacity;
+	e->evidence_limit = evidence_limit;
 	e->batch_cap = capacity < EMIT_BATCH_MAX ? capacity : EMIT_BATCH_MAX;
 	e->wake_at = e->batch_cap < EMIT_WAKE_BATCH ? e->batch_cap : EMIT_WAKE_BATCH;
 	e->ring_cap = capacity + e->batch_cap;
@@ -414,14 +446,14 @@ int emit_push(struct emit *e, const struct sw_detection *d)
 	 * without them. One thread pushes, so the queue only shrinks meanwhile.
 	 */
 	if (e->block_when_full && sz > 0 && e->evidence_bytes > 0 &&
-	    e->evidence_bytes + sz > SW_EMIT_EVIDENCE_BYTES) {
+	    e->evidence_bytes + sz > e->evidence_limit) {
 		e->waiting_producers++;
 		e->flushers++;
 		if (e->state != WRITER_AWAKE) {
 			e->state = WRITER_AWAKE;
 			pthread_cond_signal(&e->not_empty);
 		}
-		while (e->evidence_bytes > 0 && e->evidence_bytes + sz > SW_EMIT_EVIDENCE_BYTES)
+		while (e->evidence_bytes > 0 && e->evidence_bytes + sz > e->evidence_limit)
 			pthread_cond_wait(&e->not_full, &e->mu);
 		e->flushers--;
 		e->waiting_producers--;
@@ -437,7 +469,7 @@ int emit_push(struct emit *e, const struct sw_detection *d)
 		 * (one allocation per OPEN or CLOSE, never per packet), within a byte bound so
 		 * a burst of detections cannot grow the queue past it.
 		 */
-		if (e->evidence_bytes + sz <= SW_EMIT_EVIDENCE_BYTES &&
+		if (e->evidence_bytes + sz <= e->evidence_limit &&
 		    (slot->evidence = evidence_pack_dup(d->evidence)) != NULL)
 			e->evidence_bytes += sz;
 		else

@@ -382,15 +382,17 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	}
 	uint8_t key[16];
 	hash_make_key(key, cfg->seed);
-	/* Evidence packets take their share off the top (defaults.h), so the cap still bounds
-	 * everything; with --no-evidence the tables get it back. The ring's bytes come off the
+	/* Evidence packets take their share off the top (defaults.h), as the writer's queue
+	 * does (cfg->reserved), so the cap still bounds everything; with --no-evidence the
+	 * tables get it back. The ring's bytes come off the
 	 * cap whether or not a second worker uses them, so the tables (and what they evict under
 	 * pressure) are the same with one worker or two. */
 	uint64_t ev_budget = cfg->evidence ? cfg->memory_cap / SW_EVIDENCE_SHARE : 0;
 	size_t slot = cfg->evidence ? sizeof(struct msg_frame) : sizeof(struct msg);
 	size_t slots = ring_slots(cfg->memory_cap, slot);
 	uint64_t ring = handoff_bytes(slots, slot);
-	uint64_t cap = cfg->memory_cap > ev_budget + ring ? cfg->memory_cap - ev_budget - ring : 0;
+	uint64_t off = ev_budget + ring + cfg->reserved;
+	uint64_t cap = cfg->memory_cap > off ? cfg->memory_cap - off : 0;
 	uint64_t flow_budget = cap / 100 * SW_FLOW_SHARE_PERCENT;
 	uint64_t track_budget = cap - flow_budget;
 	size_t nflows = entries_for(flow_budget, classify_flow_size());

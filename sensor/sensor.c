@@ -616,10 +616,21 @@ int sensor_run(const struct sensor_opts *o)
 		status = RULES_EXIT_CONFIG;
 		goto out;
 	}
+	/* What comes off the cap before the tables (pipeline_config.reserved): the writer's
+	 * queue and the database's page caches (defaults.h). */
+	uint64_t reserved = 0;
 	if (o->db) {
 		s.store = store_open(o->db, s.err, sizeof s.err);
 		if (!s.store)
 			goto fail;
+		uint64_t cache = o->memory_cap / SW_STORE_SHARE;
+		if (cache > STORE_CACHE_BYTES)
+			cache = STORE_CACHE_BYTES;
+		if (store_set_cache(s.store, cache) < 0) {
+			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
+			goto fail;
+		}
+		reserved += cache;
 		s.run_id = store_run_begin(s.store, s.input, s.rules->origin, wall_us());
 		if (s.run_id >= 0) {
 			size_t nt;
@@ -636,6 +647,12 @@ int sensor_run(const struct sensor_opts *o)
 			s.stats_store = store_open(o->db, s.err, sizeof s.err);
 			if (!s.stats_store)
 				goto fail;
+			if (store_set_cache(s.stats_store, SW_STORE_STATS_CACHE) < 0) {
+				snprintf(s.err, sizeof s.err, "%s: %s", o->db,
+				         store_error(s.stats_store));
+				goto fail;
+			}
+			reserved += SW_STORE_STATS_CACHE;
 		}
 	}
 	if (open_sinks(&s) < 0) {
@@ -649,7 +666,9 @@ int sensor_run(const struct sensor_opts *o)
 		goto fail;
 	/* Live: the packet path never waits on a sink (full queue: counted drops).
 	 * Replay: it waits instead, so forensics loses nothing. */
-	s.emit = emit_start(s.store, s.run_id, s.sinks, s.nsinks, SW_EMIT_QUEUE,
+	struct emit_plan ep;
+	emit_plan_for(o->memory_cap / SW_EMIT_SHARE, &ep);
+	s.emit = emit_start(s.store, s.run_id, s.sinks, s.nsinks, ep.records, ep.evidence_bytes,
 	                    !capture_is_live(s.cap));
 	if (!s.emit) {
 		snprintf(s.err, sizeof s.err, "cannot start the writer thread");
@@ -660,6 +679,7 @@ int sensor_run(const struct sensor_opts *o)
 	struct pipeline_config pc = {
 	    .rules = s.rules,
 	    .memory_cap = o->memory_cap,
+	    .reserved = reserved + ep.bytes,
 	    .seed = o->seed,
 	    .evidence = !o->no_evidence,
 	    .workers = pl_workers,

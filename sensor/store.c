@@ -394,7 +394,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	/*
 	 * Checkpoints are where WAL syncs: see STORE_CHECKPOINT_BYTES and
 	 * on_wal_commit, which takes over from SQLite's automatic checkpoint.
-	 * A 16 MiB page cache keeps the indexes' pages hot.
+	 * A 16 MiB page cache (STORE_CACHE_BYTES) keeps the indexes' pages hot.
 	 *
 	 * temp_store = MEMORY: SQLite's statement journals, sorters and transient indexes
 	 * otherwise spill to files it creates in /var/tmp or $TMPDIR, which the sandbox
@@ -404,9 +404,13 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	 */
 	if (store_exec(s->db,
 	               "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-	               " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY",
+	               " PRAGMA temp_store = MEMORY",
 	               err, errlen) < 0)
 		goto fail;
+	if (store_set_cache(s, STORE_CACHE_BYTES) < 0) {
+		store_set_err(err, errlen, "%s", s->err);
+		goto fail;
+	}
 	/* What the file has (on_wal_commit counts WAL bytes with it). */
 	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW)
@@ -475,6 +479,15 @@ static int step_one(struct store *s, sqlite3_stmt *st, bool need_row, const char
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
+}
+
+int store_set_cache(struct store *s, uint64_t bytes)
+{
+	char sql[64];
+	uint64_t kib = bytes / 1024 < 64 ? 64 : bytes / 1024;
+	/* a negative cache_size is a bound in KiB, whatever the page size */
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%llu", (unsigned long long)kib);
+	return store_exec(s->db, sql, s->err, sizeof(s->err));
 }
 
 int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,

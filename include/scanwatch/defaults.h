@@ -77,19 +77,40 @@
  */
 #define SW_EVIDENCE_SHARE 16
 /*
- * Evidence bytes waiting in the writer's queue, at most: live, a record whose packets would
- * pass this goes without them (counted); in a replay it waits for the writer (emit.c). 8 MiB
- * is some 400 full samples, more than a burst of detections brings between two batches of
- * the writer.
+ * One part in this many of the cap is the writer's (emit.h, emit_plan_for): the records
+ * waiting for it and their evidence packets, half each. 16 MiB of the default 256 MiB: some
+ * 760 records waiting and 8 MiB of packets. It comes off the top like the evidence share, so
+ * the cap bounds the queue too: the queue is preallocated and, once a burst has filled it,
+ * resident (a full queue of 4,096 records outside the cap was 28 MiB, and replaying 5,000
+ * small scans with --memory-cap 8M peaked at 57 MB).
+ */
+#define SW_EMIT_SHARE 16
+/*
+ * Evidence bytes waiting in the writer's queue, at most (and half the writer's share when that
+ * is less): live, a record whose packets would pass this goes without them (counted); in a
+ * replay it waits for the writer (emit.c). 8 MiB is some 400 full samples, more than a burst
+ * of detections brings between two batches of the writer.
  */
 #define SW_EMIT_EVIDENCE_BYTES (8ULL << 20)
+/* The least evidence room a small cap's writer gets: three full samples (a sample is at most
+ * 72 packets of 296 bytes in the arena's terms, 21 KiB). */
+#define SW_EMIT_EVIDENCE_MIN (64ULL << 10)
+/*
+ * With --db, one part in this many of the cap, at most STORE_CACHE_BYTES (16 MiB, store.h),
+ * is the database's page cache (the default cap's share is the whole 16 MiB), and the live
+ * statistics' second handle gets SW_STORE_STATS_CACHE: both come off the top, so the cap
+ * bounds SQLite's memory as well.
+ */
+#define SW_STORE_SHARE       16
+#define SW_STORE_STATS_CACHE (256ULL << 10)
 /* Share of the cap given to the flow (handshake) table; the rest tracks sources. */
 #define SW_FLOW_SHARE_PERCENT 50
 
-/* Queue between the packet path and the writer thread (records, preallocated: a record is
- * about 3.9 KiB with its reasons, so 16 MiB; the writer stores some 30,000 records a second,
- * so the queue holds over a tenth of a second of the densest burst). */
-#define SW_EMIT_QUEUE 4096
+/* Queue between the packet path and the writer thread, in records (preallocated: a record is
+ * 5.4 KiB with its reasons and exposure list): the most a writer's share may hold, and the
+ * least it is given whatever the cap (a few records' worth past a tiny cap's share). */
+#define SW_EMIT_QUEUE     4096
+#define SW_EMIT_QUEUE_MIN 4
 
 /* Default database file. */
 #define SW_DEFAULT_DB "scanwatch.db"

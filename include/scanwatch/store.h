@@ -32,6 +32,11 @@ struct store_run_end {
  * NULL with a message in err on failure. The caller owns the handle.
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
+/* The page cache a handle starts with (PRAGMA cache_size): it keeps the indexes' pages hot. */
+#define STORE_CACHE_BYTES (16ULL << 20)
+/* Bounds s's page cache to bytes (at least 64 KiB), for a caller that counts it in a memory
+ * budget (the sensor's --memory-cap). 0, or -1 (store_error()). */
+int store_set_cache(struct store *s, uint64_t bytes);
 /* Starts a run; returns its id (> 0) or -1. input: the file list or interface. */
 int64_t store_run_begin(struct store *s, const char *input, const char *config_origin,
                         uint64_t started_us);

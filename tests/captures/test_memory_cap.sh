@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_memory_cap.sh — a SYN flood from 10 million distinct spoofed sources, with a real
 # SYN scan mixed in, replays inside --memory-cap plus a fixed overhead; evictions are counted
-# in runs.evictions and the scan is still detected.
+# in runs.evictions and the scan is still detected. Then a burst of detections (5,000 small
+# scans written by gen_sources, with --db) stays inside a small cap plus the same overhead:
+# the records and evidence packets waiting for the writer are part of the cap.
 #
 # Nothing is committed or stored: scanprobe writes the flood (IPv6 sources spread over
 # 2001:2::/48, so all 10M are distinct; 198.18.0.0/15 holds only 131072) into a FIFO that
@@ -14,11 +16,12 @@
 # capture alone with the same options (the tables are allocated but never touched, so they
 # are not resident): program, libc, libpcap, libyaml, SQLite and its page cache, the
 # writer thread. Measured 6.6 MB on Debian 12 x86-64 (RelWithDebInfo). Documented bound:
-# SW_RSS_OVERHEAD_KB (16 MiB), which also covers what only a long run touches: the
-# writer's queue when full (1024 records plus a batch, about 2 MB) and SQLite's page
-# cache growing to its 2 MB default.
+# SW_RSS_OVERHEAD_KB (16 MiB), which also covers what only a long run touches: SQLite's
+# page cache growing to its 2 MB default. The writer's queue (records and their evidence
+# packets) is not overhead: it takes a sixteenth of the cap (SW_EMIT_SHARE), which the
+# burst below fills.
 set -euo pipefail
-: "${SCANWATCH:?}" "${SCANPROBE:?}" "${SW_WORK_DIR:?}"
+: "${SCANWATCH:?}" "${SCANPROBE:?}" "${GEN_SOURCES:?}" "${SW_WORK_DIR:?}"
 dir="$SW_WORK_DIR/memory_cap"
 rm -rf "$dir"
 mkdir -p "$dir"
@@ -106,6 +109,47 @@ if ((scans != 1)); then
 fi
 if ((floods < 1)); then
 	echo "FAIL: the flood itself was not detected" >&2
+	fail=1
+fi
+
+# A burst of detections: 5,000 independent 4-port SYN scans with RST replies (one source
+# each, gen_sources --ports 4), replayed with --db under an 8M cap. The store takes each
+# detection's rows and evidence packets at some 20,000 rows a second, far slower than the
+# scans open and close, so the writer's queue fills and stays full: a replay waits for it
+# rather than dropping. A queue of 4,096 records outside the cap (5.4 KiB each) and 8 MiB of
+# their packets once took this replay to 57 MB.
+burst_cap_mb=8
+"$GEN_SOURCES" --sources 5000 --per-source 4 --ports 4 --replies --seed 4 -o burst.pcap \
+	>burst.gen 2>&1 || {
+	cat burst.gen >&2
+	exit 1
+}
+rc=0
+/usr/bin/time -v -o burst.time "$SCANWATCH" -r burst.pcap --db burst.db -q \
+	--memory-cap ${burst_cap_mb}M >burst.out 2>burst.err || rc=$?
+cat burst.err
+if ((rc != 0)); then
+	echo "FAIL: the burst replay exited $rc" >&2
+	exit 1
+fi
+burst_kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' burst.time)
+burst_limit_kb=$((burst_cap_mb * 1024 + overhead_kb))
+said=$(grep -o '[0-9]* detection(s)' burst.err | awk '{print $1}')
+rows=$(sqlite3 burst.db "SELECT count(*) FROM detections")
+kept=$(sqlite3 burst.db "SELECT count(*) FROM evidence")
+echo "burst: $said detections, $rows rows, $kept evidence packets stored, peak RSS $burst_kb KB" \
+	"(cap $((burst_cap_mb * 1024)) KB + overhead $overhead_kb KB = $burst_limit_kb KB)"
+if [[ -z $said ]] || ((said < 1 || rows != said)); then
+	echo "FAIL: the burst's detections and the database disagree ($said said, $rows rows)" >&2
+	fail=1
+fi
+if ((kept == 0)); then
+	echo "FAIL: no evidence packet of the burst was stored" >&2
+	fail=1
+fi
+if ((!sanitized && burst_kb > burst_limit_kb)); then
+	echo "FAIL: the burst's peak RSS $burst_kb KB is above the cap plus overhead" \
+		"($burst_limit_kb KB)" >&2
 	fail=1
 fi
 exit $fail

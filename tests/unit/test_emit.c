@@ -170,7 +170,7 @@ static void test_blocking(struct store *s, int64_t run)
 	struct test_sink *t = sink_new();
 	struct emit_sink sinks[1] = {{&test_ops, t}};
 	struct emit_stats st;
-	struct emit *e = emit_start(s, run, sinks, 1, 256, true);
+	struct emit *e = emit_start(s, run, sinks, 1, 256, SW_EMIT_EVIDENCE_BYTES, true);
 	struct sw_detection d;
 	int refused = 0;
 
@@ -232,7 +232,7 @@ static void test_producers(void)
 	enum { P = 4, N = 20000 };
 	struct test_sink *t = sink_new();
 	struct emit_sink sinks[1] = {{&test_ops, t}};
-	struct emit *e = emit_start(NULL, 0, sinks, 1, 3, true);
+	struct emit *e = emit_start(NULL, 0, sinks, 1, 3, SW_EMIT_EVIDENCE_BYTES, true);
 	struct producer prod[P];
 	pthread_t th[P];
 
@@ -260,7 +260,7 @@ static void test_dropping(struct store *s, int64_t run)
 	struct test_sink *t = sink_new();
 	struct emit_sink sinks[1] = {{&test_ops, t}};
 	struct emit_stats st;
-	struct emit *e = emit_start(s, run, sinks, 1, CAP, false);
+	struct emit *e = emit_start(s, run, sinks, 1, CAP, SW_EMIT_EVIDENCE_BYTES, false);
 	struct sw_detection d;
 	uint64_t accepted = 0, refused = 0, base = 1ull << SEQ_PRODUCER_SHIFT; /* producer 1 */
 	int64_t rows_before = query_int("SELECT count(*) FROM detections");
@@ -356,7 +356,7 @@ static void test_evidence_bound(void)
 	unsigned fit = (unsigned)(SW_EMIT_EVIDENCE_BYTES / sz); /* packs the bound holds */
 	struct ev_producer p = {.pack = pack, .n = 3 * fit};
 	/* the queue holds every record: only the evidence bound can hold the producer back */
-	struct emit *e = emit_start(NULL, 0, sinks, 1, 4 * fit, true);
+	struct emit *e = emit_start(NULL, 0, sinks, 1, 4 * fit, SW_EMIT_EVIDENCE_BYTES, true);
 	CHECK(e != NULL);
 	if (e == NULL)
 		return;
@@ -400,7 +400,7 @@ static void test_reopen_and_errors(struct store *s, int64_t run)
 	struct test_sink *t = sink_new(), *t2 = sink_new();
 	struct emit_sink sinks[2] = {{&test_ops, t}, {&test_ops, t2}};
 	struct emit_stats st;
-	struct emit *e = emit_start(s, run, sinks, 2, 16, true);
+	struct emit *e = emit_start(s, run, sinks, 2, 16, SW_EMIT_EVIDENCE_BYTES, true);
 	struct sw_detection d;
 	uint64_t base = 2ull << SEQ_PRODUCER_SHIFT;
 
@@ -438,10 +438,10 @@ static void test_reopen_and_errors(struct store *s, int64_t run)
 	CHECK_EQ_U(query_int("SELECT count(*) FROM detections WHERE seq >= 2199023255552"), 11);
 
 	/* Bad arguments are refused. */
-	CHECK(emit_start(NULL, 0, NULL, 0, 0, false) == NULL);
-	CHECK(emit_start(NULL, 0, NULL, 1, 8, false) == NULL);
+	CHECK(emit_start(NULL, 0, NULL, 0, 0, SW_EMIT_EVIDENCE_BYTES, false) == NULL);
+	CHECK(emit_start(NULL, 0, NULL, 1, 8, SW_EMIT_EVIDENCE_BYTES, false) == NULL);
 	/* No store and no sinks: records are just counted. */
-	e = emit_start(NULL, 0, NULL, 0, 1, false);
+	e = emit_start(NULL, 0, NULL, 0, 1, SW_EMIT_EVIDENCE_BYTES, false);
 	CHECK(e != NULL);
 	if (e != NULL) {
 		CHECK(emit_push(e, &d) == 0);
@@ -453,6 +453,34 @@ static void test_reopen_and_errors(struct store *s, int64_t run)
 	}
 	sink_free(t);
 	sink_free(t2);
+}
+
+/*
+ * The writer's share of the memory cap (SW_EMIT_SHARE): whatever the share, the plan stays
+ * within the bounds, takes no more than the share once the share holds the minimums, grows
+ * with it, and reaches the maxima for a large one.
+ */
+static void test_plan(void)
+{
+	uint64_t floor_bytes = emit_ring_bytes(SW_EMIT_QUEUE_MIN) + SW_EMIT_EVIDENCE_MIN;
+	struct emit_plan last = {0, 0, 0};
+	for (uint64_t share = 1024; share <= (4ULL << 30); share = share * 3 / 2) {
+		struct emit_plan p;
+		emit_plan_for(share, &p);
+		CHECK(p.records >= SW_EMIT_QUEUE_MIN && p.records <= SW_EMIT_QUEUE);
+		CHECK(p.evidence_bytes >= SW_EMIT_EVIDENCE_MIN &&
+		      p.evidence_bytes <= SW_EMIT_EVIDENCE_BYTES);
+		CHECK_EQ_U(p.bytes, emit_ring_bytes(p.records) + p.evidence_bytes);
+		if (share >= floor_bytes)
+			CHECK(p.bytes <= share);
+		CHECK(p.records >= last.records && p.evidence_bytes >= last.evidence_bytes);
+		last = p;
+	}
+	CHECK_EQ_U(last.records, SW_EMIT_QUEUE);
+	CHECK_EQ_U(last.evidence_bytes, SW_EMIT_EVIDENCE_BYTES);
+	/* the ring is the records and a batch in flight: more records, more bytes */
+	CHECK(emit_ring_bytes(2) > emit_ring_bytes(1));
+	CHECK_EQ_U(emit_ring_bytes(1), 2 * sizeof(struct sw_detection));
 }
 
 static double mono_s(void)
@@ -475,7 +503,7 @@ static void test_lone_record(struct store *s, int64_t run)
 	enum { BURST = 3000 };
 	struct test_sink *t = sink_new();
 	struct emit_sink sinks[1] = {{&test_ops, t}};
-	struct emit *e = emit_start(s, run, sinks, 1, 8192, false);
+	struct emit *e = emit_start(s, run, sinks, 1, 8192, SW_EMIT_EVIDENCE_BYTES, false);
 	struct sw_detection d;
 	uint64_t base = 3ull << SEQ_PRODUCER_SHIFT; /* producer 3 */
 	int64_t rows_before = query_int("SELECT count(*) FROM detections");
@@ -527,6 +555,7 @@ int main(void)
 	run = store_run_begin(s, "test", NULL, 1);
 	CHECK(run > 0);
 
+	test_plan();
 	test_blocking(s, run);
 	test_producers();
 	test_dropping(s, run);

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "fixtures.h"
+#include "scanwatch/defaults.h"
 #include "scanwatch/emit.h"
 #include "scanwatch/net.h"
 #include "scanwatch/output.h"
@@ -826,7 +827,7 @@ static void test_emit_tick(void)
 	static const struct output_ops fake = {
 	    .name = "fake", .write = fake_write, .tick = fake_tick};
 	struct emit_sink sink = {&fake, NULL};
-	struct emit *e = emit_start(NULL, 1, &sink, 1, 4, false);
+	struct emit *e = emit_start(NULL, 1, &sink, 1, 4, SW_EMIT_EVIDENCE_BYTES, false);
 	int seen = 0;
 
 	CHECK(e != NULL);
