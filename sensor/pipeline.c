@@ -382,11 +382,11 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	}
 	uint8_t key[16];
 	hash_make_key(key, cfg->seed);
-	/* Evidence packets take their share off the top (defaults.h), as the writer's queue
-	 * does (cfg->reserved), so the cap still bounds everything; with --no-evidence the
-	 * tables get it back. The ring's bytes come off the
-	 * cap whether or not a second worker uses them, so the tables (and what they evict under
-	 * pressure) are the same with one worker or two. */
+	/* Evidence packets take their share off the top (defaults.h), as the caller's writer
+	 * queue and page caches do (cfg->reserved), so the cap still bounds everything; with
+	 * --no-evidence the tables get it back. The ring's bytes come off the cap whether or
+	 * not a second worker uses them, so the tables (and what they evict under pressure)
+	 * are the same with one worker or two. */
 	uint64_t ev_budget = cfg->evidence ? cfg->memory_cap / SW_EVIDENCE_SHARE : 0;
 	size_t slot = cfg->evidence ? sizeof(struct msg_frame) : sizeof(struct msg);
 	size_t slots = ring_slots(cfg->memory_cap, slot);

@@ -14,9 +14,9 @@
 
 struct pipeline_config {
 	const struct sw_ruleset *rules; /* borrowed */
-	uint64_t memory_cap;            /* bytes for all tracking tables together */
+	uint64_t memory_cap;            /* the bound: the tables get what the rest leaves */
 	uint64_t reserved;              /* of memory_cap, taken by the caller (the writer's
-	                                 * queue, SW_EMIT_SHARE): the tables get the rest */
+	                                 * queue and the database's page caches, defaults.h) */
 	uint64_t seed;                  /* 0: random hash key; else a fixed key (tests) */
 	bool evidence; /* keep evidence packets (evidence.h) in memory_cap / SW_EVIDENCE_SHARE */
 	detect_emit_fn emit; /* receives every detection record */
