@@ -14,6 +14,11 @@
 #                 sound input can be starved past 10 s: fuzz_store_read's inputs of a few
 #                 hundred rows take 0.75 s alone and were reported as 26 s timeouts so, which
 #                 stopped the run. Give such runs more (-T 120); a real hang still shows.
+#                 Pausing a run (kill -STOP, to measure something beside it) counts too: a
+#                 unit caught by a pause longer than -T is a timeout when it resumes (an
+#                 hour's pause stopped fuzz_pipeline_gen so, and its input replays in 0.4 s),
+#                 a shorter one a slow-unit file. Replay what such a pause leaves before
+#                 trusting or deleting it, or stop the run (kill -INT) and start it again.
 #   -w WORKERS    parallel fuzzing processes per target (libFuzzer -jobs/-workers: that many
 #                 independent fuzzers sharing the corpus directory, each for SECONDS; default 1)
 #   -s SEED_DIR   more seeds, read but never written (repeatable): a directory holding one
