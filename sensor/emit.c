@@ -320,6 +320,13 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* With mu held: sz more evidence bytes would pass the limit while the queue holds some (a
+ * pack alone over the limit never waits: it goes without its packets). */
+static bool evidence_must_wait(const struct emit *e, size_t sz)
+{
+	return e->evidence_bytes > 0 && e->evidence_bytes + sz > e->evidence_limit;
+}
+
 uint64_t emit_ring_bytes(size_t capacity)
 {
 	size_t batch = capacity < EMIT_BATCH_MAX ? capacity : EMIT_BATCH_MAX;
@@ -445,15 +452,14 @@ int emit_push(struct emit *e, const struct sw_detection *d)
 	 * emit_flush, and says when it has freed packets; a pack alone over the bound still goes
 	 * without them. One thread pushes, so the queue only shrinks meanwhile.
 	 */
-	if (e->block_when_full && sz > 0 && e->evidence_bytes > 0 &&
-	    e->evidence_bytes + sz > e->evidence_limit) {
+	if (e->block_when_full && sz > 0 && evidence_must_wait(e, sz)) {
 		e->waiting_producers++;
 		e->flushers++;
 		if (e->state != WRITER_AWAKE) {
 			e->state = WRITER_AWAKE;
 			pthread_cond_signal(&e->not_empty);
 		}
-		while (e->evidence_bytes > 0 && e->evidence_bytes + sz > e->evidence_limit)
+		while (evidence_must_wait(e, sz))
 			pthread_cond_wait(&e->not_full, &e->mu);
 		e->flushers--;
 		e->waiting_producers--;

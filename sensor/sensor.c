@@ -330,6 +330,22 @@ static void summary(struct sensor *s, double secs)
 			        decode_note_name((enum decode_note)n), ps.decode.notes[n]);
 }
 
+/* A handle on the database whose page cache is bounded to cache bytes, which *reserved
+ * counts: they come off --memory-cap (defaults.h). NULL with s->err on failure. */
+static struct store *open_store(struct sensor *s, const char *path, uint64_t cache,
+                                uint64_t *reserved)
+{
+	struct store *st = store_open(path, s->err, sizeof s->err);
+	if (st && store_set_cache(st, cache) < 0) {
+		snprintf(s->err, sizeof s->err, "%s: %s", path, store_error(st));
+		store_close(st);
+		return NULL;
+	}
+	if (st)
+		*reserved += cache;
+	return st;
+}
+
 static int open_sinks(struct sensor *s)
 {
 	const struct sensor_opts *o = s->o;
@@ -620,17 +636,12 @@ int sensor_run(const struct sensor_opts *o)
 	 * queue and the database's page caches (defaults.h). */
 	uint64_t reserved = 0;
 	if (o->db) {
-		s.store = store_open(o->db, s.err, sizeof s.err);
-		if (!s.store)
-			goto fail;
 		uint64_t cache = o->memory_cap / SW_STORE_SHARE;
 		if (cache > STORE_CACHE_BYTES)
 			cache = STORE_CACHE_BYTES;
-		if (store_set_cache(s.store, cache) < 0) {
-			snprintf(s.err, sizeof s.err, "%s: %s", o->db, store_error(s.store));
+		s.store = open_store(&s, o->db, cache, &reserved);
+		if (!s.store)
 			goto fail;
-		}
-		reserved += cache;
 		s.run_id = store_run_begin(s.store, s.input, s.rules->origin, wall_us());
 		if (s.run_id >= 0) {
 			size_t nt;
@@ -644,15 +655,9 @@ int sensor_run(const struct sensor_opts *o)
 			goto fail;
 		}
 		if (capture_is_live(s.cap)) {
-			s.stats_store = store_open(o->db, s.err, sizeof s.err);
+			s.stats_store = open_store(&s, o->db, SW_STORE_STATS_CACHE, &reserved);
 			if (!s.stats_store)
 				goto fail;
-			if (store_set_cache(s.stats_store, SW_STORE_STATS_CACHE) < 0) {
-				snprintf(s.err, sizeof s.err, "%s: %s", o->db,
-				         store_error(s.stats_store));
-				goto fail;
-			}
-			reserved += SW_STORE_STATS_CACHE;
 		}
 	}
 	if (open_sinks(&s) < 0) {

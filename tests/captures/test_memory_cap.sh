@@ -28,6 +28,8 @@ mkdir -p "$dir"
 cd "$dir"
 
 cap_mb=64
+# Peak RSS in KB from a GNU time -v report.
+peak_rss() { awk -F': *' '/Maximum resident set size/ {print $2}' "$1"; }
 overhead_kb=${SW_RSS_OVERHEAD_KB:-16384}
 sanitized=0
 # ASan and TSan both keep shadow memory that RSS counts (TSan's is several times the heap).
@@ -78,7 +80,7 @@ if ((rc != 0)); then
 	exit 1
 fi
 
-peak_kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' time.txt)
+peak_kb=$(peak_rss time.txt)
 limit_kb=$((cap_mb * 1024 + overhead_kb))
 packets=$(sqlite3 run.db "SELECT packets FROM runs")
 evictions=$(sqlite3 run.db "SELECT evictions FROM runs")
@@ -132,7 +134,7 @@ if ((rc != 0)); then
 	echo "FAIL: the burst replay exited $rc" >&2
 	exit 1
 fi
-burst_kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' burst.time)
+burst_kb=$(peak_rss burst.time)
 burst_limit_kb=$((burst_cap_mb * 1024 + overhead_kb))
 said=$(grep -o '[0-9]* detection(s)' burst.err | awk '{print $1}')
 rows=$(sqlite3 burst.db "SELECT count(*) FROM detections")
