@@ -11,7 +11,10 @@
  * The failures must also outnumber the distinct services that answered two
  * to one (the state's answered): a scanner moves on to new ports and hosts, most of
  * them closed; a health checker's backends, a peer-to-peer client's peers, a
- * browser's servers mostly answer, however many of them are down.
+ * browser's servers mostly answer, however many of them are down. Nor do
+ * failures scattered over the Internet count (track.h, TRACK_SPREAD_NETS): a
+ * peer-to-peer client working through a stale host cache fails at peers that
+ * share nothing but the port, where a connect scan sweeps a site's networks.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
@@ -61,7 +64,8 @@ static bool connect_event(const struct sw_rule *r, struct track_entry *e, const 
 static bool connect_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	return e->score >= r->threshold &&
-	       e->score >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
+	       e->score >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered &&
+	       !track_spread_scattered(e);
 }
 
 static bool connect_wants(const struct sw_event *ev)

@@ -23,6 +23,12 @@
  * and again. The walk is held at ln((1-beta)/(1-alpha)) instead, where a source
  * that has shown itself benign must fail about twice as many net first
  * contacts (seven with the defaults) before it is called a scanner.
+ *
+ * Nor does a walk cross while its failures are scattered over the Internet (track.h,
+ * TRACK_SPREAD_NETS): a peer-to-peer client working through a stale host cache fails
+ * most of its first contacts, at peers that share nothing but the port (Jung et al.
+ * name peer-to-peer among their benign sources of failures); a scan of a site stays in
+ * the site's networks, and hand-built probes are never scattered.
  */
 enum { P_THETA0, P_THETA1, P_ALPHA, P_BETA };
 static const char *const trw_param_names[] = {"theta0", "theta1", "alpha", "beta"};
@@ -109,6 +115,11 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 	return true;
 }
 
+static bool trw_crossed(const struct sw_rule *r, const struct track_entry *e)
+{
+	return e->score >= r->threshold && !track_spread_scattered(e);
+}
+
 static enum sw_kind trw_kind(const struct sw_rule *r, const struct track_entry *e)
 {
 	(void)r;
@@ -157,6 +168,7 @@ const struct detector detect_trw = {
     .param_names = trw_param_names,
     .param_defaults = trw_param_defaults,
     .on_event = trw_event,
+    .crossed = trw_crossed,
     .kind = trw_kind,
     .describe = trw_describe,
     .one_service = trw_one_service,

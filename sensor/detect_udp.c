@@ -10,8 +10,9 @@
  * or NTP client talks to one or two servers: one or two pairs. A resolver
  * asking thirty servers, or an NTP client polling a pool, says something real
  * to each and most of them answer: failures count only while they outnumber
- * the answered pairs two to one (the state's answered); empty datagrams always
- * count.
+ * the answered pairs two to one (the state's answered), and while they are not
+ * scattered over the Internet (track.h, TRACK_SPREAD_NETS: a LISP router's
+ * Map-Requests to its map resolvers); empty datagrams always count.
  */
 /*
  * A client opens a socket per conversation, or talks one protocol from its
@@ -78,7 +79,8 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 	if (e->score < r->threshold)
 		return false;
 	return cst_of(e)->empty >= r->threshold ||
-	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
+	       (cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered &&
+	        !track_spread_scattered(e));
 }
 
 /* One or two ports across many hosts is a host sweep (nmap -PU), whichever rule sees it

@@ -13,8 +13,9 @@
  * are one-port fan-outs too, but their servers answer: as Jung et al.'s
  * threshold random walk weighs first contacts, failures count only while
  * they outnumber the hosts that answered DETECT_FAIL_PER_ANSWER to one
- * (the state's answered). A sweep touches few ports (UDP_SWEEP_PORTS); more is a
- * port scan, the udp detector's.
+ * (the state's answered), and while they are not scattered over the Internet
+ * (track.h, TRACK_SPREAD_NETS): a sweep sweeps a network. A sweep touches few
+ * ports (UDP_SWEEP_PORTS); more is a port scan, the udp detector's.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
@@ -57,7 +58,8 @@ static bool udpsweep_crossed(const struct sw_rule *r, const struct track_entry *
 {
 	return e->score >= r->threshold && e->multi_target &&
 	       track_distinct_ports(e) <= UDP_SWEEP_PORTS &&
-	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered;
+	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered &&
+	       !track_spread_scattered(e);
 }
 
 static enum sw_kind udpsweep_kind(const struct sw_rule *r, const struct track_entry *e)

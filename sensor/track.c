@@ -32,12 +32,18 @@ static inline uint32_t mix32(uint32_t v)
 	return v;
 }
 
+/* An IPv4-mapped address (::ffff:0:0/96), as addr.h stores IPv4. */
+static inline bool is_v4(const struct sw_addr *a)
+{
+	static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	return memcmp(a->a, v4_prefix, sizeof v4_prefix) == 0;
+}
+
 /* A host's key in the target (or source) sets: an IPv4 address is its own key,
  * so IPv4 counts are exact; an IPv6 address is hashed (see struct track_exact). */
 static inline uint32_t host_key(const struct sw_addr *a)
 {
-	static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	if (memcmp(a->a, v4_prefix, sizeof v4_prefix) == 0) {
+	if (is_v4(a)) {
 		uint32_t v;
 		memcpy(&v, a->a + 12, 4);
 		return v;
@@ -333,7 +339,7 @@ static bool budget_take(struct track_budget *b, size_t bytes)
 	return true;
 }
 
-static size_t hosts_bytes(uint32_t cap)
+static size_t keys_bytes(uint32_t cap)
 {
 	return (size_t)cap * sizeof(uint32_t);
 }
@@ -354,8 +360,8 @@ static struct track_exact *exact_of(struct track_entry *e, struct track_budget *
 }
 
 /* Slot of key (stored as key+1 so that 0 marks an empty slot; key 0xFFFFFFFF is
- * stored as 0 and kept apart in the caller: see hosts_add). */
-static bool hosts_insert(uint32_t *tab, uint32_t cap, uint32_t stored)
+ * stored as 0 and kept apart in the caller: see keys_add). */
+static bool keys_insert(uint32_t *tab, uint32_t cap, uint32_t stored)
 {
 	uint32_t i = mix32(stored) & (cap - 1);
 	while (tab[i]) {
@@ -367,79 +373,145 @@ static bool hosts_insert(uint32_t *tab, uint32_t cap, uint32_t stored)
 	return true;
 }
 
-static bool hosts_has(const struct track_exact *x, uint32_t key)
+static bool keys_has(const struct track_keys *k, uint32_t key)
 {
 	uint32_t stored = key + 1u;
 	if (stored == 0)
-		return x->nhosts &&
-		       x->hosts[x->hcap] != 0; /* the one key that wraps: see hosts_add */
-	uint32_t i = mix32(stored) & (x->hcap - 1);
-	while (x->hosts[i]) {
-		if (x->hosts[i] == stored)
+		return k->n && k->tab[k->cap] != 0; /* the one key that wraps: see keys_add */
+	uint32_t i = mix32(stored) & (k->cap - 1);
+	while (k->tab[i]) {
+		if (k->tab[i] == stored)
 			return true;
-		i = (i + 1) & (x->hcap - 1);
+		i = (i + 1) & (k->cap - 1);
 	}
 	return false;
 }
 
 /*
- * Adds a host key; false if present or when growing was refused (the count is then
- * marked inexact by the caller). The table has hcap slots plus one after them for
- * the key 0xFFFFFFFF, whose key+1 wraps to the empty mark.
+ * Adds a key: 1 when new, 0 when present, -1 when growing was refused (the caller then
+ * gives the set up). The table has cap slots plus one after them for the key
+ * 0xFFFFFFFF, whose key+1 wraps to the empty mark.
  */
-static int hosts_add(struct track_exact *x, uint32_t key, struct track_budget *b)
+static int keys_add(struct track_keys *k, uint32_t key, struct track_budget *b)
 {
 	uint32_t stored = key + 1u;
 	if (stored == 0) {
-		if (x->hosts[x->hcap])
+		if (k->tab[k->cap])
 			return 0;
-		x->hosts[x->hcap] = 1;
-		x->nhosts++;
+		k->tab[k->cap] = 1;
+		k->n++;
 		return 1;
 	}
-	if ((x->nhosts + 1) * 2 > x->hcap) {
-		uint32_t ncap = x->hcap * 2;
-		if (!budget_take(b, hosts_bytes(ncap + 1)))
+	if ((k->n + 1) * 2 > k->cap) {
+		uint32_t ncap = k->cap * 2;
+		if (!budget_take(b, keys_bytes(ncap + 1)))
 			return -1;
 		uint32_t *n = bigmem_calloc((size_t)ncap + 1, sizeof *n);
 		if (!n) {
-			b->used -= hosts_bytes(ncap + 1);
+			b->used -= keys_bytes(ncap + 1);
 			return -1;
 		}
-		for (uint32_t i = 0; i < x->hcap; i++)
-			if (x->hosts[i])
-				hosts_insert(n, ncap, x->hosts[i]);
-		n[ncap] = x->hosts[x->hcap];
-		free(x->hosts);
-		b->used -= hosts_bytes(x->hcap + 1);
-		x->hosts = n;
-		x->hcap = ncap;
+		for (uint32_t i = 0; i < k->cap; i++)
+			if (k->tab[i])
+				keys_insert(n, ncap, k->tab[i]);
+		n[ncap] = k->tab[k->cap];
+		free(k->tab);
+		b->used -= keys_bytes(k->cap + 1);
+		k->tab = n;
+		k->cap = ncap;
 	}
-	if (!hosts_insert(x->hosts, x->hcap, stored))
+	if (!keys_insert(k->tab, k->cap, stored))
 		return 0;
-	x->nhosts++;
+	k->n++;
 	return 1;
+}
+
+/* An empty set of cap slots (a power of two), paid for from b. */
+static bool keys_start(struct track_keys *k, uint32_t cap, struct track_budget *b)
+{
+	if (!budget_take(b, keys_bytes(cap + 1)))
+		return false;
+	k->tab = calloc((size_t)cap + 1, sizeof *k->tab);
+	if (!k->tab) {
+		b->used -= keys_bytes(cap + 1);
+		return false;
+	}
+	k->cap = cap;
+	k->n = 0;
+	if (b)
+		b->sets++;
+	return true;
+}
+
+/* Frees a set, giving its bytes back to b. */
+static void keys_drop(struct track_keys *k, struct track_budget *b)
+{
+	if (!k->tab)
+		return;
+	if (b)
+		b->used -= keys_bytes(k->cap + 1) < b->used ? keys_bytes(k->cap + 1) : b->used;
+	free(k->tab);
+	memset(k, 0, sizeof *k);
 }
 
 /* The inline host set is full and key is new: move its members to a side set. */
 static bool hosts_start(struct track_entry *e, struct track_budget *b)
 {
 	struct track_exact *x = exact_of(e, b);
-	uint32_t cap = 128; /* 2x the members at the next growth: load stays <= 1/2 */
-	if (!x || !budget_take(b, hosts_bytes(cap + 1)))
+	/* 2x the members at the next growth: load stays <= 1/2 */
+	if (!x || !keys_start(&x->hosts, 128, b))
 		return false;
-	x->hosts = calloc((size_t)cap + 1, sizeof *x->hosts);
-	if (!x->hosts) {
-		b->used -= hosts_bytes(cap + 1);
-		return false;
-	}
-	x->hcap = cap;
-	x->nhosts = 0;
 	const struct dset_big *full = exact_full(&e->targets);
 	for (unsigned i = 0; full && i < full->n; i++)
-		hosts_add(x, full->u.h[i], b); /* 32 members into 128 slots: no growth */
-	b->sets++;
+		keys_add(&x->hosts, full->u.h[i], b); /* 32 members into 128 slots: no growth */
 	return true;
+}
+
+static void spread_swept(struct track_entry *e, struct track_budget *b)
+{
+	e->spread |= TRACK_SPREAD_SWEPT;
+	if (e->exact)
+		keys_drop(&e->exact->spread, b); /* nothing reads the memberships any more */
+}
+
+void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct track_budget *b)
+{
+	if ((e->spread & TRACK_SPREAD_SWEPT) ||
+	    (ev->outcome != OUT_REFUSED && ev->outcome != OUT_UNREACH &&
+	     ev->outcome != OUT_TIMEOUT))
+		return;
+	if (ev->crafted) { /* no client builds its probes by hand */
+		spread_swept(e, b);
+		return;
+	}
+	const struct sw_addr *t = &ev->dst;
+	struct track_exact *x = exact_of(e, b);
+	if (!x || (!x->spread.tab && !keys_start(&x->spread, 16, b))) {
+		spread_swept(e, b);
+		return;
+	}
+	int pair = keys_add(&x->spread, mix(t, (uint64_t)ev->port << 17 | 0x4e4e), b);
+	if (pair == 0)
+		return; /* that service failed before */
+	/* a new failed pair at a host that failed before (another port), or in a network (the
+	 * /24 of an IPv4 address, the /64 of an IPv6 one) where two others did: servers come
+	 * in pairs (a resolver's, a map resolver's), a sweep goes on */
+	bool v4 = is_v4(t);
+	struct sw_addr net = *t;
+	memset(net.a + (v4 ? 15 : 8), 0, v4 ? 1 : 8);
+	int third = 1;
+	if (pair > 0 && keys_add(&x->spread, mix(t, 0x7e7e), b) == 1) {
+		int first = keys_add(&x->spread, mix(&net, 0x1d1d), b);
+		third = first == 0 ? keys_add(&x->spread, mix(&net, 0x2e2e), b) != 1 : first < 0;
+	}
+	if (third) {
+		spread_swept(e, b);
+		return;
+	}
+	uint32_t top = t->a[12]; /* the /8 of an IPv4 address, the /32 of an IPv6 one */
+	if (!v4)
+		memcpy(&top, t->a, 4);
+	e->spread |= (uint16_t)(1u << mix32(top) % 15);
 }
 
 static bool ports_start(struct track_entry *e, struct track_budget *b)
@@ -462,21 +534,18 @@ static bool ports_start(struct track_entry *e, struct track_budget *b)
 
 static void count_host(struct track_entry *e, uint32_t key, struct track_budget *b)
 {
-	if (!(e->exact && e->exact->hosts) && exact_full(&e->targets) && !e->inexact &&
+	if (!(e->exact && e->exact->hosts.tab) && exact_full(&e->targets) && !e->inexact &&
 	    !dset_has(&e->targets, key) && !hosts_start(e, b)) {
 		e->inexact = 1;
 		if (b)
 			b->denied++;
 	}
 	struct track_exact *x = e->exact;
-	if (x && x->hosts && hosts_add(x, key, b) < 0) {
+	if (x && x->hosts.tab && keys_add(&x->hosts, key, b) < 0) {
 		e->inexact = 1;
-		if (b) {
+		if (b)
 			b->denied++;
-			b->used -= hosts_bytes(x->hcap + 1);
-		}
-		free(x->hosts); /* the estimate takes over: its memory is no use now */
-		x->hosts = NULL;
+		keys_drop(&x->hosts, b); /* the estimate takes over: its memory is no use now */
 	}
 	dset_add(&e->targets, key); /* kept too: the estimate if the side set must go */
 	if (e->targets.mode == DSET_SMALLBITS)
@@ -519,10 +588,10 @@ void track_release(struct track_entry *e, struct track_budget *b)
 	struct track_exact *x = e->exact;
 	if (!x)
 		return;
-	size_t bytes = sizeof *x + (x->ports ? TRACK_EXACT_PORT_BYTES : 0) +
-	               (x->hosts ? hosts_bytes(x->hcap + 1) : 0);
+	keys_drop(&x->hosts, b);
+	keys_drop(&x->spread, b);
+	size_t bytes = sizeof *x + (x->ports ? TRACK_EXACT_PORT_BYTES : 0);
 	free(x->ports);
-	free(x->hosts);
 	free(x);
 	e->exact = NULL;
 	if (b)
@@ -537,8 +606,8 @@ static uint64_t bounded(uint64_t est, uint64_t bound)
 
 uint64_t track_distinct_targets(const struct track_entry *e)
 {
-	if (e->exact && e->exact->hosts)
-		return e->exact->nhosts;
+	if (e->exact && e->exact->hosts.tab)
+		return e->exact->hosts.n;
 	return bounded(dset_count(&e->targets), e->first_contacts);
 }
 
@@ -556,8 +625,8 @@ uint64_t track_distinct_sources(const struct track_entry *e)
 
 bool track_has_source(const struct track_entry *e, const struct sw_addr *src)
 {
-	if (e->exact && e->exact->hosts)
-		return hosts_has(e->exact, host_key(src));
+	if (e->exact && e->exact->hosts.tab)
+		return keys_has(&e->exact->hosts, host_key(src));
 	return dset_has(&e->targets, host_key(src));
 }
 
@@ -657,4 +726,5 @@ void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget 
 	e->n_ports = e->n_targets = e->n_sources = 0;
 	e->first_contacts = 0;
 	memset(&e->attr, 0, sizeof e->attr);
+	e->spread = 0;
 }

@@ -100,11 +100,45 @@ struct track_samples {
  * its estimate and says so (track_entry.inexact); the budget is given back
  * when the entry's window restarts or the entry leaves the table.
  */
-struct track_exact {
-	uint64_t *ports; /* 65536-bit bitmap, NULL until the inline port set fills */
-	uint32_t *hosts; /* open addressing, key+1 (0: empty), NULL until the host set fills */
-	uint32_t nports, nhosts, hcap;
+/* A set of 32-bit keys: open addressing, key+1 (0: empty), cap slots plus one for the key
+ * 0xFFFFFFFF (whose key+1 wraps to the empty mark); tab NULL until made. */
+struct track_keys {
+	uint32_t *tab;
+	uint32_t n, cap;
 };
+
+struct track_exact {
+	uint64_t *ports;          /* 65536-bit bitmap, NULL until the inline port set fills */
+	struct track_keys hosts;  /* host keys, from when the inline host set fills */
+	struct track_keys spread; /* the spread's memberships (TRACK_SPREAD_NETS), while needed */
+	uint32_t nports;
+};
+
+/*
+ * Where an entry's failures fall (track_entry's spread), for the rules that score failed first
+ * contacts of ordinary stacks (connect, udp, udp_sweep, trw). A sweep walks address space: its
+ * failed targets share networks, or one target fails on several ports. A client whose list of peers
+ * is stale fails at hosts that have nothing in common but the service: a Gnutella or BitTorrent
+ * client working through its host cache (most peers gone: refused or silent), a LISP router's
+ * Map-Requests to its map resolvers. Found on third-party captures (Practical Packet Analysis'
+ * gnutella.pcap: a client's 918 SYNs to 81 peers on 6346, 636 refused or unanswered, 5 answered,
+ * the peers in 81 /24s and 17 /8s; a LISP router's Map-Requests in PcapPlusPlus' ipv6.pcapng), each
+ * called a scan.
+ *
+ * The failures are scattered while no three failed hosts share a /24 (IPv4) or a /64
+ * (IPv6: servers come in pairs, a resolver's or a map resolver's), no host failed on two
+ * ports, none of the failed probes was hand-built, and they span TRACK_SPREAD_NETS or
+ * more /8s (IPv4) or /32s (IPv6); networks are kept as bits of a hash (collisions only
+ * undercount them). A scan of a site stays in the site's networks and is never
+ * scattered; a sweep that mixes in scattered decoys is swept from its third host in one
+ * /24. The memberships (failed pairs, hosts, networks once and twice) are exact, in a side
+ * set that goes once the failures are swept; when the budget refuses it, the failures
+ * count as swept, towards reporting.
+ *
+ * In an entry: bit 15 swept (latched until the window resets), bits 0-14 the networks.
+ */
+#define TRACK_SPREAD_NETS  3
+#define TRACK_SPREAD_SWEPT 0x8000u
 
 struct track_budget {
 	size_t used, limit; /* bytes of side sets held, and the most they may take */
@@ -176,6 +210,8 @@ struct track_entry {
 	uint8_t inexact;           /* the budget refused a side set: counts are estimates */
 	uint8_t exposed;           /* exposure.h's mark: this entry has an exposure set (sits in
 	                            * what was tail padding: the entry is no bigger) */
+	uint16_t spread;           /* where the failures fall (TRACK_SPREAD_NETS); in what was
+	                            * padding too */
 	uint32_t ev_ring;          /* evidence.h: the entry's packets (0: none kept yet) */
 };
 
@@ -195,6 +231,15 @@ bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_
 bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
 /* Marks (target, port) as failed, for detectors that also score pairs when probed. */
 bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
+/* Notes a failed first contact (refused, unreachable, unanswered) in e->spread
+ * (TRACK_SPREAD_NETS); its memberships are paid for from b like the other side sets. */
+void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct track_budget *b);
+/* The entry's failures are scattered over the Internet (TRACK_SPREAD_NETS). */
+static inline bool track_spread_scattered(const struct track_entry *e)
+{
+	return !(e->spread & TRACK_SPREAD_SWEPT) &&
+	       __builtin_popcount(e->spread & ~TRACK_SPREAD_SWEPT) >= TRACK_SPREAD_NETS;
+}
 /* Folds a probe into the generic fields: targets, ports, samples, counters. Side sets for
  * exact counts are taken from b (see struct track_exact). */
 void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool group_by_dst,

@@ -20,7 +20,14 @@
 #       the same 8 addresses asked once each, as a sweep asks: an ARP sweep;
 #   (g) a capture of one direction: a host's ssh session to a peer (its SYN, then its ACK
 #       and data: the peer answered out of sight) and its tries of 4 more ports there,
-#       no answer visible: quiet; the same tries without the session: a connect scan.
+#       no answer visible: quiet; the same tries without the session: a connect scan;
+#   (h) a peer-to-peer client working through a stale host cache (Practical Packet
+#       Analysis' gnutella.pcap): kernel connects to 40 peers on 6346 scattered over the
+#       Internet, 3 answered, the rest refused or silent, each tried again a minute later:
+#       quiet; the same connects to 40 hosts of one /24: a connect scan; the scattered
+#       peers and then three hosts of one /24: a connect scan (a sweep behind decoys);
+#   (i) a LISP router's Map-Requests (RFC 9301) from 4342 to 12 map resolvers in 10
+#       networks, unanswered: quiet; the same to 12 hosts of one /24: a UDP sweep.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -156,6 +163,50 @@ def one_way(session):
     return sorted(fr)
 write("oneway.pcap", one_way(True))
 write("oneway_nosession.pcap", one_way(False))
+
+# (h) Peers scattered as a host cache holds them: each in its own /24, over ten /8s.
+P2P = "192.168.1.76"
+scattered = ["%d.%d.%d.%d" % ((24, 66, 68, 71, 82, 84, 86, 90, 213, 217)[i % 10],
+                              (37 * i + 11) % 250 + 1, (53 * i + 7) % 250 + 1, (11 * i) % 200 + 20)
+             for i in range(40)]
+one_net = ["66.68.99.%d" % (10 + i) for i in range(40)]
+def peers(targets):
+    fr = []
+    for rnd in range(2):  # the host cache again a minute later
+        for i, dst in enumerate(targets):
+            t, port, isn = 1.0 + rnd * 60 + i * 0.25, 3600 + rnd * 100 + i, 58000000 + 7919 * (i + 40 * rnd)
+            fate = 0 if i in (5, 17, 31) else (1 if i % 3 else 2)
+            fr.append((t, tcp4(P2P, port, dst, 6346, 0x02, isn, 0, opts=MSS)))
+            if fate == 0:  # answered: the Gnutella handshake both ways
+                fr.append((t + 0.03, tcp4(dst, 6346, P2P, port, 0x12, 9000, isn + 1, opts=MSS)))
+                fr.append((t + 0.031, tcp4(P2P, port, dst, 6346, 0x10, isn + 1, 9001)))
+                fr.append((t + 0.032, tcp4(P2P, port, dst, 6346, 0x18, isn + 1, 9001,
+                                           b"GNUTELLA CONNECT/0.6\r\n\r\n")))
+                fr.append((t + 0.06, tcp4(dst, 6346, P2P, port, 0x18, 9001, isn + 25,
+                                          b"GNUTELLA/0.6 200 OK\r\n\r\n")))
+            elif fate == 1:  # refused
+                fr.append((t + 0.03, tcp4(dst, 6346, P2P, port, 0x14, 0, isn + 1)))
+            else:  # silent: the SYN again after 3 s and 6 s more
+                for rto in (3, 9):
+                    fr.append((t + rto, tcp4(P2P, port, dst, 6346, 0x02, isn, 0, opts=MSS)))
+    fr.append((200.0, udp4(BCAST, "192.168.1.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return sorted(fr)
+write("p2p_stale.pcap", peers(scattered))
+write("p2p_one_net.pcap", peers(one_net))
+write("p2p_decoys.pcap", peers(scattered[:30] + ["66.68.99.%d" % (10 + i) for i in range(10)]))
+
+# (i) Map-Requests (type 1, RFC 9301 5.2) to map resolvers, two of them pairs in one /24.
+XTR = "192.168.1.110"
+resolvers = ["147.83.131.33", "202.51.247.10", "203.181.249.172", "158.38.1.92",
+             "193.162.145.46", "217.8.98.35", "217.8.98.33", "129.250.1.63", "173.36.193.25",
+             "198.6.255.37", "149.20.48.60", "149.20.48.61"]
+def map_requests(targets):
+    req = b"\x10\x00\x00\x01" + bytes(8) + struct.pack("!HH", 0, 1) + ip4(XTR) + bytes(12)
+    fr = [(1.0 + i * 0.0001, udp4(UNI, XTR, 4342, dst, 4342, req)) for i, dst in enumerate(targets)]
+    fr.append((120.0, udp4(BCAST, "192.168.1.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return fr
+write("lisp.pcap", map_requests(resolvers))
+write("lisp_one_net.pcap", map_requests(["129.250.1.%d" % (60 + i) for i in range(12)]))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
@@ -200,4 +251,9 @@ quiet gateway.pcap "a gateway asking for 8 departed hosts, each every second"
 loud gateway_sweep.pcap "the same 8 addresses asked once each" "arp_sweep 192.168.100.2"
 quiet oneway.pcap "one direction: a session, then tries of 4 ports of the same peer"
 loud oneway_nosession.pcap "the same tries without the session" "connect_scan 192.168.56.10"
+quiet p2p_stale.pcap "a P2P client's stale host cache: 40 scattered peers on 6346, 37 failing"
+loud p2p_one_net.pcap "the same connects to 40 hosts of one /24" "connect_scan 192.168.1.76"
+loud p2p_decoys.pcap "30 scattered peers, then 10 hosts of one /24" "connect_scan 192.168.1.76"
+quiet lisp.pcap "a LISP router's Map-Requests to 12 map resolvers, unanswered"
+loud lisp_one_net.pcap "the same to 12 hosts of one /24" "udp_sweep 192.168.1.110"
 echo "PASS"

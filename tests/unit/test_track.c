@@ -1,4 +1,5 @@
-/* test_track.c — exact distinct counts past the inline sets, their memory budget and its return. */
+/* test_track.c — exact distinct counts past the inline sets, their memory budget and its return;
+ * where failures fall (the spread). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,8 +285,102 @@ static void test_samples(void)
 	free(e);
 }
 
+/* A failed first contact of src at a.b.c.d:port (IPv4) or 2001:2:0:c::d (IPv6, c the /64). */
+static void fail_at(struct track_entry *e, int a, int b, int c, int d, uint16_t port, bool crafted,
+                    struct track_budget *bud)
+{
+	struct sw_event ev = {.type = EV_OUTCOME,
+	                      .outcome = OUT_REFUSED,
+	                      .pclass = PC_TCP_SYN,
+	                      .proto = 6,
+	                      .port = port,
+	                      .crafted = crafted};
+	v4(&ev.src, 1);
+	if (a >= 0) {
+		addr_set_v4(&ev.dst,
+		            (const uint8_t[]){(uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d});
+	} else { /* -a: the /32 (2001:2 + a), c: the /64's last 16 bits */
+		uint8_t v6[16] = {0x20, 0x01, 0, (uint8_t)(2 - a), 0, 0, 0, (uint8_t)c};
+		v6[15] = (uint8_t)d;
+		addr_from_v6(&ev.dst, v6);
+	}
+	track_spread_note(e, &ev, bud);
+}
+
+/* Failures scattered over the Internet, and each way of not being so. */
+static void test_spread(void)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_entry *e = fresh();
+	/* peers in their own /24s and /8s: scattered once three /8s failed */
+	fail_at(e, 24, 1, 1, 1, 6346, false, &b);
+	fail_at(e, 66, 2, 2, 2, 6346, false, &b);
+	CHECK(!track_spread_scattered(e));
+	fail_at(e, 82, 3, 3, 3, 6346, false, &b);
+	CHECK(track_spread_scattered(e));
+	CHECK(b.used > 0);
+	/* the same service failing again, a second server in a /24: still scattered */
+	fail_at(e, 66, 2, 2, 2, 6346, false, &b);
+	fail_at(e, 82, 3, 3, 9, 6346, false, &b);
+	CHECK(track_spread_scattered(e));
+	/* a third host in that /24: swept, latched, its memberships given back */
+	fail_at(e, 82, 3, 3, 20, 6346, false, &b);
+	CHECK(!track_spread_scattered(e));
+	fail_at(e, 90, 4, 4, 4, 6346, false, &b);
+	fail_at(e, 213, 5, 5, 5, 6346, false, &b);
+	CHECK(!track_spread_scattered(e));
+	CHECK(e->exact && e->exact->spread.tab == NULL);
+	track_reset_window(e, 2000, &b);
+	CHECK_EQ_U(b.used, 0);
+	CHECK_EQ_U(e->spread, 0);
+
+	/* one host failing on a second port: swept (a vertical scan is never scattered) */
+	for (int i = 0; i < 3; i++)
+		fail_at(e, 24 + 40 * i, 1, 1, 1, 80, false, &b);
+	CHECK(track_spread_scattered(e));
+	fail_at(e, 24, 1, 1, 1, 81, false, &b);
+	CHECK(!track_spread_scattered(e));
+	track_reset_window(e, 3000, &b);
+
+	/* a hand-built probe's failure: swept */
+	for (int i = 0; i < 3; i++)
+		fail_at(e, 24 + 40 * i, 1, 1, 1, 80, false, &b);
+	fail_at(e, 200, 1, 1, 1, 80, true, &b);
+	CHECK(!track_spread_scattered(e));
+	track_reset_window(e, 4000, &b);
+
+	/* IPv6: /32s count as networks, a third host in one /64 sweeps */
+	for (int i = 1; i <= 4; i++)
+		fail_at(e, -i * 20, 0, i, 1, 4342, false, &b);
+	CHECK(track_spread_scattered(e));
+	fail_at(e, -20, 0, 1, 2, 4342, false, &b);
+	CHECK(track_spread_scattered(e));
+	fail_at(e, -20, 0, 1, 3, 4342, false, &b);
+	CHECK(!track_spread_scattered(e));
+	track_reset_window(e, 5000, &b);
+
+	/* only failures count: an answer is no failure */
+	struct sw_event ok = {.type = EV_OUTCOME, .outcome = OUT_SUCCESS, .pclass = PC_TCP_SYN};
+	addr_set_v4(&ok.dst, (const uint8_t[]){24, 1, 1, 1});
+	track_spread_note(e, &ok, &b);
+	CHECK_EQ_U(e->spread, 0);
+	CHECK(e->exact == NULL || e->exact->spread.tab == NULL);
+	track_release(e, &b);
+	CHECK_EQ_U(b.used, 0);
+
+	/* no budget for the memberships: swept, towards reporting */
+	struct track_budget none = {.limit = 0};
+	for (int i = 0; i < 4; i++)
+		fail_at(e, 24 + 40 * i, 1, 1, 1, 80, false, &none);
+	CHECK(!track_spread_scattered(e));
+	CHECK_EQ_U(none.used, 0);
+	track_release(e, &none);
+	free(e);
+}
+
 int main(void)
 {
+	test_spread();
 	test_inline_sets();
 	test_samples();
 	test_block_refused();
