@@ -1088,7 +1088,32 @@ static void classify_sctp(struct classify *c, const struct sw_packet *p)
 }
 
 /* An ICMP/ICMPv6 error: the outcome of the probe it quotes (RFC 792, RFC 4443 section 3). */
-static void classify_icmp_error(struct classify *c, const struct sw_packet *p, uint8_t outcome)
+/* An ICMP error's verdict on the probe it quotes, besides the outcomes. */
+enum {
+	ERR_TTL = OUT__COUNT, /* time exceeded: the probe died on the way */
+	ERR_UNROUTED,         /* no route to the destination: the path failed, not the target */
+};
+
+/*
+ * Destination unreachable codes that a router sends when it has no route at all:
+ * ICMPv4 net unreachable (0), destination network unknown (6), net unreachable for
+ * type of service (11) (RFC 792, RFC 1122 3.2.2.1); ICMPv6 no route (0), beyond the
+ * scope of the source address (2), source address failed policy (5), reject route (6)
+ * (RFC 4443 3.1). They say that the sender's network cannot reach the destination's,
+ * nothing of the target: a host whose IPv6 is broken gets one for every connection its
+ * programs try (a third-party capture: a client's connects to Google, Fastly and Yahoo
+ * over IPv6, each answered "no route" by its router, called a connect scan). A sweep of a
+ * routed site meets host unreachable (v4 code 1, v6 code 3) for its empty addresses, a
+ * filter's prohibited, or silence: those stay failures.
+ */
+static bool unrouted(bool v6, uint8_t code)
+{
+	if (v6)
+		return code == 0 || code == 2 || code == 5 || code == 6;
+	return code == 0 || code == 6 || code == 11;
+}
+
+static void classify_icmp_error(struct classify *c, const struct sw_packet *p, unsigned outcome)
 {
 	if (!(p->flags & PKT_F_QUOTED))
 		return;
@@ -1108,12 +1133,14 @@ static void classify_icmp_error(struct classify *c, const struct sw_packet *p, u
 	struct flow *f = htab_find(c->flows, &k, h);
 	if (!f || (f->state != FS_PROBE && f->state != FS_SYN_SENT))
 		return;
-	if (outcome == OUT_NONE) {
+	if (outcome == ERR_TTL) {
 		/* time exceeded: the probe died on the way and says nothing of the target */
 		c->st.expired++;
 		f->path = 1;
+	} else if (outcome == ERR_UNROUTED) {
+		c->st.unrouted++; /* the probe keeps no outcome: neither failure nor success */
 	} else {
-		emit_outcome(c, f, outcome, p);
+		emit_outcome(c, f, (uint8_t)outcome, p);
 	}
 	refused(c, f);
 }
@@ -1214,11 +1241,13 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 	if (!v6) {
 		if (t == 3) { /* destination unreachable: port (3) and protocol (2) mean closed */
 			classify_icmp_error(c, p,
-			                    (code == 3 || code == 2) ? OUT_REFUSED : OUT_UNREACH);
+			                    unrouted(v6, code)         ? ERR_UNROUTED
+			                    : (code == 3 || code == 2) ? OUT_REFUSED
+			                                               : OUT_UNREACH);
 			return;
 		}
 		if (t == 11) { /* time exceeded (RFC 792): a path probe's rung, or a loop */
-			classify_icmp_error(c, p, OUT_NONE);
+			classify_icmp_error(c, p, ERR_TTL);
 			return;
 		}
 		request = t == 8 || t == 13 || t == 15 || t == 17;
@@ -1227,7 +1256,10 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 			pclass = PC_ICMP_OTHER;
 	} else {
 		if (t == 1) { /* RFC 4443 3.1: code 4 is port unreachable */
-			classify_icmp_error(c, p, code == 4 ? OUT_REFUSED : OUT_UNREACH);
+			classify_icmp_error(c, p,
+			                    unrouted(v6, code) ? ERR_UNROUTED
+			                    : code == 4        ? OUT_REFUSED
+			                                       : OUT_UNREACH);
 			return;
 		}
 		if (t == 4 && code == 1) { /* unrecognised next header: protocol closed */
@@ -1235,7 +1267,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 			return;
 		}
 		if (t == 3) { /* time exceeded (RFC 4443 3.3) */
-			classify_icmp_error(c, p, OUT_NONE);
+			classify_icmp_error(c, p, ERR_TTL);
 			return;
 		}
 		if (t == 135) {

@@ -78,8 +78,11 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 {
 	if (e->score < r->threshold)
 		return false;
-	return cst_of(e)->empty >= r->threshold ||
-	       (cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered &&
+	/* datagrams with payloads cross only on failures seen: the answers to a DHT node's
+	 * queries, sent from its one socket to many peers' ports, come after them */
+	const struct udp_state *st = cst_of(e);
+	return st->empty >= r->threshold ||
+	       (st->failed > 0 && st->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)st->answered &&
 	        !track_spread_scattered(e));
 }
 

@@ -474,6 +474,16 @@ static void spread_swept(struct track_entry *e, struct track_budget *b)
 		keys_drop(&e->exact->spread, b); /* nothing reads the memberships any more */
 }
 
+/* Counts a key in the spread's side set once (k1) and twice (k2): 1 the first time, 0 the
+ * second, -1 the third or when the budget refuses. */
+static int twice(struct track_exact *x, uint32_t k1, uint32_t k2, struct track_budget *b)
+{
+	int first = keys_add(&x->spread, k1, b);
+	if (first != 0)
+		return first;
+	return keys_add(&x->spread, k2, b) == 1 ? 0 : -1;
+}
+
 void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct track_budget *b)
 {
 	if ((e->spread & TRACK_SPREAD_SWEPT) ||
@@ -493,18 +503,20 @@ void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct 
 	int pair = keys_add(&x->spread, mix(t, (uint64_t)ev->port << 17 | 0x4e4e), b);
 	if (pair == 0)
 		return; /* that service failed before */
-	/* a new failed pair at a host that failed before (another port), or in a network (the
-	 * /24 of an IPv4 address, the /64 of an IPv6 one) where two others did: servers come
-	 * in pairs (a resolver's, a map resolver's), a sweep goes on */
+	/* a third failed host in one network (the /24 of an IPv4 address, the /64 of an IPv6
+	 * one: servers come in pairs, a resolver's or a map resolver's, a sweep goes on), or
+	 * more than two failed ports a host (a peer moves to another port, a scan goes on) */
 	bool v4 = is_v4(t);
 	struct sw_addr net = *t;
 	memset(net.a + (v4 ? 15 : 8), 0, v4 ? 1 : 8);
-	int third = 1;
-	if (pair > 0 && keys_add(&x->spread, mix(t, 0x7e7e), b) == 1) {
-		int first = keys_add(&x->spread, mix(&net, 0x1d1d), b);
-		third = first == 0 ? keys_add(&x->spread, mix(&net, 0x2e2e), b) != 1 : first < 0;
+	int host = pair < 0 ? -1 : keys_add(&x->spread, mix(t, 0x7e7e), b);
+	x->spread_pairs++;
+	if (host == 1) {
+		x->spread_hosts++;
+		if (twice(x, mix(&net, 0x1d1d), mix(&net, 0x2e2e), b) < 0)
+			host = -1;
 	}
-	if (third) {
+	if (host < 0 || x->spread_pairs > 2 * (uint64_t)x->spread_hosts + 2) {
 		spread_swept(e, b);
 		return;
 	}

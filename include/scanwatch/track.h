@@ -111,6 +111,7 @@ struct track_exact {
 	uint64_t *ports;          /* 65536-bit bitmap, NULL until the inline port set fills */
 	struct track_keys hosts;  /* host keys, from when the inline host set fills */
 	struct track_keys spread; /* the spread's memberships (TRACK_SPREAD_NETS), while needed */
+	uint32_t spread_pairs, spread_hosts; /* and its failed pairs and hosts */
 	uint32_t nports;
 };
 
@@ -126,8 +127,9 @@ struct track_exact {
  * called a scan.
  *
  * The failures are scattered while no three failed hosts share a /24 (IPv4) or a /64
- * (IPv6: servers come in pairs, a resolver's or a map resolver's), no host failed on two
- * ports, none of the failed probes was hand-built, and they span TRACK_SPREAD_NETS or
+ * (IPv6: servers come in pairs, a resolver's or a map resolver's), the failed hosts failed
+ * on two ports each or fewer on the whole (a peer moves to another port; plus two), none of
+ * the failed probes was hand-built, and they span TRACK_SPREAD_NETS or
  * more /8s (IPv4) or /32s (IPv6); networks are kept as bits of a hash (collisions only
  * undercount them). A scan of a site stays in the site's networks and is never
  * scattered; a sweep that mixes in scattered decoys is swept from its third host in one

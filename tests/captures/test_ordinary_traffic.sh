@@ -27,7 +27,12 @@
 #       quiet; the same connects to 40 hosts of one /24: a connect scan; the scattered
 #       peers and then three hosts of one /24: a connect scan (a sweep behind decoys);
 #   (i) a LISP router's Map-Requests (RFC 9301) from 4342 to 12 map resolvers in 10
-#       networks, unanswered: quiet; the same to 12 hosts of one /24: a UDP sweep.
+#       networks, unanswered: quiet; the same to 12 hosts of one /24: a UDP sweep;
+#   (j) a host whose IPv6 is broken (arkime's ospf.pcap): connects to 8 web servers, each
+#       answered by its router with ICMPv6 no route (RFC 4443 3.1, code 0), and the same
+#       over IPv4 with net unreachable (RFC 792, code 0): quiet; the same answers with
+#       address / host unreachable (code 3 / 1), as a sweep of a routed site meets: a
+#       connect scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -207,6 +212,49 @@ def map_requests(targets):
     return fr
 write("lisp.pcap", map_requests(resolvers))
 write("lisp_one_net.pcap", map_requests(["129.250.1.%d" % (60 + i) for i in range(12)]))
+
+# (j) Unreachables from the host's router, quoting its connects.
+def ip6(a):
+    import ipaddress
+    return ipaddress.IPv6Address(a).packed
+
+OPTS6 = b"\x02\x04\x05\xa0\x04\x02\x08\x0a\x04\x01\x07\x77\0\0\0\0\x01\x03\x03\x07"
+def tcp6(src, sport, dst, dport, seq):  # Linux's SYN: mss 1440, sackOK, TS, wscale 7
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 10 << 4, 0x02, 28800, 0, 0) + OPTS6
+    return struct.pack("!IHBB", 0x60000000, len(t), 6, 64) + ip6(src) + ip6(dst) + t
+
+def icmp6_unreach(router, host, code, quoted):
+    body = struct.pack("!BBHI", 1, code, 0, 0) + quoted
+    pseudo = ip6(router) + ip6(host) + struct.pack("!IxxxB", len(body), 58)
+    body = body[:2] + struct.pack("!H", csum(pseudo + body)) + body[4:]
+    return struct.pack("!IHBB", 0x60000000, len(body), 58, 64) + ip6(router) + ip6(host) + body
+
+def eth6(ip):
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x86\xdd" + ip
+
+def icmp4_unreach(router, host, code, quoted):
+    body = struct.pack("!BBHI", 3, code, 0, 0) + quoted
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 7, 0, 64, 1, 0, ip4(router), ip4(host))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + body
+
+H6, R6 = "2001:bef::a00:27ff:fe0d:5c3c", "2001:bef::2"
+H4, R4 = "192.168.56.30", "192.168.56.1"
+def no_route(v6_code, v4_code):
+    fr = []
+    for i in range(8):
+        t = 1.0 + i * 0.01
+        syn = tcp6(H6, 42000 + i, "2a04:4e42:%x::323" % (i * 0x200), 80, 4000 + i)
+        fr.append((t, eth6(syn)))
+        fr.append((t + 0.002, eth6(icmp6_unreach(R6, H6, v6_code, syn))))
+        syn4 = tcp4(H4, 43000 + i, "151.101.%d.%d" % (i, 64 + i), 443, 0x02, 5000 + i, 0, opts=MSS)
+        fr.append((t + 0.005, syn4))
+        fr.append((t + 0.006, icmp4_unreach(R4, H4, v4_code, syn4[14:14 + 28])))
+    fr.append((60.0, udp4(BCAST, "192.168.56.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return fr
+write("no_route.pcap", no_route(0, 0))
+write("no_route_host.pcap", no_route(3, 1))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
@@ -256,4 +304,8 @@ loud p2p_one_net.pcap "the same connects to 40 hosts of one /24" "connect_scan 1
 loud p2p_decoys.pcap "30 scattered peers, then 10 hosts of one /24" "connect_scan 192.168.1.76"
 quiet lisp.pcap "a LISP router's Map-Requests to 12 map resolvers, unanswered"
 loud lisp_one_net.pcap "the same to 12 hosts of one /24" "udp_sweep 192.168.1.110"
+quiet no_route.pcap "8 connects each over IPv6 and IPv4 that the router has no route for"
+loud no_route_host.pcap "the same answered host unreachable" "connect_scan 192.168.56.30"
+loud no_route_host.pcap "the same answered address unreachable (IPv6)" \
+	"connect_scan 2001:bef::a00:27ff:fe0d:5c3c"
 echo "PASS"

@@ -334,11 +334,17 @@ static void test_spread(void)
 	CHECK_EQ_U(b.used, 0);
 	CHECK_EQ_U(e->spread, 0);
 
-	/* one host failing on a second port: swept (a vertical scan is never scattered) */
-	for (int i = 0; i < 3; i++)
+	/* hosts failing on two ports each: still scattered (a peer moves); one host on many:
+	 * swept (a vertical scan is never scattered) */
+	for (int i = 0; i < 3; i++) {
 		fail_at(e, 24 + 40 * i, 1, 1, 1, 80, false, &b);
+		fail_at(e, 24 + 40 * i, 1, 1, 1, 81, false, &b);
+	}
 	CHECK(track_spread_scattered(e));
-	fail_at(e, 24, 1, 1, 1, 81, false, &b);
+	fail_at(e, 24, 1, 1, 1, 82, false, &b);
+	fail_at(e, 24, 1, 1, 1, 83, false, &b);
+	CHECK(track_spread_scattered(e)); /* 8 pairs at 3 hosts: 2 x 3 + 2 */
+	fail_at(e, 24, 1, 1, 1, 84, false, &b);
 	CHECK(!track_spread_scattered(e));
 	track_reset_window(e, 3000, &b);
 
