@@ -1087,7 +1087,6 @@ static void classify_sctp(struct classify *c, const struct sw_packet *p)
 	flow_touch(c, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
 }
 
-/* An ICMP/ICMPv6 error: the outcome of the probe it quotes (RFC 792, RFC 4443 section 3). */
 /* An ICMP error's verdict on the probe it quotes, besides the outcomes. */
 enum {
 	ERR_TTL = OUT__COUNT, /* time exceeded: the probe died on the way */
@@ -1113,6 +1112,8 @@ static bool unrouted(bool v6, uint8_t code)
 	return code == 0 || code == 6 || code == 11;
 }
 
+/* An ICMP/ICMPv6 error: the outcome of the probe it quotes (RFC 792, RFC 4443 section 3), or
+ * ERR_TTL / ERR_UNROUTED. */
 static void classify_icmp_error(struct classify *c, const struct sw_packet *p, unsigned outcome)
 {
 	if (!(p->flags & PKT_F_QUOTED))

@@ -86,6 +86,7 @@ const struct detector detect_connect = {
     .classes = 1u << PC_TCP_SYN,
     .default_group = GROUP_SRC,
     .outcomes = true,
+    .spread = true,
     .wants = connect_wants,
     .on_event = connect_event,
     .crossed = connect_crossed,

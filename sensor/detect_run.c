@@ -64,7 +64,8 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			note_due(d, r, e);
 		} else {
 			e->outcomes[ev->outcome]++;
-			track_spread_note(e, ev, &d->exact);
+			if (det->spread)
+				track_spread_note(e, ev, &d->exact);
 			if (ev->outcome == OUT_EMPTY)
 				attribute_note(e, ev);
 			enum det_reveal rv = exposure_reveal(ev);

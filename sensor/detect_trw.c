@@ -164,6 +164,7 @@ const struct detector detect_trw = {
     .classes = 1u << PC_TCP_SYN | 1u << PC_UDP | 1u << PC_ICMP_ECHO,
     .default_group = GROUP_SRC,
     .outcomes = true,
+    .spread = true,
     .nparams = 4,
     .param_names = trw_param_names,
     .param_defaults = trw_param_defaults,

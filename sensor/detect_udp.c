@@ -101,6 +101,7 @@ const struct detector detect_udp = {
     .classes = 1u << PC_UDP,
     .default_group = GROUP_SRC,
     .outcomes = true,
+    .spread = true,
     .on_event = udp_event,
     .crossed = udp_crossed,
     .kind = udp_kind,

@@ -76,6 +76,7 @@ const struct detector detect_udp_sweep = {
     .classes = 1u << PC_UDP,
     .default_group = GROUP_SRC,
     .outcomes = true,
+    .spread = true,
     .on_event = udpsweep_event,
     .crossed = udpsweep_crossed,
     .kind = udpsweep_kind,

@@ -438,8 +438,7 @@ static bool keys_start(struct track_keys *k, uint32_t cap, struct track_budget *
 	}
 	k->cap = cap;
 	k->n = 0;
-	if (b)
-		b->sets++;
+	b->sets++;
 	return true;
 }
 

@@ -44,6 +44,9 @@ struct track_entry; /* track.h */
  *  absorbs        a target-grouped detector whose open detection speaks for
  *                 its sources: their per-source detections on that target
  *                 are not opened (decoys are one scan, not N).
+ *  spread         its crossed reads where the entry's failures fall
+ *                 (track_spread_scattered): the engine notes them
+ *                 (track_spread_note) for its entries only.
  *  probes_belong  on_event returns true for every probe given to it: the
  *                 engine may then skip it for entries whose counts nobody
  *                 reads any more (shadowed: another rule reports the scan;
@@ -64,6 +67,7 @@ struct detector {
 	bool outcomes;
 	bool absorbs;
 	bool probes_belong;
+	bool spread;
 	bool (*wants)(const struct sw_event *ev);
 	enum rule_group default_group;
 	uint8_t nparams;

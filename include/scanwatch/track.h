@@ -84,6 +84,13 @@ struct track_samples {
 	struct sw_addr addrs[TRACK_SAMPLE_ADDRS - 1];
 };
 
+/* A set of 32-bit keys: open addressing, key+1 (0: empty), cap slots plus one for the key
+ * 0xFFFFFFFF (whose key+1 wraps to the empty mark); tab NULL until made. */
+struct track_keys {
+	uint32_t *tab;
+	uint32_t n, cap;
+};
+
 /*
  * Exact distinct counts past the inline sets. A record a person reads must
  * count exactly (10,000 ports are 10,000, not an estimate), so when an
@@ -100,13 +107,6 @@ struct track_samples {
  * its estimate and says so (track_entry.inexact); the budget is given back
  * when the entry's window restarts or the entry leaves the table.
  */
-/* A set of 32-bit keys: open addressing, key+1 (0: empty), cap slots plus one for the key
- * 0xFFFFFFFF (whose key+1 wraps to the empty mark); tab NULL until made. */
-struct track_keys {
-	uint32_t *tab;
-	uint32_t n, cap;
-};
-
 struct track_exact {
 	uint64_t *ports;          /* 65536-bit bitmap, NULL until the inline port set fills */
 	struct track_keys hosts;  /* host keys, from when the inline host set fills */
