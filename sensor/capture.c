@@ -214,7 +214,22 @@ static bool must_split(const char *path, struct capture_ng_survey *sv)
 	int r = capture_ng_survey(f, z == NULL, sv);
 	fclose(f);
 	free(iobuf);
-	return r == 1 && sv->multi && sv->ntypes > 0;
+	if (r != 1)
+		return false;
+	/*
+	 * A file that holds no packet block and whose sections describe no interface, or
+	 * interfaces of several link types, is a capture of nothing: libpcap refuses the first
+	 * ("no Interface Description Blocks") and stops at the second's second IDB, where
+	 * Wireshark opens both, empty (a capture stopped before its first packet). Read through
+	 * the filter as one Ethernet interface, it is an empty stream; a packet block of an
+	 * interface never described stays libpcap's to refuse.
+	 */
+	if (!sv->packets && sv->ntypes == 0 && (sv->multi || sv->if_type < 0)) {
+		sv->types[0] = 1; /* LINKTYPE_ETHERNET */
+		sv->ntypes = 1;
+		return true;
+	}
+	return sv->multi && sv->ntypes > 0;
 }
 
 struct capture *capture_open_files(const char *const *paths, size_t n, char *err, size_t errlen)

@@ -215,6 +215,8 @@ static int survey(struct sv_in *in, struct capture_ng_survey *out, uint16_t **if
 			uint16_t lt = get16(h + 8, swapped);
 			if (nif > 0) /* a second interface in one section */
 				out->multi = true;
+			if (out->if_type < 0)
+				out->if_type = lt;
 			if (nif == capif) {
 				uint32_t cap = capif ? capif * 2 : 16;
 				uint16_t *p = cap <= NG_MAX_IFACES
@@ -234,6 +236,7 @@ static int survey(struct sv_in *in, struct capture_ng_survey *out, uint16_t **if
 				used = 12;
 				id = type == NG_EPB ? get32(h + 8, swapped) : get16(h + 8, swapped);
 			}
+			out->packets = true;
 			if (id < nif) /* else libpcap refuses the block, in every stream */
 				note_type(out, (*iftypes)[id]);
 		}
@@ -249,6 +252,7 @@ int capture_ng_survey(FILE *f, bool seekable, struct capture_ng_survey *out)
 	struct sv_in in = {.f = f, .seekable = seekable, .buf = malloc(NG_SURVEY_BUF)};
 
 	memset(out, 0, sizeof *out);
+	out->if_type = -1;
 	if (!in.buf)
 		return -1;
 	int r = survey(&in, out, &iftypes);
@@ -259,9 +263,10 @@ int capture_ng_survey(FILE *f, bool seekable, struct capture_ng_survey *out)
 
 /* One interface of the section, as the filter needs it. */
 struct ng_if {
-	bool kept;   /* its link type is the one kept */
-	uint8_t res; /* if_tsresol: bit 7 set, 2^-(res & 0x7f) s; clear, 10^-res s */
-	int64_t off; /* if_tsoffset, seconds */
+	bool kept;     /* its link type is the one kept */
+	uint8_t res;   /* if_tsresol: bit 7 set, 2^-(res & 0x7f) s; clear, 10^-res s */
+	uint32_t snap; /* snapshot length, 0 for none */
+	int64_t off;   /* if_tsoffset, seconds */
 };
 
 struct ng_filter {
@@ -319,7 +324,9 @@ static bool add_iface(struct ng_filter *g, const uint8_t *body, size_t len)
 		g->iface = p;
 		g->capif = cap;
 	}
-	struct ng_if ifc = {.kept = get16(body, g->swapped) == g->keep, .res = 6};
+	struct ng_if ifc = {.kept = get16(body, g->swapped) == g->keep,
+	                    .res = 6,
+	                    .snap = get32(body + 4, g->swapped)};
 	/* Options after the 8 fixed bytes: code, length, value padded to 32 bits (section
 	 * 3.5); if_tsresol is code 9, if_tsoffset code 14 (section 4.2). */
 	for (size_t at = 8; at + 4 <= len;) {
@@ -376,31 +383,35 @@ static void drop_rest(struct ng_filter *g, uint64_t rest)
 }
 
 /*
- * A packet block of a kept interface, as an EPB (or SPB) of the one interface in the stream's
- * byte order: its header goes out from head, its data is copied, and its trailer follows in
- * place of the block's options (libpcap reads none), which are left out.
+ * A packet block of a kept interface, as an EPB of the one interface in the stream's byte
+ * order: its header goes out from head, its data is copied, and its trailer follows in place
+ * of the block's options (libpcap reads none), which are left out.
+ *
+ * A Simple Packet Block becomes an EPB too. It states only the packet's original length: what
+ * it holds is that, cut to the snapshot length of the section's first interface (section 4.4),
+ * which libpcap takes from the first IDB it read, and the stream's one IDB has no limit. Its
+ * time is 0, as libpcap gives it.
  */
 static void put_packet(struct ng_filter *g, uint32_t type, uint32_t len, size_t have)
 {
 	uint8_t *h = g->head;
 	bool in = g->swapped, o = g->out_swapped;
+	uint32_t caplen, orig, fixed;
+	uint64_t ts;
 	if (type == NG_SPB) {
-		uint32_t orig = get32(h + 8, in);
-		put32(h, NG_SPB, o);
-		put32(h + 4, len, o);
-		put32(h + 8, orig, o);
-		g->head_len = have;
-		g->copy = len - 16;
-		g->tail = len;
-		g->skip_after = 4;
-		g->tail_due = true;
-		return;
+		orig = get32(h + 8, in);
+		caplen = g->iface[0].snap && g->iface[0].snap < orig ? g->iface[0].snap : orig;
+		ts = 0;
+		fixed = 16;
+	} else {
+		uint32_t id = type == NG_EPB ? get32(h + 8, in) : get16(h + 8, in);
+		caplen = get32(h + 20, in);
+		orig = get32(h + 24, in);
+		ts = to_ns(&g->iface[id], (uint64_t)get32(h + 12, in) << 32 | get32(h + 16, in));
+		fixed = 32;
 	}
-	uint32_t id = type == NG_EPB ? get32(h + 8, in) : get16(h + 8, in);
-	uint32_t caplen = get32(h + 20, in), orig = get32(h + 24, in);
-	uint64_t ts = to_ns(&g->iface[id], (uint64_t)get32(h + 12, in) << 32 | get32(h + 16, in));
 	uint64_t data = ((uint64_t)caplen + 3) & ~(uint64_t)3;
-	if (data > len - 32) { /* more data than the block holds: libpcap's to refuse */
+	if (data > len - fixed) { /* more data than the block holds: libpcap's to refuse */
 		pass_on(g, have);
 		return;
 	}
@@ -412,10 +423,10 @@ static void put_packet(struct ng_filter *g, uint32_t type, uint32_t len, size_t 
 	put32(h + 16, (uint32_t)ts, o);
 	put32(h + 20, caplen, o);
 	put32(h + 24, orig, o);
-	g->head_len = have;
+	g->head_len = 28;
 	g->copy = data;
 	g->tail = out_len;
-	g->skip_after = len - 28 - data; /* options and the block's own trailer */
+	g->skip_after = len - (fixed - 4) - data; /* options and the block's own trailer */
 	g->tail_due = true;
 }
 

@@ -26,8 +26,10 @@ struct capture_ng_survey {
 	uint16_t types[CAPTURE_NG_MAX_TYPES]; /* LINKTYPE_ values packets were captured on, in
 	                                         the order of their first packet */
 	unsigned ntypes;
-	bool more;  /* packets of link types beyond CAPTURE_NG_MAX_TYPES were seen */
-	bool multi; /* a section describes more than one interface: libpcap may stop */
+	bool more;    /* packets of link types beyond CAPTURE_NG_MAX_TYPES were seen */
+	bool multi;   /* a section describes more than one interface: libpcap may stop */
+	bool packets; /* a packet block was seen, of a described interface or not */
+	int if_type;  /* the first interface's link type, -1 when no section describes one */
 };
 
 /*

@@ -13,7 +13,10 @@
 #   - scanwatch reads all of its packets and prints exactly what it prints for the three
 #     files replayed together (-r a -r b -r c, merged by time), two syn_scan detections;
 #   - the same through gzip, from one big-endian section holding all four interfaces, and
-#     with a block longer than the survey's buffer between two interfaces (plain and gzip).
+#     with a block longer than the survey's buffer between two interfaces (plain and gzip);
+#   - Simple Packet Blocks (no interface, no time, cut to the first interface's snapshot
+#     length) beside another interface's packets, as libpcap reads them alone;
+#   - files that capture nothing (no interface; two link types and no packet) read as empty.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -101,6 +104,38 @@ pcapng("padded.pcapng", [("<", [(ETH, 65535), (RAW, 262144), (SLL, 8192)], 0),
 pkts = [(t, lt, 3 if sec == 1 else iface, 0, ip) for t, lt, iface, sec, ip in pkts]
 pcapng("one_be.pcapng", [(">", [(ETH, 65535), (RAW, 262144), (SLL, 8192), (ETH, 128)], 0)])
 
+# Simple Packet Blocks (section 4.4): no interface ID and no time; they belong to the first
+# interface and hold the packet cut to its snapshot length, here 64 of each SYN's 88 bytes.
+# spb_multi.pcapng puts them beside a raw-IP interface's EPBs; spb_eth.pcapng holds them
+# alone, for libpcap to read as it is.
+def spb(order, data, snap):
+    return block(order, 3, struct.pack(order + "I", len(data)) + data[:snap])
+
+S3, T3 = "198.18.0.7", "198.18.1.3"
+syns = [frame(ETH, tcp4(S3, 42000, T3, 3000 + i, 0x02, 11 * i, mss=True)) + b"\xa5" * 30
+        for i in range(25)]
+raws = [(5.0 + i * 0.01, tcp4(S2, 41000, T2, 2000 + i, 0x02, 7 * i, mss=True)) for i in range(12)]
+for order in ("<", ">"):
+    with open("spb_multi%s.pcapng" % ("_be" if order == ">" else ""), "wb") as f:
+        f.write(shb(order) + idb(order, ETH, 64) + idb(order, RAW, 65535))
+        for i, s in enumerate(syns):
+            f.write(spb(order, s, 64))
+            if i < len(raws):
+                f.write(epb(order, 1, raws[i][0], raws[i][1]))
+with open("spb_eth.pcapng", "wb") as f:
+    f.write(shb("<") + idb("<", ETH, 64) + b"".join(spb("<", s, 64) for s in syns))
+with open("spb_raw.pcap", "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, RAW))
+    for t, ip in raws:
+        f.write(struct.pack("<IIII", T0 + int(t), int(round(t * 1e6)) % 1000000, len(ip),
+                            len(ip)) + ip)
+# Captures of nothing: a section with no interface, and interfaces of two link types (one that
+# scanwatch does not read) with no packet.
+with open("no_idb.pcapng", "wb") as f:
+    f.write(shb("<") + block("<", 0x00000BAD, struct.pack("<I", 32473) + b"x" * 8))
+with open("idle.pcapng", "wb") as f:
+    f.write(shb("<") + idb("<", WPAN, 127) + idb("<", ETH, 65535) + shb(">") + idb(">", SLL, 0))
+
 for lt, name in ((ETH, "eth.pcap"), (RAW, "raw.pcap"), (SLL, "sll.pcap")):
     with open(name, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, lt))
@@ -141,5 +176,37 @@ for f in multi.pcapng multi.pcapng.gz one_be.pcapng padded.pcapng padded.pcapng.
 	((got == want)) || fail "$f: $got packets read, not $want"
 	diff -u ref.out "$f.out" || fail "$f: not what the three files give"
 	echo "$f: $got packets, $(grep -c ' OPEN ' "$f.out") detections, as the three files"
+done
+# Simple Packet Blocks: libpcap reads them alone, each cut to the interface's 64 bytes.
+tcpdump -enr spb_eth.pcapng >spb.tcpdump 2>spb.tcpdump.err || fail "tcpdump: $(cat spb.tcpdump.err)"
+grep -q "length 88:" spb.tcpdump || fail "tcpdump did not see the SPBs' 88-byte SYNs: $(head -n 3 spb.tcpdump)"
+"$SCANWATCH" -r spb_eth.pcapng -r spb_raw.pcap --no-db >spb_ref.out 2>spb_ref.err ||
+	fail "spb_eth.pcapng and spb_raw.pcap: $(cat spb_ref.err)"
+want=$(packets spb_ref.err)
+((want == 37)) || fail "the SPB reference read $want packets, not 37"
+grep -q ' OPEN  syn_scan .*198\.18\.0\.7' spb_ref.out || fail "no syn_scan from the SPBs' source: $(cat spb_ref.out)"
+# The same packets side by side with another interface's: one stream each, merged.
+for f in spb_multi.pcapng spb_multi_be.pcapng; do
+	rc=0
+	"$SCANWATCH" -r "$f" --no-db >"$f.out" 2>"$f.err" || rc=$?
+	((rc == 0)) || fail "$f: exit $rc: $(cat "$f.err")"
+	got=$(packets "$f.err")
+	((got == want)) || fail "$f: $got packets read, not $want"
+	diff -u spb_ref.out "$f.out" || fail "$f: not what its two halves give"
+	echo "$f: $got packets, $(grep -c ' OPEN ' "$f.out") detections, as its two halves"
+done
+
+# Captures of nothing read as empty, where libpcap refuses them.
+for f in no_idb.pcapng idle.pcapng; do
+	if tcpdump -nr "$f" >/dev/null 2>"$f.tcpdump.err"; then
+		fail "tcpdump read $f: the control no longer holds"
+	fi
+	rc=0
+	"$SCANWATCH" -r "$f" --db "$f.db" >"$f.out" 2>"$f.err" || rc=$?
+	((rc == 0)) || fail "$f: exit $rc: $(cat "$f.err")"
+	got=$(packets "$f.err")
+	[[ $got == 0 ]] || fail "$f: '$got' packets read, not 0: $(cat "$f.err")"
+	[[ ! -s $f.out ]] || fail "$f: printed detections: $(cat "$f.out")"
+	echo "$f: empty (tcpdump: $(head -n 1 "$f.tcpdump.err"))"
 done
 echo "PASS"
