@@ -1563,9 +1563,18 @@ static inline __attribute__((always_inline)) uint64_t expire_list(struct classif
 			return f->node.ts + timeout;
 		if (list == L_PENDING || list == L_RETRY) {
 			/* SYN-ACK but the handshake never finished: a half-open probe
-			 * whose scanner sent no RST (masscan/zmap drop the answer) */
+			 * whose scanner sent no RST (masscan/zmap drop the answer). An
+			 * ordinary stack answers a SYN-ACK to its own SYN, with an ACK or
+			 * (its socket gone) an RST; when the capture shows neither, it
+			 * missed them (nDPI's gnutella.pcap, a Windows client behind
+			 * VirtualBox's NAT, holds four such handshakes among the hundreds it
+			 * completed). The target answered, and Jung et al.'s TRW counts a
+			 * SYN-ACK as a success: not a half-open scan's probe. */
 			if (f->state == FS_SYNACK)
-				emit_outcome(c, f, OUT_HALFOPEN, NULL);
+				emit_outcome(c, f,
+				             f->crafted || f->pclass != PC_TCP_SYN ? OUT_HALFOPEN
+				                                                   : OUT_SUCCESS,
+				             NULL);
 			else if (!ordinary_silence(c, f))
 				emit_outcome(c, f, OUT_TIMEOUT, NULL);
 		} else if (list == L_ACTIVE && f->state == FS_ESTABLISHED && !f->data && !f->fin) {

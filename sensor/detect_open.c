@@ -57,7 +57,7 @@ static bool absorbed(struct detect_engine *d, const struct sw_rule *r, const str
 			continue;
 		struct track_key k = {.rule = o->index, .a = e->target};
 		struct track_entry *x = htab_find(d->tab, &k, rule_hash(key_base(d, &k), o->index));
-		if (!x || !x->det_seq || !track_has_source(x, &e->key.a))
+		if (!x || !x->det_seq || !track_has_addr(x, &e->key.a))
 			continue;
 		uint64_t sources = track_distinct_sources(x);
 		if (sources == 0 || sources > DETECT_CROWD_MAX)

@@ -19,9 +19,11 @@
  * service port (NTP from 123, mDNS from 5353); nmap -sU sends its payloads for
  * DNS, NTP, SNMP, ISAKMP, TFTP ... all from one source port. A datagram to a
  * new (target, port) from the source port of the previous one, to another
- * destination port, scores when sent, like an empty one; crossing on such
- * datagrams still needs the failures to outnumber the answers two to one (a
- * DHT node's one socket talks to many peers' ports, and most answer).
+ * destination port of a host already probed, scores when sent, like an empty one.
+ * A scan goes through ports of the hosts it tries; a peer-to-peer node's one socket
+ * (Gnutella, a DHT) sends to many peers, each at the one port it listens on (nDPI's
+ * gnutella.pcap: 1,239 datagrams from one port to as many peers). Crossing on such
+ * datagrams still needs the failures to outnumber the answers two to one.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
@@ -49,7 +51,8 @@ static bool udp_event(const struct sw_rule *r, struct track_entry *e, const stru
 		if (ev->repeat)
 			return true;
 		uint32_t sport = ev->pkt ? ev->pkt->sport + 1u : 0; /* 0: none */
-		bool reused = sport && sport == st_of(e)->sport && ev->port != st_of(e)->dport;
+		bool reused = sport && sport == st_of(e)->sport && ev->port != st_of(e)->dport &&
+		              track_has_addr(e, &ev->dst);
 		st_of(e)->sport = sport;
 		st_of(e)->dport = ev->port;
 		if ((ev->crafted || reused) && track_pair_add(e, &ev->dst, ev->port)) {

@@ -130,14 +130,14 @@ struct track_exact {
  * (IPv6: servers come in pairs, a resolver's or a map resolver's), the failed hosts failed
  * on two ports each or fewer on the whole (a peer moves to another port; plus two), none of
  * the failed probes was hand-built, and they span TRACK_SPREAD_NETS or
- * more /8s (IPv4) or /32s (IPv6); networks are kept as bits of a hash (collisions only
- * undercount them). A scan of a site stays in the site's networks and is never
+ * more /8s (IPv4) or /32s (IPv6). A scan of a site stays in the site's networks and is never
  * scattered; a sweep that mixes in scattered decoys is swept from its third host in one
- * /24. The memberships (failed pairs, hosts, networks once and twice) are exact, in a side
- * set that goes once the failures are swept; when the budget refuses it, the failures
- * count as swept, towards reporting.
+ * /24. The memberships (failed pairs, hosts, /24s or /64s once and twice, /8s or /32s) are
+ * exact, in a side set that goes once the failures are swept; when the budget refuses it, the
+ * failures count as swept, towards reporting.
  *
- * In an entry: bit 15 swept (latched until the window resets), bits 0-14 the networks.
+ * In an entry: bit 15 swept (latched until the window resets), bits 0-14 the networks failed
+ * in, counted up to TRACK_SPREAD_NETS.
  */
 #define TRACK_SPREAD_NETS  3
 #define TRACK_SPREAD_SWEPT 0x8000u
@@ -239,8 +239,7 @@ void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct 
 /* The entry's failures are scattered over the Internet (TRACK_SPREAD_NETS). */
 static inline bool track_spread_scattered(const struct track_entry *e)
 {
-	return !(e->spread & TRACK_SPREAD_SWEPT) &&
-	       __builtin_popcount(e->spread & ~TRACK_SPREAD_SWEPT) >= TRACK_SPREAD_NETS;
+	return e->spread == TRACK_SPREAD_NETS; /* not swept, and networks enough */
 }
 /* Folds a probe into the generic fields: targets, ports, samples, counters. Side sets for
  * exact counts are taken from b (see struct track_exact). */
@@ -268,6 +267,9 @@ uint64_t track_distinct_targets(const struct track_entry *e);
 uint64_t track_distinct_ports(const struct track_entry *e);
 /* For target-grouped entries the target bitmap holds the sources instead. */
 uint64_t track_distinct_sources(const struct track_entry *e);
-bool track_has_source(const struct track_entry *e, const struct sw_addr *src);
+/* Whether the entry's addresses (its targets; its sources when grouped by target) hold a. May
+ * say yes wrongly once the inline set became a bitmap and the budget gave no exact set, about
+ * as often as the bitmap's share of set bits. */
+bool track_has_addr(const struct track_entry *e, const struct sw_addr *a);
 
 #endif

@@ -32,7 +32,12 @@
 #       answered by its router with ICMPv6 no route (RFC 4443 3.1, code 0), and the same
 #       over IPv4 with net unreachable (RFC 792, code 0): quiet; the same answers with
 #       address / host unreachable (code 3 / 1), as a sweep of a routed site meets: a
-#       connect scan.
+#       connect scan;
+#   (k) a Gnutella node's one UDP socket (nDPI's gnutella.pcap) pinging 30 peers, each at
+#       its own port, beside NAT-PMP requests its router leaves unanswered: quiet; the same
+#       pings to those ports on 6 hosts, five ports a host as nmap -sU goes: a UDP scan;
+#   (l) kernel connects (the same capture) whose SYN-ACKs the capture never shows
+#       answered: quiet; the same SYN-ACKs answered by the prober's RST: a SYN scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -255,6 +260,41 @@ def no_route(v6_code, v4_code):
     return fr
 write("no_route.pcap", no_route(0, 0))
 write("no_route_host.pcap", no_route(3, 1))
+
+# (k) A Gnutella node's one UDP socket (nDPI's gnutella.pcap): a ping to each of 30 peers at
+# the port it listens on, and NAT-PMP requests (RFC 6886) its router never answers.
+NODE, GW4 = "10.0.2.15", "10.0.2.2"
+PING = b"\x47\x4e\x44\x02" + bytes(20)
+def udp_peers(hosts, ports):
+    fr = [(1.0 + i * 0.5, udp4(UNI, NODE, 57619 + i, GW4, 5351, b"\0\0")) for i in range(4)]
+    fr += [(4.0 + i * 0.001, udp4(UNI, NODE, 28681, hosts[i], ports[i], PING)) for i in range(30)]
+    fr.append((120.0, udp4(BCAST, GW4, 67, "255.255.255.255", 68, b"\x02" * 240)))
+    return sorted(fr)
+peer_ports = [6346 if i % 4 == 0 else 1024 + (7919 * i) % 60000 for i in range(30)]
+write("udp_peers.pcap", udp_peers(scattered[:30], peer_ports))
+write("udp_peers_hosts.pcap", udp_peers([scattered[i // 5] for i in range(30)], peer_ports))
+
+# (l) Kernel connects whose SYN-ACKs the capture never sees answered (the same capture: 4 of
+# the hundreds its client made behind VirtualBox's NAT); the others completed.
+def unanswered_synacks(reset):
+    fr = []
+    for i in range(10):
+        t, port, isn, dst = 1.0 + i * 0.01, 50190 + i, 2037058738 + 7919 * i, scattered[i]
+        dport = 1024 + (104729 * i) % 60000
+        fr.append((t, tcp4(NODE, port, dst, dport, 0x02, isn, 0, opts=MSS)))
+        fr.append((t + 0.05, tcp4(dst, dport, NODE, port, 0x12, 6144001 + 64000 * i, isn + 1,
+                                  opts=MSS)))
+        if i < 6:
+            if reset:  # the prober's RST, as nmap's kernel gives an unexpected SYN-ACK
+                fr.append((t + 0.051, tcp4(NODE, port, dst, dport, 0x04, isn + 1, 0)))
+            continue
+        fr.append((t + 0.051, tcp4(NODE, port, dst, dport, 0x10, isn + 1, 6144002 + 64000 * i)))
+        fr.append((t + 0.052, tcp4(NODE, port, dst, dport, 0x18, isn + 1, 6144002 + 64000 * i,
+                                   b"GNUTELLA CONNECT/0.6\r\n\r\n")))
+    fr.append((120.0, udp4(BCAST, GW4, 67, "255.255.255.255", 68, b"\x02" * 240)))
+    return sorted(fr)
+write("synack_unanswered.pcap", unanswered_synacks(False))
+write("synack_reset.pcap", unanswered_synacks(True))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
@@ -308,4 +348,8 @@ quiet no_route.pcap "8 connects each over IPv6 and IPv4 that the router has no r
 loud no_route_host.pcap "the same answered host unreachable" "connect_scan 192.168.56.30"
 loud no_route_host.pcap "the same answered address unreachable (IPv6)" \
 	"connect_scan 2001:bef::a00:27ff:fe0d:5c3c"
+quiet udp_peers.pcap "one UDP socket's pings to 30 peers, each at its own port"
+loud udp_peers_hosts.pcap "the same pings to the same ports of 6 hosts" "udp_scan 10.0.2.15"
+quiet synack_unanswered.pcap "kernel connects, 6 SYN-ACKs never answered in the capture"
+loud synack_reset.pcap "the same SYN-ACKs answered by the prober's RST" "syn_scan 10.0.2.15"
 echo "PASS"

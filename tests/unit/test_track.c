@@ -107,13 +107,13 @@ static void test_sources_exact(void)
 	CHECK_EQ_U(track_distinct_sources(e), 500);
 	struct sw_addr a;
 	v4(&a, 10);
-	CHECK(track_has_source(e, &a));
+	CHECK(track_has_addr(e, &a));
 	v4(&a, 509);
-	CHECK(track_has_source(e, &a));
+	CHECK(track_has_addr(e, &a));
 	v4(&a, 510);
-	CHECK(!track_has_source(e, &a));
+	CHECK(!track_has_addr(e, &a));
 	v4(&a, 9);
-	CHECK(!track_has_source(e, &a));
+	CHECK(!track_has_addr(e, &a));
 	track_release(e, &b);
 	free(e);
 }
@@ -364,6 +364,20 @@ static void test_spread(void)
 	fail_at(e, -20, 0, 1, 3, 4342, false, &b);
 	CHECK(!track_spread_scattered(e));
 	track_reset_window(e, 5000, &b);
+
+	/* networks are counted exactly: 3/8 and 131/8 are two (15 bits of a hash merged them,
+	 * and nDPI's quic_interop_V.pcapng, failures at QUIC servers in 3/8, 51/8 and 131/8,
+	 * was a UDP scan) */
+	fail_at(e, 3, 121, 242, 54, 443, false, &b);
+	fail_at(e, 131, 159, 24, 198, 4433, false, &b);
+	CHECK(!track_spread_scattered(e));
+	fail_at(e, 51, 158, 105, 98, 443, false, &b);
+	CHECK(track_spread_scattered(e));
+	CHECK_EQ_U(e->spread, TRACK_SPREAD_NETS);
+	for (int i = 0; i < 10; i++) /* saturates: never reaches the swept bit */
+		fail_at(e, 60 + i, 1, 1, 1, 443, false, &b);
+	CHECK(track_spread_scattered(e));
+	track_reset_window(e, 6000, &b);
 
 	/* only failures count: an answer is no failure */
 	struct sw_event ok = {.type = EV_OUTCOME, .outcome = OUT_SUCCESS, .pclass = PC_TCP_SYN};
