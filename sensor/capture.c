@@ -196,7 +196,7 @@ static bool is_stream(const char *path)
 }
 
 /*
- * Whether path is a pcapng file whose sections describe more than one interface, which libpcap
+ * Whether path is a pcapng file that describes more than one interface, which libpcap
  * may stop in (capture_ng.h says when): then *sv lists its link types, each read as a
  * stream of its own. A pipe or standard input cannot be read twice and is left to libpcap as
  * it is (the caller does not ask); so is a file that cannot be opened here (opening it again
@@ -217,9 +217,9 @@ static bool must_split(const char *path, struct capture_ng_survey *sv)
 	if (r != 1)
 		return false;
 	/*
-	 * A file that holds no packet block and whose sections describe no interface, or
-	 * interfaces of several link types, is a capture of nothing: libpcap refuses the first
-	 * ("no Interface Description Blocks") and stops at the second's second IDB, where
+	 * A file that holds no packet block and describes no interface, or several, is a
+	 * capture of nothing: libpcap refuses the first ("no Interface Description Blocks")
+	 * and may stop at the second's second IDB (another link type or snapshot length), where
 	 * Wireshark opens both, empty (a capture stopped before its first packet). Read through
 	 * the filter as one Ethernet interface, it is an empty stream; a packet block of an
 	 * interface never described stays libpcap's to refuse.

@@ -213,9 +213,10 @@ static int survey(struct sv_in *in, struct capture_ng_survey *out, uint16_t **if
 				return 1;
 			used = 16;
 			uint16_t lt = get16(h + 8, swapped);
-			if (nif > 0) /* a second interface in one section */
+			if (out->if_type >=
+			    0) /* a second interface, in this section or a later one */
 				out->multi = true;
-			if (out->if_type < 0)
+			else
 				out->if_type = lt;
 			if (nif == capif) {
 				uint32_t cap = capif ? capif * 2 : 16;

@@ -6,10 +6,12 @@
  * packets from another, as mergecap and Wireshark's multi-interface captures write. libpcap
  * (1.10, sf-pcapng.c) reads only files whose IDBs all repeat the first one's link type and
  * snapshot length, and stops at the first that does not ("an interface has a type ...
- * different from the type of the first interface"); it even stops at a second raw-IP
+ * different from the type of the first interface"), in whatever section it comes (a
+ * capture tool's sections, one per run, can each have their own snapshot length); it
+ * even stops at a second raw-IP
  * interface identical to the first (it compares the first one's DLT_RAW with the next one's
- * LINKTYPE_RAW). capture.c therefore reads a file whose sections describe more than one
- * interface as one libpcap stream per link type its packets were captured on, each made by
+ * LINKTYPE_RAW). capture.c therefore reads a file that describes more than one interface
+ * as one libpcap stream per link type its packets were captured on, each made by
  * the filter below, and merges them by time as it merges several files.
  */
 #ifndef SCANWATCH_CAPTURE_NG_H
@@ -27,7 +29,9 @@ struct capture_ng_survey {
 	                                         the order of their first packet */
 	unsigned ntypes;
 	bool more;    /* packets of link types beyond CAPTURE_NG_MAX_TYPES were seen */
-	bool multi;   /* a section describes more than one interface: libpcap may stop */
+	bool multi;   /* the file describes more than one interface, in one section or
+	                 several: libpcap may stop (it holds every IDB to the first one's link
+	                 type and snapshot length, whatever its section) */
 	bool packets; /* a packet block was seen, of a described interface or not */
 	int if_type;  /* the first interface's link type, -1 when no section describes one */
 };

@@ -16,7 +16,9 @@
 #     with a block longer than the survey's buffer between two interfaces (plain and gzip);
 #   - Simple Packet Blocks (no interface, no time, cut to the first interface's snapshot
 #     length) beside another interface's packets, as libpcap reads them alone;
-#   - files that capture nothing (no interface; two link types and no packet) read as empty.
+#   - sections whose one Ethernet interface changes its snapshot length, read whole;
+#   - files that capture nothing (no interface; two link types and no packet; one interface a
+#     section) read as empty.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -135,6 +137,22 @@ with open("no_idb.pcapng", "wb") as f:
     f.write(shb("<") + block("<", 0x00000BAD, struct.pack("<I", 32473) + b"x" * 8))
 with open("idle.pcapng", "wb") as f:
     f.write(shb("<") + idb("<", WPAN, 127) + idb("<", ETH, 65535) + shb(">") + idb(">", SLL, 0))
+with open("idle_sections.pcapng", "wb") as f:  # one Ethernet interface a section, no packet
+    f.write(shb("<") + idb("<", ETH, 96) + shb("<") + idb("<", ETH, 0))
+
+# One Ethernet interface a section, the second section's with another snapshot length (as a
+# capture tool's runs appended to one file): libpcap stops at the second IDB.
+eth_pkts = sorted((t, frame(ETH, ip)) for t, _, _, _, ip in pkts)
+with open("sections.pcapng", "wb") as f:
+    for k, snap in enumerate((65535, 262144)):
+        f.write(shb("<") + idb("<", ETH, snap))
+        for t, fr in eth_pkts[k * len(eth_pkts) // 2:(k + 1) * len(eth_pkts) // 2]:
+            f.write(epb("<", 0, t, fr))
+with open("sections_ref.pcap", "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, ETH))
+    for t, fr in eth_pkts:
+        f.write(struct.pack("<IIII", T0 + int(t), int(round(t * 1e6)) % 1000000, len(fr),
+                            len(fr)) + fr)
 
 for lt, name in ((ETH, "eth.pcap"), (RAW, "raw.pcap"), (SLL, "sll.pcap")):
     with open(name, "wb") as f:
@@ -196,8 +214,23 @@ for f in spb_multi.pcapng spb_multi_be.pcapng; do
 	echo "$f: $got packets, $(grep -c ' OPEN ' "$f.out") detections, as its two halves"
 done
 
+# Sections whose interfaces differ: read whole.
+if tcpdump -nr sections.pcapng >/dev/null 2>sections.tcpdump.err; then
+	fail "tcpdump read sections.pcapng whole: the control no longer holds"
+fi
+"$SCANWATCH" -r sections_ref.pcap --no-db >sections_ref.out 2>sections_ref.err ||
+	fail "sections_ref.pcap: $(cat sections_ref.err)"
+rc=0
+"$SCANWATCH" -r sections.pcapng --no-db >sections.out 2>sections.err || rc=$?
+((rc == 0)) || fail "sections.pcapng: exit $rc: $(cat sections.err)"
+want=$(packets sections_ref.err)
+got=$(packets sections.err)
+((want == 64 && got == want)) || fail "sections.pcapng: $got packets read, want $want (64)"
+diff -u sections_ref.out sections.out || fail "sections.pcapng: not what the one-section pcap gives"
+echo "sections.pcapng: $got packets, as one section (tcpdump: $(head -n 1 sections.tcpdump.err))"
+
 # Captures of nothing read as empty, where libpcap refuses them.
-for f in no_idb.pcapng idle.pcapng; do
+for f in no_idb.pcapng idle.pcapng idle_sections.pcapng; do
 	if tcpdump -nr "$f" >/dev/null 2>"$f.tcpdump.err"; then
 		fail "tcpdump read $f: the control no longer holds"
 	fi
