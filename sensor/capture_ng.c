@@ -475,6 +475,20 @@ static void next_block(struct ng_filter *g)
 		g->swapped = order == 1;
 		g->nif = 0; /* interface IDs start again with each section */
 		have = 12;
+		/* A later section of a major version libpcap does not read (it holds later
+		 * sections to major version 1, the first to 1.0 or 1.2) goes out as it is, for
+		 * libpcap to refuse as it would have; the first one it reads itself. */
+		if (g->sections > 0) {
+			if (read_full(g->in, h + 12, 4) != 4) {
+				pass_on(g, 12);
+				return;
+			}
+			have = 16;
+			if (get16(h + 12, g->swapped) != 1) {
+				pass_on(g, 16);
+				return;
+			}
+		}
 	}
 	type = get32(h, g->swapped);
 	uint32_t len = get32(h + 4, g->swapped);

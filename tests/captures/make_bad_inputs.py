@@ -218,6 +218,14 @@ case("ng_multi_second_shb_big_endian.pcapng", "ok",
      MULTI + epb(GOOD_SYN) + struct.pack(">II", 0x0A0D0D0A, 28)
      + struct.pack(">IHHq", 0x1A2B3C4D, 1, 0, -1) + struct.pack(">I", 28)
      + struct.pack(">III", 1, 20, 0x0001_0000) + struct.pack(">II", 65535, 20))
+# A later section of major version 2 (gopacket's test901): libpcap refuses it after the
+# packets before it, through the split too; one of version 1.1 it reads.
+case("ng_multi_second_shb_major_2.pcapng", "error",
+     MULTI + epb(GOOD_SYN) + block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 2, 0, -1))
+     + idb() + epb(GOOD_SYN))
+case("ng_multi_second_shb_minor_1.pcapng", "ok",
+     MULTI + epb(GOOD_SYN) + block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 1, -1))
+     + idb() + epb(GOOD_SYN))
 case("ng_multi_packet_before_idb.pcapng", "error",
      SHB + epb(GOOD_SYN) + idb() + idb(dlt=101) + epb(GOOD_SYN))
 
