@@ -146,6 +146,8 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 		return -1;
 	memset(d->nby_class, 0, sizeof d->nby_class);
 	memset(d->nby_outcome, 0, sizeof d->nby_outcome);
+	memset(d->nplain_class, 0, sizeof d->nplain_class);
+	memset(d->nplain_outcome, 0, sizeof d->nplain_outcome);
 	memset(d->src_rules, 0, sizeof d->src_rules);
 	bool can_hold = true;
 	uint64_t keep_max = 0;
@@ -158,6 +160,12 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 				d->by_class[c][d->nby_class[c]++] = (uint16_t)i;
 				if (r->detector->outcomes)
 					d->by_outcome[c][d->nby_outcome[c]++] = (uint16_t)i;
+				if (!r->crafted_only) {
+					d->plain_class[c][d->nplain_class[c]++] = (uint16_t)i;
+					if (r->detector->outcomes)
+						d->plain_outcome[c][d->nplain_outcome[c]++] =
+						    (uint16_t)i;
+				}
 				if (r->group_by != GROUP_DST && !d->src_rules[c]) {
 					d->src_rules[c] = true;
 					d->first_src[c] = (uint16_t)i;

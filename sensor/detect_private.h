@@ -51,6 +51,12 @@ struct detect_engine {
 	 * for an outcome event (a probe walks by_class) */
 	uint16_t by_outcome[PC__COUNT][DETECT_MAX_RULES];
 	uint16_t nby_outcome[PC__COUNT];
+	/* both less the rules that count only hand-built probes (crafted_only): what run_rules
+	 * walks for an ordinary stack's events, so those rules cost it nothing */
+	uint16_t plain_class[PC__COUNT][DETECT_MAX_RULES];
+	uint16_t nplain_class[PC__COUNT];
+	uint16_t plain_outcome[PC__COUNT][DETECT_MAX_RULES];
+	uint16_t nplain_outcome[PC__COUNT];
 	bool src_rules[PC__COUNT];     /* the class has source-grouped rules */
 	uint16_t first_src[PC__COUNT]; /* and the first of them */
 	/* Sources held back from per-rule state (admit.h), allocated once with the

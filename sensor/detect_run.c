@@ -11,8 +11,16 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 {
 	const struct sw_ruleset *rs = d->rs;
 	bool probe = ev->type == EV_PROBE;
-	uint16_t n = probe ? d->nby_class[ev->pclass] : d->nby_outcome[ev->pclass];
-	const uint16_t *list = probe ? d->by_class[ev->pclass] : d->by_outcome[ev->pclass];
+	/* an ordinary stack's event skips the rules that count only hand-built probes */
+	uint16_t n;
+	const uint16_t *list;
+	if (ev->crafted) {
+		n = probe ? d->nby_class[ev->pclass] : d->nby_outcome[ev->pclass];
+		list = probe ? d->by_class[ev->pclass] : d->by_outcome[ev->pclass];
+	} else {
+		n = probe ? d->nplain_class[ev->pclass] : d->nplain_outcome[ev->pclass];
+		list = probe ? d->plain_class[ev->pclass] : d->plain_outcome[ev->pclass];
+	}
 	uint64_t known_at = d->evictions;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sw_rule *r = &rs->rules[list[i]];

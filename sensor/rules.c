@@ -311,6 +311,7 @@ enum {
 	RK_WINDOW,
 	RK_IDLE,
 	RK_GROUP_BY,
+	RK_CRAFTED_ONLY,
 	RK_SUPPRESS,
 	RK_PARAMS,
 	RK__COUNT
@@ -328,6 +329,7 @@ static const char *const rule_keys[RK__COUNT] = {
     [RK_WINDOW] = "window",
     [RK_IDLE] = "idle",
     [RK_GROUP_BY] = "group_by",
+    [RK_CRAFTED_ONLY] = "crafted_only",
     [RK_SUPPRESS] = "suppress",
     [RK_PARAMS] = "params",
 };
@@ -405,6 +407,9 @@ static int parse_rule(struct loader *ld, yaml_node_t *map, struct sw_rule *r)
 	r->enabled = true;
 	if (f[RK_ENABLED].val &&
 	    yamlcfg_bool(&ld->y, f[RK_ENABLED].val, "enabled", &r->enabled) < 0)
+		return -1;
+	if (f[RK_CRAFTED_ONLY].val &&
+	    yamlcfg_bool(&ld->y, f[RK_CRAFTED_ONLY].val, "crafted_only", &r->crafted_only) < 0)
 		return -1;
 
 	r->severity = SEV_MEDIUM;

@@ -39,6 +39,7 @@ struct sw_rule {
 	uint64_t window_us;
 	uint64_t idle_us;
 	enum rule_group group_by;
+	bool crafted_only;        /* only probes no ordinary stack builds, and their outcomes */
 	struct sw_cidr *suppress; /* sources this rule never reports */
 	size_t nsuppress;
 	double params[RULE_MAX_PARAMS]; /* detector parameters, defaults filled in */

@@ -494,6 +494,57 @@ static void test_scan_under_flood(void)
 	CHECK(!decoy);
 }
 
+/* A rule with crafted_only: over two hours, a stack's stray FIN/ACKs (old connections' ends,
+ * answered by RST) never add up, while nmap -T0's FIN probes, five minutes apart, do. The
+ * same stray packets under the same rule without crafted_only are a scan: the control. */
+static const char *stealth_slow(bool crafted_only)
+{
+	return crafted_only ? "version: 1\nrules:\n  - id: SLOW\n    name: slow\n"
+	                      "    detector: stealth\n    crafted_only: true\n    threshold: 5\n"
+	                      "    window: 2h\n    idle: 15m\n"
+	                    : "version: 1\nrules:\n  - id: SLOW\n    name: slow\n"
+	                      "    detector: stealth\n    threshold: 5\n"
+	                      "    window: 2h\n    idle: 15m\n";
+}
+
+static void stray_fins(struct harness *h, struct sw_addr c)
+{
+	for (int i = 0; i < 8; i++) {
+		struct sw_addr srv = fixture_v4(198, 18, 3, (uint8_t)(10 + i));
+		struct sw_packet f =
+		    tcp(c, srv, (uint16_t)(40000 + i), 443, TCP_FIN | TCP_ACK, true, 0);
+		struct sw_packet r = tcp(srv, c, 443, (uint16_t)(40000 + i), TCP_RST, true, 0);
+		feed(h, &f, 600000000); /* ten minutes apart */
+		feed(h, &r, 20000);
+	}
+}
+
+static void test_crafted_only(void)
+{
+	struct harness h;
+	struct sw_addr c = fixture_v4(198, 18, 0, 30);
+	setup(&h, stealth_slow(true));
+	stray_fins(&h, c);
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+
+	setup(&h, stealth_slow(false));
+	stray_fins(&h, c);
+	teardown(&h);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+
+	setup(&h, stealth_slow(true));
+	struct sw_addr sc = fixture_v4(198, 18, 0, 31), t = fixture_v4(198, 18, 1, 1);
+	for (int i = 0; i < 6; i++) {
+		struct sw_packet f = tcp(sc, t, 51000, (uint16_t)(20 + i), TCP_FIN, false, 0);
+		feed(&h, &f, 300000000); /* -T0: five minutes apart */
+	}
+	teardown(&h);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_FIN_SCAN && addr_eq(&o->src, &sc));
+	CHECK(o && o->probes_at_open == 5);
+}
+
 int main(void)
 {
 	test_syn_scan();
@@ -508,5 +559,6 @@ int main(void)
 	test_p2p_client();
 	test_reconnect_storm();
 	test_scan_under_flood();
+	test_crafted_only();
 	CHECK_DONE();
 }

@@ -68,6 +68,9 @@ static void test_builtin(void)
 	    {"SW-ICMP-SWEEP-001", "icmp_sweep", "T1018,T1595.001", SEV_LOW},
 	    {"SW-TCP-RSTFLOOD-001", "rst_flood", "T1498,T1499", SEV_HIGH},
 	    {"SW-TRW-001", "trw", "T1046", SEV_MEDIUM},
+	    {"SW-TCP-STEALTH-SLOW-001", "stealth", "T1046,T1595.001", SEV_MEDIUM},
+	    {"SW-ICMP-SWEEP-SLOW-001", "icmp_sweep", "T1018,T1595.001", SEV_LOW},
+	    {"SW-IP-PROTO-SLOW-001", "ipproto", "T1046", SEV_MEDIUM},
 	};
 	struct sw_ruleset *rs = NULL, *fs = NULL;
 	char err[512] = "", path[4200], tagbuf[128];
@@ -94,6 +97,9 @@ static void test_builtin(void)
 		CHECK(r->line > 0);
 		CHECK(r->name[0] != '\0' && r->description[0] != '\0');
 		CHECK(r->threshold >= 1 && r->window_us > 0 && r->idle_us > 0);
+		/* the slow rules count only hand-built probes; the others every probe */
+		CHECK(r->crafted_only ==
+		      (strstr(r->id, "-SLOW-") && strcmp(r->detector->name, "halfopen")));
 		for (j = 0; j < r->detector->nparams; j++)
 			CHECK(isfinite(r->params[j]));
 	}
@@ -115,6 +121,7 @@ static void test_builtin(void)
 			CHECK_EQ_U(a->threshold, b->threshold);
 			CHECK_EQ_U(a->window_us, b->window_us);
 			CHECK_EQ_U(a->idle_us, b->idle_us);
+			CHECK(a->crafted_only == b->crafted_only);
 			CHECK(memcmp(a->params, b->params, sizeof a->params) == 0);
 		}
 		rules_free(fs);
@@ -166,6 +173,7 @@ static void test_full(void)
 	CHECK_EQ_U(r->window_us, 250000);
 	CHECK_EQ_U(r->idle_us, 2ull * 3600 * 1000000);
 	CHECK_EQ_U(r->group_by, GROUP_DST);
+	CHECK(r->crafted_only);
 	CHECK_EQ_U(r->nsuppress, 2);
 	if (r->nsuppress == 2) {
 		CHECK(cidr_is(&r->suppress[0], "198.18.0.10/32"));
@@ -195,6 +203,7 @@ static void test_full(void)
 	CHECK_EQ_U(r->ntags, 0);
 	CHECK(r->ntags == 0);
 	CHECK(r->detector == conn);
+	CHECK(!r->crafted_only);
 	CHECK_EQ_U(r->threshold, 1000000);
 	CHECK_EQ_U(r->window_us, 90ull * 1000000);
 	CHECK_EQ_U(r->idle_us, 30ull * 1000000);
@@ -270,7 +279,8 @@ static const struct {
                          "home_net, allow, rules, campaign_window)"},
     {"unknown_rule_key.yaml",
      "8:5: unknown key 'treshold' in rule (expected one of: id, name, description, enabled, "
-     "severity, tags, detector, threshold, window, idle, group_by, suppress, params)"},
+     "severity, tags, detector, threshold, window, idle, group_by, crafted_only, suppress, "
+     "params)"},
     {"wrong_type.yaml", "7:16: expected a scalar for 'threshold', found a mapping"},
     {"list_for_scalar.yaml", "7:15: expected a scalar for 'detector', found a list"},
     {"scalar_for_list.yaml", "8:11: expected a list for 'tags', found a scalar"},
@@ -312,6 +322,7 @@ static const struct {
     {"bad_id.yaml", "3:9: bad rule id 'SW T 001' (1 to 47 characters from A-Z a-z 0-9 _ . -)"},
     {"long_name.yaml", "7:11: rule name is 96 bytes long (at most 95)"},
     {"bad_bool.yaml", "8:14: enabled must be true or false, got 'yes'"},
+    {"bad_crafted_only.yaml", "9:19: crafted_only must be true or false, got '1'"},
     {"bad_group.yaml", "8:15: unknown group_by 'source' (expected src, dst or src_dst)"},
     {"empty_rules.yaml", "2:8: empty rules list (define at least one rule, or leave 'rules' out)"},
     {"rule_not_mapping.yaml", "3:5: expected a mapping for a rule, found a scalar"},
