@@ -40,7 +40,7 @@ run_pkgs=(sqlite3)
 # started by the tests.
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2 zstd
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
-	traceroute tcptraceroute iputils-tracepath mtr-tiny dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
+	traceroute tcptraceroute iputils-tracepath mtr-tiny scamper lft inetutils-traceroute dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
 	arp-scan snmp snmpd rsyslog-gnutls gnutls-bin rsyslog-relp nats-server rsyslog-kafka rsyslog-elasticsearch
 	openssl)
 

@@ -113,7 +113,7 @@ fi
 # shellcheck source=tests/netns/corpus_helpers.sh
 . "$(dirname "${BASH_SOURCE[0]}")/corpus_helpers.sh"
 corpus_init benign_corpus.sh benign "${1:-}"
-sw_require traceroute tcptraceroute mtr dig ntpdate chronyd curl rsync fping arping nft nmap masscan \
+sw_require traceroute tcptraceroute mtr scamper lft inetutils-traceroute dig ntpdate chronyd curl rsync fping arping nft nmap masscan \
 	zmap hping3 editcap mergecap in.tftpd ping tracepath snmpd snmpget chromium
 rm -f -- "$out"/*.pcap "$out/labels.tsv" "$out/labels.tsv.new"
 LABELS_NEW=$out/labels.tsv.new
@@ -438,6 +438,39 @@ if want mtr; then
 	expect_ttls "mtr's UDP probes" 4 "$from_client and dst host $FAR2 and udp"
 	expect_ttls "mtr's TCP probes" 4 "$from_client and dst host $FAR3 and $syn"
 	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	benign
+fi
+# The other traceroutes Debian ships, each with its defaults: scamper's Paris traceroutes
+# (UDP and ICMP, one flow identifier a trace, as RIPE Atlas and CAIDA's Ark run them) and its
+# TCP one, and its tracelb (the Multipath Detection Algorithm: enough flows at each hop to
+# find load-balanced paths; Debian's dublin-traceroute, which does the same, aborts where no
+# default route exists); LFT, the layer-four traceroute (TCP SYNs to
+# port 80, and with -F FINs); GNU inetutils' traceroute (UDP, three probes a hop, one at a
+# time).
+if want tr_tools; then
+	begin tr_tools
+	run 60 -- scamper -O text -c "trace -P udp-paris" -i "$FAR1"
+	run 60 -- scamper -O text -c "trace -P icmp-paris" -i "$FAR2"
+	run 60 -- scamper -O text -c "trace -P tcp -d 80" -i "$FAR3"
+	run 90 -- scamper -O text -c "tracelb" -i "${FAR_TCP[3]}"
+	run 60 -- lft -n "${FAR_TCP[4]}"
+	run 60 -- lft -n -F "${FAR_TCP[1]}"
+	run 60 -- inetutils-traceroute -m 8 "$FAR2"
+	# and towards hosts behind the firewall that drops everything (tr_dead's)
+	run 120 -- scamper -O text -c "trace -P udp-paris" -i 198.18.3.202
+	run 120 -- lft -n -F 198.18.3.203
+	finish
+	tt="$from_client and dst net $FAR_HOSTS"
+	expect_ttls "scamper's UDP probes" 4 "$tt and dst host $FAR1 and udp"
+	expect_ttls "scamper's ICMP probes" 4 "$tt and dst host $FAR2 and icmp[icmptype] == icmp-echo"
+	expect_ttls "scamper's TCP probes" 4 "$tt and dst host $FAR3 and tcp"
+	expect_ttls "tracelb's probes" 4 "$tt and dst host ${FAR_TCP[3]} and udp"
+	sw_expect_pkts "tracelb's probes" 12 "$tt and dst host ${FAR_TCP[3]} and udp"
+	expect_ttls "LFT's SYNs" 4 "$tt and dst host ${FAR_TCP[4]} and $syn"
+	expect_ttls "LFT's FINs" 4 "$tt and dst host ${FAR_TCP[1]} and tcp[tcpflags] & tcp-fin != 0"
+	sw_expect_distinct "time-exceeded from the three routers" 3 shost "$routers_filter"
+	sw_expect_none "answers from the silent hosts" "src net 198.18.3.128/25"
+	expect_ttls "LFT's FINs towards a silent host" 8 "$from_client and dst host 198.18.3.203"
 	benign
 fi
 forwarding "$SW_NS_TGT" 0
