@@ -23,7 +23,10 @@
  * A scan goes through ports of the hosts it tries; a peer-to-peer node's one socket
  * (Gnutella, a DHT) sends to many peers, each at the one port it listens on (nDPI's
  * gnutella.pcap: 1,239 datagrams from one port to as many peers). Crossing on such
- * datagrams still needs the failures to outnumber the answers two to one.
+ * datagrams still needs the failures to outnumber the answers two to one, unless their TTL
+ * changed from one to the next: a stack keeps a socket's TTL, nmap -sU draws each probe's
+ * anew (37 to 59), so those are hand-built like an empty one and cross on their own (a scan
+ * of six ports of which the two open ones answered first was missed otherwise).
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
@@ -31,6 +34,7 @@ struct udp_state {
 	uint32_t empty, failed, answered;
 	uint32_t sport, dport; /* the last probe's ports */
 	uint32_t reused;       /* probes from the last one's source port to another port */
+	uint8_t ttl;           /* the last probe's TTL (IPv6: hop limit) */
 };
 TRACK_STATE_FITS(struct udp_state);
 
@@ -50,17 +54,21 @@ static bool udp_event(const struct sw_rule *r, struct track_entry *e, const stru
 	if (ev->type == EV_PROBE) {
 		if (ev->repeat)
 			return true;
+		struct udp_state *st = st_of(e);
 		uint32_t sport = ev->pkt ? ev->pkt->sport + 1u : 0; /* 0: none */
-		bool reused = sport && sport == st_of(e)->sport && ev->port != st_of(e)->dport &&
-		              track_has_addr(e, &ev->dst);
-		st_of(e)->sport = sport;
-		st_of(e)->dport = ev->port;
+		uint8_t ttl = ev->pkt ? ev->pkt->ttl : 0;
+		bool same = sport && sport == st->sport;
+		bool reused = same && ev->port != st->dport && track_has_addr(e, &ev->dst);
+		bool redrawn = same && ttl != st->ttl;
+		st->sport = sport;
+		st->dport = ev->port;
+		st->ttl = ttl;
 		if ((ev->crafted || reused) && track_pair_add(e, &ev->dst, ev->port)) {
 			e->score++;
-			if (ev->crafted)
-				st_of(e)->empty++;
+			if (ev->crafted || redrawn)
+				st->empty++;
 			else
-				st_of(e)->reused++;
+				st->reused++;
 		}
 		return true;
 	}

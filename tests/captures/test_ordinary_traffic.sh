@@ -37,7 +37,10 @@
 #       its own port, beside NAT-PMP requests its router leaves unanswered: quiet; the same
 #       pings to those ports on 6 hosts, five ports a host as nmap -sU goes: a UDP scan;
 #   (l) kernel connects (the same capture) whose SYN-ACKs the capture never shows
-#       answered: quiet; the same SYN-ACKs answered by the prober's RST: a SYN scan.
+#       answered: quiet; the same SYN-ACKs answered by the prober's RST: a SYN scan;
+#   (m) one UDP socket querying six ports of one host (a game's server browser), three
+#       answering at once and three refused: quiet; the same datagrams with a TTL drawn anew
+#       for each, as nmap -sU's raw probes have: a UDP scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -295,6 +298,35 @@ def unanswered_synacks(reset):
     return sorted(fr)
 write("synack_unanswered.pcap", unanswered_synacks(False))
 write("synack_reset.pcap", unanswered_synacks(True))
+
+# (m) One UDP socket to six ports of one host, three answering at once and three refused: a
+# game's server browser querying the servers one host runs (its socket's TTL stays 64), or
+# nmap -sU, whose raw probes each draw a TTL from 37 to 59.
+def udp4_ttl(src, sport, dst, dport, payload, ttl):
+    fr = udp4(UNI, src, sport, dst, dport, payload)
+    h = bytearray(fr[14:34])
+    h[8], h[10], h[11] = ttl, 0, 0
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return fr[:14] + bytes(h) + fr[34:]
+
+def icmp4_port_unreach(host, client, quoted):
+    return icmp4_unreach(host, client, 3, quoted)
+
+def one_host(ttls):
+    B, S = "192.168.30.5", "192.168.30.9"
+    fr, t = [], 1.0
+    for i, port in enumerate((27015, 27016, 27017, 27018, 27019, 27020)):
+        d = udp4_ttl(B, 41000, S, port, b"\xff\xff\xff\xffTSource Engine Query\x00", ttls[i])
+        fr.append((t, d))
+        if i < 3:  # answered at once
+            fr.append((t + 0.0002, udp4(UNI, S, port, B, 41000, b"\xff\xff\xff\xffI" + bytes(40))))
+        else:
+            fr.append((t + 0.0002, icmp4_port_unreach(S, B, d[14:14 + 28])))
+        t += 0.001
+    fr.append((60.0, udp4(BCAST, "192.168.30.1", 67, "255.255.255.255", 68, b"\x02" * 240)))
+    return fr
+write("udp_one_host.pcap", one_host([64] * 6))
+write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
@@ -352,4 +384,6 @@ quiet udp_peers.pcap "one UDP socket's pings to 30 peers, each at its own port"
 loud udp_peers_hosts.pcap "the same pings to the same ports of 6 hosts" "udp_scan 10.0.2.15"
 quiet synack_unanswered.pcap "kernel connects, 6 SYN-ACKs never answered in the capture"
 loud synack_reset.pcap "the same SYN-ACKs answered by the prober's RST" "syn_scan 10.0.2.15"
+quiet udp_one_host.pcap "one socket to six ports of a host, three answered first, TTL kept"
+loud udp_one_host_ttl.pcap "the same with a TTL drawn anew each datagram" "udp_scan 192.168.30.5"
 echo "PASS"
