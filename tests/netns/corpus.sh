@@ -352,6 +352,27 @@ finish
 sw_expect_pkts "RSTs to port 80" 1000 "$from_scan and dst port 80 and tcp[tcpflags] & tcp-rst != 0"
 label hping3_rstflood.pcap "$SW_SCAN4" rst_flood hping3
 
+# hping3's own port scans: --scan (-8) walks a port range with the flags given (SYN, FIN,
+# FIN/PSH/URG, none, ACK), and `-p ++N` counts the destination port up by one a packet, in
+# TCP and UDP (-2). hping3 exits 1 when a reply is missing.
+hping_scan() {
+	local name=$1 kinds=$2 filter=$3
+	shift 3
+	begin "$name"
+	run 60 1 -- hping3 "$@" "$SW_TGT4"
+	finish
+	sw_expect_distinct "probes to distinct ports" 50 dport "$from_scan and $filter"
+	label "$name.pcap" "$SW_SCAN4" "$kinds" hping3
+}
+hping_scan hping3_scan_syn syn_scan "tcp[tcpflags] == tcp-syn" --scan 1-100 -S
+hping_scan hping3_scan_fin fin_scan "tcp[tcpflags] == tcp-fin" --scan 1-100 -F
+hping_scan hping3_scan_xmas xmas_scan "tcp[tcpflags] == (tcp-fin|tcp-push|tcp-urg)" \
+	--scan 1-100 -F -P -U
+hping_scan hping3_scan_null null_scan "tcp[tcpflags] == 0" --scan 1-100
+hping_scan hping3_scan_ack ack_scan "tcp[tcpflags] == tcp-ack" --scan 1-100 -A
+hping_scan hping3_inc_fin fin_scan "tcp[tcpflags] == tcp-fin" -F -p ++20 -c 60 -i u10000
+hping_scan hping3_inc_udp udp_scan "udp" -2 -p ++20 -c 60 -i u10000
+
 # ---------------------------------------------------------------------------
 # nmap evasion options
 
