@@ -213,8 +213,8 @@ static int survey(struct sv_in *in, struct capture_ng_survey *out, uint16_t **if
 				return 1;
 			used = 16;
 			uint16_t lt = get16(h + 8, swapped);
-			if (out->if_type >=
-			    0) /* a second interface, in this section or a later one */
+			/* a second interface, in this section or a later one */
+			if (out->if_type >= 0)
 				out->multi = true;
 			else
 				out->if_type = lt;
