@@ -529,7 +529,7 @@ void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct 
 		spread_swept(e, b);
 		return;
 	}
-	if (nets == 1 && (e->spread & ~TRACK_SPREAD_SWEPT) < TRACK_SPREAD_NETS)
+	if (nets == 1 && e->spread < TRACK_SPREAD_NETS) /* not swept: that returned above */
 		e->spread++;
 }
 

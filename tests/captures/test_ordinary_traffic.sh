@@ -309,9 +309,6 @@ def udp4_ttl(src, sport, dst, dport, payload, ttl):
     h[10:12] = struct.pack("!H", csum(bytes(h)))
     return fr[:14] + bytes(h) + fr[34:]
 
-def icmp4_port_unreach(host, client, quoted):
-    return icmp4_unreach(host, client, 3, quoted)
-
 def one_host(ttls):
     B, S = "192.168.30.5", "192.168.30.9"
     fr, t = [], 1.0
@@ -321,7 +318,7 @@ def one_host(ttls):
         if i < 3:  # answered at once
             fr.append((t + 0.0002, udp4(UNI, S, port, B, 41000, b"\xff\xff\xff\xffI" + bytes(40))))
         else:
-            fr.append((t + 0.0002, icmp4_port_unreach(S, B, d[14:14 + 28])))
+            fr.append((t + 0.0002, icmp4_unreach(S, B, 3, d[14:14 + 28])))
         t += 0.001
     fr.append((60.0, udp4(BCAST, "192.168.30.1", 67, "255.255.255.255", 68, b"\x02" * 240)))
     return fr

@@ -184,17 +184,26 @@ want=$(packets ref.err)
 opens=$(grep -c ' OPEN  syn_scan ' ref.out || true)
 ((opens == 2)) || fail "the reference found $opens syn_scan, not 2: $(cat ref.out)"
 
+# read_as REF WANT WHAT FILE... — each FILE is read without error, WANT packets, and
+# scanwatch prints exactly REF (what WHAT gave).
+read_as() {
+	local ref=$1 want=$2 what=$3 f rc got
+	shift 3
+	for f in "$@"; do
+		rc=0
+		"$SCANWATCH" -r "$f" --no-db >"$f.out" 2>"$f.err" || rc=$?
+		((rc == 0)) || fail "$f: exit $rc: $(cat "$f.err")"
+		got=$(packets "$f.err")
+		((got == want)) || fail "$f: $got packets read, not $want"
+		diff -u "$ref" "$f.out" || fail "$f: not what $what gave"
+		echo "$f: $got packets, $(grep -c ' OPEN ' "$f.out") detections, as $what"
+	done
+}
+
 gzip -c multi.pcapng >multi.pcapng.gz
 gzip -c padded.pcapng >padded.pcapng.gz
-for f in multi.pcapng multi.pcapng.gz one_be.pcapng padded.pcapng padded.pcapng.gz; do
-	rc=0
-	"$SCANWATCH" -r "$f" --no-db >"$f.out" 2>"$f.err" || rc=$?
-	((rc == 0)) || fail "$f: exit $rc: $(cat "$f.err")"
-	got=$(packets "$f.err")
-	((got == want)) || fail "$f: $got packets read, not $want"
-	diff -u ref.out "$f.out" || fail "$f: not what the three files give"
-	echo "$f: $got packets, $(grep -c ' OPEN ' "$f.out") detections, as the three files"
-done
+read_as ref.out "$want" "the three files" multi.pcapng multi.pcapng.gz one_be.pcapng \
+	padded.pcapng padded.pcapng.gz
 # Simple Packet Blocks: libpcap reads them alone, each cut to the interface's 64 bytes.
 tcpdump -enr spb_eth.pcapng >spb.tcpdump 2>spb.tcpdump.err || fail "tcpdump: $(cat spb.tcpdump.err)"
 grep -q "length 88:" spb.tcpdump || fail "tcpdump did not see the SPBs' 88-byte SYNs: $(head -n 3 spb.tcpdump)"
@@ -204,15 +213,7 @@ want=$(packets spb_ref.err)
 ((want == 37)) || fail "the SPB reference read $want packets, not 37"
 grep -q ' OPEN  syn_scan .*198\.18\.0\.7' spb_ref.out || fail "no syn_scan from the SPBs' source: $(cat spb_ref.out)"
 # The same packets side by side with another interface's: one stream each, merged.
-for f in spb_multi.pcapng spb_multi_be.pcapng; do
-	rc=0
-	"$SCANWATCH" -r "$f" --no-db >"$f.out" 2>"$f.err" || rc=$?
-	((rc == 0)) || fail "$f: exit $rc: $(cat "$f.err")"
-	got=$(packets "$f.err")
-	((got == want)) || fail "$f: $got packets read, not $want"
-	diff -u spb_ref.out "$f.out" || fail "$f: not what its two halves give"
-	echo "$f: $got packets, $(grep -c ' OPEN ' "$f.out") detections, as its two halves"
-done
+read_as spb_ref.out "$want" "its two halves" spb_multi.pcapng spb_multi_be.pcapng
 
 # Sections whose interfaces differ: read whole.
 if tcpdump -nr sections.pcapng >/dev/null 2>sections.tcpdump.err; then
@@ -220,14 +221,10 @@ if tcpdump -nr sections.pcapng >/dev/null 2>sections.tcpdump.err; then
 fi
 "$SCANWATCH" -r sections_ref.pcap --no-db >sections_ref.out 2>sections_ref.err ||
 	fail "sections_ref.pcap: $(cat sections_ref.err)"
-rc=0
-"$SCANWATCH" -r sections.pcapng --no-db >sections.out 2>sections.err || rc=$?
-((rc == 0)) || fail "sections.pcapng: exit $rc: $(cat sections.err)"
 want=$(packets sections_ref.err)
-got=$(packets sections.err)
-((want == 64 && got == want)) || fail "sections.pcapng: $got packets read, want $want (64)"
-diff -u sections_ref.out sections.out || fail "sections.pcapng: not what the one-section pcap gives"
-echo "sections.pcapng: $got packets, as one section (tcpdump: $(head -n 1 sections.tcpdump.err))"
+((want == 64)) || fail "the one-section reference read $want packets, not 64"
+read_as sections_ref.out "$want" "one section" sections.pcapng
+echo "sections.pcapng: tcpdump: $(head -n 1 sections.tcpdump.err)"
 
 # Captures of nothing read as empty, where libpcap refuses them.
 for f in no_idb.pcapng idle.pcapng idle_sections.pcapng; do

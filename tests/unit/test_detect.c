@@ -499,12 +499,12 @@ static void test_scan_under_flood(void)
  * same stray packets under the same rule without crafted_only are a scan: the control. */
 static const char *stealth_slow(bool crafted_only)
 {
-	return crafted_only ? "version: 1\nrules:\n  - id: SLOW\n    name: slow\n"
-	                      "    detector: stealth\n    crafted_only: true\n    threshold: 5\n"
-	                      "    window: 2h\n    idle: 15m\n"
-	                    : "version: 1\nrules:\n  - id: SLOW\n    name: slow\n"
-	                      "    detector: stealth\n    threshold: 5\n"
-	                      "    window: 2h\n    idle: 15m\n";
+	static char yaml[256];
+	snprintf(yaml, sizeof yaml,
+	         "version: 1\nrules:\n  - id: SLOW\n    name: slow\n    detector: stealth\n%s"
+	         "    threshold: 5\n    window: 2h\n    idle: 15m\n",
+	         crafted_only ? "    crafted_only: true\n" : "");
+	return yaml;
 }
 
 static void stray_fins(struct harness *h, struct sw_addr c)
