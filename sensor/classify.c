@@ -41,7 +41,8 @@ struct flow {
 	uint16_t port;   /* the probed port (event port) */
 	uint8_t path;    /* a rung of a TTL ladder: neither it nor its outcome is an event */
 	uint8_t used;    /* ARP: the asker's traffic to the resolved address was seen */
-	uint8_t quiet;   /* UDP: a QUIC client's Initial, whose silence is no outcome */
+	uint8_t quiet;   /* a probe whose silence is no outcome: a QUIC client's Initial, a
+	                  * DHCP server's conflict check (struct dhcp_server) */
 	uint32_t isn;    /* TCP: the SYN's sequence number (a retransmission repeats it) */
 };
 
@@ -136,6 +137,44 @@ struct blind {
 	struct sw_addr a, b;
 	uint64_t ts;
 };
+/*
+ * DHCP servers and their conflict checks. Before a server offers an address it
+ * SHOULD check that nobody holds it, "e.g., with an ICMP echo request" (RFC 2131
+ * sections 2.2 and 4.4.1): dnsmasq pings each address for 3 s, ISC dhcpd for 1 s
+ * (ping-check). The address is free, so the ping goes unanswered, and the server
+ * then answers the client from port 67 to port 68 at that address (yiaddr,
+ * section 4.1), where no client yet listens. On a LAN where clients come and go
+ * (a Wi-Fi of phones with random MAC addresses) that is, to the sensor, one host
+ * pinging address after address in silence and sending datagrams to hosts that
+ * never answer: found with dnsmasq and ISC dhcpd and 24 busybox udhcpc clients,
+ * an icmp_sweep (TRW) and a udp_sweep of the server.
+ *
+ * So a BOOTREPLY (op 2) from port 67 to port 68 is an answer, never a probe, and
+ * an echo request the server sent to the address it then offers was its check:
+ * the echo's flow is closed silently (echo_sent pairs them). A server that has
+ * had its checks confirmed so is given credit, one echo per confirmed check, up
+ * to DHCP_CREDIT_MAX: its next echo requests are neither hand-built (dnsmasq's
+ * and ISC's carry no data, like nmap's) nor failures when unanswered, since a
+ * check can race its own offer past the probe timeout. Each check spends a
+ * credit its offer earns back; a server host sweeping anything else gets at most
+ * DHCP_CREDIT_MAX pings past the rules, fewer than any sweep rule counts.
+ * Direct-mapped and overwritten.
+ */
+#define DHCP_SLOTS      64
+#define DHCP_CREDIT_MAX 4
+#define DHCP_SERVER_US  (60ULL * 60 * 1000000) /* credit lasts an hour of silence */
+#define DHCP_CHECK_US   (5ULL * 1000000)       /* echo to offer: dnsmasq's 3 s and more */
+#define ECHO_SENT_SLOTS 1024
+struct dhcp_server {
+	struct sw_addr a;
+	uint64_t ts; /* its last BOOTREPLY */
+	uint32_t credit;
+};
+struct echo_sent {
+	struct sw_addr a, b; /* pinger, pinged */
+	uint64_t ts;
+	uint16_t id;
+};
 #define SW_RESOLVED_US (15ULL * 60 * 1000000)
 struct resolved {
 	struct sw_addr a;
@@ -155,6 +194,9 @@ struct classify {
 	struct group_query group[GROUP_SLOTS];
 	struct resolved resolved[RESOLVED_SLOTS];
 	struct blind blind[BLIND_SLOTS];
+	struct dhcp_server dhcp[DHCP_SLOTS];
+	bool dhcp_seen; /* a DHCP server's check was confirmed: dhcp[] is worth a look */
+	struct echo_sent echo[ECHO_SENT_SLOTS];
 	uint64_t alive[ALIVE_SLOTS]; /* address << 32 | seconds */
 	uint64_t arp_last;           /* time of the last ARP probe (0: none) */
 	uint64_t nd_last;            /* time of the last neighbour solicitation probe (0: none) */
@@ -846,6 +888,95 @@ static bool udp_handmade(const struct sw_packet *p)
 	return p->payload_len == 0 || (p->flags & PKT_F_UDP_FILLER);
 }
 
+static inline struct dhcp_server *dhcp_slot(struct classify *c, const struct sw_addr *a)
+{
+	return &c->dhcp[hash_siphash13(c->sipkey, a, sizeof *a) & (DHCP_SLOTS - 1)];
+}
+
+static inline struct echo_sent *echo_slot(struct classify *c, const struct sw_addr *a,
+                                          const struct sw_addr *b)
+{
+	struct sw_addr pair[2] = {*a, *b};
+	return &c->echo[hash_siphash13(c->sipkey, pair, sizeof pair) & (ECHO_SENT_SLOTS - 1)];
+}
+
+/* A DHCP server with conflict checks confirmed lately (struct dhcp_server), or NULL. */
+static struct dhcp_server *dhcp_checker(struct classify *c, const struct sw_addr *a)
+{
+	if (!c->dhcp_seen)
+		return NULL;
+	struct dhcp_server *s = dhcp_slot(c, a);
+	if (s->credit == 0 || s->ts + DHCP_SERVER_US < c->now || !addr_eq(&s->a, a))
+		return NULL;
+	return s;
+}
+
+/*
+ * The server that made a BOOTREPLY m of len captured bytes: its server identifier (option
+ * 54, RFC 2132 section 9.7) when the capture holds it, else the sender, src. A relay agent
+ * (RFC 1542) hands the client an answer that the server, elsewhere, made and checked.
+ */
+static void dhcp_server_id(const uint8_t *m, size_t len, const struct sw_addr *src,
+                           struct sw_addr *out)
+{
+	static const uint8_t cookie[4] = {99, 130, 83, 99}; /* RFC 2131 section 3 */
+	*out = *src;
+	if (len < 240 || memcmp(m + 236, cookie, sizeof cookie) != 0)
+		return;
+	for (size_t off = 240; off < len;) {
+		uint8_t code = m[off];
+		if (code == 0) { /* pad */
+			off++;
+			continue;
+		}
+		if (code == 255 || off + 2 > len || off + 2 + m[off + 1] > len)
+			return;
+		if (code == 54 && m[off + 1] == 4) {
+			addr_set_v4(out, m + off + 2);
+			return;
+		}
+		off += 2 + (size_t)m[off + 1];
+	}
+}
+
+/*
+ * A DHCP (BOOTP) server's answer to a client: from port 67 to port 68, op BOOTREPLY (2),
+ * at least the 236 bytes of fixed fields (RFC 2131 section 2, RFC 951), the offered
+ * address yiaddr at offset 16. True when it was one; an echo request the server sent
+ * to that address shortly before was its conflict check (struct dhcp_server).
+ */
+static bool dhcp_reply(struct classify *c, const struct sw_packet *p)
+{
+	if (p->sport != 67 || p->dport != 68 || p->payload_len < 236 || p->payload_cap < 20 ||
+	    p->payload[0] != 2 || p->payload[2] > 16 || !addr_is_v4(&p->src))
+		return false;
+	struct sw_addr yi, srv;
+	addr_set_v4(&yi, p->payload + 16);
+	dhcp_server_id(p->payload, p->payload_cap, &p->src, &srv);
+	struct echo_sent *e = echo_slot(c, &srv, &yi);
+	if (e->ts == 0 || e->ts + DHCP_CHECK_US < c->now || !addr_eq(&e->a, &srv) ||
+	    !addr_eq(&e->b, &yi))
+		return true;
+	e->ts = 0; /* one offer confirms one check */
+	struct flow_key k;
+	bool sender_lo = make_key(&k, FK_IP, 1, &srv, e->id, &yi, 0);
+	k.zero = 8;
+	struct flow *f = htab_find(c->flows, &k, flow_hash(c, &k));
+	if (f && f->state == FS_PROBE && from_initiator(f, sender_lo))
+		set_state(c, f, FS_ANSWERED); /* the check, not a probe: no outcome */
+	struct dhcp_server *s = dhcp_slot(c, &srv);
+	if (!addr_eq(&s->a, &srv) || s->ts + DHCP_SERVER_US < c->now) {
+		s->a = srv;
+		s->credit = 0;
+	}
+	s->ts = c->now;
+	if (s->credit < DHCP_CREDIT_MAX)
+		s->credit++;
+	c->dhcp_seen = true;
+	c->st.dhcp_checks++;
+	return true;
+}
+
 static void classify_udp(struct classify *c, const struct sw_packet *p)
 {
 	if (p->sport == 53)
@@ -875,6 +1006,10 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 			return;
 		}
 		flow_touch(c, f, f->state == FS_CLOSED ? L_CLOSED : L_ACTIVE, c->now);
+		return;
+	}
+	if (dhcp_reply(c, p)) {
+		c->st.ignored++;
 		return;
 	}
 	if (to_group(p)) {
@@ -1299,6 +1434,18 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		 * sends 56 bytes and Windows 32. Non-echo requests are obsolete
 		 * (RFC 6918) and only scanners send them. */
 		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
+		struct dhcp_server *ds = NULL;
+		if (!f && !v6 && t == 8) {
+			struct echo_sent *e = echo_slot(c, &p->src, &p->dst);
+			e->a = p->src;
+			e->b = p->dst;
+			e->id = p->icmp_id;
+			e->ts = c->now;
+			if ((ds = dhcp_checker(c, &p->src)) != NULL) {
+				ds->credit--; /* spent; the offer that follows earns it back */
+				crafted = false;
+			}
+		}
 		if (f) {
 			if (f->state != FS_PROBE)
 				flow_touch(c, f, L_ACTIVE, c->now);
@@ -1315,6 +1462,7 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 			return;
 		}
 		f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
+		f->quiet = ds != NULL;
 		if ((f->path = path_rung(c, p)))
 			return;
 		emit_probe(
@@ -1537,7 +1685,7 @@ void classify_packet(struct classify *c, const struct sw_packet *p)
 static bool ordinary_silence(struct classify *c, const struct flow *f)
 {
 	if (f->quiet)
-		return true; /* a QUIC client's Initial (classify_udp) */
+		return true; /* a QUIC client's Initial (classify_udp), a DHCP server's check */
 	struct sw_addr prober, target;
 	flow_ends(f, &prober, &target);
 	if (was_blind(c, &prober, &target))

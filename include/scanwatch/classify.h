@@ -78,12 +78,14 @@ typedef void (*classify_sink)(void *ctx, const struct sw_event *ev);
 
 struct classify_stats {
 	uint64_t probes, outcomes;
-	uint64_t ignored;  /* packets of flows that are neither probe nor outcome */
-	uint64_t path;     /* rungs of a TTL ladder (traceroute, mtr): path probes, not scans */
-	uint64_t expired;  /* probes whose TTL ran out on the way (ICMP time exceeded) */
-	uint64_t unrouted; /* probes a router had no route for (classify.c, unrouted) */
-	uint64_t answers;  /* datagrams answering a probe from another port (TFTP) */
-	uint64_t neigh;    /* ARP requests re-resolving a neighbour known to be there */
+	uint64_t ignored;     /* packets of flows that are neither probe nor outcome */
+	uint64_t path;        /* rungs of a TTL ladder (traceroute, mtr): path probes, not scans */
+	uint64_t expired;     /* probes whose TTL ran out on the way (ICMP time exceeded) */
+	uint64_t unrouted;    /* probes a router had no route for (classify.c, unrouted) */
+	uint64_t answers;     /* datagrams answering a probe from another port (TFTP) */
+	uint64_t neigh;       /* ARP requests re-resolving a neighbour known to be there */
+	uint64_t dhcp_checks; /* echo requests a DHCP server's offer showed to be its conflict
+	                       * check (classify.c, struct dhcp_server) */
 	struct htab_stats flows;
 };
 

@@ -40,7 +40,15 @@
 #       answered: quiet; the same SYN-ACKs answered by the prober's RST: a SYN scan;
 #   (m) one UDP socket querying six ports of one host (a game's server browser), three
 #       answering at once and three refused: quiet; the same datagrams with a TTL drawn anew
-#       for each, as nmap -sU's raw probes have: a UDP scan.
+#       for each, as nmap -sU's raw probes have: a UDP scan;
+#   (n) a DHCP server leasing 12 addresses (RFC 2131): each first checked with an echo
+#       request without data that nobody answers, then offered to the client from port 67 to
+#       port 68 at that address, at once (dnsmasq) or after 1 s (ISC dhcpd): quiet; the
+#       same echo requests with no offer after them: an ICMP sweep; the same datagrams that
+#       are not BOOTREPLYs (op 1): a UDP sweep; the same server then pinging 12 more
+#       addresses it offers to nobody: an ICMP sweep; a server behind a relay agent, its
+#       offers relayed from another address and naming it (option 54): quiet; the same
+#       offers naming no server: an ICMP sweep of the server.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -323,6 +331,42 @@ def one_host(ttls):
     fr.append((60.0, udp4(BCAST, "192.168.30.1", 67, "255.255.255.255", 68, b"\x02" * 240)))
     return fr
 write("udp_one_host.pcap", one_host([64] * 6))
+
+# (n) A DHCP server's conflict checks (RFC 2131 sections 2.2 and 4.4.1) and its offers.
+def icmp4_echo(src, dst, ident):
+    body = struct.pack("!BBHHH", 8, 0, 0, ident, 0)  # no data, as dnsmasq and ISC dhcpd send
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 9, 0, 64, 1, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + body
+
+def bootp(op, xid, yiaddr, mac, server_id):
+    m = struct.pack("!BBBBIHH4s4s4s4s", op, 1, 6, 0, xid, 0, 0, bytes(4), ip4(yiaddr), bytes(4),
+                    bytes(4)) + mac + bytes(10) + bytes(64 + 128)
+    m += b"\x63\x82\x53\x63" + b"\x35\x01\x02"
+    if server_id:
+        m += b"\x36\x04" + ip4(server_id)
+    return m + b"\xff" + bytes(300 - len(m) - 1)
+
+# S the server, which checks; R the address its offers come from (a relay agent, RFC 1542,
+# when not S), naming S in option 54 unless server_id is False.
+def dhcp_lan(offers=True, op=2, more=0, S="192.168.40.1", R="192.168.40.1", server_id=True):
+    fr = []
+    for i in range(12 + more):
+        t, mac, yi = 1.0 + 3.0 * i, bytes([2, 0, 0, 0, 1, i]), "192.168.40.%d" % (100 + i)
+        fr.append((t, udp4(BCAST, "0.0.0.0", 68, "255.255.255.255", 67, bootp(1, 7 + i, "0.0.0.0", mac, None))))
+        fr.append((t + 0.001, icmp4_echo(S, yi, 0x3000 + 17 * i)))
+        if offers and i < 12:  # at once as dnsmasq, which waits for ARP; ISC's after 1 s
+            fr.append((t + (0.0012 if i % 2 else 1.001),
+                       udp4(UNI, R, 67, yi, 68, bootp(op, 7 + i, yi, mac, S if server_id else None))))
+    fr.append((120.0, udp4(BCAST, "192.168.40.9", 5678, "255.255.255.255", 5678, b"x")))
+    return sorted(fr)
+write("dhcp.pcap", dhcp_lan())
+write("dhcp_no_offers.pcap", dhcp_lan(offers=False))
+write("dhcp_not_replies.pcap", dhcp_lan(op=1))
+write("dhcp_then_sweep.pcap", dhcp_lan(more=12))
+write("dhcp_relayed.pcap", dhcp_lan(S="10.9.0.5", R="192.168.40.254"))
+write("dhcp_relayed_no_id.pcap", dhcp_lan(S="10.9.0.5", R="192.168.40.254", server_id=False))
 write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
@@ -383,4 +427,11 @@ quiet synack_unanswered.pcap "kernel connects, 6 SYN-ACKs never answered in the 
 loud synack_reset.pcap "the same SYN-ACKs answered by the prober's RST" "syn_scan 10.0.2.15"
 quiet udp_one_host.pcap "one socket to six ports of a host, three answered first, TTL kept"
 loud udp_one_host_ttl.pcap "the same with a TTL drawn anew each datagram" "udp_scan 192.168.30.5"
+quiet dhcp.pcap "a DHCP server's echo checks of 12 addresses, each offered after"
+loud dhcp_no_offers.pcap "the same echo requests, no offer after them" "icmp_sweep 192.168.40.1"
+loud dhcp_not_replies.pcap "the same datagrams, not BOOTREPLYs" "udp_sweep 192.168.40.1"
+loud dhcp_then_sweep.pcap "the server, then 12 more pings it offers to nobody" \
+	"icmp_sweep 192.168.40.1"
+quiet dhcp_relayed.pcap "the same checks by a server behind a relay agent, named in option 54"
+loud dhcp_relayed_no_id.pcap "the same offers naming no server" "icmp_sweep 10.9.0.5"
 echo "PASS"
