@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# benign_corpus.sh — captures everyday traffic made by real programs (traceroute, mtr, dig, ntpdate, chronyd, curl, rsync, fping, ...) run as scan-like as it honestly gets, and writes the labels file `scanwatch eval` scores it against: nothing in it may be reported.
+# benign_corpus.sh — captures everyday traffic made by real programs (traceroute, mtr, dig, ntpdate, chronyd, curl, rsync, fping, DHCP servers, ...) run as scan-like as it honestly gets, and writes the labels file `scanwatch eval` scores it against: nothing in it may be reported.
 #
 # Usage: bash tests/netns/benign_corpus.sh OUTPUT-DIR   (as root)
 #        SW_BENIGN_ONLY="tr_udp dns" bash tests/netns/benign_corpus.sh OUT
@@ -66,7 +66,7 @@ set -euo pipefail
 # gathered into OUTPUT-DIR, their logs into OUTPUT-DIR/logs/part1 and part2. About 4.5
 # minutes instead of 9. SW_BENIGN_SPLIT=0 records in one run.
 BENIGN_FIRST_HALF="tr_udp tr_tcp tr_icmp tr6 tr_dead mtr dns ntpdate chrony healthcheck
-	arp_browser16 arp_fanout40 arp_gateway lossy"
+	arp_browser16 arp_fanout40 arp_gateway lossy dhcp_isc"
 if [[ ${SW_BENIGN_SPLIT:-1} != 0 && -z ${SW_BENIGN_ONLY:-} && -z ${SW_BENIGN_SKIP:-} ]]; then
 	[[ -n ${1:-} ]] || {
 		echo "usage: benign_corpus.sh OUTPUT-DIR" >&2
@@ -1082,6 +1082,97 @@ if want dad; then
 	sw_expect_pkts "DAD neighbour solicitations from ::" 4 "ip6 and src host :: and icmp6 and ip6[40] == 135"
 	benign
 fi
+
+# A LAN's DHCP server while clients join (RFC 2131). Before it offers an address a server
+# checks that nobody holds it (sections 2.2 and 4.4.1): dnsmasq with an echo request it
+# waits 3 s on, ISC dhcpd (ping-check) 1 s. The address is free, so nobody answers: the
+# server's kernel asks ARP in vain, and the echo request reaches the wire only when the
+# offer's own neighbour entry releases it (dnsmasq writes one), at once before the offer.
+# The offer then goes from port 67 to port 68 at that address, where no client listens
+# yet. To the sensor: one host pinging address after address in silence and sending
+# datagrams to hosts that never answer them (both servers were called an icmp_sweep or a
+# udp_sweep). The clients are busybox udhcpc, each on a macvlan of its own (its own MAC),
+# taking its lease as a client does; the sensor taps the server's link.
+NS_DHC=swt-$SW_SHORT-$$-dhc
+sw_ns_add "$NS_DHC"
+link "$SW_NS_TGT" sw-tdh 198.18.21.1/24 "$NS_DHC" sw-dhc 198.18.21.2/24
+sw_check_no_default_route "$NS_DHC"
+cat >"$SW_DIR/udhcpc.script" <<'SH'
+#!/bin/sh
+# busybox udhcpc's hook: the client takes its lease
+[ "$1" = bound ] && exec ip addr add "$ip/${mask:-24}" dev "$interface"
+exit 0
+SH
+chmod +x "$SW_DIR/udhcpc.script"
+
+# dhcp_clients N FIRST GAP — N clients (macvlans swmFIRST...) joining GAP seconds apart;
+# each must get a lease. Their interfaces are removed afterwards.
+dhcp_clients() {
+	local n=$1 first=$2 gap=$3 i p pids=()
+	for ((i = first; i < first + n; i++)); do
+		ip -n "$NS_DHC" link add link sw-dhc name "swm$i" type macvlan mode bridge
+		ip -n "$NS_DHC" link set "swm$i" up
+	done
+	for ((i = first; i < first + n; i++)); do
+		sw_bg "$NS_DHC" "$CUR.udhcpc$i" timeout 60 busybox udhcpc -i "swm$i" -n -q -f -t 8 \
+			-s "$SW_DIR/udhcpc.script"
+		pids+=("$SW_LAST_PID")
+		sleep "$gap"
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || sw_fail "a DHCP client got no lease (logs: $SW_DIR/$CUR.udhcpc*.err)"
+	done
+	for ((i = first; i < first + n; i++)); do
+		ip -n "$NS_DHC" link del "swm$i"
+	done
+}
+dhcp_listening() { ip netns exec "$SW_NS_TGT" ss -lnu 'sport = :67' | grep -q ':67'; }
+dhcp_offers="udp and src host 198.18.21.1 and src port 67 and dst port 68 and not dst host 255.255.255.255"
+
+SW_MARK_BCAST=198.18.21.255 # the capture marker's way onto the tapped link
+if want dhcp_dnsmasq; then
+	begin dhcp_dnsmasq sw-tdh
+	sw_bg "$SW_NS_TGT" "$CUR.dnsmasq" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+		--user=root --pid-file= --port=0 --interface=sw-tdh --bind-interfaces \
+		--dhcp-range=198.18.21.100,198.18.21.149,255.255.255.0,1h --dhcp-authoritative \
+		--dhcp-leasefile="$SW_DIR/dnsmasq.leases" --log-dhcp --log-facility=-
+	dhcp_pid=$SW_LAST_PID
+	sw_poll "$SW_POLL_DEADLINE" "dnsmasq to listen on port 67" dhcp_listening
+	dhcp_clients 10 1 3.5 # dnsmasq answers one client at a time, each after its 3 s check
+	kill "$dhcp_pid"
+	wait "$dhcp_pid" || true
+	finish
+	sw_expect_distinct "addresses offered" 10 dhost "$dhcp_offers"
+	sw_expect_distinct "addresses checked with an echo request" 4 dhost \
+		"src host 198.18.21.1 and icmp[icmptype] == icmp-echo"
+	sw_expect_none "echo replies" "icmp[icmptype] == icmp-echoreply"
+	benign
+fi
+if want dhcp_isc; then
+	begin dhcp_isc sw-tdh
+	cat >"$SW_DIR/dhcpd.conf" <<'CONF'
+authoritative;
+ping-check true;
+default-lease-time 3600;
+max-lease-time 3600;
+subnet 198.18.21.0 netmask 255.255.255.0 { range 198.18.21.150 198.18.21.199; }
+CONF
+	: >"$SW_DIR/dhcpd.leases"
+	sw_bg "$SW_NS_TGT" "$CUR.dhcpd" dhcpd -4 -f -cf "$SW_DIR/dhcpd.conf" \
+		-lf "$SW_DIR/dhcpd.leases" -pf "$SW_DIR/dhcpd.pid" sw-tdh
+	dhcp_pid=$SW_LAST_PID
+	sw_poll "$SW_POLL_DEADLINE" "dhcpd to listen on port 67" dhcp_listening
+	dhcp_clients 24 101 0.5
+	kill "$dhcp_pid"
+	wait "$dhcp_pid" || true
+	finish
+	sw_expect_distinct "addresses offered" 24 dhost "$dhcp_offers"
+	checked=$(tcpdump -nnt -r "$SW_CAP" "$arp_req and arp src host 198.18.21.1" 2>/dev/null |
+		awk '$3 == "who-has" { print $4 }' | sort -u | wc -l)
+	((checked >= 24)) || sw_fail "capture sanity: dhcpd's checks asked ARP for $checked addresses, expected >= 24"
+	benign
+fi
+unset SW_MARK_BCAST
 
 # ---------------------------------------------------------------------------
 # About 15 unrelated scanners hitting one cloud host over an hour.

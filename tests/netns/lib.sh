@@ -58,7 +58,7 @@ SW_IF_TGT=sw-tgt
 # error about a datagram sent to a broadcast address); the strip filter then
 # removes exactly that one packet.
 SW_MARK_PORT=65101
-SW_MARK_FILTER="udp and dst port $SW_MARK_PORT and dst host $SW_LINK4_BCAST"
+sw_mark_filter() { echo "udp and dst port $SW_MARK_PORT and dst host ${SW_MARK_BCAST:-$SW_LINK4_BCAST}"; }
 
 # Polling: interval between checks and the default overall deadline.
 SW_POLL_INTERVAL=0.05
@@ -345,20 +345,23 @@ sw_capture_listening() {
 sw_count() { tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l; }
 
 sw_marker_written() {
-	tcpdump -nn -A -r "$SW_CAP_RAW" "$SW_MARK_FILTER" 2>/dev/null | grep -q "SWMARK-$$"
+	tcpdump -nn -A -r "$SW_CAP_RAW" "$(sw_mark_filter)" 2>/dev/null | grep -q "SWMARK-$$"
 }
 
 # sw_capture_stop — ends the capture without losing its tail: sends the
 # marker through the link, waits until tcpdump has written it (so every
 # packet before it is on disk), stops tcpdump, then strips the marker.
-# Leaves the final capture in SW_CAP.
+# Leaves the final capture in SW_CAP. The marker goes to the tapped link's
+# broadcast address, SW_MARK_BCAST when a capture taps another of the target's
+# links (default SW_LINK4_BCAST).
 sw_capture_stop() {
 	sw_in_tgt "$SW_PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
 s.sendto(sys.argv[1].encode(), (sys.argv[2], int(sys.argv[3])))
-' "SWMARK-$$" "$SW_LINK4_BCAST" "$SW_MARK_PORT" || sw_fail "cannot send the capture marker"
+' "SWMARK-$$" "${SW_MARK_BCAST:-$SW_LINK4_BCAST}" "$SW_MARK_PORT" ||
+		sw_fail "cannot send the capture marker"
 	sw_poll "$SW_POLL_DEADLINE" "tcpdump to write the end-of-capture marker" sw_marker_written
 	kill -INT "$SW_CAP_PID"
 	local i
@@ -372,7 +375,7 @@ s.sendto(sys.argv[1].encode(), (sys.argv[2], int(sys.argv[3])))
 	dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$err")
 	[[ -n $dropped ]] || sw_fail "tcpdump did not report its statistics: $(cat "$err")"
 	((dropped == 0)) || sw_fail "tcpdump dropped $dropped packets; the capture is incomplete"
-	tcpdump -r "$SW_CAP_RAW" -w "$SW_CAP" "not ($SW_MARK_FILTER)" 2>/dev/null ||
+	tcpdump -r "$SW_CAP_RAW" -w "$SW_CAP" "not ($(sw_mark_filter))" 2>/dev/null ||
 		sw_fail "cannot strip the marker from $SW_CAP_RAW"
 	local raw final
 	raw=$(sw_count "$SW_CAP_RAW" "")
