@@ -32,7 +32,8 @@ run_pkgs=(sqlite3)
 # tests (with its TLS driver and RELP input, and certtool from gnutls-bin for
 # their throwaway certificates), valgrind, zstd (compressed-capture tests), the small tools lib.sh
 # uses (ping, ethtool, ip, setcap), the everyday programs of the benign
-# corpus (benign_corpus.sh), arp-scan (corpus_part_tools.sh) and nats-server (the JetStream
+# corpus (benign_corpus.sh), arp-scan (corpus_part_tools.sh), the other scanners Debian ships
+# (corpus_part_debian.sh) and nats-server (the JetStream
 # cluster of test_nats_cluster.sh and test_nats_outage.sh; openssl for test_nats_tls.sh's
 # certificates), rsyslog-kafka and rsyslog-elasticsearch (the relay of
 # packaging/examples/rsyslog-relay.conf, test_rsyslog_relay.sh). The daemons
@@ -43,7 +44,8 @@ test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rs
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
 	traceroute tcptraceroute iputils-tracepath mtr-tiny scamper lft inetutils-traceroute dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
 	dnsmasq-base isc-dhcp-server busybox
-	arp-scan snmp snmpd rsyslog-gnutls gnutls-bin rsyslog-relp nats-server rsyslog-kafka rsyslog-elasticsearch
+	arp-scan netcat-openbsd pnscan nbtscan onesixtyone ike-scan sipvicious ipv6toolkit netdiscover
+	snmp snmpd rsyslog-gnutls gnutls-bin rsyslog-relp nats-server rsyslog-kafka rsyslog-elasticsearch
 	openssl)
 
 # Parallel ctest jobs for tests that share nothing (unit, captures). The
