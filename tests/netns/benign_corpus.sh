@@ -66,7 +66,7 @@ set -euo pipefail
 # gathered into OUTPUT-DIR, their logs into OUTPUT-DIR/logs/part1 and part2. About 4.5
 # minutes instead of 9. SW_BENIGN_SPLIT=0 records in one run.
 BENIGN_FIRST_HALF="tr_udp tr_tcp tr_icmp tr6 tr_dead mtr dns ntpdate chrony healthcheck
-	arp_browser16 arp_fanout40 arp_gateway lossy dhcp_isc"
+	arp_browser16 arp_fanout40 arp_gateway lossy dhcp_dnsmasq"
 if [[ ${SW_BENIGN_SPLIT:-1} != 0 && -z ${SW_BENIGN_ONLY:-} && -z ${SW_BENIGN_SKIP:-} ]]; then
 	[[ -n ${1:-} ]] || {
 		echo "usage: benign_corpus.sh OUTPUT-DIR" >&2

@@ -6,8 +6,8 @@
 #
 # Runs inside corpus.sh's namespaces with its helpers (begin, run, finish, label) and layout
 # (see corpus.sh's header). Every run is bounded by an explicit address range or port list,
-# retry counts and `timeout`; targets are the target namespace's own addresses, its on-link
-# /27 and the routed sweep nets only.
+# retry counts and `timeout`; targets are the target namespace's own addresses, the shared
+# link's /24 (netdiscover's ARP) and the routed sweep nets only.
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # SWEEP_NET, from_scan ... are corpus.sh's
 sw_require nc pnscan nbtscan onesixtyone ike-scan svmap scan6 netdiscover
