@@ -452,14 +452,22 @@ static void refused(struct classify *c, struct flow *f)
 	flow_touch(c, f, L_REFUSED, c->now);
 }
 
-/* Is this probe a rung of a TTL ladder between its two hosts? (see struct ladder) */
-static bool path_rung(struct classify *c, const struct sw_packet *p)
+/* The keyed hash of the ordered pair (a, b): where the pair lands in the side tables kept by
+ * pair (ladders, blind pairs, echo requests). */
+static inline uint64_t pair_hash(const struct classify *c, const struct sw_addr *a,
+                                 const struct sw_addr *b)
+{
+	struct sw_addr k[2] = {*a, *b};
+	return hash_siphash13(c->sipkey, k, sizeof k);
+}
+
+/* Is this probe a rung of a TTL ladder between its two hosts? (see struct ladder) pair is
+ * pair_hash of its source and destination. */
+static bool path_rung_at(struct classify *c, const struct sw_packet *p, uint64_t pair)
 {
 	if (p->ttl == 0 || p->ttl > SW_PATH_MAX_TTL)
 		return false;
-	struct sw_addr pair[2] = {p->src, p->dst};
-	uint64_t h = hash_siphash13(c->sipkey, pair, sizeof pair);
-	struct ladder *l = &c->ladder[h & (LADDER_SLOTS - 1)];
+	struct ladder *l = &c->ladder[pair & (LADDER_SLOTS - 1)];
 	if (!addr_eq(&l->src, &p->src) || !addr_eq(&l->dst, &p->dst) ||
 	    l->ts + SW_PATH_IDLE_US < c->now) {
 		l->src = p->src;
@@ -477,6 +485,11 @@ static bool path_rung(struct classify *c, const struct sw_packet *p)
 	l->exempt++;
 	c->st.path++;
 	return true;
+}
+
+static bool path_rung(struct classify *c, const struct sw_packet *p)
+{
+	return path_rung_at(c, p, pair_hash(c, &p->src, &p->dst));
 }
 
 bool classify_syn_crafted(const struct sw_packet *pkt)
@@ -567,8 +580,7 @@ static uint8_t stealth_class(uint8_t flags)
 static inline struct blind *blind_slot(struct classify *c, const struct sw_addr *a,
                                        const struct sw_addr *b)
 {
-	struct sw_addr k[2] = {*a, *b};
-	return &c->blind[hash_siphash13(c->sipkey, k, sizeof k) & (BLIND_SLOTS - 1)];
+	return &c->blind[pair_hash(c, a, b) & (BLIND_SLOTS - 1)];
 }
 
 static void blind_note(struct classify *c, const struct sw_addr *a, const struct sw_addr *b)
@@ -893,22 +905,30 @@ static inline struct dhcp_server *dhcp_slot(struct classify *c, const struct sw_
 	return &c->dhcp[hash_siphash13(c->sipkey, a, sizeof *a) & (DHCP_SLOTS - 1)];
 }
 
-static inline struct echo_sent *echo_slot(struct classify *c, const struct sw_addr *a,
-                                          const struct sw_addr *b)
+static inline struct echo_sent *echo_slot(struct classify *c, uint64_t pair)
 {
-	struct sw_addr pair[2] = {*a, *b};
-	return &c->echo[hash_siphash13(c->sipkey, pair, sizeof pair) & (ECHO_SENT_SLOTS - 1)];
+	return &c->echo[pair & (ECHO_SENT_SLOTS - 1)];
 }
 
-/* A DHCP server with conflict checks confirmed lately (struct dhcp_server), or NULL. */
-static struct dhcp_server *dhcp_checker(struct classify *c, const struct sw_addr *a)
+/*
+ * A new echo request p (IPv4) whose pair hash is pair: remembered for the offer that may
+ * follow it. True when its sender is a DHCP server with a credit, which the request spends
+ * (struct dhcp_server): it is then taken for a conflict check.
+ */
+static bool echo_sent_note(struct classify *c, const struct sw_packet *p, uint64_t pair)
 {
+	struct echo_sent *e = echo_slot(c, pair);
+	e->a = p->src;
+	e->b = p->dst;
+	e->id = p->icmp_id;
+	e->ts = c->now;
 	if (!c->dhcp_seen)
-		return NULL;
-	struct dhcp_server *s = dhcp_slot(c, a);
-	if (s->credit == 0 || s->ts + DHCP_SERVER_US < c->now || !addr_eq(&s->a, a))
-		return NULL;
-	return s;
+		return false;
+	struct dhcp_server *s = dhcp_slot(c, &p->src);
+	if (s->credit == 0 || s->ts + DHCP_SERVER_US < c->now || !addr_eq(&s->a, &p->src))
+		return false;
+	s->credit--; /* the offer that follows earns it back */
+	return true;
 }
 
 /*
@@ -953,7 +973,7 @@ static bool dhcp_reply(struct classify *c, const struct sw_packet *p)
 	struct sw_addr yi, srv;
 	addr_set_v4(&yi, p->payload + 16);
 	dhcp_server_id(p->payload, p->payload_cap, &p->src, &srv);
-	struct echo_sent *e = echo_slot(c, &srv, &yi);
+	struct echo_sent *e = echo_slot(c, pair_hash(c, &srv, &yi));
 	if (e->ts == 0 || e->ts + DHCP_CHECK_US < c->now || !addr_eq(&e->a, &srv) ||
 	    !addr_eq(&e->b, &yi))
 		return true;
@@ -1434,18 +1454,6 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 		 * sends 56 bytes and Windows 32. Non-echo requests are obsolete
 		 * (RFC 6918) and only scanners send them. */
 		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
-		struct dhcp_server *ds = NULL;
-		if (!f && !v6 && t == 8) {
-			struct echo_sent *e = echo_slot(c, &p->src, &p->dst);
-			e->a = p->src;
-			e->b = p->dst;
-			e->id = p->icmp_id;
-			e->ts = c->now;
-			if ((ds = dhcp_checker(c, &p->src)) != NULL) {
-				ds->credit--; /* spent; the offer that follows earns it back */
-				crafted = false;
-			}
-		}
 		if (f) {
 			if (f->state != FS_PROBE)
 				flow_touch(c, f, L_ACTIVE, c->now);
@@ -1461,9 +1469,13 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 				                          .repeat = true});
 			return;
 		}
+		uint64_t pair = pair_hash(c, &p->src, &p->dst);
+		bool check = !v6 && t == 8 && echo_sent_note(c, p, pair);
+		if (check)
+			crafted = false; /* a DHCP server's conflict check carries no data either */
 		f = new_probe_flow(c, &k, h, sender_lo, FS_PROBE, pclass, crafted, kt);
-		f->quiet = ds != NULL;
-		if ((f->path = path_rung(c, p)))
+		f->quiet = check;
+		if ((f->path = path_rung_at(c, p, pair)))
 			return;
 		emit_probe(
 		    c, p,

@@ -248,12 +248,14 @@ def icmp6_unreach(router, host, code, quoted):
 def eth6(ip):
     return UNI + b"\x02\0\0\0\0\x07" + b"\x86\xdd" + ip
 
-def icmp4_unreach(router, host, code, quoted):
-    body = struct.pack("!BBHI", 3, code, 0, 0) + quoted
+def icmp4(src, dst, body, ipid):
     body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 7, 0, 64, 1, 0, ip4(router), ip4(host))
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), ipid, 0, 64, 1, 0, ip4(src), ip4(dst))
     h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
     return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + body
+
+def icmp4_unreach(router, host, code, quoted):
+    return icmp4(router, host, struct.pack("!BBHI", 3, code, 0, 0) + quoted, 7)
 
 H6, R6 = "2001:bef::a00:27ff:fe0d:5c3c", "2001:bef::2"
 H4, R4 = "192.168.56.30", "192.168.56.1"
@@ -334,11 +336,8 @@ write("udp_one_host.pcap", one_host([64] * 6))
 
 # (n) A DHCP server's conflict checks (RFC 2131 sections 2.2 and 4.4.1) and its offers.
 def icmp4_echo(src, dst, ident):
-    body = struct.pack("!BBHHH", 8, 0, 0, ident, 0)  # no data, as dnsmasq and ISC dhcpd send
-    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 9, 0, 64, 1, 0, ip4(src), ip4(dst))
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + body
+    # no data, as dnsmasq and ISC dhcpd send
+    return icmp4(src, dst, struct.pack("!BBHHH", 8, 0, 0, ident, 0), 9)
 
 def bootp(op, xid, yiaddr, mac, server_id):
     m = struct.pack("!BBBBIHH4s4s4s4s", op, 1, 6, 0, xid, 0, 0, bytes(4), ip4(yiaddr), bytes(4),
