@@ -24,6 +24,27 @@
  * that has shown itself benign must fail about twice as many net first
  * contacts (seven with the defaults) before it is called a scanner.
  *
+ * Jung et al. step the walk on a source's first contact with each host; this walk steps on
+ * each (host, port) pair, so that a slow vertical connect scan is seen too. Two kinds of
+ * failure on a host already contacted are still not first contacts in their sense, and do
+ * not step (host_excused):
+ *  - another port of a host known to be down (an echo request to it went unanswered) that
+ *    has never answered anything (no echo, refusal, SYN/ACK): a monitor's host check found
+ *    it down, and that was counted once, at its first failure (a scanner pings first only
+ *    to leave the dead hosts alone; ports of a host never pinged all step);
+ *  - the first two failed ports of a host that answered the source (an echo, a service): a
+ *    server with a service or two stopped.
+ * A monitor checks each host's services in turn: real Nagios 4 checking five services on
+ * fifteen hosts, four of them down (20 failed pairs), one service stopped on the other eleven,
+ * crossed within 31 s with a step per pair. A vertical scan still steps on every port past
+ * the second of a host that answers, and on every port of a host that refuses or was never
+ * pinged.
+ *
+ * Nor does the walk forget what it met when its window restarts (detector.remembers): a
+ * monitor's checks come round again and again, and a walk that forgot every hour would take the
+ * next round's checks for first contacts, its failures first as likely as not. The pair set,
+ * host facts included, stays until it is worn (track_pairs_worn: a busy client's).
+ *
  * Nor does a walk cross while its failures are scattered over the Internet (track.h,
  * TRACK_SPREAD_NETS): a peer-to-peer client working through a stale host cache fails
  * most of its first contacts, at peers that share nothing but the port (Jung et al.
@@ -72,6 +93,16 @@ static const struct walk *walk_of(const struct sw_rule *r)
 	return &w;
 }
 
+/* A failure on a host the walk has met before that is no first contact (see the top). */
+static bool host_excused(struct track_entry *e, const struct sw_event *ev, bool silent)
+{
+	if (track_host_has(e, &ev->dst, TRACK_HOST_ANSWERED))
+		return track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_1) ||
+		       track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_2);
+	return silent && !track_host_has(e, &ev->dst, TRACK_HOST_ALIVE) &&
+	       track_host_has(e, &ev->dst, TRACK_HOST_DOWN);
+}
+
 static bool trw_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	if (ev->type == EV_PROBE)
@@ -93,6 +124,16 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 		return true;
 	/* only the first outcome per (target, port) steps the walk */
 	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
+		return true;
+	bool host_new = track_host_add(e, &ev->dst, TRACK_HOST_SEEN);
+	bool silent = ev->outcome == OUT_TIMEOUT || ev->outcome == OUT_UNREACH;
+	if (!silent)
+		track_host_add(e, &ev->dst, TRACK_HOST_ALIVE);
+	if (!fail)
+		track_host_add(e, &ev->dst, TRACK_HOST_ANSWERED);
+	else if (silent && ev->pclass == PC_ICMP_ECHO)
+		track_host_add(e, &ev->dst, TRACK_HOST_DOWN);
+	if (fail && !host_new && host_excused(e, ev, silent))
 		return true;
 	const struct walk *w = walk_of(r);
 	double up = w->up, down = w->down, eta1 = w->eta1, eta0 = w->eta0;
@@ -165,6 +206,7 @@ const struct detector detect_trw = {
     .default_group = GROUP_SRC,
     .outcomes = true,
     .spread = true,
+    .remembers = true,
     .nparams = 4,
     .param_names = trw_param_names,
     .param_defaults = trw_param_defaults,

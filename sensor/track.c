@@ -329,6 +329,30 @@ bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uin
 	return pair_add(e, mix(target, (uint64_t)port << 17 | 0x3c3c));
 }
 
+/* A host fact's salt: bit 16 set, which no pair salt (port << 17 | 16 bits) has. */
+static uint64_t host_salt(enum track_host_fact f)
+{
+	return 1u << 16 | (uint64_t)f << 8 | 0x4d;
+}
+
+bool track_host_add(struct track_entry *e, const struct sw_addr *host, enum track_host_fact f)
+{
+	return pair_add(e, mix(host, host_salt(f)));
+}
+
+bool track_host_has(const struct track_entry *e, const struct sw_addr *host, enum track_host_fact f)
+{
+	return dset_has(&e->pairs, mix(host, host_salt(f)));
+}
+
+bool track_pairs_worn(const struct track_entry *e)
+{
+	const struct dset *s = &e->pairs;
+	if (s->mode == DSET_SMALLBITS)
+		return s->n * 4 >= 128;
+	return s->mode == DSET_BLOCK && s->u.big->bitmap && s->u.big->n * 4 >= DSET_BITS;
+}
+
 /* ---- exact side sets (struct track_exact) ---- */
 
 static bool budget_take(struct track_budget *b, size_t bytes)
@@ -728,10 +752,18 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 	}
 }
 
-void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b)
+void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b, bool keep_pairs)
 {
+	struct dset pairs = e->pairs;
+	bool keep = keep_pairs && !track_pairs_worn(e);
+	if (keep)
+		memset(&e->pairs, 0, sizeof e->pairs); /* not freed below: it stays */
 	track_release(e, b);
 	e->inexact = 0;
+	if (keep) {
+		e->pairs = pairs;
+		e->inexact = pairs.mode == DSET_SMALLBITS;
+	}
 	e->win_start = ts;
 	e->first_ts = ts;
 	e->probes = 0;

@@ -68,6 +68,9 @@ struct detector {
 	bool absorbs;
 	bool probes_belong;
 	bool spread;
+	/* the entry's pair set outlives its window (track_reset_window): a contact that came
+	 * round again is no new contact */
+	bool remembers;
 	bool (*wants)(const struct sw_event *ev);
 	enum rule_group default_group;
 	uint8_t nparams;

@@ -233,6 +233,27 @@ bool track_pair_add(struct track_entry *e, const struct sw_addr *target, uint16_
 bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
 /* Marks (target, port) as failed, for detectors that also score pairs when probed. */
 bool track_failed_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
+/*
+ * What a detector learns about one host of a source's first contacts (detect_trw.c): kept as
+ * memberships of the pair set, under salts no (target, port) membership uses, so they cost
+ * nothing more and go with the set. Like the pairs, they may say yes wrongly once the set is
+ * a bitmap, about as often as its share of set bits (track_pairs_worn).
+ */
+enum track_host_fact {
+	TRACK_HOST_SEEN,     /* a first contact with the host had an outcome */
+	TRACK_HOST_ALIVE,    /* the host answered anything: an echo, a service, a refusal */
+	TRACK_HOST_ANSWERED, /* an echo or a service of the host answered the source */
+	TRACK_HOST_DOWN,     /* an echo request to it went unanswered */
+	TRACK_HOST_EXCUSED_1,
+	TRACK_HOST_EXCUSED_2, /* failures on it a detector chose not to count, one and two */
+};
+/* Marks a fact about host; true when it was not marked. */
+bool track_host_add(struct track_entry *e, const struct sw_addr *host, enum track_host_fact f);
+bool track_host_has(const struct track_entry *e, const struct sw_addr *host,
+                    enum track_host_fact f);
+/* The pair set no longer remembers well: a bitmap with a quarter or more of its bits set, so a
+ * new pair looks seen one time in four or more. */
+bool track_pairs_worn(const struct track_entry *e);
 /* Notes a failed first contact (refused, unreachable, unanswered) in e->spread
  * (TRACK_SPREAD_NETS); its memberships are paid for from b like the other side sets. */
 void track_spread_note(struct track_entry *e, const struct sw_event *ev, struct track_budget *b);
@@ -258,8 +279,10 @@ static inline const struct sw_addr *track_sample_addr(const struct track_entry *
 	return i == 0 ? &e->sample_addr : &e->more_samples->addrs[i - 1];
 }
 /* Starts a new window at ts: counters and bitmaps cleared, detection state kept, side sets
- * given back to b. */
-void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b);
+ * given back to b. With keep_pairs the pair set (and the host facts in it) stays, unless it
+ * is worn (track_pairs_worn). */
+void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b,
+                        bool keep_pairs);
 /* Gives the entry's side sets back to b and its sets' blocks to the heap (the entry is
  * leaving the table, or starting a new window). */
 void track_release(struct track_entry *e, struct track_budget *b);

@@ -366,6 +366,74 @@ write("dhcp_not_replies.pcap", dhcp_lan(op=1))
 write("dhcp_then_sweep.pcap", dhcp_lan(more=12))
 write("dhcp_relayed.pcap", dhcp_lan(S="10.9.0.5", R="192.168.40.254"))
 write("dhcp_relayed_no_id.pcap", dhcp_lan(S="10.9.0.5", R="192.168.40.254", server_id=False))
+
+# (o) A monitor, as real Nagios 4 checked 15 hosts: a round of checks every five minutes,
+# one service at a time over the hosts in order (HTTP, PING: 5 echo requests with data,
+# MySQL, SMTP, SSH), a check every half second. Hosts .12-.15 are down (nothing answers;
+# the kernel sends each SYN 3 times), MySQL is refused everywhere. 13 rounds, so the rule's
+# hour-long window restarts in the last one, the rounds timed so that it restarts right at
+# the MySQL checks: what the walk learned must survive it, or eleven refusals in a row at hosts
+# it no longer knows decide.
+MON, MON_NET = "10.20.0.5", "10.20.1.%d"
+CLOSED = {3306} | set(range(3320, 3330))
+COLUMNS = [80, 0, 3306, 25, 22]
+RESTART_AT = 2 * 15  # a round's first MySQL check: eleven refusals follow, one a half second
+def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_gap=None):
+    fr, t, sport = [], 1.0, 30000
+    def check(h, port):
+        nonlocal t, sport
+        dst, up = MON_NET % h, h not in dead
+        sport += 1
+        isn = 1000000 + 7919 * sport
+        if port == 0:  # check_ping -p 5
+            for k in range(5):
+                body = struct.pack("!BBHHH", 8, 0, 0, 0x4000 + h, k) + bytes(range(56))
+                fr.append((t + k, icmp4(MON, dst, body, 100 + k)))
+                if up:
+                    rep = struct.pack("!BBHHH", 0, 0, 0, 0x4000 + h, k) + bytes(range(56))
+                    fr.append((t + k + 0.0002, icmp4(dst, MON, rep, 200 + k)))
+        elif not up:
+            for rto in (0, 1, 3):
+                fr.append((t + rto, tcp4(MON, sport, dst, port, 0x02, isn, 0, opts=MSS)))
+        elif port in CLOSED:
+            fr.append((t, tcp4(MON, sport, dst, port, 0x02, isn, 0, opts=MSS)))
+            fr.append((t + 0.0001, tcp4(dst, port, MON, sport, 0x14, 0, isn + 1)))
+        else:
+            s = 7000000 + 104729 * sport
+            req, ok = b"GET / HTTP/1.0\r\n\r\n", b"HTTP/1.0 200 OK\r\n\r\n"
+            fr.append((t, tcp4(MON, sport, dst, port, 0x02, isn, 0, opts=MSS)))
+            fr.append((t + 0.0001, tcp4(dst, port, MON, sport, 0x12, s, isn + 1, opts=MSS)))
+            fr.append((t + 0.0002, tcp4(MON, sport, dst, port, 0x10, isn + 1, s + 1)))
+            fr.append((t + 0.0003, tcp4(MON, sport, dst, port, 0x18, isn + 1, s + 1, req)))
+            fr.append((t + 0.002, tcp4(dst, port, MON, sport, 0x19, s + 1, isn + 1 + len(req), ok)))
+            fr.append((t + 0.0021, tcp4(MON, sport, dst, port, 0x11, isn + 1 + len(req),
+                                        s + 2 + len(ok))))
+        t += 0.5
+    # a round every 5 minutes less RESTART_AT half seconds over the hour: the 13th round's
+    # check RESTART_AT is the first past the window the first check opened
+    period = (3600.0 - 0.5 * RESTART_AT + 0.25) / 12
+    for r in range(rounds):
+        t = 1.0 + period * r
+        checks = [(h, port) for port in COLUMNS for h in hosts if h not in dead or port == 80
+                  or len(dead) <= 4]
+        if last_gap is not None and r == rounds - 1:  # the monitor back after a pause, mid-round
+            t = fr[-1][0] + last_gap
+            checks = checks[RESTART_AT:]
+        for h, port in checks:
+            check(h, port)
+        if extra and r == 0:
+            extra(check)
+    fr.append((t + 30.0, udp4(BCAST, "10.20.0.1", 5678, "255.255.255.255", 5678, b"x")))
+    return sorted(fr)
+write("monitor.pcap", monitor())
+# controls: the monitor back after 11 minutes without a check (the rule's idle time: the walk's
+# memory went with it), resuming at the MySQL checks; 20 hosts down checked once each
+# (HTTP) instead of 4 checked five times; and 10 more ports of a host that answered, refused.
+write("monitor_forgot.pcap", monitor(rounds=2, last_gap=660.0))
+write("monitor_dead20.pcap", monitor(rounds=1, dead=range(12, 32), hosts=range(1, 32)))
+write("monitor_vertical.pcap",
+      monitor(rounds=1, extra=lambda check: [check(3, p) for p in range(3320, 3330)]))
+
 write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
@@ -433,4 +501,10 @@ loud dhcp_then_sweep.pcap "the server, then 12 more pings it offers to nobody" \
 	"icmp_sweep 192.168.40.1"
 quiet dhcp_relayed.pcap "the same checks by a server behind a relay agent, named in option 54"
 loud dhcp_relayed_no_id.pcap "the same offers naming no server" "icmp_sweep 10.9.0.5"
+quiet monitor.pcap "a monitor's rounds every 5 minutes for an hour: 4 hosts down, MySQL refused"
+loud monitor_forgot.pcap "the monitor back after 11 minutes, at its MySQL checks" \
+	"connect_scan 10.20.0.5"
+loud monitor_dead20.pcap "20 hosts down checked once each" "connect_scan 10.20.0.5"
+loud monitor_vertical.pcap "then 10 more ports of an answering host, refused" \
+	"connect_scan 10.20.0.5"
 echo "PASS"

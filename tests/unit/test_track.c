@@ -1,5 +1,5 @@
 /* test_track.c — exact distinct counts past the inline sets, their memory budget and its return;
- * where failures fall (the spread). */
+ * where failures fall (the spread); host facts and the pair set kept over a window restart. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,7 +133,7 @@ static void test_budget(void)
 	CHECK_EQ_U(none.used, 0);
 	CHECK(track_distinct_ports(e) > 900 && track_distinct_ports(e) <= 1000);
 	/* a new window forgets the refusal */
-	track_reset_window(e, 5000, &none);
+	track_reset_window(e, 5000, &none, false);
 	CHECK(!e->inexact);
 	CHECK_EQ_U(track_distinct_ports(e), 0);
 	free(e);
@@ -150,7 +150,7 @@ static void test_budget(void)
 	CHECK_EQ_U(tight.denied, 1);
 	CHECK_EQ_U(tight.used, sizeof(struct track_exact));
 	CHECK(track_distinct_targets(e) > 150 && track_distinct_targets(e) <= 200);
-	track_reset_window(e, 9000, &tight);
+	track_reset_window(e, 9000, &tight, false);
 	CHECK_EQ_U(tight.used, 0);
 	free(e);
 }
@@ -229,7 +229,7 @@ static void test_block_refused(void)
 	CHECK(n >= 70 && n <= 100);
 	CHECK_EQ_U(track_distinct_targets(e), 3); /* 3 hosts: still inline and exact */
 	dset_block_calloc = was;
-	track_reset_window(e, 9000, &b);
+	track_reset_window(e, 9000, &b, false);
 	CHECK(!e->inexact);
 	CHECK_EQ_U(e->ports.mode, DSET_INLINE_SET);
 	free(e);
@@ -257,7 +257,7 @@ static void test_samples(void)
 		CHECK(addr_eq(track_sample_addr(e, i), &want));
 	}
 	CHECK(e->more_samples != NULL);
-	track_reset_window(e, 9000, &b);
+	track_reset_window(e, 9000, &b, false);
 	CHECK(e->more_samples == NULL);
 	CHECK_EQ_U(e->n_ports, 0);
 
@@ -269,7 +269,7 @@ static void test_samples(void)
 	v4(&third, 9);
 	CHECK(addr_eq(track_sample_addr(e, 2), &third));
 	CHECK_EQ_U(e->n_ports, 1);
-	track_reset_window(e, 19000, &b);
+	track_reset_window(e, 19000, &b, false);
 
 	void *(*was)(size_t, size_t) = dset_block_calloc;
 	dset_block_calloc = refuse;
@@ -330,7 +330,7 @@ static void test_spread(void)
 	fail_at(e, 213, 5, 5, 5, 6346, false, &b);
 	CHECK(!track_spread_scattered(e));
 	CHECK(e->exact && e->exact->spread.tab == NULL);
-	track_reset_window(e, 2000, &b);
+	track_reset_window(e, 2000, &b, false);
 	CHECK_EQ_U(b.used, 0);
 	CHECK_EQ_U(e->spread, 0);
 
@@ -346,14 +346,14 @@ static void test_spread(void)
 	CHECK(track_spread_scattered(e)); /* 8 pairs at 3 hosts: 2 x 3 + 2 */
 	fail_at(e, 24, 1, 1, 1, 84, false, &b);
 	CHECK(!track_spread_scattered(e));
-	track_reset_window(e, 3000, &b);
+	track_reset_window(e, 3000, &b, false);
 
 	/* a hand-built probe's failure: swept */
 	for (int i = 0; i < 3; i++)
 		fail_at(e, 24 + 40 * i, 1, 1, 1, 80, false, &b);
 	fail_at(e, 200, 1, 1, 1, 80, true, &b);
 	CHECK(!track_spread_scattered(e));
-	track_reset_window(e, 4000, &b);
+	track_reset_window(e, 4000, &b, false);
 
 	/* IPv6: /32s count as networks, a third host in one /64 sweeps */
 	for (int i = 1; i <= 4; i++)
@@ -363,7 +363,7 @@ static void test_spread(void)
 	CHECK(track_spread_scattered(e));
 	fail_at(e, -20, 0, 1, 3, 4342, false, &b);
 	CHECK(!track_spread_scattered(e));
-	track_reset_window(e, 5000, &b);
+	track_reset_window(e, 5000, &b, false);
 
 	/* networks are counted exactly: 3/8 and 131/8 are two (15 bits of a hash merged them,
 	 * and nDPI's quic_interop_V.pcapng, failures at QUIC servers in 3/8, 51/8 and 131/8,
@@ -377,7 +377,7 @@ static void test_spread(void)
 	for (int i = 0; i < 10; i++) /* saturates: never reaches the swept bit */
 		fail_at(e, 60 + i, 1, 1, 1, 443, false, &b);
 	CHECK(track_spread_scattered(e));
-	track_reset_window(e, 6000, &b);
+	track_reset_window(e, 6000, &b, false);
 
 	/* only failures count: an answer is no failure */
 	struct sw_event ok = {.type = EV_OUTCOME, .outcome = OUT_SUCCESS, .pclass = PC_TCP_SYN};
@@ -398,8 +398,49 @@ static void test_spread(void)
 	free(e);
 }
 
+/* Host facts live in the pair set beside the pairs and apart from them; a window restart
+ * keeps the set when asked to, until it is worn (a bitmap a quarter full). */
+static void test_memory(void)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_entry *e = fresh();
+	struct sw_addr h, other;
+	v4(&h, 7);
+	v4(&other, 8);
+	CHECK(track_pair_add(e, &h, 80));
+	CHECK(!track_host_has(e, &h, TRACK_HOST_SEEN)); /* a pair is no host fact */
+	CHECK(track_host_add(e, &h, TRACK_HOST_SEEN));
+	CHECK(!track_host_add(e, &h, TRACK_HOST_SEEN));
+	CHECK(track_host_has(e, &h, TRACK_HOST_SEEN));
+	CHECK(!track_host_has(e, &h, TRACK_HOST_ANSWERED));
+	CHECK(!track_host_has(e, &other, TRACK_HOST_SEEN));
+	CHECK(track_host_add(e, &h, TRACK_HOST_EXCUSED_1));
+	CHECK(track_host_add(e, &h, TRACK_HOST_EXCUSED_2));
+	CHECK(!track_pairs_worn(e));
+
+	track_reset_window(e, 2000, &b, true);
+	CHECK(!track_pair_add(e, &h, 80)); /* kept: the same pair is no new contact */
+	CHECK(track_host_has(e, &h, TRACK_HOST_SEEN));
+	CHECK_EQ_U(e->probes, 0);
+	track_reset_window(e, 3000, &b, false);
+	CHECK(track_pair_add(e, &h, 80)); /* forgotten */
+	CHECK(!track_host_has(e, &h, TRACK_HOST_SEEN));
+
+	/* 300 pairs fill a quarter of the 1024-bit bitmap: worn, and not kept */
+	for (uint16_t p = 1; p <= 300; p++)
+		track_pair_add(e, &other, p);
+	CHECK(track_pairs_worn(e));
+	track_reset_window(e, 4000, &b, true);
+	CHECK(!track_pairs_worn(e));
+	CHECK(track_pair_add(e, &other, 1));
+	track_release(e, &b);
+	CHECK_EQ_U(b.used, 0);
+	free(e);
+}
+
 int main(void)
 {
+	test_memory();
 	test_spread();
 	test_inline_sets();
 	test_samples();
