@@ -48,7 +48,12 @@
 #       are not BOOTREPLYs (op 1): a UDP sweep; the same server then pinging 12 more
 #       addresses it offers to nobody: an ICMP sweep; a server behind a relay agent, its
 #       offers relayed from another address and naming it (option 54): quiet; the same
-#       offers naming no server: an ICMP sweep of the server.
+#       offers naming no server: an ICMP sweep of the server;
+#   (o) a monitor (Nagios 4's shape) pinging 15 hosts and checking 4 services of each every 5
+#       minutes for an hour, 4 hosts down and MySQL refused on the others, the rule's window
+#       restarting at the MySQL checks: quiet; the monitor back after its idle time at its
+#       MySQL checks, 20 down hosts checked once each, or 10 more refused ports of a host
+#       that answered: a connect scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# benign_corpus.sh — captures everyday traffic made by real programs (traceroute, mtr, dig, ntpdate, chronyd, curl, rsync, fping, DHCP servers, ...) run as scan-like as it honestly gets, and writes the labels file `scanwatch eval` scores it against: nothing in it may be reported.
+# benign_corpus.sh — captures everyday traffic made by real programs (traceroute, mtr, dig, ntpdate, chronyd, curl, rsync, fping, DHCP servers, Nagios, ...) run as scan-like as it honestly gets, and writes the labels file `scanwatch eval` scores it against: nothing in it may be reported.
 #
 # Usage: bash tests/netns/benign_corpus.sh OUTPUT-DIR   (as root)
 #        SW_BENIGN_ONLY="tr_udp dns" bash tests/netns/benign_corpus.sh OUT
@@ -53,6 +53,7 @@
 #   198.18.10.0/24 a home LAN behind the client (NAT), namespace home
 #   198.18.11.0/24 a CDN pool: .0-.63 answer
 #   198.18.12.0/24 SNMP devices: .1-.24 answer (snmpd), .25-.27 no agent, .28-.30 gone
+#   198.18.13.0/24 hosts a Nagios monitors: .1-.11 up, .12-.15 down
 #   every 198.18.N.0/24 above: the answering addresses are AnyIP (`local`
 #   routes on lo), the rest blackholed, so silent means no answer at all
 #   HTTP on [::]:80, 443, 8000 (dual stack) answers on every local address
@@ -66,7 +67,7 @@ set -euo pipefail
 # gathered into OUTPUT-DIR, their logs into OUTPUT-DIR/logs/part1 and part2. About 4.5
 # minutes instead of 9. SW_BENIGN_SPLIT=0 records in one run.
 BENIGN_FIRST_HALF="tr_udp tr_tcp tr_icmp tr6 tr_dead mtr dns ntpdate chrony healthcheck
-	arp_browser16 arp_fanout40 arp_gateway lossy dhcp_dnsmasq"
+	arp_browser16 arp_fanout40 arp_gateway lossy nagios"
 if [[ ${SW_BENIGN_SPLIT:-1} != 0 && -z ${SW_BENIGN_ONLY:-} && -z ${SW_BENIGN_SKIP:-} ]]; then
 	[[ -n ${1:-} ]] || {
 		echo "usage: benign_corpus.sh OUTPUT-DIR" >&2
@@ -114,7 +115,8 @@ fi
 . "$(dirname "${BASH_SOURCE[0]}")/corpus_helpers.sh"
 corpus_init benign_corpus.sh benign "${1:-}"
 sw_require traceroute tcptraceroute mtr scamper lft inetutils-traceroute dig ntpdate chronyd curl rsync fping arping nft nmap masscan \
-	zmap hping3 editcap mergecap in.tftpd ping tracepath snmpd snmpget chromium
+	zmap hping3 editcap mergecap in.tftpd ping tracepath snmpd snmpget chromium nagios4 \
+	/usr/lib/nagios/plugins/check_tcp
 rm -f -- "$out"/*.pcap "$out/labels.tsv" "$out/labels.tsv.new"
 LABELS_NEW=$out/labels.tsv.new
 : >"$LABELS_NEW"
@@ -233,6 +235,7 @@ pool 198.18.6.0/24 198.18.6.0/27                               # backends .1-.17
 pool 198.18.7.0/24 198.18.7.0/27 198.18.7.32/30                # peers .1-.35 (5 refuse)
 pool 198.18.8.0/24 198.18.8.0/28 198.18.8.16/31                # pinged .1-.17
 pool 198.18.12.0/24 198.18.12.0/28 198.18.12.16/29 198.18.12.24/30 # SNMP devices .1-.27 (3 refuse)
+pool 198.18.13.0/24 198.18.13.0/29 198.18.13.8/30              # monitored hosts .1-.11 (+.0)
 ip -n "$SW_NS_TGT" route add blackhole 198.18.9.0/24           # dead mail server
 sw_check_no_default_route "$SW_NS_TGT"
 
@@ -982,6 +985,89 @@ if want snmp_poll; then
 	sw_expect_distinct "devices refusing" 3 shost "$to_client and $port_unreach"
 	sw_expect_pkts "requests (6 rounds; the gone devices' retries)" 250 "$sp"
 	expect_span "the polling" 50 "$sp"
+	benign
+fi
+
+# A monitoring server: Nagios 4 (Debian's nagios4-core, its own scheduler) checking 15 hosts
+# of 198.18.13.0/24 (every 20 s: a minute is its first round and the retries) with the
+# Monitoring Plugins: a host check and a PING service
+# (check_ping), HTTP (check_http), HTTPS and WEB-ALT (check_tcp on 443 and 8000), and MySQL
+# (check_tcp on 3306, which no host runs: the kernel refuses it everywhere). Hosts .12-.15
+# are down (blackholed: silent), so each of their checks fails: 20 failed services on 4 hosts,
+# and 11 refused, first contacts one after another in the scheduler's interleaved order. Its
+# threshold random walk stepped on every failed (host, port) pair and called it a connect
+# scan within 31 s (detect_trw.c).
+if want nagios; then
+	ng=$SW_DIR/nagios
+	mkdir -p "$ng/spool"
+	{
+		printf 'define timeperiod {\n timeperiod_name always\n alias always\n'
+		for d in sunday monday tuesday wednesday thursday friday saturday; do
+			printf ' %s 00:00-24:00\n' "$d"
+		done
+		printf '}\ndefine command {\n command_name none\n command_line /bin/true\n}\n'
+		printf 'define contact {\n contact_name ops\n alias ops\n host_notifications_enabled 0\n'
+		printf ' service_notifications_enabled 0\n host_notification_period always\n'
+		printf ' service_notification_period always\n host_notification_options n\n'
+		printf ' service_notification_options n\n host_notification_commands none\n'
+		printf ' service_notification_commands none\n}\n'
+		P=/usr/lib/nagios/plugins
+		printf 'define command {\n command_name %s\n command_line %s\n}\n' \
+			host-alive "$P/check_ping -H \$HOSTADDRESS\$ -w 3000.0,80% -c 5000.0,100% -p 5" \
+			ping "$P/check_ping -H \$HOSTADDRESS\$ -w 100.0,20% -c 500.0,60% -p 5" \
+			http "$P/check_http -H \$HOSTADDRESS\$" \
+			tcp "$P/check_tcp -H \$HOSTADDRESS\$ -p \$ARG1\$"
+		for h in $(seq 1 15); do
+			printf 'define host {\n host_name h%d\n address 198.18.13.%d\n' "$h" "$h"
+			printf ' check_command host-alive\n max_check_attempts 3\n check_interval 20\n'
+			printf ' retry_interval 10\n check_period always\n contacts ops\n'
+			printf ' notification_period always\n}\n'
+			for svc in PING:ping HTTP:http HTTPS:tcp!443 WEB-ALT:tcp!8000 MySQL:tcp!3306; do
+				printf 'define service {\n host_name h%d\n service_description %s\n' "$h" "${svc%%:*}"
+				printf ' check_command %s\n max_check_attempts 3\n check_interval 20\n' "${svc#*:}"
+				printf ' retry_interval 10\n check_period always\n contacts ops\n'
+				printf ' notification_period always\n}\n'
+			done
+		done
+	} >"$ng/objects.cfg"
+	# interval_length 1: the intervals above are seconds (Nagios's unit is a minute), so a
+	# minute holds the first round of checks (about one a second) and the retries
+	cat >"$ng/nagios.cfg" <<CFG
+log_file=$ng/nagios.log
+cfg_file=$ng/objects.cfg
+object_cache_file=$ng/objects.cache
+precached_object_file=$ng/objects.precache
+status_file=$ng/status.dat
+temp_file=$ng/nagios.tmp
+temp_path=$ng
+lock_file=$ng/nagios.lock
+check_result_path=$ng/spool
+query_socket=$ng/nagios.qh
+nagios_user=nagios
+nagios_group=nagios
+interval_length=1
+retain_state_information=0
+enable_notifications=0
+check_external_commands=0
+use_syslog=0
+log_rotation_method=n
+max_concurrent_checks=0
+enable_flap_detection=0
+process_performance_data=0
+CFG
+	chown -R nagios:nagios "$ng"
+	nagios4 -v "$ng/nagios.cfg" >"$SW_DIR/nagios.verify" 2>&1 ||
+		sw_fail "nagios4 rejects its configuration: $(grep -i error "$SW_DIR/nagios.verify")"
+	begin nagios
+	run 60 124 -- nagios4 "$ng/nagios.cfg"
+	finish
+	mon="$from_client and dst net 198.18.13.0/24"
+	sw_expect_distinct "hosts checked" 15 dhost "$mon and icmp[icmptype] == icmp-echo"
+	sw_expect_distinct "hosts answering echo" 11 shost "$to_client and src net 198.18.13.0/24 and icmp[icmptype] == icmp-echoreply"
+	sw_expect_distinct "hosts whose 443 was checked" 15 dhost "$mon and dst port 443 and $syn"
+	sw_expect_distinct "hosts refusing 3306" 11 shost "$to_client and src port 3306 and $rst"
+	sw_expect_none "answers from the hosts that are down" "src net 198.18.13.12/30"
+	expect_span "the checks" 45 "$mon"
 	benign
 fi
 
