@@ -30,10 +30,15 @@
  * not step (host_excused):
  *  - another port of a host known to be down (an echo request to it went unanswered) that
  *    has never answered anything (no echo, refusal, SYN/ACK): a monitor's host check found
- *    it down, and that was counted once, at its first failure (a scanner pings first only
- *    to leave the dead hosts alone; ports of a host never pinged all step);
+ *    it down, and its first failure was counted, if that was not the ping (below). A scanner
+ *    that pings leaves the hosts that are down alone; ports of a host never pinged all step;
  *  - the first two failed ports of a host that answered the source (an echo, a service): a
  *    server with a service or two stopped.
+ * Nor does an ordinary echo request (ping's, with data) that goes unanswered: many hosts drop
+ * pings (a Windows host's firewall does by default), a monitor's host checks meet hosts that
+ * are down (Nagios 4 whose first four hosts were down was called a sweep so), and an ordinary
+ * ping sweep is the icmp_sweep rule's, which weighs silence against answers. It marks the host
+ * down. A scanner's hand-built echo request (nmap's, without data) still steps.
  * A monitor checks each host's services in turn: real Nagios 4 checking five services on
  * fifteen hosts, four of them down (20 failed pairs), one service stopped on the other eleven,
  * crossed within 31 s with a step per pair. A vertical scan still steps on every port past
@@ -133,7 +138,8 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 		track_host_add(e, &ev->dst, TRACK_HOST_ANSWERED);
 	else if (silent && ev->pclass == PC_ICMP_ECHO)
 		track_host_add(e, &ev->dst, TRACK_HOST_DOWN);
-	if (fail && !host_new && host_excused(e, ev, silent))
+	if (fail && ((ev->pclass == PC_ICMP_ECHO && !ev->crafted) ||
+	             (!host_new && host_excused(e, ev, silent))))
 		return true;
 	const struct walk *w = walk_of(r);
 	double up = w->up, down = w->down, eta1 = w->eta1, eta0 = w->eta0;

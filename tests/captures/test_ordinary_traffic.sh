@@ -53,7 +53,9 @@
 #       minutes for an hour, 4 hosts down and MySQL refused on the others, the rule's window
 #       restarting at the MySQL checks: quiet; the monitor back after its idle time at its
 #       MySQL checks, 20 down hosts checked once each, or 10 more refused ports of a host
-#       that answered: a connect scan.
+#       that answered: a connect scan; its host checks (pings with data, 4 s apart) finding
+#       its first four hosts down: quiet; the same echo requests without data (nmap's): an
+#       ICMP sweep.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -383,19 +385,20 @@ MON, MON_NET = "10.20.0.5", "10.20.1.%d"
 CLOSED = {3306} | set(range(3320, 3330))
 COLUMNS = [80, 0, 3306, 25, 22]
 RESTART_AT = 2 * 15  # a round's first MySQL check: eleven refusals follow, one a half second
-def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_gap=None):
+def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_gap=None,
+            columns=COLUMNS, data=bytes(range(56)), first_step=0.5):
     fr, t, sport = [], 1.0, 30000
-    def check(h, port):
+    def check(h, port, step=0.5):
         nonlocal t, sport
         dst, up = MON_NET % h, h not in dead
         sport += 1
         isn = 1000000 + 7919 * sport
         if port == 0:  # check_ping -p 5
             for k in range(5):
-                body = struct.pack("!BBHHH", 8, 0, 0, 0x4000 + h, k) + bytes(range(56))
+                body = struct.pack("!BBHHH", 8, 0, 0, 0x4000 + h, k) + data
                 fr.append((t + k, icmp4(MON, dst, body, 100 + k)))
                 if up:
-                    rep = struct.pack("!BBHHH", 0, 0, 0, 0x4000 + h, k) + bytes(range(56))
+                    rep = struct.pack("!BBHHH", 0, 0, 0, 0x4000 + h, k) + data
                     fr.append((t + k + 0.0002, icmp4(dst, MON, rep, 200 + k)))
         elif not up:
             for rto in (0, 1, 3):
@@ -413,19 +416,19 @@ def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_
             fr.append((t + 0.002, tcp4(dst, port, MON, sport, 0x19, s + 1, isn + 1 + len(req), ok)))
             fr.append((t + 0.0021, tcp4(MON, sport, dst, port, 0x11, isn + 1 + len(req),
                                         s + 2 + len(ok))))
-        t += 0.5
+        t += step
     # a round every 5 minutes less RESTART_AT half seconds over the hour: the 13th round's
     # check RESTART_AT is the first past the window the first check opened
     period = (3600.0 - 0.5 * RESTART_AT + 0.25) / 12
     for r in range(rounds):
         t = 1.0 + period * r
-        checks = [(h, port) for port in COLUMNS for h in hosts if h not in dead or port == 80
+        checks = [(h, port) for port in columns for h in hosts if h not in dead or port == 80
                   or len(dead) <= 4]
         if last_gap is not None and r == rounds - 1:  # the monitor back after a pause, mid-round
             t = fr[-1][0] + last_gap
             checks = checks[RESTART_AT:]
-        for h, port in checks:
-            check(h, port)
+        for i, (h, port) in enumerate(checks):
+            check(h, port, first_step if i < len(hosts) else 0.5)
         if extra and r == 0:
             extra(check)
     fr.append((t + 30.0, udp4(BCAST, "10.20.0.1", 5678, "255.255.255.255", 5678, b"x")))
@@ -438,6 +441,11 @@ write("monitor_forgot.pcap", monitor(rounds=2, last_gap=660.0))
 write("monitor_dead20.pcap", monitor(rounds=1, dead=range(12, 32), hosts=range(1, 32)))
 write("monitor_vertical.pcap",
       monitor(rounds=1, extra=lambda check: [check(3, p) for p in range(3320, 3330)]))
+# the host checks first, 4 s apart as Nagios 4 spaced them, the first four hosts down: quiet;
+# the same echo requests without data, as nmap builds them: an ICMP sweep
+down_first = dict(rounds=1, dead=range(1, 5), columns=[0, 80, 3306, 25, 22], first_step=4.0)
+write("monitor_down_first.pcap", monitor(**down_first))
+write("monitor_down_first_nodata.pcap", monitor(data=b"", **down_first))
 
 write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
 write("gateway.pcap", sorted(asks))
@@ -512,4 +520,6 @@ loud monitor_forgot.pcap "the monitor back after 11 minutes, at its MySQL checks
 loud monitor_dead20.pcap "20 hosts down checked once each" "connect_scan 10.20.0.5"
 loud monitor_vertical.pcap "then 10 more ports of an answering host, refused" \
 	"connect_scan 10.20.0.5"
+quiet monitor_down_first.pcap "a monitor whose host checks find its first four hosts down"
+loud monitor_down_first_nodata.pcap "the same echo requests without data" "icmp_sweep 10.20.0.5"
 echo "PASS"
