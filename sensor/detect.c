@@ -149,6 +149,7 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 	memset(d->nplain_class, 0, sizeof d->nplain_class);
 	memset(d->nplain_outcome, 0, sizeof d->nplain_outcome);
 	memset(d->src_rules, 0, sizeof d->src_rules);
+	d->memory_rule = -1;
 	bool can_hold = true;
 	uint64_t keep_max = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
@@ -173,6 +174,8 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 			}
 		if (r->group_by == GROUP_DST)
 			continue;
+		if (r->detector->remembers && r->group_by == GROUP_SRC && d->memory_rule < 0)
+			d->memory_rule = (int)i;
 		/* holding a source back is exact only if no rule could open on what is held */
 		if (r->detector->one_service ? r->detector->one_service(r) : r->threshold <= 1)
 			can_hold = false;

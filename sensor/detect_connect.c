@@ -15,6 +15,8 @@
  * failures scattered over the Internet count (track.h, TRACK_SPREAD_NETS): a
  * peer-to-peer client working through a stale host cache fails at peers that
  * share nothing but the port, where a connect scan sweeps a site's networks.
+ * Nor do failures the source's memory explains (detector.recalls, detect_run.c): a host
+ * found down, a host that answered the source with a service or two stopped.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
@@ -87,6 +89,7 @@ const struct detector detect_connect = {
     .default_group = GROUP_SRC,
     .outcomes = true,
     .spread = true,
+    .recalls = true,
     .wants = connect_wants,
     .on_event = connect_event,
     .crossed = connect_crossed,

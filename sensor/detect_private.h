@@ -57,6 +57,7 @@ struct detect_engine {
 	uint16_t nplain_class[PC__COUNT];
 	uint16_t plain_outcome[PC__COUNT][DETECT_MAX_RULES];
 	uint16_t nplain_outcome[PC__COUNT];
+	int memory_rule;               /* the rule whose entries remember sources (-1: none) */
 	bool src_rules[PC__COUNT];     /* the class has source-grouped rules */
 	uint16_t first_src[PC__COUNT]; /* and the first of them */
 	/* Sources held back from per-rule state (admit.h), allocated once with the

@@ -3,6 +3,38 @@
 #include "scanwatch/attribute.h"
 #include "scanwatch/exposure.h"
 
+/*
+ * Whether a failure is one the source's memory explains (detector.recalls): the memory is the
+ * remembering rule's entry for the source (detect_trw.c keeps host facts there, for an hour
+ * and more). A host found down by an unanswered echo, which never answered anything, fails
+ * at every port, and a host that answered the source may have a service or two stopped: a
+ * monitor's checks, every few minutes (real Nagios 4 with its default spread, a check every
+ * 4 s, MySQL stopped on 11 hosts: eleven refusals in 44 s, a minute with no answer in it).
+ * A scanner that pings leaves hosts that are down alone, and fails at more than two ports of
+ * a host that answers it. The excuses a window has given are marked in e's own pair set.
+ */
+static bool recalled(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b,
+                     struct track_entry *e)
+{
+	bool silent = ev->outcome == OUT_TIMEOUT || ev->outcome == OUT_UNREACH;
+	if ((!silent && ev->outcome != OUT_REFUSED) || d->memory_rule < 0)
+		return false;
+	const struct track_entry *m = find_entry(d, &d->rs->rules[d->memory_rule], ev, b);
+	if (!m)
+		return false;
+	if (track_host_has(m, &ev->dst, TRACK_HOST_ANSWERED)) {
+		if (track_excused_has(e, &ev->dst, ev->port))
+			return true; /* the same service again (a monitor retries a failed check) */
+		if (!track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_1) &&
+		    !track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_2))
+			return false;
+		track_excused_add(e, &ev->dst, ev->port);
+		return true;
+	}
+	return silent && track_host_has(m, &ev->dst, TRACK_HOST_DOWN) &&
+	       !track_host_has(m, &ev->dst, TRACK_HOST_ALIVE);
+}
+
 /* Runs ev through the rules of its class (those of the groups in run). known_e is
  * known_r's entry for ev (NULL: none), when the caller looked it up already. */
 void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsigned run,
@@ -62,6 +94,8 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			}
 			continue;
 		}
+		if (!probe && det->recalls && recalled(d, ev, b, e))
+			continue;
 		if (!det->on_event(r, e, ev))
 			continue;
 		ev_note(d, e, ev);

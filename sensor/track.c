@@ -329,6 +329,16 @@ bool track_answered_add(struct track_entry *e, const struct sw_addr *target, uin
 	return pair_add(e, mix(target, (uint64_t)port << 17 | 0x3c3c));
 }
 
+bool track_excused_add(struct track_entry *e, const struct sw_addr *target, uint16_t port)
+{
+	return pair_add(e, mix(target, (uint64_t)port << 17 | 0x7e5c));
+}
+
+bool track_excused_has(const struct track_entry *e, const struct sw_addr *target, uint16_t port)
+{
+	return dset_has(&e->pairs, mix(target, (uint64_t)port << 17 | 0x7e5c));
+}
+
 /* A host fact's salt: bit 16 set, which no pair salt (port << 17 | 16 bits) has. */
 static uint64_t host_salt(enum track_host_fact f)
 {

@@ -69,8 +69,13 @@ struct detector {
 	bool probes_belong;
 	bool spread;
 	/* the entry's pair set outlives its window (track_reset_window): a contact that came
-	 * round again is no new contact */
+	 * round again is no new contact; the first enabled source-grouped rule of such a detector
+	 * is a source's memory (detect_trw.c's host facts), which recalling detectors consult */
 	bool remembers;
+	/* failures at hosts the source's memory knows do not reach on_event: none at a host
+	 * found down (an unanswered echo, never an answer), and at most two failed ports a
+	 * window at a host that answered the source (detect_run.c, recalled) */
+	bool recalls;
 	bool (*wants)(const struct sw_event *ev);
 	enum rule_group default_group;
 	uint8_t nparams;

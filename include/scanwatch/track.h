@@ -247,6 +247,10 @@ enum track_host_fact {
 	TRACK_HOST_EXCUSED_1,
 	TRACK_HOST_EXCUSED_2, /* failures on it a detector chose not to count, one and two */
 };
+/* Marks (target, port) as excused (a failure the engine kept from the detector: detect_run.c,
+ * recalled), a membership of its own; true when new. */
+bool track_excused_add(struct track_entry *e, const struct sw_addr *target, uint16_t port);
+bool track_excused_has(const struct track_entry *e, const struct sw_addr *target, uint16_t port);
 /* Marks a fact about host; true when it was not marked. */
 bool track_host_add(struct track_entry *e, const struct sw_addr *host, enum track_host_fact f);
 bool track_host_has(const struct track_entry *e, const struct sw_addr *host,

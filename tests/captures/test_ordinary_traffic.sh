@@ -51,11 +51,13 @@
 #       offers naming no server: an ICMP sweep of the server;
 #   (o) a monitor (Nagios 4's shape) pinging 15 hosts and checking 4 services of each every 5
 #       minutes for an hour, 4 hosts down and MySQL refused on the others, the rule's window
-#       restarting at the MySQL checks: quiet; the monitor back after its idle time at its
-#       MySQL checks, 20 down hosts checked once each, or 10 more refused ports of a host
+#       restarting at the MySQL checks: quiet; the monitor back after an hour at its MySQL
+#       checks, 20 down hosts checked once each, or 10 more refused ports of a host
 #       that answered: a connect scan; its host checks (pings with data, 4 s apart) finding
 #       its first four hosts down: quiet; the same echo requests without data (nmap's): an
-#       ICMP sweep.
+#       ICMP sweep; its checks 4 s apart (Nagios' default spread), so that a minute holds
+#       the MySQL refusals and nothing else: quiet; the same from a source that checked
+#       nothing else there before: a connect scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -386,7 +388,7 @@ CLOSED = {3306} | set(range(3320, 3330))
 COLUMNS = [80, 0, 3306, 25, 22]
 RESTART_AT = 2 * 15  # a round's first MySQL check: eleven refusals follow, one a half second
 def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_gap=None,
-            columns=COLUMNS, data=bytes(range(56)), first_step=0.5):
+            columns=COLUMNS, data=bytes(range(56)), first_step=0.5, step=0.5):
     fr, t, sport = [], 1.0, 30000
     def check(h, port, step=0.5):
         nonlocal t, sport
@@ -428,16 +430,17 @@ def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_
             t = fr[-1][0] + last_gap
             checks = checks[RESTART_AT:]
         for i, (h, port) in enumerate(checks):
-            check(h, port, first_step if i < len(hosts) else 0.5)
+            check(h, port, first_step if i < len(hosts) else step)
         if extra and r == 0:
             extra(check)
     fr.append((t + 30.0, udp4(BCAST, "10.20.0.1", 5678, "255.255.255.255", 5678, b"x")))
     return sorted(fr)
 write("monitor.pcap", monitor())
-# controls: the monitor back after 11 minutes without a check (the rule's idle time: the walk's
-# memory went with it), resuming at the MySQL checks; 20 hosts down checked once each
+# controls: the monitor back after more than an hour without a check (the rule keeps an entry
+# its window's length: the walk's memory went with it), resuming at the MySQL checks; 20 hosts
+# down checked once each
 # (HTTP) instead of 4 checked five times; and 10 more ports of a host that answered, refused.
-write("monitor_forgot.pcap", monitor(rounds=2, last_gap=660.0))
+write("monitor_forgot.pcap", monitor(rounds=2, last_gap=3700.0))
 write("monitor_dead20.pcap", monitor(rounds=1, dead=range(12, 32), hosts=range(1, 32)))
 write("monitor_vertical.pcap",
       monitor(rounds=1, extra=lambda check: [check(3, p) for p in range(3320, 3330)]))
@@ -446,6 +449,11 @@ write("monitor_vertical.pcap",
 down_first = dict(rounds=1, dead=range(1, 5), columns=[0, 80, 3306, 25, 22], first_step=4.0)
 write("monitor_down_first.pcap", monitor(**down_first))
 write("monitor_down_first_nodata.pcap", monitor(data=b"", **down_first))
+# a check every 4 s (Nagios 4's default spread of 75 checks over 5 minutes): the MySQL checks
+# are eleven refusals in 44 s, a minute without an answer: quiet; the same refusals and down
+# hosts from a source that had checked nothing else there before: a connect scan
+write("monitor_spread.pcap", monitor(rounds=2, first_step=4.0, step=4.0))
+write("monitor_spread_unknown.pcap", monitor(rounds=1, first_step=4.0, step=4.0, columns=[3306]))
 
 write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
 write("gateway.pcap", sorted(asks))
@@ -515,11 +523,14 @@ loud dhcp_then_sweep.pcap "the server, then 12 more pings it offers to nobody" \
 quiet dhcp_relayed.pcap "the same checks by a server behind a relay agent, named in option 54"
 loud dhcp_relayed_no_id.pcap "the same offers naming no server" "icmp_sweep 10.9.0.5"
 quiet monitor.pcap "a monitor's rounds every 5 minutes for an hour: 4 hosts down, MySQL refused"
-loud monitor_forgot.pcap "the monitor back after 11 minutes, at its MySQL checks" \
+loud monitor_forgot.pcap "the monitor back after an hour, at its MySQL checks" \
 	"connect_scan 10.20.0.5"
 loud monitor_dead20.pcap "20 hosts down checked once each" "connect_scan 10.20.0.5"
 loud monitor_vertical.pcap "then 10 more ports of an answering host, refused" \
 	"connect_scan 10.20.0.5"
 quiet monitor_down_first.pcap "a monitor whose host checks find its first four hosts down"
 loud monitor_down_first_nodata.pcap "the same echo requests without data" "icmp_sweep 10.20.0.5"
+quiet monitor_spread.pcap "a monitor's checks 4 s apart: 11 refusals and 4 down hosts in a minute"
+loud monitor_spread_unknown.pcap "the same from a source that had checked nothing there before" \
+	"connect_scan 10.20.0.5"
 echo "PASS"
