@@ -127,9 +127,9 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 	 */
 	if (fail && ev->pclass == PC_UDP && ev->outcome == OUT_TIMEOUT)
 		return true;
-	/* only the first outcome per (target, port) steps the walk */
-	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
-		return true;
+	/* what the outcome says of the host, from every outcome: the pair set is a bitmap
+	 * past 32 members, and a first outcome taken for a repeat (one time in ten at a
+	 * hundred members) must not lose it */
 	bool host_new = track_host_add(e, &ev->dst, TRACK_HOST_SEEN);
 	bool silent = ev->outcome == OUT_TIMEOUT || ev->outcome == OUT_UNREACH;
 	if (!silent)
@@ -138,6 +138,9 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 		track_host_add(e, &ev->dst, TRACK_HOST_ANSWERED);
 	else if (silent && ev->pclass == PC_ICMP_ECHO)
 		track_host_add(e, &ev->dst, TRACK_HOST_DOWN);
+	/* only the first outcome per (target, port) steps the walk */
+	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
+		return true;
 	if (fail && ((ev->pclass == PC_ICMP_ECHO && !ev->crafted) ||
 	             (!host_new && host_excused(e, ev, silent))))
 		return true;
