@@ -17,8 +17,8 @@ static bool recalled(struct detect_engine *d, const struct sw_event *ev, struct 
                      struct track_entry *e)
 {
 	bool silent = ev->outcome == OUT_TIMEOUT || ev->outcome == OUT_UNREACH;
-	if ((!silent && ev->outcome != OUT_REFUSED) || d->memory_rule < 0)
-		return false;
+	if ((!silent && ev->outcome != OUT_REFUSED) || ev->crafted || d->memory_rule < 0)
+		return false; /* no monitor builds its probes by hand */
 	const struct track_entry *m = find_entry(d, &d->rs->rules[d->memory_rule], ev, b);
 	if (!m)
 		return false;
