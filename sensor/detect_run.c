@@ -22,17 +22,12 @@ static bool recalled(struct detect_engine *d, const struct sw_event *ev, struct 
 	const struct track_entry *m = find_entry(d, &d->rs->rules[d->memory_rule], ev, b);
 	if (!m)
 		return false;
-	if (track_host_has(m, &ev->dst, TRACK_HOST_ANSWERED)) {
-		if (track_excused_has(e, &ev->dst, ev->port))
-			return true; /* the same service again (a monitor retries a failed check) */
-		if (!track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_1) &&
-		    !track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_2))
-			return false;
-		track_excused_add(e, &ev->dst, ev->port);
-		return true;
-	}
-	return silent && track_host_has(m, &ev->dst, TRACK_HOST_DOWN) &&
-	       !track_host_has(m, &ev->dst, TRACK_HOST_ALIVE);
+	if (track_excused_has(e, &ev->dst, ev->port))
+		return true; /* the same service again (a monitor retries a failed check) */
+	if (!track_host_excuses(m, e, &ev->dst, silent))
+		return false;
+	track_excused_add(e, &ev->dst, ev->port);
+	return true;
 }
 
 /* Runs ev through the rules of its class (those of the groups in run). known_e is

@@ -27,7 +27,7 @@
  * Jung et al. step the walk on a source's first contact with each host; this walk steps on
  * each (host, port) pair, so that a slow vertical connect scan is seen too. Two kinds of
  * failure on a host already contacted are still not first contacts in their sense, and do
- * not step (host_excused):
+ * not step (track_host_excuses):
  *  - another port of a host known to be down (an echo request to it went unanswered) that
  *    has never answered anything (no echo, refusal, SYN/ACK): a monitor's host check found
  *    it down, and its first failure was counted, if that was not the ping (below). A scanner
@@ -98,16 +98,6 @@ static const struct walk *walk_of(const struct sw_rule *r)
 	return &w;
 }
 
-/* A failure on a host the walk has met before that is no first contact (see the top). */
-static bool host_excused(struct track_entry *e, const struct sw_event *ev, bool silent)
-{
-	if (track_host_has(e, &ev->dst, TRACK_HOST_ANSWERED))
-		return track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_1) ||
-		       track_host_add(e, &ev->dst, TRACK_HOST_EXCUSED_2);
-	return silent && !track_host_has(e, &ev->dst, TRACK_HOST_ALIVE) &&
-	       track_host_has(e, &ev->dst, TRACK_HOST_DOWN);
-}
-
 static bool trw_event(const struct sw_rule *r, struct track_entry *e, const struct sw_event *ev)
 {
 	if (ev->type == EV_PROBE)
@@ -142,7 +132,7 @@ static bool trw_event(const struct sw_rule *r, struct track_entry *e, const stru
 	if (!track_pair_add(e, &ev->dst, ev->pclass == PC_ICMP_ECHO ? 0 : ev->port))
 		return true;
 	if (fail && ((ev->pclass == PC_ICMP_ECHO && !ev->crafted) ||
-	             (!host_new && host_excused(e, ev, silent))))
+	             (!host_new && track_host_excuses(e, e, &ev->dst, silent))))
 		return true;
 	const struct walk *w = walk_of(r);
 	double up = w->up, down = w->down, eta1 = w->eta1, eta0 = w->eta0;

@@ -355,6 +355,16 @@ bool track_host_has(const struct track_entry *e, const struct sw_addr *host, enu
 	return dset_has(&e->pairs, mix(host, host_salt(f)));
 }
 
+bool track_host_excuses(const struct track_entry *mem, struct track_entry *e,
+                        const struct sw_addr *host, bool silent)
+{
+	if (track_host_has(mem, host, TRACK_HOST_ANSWERED))
+		return track_host_add(e, host, TRACK_HOST_EXCUSED_1) ||
+		       track_host_add(e, host, TRACK_HOST_EXCUSED_2);
+	return silent && track_host_has(mem, host, TRACK_HOST_DOWN) &&
+	       !track_host_has(mem, host, TRACK_HOST_ALIVE);
+}
+
 bool track_pairs_worn(const struct track_entry *e)
 {
 	const struct dset *s = &e->pairs;

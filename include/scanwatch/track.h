@@ -255,6 +255,12 @@ bool track_excused_has(const struct track_entry *e, const struct sw_addr *target
 bool track_host_add(struct track_entry *e, const struct sw_addr *host, enum track_host_fact f);
 bool track_host_has(const struct track_entry *e, const struct sw_addr *host,
                     enum track_host_fact f);
+/* Whether a failure at host is one that what mem knows of it explains: host found down (an
+ * unanswered echo, never an answer) and the failure silent, or host answered and this is one
+ * of its first two failed services; the excuses given are marked in e (mem itself, or an
+ * entry of a rule that asks mem: detect_run.c, recalled). */
+bool track_host_excuses(const struct track_entry *mem, struct track_entry *e,
+                        const struct sw_addr *host, bool silent);
 /* The pair set no longer remembers well: a bitmap with a quarter or more of its bits set, so a
  * new pair looks seen one time in four or more. */
 bool track_pairs_worn(const struct track_entry *e);

@@ -387,8 +387,8 @@ MON, MON_NET = "10.20.0.5", "10.20.1.%d"
 CLOSED = {3306} | set(range(3320, 3330))
 COLUMNS = [80, 0, 3306, 25, 22]
 RESTART_AT = 2 * 15  # a round's first MySQL check: eleven refusals follow, one a half second
-def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_gap=None,
-            columns=COLUMNS, data=bytes(range(56)), first_step=0.5, step=0.5):
+def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), dead_ports=None, extra=None,
+            last_gap=None, columns=COLUMNS, data=bytes(range(56)), first_step=0.5, step=0.5):
     fr, t, sport = [], 1.0, 30000
     def check(h, port, step=0.5):
         nonlocal t, sport
@@ -424,8 +424,8 @@ def monitor(rounds=13, dead=range(12, 16), hosts=range(1, 16), extra=None, last_
     period = (3600.0 - 0.5 * RESTART_AT + 0.25) / 12
     for r in range(rounds):
         t = 1.0 + period * r
-        checks = [(h, port) for port in columns for h in hosts if h not in dead or port == 80
-                  or len(dead) <= 4]
+        checks = [(h, port) for port in columns for h in hosts
+                  if h not in dead or dead_ports is None or port in dead_ports]
         if last_gap is not None and r == rounds - 1:  # the monitor back after a pause, mid-round
             t = fr[-1][0] + last_gap
             checks = checks[RESTART_AT:]
@@ -441,7 +441,8 @@ write("monitor.pcap", monitor())
 # down checked once each
 # (HTTP) instead of 4 checked five times; and 10 more ports of a host that answered, refused.
 write("monitor_forgot.pcap", monitor(rounds=2, last_gap=3700.0))
-write("monitor_dead20.pcap", monitor(rounds=1, dead=range(12, 32), hosts=range(1, 32)))
+write("monitor_dead20.pcap",
+      monitor(rounds=1, dead=range(12, 32), hosts=range(1, 32), dead_ports={80}))
 write("monitor_vertical.pcap",
       monitor(rounds=1, extra=lambda check: [check(3, p) for p in range(3320, 3330)]))
 # the host checks first, 4 s apart as Nagios 4 spaced them, the first four hosts down: quiet;
