@@ -64,7 +64,17 @@ static enum decode_result udp_tunnel(struct cursor *c, struct sw_packet *pkt,
 		return decode_vxlan(&payload, pkt, st);
 	if (pkt->dport == UDP_PORT_GENEVE && decode_geneve_match(&payload))
 		return decode_geneve(&payload, pkt, st);
+	if (decode_tzsp_match(&payload, pkt->dport, pkt->payload_len))
+		return decode_tzsp(&payload, pkt, st);
 	return DECODE_OK;
+}
+
+/* The first bytes of a TZSP header (decode_tzsp.c): version 1, a received or transmitted
+ * packet, an encapsulation below 256. What every other datagram pays for TZSP. */
+static bool tzsp_lead(const struct sw_packet *pkt)
+{
+	return pkt->payload_cap >= 5 && pkt->payload[0] == 1 && pkt->payload[1] <= 1 &&
+	       pkt->payload[2] == 0;
 }
 
 enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st)
@@ -111,7 +121,8 @@ enum decode_result decode_udp(struct cursor *c, struct sw_packet *pkt, struct de
 		if (filler(pkt->payload, cap))
 			pkt->flags |= PKT_F_UDP_FILLER;
 	}
-	if (!first_frag && (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE))
+	if (!first_frag &&
+	    (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_GENEVE || tzsp_lead(pkt)))
 		return udp_tunnel(c, pkt, st);
 	return DECODE_OK;
 }

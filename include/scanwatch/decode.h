@@ -260,8 +260,11 @@ enum decode_result decode_netanalyzer_transparent(struct cursor *c, struct sw_pa
 int decode_gre_match(const struct cursor *c);
 int decode_vxlan_match(const struct cursor *c);
 int decode_geneve_match(const struct cursor *c);
+/* TZSP (decode_tzsp.c): to any port, stated being the datagram's payload length. */
+int decode_tzsp_match(const struct cursor *c, uint16_t dport, size_t stated);
 enum decode_result decode_gre(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_vxlan(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 enum decode_result decode_geneve(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
+enum decode_result decode_tzsp(struct cursor *c, struct sw_packet *pkt, struct decode_stats *st);
 
 #endif

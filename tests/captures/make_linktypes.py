@@ -137,6 +137,13 @@ def geneve(pkt, v6):
     return eth(udp(inner, 51000, 6081, VTEP_A, VTEP_B), 0x0800)
 
 
+def tzsp(pkt, v6, port=37008, tags=b""):
+    """TZSP as RouterOS' packet sniffer streams it (decode_tzsp.c): version 1, a received
+    packet, Ethernet, the tags and END, then the sniffed frame, from the router's port."""
+    inner = bytes.fromhex("01000001") + tags + b"\x01" + eth(pkt, et(v6))
+    return eth(udp(inner, 55310, port, VTEP_A, VTEP_B), 0x0800)
+
+
 def nflog(pkt, v6):
     # family, version 0, resource id; TLVs in the writing host's order (little-endian here)
     hdr = struct.pack(">BBH", 10 if v6 else 2, 0, 5)
@@ -221,6 +228,11 @@ LINKS = {
     "erspan3": (1, erspan3, True, None),
     "vxlan": (1, vxlan, False, None),
     "geneve": (1, geneve, False, None),
+    "tzsp": (1, tzsp, False, None),
+    # a stream to a port of the user's choosing (a public RouterOS capture streams to 31337),
+    # with a padding tag and a data rate tag (type 12, length 1)
+    "tzsp_ipv6_port_31337": (1, lambda p, v6: tzsp(p, v6, 31337, b"\x00\x0c\x01\x2a"), True,
+                             None),
     "nflog": (239, nflog, False, None),
     "nflog_ipv6": (239, nflog, True, None),
     "pflog": (117, pflog, False, None),

@@ -66,7 +66,9 @@ while IFS=$'\t' read -r name linktype src kind; do
 	grep -q ' anomaly ' "$name.err" && bad "$name: anomalies counted: $(grep anomaly "$name.err")"
 	# the independent reading: tshark's source address (innermost for tunnels) and last port
 	if [[ -z ${tshark_blind[$name]:-} ]]; then
-		got=$(tshark -r "caps/$name.pcap" -T fields -e ip.src -e ipv6.src -e tcp.dstport \
+		# (TZSP to a port other than 37008 is dissected when told so, as a user would)
+		got=$(tshark -d udp.port==31337,tzsp -r "caps/$name.pcap" -T fields -e ip.src \
+			-e ipv6.src -e tcp.dstport \
 			2>/dev/null | tail -n 1 | awk -F'\t' '{
 				n = split($2 != "" ? $2 : $1, a, ",")  # the innermost of a tunnel
 				print a[n] " " $3 }')

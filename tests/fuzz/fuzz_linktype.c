@@ -13,12 +13,13 @@
  * Input: byte 0 the outer link type (below), byte 1 the inner packet (bit 0 IPv6, RFC 8200;
  * else IPv4, RFC 791), then layer ops of 2 bytes (op, parameter), innermost first, at most
  * LT_MAX_OPS; the rest of the input after the ops is the inner UDP payload (RFC 768).
- *   op % 7: 0 Ethernet II (IEEE 802.3) with parameter % 5 VLAN tags (802.1Q 0x8100, 802.1ad
+ *   op % 8: 0 Ethernet II (IEEE 802.3) with parameter % 5 VLAN tags (802.1Q 0x8100, 802.1ad
  *           0x88a8, old QinQ 0x9100 by the parameter's upper bits); 1 an MPLS label stack
  *           (RFC 3032) of parameter % 20 + 1 entries (Ethernet inside: an RFC 4448 control
  *           word first); 2 PPPoE session (RFC 2516) with PPP (RFC 1661); 3 GRE (RFC 2784) in
  *           IPv4 or IPv6 (parameter bit 0); 4 VXLAN (RFC 7348) in UDP 4789; 5 GENEVE (RFC 8926)
- *           in UDP 6081; 6 nothing.
+ *           in UDP 6081; 6 TZSP (decode_tzsp.c) in UDP 37008 with (parameter >> 1) % 4 padding
+ *           tags; 7 nothing.
  *   An op that cannot carry what is inside (VXLAN around an IP packet, PPPoE around
  *   Ethernet) wraps it in Ethernet first.
  * Outer link types: 0 Ethernet, 1 Linux SLL, 2 SLL2, 3 raw IP (DLT 12), 4 BSD loopback (DLT
@@ -263,6 +264,27 @@ static void lt_vxlan(struct lt_frame *f, bool v6, uint8_t tag)
 	lt_ip(f, v6, 17, tag);
 }
 
+/* TZSP to 37008 (decode_tzsp.c): a received frame, parameter % 4 padding tags and a 2-byte
+ * tag of its own before END; what it carries is Ethernet. */
+static void lt_tzsp(struct lt_frame *f, bool v6, uint8_t tag, unsigned pads)
+{
+	lt_eth(f, 0, 0);
+	uint8_t *h = lt_push(f, 4 + pads + 3 + 1);
+	if (!h)
+		return;
+	h[0] = 1;               /* version */
+	h[1] = 0;               /* a received packet */
+	put16(h + 2, 1);        /* Ethernet */
+	memset(h + 4, 0, pads); /* PADDING */
+	h[4 + pads] = 12;       /* a data rate tag: type, length, value */
+	h[5 + pads] = 1;
+	h[6 + pads] = tag;
+	h[7 + pads] = 1; /* END */
+	lt_encap(f);
+	lt_udp(f, 40002, 37008);
+	lt_ip(f, v6, 17, tag);
+}
+
 static void lt_geneve(struct lt_frame *f, bool v6, uint8_t tag)
 {
 	if (f->kind != LT_IP4 && f->kind != LT_IP6)
@@ -354,7 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned link = data[0];
 	bool inner_v6 = data[1] & 1;
 	size_t nops = 0;
-	while (nops < LT_MAX_OPS && 2 + 2 * (nops + 1) <= size && data[2 + 2 * nops] % 7 != 6)
+	while (nops < LT_MAX_OPS && 2 + 2 * (nops + 1) <= size && data[2 + 2 * nops] % 8 != 7)
 		nops++;
 	size_t off = 2 + 2 * nops + (2 + 2 * nops < size ? 2 : 0); /* past the ops (and a stop) */
 	size_t plen = size > off ? size - off : 0;
@@ -368,12 +390,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *p = lt_push(&f, plen);
 	if (plen)
 		memcpy(p, data + off, plen);
+	if (plen && p[0] == 1)
+		p[0] =
+		    0x81; /* never a TZSP header (read on any port): the innermost is this packet */
 	lt_udp(&f, 7, 9);
 	lt_ip(&f, inner_v6, 17, 0x77);
 	enum lt_kind inner = f.kind;
 	/* Ops, innermost first; the model keeps the outermost limit crossed. */
 	for (size_t i = 0; i < nops && !f.overflow; i++) {
-		uint8_t op = data[2 + 2 * i] % 7, arg = data[3 + 2 * i];
+		uint8_t op = data[2 + 2 * i] % 8, arg = data[3 + 2 * i];
 		uint8_t tag = (uint8_t)(0x10 + i);
 		switch (op) {
 		case 0:
@@ -393,8 +418,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			lt_vxlan(&f, arg & 1, tag);
 			break;
-		default:
+		case 5:
 			lt_geneve(&f, arg & 1, tag);
+			break;
+		default:
+			lt_tzsp(&f, arg & 1, tag, (arg >> 1) % 4u);
 			break;
 		}
 	}

@@ -588,6 +588,24 @@ static void b_vxlan(struct tframe *f)
 	ipv4_end(f, ip);
 }
 
+/* TZSP as a RouterOS sniffer streams it, with a padding tag and a data rate tag before END.
+ * The outer datagram: Ethernet 0-13, IPv4 14-33, UDP 34-41 (its port at 36); TZSP 42-50; the
+ * sniffed frame from 51 (its IPv4 header from 65, the total length at 67). */
+static void b_tzsp(struct tframe *f)
+{
+	size_t ip, u;
+
+	eth(f, 0x0800);
+	ip = ipv4(f, 17, vtep_a, vtep_b);
+	u = udp(f, 37008);
+	/* a cut inside the TZSP header leaves a plain UDP datagram */
+	hex(f, CUT_OK, "01 00 0001 00 0c01 2a 01");
+	eth(f, 0x0800);
+	probe4(f);
+	udp_end(f, u);
+	ipv4_end(f, ip);
+}
+
 static void b_geneve(struct tframe *f)
 {
 	size_t ip, u;
@@ -795,6 +813,7 @@ static const struct lcase cases[] = {
     {"netanalyzer-transparent", T_NETANALYZER_TR, b_netanalyzer_tr, false, true, 0, 0, -1},
     {"vxlan", T_EN10MB, b_vxlan, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"geneve-ipv6", T_EN10MB, b_geneve, true, false, 0, 1, NOTE_TUNNEL_INNER},
+    {"tzsp", T_EN10MB, b_tzsp, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"gre-key-ipv4", T_EN10MB, b_gre_ipv4, false, false, 0, 1, NOTE_TUNNEL_INNER},
     {"gre-ipv6-teb", T_EN10MB, b_gre_teb_v6, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"erspan-1", T_EN10MB, b_erspan1, false, true, 0, 1, NOTE_TUNNEL_INNER},
@@ -1125,6 +1144,39 @@ static void test_malformed_and_skipped(void)
 	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 6081);
 	o = run_named("geneve-ipv6", 44, "88cc", &pkt); /* LLDP inside: not read */
 	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 6081);
+
+	/* TZSP: to another port only when the sniffed frame's IP packet fills the datagram */
+	o = run_named("tzsp", 36, "7a69", &pkt); /* 31337, a RouterOS stream's port in the wild */
+	CHECK(o.r == DECODE_OK && pkt.proto == 6 && pkt.dport == 80 && pkt.encap == 1 &&
+	      o.st.notes[NOTE_TUNNEL_INNER] == 1);
+	o = run_named("tzsp", 48, "ff", &pkt); /* a tag running past the datagram: not TZSP */
+	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 37008 && pkt.encap == 0);
+	{
+		static const char *const not_filled[] = {"0027", "002d", "0040", "0014"};
+
+		for (size_t i = 0; i < 4; i++) {
+			struct tframe f;
+			const struct lcase *lc = build("tzsp", &f);
+
+			patch16(&f, 36, 31337);
+			struct tframe e = {0};
+			hex(&e, 0, not_filled[i]); /* the sniffed IPv4 total length: 40 fills it */
+			memcpy(f.b + 67, e.b, 2);
+			o = run_tf(lc->dlt, &f, &pkt);
+			CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 31337 &&
+			      o.st.notes[NOTE_TUNNEL_INNER] == 0);
+		}
+	}
+	o = run_named("tzsp", 42, "02", &pkt); /* version 2 */
+	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 37008);
+	o = run_named("tzsp", 43, "04", &pkt); /* a keep-alive carries no packet */
+	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 37008);
+	o = run_named("tzsp", 44, "0005", &pkt); /* FDDI inside: not read */
+	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 37008);
+	o = run_named("tzsp", 50, "0c", &pkt); /* no END before the datagram ends */
+	CHECK(o.r == DECODE_OK && pkt.proto == 17 && pkt.dport == 37008);
+	o = run_named("tzsp", 44, "0007", &pkt); /* raw IP: the Ethernet header read as IP */
+	CHECK(o.r == DECODE_BAD && o.st.notes[NOTE_TUNNEL_INNER] == 1);
 
 	/* MPLS: 16 labels are a stack, 17 too many; an unknown payload */
 	for (int depth = 16; depth <= 17; depth++) {
