@@ -301,13 +301,14 @@ GEN_PROGRAMS = {
 
 
 # fuzz_linktype.c stacks: (outer link, inner IPv6?, [(op, parameter) innermost first]).
-# Ops: 0 Ethernet + tags, 1 MPLS, 2 PPPoE, 3 GRE, 4 VXLAN, 5 GENEVE; 6 ends the list.
+# Ops: 0 Ethernet + tags, 1 MPLS, 2 PPPoE, 3 GRE, 4 VXLAN, 5 GENEVE, 6 TZSP; 7 ends the list.
 LINKTYPE_STACKS = [
     (link, v6, ops) for link in range(7) for v6 in (0, 1) for ops in (
         [], [(0, 3)], [(1, 2)], [(2, 0)], [(3, 0)], [(4, 1)], [(5, 0)],
         [(1, 1), (0, 2), (3, 1)], [(0, 1), (4, 0), (1, 3), (0, 1)],
         [(3, 0), (4, 0), (5, 1), (3, 1)], [(0, 4)], [(1, 17)],
-        [(4, 0), (4, 0), (4, 0), (4, 0), (4, 0)], [(2, 0), (1, 0), (5, 0), (0, 2)])]
+        [(4, 0), (4, 0), (4, 0), (4, 0), (4, 0)], [(2, 0), (1, 0), (5, 0), (0, 2)],
+        [(6, 0)], [(6, 7)], [(0, 1), (6, 2), (3, 0)])]
 
 
 def put(d, data):
@@ -547,7 +548,7 @@ def main():
         store_seeds(a.scanwatch, picked or small_caps[:6], gen, dirs["fuzz_store_read"])
     for link, v6, ops in LINKTYPE_STACKS:
         put(dirs["fuzz_linktype"], bytes([link, v6]) + b"".join(bytes(o) for o in ops)
-            + b"\x06\x00" + b"scan")
+            + b"\x07\x00" + b"scan")
     for name, recs in GEN_PROGRAMS.items():
         for header in (0, 1):
             put(dirs["fuzz_pipeline_gen"], bytes([header]) + b"".join(recs))
