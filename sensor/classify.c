@@ -607,6 +607,20 @@ static void flow_reset(struct classify *c, const struct sw_packet *p, struct flo
 			emit_outcome(c, f, OUT_REFUSED, p);
 		break;
 	case FS_SYNACK:
+		/* The prober's RST acknowledging the SYN-ACK, from an ordinary stack: a socket
+		 * that took the handshake as done and closed at once with SO_LINGER 0, its ACK
+		 * held back (TCP_QUICKACK off) and then replaced by the reset. HAProxy's TCP
+		 * health check does exactly this (SYN, SYN-ACK, RST+ACK with the socket's
+		 * timestamps), to spare the server a session. A raw-socket scanner's SYN-ACK is
+		 * reset by its kernel, which has no socket for it: that RST takes its sequence
+		 * number from the SYN-ACK's acknowledgment and carries no ACK (RFC 9293 3.10.7.1),
+		 * and masscan's own reset is the same. So this one is a connection made and
+		 * closed with no data, as nmap -sT's of an open port (OUT_EMPTY). */
+		if (init && p && p->proto == 6 && (p->tcp_flags & TCP_ACK) && !f->crafted &&
+		    p->tcp_seq == (uint32_t)(f->isn + 1)) {
+			emit_outcome(c, f, OUT_EMPTY, p);
+			break;
+		}
 		emit_outcome(c, f, init ? OUT_HALFOPEN : OUT_REFUSED, p);
 		break;
 	case FS_ESTABLISHED:

@@ -37,13 +37,13 @@ run_pkgs=(sqlite3)
 # cluster of test_nats_cluster.sh and test_nats_outage.sh; openssl for test_nats_tls.sh's
 # certificates), rsyslog-kafka and rsyslog-elasticsearch (the relay of
 # packaging/examples/rsyslog-relay.conf, test_rsyslog_relay.sh). The daemons
-# among them (chronyd, in.tftpd, rsync, snmpd, dnsmasq, dhcpd, nagios4) run only inside the
+# among them (chronyd, in.tftpd, rsync, snmpd, dnsmasq, dhcpd, nagios4, haproxy) run only inside the
 # tests' namespaces, started by the tests (isc-dhcp-server's package tries to start its service
 # on install and, configured for no interface, it does not; nagios4-core ships no service).
 test_pkgs=(clang clang-format sqlite3 nmap hping3 masscan zmap tcpdump tshark rsyslog iproute2 zstd
 	libcap2-bin python3 python3-jsonschema time valgrind iputils-ping ethtool chromium man-db groff-base systemd logrotate
 	traceroute tcptraceroute iputils-tracepath mtr-tiny scamper lft inetutils-traceroute dnsutils chrony ntpsec-ntpdate curl rsync fping iputils-arping nftables tftpd-hpa
-	dnsmasq-base isc-dhcp-server busybox nagios4-core monitoring-plugins-basic
+	dnsmasq-base isc-dhcp-server busybox nagios4-core monitoring-plugins-basic haproxy
 	arp-scan netcat-openbsd pnscan nbtscan onesixtyone ike-scan sipvicious ipv6toolkit netdiscover
 	snmp snmpd rsyslog-gnutls gnutls-bin rsyslog-relp nats-server rsyslog-kafka rsyslog-elasticsearch
 	openssl)

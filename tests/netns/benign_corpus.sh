@@ -46,7 +46,8 @@
 #   2001:2::20-2b                    on-link IPv6 hosts
 #   198.18.4.0/24  DNS: .1-.26 answer (one socket each), .27-.30 silent
 #   198.18.5.0/24  NTP (chronyd -x serving): .1-.16 answer, .33-.35 silent
-#   198.18.6.0/24  health-checked backends on 8080: .1-.14 up, .15-.17 refuse, .40-.42 gone
+#   198.18.6.0/24  health-checked backends on 8080 (curl, HAProxy): .1-.14 up, .15-.17 refuse,
+#                  .40-.42 gone
 #   198.18.7.0/24  P2P peers on 6881: .1-.30 accept, .31-.35 refuse, .36-.40 silent
 #   198.18.8.0/24  pinged hosts: .1-.17 up, .18-.20 down
 #   198.18.9.0/24  a dead mail server (silent)
@@ -67,7 +68,7 @@ set -euo pipefail
 # gathered into OUTPUT-DIR, their logs into OUTPUT-DIR/logs/part1 and part2. About 4.5
 # minutes instead of 9. SW_BENIGN_SPLIT=0 records in one run.
 BENIGN_FIRST_HALF="tr_udp tr_tcp tr_icmp tr6 tr_dead mtr dns ntpdate chrony healthcheck
-	arp_browser16 arp_fanout40 arp_gateway lossy nagios"
+	arp_browser16 arp_fanout40 arp_gateway lossy nagios haproxy"
 if [[ ${SW_BENIGN_SPLIT:-1} != 0 && -z ${SW_BENIGN_ONLY:-} && -z ${SW_BENIGN_SKIP:-} ]]; then
 	[[ -n ${1:-} ]] || {
 		echo "usage: benign_corpus.sh OUTPUT-DIR" >&2
@@ -579,6 +580,42 @@ PY
 	sw_expect_pkts "answered checks" 400 "$to_client and src net 198.18.6.0/24 and $synack"
 	sw_expect_pkts "refused checks" 85 "$to_client and src net 198.18.6.0/24 and $rst"
 	expect_span "the checks" 55 "$hc"
+	benign
+fi
+
+# HAProxy (Debian's haproxy, its own checker) in front of the same backends for 45 s: HTTP
+# checks (option httpchk) of .1-.17 and .40-.42 every 2 s, and plain TCP checks of a second
+# backend every 3 s (.1-.6 up, .15-.16 refusing, .40-.41 gone). A TCP check is SYN, SYN-ACK,
+# then HAProxy's reset acknowledging the SYN-ACK: its socket holds the ACK back (TCP_QUICKACK
+# off) and closes with SO_LINGER 0, so the server never sees a session. On the wire that is a
+# SYN scan's handshake, and the half-open rule called it one after four checks
+# (classify.c, flow_reset).
+if want haproxy; then
+	{
+		printf 'global\n  maxconn 200\n'
+		printf 'defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n'
+		printf '  timeout server 5s\n'
+		printf 'frontend site\n  bind 127.0.0.1:18088\n  default_backend web\n'
+		printf 'backend web\n  option httpchk GET /health\n'
+		for i in $(seq 1 17) 40 41 42; do
+			printf '  server w%d 198.18.6.%d:8080 check inter 2s\n' "$i" "$i"
+		done
+		printf 'listen tcpsvc\n  mode tcp\n  bind 127.0.0.1:18089\n'
+		for i in 1 2 3 4 5 6 15 16 40 41; do
+			printf '  server t%d 198.18.6.%d:8080 check inter 3s\n' "$i" "$i"
+		done
+	} >"$SW_DIR/haproxy.cfg"
+	haproxy -c -f "$SW_DIR/haproxy.cfg" >"$SW_DIR/haproxy.verify" 2>&1 ||
+		sw_fail "haproxy rejects its configuration: $(cat "$SW_DIR/haproxy.verify")"
+	begin haproxy
+	run 45 124 -- haproxy -db -f "$SW_DIR/haproxy.cfg"
+	finish
+	hp="$from_client and dst net 198.18.6.0/24 and dst port 8080"
+	sw_expect_distinct "backends checked" 20 dhost "$hp and $syn"
+	sw_expect_pkts "HTTP checks answered" 200 "$to_client and src net 198.18.6.0/24 and $synack"
+	# every check ends in the checker's reset (the TCP checks' right after the SYN-ACK)
+	sw_expect_pkts "checks reset by the checker" 200 "$hp and tcp[tcpflags] == (tcp-rst|tcp-ack)"
+	expect_span "the checks" 40 "$hp"
 	benign
 fi
 

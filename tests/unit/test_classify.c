@@ -1,5 +1,6 @@
 /* test_classify.c — flow expiry at its exact times, and what is not a probe: path probes,
  * retransmissions, answers from another port, ARP resolution. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -186,6 +187,46 @@ static void test_halfopen_timeout(const char *a, const char *b)
 	CHECK_EQ_U(count_outcome(&r, OUT_HALFOPEN), 1);
 	CHECK_EQ_U(count_outcome(&r, OUT_TIMEOUT), 0);
 	classify_destroy(c);
+}
+
+/*
+ * HAProxy's TCP health check: an ordinary stack's SYN, the SYN-ACK, and the checker's RST
+ * acknowledging it (its ACK held back, the socket closed with SO_LINGER 0). A connection made
+ * and closed without data (OUT_EMPTY), not a half-open probe; the same reset without the ACK
+ * flag, or after a hand-built SYN, or at another sequence number, stays half-open.
+ */
+static void test_reset_acknowledging_synack(const char *a, const char *b)
+{
+	static const struct {
+		bool crafted;
+		uint8_t flags;
+		uint32_t seq_delta;
+		uint8_t want;
+	} cases[] = {
+	    {false, TCP_RST | TCP_ACK, 1, OUT_EMPTY},   /* HAProxy */
+	    {false, TCP_RST, 1, OUT_HALFOPEN},          /* a kernel with no socket for it */
+	    {true, TCP_RST | TCP_ACK, 1, OUT_HALFOPEN}, /* a raw-socket prober's own reset */
+	    {false, TCP_RST | TCP_ACK, 7, OUT_HALFOPEN},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct rec r;
+		struct classify *c = make(&r);
+		const uint64_t t0 = 1700000000000000ULL;
+		struct sw_packet syn = tcp(a, 40002, b, 22, TCP_SYN, 0, t0);
+		syn.tcp_seq = 0xfffffff0u;
+		if (!cases[i].crafted)
+			syn.tcp_opts.has_sack_perm = syn.tcp_opts.has_wscale = true;
+		struct sw_packet sa = tcp(b, 22, a, 40002, TCP_SYN | TCP_ACK, 0, t0 + 20);
+		struct sw_packet rst = tcp(a, 40002, b, 22, cases[i].flags, 0, t0 + 60);
+		rst.tcp_seq = syn.tcp_seq + cases[i].seq_delta;
+		feed(c, &syn);
+		feed(c, &sa);
+		feed(c, &rst);
+		classify_advance(c, t0 + 10 * SW_PROBE_TIMEOUT_US);
+		CHECK_EQ_U(count_outcome(&r, cases[i].want), 1);
+		CHECK_EQ_U(count_outcome(&r, OUT_HALFOPEN) + count_outcome(&r, OUT_EMPTY), 1);
+		classify_destroy(c);
+	}
 }
 
 /*
@@ -647,6 +688,8 @@ int main(void)
 	test_refused_linger("2001:2::1", "2001:2::2");
 	test_halfopen_timeout("198.18.0.1", "198.18.0.2");
 	test_halfopen_timeout("2001:2::a", "2001:2::5");
+	test_reset_acknowledging_synack("198.18.0.1", "198.18.0.2");
+	test_reset_acknowledging_synack("2001:2::a", "2001:2::5");
 	test_clock_at_the_end();
 	test_many_staggered();
 	test_udp_traceroute();
