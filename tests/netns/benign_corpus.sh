@@ -585,11 +585,12 @@ fi
 
 # HAProxy (Debian's haproxy, its own checker) in front of the same backends for 45 s: HTTP
 # checks (option httpchk) of .1-.17 and .40-.42 every 2 s, and plain TCP checks of a second
-# backend every 3 s (.1-.6 up, .15-.16 refusing, .40-.41 gone). A TCP check is SYN, SYN-ACK,
+# backend every 3 s (.1-.6 up, .15-.16 refusing, .40-.41 gone) and of eight services of .1
+# (80, 443, 8000 and 8080 up, 8001-8004 refusing). A TCP check is SYN, SYN-ACK,
 # then HAProxy's reset acknowledging the SYN-ACK: its socket holds the ACK back (TCP_QUICKACK
 # off) and closes with SO_LINGER 0, so the server never sees a session. On the wire that is a
 # SYN scan's handshake, and the half-open rule called it one after four checks
-# (classify.c, flow_reset).
+# (classify.c, flow_reset), and the sequential test a connect scan of .1's services.
 if want haproxy; then
 	{
 		printf 'global\n  maxconn 200\n'
@@ -604,6 +605,11 @@ if want haproxy; then
 		for i in 1 2 3 4 5 6 15 16 40 41; do
 			printf '  server t%d 198.18.6.%d:8080 check inter 3s\n' "$i" "$i"
 		done
+		# services of one host, half of them stopped (refused)
+		printf 'listen ports\n  mode tcp\n  bind 127.0.0.1:18090\n'
+		for port in 80 443 8000 8080 8001 8002 8003 8004; do
+			printf '  server p%d 198.18.6.1:%d check inter 3s\n' "$port" "$port"
+		done
 	} >"$SW_DIR/haproxy.cfg"
 	haproxy -c -f "$SW_DIR/haproxy.cfg" >"$SW_DIR/haproxy.verify" 2>&1 ||
 		sw_fail "haproxy rejects its configuration: $(cat "$SW_DIR/haproxy.verify")"
@@ -612,6 +618,7 @@ if want haproxy; then
 	finish
 	hp="$from_client and dst net 198.18.6.0/24 and dst port 8080"
 	sw_expect_distinct "backends checked" 20 dhost "$hp and $syn"
+	sw_expect_distinct "services of .1 checked" 8 dport "$from_client and dst host 198.18.6.1 and $syn"
 	sw_expect_pkts "HTTP checks answered" 200 "$to_client and src net 198.18.6.0/24 and $synack"
 	# every check ends in the checker's reset (the TCP checks' right after the SYN-ACK)
 	sw_expect_pkts "checks reset by the checker" 200 "$hp and tcp[tcpflags] == (tcp-rst|tcp-ack)"
