@@ -606,6 +606,21 @@ static void b_tzsp(struct tframe *f)
 	ipv4_end(f, ip);
 }
 
+/* TZSP carrying an 802.11 frame (encapsulation 18), as a sniffer on a wireless interface
+ * streams it. */
+static void b_tzsp_wlan(struct tframe *f)
+{
+	size_t ip, u;
+
+	eth(f, 0x0800);
+	ip = ipv4(f, 17, vtep_a, vtep_b);
+	u = udp(f, 37008);
+	hex(f, CUT_OK, "01 00 0012 01");
+	wlan_data(f, WLAN_TODS_HDR);
+	udp_end(f, u);
+	ipv4_end(f, ip);
+}
+
 static void b_geneve(struct tframe *f)
 {
 	size_t ip, u;
@@ -814,6 +829,7 @@ static const struct lcase cases[] = {
     {"vxlan", T_EN10MB, b_vxlan, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"geneve-ipv6", T_EN10MB, b_geneve, true, false, 0, 1, NOTE_TUNNEL_INNER},
     {"tzsp", T_EN10MB, b_tzsp, false, true, 0, 1, NOTE_TUNNEL_INNER},
+    {"tzsp-802-11", T_EN10MB, b_tzsp_wlan, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"gre-key-ipv4", T_EN10MB, b_gre_ipv4, false, false, 0, 1, NOTE_TUNNEL_INNER},
     {"gre-ipv6-teb", T_EN10MB, b_gre_teb_v6, false, true, 0, 1, NOTE_TUNNEL_INNER},
     {"erspan-1", T_EN10MB, b_erspan1, false, true, 0, 1, NOTE_TUNNEL_INNER},
