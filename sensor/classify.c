@@ -615,8 +615,19 @@ static void flow_reset(struct classify *c, const struct sw_packet *p, struct flo
 		 * reset by its kernel, which has no socket for it: that RST takes its sequence
 		 * number from the SYN-ACK's acknowledgment and carries no ACK (RFC 9293 3.10.7.1),
 		 * and masscan's own reset is the same. So this one is a connection made and
-		 * closed with no data, as nmap -sT's of an open port (OUT_EMPTY). */
-		if (init && p && p->proto == 6 && (p->tcp_flags & TCP_ACK) && !f->crafted &&
+		 * closed with no data, as nmap -sT's of an open port (OUT_EMPTY).
+		 *
+		 * That kernel reset after an ordinary stack's SYN is a SYN-ACK that came too
+		 * late: the socket that sent the SYN was closed before it arrived. A client
+		 * racing IPv6 against IPv4 (Happy Eyeballs, RFC 8305: curl after 200 ms,
+		 * browsers after 250-300 ms) closes the attempt that lost, and over a slow
+		 * IPv6 path every site it visits leaves one such reset: real curl fetching 8
+		 * sites whose IPv6 SYN-ACKs took 600 ms was a tcp_sweep and a connect_scan.
+		 * A connect() with a short timeout does the same. The target answered, so
+		 * this too is an open port and no failure (OUT_EMPTY), not a half-open probe:
+		 * a raw-socket scanner that copies an OS's SYN to pass for a client is then
+		 * seen by its closed ports, as a connect scan is. */
+		if (init && p && p->proto == 6 && !f->crafted &&
 		    p->tcp_seq == (uint32_t)(f->isn + 1)) {
 			emit_outcome(c, f, OUT_EMPTY, p);
 			break;

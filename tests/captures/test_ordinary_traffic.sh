@@ -297,17 +297,20 @@ write("udp_peers.pcap", udp_peers(scattered[:30], peer_ports))
 write("udp_peers_hosts.pcap", udp_peers([scattered[i // 5] for i in range(30)], peer_ports))
 
 # (l) Kernel connects whose SYN-ACKs the capture never sees answered (the same capture: 4 of
-# the hundreds its client made behind VirtualBox's NAT); the others completed.
-def unanswered_synacks(reset):
+# the hundreds its client made behind VirtualBox's NAT); the others completed. Or answered by
+# the client's kernel with a reset (no ACK): they came after the socket was closed (a
+# connect() timed out, the losing attempt of Happy Eyeballs), and the target did answer.
+# After hand-built SYNs (nmap's: MSS as the only option) the same reset is a SYN scan's.
+def unanswered_synacks(reset, syn_opts=MSS):
     fr = []
     for i in range(10):
         t, port, isn, dst = 1.0 + i * 0.01, 50190 + i, 2037058738 + 7919 * i, scattered[i]
         dport = 1024 + (104729 * i) % 60000
-        fr.append((t, tcp4(NODE, port, dst, dport, 0x02, isn, 0, opts=MSS)))
+        fr.append((t, tcp4(NODE, port, dst, dport, 0x02, isn, 0, opts=syn_opts)))
         fr.append((t + 0.05, tcp4(dst, dport, NODE, port, 0x12, 6144001 + 64000 * i, isn + 1,
                                   opts=MSS)))
         if i < 6:
-            if reset:  # the prober's RST, as nmap's kernel gives an unexpected SYN-ACK
+            if reset:  # RFC 9293 3.10.7.1: seq from the SYN-ACK's ACK field, no ACK flag
                 fr.append((t + 0.051, tcp4(NODE, port, dst, dport, 0x04, isn + 1, 0)))
             continue
         fr.append((t + 0.051, tcp4(NODE, port, dst, dport, 0x10, isn + 1, 6144002 + 64000 * i)))
@@ -316,7 +319,8 @@ def unanswered_synacks(reset):
     fr.append((120.0, udp4(BCAST, GW4, 67, "255.255.255.255", 68, b"\x02" * 240)))
     return sorted(fr)
 write("synack_unanswered.pcap", unanswered_synacks(False))
-write("synack_reset.pcap", unanswered_synacks(True))
+write("synack_late.pcap", unanswered_synacks(True))
+write("synack_reset.pcap", unanswered_synacks(True, b"\x02\x04\x05\xb4"))
 
 # (m) One UDP socket to six ports of one host, three answering at once and three refused: a
 # game's server browser querying the servers one host runs (its socket's TTL stays 64), or
@@ -513,7 +517,8 @@ loud no_route_host.pcap "the same answered address unreachable (IPv6)" \
 quiet udp_peers.pcap "one UDP socket's pings to 30 peers, each at its own port"
 loud udp_peers_hosts.pcap "the same pings to the same ports of 6 hosts" "udp_scan 10.0.2.15"
 quiet synack_unanswered.pcap "kernel connects, 6 SYN-ACKs never answered in the capture"
-loud synack_reset.pcap "the same SYN-ACKs answered by the prober's RST" "syn_scan 10.0.2.15"
+quiet synack_late.pcap "the same SYN-ACKs reset by the client's kernel: they came too late"
+loud synack_reset.pcap "the same resets after hand-built SYNs (MSS only)" "syn_scan 10.0.2.15"
 quiet udp_one_host.pcap "one socket to six ports of a host, three answered first, TTL kept"
 loud udp_one_host_ttl.pcap "the same with a TTL drawn anew each datagram" "udp_scan 192.168.30.5"
 quiet dhcp.pcap "a DHCP server's echo checks of 12 addresses, each offered after"

@@ -22,7 +22,8 @@
 # a failure names the capture and means the corpus is wrong, not the sensor.
 # Every packet in it is made by the kernel or by a Debian program doing its
 # ordinary job (the DNS, mDNS/SSDP responders and the P2P client are small
-# Python programs over ordinary sockets: no hand-made packet anywhere).
+# Python programs over ordinary sockets, and delay_line.py only relays the
+# kernel's frames, some of them late: no hand-made packet anywhere).
 #
 # Network safety, as in lib.sh: namespaces this script creates, joined by
 # veth pairs, no default route anywhere, addresses only from 198.18.0.0/15
@@ -58,6 +59,8 @@
 #   every 198.18.N.0/24 above: the answering addresses are AnyIP (`local`
 #   routes on lo), the rest blackholed, so silent means no answer at all
 #   HTTP on [::]:80, 443, 8000 (dual stack) answers on every local address
+#   2001:2:0:5e::/64 sites on a slow IPv6 path (happy_eyeballs only): namespace slow,
+#                  behind tgt through namespace dl's delay line (2001:2:0:5d::/64)
 set -euo pipefail
 
 # Two halves side by side. The captures mostly wait on real time (the tools' timeouts and
@@ -623,6 +626,80 @@ if want haproxy; then
 	# every check ends in the checker's reset (the TCP checks' right after the SYN-ACK)
 	sw_expect_pkts "checks reset by the checker" 200 "$hp and tcp[tcpflags] == (tcp-rst|tcp-ack)"
 	expect_span "the checks" 40 "$hp"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
+# A dual-stack client over a slow IPv6 path: curl fetches a page from 12 sites whose names
+# resolve to an IPv6 address (first) and an IPv4 one. Their IPv6 handshakes are slow (each
+# SYN-ACK 0.6 s late), so curl's Happy Eyeballs (RFC 8305: the second family after 200 ms)
+# fetches every page over IPv4 and closes the IPv6 attempt; its SYN-ACK then finds no socket
+# and the client's kernel resets it (RST, no ACK: RFC 9293 3.10.7.1). On the wire each site
+# leaves a SYN, a SYN-ACK and the prober's reset from one IPv6 source to a new host: a SYN
+# scan's handshake, and the half-open rule and the sequential test called it a tcp_sweep
+# and a connect_scan. The sites' IPv6 addresses are behind tgt, in namespace slow, reached
+# through namespace dl, where delay_line.py relays every frame unchanged and holds the IPv6
+# SYN-ACKs 0.6 s (this kernel has no netem). The IPv4 addresses are tgt's on-link hosts.
+if want happy_eyeballs; then
+	NS_DL=swt-$SW_SHORT-$$-dl
+	NS_SLOW=swt-$SW_SHORT-$$-slow
+	sw_ns_add "$NS_DL"
+	sw_ns_add "$NS_SLOW"
+	ip netns exec "$NS_DL" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6' ||
+		sw_fail "cannot turn IPv6 off in $NS_DL"
+	ip -n "$SW_NS_TGT" link add sw-r1dl type veth peer name sw-dltgt netns "$NS_DL" ||
+		sw_fail "cannot create veth sw-r1dl"
+	ip -n "$NS_DL" link add sw-dlslow type veth peer name sw-slowdl netns "$NS_SLOW" ||
+		sw_fail "cannot create veth sw-dlslow"
+	for end in "$SW_NS_TGT sw-r1dl" "$NS_DL sw-dltgt" "$NS_DL sw-dlslow" "$NS_SLOW sw-slowdl"; do
+		read -r ns ifc <<<"$end"
+		ip netns exec "$ns" ethtool -K "$ifc" tx off tso off gso off gro off >/dev/null 2>&1 ||
+			sw_fail "ethtool -K $ifc"
+		ip -n "$ns" link set "$ifc" up
+	done
+	ip -n "$SW_NS_TGT" -6 addr add 2001:2:0:5d::1/64 dev sw-r1dl nodad
+	ip -n "$NS_SLOW" -6 addr add 2001:2:0:5d::2/64 dev sw-slowdl nodad
+	ip -n "$NS_SLOW" -6 route add local 2001:2:0:5e::/64 dev lo
+	ip -n "$NS_SLOW" -6 route add 2001:2::/48 via 2001:2:0:5d::1
+	ip -n "$SW_NS_TGT" -6 route add 2001:2:0:5e::/64 via 2001:2:0:5d::2
+	ip -n "$SW_NS_SCAN" -6 route add 2001:2:0:5e::/64 via "$SW_TGT6" dev "$SW_IF_SCAN"
+	for ns in "$NS_DL" "$NS_SLOW" "$SW_NS_TGT" "$SW_NS_SCAN"; do
+		sw_check_no_default_route "$ns"
+	done
+	rm -f "$SW_DIR/delay_line.ready" "$SW_DIR/slowweb.ready"
+	sw_bg "$NS_DL" delay_line "$SW_PYTHON" "$SW_LIB_DIR/delay_line.py" sw-dltgt sw-dlslow 0.6 \
+		"$SW_DIR/delay_line.ready"
+	sw_poll "$SW_POLL_DEADLINE" "the delay line" ready_file "$SW_LAST_PID" "$SW_DIR/delay_line.ready" delay_line
+	sw_bg "$NS_SLOW" slowweb "$SW_PYTHON" "$SW_LIB_DIR/services.py" --bind :: --http 80 \
+		--ready "$SW_DIR/slowweb.ready"
+	sw_poll "$SW_POLL_DEADLINE" "the slow sites' web server" ready_file "$SW_LAST_PID" "$SW_DIR/slowweb.ready" slowweb
+	forwarding "$SW_NS_TGT" 1
+	flush_neigh
+	begin happy_eyeballs
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run 60 -- bash -c '
+		for i in $(seq 1 12); do
+			curl -s -f -o /dev/null -w "%{remote_ip}\n" --connect-timeout 5 -m 10 \
+				--resolve "site$i.test:80:[2001:2:0:5e::$i],198.18.0.$((39 + i))" \
+				"http://site$i.test/page$i" || exit 1
+		done'
+	# the last SYN-ACKs are still in the delay line: the capture ends after their resets
+	late_resets() {
+		(($(sw_count "$SW_CAP_RAW" "ip6 and src host $SW_SCAN6 and ip6[6] == 6 and ip6[53] == 0x04") >= 12))
+	}
+	sw_poll 10 "the client to reset the 12 late SYN-ACKs" late_resets
+	finish
+	forwarding "$SW_NS_TGT" 0
+	(($(grep -c '^198\.18\.0\.' "$SW_DIR/$CUR.tool.log") == 12)) ||
+		sw_fail "capture sanity: curl did not fetch all 12 pages over IPv4 (log: $SW_DIR/$CUR.tool.log)"
+	v6tcp="ip6 and ip6[6] == 6 and net 2001:2:0:5e::/64"
+	sw_expect_distinct "sites tried over IPv6" 12 dhost "$v6tcp and src host $SW_SCAN6 and ip6[53] == 0x02"
+	sw_expect_pkts "late IPv6 SYN-ACKs" 12 "$v6tcp and dst host $SW_SCAN6 and ip6[53] == 0x12"
+	sw_expect_pkts "the client kernel's resets of them (no ACK)" 12 "$v6tcp and src host $SW_SCAN6 and ip6[53] == 0x04"
+	sw_expect_none "IPv6 handshakes completed" "$v6tcp and src host $SW_SCAN6 and ip6[53] & 0x10 != 0"
+	sw_expect_distinct "sites answering over IPv4" 12 shost "$to_client and src net 198.18.0.0/24 and $synack"
+	sw_stop_ns "$NS_DL"
+	sw_stop_ns "$NS_SLOW"
 	benign
 fi
 

@@ -52,14 +52,22 @@ static void probe(struct track_entry *e, const struct sw_packet *p)
 	attribute_note(e, &ev);
 }
 
-/* The scanner's RST right after a completed handshake (SO_LINGER 0). */
-static void reset_after_handshake(struct track_entry *e, const struct sw_addr *dst, uint16_t dport)
+/* The scanner's RST right after a completed handshake (SO_LINGER 0): TCP_RST | TCP_ACK. A
+ * kernel's reset of a SYN-ACK that came after the socket was closed has no ACK (classify.c
+ * calls both OUT_EMPTY). */
+static void reset_flags(struct track_entry *e, const struct sw_addr *dst, uint16_t dport,
+                        uint8_t flags)
 {
 	struct sw_packet p = base(PKT_L3_IPV4, 6, dst, 64);
 	p.dport = dport;
-	p.tcp_flags = TCP_RST | TCP_ACK;
+	p.tcp_flags = flags;
 	struct sw_event ev = {.type = EV_OUTCOME, .outcome = OUT_EMPTY, .proto = 6, .pkt = &p};
 	attribute_note(e, &ev);
+}
+
+static void reset_after_handshake(struct track_entry *e, const struct sw_addr *dst, uint16_t dport)
+{
+	reset_flags(e, dst, dport, TCP_RST | TCP_ACK);
 }
 
 struct verdict {
@@ -206,6 +214,7 @@ static void test_nmap_connect(void)
 	}
 	reset_after_handshake(e, &t, 22);
 	reset_after_handshake(e, &t, 80);
+	reset_flags(e, &t, 443, TCP_RST); /* a late SYN-ACK's: no socket reset it */
 	struct verdict v = verdict(e);
 	CHECK_STR(v.tool, "nmap");
 	CHECK(strstr(v.why, "resetting 2 open port(s)") != NULL);

@@ -192,8 +192,10 @@ static void test_halfopen_timeout(const char *a, const char *b)
 /*
  * HAProxy's TCP health check: an ordinary stack's SYN, the SYN-ACK, and the checker's RST
  * acknowledging it (its ACK held back, the socket closed with SO_LINGER 0). A connection made
- * and closed without data (OUT_EMPTY), not a half-open probe; the same reset without the ACK
- * flag, or after a hand-built SYN, or at another sequence number, stays half-open.
+ * and closed without data (OUT_EMPTY), not a half-open probe. So is the kernel's reset (no
+ * ACK flag) of a SYN-ACK that came after an ordinary stack's socket gave up (the losing
+ * attempt of Happy Eyeballs). After a hand-built SYN, or at another sequence number, the
+ * reset stays half-open.
  */
 static void test_reset_acknowledging_synack(const char *a, const char *b)
 {
@@ -204,9 +206,11 @@ static void test_reset_acknowledging_synack(const char *a, const char *b)
 		uint8_t want;
 	} cases[] = {
 	    {false, TCP_RST | TCP_ACK, 1, OUT_EMPTY},   /* HAProxy */
-	    {false, TCP_RST, 1, OUT_HALFOPEN},          /* a kernel with no socket for it */
+	    {false, TCP_RST, 1, OUT_EMPTY},             /* too late: the socket was closed */
+	    {true, TCP_RST, 1, OUT_HALFOPEN},           /* nmap -sS: its kernel has no socket */
 	    {true, TCP_RST | TCP_ACK, 1, OUT_HALFOPEN}, /* a raw-socket prober's own reset */
 	    {false, TCP_RST | TCP_ACK, 7, OUT_HALFOPEN},
+	    {false, TCP_RST, 7, OUT_HALFOPEN},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct rec r;
