@@ -25,7 +25,7 @@
  *  masscan  TCP window 1024, no options, TTL / hop limit 255 (templ-pkt.c),
  *           one source port, a SYN-cookie sequence number per probe; UDP
  *           payloads from templ-payloads.c (port 53: a 31-byte version.bind
- *           query).
+ *           query); --ping's echo requests carry 48 bytes counting up from 8.
  *  zmap     IPv4 identification 54321 on every probe, TTL 255, window 65535.
  *  hping3   window 512 by default, no options, TTL 64, source port counting
  *           up by one per packet from a random base.
@@ -84,6 +84,9 @@ static const struct {
                     "from each host to the next"},
     [ATTR_RAW_UDP4] = {T_RAW_UDP, 1, "UDP probes from one source port with TTL 255"},
     [ATTR_RAW_UDP6] = {T_RAW_UDP, 1, "IPv6 UDP probes from one source port with hop limit 255"},
+    [ATTR_MASSCAN_ICMP] = {T_MASSCAN, 1,
+                           "echo requests whose 48 data bytes count up from 8: ping(8)'s fill "
+                           "without the timestamp ping(8) puts first"},
 };
 
 static bool nmap_window(uint16_t w)
@@ -183,6 +186,8 @@ static void note_icmp(struct attr_state *a, const struct sw_packet *p, uint32_t 
 	 * hping3's neither, but its TTL is 64 and its sequence steps by 256 */
 	if (p->payload_len == 0 && (v4 ? ttl_in_nmap_range(p) : p->ttl == 255))
 		a->reason[ATTR_NMAP_ICMP]++;
+	else if (echo && (p->flags & PKT_F_ICMP_COUNTING))
+		a->reason[ATTR_MASSCAN_ICMP]++;
 	else if (p->payload_len == 0 && p->ttl == 64 && a->has_icmp &&
 	         p->icmp_seq == (uint16_t)(a->icmp_seq + 256))
 		a->reason[ATTR_HPING3_ICMP]++;

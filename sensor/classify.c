@@ -514,6 +514,18 @@ bool classify_syn_crafted(const struct sw_packet *pkt)
 }
 
 /*
+ * An echo request from a scanner's own packet builder, though it carries data: zmap's
+ * (IPv4 identification 54321, which zmap writes into every probe, and TTL 255 less the hops
+ * on the way: an OS ping starts at 64 or 128) or masscan's (its data, PKT_F_ICMP_COUNTING).
+ */
+static bool echo_builder(const struct sw_packet *p)
+{
+	if (p->flags & PKT_F_ICMP_COUNTING)
+		return true;
+	return p->l3 == PKT_L3_IPV4 && p->ip_id == 54321 && p->ttl > 128;
+}
+
+/*
  * A bare ACK or FIN/ACK that a scanner built: no options (Linux, macOS and the
  * BSDs put timestamps on every segment), no payload, and a window that only
  * packet builders use (nmap 1024-4096, masscan 1024, hping3 64 and 512).
@@ -1475,10 +1487,11 @@ static void classify_icmp(struct classify *c, const struct sw_packet *p)
 	if (request) {
 		if (to_group(p))
 			return;
-		/* nmap, hping3 and masscan send echo requests without data; ping(8)
-		 * sends 56 bytes and Windows 32. Non-echo requests are obsolete
-		 * (RFC 6918) and only scanners send them. */
-		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0;
+		/* nmap and hping3 send echo requests without data; ping(8) sends 56 bytes
+		 * and Windows 32. Non-echo requests are obsolete (RFC 6918) and only
+		 * scanners send them. zmap's and masscan's carry data, but their own:
+		 * echo_builder. */
+		bool crafted = pclass == PC_ICMP_OTHER || p->payload_len == 0 || echo_builder(p);
 		if (f) {
 			if (f->state != FS_PROBE)
 				flow_touch(c, f, L_ACTIVE, c->now);

@@ -194,6 +194,24 @@ static enum decode_result icmp_finish(struct cursor *c, struct sw_packet *pkt,
 }
 
 /*
+ * masscan's echo request (--ping, Debian's 1.3.2): 48 bytes counting up from 8, the fill
+ * ping(8) puts after its timestamp (iputils: byte i of the data is i), but with no timestamp
+ * in front. ping(8) always starts its data with the time it sent (BSD and iputils alike, when
+ * the data has room for it), so its fill never begins the data; Windows sends the alphabet,
+ * fping zeros. Only the captured bytes are read.
+ */
+#define MASSCAN_ECHO_DATA 48
+static bool masscan_echo_data(const struct cursor *c, const struct sw_packet *pkt)
+{
+	if (pkt->payload_len != MASSCAN_ECHO_DATA || cursor_left(c) < MASSCAN_ECHO_DATA)
+		return false;
+	for (size_t i = 0; i < MASSCAN_ECHO_DATA; i++)
+		if (c->p[i] != (uint8_t)(8 + i))
+			return false;
+	return true;
+}
+
+/*
  * Below the 8-byte header: malformed, unless this is a first fragment the IP
  * length cut (then type and code, if there, are kept without PKT_F_HAS_L4).
  */
@@ -220,8 +238,13 @@ enum decode_result decode_icmp(struct cursor *c, struct sw_packet *pkt, struct d
 		return icmp_short(c, pkt, st, stated, ANOM_ICMP_TRUNCATED);
 	(void)cursor_u8(&peek, &type);
 	switch (type) {
+	case ICMP_ECHO: {
+		enum decode_result r = icmp_finish(c, pkt, st, stated, true, 0);
+		if (masscan_echo_data(c, pkt))
+			pkt->flags |= PKT_F_ICMP_COUNTING;
+		return r;
+	}
 	case ICMP_ECHO_REPLY:
-	case ICMP_ECHO:
 	case ICMP_TSTAMP:
 	case ICMP_TSTAMP_REPLY:
 	case ICMP_INFO:
@@ -253,7 +276,12 @@ enum decode_result decode_icmpv6(struct cursor *c, struct sw_packet *pkt, struct
 		return icmp_short(c, pkt, st, stated, ANOM_ICMPV6_TRUNCATED);
 	(void)cursor_u8(&peek, &type);
 	switch (type) {
-	case ICMP6_ECHO:
+	case ICMP6_ECHO: {
+		enum decode_result r = icmp_finish(c, pkt, st, stated, true, 0);
+		if (masscan_echo_data(c, pkt))
+			pkt->flags |= PKT_F_ICMP_COUNTING;
+		return r;
+	}
 	case ICMP6_ECHO_REPLY:
 		return icmp_finish(c, pkt, st, stated, true, 0);
 	case ICMP6_UNREACH:

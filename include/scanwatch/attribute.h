@@ -29,6 +29,7 @@ enum attr_reason {
 	ATTR_FPING,       /* 56-byte echo requests, one identifier, sequence +1 from host to host */
 	ATTR_RAW_UDP4,    /* IPv4 UDP, TTL 255, one source port: masscan's or nmap's builder */
 	ATTR_RAW_UDP6,    /* IPv6 UDP, hop limit 255, one source port: masscan or nmap */
+	ATTR_MASSCAN_ICMP, /* echo request with masscan's data (PKT_F_ICMP_COUNTING) */
 	ATTR__COUNT
 };
 

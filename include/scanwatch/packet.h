@@ -40,7 +40,8 @@ enum {
 	PKT_F_L4_TRUNCATED = 0x0100, /* L4 header complete but payload cut by snaplen */
 	PKT_F_L2_GROUP = 0x0200,     /* sent to a link-layer broadcast or multicast address */
 	PKT_F_QUIC_INITIAL = 0x0400, /* UDP: a QUIC client's padded Initial (decode_udp.c) */
-	PKT_F_UDP_FILLER = 0x0800    /* UDP: data of one byte value repeated (decode_udp.c) */
+	PKT_F_UDP_FILLER = 0x0800,   /* UDP: data of one byte value repeated (decode_udp.c) */
+	PKT_F_ICMP_COUNTING = 0x1000 /* echo request: masscan's data (decode_icmp.c) */
 };
 
 /*

@@ -120,6 +120,36 @@ static void test_fping(void)
 	free(e);
 }
 
+/* masscan --ping: a random identifier and sequence per host, TTL 255, and 48 data bytes
+ * counting up from 8 (decode_icmp.c's PKT_F_ICMP_COUNTING); zmap's echo requests (IP
+ * identification 54321, 12 bytes of zeros) are zmap's. */
+static void test_masscan_zmap_ping(void)
+{
+	struct track_entry *m = entry(), *z = entry();
+	for (uint8_t i = 1; i <= 16; i++) {
+		struct sw_addr d = fixture_v4(198, 18, 1, i);
+		struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 255);
+		p.icmp_type = 8;
+		p.icmp_id = (uint16_t)(7919 * i);
+		p.icmp_seq = (uint16_t)(104729 * i);
+		p.payload_len = 48;
+		p.flags |= PKT_F_ICMP_COUNTING;
+		probe(m, &p);
+		p.flags &= (uint16_t)~PKT_F_ICMP_COUNTING;
+		p.payload_len = 12;
+		p.ip_id = 54321;
+		p.icmp_seq = 0;
+		probe(z, &p);
+	}
+	struct verdict v = verdict(m);
+	CHECK_STR(v.tool, "masscan");
+	CHECK(strstr(v.why, "48 data bytes count up from 8") != NULL);
+	v = verdict(z);
+	CHECK_STR(v.tool, "zmap");
+	free(m);
+	free(z);
+}
+
 /* A shell loop of `ping -c 1 HOST`: a new identifier and sequence 1 for each host; and one
  * ping to one host (the sequence goes up, the host does not change). Neither is fping. */
 static void test_ping_is_not_fping(void)
@@ -386,6 +416,7 @@ int main(void)
 {
 	test_fping();
 	test_ping_is_not_fping();
+	test_masscan_zmap_ping();
 	test_nmap_icmp_evidence();
 	test_hping3_icmp_flood_one_host();
 	test_nmap_connect();

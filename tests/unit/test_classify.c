@@ -234,6 +234,46 @@ static void test_reset_acknowledging_synack(const char *a, const char *b)
 }
 
 /*
+ * Echo requests with data: ping(8)'s (TTL 64) is an ordinary probe; zmap's (IP identification
+ * 54321, TTL 255, or what is left of it after some hops) and masscan's (decode_icmp.c's
+ * PKT_F_ICMP_COUNTING) are hand-built, as nmap's without data are. ID 54321 from an OS's TTL
+ * is a coincidence, not zmap.
+ */
+static void test_echo_builders(void)
+{
+	static const struct {
+		uint16_t ip_id;
+		uint8_t ttl;
+		uint16_t flags;
+		uint16_t data;
+		bool crafted;
+	} cases[] = {
+	    {4242, 64, 0, 56, false},                   /* ping(8) */
+	    {54321, 255, 0, 12, true},                  /* zmap */
+	    {54321, 250, 0, 12, true},                  /* zmap, five hops away */
+	    {54321, 64, 0, 56, false},                  /* ping(8) that drew 54321 */
+	    {4242, 255, PKT_F_ICMP_COUNTING, 48, true}, /* masscan */
+	    {4242, 64, 0, 0, true},                     /* nmap, hping3: no data */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct rec r;
+		struct classify *c = make(&r);
+		struct sw_packet p =
+		    tcp("198.18.0.1", 0, "198.18.1.9", 0, 0, cases[i].data, 1700000000000000ULL);
+		p.proto = 1;
+		p.icmp_type = 8;
+		p.icmp_id = 0x4242;
+		p.ip_id = cases[i].ip_id;
+		p.ttl = cases[i].ttl;
+		p.flags |= cases[i].flags;
+		feed(c, &p);
+		CHECK_EQ_U(r.n, 1);
+		CHECK(r.ev[0].pclass == PC_ICMP_ECHO && r.ev[0].crafted == cases[i].crafted);
+		classify_destroy(c);
+	}
+}
+
+/*
  * Capture times near the end of the 64-bit range (a hostile file): "seen +
  * timeout" wraps, and such a probe has always been expired at the next
  * advance. That stays so for every later probe too.
@@ -694,6 +734,7 @@ int main(void)
 	test_halfopen_timeout("2001:2::a", "2001:2::5");
 	test_reset_acknowledging_synack("198.18.0.1", "198.18.0.2");
 	test_reset_acknowledging_synack("2001:2::a", "2001:2::5");
+	test_echo_builders();
 	test_clock_at_the_end();
 	test_many_staggered();
 	test_udp_traceroute();

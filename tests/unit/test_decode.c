@@ -1141,6 +1141,58 @@ static void test_icmp(void)
 
 		raw_v4(&f, 1, short_echo, sizeof short_echo, 0);
 		CHECK_EQ_U(run_frame(T_DLT_RAW, &f, &pkt).anom, ANOM_ICMP_TRUNCATED);
+		CHECK(!(pkt.flags & PKT_F_ICMP_COUNTING));
+		raw_v4(&f, 1, echo, sizeof echo, 0);
+		(void)run_frame(T_DLT_RAW, &f, &pkt);
+		CHECK(!(pkt.flags & PKT_F_ICMP_COUNTING));
+	}
+
+	/* masscan's echo data: 48 bytes counting up from 8, nothing before them */
+	{
+		uint8_t m[8 + 56] = {8, 0, 0, 0, 0xdb, 0x06, 0x56, 0x4a};
+		for (size_t i = 0; i < 48; i++)
+			m[8 + i] = (uint8_t)(8 + i);
+		raw_v4(&f, 1, m, 8 + 48, 0);
+		o = run_frame(T_DLT_RAW, &f, &pkt);
+		CHECK_EQ_U(o.r, DECODE_OK);
+		CHECK_EQ_U(pkt.payload_len, 48);
+		CHECK(pkt.flags & PKT_F_ICMP_COUNTING);
+		/* the same as a reply: only requests are probes */
+		m[0] = 0;
+		raw_v4(&f, 1, m, 8 + 48, 0);
+		(void)run_frame(T_DLT_RAW, &f, &pkt);
+		CHECK(!(pkt.flags & PKT_F_ICMP_COUNTING));
+		m[0] = 8;
+		/* one byte more, or one byte off: not masscan's */
+		raw_v4(&f, 1, m, 8 + 49, 0);
+		(void)run_frame(T_DLT_RAW, &f, &pkt);
+		CHECK(!(pkt.flags & PKT_F_ICMP_COUNTING));
+		m[8 + 47] = 0;
+		raw_v4(&f, 1, m, 8 + 48, 0);
+		(void)run_frame(T_DLT_RAW, &f, &pkt);
+		CHECK(!(pkt.flags & PKT_F_ICMP_COUNTING));
+		/* ping(8) on a 32-bit host: its 8-byte timestamp, then the same fill */
+		for (size_t i = 0; i < 8; i++)
+			m[8 + i] = (uint8_t)(0x65 + i);
+		for (size_t i = 8; i < 56; i++)
+			m[8 + i] = (uint8_t)i;
+		raw_v4(&f, 1, m, 8 + 56, 0);
+		(void)run_frame(T_DLT_RAW, &f, &pkt);
+		CHECK_EQ_U(pkt.payload_len, 56);
+		CHECK(!(pkt.flags & PKT_F_ICMP_COUNTING));
+		/* masscan's data in an ICMPv6 echo request */
+		struct frame q, l3;
+		memset(&q, 0, sizeof q);
+		put8(&q, 128);
+		put8(&q, 0);
+		put16(&q, 0);
+		put32(&q, 0x01020304);
+		for (unsigned i = 0; i < 48; i++)
+			put8(&q, 8 + i);
+		l3_ipv6(&l3, 58, NULL, 0, &q);
+		o = run_frame(T_DLT_IPV6, &l3, &pkt);
+		CHECK_EQ_U(o.r, DECODE_OK);
+		CHECK(pkt.flags & PKT_F_ICMP_COUNTING);
 	}
 
 	/* ICMPv6 port unreachable quoting IPv6 + fragment header + UDP */
