@@ -244,9 +244,9 @@ void attribute_note(struct track_entry *e, const struct sw_event *ev)
 	struct attr_state *a = &e->attr;
 	if (ev->type == EV_OUTCOME) {
 		/* a connect() scan that resets each open port right after the handshake
-		 * (SO_LINGER 0), where ordinary clients send FIN; a socket's reset carries
-		 * an ACK, the kernel's answer to a SYN-ACK that came too late (classify.c,
-		 * flow_reset) none */
+		 * (SO_LINGER 0), where ordinary clients send FIN. A socket's reset carries
+		 * an ACK; the kernel's answer to a SYN-ACK that came too late (classify.c,
+		 * flow_reset) has none. */
 		if (ev->outcome == OUT_EMPTY && p && (p->tcp_flags & TCP_RST) &&
 		    (p->tcp_flags & TCP_ACK))
 			a->linger0++;

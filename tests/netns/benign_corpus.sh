@@ -632,14 +632,16 @@ fi
 # ---------------------------------------------------------------------------
 # A dual-stack client over a slow IPv6 path: curl fetches a page from 12 sites whose names
 # resolve to an IPv6 address (first) and an IPv4 one. Their IPv6 handshakes are slow (each
-# SYN-ACK 0.6 s late), so curl's Happy Eyeballs (RFC 8305: the second family after 200 ms)
+# SYN-ACK 0.8 s late), so curl's Happy Eyeballs (RFC 8305: the second family after 200 ms)
 # fetches every page over IPv4 and closes the IPv6 attempt; its SYN-ACK then finds no socket
 # and the client's kernel resets it (RST, no ACK: RFC 9293 3.10.7.1). On the wire each site
 # leaves a SYN, a SYN-ACK and the prober's reset from one IPv6 source to a new host: a SYN
 # scan's handshake, and the half-open rule and the sequential test called it a tcp_sweep
 # and a connect_scan. The sites' IPv6 addresses are behind tgt, in namespace slow, reached
 # through namespace dl, where delay_line.py relays every frame unchanged and holds the IPv6
-# SYN-ACKs 0.6 s (this kernel has no netem). The IPv4 addresses are tgt's on-link hosts.
+# SYN-ACKs 0.8 s (this kernel has no netem): the IPv4 connection, started 200 ms after, has
+# 600 ms to win on a loaded machine, and the server retransmits its SYN-ACK only after 1 s
+# (RFC 6298). The IPv4 addresses are tgt's on-link hosts.
 if want happy_eyeballs; then
 	NS_DL=swt-$SW_SHORT-$$-dl
 	NS_SLOW=swt-$SW_SHORT-$$-slow
@@ -667,7 +669,7 @@ if want happy_eyeballs; then
 		sw_check_no_default_route "$ns"
 	done
 	rm -f "$SW_DIR/delay_line.ready" "$SW_DIR/slowweb.ready"
-	sw_bg "$NS_DL" delay_line "$SW_PYTHON" "$SW_LIB_DIR/delay_line.py" sw-dltgt sw-dlslow 0.6 \
+	sw_bg "$NS_DL" delay_line "$SW_PYTHON" "$SW_LIB_DIR/delay_line.py" sw-dltgt sw-dlslow 0.8 \
 		"$SW_DIR/delay_line.ready"
 	sw_poll "$SW_POLL_DEADLINE" "the delay line" ready_file "$SW_LAST_PID" "$SW_DIR/delay_line.ready" delay_line
 	sw_bg "$NS_SLOW" slowweb "$SW_PYTHON" "$SW_LIB_DIR/services.py" --bind :: --http 80 \
