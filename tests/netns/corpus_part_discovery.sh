@@ -33,12 +33,12 @@ zmap_sweep() {
 		-o "$SW_DIR/$CUR.results" "$net"
 }
 
-# masscan_ping NET WAIT — the capture's masscan --ping run: echo requests from its own stack,
-# raw on the scanner's veth with the target's MAC as router, at a low rate (a timeout after
-# the scan is accepted, as for masscan's TCP capture in corpus.sh).
+# masscan_ping NET WAIT [ADAPTER-IP] — the capture's masscan --ping run: echo requests from
+# its own stack, raw on the scanner's veth with the target's MAC as router, at a low rate (a
+# timeout after the scan is accepted, as for masscan's TCP capture in corpus.sh).
 masscan_ping() {
 	run 15 124 -- masscan --ping "$1" --rate 500 --wait "$2" -e "$SW_IF_SCAN" \
-		--adapter-ip "$SW_SCAN4" --router-mac "$MAC_TGT"
+		--adapter-ip "${3:-$SW_SCAN4}" --router-mac "$MAC_TGT"
 }
 
 # zmap's ICMP echo and UDP (DNS port) modules over the same net, 64 targets.
@@ -61,10 +61,10 @@ finish
 sw_expect_distinct "echo requests to distinct hosts" 64 dhost "$in_net and icmp[icmptype] == icmp-echo"
 label masscan_ping.pcap "$SW_SCAN4" icmp_sweep masscan
 
-# The same two sweeps of the answering /28 alone. Every host answers, so no silence counts,
-# and sixteen hosts are fewer than a sweep of live hosts with ordinary pings must reach
-# (detect_sweep.c): these are found by their builders' marks (classify.c, echo_builder:
-# zmap's IP identification 54321, masscan's data).
+# The same two sweeps of the answering /28 alone (and masscan's of the IPv6 /124). Every host
+# answers, so no silence counts, and sixteen hosts are fewer than a sweep of live hosts with
+# ordinary pings must reach (detect_sweep.c): these are found by their builders' marks
+# (classify.c, echo_builder: zmap's IP identification 54321, masscan's data).
 echo_replies="dst host $SW_SCAN4 and src net $SWEEP_UP and icmp[icmptype] == icmp-echoreply"
 begin zmap_icmp_live
 zmap_sweep 16 "$SWEEP_UP" -M icmp_echoscan
@@ -79,3 +79,11 @@ finish
 sw_expect_distinct "hosts answering" 16 shost "$echo_replies"
 sw_expect_none "silent hosts pinged" "src host $SW_SCAN4 and icmp and not dst net $SWEEP_UP"
 label masscan_ping_live.pcap "$SW_SCAN4" icmp_sweep masscan
+
+# masscan's ICMPv6 echo sweep of the answering IPv6 /124: the same data as over IPv4.
+begin masscan_ping6_live
+masscan_ping "$SWEEP6_UP" 2 "$SW_SCAN6"
+finish
+sw_expect_distinct "hosts answering" 16 shost \
+	"ip6 and dst host $SW_SCAN6 and src net $SWEEP6_UP and icmp6 and ip6[40] == 129"
+label masscan_ping6_live.pcap "$SW_SCAN6" icmp_sweep masscan
