@@ -211,6 +211,16 @@ static bool masscan_echo_data(const struct cursor *c, const struct sw_packet *pk
 	return true;
 }
 
+/* An echo request (ICMP 8, ICMPv6 128): the header, then masscan's mark on its data. */
+static enum decode_result icmp_echo_request(struct cursor *c, struct sw_packet *pkt,
+                                            struct decode_stats *st, size_t stated)
+{
+	enum decode_result r = icmp_finish(c, pkt, st, stated, true, 0);
+	if (masscan_echo_data(c, pkt))
+		pkt->flags |= PKT_F_ICMP_COUNTING;
+	return r;
+}
+
 /*
  * Below the 8-byte header: malformed, unless this is a first fragment the IP
  * length cut (then type and code, if there, are kept without PKT_F_HAS_L4).
@@ -238,12 +248,8 @@ enum decode_result decode_icmp(struct cursor *c, struct sw_packet *pkt, struct d
 		return icmp_short(c, pkt, st, stated, ANOM_ICMP_TRUNCATED);
 	(void)cursor_u8(&peek, &type);
 	switch (type) {
-	case ICMP_ECHO: {
-		enum decode_result r = icmp_finish(c, pkt, st, stated, true, 0);
-		if (masscan_echo_data(c, pkt))
-			pkt->flags |= PKT_F_ICMP_COUNTING;
-		return r;
-	}
+	case ICMP_ECHO:
+		return icmp_echo_request(c, pkt, st, stated);
 	case ICMP_ECHO_REPLY:
 	case ICMP_TSTAMP:
 	case ICMP_TSTAMP_REPLY:
@@ -276,12 +282,8 @@ enum decode_result decode_icmpv6(struct cursor *c, struct sw_packet *pkt, struct
 		return icmp_short(c, pkt, st, stated, ANOM_ICMPV6_TRUNCATED);
 	(void)cursor_u8(&peek, &type);
 	switch (type) {
-	case ICMP6_ECHO: {
-		enum decode_result r = icmp_finish(c, pkt, st, stated, true, 0);
-		if (masscan_echo_data(c, pkt))
-			pkt->flags |= PKT_F_ICMP_COUNTING;
-		return r;
-	}
+	case ICMP6_ECHO:
+		return icmp_echo_request(c, pkt, st, stated);
 	case ICMP6_ECHO_REPLY:
 		return icmp_finish(c, pkt, st, stated, true, 0);
 	case ICMP6_UNREACH:

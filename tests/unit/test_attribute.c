@@ -26,6 +26,18 @@ static struct sw_packet base(uint8_t l3, uint8_t proto, const struct sw_addr *ds
 	return p;
 }
 
+/* An IPv4 echo request to dst with `data` bytes after its header. */
+static struct sw_packet echo4(const struct sw_addr *dst, uint8_t ttl, uint16_t id, uint16_t seq,
+                              uint16_t data)
+{
+	struct sw_packet p = base(PKT_L3_IPV4, 1, dst, ttl);
+	p.icmp_type = 8;
+	p.icmp_id = id;
+	p.icmp_seq = seq;
+	p.payload_len = data;
+	return p;
+}
+
 /* A kernel SYN as connect() makes it: MSS, SACK-permitted, timestamps, window scale. */
 static struct sw_packet stack_syn(const struct sw_addr *dst, uint16_t sport, uint16_t dport,
                                   uint16_t window, uint8_t wscale)
@@ -103,11 +115,7 @@ static void test_fping(void)
 	struct track_entry *e = entry();
 	for (uint8_t i = 1; i <= 40; i++) {
 		struct sw_addr d = fixture_v4(198, 18, 1, i);
-		struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 64);
-		p.icmp_type = 8;
-		p.icmp_id = 3432;
-		p.icmp_seq = (uint16_t)(i - 1);
-		p.payload_len = 56;
+		struct sw_packet p = echo4(&d, 64, 3432, (uint16_t)(i - 1), 56);
 		probe(e, &p);
 	}
 	struct verdict v = verdict(e);
@@ -128,11 +136,8 @@ static void test_masscan_zmap_ping(void)
 	struct track_entry *m = entry(), *z = entry();
 	for (uint8_t i = 1; i <= 16; i++) {
 		struct sw_addr d = fixture_v4(198, 18, 1, i);
-		struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 255);
-		p.icmp_type = 8;
-		p.icmp_id = (uint16_t)(7919 * i);
-		p.icmp_seq = (uint16_t)(104729 * i);
-		p.payload_len = 48;
+		struct sw_packet p =
+		    echo4(&d, 255, (uint16_t)(7919 * i), (uint16_t)(104729 * i), 48);
 		p.flags |= PKT_F_ICMP_COUNTING;
 		probe(m, &p);
 		p.flags &= (uint16_t)~PKT_F_ICMP_COUNTING;
@@ -157,11 +162,7 @@ static void test_ping_is_not_fping(void)
 	struct track_entry *e = entry();
 	for (uint8_t i = 1; i <= 40; i++) {
 		struct sw_addr d = fixture_v4(198, 18, 1, i);
-		struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 64);
-		p.icmp_type = 8;
-		p.icmp_id = (uint16_t)(1000 + i);
-		p.icmp_seq = 1;
-		p.payload_len = 56;
+		struct sw_packet p = echo4(&d, 64, (uint16_t)(1000 + i), 1, 56);
 		probe(e, &p);
 	}
 	CHECK_STR(verdict(e).tool, "unknown");
@@ -170,11 +171,7 @@ static void test_ping_is_not_fping(void)
 	e = entry();
 	struct sw_addr d = fixture_v4(198, 18, 1, 1);
 	for (uint16_t s = 1; s <= 40; s++) {
-		struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 64);
-		p.icmp_type = 8;
-		p.icmp_id = 77;
-		p.icmp_seq = s;
-		p.payload_len = 56;
+		struct sw_packet p = echo4(&d, 64, 77, s, 56);
 		probe(e, &p);
 	}
 	CHECK_STR(verdict(e).tool, "unknown");
@@ -193,11 +190,8 @@ static void test_hping3_icmp_flood_one_host(void)
 	for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
 		struct track_entry *e = entry();
 		for (uint16_t i = 0; i < 500; i++) {
-			struct sw_packet p = base(PKT_L3_IPV4, 1, &d, 64);
-			p.icmp_type = 8;
-			p.icmp_id = 4242;
-			p.icmp_seq = (uint16_t)(i * runs[r].step);
-			p.payload_len = runs[r].payload;
+			struct sw_packet p =
+			    echo4(&d, 64, 4242, (uint16_t)(i * runs[r].step), runs[r].payload);
 			struct sw_event ev = {.type = EV_PROBE, .proto = 1, .port = 8, .pkt = &p};
 			ev.src = p.src;
 			ev.dst = p.dst;
@@ -218,10 +212,7 @@ static void test_nmap_icmp_evidence(void)
 	struct track_entry *e = entry();
 	for (uint8_t i = 1; i <= 30; i++) {
 		struct sw_addr d = fixture_v4(198, 18, 1, i);
-		struct sw_packet p = base(PKT_L3_IPV4, 1, &d, (uint8_t)(37 + i % 23));
-		p.icmp_type = 8;
-		p.icmp_id = 999;
-		p.icmp_seq = 0;
+		struct sw_packet p = echo4(&d, (uint8_t)(37 + i % 23), 999, 0, 0);
 		probe(e, &p);
 	}
 	struct verdict v = verdict(e);
