@@ -686,7 +686,11 @@ int sensor_run(const struct sensor_opts *o)
 	    .memory_cap = o->memory_cap,
 	    .reserved = reserved + ep.bytes,
 	    .seed = o->seed,
-	    .evidence = !o->no_evidence,
+	    /* Evidence packets are read only by the store (its evidence table, for `scanwatch
+	     * extract`); the outputs carry the reasons, not the packets. Without a database
+	     * nothing would read them, so none are kept, and the tables get their share of the
+	     * cap as with --no-evidence. */
+	    .evidence = !o->no_evidence && s.store != NULL,
 	    .workers = pl_workers,
 	    .emit = on_detection,
 	    .emit_ctx = &s,

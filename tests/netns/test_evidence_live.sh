@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_evidence_live.sh — a live (confined) sensor keeps a real nmap -sS scan's packets: `scanwatch extract` writes a pcap that tcpdump and tshark read without complaint, whose packets are byte for byte and to the microsecond packets tcpdump captured on the same veth, beginning with the detection's first probe; replayed, it opens the same detection.
+# test_evidence_live.sh — a live (confined) sensor keeps a real nmap -sS scan's packets: `scanwatch extract` writes a pcap that tcpdump and tshark read without complaint, whose packets are byte for byte and to the microsecond packets tcpdump captured on the same veth, beginning with the detection's first probe; replayed, it opens the same detection. Without a database nothing could read them, so a --no-db sensor keeps none and still reports the scan.
 set -euo pipefail
 # shellcheck source=tests/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,6 +24,9 @@ sw_in_scan timeout 60 nmap -sS -n -Pn -T4 --max-retries 1 -p 1-500 "$SW_TGT4" >"
 sw_poll 30 "every live detection to close (idle 2 s)" sw_db_at_least "$db" 1 "$all_closed_q"
 sw_capture_stop
 sw_sensor_stop TERM
+# its last statistics line counts the packets it kept (the control for the --no-db run below)
+grep -Eq 'scanwatch: stats \(exit\).*, evidence [0-9]+ KiB of [0-9]+ \([1-9][0-9]* packets kept' \
+	"$SW_DIR/live.err" || sw_fail "the sensor's exit line counts no evidence: $(grep 'stats (exit)' "$SW_DIR/live.err")"
 
 q="FROM detections WHERE kind = 'syn_scan' AND src_ip = '$SW_SCAN4'"
 [[ $(sw_sql "$db" "SELECT count(*) $q") == 1 ]] || sw_fail "expected one syn_scan from $SW_SCAN4"
@@ -76,3 +79,15 @@ PY
 	src_ip = '$SW_SCAN4' AND rule_id = '$rule'") == 1 ]] ||
 	sw_fail "replaying the extract did not open syn_scan from $SW_SCAN4 ($rule)"
 sw_log "PASS: live evidence of syn_scan #$id from $SW_SCAN4 extracted, read and replayed"
+
+# Without a database the packets would have no reader: none are kept (no evidence arena in
+# the exit line), and the scan is reported all the same. Bounded: 20 ports, one retry.
+sw_sensor_start nodb "$SCANWATCH" -i "$SW_IF_TGT" --allow-root --no-db --json --rules "$rules"
+sw_in_scan timeout 60 nmap -sS -n -Pn -T4 --max-retries 1 -p 1-20 "$SW_TGT4" >/dev/null
+sw_poll 30 "the --no-db sensor's syn_scan" \
+	sw_file_has "$SW_DIR/nodb.out" '"kind":"syn_scan"'
+sw_sensor_stop TERM
+grep -q 'scanwatch: stats (exit)' "$SW_DIR/nodb.err" || sw_fail "no exit statistics line"
+grep 'scanwatch: stats (exit)' "$SW_DIR/nodb.err" | grep -q ', evidence ' &&
+	sw_fail "a --no-db sensor kept evidence packets: $(grep 'stats (exit)' "$SW_DIR/nodb.err")"
+sw_log "PASS: a --no-db sensor reported the scan and kept no packets"
