@@ -135,7 +135,8 @@ static void dump_evidence(const char *path, char *out, size_t cap)
  * A lifecycle script: interleaved detections, each opened, maybe updated,
  * closed; seq 4 arrives without its OPEN (its batch was lost), seq 5
  * escalates its severity after opening (a column the fast update does not
- * set), seq 6 is opened twice (a retried batch).
+ * set), seq 3 joins a campaign after opening (another: campaign is indexed),
+ * seq 6 is opened twice (a retried batch).
  */
 static size_t script(struct sw_detection *d)
 {
@@ -154,10 +155,12 @@ static size_t script(struct sw_detection *d)
 	rec(&d[n++], 6, DET_OPEN);
 	rec(&d[n++], 6, DET_OPEN);
 	rec(&d[n++], 3, DET_UPDATE);
+	snprintf(d[n - 1].campaign, sizeof(d[n - 1].campaign), "c-0003");
 	rec(&d[n++], 4, DET_CLOSE);
 	rec(&d[n++], 5, DET_CLOSE);
 	d[n - 1].severity = SEV_CRITICAL;
 	rec(&d[n++], 3, DET_CLOSE);
+	snprintf(d[n - 1].campaign, sizeof(d[n - 1].campaign), "c-0003");
 	rec(&d[n++], 6, DET_CLOSE);
 	/* OPEN brings packets 0 and 1, CLOSE packet 2; seq 6's second OPEN brings 0 and 1
 	 * again, whose copies must replace the first's. */
