@@ -8,7 +8,7 @@
 /* Is src itself reported right now by a source-grouped rule? */
 static bool source_reported(struct detect_engine *d, const struct sw_addr *src)
 {
-	uint64_t base = hash_siphash13(d->key, src, sizeof *src);
+	uint64_t base = addr_base(d, src);
 	for (size_t i = 0; i < d->rs->nrules; i++) {
 		const struct sw_rule *o = &d->rs->rules[i];
 		if (!o->enabled || o->group_by != GROUP_SRC)

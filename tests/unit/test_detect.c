@@ -1,5 +1,6 @@
 /* test_detect.c — classifier and engine on synthetic traffic: each kind opens, benign stays quiet.
  */
+#include "../../sensor/detect_private.h" /* the engine's address-hash memo */
 #include "detect_harness.h"
 #include "fixtures.h"
 
@@ -545,8 +546,37 @@ static void test_crafted_only(void)
 	CHECK(o && o->probes_at_open == 5);
 }
 
+/* The memo of addresses' keyed hashes (detect_private.h, addr_base) gives every address its
+ * own SipHash: 3,000 addresses (IPv4 and IPv6, many more than its 64 slots, so most share a
+ * slot with others) asked in an order that makes them evict each other, each several times. */
+static void test_addr_memo(void)
+{
+	struct harness h;
+	uint8_t key[16];
+	setup(&h, NULL);
+	hash_make_key(key, 1); /* setup's seed */
+	unsigned wrong = 0, asked = 0;
+	for (unsigned round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 3000; i++) {
+			unsigned k = (i * 7919u + round * 104729u) % 3000u;
+			char text[48];
+			if (k % 2)
+				snprintf(text, sizeof text, "198.18.%u.%u", k >> 8, k & 255);
+			else
+				snprintf(text, sizeof text, "2001:2::%x", k);
+			struct sw_addr a = fixture_ip(text);
+			/* twice in a row: the second comes from the memo */
+			for (int twice = 0; twice < 2; twice++, asked++)
+				wrong += addr_base(h.de, &a) != hash_siphash13(key, &a, sizeof a);
+		}
+	CHECK_EQ_U(asked, 18000);
+	CHECK_EQ_U(wrong, 0);
+	teardown(&h);
+}
+
 int main(void)
 {
+	test_addr_memo();
 	test_syn_scan();
 	test_benign_clients();
 	test_connect_scan();
