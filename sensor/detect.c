@@ -207,6 +207,7 @@ struct detect_engine *detect_create(const struct sw_ruleset *rs, size_t max_entr
 	 * port set is 8 KiB, a host 8 bytes, so the default cap counts exactly some
 	 * thousand open port scans or millions of swept hosts at once. */
 	d->exact.limit = d->max_entries / DETECT_EXACT_SHARE * detect_entry_size();
+	memcpy(d->exact.key, key, sizeof d->exact.key);
 	d->max_entries -= d->max_entries / DETECT_EXACT_SHARE;
 	/* A quarter of that pays for exposure sets (exposure.h): at most 1.5 KiB per
 	 * answered entry, so the default cap lists what thousands of scanners learned. */

@@ -89,6 +89,7 @@ struct track_samples {
 struct track_keys {
 	uint32_t *tab;
 	uint32_t n, cap;
+	const uint8_t *sipkey; /* the budget's key: where a key's probe starts (keys_slot) */
 };
 
 /*
@@ -146,6 +147,7 @@ struct track_budget {
 	size_t used, limit; /* bytes of side sets held, and the most they may take */
 	uint64_t sets;      /* side sets made */
 	uint64_t denied;    /* side sets refused for want of budget (counts stayed estimates) */
+	uint8_t key[16];    /* SipHash key of the sets' slots (the engine's: see keys_slot) */
 };
 
 /* Bytes an exact port set takes. */
@@ -300,6 +302,9 @@ uint64_t track_distinct_targets(const struct track_entry *e);
 uint64_t track_distinct_ports(const struct track_entry *e);
 /* For target-grouped entries the target bitmap holds the sources instead. */
 uint64_t track_distinct_sources(const struct track_entry *e);
+/* The longest run of occupied slots in the entry's exact host set (0: it has none): the most
+ * slots a lookup there can visit. For tests and diagnostics (keys_slot in track.c). */
+uint32_t track_hosts_longest_run(const struct track_entry *e);
 /* Whether the entry's addresses (its targets; its sources when grouped by target) hold a. May
  * say yes wrongly once the inline set became a bitmap and the budget gave no exact set, about
  * as often as the bitmap's share of set bits. */

@@ -438,6 +438,86 @@ static void test_memory(void)
 	free(e);
 }
 
+/* Inverses of the fixed mixes (MurmurHash3's finalisers) behind a host's key and, before the
+ * sets' slots were keyed, its slot: what an attacker who read track.c computes. */
+static uint64_t unxorshift64(uint64_t v, unsigned s)
+{
+	uint64_t r = v;
+	for (unsigned i = 0; i < 64 / s + 1; i++)
+		r = v ^ (r >> s);
+	return r;
+}
+
+static uint32_t unxorshift32(uint32_t v, unsigned s)
+{
+	uint32_t r = v;
+	for (unsigned i = 0; i < 32 / s + 1; i++)
+		r = v ^ (r >> s);
+	return r;
+}
+
+static uint64_t inv_mul64(uint64_t a)
+{
+	uint64_t x = a; /* Newton's iteration: each step doubles the correct low bits */
+	for (int i = 0; i < 6; i++)
+		x *= 2 - a * x;
+	return x;
+}
+
+static uint32_t inv_fmix32(uint32_t v)
+{
+	v = unxorshift32(v, 16);
+	v *= (uint32_t)inv_mul64(0xc2b2ae35u);
+	v = unxorshift32(v, 13);
+	v *= (uint32_t)inv_mul64(0x85ebca6bu);
+	return unxorshift32(v, 16);
+}
+
+/* The IPv6 address in 2001:2:0:1::/64 whose host key (track.c host_key) is key. */
+static void v6_with_key(struct sw_addr *a, uint32_t key)
+{
+	static const uint8_t prefix[8] = {0x20, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01};
+	uint64_t x, h = key; /* the key is the low half of the 64-bit mix */
+	memcpy(a->a, prefix, 8);
+	memcpy(&x, prefix, 8);
+	h = unxorshift64(h, 33);
+	h *= inv_mul64(0xc4ceb9fe1a85ec53ULL);
+	h = unxorshift64(h, 33);
+	h *= inv_mul64(0xff51afd7ed558ccdULL);
+	h = unxorshift64(h, 33);
+	uint64_t y = (h ^ x * 0x9e3779b97f4a7c15ULL) - 0x7a11;
+	memcpy(a->a + 8, &y, 8);
+}
+
+/*
+ * A flood's exact source set under forged sources chosen to share one probe chain: 20,000
+ * IPv6 sources (in memory only, never sent) whose keys the old fixed slot function
+ * (mix32(key + 1)) put in slot 0 of every table up to 65,536 slots. Counted exactly, and no
+ * lookup walks more than chance makes it: with the fixed slots the run was all 20,000.
+ */
+static void test_hosts_chain(void)
+{
+	struct track_budget b = {.limit = 1 << 22, .key = {7, 1, 2, 3, 4, 5, 6, 7, 8, 9}};
+	struct track_entry *e = fresh();
+	if (!e)
+		return;
+	struct sw_event ev = {.type = EV_PROBE, .pclass = PC_TCP_SYN, .proto = 6, .port = 80};
+	v4(&ev.dst, 2);
+	for (int round = 0; round < 2; round++)
+		for (uint32_t j = 0; j < 20000; j++) {
+			v6_with_key(&ev.src, inv_fmix32(j << 16) - 1);
+			ev.ts_us = 1000 + e->probes;
+			track_note_probe(e, &ev, true, &b);
+		}
+	CHECK_EQ_U(track_distinct_sources(e), 20000);
+	CHECK(!e->inexact);
+	uint32_t run = track_hosts_longest_run(e);
+	CHECK(run > 0 && run < 500);
+	fprintf(stderr, "hosts chain: 20,000 chosen sources, longest run %u slots\n", run);
+	track_release(e, &b);
+	free(e);
+}
+
 int main(void)
 {
 	test_memory();
@@ -448,6 +528,7 @@ int main(void)
 	test_ports_exact();
 	test_hosts_exact();
 	test_sources_exact();
+	test_hosts_chain();
 	test_budget();
 	CHECK_DONE();
 }
