@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "scanwatch/cursor.h"
+#include "scanwatch/hash.h"
 
 /*
  * The sensor needs the transport header, not the data: RFC 1858's tiny
@@ -13,7 +14,12 @@
  * of each fragmented datagram. A direct-mapped table, keyed by source,
  * destination, protocol and IP identification (RFC 791; RFC 8200 4.5):
  * a slot is simply overwritten by a newer datagram, so memory is fixed and
- * a flood of fragments costs nothing but slots.
+ * a flood of fragments costs nothing but slots. The slot is SipHash-1-3 of
+ * that key under the pipeline's key (STYLE.md item 6): with the fixed FNV-1a
+ * it had, a scanner could compute its own fragmented probe's slot and send,
+ * from any forged source, one fragment that lands there between the probe's
+ * fragments, evicting the probe before its header was complete (the target
+ * still reassembles it: an evasion for one packet a probe).
  */
 #define DEFRAG_SLOTS 1024
 #define DEFRAG_BYTES 64
@@ -34,12 +40,16 @@ struct slot {
 };
 
 struct defrag {
+	uint8_t key[16];
 	struct slot slots[DEFRAG_SLOTS];
 };
 
-struct defrag *defrag_create(void)
+struct defrag *defrag_create(const uint8_t key[16])
 {
-	return calloc(1, sizeof(struct defrag));
+	struct defrag *d = calloc(1, sizeof(struct defrag));
+	if (d)
+		memcpy(d->key, key, sizeof d->key);
+	return d;
 }
 
 void defrag_destroy(struct defrag *d)
@@ -47,15 +57,14 @@ void defrag_destroy(struct defrag *d)
 	free(d);
 }
 
-static unsigned slot_of(const struct sw_packet *p)
+static unsigned slot_of(const struct defrag *d, const struct sw_packet *p)
 {
-	uint32_t h =
-	    2166136261u; /* FNV-1a over the key: no secret needed, slots are only a cache */
-	const uint8_t *a = p->src.a, *b = p->dst.a;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i] ^ (uint32_t)b[i] << 8) * 16777619u;
-	h = (h ^ p->ip_id ^ (uint32_t)p->proto << 16) * 16777619u;
-	return h % DEFRAG_SLOTS;
+	struct {
+		struct sw_addr src, dst;
+		uint16_t id;
+		uint8_t proto, zero;
+	} k = {.src = p->src, .dst = p->dst, .id = p->ip_id, .proto = p->proto};
+	return (unsigned)(hash_siphash13(d->key, &k, sizeof k) % DEFRAG_SLOTS);
 }
 
 /* Bytes of transport header needed before it can be decoded, or 0 when not known yet. */
@@ -88,7 +97,7 @@ bool defrag_packet(struct defrag *d, const struct sw_packet *frag, struct sw_pac
 	if (!frag->frag_data || (frag->proto != 6 && frag->proto != 17 && frag->proto != 1 &&
 	                         frag->proto != 58 && frag->proto != 132))
 		return false;
-	struct slot *s = &d->slots[slot_of(frag)];
+	struct slot *s = &d->slots[slot_of(d, frag)];
 	if (!s->used || s->id != frag->ip_id || s->proto != frag->proto ||
 	    !addr_eq(&s->src, &frag->src) || !addr_eq(&s->dst, &frag->dst) ||
 	    frag->ts_us > s->ts + DEFRAG_TIMEOUT_US) {

@@ -405,7 +405,7 @@ struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, s
 	}
 	pl->cl = classify_create(nflows, key, to_detect, pl);
 	pl->de = detect_create(cfg->rules, nentries, key, cfg->emit, cfg->emit_ctx);
-	pl->df = defrag_create();
+	pl->df = defrag_create(key);
 	if (!pl->cl || !pl->de || !pl->df) {
 		snprintf(err, errlen, "cannot allocate tracking tables (%zu flows, %zu entries)",
 		         nflows, nentries);

@@ -3,14 +3,16 @@
 #define SCANWATCH_DEFRAG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "scanwatch/decode.h"
 #include "scanwatch/packet.h"
 
 struct defrag;
 
-/* NULL when out of memory. The table is fixed-size (DEFRAG_SLOTS). */
-struct defrag *defrag_create(void);
+/* NULL when out of memory. The table is fixed-size (DEFRAG_SLOTS), its slots chosen by
+ * SipHash under key (the pipeline's). */
+struct defrag *defrag_create(const uint8_t key[16]);
 void defrag_destroy(struct defrag *d);
 /*
  * Feeds one fragment (PKT_F_FRAG set, L4 header incomplete). When this

@@ -265,7 +265,7 @@ static void test_fragments(void)
 	o = run(T_DLT_IPV4, &f24, f24.n, &p24);
 	CHECK(o.r == DECODE_OK && o.anom == -1 && !(p24.flags & PKT_F_HAS_L4));
 
-	struct defrag *d = defrag_create();
+	struct defrag *d = defrag_create((const uint8_t[16]){1});
 	struct decode_stats st = {0};
 	CHECK(d != NULL);
 	if (!d)

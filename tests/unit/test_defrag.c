@@ -7,6 +7,8 @@
 
 #define DLT_RAW_LINUX 12
 
+static const uint8_t test_key[16] = {0x5c, 1, 2, 3};
+
 /* One IPv4 fragment of a 24-byte TCP SYN (window 1024, MSS 1460), bytes [off, off+len). */
 static size_t fragment(uint8_t *out, const uint8_t *tcp, unsigned off, unsigned len, bool more,
                        uint16_t id)
@@ -43,7 +45,7 @@ static int run(const unsigned *order, uint16_t id, struct sw_packet *got)
 	static const uint8_t syn[24] = {0xa0, 0x00, 0x00, 0x16, 0x12, 0x34, 0x56, 0x78,
 	                                0,    0,    0,    0,    0x60, 0x02, 0x04, 0x00,
 	                                0,    0,    0,    0,    2,    4,    0x05, 0xb4};
-	struct defrag *d = defrag_create();
+	struct defrag *d = defrag_create(test_key);
 	struct decode_stats st = {0};
 	int rebuilt = 0;
 	for (int i = 0; i < 3; i++) {
@@ -64,6 +66,60 @@ static int run(const unsigned *order, uint16_t id, struct sw_packet *got)
 	return rebuilt;
 }
 
+/* The slot the table used before its slots were keyed: FNV-1a over source, destination,
+ * IP identification and protocol, what anyone who read defrag.c could compute. */
+static unsigned fixed_slot(const struct sw_packet *p)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ p->src.a[i] ^ (uint32_t)p->dst.a[i] << 8) * 16777619u;
+	h = (h ^ p->ip_id ^ (uint32_t)p->proto << 16) * 16777619u;
+	return h % 1024;
+}
+
+/*
+ * A scanner that knows where its fragmented probe waits sends, between the probe's fragments,
+ * a fragment of another datagram (a forged source, in memory only) that lands in the same
+ * slot. Aimed at the fixed slot (8 such fragments, each tried alone), it no longer evicts the
+ * probe: every probe is rebuilt. With the fixed slots none was.
+ */
+static void test_aimed_eviction(void)
+{
+	static const uint8_t syn[24] = {0xa0, 0x00, 0x00, 0x16, 0x12, 0x34, 0x56, 0x78,
+	                                0,    0,    0,    0,    0x60, 0x02, 0x04, 0x00,
+	                                0,    0,    0,    0,    2,    4,    0x05, 0xb4};
+	struct decode_stats st = {0};
+	uint8_t frames[3][64], frame[64]; /* a decoded packet points into its frame */
+	struct sw_packet probe[3], out;
+	for (unsigned k = 0; k < 3; k++) {
+		size_t n = fragment(frames[k], syn, k * 8, 8, k < 2, 4242);
+		CHECK_EQ_U(decode_packet(DLT_RAW_LINUX, frames[k], (uint32_t)n, (uint32_t)n, 10 + k,
+		                         &probe[k], &st),
+		           DECODE_OK);
+	}
+	unsigned aimed = 0, rebuilt = 0;
+	for (uint32_t id = 0; id < 65536 && aimed < 8; id++) {
+		size_t n = fragment(frame, syn, 0, 8, true, (uint16_t)id);
+		frame[14] = 5; /* source 198.18.5.9 */
+		frame[15] = 9;
+		struct sw_packet evict;
+		if (decode_packet(DLT_RAW_LINUX, frame, (uint32_t)n, (uint32_t)n, 11, &evict,
+		                  &st) != DECODE_OK ||
+		    fixed_slot(&evict) != fixed_slot(&probe[0]))
+			continue;
+		aimed++;
+		struct defrag *d = defrag_create(test_key);
+		CHECK(!defrag_packet(d, &probe[0], &out, &st));
+		defrag_packet(d, &evict, &out, &st);
+		CHECK(!defrag_packet(d, &probe[1], &out, &st));
+		if (defrag_packet(d, &probe[2], &out, &st) && out.tcp_flags == TCP_SYN)
+			rebuilt++;
+		defrag_destroy(d);
+	}
+	CHECK_EQ_U(aimed, 8);
+	CHECK_EQ_U(rebuilt, 8);
+}
+
 int main(void)
 {
 	static const unsigned orders[][3] = {{0, 1, 2}, {2, 1, 0}, {1, 0, 2}, {2, 0, 1}};
@@ -80,7 +136,7 @@ int main(void)
 		CHECK_EQ_U(got.ttl, 47);
 	}
 	/* two fragments only (the options' fragment lost): nothing is invented */
-	struct defrag *d = defrag_create();
+	struct defrag *d = defrag_create(test_key);
 	struct decode_stats st = {0};
 	static const uint8_t syn[24] = {0xa0, 0, 0, 0x16, 0, 0, 0, 0, 0, 0, 0, 0, 0x60, 0x02, 4, 0};
 	struct sw_packet p, out;
@@ -91,5 +147,6 @@ int main(void)
 		CHECK(!defrag_packet(d, &p, &out, &st));
 	}
 	defrag_destroy(d);
+	test_aimed_eviction();
 	CHECK_DONE();
 }
