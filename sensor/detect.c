@@ -144,6 +144,13 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 	                sizeof(struct track_key), d->max_entries, nlists, d->key, entry_evicted, d);
 	if (!tab)
 		return -1;
+	/* Open detections go last under pressure, while they hold at most half the table
+	 * (htab_keep_list): a flood of forged sources that the rules must track (ghosts,
+	 * two-service sources) recycled the whole table every fraction of a second, and an open
+	 * scan's entry with it, so one scan came out as several records, each "closed early"
+	 * (list_of: odd lists hold open detections). */
+	for (unsigned l = 1; l < nlists; l += 2)
+		htab_keep_list(tab, l);
 	memset(d->nby_class, 0, sizeof d->nby_class);
 	memset(d->nby_outcome, 0, sizeof d->nby_outcome);
 	memset(d->nplain_class, 0, sizeof d->nplain_class);

@@ -169,6 +169,9 @@ struct htab {
 	struct htab_list *lists;
 	/* Bit l set while list l has entries: a full pool's eviction scans only those. */
 	uint64_t nonempty[HTAB_LIST_WORDS];
+	/* Bit l set for a kept list (htab_keep_list), and the entries on kept lists. */
+	uint64_t kept[HTAB_LIST_WORDS];
+	uint32_t kept_n;
 	uint8_t key[16];
 	htab_evict_fn evict;
 	void *ctx;
@@ -293,6 +296,12 @@ struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size
 fail:
 	htab_destroy(t);
 	return NULL;
+}
+
+void htab_keep_list(struct htab *t, unsigned list)
+{
+	if (list < t->nlists && t->st.used == 0)
+		t->kept[list / 64] |= 1ULL << (list % 64);
 }
 
 void htab_destroy(struct htab *t)
@@ -432,6 +441,8 @@ static void list_unlink(struct htab *t, struct htab_node *n, uint32_t i)
 			list_mark(t, n->list, false);
 	}
 	n->prev = n->next = HTAB_NONE;
+	if (t->kept[n->list >> 6] >> (n->list & 63) & 1)
+		t->kept_n--;
 	(void)i;
 }
 
@@ -440,6 +451,8 @@ static void list_append(struct htab *t, struct htab_node *n, uint32_t i, unsigne
 	struct htab_list *l = &t->lists[list];
 	n->list = (uint8_t)list;
 	n->next = HTAB_NONE;
+	if (t->kept[list >> 6] >> (list & 63) & 1)
+		t->kept_n++;
 	n->prev = l->tail;
 	if (l->tail) {
 		node_at(t, l->tail)->next = i;
@@ -493,12 +506,19 @@ static void evict_entry(struct htab *t, struct htab_node *n)
 		release(t, n, index_of(t, n));
 }
 
-/* The oldest list head; ties go to the lowest list number. Empty lists are skipped by bitmap. */
+/* The oldest list head of the lists not kept while kept lists hold at most half the pool, else
+ * (or when only kept lists have entries) of all lists; ties go to the lowest list number.
+ * Empty lists are skipped by bitmap. */
 static struct htab_node *oldest_overall(struct htab *t)
 {
 	struct htab_node *best = NULL;
+	bool others = false;
+	if (t->kept_n <= t->capacity / 2)
+		for (unsigned w = 0; w < HTAB_LIST_WORDS; w++)
+			others |= (t->nonempty[w] & ~t->kept[w]) != 0;
 	for (unsigned w = 0; w < HTAB_LIST_WORDS; w++) {
-		for (uint64_t bits = t->nonempty[w]; bits; bits &= bits - 1) {
+		uint64_t lists = others ? t->nonempty[w] & ~t->kept[w] : t->nonempty[w];
+		for (uint64_t bits = lists; bits; bits &= bits - 1) {
 			unsigned l = w * 64 + (unsigned)__builtin_ctzll(bits);
 			struct htab_node *n = node_at(t, t->lists[l].head);
 			if (!best || n->ts < best->ts)

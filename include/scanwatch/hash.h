@@ -57,6 +57,14 @@ struct htab_stats {
 struct htab *htab_create(size_t entry_size, size_t key_off, size_t key_len, size_t max_entries,
                          unsigned nlists, const uint8_t sipkey[16], htab_evict_fn evict, void *ctx);
 void htab_destroy(struct htab *t);
+/*
+ * Marks list `list` as kept (before the first insert): while kept lists hold at most half the
+ * pool, a full pool recycles the oldest entry of the lists not kept; past that, or when only
+ * kept lists have entries, the oldest of all, as without. detect.c keeps the lists of open
+ * detections: a flood's counting entries go before a scan already reported, and reported
+ * scans cannot crowd out the counting of new ones.
+ */
+void htab_keep_list(struct htab *t, unsigned list);
 
 /* The keyed hash (SipHash-1-3 with the table's random key) of key, for htab_find and
  * htab_insert. */

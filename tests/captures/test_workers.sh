@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # test_workers.sh — one worker or several, the same records: every kind scanprobe makes (with
 # benign background), the bundled sample, the synthetic link types and the hostile inputs,
-# replayed with 1, 2 and 4 workers (workers_diff.sh), then 256 scanners under a 1M memory cap,
-# where the tables evict open detections. Nothing is sent: dry runs only.
+# replayed with 1, 2 and 4 workers (workers_diff.sh), then 256 scanners and 3,000 small scans
+# under a 1M memory cap, where the tables evict open detections. Nothing is sent: dry runs only.
 set -euo pipefail
-: "${SCANWATCH:?}" "${SCANPROBE:?}" "${SW_WORK_DIR:?}" "${SW_SOURCE_DIR:?}"
+: "${SCANWATCH:?}" "${SCANPROBE:?}" "${SW_WORK_DIR:?}" "${SW_SOURCE_DIR:?}" "${GEN_SOURCES:?}"
 dir="$SW_WORK_DIR/workers"
 rm -rf "$dir"
 mkdir -p "$dir/caps"
@@ -41,8 +41,11 @@ for args in "${kinds[@]}"; do
 	}
 done
 "$SCANPROBE" --background 2000 --write benign.pcap --seed 99 >/dev/null
-# 256 scanners over 16 hosts: under a 1M cap the tables evict open detections (below).
+# 256 scanners over 16 hosts: under a 1M cap the tables evict counting entries (below).
 "$SCANPROBE" -sS --scanners 256 -p 1-30 --seed 5 --write many.pcap 198.18.1.0/28 >/dev/null
+# 3,000 small scans one after another, each opened within its own four probes: under a 1M cap
+# open detections fill more than half the table, so the oldest of them are closed early.
+"$GEN_SOURCES" --sources 3000 --per-source 4 --ports 4 --replies --seed 4 -o press.pcap >/dev/null
 # Several scan kinds and benign traffic in one capture, so closures of one source fall due
 # while another's events arrive.
 "$SCANPROBE" -sS -p 1-20000 --scanners 4 --background 20000 --max-packets 200000 --seed 3 \
@@ -64,7 +67,7 @@ fi
 bash "$diff_sh" "$SCANWATCH" "$dir/diff" "${caps[@]}"
 # Under memory pressure: the same evictions, so the same records ("closed early" included).
 SW_DIFF_ARGS="--memory-cap 1M" bash "$diff_sh" "$SCANWATCH" "$dir/diff-1m" \
-	"$dir/caps/many.pcap" "$dir/caps/k11.pcap" "$dir/caps/mixed.pcap"
+	"$dir/caps/many.pcap" "$dir/caps/k11.pcap" "$dir/caps/mixed.pcap" "$dir/caps/press.pcap"
 grep -q '"closed_early"' "$dir"/diff-1m/*.w1.jsonl || {
 	echo "FAIL: the 1M runs evicted no open detection: the pressure case tests nothing"
 	exit 1

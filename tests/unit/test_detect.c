@@ -495,6 +495,50 @@ static void test_scan_under_flood(void)
 	CHECK(!decoy);
 }
 
+/*
+ * An open detection outlives a flood of forged sources the rules must track (each probes two
+ * ports, so none is held back): the table is recycled many times over between two of the
+ * scan's probes once it has opened, but the flood's
+ * counting entries go first, and the scan stays one record, whole. Before, the scanner's
+ * entry went with the oldest, its detection "closed early" and opened again: one scan, many
+ * records.
+ */
+static void test_open_outlives_flood(void)
+{
+	struct harness h;
+	harness_setup(&h, NULL, 512, 1);
+	struct sw_addr scanner = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
+	uint16_t port = 1;
+	for (int i = 0; i < 6000; i++) {
+		struct sw_addr forged = fixture_v4(198, 19, (uint8_t)(i >> 8), (uint8_t)i);
+		struct sw_addr ft = fixture_v4(198, 18, 1, (uint8_t)(1 + i % 200));
+		for (uint16_t k = 0; k < 2; k++) {
+			struct sw_packet f = tcp(forged, ft, (uint16_t)(1024 + i),
+			                         (uint16_t)(80 + k), TCP_SYN, false, 0);
+			feed(&h, &f, 20);
+		}
+		if ((i < 5 || i % 100 == 0) && port <= 60) { /* crosses early, then slowly */
+			struct sw_packet p = tcp(scanner, t, 40000, port++, TCP_SYN, false, 0);
+			feed(&h, &p, 20);
+		}
+	}
+	teardown(&h);
+	int opens = 0, early = 0;
+	uint64_t probes = 0;
+	for (int i = 0; i < nrec; i++) {
+		if (!addr_eq(&recs[i].src, &scanner) || recs[i].kind != KIND_SYN_SCAN)
+			continue;
+		opens += recs[i].phase == DET_OPEN;
+		if (recs[i].phase == DET_CLOSE)
+			probes = recs[i].probes;
+		for (unsigned k = 0; k < recs[i].n_reasons; k++)
+			early += strcmp(recs[i].reasons[k].name, "closed_early") == 0;
+	}
+	CHECK_EQ_U(opens, 1);
+	CHECK_EQ_U(early, 0);
+	CHECK_EQ_U(probes, 60);
+}
+
 /* A rule with crafted_only: over two hours, a stack's stray FIN/ACKs (old connections' ends,
  * answered by RST) never add up, while nmap -T0's FIN probes, five minutes apart, do. The
  * same stray packets under the same rule without crafted_only are a scan: the control. */
@@ -589,6 +633,7 @@ int main(void)
 	test_p2p_client();
 	test_reconnect_storm();
 	test_scan_under_flood();
+	test_open_outlives_flood();
 	test_crafted_only();
 	CHECK_DONE();
 }

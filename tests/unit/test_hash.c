@@ -617,6 +617,39 @@ static void test_tagged_chains(size_t cap)
 	htab_destroy(t);
 }
 
+/* A kept list (htab_keep_list) is recycled from last while it holds at most half the pool: a
+ * full pool evicts the oldest entry of the other lists even when a kept entry is older; past
+ * half, the oldest of all, kept or not. */
+static void test_kept_list(void)
+{
+	uint8_t k[16] = {9};
+	struct htab *t = htab_create(sizeof(struct ent), offsetof(struct ent, key),
+	                             sizeof(uint64_t), 8, 2, k, on_evict, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	htab_keep_list(t, 1);
+	evicted = 0;
+	uint64_t key = 1; /* the oldest, on the kept list */
+	htab_insert(t, &key, htab_hash(t, &key), 1, 1);
+	for (key = 2; key <= 8; key++)
+		htab_insert(t, &key, htab_hash(t, &key), 0, key);
+	CHECK_EQ_U(evicted, 0);
+	key = 9;
+	htab_insert(t, &key, htab_hash(t, &key), 0, 9);
+	CHECK_EQ_U(evicted, 1);
+	CHECK_EQ_U(last_evicted, 2);     /* not 1 */
+	for (key = 10; key <= 13; key++) /* onto the kept list: 3, 4, 5, 6 make room */
+		htab_insert(t, &key, htab_hash(t, &key), 1, key);
+	CHECK_EQ_U(evicted, 5);
+	CHECK_EQ_U(last_evicted, 6);
+	key = 14; /* five of eight kept, past half: the oldest of all goes */
+	htab_insert(t, &key, htab_hash(t, &key), 0, 14);
+	CHECK_EQ_U(evicted, 6);
+	CHECK_EQ_U(last_evicted, 1);
+	htab_destroy(t);
+}
+
 int main(void)
 {
 	test_siphash_vectors();
@@ -626,6 +659,7 @@ int main(void)
 	test_chain_cap();
 	test_churn();
 	test_growth();
+	test_kept_list();
 	test_tagged_chains(1000);
 	test_tagged_chains((size_t)1 << 24);
 	/* entry sizes with odd factors 5, 7, 9, 13, 33 and powers of two; key sizes with
