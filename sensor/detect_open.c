@@ -83,14 +83,25 @@ void detect_try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
                      uint64_t ts)
 {
 	if (suppressed(d->rs, r, e)) {
-		e->shadowed = 1;
+		e->shadowed = SHADOW_FOR_GOOD;
 		d->st.suppressed++;
 		return;
 	}
 	uint8_t kind = (uint8_t)r->detector->kind(r, e);
-	if (already_reported(d, r, e, kind) || absorbed(d, r, e)) {
-		e->shadowed = 1;
+	if (already_reported(d, r, e, kind)) {
+		e->shadowed = SHADOW_FOR_GOOD;
 		d->st.shadowed++;
+		return;
+	}
+	/* Absorbed: not shadowed for good, since a source is absorbed while it sends no more
+	 * than its share of the crowd's probes, and a scan may only begin like a decoy. It
+	 * goes on counting and is asked again at its next probe: a real scan of a target that a
+	 * few forged sources touched first (16 spoofed SYNs in lockstep, then nmap -sS within
+	 * the idle time) was absorbed at its fourth probe and never reported under its source. */
+	if (absorbed(d, r, e)) {
+		if (e->shadowed != SHADOW_ABSORBED)
+			d->st.shadowed++;
+		e->shadowed = SHADOW_ABSORBED;
 		return;
 	}
 	if (kind == KIND_DISTRIBUTED_SCAN) {
@@ -98,7 +109,7 @@ void detect_try_open(struct detect_engine *d, const struct sw_rule *r, struct tr
 		 * the same target, not one scan split between them */
 		for (unsigned i = 0; i < e->n_sources; i++)
 			if (source_reported(d, track_sample_addr(e, i))) {
-				e->shadowed = 1;
+				e->shadowed = SHADOW_FOR_GOOD;
 				d->st.shadowed++;
 				return;
 			}

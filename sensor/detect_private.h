@@ -145,6 +145,10 @@ static inline void note_due(struct detect_engine *d, const struct sw_rule *r,
 	lower_due(d, e->node.ts + (e->det_seq ? r->idle_us : rule_keep(r)));
 }
 
+/* track_entry.shadowed: another rule reports the scan or the source is allowed (for the rest
+ * of the window), or absorbed into a target's crowd for now (asked again at each probe). */
+enum { SHADOW_NONE = 0, SHADOW_FOR_GOOD = 1, SHADOW_ABSORBED = 2 };
+
 /* Which rules a pass over an event runs. */
 enum { RUN_SRC = 1, RUN_DST = 2, RUN_ALL = 3 };
 

@@ -78,7 +78,7 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 				exposure_drop(d->expo, e, &e->exposed);
 			e->shadowed = 0;
 		}
-		if (e->shadowed && !e->det_seq) {
+		if (e->shadowed == SHADOW_FOR_GOOD && !e->det_seq) {
 			/* another rule reports this scan (or the source is allowed): this entry
 			 * will never be rendered and its counts are cleared before they count
 			 * again (window reset), so it only keeps its place in time, for the
@@ -111,7 +111,7 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		}
 		if (e->det_seq) {
 			detect_maybe_update(d, r, e, ev->ts_us);
-		} else if (!e->shadowed) {
+		} else if (e->shadowed != SHADOW_FOR_GOOD) {
 			bool crossed = det->crossed ? det->crossed(r, e) : e->score >= r->threshold;
 			if (crossed)
 				detect_try_open(d, r, e, ev->ts_us);

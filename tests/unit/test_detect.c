@@ -539,6 +539,52 @@ static void test_open_outlives_flood(void)
 	CHECK_EQ_U(probes, 60);
 }
 
+/*
+ * A scan that begins like a decoy is not absorbed for good: a few forged sources touch a
+ * target first (two hand-built SYNs each, in lockstep: the target's distributed scan opens),
+ * then a real scanner sweeps 100 of its ports. Its first probes are no more than its share of
+ * the crowd's, so it is absorbed; once it stands out it is reported under its own source.
+ * Before, the absorption at its threshold was final and the scan never had a record.
+ */
+static void test_absorbed_then_stands_out(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr scanner = fixture_v4(198, 18, 0, 1), t = fixture_v4(198, 18, 0, 2);
+	for (uint16_t round = 0; round < 2; round++)
+		for (int i = 0; i < 8; i++) {
+			struct sw_addr forged = fixture_v4(198, 19, 7, (uint8_t)(1 + i));
+			struct sw_packet f = tcp(forged, t, 50000, (uint16_t)(1000 + round * 8 + i),
+			                         TCP_SYN, false, 0);
+			feed(&h, &f, 50);
+		}
+	for (uint16_t port = 1; port <= 100; port++) {
+		struct sw_packet p = tcp(scanner, t, 40000, port, TCP_SYN, false, 0);
+		feed(&h, &p, 100);
+		struct sw_packet r = tcp(t, scanner, port, 40000, TCP_RST | TCP_ACK, true, 0);
+		feed(&h, &r, 50);
+	}
+	teardown(&h);
+	bool crowd = false;
+	int opens = 0;
+	uint64_t at_open = 0, probes = 0;
+	for (int i = 0; i < nrec; i++) {
+		crowd |= recs[i].phase == DET_OPEN && recs[i].kind == KIND_DISTRIBUTED_SCAN;
+		if (recs[i].kind != KIND_SYN_SCAN || !addr_eq(&recs[i].src, &scanner))
+			continue;
+		if (recs[i].phase == DET_OPEN) {
+			opens++;
+			at_open = recs[i].probes_at_open;
+		}
+		if (recs[i].phase == DET_CLOSE)
+			probes = recs[i].probes;
+	}
+	CHECK(crowd); /* the premise: the forged sources' crowd opened first */
+	CHECK_EQ_U(opens, 1);
+	CHECK(at_open > 4 && at_open <= 12); /* later than alone, once it stood out */
+	CHECK_EQ_U(probes, 100);
+}
+
 /* A rule with crafted_only: over two hours, a stack's stray FIN/ACKs (old connections' ends,
  * answered by RST) never add up, while nmap -T0's FIN probes, five minutes apart, do. The
  * same stray packets under the same rule without crafted_only are a scan: the control. */
@@ -634,6 +680,7 @@ int main(void)
 	test_reconnect_storm();
 	test_scan_under_flood();
 	test_open_outlives_flood();
+	test_absorbed_then_stands_out();
 	test_crafted_only();
 	CHECK_DONE();
 }
