@@ -76,7 +76,7 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			if (e->exposed) /* what the last window's probes learned is not this one's
 			                 */
 				exposure_drop(d->expo, e, &e->exposed);
-			e->shadowed = 0;
+			e->shadowed = SHADOW_NONE;
 		}
 		if (e->shadowed == SHADOW_FOR_GOOD && !e->det_seq) {
 			/* another rule reports this scan (or the source is allowed): this entry

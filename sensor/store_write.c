@@ -256,11 +256,14 @@ static void bind_record(sqlite3_stmt *st, int64_t run_id, const struct sw_detect
 	sqlite3_bind_text(st, 25, t->reasons, t->reasons_len, SQLITE_STATIC);
 }
 
-/* Runs st once; 0 on SQLITE_DONE, else -1 with the message. Leaves st reset and unbound. */
-static int step_once(struct store *s, sqlite3_stmt *st, uint64_t seq)
+/* Runs st once; 0 on SQLITE_DONE, else -1 with the message (and, if ext is not NULL, the
+ * extended result code in *ext). Leaves st reset and unbound. */
+static int step_once(struct store *s, sqlite3_stmt *st, uint64_t seq, int *ext)
 {
 	int rc = sqlite3_step(st);
 
+	if (ext)
+		*ext = sqlite3_extended_errcode(s->db);
 	if (rc != SQLITE_DONE)
 		store_set_err(s->err, sizeof(s->err), "detection %llu: %s", (unsigned long long)seq,
 		              sqlite3_errmsg(s->db));
@@ -309,13 +312,13 @@ static int write_one(struct store *s, int64_t run_id, const struct sw_detection 
 	}
 	if (!row_is_new) {
 		bind_record(s->update, run_id, d, &t);
-		if (step_once(s, s->update, d->seq) < 0)
+		if (step_once(s, s->update, d->seq, NULL) < 0)
 			return -1;
 		if (sqlite3_changes(s->db) == 1)
 			return 0;
 	}
 	bind_record(s->upsert, run_id, d, &t);
-	return step_once(s, s->upsert, d->seq);
+	return step_once(s, s->upsert, d->seq, NULL);
 }
 
 /* The record's exposure list into the exposure table. */
@@ -335,15 +338,14 @@ static int write_exposure(struct store *s, int64_t run_id, const struct sw_detec
 		sqlite3_bind_text(s->expo, 7, detection_reveal_name((enum det_reveal)x->reveal), -1,
 		                  SQLITE_STATIC);
 		sqlite3_bind_int64(s->expo, 8, x->answers);
-		if (step_once(s, s->expo, d->seq) < 0)
+		if (step_once(s, s->expo, d->seq, NULL) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Binds packet k under row id to st (sql_evidence_new or sql_evidence) and runs it: SQLite's
- * result code, the extended one in *ext; the message is in s->err unless it is SQLITE_DONE.
- * Leaves st reset and unbound. */
+/* Binds packet k under row id to st (sql_evidence_new or sql_evidence) and runs it, as
+ * step_once. */
 static int step_packet(struct store *s, sqlite3_stmt *st, int64_t id, const struct evidence_pkt *k,
                        uint64_t seq, int *ext)
 {
@@ -355,14 +357,7 @@ static int step_packet(struct store *s, sqlite3_stmt *st, int64_t id, const stru
 	sqlite3_bind_int64(st, 6, k->origlen);
 	sqlite3_bind_int64(st, 7, k->linktype);
 	sqlite3_bind_blob(st, 8, k->data, (int)k->caplen, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*ext = sqlite3_extended_errcode(s->db);
-	if (rc != SQLITE_DONE)
-		store_set_err(s->err, sizeof(s->err), "detection %llu: %s", (unsigned long long)seq,
-		              sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc;
+	return step_once(s, st, seq, ext);
 }
 
 /* Stores the packets d carries under its row (id), which the batch has written already. */
@@ -372,10 +367,9 @@ static int write_evidence(struct store *s, int64_t id, const struct sw_detection
 
 	for (uint32_t i = 0; i < p->n; i++) {
 		int ext;
-		int rc = step_packet(s, s->evidence_new, id, &p->pkt[i], d->seq, &ext);
-		if (rc != SQLITE_DONE && ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-			rc = step_packet(s, s->evidence, id, &p->pkt[i], d->seq, &ext);
-		if (rc != SQLITE_DONE)
+		if (step_packet(s, s->evidence_new, id, &p->pkt[i], d->seq, &ext) < 0 &&
+		    (ext != SQLITE_CONSTRAINT_PRIMARYKEY ||
+		     step_packet(s, s->evidence, id, &p->pkt[i], d->seq, NULL) < 0))
 			return -1;
 	}
 	return 0;
