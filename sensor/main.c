@@ -110,9 +110,9 @@ static void usage(FILE *f)
 	    "rules)\n"
 	    "      --memory-cap SIZE  bound on tracking memory, e.g. 64M (default %lluM)\n"
 	    "      --workers N        threads on the packet path: 1 runs everything on one,\n"
-	    "                         2 reads the capture on a second, 3 or more also put\n"
-	    "                         detection on a third (default: the cores this process\n"
-	    "                         may use for an interface, 1 for files; at most 3 used)\n"
+	    "                         2 runs the rules on a second, 3 or more also read the\n"
+	    "                         capture on a third (default: the cores this process\n"
+	    "                         may use; at most 3 used)\n"
 	    "      --seed N           fixed hash key (reproducible table layout, for tests)\n"
 	    "      --no-evidence      keep no evidence packets (default with a database: the\n"
 	    "                         first 64 and last 8 packets of each detection, 256 bytes\n"
@@ -527,17 +527,17 @@ static int test_config(struct options *o)
 }
 
 /*
- * --workers (or workers:), else the cores this process may run on (taskset, cgroup cpusets)
- * for a live interface and one for capture files (include/scanwatch/readahead.h says why).
- * Asked here, before the sandbox: sched_getaffinity is not on its list.
+ * --workers (or workers:), else the cores this process may run on (taskset, cgroup cpusets),
+ * for a live interface and capture files alike (include/scanwatch/readahead.h). Asked here,
+ * before the sandbox: sched_getaffinity is not on its list.
  */
-static unsigned default_workers(unsigned asked, bool live)
+static unsigned default_workers(unsigned asked)
 {
 	cpu_set_t set;
 
 	if (asked)
 		return asked;
-	if (live && sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
 		return (unsigned)CPU_COUNT(&set);
 	return 1;
 }
@@ -555,7 +555,7 @@ static int run_eval(struct options *o, const char *labels)
 	    .rules = rs,
 	    .memory_cap = o->memory_cap,
 	    .seed = o->seed,
-	    .workers = default_workers(o->workers, false),
+	    .workers = default_workers(o->workers),
 	    .verbose = o->verbose,
 	};
 	int st = eval_run(&eo);
@@ -615,7 +615,7 @@ int main(int argc, char **argv)
 	    .load_rules_ctx = &o,
 	    .db = o.no_db ? NULL : o.db,
 	    .memory_cap = o.memory_cap,
-	    .workers = default_workers(o.workers, o.iface != NULL),
+	    .workers = default_workers(o.workers),
 	    .seed = o.seed,
 	    .stats_interval_us = o.stats_interval_us,
 	    .pidfile = o.pidfile,

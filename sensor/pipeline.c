@@ -3,18 +3,19 @@
  *
  * Two workers: the packet thread and the detection thread.
  *
- * Where the sensor's --workers go (sensor.c): the capture is read on a
- * thread of its own first (readahead.h), and this pipeline gets the rest:
- * --workers 2 is the reader and one pipeline thread, 3 or more the reader and
- * the two threads below. The reader comes first because it is the cheaper
- * cut: measured on capture A on two cores, the reader and one pipeline thread
- * ran 1.1-1.2x one worker, the two threads below (the packet thread reading
- * as well) 0.86x: instructions halve at the cut below, but every event's
- * message crosses cores a cache line at a time, and the packet thread is then
- * the slower side. Since reading a file became cheaper (a 256 KiB stdio
- * buffer, capture_zip.c), the reader no longer pays for files either (0.81x
- * one worker on A, 0.89x on C), so a file's default is one worker
- * (readahead.h); the split that would pay is by source, below.
+ * Where the sensor's --workers go (sensor.c, readahead.h): --workers 2 is the
+ * two threads below, 3 or more those and a reader thread that reads the
+ * capture ahead of the packet thread (readahead.h). This cut comes first
+ * because it halves the work: on the benchmark's quick captures (1M packets,
+ * medians of 11 interleaved runs, 2026-12-07) two workers ran at 1.28x one
+ * worker on A, 1.80x on B and 1.32x on C this way, against 1.15x, 1.34x and
+ * 1.15x with the reader instead, which only takes reading's fifth of the
+ * work off the packet loop. An earlier version measured the other way round
+ * (0.86x one worker on A); the messages (handoff.c prefetches the slots it
+ * writes) and both halves have changed since. What is left of the cut's cost
+ * is each message's cache lines crossing cores and the side that runs dry
+ * spinning a moment before it sleeps: the two threads spend about 1.5 times
+ * the CPU of one for 1.28 times its rate on A.
  *
  * With one worker everything runs on the caller's thread: decode, defrag and
  * classify, whose events go synchronously to the detection engine. With two

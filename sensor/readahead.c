@@ -156,7 +156,7 @@ static void *reader_main(void *arg)
 
 bool readahead_wanted(const struct capture *c, unsigned workers, unsigned *pipeline_workers)
 {
-	bool reader = workers >= 2 && (capture_is_live(c) || !capture_may_wait(c));
+	bool reader = workers >= 3 && (capture_is_live(c) || !capture_may_wait(c));
 	*pipeline_workers = reader ? workers - 1 : workers;
 	return reader;
 }

@@ -189,8 +189,9 @@ sanitizer_lane() {
 	if nice -n 19 cmake -S "$root" -B build-tsan -G Ninja "${tsan_args[@]}" >/dev/null &&
 		nice -n 19 cmake --build build-tsan -j "$jobs"; then
 		log "ctest in build-tsan/ (unit, captures) under ThreadSanitizer"
-		# (--workers 4 runs as 2 in this version: the differential test compares 1 and 2 here)
-		SW_DIFF_WORKERS="1 2" TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 nice -n 19 ctest \
+		# (--workers 4 runs as 3 in this version: the differential test compares 1, 2, the
+		# rules' thread, and 3, the capture reader's as well)
+		SW_DIFF_WORKERS="1 2 3" TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 nice -n 19 ctest \
 			--test-dir build-tsan --output-on-failure --no-tests=error -j "$jobs" -L '^(unit|captures)$' \
 			-E '(captures/test_(bad_inputs|linktypes|ecs_schema|sandbox|probe_eval|memory_cap|readme|query|report)|unit/test_store_roundtrip)$' ||
 			echo "build-tsan: unit/capture tests" >>"$failed"

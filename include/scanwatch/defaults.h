@@ -64,7 +64,7 @@
 /* Live capture: statistics are logged (and stored) this often by default. */
 #define SW_STATS_INTERVAL_US (60ULL * 1000000)
 
-/* The capture reader's ring (readahead.h), with two workers or more: twice libpcap's largest
+/* The capture reader's ring (readahead.h), with three workers or more: twice libpcap's largest
  * snap length and some, about 16,000 small packets in flight; a fixed cost outside the cap. */
 #define SW_READAHEAD_RING (2ULL << 20)
 

@@ -26,18 +26,22 @@
 struct readahead;
 
 /*
- * How a run's workers are shared out: true when c is to be read on a reader thread (two
+ * How a run's workers are shared out: true when c is to be read on a reader thread (three
  * workers or more, and an input that never waits long: a file, or a live capture whose
  * timeout brings the reader back; a pipe or a FIFO could keep it, and a stop, waiting for
- * ever), with *pipeline_workers the rest for the pipeline (pipeline.c says why this cut
- * first).
+ * ever), with *pipeline_workers the rest for the pipeline.
+ *
+ * Two workers go to the pipeline's own cut (pipeline.c): the packet thread reads, decodes
+ * and classifies, the detection thread runs the rules. It was the other way round, the
+ * reader first, while the rules' ring cost more than it saved; measured again on the
+ * benchmark's quick captures (1M packets, 11 interleaved runs, medians, 2026-12-07), two
+ * workers ran at 1.15x one worker on A, 1.34x on B and 1.15x on C with the reader, and at
+ * 1.28x, 1.80x and 1.32x with the detection thread: the two halves are now about even
+ * (perf: 49% and 51% of the samples on A), where the reader only ever takes the fifth
+ * that reading costs. A third worker reads the capture as well.
  *
  * What workers is when nobody asked (main.c, default_workers): the cores this process may
- * run on for a live capture, one for files. Once a 256 KiB stdio buffer made reading a file
- * cheap (capture_zip.c), the reader's copy of each packet across cores cost the packet loop
- * more than reading had: in the benchmark's full-size replays two workers ran at 0.81x one
- * worker on A, 0.93x on B and 0.89x on C (tests/bench/run.sh, 2026-12-06). An explicit
- * count is still obeyed, for files too.
+ * run on, for files as for live captures. An explicit count is obeyed.
  */
 bool readahead_wanted(const struct capture *c, unsigned workers, unsigned *pipeline_workers);
 /* Starts reading c into a ring of at least ring_bytes (at least twice the largest packet c

@@ -126,9 +126,9 @@
 #    changes no code, so inlined code is still counted where it was written).
 #    Instruction counts are the same on every run where seconds are not, so
 #    this is what says where the time goes and what bounds the ratios. The
-#    same with --workers 2, per thread (--separate-threads: the capture reader
-#    and the packet loop): the busier of the two bounds what a second core can
-#    give.
+#    same with --workers 2, per thread (--separate-threads: the packet thread,
+#    which reads, decodes and classifies, and the detection thread): the busier
+#    of the two bounds what a second core can give.
 #
 # 8. Prints one table and writes it to WORK/results.txt.
 set -euo pipefail
@@ -554,9 +554,9 @@ if ((profile)); then
 		# system calls 317 and 444), and the sensor refuses to run unconfined otherwise.
 		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.sw.$c" "$scanwatch" -r "$tmp/$c.slice.pcap" --no-db -q --no-sandbox --workers 1 >/dev/null 2>&1 &&
 			PROF[sw.$c]=$(prof_stages "$tmp/cg.sw.$c")
-		# Two workers, one profile per thread: the packet loop (decode, classify, rules) is
-		# the process's first thread (file -01), the capture reader the last one started
-		# (the writer thread, idle with --no-db, comes between them).
+		# Two workers, one profile per thread: the packet thread (reading, decode,
+		# classify) is the process's first thread (file -01), the detection thread the
+		# last one started (the writer thread, idle with --no-db, comes between them).
 		rm -f "$tmp/cg.w2.$c"*
 		if valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.w2.$c" "$scanwatch" \
 			-r "$tmp/$c.slice.pcap" --no-db -q --no-sandbox --workers 2 >/dev/null 2>&1; then
@@ -899,8 +899,8 @@ mem_pair() {
 		printf '  %-44s %10s %10s\n' "  hash tables (SipHash, lookups, LRU)" "$(per sw A 5)" "$(per sw B 5)"
 		printf '  %-44s %10s %10s\n' "  detection (detect*, track, attribute, admit)" "$(per sw A 6)" "$(per sw B 6)"
 		printf '  %-44s %10s %10s\n' "  other (libc memset/memcpy, addr, sensor.c)" "$(per sw A 7)" "$(per sw B 7)"
-		printf '  %-44s %10s %10s\n' "scanwatch --workers 2: packet loop" "$(per w2front A 1)" "$(per w2front B 1)"
-		printf '  %-44s %10s %10s\n' "scanwatch --workers 2: capture reader" "$(per w2detect A 1)" "$(per w2detect B 1)"
+		printf '  %-44s %10s %10s\n' "scanwatch --workers 2: packet thread" "$(per w2front A 1)" "$(per w2front B 1)"
+		printf '  %-44s %10s %10s\n' "scanwatch --workers 2: detection thread" "$(per w2detect A 1)" "$(per w2detect B 1)"
 		printf '  %-44s %10s %10s\n' "  bound on 2 workers / 1 (all / busier thread)" "$(bound A)" "$(bound B)"
 		echo
 	fi

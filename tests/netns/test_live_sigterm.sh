@@ -14,9 +14,9 @@ syn_rows="SELECT count(*) FROM detections WHERE kind = 'syn_scan' AND src_ip = '
 
 # Built-in rules (idle 30 s): nothing closes on its own during this test,
 # so a closed detection can only come from the shutdown path.
-# Two workers: the capture is read on a thread of its own (readahead.c), which a stop
-# must end too.
-sw_sensor_start live "$SCANWATCH" -i "$SW_IF_TGT" --allow-root --db "$db" --workers 2
+# Three workers: the capture is read on a thread of its own (readahead.c), which a stop
+# must end too, and the rules run on another (pipeline.c).
+sw_sensor_start live "$SCANWATCH" -i "$SW_IF_TGT" --allow-root --db "$db" --workers 3
 
 # A long-ish scan in the background: 20000 ports at 2000 packets/s take about
 # 10 s. Bounded in count (explicit ports, no retries) and in time (timeout).
@@ -54,8 +54,10 @@ st=$(sw_sql "$db" "SELECT count(*) FROM stats")
 # The last statistics line, a line per worker: at a stop the packet loop takes every
 # packet the reader had read (readahead_stop_reading), so the two counts agree.
 err=$SW_DIR/live.err
-reader=$(sed -n 's/.*worker 1 of 2 (capture reader): .* CPU, \([0-9]*\) packets read.*/\1/p' "$err" | tail -n 1)
-loop=$(sed -n 's/.*worker 2 of 2 (decode, classify, detection): .* CPU, \([0-9]*\) packets.*/\1/p' "$err" | tail -n 1)
+reader=$(sed -n 's/.*worker 1 of 3 (capture reader): .* CPU, \([0-9]*\) packets read.*/\1/p' "$err" | tail -n 1)
+loop=$(sed -n 's/.*worker 2 of 3 (decode, classify): .* CPU, \([0-9]*\) packets.*/\1/p' "$err" | tail -n 1)
+rules=$(sed -n 's/.*worker 3 of 3 (detection): .* CPU, \([0-9]*\) events.*/\1/p' "$err" | tail -n 1)
+[[ -n $rules ]] || sw_fail "no detection thread's line in the last statistics: $(grep worker "$err")"
 [[ -n $reader && -n $loop ]] || sw_fail "no per-worker lines in the last statistics: $(grep worker "$err")"
 ((reader == loop && loop > 0)) || sw_fail "the reader read $reader packets, the packet loop took $loop"
 sw_log "workers: the reader read $reader packets, the packet loop took $loop"
