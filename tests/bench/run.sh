@@ -86,9 +86,13 @@
 #    page faults rather than state; at 1G both runs of a pair touch every page
 #    of the bucket arrays, and the delta is the entries themselves. The budget the sensor itself plans per
 #    entry is shown too: the live stats line at start reports the table
-#    capacities its --memory-cap allowed (flows N/M, sources N/M).
+#    capacities its --memory-cap allowed (flows N/M, sources N/M). One worker,
+#    as the targets are stated: with two, M3/M4 measured 2,018 to 2,277 bytes a
+#    source in three tries against 1,880 with one (2026-12-07; a second
+#    thread, its malloc arena and the ring's fill at the peak move RSS by
+#    megabytes between runs).
 #
-# 5. Detection rows per second: D is replayed with --db into a fresh database;
+# 5. Detection rows per second, one worker: D is replayed with --db into a fresh database;
 #    rows/s = rows in the detections table / wall time of the whole run. The
 #    same replay with --no-db is timed too, so the store's own share shows.
 #
@@ -477,17 +481,17 @@ for c in A B C; do
 done
 
 log "memory per source (M1, M2 with --memory-cap $m_cap)"
-measure "mem.M1" "$scanwatch" -r M1.pcap --no-db -q --memory-cap "$m_cap"
-measure "mem.M2" "$scanwatch" -r M2.pcap --no-db -q --memory-cap "$m_cap"
-measure "mem.M3" "$scanwatch" -r M3.pcap --no-db -q --memory-cap "$m_cap"
-measure "mem.M4" "$scanwatch" -r M4.pcap --no-db -q --memory-cap "$m_cap"
+measure "mem.M1" "$scanwatch" -r M1.pcap --no-db -q --memory-cap "$m_cap" --workers 1
+measure "mem.M2" "$scanwatch" -r M2.pcap --no-db -q --memory-cap "$m_cap" --workers 1
+measure "mem.M3" "$scanwatch" -r M3.pcap --no-db -q --memory-cap "$m_cap" --workers 1
+measure "mem.M4" "$scanwatch" -r M4.pcap --no-db -q --memory-cap "$m_cap" --workers 1
 
 log "detection rows into SQLite (D)"
-measure "db.D" --db "$scanwatch" -r D.pcap --db @DB -q
+measure "db.D" --db "$scanwatch" -r D.pcap --db @DB -q --workers 1
 if [[ ${FAIL[db.D]} == timeout* ]]; then
 	FAIL[nodb.D]="skipped: the --db run timed out"
 else
-	measure "nodb.D" "$scanwatch" -r D.pcap --no-db -q
+	measure "nodb.D" "$scanwatch" -r D.pcap --no-db -q --workers 1
 fi
 
 # ---------------------------------------------------------------- NATS (--nats)
