@@ -38,23 +38,6 @@
  */
 #define DETECT_MAX_RULES 127
 
-/*
- * The keyed hashes of the addresses seen last (addr_base): a scan's events
- * come from one source and go to a handful of targets, so most events hash
- * an address hashed a moment ago, and SipHash (about a hundred instructions
- * for 16 bytes) was three in a hundred of capture A's instructions for these
- * two alone. Direct-mapped by an unkeyed fold of the address: an address is
- * compared whole before its hash is reused, so a slot an attacker aims at
- * costs only the SipHash a miss pays anyway. Only the detection thread uses
- * it (detect_prehash, on the packet thread, does not).
- */
-#define DETECT_MEMO_SLOTS 64
-struct addr_memo {
-	struct sw_addr a;
-	uint64_t h;
-	uint8_t used;
-};
-
 struct detect_engine {
 	const struct sw_ruleset *rs;
 	struct htab *tab;
@@ -173,20 +156,11 @@ static inline uint64_t rule_hash(uint64_t base, uint32_t rule)
 	return h;
 }
 
-/* hash_siphash13(d->key, a, sizeof *a), through the memo (struct addr_memo). */
+/* hash_siphash13(d->key, a, sizeof *a), through the engine's memo (detect.h, addr_memo);
+ * only the detection thread uses it. */
 static inline uint64_t addr_base(struct detect_engine *d, const struct sw_addr *a)
 {
-	uint64_t w[2];
-	memcpy(w, a->a, sizeof w);
-	uint64_t x = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
-	struct addr_memo *m = &d->memo[x >> (64 - 6)];
-	_Static_assert(DETECT_MEMO_SLOTS == 64, "the index takes 6 bits");
-	if (m->used && memcmp(m->a.a, a->a, sizeof a->a) == 0)
-		return m->h;
-	m->a = *a;
-	m->h = hash_siphash13(d->key, a, sizeof *a);
-	m->used = 1;
-	return m->h;
+	return addr_memo_hash(d->memo, d->key, a);
 }
 
 static inline uint64_t base_hash(struct detect_engine *d, enum rule_group g,

@@ -119,10 +119,10 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 	}
 }
 
-void detect_prehash(const struct detect_engine *d, const struct sw_event *ev,
-                    struct detect_prehash *out)
+void detect_prehash(const struct detect_engine *d, struct addr_memo memo[DETECT_MEMO_SLOTS],
+                    const struct sw_event *ev, struct detect_prehash *out)
 {
-	out->src = hash_siphash13(d->key, &ev->src, sizeof ev->src);
+	out->src = addr_memo_hash(memo, d->key, &ev->src);
 }
 
 static void event(struct detect_engine *d, const struct sw_event *ev, struct ev_hashes *b);

@@ -64,6 +64,7 @@
 #include "scanwatch/pipeline.h"
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,9 @@ struct pipeline {
 	uint64_t asked, answered; /* synchronous requests */
 	int answer;
 	struct detect_stats dstats;
+	/* packet thread, two workers: its memo of source hashes (detect_prehash), on lines of
+	 * its own, away from what the detection thread writes */
+	alignas(64) struct addr_memo pmemo[DETECT_MEMO_SLOTS];
 };
 
 /* The evidence frame of a capture packet (a caller that only sets ts_us, a test harness,
@@ -252,7 +256,7 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 			f->m.in_frame = 1;
 			f->m.ev = *ev;
 			f->m.has_pkt = ev->pkt ? MP_FRAME : MP_NONE;
-			detect_prehash(pl->de, ev, &f->m.u.ph);
+			detect_prehash(pl->de, pl->pmemo, ev, &f->m.u.ph);
 			handoff_commit(pl->ho);
 			return;
 		}
@@ -274,7 +278,7 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 		memcpy(m->shape, ev->pkt, SW_PACKET_SHAPE_BYTES);
 	}
 	/* the source's keyed hash here, where there is time to spare (pipeline.c's top comment) */
-	detect_prehash(pl->de, ev, &m->u.ph);
+	detect_prehash(pl->de, pl->pmemo, ev, &m->u.ph);
 	handoff_commit(pl->ho);
 }
 
@@ -376,11 +380,13 @@ static size_t entries_for(uint64_t budget, size_t entry_size)
 
 struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, size_t errlen)
 {
-	struct pipeline *pl = calloc(1, sizeof *pl);
+	/* aligned for pmemo's lines (sizeof is a multiple of its alignment) */
+	struct pipeline *pl = aligned_alloc(_Alignof(struct pipeline), sizeof *pl);
 	if (!pl) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	memset(pl, 0, sizeof *pl);
 	uint8_t key[16];
 	hash_make_key(key, cfg->seed);
 	/* Evidence packets take their share off the top (defaults.h), as the caller's writer

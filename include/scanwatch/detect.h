@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "scanwatch/classify.h"
 #include "scanwatch/detection.h"
@@ -182,17 +183,50 @@ size_t detect_entry_size(void);
 void detect_event(struct detect_engine *d, const struct sw_event *ev);
 
 /*
+ * The keyed hashes of the addresses hashed last: a scan's events come from one source and
+ * go to a handful of targets, so most events hash an address hashed a moment ago, and
+ * SipHash (about a hundred instructions for 16 bytes) was three in a hundred of capture A's
+ * instructions for the source and the target alone. Direct-mapped by an unkeyed fold of the
+ * address: an address is compared whole before its hash is reused, so a slot an attacker
+ * aims at costs only the SipHash a miss pays anyway. One memo per thread: the engine has
+ * its own (detect_private.h, addr_base), a thread that prehashes for it another.
+ */
+#define DETECT_MEMO_SLOTS 64
+struct addr_memo {
+	struct sw_addr a;
+	uint64_t h;
+	uint8_t used;
+};
+
+/* hash_siphash13(key, a, sizeof *a), through memo (DETECT_MEMO_SLOTS of them). */
+static inline uint64_t addr_memo_hash(struct addr_memo *memo, const uint8_t key[16],
+                                      const struct sw_addr *a)
+{
+	uint64_t w[2];
+	memcpy(w, a->a, sizeof w);
+	uint64_t x = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+	struct addr_memo *m = &memo[x >> (64 - 6)];
+	_Static_assert(DETECT_MEMO_SLOTS == 64, "the index takes 6 bits");
+	if (m->used && memcmp(m->a.a, a->a, sizeof a->a) == 0)
+		return m->h;
+	m->a = *a;
+	m->h = hash_siphash13(key, a, sizeof *a);
+	m->used = 1;
+	return m->h;
+}
+
+/*
  * The keyed hash of an event's source, which detect_event would compute itself: a thread
- * that hands events to the engine's thread computes it on its side (pipeline.c), where
- * there is time to spare (the target's hash stays with the engine: with it the handing
- * thread became the slower one). Reads only what detect_create fixed, so any thread may
- * call it while another runs the engine.
+ * that hands events to the engine's thread computes it on its side (pipeline.c), through
+ * a memo of its own (the target's hash stays with the engine: with it the handing thread
+ * became the slower one). Reads only what detect_create fixed of the engine, so any one
+ * thread may call it while another runs the engine.
  */
 struct detect_prehash {
 	uint64_t src;
 };
-void detect_prehash(const struct detect_engine *d, const struct sw_event *ev,
-                    struct detect_prehash *out);
+void detect_prehash(const struct detect_engine *d, struct addr_memo memo[DETECT_MEMO_SLOTS],
+                    const struct sw_event *ev, struct detect_prehash *out);
 /* detect_event with the hashes detect_prehash gave for ev. */
 void detect_event_prehashed(struct detect_engine *d, const struct sw_event *ev,
                             const struct detect_prehash *ph);

@@ -636,16 +636,18 @@ static void test_crafted_only(void)
 	CHECK(o && o->probes_at_open == 5);
 }
 
-/* The memo of addresses' keyed hashes (detect_private.h, addr_base) gives every address its
- * own SipHash: 3,000 addresses (IPv4 and IPv6, many more than its 64 slots, so most share a
- * slot with others) asked in an order that makes them evict each other, each several times. */
+/* The memos of addresses' keyed hashes (detect.h, addr_memo: the engine's, addr_base, and a
+ * prehashing thread's, detect_prehash) give every address its own SipHash: 3,000 addresses
+ * (IPv4 and IPv6, many more than the 64 slots, so most share a slot with others) asked in an
+ * order that makes them evict each other, each several times. */
 static void test_addr_memo(void)
 {
 	struct harness h;
 	uint8_t key[16];
+	static struct addr_memo pre[DETECT_MEMO_SLOTS];
 	setup(&h, NULL);
 	hash_make_key(key, 1); /* setup's seed */
-	unsigned wrong = 0, asked = 0;
+	unsigned wrong = 0, asked = 0, pre_wrong = 0;
 	for (unsigned round = 0; round < 3; round++)
 		for (unsigned i = 0; i < 3000; i++) {
 			unsigned k = (i * 7919u + round * 104729u) % 3000u;
@@ -656,11 +658,17 @@ static void test_addr_memo(void)
 				snprintf(text, sizeof text, "2001:2::%x", k);
 			struct sw_addr a = fixture_ip(text);
 			/* twice in a row: the second comes from the memo */
-			for (int twice = 0; twice < 2; twice++, asked++)
+			for (int twice = 0; twice < 2; twice++, asked++) {
 				wrong += addr_base(h.de, &a) != hash_siphash13(key, &a, sizeof a);
+				struct sw_event ev = {.src = a};
+				struct detect_prehash ph;
+				detect_prehash(h.de, pre, &ev, &ph);
+				pre_wrong += ph.src != hash_siphash13(key, &a, sizeof a);
+			}
 		}
 	CHECK_EQ_U(asked, 18000);
 	CHECK_EQ_U(wrong, 0);
+	CHECK_EQ_U(pre_wrong, 0);
 	teardown(&h);
 }
 
