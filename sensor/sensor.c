@@ -328,6 +328,9 @@ static void summary(struct sensor *s, double secs)
 		if (ps.decode.notes[n])
 			fprintf(stderr, "  note    %-32s %" PRIu64 "\n",
 			        decode_note_name((enum decode_note)n), ps.decode.notes[n]);
+	/* a live run's last statistics line had them (log_stats) */
+	if (!capture_is_live(s->cap))
+		log_workers(s, &ps);
 }
 
 /* A handle on the database whose page cache is bounded to cache bytes, which *reserved

@@ -72,4 +72,14 @@ grep -q '"closed_early"' "$dir"/diff-1m/*.w1.jsonl || {
 	echo "FAIL: the 1M runs evicted no open detection: the pressure case tests nothing"
 	exit 1
 }
+# A replay's summary has a line per worker: with two, the packet thread handed on every event
+# the detection thread took, and the two requests of the end (statistics, finish) besides.
+"$SCANWATCH" -r "$dir/caps/mixed.pcap" --no-db -q --workers 2 2>"$dir/w2.err" >/dev/null
+sent=$(sed -n 's/.*worker 1 of 2 (capture, decode, classify): .* CPU, [0-9]* packets, \([0-9]*\) events handed on.*/\1/p' "$dir/w2.err")
+took=$(sed -n 's/.*worker 2 of 2 (detection): .* CPU, \([0-9]*\) events,.*/\1/p' "$dir/w2.err")
+[[ -n $sent && -n $took ]] && ((took > 0 && sent >= took && sent - took <= 2)) || {
+	echo "FAIL: the summary's worker lines (handed on '$sent', taken '$took'):"
+	cat "$dir/w2.err"
+	exit 1
+}
 echo "PASS"
