@@ -453,10 +453,19 @@ static void refused(struct classify *c, struct flow *f)
 }
 
 /* The keyed hash of the ordered pair (a, b): where the pair lands in the side tables kept by
- * pair (ladders, blind pairs, echo requests). */
+ * pair (ladders, blind pairs, echo requests), which compare the addresses themselves. Two
+ * IPv4 ends hash their 8 bytes, not the 32 of the mapped pair (as flow_hash packs its key:
+ * one SipHash block instead of four, on every probe's ladder check); other pairs hash
+ * whole, and the lengths keep the two kinds distinct inputs to the keyed PRF. */
 static inline uint64_t pair_hash(const struct classify *c, const struct sw_addr *a,
                                  const struct sw_addr *b)
 {
+	if (is_v4_mapped(a) && is_v4_mapped(b)) {
+		uint8_t packed[8];
+		memcpy(packed, a->a + 12, 4);
+		memcpy(packed + 4, b->a + 12, 4);
+		return hash_siphash13(c->sipkey, packed, sizeof packed);
+	}
 	struct sw_addr k[2] = {*a, *b};
 	return hash_siphash13(c->sipkey, k, sizeof k);
 }
