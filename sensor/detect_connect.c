@@ -91,6 +91,7 @@ const struct detector detect_connect = {
     .spread = true,
     .recalls = true,
     .wants = connect_wants,
+    .probes_belong = true, /* connect_event takes every probe connect_wants lets through */
     .on_event = connect_event,
     .crossed = connect_crossed,
     .kind = connect_kind,

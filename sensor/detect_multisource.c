@@ -149,6 +149,7 @@ const struct detector detect_multisource = {
     .default_group = GROUP_DST,
     .absorbs = true,
     .wants = multi_wants,
+    .probes_belong = true, /* multi_event takes every probe multi_wants lets through */
     .on_event = multi_event,
     .crossed = multi_crossed,
     .kind = multi_kind,
