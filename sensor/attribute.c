@@ -105,12 +105,16 @@ static bool ttl_in_nmap_range(const struct sw_packet *p)
 	return p->l3 == PKT_L3_IPV4 && p->ttl >= 37 && p->ttl <= 59;
 }
 
+/* Only to tell one target from the next: two words, not sixteen bytes (FNV-1a byte by byte
+ * was 1.5% of capture A's instructions, on every probe of every rule). One-to-one on IPv4
+ * (the first word of a mapped address is zero, and the second folds to its last four bytes
+ * XOR a constant). */
 static uint32_t addr_fold(const struct sw_addr *a)
 {
-	uint32_t h = 2166136261u; /* FNV-1a: only to tell one target from the next */
-	for (size_t i = 0; i < sizeof a->a; i++)
-		h = (h ^ a->a[i]) * 16777619u;
-	return h;
+	uint64_t w[2];
+	memcpy(w, a->a, sizeof w);
+	uint64_t x = w[0] * 0x9e3779b97f4a7c15ULL + w[1];
+	return (uint32_t)(x ^ x >> 32);
 }
 
 static uint32_t tool_votes(const struct attr_state *a, int tool)
