@@ -542,7 +542,7 @@ prof_stages() { # CALLGRIND_OUT
 			else if (f ~ /(^|\/)sensor\/(decode[a-z0-9_]*|defrag|pipeline)\.c|cursor\.h|packet\.h/) s = "decode"
 			else if (f ~ /(^|\/)sensor\/classify\.c/) s = "flows"
 			else if (f ~ /(^|\/)sensor\/hash\.c/) s = "hash"
-			else if (f ~ /(^|\/)sensor\/(detect[a-z0-9_]*|track|attribute|admit)\.c|detect_private\.h|track\.h|strbuf\.h/) s = "detect"
+			else if (f ~ /(^|\/)sensor\/(detect[a-z0-9_]*|track|attribute|admit)\.c|detect_private\.h|detect\.h|track\.h|strbuf\.h/) s = "detect"
 			else s = "other"
 			sum[s] += v
 		}
