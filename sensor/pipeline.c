@@ -277,7 +277,8 @@ static void to_detect(void *ctx, const struct sw_event *ev)
 		m->has_pkt = MP_SHAPE;
 		memcpy(m->shape, ev->pkt, SW_PACKET_SHAPE_BYTES);
 	}
-	/* the source's keyed hash here, where there is time to spare (pipeline.c's top comment) */
+	/* the source's keyed hash here, through the packet thread's memo (detect.h): with it the
+	 * two threads are about even on capture A (pipeline.c's top comment) */
 	detect_prehash(pl->de, pl->pmemo, ev, &m->u.ph);
 	handoff_commit(pl->ho);
 }

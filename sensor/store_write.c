@@ -257,16 +257,17 @@ static void bind_record(sqlite3_stmt *st, int64_t run_id, const struct sw_detect
 }
 
 /* Runs st once; 0 on SQLITE_DONE, else -1 with the message (and, if ext is not NULL, the
- * extended result code in *ext). Leaves st reset and unbound. */
+ * extended result code in *ext, set only then). Leaves st reset and unbound. */
 static int step_once(struct store *s, sqlite3_stmt *st, uint64_t seq, int *ext)
 {
 	int rc = sqlite3_step(st);
 
-	if (ext)
-		*ext = sqlite3_extended_errcode(s->db);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		if (ext)
+			*ext = sqlite3_extended_errcode(s->db);
 		store_set_err(s->err, sizeof(s->err), "detection %llu: %s", (unsigned long long)seq,
 		              sqlite3_errmsg(s->db));
+	}
 	sqlite3_reset(st);
 	/* The buffers bound with SQLITE_STATIC die with the caller's frame. */
 	sqlite3_clear_bindings(st);
