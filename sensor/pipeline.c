@@ -12,10 +12,16 @@
  * 1.15x with the reader instead, which only takes reading's fifth of the
  * work off the packet loop. An earlier version measured the other way round
  * (0.86x one worker on A); the messages (handoff.c prefetches the slots it
- * writes) and both halves have changed since. What is left of the cut's cost
- * is each message's cache lines crossing cores and the side that runs dry
- * spinning a moment before it sleeps: the two threads spend about 1.5 times
- * the CPU of one for 1.28 times its rate on A.
+ * writes) and both halves have changed since. Then the two threads shared
+ * cache lines of struct pipeline, which each wrote on every packet or event
+ * (the packet being decoded beside the engine's pointer, the clock to send
+ * beside the detection thread's copy of a packet); with each thread's fields
+ * on lines of its own (struct pipeline) two workers went from 1.29x to 1.62x
+ * one worker on A and from 1.41x to 1.64x on C (medians of 11 interleaved
+ * rounds, 2026-12-07). Halving the messages of outcome events (two cache lines
+ * instead of four) changed nothing measurable, before or after. What is left
+ * of the cut's cost is mostly the side that runs dry spinning a moment before
+ * it sleeps.
  *
  * With one worker everything runs on the caller's thread: decode, defrag and
  * classify, whose events go synchronously to the detection engine. With two
@@ -133,36 +139,44 @@ static size_t ring_slots(uint64_t cap, size_t slot)
 	return (size_t)n;
 }
 
+/*
+ * The pipeline's fields by thread, each group on cache lines of its own: with two workers the
+ * packet thread writes its group on every packet and the detection thread its own on every
+ * event, and a line written by one and read by the other would cross between the cores each
+ * time (the pipeline is aligned_alloc'ed for these lines).
+ */
 struct pipeline {
+	/* set at creation (and at the detection thread's start), read by both */
 	struct classify *cl;
 	struct detect_engine *de;
 	struct defrag *df;
 	struct evidence *ev; /* NULL: no evidence packets kept */
-	struct sw_packet pkt;
-	struct sw_packet rebuilt;
-	struct pipeline_stats st;
-	/* two workers (ho != NULL) */
-	struct handoff *ho;
+	struct handoff *ho;  /* two workers: the ring (NULL: one worker) */
 	pthread_t thread;
 	bool started;
-	uint64_t det_now;      /* the last detect_advance one thread would have made */
-	bool pending;          /* and it is not sent yet */
-	struct sw_packet dpkt; /* the detection thread's copy of an event's packet */
-	/* evidence with two workers (msg_frame) */
-	const struct capture_packet *fcp; /* packet thread: the decoded packet being classified */
+	/* the packet thread's (one worker: the only thread's) */
+	alignas(64) struct sw_packet pkt;
+	struct sw_packet rebuilt;
+	struct pipeline_stats st;
+	uint64_t det_now;                 /* the last detect_advance one thread would have made */
+	bool pending;                     /* and it is not sent yet */
+	const struct capture_packet *fcp; /* evidence (msg_frame): the decoded packet being
+	                                   * classified */
 	bool fsent;                       /* and its M_FRAME is sent */
-	bool dframe;                      /* detection thread: the arena has a frame */
-	struct sw_packet fpkt;            /* detection thread: the frame's packet */
-	uint8_t fdata[EVIDENCE_SNAP];     /* and its bytes */
-	struct evidence_stats evstats;
-	pthread_mutex_t mu;
+	/* its memo of source hashes (detect_prehash) */
+	alignas(64) struct addr_memo pmemo[DETECT_MEMO_SLOTS];
+	/* the detection thread's */
+	alignas(64) struct sw_packet dpkt; /* its copy of an event's packet */
+	bool dframe;                       /* evidence: the arena has a frame */
+	struct sw_packet fpkt;             /* the frame's packet */
+	uint8_t fdata[EVIDENCE_SNAP];      /* and its bytes */
+	/* synchronous requests (under mu) and their answers */
+	alignas(64) pthread_mutex_t mu;
 	pthread_cond_t cv;
-	uint64_t asked, answered; /* synchronous requests */
+	uint64_t asked, answered;
 	int answer;
 	struct detect_stats dstats;
-	/* packet thread, two workers: its memo of source hashes (detect_prehash), on lines of
-	 * its own, away from what the detection thread writes */
-	alignas(64) struct addr_memo pmemo[DETECT_MEMO_SLOTS];
+	struct evidence_stats evstats;
 };
 
 /* The evidence frame of a capture packet (a caller that only sets ts_us, a test harness,
@@ -381,7 +395,7 @@ static size_t entries_for(uint64_t budget, size_t entry_size)
 
 struct pipeline *pipeline_create(const struct pipeline_config *cfg, char *err, size_t errlen)
 {
-	/* aligned for pmemo's lines (sizeof is a multiple of its alignment) */
+	/* aligned for its groups of lines (sizeof is a multiple of the alignment) */
 	struct pipeline *pl = aligned_alloc(_Alignof(struct pipeline), sizeof *pl);
 	if (!pl) {
 		snprintf(err, errlen, "out of memory");
