@@ -71,7 +71,8 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 			e = htab_insert(d->tab, &k, h, list_of(r, NULL), ev->ts_us);
 			e->win_start = ev->ts_us;
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {
-			track_reset_window(e, ev->ts_us, &d->exact, det->remembers);
+			track_reset_window_keep(e, ev->ts_us, &d->exact, det->remembers,
+			                        det->keeps);
 			ev_release(d, e);
 			if (e->exposed) /* what the last window's probes learned is not this one's
 			                 */

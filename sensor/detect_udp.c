@@ -27,14 +27,18 @@
  * changed from one to the next: a stack keeps a socket's TTL, nmap -sU draws each probe's
  * anew (37 to 59), so those are hand-built like an empty one and cross on their own (a scan
  * of six ports of which the two open ones answered first was missed otherwise).
+ * Failures say nothing of a source that stops and waits for each answer (track.h,
+ * track_pace): a meter's or a script's requests to a list of servers, most of them silent.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
 struct udp_state {
+	struct track_pace pace; /* first: it outlives the window (.keeps) */
 	uint32_t empty, failed, answered;
-	uint32_t sport, dport; /* the last probe's ports */
-	uint32_t reused;       /* probes from the last one's source port to another port */
-	uint8_t ttl;           /* the last probe's TTL (IPv6: hop limit) */
+	uint32_t reused; /* probes from the last one's source port to another port */
+	uint32_t sport;  /* the last probe's source port plus one (0: none) */
+	uint16_t dport;  /* and its destination port */
+	uint8_t ttl;     /* and its TTL (IPv6: hop limit) */
 };
 TRACK_STATE_FITS(struct udp_state);
 
@@ -52,9 +56,10 @@ static bool udp_event(const struct sw_rule *r, struct track_entry *e, const stru
 {
 	(void)r;
 	if (ev->type == EV_PROBE) {
+		struct udp_state *st = st_of(e);
+		track_pace_probe(&st->pace, e, ev->ts_us);
 		if (ev->repeat)
 			return true;
-		struct udp_state *st = st_of(e);
 		uint32_t sport = ev->pkt ? ev->pkt->sport + 1u : 0; /* 0: none */
 		uint8_t ttl = ev->pkt ? ev->pkt->ttl : 0;
 		bool same = sport && sport == st->sport;
@@ -79,6 +84,7 @@ static bool udp_event(const struct sw_rule *r, struct track_entry *e, const stru
 		if (track_failed_add(e, &ev->dst, ev->port))
 			st_of(e)->failed++;
 	} else if (ev->outcome == OUT_SUCCESS) {
+		track_pace_answer(&st_of(e)->pace, e, ev->ts_us);
 		if (track_answered_add(e, &ev->dst, ev->port))
 			st_of(e)->answered++;
 	}
@@ -94,7 +100,7 @@ static bool udp_crossed(const struct sw_rule *r, const struct track_entry *e)
 	const struct udp_state *st = cst_of(e);
 	return st->empty >= r->threshold ||
 	       (st->failed > 0 && st->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)st->answered &&
-	        !track_spread_scattered(e));
+	        !track_spread_scattered(e) && !track_pace_waits(&st->pace, st->answered));
 }
 
 /* One or two ports across many hosts is a host sweep (nmap -PU), whichever rule sees it
@@ -113,6 +119,7 @@ const struct detector detect_udp = {
     .default_group = GROUP_SRC,
     .outcomes = true,
     .spread = true,
+    .keeps = sizeof(struct track_pace),
     .on_event = udp_event,
     .crossed = udp_crossed,
     .kind = udp_kind,

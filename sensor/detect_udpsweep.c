@@ -15,11 +15,13 @@
  * they outnumber the hosts that answered DETECT_FAIL_PER_ANSWER to one
  * (the state's answered), and while they are not scattered over the Internet
  * (track.h, TRACK_SPREAD_NETS): a sweep sweeps a network. A sweep touches few
- * ports (UDP_SWEEP_PORTS); more is a port scan, the udp detector's.
+ * ports (UDP_SWEEP_PORTS); more is a port scan, the udp detector's. Nor do failures count
+ * for a source that stops and waits for each answer (track.h, track_pace).
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
 struct udpsweep_state {
+	struct track_pace pace; /* first: it outlives the window (.keeps) */
 	uint32_t failed, answered;
 };
 TRACK_STATE_FITS(struct udpsweep_state);
@@ -39,8 +41,10 @@ static bool udpsweep_event(const struct sw_rule *r, struct track_entry *e,
                            const struct sw_event *ev)
 {
 	(void)r;
-	if (ev->type == EV_PROBE)
+	if (ev->type == EV_PROBE) {
+		track_pace_probe(&st_of(e)->pace, e, ev->ts_us);
 		return true;
+	}
 	if (ev->outcome == OUT_REFUSED || ev->outcome == OUT_UNREACH ||
 	    ev->outcome == OUT_TIMEOUT) {
 		if (track_failed_add(e, &ev->dst, 0)) {
@@ -48,6 +52,7 @@ static bool udpsweep_event(const struct sw_rule *r, struct track_entry *e,
 			e->score++;
 		}
 	} else if (ev->outcome == OUT_SUCCESS) {
+		track_pace_answer(&st_of(e)->pace, e, ev->ts_us);
 		if (track_answered_add(e, &ev->dst, 0))
 			st_of(e)->answered++;
 	}
@@ -59,7 +64,8 @@ static bool udpsweep_crossed(const struct sw_rule *r, const struct track_entry *
 	return e->score >= r->threshold && e->multi_target &&
 	       track_distinct_ports(e) <= UDP_SWEEP_PORTS &&
 	       cst_of(e)->failed >= DETECT_FAIL_PER_ANSWER * (uint64_t)cst_of(e)->answered &&
-	       !track_spread_scattered(e);
+	       !track_spread_scattered(e) &&
+	       !track_pace_waits(&cst_of(e)->pace, cst_of(e)->answered);
 }
 
 static enum sw_kind udpsweep_kind(const struct sw_rule *r, const struct track_entry *e)
@@ -77,6 +83,7 @@ const struct detector detect_udp_sweep = {
     .default_group = GROUP_SRC,
     .outcomes = true,
     .spread = true,
+    .keeps = sizeof(struct track_pace),
     .on_event = udpsweep_event,
     .crossed = udpsweep_crossed,
     .kind = udpsweep_kind,

@@ -807,6 +807,12 @@ void track_note_probe(struct track_entry *e, const struct sw_event *ev, bool gro
 
 void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b, bool keep_pairs)
 {
+	track_reset_window_keep(e, ts, b, keep_pairs, 0);
+}
+
+void track_reset_window_keep(struct track_entry *e, uint64_t ts, struct track_budget *b,
+                             bool keep_pairs, size_t keep_state)
+{
 	struct dset pairs = e->pairs;
 	bool keep = keep_pairs && !track_pairs_worn(e);
 	if (keep)
@@ -821,7 +827,8 @@ void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget 
 	e->first_ts = ts;
 	e->probes = 0;
 	e->score = 0;
-	memset(&e->det, 0, sizeof e->det);
+	if (keep_state < sizeof e->det)
+		memset(e->det.bytes + keep_state, 0, sizeof e->det - keep_state);
 	memset(e->outcomes, 0, sizeof e->outcomes);
 	e->pclass_seen = 0;
 	e->crafted = 0;
@@ -831,4 +838,37 @@ void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget 
 	e->first_contacts = 0;
 	memset(&e->attr, 0, sizeof e->attr);
 	e->spread = 0;
+}
+
+void track_pace_probe(struct track_pace *p, const struct track_entry *e, uint64_t ts)
+{
+	if (e->probes && ts >= e->last_ts) {
+		uint64_t gap = ts - e->last_ts;
+		if (p->answer_at) {
+			uint64_t answered = e->last_ts + p->answer_at - 1;
+			if (ts >= answered && ts - answered <= TRACK_PACE_AT_ONCE_US) {
+				if (p->waited < UINT16_MAX)
+					p->waited++;
+			} else if (p->lagged < UINT8_MAX) {
+				p->lagged++;
+			}
+		} else if (gap < TRACK_PACE_TIMEOUT_US && p->hurried < UINT8_MAX) {
+			p->hurried++;
+		}
+	}
+	p->answer_at = 0;
+}
+
+void track_pace_answer(struct track_pace *p, const struct track_entry *e, uint64_t ts)
+{
+	if (!e->probes || p->answer_at || ts < e->last_ts)
+		return;
+	uint64_t after = ts - e->last_ts;
+	p->answer_at = after >= UINT32_MAX ? UINT32_MAX : (uint32_t)after + 1;
+}
+
+bool track_pace_waits(const struct track_pace *p, uint64_t answered)
+{
+	return p->hurried == 0 && p->waited >= 2 && 2 * (uint64_t)p->waited >= answered &&
+	       4 * (uint32_t)p->lagged <= p->waited;
 }

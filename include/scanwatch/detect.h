@@ -77,6 +77,9 @@ struct detector {
 	 * found down (an unanswered echo, never an answer), and at most two failed ports a
 	 * window at a host that answered the source (detect_run.c, recalled) */
 	bool recalls;
+	/* the first bytes of the detector's state that outlive a window (track_reset_window_keep):
+	 * what it learned of how the source behaves rather than what it probed (a track_pace) */
+	uint8_t keeps;
 	bool (*wants)(const struct sw_event *ev);
 	enum rule_group default_group;
 	uint8_t nparams;

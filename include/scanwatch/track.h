@@ -3,6 +3,7 @@
 #define SCANWATCH_TRACK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "scanwatch/addr.h"
@@ -295,6 +296,43 @@ static inline const struct sw_addr *track_sample_addr(const struct track_entry *
  * is worn (track_pairs_worn). */
 void track_reset_window(struct track_entry *e, uint64_t ts, struct track_budget *b,
                         bool keep_pairs);
+/* The same, keeping the first keep_state bytes of the detector's state (detector.keeps). */
+void track_reset_window_keep(struct track_entry *e, uint64_t ts, struct track_budget *b,
+                             bool keep_pairs, size_t keep_state);
+
+/*
+ * Stop and wait. A client that asks a list of servers one after another sends its next
+ * request as soon as an answer comes, and only after its timeout when none does: a broadband
+ * meter's latency probes to its measurement servers, one socket each, two thirds of them
+ * silent (nDPI's EAQ.pcap: each request 0.1 ms after the last answer, or 1.0 s after an
+ * unanswered request, five rounds), a script running dig or snmpget over a stale list. Its
+ * failures outnumber its answers as a sweep's do. A scan sends at a pace of its own, answered
+ * or not: nmap, masscan, zmap and the one-socket sweepers (nbtscan, onesixtyone, ike-scan)
+ * send several requests a second into silence, and a slow one (nmap -T1) waits as long after
+ * an answer as after silence. A detector that keeps a track_pace in its state (first, kept
+ * across windows: detector.keeps) notes each probe and answer with these; failures then
+ * count only while track_pace_waits says no.
+ */
+#define TRACK_PACE_AT_ONCE_US                                                              \
+	250000                       /* a request the answer before it released (dig's own \
+	                              * start-up takes 30-50 ms here) */
+#define TRACK_PACE_TIMEOUT_US 500000 /* the shortest timeout a client waits out */
+struct track_pace {
+	uint32_t answer_at; /* µs from the last probe to the first answer after it, plus one (0:
+	                     * none since that probe) */
+	uint16_t waited;    /* probes sent within TRACK_PACE_AT_ONCE_US of an answer */
+	uint8_t lagged;     /* answers the next probe came later after (saturating) */
+	uint8_t hurried;    /* probes sent sooner than TRACK_PACE_TIMEOUT_US after an unanswered one
+	                     * (saturating) */
+};
+/* A probe at ts (before track_note_probe: e->last_ts is still the last probe's time). */
+void track_pace_probe(struct track_pace *p, const struct track_entry *e, uint64_t ts);
+/* An answer at ts. */
+void track_pace_answer(struct track_pace *p, const struct track_entry *e, uint64_t ts);
+/* The source stops and waits: no probe sent in a hurry after an unanswered one; at least two
+ * answers released the next probe at once, as many as half the answered pairs at least, and
+ * four times as many as the answers after which the source paused (the end of a round). */
+bool track_pace_waits(const struct track_pace *p, uint64_t answered);
 /* Gives the entry's side sets back to b and its sets' blocks to the heap (the entry is
  * leaving the table, or starting a new window). */
 void track_release(struct track_entry *e, struct track_budget *b);

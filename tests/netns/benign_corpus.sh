@@ -509,6 +509,29 @@ if want dns; then
 fi
 
 # ---------------------------------------------------------------------------
+# A stale server list checked one server after another, as a meter times its
+# measurement servers or a script checks its resolvers: dig asks each of 30
+# servers once and waits for the answer, or for its 1 s timeout, before it
+# asks the next. Only 8 still answer (.1-.8); the other 22 are gone (.31-.52,
+# blackholed: silent). Its failures outnumber its answers as a sweep's do;
+# what tells it apart is that it stops and waits (track.h, track_pace). The
+# shape of nDPI's EAQ.pcap, a broadband meter's UDP probes (never committed).
+if want dns_stale; then
+	begin dns_stale
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run 90 -- bash -c '
+		for i in 1 31 2 32 33 3 34 35 36 4 37 38 39 5 40 41 42 6 43 44 45 7 46 47 48 8 49 50 51 52; do
+			dig +tries=1 +timeout=1 +noall +answer @198.18.4.$i www$i.example.test A || :
+		done'
+	finish
+	q="udp and $from_client and dst net 198.18.4.0/24 and dst port 53"
+	sw_expect_distinct "servers queried" 30 dhost "$q"
+	sw_expect_pkts "queries (one each)" 30 "$q"
+	sw_expect_distinct "servers answering" 8 shost "udp and $to_client and src port 53"
+	benign
+fi
+
+# ---------------------------------------------------------------------------
 # NTP: chronyd serves (clock control off, -x) on every local address of the
 # NTP pool; clients poll 16 answering and 3 silent servers.
 cat >"$SW_DIR/chronyd-server.conf" <<EOF

@@ -1,5 +1,6 @@
 /* test_track.c — exact distinct counts past the inline sets, their memory budget and its return;
- * where failures fall (the spread); host facts and the pair set kept over a window restart. */
+ * where failures fall (the spread); host facts and the pair set kept over a window restart; a
+ * source's pace (stop and wait). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -518,8 +519,103 @@ static void test_hosts_chain(void)
 	free(e);
 }
 
+/* One UDP probe to host at ts, paced (track_pace_probe comes before the entry notes it). */
+static void paced_probe(struct track_entry *e, struct track_pace *pc, uint32_t host, uint64_t ts,
+                        struct track_budget *b)
+{
+	struct sw_event ev = {.type = EV_PROBE, .pclass = PC_UDP, .proto = 17, .port = 6000};
+	ev.ts_us = ts;
+	v4(&ev.src, 1);
+	v4(&ev.dst, host);
+	track_pace_probe(pc, e, ts);
+	track_note_probe(e, &ev, false, b);
+}
+
+/* A list of servers asked one after another, as nDPI's EAQ.pcap shows a meter doing:
+ * answered ones release the next request at once, silent ones after a 1 s timeout. */
+static uint64_t stop_and_wait(struct track_entry *e, struct track_pace *pc, uint64_t t, unsigned n,
+                              unsigned answer_every, struct track_budget *b)
+{
+	for (unsigned i = 0; i < n; i++) {
+		paced_probe(e, pc, 10 + i, t, b);
+		if (i % answer_every == 0) {
+			track_pace_answer(pc, e, t + 70000); /* 70 ms away */
+			t += 70000 + 40000;                  /* the next one 40 ms later */
+		} else {
+			t += 1000000;
+		}
+	}
+	return t;
+}
+
+static void test_pace(void)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_entry *e = fresh();
+	if (!e)
+		return;
+	struct track_pace pc = {0};
+	/* 30 servers, every third answering: 10 answers, each released the next at once */
+	uint64_t t = stop_and_wait(e, &pc, 1000000, 30, 3, &b);
+	CHECK_EQ_U(pc.hurried, 0);
+	CHECK_EQ_U(pc.waited, 10);
+	CHECK_EQ_U(pc.lagged, 0);
+	CHECK(track_pace_waits(&pc, 10));
+	CHECK(!track_pace_waits(&pc, 21)); /* fewer than half the answered pairs released one */
+	/* a pause after an answer (the end of a round) is allowed once in four */
+	paced_probe(e, &pc, 99, t, &b);
+	track_pace_answer(&pc, e, t + 1000);
+	paced_probe(e, &pc, 98, t + 20000000, &b);
+	CHECK_EQ_U(pc.lagged, 1);
+	CHECK(track_pace_waits(&pc, 10));
+	/* a new window keeps what was learned of the pace when asked to, and only that */
+	struct track_pace *kept = TRACK_STATE(e, struct track_pace);
+	*kept = pc;
+	TRACK_STATE(e, uint8_t)[sizeof pc] = 7;
+	track_reset_window_keep(e, t + 30000000, &b, false, sizeof pc);
+	CHECK_EQ_U(kept->waited, pc.waited);
+	CHECK_EQ_U(TRACK_STATE(e, uint8_t)[sizeof pc], 0);
+	track_reset_window(e, t + 40000000, &b, false);
+	CHECK_EQ_U(kept->waited, 0);
+	track_release(e, &b);
+	free(e);
+
+	/* a scan at 10 probes a second into silence hurries */
+	e = fresh();
+	if (!e)
+		return;
+	memset(&pc, 0, sizeof pc);
+	for (unsigned i = 0; i < 30; i++) {
+		paced_probe(e, &pc, 10 + i, 1000000 + i * 100000ULL, &b);
+		if (i % 3 == 0)
+			track_pace_answer(&pc, e, 1000000 + i * 100000ULL + 2000);
+	}
+	CHECK(pc.hurried > 0);
+	CHECK(!track_pace_waits(&pc, 10));
+	track_release(e, &b);
+	free(e);
+
+	/* a slow scan (nmap -T1: 15 s apart) waits as long after an answer as after silence */
+	e = fresh();
+	if (!e)
+		return;
+	memset(&pc, 0, sizeof pc);
+	for (unsigned i = 0; i < 30; i++) {
+		paced_probe(e, &pc, 10 + i, 1000000 + i * 15000000ULL, &b);
+		if (i % 3 == 0)
+			track_pace_answer(&pc, e, 1000000 + i * 15000000ULL + 2000);
+	}
+	CHECK_EQ_U(pc.hurried, 0);
+	CHECK_EQ_U(pc.waited, 0);
+	CHECK_EQ_U(pc.lagged, 10);
+	CHECK(!track_pace_waits(&pc, 10));
+	track_release(e, &b);
+	free(e);
+}
+
 int main(void)
 {
+	test_pace();
 	test_memory();
 	test_spread();
 	test_inline_sets();
