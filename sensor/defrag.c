@@ -23,10 +23,10 @@
  *
  * Four slots a set, not one: a datagram takes a free slot of its set, else one
  * whose datagram timed out or is already rebuilt, else the one touched least
- * recently. Direct-mapped, two datagrams in flight together collided one time
- * in 1024, and nmap -f keeps several in flight: a real nmap -sS -f capture of
- * 203 ports (the corpus's nmap_frag) lost one probe to such a collision under
- * 37 of 40 hash keys, and so counted 202 ports or 203 depending on the key.
+ * recently. Direct-mapped, any two datagrams in flight together collided one
+ * time in 1024, and nmap -f keeps several in flight; what such a collision
+ * did depended on the hash key, so a capture's count could change from one
+ * run to the next (see defrag_packet for the case that showed it).
  */
 #define DEFRAG_SLOTS 1024
 #define DEFRAG_WAYS  4

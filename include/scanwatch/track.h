@@ -313,10 +313,10 @@ void track_reset_window_keep(struct track_entry *e, uint64_t ts, struct track_bu
  * across windows: detector.keeps) notes each probe and answer with these; failures then
  * count only while track_pace_waits says no.
  */
-#define TRACK_PACE_AT_ONCE_US                                                              \
-	250000                       /* a request the answer before it released (dig's own \
-	                              * start-up takes 30-50 ms here) */
-#define TRACK_PACE_TIMEOUT_US 500000 /* the shortest timeout a client waits out */
+/* A request the answer before it released comes within this (dig's own start-up puts it
+ * 30-50 ms after the answer here); a client waits out a timeout of at least TIMEOUT. */
+#define TRACK_PACE_AT_ONCE_US 250000
+#define TRACK_PACE_TIMEOUT_US 500000
 struct track_pace {
 	uint32_t answer_at; /* µs from the last probe to the first answer after it, plus one (0:
 	                     * none since that probe) */
