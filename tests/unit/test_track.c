@@ -548,6 +548,25 @@ static uint64_t stop_and_wait(struct track_entry *e, struct track_pace *pc, uint
 	return t;
 }
 
+/* A scan's pace: 30 probes every spacing µs, every third answered 2 ms later. */
+static struct track_pace steady_pace(uint64_t spacing)
+{
+	struct track_budget b = {.limit = 1 << 20};
+	struct track_pace pc = {0};
+	struct track_entry *e = fresh();
+	if (!e)
+		return pc;
+	for (unsigned i = 0; i < 30; i++) {
+		uint64_t t = 1000000 + i * spacing;
+		paced_probe(e, &pc, 10 + i, t, &b);
+		if (i % 3 == 0)
+			track_pace_answer(&pc, e, t + 2000);
+	}
+	track_release(e, &b);
+	free(e);
+	return pc;
+}
+
 static void test_pace(void)
 {
 	struct track_budget b = {.limit = 1 << 20};
@@ -581,36 +600,16 @@ static void test_pace(void)
 	free(e);
 
 	/* a scan at 10 probes a second into silence hurries */
-	e = fresh();
-	if (!e)
-		return;
-	memset(&pc, 0, sizeof pc);
-	for (unsigned i = 0; i < 30; i++) {
-		paced_probe(e, &pc, 10 + i, 1000000 + i * 100000ULL, &b);
-		if (i % 3 == 0)
-			track_pace_answer(&pc, e, 1000000 + i * 100000ULL + 2000);
-	}
+	pc = steady_pace(100000);
 	CHECK(pc.hurried > 0);
 	CHECK(!track_pace_waits(&pc, 10));
-	track_release(e, &b);
-	free(e);
 
 	/* a slow scan (nmap -T1: 15 s apart) waits as long after an answer as after silence */
-	e = fresh();
-	if (!e)
-		return;
-	memset(&pc, 0, sizeof pc);
-	for (unsigned i = 0; i < 30; i++) {
-		paced_probe(e, &pc, 10 + i, 1000000 + i * 15000000ULL, &b);
-		if (i % 3 == 0)
-			track_pace_answer(&pc, e, 1000000 + i * 15000000ULL + 2000);
-	}
+	pc = steady_pace(15000000);
 	CHECK_EQ_U(pc.hurried, 0);
 	CHECK_EQ_U(pc.waited, 0);
 	CHECK_EQ_U(pc.lagged, 10);
 	CHECK(!track_pace_waits(&pc, 10));
-	track_release(e, &b);
-	free(e);
 }
 
 int main(void)
