@@ -1151,6 +1151,12 @@ static void sctp_init(struct classify *c, const struct sw_packet *p, struct flow
                       const struct flow_key *k, uint64_t h, bool sender_lo)
 {
 	bool crafted = sctp_init_crafted(p);
+	if (f && f->state == FS_ESTABLISHED) {
+		/* An INIT on an association that is up: a restart, or the two ends' INITs
+		 * crossing (section 5.2.2), which the association's stacks settle: no probe. */
+		flow_touch(c, f, L_ACTIVE, c->now);
+		return;
+	}
 	if (f && from_initiator(f, sender_lo) && f->state == FS_SYN_SENT &&
 	    f->pclass == PC_SCTP_INIT && (f->crafted || p->sctp.init_tag == f->isn)) {
 		/* A stack retransmits its INIT with the same initiate tag (section 5.1,
@@ -1229,8 +1235,19 @@ static void classify_sctp(struct classify *c, const struct sw_packet *p)
 		return;
 	}
 	if (!f) {
-		/* the rest of an association that began before the capture, or answers
-		 * and aborts of traffic we never saw: not probes */
+		if (t == SCTP_DATA || t == SCTP_I_DATA) {
+			/* data: an association that began before the capture; remember it
+			 * quietly, as TCP's, so what its ends send later is not taken for a
+			 * probe (a COOKIE-ECHO sent again, an INIT that restarts it) */
+			f = flow_insert(c, &k, h, L_ACTIVE, c->now);
+			f->state = FS_ESTABLISHED;
+			f->data = 1;
+			f->init_lo = sender_lo;
+			f->pclass = PC_SCTP_INIT;
+			f->port = p->dport;
+			return;
+		}
+		/* answers and aborts of traffic we never saw: not probes */
 		c->st.ignored++;
 		return;
 	}

@@ -12,9 +12,11 @@
  * classify turns those into outcomes. Score: distinct (target, port) pairs
  * probed with a hand-built chunk (an INIT without parameters, a COOKIE-ECHO
  * that no INIT-ACK asked for), or refused, unreachable, unanswered or left
- * half-open. Telecom peers (Diameter, M3UA, S1AP) keep one association to
- * each of a few peers, and their INITs are the kernel's: failures count only
- * while they outnumber the associations that came up two to one, as for UDP.
+ * half-open; a hand-built chunk whose association comes up after all is
+ * given back (a small stack's INIT carries no parameter either). Telecom
+ * peers (Diameter, M3UA, S1AP) keep one association to each of a few peers,
+ * and their INITs are the kernel's: failures count only while they
+ * outnumber the associations that came up two to one, as for UDP.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE). */
@@ -63,6 +65,14 @@ static bool sctp_event(const struct sw_rule *r, struct track_entry *e, const str
 	case OUT_EMPTY:
 		if (track_answered_add(e, &ev->dst, ev->port))
 			st_of(e)->answered++;
+		/* The hand-built-looking chunk was a small stack's: its association came up and
+		 * carried DATA or was shut down (nmap never answers an INIT-ACK with the
+		 * COOKIE-ECHO it asks for), as halfopen gives back a SYN whose connection did. */
+		if (ev->crafted && st_of(e)->crafted > 0) {
+			st_of(e)->crafted--;
+			if (e->score > 0)
+				e->score--;
+		}
 		break;
 	default:
 		break;

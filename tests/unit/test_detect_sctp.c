@@ -1,6 +1,6 @@
 /* test_detect_sctp.c — SW-SCTP-001 on synthetic SCTP traffic through classify and the engine:
  * nmap -sY and -sZ open sctp_scan named nmap, other hand-built INITs are not named, and a
- * telecom peer's associations stay quiet. */
+ * telecom peer's associations stay quiet, as do a small stack's whose INITs look hand-built. */
 #define MAXREC 64
 #include "detect_harness.h"
 #include "fixtures.h"
@@ -195,11 +195,68 @@ static void test_telecom_peer_quiet(void)
 	CHECK_EQ_U(nrec, 0);
 }
 
+/*
+ * A small stack's associations (Arkime's m3ua_synthetic.pcap has them): its INITs carry no
+ * parameter, as nmap -sY's do, but each association comes up (INIT-ACK, its COOKIE-ECHO,
+ * COOKIE-ACK) and carries DATA, to four ports and more of one peer, one after another.
+ * nmap never sends the COOKIE-ECHO an INIT-ACK asks for: nothing to report.
+ */
+static void test_small_stack_associations_quiet(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr s = fixture_v4(198, 18, 0, 6), peer = fixture_v4(198, 18, 2, 20);
+	for (uint16_t port = 2904; port < 2912; port++) {
+		struct sw_packet init = sctp(s, peer, port, port, C_INIT, 20, 64);
+		init_fields(&init, 0x12345678u + port, 65535, 10, 10);
+		feed(&h, &init, 100);
+		struct sw_packet steps[] = {
+		    sctp(peer, s, port, port, C_INIT_ACK, 20, 64),
+		    sctp(s, peer, port, port, C_COOKIE_ECHO, 8, 64),
+		    sctp(peer, s, port, port, C_COOKIE_ACK, 4, 64),
+		    sctp(s, peer, port, port, C_DATA, 60, 64),
+		};
+		for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++)
+			feed(&h, &steps[k], 100);
+	}
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+}
+
+/*
+ * A capture that begins inside a small stack's associations to eight ports of one peer: DATA
+ * first, then each association's COOKIE-ECHO sent again and its restart by a parameterless
+ * INIT (m3ua_synthetic.pcap's second pair of hosts, whose handshakes come after their DATA).
+ * Chunks of associations that are up are never probes: nothing to report.
+ */
+static void test_picked_up_associations_quiet(void)
+{
+	struct harness h;
+	setup(&h);
+	struct sw_addr s = fixture_v4(198, 18, 0, 8), peer = fixture_v4(198, 18, 2, 21);
+	for (uint16_t port = 2904; port < 2912; port++) {
+		struct sw_packet steps[] = {
+		    sctp(s, peer, port, port, C_DATA, 60, 64),
+		    sctp(peer, s, port, port, C_COOKIE_ACK, 4, 64),
+		    sctp(s, peer, port, port, C_COOKIE_ECHO, 8, 64),
+		    sctp(peer, s, port, port, C_INIT_ACK, 20, 64),
+		    sctp(s, peer, port, port, C_INIT, 20, 64),
+		};
+		init_fields(&steps[4], 0x12345678u + port, 65535, 10, 10);
+		for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++)
+			feed(&h, &steps[k], 100);
+	}
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+}
+
 int main(void)
 {
 	test_nmap_sY();
 	test_nmap6_sZ();
 	test_other_builder_unnamed();
 	test_telecom_peer_quiet();
+	test_small_stack_associations_quiet();
+	test_picked_up_associations_quiet();
 	CHECK_DONE();
 }
