@@ -24,9 +24,13 @@ static bool halfopen_event(const struct sw_rule *r, struct track_entry *e,
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
 		return true;
-	case OUT_SUCCESS:
-	case OUT_EMPTY:
-		/* the crafted SYN was someone's small stack completing real connections */
+	case OUT_ESTABLISHED:
+		/* the crafted SYN was someone's small stack (or a packet builder's script)
+		 * completing a real connection: the source's ACK answered the SYN-ACK, which no
+		 * half-open scanner sends (its kernel resets the SYN-ACK, or it does). Given back
+		 * here, when the handshake completes, not at the connection's first data or its
+		 * close (OUT_SUCCESS, OUT_EMPTY, which follow it): a client that opens four
+		 * connections before it uses the first is no scan either. */
 		if (ev->crafted && e->score > 0)
 			e->score--;
 		return true;

@@ -152,6 +152,40 @@ static void test_benign_clients(void)
 	CHECK_EQ_U(nrec, 0);
 }
 
+/*
+ * A packet builder's script making real connections (TracePcap's demo_all_rules.pcap, written
+ * with Scapy): SYNs no OS stack builds, but the script answers each SYN-ACK with the ACK that
+ * completes the handshake, to six services on six hosts, and sends its requests only once all
+ * six are open. No half-open scanner completes a handshake: nothing to report.
+ */
+static void test_builder_completes_handshakes(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr cli = fixture_v4(198, 18, 0, 11);
+	for (int i = 0; i < 6; i++) {
+		struct sw_addr srv = fixture_v4(198, 18, 1, (uint8_t)(20 + i));
+		uint16_t sp = (uint16_t)(56000 + i), dp = (uint16_t)(i % 2 ? 80 : 443);
+		struct sw_packet pk[] = {
+		    tcp(cli, srv, sp, dp, TCP_SYN, false, 0),
+		    tcp(srv, cli, dp, sp, TCP_SYN | TCP_ACK, true, 0),
+		    tcp(cli, srv, sp, dp, TCP_ACK, false, 0),
+		};
+		for (size_t j = 0; j < sizeof pk / sizeof pk[0]; j++)
+			feed(&h, &pk[j], 100);
+	}
+	for (int i = 0; i < 6; i++) {
+		struct sw_addr srv = fixture_v4(198, 18, 1, (uint8_t)(20 + i));
+		uint16_t sp = (uint16_t)(56000 + i), dp = (uint16_t)(i % 2 ? 80 : 443);
+		struct sw_packet req = tcp(cli, srv, sp, dp, TCP_ACK | TCP_PSH, false, 80);
+		struct sw_packet rsp = tcp(srv, cli, dp, sp, TCP_ACK | TCP_PSH, true, 500);
+		feed(&h, &req, 1000);
+		feed(&h, &rsp, 1000);
+	}
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+}
+
 static void test_connect_scan(void)
 {
 	struct harness h;
@@ -677,6 +711,7 @@ int main(void)
 	test_addr_memo();
 	test_syn_scan();
 	test_benign_clients();
+	test_builder_completes_handshakes();
 	test_connect_scan();
 	test_icmp();
 	test_rst_flood_and_allow();
