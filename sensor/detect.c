@@ -164,13 +164,16 @@ static int build(struct detect_engine *d, const struct sw_ruleset *rs)
 		if (!r->enabled || !r->detector)
 			continue;
 		for (unsigned c = 0; c < PC__COUNT; c++)
-			if (r->detector->classes & (1u << c)) {
+			if ((r->detector->classes | r->detector->joins) & (1u << c)) {
+				/* a joined class's outcomes are not the detector's (detect.h) */
+				bool outcomes = r->detector->outcomes &&
+				                (r->detector->classes & (1u << c)) != 0;
 				d->by_class[c][d->nby_class[c]++] = (uint16_t)i;
-				if (r->detector->outcomes)
+				if (outcomes)
 					d->by_outcome[c][d->nby_outcome[c]++] = (uint16_t)i;
 				if (!r->crafted_only) {
 					d->plain_class[c][d->nplain_class[c]++] = (uint16_t)i;
-					if (r->detector->outcomes)
+					if (outcomes)
 						d->plain_outcome[c][d->nplain_outcome[c]++] =
 						    (uint16_t)i;
 				}

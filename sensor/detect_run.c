@@ -68,6 +68,8 @@ void detect_run_rules(struct detect_engine *d, const struct sw_event *ev, unsign
 		if (!e) {
 			if (!probe)
 				continue; /* an outcome of a probe this rule no longer tracks */
+			if (det->joins & (1u << ev->pclass))
+				continue; /* joins only an entry the source has (detect.h) */
 			e = htab_insert(d->tab, &k, h, list_of(r, NULL), ev->ts_us);
 			e->win_start = ev->ts_us;
 		} else if (probe && !e->det_seq && ev->ts_us > e->win_start + r->window_us) {

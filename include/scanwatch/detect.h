@@ -21,6 +21,9 @@ struct track_entry; /* track.h */
  *  name           the value of `detector:` in a rule.
  *  classes        bit (1u << enum probe_class) for each probe class whose
  *                 events it wants; the engine dispatches nothing else to it.
+ *  joins          optional: bits of more probe classes whose probes it counts only
+ *                 into an entry the source already has (one of its classes made it):
+ *                 they make no entry, and their outcomes are not dispatched to it.
  *  default_group  the group_by a rule gets when it does not say.
  *  param_names    the names a rule may set under `params:`, with defaults in
  *                 param_defaults; both nparams long. rules.c validates them.
@@ -65,6 +68,7 @@ struct detector {
 	const char *name;
 	const char *summary;
 	uint32_t classes;
+	uint32_t joins;
 	bool outcomes;
 	bool absorbs;
 	bool probes_belong;

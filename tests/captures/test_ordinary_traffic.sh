@@ -57,7 +57,19 @@
 #       its first four hosts down: quiet; the same echo requests without data (nmap's): an
 #       ICMP sweep; its checks 4 s apart (Nagios' default spread), so that a minute holds
 #       the MySQL refusals and nothing else: quiet; the same from a source that checked
-#       nothing else there before: a connect scan.
+#       nothing else there before: a connect scan;
+#   (p) a packet builder's script making real connections (TracePcap's demo_all_rules.pcap,
+#       written with Scapy): option-less SYNs to 6 servers, each SYN-ACK answered by the ACK
+#       that completes the handshake, the requests sent once all six are open: quiet; the
+#       same SYNs whose SYN-ACKs the source resets (a raw-socket scanner's kernel): a SYN scan;
+#   (q) a small SCTP stack's M3UA associations (Arkime's m3ua_synthetic.pcap): INITs without
+#       parameters, as nmap -sY's, to 8 ports of one peer, each association brought up
+#       (COOKIE-ECHO, COOKIE-ACK) and carrying DATA: quiet; the same INITs whose INIT-ACKs
+#       the source aborts: an SCTP scan;
+#   (r) the same associations in a capture that began inside them (the capture's second pair
+#       of hosts: DATA first, then the handshake's chunks again): quiet; the same chunks
+#       without the DATA before them, a COOKIE-ECHO nobody asked for then an INIT: an SCTP
+#       scan (nmap -sZ and -sY).
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -461,6 +473,61 @@ write("monitor_spread.pcap", monitor(rounds=2, first_step=4.0, step=4.0))
 write("monitor_spread_unknown.pcap", monitor(rounds=1, first_step=4.0, step=4.0, columns=[3306]))
 
 write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
+
+# (p) Scapy's TCP: window 8192, no options, which no OS stack sends in a SYN.
+def scapy_tcp(src, sport, dst, dport, flags, seq, ack, payload=b""):
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 8192, 0, 0) + payload
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0, 64, 6, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
+def builder(complete):
+    fr, cli = [], "10.30.0.7"
+    for i in range(6):
+        t, srv, sp, dp = 1.0 + i * 0.001, "10.30.1.%d" % (1 + i), 56000 + i, (443, 80, 8443)[i % 3]
+        isn, sisn = 1000, 5000 + 1000 * i
+        fr.append((t, scapy_tcp(cli, sp, srv, dp, 0x02, isn, 0)))
+        fr.append((t + 0.0001, tcp4(srv, dp, cli, sp, 0x12, sisn, isn + 1, opts=MSS)))
+        if complete:
+            fr.append((t + 0.0002, scapy_tcp(cli, sp, srv, dp, 0x10, isn + 1, sisn + 1)))
+            fr.append((2.0 + i * 0.01, scapy_tcp(cli, sp, srv, dp, 0x18, isn + 1, sisn + 1,
+                                                 b"GET / HTTP/1.0\r\n\r\n")))
+        else:  # RFC 9293 3.10.7.1: seq from the SYN-ACK's ACK field, no ACK flag
+            fr.append((t + 0.0002, scapy_tcp(cli, sp, srv, dp, 0x04, isn + 1, 0)))
+    return sorted(fr)
+write("builder.pcap", builder(True))
+write("builder_reset.pcap", builder(False))
+
+# (q), (r) SCTP (RFC 9260 3): the common header (its CRC32c left zero: the sensor does not
+# check it), then one chunk.
+def sctp4(src, sport, dst, dport, vtag, ctype, value):
+    c = struct.pack("!BBH", ctype, 0, 4 + len(value)) + value
+    c += bytes(-len(c) % 4)
+    t = struct.pack("!HHII", sport, dport, vtag, 0) + c
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0x4000, 64, 132, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
+def init_value(tag, tsn):  # the fixed part alone: no parameter (section 3.3.2)
+    return struct.pack("!IIHHI", tag, 65535, 10, 10, tsn)
+def m3ua(src, dst, mode):
+    fr = []
+    for i in range(8):
+        port, t = 2904 + i, 1.0 + i * 0.01
+        ltag, ptag = 0x12345678 + i, 0x87654321 + i
+        init = sctp4(src, port, dst, port, 0, 1, init_value(ltag, 1000))
+        init_ack = sctp4(dst, port, src, port, ltag, 2, init_value(ptag, 2000))
+        echo = sctp4(src, port, dst, port, ptag, 10, b"cookie%02d" % i)
+        cack = sctp4(dst, port, src, port, ltag, 11, b"")
+        data = sctp4(src, port, dst, port, ptag, 0, struct.pack("!IHHI", 1000, 0, 0, 3) + bytes(8))
+        abort = sctp4(src, port, dst, port, ptag, 6, b"")
+        steps = {"up": [init, init_ack, echo, cack, data], "abort": [init, init_ack, abort],
+                 "picked": [data, cack, echo, init_ack, init], "unasked": [cack, echo, init_ack, init]}[mode]
+        fr += [(t + k * 0.0001, x) for k, x in enumerate(steps)]
+    fr.append((12.0, udp4(BCAST, "10.31.0.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return sorted(fr)
+write("sctp_up.pcap", m3ua("10.31.0.5", "10.31.1.1", "up"))
+write("sctp_abort.pcap", m3ua("10.31.0.5", "10.31.1.1", "abort"))
+write("sctp_picked.pcap", m3ua("10.32.0.5", "10.32.1.1", "picked"))
+write("sctp_unasked.pcap", m3ua("10.32.0.5", "10.32.1.1", "unasked"))
 write("gateway.pcap", sorted(asks))
 write("gateway_sweep.pcap", [(1.0 + i * 0.01, arp_request(GW, h)) for i, h in enumerate(gone)])
 PY
@@ -539,4 +606,10 @@ loud monitor_down_first_nodata.pcap "the same echo requests without data" "icmp_
 quiet monitor_spread.pcap "a monitor's checks 4 s apart: 11 refusals and 4 down hosts in a minute"
 loud monitor_spread_unknown.pcap "the same from a source that had checked nothing there before" \
 	"connect_scan 10.20.0.5"
+quiet builder.pcap "a packet builder's 6 connections, option-less SYNs, handshakes completed"
+loud builder_reset.pcap "the same SYNs, SYN-ACKs reset by the source" "syn_scan 10.30.0.7"
+quiet sctp_up.pcap "8 SCTP associations from parameterless INITs, each up with DATA"
+loud sctp_abort.pcap "the same INITs, INIT-ACKs aborted by the source" "sctp_scan 10.31.0.5"
+quiet sctp_picked.pcap "the same associations picked up mid-capture: DATA, then the handshake"
+loud sctp_unasked.pcap "the same chunks without the DATA before them" "sctp_scan 10.32.0.5"
 echo "PASS"

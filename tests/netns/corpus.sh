@@ -170,6 +170,23 @@ stealth nmap_sA -sA tcp-ack ack_scan,window_scan
 stealth nmap_sM -sM 'tcp-fin|tcp-ack' maimon_scan
 stealth nmap_sW -sW tcp-ack window_scan,ack_scan
 
+# nmap run once per technique, one closed port each (nDPI's tcp_scan.pcapng shows this): -sS,
+# -sF, -sN, -sX. Neither the SYN nor the stealth rule sees four probes of its own family; the
+# stealth probes join the SYN scan's entry (detect_halfopen.c), so it is one SYN scan of four
+# ports.
+begin nmap_one_port_each
+run 60 -- "${NMAP[@]}" -sS -p 3389 "$SW_TGT4"
+run 60 -- "${NMAP[@]}" -sF -p 3390 "$SW_TGT4"
+run 60 -- "${NMAP[@]}" -sN -p 3391 "$SW_TGT4"
+run 60 -- "${NMAP[@]}" -sX -p 3392 "$SW_TGT4"
+finish
+sw_expect_pkts "the SYN to 3389" 1 "$(tcp_flags_is tcp-syn) and dst port 3389"
+sw_expect_pkts "the FIN to 3390" 1 "$(tcp_flags_is tcp-fin) and dst port 3390"
+sw_expect_pkts "the NULL probe to 3391" 1 "$(tcp_flags_is 0) and dst port 3391"
+sw_expect_pkts "the Xmas probe to 3392" 1 "$(tcp_flags_is 'tcp-fin|tcp-push|tcp-urg') and dst port 3392"
+sw_expect_pkts "RSTs from the target" 4 "$rst_from_tgt"
+label nmap_one_port_each.pcap "$SW_SCAN4" syn_scan nmap
+
 # -sA of three hosts: nmap probes each port on all three before the next, so
 # the first probes look like an ACK sweep of one port; the detection must end
 # with the kind its whole evidence supports (a block of ports on 3 hosts).

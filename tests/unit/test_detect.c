@@ -186,6 +186,60 @@ static void test_builder_completes_handshakes(void)
 	CHECK_EQ_U(nrec, 0);
 }
 
+/*
+ * nmap run once per technique, one port each, against one host (nDPI's tcp_scan.pcapng):
+ * -sS -p 3389, then -sF -p 3390, -sN -p 3391, -sX -p 3392, each refused, eight seconds
+ * apart. Four hand-built probes to four ports: one scan, which the SYN rule reports once the
+ * stealth probes join its entry (neither family reaches four on its own).
+ */
+static void test_one_port_per_technique(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr s = fixture_v4(198, 18, 0, 12), t = fixture_v4(198, 18, 1, 30);
+	static const uint8_t flags[] = {TCP_SYN, TCP_FIN, 0, TCP_FIN | TCP_PSH | TCP_URG};
+	for (unsigned i = 0; i < 4; i++) {
+		uint16_t port = (uint16_t)(3389 + i), sp = (uint16_t)(43067 + 1000 * i);
+		struct sw_packet p = tcp(s, t, sp, port, flags[i], false, 0);
+		struct sw_packet r = tcp(t, s, port, sp, TCP_RST | TCP_ACK, true, 0);
+		feed(&h, &p, 8ULL * 1000000);
+		feed(&h, &r, 500);
+	}
+	teardown(&h);
+	CHECK_EQ_U(count_phase(DET_OPEN), 1);
+	const struct sw_detection *o = first_open();
+	CHECK(o && o->kind == KIND_SYN_SCAN && strcmp(o->rule_id, "SW-TCP-SYN-001") == 0);
+	CHECK(o && o->probes_at_open == 4 && o->distinct_ports == 4);
+	bool joined = false;
+	for (unsigned i = 0; o && i < o->n_reasons; i++)
+		if (strcmp(o->reasons[i].name, "stealth_probes") == 0 && o->reasons[i].count == 3)
+			joined = true;
+	CHECK(joined);
+}
+
+/*
+ * Joined probes make no entry (detector.joins): the same four techniques with the stealth
+ * probes first find no SYN entry to join, so three stealth pairs and one SYN pair stay below
+ * both rules' threshold of four. What a stealth probe adds to a SYN scan's entry is
+ * counted, never what it would start.
+ */
+static void test_joined_probes_make_no_entry(void)
+{
+	struct harness h;
+	setup(&h, NULL);
+	struct sw_addr s = fixture_v4(198, 18, 0, 13), t = fixture_v4(198, 18, 1, 31);
+	static const uint8_t flags[] = {TCP_FIN, 0, TCP_FIN | TCP_PSH | TCP_URG, TCP_SYN};
+	for (unsigned i = 0; i < 4; i++) {
+		uint16_t port = (uint16_t)(3390 + i), sp = (uint16_t)(52000 + 1000 * i);
+		struct sw_packet p = tcp(s, t, sp, port, flags[i], false, 0);
+		struct sw_packet r = tcp(t, s, port, sp, TCP_RST | TCP_ACK, true, 0);
+		feed(&h, &p, 8ULL * 1000000);
+		feed(&h, &r, 500);
+	}
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+}
+
 static void test_connect_scan(void)
 {
 	struct harness h;
@@ -712,6 +766,8 @@ int main(void)
 	test_syn_scan();
 	test_benign_clients();
 	test_builder_completes_handshakes();
+	test_one_port_per_technique();
+	test_joined_probes_make_no_entry();
 	test_connect_scan();
 	test_icmp();
 	test_rst_flood_and_allow();
