@@ -463,7 +463,9 @@ static bool erf_pos(unsigned t)
 
 /* Whether a 16-byte header looks like an ERF record's: a type read here (or padding or
  * metadata), a length that holds the header (and an Ethernet record's 2 bytes), and for a
- * packet a wire length and a time. */
+ * packet a wire length. Not a time: a traffic generator's files (TRex's) start at the epoch,
+ * their first record at time 0; erf_probe's chain of records laid end to end, in time order,
+ * is what sets an ERF file apart. */
 static bool erf_sound(const unsigned char *h)
 {
 	unsigned type = h[8] & 0x7f, rlen = be16(h + 10), wlen = be16(h + 14);
@@ -472,7 +474,7 @@ static bool erf_sound(const unsigned char *h)
 	if (type == ERF_PAD || type == ERF_META)
 		return true;
 	return (erf_eth(type) || erf_pos(type) || type == ERF_IPV4 || type == ERF_IPV6) &&
-	       wlen > 0 && le32(h + 4) != 0;
+	       wlen > 0;
 }
 
 /* Whether the plain file f starts with FOREIGN_ERF_PROBE sound records (fewer if it ends
@@ -562,7 +564,11 @@ static int erf_next(struct capture_foreign *fz)
 				note_skipped(fz, false, type);
 			continue;
 		}
-		uint32_t keep = body < CAPTURE_FOREIGN_SNAPLEN ? body : CAPTURE_FOREIGN_SNAPLEN;
+		/* the record is padded to 8 bytes (DAG cards align them): what follows the
+		 * packet's wire length is padding, not packet */
+		uint32_t keep = body < wlen ? body : wlen;
+		if (keep > CAPTURE_FOREIGN_SNAPLEN)
+			keep = CAPTURE_FOREIGN_SNAPLEN;
 		if (!get(fz, fz->buf + PCAP_REC_LEN, keep) || !skip(fz, body - keep)) {
 			fail(fz, "record %llu: truncated (%u bytes announced)",
 			     (unsigned long long)fz->records, rlen);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_foreign_formats.sh — capture files libpcap does not read, as a responder is handed them:
 # Sun snoop (RFC 1761: Solaris snoop, Check Point's fw monitor -o), Microsoft Network Monitor
-# 1.x and 2.x (.cap), Endace ERF (DAG cards) and NetXRay / Sniffer for Windows (.cap) give the
+# 1.x and 2.x (.cap), Endace ERF (DAG cards; a traffic generator's, its clock at the epoch and
+# its records padded) and NetXRay / Sniffer for Windows (.cap) give the
 # detections of the same packets in pcapng; compressed or piped snoop and Sniffer too; a
 # Network Monitor file or a wrapped Sniffer capture through a pipe, a cut file and a Network
 # Monitor file with frames of other media types are each said, never a crash nor a silent loss.
@@ -186,6 +187,62 @@ for i, (ts, orig, data) in enumerate(frames, 1):
 open(sys.argv[2], "wb").write(out)
 PY2
 hand_built sample.erf 'link type 101'
+# A traffic generator's ERF (TRex writes its expected outputs so): the clock starts at the
+# epoch, so the first record's time is 0, and each record is padded to 8 bytes after a frame
+# that keeps its 4-byte FCS, the wire length counting the FCS. The padding is no part of the
+# packet; the detections are the sample's, at other times.
+python3 - sample.pcap epoch.erf <<'PY2'
+import struct, sys
+from sample_frames import frames
+out, t0 = bytearray(), frames[0][0]  # the first frame at the epoch: time 0
+for ts, orig, data in frames:
+    sec, us = divmod(ts - t0, 1000000)
+    frac = (us * 2**32 + 500000) // 1000000
+    payload = b"\0\0" + data + bytes(4)  # offset and pad, the frame, its FCS
+    payload += b"\xee" * (-(16 + len(payload)) % 8)  # to the record's 8-byte boundary
+    out += struct.pack("<Q", sec << 32 | frac) + struct.pack(">BBHHH", 2, 0x04, 16 + len(payload),
+                                                             0, len(data) + 4) + payload
+open(sys.argv[2], "wb").write(out)
+PY2
+want=$(tshark -r sample.pcap 2>/dev/null | wc -l)
+got=$(tshark -r epoch.erf -Y eth 2>/dev/null | wc -l)
+((got == want)) || bad "tshark reads $got Ethernet frames in epoch.erf, not $want: the encoding is wrong"
+run epoch.erf -r epoch.erf
+((rc == 0)) || bad "epoch.erf: exit $rc: $(cat epoch.erf.err)"
+grep -q "^scanwatch: $packets packets" epoch.erf.err || bad "epoch.erf: not $packets packets: $(tail -n 1 epoch.erf.err)"
+# the detections without their times: kind, phase, source, rule, probes
+shape() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    print(d["kind"], d["phase"], d["src_ip"], d["rule_id"], d["probes"], d["distinct_ports"])' "$1"
+}
+want=$(shape plain.out) || bad "plain.out: not the JSON records expected"
+got=$(shape epoch.erf.out) || bad "epoch.erf.out: not the JSON records expected"
+[[ -n $want && $got == "$want" ]] ||
+	bad "epoch.erf: its detections differ from the sample's: ${got:-none}"
+# The padding stays out of the packets: each evidence packet a detection keeps is its frame
+# and FCS, 4 bytes longer on the wire than the same packet in the sample, and no more.
+for f in sample.pcap epoch.erf; do
+	rm -f "$f.db"*
+	"$SCANWATCH" -r "$f" --db "$f.db" -q --workers 1 2>"$f.db.err" &&
+		"$SCANWATCH" extract --db "$f.db" --id 1 -w "$f.ev.pcap" 2>>"$f.db.err" ||
+		bad "$f: evidence not kept or extracted: $(cat "$f.db.err")"
+done
+python3 - sample.pcap.ev.pcap epoch.erf.ev.pcap <<'PY2' ||
+import struct, sys
+def origs(path):
+    b, o, out = open(path, "rb").read(), 24, []
+    while o + 16 <= len(b):
+        incl, orig = struct.unpack("<II", b[o + 8:o + 16])
+        out.append(orig)
+        o += 16 + incl
+    return out
+a, e = origs(sys.argv[1]), origs(sys.argv[2])
+sys.exit(0 if a and len(a) == len(e) and all(y == x + 4 for x, y in zip(a, e)) else 1)
+PY2
+	bad "epoch.erf: evidence packets longer than frame and FCS (the record's padding kept)"
 # ---------------------------------------------------------------- Sniffer, wrapped; NetXRay
 # editcap writes Sniffer files of one shape (NDIS, microsecond ticks, the packets in order).
 # A Sniffer Pro capture into a circular buffer that went round is another: the header's first
