@@ -473,8 +473,7 @@ static bool erf_sound(const unsigned char *h)
 		return false;
 	if (type == ERF_PAD || type == ERF_META)
 		return true;
-	return (erf_eth(type) || erf_pos(type) || type == ERF_IPV4 || type == ERF_IPV6) &&
-	       wlen > 0;
+	return (erf_eth(type) || erf_pos(type) || type == ERF_IPV4 || type == ERF_IPV6) && wlen > 0;
 }
 
 /* Whether the plain file f starts with FOREIGN_ERF_PROBE sound records (fewer if it ends
