@@ -1058,6 +1058,10 @@ static void classify_udp(struct classify *c, const struct sw_packet *p)
 				/* a sender that keeps talking keeps its flow: a one-way stream
 				 * (syslog, metrics) is one flow, not a new one each timeout */
 				flow_touch(c, f, L_PENDING, c->now);
+				/* a QUIC client's Initial after its 0-RTT packet, which a capture
+				 * may show first (a mirror's batch: all at one timestamp) */
+				if (p->flags & PKT_F_QUIC_INITIAL)
+					f->quiet = 1;
 				if (!f->path)
 					emit_probe(c, p,
 					           (struct probe){.pclass = PC_UDP,

@@ -9,9 +9,10 @@
  * silently), which is exactly what nmap -sF/-sN/-sX/-sM/-sA/-sW rely on.
  * Score: distinct (target, port) pairs probed with a hand-built packet
  * (FIN/NULL/Xmas always are; ACK and FIN/ACK when option-less with a packet
- * builder's window), or answered by RST, or, for FIN/NULL/Xmas, unanswered.
+ * builder's window), or answered by RST, or, for FIN/NULL/Xmas, unanswered;
+ * an ACK or FIN/ACK that is not hand-built scores for none of its outcomes.
  * A mid-stream ACK of a connection that began before the capture is answered
- * by ordinary traffic and never scores.
+ * by ordinary traffic, or, when the peer forgot the connection, by a RST.
  */
 /* What this detector keeps in a tracking entry besides the engine's counts (track.h,
  * TRACK_STATE): first probes by class, for the kind. */
@@ -35,9 +36,13 @@ static bool stealth_event(const struct sw_rule *r, struct track_entry *e, const 
 			e->score++;
 		return true;
 	}
+	/* An ordinary stack's ACK or FIN/ACK that a RST answers is the late packet of a
+	 * connection the peer forgot: a server closing, from its service port, connections to
+	 * a client's ephemeral ports after the client dropped them (Cisco mercury's emix.pcap:
+	 * four FIN/ACKs from port 1024, each reset). nmap's and hping3's are hand-built. */
 	bool ack_like = ev->pclass == PC_TCP_ACK || ev->pclass == PC_TCP_MAIMON;
-	if (ev->outcome == OUT_REFUSED || (ev->outcome == OUT_TIMEOUT && !ack_like) ||
-	    (ev->outcome == OUT_TIMEOUT && ev->crafted)) {
+	if ((ev->outcome == OUT_REFUSED && (!ack_like || ev->crafted)) ||
+	    (ev->outcome == OUT_TIMEOUT && (!ack_like || ev->crafted))) {
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
 	}

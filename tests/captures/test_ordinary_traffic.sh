@@ -69,7 +69,18 @@
 #   (r) the same associations in a capture that began inside them (the capture's second pair
 #       of hosts: DATA first, then the handshake's chunks again): quiet; the same chunks
 #       without the DATA before them, a COOKIE-ECHO nobody asked for then an INIT: an SCTP
-#       scan (nmap -sZ and -sY).
+#       scan (nmap -sZ and -sY);
+#   (s) the QUIC Initials of (c) seen through a traffic mirror (Cisco mercury's geneve.pcap: AWS
+#       mirroring in GENEVE), each after the client's 0-RTT datagram on the same socket, all
+#       at one timestamp: quiet; the 0-RTT datagrams alone: a UDP sweep;
+#   (t) a peer-to-peer node's one UDP socket going through its peer list (Skype's, in Cisco
+#       mercury's capture2.pcap): 20 peers at 20 ports, most of them in one ISP's /8, the
+#       first 7 gone (silent or refused): quiet; the same datagrams to 4 ports of each of 5
+#       of those hosts: a UDP scan;
+#   (u) a server closing, from its service port, connections to a client's ephemeral ports
+#       after the client dropped them (Cisco mercury's emix.pcap): FIN/ACKs with the server's
+#       own window, each answered by a RST: quiet; the same FIN/ACKs with nmap's window (a
+#       Maimon scan's): a Maimon scan.
 set -euo pipefail
 : "${SCANWATCH:?}" "${SW_WORK_DIR:?}"
 # shellcheck source=tests/captures/lib.sh
@@ -136,6 +147,11 @@ other = [(1.0 + i * 0.2, udp4(UNI, C, 51000 + i, "142.250.181.%d" % (10 + i), 44
 later = [(12.0, udp4(BCAST, "192.168.178.1", 68, "255.255.255.255", 67, b"\x01" * 240))]
 write("quic.pcap", quic + later)
 write("quic_not.pcap", other + later)
+# (s) a 0-RTT datagram (long header, version 1, type 1: RFC 9000 17.2.3) first on each socket
+zero_rtt = [(1.0 + i * 0.2, udp4(UNI, C, 51000 + i, "142.250.181.%d" % (10 + i), 443,
+                                 b"\xd3\x00\x00\x00\x01\x08" + bytes(70))) for i in range(8)]
+write("quic_mirror.pcap", [fr for pair in zip(zero_rtt, quic) for fr in pair] + later)
+write("quic_0rtt_only.pcap", zero_rtt + later)
 
 def tcp4(src, sport, dst, dport, flags, seq, ack, payload=b"", opts=b""):
     off = (20 + len(opts)) // 4
@@ -474,6 +490,48 @@ write("monitor_spread_unknown.pcap", monitor(rounds=1, first_step=4.0, step=4.0,
 
 write("udp_one_host_ttl.pcap", one_host([41, 53, 38, 57, 44, 49]))
 
+# (t) One socket, 20 peers each at its own port: the first 5 silent and the next 2 refused (a
+# cached list's stale head), the other 13 answering; the peers in 86/8 but 4. The control: the
+# same 20 datagrams to 4 ports of each of 5 hosts.
+def icmp_unreach(router, to, quoted):  # RFC 792: port unreachable, quoting the datagram
+    q = quoted[14:14 + 28]
+    body = struct.pack("!BBHI", 3, 3, 0, 0) + q
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    return icmp4(router, to, body, 7)
+def peer_walk(pairs):
+    fr, me = [], "192.168.1.2"
+    for i, (peer, port) in enumerate(pairs):
+        t = 1.0 + i * 0.1 if i < 7 else 9.0 + (i - 7) * 0.3  # the rest after the first time out
+        ping = udp4(UNI, me, 35990, peer, port, bytes((7 * i + 13 * j + 1) % 251 for j in range(18)))
+        fr.append((t, ping))
+        if i in (5, 6):
+            fr.append((t + 0.03, icmp_unreach(peer, me, ping)))
+        elif i >= 7:
+            fr.append((t + 0.05, udp4(UNI, peer, port, me, 35990, bytes((5 * i + 3 * j) % 253 for j in range(51)))))
+    fr.append((30.0, udp4(BCAST, "192.168.1.1", 68, "255.255.255.255", 67, b"\x01" * 240)))
+    return sorted(fr)
+peers = ["86.%d.%d.%d" % (31 + 7 * i, 70 + i, 81 + i) for i in range(16)] + \
+        ["80.216.195.140", "165.124.253.241", "81.236.228.111", "68.206.150.243"]
+ports = [1024 + (104729 * i) % 60000 for i in range(20)]
+write("p2p_peer_walk.pcap", peer_walk(list(zip(peers, ports))))
+write("p2p_peer_ports.pcap", peer_walk([(peers[i // 4], ports[i % 4]) for i in range(20)]))
+
+# (u) Late FIN/ACKs from a server's port 1024 to a client's ephemeral ports, reset by the client.
+def fin_ack(src, sport, dst, dport, window, seq, ack):
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, 0x11, window, 0, 0)
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
+def late_fins(window):
+    fr, srv, cli = [], "192.168.122.3", "192.168.122.145"
+    for i, port in enumerate([49159, 49163, 58347, 58351, 58360, 58372]):
+        t, seq, ack = 1.0 + i * 0.4, 521654749 + 7919 * i, 2509996890 + 104729 * i
+        fr.append((t, fin_ack(srv, 1024, cli, port, window, seq, ack)))
+        fr.append((t + 0.002, tcp4(cli, port, srv, 1024, 0x04, ack, 0)))
+    return fr
+write("late_fins.pcap", late_fins(274))
+write("late_fins_nmap.pcap", late_fins(1024))
+
 # (p) Scapy's TCP: window 8192, no options, which no OS stack sends in a SYN.
 def scapy_tcp(src, sport, dst, dport, flags, seq, ack, payload=b""):
     t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 8192, 0, 0) + payload
@@ -606,6 +664,12 @@ loud monitor_down_first_nodata.pcap "the same echo requests without data" "icmp_
 quiet monitor_spread.pcap "a monitor's checks 4 s apart: 11 refusals and 4 down hosts in a minute"
 loud monitor_spread_unknown.pcap "the same from a source that had checked nothing there before" \
 	"connect_scan 10.20.0.5"
+quiet quic_mirror.pcap "the same Initials, each after a 0-RTT datagram on its socket"
+loud quic_0rtt_only.pcap "the 0-RTT datagrams alone" "udp_sweep 192.168.178.25"
+quiet p2p_peer_walk.pcap "one socket to 20 peers each at its own port, 7 gone, most in one /8"
+loud p2p_peer_ports.pcap "the same datagrams to 4 ports of each of 5 hosts" "udp_scan 192.168.1.2"
+quiet late_fins.pcap "a server's late FIN/ACKs to a client's ephemeral ports, each reset"
+loud late_fins_nmap.pcap "the same FIN/ACKs with nmap's window" "maimon_scan 192.168.122.3"
 quiet builder.pcap "a packet builder's 6 connections, option-less SYNs, handshakes completed"
 loud builder_reset.pcap "the same SYNs, SYN-ACKs reset by the source" "syn_scan 10.30.0.7"
 quiet sctp_up.pcap "8 SCTP associations from parameterless INITs, each up with DATA"
