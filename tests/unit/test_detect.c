@@ -674,8 +674,30 @@ static void test_absorbed_then_stands_out(void)
 }
 
 /* A rule with crafted_only: over two hours, a stack's stray FIN/ACKs (old connections' ends,
- * answered by RST) never add up, while nmap -T0's FIN probes, five minutes apart, do. The
- * same stray packets under the same rule without crafted_only are a scan: the control. */
+ * answered by RST) never add up, while nmap -T0's FIN probes, five minutes apart, do. Without
+ * crafted_only the stray packets stay quiet too: an ordinary stack's FIN/ACK scores for none of
+ * its outcomes (detect_stealth.c). The control is a monitor's pings (with data, unanswered) to
+ * eight hosts ten minutes apart: the same slow rule of the ICMP sweep detector counts them
+ * without crafted_only, and never with it. */
+static const char *icmp_slow(bool crafted_only)
+{
+	static char yaml[256];
+	snprintf(yaml, sizeof yaml,
+	         "version: 1\nrules:\n  - id: SLOW\n    name: slow\n    detector: icmp_sweep\n%s"
+	         "    threshold: 5\n    window: 2h\n    idle: 15m\n",
+	         crafted_only ? "    crafted_only: true\n" : "");
+	return yaml;
+}
+
+static void monitor_pings(struct harness *h, struct sw_addr m)
+{
+	for (int i = 0; i < 8; i++) {
+		struct sw_packet p = icmp(m, fixture_v4(198, 18, 3, (uint8_t)(10 + i)), 8,
+		                          (uint16_t)(0x4000 + i), 56);
+		feed(h, &p, 600000000); /* ten minutes apart */
+	}
+}
+
 static const char *stealth_slow(bool crafted_only)
 {
 	static char yaml[256];
@@ -709,6 +731,16 @@ static void test_crafted_only(void)
 
 	setup(&h, stealth_slow(false));
 	stray_fins(&h, c);
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+
+	setup(&h, icmp_slow(true));
+	monitor_pings(&h, c);
+	teardown(&h);
+	CHECK_EQ_U(nrec, 0);
+
+	setup(&h, icmp_slow(false));
+	monitor_pings(&h, c);
 	teardown(&h);
 	CHECK_EQ_U(count_phase(DET_OPEN), 1);
 
