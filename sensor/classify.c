@@ -257,6 +257,19 @@ size_t classify_flow_size(void)
 	return sizeof(struct flow);
 }
 
+/* A connection or association that began before the capture, seen by its data (sender_lo: who
+ * sent it): an established flow, so what its ends send later is no probe. */
+static void picked_up(struct classify *c, const struct flow_key *k, uint64_t h, bool sender_lo,
+                      uint8_t pclass, uint16_t port)
+{
+	struct flow *f = flow_insert(c, k, h, L_ACTIVE, c->now);
+	f->state = FS_ESTABLISHED;
+	f->data = 1;
+	f->init_lo = sender_lo;
+	f->pclass = pclass;
+	f->port = port;
+}
+
 static void flow_evicted(void *ctx, void *entry)
 {
 	/* A flow pushed out by memory pressure has no known outcome: it is dropped
@@ -781,12 +794,7 @@ static void classify_tcp(struct classify *c, const struct sw_packet *p)
 		return;
 	if (p->payload_len > 0) {
 		/* data: a connection that began before the capture; remember it quietly */
-		f = flow_insert(c, &k, h, L_ACTIVE, c->now);
-		f->state = FS_ESTABLISHED;
-		f->data = 1;
-		f->init_lo = sender_lo;
-		f->pclass = PC_TCP_ACK;
-		f->port = p->dport;
+		picked_up(c, &k, h, sender_lo, PC_TCP_ACK, p->dport);
 		return;
 	}
 	uint8_t pc = stealth_class(fl);
@@ -1243,12 +1251,7 @@ static void classify_sctp(struct classify *c, const struct sw_packet *p)
 			/* data: an association that began before the capture; remember it
 			 * quietly, as TCP's, so what its ends send later is not taken for a
 			 * probe (a COOKIE-ECHO sent again, an INIT that restarts it) */
-			f = flow_insert(c, &k, h, L_ACTIVE, c->now);
-			f->state = FS_ESTABLISHED;
-			f->data = 1;
-			f->init_lo = sender_lo;
-			f->pclass = PC_SCTP_INIT;
-			f->port = p->dport;
+			picked_up(c, &k, h, sender_lo, PC_SCTP_INIT, p->dport);
 			return;
 		}
 		/* answers and aborts of traffic we never saw: not probes */

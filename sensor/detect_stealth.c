@@ -41,8 +41,8 @@ static bool stealth_event(const struct sw_rule *r, struct track_entry *e, const 
 	 * a client's ephemeral ports after the client dropped them (Cisco mercury's emix.pcap:
 	 * four FIN/ACKs from port 1024, each reset). nmap's and hping3's are hand-built. */
 	bool ack_like = ev->pclass == PC_TCP_ACK || ev->pclass == PC_TCP_MAIMON;
-	if ((ev->outcome == OUT_REFUSED && (!ack_like || ev->crafted)) ||
-	    (ev->outcome == OUT_TIMEOUT && (!ack_like || ev->crafted))) {
+	if ((ev->outcome == OUT_REFUSED || ev->outcome == OUT_TIMEOUT) &&
+	    (!ack_like || ev->crafted)) {
 		if (track_pair_add(e, &ev->dst, ev->port))
 			e->score++;
 	}
