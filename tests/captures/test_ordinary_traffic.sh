@@ -153,9 +153,9 @@ zero_rtt = [(1.0 + i * 0.2, udp4(UNI, C, 51000 + i, "142.250.181.%d" % (10 + i),
 write("quic_mirror.pcap", [fr for pair in zip(zero_rtt, quic) for fr in pair] + later)
 write("quic_0rtt_only.pcap", zero_rtt + later)
 
-def tcp4(src, sport, dst, dport, flags, seq, ack, payload=b"", opts=b""):
+def tcp4(src, sport, dst, dport, flags, seq, ack, payload=b"", opts=b"", window=65495):
     off = (20 + len(opts)) // 4
-    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, 65495, 0, 0) + opts + payload
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, window, 0, 0) + opts + payload
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
     h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
     return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
@@ -517,16 +517,11 @@ write("p2p_peer_walk.pcap", peer_walk(list(zip(peers, ports))))
 write("p2p_peer_ports.pcap", peer_walk([(peers[i // 4], ports[i % 4]) for i in range(20)]))
 
 # (u) Late FIN/ACKs from a server's port 1024 to a client's ephemeral ports, reset by the client.
-def fin_ack(src, sport, dst, dport, window, seq, ack):
-    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, 0x11, window, 0, 0)
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
 def late_fins(window):
     fr, srv, cli = [], "192.168.122.3", "192.168.122.145"
     for i, port in enumerate([49159, 49163, 58347, 58351, 58360, 58372]):
         t, seq, ack = 1.0 + i * 0.4, 521654749 + 7919 * i, 2509996890 + 104729 * i
-        fr.append((t, fin_ack(srv, 1024, cli, port, window, seq, ack)))
+        fr.append((t, tcp4(srv, 1024, cli, port, 0x11, seq, ack, window=window)))
         fr.append((t + 0.002, tcp4(cli, port, srv, 1024, 0x04, ack, 0)))
     return fr
 write("late_fins.pcap", late_fins(274))
@@ -534,10 +529,7 @@ write("late_fins_nmap.pcap", late_fins(1024))
 
 # (p) Scapy's TCP: window 8192, no options, which no OS stack sends in a SYN.
 def scapy_tcp(src, sport, dst, dport, flags, seq, ack, payload=b""):
-    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 8192, 0, 0) + payload
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0, 64, 6, 0, ip4(src), ip4(dst))
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-    return UNI + b"\x02\0\0\0\0\x07" + b"\x08\x00" + h + t
+    return tcp4(src, sport, dst, dport, flags, seq, ack, payload, window=8192)
 def builder(complete):
     fr, cli = [], "10.30.0.7"
     for i in range(6):

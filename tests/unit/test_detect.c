@@ -192,19 +192,27 @@ static void test_builder_completes_handshakes(void)
  * apart. Four hand-built probes to four ports: one scan, which the SYN rule reports once the
  * stealth probes join its entry (neither family reaches four on its own).
  */
+/* One nmap run per flag set in flags (0: -sN), each to the next port from port, refused, eight
+ * seconds apart, each from a source port of its own from sport. */
+static void one_port_each(struct harness *h, struct sw_addr s, struct sw_addr t,
+                          const uint8_t flags[4], uint16_t port, uint16_t sport)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		uint16_t dp = (uint16_t)(port + i), sp = (uint16_t)(sport + 1000 * i);
+		struct sw_packet p = tcp(s, t, sp, dp, flags[i], false, 0);
+		struct sw_packet r = tcp(t, s, dp, sp, TCP_RST | TCP_ACK, true, 0);
+		feed(h, &p, 8ULL * 1000000);
+		feed(h, &r, 500);
+	}
+}
+
 static void test_one_port_per_technique(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr s = fixture_v4(198, 18, 0, 12), t = fixture_v4(198, 18, 1, 30);
 	static const uint8_t flags[] = {TCP_SYN, TCP_FIN, 0, TCP_FIN | TCP_PSH | TCP_URG};
-	for (unsigned i = 0; i < 4; i++) {
-		uint16_t port = (uint16_t)(3389 + i), sp = (uint16_t)(43067 + 1000 * i);
-		struct sw_packet p = tcp(s, t, sp, port, flags[i], false, 0);
-		struct sw_packet r = tcp(t, s, port, sp, TCP_RST | TCP_ACK, true, 0);
-		feed(&h, &p, 8ULL * 1000000);
-		feed(&h, &r, 500);
-	}
+	one_port_each(&h, fixture_v4(198, 18, 0, 12), fixture_v4(198, 18, 1, 30), flags, 3389,
+	              43067);
 	teardown(&h);
 	CHECK_EQ_U(count_phase(DET_OPEN), 1);
 	const struct sw_detection *o = first_open();
@@ -227,15 +235,9 @@ static void test_joined_probes_make_no_entry(void)
 {
 	struct harness h;
 	setup(&h, NULL);
-	struct sw_addr s = fixture_v4(198, 18, 0, 13), t = fixture_v4(198, 18, 1, 31);
 	static const uint8_t flags[] = {TCP_FIN, 0, TCP_FIN | TCP_PSH | TCP_URG, TCP_SYN};
-	for (unsigned i = 0; i < 4; i++) {
-		uint16_t port = (uint16_t)(3390 + i), sp = (uint16_t)(52000 + 1000 * i);
-		struct sw_packet p = tcp(s, t, sp, port, flags[i], false, 0);
-		struct sw_packet r = tcp(t, s, port, sp, TCP_RST | TCP_ACK, true, 0);
-		feed(&h, &p, 8ULL * 1000000);
-		feed(&h, &r, 500);
-	}
+	one_port_each(&h, fixture_v4(198, 18, 0, 13), fixture_v4(198, 18, 1, 31), flags, 3390,
+	              52000);
 	teardown(&h);
 	CHECK_EQ_U(nrec, 0);
 }
