@@ -550,24 +550,17 @@ static void pack_put(struct evidence *ev, struct evidence_pack *out, uint32_t *s
 {
 	if (!*slot)
 		return;
-	if (out->n < out->cap) {
-		const struct slot *p = slot_at(ev, *slot);
-		struct evidence_pkt *k = &out->pkt[out->n++];
-		k->ts_sec = p->ts_sec;
-		k->ts_nsec = p->ts_nsec;
-		k->caplen = p->caplen;
-		k->origlen = p->origlen;
-		k->linktype = p->linktype;
-		k->ordinal = ord;
-		memcpy(k->data, p->data, p->caplen);
-	}
+	const struct slot *p = slot_at(ev, *slot);
+	if (!evidence_pack_put(out, p->ts_sec, p->ts_nsec, p->caplen, p->origlen, p->linktype, ord,
+	                       p->data))
+		ev->st.not_kept++; /* a link type past 16 bits, or past the pack's interfaces */
 	slot_unref(ev, *slot);
 	*slot = 0;
 }
 
 uint32_t evidence_take(struct evidence *ev, uint32_t ring, struct evidence_pack *out)
 {
-	out->n = 0;
+	evidence_pack_clear(out);
 	if (!ring)
 		return 0;
 	struct ring *r = pool_at(&ev->rings, ring);
@@ -673,29 +666,6 @@ void evidence_unhold_done(struct evidence *ev)
 	held_clear(ev, &ev->replay);
 	ev->replaying = false;
 	ev->sel_slot = 0;
-}
-
-struct evidence_pack *evidence_pack_new(uint32_t cap)
-{
-	struct evidence_pack *p = calloc(1, sizeof *p + (size_t)cap * sizeof(struct evidence_pkt));
-	if (p)
-		p->cap = cap;
-	return p;
-}
-
-size_t evidence_pack_size(const struct evidence_pack *p)
-{
-	return sizeof *p + (size_t)p->n * sizeof(struct evidence_pkt);
-}
-
-struct evidence_pack *evidence_pack_dup(const struct evidence_pack *p)
-{
-	struct evidence_pack *q = malloc(evidence_pack_size(p));
-	if (!q)
-		return NULL;
-	memcpy(q, p, evidence_pack_size(p));
-	q->cap = q->n;
-	return q;
 }
 
 void evidence_get_stats(const struct evidence *ev, struct evidence_stats *out)

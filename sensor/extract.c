@@ -176,6 +176,14 @@ int extract_main(int argc, char **argv)
 	/* the rows the survey could not read are those the second walk leaves out */
 	const char *why = NULL;
 	uint64_t skipped = store_read_skipped(r, &why);
+	if (sv.n == 0 && skipped) {
+		fprintf(stderr,
+		        "scanwatch extract: %s: detection %" PRId64
+		        " has no readable evidence packet: %" PRIu64
+		        " unreadable row(s) skipped (%s)\n",
+		        db, id, skipped, why ? why : "?");
+		goto done;
+	}
 	if (sv.n == 0) {
 		fprintf(stderr,
 		        "scanwatch extract: %s: detection %" PRId64

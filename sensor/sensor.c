@@ -689,10 +689,10 @@ int sensor_run(const struct sensor_opts *o)
 	    .memory_cap = o->memory_cap,
 	    .reserved = reserved + ep.bytes,
 	    .seed = o->seed,
-	    /* Evidence packets are read only by the store (its evidence table, for `scanwatch
-	     * extract`); the outputs carry the reasons, not the packets. Without a database
-	     * nothing would read them, so none are kept, and the tables get their share of the
-	     * cap as with --no-evidence. */
+	    /* Evidence packets are read only by the store (its evidence_pcapng table, for
+	     * `scanwatch extract`); the outputs carry the reasons, not the packets. Without a
+	     * database nothing would read them, so none are kept, and the tables get their share of
+	     * the cap as with --no-evidence. */
 	    .evidence = !o->no_evidence && s.store != NULL,
 	    .workers = pl_workers,
 	    .emit = on_detection,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "scanwatch/evidence_ng.h"
 #include "scanwatch/store.h"
 #include "store_private.h"
 
@@ -540,18 +541,18 @@ int store_read_stats(struct store_reader *r, int64_t run_id,
 	return walk_end(r, st, rc, stop, err, errlen);
 }
 
-/* Whether the file has the evidence table (009_evidence.sql): looked up by name, so a file
- * from a build with other migrations numbered around it reads the same. */
-static int has_evidence_table(struct store_reader *r, bool *has, char *err, size_t errlen)
+/* Whether the file has table name (009_evidence.sql's evidence, 010's evidence_pcapng): looked
+ * up by name, so a file from a build with other migrations numbered around it reads the same. */
+static int has_table(struct store_reader *r, const char *name, bool *has, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(r->db,
-	                       "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = "
-	                       "'evidence'",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	                       "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", -1,
+	                       &st, NULL) != SQLITE_OK) {
 		store_set_err(err, errlen, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	*has = rc == SQLITE_ROW;
 	sqlite3_finalize(st);
@@ -562,19 +563,21 @@ static int has_evidence_table(struct store_reader *r, bool *has, char *err, size
 	return 0;
 }
 
-int store_read_evidence(struct store_reader *r, int64_t id,
-                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
-                        char *err, size_t errlen)
+static void skip_evidence(struct store_reader *r, int64_t id, const char *why)
+{
+	if (r->skipped++ == 0)
+		snprintf(r->first_skip, sizeof(r->first_skip), "evidence of detection %lld: %s",
+		         (long long)id, why);
+}
+
+/* 009's table: a row a packet, written by builds before 010. */
+static int read_evidence_rows(struct store_reader *r, int64_t id,
+                              int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                              char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = SQLITE_DONE, stop = 0;
-	bool has;
 
-	budget_reset(r); /* the table lookup runs under the walk's budget too */
-	if (has_evidence_table(r, &has, err, errlen) < 0)
-		return -1;
-	if (!has)
-		return 0;
 	if (prepare(r,
 	            "SELECT ordinal, ts_sec, ts_frac, caplen, origlen, linktype, data FROM evidence"
 	            " WHERE detection_id = ?1 ORDER BY ts_sec, ts_frac, ordinal",
@@ -599,9 +602,7 @@ int store_read_evidence(struct store_reader *r, int64_t id,
 		else if (lt < 0 || lt > INT32_MAX)
 			why = "link type out of range";
 		if (why) {
-			if (r->skipped++ == 0)
-				snprintf(r->first_skip, sizeof(r->first_skip),
-				         "evidence of detection %lld: %s", (long long)id, why);
+			skip_evidence(r, id, why);
 			continue;
 		}
 		k.ts_nsec = (uint32_t)frac;
@@ -613,6 +614,155 @@ int store_read_evidence(struct store_reader *r, int64_t id,
 		stop = fn(ctx, &k);
 	}
 	return walk_end(r, st, rc, stop, err, errlen);
+}
+
+/*
+ * Most blob bytes and packets one detection's evidence_pcapng rows are read for: a sound
+ * detection has two blobs of at most 22 KB and 72 packets. Past these (a file some other
+ * program wrote) the rest is skipped and counted, as a row that cannot be a packet is.
+ */
+#define NG_READ_BYTES_MAX   (16u << 20)
+#define NG_READ_PACKETS_MAX 65536u
+
+struct ng_gather {
+	struct store_reader *r;
+	int64_t id;
+	struct evidence_view *v;
+	size_t n, cap;
+	bool full;
+};
+
+static int gather_one(void *ctx, const struct evidence_view *pkt)
+{
+	struct ng_gather *g = ctx;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 128;
+		struct evidence_view *v =
+		    cap <= NG_READ_PACKETS_MAX ? realloc(g->v, cap * sizeof *v) : NULL;
+		if (!v) {
+			g->full = true;
+			return 1;
+		}
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n++] = *pkt;
+	return 0;
+}
+
+/* Capture time, then ordinal, then the order read (the blobs by first_ordinal): as 009's
+ * query ordered its rows. */
+static int view_cmp(const void *a, const void *b)
+{
+	const struct evidence_view *x = a, *y = b;
+	if (x->ts_sec != y->ts_sec)
+		return x->ts_sec < y->ts_sec ? -1 : 1;
+	if (x->ts_nsec != y->ts_nsec)
+		return x->ts_nsec < y->ts_nsec ? -1 : 1;
+	if (x->ordinal != y->ordinal)
+		return x->ordinal < y->ordinal ? -1 : 1;
+	return x->data < y->data ? -1 : x->data > y->data;
+}
+
+/* 010's table: a pcapng blob a record. The blobs are copied out of SQLite (its pointers last
+ * one step), then every packet is given in capture time order. */
+static int read_evidence_blobs(struct store_reader *r, int64_t id,
+                               int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                               char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0, nblobs = 0;
+	size_t *ends = NULL;
+
+	if (prepare(r,
+	            "SELECT pcapng FROM evidence_pcapng WHERE detection_id = ?1"
+	            " ORDER BY first_ordinal",
+	            id, &st, err, errlen) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *b = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		size_t *e;
+		if (n > NG_READ_BYTES_MAX - len) {
+			skip_evidence(r, id, "pcapng blobs past 16 MiB");
+			continue;
+		}
+		if (len + n > cap) {
+			size_t c = cap ? cap : 32768;
+			while (c < len + n)
+				c *= 2;
+			uint8_t *nb = realloc(buf, c);
+			if (!nb) {
+				skip_evidence(r, id, "out of memory for its pcapng blobs");
+				continue;
+			}
+			buf = nb;
+			cap = c;
+		}
+		if (!(e = realloc(ends, (nblobs + 1) * sizeof *ends))) {
+			skip_evidence(r, id, "out of memory for its pcapng blobs");
+			continue;
+		}
+		ends = e;
+		if (n)
+			memcpy(buf + len, b, n);
+		len += n;
+		ends[nblobs++] = len;
+	}
+	stop = walk_end(r, st, rc, 0, err, errlen);
+	if (stop < 0)
+		goto out;
+	struct ng_gather g = {.r = r, .id = id};
+	for (size_t i = 0, at = 0; i < nblobs && !g.full; at = ends[i++]) {
+		const char *why;
+		if (evidence_ng_walk(buf + at, ends[i] - at, gather_one, &g, &why) < 0) {
+			char what[STORE_ERR_MAX];
+			snprintf(what, sizeof what, "pcapng blob: %s", why);
+			skip_evidence(r, id, what);
+		}
+	}
+	if (g.full)
+		skip_evidence(r, id, "more packets than one detection can have");
+	if (g.n > 1)
+		qsort(g.v, g.n, sizeof *g.v, view_cmp);
+	for (size_t i = 0; i < g.n && stop == 0; i++) {
+		const struct evidence_view *v = &g.v[i];
+		struct store_evidence k = {
+		    .ordinal = v->ordinal,
+		    .ts_sec = v->ts_sec,
+		    .ts_nsec = v->ts_nsec,
+		    .caplen = v->caplen,
+		    .origlen = v->origlen,
+		    .linktype = v->linktype,
+		    .data = v->data,
+		};
+		stop = fn(ctx, &k);
+	}
+	free(g.v);
+out:
+	free(buf);
+	free(ends);
+	return stop;
+}
+
+int store_read_evidence(struct store_reader *r, int64_t id,
+                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                        char *err, size_t errlen)
+{
+	bool rows, blobs;
+	int rc = 0;
+
+	budget_reset(r); /* the table lookups run under the walk's budget too */
+	if (has_table(r, "evidence", &rows, err, errlen) < 0 ||
+	    has_table(r, "evidence_pcapng", &blobs, err, errlen) < 0)
+		return -1;
+	if (rows)
+		rc = read_evidence_rows(r, id, fn, ctx, err, errlen);
+	if (rc == 0 && blobs)
+		rc = read_evidence_blobs(r, id, fn, ctx, err, errlen);
+	return rc;
 }
 
 /* --- Several databases read as one (issue 19: a fleet's stores, or a directory of them) ---- */

@@ -69,24 +69,17 @@ static const char sql_update[] =
 static const char sql_row_id[] = "SELECT id FROM detections WHERE run_id = ?1 AND seq = ?2";
 
 /*
- * One evidence packet (009_evidence.sql), under the row its record was written to (?1: the
- * row's id, sql_row_id's answer). A packet is new but for a repeated record, so it goes in
- * with a plain INSERT (sql_evidence_new), and only one that meets its own earlier copy (the
- * primary key refuses it) is written again with the upsert, so a packet sent twice keeps its
- * last copy. The upsert on every packet, as before, cost a second search of the primary key:
- * 5% of the writer on bench D. An upsert, not INSERT OR REPLACE: REPLACE may delete a row,
- * so SQLite gives every such statement a statement journal, which was a quarter of each
- * packet's cost.
+ * One record's evidence packets (010_evidence_pcapng.sql): the pcapng section the packet
+ * path wrote (evidence_ng.h), under the row its record was written to (?1: the row's id,
+ * sql_row_id's answer). A record written again (its batch retried) replaces its blob. One
+ * statement a record: 009's row a packet made capture D's 20,000 detections cost 160,000
+ * statements, and the writer spent more time on them than on everything else it does.
  */
-static const char sql_evidence_new[] =
-    "INSERT INTO evidence (detection_id, ordinal, ts_sec, ts_frac, caplen, origlen,"
-    " linktype, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char sql_evidence[] =
-    "INSERT INTO evidence (detection_id, ordinal, ts_sec, ts_frac, caplen, origlen,"
-    " linktype, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-    " ON CONFLICT (detection_id, ordinal) DO UPDATE SET ts_sec = excluded.ts_sec,"
-    " ts_frac = excluded.ts_frac, caplen = excluded.caplen, origlen = excluded.origlen,"
-    " linktype = excluded.linktype, data = excluded.data";
+    "INSERT INTO evidence_pcapng (detection_id, first_ordinal, packets, pcapng)"
+    " VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (detection_id, first_ordinal) DO UPDATE SET packets = excluded.packets,"
+    " pcapng = excluded.pcapng";
 
 /*
  * One item of a record's exposure list. The list only grows during a
@@ -345,35 +338,16 @@ static int write_exposure(struct store *s, int64_t run_id, const struct sw_detec
 	return 0;
 }
 
-/* Binds packet k under row id to st (sql_evidence_new or sql_evidence) and runs it, as
- * step_once. */
-static int step_packet(struct store *s, sqlite3_stmt *st, int64_t id, const struct evidence_pkt *k,
-                       uint64_t seq, int *ext)
-{
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, k->ordinal);
-	sqlite3_bind_int64(st, 3, k->ts_sec);
-	sqlite3_bind_int64(st, 4, k->ts_nsec);
-	sqlite3_bind_int64(st, 5, k->caplen);
-	sqlite3_bind_int64(st, 6, k->origlen);
-	sqlite3_bind_int64(st, 7, k->linktype);
-	sqlite3_bind_blob(st, 8, k->data, (int)k->caplen, SQLITE_STATIC);
-	return step_once(s, st, seq, ext);
-}
-
 /* Stores the packets d carries under its row (id), which the batch has written already. */
 static int write_evidence(struct store *s, int64_t id, const struct sw_detection *d)
 {
 	const struct evidence_pack *p = d->evidence;
 
-	for (uint32_t i = 0; i < p->n; i++) {
-		int ext;
-		if (step_packet(s, s->evidence_new, id, &p->pkt[i], d->seq, &ext) < 0 &&
-		    (ext != SQLITE_CONSTRAINT_PRIMARYKEY ||
-		     step_packet(s, s->evidence, id, &p->pkt[i], d->seq, NULL) < 0))
-			return -1;
-	}
-	return 0;
+	sqlite3_bind_int64(s->evidence, 1, id);
+	sqlite3_bind_int64(s->evidence, 2, p->first);
+	sqlite3_bind_int64(s->evidence, 3, p->n);
+	sqlite3_bind_blob(s->evidence, 4, p->ng, (int)p->len, SQLITE_STATIC);
+	return step_once(s, s->evidence, d->seq, NULL);
 }
 
 /*
@@ -536,8 +510,6 @@ int store_write_prepare(struct store *s, char *err, size_t errlen)
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_evidence, -1, SQLITE_PREPARE_PERSISTENT, &s->evidence,
 	                       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, sql_evidence_new, -1, SQLITE_PREPARE_PERSISTENT,
-	                       &s->evidence_new, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_row_id, -1, SQLITE_PREPARE_PERSISTENT, &s->row_id,
 	                       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_expo, -1, SQLITE_PREPARE_PERSISTENT, &s->expo, NULL) !=
@@ -553,11 +525,10 @@ void store_write_release(struct store *s)
 	sqlite3_finalize(s->upsert);
 	sqlite3_finalize(s->update);
 	sqlite3_finalize(s->evidence);
-	sqlite3_finalize(s->evidence_new);
 	sqlite3_finalize(s->row_id);
 	sqlite3_finalize(s->expo);
 	store_camp_release(s);
-	s->upsert = s->update = s->evidence = s->evidence_new = s->row_id = s->expo = NULL;
+	s->upsert = s->update = s->evidence = s->row_id = s->expo = NULL;
 	free(s->slots);
 	s->slots = NULL;
 	s->nslots = 0;

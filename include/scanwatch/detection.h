@@ -172,7 +172,7 @@ struct sw_detection {
 	 * The packets that go with this record (OPEN: those that opened it; CLOSE: the rest
 	 * of the sample), NULL when none (UPDATE, --no-evidence, nothing kept). Borrowed: it
 	 * is valid only while the record is, during the emit call; emit.c copies it into the
-	 * queue and the writer stores it (evidence table). Never read back from the store.
+	 * queue and the writer stores it (evidence_pcapng). Never read back from the store.
 	 */
 	const struct evidence_pack *evidence;
 };

@@ -9,6 +9,7 @@
 
 #include "scanwatch/addr.h"
 #include "scanwatch/classify.h"
+#include "scanwatch/evidence_ng.h"
 #include "scanwatch/packet.h"
 
 /*
@@ -30,8 +31,9 @@
  *                  TCP with 40 bytes of options, an ICMP error's quote),
  *                  not the payload of an answer.
  * So a detection stores at most 72 packets of at most 256 bytes: 18,432
- * bytes of packet data plus 72 rows of 6 numbers (documented in README.md and
- * scanwatch.8 as the disk bound per detection).
+ * bytes of packet data, in two pcapng blobs of 22,008 bytes at most with one
+ * link type (evidence_ng.h; documented in README.md and scanwatch.8 as the
+ * disk bound per detection).
  */
 #define EVIDENCE_HEAD 64
 #define EVIDENCE_TAIL 8
@@ -58,25 +60,6 @@
 
 /* Events a held-back source (admit.h) can hold: its first probe and ADMIT_LATER more. */
 #define EVIDENCE_HELD_MAX 5
-
-/* One packet as captured: pcap's record header (original time with nanosecond fraction,
- * captured and original length, link type) and its first EVIDENCE_SNAP bytes at most. */
-struct evidence_pkt {
-	int64_t ts_sec;
-	uint32_t ts_nsec; /* 0..999,999,999 */
-	uint32_t caplen;  /* bytes in data: min(captured, EVIDENCE_SNAP) */
-	uint32_t origlen; /* length on the wire */
-	int32_t linktype; /* DLT_ / LINKTYPE_ value of its capture */
-	uint32_t ordinal; /* its place among the events the detection's entry saw, from 0 */
-	uint8_t data[EVIDENCE_SNAP];
-};
-
-/* The packets that go with one record, in the order they were seen. */
-struct evidence_pack {
-	uint32_t n;
-	uint32_t cap;
-	struct evidence_pkt pkt[]; /* n used of cap */
-};
 
 /* The packet being processed, as the capture gave it (borrowed for one packet's time). */
 struct evidence_frame {
@@ -140,9 +123,9 @@ bool evidence_wants(const struct sw_packet *pkt);
 /* Gives back the ring and its packets; *ring becomes 0. */
 void evidence_release(struct evidence *ev, uint32_t *ring);
 /*
- * Copies into out (cap at least EVIDENCE_MAX) the ring's packets not taken
- * before: at OPEN the head so far, at CLOSE the rest of the head and the
- * tail. Their arena slots are given back at once. Returns out->n.
+ * Writes into out (evidence_pack_new(EVIDENCE_MAX), emptied first) the ring's packets not
+ * taken before: at OPEN the head so far, at CLOSE the rest of the head and the tail. Their
+ * arena slots are given back at once. Returns out->n.
  */
 uint32_t evidence_take(struct evidence *ev, uint32_t ring, struct evidence_pack *out);
 
@@ -166,13 +149,6 @@ void evidence_unhold(struct evidence *ev, const struct sw_addr *src);
 void evidence_replay_event(struct evidence *ev, uint64_t ts_us);
 /* Ends a replay: held packets no entry took are given back. */
 void evidence_unhold_done(struct evidence *ev);
-
-/* An evidence_pack of capacity cap, zeroed; NULL on allocation failure. free() it. */
-struct evidence_pack *evidence_pack_new(uint32_t cap);
-/* A copy of p sized to its n packets (cap = n); NULL on allocation failure. free() it. */
-struct evidence_pack *evidence_pack_dup(const struct evidence_pack *p);
-/* Bytes evidence_pack_dup takes for p. */
-size_t evidence_pack_size(const struct evidence_pack *p);
 
 void evidence_get_stats(const struct evidence *ev, struct evidence_stats *out);
 

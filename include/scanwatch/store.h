@@ -255,10 +255,12 @@ struct store_evidence {
 /*
  * Calls fn for each evidence packet of detection row id (store_row.id), in capture time order
  * (a handshake's answer is noted with its outcome, after packets it came before), with the
- * packet borrowed for the call. A database from before the evidence table (schema < 7) has
- * none. Rows whose numbers do not fit a packet header (caplen not the data's size, a
- * fraction past a second: the work of another tool) are skipped and counted as
- * store_read_detections does. Returns as store_read_detections.
+ * packet borrowed for the call: those of 009's evidence table (a row a packet, written by
+ * builds before 010), then those of 010's evidence_pcapng blobs. A database from before the
+ * evidence table has none. Rows whose numbers do not fit a packet header (caplen not the
+ * data's size, a fraction past a second: the work of another tool) and blobs that are not
+ * the pcapng they should be (from the first block that cannot be read) are skipped and
+ * counted as store_read_detections does. Returns as store_read_detections.
  */
 int store_read_evidence(struct store_reader *r, int64_t id,
                         int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,

@@ -35,11 +35,26 @@ check_one() {
 	local kind src rule first rows
 	IFS='|' read -r kind src rule first <<<"$(sqlite3 "$db" \
 		"SELECT kind, src_ip, rule_id, first_seen FROM detections WHERE id = $id")"
-	rows=$(sqlite3 "$db" "SELECT count(*) FROM evidence WHERE detection_id = $id")
-	# the bound: at most 72 packets of at most 256 bytes
-	((rows > 0 && rows <= 72)) || fail "$db #$id: $rows evidence rows"
-	[[ $(sqlite3 "$db" "SELECT max(length(data)) <= 256 AND min(caplen = length(data))
-		FROM evidence WHERE detection_id = $id") == 1 ]] || fail "$db #$id: a row past the snap"
+	rows=$(sqlite3 "$db" "SELECT coalesce(sum(packets), 0) FROM evidence_pcapng WHERE detection_id = $id")
+	# the bound: at most 72 packets of at most 256 bytes, in at most two blobs (OPEN, CLOSE)
+	((rows > 0 && rows <= 72)) || fail "$db #$id: $rows evidence packets"
+	((rows == $(python3 "$evrows" "$db" "$id" | wc -l))) || fail "$db #$id: the blobs hold other than $rows"
+	python3 "$evrows" "$db" "$id" | awk -F'|' '$5 > 256 {bad = 1} END {exit bad}' ||
+		fail "$db #$id: a packet past the snap"
+	[[ $(sqlite3 "$db" "SELECT count(*) <= 2 FROM evidence_pcapng WHERE detection_id = $id") == 1 ]] ||
+		fail "$db #$id: more than two blobs"
+	# each blob is a pcapng file as it is: tshark reads every packet of it, and nothing more
+	local bfirst bn got=0
+	while IFS='|' read -r bfirst bn; do
+		sqlite3 "$db" "SELECT writefile('blob.pcapng', pcapng) FROM evidence_pcapng
+			WHERE detection_id = $id AND first_ordinal = $bfirst" >/dev/null
+		tshark -r blob.pcapng -T fields -e frame.cap_len >blob.out 2>blob.err ||
+			fail "$db #$id: tshark on the blob from $bfirst: $(cat blob.err)"
+		grep -v '^Running as user' blob.err | grep . && fail "$db #$id: tshark complained of a blob"
+		[[ $(wc -l <blob.out) == "$bn" ]] || fail "$db #$id: tshark read $(wc -l <blob.out) of the blob's $bn"
+		got=$((got + bn))
+	done < <(sqlite3 "$db" "SELECT first_ordinal, packets FROM evidence_pcapng WHERE detection_id = $id")
+	((got == rows)) || fail "$db #$id: the blobs hold $got, not $rows"
 	"$SCANWATCH" extract --db "$db" --id "$id" -w "$out" 2>extract.err ||
 		fail "$db #$id: extract failed: $(cat extract.err)"
 	# tcpdump: no error, no truncated record, every packet read
@@ -75,6 +90,7 @@ check_one() {
 	echo "ok $db #$id: $kind from $src ($rule), $rows packets from $t0"
 }
 
+evrows=$SW_SOURCE_DIR/tests/captures/evidence_rows.py
 check_all sample.pcapng 3
 check_all udp6.pcap 1
 check_all syn_ns.pcap 1
@@ -116,16 +132,15 @@ cmp -s stdout.pcap sample_1.pcap || fail "-w - differs from -w FILE"
 # evidence held one SYN under up to 18 ordinals and packets it never saw.
 "$SCANPROBE" -sS --scanners 256 -p 1-30 --seed 5 --write many.pcap 198.18.1.0/28 >/dev/null
 "$SCANWATCH" -r many.pcap --db many.db -q 2>replay.err || fail "many.pcap: $(cat replay.err)"
-[[ $(sqlite3 many.db "SELECT count(DISTINCT detection_id) FROM evidence") -gt 100 ]] ||
+[[ $(sqlite3 many.db "SELECT count(DISTINCT detection_id) FROM evidence_pcapng") -gt 100 ]] ||
 	fail "many.pcap: fewer detections with evidence than the check needs"
-dups=$(sqlite3 many.db "SELECT count(*) FROM (SELECT 1 FROM evidence
-	GROUP BY detection_id, ts_sec, ts_frac, data HAVING count(*) > 1)")
+dups=$(python3 "$evrows" many.db | awk -F'|' '{print $1, $3, $4, $8}' | sort | uniq -d | wc -l)
 [[ $dups == 0 ]] || fail "many.pcap: $dups packets stored twice in one detection"
 
 # --no-evidence: nothing kept, and extract says so (exit 1)
 "$SCANWATCH" -r sample.pcapng --db none.db --no-evidence -q 2>/dev/null
 [[ $(sqlite3 none.db "SELECT count(*) FROM detections") == 3 ]] || fail "--no-evidence changed the detections"
-[[ $(sqlite3 none.db "SELECT count(*) FROM evidence") == 0 ]] || fail "--no-evidence kept packets"
+[[ $(sqlite3 none.db "SELECT count(*) FROM evidence_pcapng") == 0 ]] || fail "--no-evidence kept packets"
 if "$SCANWATCH" extract --db none.db --id 1 -w none.pcap 2>err.txt; then
 	fail "extract of a detection without packets succeeded"
 fi
@@ -139,7 +154,7 @@ cols="kind, src_ip, target_ip, rule_id, first_seen, opened_at, last_seen, closed
 # the configuration key does the same
 printf 'evidence: false\n' >noev.yaml
 "$SCANWATCH" -c noev.yaml -r sample.pcapng --db cfg.db -q 2>/dev/null
-[[ $(sqlite3 cfg.db "SELECT count(*) FROM evidence") == 0 ]] || fail "evidence: false kept packets"
+[[ $(sqlite3 cfg.db "SELECT count(*) FROM evidence_pcapng") == 0 ]] || fail "evidence: false kept packets"
 
 # Usage and lookup errors
 set +e
@@ -149,13 +164,49 @@ set +e
 [[ $? == 1 ]] && grep -q 'no detection 99' err.txt || fail "a missing id: $(cat err.txt)"
 set -e
 
+# A database an older build wrote keeps its packets a row each (009_evidence.sql), and they are
+# read as before: detection 2's packets moved there from its blobs read back the same.
+python3 "$evrows" sample.db 2 >blobs.rows
+cp sample.db legacy.db
+awk -F'|' '{printf "INSERT INTO evidence VALUES (%s, %s, %s, %s, %s, %s, %s, X\x27%s\x27);\n",
+	$1, $2, $3, $4, $5, $6, $7, $8}' blobs.rows | sqlite3 legacy.db
+sqlite3 legacy.db "DELETE FROM evidence_pcapng WHERE detection_id = 2"
+[[ $(python3 "$evrows" legacy.db 2) == "$(cat blobs.rows)" ]] || fail "legacy: the rows differ"
+"$SCANWATCH" extract --db legacy.db --id 2 -w legacy.pcap 2>err.txt || fail "legacy: $(cat err.txt)"
+cmp -s legacy.pcap sample_2.pcap || fail "legacy rows extract other than the blobs they came from"
+
 # Hostile rows (another tool's writing): a caplen that is not the data's size and a fraction
 # past a second are skipped and counted, never written.
-cp sample.db hostile.db
+cp legacy.db hostile.db
 sqlite3 hostile.db "UPDATE evidence SET caplen = 9999 WHERE detection_id = 2 AND ordinal = 0;
 	UPDATE evidence SET ts_frac = 2000000000 WHERE detection_id = 2 AND ordinal = 1;"
 "$SCANWATCH" extract --db hostile.db --id 2 -w hostile.pcap 2>err.txt || fail "hostile: $(cat err.txt)"
 grep -q '2 unreadable row' err.txt || fail "hostile rows not counted: $(cat err.txt)"
-[[ $(tcpdump -nr hostile.pcap 2>/dev/null | wc -l) == $(($(sqlite3 sample.db \
-	"SELECT count(*) FROM evidence WHERE detection_id = 2") - 2)) ]] || fail "hostile rows written"
+[[ $(tcpdump -nr hostile.pcap 2>/dev/null | wc -l) == $(($(wc -l <blobs.rows) - 2)) ]] ||
+	fail "hostile rows written"
+# A hostile blob: cut inside its second packet, the first is still given and the cut is
+# counted; a blob whose first block is not a section header gives nothing and is counted.
+cp sample.db cut.db
+python3 - cut.db <<'PY'
+import sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+q = "evidence_pcapng WHERE detection_id = 2 AND first_ordinal = 0"
+b, n = db.execute("SELECT pcapng, packets FROM " + q).fetchone()
+assert n >= 2, "the check needs a blob of two packets"
+at = 28 + 32  # the SHB and the IDB the sensor writes first
+at += struct.unpack_from("<I", b, at + 4)[0]  # and the first packet's block
+db.execute("UPDATE " + q.replace(" WHERE", " SET pcapng = ? WHERE"), (b[:at + 20],))
+db.commit()
+PY
+"$SCANWATCH" extract --db cut.db --id 2 -w cut.pcap 2>err.txt || fail "cut blob: $(cat err.txt)"
+grep -q '1 unreadable row.*a block.s length does not frame it' err.txt ||
+	fail "a cut blob not counted: $(cat err.txt)"
+[[ $(tcpdump -nr cut.pcap 2>/dev/null | wc -l) == $(($(wc -l <blobs.rows) - \
+	$(sqlite3 sample.db "SELECT packets FROM evidence_pcapng WHERE detection_id = 2 AND first_ordinal = 0") + 1)) ]] ||
+	fail "a cut blob: not its first packet and the other blob's"
+sqlite3 cut.db "UPDATE evidence_pcapng SET pcapng = substr(pcapng, 29) WHERE detection_id = 2"
+if "$SCANWATCH" extract --db cut.db --id 2 -w cut2.pcap 2>err.txt; then
+	fail "a detection whose blobs have no section header gave packets"
+fi
+grep -q 'no section header first' err.txt || fail "a headless blob: $(cat err.txt)"
 echo "PASS"

@@ -138,7 +138,7 @@ burst_kb=$(peak_rss burst.time)
 burst_limit_kb=$((burst_cap_mb * 1024 + overhead_kb))
 said=$(grep -o '[0-9]* detection(s)' burst.err | awk '{print $1}')
 rows=$(sqlite3 burst.db "SELECT count(*) FROM detections")
-kept=$(sqlite3 burst.db "SELECT count(*) FROM evidence")
+kept=$(sqlite3 burst.db "SELECT coalesce(sum(packets), 0) FROM evidence_pcapng")
 echo "burst: $said detections, $rows rows, $kept evidence packets stored, peak RSS $burst_kb KB" \
 	"(cap $((burst_cap_mb * 1024)) KB + overhead $overhead_kb KB = $burst_limit_kb KB)"
 if [[ -z $said ]] || ((said < 1 || rows != said)); then

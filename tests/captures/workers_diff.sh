@@ -9,8 +9,9 @@
 # the one difference it allows, the order in which closures falling due between two events
 # are emitted. Everything in a record is compared, its sequence number (event.id) included,
 # but agent.ephemeral_id, which is new on every run by design. So are the evidence packets
-# each detection kept (the store's evidence table, by detection seq), which with two workers
-# travel to the detection thread apart from the events (pipeline.c, msg_frame).
+# each detection kept (the store's evidence_pcapng blobs, by detection seq, byte for byte),
+# which with two workers travel to the detection thread apart from the events (pipeline.c,
+# msg_frame).
 # A capture the sensor cannot read must fail the same way with every worker count. Exit 1
 # on the first difference, with a diff of what differs. SW_DIFF_ARGS adds options to every
 # run (e.g. a small --memory-cap, so the tables evict).
@@ -28,8 +29,8 @@ read -r -a counts <<<"${SW_DIFF_WORKERS:-1 2 4}"
 	echo "workers_diff.sh: SW_DIFF_WORKERS must list 1 and then other worker counts" >&2
 	exit 2
 }
-# The databases are only read for their evidence table: on tmpfs when there is one (a run's
-# nine migrations and its commits then cost no disk flushes).
+# The databases are only read for their evidence blobs: on tmpfs when there is one (a run's
+# ten migrations and its commits then cost no disk flushes).
 dbdir=$work
 if [[ -d /dev/shm && -w /dev/shm ]]; then
 	dbdir=$(mktemp -d /dev/shm/sw-workers-diff.XXXXXX)
@@ -48,10 +49,10 @@ for cap in "$@"; do
 			--jsonl "$base.w$w.jsonl" 2>"$base.w$w.err" || rc=$?
 		echo "$rc" >"$base.w$w.rc"
 		if [[ -s $db ]]; then
-			sqlite3 "$db" "SELECT d.seq, e.ordinal, e.ts_sec, e.ts_frac, e.caplen,
-				e.origlen, e.linktype, hex(e.data) FROM evidence e JOIN detections d
-				ON d.id = e.detection_id ORDER BY 1, 2, 3, 4" >"$base.w$w.evidence"
-			evidence=$((evidence + $(sqlite3 "$db" 'SELECT count(*) FROM evidence')))
+			sqlite3 "$db" "SELECT d.seq, e.first_ordinal, e.packets, hex(e.pcapng)
+				FROM evidence_pcapng e JOIN detections d ON d.id = e.detection_id
+				ORDER BY 1, 2" >"$base.w$w.evidence"
+			evidence=$((evidence + $(sqlite3 "$db" 'SELECT coalesce(sum(packets), 0) FROM evidence_pcapng')))
 		fi
 		rm -f "$db" "$db-wal" "$db-shm"
 		# agent.ephemeral_id names the run (a new one every run, by design): masked

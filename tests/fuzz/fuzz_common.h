@@ -11,17 +11,31 @@
 #include "scanwatch/evidence.h"
 
 /* The evidence packets a record carries keep evidence.h's bounds (none with an UPDATE). */
+struct fuzz_ev_count {
+	uint32_t n;
+};
+
+static inline int fuzz_ev_one(void *ctx, const struct evidence_view *k)
+{
+	struct fuzz_ev_count *c = ctx;
+	if (k->caplen > EVIDENCE_SNAP || k->caplen > k->origlen || k->ts_nsec > 999999999)
+		abort();
+	c->n++;
+	return 0;
+}
+
 static inline void fuzz_check_evidence(const struct sw_detection *d)
 {
 	const struct evidence_pack *p = d->evidence;
 	if (!p)
 		return;
-	if (d->phase == DET_UPDATE || p->n > EVIDENCE_MAX)
+	if (d->phase == DET_UPDATE || p->n > EVIDENCE_MAX || p->len > p->cap)
 		abort();
-	for (uint32_t i = 0; i < p->n; i++)
-		if (p->pkt[i].caplen > EVIDENCE_SNAP || p->pkt[i].caplen > p->pkt[i].origlen ||
-		    p->pkt[i].ts_nsec > 999999999)
-			abort();
+	/* the pack reads back as the pcapng section it claims to be, every packet of it */
+	struct fuzz_ev_count c = {0};
+	const char *why;
+	if (evidence_ng_walk(p->ng, p->len, fuzz_ev_one, &c, &why) != 0 || c.n != p->n)
+		abort();
 }
 
 /* With SW_FUZZ_KINDS set: the detection kinds (bit k: kind k) a run made the engine emit. */

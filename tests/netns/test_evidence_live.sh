@@ -31,7 +31,7 @@ grep -Eq 'scanwatch: stats \(exit\).*, evidence [0-9]+ KiB of [0-9]+ \([1-9][0-9
 q="FROM detections WHERE kind = 'syn_scan' AND src_ip = '$SW_SCAN4'"
 [[ $(sw_sql "$db" "SELECT count(*) $q") == 1 ]] || sw_fail "expected one syn_scan from $SW_SCAN4"
 IFS='|' read -r id rule first <<<"$(sw_sql "$db" "SELECT id, rule_id, first_seen $q")"
-rows=$(sw_sql "$db" "SELECT count(*) FROM evidence WHERE detection_id = $id")
+rows=$(sw_sql "$db" "SELECT coalesce(sum(packets), 0) FROM evidence_pcapng WHERE detection_id = $id")
 ((rows == 72)) || sw_fail "a 500-port scan keeps 72 packets, not $rows"
 
 out=$SW_DIR/evidence.pcap

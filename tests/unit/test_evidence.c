@@ -41,9 +41,34 @@ static void note_range(struct evidence *ev, uint32_t *ring, uint32_t from, uint3
 	evidence_frame(ev, NULL);
 }
 
-/* The packet with ordinal ord is packet ord's copy, cut to the snap. */
-static void check_pkt(const struct evidence_pkt *p, uint32_t ord)
+struct nth {
+	uint32_t want, at;
+	struct evidence_view v;
+};
+
+static int nth_one(void *ctx, const struct evidence_view *k)
 {
+	struct nth *w = ctx;
+	if (w->at++ != w->want)
+		return 0;
+	w->v = *k;
+	return 1;
+}
+
+/* Packet i of a pack, read back from its pcapng section (which must hold it). */
+static struct evidence_view pkt_at(const struct evidence_pack *pk, uint32_t i)
+{
+	struct nth w = {.want = i};
+	const char *why;
+	CHECK_EQ_U(evidence_ng_walk(pk->ng, pk->len, nth_one, &w, &why), 1);
+	return w.v;
+}
+
+/* The packet with ordinal ord is packet ord's copy, cut to the snap. */
+static void check_pkt(struct evidence_view v, uint32_t ord)
+{
+	const struct evidence_view *p = &v;
+
 	CHECK_EQ_U(p->ordinal, ord);
 	CHECK_EQ_U(p->caplen, EVIDENCE_SNAP);
 	CHECK_EQ_U(p->origlen, 1514);
@@ -74,13 +99,13 @@ static void test_open_early(void)
 	CHECK(ring != 0);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), 10);
 	for (uint32_t i = 0; i < 10; i++)
-		check_pkt(&pk->pkt[i], i);
+		check_pkt(pkt_at(pk, i), i);
 	note_range(ev, &ring, 10, 100);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), EVIDENCE_MAX - 10);
 	for (uint32_t i = 0; i < EVIDENCE_HEAD - 10; i++)
-		check_pkt(&pk->pkt[i], 10 + i);
+		check_pkt(pkt_at(pk, i), 10 + i);
 	for (uint32_t k = 0; k < EVIDENCE_TAIL; k++)
-		check_pkt(&pk->pkt[EVIDENCE_HEAD - 10 + k], 100 - EVIDENCE_TAIL + k);
+		check_pkt(pkt_at(pk, EVIDENCE_HEAD - 10 + k), 100 - EVIDENCE_TAIL + k);
 	/* nothing left to give, however many packets come */
 	note_range(ev, &ring, 100, 120);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), 0);
@@ -105,10 +130,10 @@ static void test_open_late(void)
 	const uint32_t opened = EVIDENCE_HEAD + 13;
 	note_range(ev, &ring, 0, opened);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), EVIDENCE_MAX);
-	check_pkt(&pk->pkt[0], 0);
-	check_pkt(&pk->pkt[EVIDENCE_HEAD - 1], EVIDENCE_HEAD - 1);
-	check_pkt(&pk->pkt[EVIDENCE_HEAD], opened - EVIDENCE_TAIL);
-	check_pkt(&pk->pkt[EVIDENCE_MAX - 1], opened - 1);
+	check_pkt(pkt_at(pk, 0), 0);
+	check_pkt(pkt_at(pk, EVIDENCE_HEAD - 1), EVIDENCE_HEAD - 1);
+	check_pkt(pkt_at(pk, EVIDENCE_HEAD), opened - EVIDENCE_TAIL);
+	check_pkt(pkt_at(pk, EVIDENCE_MAX - 1), opened - 1);
 	note_range(ev, &ring, opened, opened + 15);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), 0);
 	evidence_release(ev, &ring);
@@ -116,7 +141,7 @@ static void test_open_late(void)
 	/* a short tail: EVIDENCE_HEAD + 3 packets in all, taken at once at CLOSE */
 	note_range(ev, &ring, 0, EVIDENCE_HEAD + 3);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), EVIDENCE_HEAD + 3);
-	check_pkt(&pk->pkt[EVIDENCE_HEAD + 2], EVIDENCE_HEAD + 2);
+	check_pkt(pkt_at(pk, EVIDENCE_HEAD + 2), EVIDENCE_HEAD + 2);
 	evidence_release(ev, &ring);
 	free(pk);
 	evidence_destroy(ev);
@@ -145,11 +170,11 @@ static void test_sharing(void)
 	CHECK_EQ_U(st.kept, 3);
 	CHECK(a && b && c && a != b && b != c);
 	CHECK_EQ_U(evidence_take(ev, a, pk), 1);
-	CHECK_EQ_U(pk->pkt[0].data[0], 5);
-	CHECK_EQ_U(pk->pkt[0].ordinal, 0);
+	CHECK_EQ_U(pkt_at(pk, 0).data[0], 5);
+	CHECK_EQ_U(pkt_at(pk, 0).ordinal, 0);
 	evidence_release(ev, &a);
 	CHECK_EQ_U(evidence_take(ev, b, pk), 1);
-	CHECK_EQ_U(pk->pkt[0].data[0], 5); /* the copy outlived a's reference */
+	CHECK_EQ_U(pkt_at(pk, 0).data[0], 5); /* the copy outlived a's reference */
 	evidence_release(ev, &b);
 	evidence_release(ev, &c);
 	evidence_get_stats(ev, &st);
@@ -234,12 +259,12 @@ static void test_sizes_and_blocks(void)
 	CHECK(st1.bytes - st0.bytes < st2.bytes - st1.bytes); /* (each with its ring) */
 	CHECK(st2.bytes - st1.bytes - (st1.bytes - st0.bytes) >= EVIDENCE_SNAP - 96);
 	CHECK_EQ_U(evidence_take(ev, small, pk), 1);
-	CHECK_EQ_U(pk->pkt[0].caplen, 74);
-	CHECK_EQ_U(pk->pkt[0].origlen, 74);
+	CHECK_EQ_U(pkt_at(pk, 0).caplen, 74);
+	CHECK_EQ_U(pkt_at(pk, 0).origlen, 74);
 	for (unsigned k = 0; k < 74; k++) /* (frame_bytes holds packet 0 by now) */
-		CHECK_EQ_U(pk->pkt[0].data[k], (uint8_t)(0x40 + k));
+		CHECK_EQ_U(pkt_at(pk, 0).data[k], (uint8_t)(0x40 + k));
 	CHECK_EQ_U(evidence_take(ev, big, pk), 1);
-	check_pkt(&pk->pkt[0], 0);
+	check_pkt(pkt_at(pk, 0), 0);
 	evidence_release(ev, &small);
 	evidence_release(ev, &big);
 
@@ -273,9 +298,9 @@ static void test_sizes_and_blocks(void)
 	CHECK_EQ_U(evidence_take(ev, b, pk), 9);
 	for (uint32_t k = 0; k < 9 && k < pk->n; k++) {
 		uint32_t id = k < 8 ? 100 + k : 109;
-		CHECK_EQ_U(pk->pkt[k].ordinal, k < 8 ? k : 9);
-		CHECK_EQ_U(pk->pkt[k].data[0], (uint8_t)id);
-		CHECK_EQ_U(pk->pkt[k].ts_nsec, (id % 1000) * 1000000 + 7);
+		CHECK_EQ_U(pkt_at(pk, k).ordinal, k < 8 ? k : 9);
+		CHECK_EQ_U(pkt_at(pk, k).data[0], (uint8_t)id);
+		CHECK_EQ_U(pkt_at(pk, k).ts_nsec, (id % 1000) * 1000000 + 7);
 	}
 	evidence_release(ev, &b);
 	evidence_get_stats(ev, &st2);
@@ -316,13 +341,13 @@ static void test_held(void)
 	evidence_note(ev, &r1, ts_of(6)); /* the releasing packet itself */
 	evidence_frame(ev, NULL);
 	CHECK_EQ_U(evidence_take(ev, r1, pk), 4);
-	CHECK_EQ_U(pk->pkt[0].ordinal, 0);
-	CHECK_EQ_U(pk->pkt[0].data[0], 2);
-	CHECK_EQ_U(pk->pkt[0].ts_nsec, 2 * 1000000 + 7);
-	CHECK_EQ_U(pk->pkt[1].data[0], 3);
-	CHECK_EQ_U(pk->pkt[2].data[0], 4);
-	CHECK_EQ_U(pk->pkt[3].data[0], 6);
-	CHECK_EQ_U(pk->pkt[3].ordinal, 3);
+	CHECK_EQ_U(pkt_at(pk, 0).ordinal, 0);
+	CHECK_EQ_U(pkt_at(pk, 0).data[0], 2);
+	CHECK_EQ_U(pkt_at(pk, 0).ts_nsec, 2 * 1000000 + 7);
+	CHECK_EQ_U(pkt_at(pk, 1).data[0], 3);
+	CHECK_EQ_U(pkt_at(pk, 2).data[0], 4);
+	CHECK_EQ_U(pkt_at(pk, 3).data[0], 6);
+	CHECK_EQ_U(pkt_at(pk, 3).ordinal, 3);
 	CHECK_EQ_U(evidence_take(ev, r2, pk), 3);
 	evidence_get_stats(ev, &st);
 	CHECK_EQ_U(st.held_lost, 1);
@@ -387,11 +412,11 @@ static void test_answers(void)
 	evidence_note_event(ev, &other, &out);
 	evidence_frame(ev, NULL);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), 3);
-	CHECK_EQ_U(pk->pkt[0].data[0], 7); /* the SYN-ACK, the ACK, then the RST */
-	CHECK_EQ_U(pk->pkt[1].data[0], 8);
-	CHECK_EQ_U(pk->pkt[2].data[0], 9);
+	CHECK_EQ_U(pkt_at(pk, 0).data[0], 7); /* the SYN-ACK, the ACK, then the RST */
+	CHECK_EQ_U(pkt_at(pk, 1).data[0], 8);
+	CHECK_EQ_U(pkt_at(pk, 2).data[0], 9);
 	CHECK_EQ_U(evidence_take(ev, other, pk), 1);
-	CHECK_EQ_U(pk->pkt[0].data[0], 9);
+	CHECK_EQ_U(pkt_at(pk, 0).data[0], 9);
 	evidence_release(ev, &ring);
 	evidence_release(ev, &other);
 	free(pk);
@@ -434,7 +459,7 @@ static void test_fragments(void)
 	evidence_frame(ev, NULL);
 	CHECK_EQ_U(evidence_take(ev, ring, pk), 3);
 	for (uint32_t i = 0; i < 3; i++)
-		CHECK_EQ_U(pk->pkt[i].data[0], 20 + i);
+		CHECK_EQ_U(pkt_at(pk, i).data[0], 20 + i);
 	evidence_release(ev, &ring);
 	free(pk);
 	evidence_destroy(ev);
@@ -467,13 +492,13 @@ static void test_taken_mid_frame(void)
 	}
 	evidence_frame(ev, NULL);
 	CHECK_EQ_U(evidence_take(ev, b, pk), 1);
-	CHECK_EQ_U(pk->pkt[0].ordinal, 0);
-	CHECK_EQ_U(pk->pkt[0].ts_nsec, 7000007);
-	CHECK_EQ_U(pk->pkt[0].data[0], 7);
-	CHECK_EQ_U(pk->pkt[0].data[EVIDENCE_SNAP - 1], (uint8_t)(7 + EVIDENCE_SNAP - 1));
+	CHECK_EQ_U(pkt_at(pk, 0).ordinal, 0);
+	CHECK_EQ_U(pkt_at(pk, 0).ts_nsec, 7000007);
+	CHECK_EQ_U(pkt_at(pk, 0).data[0], 7);
+	CHECK_EQ_U(pkt_at(pk, 0).data[EVIDENCE_SNAP - 1], (uint8_t)(7 + EVIDENCE_SNAP - 1));
 	CHECK_EQ_U(evidence_take(ev, c, pk), 4);
 	for (uint32_t i = 0; i < 4 && i < pk->n; i++)
-		CHECK_EQ_U(pk->pkt[i].data[0], 8 + i);
+		CHECK_EQ_U(pkt_at(pk, i).data[0], 8 + i);
 	evidence_release(ev, &b);
 	evidence_release(ev, &c);
 	evidence_get_stats(ev, &st);

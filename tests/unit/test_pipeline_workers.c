@@ -56,14 +56,8 @@ static void collect(void *ctx, const struct sw_detection *d)
 	x->d.evidence = NULL;
 	x->evh = 0xcbf29ce484222325ull;
 	x->evn = d->evidence ? d->evidence->n : 0;
-	for (uint32_t i = 0; i < x->evn; i++) {
-		const struct evidence_pkt *p = &d->evidence->pkt[i];
-		x->evh = fnv(x->evh, &p->ts_sec, sizeof p->ts_sec);
-		x->evh = fnv(x->evh, &p->ts_nsec, sizeof p->ts_nsec);
-		x->evh = fnv(x->evh, &p->ordinal, sizeof p->ordinal);
-		x->evh = fnv(x->evh, &p->origlen, sizeof p->origlen);
-		x->evh = fnv(x->evh, p->data, p->caplen);
-	}
+	if (x->evn) /* the pcapng section: every packet's header, ordinal and bytes */
+		x->evh = fnv(x->evh, d->evidence->ng, d->evidence->len);
 	r->packets += x->evn;
 }
 

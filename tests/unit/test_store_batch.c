@@ -89,23 +89,16 @@ static void rec(struct sw_detection *d, uint64_t seq, enum det_phase phase)
  */
 static void give_packets(struct sw_detection *d, size_t r, uint32_t first, uint32_t n)
 {
-	struct evidence_pack *p = calloc(1, sizeof(*p) + n * sizeof(struct evidence_pkt));
+	struct evidence_pack *p = evidence_pack_new(n);
 
 	CHECK(p != NULL);
 	if (p == NULL)
 		return;
-	p->n = p->cap = n;
 	for (uint32_t k = 0; k < n; k++) {
-		struct evidence_pkt *x = &p->pkt[k];
+		uint8_t data[3] = {(uint8_t)d->seq, (uint8_t)(first + k), (uint8_t)r};
 
-		x->ts_sec = 1700000000 + (int64_t)r;
-		x->ts_nsec = 1000 * k;
-		x->ordinal = first + k;
-		x->linktype = 1;
-		x->caplen = x->origlen = 3;
-		x->data[0] = (uint8_t)d->seq;
-		x->data[1] = (uint8_t)(first + k);
-		x->data[2] = (uint8_t)r;
+		CHECK(evidence_pack_put(p, 1700000000 + (int64_t)r, 1000 * k, 3, 3, 1, first + k,
+		                        data));
 	}
 	d->evidence = p;
 }
@@ -118,17 +111,58 @@ static void drop_packets(struct sw_detection *d, size_t n)
 	}
 }
 
-/* Every evidence row as seq|ordinal|data, by seq and ordinal; none may name a detection
- * that is not there. */
+struct ev_dump {
+	char *out;
+	size_t n, cap;
+	int64_t seq;
+};
+
+static int dump_one(void *ctx, const struct store_evidence *k)
+{
+	struct ev_dump *e = ctx;
+	int w = snprintf(e->out + e->n, e->cap - e->n, "%lld|%u|", (long long)e->seq, k->ordinal);
+
+	for (uint32_t i = 0; w >= 0 && (size_t)w < e->cap - e->n && i < k->caplen; i++)
+		w += snprintf(e->out + e->n + w, e->cap - e->n - (size_t)w, "%02X", k->data[i]);
+	CHECK(w >= 0 && (size_t)w + 1 < e->cap - e->n);
+	if (w < 0 || (size_t)w + 1 >= e->cap - e->n)
+		return 1;
+	e->n += (size_t)w;
+	e->out[e->n++] = '\n';
+	e->out[e->n] = '\0';
+	return 0;
+}
+
+/* Every evidence packet as seq|ordinal|data, by seq, read back as `scanwatch extract` reads
+ * them; every blob must name a detection that is there. */
 static void dump_evidence(const char *path, char *out, size_t cap)
 {
-	dump_rows(path,
-	          "SELECT d.seq, e.ordinal, hex(e.data) FROM evidence e JOIN detections d ON "
-	          "d.id = e.detection_id ORDER BY d.seq, e.ordinal",
-	          out, cap);
-	CHECK_EQ_U(query_int(path, "SELECT count(*) FROM evidence"),
-	           query_int(path, "SELECT count(*) FROM evidence e JOIN detections d ON "
+	struct ev_dump e = {.out = out, .cap = cap};
+	char err[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct store_reader *r = store_read_open(path, err, sizeof err);
+
+	out[0] = '\0';
+	CHECK(r != NULL);
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT id, seq FROM detections ORDER BY seq", -1, &st,
+	                         NULL) == SQLITE_OK);
+	while (r != NULL && st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+		e.seq = sqlite3_column_int64(st, 1);
+		CHECK(store_read_evidence(r, sqlite3_column_int64(st, 0), dump_one, &e, err,
+		                          sizeof err) == 0);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (r != NULL) {
+		CHECK_EQ_U(store_read_skipped(r, NULL), 0);
+		store_read_close(r);
+	}
+	CHECK_EQ_U(query_int(path, "SELECT count(*) FROM evidence_pcapng"),
+	           query_int(path, "SELECT count(*) FROM evidence_pcapng e JOIN detections d ON "
 	                           "d.id = e.detection_id"));
+	CHECK_EQ_U(query_int(path, "SELECT count(*) FROM evidence"), 0); /* 009's table: unused */
 }
 
 /*
