@@ -74,7 +74,8 @@ struct evidence_frame {
 struct evidence_stats {
 	uint64_t kept;         /* packet references taken into rings */
 	uint64_t copied;       /* packets copied into the arena (one copy serves every ring) */
-	uint64_t not_kept;     /* packets a detection's entry wanted that the budget refused */
+	uint64_t not_kept;     /* packets a detection's entry wanted that the budget refused, or
+	                        * that its pcapng could not name (evidence_pack_put) */
 	uint64_t held_lost;    /* events of held-back sources replayed without their packet */
 	uint64_t bytes, limit; /* arena bytes in use now, and the most it may take */
 	uint64_t bytes_max;    /* the most in use at any time */
