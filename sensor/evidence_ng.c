@@ -20,6 +20,40 @@
 /* Caplen the reader takes at most: libpcap's largest snapshot (MAXIMUM_SNAPLEN). */
 #define NG_CAPLEN_MAX 262144u
 
+/*
+ * The sensor carries a packet's link type as libpcap's DLT_ value (what pcap_datalink gives and
+ * pcap_open_dead takes), and a file holds the LINKTYPE_ value (pcap-linktype(7)). They are one
+ * number but for a few old link types whose DLT_ values differ between systems; these are the
+ * ones libpcap maps on Linux (pcap-common.c, dlt_to_linktype), and 14, OpenBSD's DLT_RAW,
+ * which a capture file may hold and the decoder reads as raw IP.
+ */
+static const struct {
+	int32_t dlt, lt;
+} ng_dlt_map[] = {
+    {12, 101}, /* RAW (first: the way back) */
+    {14, 101}, /* RAW, as OpenBSD numbers it (one way) */
+    {11, 100}, /* ATM_RFC1483 */
+    {15, 102}, /* SLIP_BSDOS */
+    {16, 103}, /* PPP_BSDOS */
+    {19, 106}, /* ATM_CLIP */
+};
+
+static int32_t ng_linktype_of(int32_t dlt)
+{
+	for (size_t i = 0; i < sizeof ng_dlt_map / sizeof ng_dlt_map[0]; i++)
+		if (ng_dlt_map[i].dlt == dlt)
+			return ng_dlt_map[i].lt;
+	return dlt;
+}
+
+static int32_t ng_dlt_of(int32_t lt)
+{
+	for (size_t i = 0; i < sizeof ng_dlt_map / sizeof ng_dlt_map[0]; i++)
+		if (ng_dlt_map[i].lt == lt)
+			return ng_dlt_map[i].dlt;
+	return lt;
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	memcpy(p, &v, 2);
@@ -46,6 +80,7 @@ struct evidence_pack *evidence_pack_new(uint32_t npkts)
 	if (p) {
 		evidence_pack_clear(p);
 		p->cap = (uint32_t)bytes;
+		p->every_id = false;
 	}
 	return p;
 }
@@ -60,7 +95,7 @@ static void put_idb(uint8_t *b, uint32_t iface)
 {
 	put32(b, NG_IDB);
 	put32(b + 4, EVIDENCE_NG_IDB);
-	put16(b + 8, (uint16_t)(iface & 0xffffu));
+	put16(b + 8, (uint16_t)ng_linktype_of((int32_t)(iface & 0xffffu)));
 	put16(b + 10, 0);
 	put32(b + 12, EVIDENCE_SNAP);
 	put16(b + 16, NG_IF_TSRESOL);
@@ -87,7 +122,7 @@ bool evidence_pack_put(struct evidence_pack *p, int64_t ts_sec, uint32_t ts_nsec
 		return false;
 	uint32_t padded = (caplen + 3u) & ~3u;
 	/* the ordinal goes in an option only when it does not follow from the last one's */
-	bool implied = p->len ? ordinal == p->next : ordinal == 0;
+	bool implied = !p->every_id && (p->len ? ordinal == p->next : ordinal == 0);
 	uint32_t epb = (implied ? EVIDENCE_NG_EPB_BARE : EVIDENCE_NG_EPB_FIXED) + padded;
 	size_t need = (size_t)p->len + (p->len ? 0 : EVIDENCE_NG_SHB) +
 	              (id == p->nif ? EVIDENCE_NG_IDB : 0) + epb;
@@ -213,7 +248,7 @@ static const char *ng_idb(struct ng_reader *r, const uint8_t *body, size_t n)
 {
 	if (n < 8)
 		return "interface block too short";
-	struct ng_iface f = {.linktype = get16(r, body), .units = 1000000u};
+	struct ng_iface f = {.linktype = ng_dlt_of(get16(r, body)), .units = 1000000u};
 	const uint8_t *o = body + 8, *val;
 	size_t left = n - 8;
 	uint16_t code, olen;

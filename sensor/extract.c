@@ -1,5 +1,5 @@
-/* extract.c — `scanwatch extract`: writes a stored detection's evidence packets as a pcap
- * file, read through the store's read API only. */
+/* extract.c — `scanwatch extract`: writes a stored detection's evidence packets as a pcap or
+ * pcapng file, read through the store's read API only. */
 #include "scanwatch/extract.h"
 
 #include <errno.h>
@@ -20,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: scanwatch extract [--db PATH] --id N -w FILE|-\n"
+	        "usage: scanwatch extract [--db PATH] --id N [-F pcap|pcapng] -w FILE|-\n"
 	        "\n"
 	        "Writes the evidence packets stored with detection N (the id `scanwatch query`\n"
 	        "shows) as a pcap file that tcpdump and Wireshark read: the packets that\n"
@@ -29,7 +29,10 @@ static void usage(FILE *f)
 	        "\n"
 	        "  --db PATH    database (default %s)\n"
 	        "  --id N       the detection\n"
-	        "  -w FILE      the pcap file to write (\"-\": standard output)\n",
+	        "  -F FORMAT    pcap (default: one link type, the first packet's) or pcapng\n"
+	        "               (every link type, nanosecond times, each packet's ordinal as\n"
+	        "               its epb_packetid)\n"
+	        "  -w FILE      the file to write (\"-\": standard output)\n",
 	        EVIDENCE_SNAP, SW_DEFAULT_DB);
 }
 
@@ -87,6 +90,41 @@ static int write_one(void *ctx, const struct store_evidence *k)
 	return 0;
 }
 
+/* -F pcapng: the packets in pcapng sections (evidence_ng.h), written a section at a time. */
+struct ng_writer {
+	FILE *f;
+	struct evidence_pack *pack;
+	uint64_t written, refused;
+	bool failed;
+};
+
+/* The NG_SECTION_PACKETS packets of a section: a detection's 72 fit one. */
+#define NG_SECTION_PACKETS 1024
+
+static void ng_flush(struct ng_writer *w)
+{
+	if (w->pack->len && fwrite(w->pack->ng, 1, w->pack->len, w->f) != w->pack->len)
+		w->failed = true;
+	evidence_pack_clear(w->pack);
+}
+
+static int write_one_ng(void *ctx, const struct store_evidence *k)
+{
+	struct ng_writer *w = ctx;
+	bool put = evidence_pack_put(w->pack, k->ts_sec, k->ts_nsec, k->caplen, k->origlen,
+	                             k->linktype, k->ordinal, k->data);
+	if (!put && w->pack->n > 0) { /* no room, or no interface left: a new section */
+		ng_flush(w);
+		put = evidence_pack_put(w->pack, k->ts_sec, k->ts_nsec, k->caplen, k->origlen,
+		                        k->linktype, k->ordinal, k->data);
+	}
+	if (put)
+		w->written++;
+	else
+		w->refused++; /* longer than the snap, or a link type past 16 bits: not ours */
+	return w->failed;
+}
+
 static int find_row(void *ctx, const struct store_row *row)
 {
 	*(struct store_row *)ctx = *row;
@@ -104,20 +142,76 @@ static int parse_id(const char *s, int64_t *out)
 	return 0;
 }
 
+/* What extract says it wrote: the detection, the count and where. */
+static void say_written(int64_t id, const struct store_row *row, uint64_t n, const char *out)
+{
+	char src[ADDR_TEXT_MAX];
+	fprintf(stderr,
+	        "scanwatch extract: detection %" PRId64 " (%s from %s, rule %s): %" PRIu64
+	        " packet(s) written to %s\n",
+	        id, detection_kind_name((enum sw_kind)row->d.kind),
+	        row->d.src_any ? "*" : addr_format(&row->d.src, src), row->d.rule_id, n,
+	        strcmp(out, "-") == 0 ? "standard output" : out);
+}
+
+/* -F pcapng: every packet, of every link type; the exit status. */
+static int extract_ng(struct store_reader *r, int64_t id, const struct store_row *row,
+                      const char *out)
+{
+	char err[512];
+	struct ng_writer w = {.pack = evidence_pack_new(NG_SECTION_PACKETS)};
+	int st = 1;
+
+	if (!w.pack) {
+		fprintf(stderr, "scanwatch extract: out of memory\n");
+		return 1;
+	}
+	w.pack->every_id = true;
+	w.f = strcmp(out, "-") == 0 ? stdout : fopen(out, "wb");
+	if (!w.f) {
+		fprintf(stderr, "scanwatch extract: %s: %s\n", out, strerror(errno));
+		free(w.pack);
+		return 1;
+	}
+	if (store_read_evidence(r, id, write_one_ng, &w, err, sizeof err) < 0) {
+		fprintf(stderr, "scanwatch extract: %s\n", err);
+		goto out;
+	}
+	ng_flush(&w);
+	if (w.failed || fflush(w.f) != 0 || ferror(w.f)) {
+		fprintf(stderr, "scanwatch extract: %s: write error\n", out);
+		goto out;
+	}
+	say_written(id, row, w.written, out);
+	if (w.refused)
+		fprintf(stderr,
+		        "scanwatch extract: %" PRIu64
+		        " packet(s) longer than %d bytes or of a link type past 16 bits left out "
+		        "(no build of the sensor stores one)\n",
+		        w.refused, EVIDENCE_SNAP);
+	st = 0;
+out:
+	if (w.f != stdout && fclose(w.f) != 0 && st == 0) {
+		fprintf(stderr, "scanwatch extract: %s: write error\n", out);
+		st = 1;
+	}
+	free(w.pack);
+	return st;
+}
+
 int extract_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"id", required_argument, NULL, 'n'},
-	    {"write", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},    {"id", required_argument, NULL, 'n'},
+	    {"write", required_argument, NULL, 'w'}, {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	const char *db = SW_DEFAULT_DB, *out = NULL;
 	int64_t id = 0;
+	bool ng = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:F:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -132,6 +226,15 @@ int extract_main(int argc, char **argv)
 			break;
 		case 'w':
 			out = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "pcap") != 0 && strcmp(optarg, "pcapng") != 0) {
+				fprintf(stderr,
+				        "scanwatch extract: -F: '%s' is not pcap or pcapng\n",
+				        optarg);
+				return 2;
+			}
+			ng = strcmp(optarg, "pcapng") == 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -192,6 +295,14 @@ int extract_main(int argc, char **argv)
 		        db, id);
 		goto done;
 	}
+	if (ng) {
+		st = extract_ng(r, id, &row, out);
+		if (st == 0 && skipped)
+			fprintf(stderr,
+			        "scanwatch extract: %" PRIu64 " unreadable row(s) skipped (%s)\n",
+			        skipped, why ? why : "?");
+		goto done;
+	}
 	dead = pcap_open_dead_with_tstamp_precision(sv.linktype, (int)sv.snap,
 	                                            sv.nano ? PCAP_TSTAMP_PRECISION_NANO
 	                                                    : PCAP_TSTAMP_PRECISION_MICRO);
@@ -213,13 +324,7 @@ int extract_main(int argc, char **argv)
 		fprintf(stderr, "scanwatch extract: %s: write error\n", out);
 		goto done;
 	}
-	char src[ADDR_TEXT_MAX];
-	fprintf(stderr,
-	        "scanwatch extract: detection %" PRId64 " (%s from %s, rule %s): %" PRIu64
-	        " packet(s) written to %s\n",
-	        id, detection_kind_name((enum sw_kind)row.d.kind),
-	        row.d.src_any ? "*" : addr_format(&row.d.src, src), row.d.rule_id, w.written,
-	        strcmp(out, "-") == 0 ? "standard output" : out);
+	say_written(id, &row, w.written, out);
 	if (w.other_lt)
 		fprintf(stderr,
 		        "scanwatch extract: %" PRIu64

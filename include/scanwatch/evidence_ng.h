@@ -14,7 +14,10 @@
  *   - a Section Header Block (4.1), version 1.0, section length unknown (-1), in the
  *     writer's byte order (the byte-order magic says which);
  *   - an Interface Description Block (4.2) before the first packet of each link type,
- *     snapshot length EVIDENCE_SNAP, option if_tsresol 9 (nanoseconds);
+ *     snapshot length EVIDENCE_SNAP, option if_tsresol 9 (nanoseconds); its link type is
+ *     the LINKTYPE_ value a file holds, where the sensor's is the capture's DLT_ value
+ *     (LINKTYPE_RAW 101 for DLT_RAW 12, and four more: evidence_ng.c), and is read back as
+ *     the DLT_ value;
  *   - an Enhanced Packet Block (4.3) per packet, in the order the detection saw them,
  *     its place among the events its detection saw (evidence.h) in the option
  *     epb_packetid (4.3.1, code 5, 64 bits), which is left out where the ordinal follows
@@ -43,6 +46,8 @@ struct evidence_pack {
 	uint32_t len;   /* bytes of ng in use (0 while empty: the SHB comes with the first) */
 	uint32_t cap;   /* bytes ng can hold */
 	uint32_t nif;   /* interfaces described so far */
+	bool every_id;  /* state every packet's epb_packetid, implied or not (a file people read:
+	                 * Wireshark shows the option, not what the blob's convention implies) */
 	uint32_t iface[EVIDENCE_NG_IFACES]; /* link type | EVIDENCE_NG_SECONDS, in IDB order */
 	uint8_t ng[];
 };

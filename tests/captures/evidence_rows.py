@@ -14,6 +14,10 @@ import sqlite3
 import struct
 import sys
 
+# An IDB holds the LINKTYPE_ value; the sensor (and 009's rows) the capture's DLT_ value. They
+# differ for a few old link types (sensor/evidence_ng.c): printed as DLT_ values, as 009 held them.
+DLT_OF = {101: 12, 100: 11, 102: 15, 103: 16, 106: 19}
+
 
 def blob_packets(blob):
     out, at, order, ifaces, nxt = [], 0, "<", [], 0
@@ -39,7 +43,7 @@ def blob_packets(blob):
                     v = body[o + 4]
                     units = 2 ** (v & 0x7F) if v & 0x80 else 10 ** v
                 o += 4 + (olen + 3) // 4 * 4
-            ifaces.append((lt, units, snap))
+            ifaces.append((DLT_OF.get(lt, lt), units, snap))
         elif btype == 6:
             ifid, hi, lo, cap, orig = struct.unpack_from(order + "IIIII", body, 0)
             lt, units, snap = ifaces[ifid]

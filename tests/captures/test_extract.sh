@@ -66,6 +66,13 @@ check_one() {
 	grep -v '^Running as user' ts.err | grep . && fail "$db #$id: tshark complained"
 	[[ $(wc -l <ts.out) == "$rows" ]] || fail "$db #$id: tshark read $(wc -l <ts.out)"
 	grep -qi 'malformed\|exception' ts.out && fail "$db #$id: tshark found malformed packets"
+	# -F pcapng: the same packets, byte for byte and to the nanosecond, each with its ordinal
+	"$SCANWATCH" extract --db "$db" --id "$id" -F pcapng -w "${out%.pcap}.pcapng" 2>extract.err ||
+		fail "$db #$id: extract -F pcapng failed: $(cat extract.err)"
+	[[ $(tcpdump --nano -tt -xx -nr "${out%.pcap}.pcapng" 2>/dev/null) == \
+		"$(tcpdump --nano -tt -xx -nr "$out" 2>/dev/null)" ]] || fail "$db #$id: pcapng and pcap differ"
+	[[ $(tshark -r "${out%.pcap}.pcapng" -V 2>/dev/null | grep -c 'Packet id:') == "$rows" ]] ||
+		fail "$db #$id: not every pcapng packet states its ordinal"
 	# the first packet is the probe the detection began with: its first_seen (µs)
 	local t0
 	t0=$(tcpdump --nano -tt -c 1 -nr "$out" 2>/dev/null | cut -d' ' -f1)
@@ -160,6 +167,8 @@ printf 'evidence: false\n' >noev.yaml
 set +e
 "$SCANWATCH" extract --db sample.db -w x.pcap 2>/dev/null
 [[ $? == 2 ]] || fail "extract without --id is not a usage error"
+"$SCANWATCH" extract --db sample.db --id 1 -F pcapx -w x.pcap 2>err.txt
+[[ $? == 2 ]] && grep -q "'pcapx' is not pcap or pcapng" err.txt || fail "-F pcapx: $(cat err.txt)"
 "$SCANWATCH" extract --db sample.db --id 99 -w x.pcap 2>err.txt
 [[ $? == 1 ]] && grep -q 'no detection 99' err.txt || fail "a missing id: $(cat err.txt)"
 set -e
@@ -174,6 +183,24 @@ sqlite3 legacy.db "DELETE FROM evidence_pcapng WHERE detection_id = 2"
 [[ $(python3 "$evrows" legacy.db 2) == "$(cat blobs.rows)" ]] || fail "legacy: the rows differ"
 "$SCANWATCH" extract --db legacy.db --id 2 -w legacy.pcap 2>err.txt || fail "legacy: $(cat err.txt)"
 cmp -s legacy.pcap sample_2.pcap || fail "legacy rows extract other than the blobs they came from"
+# One of them again as raw IP (its Ethernet header cut; DLT_RAW, 12, as the sensor stores a link
+# type: the capture's DLT_ value, which pcap_open_dead takes), as a merged replay of two link
+# types leaves them: a pcap holds the first link type only and says so; pcapng every one, raw
+# IP under LINKTYPE_RAW (101), the number a file holds (pcap-linktype(7)).
+cp legacy.db mixed.db
+IFS='|' read -r _ _ s0 f0 c0 o0 _ d0 < <(head -1 blobs.rows)
+sqlite3 mixed.db "INSERT INTO evidence VALUES (2, 1000, $s0, $f0 + 1, $((c0 - 14)), $((o0 - 14)), 12,
+	X'${d0:28}')"
+"$SCANWATCH" extract --db mixed.db --id 2 -w mixed.pcap 2>err.txt || fail "mixed: $(cat err.txt)"
+grep -q '1 packet(s) of another link type than the first left out' err.txt ||
+	fail "mixed pcap: the raw IP packet not said left out: $(cat err.txt)"
+"$SCANWATCH" extract --db mixed.db --id 2 -F pcapng -w mixed.pcapng 2>err.txt || fail "mixed: $(cat err.txt)"
+[[ $(tshark -r mixed.pcapng -T fields -e frame.encap_type 2>/dev/null | sort -u | tr '\n' ' ') == "1 7 " ]] ||
+	fail "mixed pcapng: not Ethernet and raw IP"
+[[ $(tshark -r mixed.pcapng 2>/dev/null | wc -l) == $(($(wc -l <blobs.rows) + 1)) ]] ||
+	fail "mixed pcapng: not every packet"
+[[ $(tshark -r mixed.pcapng -T fields -e frame.packet_id -e ip.src 2>/dev/null | grep -c "^1000	") == 1 ]] ||
+	fail "mixed pcapng: the raw IP packet's ordinal or address"
 
 # Hostile rows (another tool's writing): a caplen that is not the data's size and a fraction
 # past a second are skipped and counted, never written.

@@ -104,6 +104,22 @@ static void test_round_trip(void)
 	CHECK_EQ_U(p->len, len);
 	CHECK_EQ_U(p->n, 4);
 
+	/* raw IP: DLT_RAW (12) in the sensor, LINKTYPE_RAW (101) in the IDB, 12 read back; a
+	 * link type whose numbers agree goes as it is */
+	evidence_pack_clear(p);
+	CHECK(evidence_pack_put(p, 5, 0, 4, 4, 12, 0, d));
+	CHECK(evidence_pack_put(p, 5, 0, 4, 4, 14, 1,
+	                        d)); /* OpenBSD's DLT_RAW: the same file value */
+	uint16_t lt16;
+	memcpy(&lt16, p->ng + 28 + 8, 2);
+	CHECK_EQ_U(lt16, 101);
+	memcpy(&lt16, p->ng + 28 + 32 + 36 + 8, 2);
+	CHECK_EQ_U(lt16, 101);
+	CHECK_EQ_U(walk(p->ng, p->len, &g, &why), 0);
+	CHECK_EQ_U(g.n, 2);
+	CHECK_EQ_U(g.v[0].linktype, 12);
+	CHECK_EQ_U(g.v[1].linktype, 12);
+
 	/* cleared, it starts a new section and the first ordinal is stated again if not 0 */
 	evidence_pack_clear(p);
 	CHECK(evidence_pack_put(p, 5, 0, 4, 4, 1, 0, d));
@@ -234,8 +250,8 @@ static void test_foreign_section(void)
 	CHECK_EQ_U(g.v[0].ordinal, 0);
 	CHECK_EQ_U(g.v[1].ts_sec, 1);
 	CHECK_EQ_U(g.v[1].ts_nsec, 500000000);
-	CHECK_EQ_U(g.v[1].linktype, 101);
-	CHECK_EQ_U(g.v[1].ordinal, 1); /* the previous one's plus one, across sections */
+	CHECK_EQ_U(g.v[1].linktype, 12); /* LINKTYPE_RAW, as DLT_RAW */
+	CHECK_EQ_U(g.v[1].ordinal, 1);   /* the previous one's plus one, across sections */
 	CHECK_EQ_U(g.v[1].data[0], 0x45);
 }
 
