@@ -2,7 +2,9 @@
  */
 #include "scanwatch/detection.h"
 
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,6 +101,96 @@ static size_t utf8_cut(const char *s, size_t n, size_t max)
 	return n;
 }
 
+/*
+ * vsnprintf for the conversions reason texts use most: %s, %u, %d, %lu, %ld, %llu, %lld, %zu
+ * and %%, without flags, width or precision. Returns what vsnprintf would (the length of the
+ * whole text, at most size - 1 bytes of it written and terminated), or -1 before reading any
+ * argument when fmt has anything else (%.2f, %.*s), for vsnprintf to do. Every record formats
+ * a handful of reasons: with vsnprintf that was 18% of the packet thread's instructions on a
+ * capture of 20,000 small scans (callgrind, 242,322 calls of 1,300 instructions each).
+ */
+static int fmt_reason(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	for (const char *f = fmt; *f; f++) {
+		if (*f != '%')
+			continue;
+		f++;
+		if (*f == 'l' && f[1] == 'l')
+			f += 2;
+		else if (*f == 'l' || *f == 'z')
+			f++;
+		if (*f != 's' && *f != 'u' && *f != 'd' && *f != '%')
+			return -1;
+		if (*f == '%' && f[-1] != '%')
+			return -1; /* "%l%": not a conversion vsnprintf would take either */
+	}
+	size_t n = 0;
+	char num[24];
+	for (const char *f = fmt; *f; f++) {
+		const char *piece = f;
+		size_t len = 1;
+		if (*f != '%') { /* the literal run up to the next conversion, in one copy */
+			const char *end = strchrnul(f, '%');
+			len = (size_t)(end - f);
+			f = end - 1;
+		} else {
+			f++;
+			int longs = 0;
+			bool size_t_ = false;
+			if (*f == 'l' && f[1] == 'l') {
+				longs = 2;
+				f += 2;
+			} else if (*f == 'l') {
+				longs = 1;
+				f++;
+			} else if (*f == 'z') {
+				size_t_ = true;
+				f++;
+			}
+			if (*f == 's') {
+				piece = va_arg(ap, const char *);
+				len = strlen(piece);
+			} else if (*f == '%') {
+				piece = f;
+			} else {
+				unsigned long long u;
+				bool neg = false;
+				if (*f == 'u')
+					u = size_t_      ? va_arg(ap, size_t)
+					    : longs == 2 ? va_arg(ap, unsigned long long)
+					    : longs == 1 ? va_arg(ap, unsigned long)
+					                 : va_arg(ap, unsigned);
+				else {
+					long long v = size_t_      ? (long long)va_arg(ap, size_t)
+					              : longs == 2 ? va_arg(ap, long long)
+					              : longs == 1 ? va_arg(ap, long)
+					                           : va_arg(ap, int);
+					neg = v < 0;
+					u = neg ? 0ULL - (unsigned long long)v
+					        : (unsigned long long)v;
+				}
+				char *e = num + sizeof num, *p = e;
+				do {
+					*--p = (char)('0' + u % 10);
+					u /= 10;
+				} while (u);
+				if (neg)
+					*--p = '-';
+				piece = p;
+				len = (size_t)(e - p);
+			}
+		}
+		if (n < size) {
+			size_t room = size - 1 - n;
+			memcpy(buf + n, piece, len < room ? len : room);
+		}
+		n += len;
+	}
+	if (size)
+		buf[n < size ? n : size - 1] = '\0';
+	return n > INT_MAX ? -1 : (int)n;
+}
+
 struct det_reason *detection_reason(struct sw_detection *d, const char *name, uint64_t count,
                                     const char *fmt, ...)
 {
@@ -113,8 +205,13 @@ struct det_reason *detection_reason(struct sw_detection *d, const char *name, ui
 	r->name[n] = '\0';
 	r->count = count;
 	va_start(ap, fmt);
-	int w = vsnprintf(text, sizeof text, fmt, ap);
+	int w = fmt_reason(text, sizeof text, fmt, ap);
 	va_end(ap);
+	if (w < 0) { /* a conversion fmt_reason leaves to vsnprintf: no argument read yet */
+		va_start(ap, fmt);
+		w = vsnprintf(text, sizeof text, fmt, ap);
+		va_end(ap);
+	}
 	n = w < 0 ? 0 : (size_t)w < sizeof text ? (size_t)w : sizeof text - 1;
 	n = utf8_cut(text, n, DET_REASON_TEXT - 1);
 	memcpy(r->text, text, n);
