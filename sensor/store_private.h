@@ -30,8 +30,8 @@ struct store {
 	sqlite3_stmt *expo; /* one exposure row (006_exposure_campaigns.sql) */
 	sqlite3_stmt *camp; /* a campaigns row from its members' rows (store_campaign.c) */
 	sqlite3_stmt *stats;
-	sqlite3_stmt *evidence;     /* one record's evidence packets (010_evidence_pcapng.sql) */
-	sqlite3_stmt *row_id;       /* a written row's id, for its packets */
+	sqlite3_stmt *evidence; /* one record's evidence packets (010_evidence_pcapng.sql) */
+	sqlite3_stmt *row_id;   /* a written row's id, for its packets */
 	/*
 	 * true: this connection runs with PRAGMA ignore_check_constraints and
 	 * write_one enforces the detections table's two CHECKs itself (see

@@ -563,11 +563,12 @@ static int has_table(struct store_reader *r, const char *name, bool *has, char *
 	return 0;
 }
 
-static void skip_evidence(struct store_reader *r, int64_t id, const char *why)
+/* Counts a row (or blob) of detection id's evidence skipped; the first says why. */
+static void skip_evidence(struct store_reader *r, int64_t id, const char *what, const char *why)
 {
 	if (r->skipped++ == 0)
-		snprintf(r->first_skip, sizeof(r->first_skip), "evidence of detection %lld: %s",
-		         (long long)id, why);
+		snprintf(r->first_skip, sizeof(r->first_skip), "evidence of detection %lld: %s%s",
+		         (long long)id, what, why);
 }
 
 /* 009's table: a row a packet, written by builds before 010. */
@@ -602,7 +603,7 @@ static int read_evidence_rows(struct store_reader *r, int64_t id,
 		else if (lt < 0 || lt > INT32_MAX)
 			why = "link type out of range";
 		if (why) {
-			skip_evidence(r, id, why);
+			skip_evidence(r, id, "", why);
 			continue;
 		}
 		k.ts_nsec = (uint32_t)frac;
@@ -686,7 +687,7 @@ static int read_evidence_blobs(struct store_reader *r, int64_t id,
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 		size_t *e;
 		if (n > NG_READ_BYTES_MAX - len) {
-			skip_evidence(r, id, "pcapng blobs past 16 MiB");
+			skip_evidence(r, id, "", "pcapng blobs past 16 MiB");
 			continue;
 		}
 		if (len + n > cap) {
@@ -695,14 +696,14 @@ static int read_evidence_blobs(struct store_reader *r, int64_t id,
 				c *= 2;
 			uint8_t *nb = realloc(buf, c);
 			if (!nb) {
-				skip_evidence(r, id, "out of memory for its pcapng blobs");
+				skip_evidence(r, id, "", "out of memory for its pcapng blobs");
 				continue;
 			}
 			buf = nb;
 			cap = c;
 		}
 		if (!(e = realloc(ends, (nblobs + 1) * sizeof *ends))) {
-			skip_evidence(r, id, "out of memory for its pcapng blobs");
+			skip_evidence(r, id, "", "out of memory for its pcapng blobs");
 			continue;
 		}
 		ends = e;
@@ -717,14 +718,11 @@ static int read_evidence_blobs(struct store_reader *r, int64_t id,
 	struct ng_gather g = {.r = r, .id = id};
 	for (size_t i = 0, at = 0; i < nblobs && !g.full; at = ends[i++]) {
 		const char *why;
-		if (evidence_ng_walk(buf + at, ends[i] - at, gather_one, &g, &why) < 0) {
-			char what[STORE_ERR_MAX];
-			snprintf(what, sizeof what, "pcapng blob: %s", why);
-			skip_evidence(r, id, what);
-		}
+		if (evidence_ng_walk(buf + at, ends[i] - at, gather_one, &g, &why) < 0)
+			skip_evidence(r, id, "pcapng blob: ", why);
 	}
 	if (g.full)
-		skip_evidence(r, id, "more packets than one detection can have");
+		skip_evidence(r, id, "", "more packets than one detection can have");
 	if (g.n > 1)
 		qsort(g.v, g.n, sizeof *g.v, view_cmp);
 	for (size_t i = 0; i < g.n && stop == 0; i++) {
