@@ -45,7 +45,7 @@ struct survey {
 	uint32_t snap;    /* the largest caplen, at least EVIDENCE_SNAP */
 };
 
-static int survey_one(void *ctx, const struct store_evidence *k)
+static int survey_one(void *ctx, const struct evidence_view *k)
 {
 	struct survey *s = ctx;
 	if (!s->have_lt) {
@@ -66,7 +66,7 @@ struct writer {
 	uint64_t written, other_lt, bad_time;
 };
 
-static int write_one(void *ctx, const struct store_evidence *k)
+static int write_one(void *ctx, const struct evidence_view *k)
 {
 	struct writer *w = ctx;
 	if (k->linktype != w->sv->linktype) {
@@ -108,7 +108,7 @@ static void ng_flush(struct ng_writer *w)
 	evidence_pack_clear(w->pack);
 }
 
-static int write_one_ng(void *ctx, const struct store_evidence *k)
+static int write_one_ng(void *ctx, const struct evidence_view *k)
 {
 	struct ng_writer *w = ctx;
 	bool put = evidence_pack_put(w->pack, k->ts_sec, k->ts_nsec, k->caplen, k->origlen,

@@ -573,7 +573,7 @@ static void skip_evidence(struct store_reader *r, int64_t id, const char *what, 
 
 /* 009's table: a row a packet, written by builds before 010. */
 static int read_evidence_rows(struct store_reader *r, int64_t id,
-                              int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                              int (*fn)(void *ctx, const struct evidence_view *pkt), void *ctx,
                               char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -585,7 +585,7 @@ static int read_evidence_rows(struct store_reader *r, int64_t id,
 	            id, &st, err, errlen) < 0)
 		return -1;
 	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_evidence k = {
+		struct evidence_view k = {
 		    .ordinal = (uint32_t)sqlite3_column_int64(st, 0),
 		    .ts_sec = sqlite3_column_int64(st, 1),
 		};
@@ -626,8 +626,6 @@ static int read_evidence_rows(struct store_reader *r, int64_t id,
 #define NG_READ_PACKETS_MAX 65536u
 
 struct ng_gather {
-	struct store_reader *r;
-	int64_t id;
 	struct evidence_view *v;
 	size_t n, cap;
 	bool full;
@@ -668,7 +666,7 @@ static int view_cmp(const void *a, const void *b)
 /* 010's table: a pcapng blob a record. The blobs are copied out of SQLite (its pointers last
  * one step), then every packet is given in capture time order. */
 static int read_evidence_blobs(struct store_reader *r, int64_t id,
-                               int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
+                               int (*fn)(void *ctx, const struct evidence_view *pkt), void *ctx,
                                char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -715,7 +713,7 @@ static int read_evidence_blobs(struct store_reader *r, int64_t id,
 	stop = walk_end(r, st, rc, 0, err, errlen);
 	if (stop < 0)
 		goto out;
-	struct ng_gather g = {.r = r, .id = id};
+	struct ng_gather g = {0};
 	for (size_t i = 0, at = 0; i < nblobs && !g.full; at = ends[i++]) {
 		const char *why;
 		if (evidence_ng_walk(buf + at, ends[i] - at, gather_one, &g, &why) < 0)
@@ -725,19 +723,8 @@ static int read_evidence_blobs(struct store_reader *r, int64_t id,
 		skip_evidence(r, id, "", "more packets than one detection can have");
 	if (g.n > 1)
 		qsort(g.v, g.n, sizeof *g.v, view_cmp);
-	for (size_t i = 0; i < g.n && stop == 0; i++) {
-		const struct evidence_view *v = &g.v[i];
-		struct store_evidence k = {
-		    .ordinal = v->ordinal,
-		    .ts_sec = v->ts_sec,
-		    .ts_nsec = v->ts_nsec,
-		    .caplen = v->caplen,
-		    .origlen = v->origlen,
-		    .linktype = v->linktype,
-		    .data = v->data,
-		};
-		stop = fn(ctx, &k);
-	}
+	for (size_t i = 0; i < g.n && stop == 0; i++)
+		stop = fn(ctx, &g.v[i]);
 	free(g.v);
 out:
 	free(buf);
@@ -746,8 +733,8 @@ out:
 }
 
 int store_read_evidence(struct store_reader *r, int64_t id,
-                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
-                        char *err, size_t errlen)
+                        int (*fn)(void *ctx, const struct evidence_view *pkt), void *ctx, char *err,
+                        size_t errlen)
 {
 	bool rows, blobs;
 	int rc = 0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "scanwatch/detection.h"
+#include "scanwatch/evidence_ng.h" /* struct evidence_view: one evidence packet */
 
 struct store;
 
@@ -241,17 +242,6 @@ struct store_filter {
 int store_read_detections(struct store_reader *r, const struct store_filter *f,
                           int (*fn)(void *ctx, const struct store_row *row), void *ctx, char *err,
                           size_t errlen);
-/* One evidence packet of a detection, as stored (schema/007_evidence.sql); data is
- * borrowed for the call. */
-struct store_evidence {
-	uint32_t ordinal;
-	int64_t ts_sec;
-	uint32_t ts_nsec;
-	uint32_t caplen, origlen;
-	int32_t linktype;
-	const uint8_t *data; /* caplen bytes */
-};
-
 /*
  * Calls fn for each evidence packet of detection row id (store_row.id), in capture time order
  * (a handshake's answer is noted with its outcome, after packets it came before), with the
@@ -263,8 +253,8 @@ struct store_evidence {
  * counted as store_read_detections does. Returns as store_read_detections.
  */
 int store_read_evidence(struct store_reader *r, int64_t id,
-                        int (*fn)(void *ctx, const struct store_evidence *pkt), void *ctx,
-                        char *err, size_t errlen);
+                        int (*fn)(void *ctx, const struct evidence_view *pkt), void *ctx, char *err,
+                        size_t errlen);
 /* Rows skipped so far, and why the first one was (NULL when none was). */
 uint64_t store_read_skipped(const struct store_reader *r, const char **first_reason);
 

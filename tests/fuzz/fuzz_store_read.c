@@ -183,7 +183,7 @@ static void check_row(const struct store_row *row)
 }
 
 /* An evidence packet is a packet header extract can write, over bytes that are there. */
-static int on_evidence(void *ctx, const struct store_evidence *k)
+static int on_evidence(void *ctx, const struct evidence_view *k)
 {
 	volatile uint8_t sink = 0;
 	(void)ctx;

@@ -681,13 +681,14 @@ static void test_absorbed_then_stands_out(void)
  * its outcomes (detect_stealth.c). The control is a monitor's pings (with data, unanswered) to
  * eight hosts ten minutes apart: the same slow rule of the ICMP sweep detector counts them
  * without crafted_only, and never with it. */
-static const char *icmp_slow(bool crafted_only)
+/* A slow rule of detector (5 in 2 hours), with or without crafted_only. */
+static const char *slow_rule(const char *detector, bool crafted_only)
 {
 	static char yaml[256];
 	snprintf(yaml, sizeof yaml,
-	         "version: 1\nrules:\n  - id: SLOW\n    name: slow\n    detector: icmp_sweep\n%s"
+	         "version: 1\nrules:\n  - id: SLOW\n    name: slow\n    detector: %s\n%s"
 	         "    threshold: 5\n    window: 2h\n    idle: 15m\n",
-	         crafted_only ? "    crafted_only: true\n" : "");
+	         detector, crafted_only ? "    crafted_only: true\n" : "");
 	return yaml;
 }
 
@@ -698,16 +699,6 @@ static void monitor_pings(struct harness *h, struct sw_addr m)
 		                          (uint16_t)(0x4000 + i), 56);
 		feed(h, &p, 600000000); /* ten minutes apart */
 	}
-}
-
-static const char *stealth_slow(bool crafted_only)
-{
-	static char yaml[256];
-	snprintf(yaml, sizeof yaml,
-	         "version: 1\nrules:\n  - id: SLOW\n    name: slow\n    detector: stealth\n%s"
-	         "    threshold: 5\n    window: 2h\n    idle: 15m\n",
-	         crafted_only ? "    crafted_only: true\n" : "");
-	return yaml;
 }
 
 static void stray_fins(struct harness *h, struct sw_addr c)
@@ -726,27 +717,27 @@ static void test_crafted_only(void)
 {
 	struct harness h;
 	struct sw_addr c = fixture_v4(198, 18, 0, 30);
-	setup(&h, stealth_slow(true));
+	setup(&h, slow_rule("stealth", true));
 	stray_fins(&h, c);
 	teardown(&h);
 	CHECK_EQ_U(nrec, 0);
 
-	setup(&h, stealth_slow(false));
+	setup(&h, slow_rule("stealth", false));
 	stray_fins(&h, c);
 	teardown(&h);
 	CHECK_EQ_U(nrec, 0);
 
-	setup(&h, icmp_slow(true));
+	setup(&h, slow_rule("icmp_sweep", true));
 	monitor_pings(&h, c);
 	teardown(&h);
 	CHECK_EQ_U(nrec, 0);
 
-	setup(&h, icmp_slow(false));
+	setup(&h, slow_rule("icmp_sweep", false));
 	monitor_pings(&h, c);
 	teardown(&h);
 	CHECK_EQ_U(count_phase(DET_OPEN), 1);
 
-	setup(&h, stealth_slow(true));
+	setup(&h, slow_rule("stealth", true));
 	struct sw_addr sc = fixture_v4(198, 18, 0, 31), t = fixture_v4(198, 18, 1, 1);
 	for (int i = 0; i < 6; i++) {
 		struct sw_packet f = tcp(sc, t, 51000, (uint16_t)(20 + i), TCP_FIN, false, 0);

@@ -117,7 +117,7 @@ struct ev_dump {
 	int64_t seq;
 };
 
-static int dump_one(void *ctx, const struct store_evidence *k)
+static int dump_one(void *ctx, const struct evidence_view *k)
 {
 	struct ev_dump *e = ctx;
 	int w = snprintf(e->out + e->n, e->cap - e->n, "%lld|%u|", (long long)e->seq, k->ordinal);
